@@ -1,0 +1,878 @@
+//! 办件: a case from application to result. The lifecycle is a state machine; every
+//! action is checked against the current status and the actor's role before the store
+//! records it. The legal clocks (法定/承诺时限) count from the day after acceptance and
+//! stop while the case waits for supplements (补正) or a special procedure (特别程序).
+
+use crate::calendar::{Calendar, CalendarError, Pause, TimeUnit};
+use crate::org::Role;
+use crate::{Invalid, codes};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    /// 已申请: submitted online, awaiting pre-review and acceptance (网上预审)
+    Submitted,
+    /// 已受理 / 审查中
+    Accepted,
+    /// 待补正: the clock stops until materials arrive
+    SupplementRequested,
+    /// 特别程序: hearing, inspection, expert review; the clock stops
+    Suspended,
+    /// 准予许可, awaiting 办结 (delivery of the result)
+    Approved,
+    /// 不予许可 (decision)
+    Rejected,
+    /// 不予受理
+    Refused,
+    /// 撤回
+    Withdrawn,
+    /// 办结
+    Closed,
+}
+
+impl CaseStatus {
+    pub const ALL: [CaseStatus; 9] = [
+        Self::Submitted,
+        Self::Accepted,
+        Self::SupplementRequested,
+        Self::Suspended,
+        Self::Approved,
+        Self::Rejected,
+        Self::Refused,
+        Self::Withdrawn,
+        Self::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Submitted => "submitted",
+            Self::Accepted => "accepted",
+            Self::SupplementRequested => "supplement_requested",
+            Self::Suspended => "suspended",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Refused => "refused",
+            Self::Withdrawn => "withdrawn",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Submitted => "待受理",
+            Self::Accepted => "审查中",
+            Self::SupplementRequested => "待补正",
+            Self::Suspended => "特别程序中",
+            Self::Approved => "准予许可",
+            Self::Rejected => "不予许可",
+            Self::Refused => "不予受理",
+            Self::Withdrawn => "已撤回",
+            Self::Closed => "已办结",
+        }
+    }
+
+    /// No further action is possible.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Rejected | Self::Refused | Self::Withdrawn | Self::Closed
+        )
+    }
+
+    /// The clock is stopped.
+    pub fn is_paused(self) -> bool {
+        matches!(self, Self::SupplementRequested | Self::Suspended)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// 受理
+    Accept,
+    /// 不予受理
+    Refuse,
+    /// 补正告知
+    RequestSupplement,
+    /// 补正材料到达
+    Supplement,
+    /// 准予许可
+    Approve,
+    /// 不予许可
+    Reject,
+    /// 启动特别程序
+    Suspend,
+    /// 特别程序结束
+    Resume,
+    /// 延期 (department head)
+    Extend,
+    /// 撤回
+    Withdraw,
+    /// 办结
+    Close,
+}
+
+impl Action {
+    pub const ALL: [Action; 11] = [
+        Self::Accept,
+        Self::Refuse,
+        Self::RequestSupplement,
+        Self::Supplement,
+        Self::Approve,
+        Self::Reject,
+        Self::Suspend,
+        Self::Resume,
+        Self::Extend,
+        Self::Withdraw,
+        Self::Close,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accept => "accept",
+            Self::Refuse => "refuse",
+            Self::RequestSupplement => "request_supplement",
+            Self::Supplement => "supplement",
+            Self::Approve => "approve",
+            Self::Reject => "reject",
+            Self::Suspend => "suspend",
+            Self::Resume => "resume",
+            Self::Extend => "extend",
+            Self::Withdraw => "withdraw",
+            Self::Close => "close",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Accept => "受理",
+            Self::Refuse => "不予受理",
+            Self::RequestSupplement => "补正告知",
+            Self::Supplement => "补正材料",
+            Self::Approve => "准予许可",
+            Self::Reject => "不予许可",
+            Self::Suspend => "启动特别程序",
+            Self::Resume => "特别程序结束",
+            Self::Extend => "延期",
+            Self::Withdraw => "撤回",
+            Self::Close => "办结",
+        }
+    }
+
+    /// A note is the law's written reason: refusals, decisions against the applicant,
+    /// the list of missing materials, the special procedure and the extension.
+    pub fn requires_note(self) -> bool {
+        matches!(
+            self,
+            Self::Refuse | Self::Reject | Self::RequestSupplement | Self::Suspend | Self::Extend
+        )
+    }
+
+    /// Roles allowed to take the action (scoping to department/point is the store's).
+    pub fn allowed_for(self, role: Role) -> bool {
+        use Role::*;
+        match self {
+            Self::Accept | Self::Refuse | Self::Supplement => {
+                matches!(role, WindowClerk | TownClerk)
+            }
+            Self::RequestSupplement | Self::Withdraw => {
+                matches!(role, WindowClerk | TownClerk | Approver | DepartmentHead)
+            }
+            Self::Approve | Self::Reject | Self::Suspend | Self::Resume => {
+                matches!(role, Approver | DepartmentHead)
+            }
+            Self::Extend => role == DepartmentHead,
+            Self::Close => matches!(role, WindowClerk | TownClerk | Approver | DepartmentHead),
+        }
+    }
+}
+
+/// What a case knows when an action is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseState {
+    pub status: CaseStatus,
+    pub accepted: bool,
+    pub extended: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("办件当前状态为“{}”，不能执行“{}”", .status.label(), .action.label())]
+    NotAllowed { status: CaseStatus, action: Action },
+    #[error("“{}”须由{}办理", .action.label(), allowed_roles(*.action))]
+    Role { action: Action },
+    #[error("“{}”须填写理由或说明", .0.label())]
+    NoteRequired(Action),
+    #[error("该办件已延期一次，不能再次延期")]
+    AlreadyExtended,
+}
+
+fn allowed_roles(action: Action) -> String {
+    Role::ALL
+        .into_iter()
+        .filter(|r| action.allowed_for(*r))
+        .map(|r| r.label())
+        .collect::<Vec<_>>()
+        .join("或")
+}
+
+impl CaseState {
+    /// The status after `action`, or why it cannot be taken.
+    pub fn transition(
+        self,
+        action: Action,
+        role: Role,
+        note: Option<&str>,
+    ) -> Result<CaseStatus, TransitionError> {
+        use Action as A;
+        use CaseStatus as S;
+        if !action.allowed_for(role) {
+            return Err(TransitionError::Role { action });
+        }
+        let next = match (self.status, action) {
+            (S::Submitted, A::Accept) => S::Accepted,
+            (S::Submitted | S::SupplementRequested, A::Refuse) if !self.accepted => S::Refused,
+            (S::Submitted | S::Accepted, A::RequestSupplement) => S::SupplementRequested,
+            (S::SupplementRequested, A::Supplement) => {
+                if self.accepted {
+                    S::Accepted
+                } else {
+                    S::Submitted
+                }
+            }
+            (S::Accepted, A::Approve) => S::Approved,
+            (S::Accepted, A::Reject) => S::Rejected,
+            (S::Accepted, A::Suspend) => S::Suspended,
+            (S::Suspended, A::Resume) => S::Accepted,
+            (S::Accepted | S::Suspended | S::SupplementRequested, A::Extend) if self.accepted => {
+                if self.extended {
+                    return Err(TransitionError::AlreadyExtended);
+                }
+                self.status
+            }
+            (S::Submitted | S::Accepted | S::SupplementRequested | S::Suspended, A::Withdraw) => {
+                S::Withdrawn
+            }
+            (S::Approved, A::Close) => S::Closed,
+            (status, action) => return Err(TransitionError::NotAllowed { status, action }),
+        };
+        if action.requires_note() && note.is_none_or(|n| n.trim().is_empty()) {
+            return Err(TransitionError::NoteRequired(action));
+        }
+        Ok(next)
+    }
+}
+
+/// Application channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Online,
+    Window,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Online => "online",
+            Self::Window => "window",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "online" => Some(Self::Online),
+            "window" => Some(Self::Window),
+            _ => None,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Online => "网上申请",
+            Self::Window => "窗口申请",
+        }
+    }
+}
+
+/// 证件类型 of a natural-person applicant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdType {
+    ResidentId,
+    Passport,
+    HkMacaoPermit,
+    TaiwanPermit,
+    ForeignPermanent,
+}
+
+impl IdType {
+    pub const ALL: [IdType; 5] = [
+        Self::ResidentId,
+        Self::Passport,
+        Self::HkMacaoPermit,
+        Self::TaiwanPermit,
+        Self::ForeignPermanent,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ResidentId => "resident_id",
+            Self::Passport => "passport",
+            Self::HkMacaoPermit => "hk_macao_permit",
+            Self::TaiwanPermit => "taiwan_permit",
+            Self::ForeignPermanent => "foreign_permanent",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ResidentId => "居民身份证",
+            Self::Passport => "护照",
+            Self::HkMacaoPermit => "港澳居民来往内地通行证",
+            Self::TaiwanPermit => "台湾居民来往大陆通行证",
+            Self::ForeignPermanent => "外国人永久居留身份证",
+        }
+    }
+}
+
+/// A validated applicant: a person with an identity document, or an organisation with
+/// its unified social credit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applicant {
+    Person {
+        name: String,
+        id_type: IdType,
+        id_number: String,
+        phone: codes::Mobile,
+    },
+    Organisation {
+        name: String,
+        credit_code: codes::CreditCode,
+        contact: String,
+        phone: codes::Mobile,
+    },
+}
+
+/// Raw applicant input, as a form or JSON body gives it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ApplicantInput {
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    pub id_type: Option<String>,
+    pub id_number: Option<String>,
+    pub credit_code: Option<String>,
+    pub contact: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl Applicant {
+    pub fn parse(input: &ApplicantInput, today: NaiveDate) -> Result<Self, Invalid> {
+        let name = crate::required_text(
+            "applicant.name",
+            "申请人名称",
+            input.name.as_deref().unwrap_or(""),
+            100,
+        )?;
+        let phone = codes::Mobile::parse(input.phone.as_deref().unwrap_or(""))
+            .map_err(|e| Invalid::new("applicant.phone", format!("联系电话：{e}")))?;
+        match input.kind.as_deref() {
+            Some("person") => {
+                let id_type = match input.id_type.as_deref() {
+                    None | Some("") => IdType::ResidentId,
+                    Some(t) => IdType::parse(t)
+                        .ok_or_else(|| Invalid::new("applicant.id_type", "证件类型无效"))?,
+                };
+                let raw = input.id_number.as_deref().unwrap_or("").trim();
+                if raw.is_empty() {
+                    return Err(Invalid::new("applicant.id_number", "请填写证件号码"));
+                }
+                let id_number = if id_type == IdType::ResidentId {
+                    codes::IdNumber::parse_at(raw, today)
+                        .map_err(|e| {
+                            Invalid::new("applicant.id_number", format!("身份证号码：{e}"))
+                        })?
+                        .as_str()
+                        .to_string()
+                } else {
+                    let ok = (5..=20).contains(&raw.len())
+                        && raw.chars().all(|c| c.is_ascii_alphanumeric());
+                    if !ok {
+                        return Err(Invalid::new(
+                            "applicant.id_number",
+                            "证件号码应为5至20位字母或数字",
+                        ));
+                    }
+                    raw.to_ascii_uppercase()
+                };
+                Ok(Self::Person {
+                    name,
+                    id_type,
+                    id_number,
+                    phone,
+                })
+            }
+            Some("organisation") => {
+                let credit_code =
+                    codes::CreditCode::parse(input.credit_code.as_deref().unwrap_or("")).map_err(
+                        |e| Invalid::new("applicant.credit_code", format!("统一社会信用代码：{e}")),
+                    )?;
+                let contact = match input.contact.as_deref().map(str::trim) {
+                    Some(c) if !c.is_empty() => {
+                        crate::required_text("applicant.contact", "联系人", c, 50)?
+                    }
+                    _ => name.clone(),
+                };
+                Ok(Self::Organisation {
+                    name,
+                    credit_code,
+                    contact,
+                    phone,
+                })
+            }
+            _ => Err(Invalid::new(
+                "applicant.kind",
+                "申请人类型应为 person（自然人）或 organisation（法人或其他组织）",
+            )),
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Person { .. } => "person",
+            Self::Organisation { .. } => "organisation",
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Person { name, .. } | Self::Organisation { name, .. } => name,
+        }
+    }
+
+    pub fn phone(&self) -> &codes::Mobile {
+        match self {
+            Self::Person { phone, .. } | Self::Organisation { phone, .. } => phone,
+        }
+    }
+
+    /// The last six characters an applicant types to query progress.
+    pub fn last_six(&self) -> String {
+        let s = match self {
+            Self::Person { id_number, .. } => id_number.as_str(),
+            Self::Organisation { credit_code, .. } => credit_code.as_str(),
+        };
+        let n = s.chars().count();
+        s.chars().skip(n.saturating_sub(6)).collect()
+    }
+}
+
+/// Masks an identity document number for lists: first 6 and last 4 shown.
+pub fn mask_id(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() <= 8 {
+        let keep = chars.len().min(2);
+        return chars[..keep].iter().collect::<String>() + &"*".repeat(chars.len() - keep);
+    }
+    let n = chars.len();
+    let head = if n >= 15 { 6 } else { 2 };
+    chars[..head].iter().collect::<String>()
+        + &"*".repeat(n - head - 4)
+        + &chars[n - 4..].iter().collect::<String>()
+}
+
+/// A case number: `{POINT}-{YYYYMMDD}-{NNNNN}`, unique, readable, showing the point and
+/// the day of application.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct CaseNo(String);
+
+impl CaseNo {
+    pub fn new(point_code: &str, day: NaiveDate, seq: u32) -> Self {
+        Self(format!(
+            "{}-{}-{:05}",
+            point_code,
+            day.format("%Y%m%d"),
+            seq
+        ))
+    }
+
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        let bad = || {
+            Invalid::new(
+                "case_no",
+                "办件编号格式应为“服务点代码-年月日-序号”，如 ZX-20261127-00012",
+            )
+        };
+        let s = s.trim();
+        let mut parts = s.rsplitn(3, '-');
+        let (seq, day, point) = (
+            parts.next().ok_or_else(bad)?,
+            parts.next().ok_or_else(bad)?,
+            parts.next().ok_or_else(bad)?,
+        );
+        let point_ok = !point.is_empty()
+            && point.len() <= 16
+            && point
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        let seq_ok = seq.len() >= 5 && seq.len() <= 7 && seq.chars().all(|c| c.is_ascii_digit());
+        if !point_ok
+            || !seq_ok
+            || NaiveDate::parse_from_str(day, "%Y%m%d").is_err()
+            || day.len() != 8
+        {
+            return Err(bad());
+        }
+        Ok(Self(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for CaseNo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Timeliness of an open case against its promised deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    Normal,
+    /// 临近到期: due within the warning window
+    NearlyDue,
+    /// 已超期
+    Overdue,
+    /// 计时暂停
+    Paused,
+}
+
+impl Urgency {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Normal => "正常",
+            Self::NearlyDue => "临近到期",
+            Self::Overdue => "已超期",
+            Self::Paused => "计时暂停",
+        }
+    }
+}
+
+/// Working days before a deadline when a case is flagged as nearly due.
+pub const NEARLY_DUE_WORKING_DAYS: u32 = 2;
+
+/// The deadlines of an accepted case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clocks {
+    pub promised: Option<NaiveDate>,
+    pub legal: Option<NaiveDate>,
+}
+
+/// Computes a case's deadlines from its acceptance day, its limits, an approved
+/// extension (added to the legal limit) and its pauses. `None` while paused.
+pub fn clocks(
+    cal: &Calendar,
+    accepted_on: NaiveDate,
+    promised: (u32, TimeUnit),
+    statutory: (u32, TimeUnit),
+    extension_days: u32,
+    pauses: &[Pause],
+) -> Result<Clocks, CalendarError> {
+    let promised = cal.due_date(accepted_on, promised.0, promised.1, pauses)?;
+    let legal = if statutory.0 == 0 {
+        None
+    } else {
+        cal.due_date(
+            accepted_on,
+            statutory.0 + extension_days,
+            statutory.1,
+            pauses,
+        )?
+    };
+    Ok(Clocks { promised, legal })
+}
+
+/// How urgent an open case is on `today`.
+pub fn urgency(
+    cal: &Calendar,
+    deadline: Option<NaiveDate>,
+    status: CaseStatus,
+    today: NaiveDate,
+) -> Urgency {
+    if status.is_paused() {
+        return Urgency::Paused;
+    }
+    let Some(d) = deadline else {
+        return Urgency::Normal;
+    };
+    if today > d {
+        return Urgency::Overdue;
+    }
+    match cal.working_days_between(today, d) {
+        Ok(n) if n <= NEARLY_DUE_WORKING_DAYS => Urgency::NearlyDue,
+        Ok(_) => Urgency::Normal,
+        Err(_) => Urgency::Normal,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn st(status: CaseStatus, accepted: bool) -> CaseState {
+        CaseState {
+            status,
+            accepted,
+            extended: false,
+        }
+    }
+
+    #[test]
+    fn happy_path() {
+        let s = st(CaseStatus::Submitted, false);
+        let s = s
+            .transition(Action::Accept, Role::WindowClerk, None)
+            .unwrap();
+        assert_eq!(s, CaseStatus::Accepted);
+        let s = st(s, true)
+            .transition(Action::Approve, Role::Approver, None)
+            .unwrap();
+        assert_eq!(s, CaseStatus::Approved);
+        let s = st(s, true)
+            .transition(Action::Close, Role::WindowClerk, None)
+            .unwrap();
+        assert_eq!(s, CaseStatus::Closed);
+    }
+
+    #[test]
+    fn supplement_returns_to_where_it_was() {
+        let pre = st(CaseStatus::SupplementRequested, false);
+        assert_eq!(
+            pre.transition(Action::Supplement, Role::WindowClerk, None)
+                .unwrap(),
+            CaseStatus::Submitted
+        );
+        let post = st(CaseStatus::SupplementRequested, true);
+        assert_eq!(
+            post.transition(Action::Supplement, Role::WindowClerk, None)
+                .unwrap(),
+            CaseStatus::Accepted
+        );
+        // A case already accepted cannot be refused acceptance afterwards.
+        assert!(
+            post.transition(Action::Refuse, Role::WindowClerk, Some("x"))
+                .is_err()
+        );
+    }
+
+    /// Every (status, action) pair outside the table is rejected.
+    #[test]
+    fn every_invalid_transition_is_rejected() {
+        use Action as A;
+        use CaseStatus as S;
+        let valid: &[(S, bool, A)] = &[
+            (S::Submitted, false, A::Accept),
+            (S::Submitted, false, A::Refuse),
+            (S::SupplementRequested, false, A::Refuse),
+            (S::Submitted, false, A::RequestSupplement),
+            (S::Accepted, true, A::RequestSupplement),
+            (S::SupplementRequested, false, A::Supplement),
+            (S::SupplementRequested, true, A::Supplement),
+            (S::Accepted, true, A::Approve),
+            (S::Accepted, true, A::Reject),
+            (S::Accepted, true, A::Suspend),
+            (S::Suspended, true, A::Resume),
+            (S::Accepted, true, A::Extend),
+            (S::Suspended, true, A::Extend),
+            (S::SupplementRequested, true, A::Extend),
+            (S::Submitted, false, A::Withdraw),
+            (S::SupplementRequested, false, A::Withdraw),
+            (S::Accepted, true, A::Withdraw),
+            (S::SupplementRequested, true, A::Withdraw),
+            (S::Suspended, true, A::Withdraw),
+            (S::Approved, true, A::Close),
+        ];
+        for status in CaseStatus::ALL {
+            for accepted in [false, true] {
+                for action in Action::ALL {
+                    let role = Role::ALL
+                        .into_iter()
+                        .find(|r| action.allowed_for(*r))
+                        .unwrap();
+                    let role = if action == A::Extend {
+                        Role::DepartmentHead
+                    } else {
+                        role
+                    };
+                    let r = st(status, accepted).transition(action, role, Some("理由"));
+                    let expected = valid.contains(&(status, accepted, action));
+                    assert_eq!(
+                        r.is_ok(),
+                        expected,
+                        "{status:?} accepted={accepted} {action:?}: {r:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn roles_are_checked() {
+        let s = st(CaseStatus::Accepted, true);
+        assert!(matches!(
+            s.transition(Action::Approve, Role::WindowClerk, None),
+            Err(TransitionError::Role { .. })
+        ));
+        assert!(
+            s.transition(Action::Extend, Role::Approver, Some("x"))
+                .is_err()
+        );
+        assert!(
+            s.transition(Action::Extend, Role::DepartmentHead, Some("需现场核查"))
+                .is_ok()
+        );
+        for r in [
+            Role::Supervisor,
+            Role::Admin,
+            Role::HotlineAgent,
+            Role::UnitHandler,
+        ] {
+            for a in Action::ALL {
+                assert!(!a.allowed_for(r), "{r:?} must not {a:?}");
+            }
+        }
+        let e = s
+            .transition(Action::Approve, Role::WindowClerk, None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("部门审批人员"), "{e}");
+    }
+
+    #[test]
+    fn notes_and_single_extension() {
+        let s = st(CaseStatus::Submitted, false);
+        assert_eq!(
+            s.transition(Action::Refuse, Role::WindowClerk, Some("  ")),
+            Err(TransitionError::NoteRequired(Action::Refuse))
+        );
+        let ext = CaseState {
+            status: CaseStatus::Accepted,
+            accepted: true,
+            extended: true,
+        };
+        assert_eq!(
+            ext.transition(Action::Extend, Role::DepartmentHead, Some("x")),
+            Err(TransitionError::AlreadyExtended)
+        );
+    }
+
+    #[test]
+    fn case_numbers() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        let n = CaseNo::new("ZX", d, 12);
+        assert_eq!(n.as_str(), "ZX-20261127-00012");
+        assert_eq!(CaseNo::parse("ZX-20261127-00012").unwrap(), n);
+        assert!(CaseNo::parse("ZX-20261327-00012").is_err());
+        assert!(CaseNo::parse("zx-20261127-00012").is_err());
+        assert!(CaseNo::parse("20261127-00012").is_err());
+        assert!(CaseNo::parse("PCS1-20261127-123456").is_ok());
+    }
+
+    #[test]
+    fn applicants() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        let mut p = ApplicantInput {
+            kind: Some("person".into()),
+            name: Some("张三".into()),
+            id_number: Some("11010519491231002x".into()),
+            phone: Some("138 1234 5678".into()),
+            ..Default::default()
+        };
+        let a = Applicant::parse(&p, today).unwrap();
+        assert_eq!(a.last_six(), "31002X");
+        p.id_number = Some("110105194912310021".into());
+        assert_eq!(
+            Applicant::parse(&p, today).unwrap_err().field,
+            "applicant.id_number"
+        );
+        p.kind = Some("robot".into());
+        assert_eq!(
+            Applicant::parse(&p, today).unwrap_err().field,
+            "applicant.kind"
+        );
+        let o = ApplicantInput {
+            kind: Some("organisation".into()),
+            name: Some("昆山某某有限公司".into()),
+            credit_code: Some("91350100M000100Y4A".into()),
+            phone: Some("13812345678".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Applicant::parse(&o, today).unwrap_err().field,
+            "applicant.credit_code"
+        );
+    }
+
+    #[test]
+    fn masks() {
+        assert_eq!(mask_id("11010519491231002X"), "110105********002X");
+        assert_eq!(mask_id("E12345678"), "E1***5678");
+    }
+
+    #[test]
+    fn clocks_and_urgency() {
+        let cal = Calendar::from_csv(include_str!("../../../assets/cn-calendar.csv")).unwrap();
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        // Accepted Friday 2024-09-27: the 29th (Sunday) is a make-up working day,
+        // then the National Day holiday runs to 10-07.
+        let c = clocks(
+            &cal,
+            d("2024-09-27"),
+            (3, TimeUnit::Working),
+            (20, TimeUnit::Working),
+            0,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.promised, Some(d("2024-10-08")));
+        let ext = clocks(
+            &cal,
+            d("2024-09-27"),
+            (3, TimeUnit::Working),
+            (20, TimeUnit::Working),
+            10,
+            &[],
+        )
+        .unwrap();
+        assert!(ext.legal > c.legal);
+        assert_eq!(
+            urgency(&cal, c.promised, CaseStatus::Accepted, d("2024-10-10")),
+            Urgency::Overdue
+        );
+        assert_eq!(
+            urgency(&cal, c.promised, CaseStatus::Accepted, d("2024-10-08")),
+            Urgency::NearlyDue
+        );
+        assert_eq!(
+            urgency(&cal, c.promised, CaseStatus::Accepted, d("2024-09-27")),
+            Urgency::Normal
+        );
+        assert_eq!(
+            urgency(&cal, c.promised, CaseStatus::Suspended, d("2024-10-10")),
+            Urgency::Paused
+        );
+    }
+}

@@ -1,0 +1,356 @@
+//! 事项清单: the catalog of administrative approval and service items. An item's
+//! content lives in versions; a version is published before it takes effect, and the
+//! version in force at a date is the latest published one effective by then.
+
+use crate::{Invalid, TimeUnit, required_text};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+macro_rules! coded_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal / $label:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$(Self::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $code),+ }
+            }
+            pub fn label(self) -> &'static str {
+                match self { $(Self::$variant => $label),+ }
+            }
+            /// Accepts the code or the Chinese label.
+            pub fn parse(s: &str) -> Option<Self> {
+                let s = s.trim();
+                Self::ALL.iter().copied().find(|v| v.as_str() == s || v.label() == s)
+            }
+        }
+    };
+}
+
+coded_enum!(
+    /// 权力类型
+    PowerType {
+        License = "license" / "行政许可",
+        Penalty = "penalty" / "行政处罚",
+        Enforcement = "enforcement" / "行政强制",
+        Levy = "levy" / "行政征收",
+        Benefit = "benefit" / "行政给付",
+        Inspection = "inspection" / "行政检查",
+        Confirmation = "confirmation" / "行政确认",
+        Reward = "reward" / "行政奖励",
+        Adjudication = "adjudication" / "行政裁决",
+        PublicService = "public_service" / "公共服务",
+        Other = "other" / "其他行政权力",
+    }
+);
+
+coded_enum!(
+    /// 权力来源
+    PowerSource {
+        Statutory = "statutory" / "法定本级行使",
+        DelegatedFromAbove = "delegated_from_above" / "上级下放",
+        AuthorisedFromAbove = "authorised_from_above" / "上级授权",
+        AuthorisedByPeer = "authorised_by_peer" / "同级授权",
+        EntrustedFromAbove = "entrusted_from_above" / "上级委托",
+        EntrustedByPeer = "entrusted_by_peer" / "同级委托",
+    }
+);
+
+coded_enum!(
+    /// 事项状态
+    ItemStatus {
+        InUse = "in_use" / "在用",
+        Suspended = "suspended" / "暂停",
+        Cancelled = "cancelled" / "取消",
+        Transferred = "transferred" / "转移",
+    }
+);
+
+coded_enum!(
+    /// 网办深度
+    OnlineDepth {
+        Offline = "offline" / "线下办理",
+        Guide = "guide" / "一级：信息发布",
+        Download = "download" / "二级：表格下载",
+        PreReview = "pre_review" / "三级：网上预审",
+        FullyOnline = "fully_online" / "四级：全流程网上办理",
+    }
+);
+
+impl OnlineDepth {
+    /// Whether the public can submit an application online.
+    pub fn accepts_online(self) -> bool {
+        matches!(self, Self::PreReview | Self::FullyOnline)
+    }
+}
+
+/// 申报材料
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Material {
+    pub name: String,
+    pub required: bool,
+    /// 原件 (true) or 复印件 (false)
+    pub original: bool,
+    /// 可提供电子材料
+    pub electronic: bool,
+    #[serde(default = "one")]
+    pub copies: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// 收费项目
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fee {
+    pub name: String,
+    pub amount_fen: i64,
+    pub basis: String,
+}
+
+/// A time limit: days and their unit (working or natural).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeLimit {
+    pub days: u32,
+    pub unit: TimeUnit,
+}
+
+/// Statutory decision limit of the Administrative Licensing Law, Art. 42 (20 working
+/// days), and its extension with the head's approval (+10).
+pub const LICENSING_LAW_DAYS: u32 = 20;
+pub const LICENSING_LAW_EXTENSION: u32 = 10;
+/// Joint or centralised handling: 45 days, +15.
+pub const JOINT_HANDLING_DAYS: u32 = 45;
+pub const JOINT_HANDLING_EXTENSION: u32 = 15;
+
+/// Working days an extension may add for a statutory limit: the law's 10 for the
+/// ordinary 20-day limit, 15 for joint handling, and half the limit otherwise.
+pub fn extension_days(statutory: TimeLimit) -> u32 {
+    if statutory.days >= JOINT_HANDLING_DAYS {
+        JOINT_HANDLING_EXTENSION
+    } else if statutory.days >= LICENSING_LAW_DAYS {
+        LICENSING_LAW_EXTENSION
+    } else {
+        statutory.days.div_ceil(2)
+    }
+}
+
+/// The content of one version of an item: what the service guide shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemContent {
+    pub name: String,
+    /// 基本编码
+    pub basic_code: String,
+    /// 业务办理项编码
+    pub handling_code: String,
+    pub power_type: PowerType,
+    pub power_source: PowerSource,
+    /// 设定依据
+    pub legal_basis: String,
+    /// 受理条件
+    pub conditions: String,
+    pub materials: Vec<Material>,
+    /// 办理流程
+    pub steps: Vec<String>,
+    pub statutory: TimeLimit,
+    pub promised: TimeLimit,
+    pub fees: Vec<Fee>,
+    /// 即办件
+    pub instant: bool,
+    /// 到办事现场次数
+    pub visits: u32,
+    pub online_depth: OnlineDepth,
+    /// Accepted at the center's windows.
+    pub accept_center: bool,
+    /// Codes of the town points and sub-stations the item is delegated to.
+    pub accept_points: Vec<String>,
+    pub status: ItemStatus,
+}
+
+impl ItemContent {
+    /// Checks the rules a version must keep before it can be saved.
+    pub fn validate(&mut self) -> Result<(), Invalid> {
+        self.name = required_text("name", "事项名称", &self.name, 200)?;
+        if self.basic_code.chars().count() > 64 || self.handling_code.chars().count() > 80 {
+            return Err(Invalid::new("basic_code", "事项编码过长"));
+        }
+        if self.statutory.days > 3650 {
+            return Err(Invalid::new("statutory_days", "法定时限不能超过3650天"));
+        }
+        if self.promised.days > 3650 {
+            return Err(Invalid::new("promised_days", "承诺时限不能超过3650天"));
+        }
+        if self.statutory.days > 0
+            && self.promised.unit == self.statutory.unit
+            && self.promised.days > self.statutory.days
+        {
+            return Err(Invalid::new("promised_days", "承诺时限不能长于法定时限"));
+        }
+        if self.instant && self.promised.days > 1 {
+            return Err(Invalid::new("instant", "即办件的承诺时限应为0或1个工作日"));
+        }
+        for (i, m) in self.materials.iter_mut().enumerate() {
+            m.name = required_text("materials", &format!("第{}项材料名称", i + 1), &m.name, 200)?;
+        }
+        for f in &self.fees {
+            if f.amount_fen < 0 {
+                return Err(Invalid::new("fees", "收费金额不能为负数"));
+            }
+        }
+        if self.visits > 9 {
+            return Err(Invalid::new("visits", "到办事现场次数应在0至9之间"));
+        }
+        if !self.accept_center && self.accept_points.is_empty() {
+            return Err(Invalid::new("accept_points", "事项至少应在一个地点受理"));
+        }
+        Ok(())
+    }
+
+    /// Whether the item may be applied for at all (在用).
+    pub fn open_for_applications(&self) -> bool {
+        self.status == ItemStatus::InUse
+    }
+
+    /// Whether a point may accept the item: the center and its comprehensive windows
+    /// for center items, delegated towns and sub-stations for theirs.
+    pub fn accepted_at(&self, point_code: &str, kind: crate::org::PointKind) -> bool {
+        use crate::org::PointKind::*;
+        match kind {
+            Center | ComprehensiveWindow => self.accept_center,
+            Town | Substation => self.accept_points.iter().any(|p| p == point_code),
+        }
+    }
+}
+
+/// Checks a new version's effective date against the version in force before it.
+pub fn check_effective_date(
+    previous: Option<NaiveDate>,
+    effective_from: NaiveDate,
+) -> Result<(), Invalid> {
+    match previous {
+        Some(p) if effective_from < p => Err(Invalid::new(
+            "effective_from",
+            format!("生效日期不能早于上一版本的生效日期（{p}）"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Overall speed-up of the catalog: 1 − Σpromised / Σstatutory over items that have a
+/// statutory limit (总体提速).
+pub fn speedup(limits: impl IntoIterator<Item = (u32, u32)>) -> Option<f64> {
+    let (p, s) = limits
+        .into_iter()
+        .filter(|(_, s)| *s > 0)
+        .fold((0u64, 0u64), |(p, s), (pp, ss)| {
+            (p + pp as u64, s + ss as u64)
+        });
+    (s > 0).then(|| 1.0 - p as f64 / s as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn content() -> ItemContent {
+        ItemContent {
+            name: "食品经营许可".into(),
+            basic_code: "000116002000".into(),
+            handling_code: "".into(),
+            power_type: PowerType::License,
+            power_source: PowerSource::Statutory,
+            legal_basis: "《中华人民共和国食品安全法》第三十五条".into(),
+            conditions: "".into(),
+            materials: vec![Material {
+                name: "申请书".into(),
+                required: true,
+                original: true,
+                electronic: true,
+                copies: 1,
+            }],
+            steps: vec!["受理".into(), "审查".into(), "决定".into()],
+            statutory: TimeLimit {
+                days: 20,
+                unit: TimeUnit::Working,
+            },
+            promised: TimeLimit {
+                days: 5,
+                unit: TimeUnit::Working,
+            },
+            fees: vec![],
+            instant: false,
+            visits: 1,
+            online_depth: OnlineDepth::PreReview,
+            accept_center: true,
+            accept_points: vec![],
+            status: ItemStatus::InUse,
+        }
+    }
+
+    #[test]
+    fn codes_and_labels_parse() {
+        assert_eq!(PowerType::parse("行政许可"), Some(PowerType::License));
+        assert_eq!(PowerType::parse("license"), Some(PowerType::License));
+        assert_eq!(ItemStatus::parse("暂停"), Some(ItemStatus::Suspended));
+        assert_eq!(ItemStatus::parse("x"), None);
+    }
+
+    #[test]
+    fn validation_rules() {
+        let mut c = content();
+        assert!(c.validate().is_ok());
+        c.promised.days = 25;
+        assert_eq!(c.validate().unwrap_err().field, "promised_days");
+        let mut c = content();
+        c.instant = true;
+        assert_eq!(c.validate().unwrap_err().field, "instant");
+        let mut c = content();
+        c.name = "  ".into();
+        assert_eq!(c.validate().unwrap_err().field, "name");
+        let mut c = content();
+        c.accept_center = false;
+        assert_eq!(c.validate().unwrap_err().field, "accept_points");
+    }
+
+    #[test]
+    fn delegation() {
+        use crate::org::PointKind;
+        let mut c = content();
+        c.accept_points = vec!["BC".into()];
+        assert!(c.accepted_at("ZX", PointKind::Center));
+        assert!(c.accepted_at("BC", PointKind::Town));
+        assert!(!c.accepted_at("ZS", PointKind::Town));
+        c.accept_center = false;
+        assert!(!c.accepted_at("ZH1", PointKind::ComprehensiveWindow));
+    }
+
+    #[test]
+    fn extensions_follow_the_law() {
+        let w = |days| TimeLimit {
+            days,
+            unit: TimeUnit::Working,
+        };
+        assert_eq!(extension_days(w(20)), 10);
+        assert_eq!(extension_days(w(45)), 15);
+        assert_eq!(extension_days(w(7)), 4);
+    }
+
+    #[test]
+    fn effective_dates_move_forward() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert!(check_effective_date(Some(d("2026-01-01")), d("2025-12-31")).is_err());
+        assert!(check_effective_date(Some(d("2026-01-01")), d("2026-01-01")).is_ok());
+        assert!(check_effective_date(None, d("2000-01-01")).is_ok());
+    }
+
+    #[test]
+    fn speedup_ratio() {
+        let s = speedup([(5, 20), (10, 20), (0, 0)]).unwrap();
+        assert!((s - 0.625).abs() < 1e-9);
+        assert_eq!(speedup([(0, 0)]), None);
+    }
+}

@@ -1,0 +1,69 @@
+//! The rules of a county-level government service office, free of IO: the catalog of
+//! approval items, cases and their legal clocks, the working-day calendar, identity
+//! codes, organisation and roles. Storage and HTTP layers build on these types.
+
+pub mod calendar;
+pub mod case;
+pub mod catalog;
+pub mod codes;
+pub mod org;
+pub mod rating;
+
+pub use calendar::{Calendar, CalendarError, DayKind, Pause, TimeUnit};
+pub use codes::{CodeError, CreditCode, IdNumber, Mobile};
+
+/// A rule broken by input: the field it concerns and a Chinese message for the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Invalid {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl Invalid {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+/// Money in fen (分); never a float.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct Fen(pub i64);
+
+impl std::fmt::Display for Fen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{:02}元", self.0 / 100, (self.0 % 100).abs())
+    }
+}
+
+/// Parses a non-empty trimmed text of at most `max` characters.
+pub fn required_text(
+    field: &'static str,
+    label: &str,
+    value: &str,
+    max: usize,
+) -> Result<String, Invalid> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(Invalid::new(field, format!("{label}不能为空")));
+    }
+    if v.chars().count() > max {
+        return Err(Invalid::new(field, format!("{label}不能超过{max}个字")));
+    }
+    Ok(v.to_string())
+}

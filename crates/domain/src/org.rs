@@ -1,0 +1,213 @@
+//! Organisation: departments stationed in the center, service points and staff roles.
+//! Roles decide which actions a staff member may take; the store scopes queries by
+//! the member's department or point.
+
+use serde::{Deserialize, Serialize};
+
+/// Kind of service point (服务点).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PointKind {
+    /// 政务服务中心
+    Center,
+    /// 综合窗口: accepts for many departments
+    ComprehensiveWindow,
+    /// 区镇便民服务中心
+    Town,
+    /// 派出所分理点
+    Substation,
+}
+
+impl PointKind {
+    pub const ALL: [PointKind; 4] = [
+        Self::Center,
+        Self::ComprehensiveWindow,
+        Self::Town,
+        Self::Substation,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Center => "center",
+            Self::ComprehensiveWindow => "comprehensive_window",
+            Self::Town => "town",
+            Self::Substation => "substation",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Center => "政务服务中心",
+            Self::ComprehensiveWindow => "综合窗口",
+            Self::Town => "区镇便民服务中心",
+            Self::Substation => "派出所分理点",
+        }
+    }
+}
+
+/// A staff member's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 窗口受理人员
+    WindowClerk,
+    /// 区镇窗口人员
+    TownClerk,
+    /// 部门审批人员
+    Approver,
+    /// 部门负责人
+    DepartmentHead,
+    /// 12345 话务员
+    HotlineAgent,
+    /// 成员单位处办人员
+    UnitHandler,
+    /// 督查人员 (reads all)
+    Supervisor,
+    /// 系统管理员
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Self::WindowClerk,
+        Self::TownClerk,
+        Self::Approver,
+        Self::DepartmentHead,
+        Self::HotlineAgent,
+        Self::UnitHandler,
+        Self::Supervisor,
+        Self::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::WindowClerk => "window_clerk",
+            Self::TownClerk => "town_clerk",
+            Self::Approver => "approver",
+            Self::DepartmentHead => "department_head",
+            Self::HotlineAgent => "hotline_agent",
+            Self::UnitHandler => "unit_handler",
+            Self::Supervisor => "supervisor",
+            Self::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::WindowClerk => "窗口受理人员",
+            Self::TownClerk => "区镇窗口人员",
+            Self::Approver => "部门审批人员",
+            Self::DepartmentHead => "部门负责人",
+            Self::HotlineAgent => "12345话务员",
+            Self::UnitHandler => "成员单位处办人员",
+            Self::Supervisor => "督查人员",
+            Self::Admin => "系统管理员",
+        }
+    }
+
+    /// Whether the role must belong to a department, a point, or either.
+    pub fn attachment(self) -> Attachment {
+        match self {
+            Self::WindowClerk => Attachment::DepartmentOrPoint,
+            Self::TownClerk => Attachment::Point,
+            Self::Approver | Self::DepartmentHead | Self::UnitHandler => Attachment::Department,
+            Self::HotlineAgent | Self::Supervisor | Self::Admin => Attachment::None,
+        }
+    }
+
+    /// Sees every case of every department (read only for the supervisor).
+    pub fn sees_all_cases(self) -> bool {
+        matches!(self, Self::Supervisor | Self::Admin)
+    }
+
+    /// Works on approval cases at all.
+    pub fn works_cases(self) -> bool {
+        matches!(
+            self,
+            Self::WindowClerk
+                | Self::TownClerk
+                | Self::Approver
+                | Self::DepartmentHead
+                | Self::Supervisor
+                | Self::Admin
+        )
+    }
+
+    /// Takes applications at a counter (受理).
+    pub fn accepts_applications(self) -> bool {
+        matches!(self, Self::WindowClerk | Self::TownClerk)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attachment {
+    None,
+    Department,
+    Point,
+    DepartmentOrPoint,
+}
+
+/// Username: 3–32 characters of letters, digits, '.', '_' or '-'.
+pub fn parse_username(s: &str) -> Result<String, crate::Invalid> {
+    let s = s.trim();
+    let ok = (3..=32).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(s.to_ascii_lowercase())
+    } else {
+        Err(crate::Invalid::new(
+            "username",
+            "用户名应为3至32位字母、数字或“._-”",
+        ))
+    }
+}
+
+/// Password policy: at least 10 characters with letters and digits.
+pub fn check_password(p: &str) -> Result<(), crate::Invalid> {
+    let long = p.chars().count() >= 10;
+    let letters = p.chars().any(|c| c.is_alphabetic());
+    let digits = p.chars().any(|c| c.is_ascii_digit());
+    if long && letters && digits && p.len() <= 256 {
+        Ok(())
+    } else {
+        Err(crate::Invalid::new(
+            "password",
+            "密码至少10位，且须同时包含字母和数字",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse("root"), None);
+        for k in PointKind::ALL {
+            assert_eq!(PointKind::parse(k.as_str()), Some(k));
+        }
+    }
+
+    #[test]
+    fn usernames_and_passwords() {
+        assert_eq!(parse_username(" Clerk.Li ").unwrap(), "clerk.li");
+        assert!(parse_username("ab").is_err());
+        assert!(parse_username("张三").is_err());
+        assert!(check_password("short1").is_err());
+        assert!(check_password("onlyletterslong").is_err());
+        assert!(check_password("letters and 123").is_ok());
+    }
+}

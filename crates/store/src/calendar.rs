@@ -1,0 +1,143 @@
+//! The official working-day calendar kept in the database: seeded from the State
+//! Council's notices (`cn-calendar.csv`), extended by administrators year by year.
+//! Nodes cache the parsed calendar and reload it when its version changes.
+
+use crate::audit::{self, Actor};
+use crate::{Result, Store, StoreError, put_setting, time};
+use sqlx::{AnyConnection, Row};
+use std::sync::Arc;
+use tongban_domain::calendar::{Calendar, DayKind, SpecialDay};
+
+fn kind_str(k: DayKind) -> &'static str {
+    match k {
+        DayKind::Holiday => "holiday",
+        DayKind::Workday => "workday",
+    }
+}
+
+/// The calendar in force, from the cache when its version is current.
+pub async fn load(store: &Store, conn: &mut AnyConnection) -> Result<Arc<Calendar>> {
+    let version: Option<String> =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'calendar_version'")
+            .fetch_optional(&mut *conn)
+            .await?;
+    let version = version.unwrap_or_default();
+    if let Some((v, cal)) = store
+        .calendar_cache
+        .lock()
+        .expect("calendar cache lock")
+        .as_ref()
+    {
+        if *v == version {
+            return Ok(cal.clone());
+        }
+    }
+    let years: Vec<i64> = sqlx::query_scalar("SELECT year FROM calendar_years")
+        .fetch_all(&mut *conn)
+        .await?;
+    let rows = sqlx::query("SELECT day, kind, festival FROM calendar_days")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut days = Vec::with_capacity(rows.len());
+    for r in rows {
+        let day: String = r.try_get(0)?;
+        let kind: String = r.try_get(1)?;
+        let Some(date) = time::parse_day(&day) else {
+            continue;
+        };
+        days.push(SpecialDay {
+            date,
+            kind: if kind == "workday" {
+                DayKind::Workday
+            } else {
+                DayKind::Holiday
+            },
+            festival: r.try_get(2)?,
+        });
+    }
+    let cal = Arc::new(Calendar::new(days, years.into_iter().map(|y| y as i32)));
+    *store.calendar_cache.lock().expect("calendar cache lock") = Some((version, cal.clone()));
+    Ok(cal)
+}
+
+/// The calendar, read on a fresh connection.
+pub async fn current(store: &Store) -> Result<Arc<Calendar>> {
+    let mut conn = store.reader().await?;
+    load(store, &mut conn).await
+}
+
+/// Adds (or replaces) the schedules of the years in `cal`: its special days and its
+/// known years. Used to seed from the CSV and by administrators for a new year.
+pub async fn import(store: &Store, cal: &Calendar, source: &str, actor: &Actor) -> Result<usize> {
+    let years: Vec<i32> = cal.known_years().collect();
+    if years.is_empty() {
+        return Err(StoreError::invalid("year", "日历中没有任何年份"));
+    }
+    let mut tx = store.begin().await?;
+    let now = time::stamp(time::now());
+    for y in &years {
+        sqlx::query("DELETE FROM calendar_days WHERE day >= $1 AND day <= $2")
+            .bind(format!("{y:04}-01-01"))
+            .bind(format!("{y:04}-12-31"))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO calendar_years (year, source, added_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (year) DO UPDATE SET source = excluded.source, added_at = excluded.added_at",
+        )
+        .bind(*y as i64)
+        .bind(source)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let mut n = 0;
+    for d in cal.special_days() {
+        sqlx::query("INSERT INTO calendar_days (day, kind, festival) VALUES ($1, $2, $3)")
+            .bind(time::day(d.date))
+            .bind(kind_str(d.kind))
+            .bind(&d.festival)
+            .execute(&mut *tx)
+            .await?;
+        n += 1;
+    }
+    put_setting(&mut tx, "calendar_version", &format!("{now}/{n}")).await?;
+    audit::append(
+        &mut tx,
+        store.keys(),
+        actor,
+        "calendar.import",
+        "calendar",
+        &years
+            .iter()
+            .map(|y| y.to_string())
+            .collect::<Vec<_>>()
+            .join(","),
+        serde_json::json!({ "source": source, "days": n }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Seeds the calendar from the bundled national file when the database has none.
+pub async fn seed_if_empty(store: &Store) -> Result<()> {
+    let mut conn = store.reader().await?;
+    let n = crate::count(&mut conn, "calendar_years").await?;
+    drop(conn);
+    if n == 0 {
+        let cal = Calendar::from_csv(NATIONAL_CSV)
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("{e}")))?;
+        import(
+            store,
+            &cal,
+            "国务院办公厅节假日安排通知（cn-calendar.csv）",
+            &Actor::system("seed"),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The State Council's holiday schedules 2004–2026, shipped in the binary.
+pub const NATIONAL_CSV: &str = include_str!("../../../assets/cn-calendar.csv");

@@ -1,0 +1,1409 @@
+//! Cases (办件) in the database: application, every lifecycle action, the clocks,
+//! ratings and their follow-ups. Each write is one transaction that checks the
+//! actor's scope in its query, records an event, and appends to the audit chain.
+
+use crate::audit::{self, Actor};
+use crate::catalog::parse_unit;
+use crate::org::{Principal, center_point, point_by_code};
+use crate::{Result, Sql, Store, StoreError, calendar, time};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sqlx::{AnyConnection, Row};
+use tongban_domain::calendar::{Calendar, CalendarError, Pause, TimeUnit};
+use tongban_domain::case::{
+    Action, Applicant, ApplicantInput, CaseNo, CaseState, CaseStatus, Channel, TransitionError,
+    Urgency, clocks, mask_id, urgency,
+};
+use tongban_domain::catalog::{ItemContent, extension_days};
+use tongban_domain::org::{PointKind, Role};
+use tongban_domain::rating::{FOLLOW_UP_WORKING_DAYS, MAX_COMMENT_CHARS, RatingLevel};
+
+/// An application as the API or a form gives it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NewCase {
+    pub item_code: Option<String>,
+    pub channel: Option<String>,
+    pub point: Option<String>,
+    pub applicant: Option<ApplicantInput>,
+    /// Names of the materials handed in; when given, checked against the item.
+    pub materials: Option<Vec<String>>,
+    pub note: Option<String>,
+}
+
+/// An action on a case.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ActionInput {
+    pub action: Option<String>,
+    pub note: Option<String>,
+    /// 办结: number of the license or document issued.
+    pub document_no: Option<String>,
+}
+
+/// The SQL condition that limits a principal to the cases it may see.
+fn scope(p: &Principal, sql: &mut Sql) -> Result<()> {
+    match p.role {
+        r if r.sees_all_cases() => {}
+        Role::Approver | Role::DepartmentHead => {
+            sql.push(" AND c.department_id = ")
+                .bind_i(p.department_id.unwrap_or(-1));
+        }
+        Role::WindowClerk => match (p.department_id, p.point_id) {
+            (Some(d), _) => {
+                sql.push(" AND c.department_id = ").bind_i(d);
+            }
+            (None, Some(pt)) => {
+                sql.push(" AND c.point_id = ").bind_i(pt);
+            }
+            (None, None) => {
+                sql.push(" AND 1 = 0");
+            }
+        },
+        Role::TownClerk => {
+            sql.push(" AND c.point_id = ")
+                .bind_i(p.point_id.unwrap_or(-1));
+        }
+        _ => return Err(StoreError::Forbidden("当前角色无权查看办件".into())),
+    }
+    Ok(())
+}
+
+const CASE_COLUMNS: &str = "c.id, c.case_no, c.item_id, c.item_version, c.department_id, c.point_id, c.channel, c.status, c.instant, \
+     c.applicant_kind, c.applicant_name, c.id_type, c.id_number_masked, c.credit_code, c.contact, c.phone_masked, c.verify_digest, \
+     c.submitted_at, c.accepted_at, c.accepted_on, c.acceptance_no, c.decided_at, c.closed_at, \
+     c.promised_days, c.promised_unit, c.statutory_days, c.statutory_unit, c.extension_days, c.promised_deadline, c.legal_deadline, \
+     c.deadline_estimated, c.result, c.document_no, c.reason, c.materials, \
+     i.code AS item_code, v.name AS item_name, d.code AS dcode, d.name AS dname, p.code AS pcode, p.name AS pname";
+
+const CASE_FROM: &str = " FROM cases c JOIN items i ON i.id = c.item_id \
+     JOIN item_versions v ON v.item_id = c.item_id AND v.version = c.item_version \
+     JOIN departments d ON d.id = c.department_id JOIN points p ON p.id = c.point_id WHERE 1 = 1";
+
+/// A case row, as loaded for an action and written back.
+#[derive(Debug, Clone)]
+struct CaseRow {
+    id: i64,
+    case_no: String,
+    department_id: i64,
+    point_id: i64,
+    status: CaseStatus,
+    instant: bool,
+    verify_digest: String,
+    accepted_at: Option<String>,
+    accepted_on: Option<String>,
+    acceptance_no: Option<String>,
+    decided_at: Option<String>,
+    closed_at: Option<String>,
+    promised: (u32, TimeUnit),
+    statutory: (u32, TimeUnit),
+    extension_days: i64,
+    promised_deadline: Option<String>,
+    legal_deadline: Option<String>,
+    deadline_estimated: bool,
+    result: Option<String>,
+    document_no: Option<String>,
+    reason: Option<String>,
+}
+
+fn status_of(s: &str) -> Result<CaseStatus> {
+    CaseStatus::parse(s)
+        .ok_or_else(|| StoreError::Other(anyhow::anyhow!("unknown case status {s}")))
+}
+
+fn row_from(r: &sqlx::any::AnyRow) -> Result<CaseRow> {
+    Ok(CaseRow {
+        id: r.try_get("id")?,
+        case_no: r.try_get("case_no")?,
+        department_id: r.try_get("department_id")?,
+        point_id: r.try_get("point_id")?,
+        status: status_of(&r.try_get::<String, _>("status")?)?,
+        instant: crate::flag(r, "instant")?,
+        verify_digest: r.try_get("verify_digest")?,
+        accepted_at: r.try_get("accepted_at")?,
+        accepted_on: r.try_get("accepted_on")?,
+        acceptance_no: r.try_get("acceptance_no")?,
+        decided_at: r.try_get("decided_at")?,
+        closed_at: r.try_get("closed_at")?,
+        promised: (
+            r.try_get::<i64, _>("promised_days")? as u32,
+            parse_unit(&r.try_get::<String, _>("promised_unit")?),
+        ),
+        statutory: (
+            r.try_get::<i64, _>("statutory_days")? as u32,
+            parse_unit(&r.try_get::<String, _>("statutory_unit")?),
+        ),
+        extension_days: r.try_get("extension_days")?,
+        promised_deadline: r.try_get("promised_deadline")?,
+        legal_deadline: r.try_get("legal_deadline")?,
+        deadline_estimated: crate::flag(r, "deadline_estimated")?,
+        result: r.try_get("result")?,
+        document_no: r.try_get("document_no")?,
+        reason: r.try_get("reason")?,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeName {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplicantView {
+    pub kind: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_type: Option<String>,
+    /// Masked: people's numbers never leave the store in full in views.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub at: String,
+    pub action: String,
+    pub action_label: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub actor: String,
+    pub point: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RatingView {
+    pub level: i64,
+    pub label: &'static str,
+    pub comment: String,
+    pub rated_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<FollowUp>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FollowUp {
+    pub due_on: String,
+    pub answered_at: Option<String>,
+    pub answer: Option<String>,
+}
+
+/// A case as staff and applicants see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseView {
+    pub case_no: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub item: CodeName,
+    pub department: CodeName,
+    pub point: CodeName,
+    pub channel: String,
+    pub instant: bool,
+    pub applicant: ApplicantView,
+    pub materials: Vec<String>,
+    pub submitted_at: String,
+    pub accepted_at: Option<String>,
+    pub acceptance_no: Option<String>,
+    pub promised_days: i64,
+    pub promised_unit: &'static str,
+    pub statutory_days: i64,
+    pub statutory_unit: &'static str,
+    pub extension_days: i64,
+    pub promised_deadline: Option<String>,
+    pub legal_deadline: Option<String>,
+    /// The deadline runs past the years whose holidays are known: a weekdays-only estimate.
+    pub deadline_estimated: bool,
+    pub urgency: Urgency,
+    pub urgency_label: &'static str,
+    pub decided_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub result: Option<String>,
+    pub document_no: Option<String>,
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<Event>,
+    pub rating: Option<RatingView>,
+}
+
+fn unit_name(u: TimeUnit) -> &'static str {
+    match u {
+        TimeUnit::Working => "working",
+        TimeUnit::Natural => "natural",
+    }
+}
+
+fn opt_display(s: Option<String>) -> Option<String> {
+    s.map(|v| time::display(&v))
+}
+
+fn view_from(r: &sqlx::any::AnyRow, cal: &Calendar, today: NaiveDate) -> Result<CaseView> {
+    let row = row_from(r)?;
+    let promised_deadline: Option<String> = row.promised_deadline.clone();
+    let urgency = if row.status.is_final()
+        || row.status == CaseStatus::Approved
+        || row.status == CaseStatus::Submitted
+    {
+        Urgency::Normal
+    } else {
+        urgency(
+            cal,
+            promised_deadline.as_deref().and_then(time::parse_day),
+            row.status,
+            today,
+        )
+    };
+    let materials: Vec<String> =
+        serde_json::from_str(&r.try_get::<String, _>("materials")?).unwrap_or_default();
+    Ok(CaseView {
+        case_no: row.case_no,
+        status: row.status.as_str(),
+        status_label: row.status.label(),
+        item: CodeName {
+            code: r.try_get("item_code")?,
+            name: r.try_get("item_name")?,
+        },
+        department: CodeName {
+            code: r.try_get("dcode")?,
+            name: r.try_get("dname")?,
+        },
+        point: CodeName {
+            code: r.try_get("pcode")?,
+            name: r.try_get("pname")?,
+        },
+        channel: r.try_get("channel")?,
+        instant: row.instant,
+        applicant: ApplicantView {
+            kind: r.try_get("applicant_kind")?,
+            name: r.try_get("applicant_name")?,
+            id_type: r.try_get("id_type")?,
+            id_number: r.try_get("id_number_masked")?,
+            credit_code: r.try_get("credit_code")?,
+            contact: r.try_get("contact")?,
+            phone: r.try_get("phone_masked")?,
+        },
+        materials,
+        submitted_at: time::display(&r.try_get::<String, _>("submitted_at")?),
+        accepted_at: opt_display(row.accepted_at),
+        acceptance_no: row.acceptance_no,
+        promised_days: row.promised.0 as i64,
+        promised_unit: unit_name(row.promised.1),
+        statutory_days: row.statutory.0 as i64,
+        statutory_unit: unit_name(row.statutory.1),
+        extension_days: row.extension_days,
+        promised_deadline,
+        legal_deadline: row.legal_deadline,
+        deadline_estimated: row.deadline_estimated,
+        urgency,
+        urgency_label: urgency.label(),
+        decided_at: opt_display(row.decided_at),
+        closed_at: opt_display(row.closed_at),
+        result: row.result,
+        document_no: row.document_no,
+        reason: row.reason,
+        events: vec![],
+        rating: None,
+    })
+}
+
+/// Deadlines of an accepted case under its pauses; a weekdays-only estimate, flagged,
+/// when they run past the known calendar.
+fn compute_clocks(
+    cal: &Calendar,
+    row: &CaseRow,
+    pauses: &[Pause],
+) -> (Option<String>, Option<String>, bool) {
+    let Some(start) = row.accepted_on.as_deref().and_then(time::parse_day) else {
+        return (None, None, false);
+    };
+    let ext = row.extension_days as u32;
+    match clocks(cal, start, row.promised, row.statutory, ext, pauses) {
+        Ok(c) => (c.promised.map(time::day), c.legal.map(time::day), false),
+        Err(CalendarError::OutOfRange { .. }) | Err(CalendarError::Parse { .. }) => {
+            if pauses.iter().any(|p| p.to.is_none()) {
+                return (None, None, false);
+            }
+            // Shift the start by the paused days, then count weekdays.
+            let paused: i64 = pauses
+                .iter()
+                .filter_map(|p| p.to.map(|t| (t - p.from).num_days()))
+                .sum();
+            let est = |n: u32, unit: TimeUnit| match unit {
+                TimeUnit::Working => {
+                    Calendar::estimate_deadline(start + chrono::Duration::days(paused), n)
+                }
+                TimeUnit::Natural => start + chrono::Duration::days(paused + n as i64),
+            };
+            let legal = (row.statutory.0 > 0)
+                .then(|| time::day(est(row.statutory.0 + ext, row.statutory.1)));
+            (
+                Some(time::day(est(row.promised.0, row.promised.1))),
+                legal,
+                true,
+            )
+        }
+    }
+}
+
+async fn pauses_of(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<Pause>> {
+    let rows =
+        sqlx::query("SELECT from_day, to_day FROM case_pauses WHERE case_id = $1 ORDER BY id")
+            .bind(case_id)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            let from = time::parse_day(&r.try_get::<String, _>(0).ok()?)?;
+            let to = r
+                .try_get::<Option<String>, _>(1)
+                .ok()?
+                .as_deref()
+                .and_then(time::parse_day);
+            Some(Pause { from, to })
+        })
+        .collect())
+}
+
+/// Accepts or registers an application. At a window the clerk accepts it at once
+/// (an instant item is also decided and closed); online it awaits pre-review.
+pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<CaseView> {
+    let now = time::now();
+    let today = time::local_day(now);
+    if !p.role.accepts_applications() {
+        return Err(StoreError::Forbidden(format!(
+            "{}不能受理申请",
+            p.role.label()
+        )));
+    }
+    let item_code = input
+        .item_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| StoreError::invalid("item_code", "请填写事项编码"))?;
+    let channel = match input.channel.as_deref() {
+        Some(c) => Channel::parse(c).ok_or_else(|| {
+            StoreError::invalid("channel", "申请渠道应为 online（网上）或 window（窗口）")
+        })?,
+        None => {
+            return Err(StoreError::invalid(
+                "channel",
+                "请填写申请渠道：online 或 window",
+            ));
+        }
+    };
+    let applicant_input = input
+        .applicant
+        .as_ref()
+        .ok_or_else(|| StoreError::invalid("applicant", "请填写申请人信息"))?;
+    let applicant = Applicant::parse(applicant_input, today)?;
+    let note = match input
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(n) => Some(tongban_domain::required_text("note", "备注", n, 1000)?),
+        None => None,
+    };
+
+    let mut tx = store.begin().await?;
+    let item = crate::catalog::item_in_force(&mut tx, item_code, today)
+        .await?
+        .ok_or_else(|| {
+            StoreError::invalid(
+                "item_code",
+                format!("事项编码“{item_code}”不存在或尚未生效"),
+            )
+        })?;
+    let content = item.content()?.clone();
+    if !content.open_for_applications() {
+        return Err(StoreError::invalid(
+            "item_code",
+            format!(
+                "事项“{}”当前状态为“{}”，不能申请",
+                item.name, item.status_label
+            ),
+        ));
+    }
+    if channel == Channel::Online && !content.online_depth.accepts_online() {
+        return Err(StoreError::invalid(
+            "channel",
+            format!("事项“{}”不支持网上申请", item.name),
+        ));
+    }
+    // Where the application is taken.
+    let point = match (p.point_id, input.point.as_deref().filter(|s| !s.is_empty())) {
+        (Some(own), requested) => {
+            let own = crate::org::point_by_id(&mut tx, own).await?;
+            if requested.is_some_and(|r| r != own.code) {
+                return Err(StoreError::Forbidden(format!(
+                    "只能在本人所属服务点（{}）受理",
+                    own.name
+                )));
+            }
+            own
+        }
+        (None, Some(code)) => {
+            let pt = point_by_code(&mut tx, code)
+                .await?
+                .ok_or_else(|| StoreError::invalid("point", format!("服务点代码“{code}”不存在")))?;
+            if pt.kind != PointKind::Center {
+                return Err(StoreError::Forbidden(
+                    "部门窗口人员只能在政务服务中心受理".into(),
+                ));
+            }
+            pt
+        }
+        (None, None) => center_point(&mut tx).await?,
+    };
+    if p.department_id.is_some_and(|d| d != item.department_id) {
+        return Err(StoreError::Forbidden(format!(
+            "只能受理本部门的事项，“{}”属于{}",
+            item.name, item.department.name
+        )));
+    }
+    if !content.accepted_at(&point.code, point.kind) {
+        return Err(StoreError::invalid(
+            "item_code",
+            format!("事项“{}”未在{}受理", item.name, point.name),
+        ));
+    }
+    let materials = check_materials(&content, input.materials.as_deref(), channel)?;
+
+    let seq: i64 = sqlx::query_scalar(
+        "INSERT INTO case_seq (point_id, day, n) VALUES ($1, $2, 1) \
+         ON CONFLICT (point_id, day) DO UPDATE SET n = case_seq.n + 1 RETURNING n",
+    )
+    .bind(point.id)
+    .bind(time::day(today))
+    .fetch_one(&mut *tx)
+    .await?;
+    let case_no = CaseNo::new(&point.code, today, seq as u32);
+    let stamp = time::stamp(now);
+    let keys = store.keys();
+    let (id_type, id_enc, id_digest, id_masked, credit_code, contact) = match &applicant {
+        Applicant::Person {
+            id_type, id_number, ..
+        } => (
+            Some(id_type.as_str()),
+            Some(keys.encrypt(id_number)),
+            Some(keys.digest("id", id_number)),
+            Some(mask_id(id_number)),
+            None,
+            None,
+        ),
+        Applicant::Organisation {
+            credit_code,
+            contact,
+            ..
+        } => (
+            None,
+            None,
+            None,
+            None,
+            Some(credit_code.as_str().to_string()),
+            Some(contact.clone()),
+        ),
+    };
+    let phone = applicant.phone();
+    let cal = calendar::load(store, &mut tx).await?;
+    let mut row = CaseRow {
+        id: 0,
+        case_no: case_no.to_string(),
+        department_id: item.department_id,
+        point_id: point.id,
+        status: CaseStatus::Submitted,
+        instant: content.instant,
+        verify_digest: keys.digest("verify", &applicant.last_six()),
+        accepted_at: None,
+        accepted_on: None,
+        acceptance_no: None,
+        decided_at: None,
+        closed_at: None,
+        promised: (content.promised.days, content.promised.unit),
+        statutory: (content.statutory.days, content.statutory.unit),
+        extension_days: 0,
+        promised_deadline: None,
+        legal_deadline: None,
+        deadline_estimated: false,
+        result: None,
+        document_no: None,
+        reason: None,
+    };
+    let mut events: Vec<(Action, Option<CaseStatus>, CaseStatus, Option<String>)> = vec![];
+    if channel == Channel::Window {
+        row.status = CaseStatus::Accepted;
+        row.accepted_at = Some(stamp.clone());
+        row.accepted_on = Some(time::day(today));
+        row.acceptance_no = Some(acceptance_no(&case_no));
+        events.push((Action::Accept, None, CaseStatus::Accepted, note.clone()));
+        if content.instant {
+            row.status = CaseStatus::Closed;
+            row.decided_at = Some(stamp.clone());
+            row.closed_at = Some(stamp.clone());
+            row.result = Some("准予许可（即办）".into());
+            row.document_no = Some(document_no(case_no.as_str()));
+            events.push((
+                Action::Close,
+                Some(CaseStatus::Accepted),
+                CaseStatus::Closed,
+                Some("即办件当场办结".into()),
+            ));
+        } else {
+            let (pd, ld, est) = compute_clocks(&cal, &row, &[]);
+            row.promised_deadline = pd;
+            row.legal_deadline = ld;
+            row.deadline_estimated = est;
+        }
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO cases (case_no, item_id, item_version, department_id, point_id, channel, status, instant, \
+         applicant_kind, applicant_name, id_type, id_number_enc, id_number_digest, id_number_masked, credit_code, contact, \
+         phone_enc, phone_masked, verify_digest, materials, submitted_at, submitted_on, accepted_at, accepted_on, acceptance_no, \
+         decided_at, closed_at, closed_on, promised_days, promised_unit, statutory_days, statutory_unit, extension_days, \
+         promised_deadline, legal_deadline, deadline_estimated, result, document_no, reason, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, \
+         $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40) RETURNING id",
+    )
+    .bind(case_no.as_str())
+    .bind(item.id)
+    .bind(item.version)
+    .bind(item.department_id)
+    .bind(point.id)
+    .bind(channel.as_str())
+    .bind(row.status.as_str())
+    .bind(row.instant as i64)
+    .bind(applicant.kind())
+    .bind(applicant.name())
+    .bind(id_type)
+    .bind(id_enc)
+    .bind(id_digest)
+    .bind(id_masked)
+    .bind(credit_code)
+    .bind(contact)
+    .bind(keys.encrypt(phone.as_str()))
+    .bind(phone.masked())
+    .bind(&row.verify_digest)
+    .bind(serde_json::to_string(&materials).map_err(|e| StoreError::Other(e.into()))?)
+    .bind(&stamp)
+    .bind(time::day(today))
+    .bind(&row.accepted_at)
+    .bind(&row.accepted_on)
+    .bind(&row.acceptance_no)
+    .bind(&row.decided_at)
+    .bind(&row.closed_at)
+    .bind(row.closed_at.as_ref().map(|_| time::day(today)))
+    .bind(row.promised.0 as i64)
+    .bind(unit_name(row.promised.1))
+    .bind(row.statutory.0 as i64)
+    .bind(unit_name(row.statutory.1))
+    .bind(0i64)
+    .bind(&row.promised_deadline)
+    .bind(&row.legal_deadline)
+    .bind(row.deadline_estimated as i64)
+    .bind(&row.result)
+    .bind(&row.document_no)
+    .bind(&row.reason)
+    .bind(&stamp)
+    .fetch_one(&mut *tx)
+    .await?;
+    if channel == Channel::Online {
+        events.push((Action::Accept, None, CaseStatus::Submitted, note.clone()));
+    }
+    for (action, from, to, note) in &events {
+        let action_name = if channel == Channel::Online {
+            "submit"
+        } else {
+            action.as_str()
+        };
+        insert_event(
+            &mut tx,
+            id,
+            &stamp,
+            action_name,
+            *from,
+            *to,
+            p,
+            Some(point.id),
+            note.as_deref(),
+        )
+        .await?;
+    }
+    audit::append(
+        &mut tx,
+        keys,
+        &p.actor(),
+        "case.create",
+        "case",
+        case_no.as_str(),
+        serde_json::json!({ "item": item.code, "channel": channel.as_str(), "point": point.code, "status": row.status.as_str() }),
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, p, case_no.as_str()).await
+}
+
+fn acceptance_no(case_no: &CaseNo) -> String {
+    format!("受理通知书 {}", case_no.as_str())
+}
+
+fn document_no(case_no: &str) -> String {
+    format!("{case_no}-Z")
+}
+
+fn check_materials(
+    content: &ItemContent,
+    given: Option<&[String]>,
+    channel: Channel,
+) -> Result<Vec<String>> {
+    let Some(given) = given else {
+        // Not itemised: the clerk vouches for the required set.
+        return Ok(content
+            .materials
+            .iter()
+            .filter(|m| m.required)
+            .map(|m| m.name.clone())
+            .collect());
+    };
+    if given.len() > 200 {
+        return Err(StoreError::invalid("materials", "材料清单过长"));
+    }
+    for g in given {
+        if !content.materials.iter().any(|m| m.name == *g) {
+            return Err(StoreError::invalid(
+                "materials",
+                format!("“{g}”不是该事项的申报材料"),
+            ));
+        }
+    }
+    if channel == Channel::Window {
+        let missing: Vec<&str> = content
+            .materials
+            .iter()
+            .filter(|m| m.required && !given.contains(&m.name))
+            .map(|m| m.name.as_str())
+            .collect();
+        if !missing.is_empty() {
+            return Err(StoreError::invalid(
+                "materials",
+                format!(
+                    "缺少必要材料：{}。材料不齐全的，请出具补正材料通知书",
+                    missing.join("、")
+                ),
+            ));
+        }
+    }
+    Ok(given.to_vec())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_event(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    at: &str,
+    action: &str,
+    from: Option<CaseStatus>,
+    to: CaseStatus,
+    p: &Principal,
+    point_id: Option<i64>,
+    note: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO case_events (case_id, at, action, from_status, to_status, actor_id, actor_name, point_id, note) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(case_id)
+    .bind(at)
+    .bind(action)
+    .bind(from.map(|s| s.as_str()))
+    .bind(to.as_str())
+    .bind(p.user_id)
+    .bind(format!("{}（{}）", p.display_name, p.role.label()))
+    .bind(point_id)
+    .bind(note)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn load_scoped(
+    conn: &mut AnyConnection,
+    p: &Principal,
+    case_no: &str,
+) -> Result<sqlx::any::AnyRow> {
+    let no = CaseNo::parse(case_no)?;
+    let mut sql = Sql::new(&format!(
+        "SELECT {CASE_COLUMNS}{CASE_FROM} AND c.case_no = "
+    ));
+    sql.bind_s(no.as_str());
+    scope(p, &mut sql)?;
+    sql.query()
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| StoreError::not_found(format!("办件“{case_no}”不存在")))
+}
+
+/// A case with its events and rating, if the principal may see it (404 otherwise).
+pub async fn get(store: &Store, p: &Principal, case_no: &str) -> Result<CaseView> {
+    let mut conn = store.reader().await?;
+    let row = load_scoped(&mut conn, p, case_no).await?;
+    full_view(store, &mut conn, &row).await
+}
+
+async fn full_view(
+    store: &Store,
+    conn: &mut AnyConnection,
+    row: &sqlx::any::AnyRow,
+) -> Result<CaseView> {
+    let cal = calendar::load(store, conn).await?;
+    let mut view = view_from(row, &cal, time::local_day(time::now()))?;
+    let id: i64 = row.try_get("id")?;
+    let events = sqlx::query(
+        "SELECT e.at, e.action, e.from_status, e.to_status, e.actor_name, p.name, e.note FROM case_events e \
+         LEFT JOIN points p ON p.id = e.point_id WHERE e.case_id = $1 ORDER BY e.id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for e in events {
+        let action: String = e.try_get(1)?;
+        view.events.push(Event {
+            at: time::display(&e.try_get::<String, _>(0)?),
+            action_label: if action == "submit" {
+                "提交申请".into()
+            } else {
+                Action::parse(&action)
+                    .map(|a| a.label().to_string())
+                    .unwrap_or_else(|| action.clone())
+            },
+            action,
+            from_status: e.try_get(2)?,
+            to_status: e.try_get(3)?,
+            actor: e.try_get(4)?,
+            point: e.try_get(5)?,
+            note: e.try_get(6)?,
+        });
+    }
+    view.rating = rating_of(conn, id).await?;
+    Ok(view)
+}
+
+async fn rating_of(conn: &mut AnyConnection, case_id: i64) -> Result<Option<RatingView>> {
+    let r = sqlx::query(
+        "SELECT r.level, r.comment, r.rated_at, f.due_on, f.answered_at, f.answer FROM ratings r \
+         LEFT JOIN rating_followups f ON f.case_id = r.case_id WHERE r.case_id = $1",
+    )
+    .bind(case_id)
+    .fetch_optional(conn)
+    .await?;
+    let Some(r) = r else { return Ok(None) };
+    let level: i64 = r.try_get(0)?;
+    let due: Option<String> = r.try_get(3)?;
+    Ok(Some(RatingView {
+        level,
+        label: RatingLevel::new(level).map(|l| l.label()).unwrap_or(""),
+        comment: r.try_get(1)?,
+        rated_at: time::display(&r.try_get::<String, _>(2)?),
+        follow_up: match due {
+            Some(due_on) => Some(FollowUp {
+                due_on,
+                answered_at: opt_display(r.try_get(4)?),
+                answer: r.try_get(5)?,
+            }),
+            None => None,
+        },
+    }))
+}
+
+/// Takes an action on a case.
+pub async fn act(
+    store: &Store,
+    p: &Principal,
+    case_no: &str,
+    input: &ActionInput,
+) -> Result<CaseView> {
+    let action_name = input
+        .action
+        .as_deref()
+        .ok_or_else(|| StoreError::invalid("action", "请指定操作（action）"))?;
+    let action = Action::parse(action_name).ok_or_else(|| {
+        StoreError::invalid(
+            "action",
+            format!("未知操作“{action_name}”：应为 accept、refuse、request_supplement、supplement、approve、reject、suspend、resume、extend、withdraw 或 close"),
+        )
+    })?;
+    let note = match input
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(n) => Some(tongban_domain::required_text("note", "说明", n, 1000)?),
+        None => None,
+    };
+    let doc_no = match input
+        .document_no
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(d) => Some(tongban_domain::required_text(
+            "document_no",
+            "文书编号",
+            d,
+            100,
+        )?),
+        None => None,
+    };
+    let now = time::now();
+    let today = time::local_day(now);
+    let stamp = time::stamp(now);
+    let mut tx = store.begin().await?;
+    if !p.role.works_cases() {
+        return Err(StoreError::Forbidden("当前角色无权办理办件".into()));
+    }
+    let raw = load_scoped(&mut tx, p, case_no).await?;
+    let mut row = row_from(&raw)?;
+    let state = CaseState {
+        status: row.status,
+        accepted: row.accepted_at.is_some(),
+        extended: row.extension_days > 0,
+    };
+    let next = state
+        .transition(action, p.role, note.as_deref())
+        .map_err(|e| match e {
+            TransitionError::Role { .. } => StoreError::Forbidden(e.to_string()),
+            TransitionError::NoteRequired(_) => StoreError::invalid("note", e.to_string()),
+            TransitionError::NotAllowed { .. } | TransitionError::AlreadyExtended => {
+                StoreError::Conflict {
+                    field: "action",
+                    message: e.to_string(),
+                }
+            }
+        })?;
+    // Clerks act at their own point: a town clerk only on its point's cases (the
+    // scope already holds), a department clerk only on its department's.
+    let from = row.status;
+    row.status = next;
+    let mut pauses = pauses_of(&mut tx, row.id).await?;
+    match action {
+        Action::Accept => {
+            row.accepted_at = Some(stamp.clone());
+            row.accepted_on = Some(time::day(today));
+            row.acceptance_no = CaseNo::parse(&row.case_no).ok().map(|n| acceptance_no(&n));
+        }
+        Action::Refuse | Action::Withdraw => {
+            row.reason = note.clone();
+            row.closed_at = Some(stamp.clone());
+        }
+        Action::RequestSupplement | Action::Suspend => {
+            let kind = if action == Action::Suspend {
+                "special"
+            } else {
+                "supplement"
+            };
+            sqlx::query("INSERT INTO case_pauses (case_id, kind, from_day, to_day, reason) VALUES ($1, $2, $3, NULL, $4)")
+                .bind(row.id)
+                .bind(kind)
+                .bind(time::day(today))
+                .bind(note.clone().unwrap_or_default())
+                .execute(&mut *tx)
+                .await?;
+            pauses.push(Pause {
+                from: today,
+                to: None,
+            });
+        }
+        Action::Supplement | Action::Resume => {
+            sqlx::query("UPDATE case_pauses SET to_day = $1 WHERE case_id = $2 AND to_day IS NULL")
+                .bind(time::day(today))
+                .bind(row.id)
+                .execute(&mut *tx)
+                .await?;
+            for pz in pauses.iter_mut().filter(|pz| pz.to.is_none()) {
+                pz.to = Some(today);
+            }
+        }
+        Action::Extend => {
+            let statutory = tongban_domain::catalog::TimeLimit {
+                days: row.statutory.0,
+                unit: row.statutory.1,
+            };
+            row.extension_days = extension_days(statutory).max(1) as i64;
+            row.reason = note.clone();
+        }
+        Action::Approve => {
+            row.decided_at = Some(stamp.clone());
+            row.result = Some("准予许可".into());
+        }
+        Action::Reject => {
+            row.decided_at = Some(stamp.clone());
+            row.closed_at = Some(stamp.clone());
+            row.result = Some("不予许可".into());
+            row.reason = note.clone();
+        }
+        Action::Close => {
+            row.closed_at = Some(stamp.clone());
+            row.document_no = Some(doc_no.clone().unwrap_or_else(|| document_no(&row.case_no)));
+        }
+    }
+    if row.accepted_at.is_some() && !next.is_final() && next != CaseStatus::Approved {
+        let cal = calendar::load(store, &mut tx).await?;
+        let (pd, ld, est) = compute_clocks(&cal, &row, &pauses);
+        row.promised_deadline = pd;
+        row.legal_deadline = ld;
+        row.deadline_estimated = est;
+    }
+    let updated = sqlx::query(
+        "UPDATE cases SET status = $1, accepted_at = $2, accepted_on = $3, acceptance_no = $4, decided_at = $5, closed_at = $6, \
+         closed_on = $7, extension_days = $8, promised_deadline = $9, legal_deadline = $10, deadline_estimated = $11, result = $12, \
+         document_no = $13, reason = $14, updated_at = $15 WHERE id = $16 AND status = $17",
+    )
+    .bind(row.status.as_str())
+    .bind(&row.accepted_at)
+    .bind(&row.accepted_on)
+    .bind(&row.acceptance_no)
+    .bind(&row.decided_at)
+    .bind(&row.closed_at)
+    .bind(row.closed_at.as_ref().map(|_| time::day(today)))
+    .bind(row.extension_days)
+    .bind(&row.promised_deadline)
+    .bind(&row.legal_deadline)
+    .bind(row.deadline_estimated as i64)
+    .bind(&row.result)
+    .bind(&row.document_no)
+    .bind(&row.reason)
+    .bind(&stamp)
+    .bind(row.id)
+    .bind(from.as_str())
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(StoreError::Conflict {
+            field: "action",
+            message: "办件状态已被他人更新，请刷新后重试".into(),
+        });
+    }
+    let point_id = p.point_id.or(Some(row.point_id));
+    insert_event(
+        &mut tx,
+        row.id,
+        &stamp,
+        action.as_str(),
+        Some(from),
+        next,
+        p,
+        point_id,
+        note.as_deref(),
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        store.keys(),
+        &p.actor(),
+        &format!("case.{}", action.as_str()),
+        "case",
+        &row.case_no,
+        serde_json::json!({ "from": from.as_str(), "to": next.as_str(), "note": note }),
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, p, &row.case_no).await
+}
+
+/// Who gives a rating: the applicant (proving it with the last six characters of the
+/// ID or credit code), or a clerk's session for the window's rating device.
+pub enum Rater<'a> {
+    Applicant { last_six: &'a str },
+    Staff(&'a Principal),
+}
+
+/// 好差评: one rating per case, after it has ended; a bad one opens a follow-up.
+pub async fn rate(
+    store: &Store,
+    rater: Rater<'_>,
+    case_no: &str,
+    level: i64,
+    comment: Option<&str>,
+) -> Result<RatingView> {
+    let level = RatingLevel::new(level)?;
+    let comment = comment.map(str::trim).unwrap_or("");
+    if comment.chars().count() > MAX_COMMENT_CHARS {
+        return Err(StoreError::invalid(
+            "comment",
+            format!("评价内容不能超过{MAX_COMMENT_CHARS}个字"),
+        ));
+    }
+    if level.is_bad() && comment.is_empty() {
+        return Err(StoreError::invalid(
+            "comment",
+            "差评请填写不满意的原因，便于部门整改",
+        ));
+    }
+    let now = time::now();
+    let today = time::local_day(now);
+    let mut tx = store.begin().await?;
+    let raw = match rater {
+        Rater::Staff(p) => {
+            if !p.role.accepts_applications() {
+                return Err(StoreError::Forbidden(
+                    "只有窗口人员可代为提交评价器评价".into(),
+                ));
+            }
+            load_scoped(&mut tx, p, case_no).await?
+        }
+        Rater::Applicant { .. } => {
+            let no = CaseNo::parse(case_no)?;
+            let mut sql = Sql::new(&format!(
+                "SELECT {CASE_COLUMNS}{CASE_FROM} AND c.case_no = "
+            ));
+            sql.bind_s(no.as_str());
+            sql.query()
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| StoreError::not_found(format!("办件“{case_no}”不存在")))?
+        }
+    };
+    let row = row_from(&raw)?;
+    if let Rater::Applicant { last_six } = rater {
+        let given = last_six.trim().to_ascii_uppercase();
+        if store.keys().digest("verify", &given) != row.verify_digest {
+            // Same answer as an unknown case: nothing to learn by guessing.
+            return Err(StoreError::not_found(format!("办件“{case_no}”不存在")));
+        }
+    }
+    if !matches!(
+        row.status,
+        CaseStatus::Closed | CaseStatus::Rejected | CaseStatus::Refused
+    ) {
+        return Err(StoreError::Conflict {
+            field: "level",
+            message: "办件办结后方可评价".into(),
+        });
+    }
+    let source = match rater {
+        Rater::Applicant { .. } => "applicant".to_string(),
+        Rater::Staff(p) => format!("device:{}", p.username),
+    };
+    sqlx::query("INSERT INTO ratings (case_id, level, comment, source, rated_at, rated_on) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(row.id)
+        .bind(level.value() as i64)
+        .bind(comment)
+        .bind(&source)
+        .bind(time::stamp(now))
+        .bind(time::day(today))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict {
+                field: "level",
+                message: "该办件已评价，每件只能评价一次".into(),
+            },
+            _ => StoreError::Db(e),
+        })?;
+    if level.is_bad() {
+        let cal = calendar::load(store, &mut tx).await?;
+        let due = cal
+            .deadline(today, FOLLOW_UP_WORKING_DAYS)
+            .unwrap_or_else(|_| Calendar::estimate_deadline(today, FOLLOW_UP_WORKING_DAYS));
+        sqlx::query("INSERT INTO rating_followups (case_id, department_id, opened_at, due_on) VALUES ($1, $2, $3, $4)")
+            .bind(row.id)
+            .bind(row.department_id)
+            .bind(time::stamp(now))
+            .bind(time::day(due))
+            .execute(&mut *tx)
+            .await?;
+    }
+    let actor = match rater {
+        Rater::Applicant { .. } => Actor::applicant(),
+        Rater::Staff(p) => p.actor(),
+    };
+    audit::append(
+        &mut tx,
+        store.keys(),
+        &actor,
+        "case.rate",
+        "case",
+        &row.case_no,
+        serde_json::json!({ "level": level.value(), "source": source }),
+    )
+    .await?;
+    let view = rating_of(&mut tx, row.id).await?;
+    tx.commit().await?;
+    view.ok_or_else(|| StoreError::Other(anyhow::anyhow!("rating vanished")))
+}
+
+/// The department answers a bad rating (整改反馈).
+pub async fn answer_follow_up(
+    store: &Store,
+    p: &Principal,
+    case_no: &str,
+    answer: &str,
+) -> Result<RatingView> {
+    if !matches!(p.role, Role::Approver | Role::DepartmentHead) {
+        return Err(StoreError::Forbidden(
+            "差评整改须由部门审批人员或部门负责人答复".into(),
+        ));
+    }
+    let answer = tongban_domain::required_text("answer", "整改答复", answer, 2000)?;
+    let mut tx = store.begin().await?;
+    let raw = load_scoped(&mut tx, p, case_no).await?;
+    let id: i64 = raw.try_get("id")?;
+    let now = time::stamp(time::now());
+    let n = sqlx::query(
+        "UPDATE rating_followups SET answered_at = $1, answer = $2, answered_by = $3 WHERE case_id = $4 AND answered_at IS NULL",
+    )
+    .bind(&now)
+    .bind(&answer)
+    .bind(p.user_id)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if n.rows_affected() != 1 {
+        return Err(StoreError::Conflict {
+            field: "answer",
+            message: "该办件没有待答复的差评".into(),
+        });
+    }
+    audit::append(
+        &mut tx,
+        store.keys(),
+        &p.actor(),
+        "rating.answer",
+        "case",
+        case_no,
+        serde_json::json!({}),
+    )
+    .await?;
+    let view = rating_of(&mut tx, id).await?;
+    tx.commit().await?;
+    view.ok_or_else(|| StoreError::Other(anyhow::anyhow!("rating vanished")))
+}
+
+/// Progress query by the public: case number plus the last six characters of the
+/// applicant's ID or credit code. Unknown and mismatched look the same.
+pub async fn public_progress(store: &Store, case_no: &str, last_six: &str) -> Result<CaseView> {
+    let no = CaseNo::parse(case_no)?;
+    let mut conn = store.reader().await?;
+    let mut sql = Sql::new(&format!(
+        "SELECT {CASE_COLUMNS}{CASE_FROM} AND c.case_no = "
+    ));
+    sql.bind_s(no.as_str());
+    let row = sql.query().fetch_optional(&mut *conn).await?;
+    let not_found = || StoreError::not_found("未找到办件：请核对办件编号和证件号码后六位");
+    let row = row.ok_or_else(not_found)?;
+    let digest: String = row.try_get("verify_digest")?;
+    if store
+        .keys()
+        .digest("verify", &last_six.trim().to_ascii_uppercase())
+        != digest
+    {
+        return Err(not_found());
+    }
+    let mut view = full_view(store, &mut conn, &row).await?;
+    for e in &mut view.events {
+        e.actor = String::new();
+    }
+    Ok(view)
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct CaseFilter {
+    pub status: Option<String>,
+    /// `overdue` or `nearly_due`
+    pub due: Option<String>,
+    pub department: Option<String>,
+    pub point: Option<String>,
+    /// Exact ID number: found through its keyed digest.
+    pub id_number: Option<String>,
+    pub credit_code: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// Cases the principal may see, filtered; open ones sorted by promised deadline.
+pub async fn list(store: &Store, p: &Principal, f: &CaseFilter) -> Result<(Vec<CaseView>, i64)> {
+    let page = f.page.unwrap_or(1);
+    if !(1..=100_000).contains(&page) {
+        return Err(StoreError::invalid("page", "页码应为1至100000之间的整数"));
+    }
+    let per_page = f.per_page.unwrap_or(20);
+    if !(1..=500).contains(&per_page) {
+        return Err(StoreError::invalid("per_page", "每页条数应为1至500"));
+    }
+    let today = time::local_day(time::now());
+    let mut filter = Sql::new(CASE_FROM);
+    scope(p, &mut filter)?;
+    if let Some(s) = f.status.as_deref().filter(|s| !s.is_empty()) {
+        let st = CaseStatus::parse(s)
+            .ok_or_else(|| StoreError::invalid("status", format!("未知办件状态“{s}”")))?;
+        filter.push(" AND c.status = ").bind_s(st.as_str());
+    }
+    match f.due.as_deref() {
+        None | Some("") => {}
+        Some("overdue") => {
+            filter
+                .push(" AND c.status = 'accepted' AND c.promised_deadline < ")
+                .bind_s(time::day(today));
+        }
+        Some("nearly_due") => {
+            let cal = calendar::current(store).await?;
+            let limit = cal
+                .deadline(today, tongban_domain::case::NEARLY_DUE_WORKING_DAYS)
+                .unwrap_or_else(|_| {
+                    Calendar::estimate_deadline(
+                        today,
+                        tongban_domain::case::NEARLY_DUE_WORKING_DAYS,
+                    )
+                });
+            filter
+                .push(" AND c.status = 'accepted' AND c.promised_deadline >= ")
+                .bind_s(time::day(today));
+            filter
+                .push(" AND c.promised_deadline <= ")
+                .bind_s(time::day(limit));
+        }
+        Some(_) => {
+            return Err(StoreError::invalid(
+                "due",
+                "due 应为 overdue（已超期）或 nearly_due（临近到期）",
+            ));
+        }
+    }
+    if let Some(d) = f.department.as_deref().filter(|s| !s.is_empty()) {
+        filter.push(" AND d.code = ").bind_s(d);
+    }
+    if let Some(pt) = f.point.as_deref().filter(|s| !s.is_empty()) {
+        filter.push(" AND p.code = ").bind_s(pt);
+    }
+    if let Some(idn) = f.id_number.as_deref().filter(|s| !s.is_empty()) {
+        let idn = idn.trim().to_ascii_uppercase();
+        filter
+            .push(" AND c.id_number_digest = ")
+            .bind_s(store.keys().digest("id", &idn));
+    }
+    if let Some(cc) = f.credit_code.as_deref().filter(|s| !s.is_empty()) {
+        filter
+            .push(" AND c.credit_code = ")
+            .bind_s(cc.trim().to_ascii_uppercase());
+    }
+    let mut conn = store.reader().await?;
+    let total: i64 = filter
+        .with_text(format!("SELECT COUNT(*){}", filter.text))
+        .query_scalar()
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut q = filter.with_text(format!("SELECT {CASE_COLUMNS}{}", filter.text));
+    q.push(" ORDER BY CASE WHEN c.promised_deadline IS NULL THEN 1 ELSE 0 END, c.promised_deadline, c.id DESC LIMIT ")
+        .bind_i(per_page)
+        .push(" OFFSET ")
+        .bind_i((page - 1) * per_page);
+    let rows = q.query().fetch_all(&mut *conn).await?;
+    let cal = calendar::load(store, &mut conn).await?;
+    let cases = rows
+        .iter()
+        .map(|r| view_from(r, &cal, today))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((cases, total))
+}
+
+/// A flat case row for exports: the API's field names, masked personal data.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportRow {
+    pub case_no: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub department: String,
+    pub point: String,
+    pub channel: String,
+    pub instant: bool,
+    pub status: String,
+    pub applicant_kind: String,
+    pub submitted_at: String,
+    pub accepted_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub promised_deadline: Option<String>,
+    pub legal_deadline: Option<String>,
+    pub rating: Option<i64>,
+}
+
+/// Streams every case in id order, `batch` at a time, to `sink`.
+pub async fn export(
+    store: &Store,
+    mut sink: impl FnMut(ExportRow) -> anyhow::Result<()>,
+) -> Result<u64> {
+    let mut conn = store.reader().await?;
+    let mut last = 0i64;
+    let mut n = 0u64;
+    loop {
+        let rows = sqlx::query(
+            "SELECT c.id, c.case_no, i.code, v.name, d.code, p.code, c.channel, c.instant, c.status, c.applicant_kind, \
+             c.submitted_at, c.accepted_at, c.closed_at, c.promised_deadline, c.legal_deadline, r.level \
+             FROM cases c JOIN items i ON i.id = c.item_id JOIN item_versions v ON v.item_id = c.item_id AND v.version = c.item_version \
+             JOIN departments d ON d.id = c.department_id JOIN points p ON p.id = c.point_id \
+             LEFT JOIN ratings r ON r.case_id = c.id WHERE c.id > $1 ORDER BY c.id LIMIT 5000",
+        )
+        .bind(last)
+        .fetch_all(&mut *conn)
+        .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for r in rows {
+            last = r.try_get(0)?;
+            sink(ExportRow {
+                case_no: r.try_get(1)?,
+                item_code: r.try_get(2)?,
+                item_name: r.try_get(3)?,
+                department: r.try_get(4)?,
+                point: r.try_get(5)?,
+                channel: r.try_get(6)?,
+                instant: crate::flag(&r, 7)?,
+                status: r.try_get(8)?,
+                applicant_kind: r.try_get(9)?,
+                submitted_at: r.try_get(10)?,
+                accepted_at: r.try_get(11)?,
+                closed_at: r.try_get(12)?,
+                promised_deadline: r.try_get(13)?,
+                legal_deadline: r.try_get(14)?,
+                rating: r.try_get(15)?,
+            })?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Decrypts the stored identity number of a case, for the rare screens that need it
+/// in full (recorded in the audit chain by the caller).
+pub async fn reveal_id_number(
+    store: &Store,
+    p: &Principal,
+    case_no: &str,
+) -> Result<Option<String>> {
+    let mut tx = store.begin().await?;
+    let raw = load_scoped(&mut tx, p, case_no).await?;
+    let id: i64 = raw.try_get("id")?;
+    let enc: Option<String> = sqlx::query_scalar("SELECT id_number_enc FROM cases WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    audit::append(
+        &mut tx,
+        store.keys(),
+        &p.actor(),
+        "case.reveal_id",
+        "case",
+        case_no,
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    enc.map(|e| store.keys().decrypt(&e).map_err(StoreError::Other))
+        .transpose()
+}

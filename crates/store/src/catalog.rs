@@ -1,0 +1,541 @@
+//! The catalog (事项清单) in the database: items with versioned content. A version is
+//! written, then published before its effective date; readers ask for the version in
+//! force at a date, which is the newest published version already effective.
+
+use crate::audit::{self, Actor};
+use crate::org::Department;
+use crate::{Result, Sql, Store, StoreError, time};
+use chrono::NaiveDate;
+use serde::Serialize;
+use sqlx::{AnyConnection, Row};
+use tongban_domain::TimeUnit;
+use tongban_domain::catalog::{ItemContent, ItemStatus, check_effective_date};
+
+fn unit_str(u: TimeUnit) -> &'static str {
+    match u {
+        TimeUnit::Working => "working",
+        TimeUnit::Natural => "natural",
+    }
+}
+
+pub fn parse_unit(s: &str) -> TimeUnit {
+    if s == "natural" {
+        TimeUnit::Natural
+    } else {
+        TimeUnit::Working
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DepartmentRef {
+    pub code: String,
+    pub name: String,
+}
+
+/// An item as the version in force describes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    #[serde(skip)]
+    pub id: i64,
+    #[serde(skip)]
+    pub department_id: i64,
+    pub code: String,
+    pub parent_code: Option<String>,
+    pub name: String,
+    pub department: DepartmentRef,
+    pub status: String,
+    pub status_label: &'static str,
+    pub power_type: String,
+    pub instant: bool,
+    pub statutory_days: i64,
+    pub statutory_unit: &'static str,
+    pub promised_days: i64,
+    pub promised_unit: &'static str,
+    pub online_depth: String,
+    pub version: i64,
+    pub effective_from: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<ItemContent>,
+}
+
+impl Item {
+    pub fn content(&self) -> Result<&ItemContent> {
+        self.content
+            .as_ref()
+            .ok_or_else(|| StoreError::Other(anyhow::anyhow!("item content not loaded")))
+    }
+}
+
+const ITEM_SELECT: &str = "SELECT i.id, i.code, i.department_id, d.code AS dcode, d.name AS dname, v.version, v.effective_from, \
+     v.name, v.status, v.power_type, v.instant, v.statutory_days, v.statutory_unit, v.promised_days, v.promised_unit, \
+     v.online_depth, pi.code AS parent_code";
+
+const IN_FORCE: &str = " FROM items i JOIN departments d ON d.id = i.department_id \
+     JOIN item_versions v ON v.item_id = i.id LEFT JOIN items pi ON pi.id = i.parent_id \
+     WHERE v.version = (SELECT MAX(v2.version) FROM item_versions v2 WHERE v2.item_id = i.id \
+       AND v2.published_at IS NOT NULL AND v2.effective_from <= ";
+
+fn item_from(r: &sqlx::any::AnyRow, with_content: bool) -> Result<Item> {
+    let status: String = r.try_get("status")?;
+    let content = if with_content {
+        let raw: String = r.try_get("content")?;
+        Some(serde_json::from_str(&raw).map_err(|e| StoreError::Other(e.into()))?)
+    } else {
+        None
+    };
+    Ok(Item {
+        id: r.try_get("id")?,
+        department_id: r.try_get("department_id")?,
+        code: r.try_get("code")?,
+        parent_code: r.try_get("parent_code")?,
+        name: r.try_get("name")?,
+        department: DepartmentRef {
+            code: r.try_get("dcode")?,
+            name: r.try_get("dname")?,
+        },
+        status_label: ItemStatus::parse(&status)
+            .map(|s| s.label())
+            .unwrap_or("未知"),
+        status,
+        power_type: r.try_get("power_type")?,
+        instant: crate::flag(r, "instant")?,
+        statutory_days: r.try_get("statutory_days")?,
+        statutory_unit: unit_str(parse_unit(&r.try_get::<String, _>("statutory_unit")?)),
+        promised_days: r.try_get("promised_days")?,
+        promised_unit: unit_str(parse_unit(&r.try_get::<String, _>("promised_unit")?)),
+        online_depth: r.try_get("online_depth")?,
+        version: r.try_get("version")?,
+        effective_from: r.try_get("effective_from")?,
+        content,
+    })
+}
+
+/// The item with the version in force on `on`, content included.
+pub async fn item_in_force(
+    conn: &mut AnyConnection,
+    code: &str,
+    on: NaiveDate,
+) -> Result<Option<Item>> {
+    let sql = format!("{ITEM_SELECT}, v.content{IN_FORCE}$1) AND i.code = $2");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(time::day(on))
+        .bind(code)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(|r| item_from(r, true)).transpose()
+}
+
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct ItemFilter {
+    pub q: Option<String>,
+    pub department: Option<String>,
+    pub status: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+pub const PAGE_SIZE: i64 = 20;
+
+/// Lists items in force on `on`, filtered and paged, with the total count.
+pub async fn list_items(store: &Store, f: &ItemFilter, on: NaiveDate) -> Result<(Vec<Item>, i64)> {
+    let page = f.page.unwrap_or(1);
+    if !(1..=100_000).contains(&page) {
+        return Err(StoreError::invalid("page", "页码应为1至100000之间的整数"));
+    }
+    let per_page = f.per_page.unwrap_or(PAGE_SIZE);
+    if !(1..=1000).contains(&per_page) {
+        return Err(StoreError::invalid("per_page", "每页条数应为1至1000"));
+    }
+    let mut filter = Sql::new("");
+    filter.push(IN_FORCE).bind_s(time::day(on)).push(")");
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        if q.chars().count() > 50 {
+            return Err(StoreError::invalid("q", "搜索词不能超过50个字"));
+        }
+        let like = format!(
+            "%{}%",
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        filter
+            .push(" AND (v.name LIKE ")
+            .bind_s(like.clone())
+            .push(" ESCAPE '\\' OR i.code LIKE ");
+        filter.bind_s(like).push(" ESCAPE '\\')");
+    }
+    if let Some(d) = f.department.as_deref().filter(|s| !s.is_empty()) {
+        filter.push(" AND d.code = ").bind_s(d);
+    }
+    if let Some(s) = f.status.as_deref().filter(|s| !s.is_empty()) {
+        let st = ItemStatus::parse(s).ok_or_else(|| {
+            StoreError::invalid("status", "事项状态应为 in_use（在用）、suspended（暂停）、cancelled（取消）或 transferred（转移）")
+        })?;
+        filter.push(" AND v.status = ").bind_s(st.as_str());
+    }
+    let mut count = Sql::new("SELECT COUNT(*)");
+    count.text.push_str(&filter.text);
+    let mut conn = store.reader().await?;
+    // Same arguments, same order: rebuild the count with the filter's bindings.
+    let total: i64 = filter
+        .with_text(count.text)
+        .query_scalar()
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut list = filter.with_text(format!("{ITEM_SELECT}{}", filter.text));
+    list.push(" ORDER BY d.code, i.code LIMIT ")
+        .bind_i(per_page)
+        .push(" OFFSET ")
+        .bind_i((page - 1) * per_page);
+    let rows = list.query().fetch_all(&mut *conn).await?;
+    let items = rows
+        .iter()
+        .map(|r| item_from(r, false))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((items, total))
+}
+
+/// A new item with its first version. `publish` publishes it at once (imports and
+/// seeds of a catalog already in force).
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_item(
+    conn: &mut AnyConnection,
+    store: &Store,
+    code: &str,
+    department: &Department,
+    parent_id: Option<i64>,
+    mut content: ItemContent,
+    effective_from: NaiveDate,
+    publish: bool,
+    actor: &Actor,
+) -> Result<i64> {
+    check_item_code(code)?;
+    content.validate()?;
+    let now = time::stamp(time::now());
+    let id: i64 = sqlx::query_scalar("INSERT INTO items (code, department_id, parent_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+        .bind(code)
+        .bind(department.id)
+        .bind(parent_id)
+        .bind(&now)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict {
+                field: "code",
+                message: format!("事项编码“{code}”已存在"),
+            },
+            _ => StoreError::Db(e),
+        })?;
+    insert_version(
+        &mut *conn,
+        id,
+        1,
+        &content,
+        effective_from,
+        publish.then_some(now.as_str()),
+        "新增事项",
+        actor,
+    )
+    .await?;
+    audit::append(
+        conn,
+        store.keys(),
+        actor,
+        "item.create",
+        "item",
+        code,
+        serde_json::json!({ "name": content.name, "department": department.code, "effective_from": time::day(effective_from), "published": publish }),
+    )
+    .await?;
+    Ok(id)
+}
+
+fn check_item_code(code: &str) -> Result<()> {
+    let ok = (4..=80).contains(&code.len())
+        && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(
+            "code",
+            "事项编码应为4至80位字母、数字或“-”",
+        ))
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_version(
+    conn: &mut AnyConnection,
+    item_id: i64,
+    version: i64,
+    c: &ItemContent,
+    effective_from: NaiveDate,
+    published_at: Option<&str>,
+    note: &str,
+    actor: &Actor,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO item_versions (item_id, version, effective_from, published_at, name, status, power_type, instant, \
+         statutory_days, statutory_unit, promised_days, promised_unit, online_depth, content, change_note, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+    )
+    .bind(item_id)
+    .bind(version)
+    .bind(time::day(effective_from))
+    .bind(published_at)
+    .bind(&c.name)
+    .bind(c.status.as_str())
+    .bind(c.power_type.as_str())
+    .bind(c.instant as i64)
+    .bind(c.statutory.days as i64)
+    .bind(unit_str(c.statutory.unit))
+    .bind(c.promised.days as i64)
+    .bind(unit_str(c.promised.unit))
+    .bind(c.online_depth.as_str())
+    .bind(serde_json::to_string(c).map_err(|e| StoreError::Other(e.into()))?)
+    .bind(note)
+    .bind(&actor.name)
+    .bind(time::stamp(time::now()))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Writes a new, unpublished version of an item.
+pub async fn new_version(
+    store: &Store,
+    code: &str,
+    content: ItemContent,
+    effective_from: NaiveDate,
+    note: &str,
+    actor: &Actor,
+) -> Result<i64> {
+    let mut tx = store.begin().await?;
+    let v = new_version_in(&mut tx, store, code, content, effective_from, note, actor).await?;
+    tx.commit().await?;
+    Ok(v)
+}
+
+/// Writes a new, unpublished version inside the caller's transaction.
+pub async fn new_version_in(
+    tx: &mut AnyConnection,
+    store: &Store,
+    code: &str,
+    mut content: ItemContent,
+    effective_from: NaiveDate,
+    note: &str,
+    actor: &Actor,
+) -> Result<i64> {
+    content.validate()?;
+    let note = tongban_domain::required_text("change_note", "变更说明", note, 500)?;
+    let item_id: i64 = sqlx::query_scalar("SELECT id FROM items WHERE code = $1")
+        .bind(code)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::not_found(format!("事项“{code}”不存在")))?;
+    let latest: i64 = sqlx::query_scalar(
+        "SELECT CAST(MAX(version) AS BIGINT) FROM item_versions WHERE item_id = $1",
+    )
+    .bind(item_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let last_published: Option<String> = sqlx::query_scalar(
+        "SELECT effective_from FROM item_versions WHERE item_id = $1 AND published_at IS NOT NULL ORDER BY version DESC LIMIT 1",
+    )
+    .bind(item_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    check_effective_date(
+        last_published.as_deref().and_then(time::parse_day),
+        effective_from,
+    )?;
+    let version = latest + 1;
+    insert_version(
+        &mut *tx,
+        item_id,
+        version,
+        &content,
+        effective_from,
+        None,
+        &note,
+        actor,
+    )
+    .await?;
+    audit::append(
+        tx,
+        store.keys(),
+        actor,
+        "item.version",
+        "item",
+        code,
+        serde_json::json!({ "version": version, "effective_from": time::day(effective_from), "note": note }),
+    )
+    .await?;
+    Ok(version)
+}
+
+/// Records a version that was published in the past (history brought in from an
+/// earlier system, or demo data): written already published, effective as given.
+pub async fn insert_historical_version(
+    tx: &mut AnyConnection,
+    store: &Store,
+    code: &str,
+    mut content: ItemContent,
+    effective_from: NaiveDate,
+    note: &str,
+    actor: &Actor,
+) -> Result<i64> {
+    content.validate()?;
+    let row = sqlx::query("SELECT i.id, CAST(MAX(v.version) AS BIGINT) FROM items i JOIN item_versions v ON v.item_id = i.id WHERE i.code = $1 GROUP BY i.id")
+        .bind(code)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::not_found(format!("事项“{code}”不存在")))?;
+    let (item_id, latest): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+    let version = latest + 1;
+    let now = time::stamp(time::now());
+    insert_version(
+        &mut *tx,
+        item_id,
+        version,
+        &content,
+        effective_from,
+        Some(&now),
+        note,
+        actor,
+    )
+    .await?;
+    audit::append(
+        tx,
+        store.keys(),
+        actor,
+        "item.version.historical",
+        "item",
+        code,
+        serde_json::json!({ "version": version, "effective_from": time::day(effective_from), "note": note }),
+    )
+    .await?;
+    Ok(version)
+}
+
+/// Publishes a version; it must be published before (or on) its effective date.
+pub async fn publish(
+    store: &Store,
+    code: &str,
+    version: i64,
+    today: NaiveDate,
+    actor: &Actor,
+) -> Result<()> {
+    let mut tx = store.begin().await?;
+    publish_in(&mut tx, store, code, version, today, actor).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Publishes a version inside the caller's transaction.
+pub async fn publish_in(
+    tx: &mut AnyConnection,
+    store: &Store,
+    code: &str,
+    version: i64,
+    today: NaiveDate,
+    actor: &Actor,
+) -> Result<()> {
+    let row = sqlx::query(
+        "SELECT v.id, v.effective_from, v.published_at FROM item_versions v JOIN items i ON i.id = v.item_id \
+         WHERE i.code = $1 AND v.version = $2",
+    )
+    .bind(code)
+    .bind(version)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| StoreError::not_found(format!("事项“{code}”没有第{version}版")))?;
+    let id: i64 = row.try_get(0)?;
+    let effective: String = row.try_get(1)?;
+    let published: Option<String> = row.try_get(2)?;
+    if published.is_some() {
+        return Err(StoreError::Conflict {
+            field: "version",
+            message: "该版本已发布".into(),
+        });
+    }
+    if time::parse_day(&effective).is_some_and(|e| e < today) {
+        return Err(StoreError::invalid(
+            "effective_from",
+            format!(
+                "生效日期（{effective}）已过：清单须在实施前公布，请另建版本并设定新的生效日期"
+            ),
+        ));
+    }
+    sqlx::query("UPDATE item_versions SET published_at = $1 WHERE id = $2")
+        .bind(time::stamp(time::now()))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::append(
+        tx,
+        store.keys(),
+        actor,
+        "item.publish",
+        "item",
+        code,
+        serde_json::json!({ "version": version, "effective_from": effective }),
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionSummary {
+    pub version: i64,
+    pub name: String,
+    pub status: String,
+    pub effective_from: String,
+    pub published_at: Option<String>,
+    pub change_note: String,
+    pub created_by: String,
+}
+
+/// Every version of an item, newest first (the change history the public sees lists
+/// only published ones).
+pub async fn history(
+    store: &Store,
+    code: &str,
+    published_only: bool,
+) -> Result<Vec<VersionSummary>> {
+    let mut conn = store.reader().await?;
+    let mut sql = Sql::new(
+        "SELECT v.version, v.name, v.status, v.effective_from, v.published_at, v.change_note, v.created_by \
+         FROM item_versions v JOIN items i ON i.id = v.item_id WHERE i.code = ",
+    );
+    sql.bind_s(code);
+    if published_only {
+        sql.push(" AND v.published_at IS NOT NULL");
+    }
+    sql.push(" ORDER BY v.version DESC");
+    let rows = sql.query().fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(VersionSummary {
+                version: r.try_get(0)?,
+                name: r.try_get(1)?,
+                status: r.try_get(2)?,
+                effective_from: r.try_get(3)?,
+                published_at: r.try_get(4)?,
+                change_note: r.try_get(5)?,
+                created_by: r.try_get(6)?,
+            })
+        })
+        .collect()
+}
+
+/// Every item with the version in force on `on`, content included (exports).
+pub async fn all_in_force(store: &Store, on: NaiveDate) -> Result<Vec<Item>> {
+    let mut conn = store.reader().await?;
+    let sql = format!("{ITEM_SELECT}, v.content{IN_FORCE}$1) ORDER BY d.code, i.code");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(time::day(on))
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(|r| item_from(r, true)).collect()
+}

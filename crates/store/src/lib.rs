@@ -1,0 +1,330 @@
+//! Storage of tongban on SQLite (embedded, the default) or PostgreSQL, through one
+//! set of migrations and one query layer (sqlx's `Any` driver with `$n` placeholders,
+//! which both backends read). Every multi-step write is one transaction that also
+//! appends to the audit chain.
+
+pub mod audit;
+pub mod bulk;
+pub mod calendar;
+pub mod cases;
+pub mod catalog;
+mod migrate;
+pub use migrate::latest as schema_version;
+pub mod org;
+pub mod protect;
+pub mod time;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyConnection, AnyPool, Executor};
+use std::str::FromStr;
+use std::time::Duration;
+use tongban_domain::Invalid;
+
+pub use protect::Keys;
+pub use sqlx::AnyConnection as Conn;
+
+/// Which database a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Errors of the storage layer; the web layer maps them to HTTP once.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(#[from] Invalid),
+    #[error("{message}")]
+    Conflict {
+        field: &'static str,
+        message: String,
+    },
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Locked(String),
+    #[error("数据库错误：{0}")]
+    Db(#[from] sqlx::Error),
+    #[error("{0}")]
+    Other(#[from] anyhow::Error),
+}
+
+impl StoreError {
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::NotFound(what.into())
+    }
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid(Invalid::new(field, message))
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The database: a writer pool (one connection on SQLite, where writes are serial
+/// anyway, so no transaction ever waits on a lock upgrade) and a reader pool.
+#[derive(Clone)]
+pub struct Store {
+    write: AnyPool,
+    read: AnyPool,
+    backend: Backend,
+    keys: Keys,
+    /// Parsed calendar and the version it was read at; reloaded when the version in
+    /// the database moves, so every node sees an administrator's change.
+    calendar_cache: std::sync::Arc<
+        std::sync::Mutex<Option<(String, std::sync::Arc<tongban_domain::Calendar>)>>,
+    >,
+}
+
+impl Store {
+    /// Opens the database at `url` (`sqlite://path` or `postgres://…`), creating a
+    /// SQLite file and its folder if needed, and applies the migrations.
+    pub async fn open(url: &str, keys: Keys) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = backend_of(url)?;
+        let url = if backend == Backend::Sqlite {
+            prepare_sqlite_url(url)?
+        } else {
+            url.to_string()
+        };
+        let opts = AnyConnectOptions::from_str(&url)?;
+        let (writers, readers) = match backend {
+            Backend::Sqlite => (1, 8),
+            Backend::Postgres => (8, 16),
+        };
+        let pool = |n: u32| {
+            AnyPoolOptions::new()
+                .max_connections(n)
+                .min_connections(0)
+                .acquire_timeout(Duration::from_secs(30))
+                .after_connect(move |conn, _| {
+                    Box::pin(async move {
+                        if backend == Backend::Sqlite {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+                                 PRAGMA busy_timeout = 10000; PRAGMA cache_size = -32000; PRAGMA temp_store = MEMORY;",
+                            )
+                            .await?;
+                        }
+                        Ok(())
+                    })
+                })
+                .connect_with(opts.clone())
+        };
+        let write = pool(writers).await?;
+        let read = pool(readers).await?;
+        let store = Store {
+            write,
+            read,
+            backend,
+            keys,
+            calendar_cache: Default::default(),
+        };
+        migrate::run(&store).await?;
+        store.check_key().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// Begins a write transaction.
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(self.write.begin().await?)
+    }
+
+    /// A connection for reads.
+    pub async fn reader(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+        Ok(self.read.acquire().await?)
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+
+    /// Refuses to run with a key other than the one the data was written with: the
+    /// database keeps an HMAC of a fixed text under the key, never the key.
+    async fn check_key(&self) -> anyhow::Result<()> {
+        let expected = self.keys.key_check();
+        let mut tx = self.write.begin().await?;
+        let found: Option<String> =
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'key_check'")
+                .fetch_optional(&mut *tx)
+                .await?;
+        match found {
+            Some(v) if v == expected => {}
+            Some(_) => anyhow::bail!(
+                "加密密钥与数据库不匹配：请使用写入这些数据时的密钥（TONGBAN_KEY 或密钥文件）"
+            ),
+            None => {
+                sqlx::query("INSERT INTO settings (key, value) VALUES ('key_check', $1)")
+                    .bind(expected)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Reads a setting.
+    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
+        let mut c = self.reader().await?;
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&mut *c)
+                .await?,
+        )
+    }
+}
+
+/// Writes a setting inside a transaction.
+pub async fn put_setting(conn: &mut AnyConnection, key: &str, value: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(key)
+    .bind(value)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub fn backend_of(url: &str) -> anyhow::Result<Backend> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        anyhow::bail!("数据库地址应以 sqlite: 或 postgres:// 开头：{url}")
+    }
+}
+
+/// Makes sure the SQLite file's folder exists and the file is created on first use.
+fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path != ":memory:" {
+        if let Some(parent) = std::path::Path::new(path).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)?;
+            }
+        }
+    }
+    let mut q: Vec<&str> = query.split('&').filter(|s| !s.is_empty()).collect();
+    if !q.iter().any(|s| s.starts_with("mode=")) {
+        q.push("mode=rwc");
+    }
+    Ok(format!("sqlite://{path}?{}", q.join("&")))
+}
+
+/// Reads a flag: booleans are stored as 0/1 integers on both backends, since the
+/// `Any` driver cannot decode SQLite booleans.
+pub fn flag<I: sqlx::ColumnIndex<sqlx::any::AnyRow>>(
+    r: &sqlx::any::AnyRow,
+    col: I,
+) -> Result<bool> {
+    use sqlx::Row;
+    Ok(r.try_get::<i64, _>(col)? != 0)
+}
+
+/// Counts rows of a table (used by tests and the CLI's summaries).
+pub async fn count(conn: &mut AnyConnection, table: &'static str) -> Result<i64> {
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .fetch_one(conn)
+        .await?)
+}
+
+/// A statement built at run time with `$n` placeholders, for filters that depend on
+/// the request (scoping, search). Values are always bound, never spliced.
+#[derive(Default)]
+pub struct Sql {
+    pub text: String,
+    args: Vec<Arg>,
+}
+
+#[derive(Clone)]
+enum Arg {
+    I(i64),
+    S(String),
+    B(bool),
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Self {
+            text: text.to_string(),
+            args: vec![],
+        }
+    }
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+    fn placeholder(&mut self, a: Arg) -> &mut Self {
+        self.args.push(a);
+        let n = self.args.len();
+        self.text.push('$');
+        self.text.push_str(&n.to_string());
+        self
+    }
+    pub fn bind_i(&mut self, v: i64) -> &mut Self {
+        self.placeholder(Arg::I(v))
+    }
+    pub fn bind_s(&mut self, v: impl Into<String>) -> &mut Self {
+        self.placeholder(Arg::S(v.into()))
+    }
+    pub fn bind_b(&mut self, v: bool) -> &mut Self {
+        self.placeholder(Arg::B(v))
+    }
+    pub fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments> {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(self.text.as_str()));
+        for a in &self.args {
+            q = match a {
+                Arg::I(v) => q.bind(*v),
+                Arg::S(v) => q.bind(v.as_str()),
+                Arg::B(v) => q.bind(*v as i64),
+            };
+        }
+        q
+    }
+    pub fn query_scalar<T>(
+        &self,
+    ) -> sqlx::query::QueryScalar<'_, sqlx::Any, T, sqlx::any::AnyArguments>
+    where
+        T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+        (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(self.text.as_str()));
+        for a in &self.args {
+            q = match a {
+                Arg::I(v) => q.bind(*v),
+                Arg::S(v) => q.bind(v.as_str()),
+                Arg::B(v) => q.bind(*v as i64),
+            };
+        }
+        q
+    }
+}
+
+impl Sql {
+    /// The same bound arguments under another statement text.
+    pub fn with_text(&self, text: String) -> Sql {
+        Sql {
+            text,
+            args: self.args.clone(),
+        }
+    }
+}

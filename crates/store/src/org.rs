@@ -1,0 +1,631 @@
+//! Organisation and accounts: departments, service points, windows, staff with roles,
+//! login with lockout, and API tokens. A `Principal` is who a request acts as; its
+//! scope is applied in the queries of every other module.
+
+use crate::audit::{self, Actor};
+use crate::{Result, Store, StoreError, protect, time};
+use chrono::Duration;
+use serde::Serialize;
+use sqlx::{AnyConnection, Row};
+use tongban_domain::org::{Attachment, PointKind, Role, check_password, parse_username};
+use tongban_domain::required_text;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Department {
+    #[serde(skip)]
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub short_name: String,
+    pub credit_code: Option<String>,
+    pub stationed: bool,
+    pub has_service_section: bool,
+    pub member_unit: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Point {
+    #[serde(skip)]
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: PointKind,
+    pub kind_label: &'static str,
+    pub division_code: String,
+    pub address: String,
+}
+
+/// Who a request acts as.
+#[derive(Debug, Clone, Serialize)]
+pub struct Principal {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    #[serde(skip)]
+    pub department_id: Option<i64>,
+    #[serde(skip)]
+    pub point_id: Option<i64>,
+    pub department: Option<String>,
+    pub point: Option<String>,
+}
+
+impl Principal {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: Some(self.user_id),
+            name: format!("{}({})", self.username, self.display_name),
+        }
+    }
+}
+
+pub struct NewDepartment<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub short_name: &'a str,
+    pub credit_code: Option<&'a str>,
+    pub stationed: bool,
+    pub has_service_section: bool,
+    pub member_unit: bool,
+    pub sort: i64,
+}
+
+fn check_code(field: &'static str, code: &str) -> Result<()> {
+    let ok = !code.is_empty()
+        && code.len() <= 16
+        && code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(field, "代码应为1至16位大写字母或数字"))
+    }
+}
+
+fn unique_violation(e: sqlx::Error, field: &'static str, message: &str) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict {
+            field,
+            message: message.to_string(),
+        },
+        _ => StoreError::Db(e),
+    }
+}
+
+pub async fn insert_department(conn: &mut AnyConnection, d: &NewDepartment<'_>) -> Result<i64> {
+    check_code("code", d.code)?;
+    let name = required_text("name", "部门名称", d.name, 100)?;
+    if let Some(c) = d.credit_code {
+        tongban_domain::CreditCode::parse(c)
+            .map_err(|e| StoreError::invalid("credit_code", e.to_string()))?;
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO departments (code, name, short_name, credit_code, stationed, has_service_section, member_unit, sort) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(d.code)
+    .bind(name)
+    .bind(d.short_name)
+    .bind(d.credit_code)
+    .bind(d.stationed as i64)
+    .bind(d.has_service_section as i64)
+    .bind(d.member_unit as i64)
+    .bind(d.sort)
+    .fetch_one(conn)
+    .await
+    .map_err(|e| unique_violation(e, "code", "部门代码已存在"))?;
+    Ok(id)
+}
+
+pub async fn insert_point(
+    conn: &mut AnyConnection,
+    code: &str,
+    name: &str,
+    kind: PointKind,
+    division_code: &str,
+    address: &str,
+    sort: i64,
+) -> Result<i64> {
+    check_code("code", code)?;
+    let name = required_text("name", "服务点名称", name, 100)?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO points (code, name, kind, division_code, address, sort) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(code)
+    .bind(name)
+    .bind(kind.as_str())
+    .bind(division_code)
+    .bind(address)
+    .bind(sort)
+    .fetch_one(conn)
+    .await
+    .map_err(|e| unique_violation(e, "code", "服务点代码已存在"))?;
+    Ok(id)
+}
+
+pub async fn insert_window(
+    conn: &mut AnyConnection,
+    code: &str,
+    name: &str,
+    point_id: i64,
+    department_id: Option<i64>,
+) -> Result<i64> {
+    check_code("code", code)?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO windows (code, name, point_id, department_id, comprehensive) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(code)
+    .bind(name)
+    .bind(point_id)
+    .bind(department_id)
+    .bind(department_id.is_none() as i64)
+    .fetch_one(conn)
+    .await
+    .map_err(|e| unique_violation(e, "code", "窗口编号已存在"))?;
+    Ok(id)
+}
+
+fn department_from(r: &sqlx::any::AnyRow) -> Result<Department> {
+    Ok(Department {
+        id: r.try_get("id")?,
+        code: r.try_get("code")?,
+        name: r.try_get("name")?,
+        short_name: r.try_get("short_name")?,
+        credit_code: r.try_get("credit_code")?,
+        stationed: crate::flag(r, "stationed")?,
+        has_service_section: crate::flag(r, "has_service_section")?,
+        member_unit: crate::flag(r, "member_unit")?,
+    })
+}
+
+fn point_from(r: &sqlx::any::AnyRow) -> Result<Point> {
+    let kind: String = r.try_get("kind")?;
+    let kind = PointKind::parse(&kind).unwrap_or(PointKind::Center);
+    Ok(Point {
+        id: r.try_get("id")?,
+        code: r.try_get("code")?,
+        name: r.try_get("name")?,
+        kind,
+        kind_label: kind.label(),
+        division_code: r.try_get("division_code")?,
+        address: r.try_get("address")?,
+    })
+}
+
+const DEPARTMENT_COLUMNS: &str =
+    "id, code, name, short_name, credit_code, stationed, has_service_section, member_unit";
+const POINT_COLUMNS: &str = "id, code, name, kind, division_code, address";
+
+pub async fn departments(store: &Store) -> Result<Vec<Department>> {
+    let mut c = store.reader().await?;
+    let sql = format!("SELECT {DEPARTMENT_COLUMNS} FROM departments ORDER BY sort, code");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(department_from).collect()
+}
+
+pub async fn department_by_code(
+    conn: &mut AnyConnection,
+    code: &str,
+) -> Result<Option<Department>> {
+    let sql = format!("SELECT {DEPARTMENT_COLUMNS} FROM departments WHERE code = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(code)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(department_from).transpose()
+}
+
+pub async fn points(store: &Store) -> Result<Vec<Point>> {
+    let mut c = store.reader().await?;
+    let sql = format!("SELECT {POINT_COLUMNS} FROM points ORDER BY sort, code");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(point_from).collect()
+}
+
+pub async fn point_by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<Point>> {
+    let sql = format!("SELECT {POINT_COLUMNS} FROM points WHERE code = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(code)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(point_from).transpose()
+}
+
+pub async fn point_by_id(conn: &mut AnyConnection, id: i64) -> Result<Point> {
+    let sql = format!("SELECT {POINT_COLUMNS} FROM points WHERE id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_one(conn)
+        .await?;
+    point_from(&row)
+}
+
+/// The main service center: where department window clerks without a point accept.
+pub async fn center_point(conn: &mut AnyConnection) -> Result<Point> {
+    let sql = format!(
+        "SELECT {POINT_COLUMNS} FROM points WHERE kind = 'center' ORDER BY sort, id LIMIT 1"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref()
+        .map(point_from)
+        .transpose()?
+        .ok_or_else(|| StoreError::not_found("尚未设置政务服务中心服务点"))
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub department: Option<&'a str>,
+    pub point: Option<&'a str>,
+    pub password: &'a str,
+}
+
+/// Creates a staff account in its own transaction.
+pub async fn create_user(store: &Store, u: &NewUser<'_>, actor: &Actor) -> Result<i64> {
+    let mut tx = store.begin().await?;
+    let id = insert_user(&mut tx, store, u, actor, true).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Creates a staff account inside a transaction; `check` applies the password policy
+/// (the demo seeds use known, simple passwords on purpose).
+pub async fn insert_user(
+    conn: &mut AnyConnection,
+    store: &Store,
+    u: &NewUser<'_>,
+    actor: &Actor,
+    check: bool,
+) -> Result<i64> {
+    let username = parse_username(u.username)?;
+    let display_name = required_text("display_name", "姓名", u.display_name, 50)?;
+    if check {
+        check_password(u.password)?;
+    }
+    let department =
+        match u.department {
+            Some(code) => Some(department_by_code(&mut *conn, code).await?.ok_or_else(|| {
+                StoreError::invalid("department", format!("部门代码“{code}”不存在"))
+            })?),
+            None => None,
+        };
+    let point =
+        match u.point {
+            Some(code) => Some(point_by_code(&mut *conn, code).await?.ok_or_else(|| {
+                StoreError::invalid("point", format!("服务点代码“{code}”不存在"))
+            })?),
+            None => None,
+        };
+    match (u.role.attachment(), &department, &point) {
+        (Attachment::Department, None, _) => {
+            return Err(StoreError::invalid(
+                "department",
+                format!("{}须指定所属部门", u.role.label()),
+            ));
+        }
+        (Attachment::Point, _, None) => {
+            return Err(StoreError::invalid(
+                "point",
+                format!("{}须指定所属服务点", u.role.label()),
+            ));
+        }
+        (Attachment::DepartmentOrPoint, None, None) => {
+            return Err(StoreError::invalid(
+                "department",
+                "窗口受理人员须指定所属部门或服务点",
+            ));
+        }
+        _ => {}
+    }
+    if u.role == Role::TownClerk
+        && point
+            .as_ref()
+            .is_some_and(|p| !matches!(p.kind, PointKind::Town | PointKind::Substation))
+    {
+        return Err(StoreError::invalid(
+            "point",
+            "区镇窗口人员应属于区镇便民服务中心或派出所分理点",
+        ));
+    }
+    let hash = protect::hash_password(u.password)?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (username, display_name, role, department_id, point_id, password_hash, active, failed_logins, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 1, 0, $7) RETURNING id",
+    )
+    .bind(&username)
+    .bind(&display_name)
+    .bind(u.role.as_str())
+    .bind(department.as_ref().map(|d| d.id))
+    .bind(point.as_ref().map(|p| p.id))
+    .bind(hash)
+    .bind(time::stamp(time::now()))
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| unique_violation(e, "username", "用户名已存在"))?;
+    audit::append(
+        conn,
+        store.keys(),
+        actor,
+        "user.create",
+        "user",
+        &username,
+        serde_json::json!({ "role": u.role.as_str(), "department": u.department, "point": u.point }),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Failed logins allowed within the window before the account locks.
+pub const MAX_FAILED_LOGINS: i64 = 5;
+pub const LOCK_MINUTES: i64 = 15;
+
+/// Checks a username and password, counting failures: five within fifteen minutes
+/// lock the account for fifteen minutes.
+pub async fn login(store: &Store, username: &str, password: &str) -> Result<Principal> {
+    let bad = || StoreError::Unauthorized("用户名或密码错误".into());
+    let username = username.trim().to_ascii_lowercase();
+    if username.is_empty() || password.is_empty() || password.len() > 256 {
+        return Err(bad());
+    }
+    let mut conn = store.reader().await?;
+    let row = sqlx::query(
+        "SELECT id, password_hash, active, failed_logins, first_failed_at, locked_until FROM users WHERE username = $1",
+    )
+    .bind(&username)
+    .fetch_optional(&mut *conn)
+    .await?;
+    drop(conn);
+    let Some(row) = row else {
+        // Spend the same time as a real check so timing does not reveal usernames.
+        protect::verify_password(password, &DUMMY_HASH);
+        return Err(bad());
+    };
+    let id: i64 = row.try_get(0)?;
+    let hash: String = row.try_get(1)?;
+    let active = crate::flag(&row, 2)?;
+    let now = time::now();
+    let locked_until: Option<String> = row.try_get(5)?;
+    if let Some(until) = locked_until.as_deref().and_then(time::parse_stamp) {
+        if until > now {
+            let local = until.with_timezone(&time::china()).format("%H:%M");
+            return Err(StoreError::Locked(format!(
+                "登录失败次数过多，账户已锁定，请于{local}后再试"
+            )));
+        }
+    }
+    let ok = protect::verify_password(password, &hash);
+    let mut tx = store.begin().await?;
+    if ok && active {
+        sqlx::query("UPDATE users SET failed_logins = 0, first_failed_at = NULL, locked_until = NULL WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let mut conn = store.reader().await?;
+        return principal_by_id(&mut conn, id).await;
+    }
+    // Count the failure inside the transaction, reading the latest counters.
+    let row = sqlx::query("SELECT failed_logins, first_failed_at FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let failed: i64 = row.try_get(0)?;
+    let first: Option<String> = row.try_get(1)?;
+    let window_open = first
+        .as_deref()
+        .and_then(time::parse_stamp)
+        .is_some_and(|f| now - f < Duration::minutes(LOCK_MINUTES));
+    let (failed, first) = if window_open {
+        (failed + 1, first.unwrap_or_default())
+    } else {
+        (1, time::stamp(now))
+    };
+    let locked = failed >= MAX_FAILED_LOGINS;
+    let locked_until = locked.then(|| time::stamp(now + Duration::minutes(LOCK_MINUTES)));
+    sqlx::query("UPDATE users SET failed_logins = $1, first_failed_at = $2, locked_until = $3 WHERE id = $4")
+        .bind(if locked { 0 } else { failed })
+        .bind(if locked { None } else { Some(first) })
+        .bind(locked_until.clone())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if locked {
+        audit::append(
+            &mut tx,
+            store.keys(),
+            &Actor::system("login"),
+            "user.lock",
+            "user",
+            &username,
+            serde_json::json!({ "until": locked_until }),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    if !active {
+        return Err(StoreError::Unauthorized("账户已停用".into()));
+    }
+    Err(bad())
+}
+
+/// A real hash to check unknown usernames against, so they cost the same time.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| protect::hash_password("no such user 0").unwrap_or_default());
+
+const PRINCIPAL_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.department_id, u.point_id, d.code AS dcode, p.code AS pcode \
+     FROM users u LEFT JOIN departments d ON d.id = u.department_id LEFT JOIN points p ON p.id = u.point_id";
+
+fn principal_from(r: &sqlx::any::AnyRow) -> Result<Principal> {
+    let role: String = r.try_get(3)?;
+    Ok(Principal {
+        user_id: r.try_get(0)?,
+        username: r.try_get(1)?,
+        display_name: r.try_get(2)?,
+        role: Role::parse(&role)
+            .ok_or_else(|| StoreError::Other(anyhow::anyhow!("unknown role {role}")))?,
+        department_id: r.try_get(4)?,
+        point_id: r.try_get(5)?,
+        department: r.try_get(6)?,
+        point: r.try_get(7)?,
+    })
+}
+
+pub async fn principal_by_id(conn: &mut AnyConnection, id: i64) -> Result<Principal> {
+    let sql = format!("{PRINCIPAL_SELECT} WHERE u.id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_one(conn)
+        .await?;
+    principal_from(&row)
+}
+
+/// Hours an API token stays valid.
+pub const TOKEN_HOURS: i64 = 12;
+
+/// Issues a bearer token; only its SM3 hash is stored.
+pub async fn issue_token(store: &Store, p: &Principal) -> Result<String> {
+    let token = protect::random_token();
+    let now = time::now();
+    let mut tx = store.begin().await?;
+    sqlx::query("DELETE FROM api_tokens WHERE user_id = $1 AND expires_at < $2")
+        .bind(p.user_id)
+        .bind(time::stamp(now))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO api_tokens (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(protect::sm3_hex(token.as_bytes()))
+        .bind(p.user_id)
+        .bind(time::stamp(now))
+        .bind(time::stamp(now + Duration::hours(TOKEN_HOURS)))
+        .execute(&mut *tx)
+        .await?;
+    audit::append(
+        &mut tx,
+        store.keys(),
+        &p.actor(),
+        "token.issue",
+        "user",
+        &p.username,
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// The principal a bearer token stands for.
+pub async fn principal_for_token(store: &Store, token: &str) -> Result<Principal> {
+    let unauthorized = || StoreError::Unauthorized("登录凭证无效或已过期，请重新登录".into());
+    if token.len() > 100 {
+        return Err(unauthorized());
+    }
+    let mut conn = store.reader().await?;
+    let sql = format!(
+        "{PRINCIPAL_SELECT} JOIN api_tokens t ON t.user_id = u.id WHERE t.token_hash = $1 AND t.expires_at > $2 AND u.active = 1"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(protect::sm3_hex(token.as_bytes()))
+        .bind(time::stamp(time::now()))
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref()
+        .map(principal_from)
+        .transpose()?
+        .ok_or_else(unauthorized)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UserRow {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub role_label: &'static str,
+    pub department: Option<String>,
+    pub point: Option<String>,
+    pub active: bool,
+}
+
+pub async fn users(store: &Store) -> Result<Vec<UserRow>> {
+    let mut c = store.reader().await?;
+    let rows = sqlx::query(
+        "SELECT u.username, u.display_name, u.role, d.code, p.code, u.active FROM users u \
+         LEFT JOIN departments d ON d.id = u.department_id LEFT JOIN points p ON p.id = u.point_id ORDER BY u.id",
+    )
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let role = Role::parse(&r.try_get::<String, _>(2)?).unwrap_or(Role::Supervisor);
+            Ok(UserRow {
+                username: r.try_get(0)?,
+                display_name: r.try_get(1)?,
+                role,
+                role_label: role.label(),
+                department: r.try_get(3)?,
+                point: r.try_get(4)?,
+                active: crate::flag(r, 5)?,
+            })
+        })
+        .collect()
+}
+
+/// Takes the next number of a named counter inside a transaction.
+pub async fn next_counter(conn: &mut AnyConnection, name: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO counters (name, n) VALUES ($1, 1) ON CONFLICT (name) DO UPDATE SET n = counters.n + 1 RETURNING n",
+    )
+    .bind(name)
+    .fetch_one(conn)
+    .await?)
+}
+
+const BODY_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+
+/// A new unified social credit code for a registration: organisation code body
+/// `MA` + six characters from the office's sequence, then both check characters.
+pub async fn next_credit_code(
+    store: &Store,
+    authority: char,
+    entity_type: char,
+    division: &str,
+    actor: &Actor,
+) -> Result<tongban_domain::CreditCode> {
+    let mut tx = store.begin().await?;
+    let n = next_counter(&mut tx, &format!("uscc:{division}")).await?;
+    let mut body = String::from("MA");
+    let mut rest = n as u64;
+    let mut tail = Vec::new();
+    for _ in 0..6 {
+        tail.push(BODY_ALPHABET[(rest % 31) as usize] as char);
+        rest /= 31;
+    }
+    if rest > 0 {
+        return Err(StoreError::Conflict {
+            field: "division",
+            message: "该行政区划的组织机构代码已用尽".into(),
+        });
+    }
+    body.extend(tail.iter().rev());
+    let code = tongban_domain::CreditCode::generate(authority, entity_type, division, &body)
+        .map_err(|e| StoreError::invalid("division", e.to_string()))?;
+    audit::append(
+        &mut tx,
+        store.keys(),
+        actor,
+        "uscc.assign",
+        "credit_code",
+        code.as_str(),
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(code)
+}

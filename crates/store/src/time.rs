@@ -1,0 +1,46 @@
+//! Time as stored: UTC instants as fixed-width text, legal days as local dates in
+//! Asia/Shanghai (UTC+8, no daylight saving).
+
+use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
+
+pub fn china() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+pub fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+/// `2026-11-27T03:27:49.123Z`
+pub fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+pub fn parse_stamp(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// The local (China) day of an instant: the legal day it falls on.
+pub fn local_day(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&china()).date_naive()
+}
+
+pub fn day(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+pub fn parse_day(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+/// An instant shown to people: local time with offset.
+pub fn display(s: &str) -> String {
+    parse_stamp(s)
+        .map(|t| {
+            t.with_timezone(&china())
+                .to_rfc3339_opts(SecondsFormat::Secs, false)
+        })
+        .unwrap_or_else(|| s.to_string())
+}

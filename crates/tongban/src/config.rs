@@ -1,0 +1,66 @@
+//! Configuration: database URL and the master key. The key comes from TONGBAN_KEY or
+//! a key file beside the data (created with a fresh random key on first use); it is
+//! never written to the database.
+
+use anyhow::Context;
+use tongban_store::Keys;
+
+pub const DEFAULT_DB: &str = "sqlite://data/tongban.db";
+pub const DEFAULT_KEY_FILE: &str = "data/tongban.key";
+pub const DEMO_DB: &str = "sqlite://data/demo.db";
+pub const DEMO_KEY_FILE: &str = "data/demo.key";
+
+pub fn load_keys(key_file: &str) -> anyhow::Result<Keys> {
+    if let Ok(hex) = std::env::var("TONGBAN_KEY") {
+        if !hex.trim().is_empty() {
+            return Keys::from_hex(&hex).context("环境变量 TONGBAN_KEY 无效");
+        }
+    }
+    let path = std::path::Path::new(key_file);
+    if path.exists() {
+        let hex = std::fs::read_to_string(path)
+            .with_context(|| format!("无法读取密钥文件 {key_file}"))?;
+        return Keys::from_hex(&hex).with_context(|| format!("密钥文件 {key_file} 无效"));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let hex = Keys::generate_hex()?;
+    write_private(path, &hex).with_context(|| format!("无法创建密钥文件 {key_file}"))?;
+    tracing::warn!(
+        file = key_file,
+        "已生成新的加密密钥文件：请妥善备份，丢失后将无法解密已加密的个人信息"
+    );
+    Keys::from_hex(&hex)
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(text.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}://{user}:***{}", &url[..s], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}

@@ -1,0 +1,456 @@
+//! `tongban`: the government service platform in one binary. Subcommands run the
+//! server, the demo, migrations, seeding, accounts, audit verification and exports.
+
+mod catalog_xlsx;
+mod config;
+mod seed;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use tongban_domain::org::Role;
+use tongban_store::Store;
+use tongban_store::audit::Actor;
+
+#[derive(Parser)]
+#[command(name = "tongban", version, about = "通办：县级政务服务平台")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct DbArgs {
+    /// Database URL: sqlite://path (default ./data/tongban.db) or postgres://…
+    #[arg(long, env = "TONGBAN_DB", default_value = config::DEFAULT_DB)]
+    db: String,
+    /// File holding the 64-hex-digit master key (created on first use). The
+    /// environment variable TONGBAN_KEY, when set, is used instead.
+    #[arg(long, env = "TONGBAN_KEY_FILE", default_value = config::DEFAULT_KEY_FILE)]
+    key_file: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the platform over HTTP.
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, env = "TONGBAN_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Run with demo data: seeds a fresh demo database on first start, then serves.
+    Demo {
+        #[arg(long, env = "TONGBAN_DB", default_value = config::DEMO_DB)]
+        db: String,
+        #[arg(long, env = "TONGBAN_KEY_FILE", default_value = config::DEMO_KEY_FILE)]
+        key_file: String,
+        #[arg(long, env = "TONGBAN_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Share of a Kunshan-sized year of cases (1 ≈ 600,000).
+        #[arg(long, default_value_t = 0.02)]
+        scale: f64,
+    },
+    /// Apply the database migrations.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Fill an empty database with a realistic county service office and a year of cases.
+    SeedDemo {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Year of cases (default: this year, up to today).
+        #[arg(long)]
+        year: Option<i32>,
+        /// Share of a Kunshan-sized year (1 ≈ 600,000 cases).
+        #[arg(long, default_value_t = 0.02)]
+        scale: f64,
+        /// Random seed: the same seed gives the same data.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+    /// Administration: accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// The audit chain.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Export records for outside analysis.
+    Export {
+        /// items or cases
+        dataset: String,
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<String>,
+    },
+    /// The catalog as an xlsx workbook.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a staff account; the password comes from TONGBAN_PASSWORD or a prompt.
+    CreateUser {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        /// window_clerk, town_clerk, approver, department_head, hotline_agent, unit_handler, supervisor, admin
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        department: Option<String>,
+        #[arg(long)]
+        point: Option<String>,
+        /// Full name shown in records (default: the username).
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the chain; exits non-zero and names the first broken entry if any.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Write the catalog in force today to an xlsx file.
+    Export {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        out: String,
+    },
+    /// Import items from an xlsx file (same columns as the export): new items are
+    /// added, changed ones get a new version effective on --effective.
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        file: String,
+        /// Effective date of new versions (YYYY-MM-DD, default tomorrow); they are published at once.
+        #[arg(long)]
+        effective: Option<String>,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TONGBAN_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("无法启动运行时：{e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(db: &str, key_file: &str) -> anyhow::Result<Store> {
+    let keys = config::load_keys(key_file)?;
+    Store::open(db, keys)
+        .await
+        .with_context(|| format!("无法打开数据库 {}", config::redact(db)))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    use std::process::ExitCode;
+    match cli.command {
+        Command::Serve { db, listen } => {
+            let store = open(&db.db, &db.key_file).await?;
+            tongban_store::calendar::seed_if_empty(&store).await?;
+            let users = tongban_store::count(&mut *store.reader().await?, "users").await?;
+            if users == 0 {
+                eprintln!(
+                    "提示：数据库中还没有任何账户。请先创建管理员：\n  TONGBAN_PASSWORD=… tongban admin create-user --db {} --username admin --role admin",
+                    config::redact(&db.db)
+                );
+            }
+            serve(store, &listen).await?;
+        }
+        Command::Demo {
+            db,
+            key_file,
+            listen,
+            scale,
+        } => {
+            let store = open(&db, &key_file).await?;
+            tongban_store::calendar::seed_if_empty(&store).await?;
+            let fresh =
+                tongban_store::count(&mut *store.reader().await?, "departments").await? == 0;
+            if fresh {
+                eprintln!("正在生成演示数据（规模 {scale}）…");
+                seed::seed_demo(&store, None, scale, 2026).await?;
+            }
+            print_demo_accounts(&listen);
+            serve(store, &listen).await?;
+        }
+        Command::Migrate { db } => {
+            let store = open(&db.db, &db.key_file).await?;
+            tongban_store::calendar::seed_if_empty(&store).await?;
+            println!(
+                "数据库已是最新结构（版本 {}）",
+                tongban_store::schema_version()
+            );
+        }
+        Command::SeedDemo {
+            db,
+            year,
+            scale,
+            seed,
+        } => {
+            anyhow::ensure!(scale > 0.0 && scale <= 5.0, "--scale 应在 0 到 5 之间");
+            let store = open(&db.db, &db.key_file).await?;
+            tongban_store::calendar::seed_if_empty(&store).await?;
+            let summary = seed::seed_demo(&store, year, scale, seed).await?;
+            println!("{summary}");
+        }
+        Command::Admin {
+            command:
+                AdminCommand::CreateUser {
+                    db,
+                    username,
+                    role,
+                    department,
+                    point,
+                    name,
+                },
+        } => {
+            let role = Role::parse(&role).with_context(|| {
+                format!(
+                    "未知角色“{role}”，应为：{}",
+                    Role::ALL
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join("、")
+                )
+            })?;
+            let password = match std::env::var("TONGBAN_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => {
+                    let p = rpassword::prompt_password("密码：")?;
+                    let again = rpassword::prompt_password("再次输入密码：")?;
+                    anyhow::ensure!(p == again, "两次输入的密码不一致");
+                    p
+                }
+            };
+            let store = open(&db.db, &db.key_file).await?;
+            let display = name.unwrap_or_else(|| username.clone());
+            tongban_store::org::create_user(
+                &store,
+                &tongban_store::org::NewUser {
+                    username: &username,
+                    display_name: &display,
+                    role,
+                    department: department.as_deref(),
+                    point: point.as_deref(),
+                    password: &password,
+                },
+                &Actor::system("cli"),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("已创建账户 {username}（{}）", role.label());
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { db },
+        } => {
+            let store = open(&db.db, &db.key_file).await?;
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(progress_style());
+            let v = tongban_store::audit::verify(&store, |done, total| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            })
+            .await?;
+            bar.finish_and_clear();
+            match v.broken {
+                None => println!("审计链完整：共 {} 条记录，全部校验通过", v.entries),
+                Some((seq, why)) => {
+                    println!(
+                        "审计链已被破坏：第 {seq} 条记录校验失败（{why}）；此前 {} 条记录完好",
+                        v.entries
+                    );
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        Command::Export {
+            dataset,
+            db,
+            format,
+            out,
+        } => {
+            let store = open(&db.db, &db.key_file).await?;
+            export(&store, &dataset, &format, out.as_deref()).await?;
+        }
+        Command::Catalog { command } => match command {
+            CatalogCommand::Export { db, out } => {
+                let store = open(&db.db, &db.key_file).await?;
+                let n = catalog_xlsx::export(&store, &out).await?;
+                println!("已导出 {n} 个事项到 {out}");
+            }
+            CatalogCommand::Import {
+                db,
+                file,
+                effective,
+            } => {
+                let store = open(&db.db, &db.key_file).await?;
+                let report = catalog_xlsx::import(&store, &file, effective.as_deref()).await?;
+                println!("{report}");
+            }
+        },
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn progress_style() -> indicatif::ProgressStyle {
+    indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:40}] {pos}/{len} ({eta})")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> ")
+}
+
+async fn serve(store: Store, listen: &str) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("无法监听 {listen}"))?;
+    let addr = listener.local_addr()?;
+    eprintln!("通办已启动：http://{addr}/");
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    tongban_web::serve(
+        listener,
+        tongban_web::AppState {
+            store: store.clone(),
+        },
+        shutdown,
+    )
+    .await?;
+    store.close().await;
+    Ok(())
+}
+
+fn print_demo_accounts(listen: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "\n演示账户（密码均为 {}）：", seed::DEMO_PASSWORD);
+    for (user, role, place) in seed::DEMO_ACCOUNTS {
+        let _ = writeln!(out, "  {user:<16} {role:<12} {place}");
+    }
+    let _ = writeln!(
+        out,
+        "\n接口示例：curl -s -X POST http://{listen}/api/v1/auth/token -H 'Content-Type: application/json' -d '{{\"username\":\"admin\",\"password\":\"{}\"}}'\n",
+        seed::DEMO_PASSWORD
+    );
+}
+
+async fn export(
+    store: &Store,
+    dataset: &str,
+    format: &str,
+    out: Option<&str>,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        matches!(format, "csv" | "jsonl"),
+        "--format 应为 csv 或 jsonl"
+    );
+    let sink: Box<dyn Write> = match out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("无法写入 {path}"))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut writer = RowWriter::new(sink, format == "csv");
+    match dataset {
+        "cases" => {
+            tongban_store::cases::export(store, |row| writer.write(&row)).await?;
+        }
+        "items" => {
+            let items = tongban_store::catalog::all_in_force(
+                store,
+                tongban_store::time::local_day(tongban_store::time::now()),
+            )
+            .await?;
+            for i in items {
+                writer.write(&seed::ItemExportRow::from(&i))?;
+            }
+        }
+        other => anyhow::bail!("未知数据集“{other}”：可导出 items、cases"),
+    }
+    writer.finish()
+}
+
+/// Writes serialisable rows as CSV (header from the first row) or JSON lines.
+struct RowWriter {
+    csv: Option<csv::Writer<Box<dyn Write>>>,
+    jsonl: Option<Box<dyn Write>>,
+}
+
+impl RowWriter {
+    fn new(w: Box<dyn Write>, csv: bool) -> Self {
+        if csv {
+            Self {
+                csv: Some(csv::Writer::from_writer(w)),
+                jsonl: None,
+            }
+        } else {
+            Self {
+                csv: None,
+                jsonl: Some(w),
+            }
+        }
+    }
+    fn write<T: serde::Serialize>(&mut self, row: &T) -> anyhow::Result<()> {
+        if let Some(c) = &mut self.csv {
+            c.serialize(row)?;
+        }
+        if let Some(j) = &mut self.jsonl {
+            serde_json::to_writer(&mut *j, row)?;
+            j.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+    fn finish(self) -> anyhow::Result<()> {
+        if let Some(mut c) = self.csv {
+            c.flush()?;
+        }
+        if let Some(mut j) = self.jsonl {
+            j.flush()?;
+        }
+        Ok(())
+    }
+}

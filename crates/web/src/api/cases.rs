@@ -1,0 +1,174 @@
+//! Cases: application, actions, ratings, lists and the public progress query.
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Body, MaybeStaff, Query, Staff};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tongban_store::cases::{self, ActionInput, CaseFilter, NewCase, Rater};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/cases", post(create).get(list))
+        .route("/api/v1/cases/{case_no}", get(one))
+        .route("/api/v1/cases/{case_no}/actions", post(act))
+        .route("/api/v1/cases/{case_no}/rating", post(rate))
+        .route("/api/v1/cases/{case_no}/rating/answer", post(answer))
+        .route("/api/v1/progress/{case_no}", get(progress))
+}
+
+async fn create(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Body(b): Body<NewCase>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let case = cases::create(&s.store, &p, &b).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::to_value(case).map_err(|_| ApiError::internal())?),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    due: Option<String>,
+    department: Option<String>,
+    point: Option<String>,
+    id_number: Option<String>,
+    credit_code: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+fn num(field: &str, v: Option<&str>) -> ApiResult<Option<i64>> {
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| ApiError::invalid(field, format!("{field} 应为整数"))),
+    }
+}
+
+async fn list(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    let f = CaseFilter {
+        status: q.status,
+        due: q.due,
+        department: q.department,
+        point: q.point,
+        id_number: q.id_number,
+        credit_code: q.credit_code,
+        page: num("page", q.page.as_deref())?,
+        per_page: num("per_page", q.per_page.as_deref())?,
+    };
+    let (list, total) = cases::list(&s.store, &p, &f).await?;
+    Ok(Json(
+        json!({ "cases": list, "total": total, "page": f.page.unwrap_or(1) }),
+    ))
+}
+
+async fn one(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Path(case_no): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let case = cases::get(&s.store, &p, &case_no).await?;
+    Ok(Json(
+        serde_json::to_value(case).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+async fn act(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Path(case_no): Path<String>,
+    Body(b): Body<ActionInput>,
+) -> ApiResult<Json<Value>> {
+    let case = cases::act(&s.store, &p, &case_no, &b).await?;
+    Ok(Json(
+        serde_json::to_value(case).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct RatingBody {
+    level: Option<i64>,
+    comment: Option<String>,
+    /// The applicant's proof: last six characters of the ID number or credit code.
+    last_six: Option<String>,
+}
+
+async fn rate(
+    State(s): State<AppState>,
+    MaybeStaff(p): MaybeStaff,
+    Path(case_no): Path<String>,
+    Body(b): Body<RatingBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let level = b
+        .level
+        .ok_or_else(|| ApiError::invalid("level", "请选择评价等级（1至5）"))?;
+    let rater = match (&p, b.last_six.as_deref()) {
+        (Some(p), _) => Rater::Staff(p),
+        (None, Some(six)) => Rater::Applicant { last_six: six },
+        (None, None) => {
+            return Err(ApiError::invalid(
+                "last_six",
+                "请填写申请人证件号码或统一社会信用代码的后六位",
+            ));
+        }
+    };
+    let r = cases::rate(&s.store, rater, &case_no, level, b.comment.as_deref()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::to_value(r).map_err(|_| ApiError::internal())?),
+    ))
+}
+
+#[derive(Deserialize)]
+struct AnswerBody {
+    answer: Option<String>,
+}
+
+async fn answer(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Path(case_no): Path<String>,
+    Body(b): Body<AnswerBody>,
+) -> ApiResult<Json<Value>> {
+    let r =
+        cases::answer_follow_up(&s.store, &p, &case_no, b.answer.as_deref().unwrap_or("")).await?;
+    Ok(Json(
+        serde_json::to_value(r).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct ProgressQuery {
+    last_six: Option<String>,
+}
+
+async fn progress(
+    State(s): State<AppState>,
+    Path(case_no): Path<String>,
+    Query(q): Query<ProgressQuery>,
+) -> ApiResult<Json<Value>> {
+    let six = q
+        .last_six
+        .filter(|v| v.trim().chars().count() == 6)
+        .ok_or_else(|| {
+            ApiError::invalid("last_six", "请填写申请人证件号码或统一社会信用代码的后六位")
+        })?;
+    let case = cases::public_progress(&s.store, &case_no, &six).await?;
+    Ok(Json(
+        serde_json::to_value(case).map_err(|_| ApiError::internal())?,
+    ))
+}

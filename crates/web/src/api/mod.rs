@@ -1,0 +1,52 @@
+//! The JSON API (`/api/v1`). Paths and field names here are a public contract.
+
+mod audit;
+mod auth;
+mod calendar;
+mod cases;
+mod codes;
+mod items;
+mod org;
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::Router;
+use axum::routing::get;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(auth::router())
+        .merge(org::router())
+        .merge(items::router())
+        .merge(cases::router())
+        .merge(calendar::router())
+        .merge(codes::router())
+        .merge(audit::router())
+}
+
+async fn healthz(
+    axum::extract::State(s): axum::extract::State<AppState>,
+) -> Result<&'static str, ApiError> {
+    let mut c = s.store.reader().await?;
+    sqlx_ping(&mut c).await?;
+    Ok("ok")
+}
+
+async fn sqlx_ping(c: &mut tongban_store::Conn) -> Result<(), ApiError> {
+    tongban_store::count(c, "schema_migrations").await?;
+    Ok(())
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::not_found("请求的地址不存在")
+}
+
+/// A page request's `page` that is not a number gets a field error, not a 500.
+pub(crate) fn require(cond: bool, field: &str, message: &str) -> Result<(), ApiError> {
+    if cond {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(field, message))
+    }
+}

@@ -1,0 +1,100 @@
+//! The OpenAPI 3.1 document of the public JSON API, served at `/api/openapi.json`.
+
+use crate::AppState;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/openapi.json", get(document))
+}
+
+fn op(summary: &str, tag: &str, auth: bool) -> Value {
+    let mut o = json!({
+        "summary": summary, "tags": [tag],
+        "responses": {
+            "200": { "description": "成功" },
+            "4XX": { "description": "请求有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
+        }
+    });
+    if auth {
+        o["security"] = json!([{ "bearer": [] }]);
+    }
+    o
+}
+
+fn with_body(mut o: Value, schema: &str) -> Value {
+    o["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
+    o
+}
+
+async fn document() -> Json<Value> {
+    Json(json!({
+        "openapi": "3.1.0",
+        "info": { "title": "tongban 通办 API", "version": env!("CARGO_PKG_VERSION"),
+                  "description": "县级政务服务平台接口：事项清单、办件、工作日历、统一社会信用代码与身份证号码校验。错误均以 {\"error\":{\"code\",\"message\",\"field\"}} 返回。" },
+        "paths": {
+            "/healthz": { "get": op("健康检查", "system", false) },
+            "/api/v1/auth/token": { "post": with_body(op("用户名密码换取令牌", "auth", false), "Login") },
+            "/api/v1/me": { "get": op("当前用户", "auth", true) },
+            "/api/v1/departments": { "get": op("进驻部门列表", "organisation", false) },
+            "/api/v1/points": { "get": op("服务点列表（center、comprehensive_window、town、substation）", "organisation", false) },
+            "/api/v1/items": { "get": {
+                "summary": "事项清单（当日在用版本）", "tags": ["catalog"],
+                "parameters": [
+                    { "name": "q", "in": "query", "schema": { "type": "string" } },
+                    { "name": "department", "in": "query", "schema": { "type": "string" } },
+                    { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["in_use", "suspended", "cancelled", "transferred"] } },
+                    { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } },
+                    { "name": "on", "in": "query", "schema": { "type": "string", "format": "date" } }
+                ],
+                "responses": { "200": { "description": "{items, total}" }, "4XX": { "description": "请求有误" } } } },
+            "/api/v1/items/{code}": { "get": op("事项详情（指定日期生效的版本）", "catalog", false) },
+            "/api/v1/items/{code}/history": { "get": op("事项变更历史（已发布版本）", "catalog", false) },
+            "/api/v1/items/{code}/versions": { "post": op("新建事项版本（管理员）", "catalog", true) },
+            "/api/v1/items/{code}/versions/{version}/publish": { "post": op("发布事项版本（管理员，须在生效前）", "catalog", true) },
+            "/api/v1/cases": {
+                "post": with_body(op("申请/受理办件", "cases", true), "NewCase"),
+                "get": op("办件列表（按部门、服务点范围）", "cases", true)
+            },
+            "/api/v1/cases/{case_no}": { "get": op("办件详情与全部流程记录", "cases", true) },
+            "/api/v1/cases/{case_no}/actions": { "post": with_body(op("办件操作：受理、不予受理、补正、审查决定、特别程序、延期、撤回、办结", "cases", true), "Action") },
+            "/api/v1/cases/{case_no}/rating": { "post": with_body(op("好差评（申请人凭证件后六位，或窗口评价器）", "cases", false), "Rating") },
+            "/api/v1/cases/{case_no}/rating/answer": { "post": op("差评整改答复", "cases", true) },
+            "/api/v1/progress/{case_no}": { "get": op("办件进度查询（办件编号＋证件号码后六位）", "cases", false) },
+            "/api/v1/calendar/deadline": { "get": {
+                "summary": "第N个工作日", "tags": ["calendar"],
+                "parameters": [
+                    { "name": "start", "in": "query", "required": true, "schema": { "type": "string", "format": "date" } },
+                    { "name": "working_days", "in": "query", "required": true, "schema": { "type": "integer", "minimum": 0 } }
+                ],
+                "responses": { "200": { "description": "{deadline}" }, "422": { "description": "超出已录入的节假日年份" } } } },
+            "/api/v1/calendar/years": { "get": op("已录入节假日安排的年份", "calendar", false), "post": op("录入某年节假日安排（管理员）", "calendar", true) },
+            "/api/v1/codes/uscc/{code}": { "get": op("统一社会信用代码校验（GB 32100-2015）", "codes", false) },
+            "/api/v1/codes/uscc": { "post": op("为新登记主体赋统一社会信用代码", "codes", true) },
+            "/api/v1/codes/id/{number}": { "get": op("居民身份证号码校验（GB 11643-1999）", "codes", false) },
+            "/api/v1/audit": { "get": op("审计日志", "audit", true) },
+            "/api/v1/audit/verify": { "get": op("校验审计链", "audit", true) }
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": {
+                "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["code", "message"],
+                    "properties": { "code": { "type": "string" }, "message": { "type": "string" }, "field": { "type": "string" } } } } },
+                "Login": { "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" } } },
+                "NewCase": { "type": "object", "required": ["item_code", "channel", "applicant"], "properties": {
+                    "item_code": { "type": "string" }, "channel": { "type": "string", "enum": ["online", "window"] }, "point": { "type": "string" },
+                    "materials": { "type": "array", "items": { "type": "string" } }, "note": { "type": "string" },
+                    "applicant": { "type": "object", "required": ["kind", "name", "phone"], "properties": {
+                        "kind": { "type": "string", "enum": ["person", "organisation"] }, "name": { "type": "string" },
+                        "id_type": { "type": "string" }, "id_number": { "type": "string" }, "credit_code": { "type": "string" },
+                        "contact": { "type": "string" }, "phone": { "type": "string" } } } } },
+                "Action": { "type": "object", "required": ["action"], "properties": {
+                    "action": { "type": "string", "enum": ["accept", "refuse", "request_supplement", "supplement", "approve", "reject", "suspend", "resume", "extend", "withdraw", "close"] },
+                    "note": { "type": "string" }, "document_no": { "type": "string" } } },
+                "Rating": { "type": "object", "required": ["level"], "properties": {
+                    "level": { "type": "integer", "minimum": 1, "maximum": 5 }, "comment": { "type": "string" }, "last_six": { "type": "string" } } }
+            }
+        }
+    }))
+}
