@@ -48,13 +48,17 @@ impl From<Option<i64>> for V {
 
 const MAX_PARAMS: usize = 30_000;
 
-/// Inserts `rows` into `table` (each row one value per column).
+/// Inserts `rows` into `table` (each row one value per column). SQLite gets plain
+/// `?` placeholders: it looks up the names of `$N` and `?N` parameters linearly,
+/// which is quadratic in a statement with thousands of them.
 pub async fn insert_rows(
     conn: &mut AnyConnection,
+    backend: Backend,
     table: &str,
     columns: &[&str],
     rows: &[Vec<V>],
 ) -> Result<()> {
+    let numbered = backend == Backend::Postgres;
     let per_chunk = (MAX_PARAMS / columns.len()).max(1);
     let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
     for chunk in rows.chunks(per_chunk) {
@@ -72,8 +76,12 @@ pub async fn insert_rows(
                     sql.push(',');
                 }
                 n += 1;
-                sql.push('$');
-                sql.push_str(&n.to_string());
+                if numbered {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                } else {
+                    sql.push('?');
+                }
             }
             sql.push(')');
         }

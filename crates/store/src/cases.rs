@@ -9,14 +9,18 @@ use crate::{Result, Sql, Store, StoreError, calendar, time};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
-use tongban_domain::calendar::{Calendar, CalendarError, Pause, TimeUnit};
+use tongban_domain::calendar::{Calendar, Pause, TimeUnit};
 use tongban_domain::case::{
     Action, Applicant, ApplicantInput, CaseNo, CaseState, CaseStatus, Channel, TransitionError,
-    Urgency, clocks, mask_id, urgency,
+    Urgency, mask_id, urgency,
 };
 use tongban_domain::catalog::{ItemContent, extension_days};
 use tongban_domain::org::{PointKind, Role};
 use tongban_domain::rating::{FOLLOW_UP_WORKING_DAYS, MAX_COMMENT_CHARS, RatingLevel};
+
+/// Working days within which an application must be accepted, refused or told what
+/// is missing (行政许可法第三十二条); later, it counts as accepted on receipt.
+pub const DEEMED_ACCEPTANCE_DAYS: u32 = 5;
 
 /// An application as the API or a form gives it.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -309,8 +313,8 @@ fn view_from(r: &sqlx::any::AnyRow, cal: &Calendar, today: NaiveDate) -> Result<
     })
 }
 
-/// Deadlines of an accepted case under its pauses; a weekdays-only estimate, flagged,
-/// when they run past the known calendar.
+/// Deadlines of an accepted case under its pauses. A deadline that runs past the
+/// years whose holidays are known is a weekdays-only estimate, and flagged.
 fn compute_clocks(
     cal: &Calendar,
     row: &CaseRow,
@@ -319,33 +323,35 @@ fn compute_clocks(
     let Some(start) = row.accepted_on.as_deref().and_then(time::parse_day) else {
         return (None, None, false);
     };
-    let ext = row.extension_days as u32;
-    match clocks(cal, start, row.promised, row.statutory, ext, pauses) {
-        Ok(c) => (c.promised.map(time::day), c.legal.map(time::day), false),
-        Err(CalendarError::OutOfRange { .. }) | Err(CalendarError::Parse { .. }) => {
-            if pauses.iter().any(|p| p.to.is_none()) {
-                return (None, None, false);
-            }
-            // Shift the start by the paused days, then count weekdays.
-            let paused: i64 = pauses
-                .iter()
-                .filter_map(|p| p.to.map(|t| (t - p.from).num_days()))
-                .sum();
-            let est = |n: u32, unit: TimeUnit| match unit {
-                TimeUnit::Working => {
-                    Calendar::estimate_deadline(start + chrono::Duration::days(paused), n)
+    let mut estimated = false;
+    let mut due = |days: u32, unit: TimeUnit| -> Option<String> {
+        match cal.due_date(start, days, unit, pauses) {
+            Ok(d) => d.map(time::day),
+            Err(_) => {
+                if pauses.iter().any(|p| p.to.is_none()) {
+                    return None;
                 }
-                TimeUnit::Natural => start + chrono::Duration::days(paused + n as i64),
-            };
-            let legal = (row.statutory.0 > 0)
-                .then(|| time::day(est(row.statutory.0 + ext, row.statutory.1)));
-            (
-                Some(time::day(est(row.promised.0, row.promised.1))),
-                legal,
-                true,
-            )
+                estimated = true;
+                // Shift the start by the paused days, then count weekdays.
+                let paused: i64 = pauses
+                    .iter()
+                    .filter_map(|p| p.to.map(|t| (t - p.from).num_days()))
+                    .sum();
+                let from = start + chrono::Duration::days(paused);
+                Some(time::day(match unit {
+                    TimeUnit::Working => Calendar::estimate_deadline(from, days),
+                    TimeUnit::Natural => from + chrono::Duration::days(days as i64),
+                }))
+            }
         }
-    }
+    };
+    let promised = due(row.promised.0, row.promised.1);
+    let legal = if row.statutory.0 == 0 {
+        None
+    } else {
+        due(row.statutory.0 + row.extension_days as u32, row.statutory.1)
+    };
+    (promised, legal, estimated)
 }
 
 async fn pauses_of(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<Pause>> {
@@ -411,8 +417,10 @@ pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<Cas
         None => None,
     };
 
-    let mut tx = store.begin().await?;
-    let item = crate::catalog::item_in_force(&mut tx, item_code, today)
+    // Reads first, outside the write transaction, so the single SQLite writer only
+    // holds its lock for the writes.
+    let mut rd = store.reader().await?;
+    let item = crate::catalog::item_in_force(&mut rd, item_code, today)
         .await?
         .ok_or_else(|| {
             StoreError::invalid(
@@ -439,7 +447,7 @@ pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<Cas
     // Where the application is taken.
     let point = match (p.point_id, input.point.as_deref().filter(|s| !s.is_empty())) {
         (Some(own), requested) => {
-            let own = crate::org::point_by_id(&mut tx, own).await?;
+            let own = crate::org::point_by_id(&mut rd, own).await?;
             if requested.is_some_and(|r| r != own.code) {
                 return Err(StoreError::Forbidden(format!(
                     "只能在本人所属服务点（{}）受理",
@@ -449,7 +457,7 @@ pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<Cas
             own
         }
         (None, Some(code)) => {
-            let pt = point_by_code(&mut tx, code)
+            let pt = point_by_code(&mut rd, code)
                 .await?
                 .ok_or_else(|| StoreError::invalid("point", format!("服务点代码“{code}”不存在")))?;
             if pt.kind != PointKind::Center {
@@ -459,7 +467,7 @@ pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<Cas
             }
             pt
         }
-        (None, None) => center_point(&mut tx).await?,
+        (None, None) => center_point(&mut rd).await?,
     };
     if p.department_id.is_some_and(|d| d != item.department_id) {
         return Err(StoreError::Forbidden(format!(
@@ -474,6 +482,9 @@ pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<Cas
         ));
     }
     let materials = check_materials(&content, input.materials.as_deref(), channel)?;
+    let cal = calendar::load(store, &mut rd).await?;
+    drop(rd);
+    let mut tx = store.begin().await?;
 
     let seq: i64 = sqlx::query_scalar(
         "INSERT INTO case_seq (point_id, day, n) VALUES ($1, $2, 1) \
@@ -511,7 +522,6 @@ pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<Cas
         ),
     };
     let phone = applicant.phone();
-    let cal = calendar::load(store, &mut tx).await?;
     let mut row = CaseRow {
         id: 0,
         case_no: case_no.to_string(),
@@ -890,12 +900,30 @@ pub async fn act(
     // scope already holds), a department clerk only on its department's.
     let from = row.status;
     row.status = next;
+    let mut deemed = false;
     let mut pauses = pauses_of(&mut tx, row.id).await?;
     match action {
         Action::Accept => {
             row.accepted_at = Some(stamp.clone());
             row.accepted_on = Some(time::day(today));
             row.acceptance_no = CaseNo::parse(&row.case_no).ok().map(|n| acceptance_no(&n));
+            // Art. 32: an application not answered within five days counts as
+            // accepted on the day it was received; its clocks run from then.
+            let submitted: Option<String> =
+                sqlx::query_scalar("SELECT submitted_on FROM cases WHERE id = $1")
+                    .bind(row.id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if let Some(sub) = submitted.as_deref().and_then(time::parse_day) {
+                let cal = calendar::load(store, &mut tx).await?;
+                let late =
+                    cal.working_days_between(sub, today).unwrap_or(0) > DEEMED_ACCEPTANCE_DAYS;
+                let waited_for_supplement = !pauses.is_empty();
+                if late && !waited_for_supplement {
+                    row.accepted_on = Some(time::day(sub));
+                    deemed = true;
+                }
+            }
         }
         Action::Refuse | Action::Withdraw => {
             row.reason = note.clone();
@@ -983,6 +1011,14 @@ pub async fn act(
     .bind(from.as_str())
     .execute(&mut *tx)
     .await?;
+    let note = if deemed {
+        Some(format!(
+            "{}申请逾期未作出受理决定，依《行政许可法》第三十二条自收到申请之日起即为受理",
+            note.map(|n| format!("{n}；")).unwrap_or_default()
+        ))
+    } else {
+        note
+    };
     if updated.rows_affected() != 1 {
         return Err(StoreError::Conflict {
             field: "action",

@@ -629,3 +629,54 @@ pub async fn next_credit_code(
     tx.commit().await?;
     Ok(code)
 }
+
+/// An administrator adds a department (own transaction, audited).
+pub async fn create_department(
+    store: &Store,
+    d: &NewDepartment<'_>,
+    actor: &Actor,
+) -> Result<Department> {
+    let mut tx = store.begin().await?;
+    insert_department(&mut tx, d).await?;
+    audit::append(
+        &mut tx,
+        store.keys(),
+        actor,
+        "department.create",
+        "department",
+        d.code,
+        serde_json::json!({ "name": d.name }),
+    )
+    .await?;
+    let created = department_by_code(&mut tx, d.code).await?;
+    tx.commit().await?;
+    created.ok_or_else(|| StoreError::not_found("部门不存在"))
+}
+
+/// An administrator adds a service point (own transaction, audited).
+pub async fn create_point(
+    store: &Store,
+    code: &str,
+    name: &str,
+    kind: PointKind,
+    division_code: &str,
+    address: &str,
+    actor: &Actor,
+) -> Result<Point> {
+    let mut tx = store.begin().await?;
+    let sort = crate::count(&mut tx, "points").await?;
+    insert_point(&mut tx, code, name, kind, division_code, address, sort).await?;
+    audit::append(
+        &mut tx,
+        store.keys(),
+        actor,
+        "point.create",
+        "point",
+        code,
+        serde_json::json!({ "kind": kind.as_str() }),
+    )
+    .await?;
+    let created = point_by_code(&mut tx, code).await?;
+    tx.commit().await?;
+    created.ok_or_else(|| StoreError::not_found("服务点不存在"))
+}

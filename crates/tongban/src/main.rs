@@ -1,6 +1,7 @@
 //! `tongban`: the government service platform in one binary. Subcommands run the
 //! server, the demo, migrations, seeding, accounts, audit verification and exports.
 
+mod bench;
 mod catalog_xlsx;
 mod config;
 mod seed;
@@ -91,6 +92,21 @@ enum Command {
         /// Output file (default: standard output).
         #[arg(long)]
         out: Option<String>,
+    },
+    /// Measure throughput and memory on this machine (figures in README).
+    Bench {
+        /// Database to run against (default: a fresh SQLite file in a temporary folder).
+        #[arg(long)]
+        db: Option<String>,
+        /// Demo data scale seeded into a fresh database first.
+        #[arg(long, default_value_t = 0.05)]
+        scale: f64,
+        #[arg(long, default_value_t = 20_000)]
+        cases: usize,
+        #[arg(long, default_value_t = 100_000)]
+        lookups: usize,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
     },
     /// The catalog as an xlsx workbook.
     Catalog {
@@ -317,6 +333,33 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         } => {
             let store = open(&db.db, &db.key_file).await?;
             export(&store, &dataset, &format, out.as_deref()).await?;
+        }
+        Command::Bench {
+            db,
+            scale,
+            cases,
+            lookups,
+            concurrency,
+        } => {
+            anyhow::ensure!(
+                cases > 0 && lookups > 0 && concurrency > 0,
+                "次数和并发数须大于0"
+            );
+            let key_hex = match std::env::var("TONGBAN_KEY") {
+                Ok(k) if !k.is_empty() => k,
+                _ => tongban_store::Keys::generate_hex()?,
+            };
+            bench::run(
+                bench::Options {
+                    db,
+                    scale,
+                    cases,
+                    lookups,
+                    concurrency,
+                },
+                key_hex,
+            )
+            .await?;
         }
         Command::Catalog { command } => match command {
             CatalogCommand::Export { db, out } => {

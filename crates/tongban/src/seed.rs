@@ -527,20 +527,21 @@ pub async fn seed_demo(
             accept_points,
             status,
         };
+        let dept_ref = tongban_store::org::Department {
+            id: dept.id,
+            code: dept.code.clone(),
+            name: String::new(),
+            short_name: String::new(),
+            credit_code: None,
+            stationed: true,
+            has_service_section: true,
+            member_unit: true,
+        };
         let id = tongban_store::catalog::insert_item(
             &mut tx,
             store,
             &code,
-            &tongban_store::org::Department {
-                id: dept.id,
-                code: dept.code.clone(),
-                name: String::new(),
-                short_name: String::new(),
-                credit_code: None,
-                stationed: true,
-                has_service_section: true,
-                member_unit: true,
-            },
+            &dept_ref,
             None,
             content.clone(),
             effective,
@@ -549,6 +550,39 @@ pub async fn seed_demo(
         )
         .await
         .map_err(|e| anyhow::anyhow!("事项“{name}”：{e}"))?;
+        // Some licences are split into sub-items (子项) handled separately.
+        if licence && n % 25 == 0 && status == ItemStatus::InUse {
+            for (k, kind) in ["新办", "变更"].iter().enumerate() {
+                let sub_code = format!("{}-Z{}", code, k + 1);
+                if !used_codes.insert(sub_code.clone()) {
+                    continue;
+                }
+                let mut sub = content.clone();
+                sub.name = format!("{name}（{kind}）");
+                let sub_id = tongban_store::catalog::insert_item(
+                    &mut tx,
+                    store,
+                    &sub_code,
+                    &dept_ref,
+                    Some(id),
+                    sub.clone(),
+                    effective,
+                    true,
+                    &actor,
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("子项“{}”：{e}", sub.name))?;
+                items.push(SeedItem {
+                    id: sub_id,
+                    department_id: dept.id,
+                    code: sub_code,
+                    content: sub,
+                    weight: 0.2,
+                    org_share: 0.5,
+                    v2: false,
+                });
+            }
+        }
         let rank = (n % 97 + 1) as f64;
         let weight =
             1.0 / rank.powf(0.9) * if common { 6.0 } else { 1.0 } * if instant { 2.0 } else { 1.0 };
@@ -1436,11 +1470,32 @@ async fn seed_cases(
         }
         n_events += events.len();
         let mut tx = store.begin().await?;
-        insert_rows(&mut tx, "cases", &case_cols, &cases).await?;
-        insert_rows(&mut tx, "case_events", &event_cols, &events).await?;
-        insert_rows(&mut tx, "case_pauses", &pause_cols, &pauses).await?;
-        insert_rows(&mut tx, "ratings", &rating_cols, &ratings).await?;
-        insert_rows(&mut tx, "rating_followups", &follow_cols, &follows).await?;
+        insert_rows(&mut tx, store.backend(), "cases", &case_cols, &cases).await?;
+        insert_rows(
+            &mut tx,
+            store.backend(),
+            "case_events",
+            &event_cols,
+            &events,
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            store.backend(),
+            "case_pauses",
+            &pause_cols,
+            &pauses,
+        )
+        .await?;
+        insert_rows(&mut tx, store.backend(), "ratings", &rating_cols, &ratings).await?;
+        insert_rows(
+            &mut tx,
+            store.backend(),
+            "rating_followups",
+            &follow_cols,
+            &follows,
+        )
+        .await?;
         tx.commit().await?;
         bar.set_position(n_cases as u64);
     }
@@ -1450,7 +1505,14 @@ async fn seed_cases(
         .iter()
         .map(|((p, d), n)| vec![V::I(*p), V::S(time::day(*d)), V::I(*n)])
         .collect();
-    insert_rows(&mut tx, "case_seq", &["point_id", "day", "n"], &seq_rows).await?;
+    insert_rows(
+        &mut tx,
+        store.backend(),
+        "case_seq",
+        &["point_id", "day", "n"],
+        &seq_rows,
+    )
+    .await?;
     repair_sequences(
         &mut tx,
         store.backend(),

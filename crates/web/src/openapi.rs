@@ -37,8 +37,9 @@ async fn document() -> Json<Value> {
             "/healthz": { "get": op("健康检查", "system", false) },
             "/api/v1/auth/token": { "post": with_body(op("用户名密码换取令牌", "auth", false), "Login") },
             "/api/v1/me": { "get": op("当前用户", "auth", true) },
-            "/api/v1/departments": { "get": op("进驻部门列表", "organisation", false) },
-            "/api/v1/points": { "get": op("服务点列表（center、comprehensive_window、town、substation）", "organisation", false) },
+            "/api/v1/departments": { "get": op("进驻部门列表", "organisation", false), "post": op("新增部门（管理员）", "organisation", true) },
+            "/api/v1/points": { "get": op("服务点列表（center、comprehensive_window、town、substation）", "organisation", false), "post": op("新增服务点（管理员）", "organisation", true) },
+            "/api/v1/users": { "get": op("账户列表（管理员）", "organisation", true), "post": op("新增账户（管理员）", "organisation", true) },
             "/api/v1/items": { "get": {
                 "summary": "事项清单（当日在用版本）", "tags": ["catalog"],
                 "parameters": [

@@ -1,0 +1,278 @@
+//! `tongban bench`: measures the figures the README promises on this machine —
+//! accepting cases through the HTTP API with durable commits, case lookups, and the
+//! resident memory of the server while it serves. The server is this binary's `serve`
+//! in a child process on a loopback port; the load comes from this process, on the
+//! same two cores, so the figures are a floor.
+
+use anyhow::Context;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use tongban_store::Store;
+
+pub struct Options {
+    pub db: Option<String>,
+    pub scale: f64,
+    pub cases: usize,
+    pub lookups: usize,
+    pub concurrency: usize,
+}
+
+struct Phase {
+    name: &'static str,
+    n: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl Phase {
+    fn report(&mut self) -> String {
+        self.latencies.sort();
+        let pct = |p: f64| {
+            let i = ((self.latencies.len() as f64 * p) as usize)
+                .min(self.latencies.len().saturating_sub(1));
+            self.latencies.get(i).copied().unwrap_or_default()
+        };
+        format!(
+            "{:<28} {:>8} 次  {:>8.0} 次/秒  p50 {:>6.2} ms  p99 {:>6.2} ms",
+            self.name,
+            self.n,
+            self.n as f64 / self.elapsed.as_secs_f64(),
+            pct(0.5).as_secs_f64() * 1000.0,
+            pct(0.99).as_secs_f64() * 1000.0
+        )
+    }
+}
+
+fn rss_mb(pid: u32, field: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+pub async fn run(opts: Options, key_hex: String) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let url = opts
+        .db
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.path().display()));
+    let store = Store::open(&url, tongban_store::Keys::from_hex(&key_hex)?).await?;
+    tongban_store::calendar::seed_if_empty(&store).await?;
+    if tongban_store::count(&mut *store.reader().await?, "departments").await? == 0 {
+        eprintln!("生成演示数据（规模 {}）…", opts.scale);
+        crate::seed::seed_demo(&store, None, opts.scale, 2026).await?;
+    }
+    store.close().await;
+    drop(store);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = Server(
+        std::process::Command::new(std::env::current_exe()?)
+            .args([
+                "serve",
+                "--db",
+                &url,
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .env("TONGBAN_KEY", &key_hex)
+            .env("TONGBAN_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .context("无法启动服务进程")?,
+    );
+    let pid = server.0.id();
+    let probe = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..100 {
+        if probe
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::ensure!(up, "服务进程未能启动");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(opts.concurrency)
+        .build()?;
+    let token = |user: &'static str| {
+        let client = client.clone();
+        let base = base.clone();
+        async move {
+            let v: serde_json::Value = client
+                .post(format!("{base}/api/v1/auth/token"))
+                .json(&serde_json::json!({ "username": user, "password": crate::seed::DEMO_PASSWORD }))
+                .send()
+                .await?
+                .json()
+                .await?;
+            v["token"]
+                .as_str()
+                .map(str::to_string)
+                .context("login failed: the database needs the demo accounts")
+        }
+    };
+    let clerk = token("sj.clerk").await?;
+    let supervisor = token("supervisor").await?;
+    let items: serde_json::Value = client
+        .get(format!(
+            "{base}/api/v1/items?department=SJ&status=in_use&per_page=100"
+        ))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let item = items["items"]
+        .as_array()
+        .and_then(|a| a.iter().find(|i| i["instant"] == false))
+        .and_then(|i| i["code"].as_str())
+        .context("no SJ item")?
+        .to_string();
+    println!(
+        "数据库：{}  并发：{}",
+        crate::config::redact(&url),
+        opts.concurrency
+    );
+
+    // Phase 1: accept cases at the window.
+    let created = Arc::new(std::sync::Mutex::new(Vec::with_capacity(opts.cases)));
+    let mut phase = load(opts.cases, opts.concurrency, "受理办件 POST /api/v1/cases", {
+        let (client, base, clerk, created) = (client.clone(), base.clone(), clerk.clone(), created.clone());
+        move |i| {
+            let (client, base, clerk, item, created) = (client.clone(), base.clone(), clerk.clone(), item.clone(), created.clone());
+            async move {
+                let body = serde_json::json!({
+                    "item_code": item, "channel": "window",
+                    "applicant": { "kind": "person", "name": "测试申请人", "id_number": "11010519491231002X",
+                                   "phone": format!("138{:08}", i % 100_000_000) }
+                });
+                let r = client.post(format!("{base}/api/v1/cases")).bearer_auth(&clerk).json(&body).send().await?;
+                anyhow::ensure!(r.status() == 201, "status {}", r.status());
+                let v: serde_json::Value = r.json().await?;
+                if let Some(no) = v["case_no"].as_str() {
+                    created.lock().map_err(|_| anyhow::anyhow!("lock"))?.push(no.to_string());
+                }
+                Ok(())
+            }
+        }
+    })
+    .await?;
+    println!("{}", phase.report());
+
+    // Phase 2: look cases up.
+    let numbers = Arc::new(created.lock().map_err(|_| anyhow::anyhow!("lock"))?.clone());
+    let mut phase = load(
+        opts.lookups,
+        opts.concurrency,
+        "查询办件 GET /api/v1/cases/{no}",
+        {
+            let (client, base, supervisor) = (client.clone(), base.clone(), supervisor.clone());
+            move |i| {
+                let (client, base, supervisor, numbers) = (
+                    client.clone(),
+                    base.clone(),
+                    supervisor.clone(),
+                    numbers.clone(),
+                );
+                async move {
+                    let no = &numbers[(i * 7919) % numbers.len()];
+                    let r = client
+                        .get(format!("{base}/api/v1/cases/{no}"))
+                        .bearer_auth(&supervisor)
+                        .send()
+                        .await?;
+                    anyhow::ensure!(r.status() == 200, "status {}", r.status());
+                    let _ = r.bytes().await?;
+                    Ok(())
+                }
+            }
+        },
+    )
+    .await?;
+    println!("{}", phase.report());
+    println!(
+        "服务进程常驻内存：当前 {:.0} MB，峰值 {:.0} MB",
+        rss_mb(pid, "VmRSS:"),
+        rss_mb(pid, "VmHWM:")
+    );
+    server.stop();
+    Ok(())
+}
+
+/// The child server, stopped however the benchmark ends.
+struct Server(std::process::Child);
+
+impl Server {
+    fn stop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn load<F, Fut>(
+    n: usize,
+    concurrency: usize,
+    name: &'static str,
+    make: F,
+) -> anyhow::Result<Phase>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+{
+    let next = Arc::new(AtomicUsize::new(0));
+    let make = Arc::new(make);
+    let bar = indicatif::ProgressBar::new(n as u64);
+    bar.set_style(crate::progress_style());
+    bar.set_message(name);
+    let start = Instant::now();
+    let mut tasks = vec![];
+    for _ in 0..concurrency {
+        let (next, make, bar) = (next.clone(), make.clone(), bar.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = vec![];
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                let t = Instant::now();
+                make(i).await?;
+                lat.push(t.elapsed());
+                bar.inc(1);
+            }
+            anyhow::Ok(lat)
+        }));
+    }
+    let mut latencies = Vec::with_capacity(n);
+    for t in tasks {
+        latencies.extend(t.await??);
+    }
+    let elapsed = start.elapsed();
+    bar.finish_and_clear();
+    Ok(Phase {
+        name,
+        n,
+        elapsed,
+        latencies,
+    })
+}
