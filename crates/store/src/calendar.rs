@@ -6,6 +6,17 @@ use crate::audit::{self, Actor};
 use crate::{Result, Store, StoreError, put_setting, time};
 use sqlx::{AnyConnection, Row};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long a node trusts the calendar version it last read.
+const RECHECK: Duration = Duration::from_secs(1);
+
+/// The parsed calendar a node holds, with the version it was read at.
+pub struct Cached {
+    version: String,
+    checked: Instant,
+    calendar: Arc<Calendar>,
+}
 use tongban_domain::calendar::{Calendar, DayKind, SpecialDay};
 
 fn kind_str(k: DayKind) -> &'static str {
@@ -17,19 +28,32 @@ fn kind_str(k: DayKind) -> &'static str {
 
 /// The calendar in force, from the cache when its version is current.
 pub async fn load(store: &Store, conn: &mut AnyConnection) -> Result<Arc<Calendar>> {
-    let version: Option<String> =
-        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'calendar_version'")
-            .fetch_optional(&mut *conn)
-            .await?;
-    let version = version.unwrap_or_default();
-    if let Some((v, cal)) = store
+    // A version checked within the last second is trusted: other nodes see an
+    // administrator's change at most a second late, and hot paths skip a query.
+    if let Some(c) = store
         .calendar_cache
         .lock()
         .expect("calendar cache lock")
         .as_ref()
     {
-        if *v == version {
-            return Ok(cal.clone());
+        if c.checked.elapsed() < RECHECK {
+            return Ok(c.calendar.clone());
+        }
+    }
+    let version: Option<String> =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'calendar_version'")
+            .fetch_optional(&mut *conn)
+            .await?;
+    let version = version.unwrap_or_default();
+    if let Some(c) = store
+        .calendar_cache
+        .lock()
+        .expect("calendar cache lock")
+        .as_mut()
+    {
+        if c.version == version {
+            c.checked = Instant::now();
+            return Ok(c.calendar.clone());
         }
     }
     let years: Vec<i64> = sqlx::query_scalar("SELECT year FROM calendar_years")
@@ -56,7 +80,11 @@ pub async fn load(store: &Store, conn: &mut AnyConnection) -> Result<Arc<Calenda
         });
     }
     let cal = Arc::new(Calendar::new(days, years.into_iter().map(|y| y as i32)));
-    *store.calendar_cache.lock().expect("calendar cache lock") = Some((version, cal.clone()));
+    *store.calendar_cache.lock().expect("calendar cache lock") = Some(Cached {
+        version,
+        checked: Instant::now(),
+        calendar: cal.clone(),
+    });
     Ok(cal)
 }
 
@@ -117,6 +145,7 @@ pub async fn import(store: &Store, cal: &Calendar, source: &str, actor: &Actor) 
     )
     .await?;
     tx.commit().await?;
+    *store.calendar_cache.lock().expect("calendar cache lock") = None;
     Ok(n)
 }
 

@@ -9,6 +9,7 @@ use crate::{Result, Sql, Store, StoreError, calendar, time};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
+use std::sync::Arc;
 use tongban_domain::calendar::{Calendar, Pause, TimeUnit};
 use tongban_domain::case::{
     Action, Applicant, ApplicantInput, CaseNo, CaseState, CaseStatus, Channel, TransitionError,
@@ -76,11 +77,13 @@ const CASE_COLUMNS: &str = "c.id, c.case_no, c.item_id, c.item_version, c.depart
      c.submitted_at, c.accepted_at, c.accepted_on, c.acceptance_no, c.decided_at, c.closed_at, \
      c.promised_days, c.promised_unit, c.statutory_days, c.statutory_unit, c.extension_days, c.promised_deadline, c.legal_deadline, \
      c.deadline_estimated, c.result, c.document_no, c.reason, c.materials, \
-     i.code AS item_code, v.name AS item_name, d.code AS dcode, d.name AS dname, p.code AS pcode, p.name AS pname";
+     i.code AS item_code, v.name AS item_name, d.code AS dcode, d.name AS dname, p.code AS pcode, p.name AS pname, \
+     r.level AS r_level, r.comment AS r_comment, r.rated_at AS r_rated_at, f.due_on AS f_due_on, f.answered_at AS f_answered_at, \
+     f.answer AS f_answer";
 
 const CASE_FROM: &str = " FROM cases c JOIN items i ON i.id = c.item_id \
      JOIN item_versions v ON v.item_id = c.item_id AND v.version = c.item_version \
-     JOIN departments d ON d.id = c.department_id JOIN points p ON p.id = c.point_id WHERE 1 = 1";
+     JOIN departments d ON d.id = c.department_id JOIN points p ON p.id = c.point_id LEFT JOIN ratings r ON r.case_id = c.id LEFT JOIN rating_followups f ON f.case_id = c.id WHERE 1 = 1";
 
 /// A case row, as loaded for an action and written back.
 #[derive(Debug, Clone)]
@@ -309,8 +312,29 @@ fn view_from(r: &sqlx::any::AnyRow, cal: &Calendar, today: NaiveDate) -> Result<
         document_no: row.document_no,
         reason: row.reason,
         events: vec![],
-        rating: None,
+        rating: rating_from(r)?,
     })
+}
+
+fn rating_from(r: &sqlx::any::AnyRow) -> Result<Option<RatingView>> {
+    let Some(level) = r.try_get::<Option<i64>, _>("r_level")? else {
+        return Ok(None);
+    };
+    let due: Option<String> = r.try_get("f_due_on")?;
+    Ok(Some(RatingView {
+        level,
+        label: RatingLevel::new(level).map(|l| l.label()).unwrap_or(""),
+        comment: r.try_get("r_comment")?,
+        rated_at: time::display(&r.try_get::<String, _>("r_rated_at")?),
+        follow_up: match due {
+            Some(due_on) => Some(FollowUp {
+                due_on,
+                answered_at: opt_display(r.try_get("f_answered_at")?),
+                answer: r.try_get("f_answer")?,
+            }),
+            None => None,
+        },
+    }))
 }
 
 /// Deadlines of an accepted case under its pauses. A deadline that runs past the
@@ -484,18 +508,7 @@ pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<Cas
     let materials = check_materials(&content, input.materials.as_deref(), channel)?;
     let cal = calendar::load(store, &mut rd).await?;
     drop(rd);
-    let mut tx = store.begin().await?;
 
-    let seq: i64 = sqlx::query_scalar(
-        "INSERT INTO case_seq (point_id, day, n) VALUES ($1, $2, 1) \
-         ON CONFLICT (point_id, day) DO UPDATE SET n = case_seq.n + 1 RETURNING n",
-    )
-    .bind(point.id)
-    .bind(time::day(today))
-    .fetch_one(&mut *tx)
-    .await?;
-    let case_no = CaseNo::new(&point.code, today, seq as u32);
-    let stamp = time::stamp(now);
     let keys = store.keys();
     let (id_type, id_enc, id_digest, id_masked, credit_code, contact) = match &applicant {
         Applicant::Person {
@@ -521,17 +534,22 @@ pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<Cas
             Some(contact.clone()),
         ),
     };
-    let phone = applicant.phone();
+    let stamp = time::stamp(now);
+    let window = channel == Channel::Window;
     let mut row = CaseRow {
         id: 0,
-        case_no: case_no.to_string(),
+        case_no: String::new(),
         department_id: item.department_id,
         point_id: point.id,
-        status: CaseStatus::Submitted,
+        status: if window {
+            CaseStatus::Accepted
+        } else {
+            CaseStatus::Submitted
+        },
         instant: content.instant,
         verify_digest: keys.digest("verify", &applicant.last_six()),
-        accepted_at: None,
-        accepted_on: None,
+        accepted_at: window.then(|| stamp.clone()),
+        accepted_on: window.then(|| time::day(today)),
         acceptance_no: None,
         decided_at: None,
         closed_at: None,
@@ -545,21 +563,22 @@ pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<Cas
         document_no: None,
         reason: None,
     };
-    let mut events: Vec<(Action, Option<CaseStatus>, CaseStatus, Option<String>)> = vec![];
-    if channel == Channel::Window {
-        row.status = CaseStatus::Accepted;
-        row.accepted_at = Some(stamp.clone());
-        row.accepted_on = Some(time::day(today));
-        row.acceptance_no = Some(acceptance_no(&case_no));
-        events.push((Action::Accept, None, CaseStatus::Accepted, note.clone()));
+    // (action name, from, to, note)
+    let mut events: Vec<(&'static str, Option<CaseStatus>, CaseStatus, Option<String>)> = vec![];
+    if window {
+        events.push((
+            Action::Accept.as_str(),
+            None,
+            CaseStatus::Accepted,
+            note.clone(),
+        ));
         if content.instant {
             row.status = CaseStatus::Closed;
             row.decided_at = Some(stamp.clone());
             row.closed_at = Some(stamp.clone());
             row.result = Some("准予许可（即办）".into());
-            row.document_no = Some(document_no(case_no.as_str()));
             events.push((
-                Action::Close,
+                Action::Close.as_str(),
                 Some(CaseStatus::Accepted),
                 CaseStatus::Closed,
                 Some("即办件当场办结".into()),
@@ -570,6 +589,160 @@ pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<Cas
             row.legal_deadline = ld;
             row.deadline_estimated = est;
         }
+    } else {
+        events.push(("submit", None, CaseStatus::Submitted, note.clone()));
+    }
+    let phone = applicant.phone();
+    let insert = Arc::new(PreparedCase {
+        row,
+        events,
+        item_id: item.id,
+        item_code: item.code.clone(),
+        item_version: item.version,
+        point_code: point.code.clone(),
+        channel,
+        today,
+        stamp,
+        applicant_kind: applicant.kind(),
+        applicant_name: applicant.name().to_string(),
+        id_type,
+        id_enc,
+        id_digest,
+        id_masked: id_masked.clone(),
+        credit_code: credit_code.clone(),
+        contact: contact.clone(),
+        phone_enc: keys.encrypt(phone.as_str()),
+        phone_masked: phone.masked(),
+        materials: serde_json::to_string(&materials).map_err(|e| StoreError::Other(e.into()))?,
+        principal: p.clone(),
+        keys: keys.clone(),
+    });
+    let job = insert.clone();
+    let row = store
+        .write(move |tx| {
+            let job = job.clone();
+            Box::pin(async move { insert_case(tx, &job).await })
+        })
+        .await?;
+    let ev = &insert.events;
+    Ok(CaseView {
+        case_no: row.case_no.clone(),
+        status: row.status.as_str(),
+        status_label: row.status.label(),
+        item: CodeName {
+            code: item.code.clone(),
+            name: item.name.clone(),
+        },
+        department: CodeName {
+            code: item.department.code.clone(),
+            name: item.department.name.clone(),
+        },
+        point: CodeName {
+            code: point.code.clone(),
+            name: point.name.clone(),
+        },
+        channel: channel.as_str().to_string(),
+        instant: row.instant,
+        applicant: ApplicantView {
+            kind: applicant.kind().to_string(),
+            name: applicant.name().to_string(),
+            id_type: id_type.map(str::to_string),
+            id_number: id_masked,
+            credit_code,
+            contact,
+            phone: phone.masked(),
+        },
+        materials,
+        submitted_at: time::display(&insert.stamp),
+        accepted_at: opt_display(row.accepted_at.clone()),
+        acceptance_no: row.acceptance_no.clone(),
+        promised_days: row.promised.0 as i64,
+        promised_unit: unit_name(row.promised.1),
+        statutory_days: row.statutory.0 as i64,
+        statutory_unit: unit_name(row.statutory.1),
+        extension_days: 0,
+        promised_deadline: row.promised_deadline.clone(),
+        legal_deadline: row.legal_deadline.clone(),
+        deadline_estimated: row.deadline_estimated,
+        urgency: if row.status == CaseStatus::Accepted {
+            urgency(
+                &cal,
+                row.promised_deadline.as_deref().and_then(time::parse_day),
+                row.status,
+                today,
+            )
+        } else {
+            Urgency::Normal
+        },
+        urgency_label: "",
+        decided_at: opt_display(row.decided_at.clone()),
+        closed_at: opt_display(row.closed_at.clone()),
+        result: row.result.clone(),
+        document_no: row.document_no.clone(),
+        reason: None,
+        events: ev
+            .iter()
+            .map(|(action, from, to, note)| Event {
+                at: time::display(&insert.stamp),
+                action: action.to_string(),
+                action_label: action_label(action),
+                from_status: from.map(|f| f.as_str().to_string()),
+                to_status: to.as_str().to_string(),
+                actor: actor_label(p),
+                point: Some(point.name.clone()),
+                note: note.clone(),
+            })
+            .collect(),
+        rating: None,
+    }
+    .labelled())
+}
+
+/// Everything a new case's insert needs, computed before the write so the write
+/// itself is short (and can be run again if its batch fails).
+struct PreparedCase {
+    row: CaseRow,
+    events: Vec<(&'static str, Option<CaseStatus>, CaseStatus, Option<String>)>,
+    item_id: i64,
+    item_code: String,
+    item_version: i64,
+    point_code: String,
+    channel: Channel,
+    today: NaiveDate,
+    stamp: String,
+    applicant_kind: &'static str,
+    applicant_name: String,
+    id_type: Option<&'static str>,
+    id_enc: Option<String>,
+    id_digest: Option<String>,
+    id_masked: Option<String>,
+    credit_code: Option<String>,
+    contact: Option<String>,
+    phone_enc: String,
+    phone_masked: String,
+    materials: String,
+    principal: Principal,
+    keys: crate::Keys,
+}
+
+/// Numbers and inserts a prepared case with its events and audit entry.
+async fn insert_case(tx: &mut AnyConnection, c: &PreparedCase) -> Result<CaseRow> {
+    let seq: i64 = sqlx::query_scalar(
+        "INSERT INTO case_seq (point_id, day, n) VALUES ($1, $2, 1) \
+         ON CONFLICT (point_id, day) DO UPDATE SET n = case_seq.n + 1 RETURNING n",
+    )
+    .bind(c.row.point_id)
+    .bind(time::day(c.today))
+    .fetch_one(&mut *tx)
+    .await?;
+    let case_no = CaseNo::new(&c.point_code, c.today, seq as u32);
+    let mut row = c.row.clone();
+    row.case_no = case_no.to_string();
+    if row.accepted_at.is_some() {
+        row.acceptance_no = Some(acceptance_no(&case_no));
+    }
+    if row.status == CaseStatus::Closed {
+        row.document_no = Some(document_no(case_no.as_str()));
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cases (case_no, item_id, item_version, department_id, point_id, channel, status, instant, \
@@ -581,33 +754,33 @@ pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<Cas
          $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40) RETURNING id",
     )
     .bind(case_no.as_str())
-    .bind(item.id)
-    .bind(item.version)
-    .bind(item.department_id)
-    .bind(point.id)
-    .bind(channel.as_str())
+    .bind(c.item_id)
+    .bind(c.item_version)
+    .bind(row.department_id)
+    .bind(row.point_id)
+    .bind(c.channel.as_str())
     .bind(row.status.as_str())
     .bind(row.instant as i64)
-    .bind(applicant.kind())
-    .bind(applicant.name())
-    .bind(id_type)
-    .bind(id_enc)
-    .bind(id_digest)
-    .bind(id_masked)
-    .bind(credit_code)
-    .bind(contact)
-    .bind(keys.encrypt(phone.as_str()))
-    .bind(phone.masked())
+    .bind(c.applicant_kind)
+    .bind(&c.applicant_name)
+    .bind(c.id_type)
+    .bind(&c.id_enc)
+    .bind(&c.id_digest)
+    .bind(&c.id_masked)
+    .bind(&c.credit_code)
+    .bind(&c.contact)
+    .bind(&c.phone_enc)
+    .bind(&c.phone_masked)
     .bind(&row.verify_digest)
-    .bind(serde_json::to_string(&materials).map_err(|e| StoreError::Other(e.into()))?)
-    .bind(&stamp)
-    .bind(time::day(today))
+    .bind(&c.materials)
+    .bind(&c.stamp)
+    .bind(time::day(c.today))
     .bind(&row.accepted_at)
     .bind(&row.accepted_on)
     .bind(&row.acceptance_no)
     .bind(&row.decided_at)
     .bind(&row.closed_at)
-    .bind(row.closed_at.as_ref().map(|_| time::day(today)))
+    .bind(row.closed_at.as_ref().map(|_| time::day(c.today)))
     .bind(row.promised.0 as i64)
     .bind(unit_name(row.promised.1))
     .bind(row.statutory.0 as i64)
@@ -619,43 +792,56 @@ pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<Cas
     .bind(&row.result)
     .bind(&row.document_no)
     .bind(&row.reason)
-    .bind(&stamp)
+    .bind(&c.stamp)
     .fetch_one(&mut *tx)
     .await?;
-    if channel == Channel::Online {
-        events.push((Action::Accept, None, CaseStatus::Submitted, note.clone()));
-    }
-    for (action, from, to, note) in &events {
-        let action_name = if channel == Channel::Online {
-            "submit"
-        } else {
-            action.as_str()
-        };
+    row.id = id;
+    for (action, from, to, note) in &c.events {
         insert_event(
-            &mut tx,
+            &mut *tx,
             id,
-            &stamp,
-            action_name,
+            &c.stamp,
+            action,
             *from,
             *to,
-            p,
-            Some(point.id),
+            &c.principal,
+            Some(row.point_id),
             note.as_deref(),
         )
         .await?;
     }
     audit::append(
-        &mut tx,
-        keys,
-        &p.actor(),
+        tx,
+        &c.keys,
+        &c.principal.actor(),
         "case.create",
         "case",
         case_no.as_str(),
-        serde_json::json!({ "item": item.code, "channel": channel.as_str(), "point": point.code, "status": row.status.as_str() }),
+        serde_json::json!({ "item": c.item_code, "channel": c.channel.as_str(), "point": c.point_code, "status": row.status.as_str() }),
     )
     .await?;
-    tx.commit().await?;
-    get(store, p, case_no.as_str()).await
+    Ok(row)
+}
+
+fn action_label(action: &str) -> String {
+    if action == "submit" {
+        "提交申请".into()
+    } else {
+        Action::parse(action)
+            .map(|a| a.label().to_string())
+            .unwrap_or_else(|| action.to_string())
+    }
+}
+
+fn actor_label(p: &Principal) -> String {
+    format!("{}（{}）", p.display_name, p.role.label())
+}
+
+impl CaseView {
+    fn labelled(mut self) -> Self {
+        self.urgency_label = self.urgency.label();
+        self
+    }
 }
 
 fn acceptance_no(case_no: &CaseNo) -> String {
@@ -733,7 +919,7 @@ async fn insert_event(
     .bind(from.map(|s| s.as_str()))
     .bind(to.as_str())
     .bind(p.user_id)
-    .bind(format!("{}（{}）", p.display_name, p.role.label()))
+    .bind(actor_label(p))
     .bind(point_id)
     .bind(note)
     .execute(conn)
@@ -784,13 +970,7 @@ async fn full_view(
         let action: String = e.try_get(1)?;
         view.events.push(Event {
             at: time::display(&e.try_get::<String, _>(0)?),
-            action_label: if action == "submit" {
-                "提交申请".into()
-            } else {
-                Action::parse(&action)
-                    .map(|a| a.label().to_string())
-                    .unwrap_or_else(|| action.clone())
-            },
+            action_label: action_label(&action),
             action,
             from_status: e.try_get(2)?,
             to_status: e.try_get(3)?,
@@ -799,7 +979,6 @@ async fn full_view(
             note: e.try_get(6)?,
         });
     }
-    view.rating = rating_of(conn, id).await?;
     Ok(view)
 }
 

@@ -13,6 +13,9 @@ pub use migrate::latest as schema_version;
 pub mod org;
 pub mod protect;
 pub mod time;
+mod writer;
+
+pub use writer::BoxFuture;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Executor};
@@ -75,9 +78,9 @@ pub struct Store {
     keys: Keys,
     /// Parsed calendar and the version it was read at; reloaded when the version in
     /// the database moves, so every node sees an administrator's change.
-    calendar_cache: std::sync::Arc<
-        std::sync::Mutex<Option<(String, std::sync::Arc<tongban_domain::Calendar>)>>,
-    >,
+    calendar_cache: std::sync::Arc<std::sync::Mutex<Option<calendar::Cached>>>,
+    /// SQLite's group-commit queue (see `writer`); none on PostgreSQL.
+    batcher: Option<tokio::sync::mpsc::Sender<writer::Job>>,
 }
 
 impl Store {
@@ -123,10 +126,12 @@ impl Store {
             backend,
             keys,
             calendar_cache: Default::default(),
+            batcher: None,
         };
         migrate::run(&store).await?;
         store.check_key().await?;
-        Ok(store)
+        let batcher = (backend == Backend::Sqlite).then(|| writer::spawn(store.write.clone()));
+        Ok(Store { batcher, ..store })
     }
 
     pub fn backend(&self) -> Backend {
@@ -140,6 +145,36 @@ impl Store {
     /// Begins a write transaction.
     pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         Ok(self.write.begin().await?)
+    }
+
+    /// Runs a write in a transaction of its own or, on SQLite, together with the
+    /// other writes waiting at that moment (group commit). `f` may run twice: if a
+    /// batch fails it is retried alone, so it must not have effects outside `conn`.
+    pub async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> Fn(&'c mut AnyConnection) -> BoxFuture<'c, Result<T>> + Send + Sync + 'static,
+    {
+        match &self.batcher {
+            None => {
+                let mut tx = self.begin().await?;
+                let v = f(&mut tx).await?;
+                tx.commit().await?;
+                Ok(v)
+            }
+            Some(queue) => {
+                let (run, unwrap) = writer::job(f);
+                let (job, reply) = writer::enqueue(run);
+                queue
+                    .send(job)
+                    .await
+                    .map_err(|_| StoreError::Other(anyhow::anyhow!("write queue closed")))?;
+                let erased = reply.await.map_err(|_| {
+                    StoreError::Other(anyhow::anyhow!("write queue dropped a job"))
+                })??;
+                unwrap(erased)
+            }
+        }
     }
 
     /// A connection for reads.
