@@ -30,28 +30,13 @@ impl Actor {
     }
 }
 
-fn mac_input(
-    seq: i64,
-    at: &str,
-    actor: &str,
-    action: &str,
-    entity: &str,
-    key: &str,
-    detail: &str,
-    prev: &str,
-) -> Vec<u8> {
-    [
-        prev,
-        &seq.to_string(),
-        at,
-        actor,
-        action,
-        entity,
-        key,
-        detail,
-    ]
-    .join("\u{1f}")
-    .into_bytes()
+/// The bytes an entry's MAC covers: the previous MAC, the sequence number, then at,
+/// actor, action, entity, key and detail, separated by the unit separator.
+fn mac_input(prev: &str, seq: i64, fields: [&str; 6]) -> Vec<u8> {
+    let seq = seq.to_string();
+    let mut parts = vec![prev, seq.as_str()];
+    parts.extend(fields);
+    parts.join("\u{1f}").into_bytes()
 }
 
 /// Appends an entry inside the caller's transaction.
@@ -72,14 +57,9 @@ pub async fn append(
     let at = time::stamp(time::now());
     let detail = detail.to_string();
     let hash = keys.audit_mac(&mac_input(
-        seq,
-        &at,
-        &actor.name,
-        action,
-        entity,
-        key,
-        &detail,
         &prev,
+        seq,
+        [&at, &actor.name, action, entity, key, &detail],
     ));
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
         .bind(&hash)
@@ -162,7 +142,9 @@ pub async fn verify(store: &Store, mut progress: impl FnMut(i64, i64)) -> Result
                 return broken("与前一条记录的链接不符");
             }
             let mac = store.keys().audit_mac(&mac_input(
-                seq, &at, &actor, &action, &entity, &key, &detail, &p,
+                &p,
+                seq,
+                [&at, &actor, &action, &entity, &key, &detail],
             ));
             if mac != h {
                 return broken("记录内容被篡改（校验值不符）");

@@ -35,10 +35,9 @@ pub async fn load(store: &Store, conn: &mut AnyConnection) -> Result<Arc<Calenda
         .lock()
         .expect("calendar cache lock")
         .as_ref()
+        && c.checked.elapsed() < RECHECK
     {
-        if c.checked.elapsed() < RECHECK {
-            return Ok(c.calendar.clone());
-        }
+        return Ok(c.calendar.clone());
     }
     let version: Option<String> =
         sqlx::query_scalar("SELECT value FROM settings WHERE key = 'calendar_version'")
@@ -50,11 +49,10 @@ pub async fn load(store: &Store, conn: &mut AnyConnection) -> Result<Arc<Calenda
         .lock()
         .expect("calendar cache lock")
         .as_mut()
+        && c.version == version
     {
-        if c.version == version {
-            c.checked = Instant::now();
-            return Ok(c.calendar.clone());
-        }
+        c.checked = Instant::now();
+        return Ok(c.calendar.clone());
     }
     let years: Vec<i64> = sqlx::query_scalar("SELECT year FROM calendar_years")
         .fetch_all(&mut *conn)

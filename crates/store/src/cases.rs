@@ -1078,6 +1078,7 @@ pub async fn act(
     // Clerks act at their own point: a town clerk only on its point's cases (the
     // scope already holds), a department clerk only on its department's.
     let from = row.status;
+    let prior_extension = row.extension_days;
     row.status = next;
     let mut deemed = false;
     let mut pauses = pauses_of(&mut tx, row.id).await?;
@@ -1169,7 +1170,7 @@ pub async fn act(
     let updated = sqlx::query(
         "UPDATE cases SET status = $1, accepted_at = $2, accepted_on = $3, acceptance_no = $4, decided_at = $5, closed_at = $6, \
          closed_on = $7, extension_days = $8, promised_deadline = $9, legal_deadline = $10, deadline_estimated = $11, result = $12, \
-         document_no = $13, reason = $14, updated_at = $15 WHERE id = $16 AND status = $17",
+         document_no = $13, reason = $14, updated_at = $15 WHERE id = $16 AND status = $17 AND extension_days = $18",
     )
     .bind(row.status.as_str())
     .bind(&row.accepted_at)
@@ -1188,6 +1189,7 @@ pub async fn act(
     .bind(&stamp)
     .bind(row.id)
     .bind(from.as_str())
+    .bind(prior_extension)
     .execute(&mut *tx)
     .await?;
     let note = if deemed {
@@ -1621,4 +1623,59 @@ pub async fn reveal_id_number(
     tx.commit().await?;
     enc.map(|e| store.keys().decrypt(&e).map_err(StoreError::Other))
         .transpose()
+}
+
+/// A bad rating awaiting (or having received) the department's answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct FollowUpRow {
+    pub case_no: String,
+    pub department: String,
+    pub item_name: String,
+    pub level: i64,
+    pub level_label: &'static str,
+    pub comment: String,
+    pub rated_at: String,
+    pub due_on: String,
+    pub overdue: bool,
+    pub answered_at: Option<String>,
+    pub answer: Option<String>,
+}
+
+/// Follow-ups of bad ratings the principal may see (its department's, or all for a
+/// supervisor), oldest due first; `open_only` leaves out answered ones.
+pub async fn follow_ups(store: &Store, p: &Principal, open_only: bool) -> Result<Vec<FollowUpRow>> {
+    let mut sql = Sql::new(
+        "SELECT c.case_no, d.code, v.name, r.level, r.comment, r.rated_at, f.due_on, f.answered_at, f.answer \
+         FROM rating_followups f JOIN cases c ON c.id = f.case_id JOIN ratings r ON r.case_id = c.id \
+         JOIN departments d ON d.id = c.department_id JOIN points p ON p.id = c.point_id \
+         JOIN item_versions v ON v.item_id = c.item_id AND v.version = c.item_version WHERE 1 = 1",
+    );
+    scope(p, &mut sql)?;
+    if open_only {
+        sql.push(" AND f.answered_at IS NULL");
+    }
+    sql.push(" ORDER BY f.due_on, c.id LIMIT 500");
+    let today = time::day(time::local_day(time::now()));
+    let mut conn = store.reader().await?;
+    let rows = sql.query().fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| {
+            let level: i64 = r.try_get(3)?;
+            let due_on: String = r.try_get(6)?;
+            let answered_at: Option<String> = r.try_get(7)?;
+            Ok(FollowUpRow {
+                case_no: r.try_get(0)?,
+                department: r.try_get(1)?,
+                item_name: r.try_get(2)?,
+                level,
+                level_label: RatingLevel::new(level).map(|l| l.label()).unwrap_or(""),
+                comment: r.try_get(4)?,
+                rated_at: time::display(&r.try_get::<String, _>(5)?),
+                overdue: answered_at.is_none() && due_on < today,
+                due_on,
+                answered_at: opt_display(answered_at),
+                answer: r.try_get(8)?,
+            })
+        })
+        .collect()
 }

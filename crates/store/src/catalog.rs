@@ -297,7 +297,14 @@ async fn insert_version(
     .bind(&actor.name)
     .bind(time::stamp(time::now()))
     .execute(conn)
-    .await?;
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict {
+            field: "version",
+            message: "该事项同时有其他修改，请刷新后重试".into(),
+        },
+        _ => StoreError::Db(e),
+    })?;
     Ok(())
 }
 
@@ -467,11 +474,19 @@ pub async fn publish_in(
             ),
         ));
     }
-    sqlx::query("UPDATE item_versions SET published_at = $1 WHERE id = $2")
-        .bind(time::stamp(time::now()))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    let n = sqlx::query(
+        "UPDATE item_versions SET published_at = $1 WHERE id = $2 AND published_at IS NULL",
+    )
+    .bind(time::stamp(time::now()))
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if n.rows_affected() != 1 {
+        return Err(StoreError::Conflict {
+            field: "version",
+            message: "该版本已发布".into(),
+        });
+    }
     audit::append(
         tx,
         store.keys(),

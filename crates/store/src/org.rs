@@ -393,13 +393,13 @@ pub async fn login(store: &Store, username: &str, password: &str) -> Result<Prin
     let active = crate::flag(&row, 2)?;
     let now = time::now();
     let locked_until: Option<String> = row.try_get(5)?;
-    if let Some(until) = locked_until.as_deref().and_then(time::parse_stamp) {
-        if until > now {
-            let local = until.with_timezone(&time::china()).format("%H:%M");
-            return Err(StoreError::Locked(format!(
-                "登录失败次数过多，账户已锁定，请于{local}后再试"
-            )));
-        }
+    if let Some(until) = locked_until.as_deref().and_then(time::parse_stamp)
+        && until > now
+    {
+        let local = until.with_timezone(&time::china()).format("%H:%M");
+        return Err(StoreError::Locked(format!(
+            "登录失败次数过多，账户已锁定，请于{local}后再试"
+        )));
     }
     let ok = protect::verify_password(password, &hash);
     let mut tx = store.begin().await?;
@@ -412,31 +412,30 @@ pub async fn login(store: &Store, username: &str, password: &str) -> Result<Prin
         let mut conn = store.reader().await?;
         return principal_by_id(&mut conn, id).await;
     }
-    // Count the failure inside the transaction, reading the latest counters.
-    let row = sqlx::query("SELECT failed_logins, first_failed_at FROM users WHERE id = $1")
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-    let failed: i64 = row.try_get(0)?;
-    let first: Option<String> = row.try_get(1)?;
-    let window_open = first
-        .as_deref()
-        .and_then(time::parse_stamp)
-        .is_some_and(|f| now - f < Duration::minutes(LOCK_MINUTES));
-    let (failed, first) = if window_open {
-        (failed + 1, first.unwrap_or_default())
-    } else {
-        (1, time::stamp(now))
-    };
+    // Count the failure in one statement, so failures racing on several connections
+    // (or nodes) each add one: a failure within the window adds to the count, a
+    // later one starts a new window.
+    let window_start = time::stamp(now - Duration::minutes(LOCK_MINUTES));
+    let failed: i64 = sqlx::query_scalar(
+        "UPDATE users SET \
+           failed_logins = CASE WHEN first_failed_at IS NOT NULL AND first_failed_at > $1 THEN failed_logins + 1 ELSE 1 END, \
+           first_failed_at = CASE WHEN first_failed_at IS NOT NULL AND first_failed_at > $1 THEN first_failed_at ELSE $2 END \
+         WHERE id = $3 RETURNING failed_logins",
+    )
+    .bind(&window_start)
+    .bind(time::stamp(now))
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
     let locked = failed >= MAX_FAILED_LOGINS;
     let locked_until = locked.then(|| time::stamp(now + Duration::minutes(LOCK_MINUTES)));
-    sqlx::query("UPDATE users SET failed_logins = $1, first_failed_at = $2, locked_until = $3 WHERE id = $4")
-        .bind(if locked { 0 } else { failed })
-        .bind(if locked { None } else { Some(first) })
-        .bind(locked_until.clone())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    if locked {
+        sqlx::query("UPDATE users SET failed_logins = 0, first_failed_at = NULL, locked_until = $1 WHERE id = $2")
+            .bind(locked_until.clone())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
     if locked {
         audit::append(
             &mut tx,

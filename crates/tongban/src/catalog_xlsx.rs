@@ -22,7 +22,7 @@ const HEADERS: [&str; 23] = [
     "权力来源",
     "设定依据",
     "受理条件",
-    "申报材料（每行：名称|是否必需|是否原件|可否电子）",
+    "申报材料（每行：名称|是否必需|是否原件|可否电子|份数）",
     "办理流程（每行一步）",
     "法定时限",
     "法定时限单位",
@@ -68,11 +68,12 @@ pub async fn export(store: &Store, out: &str) -> anyhow::Result<usize> {
             .iter()
             .map(|m| {
                 format!(
-                    "{}|{}|{}|{}",
+                    "{}|{}|{}|{}|{}",
                     m.name,
                     yes(m.required),
                     yes(m.original),
-                    yes(m.electronic)
+                    yes(m.electronic),
+                    m.copies
                 )
             })
             .collect();
@@ -173,7 +174,14 @@ fn parse_row(r: &[Data]) -> Result<Row, String> {
                 required: flag(f.get(1).copied().unwrap_or("是"), "材料是否必需")?,
                 original: flag(f.get(2).copied().unwrap_or("否"), "材料是否原件")?,
                 electronic: flag(f.get(3).copied().unwrap_or("是"), "材料可否电子")?,
-                copies: 1,
+                copies: match f.get(4).copied().unwrap_or("") {
+                    "" => 1,
+                    n => n
+                        .parse()
+                        .ok()
+                        .filter(|c| (1..=99).contains(c))
+                        .ok_or("材料份数应为1至99的整数")?,
+                },
             })
         })
         .collect::<Result<Vec<_>, String>>()?;

@@ -11,10 +11,10 @@ pub const DEMO_DB: &str = "sqlite://data/demo.db";
 pub const DEMO_KEY_FILE: &str = "data/demo.key";
 
 pub fn load_keys(key_file: &str) -> anyhow::Result<Keys> {
-    if let Ok(hex) = std::env::var("TONGBAN_KEY") {
-        if !hex.trim().is_empty() {
-            return Keys::from_hex(&hex).context("环境变量 TONGBAN_KEY 无效");
-        }
+    if let Ok(hex) = std::env::var("TONGBAN_KEY")
+        && !hex.trim().is_empty()
+    {
+        return Keys::from_hex(&hex).context("环境变量 TONGBAN_KEY 无效");
     }
     let path = std::path::Path::new(key_file);
     if path.exists() {

@@ -168,6 +168,24 @@ const FIRMS: &[&str] = &[
 ];
 const BRANDS: &str = "鼎华晟瑞泰丰源恒信达宏远嘉盛兴隆昌益新亿聚德顺博通联合创";
 
+/// (username, full name, role, department, point)
+type DemoUser = (
+    &'static str,
+    &'static str,
+    Role,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+/// A step of a generated case: when, action, from, to, note.
+type Step = (
+    chrono::DateTime<chrono::Utc>,
+    &'static str,
+    Option<CaseStatus>,
+    CaseStatus,
+    Option<String>,
+);
+
 pub struct Summary {
     pub departments: usize,
     pub items: usize,
@@ -402,10 +420,10 @@ pub async fn seed_demo(
     let mut round = 0;
     while kept.len() < 685 && by_dept.iter().any(|v| v.len() > round) {
         for v in &by_dept {
-            if let Some(r) = v.get(round) {
-                if kept.len() < 685 {
-                    kept.push(r.clone());
-                }
+            if let Some(r) = v.get(round)
+                && kept.len() < 685
+            {
+                kept.push(r.clone());
             }
         }
         round += 1;
@@ -626,7 +644,7 @@ pub async fn seed_demo(
         it.content = c;
     }
     // Staff accounts with known passwords (demo only).
-    let users: &[(&str, &str, Role, Option<&str>, Option<&str>)] = &[
+    let users: &[DemoUser] = &[
         ("admin", "系统管理员", Role::Admin, None, None),
         ("supervisor", "督查科 周敏", Role::Supervisor, None, None),
         (
@@ -1046,13 +1064,7 @@ async fn seed_cases(
                 let id = next_case;
                 next_case += 1;
                 let submitted = at(day, rng.random_range(0..540));
-                let mut ev: Vec<(
-                    chrono::DateTime<chrono::Utc>,
-                    &str,
-                    Option<CaseStatus>,
-                    CaseStatus,
-                    Option<String>,
-                )> = vec![];
+                let mut ev: Vec<Step> = vec![];
                 let mut status;
                 let accepted_day;
                 if online {
@@ -1089,7 +1101,6 @@ async fn seed_cases(
                 }
                 let mut case_pauses: Vec<(String, NaiveDate, Option<NaiveDate>, String)> = vec![];
                 let mut decided = None;
-                let mut closed = None;
                 let mut result: Option<String> = None;
                 let mut reason: Option<String> = None;
                 if let Some(acc) = accepted_day {
@@ -1105,7 +1116,6 @@ async fn seed_cases(
                         ));
                         status = CaseStatus::Closed;
                         decided = Some(t);
-                        closed = Some(t);
                         result = Some("准予许可（即办）".to_string());
                     } else {
                         let promised = c.promised.days.max(1);
@@ -1215,7 +1225,6 @@ async fn seed_cases(
                                     ));
                                     status = CaseStatus::Rejected;
                                     decided = Some(t);
-                                    closed = Some(t);
                                     result = Some("不予许可".into());
                                     reason = Some("不符合法定条件".into());
                                 } else if roll2 < 0.015 {
@@ -1227,7 +1236,6 @@ async fn seed_cases(
                                         Some("申请人主动撤回".into()),
                                     ));
                                     status = CaseStatus::Withdrawn;
-                                    closed = Some(t);
                                     reason = Some("申请人主动撤回".into());
                                 } else {
                                     ev.push((
@@ -1252,7 +1260,6 @@ async fn seed_cases(
                                             None,
                                         ));
                                         status = CaseStatus::Closed;
-                                        closed = Some(ct);
                                     }
                                 }
                             }
@@ -1260,9 +1267,29 @@ async fn seed_cases(
                     }
                 }
                 if status == CaseStatus::Refused {
-                    closed = ev.last().map(|e| e.0);
                     reason = Some("申请材料不符合法定形式".into());
                 }
+                // Each step comes after the one before it (a pre-review on the day
+                // of submission, say, follows the submission).
+                for i in 1..ev.len() {
+                    if ev[i].0 <= ev[i - 1].0 {
+                        ev[i].0 = ev[i - 1].0 + Duration::minutes(rng.random_range(5..90));
+                    }
+                }
+                let time_of = |actions: &[&str]| {
+                    ev.iter()
+                        .rev()
+                        .find(|e| actions.contains(&e.1))
+                        .map(|e| e.0)
+                };
+                if decided.is_some() {
+                    decided = time_of(&["approve", "reject", "close"]);
+                }
+                let closed = if status.is_final() {
+                    ev.last().map(|e| e.0)
+                } else {
+                    None
+                };
                 // Clocks.
                 let domain_pauses: Vec<Pause> = case_pauses
                     .iter()
@@ -1409,7 +1436,11 @@ async fn seed_cases(
                     next_pause += 1;
                 }
                 // 好差评 for ended cases.
-                if let Some(end_t) = closed.filter(|_| rng.random_bool(0.6)) {
+                let rateable = matches!(
+                    status,
+                    CaseStatus::Closed | CaseStatus::Rejected | CaseStatus::Refused
+                );
+                if let Some(end_t) = closed.filter(|_| rateable && rng.random_bool(0.6)) {
                     let r: f64 = rng.random();
                     let level = if r < 0.86 {
                         1

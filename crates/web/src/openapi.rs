@@ -62,6 +62,7 @@ async fn document() -> Json<Value> {
             "/api/v1/cases/{case_no}/actions": { "post": with_body(op("办件操作：受理、不予受理、补正、审查决定、特别程序、延期、撤回、办结", "cases", true), "Action") },
             "/api/v1/cases/{case_no}/rating": { "post": with_body(op("好差评（申请人凭证件后六位，或窗口评价器）", "cases", false), "Rating") },
             "/api/v1/cases/{case_no}/rating/answer": { "post": op("差评整改答复", "cases", true) },
+            "/api/v1/follow-ups": { "get": op("差评整改清单（本部门；督查人员看全部）", "cases", true) },
             "/api/v1/progress/{case_no}": { "get": op("办件进度查询（办件编号＋证件号码后六位）", "cases", false) },
             "/api/v1/calendar/deadline": { "get": {
                 "summary": "第N个工作日", "tags": ["calendar"],

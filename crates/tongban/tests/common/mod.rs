@@ -203,6 +203,85 @@ impl TestApp {
             .expect("run tongban")
     }
 
+    /// Runs the real binary with extra environment variables.
+    pub fn cli_env(&self, args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_tongban"));
+        c.args(args)
+            .env("TONGBAN_KEY", KEY_HEX)
+            .env("TONGBAN_LOG", "error")
+            .env_remove("TONGBAN_DB")
+            .env_remove("TONGBAN_PASSWORD")
+            .current_dir(self.dir.path())
+            .stdin(std::process::Stdio::null());
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        c.output().expect("run tongban")
+    }
+
+    /// Logs in with any password; the raw answer.
+    pub async fn login(&self, username: &str, password: &str) -> (StatusCode, Value) {
+        self.post(
+            "/api/v1/auth/token",
+            None,
+            serde_json::json!({ "username": username, "password": password }),
+        )
+        .await
+    }
+
+    /// POSTs raw bytes with an optional content type; the raw answer.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let mut r = self.client.post(format!("{}{path}", self.base)).body(body);
+        if let Some(ct) = content_type {
+            r = r.header(reqwest::header::CONTENT_TYPE, ct);
+        }
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        let resp = r.send().await.expect("request");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// GETs with a raw `Authorization` header value.
+    pub async fn get_with_auth(&self, path: &str, authorization: &str) -> (StatusCode, Value) {
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header(reqwest::header::AUTHORIZATION, authorization)
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// Executes one SQL statement in its own write transaction (tampering in tests).
+    pub async fn exec(&self, sql: &str) -> u64 {
+        let mut tx = self.store.begin().await.expect("tx");
+        let n = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(&mut *tx)
+            .await
+            .expect("execute")
+            .rows_affected();
+        tx.commit().await.expect("commit");
+        n
+    }
+
     pub async fn count(&self, table: &'static str) -> i64 {
         let mut c = self.store.reader().await.expect("conn");
         tongban_store::count(&mut c, table).await.expect("count")
@@ -292,6 +371,31 @@ fn content(
         accept_points,
         status,
     }
+}
+
+/// The error object of a 4xx answer, asserting the documented shape.
+pub fn error_of(v: &Value) -> &Value {
+    let e = &v["error"];
+    assert!(e["code"].is_string(), "error without code: {v}");
+    assert!(e["message"].is_string(), "error without message: {v}");
+    e
+}
+
+/// Whether a text contains Chinese characters (error messages are in Chinese).
+pub fn has_chinese(s: &str) -> bool {
+    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// Asserts a 422 naming `field`; returns the message.
+#[track_caller]
+pub fn assert_invalid(s: StatusCode, v: &Value, field: &str) -> String {
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let e = error_of(v);
+    assert_eq!(e["code"], "invalid", "{v}");
+    assert_eq!(e["field"], field, "{v}");
+    let m = e["message"].as_str().unwrap_or_default().to_string();
+    assert!(has_chinese(&m), "message not in Chinese: {v}");
+    m
 }
 
 /// The fixture office.

@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/{case_no}/rating", post(rate))
         .route("/api/v1/cases/{case_no}/rating/answer", post(answer))
         .route("/api/v1/progress/{case_no}", get(progress))
+        .route("/api/v1/follow-ups", get(follow_ups))
 }
 
 async fn create(
@@ -171,4 +172,24 @@ async fn progress(
     Ok(Json(
         serde_json::to_value(case).map_err(|_| ApiError::internal())?,
     ))
+}
+
+#[derive(Deserialize)]
+struct FollowUpQuery {
+    open: Option<String>,
+}
+
+/// Bad ratings the department must answer (差评整改).
+async fn follow_ups(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Query(q): Query<FollowUpQuery>,
+) -> ApiResult<Json<Value>> {
+    let open_only = match q.open.as_deref() {
+        None | Some("") | Some("true") | Some("1") => true,
+        Some("false") | Some("0") => false,
+        Some(_) => return Err(ApiError::invalid("open", "open 应为 true 或 false")),
+    };
+    let rows = cases::follow_ups(&s.store, &p, open_only).await?;
+    Ok(Json(json!({ "follow_ups": rows, "total": rows.len() })))
 }
