@@ -561,6 +561,15 @@ pub enum Urgency {
 }
 
 impl Urgency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Normal => "normal",
+            Self::NearlyDue => "nearly_due",
+            Self::Overdue => "overdue",
+            Self::Paused => "paused",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Normal => "正常",

@@ -1456,10 +1456,19 @@ pub async fn list(store: &Store, p: &Principal, f: &CaseFilter) -> Result<(Vec<C
     let today = time::local_day(time::now());
     let mut filter = Sql::new(CASE_FROM);
     scope(p, &mut filter)?;
-    if let Some(s) = f.status.as_deref().filter(|s| !s.is_empty()) {
-        let st = CaseStatus::parse(s)
-            .ok_or_else(|| StoreError::invalid("status", format!("未知办件状态“{s}”")))?;
-        filter.push(" AND c.status = ").bind_s(st.as_str());
+    match f.status.as_deref().filter(|s| !s.is_empty()) {
+        None => {}
+        // Every case still being handled.
+        Some("open") => {
+            filter.push(
+                " AND c.status IN ('submitted', 'accepted', 'supplement_requested', 'suspended', 'approved')",
+            );
+        }
+        Some(s) => {
+            let st = CaseStatus::parse(s)
+                .ok_or_else(|| StoreError::invalid("status", format!("未知办件状态“{s}”")))?;
+            filter.push(" AND c.status = ").bind_s(st.as_str());
+        }
     }
     match f.due.as_deref() {
         None | Some("") => {}

@@ -152,17 +152,20 @@ pub async fn list_items(store: &Store, f: &ItemFilter, on: NaiveDate) -> Result<
         if q.chars().count() > 50 {
             return Err(StoreError::invalid("q", "搜索词不能超过50个字"));
         }
-        let like = format!(
-            "%{}%",
-            q.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        filter
-            .push(" AND (v.name LIKE ")
-            .bind_s(like.clone())
-            .push(" ESCAPE '\\' OR i.code LIKE ");
-        filter.bind_s(like).push(" ESCAPE '\\')");
+        // Every word must match the name or the code.
+        for term in q.split_whitespace().take(5) {
+            let like = format!(
+                "%{}%",
+                term.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            filter
+                .push(" AND (v.name LIKE ")
+                .bind_s(like.clone())
+                .push(" ESCAPE '\\' OR i.code LIKE ");
+            filter.bind_s(like).push(" ESCAPE '\\')");
+        }
     }
     if let Some(d) = f.department.as_deref().filter(|s| !s.is_empty()) {
         filter.push(" AND d.code = ").bind_s(d);
@@ -553,4 +556,34 @@ pub async fn all_in_force(store: &Store, on: NaiveDate) -> Result<Vec<Item>> {
         .fetch_all(&mut *conn)
         .await?;
     rows.iter().map(|r| item_from(r, true)).collect()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DepartmentCount {
+    pub code: String,
+    pub name: String,
+    pub items: i64,
+}
+
+/// Departments with the number of items in use on `on`, for the portal's entry by
+/// department.
+pub async fn counts_by_department(store: &Store, on: NaiveDate) -> Result<Vec<DepartmentCount>> {
+    let mut conn = store.reader().await?;
+    let sql = format!(
+        "SELECT d.code AS dcode, d.name AS dname, COUNT(*) AS n{IN_FORCE}$1) AND v.status = 'in_use' \
+         GROUP BY d.code, d.name, d.sort ORDER BY d.sort, d.code"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(time::day(on))
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DepartmentCount {
+                code: r.try_get("dcode")?,
+                name: r.try_get("dname")?,
+                items: r.try_get("n")?,
+            })
+        })
+        .collect()
 }

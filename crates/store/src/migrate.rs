@@ -5,7 +5,10 @@
 use crate::{Backend, Store};
 use sqlx::{Connection, Executor};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("schema.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "foundation", include_str!("schema.sql")),
+    (2, "web sessions", include_str!("schema_2_sessions.sql")),
+];
 
 fn dialect(sql: &str, backend: Backend) -> String {
     let id = match backend {
@@ -41,13 +44,15 @@ async fn apply(conn: &mut sqlx::AnyConnection, backend: Backend) -> anyhow::Resu
         }
         tracing::info!(version, name, "applying migration");
         let mut tx = conn.begin().await?;
-        for stmt in dialect(sql, backend).split(';') {
-            let body: String = stmt
-                .lines()
-                .filter(|l| !l.trim_start().starts_with("--"))
-                .collect::<Vec<_>>()
-                .join("\n");
-            if body.trim().is_empty() {
+        // Comment lines go first: they may contain semicolons.
+        let body: String = dialect(sql, backend)
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("--"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for stmt in body.split(';') {
+            let body = stmt.trim().to_string();
+            if body.is_empty() {
                 continue;
             }
             tx.execute(sqlx::AssertSqlSafe(body)).await?;

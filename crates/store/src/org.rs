@@ -679,3 +679,86 @@ pub async fn create_point(
     tx.commit().await?;
     created.ok_or_else(|| StoreError::not_found("服务点不存在"))
 }
+
+/// Hours a staff web session lasts.
+pub const SESSION_HOURS: i64 = 10;
+
+/// A staff web session: the cookie value to set and the CSRF token for its forms.
+pub struct WebSession {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+/// Opens a web session after a successful login.
+pub async fn open_session(store: &Store, p: &Principal) -> Result<WebSession> {
+    let cookie = protect::random_token();
+    let csrf = protect::random_token();
+    let now = time::now();
+    let mut tx = store.begin().await?;
+    sqlx::query("DELETE FROM web_sessions WHERE user_id = $1 AND expires_at < $2")
+        .bind(p.user_id)
+        .bind(time::stamp(now))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO web_sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(protect::sm3_hex(cookie.as_bytes()))
+        .bind(p.user_id)
+        .bind(&csrf)
+        .bind(time::stamp(now))
+        .bind(time::stamp(now + Duration::hours(SESSION_HOURS)))
+        .execute(&mut *tx)
+        .await?;
+    audit::append(
+        &mut tx,
+        store.keys(),
+        &p.actor(),
+        "session.open",
+        "user",
+        &p.username,
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(WebSession { cookie, csrf })
+}
+
+/// The principal and CSRF token of a session cookie, if it is live.
+pub async fn session(store: &Store, cookie: &str) -> Result<Option<(Principal, String)>> {
+    if cookie.len() > 100 {
+        return Ok(None);
+    }
+    let mut conn = store.reader().await?;
+    let row = sqlx::query(
+        "SELECT s.csrf, u.id FROM web_sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.active = 1",
+    )
+    .bind(protect::sm3_hex(cookie.as_bytes()))
+    .bind(time::stamp(time::now()))
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let csrf: String = row.try_get(0)?;
+    let id: i64 = row.try_get(1)?;
+    Ok(Some((principal_by_id(&mut conn, id).await?, csrf)))
+}
+
+/// Ends a session (logout).
+pub async fn close_session(store: &Store, cookie: &str, p: &Principal) -> Result<()> {
+    let mut tx = store.begin().await?;
+    sqlx::query("DELETE FROM web_sessions WHERE id_hash = $1")
+        .bind(protect::sm3_hex(cookie.as_bytes()))
+        .execute(&mut *tx)
+        .await?;
+    audit::append(
+        &mut tx,
+        store.keys(),
+        &p.actor(),
+        "session.close",
+        "user",
+        &p.username,
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -6,7 +6,7 @@ pub mod api;
 pub mod error;
 pub mod extract;
 mod openapi;
-mod pages;
+pub mod pages;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

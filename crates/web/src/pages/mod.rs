@@ -1,0 +1,148 @@
+//! Server-rendered pages: the public portal (service guides, progress query) and the
+//! staff workbench. Plain HTML forms that work without JavaScript; every form carries
+//! a CSRF token; every page escapes what users typed (askama escapes by default).
+
+mod portal;
+mod session;
+mod staff;
+
+use crate::AppState;
+use askama::Template;
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+
+pub use session::Web;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/assets/app.css", get(css))
+        .merge(portal::router())
+        .merge(staff::router())
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/app.css"),
+    )
+}
+
+/// What every page's frame shows: the office, who is signed in, the CSRF token.
+pub struct Layout {
+    pub office: String,
+    pub user: Option<String>,
+    pub csrf: String,
+}
+
+/// A field error shown in the error summary and beside the field.
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub layout: Layout,
+    pub title: String,
+    pub body: String,
+}
+
+/// A failure of a page: rendered as a page, never as JSON.
+pub struct PageError {
+    pub status: StatusCode,
+    pub title: String,
+    pub body: String,
+}
+
+impl PageError {
+    pub fn new(status: StatusCode, title: &str, body: impl Into<String>) -> Self {
+        Self {
+            status,
+            title: title.to_string(),
+            body: body.into(),
+        }
+    }
+}
+
+impl From<tongban_store::StoreError> for PageError {
+    fn from(e: tongban_store::StoreError) -> Self {
+        let api = crate::error::ApiError::from(e);
+        let title = match api.status {
+            StatusCode::NOT_FOUND => "未找到",
+            StatusCode::FORBIDDEN => "无权操作",
+            StatusCode::UNAUTHORIZED => "请先登录",
+            s if s.is_server_error() => "服务暂时不可用",
+            _ => "无法完成操作",
+        };
+        Self::new(api.status, title, api.message)
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(e: askama::Error) -> Self {
+        tracing::error!(error = %e, "template error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "服务暂时不可用",
+            "页面生成失败，请稍后再试",
+        )
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let page = MessagePage {
+            layout: Layout {
+                office: "政务服务中心".into(),
+                user: None,
+                csrf: String::new(),
+            },
+            title: self.title,
+            body: self.body,
+        };
+        match page.render() {
+            Ok(html) => (self.status, Html(html)).into_response(),
+            Err(_) => (self.status, "error").into_response(),
+        }
+    }
+}
+
+pub type PageResult = Result<Response, PageError>;
+
+/// A submitted form; a body that is not a form gets a page saying so, not a bare 4xx.
+pub struct PageForm<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for PageForm<T> {
+    type Rejection = PageError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Form::<T>::from_request(req, state).await {
+            Ok(axum::extract::Form(v)) => Ok(PageForm(v)),
+            Err(_) => Err(PageError::new(
+                StatusCode::BAD_REQUEST,
+                "无法提交",
+                "提交的内容无法识别，请返回上一页重新填写后提交。",
+            )),
+        }
+    }
+}
+
+/// Renders a template as a page response.
+pub fn render(t: &impl Template) -> PageResult {
+    Ok(Html(t.render()?).into_response())
+}

@@ -1,0 +1,301 @@
+//! The staff side: sign in and out (web sessions), the workbench queue sorted by
+//! deadline with nearly-due and overdue marks, and the case file with the actions the
+//! member's role may take, each a form with the session's CSRF token.
+
+use crate::AppState;
+use crate::pages::session::{CSRF_COOKIE, SESSION_COOKIE};
+use crate::pages::{FieldError, Layout, PageError, PageForm, PageResult, Web, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use tongban_domain::case::{Action, CaseStatus};
+use tongban_store::cases::{self, ActionInput, CaseFilter, CaseView};
+use tongban_store::org;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/workbench", get(workbench))
+        .route("/workbench/cases/{case_no}", get(case_file))
+        .route("/workbench/cases/{case_no}/actions", post(act))
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    username: String,
+    errors: Vec<FieldError>,
+}
+
+async fn login_form(web: Web) -> PageResult {
+    if web.user.is_some() {
+        return Ok(Redirect::to("/workbench").into_response());
+    }
+    let page = LoginPage {
+        layout: web.layout(),
+        username: String::new(),
+        errors: vec![],
+    };
+    Ok(web.finish(render(&page)?))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn login(
+    State(s): State<AppState>,
+    web: Web,
+    PageForm(f): PageForm<LoginForm>,
+) -> PageResult {
+    web.check_csrf(&f.csrf)?;
+    let mut errors = vec![];
+    if f.username.trim().is_empty() {
+        errors.push(FieldError::new("username", "请输入用户名"));
+    }
+    if f.password.is_empty() {
+        errors.push(FieldError::new("password", "请输入密码"));
+    }
+    if errors.is_empty() {
+        match org::login(&s.store, &f.username, &f.password).await {
+            Ok(p) => {
+                let session = org::open_session(&s.store, &p).await?;
+                let mut resp = Redirect::to("/workbench").into_response();
+                let cookie = format!(
+                    "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+                    session.cookie,
+                    org::SESSION_HOURS * 3600
+                );
+                if let Ok(v) = HeaderValue::from_str(&cookie) {
+                    resp.headers_mut().append(header::SET_COOKIE, v);
+                }
+                return Ok(resp);
+            }
+            Err(tongban_store::StoreError::Unauthorized(m))
+            | Err(tongban_store::StoreError::Locked(m)) => {
+                errors.push(FieldError::new("username", m));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let page = LoginPage {
+        layout: web.layout(),
+        username: f.username,
+        errors,
+    };
+    let mut resp = render(&page)?;
+    *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(web.finish(resp))
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(
+    State(s): State<AppState>,
+    web: Web,
+    PageForm(f): PageForm<CsrfForm>,
+) -> PageResult {
+    web.check_csrf(&f.csrf)?;
+    if let (Some(p), Some(c)) = (&web.user, &web.session_cookie) {
+        org::close_session(&s.store, c, p).await?;
+    }
+    let mut resp = Redirect::to("/").into_response();
+    for name in [SESSION_COOKIE, CSRF_COOKIE] {
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+        )) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(resp)
+}
+
+#[derive(Deserialize)]
+struct QueueQuery {
+    status: Option<String>,
+    due: Option<String>,
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "workbench.html")]
+struct WorkbenchPage {
+    layout: Layout,
+    who: String,
+    role: &'static str,
+    cases: Vec<CaseView>,
+    total: i64,
+    status: String,
+    due: String,
+    page: i64,
+    pages: i64,
+    statuses: Vec<(&'static str, &'static str)>,
+}
+
+impl WorkbenchPage {
+    fn link(&self, page: i64) -> String {
+        format!(
+            "/workbench?status={}&due={}&page={page}",
+            self.status, self.due
+        )
+    }
+}
+
+async fn workbench(State(s): State<AppState>, web: Web, Query(q): Query<QueueQuery>) -> PageResult {
+    let p = web.staff()?;
+    // The queue shows open cases unless another status is chosen.
+    let status = q.status.unwrap_or_else(|| "open".into());
+    let due = q.due.unwrap_or_default();
+    if !status.is_empty() && status != "open" && CaseStatus::parse(&status).is_none() {
+        return Err(PageError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "筛选条件有误",
+            "未知的办件状态",
+        ));
+    }
+    if !matches!(due.as_str(), "" | "overdue" | "nearly_due") {
+        return Err(PageError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "筛选条件有误",
+            "期限筛选应为已超期或临近到期",
+        ));
+    }
+    let page = q
+        .page
+        .as_deref()
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|v| (1..=10_000).contains(v))
+        .unwrap_or(1);
+    let (cases, total) = cases::list(
+        &s.store,
+        p,
+        &CaseFilter {
+            status: Some(status.clone()),
+            due: Some(due.clone()),
+            page: Some(page),
+            per_page: Some(30),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let pg = WorkbenchPage {
+        layout: web.layout(),
+        who: p.display_name.clone(),
+        role: p.role.label(),
+        cases,
+        total,
+        status,
+        due,
+        page,
+        pages: (total + 29) / 30,
+        statuses: CaseStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
+    };
+    Ok(web.finish(render(&pg)?))
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    layout: Layout,
+    case: CaseView,
+    actions: Vec<(&'static str, &'static str, bool)>,
+    errors: Vec<FieldError>,
+    note: String,
+}
+
+/// The actions the member may take on the case now, with whether each needs a note.
+fn available(
+    p: &tongban_store::org::Principal,
+    c: &CaseView,
+) -> Vec<(&'static str, &'static str, bool)> {
+    let Some(status) = CaseStatus::parse(c.status) else {
+        return vec![];
+    };
+    let state = tongban_domain::case::CaseState {
+        status,
+        accepted: c.accepted_at.is_some(),
+        extended: c.extension_days > 0,
+    };
+    Action::ALL
+        .into_iter()
+        .filter(|a| state.transition(*a, p.role, Some("x")).is_ok())
+        .map(|a| (a.as_str(), a.label(), a.requires_note()))
+        .collect()
+}
+
+async fn case_file(State(s): State<AppState>, web: Web, Path(case_no): Path<String>) -> PageResult {
+    let p = web.staff()?;
+    let case = cases::get(&s.store, p, &case_no).await?;
+    let page = CasePage {
+        layout: web.layout(),
+        actions: available(p, &case),
+        case,
+        errors: vec![],
+        note: String::new(),
+    };
+    Ok(web.finish(render(&page)?))
+}
+
+#[derive(Deserialize)]
+struct ActionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn act(
+    State(s): State<AppState>,
+    web: Web,
+    Path(case_no): Path<String>,
+    PageForm(f): PageForm<ActionForm>,
+) -> Result<Response, PageError> {
+    web.check_csrf(&f.csrf)?;
+    let p = web.staff()?;
+    let input = ActionInput {
+        action: Some(f.action.clone()),
+        note: Some(f.note.clone()),
+        document_no: None,
+    };
+    match cases::act(&s.store, p, &case_no, &input).await {
+        Ok(c) => Ok(Redirect::to(&format!("/workbench/cases/{}", c.case_no)).into_response()),
+        Err(tongban_store::StoreError::Invalid(i)) => {
+            let case = cases::get(&s.store, p, &case_no).await?;
+            let page = CasePage {
+                layout: web.layout(),
+                actions: available(p, &case),
+                case,
+                errors: vec![FieldError::new(
+                    if i.field == "note" { "note" } else { "action" },
+                    i.message,
+                )],
+                note: f.note,
+            };
+            let mut resp = render(&page)?;
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
