@@ -269,6 +269,29 @@ impl Calendar {
         unit: TimeUnit,
         pauses: &[Pause],
     ) -> Result<Option<NaiveDate>, CalendarError> {
+        let due = self.count_to(start, n, unit, pauses)?;
+        // A period in natural days whose last day is a rest day ends on the next
+        // working day (民法典第二百零三条). Past the known years it stays as counted.
+        match due {
+            Some(mut d) if unit == TimeUnit::Natural && n > 0 => {
+                while let Ok(false) = self.is_working_day(d) {
+                    d = next_day(d)?;
+                }
+                Ok(Some(d))
+            }
+            other => Ok(other),
+        }
+    }
+
+    /// The day on which `n` counted days after `start` are used up, skipping paused
+    /// days, without moving a natural-day period off a rest day.
+    pub fn count_to(
+        &self,
+        start: NaiveDate,
+        n: u32,
+        unit: TimeUnit,
+        pauses: &[Pause],
+    ) -> Result<Option<NaiveDate>, CalendarError> {
         if pauses.is_empty() {
             return match unit {
                 TimeUnit::Working => self.deadline(start, n).map(Some),
@@ -555,6 +578,25 @@ mod tests {
     }
 
     #[test]
+    fn natural_periods_ending_on_a_rest_day_move_to_the_next_working_day() {
+        let c = cal();
+        // 2024-09-25 + 7 natural days = 10-02, inside the National Day holiday.
+        assert_eq!(
+            c.count_to(date(2024, 9, 25), 7, TimeUnit::Natural, &[]),
+            Ok(Some(date(2024, 10, 2)))
+        );
+        assert_eq!(
+            c.due_date(date(2024, 9, 25), 7, TimeUnit::Natural, &[]),
+            Ok(Some(date(2024, 10, 8)))
+        );
+        // A Saturday that is a make-up working day ends the period where it falls.
+        assert_eq!(
+            c.due_date(date(2024, 10, 2), 10, TimeUnit::Natural, &[]),
+            Ok(Some(date(2024, 10, 12)))
+        );
+    }
+
+    #[test]
     fn natural_days() {
         let c = cal();
         let start = date(2024, 9, 30);
@@ -611,7 +653,7 @@ mod tests {
             for pauses in &pause_sets {
                 for unit in [TimeUnit::Working, TimeUnit::Natural] {
                     for n in [0, 1, 2, 5, 13, 20, 45] {
-                        let due = c.due_date(start, n, unit, pauses).unwrap().unwrap();
+                        let due = c.count_to(start, n, unit, pauses).unwrap().unwrap();
                         assert_eq!(c.elapsed(start, due, unit, pauses), Ok(n));
                         if n > 0 {
                             let before = due.pred_opt().unwrap();

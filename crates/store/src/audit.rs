@@ -91,7 +91,8 @@ pub struct Verification {
     pub broken: Option<(i64, String)>,
 }
 
-/// Walks the whole chain in order and names the first broken entry.
+/// Walks the chain up to the head read at the start (entries appended meanwhile are
+/// left for the next walk) and names the first broken entry.
 pub async fn verify(store: &Store, mut progress: impl FnMut(i64, i64)) -> Result<Verification> {
     let mut conn = store.reader().await?;
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
@@ -105,9 +106,10 @@ pub async fn verify(store: &Store, mut progress: impl FnMut(i64, i64)) -> Result
     loop {
         let rows = sqlx::query(
             "SELECT seq, at, actor, action, entity, entity_key, detail, prev_hash, hash FROM audit_log \
-             WHERE seq >= $1 ORDER BY seq LIMIT 5000",
+             WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT 5000",
         )
         .bind(expected_seq)
+        .bind(head_seq)
         .fetch_all(&mut *conn)
         .await?;
         if rows.is_empty() {

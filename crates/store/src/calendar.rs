@@ -54,30 +54,7 @@ pub async fn load(store: &Store, conn: &mut AnyConnection) -> Result<Arc<Calenda
         c.checked = Instant::now();
         return Ok(c.calendar.clone());
     }
-    let years: Vec<i64> = sqlx::query_scalar("SELECT year FROM calendar_years")
-        .fetch_all(&mut *conn)
-        .await?;
-    let rows = sqlx::query("SELECT day, kind, festival FROM calendar_days")
-        .fetch_all(&mut *conn)
-        .await?;
-    let mut days = Vec::with_capacity(rows.len());
-    for r in rows {
-        let day: String = r.try_get(0)?;
-        let kind: String = r.try_get(1)?;
-        let Some(date) = time::parse_day(&day) else {
-            continue;
-        };
-        days.push(SpecialDay {
-            date,
-            kind: if kind == "workday" {
-                DayKind::Workday
-            } else {
-                DayKind::Holiday
-            },
-            festival: r.try_get(2)?,
-        });
-    }
-    let cal = Arc::new(Calendar::new(days, years.into_iter().map(|y| y as i32)));
+    let cal = Arc::new(read(conn).await?);
     *store.calendar_cache.lock().expect("calendar cache lock") = Some(Cached {
         version,
         checked: Instant::now(),
@@ -127,6 +104,12 @@ pub async fn import(store: &Store, cal: &Calendar, source: &str, actor: &Actor) 
             .await?;
         n += 1;
     }
+    // Deadlines that were weekday-only estimates become exact under the new schedule.
+    let full = read(&mut tx).await?;
+    let recomputed = crate::cases::recompute_estimated(&mut tx, &full).await?;
+    if recomputed > 0 {
+        tracing::info!(recomputed, "estimated deadlines recomputed");
+    }
     put_setting(&mut tx, "calendar_version", &format!("{now}/{n}")).await?;
     audit::append(
         &mut tx,
@@ -168,3 +151,31 @@ pub async fn seed_if_empty(store: &Store) -> Result<()> {
 
 /// The State Council's holiday schedules 2004–2026, shipped in the binary.
 pub const NATIONAL_CSV: &str = include_str!("../../../assets/cn-calendar.csv");
+
+/// The whole calendar as stored.
+async fn read(conn: &mut AnyConnection) -> Result<Calendar> {
+    let years: Vec<i64> = sqlx::query_scalar("SELECT year FROM calendar_years")
+        .fetch_all(&mut *conn)
+        .await?;
+    let rows = sqlx::query("SELECT day, kind, festival FROM calendar_days")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut days = Vec::with_capacity(rows.len());
+    for r in rows {
+        let day: String = r.try_get(0)?;
+        let kind: String = r.try_get(1)?;
+        let Some(date) = time::parse_day(&day) else {
+            continue;
+        };
+        days.push(SpecialDay {
+            date,
+            kind: if kind == "workday" {
+                DayKind::Workday
+            } else {
+                DayKind::Holiday
+            },
+            festival: r.try_get(2)?,
+        });
+    }
+    Ok(Calendar::new(days, years.into_iter().map(|y| y as i32)))
+}

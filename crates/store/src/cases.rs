@@ -32,6 +32,9 @@ pub struct NewCase {
     pub applicant: Option<ApplicantInput>,
     /// Names of the materials handed in; when given, checked against the item.
     pub materials: Option<Vec<String>>,
+    /// At a window, `false` registers the application without accepting it yet, so
+    /// the clerk can ask for missing materials (补正) or refuse it (不予受理).
+    pub accept: Option<bool>,
     pub note: Option<String>,
 }
 
@@ -347,6 +350,24 @@ fn compute_clocks(
     let Some(start) = row.accepted_on.as_deref().and_then(time::parse_day) else {
         return (None, None, false);
     };
+    clocks_from(
+        cal,
+        start,
+        row.promised,
+        row.statutory,
+        row.extension_days,
+        pauses,
+    )
+}
+
+fn clocks_from(
+    cal: &Calendar,
+    start: NaiveDate,
+    promised: (u32, TimeUnit),
+    statutory: (u32, TimeUnit),
+    extension_days: i64,
+    pauses: &[Pause],
+) -> (Option<String>, Option<String>, bool) {
     let mut estimated = false;
     let mut due = |days: u32, unit: TimeUnit| -> Option<String> {
         match cal.due_date(start, days, unit, pauses) {
@@ -369,11 +390,11 @@ fn compute_clocks(
             }
         }
     };
-    let promised = due(row.promised.0, row.promised.1);
-    let legal = if row.statutory.0 == 0 {
+    let promised = due(promised.0, promised.1);
+    let legal = if statutory.0 == 0 {
         None
     } else {
-        due(row.statutory.0 + row.extension_days as u32, row.statutory.1)
+        due(statutory.0 + extension_days as u32, statutory.1)
     };
     (promised, legal, estimated)
 }
@@ -505,7 +526,8 @@ pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<Cas
             format!("事项“{}”未在{}受理", item.name, point.name),
         ));
     }
-    let materials = check_materials(&content, input.materials.as_deref(), channel)?;
+    let accept_now = channel == Channel::Window && input.accept != Some(false);
+    let materials = check_materials(&content, input.materials.as_deref(), accept_now)?;
     let cal = calendar::load(store, &mut rd).await?;
     drop(rd);
 
@@ -535,7 +557,7 @@ pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<Cas
         ),
     };
     let stamp = time::stamp(now);
-    let window = channel == Channel::Window;
+    let window = accept_now;
     let mut row = CaseRow {
         id: 0,
         case_no: String::new(),
@@ -794,7 +816,14 @@ async fn insert_case(tx: &mut AnyConnection, c: &PreparedCase) -> Result<CaseRow
     .bind(&row.reason)
     .bind(&c.stamp)
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict {
+            field: "case_no",
+            message: "办件编号已被占用（编号序列与已有办件冲突），请重试".into(),
+        },
+        _ => StoreError::Db(e),
+    })?;
     row.id = id;
     for (action, from, to, note) in &c.events {
         insert_event(
@@ -855,7 +884,7 @@ fn document_no(case_no: &str) -> String {
 fn check_materials(
     content: &ItemContent,
     given: Option<&[String]>,
-    channel: Channel,
+    complete: bool,
 ) -> Result<Vec<String>> {
     let Some(given) = given else {
         // Not itemised: the clerk vouches for the required set.
@@ -877,7 +906,7 @@ fn check_materials(
             ));
         }
     }
-    if channel == Channel::Window {
+    if complete {
         let missing: Vec<&str> = content
             .materials
             .iter()
@@ -888,7 +917,7 @@ fn check_materials(
             return Err(StoreError::invalid(
                 "materials",
                 format!(
-                    "缺少必要材料：{}。材料不齐全的，请出具补正材料通知书",
+                    "缺少必要材料：{}。材料不齐全的，请先登记申请（accept 为 false）再出具补正材料通知书",
                     missing.join("、")
                 ),
             ));
@@ -1081,6 +1110,7 @@ pub async fn act(
     let prior_extension = row.extension_days;
     row.status = next;
     let mut deemed = false;
+    let mut instant_close = false;
     let mut pauses = pauses_of(&mut tx, row.id).await?;
     match action {
         Action::Accept => {
@@ -1098,11 +1128,24 @@ pub async fn act(
                 let cal = calendar::load(store, &mut tx).await?;
                 let late =
                     cal.working_days_between(sub, today).unwrap_or(0) > DEEMED_ACCEPTANCE_DAYS;
-                let waited_for_supplement = !pauses.is_empty();
-                if late && !waited_for_supplement {
+                // A supplement notice given in time stops the rule; one given late
+                // does not.
+                let told_in_time = pauses.first().is_some_and(|p| {
+                    cal.working_days_between(sub, p.from).unwrap_or(0) <= DEEMED_ACCEPTANCE_DAYS
+                });
+                if late && !told_in_time {
                     row.accepted_on = Some(time::day(sub));
                     deemed = true;
                 }
+            }
+            // An instant item is decided and closed as it is accepted.
+            if row.instant {
+                row.status = CaseStatus::Closed;
+                row.decided_at = Some(stamp.clone());
+                row.closed_at = Some(stamp.clone());
+                row.result = Some("准予许可（即办）".into());
+                row.document_no = Some(document_no(&row.case_no));
+                instant_close = true;
             }
         }
         Action::Refuse | Action::Withdraw => {
@@ -1138,6 +1181,21 @@ pub async fn act(
             }
         }
         Action::Extend => {
+            // An extension is decided before the time runs out, not after.
+            if row
+                .legal_deadline
+                .as_deref()
+                .and_then(time::parse_day)
+                .is_some_and(|d| today > d)
+            {
+                return Err(StoreError::Conflict {
+                    field: "action",
+                    message: format!(
+                        "法定办结期限（{}）已过，不能再延期",
+                        row.legal_deadline.clone().unwrap_or_default()
+                    ),
+                });
+            }
             let statutory = tongban_domain::catalog::TimeLimit {
                 days: row.statutory.0,
                 unit: row.statutory.1,
@@ -1160,6 +1218,7 @@ pub async fn act(
             row.document_no = Some(doc_no.clone().unwrap_or_else(|| document_no(&row.case_no)));
         }
     }
+    let next = row.status;
     if row.accepted_at.is_some() && !next.is_final() && next != CaseStatus::Approved {
         let cal = calendar::load(store, &mut tx).await?;
         let (pd, ld, est) = compute_clocks(&cal, &row, &pauses);
@@ -1207,18 +1266,37 @@ pub async fn act(
         });
     }
     let point_id = p.point_id.or(Some(row.point_id));
+    let recorded = if instant_close {
+        CaseStatus::Accepted
+    } else {
+        next
+    };
     insert_event(
         &mut tx,
         row.id,
         &stamp,
         action.as_str(),
         Some(from),
-        next,
+        recorded,
         p,
         point_id,
         note.as_deref(),
     )
     .await?;
+    if instant_close {
+        insert_event(
+            &mut tx,
+            row.id,
+            &stamp,
+            Action::Close.as_str(),
+            Some(CaseStatus::Accepted),
+            CaseStatus::Closed,
+            p,
+            point_id,
+            Some("即办件当场办结"),
+        )
+        .await?;
+    }
     audit::append(
         &mut tx,
         store.keys(),
@@ -1256,14 +1334,12 @@ pub async fn rate(
             format!("评价内容不能超过{MAX_COMMENT_CHARS}个字"),
         ));
     }
-    if level.is_bad() && comment.is_empty() {
-        return Err(StoreError::invalid(
-            "comment",
-            "差评请填写不满意的原因，便于部门整改",
-        ));
-    }
     let now = time::now();
     let today = time::local_day(now);
+    // The applicant's proof is checked (and a wrong one counted) before the write.
+    if let Rater::Applicant { last_six } = rater {
+        verify_applicant(store, case_no, last_six).await?;
+    }
     let mut tx = store.begin().await?;
     let raw = match rater {
         Rater::Staff(p) => {
@@ -1287,20 +1363,24 @@ pub async fn rate(
         }
     };
     let row = row_from(&raw)?;
-    if let Rater::Applicant { last_six } = rater {
-        let given = last_six.trim().to_ascii_uppercase();
-        if store.keys().digest("verify", &given) != row.verify_digest {
-            // Same answer as an unknown case: nothing to learn by guessing.
-            return Err(StoreError::not_found(format!("办件“{case_no}”不存在")));
-        }
-    }
-    if !matches!(
+    // The applicant rates the whole service once it has ended (一事一评); the
+    // window's device rates the visit itself, once the window has served (一次一评).
+    let ended = matches!(
         row.status,
         CaseStatus::Closed | CaseStatus::Rejected | CaseStatus::Refused
-    ) {
+    );
+    let served = ended || row.accepted_at.is_some();
+    let may_rate = match rater {
+        Rater::Applicant { .. } => ended,
+        Rater::Staff(_) => served,
+    };
+    if !may_rate {
         return Err(StoreError::Conflict {
             field: "level",
-            message: "办件办结后方可评价".into(),
+            message: match rater {
+                Rater::Applicant { .. } => "办件办结后方可评价".into(),
+                Rater::Staff(_) => "窗口受理或办结后方可评价".into(),
+            },
         });
     }
     let source = match rater {
@@ -1402,26 +1482,84 @@ pub async fn answer_follow_up(
     view.ok_or_else(|| StoreError::Other(anyhow::anyhow!("rating vanished")))
 }
 
+/// Wrong proofs allowed per case before queries on it pause.
+pub const MAX_VERIFY_FAILURES: i64 = 10;
+/// Minutes the pause lasts.
+pub const VERIFY_LOCK_MINUTES: i64 = 60;
+
+/// Checks an applicant's proof for a case: the last six characters of the ID number
+/// or credit code. Wrong answers are counted; after ten the case answers no queries
+/// for an hour. An unknown case and a wrong proof look the same.
+pub async fn verify_applicant(store: &Store, case_no: &str, last_six: &str) -> Result<()> {
+    let no = CaseNo::parse(case_no)?;
+    let not_found = || StoreError::not_found("未找到办件：请核对办件编号和证件号码后六位");
+    let mut conn = store.reader().await?;
+    let row =
+        sqlx::query("SELECT id, verify_digest, verify_locked_until FROM cases WHERE case_no = $1")
+            .bind(no.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(not_found)?;
+    drop(conn);
+    let id: i64 = row.try_get(0)?;
+    let digest: String = row.try_get(1)?;
+    let locked: Option<String> = row.try_get(2)?;
+    let now = time::now();
+    if let Some(until) = locked.as_deref().and_then(time::parse_stamp)
+        && until > now
+    {
+        let local = until.with_timezone(&time::china()).format("%H:%M");
+        return Err(StoreError::Locked(format!(
+            "该办件查询错误次数过多，请于{local}后再试"
+        )));
+    }
+    if store
+        .keys()
+        .digest("verify", &last_six.trim().to_ascii_uppercase())
+        == digest
+    {
+        return Ok(());
+    }
+    let until = time::stamp(now + chrono::Duration::minutes(VERIFY_LOCK_MINUTES));
+    store
+        .write(move |tx| {
+            let until = until.clone();
+            Box::pin(async move {
+                let n: i64 = sqlx::query_scalar(
+                    "UPDATE cases SET verify_failures = verify_failures + 1 WHERE id = $1 RETURNING verify_failures",
+                )
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if n >= MAX_VERIFY_FAILURES {
+                    sqlx::query("UPDATE cases SET verify_failures = 0, verify_locked_until = $1 WHERE id = $2")
+                        .bind(until)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+    Err(not_found())
+}
+
 /// Progress query by the public: case number plus the last six characters of the
 /// applicant's ID or credit code. Unknown and mismatched look the same.
 pub async fn public_progress(store: &Store, case_no: &str, last_six: &str) -> Result<CaseView> {
+    verify_applicant(store, case_no, last_six).await?;
     let no = CaseNo::parse(case_no)?;
     let mut conn = store.reader().await?;
     let mut sql = Sql::new(&format!(
         "SELECT {CASE_COLUMNS}{CASE_FROM} AND c.case_no = "
     ));
     sql.bind_s(no.as_str());
-    let row = sql.query().fetch_optional(&mut *conn).await?;
-    let not_found = || StoreError::not_found("未找到办件：请核对办件编号和证件号码后六位");
-    let row = row.ok_or_else(not_found)?;
-    let digest: String = row.try_get("verify_digest")?;
-    if store
-        .keys()
-        .digest("verify", &last_six.trim().to_ascii_uppercase())
-        != digest
-    {
-        return Err(not_found());
-    }
+    let row = sql
+        .query()
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::not_found("未找到办件：请核对办件编号和证件号码后六位"))?;
     let mut view = full_view(store, &mut conn, &row).await?;
     for e in &mut view.events {
         e.actor = String::new();
@@ -1652,10 +1790,13 @@ pub struct FollowUpRow {
 
 /// Follow-ups of bad ratings the principal may see (its department's, or all for a
 /// supervisor), oldest due first; `open_only` leaves out answered ones.
-pub async fn follow_ups(store: &Store, p: &Principal, open_only: bool) -> Result<Vec<FollowUpRow>> {
+pub async fn follow_ups(
+    store: &Store,
+    p: &Principal,
+    open_only: bool,
+) -> Result<(Vec<FollowUpRow>, i64)> {
     let mut sql = Sql::new(
-        "SELECT c.case_no, d.code, v.name, r.level, r.comment, r.rated_at, f.due_on, f.answered_at, f.answer \
-         FROM rating_followups f JOIN cases c ON c.id = f.case_id JOIN ratings r ON r.case_id = c.id \
+        " FROM rating_followups f JOIN cases c ON c.id = f.case_id JOIN ratings r ON r.case_id = c.id \
          JOIN departments d ON d.id = c.department_id JOIN points p ON p.id = c.point_id \
          JOIN item_versions v ON v.item_id = c.item_id AND v.version = c.item_version WHERE 1 = 1",
     );
@@ -1663,11 +1804,21 @@ pub async fn follow_ups(store: &Store, p: &Principal, open_only: bool) -> Result
     if open_only {
         sql.push(" AND f.answered_at IS NULL");
     }
+    let total: i64 = sql
+        .with_text(format!("SELECT COUNT(*){}", sql.text))
+        .query_scalar()
+        .fetch_one(&mut *store.reader().await?)
+        .await?;
+    let mut sql = sql.with_text(format!(
+        "SELECT c.case_no, d.code, v.name, r.level, r.comment, r.rated_at, f.due_on, f.answered_at, f.answer{}",
+        sql.text
+    ));
     sql.push(" ORDER BY f.due_on, c.id LIMIT 500");
     let today = time::day(time::local_day(time::now()));
     let mut conn = store.reader().await?;
     let rows = sql.query().fetch_all(&mut *conn).await?;
-    rows.iter()
+    let rows = rows
+        .iter()
         .map(|r| {
             let level: i64 = r.try_get(3)?;
             let due_on: String = r.try_get(6)?;
@@ -1686,5 +1837,48 @@ pub async fn follow_ups(store: &Store, p: &Principal, open_only: bool) -> Result
                 answer: r.try_get(8)?,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    Ok((rows, total))
+}
+
+/// After a year's holidays are entered, open cases whose deadlines were weekday-only
+/// estimates get exact ones (inside the calendar import's transaction).
+pub(crate) async fn recompute_estimated(tx: &mut AnyConnection, cal: &Calendar) -> Result<u64> {
+    let rows = sqlx::query(
+        "SELECT id, accepted_on, promised_days, promised_unit, statutory_days, statutory_unit, extension_days FROM cases \
+         WHERE deadline_estimated = 1 AND status IN ('accepted', 'supplement_requested', 'suspended')",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut n = 0;
+    for r in rows {
+        let id: i64 = r.try_get(0)?;
+        let Some(start) = r
+            .try_get::<Option<String>, _>(1)?
+            .as_deref()
+            .and_then(time::parse_day)
+        else {
+            continue;
+        };
+        let promised = (
+            r.try_get::<i64, _>(2)? as u32,
+            parse_unit(&r.try_get::<String, _>(3)?),
+        );
+        let statutory = (
+            r.try_get::<i64, _>(4)? as u32,
+            parse_unit(&r.try_get::<String, _>(5)?),
+        );
+        let ext: i64 = r.try_get(6)?;
+        let pauses = pauses_of(&mut *tx, id).await?;
+        let (pd, ld, est) = clocks_from(cal, start, promised, statutory, ext, &pauses);
+        sqlx::query("UPDATE cases SET promised_deadline = $1, legal_deadline = $2, deadline_estimated = $3 WHERE id = $4")
+            .bind(pd)
+            .bind(ld)
+            .bind(est as i64)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        n += 1;
+    }
+    Ok(n)
 }

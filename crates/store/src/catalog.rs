@@ -72,8 +72,11 @@ const ITEM_SELECT: &str = "SELECT i.id, i.code, i.department_id, d.code AS dcode
 
 const IN_FORCE: &str = " FROM items i JOIN departments d ON d.id = i.department_id \
      JOIN item_versions v ON v.item_id = i.id LEFT JOIN items pi ON pi.id = i.parent_id \
-     WHERE v.version = (SELECT MAX(v2.version) FROM item_versions v2 WHERE v2.item_id = i.id \
+     WHERE v.version = (SELECT v2.version FROM item_versions v2 WHERE v2.item_id = i.id \
        AND v2.published_at IS NOT NULL AND v2.effective_from <= ";
+
+/// Closes the in-force subquery: the latest effective date wins, then the newest version.
+const IN_FORCE_END: &str = " ORDER BY v2.effective_from DESC, v2.version DESC LIMIT 1)";
 
 fn item_from(r: &sqlx::any::AnyRow, with_content: bool) -> Result<Item> {
     let status: String = r.try_get("status")?;
@@ -116,7 +119,7 @@ pub async fn item_in_force(
     code: &str,
     on: NaiveDate,
 ) -> Result<Option<Item>> {
-    let sql = format!("{ITEM_SELECT}, v.content{IN_FORCE}$1) AND i.code = $2");
+    let sql = format!("{ITEM_SELECT}, v.content{IN_FORCE}$1{IN_FORCE_END} AND i.code = $2");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(time::day(on))
         .bind(code)
@@ -147,13 +150,18 @@ pub async fn list_items(store: &Store, f: &ItemFilter, on: NaiveDate) -> Result<
         return Err(StoreError::invalid("per_page", "每页条数应为1至1000"));
     }
     let mut filter = Sql::new("");
-    filter.push(IN_FORCE).bind_s(time::day(on)).push(")");
+    filter
+        .push(IN_FORCE)
+        .bind_s(time::day(on))
+        .push(IN_FORCE_END);
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         if q.chars().count() > 50 {
             return Err(StoreError::invalid("q", "搜索词不能超过50个字"));
         }
         // Every word must match the name or the code.
         for term in q.split_whitespace().take(5) {
+            // Lower-cased on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+            let term = term.to_lowercase();
             let like = format!(
                 "%{}%",
                 term.replace('\\', "\\\\")
@@ -161,9 +169,9 @@ pub async fn list_items(store: &Store, f: &ItemFilter, on: NaiveDate) -> Result<
                     .replace('_', "\\_")
             );
             filter
-                .push(" AND (v.name LIKE ")
+                .push(" AND (LOWER(v.name) LIKE ")
                 .bind_s(like.clone())
-                .push(" ESCAPE '\\' OR i.code LIKE ");
+                .push(" ESCAPE '\\' OR LOWER(i.code) LIKE ");
             filter.bind_s(like).push(" ESCAPE '\\')");
         }
     }
@@ -350,7 +358,7 @@ pub async fn new_version_in(
     .fetch_one(&mut *tx)
     .await?;
     let last_published: Option<String> = sqlx::query_scalar(
-        "SELECT effective_from FROM item_versions WHERE item_id = $1 AND published_at IS NOT NULL ORDER BY version DESC LIMIT 1",
+        "SELECT effective_from FROM item_versions WHERE item_id = $1 AND published_at IS NOT NULL ORDER BY effective_from DESC LIMIT 1",
     )
     .bind(item_id)
     .fetch_optional(&mut *tx)
@@ -469,6 +477,20 @@ pub async fn publish_in(
             message: "该版本已发布".into(),
         });
     }
+    let later: Option<String> = sqlx::query_scalar(
+        "SELECT v.effective_from FROM item_versions v JOIN items i ON i.id = v.item_id \
+         WHERE i.code = $1 AND v.published_at IS NOT NULL AND v.effective_from > $2 ORDER BY v.effective_from DESC LIMIT 1",
+    )
+    .bind(code)
+    .bind(&effective)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(later) = later {
+        return Err(StoreError::invalid(
+            "effective_from",
+            format!("已发布的版本将于{later}生效，本版本的生效日期（{effective}）不能早于它"),
+        ));
+    }
     if time::parse_day(&effective).is_some_and(|e| e < today) {
         return Err(StoreError::invalid(
             "effective_from",
@@ -550,7 +572,7 @@ pub async fn history(
 /// Every item with the version in force on `on`, content included (exports).
 pub async fn all_in_force(store: &Store, on: NaiveDate) -> Result<Vec<Item>> {
     let mut conn = store.reader().await?;
-    let sql = format!("{ITEM_SELECT}, v.content{IN_FORCE}$1) ORDER BY d.code, i.code");
+    let sql = format!("{ITEM_SELECT}, v.content{IN_FORCE}$1{IN_FORCE_END} ORDER BY d.code, i.code");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(time::day(on))
         .fetch_all(&mut *conn)
@@ -570,7 +592,7 @@ pub struct DepartmentCount {
 pub async fn counts_by_department(store: &Store, on: NaiveDate) -> Result<Vec<DepartmentCount>> {
     let mut conn = store.reader().await?;
     let sql = format!(
-        "SELECT d.code AS dcode, d.name AS dname, COUNT(*) AS n{IN_FORCE}$1) AND v.status = 'in_use' \
+        "SELECT d.code AS dcode, d.name AS dname, COUNT(*) AS n{IN_FORCE}$1{IN_FORCE_END} AND v.status = 'in_use' \
          GROUP BY d.code, d.name, d.sort ORDER BY d.sort, d.code"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))

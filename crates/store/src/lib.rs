@@ -143,8 +143,14 @@ impl Store {
     }
 
     /// Begins a write transaction.
+    /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`):
+    /// another process writing the same file (a CLI command beside the server) then
+    /// makes it wait out the busy timeout instead of failing on a lock upgrade.
     pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(self.write.begin().await?)
+        Ok(match self.backend {
+            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.write.begin().await?,
+        })
     }
 
     /// Runs a write in a transaction of its own or, on SQLite, together with the
@@ -360,5 +366,19 @@ impl Sql {
             text,
             args: self.args.clone(),
         }
+    }
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}://{user}:***{}", &url[..s], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
     }
 }

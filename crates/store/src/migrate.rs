@@ -8,6 +8,11 @@ use sqlx::{Connection, Executor};
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("schema.sql")),
     (2, "web sessions", include_str!("schema_2_sessions.sql")),
+    (
+        3,
+        "applicant proof limits",
+        include_str!("schema_3_verify_limits.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -96,18 +96,27 @@ fn unique_violation(e: sqlx::Error, field: &'static str, message: &str) -> Store
 pub async fn insert_department(conn: &mut AnyConnection, d: &NewDepartment<'_>) -> Result<i64> {
     check_code("code", d.code)?;
     let name = required_text("name", "部门名称", d.name, 100)?;
-    if let Some(c) = d.credit_code {
-        tongban_domain::CreditCode::parse(c)
-            .map_err(|e| StoreError::invalid("credit_code", e.to_string()))?;
-    }
+    let short_name = match d.short_name.trim() {
+        "" => name.clone(),
+        s => required_text("short_name", "部门简称", s, 50)?,
+    };
+    let credit_code = match d.credit_code.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(c) => Some(
+            tongban_domain::CreditCode::parse(c)
+                .map_err(|e| StoreError::invalid("credit_code", e.to_string()))?
+                .as_str()
+                .to_string(),
+        ),
+        None => None,
+    };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO departments (code, name, short_name, credit_code, stationed, has_service_section, member_unit, sort) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(d.code)
     .bind(name)
-    .bind(d.short_name)
-    .bind(d.credit_code)
+    .bind(short_name)
+    .bind(credit_code)
     .bind(d.stationed as i64)
     .bind(d.has_service_section as i64)
     .bind(d.member_unit as i64)
@@ -129,6 +138,10 @@ pub async fn insert_point(
 ) -> Result<i64> {
     check_code("code", code)?;
     let name = required_text("name", "服务点名称", name, 100)?;
+    let address = address.trim();
+    if address.chars().count() > 200 {
+        return Err(StoreError::invalid("address", "地址不能超过200个字"));
+    }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO points (code, name, kind, division_code, address, sort) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )

@@ -100,7 +100,7 @@ async fn run(pool: AnyPool, mut rx: mpsc::Receiver<Job>) {
 }
 
 async fn run_together(conn: &mut AnyConnection, batch: &[Job]) -> Result<Vec<Erased>> {
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     let mut out = Vec::with_capacity(batch.len());
     for j in batch {
         out.push((j.run)(&mut tx).await?);
@@ -110,7 +110,7 @@ async fn run_together(conn: &mut AnyConnection, batch: &[Job]) -> Result<Vec<Era
 }
 
 async fn run_alone(conn: &mut AnyConnection, run: &JobFn) -> Result<Erased> {
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     let v = run(&mut tx).await?;
     tx.commit().await?;
     Ok(v)

@@ -230,6 +230,11 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             if fresh {
                 eprintln!("正在生成演示数据（规模 {scale}）…");
                 seed::seed_demo(&store, None, scale, 2026).await?;
+            } else if store.setting(seed::SEEDED_MARK).await?.is_none() {
+                anyhow::bail!(
+                    "演示数据库 {} 不完整（上次生成演示数据时被中断）：请删除该文件后重新运行 demo",
+                    config::redact(&db)
+                );
             }
             print_demo_accounts(&listen);
             serve(store, &listen).await?;

@@ -24,6 +24,9 @@ use tongban_store::{Store, time};
 
 pub const DEMO_PASSWORD: &str = "demo-2026";
 
+/// Setting written when a demo seed has completed.
+pub const SEEDED_MARK: &str = "demo_seeded_at";
+
 /// (username, role, where) of the demo accounts, printed by `demo`.
 pub const DEMO_ACCOUNTS: &[(&str, &str, &str)] = &[
     ("admin", "admin", "系统管理员"),
@@ -740,6 +743,10 @@ pub async fn seed_demo(
 
     let cal = tongban_store::calendar::current(store).await?;
     let stats = seed_cases(store, &cal, &items, &points, year, today, scale, &mut rng).await?;
+    // Written last: a database without it holds an interrupted seed.
+    let mut tx = store.begin().await?;
+    tongban_store::put_setting(&mut tx, SEEDED_MARK, &time::stamp(time::now())).await?;
+    tx.commit().await?;
     Ok(Summary {
         departments: depts.len(),
         items: items.len(),

@@ -190,6 +190,6 @@ async fn follow_ups(
         Some("false") | Some("0") => false,
         Some(_) => return Err(ApiError::invalid("open", "open 应为 true 或 false")),
     };
-    let rows = cases::follow_ups(&s.store, &p, open_only).await?;
-    Ok(Json(json!({ "follow_ups": rows, "total": rows.len() })))
+    let (rows, total) = cases::follow_ups(&s.store, &p, open_only).await?;
+    Ok(Json(json!({ "follow_ups": rows, "total": total })))
 }

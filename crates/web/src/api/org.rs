@@ -65,7 +65,7 @@ async fn create_department(
     admin(&p)?;
     let code = b.code.unwrap_or_default();
     let name = b.name.unwrap_or_default();
-    let short = b.short_name.unwrap_or_else(|| name.clone());
+    let short = b.short_name.unwrap_or_default();
     let n = tongban_store::count(&mut *s.store.reader().await?, "departments").await?;
     let d = org::create_department(
         &s.store,

@@ -293,7 +293,8 @@ async fn progress(
         if page.errors.is_empty() {
             match cases::public_progress(&s.store, &case_no, &last_six).await {
                 Ok(c) => page.case = Some(c),
-                Err(tongban_store::StoreError::NotFound(m)) => {
+                Err(tongban_store::StoreError::NotFound(m))
+                | Err(tongban_store::StoreError::Locked(m)) => {
                     page.errors.push(FieldError::new("case_no", m))
                 }
                 Err(e) => return Err(e.into()),
