@@ -609,3 +609,54 @@ pub async fn counts_by_department(store: &Store, on: NaiveDate) -> Result<Vec<De
         })
         .collect()
 }
+
+/// An administrator adds an item: version 1 is written unpublished, to be published
+/// before its effective date like any other version.
+pub async fn create_item(
+    store: &Store,
+    code: &str,
+    department: &str,
+    parent: Option<&str>,
+    content: ItemContent,
+    effective_from: NaiveDate,
+    actor: &Actor,
+) -> Result<()> {
+    let mut tx = store.begin().await?;
+    let dept = crate::org::department_by_code(&mut tx, department)
+        .await?
+        .ok_or_else(|| {
+            StoreError::invalid("department", format!("部门代码“{department}”不存在"))
+        })?;
+    let parent_id = match parent.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => Some(
+            sqlx::query_scalar::<_, i64>("SELECT id FROM items WHERE code = $1")
+                .bind(p)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| StoreError::invalid("parent", format!("父事项“{p}”不存在")))?,
+        ),
+        None => None,
+    };
+    insert_item(
+        &mut tx,
+        store,
+        code.trim(),
+        &dept,
+        parent_id,
+        content,
+        effective_from,
+        false,
+        actor,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The id of an item by its code.
+pub async fn item_id(conn: &mut AnyConnection, code: &str) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM items WHERE code = $1")
+        .bind(code)
+        .fetch_optional(conn)
+        .await?)
+}

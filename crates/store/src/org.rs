@@ -775,3 +775,17 @@ pub async fn close_session(store: &Store, cookie: &str, p: &Principal) -> Result
     tx.commit().await?;
     Ok(())
 }
+
+/// The principal of an active account, for operators acting through the CLI.
+pub async fn principal_by_username(store: &Store, username: &str) -> Result<Principal> {
+    let mut conn = store.reader().await?;
+    let sql = format!("{PRINCIPAL_SELECT} WHERE u.username = $1 AND u.active = 1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(username.trim().to_ascii_lowercase())
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref()
+        .map(principal_from)
+        .transpose()?
+        .ok_or_else(|| StoreError::not_found(format!("账户“{username}”不存在或已停用")))
+}

@@ -12,7 +12,7 @@ use tongban_domain::catalog::{
 use tongban_store::audit::Actor;
 use tongban_store::{Store, catalog, org, time};
 
-const HEADERS: [&str; 23] = [
+const HEADERS: [&str; 24] = [
     "实施编码",
     "事项名称",
     "部门代码",
@@ -36,6 +36,7 @@ const HEADERS: [&str; 23] = [
     "下放受理点代码",
     "状态",
     "生效日期",
+    "父事项编码（子项填写）",
 ];
 
 fn yes(b: bool) -> &'static str {
@@ -82,7 +83,7 @@ pub async fn export(store: &Store, out: &str) -> anyhow::Result<usize> {
             .iter()
             .map(|f| format!("{}|{}|{}", f.name, f.amount_fen, f.basis))
             .collect();
-        let cells: [String; 23] = [
+        let cells: [String; 24] = [
             item.code.clone(),
             c.name.clone(),
             item.department.code.clone(),
@@ -106,6 +107,7 @@ pub async fn export(store: &Store, out: &str) -> anyhow::Result<usize> {
             c.accept_points.join(","),
             c.status.label().into(),
             item.effective_from.clone(),
+            item.parent_code.clone().unwrap_or_default(),
         ];
         for (col, v) in cells.iter().enumerate() {
             ws.write_with_format(row, col as u16, v.as_str(), &wrap)?;
@@ -160,6 +162,7 @@ fn days(v: &str, what: &str) -> Result<u32, String> {
 struct Row {
     code: String,
     department: String,
+    parent: Option<String>,
     content: ItemContent,
 }
 
@@ -239,6 +242,7 @@ fn parse_row(r: &[Data]) -> Result<Row, String> {
     Ok(Row {
         code: cell(r, 0),
         department: cell(r, 2),
+        parent: Some(cell(r, 23)).filter(|p| !p.is_empty()),
         content: checked,
     })
 }
@@ -306,12 +310,21 @@ pub async fn import(store: &Store, file: &str, effective: Option<&str>) -> anyho
                     .ok_or_else(|| {
                         anyhow::anyhow!("第{line}行：部门代码“{}”不存在", row.department)
                     })?;
+                let parent_id = match &row.parent {
+                    Some(code) => Some(
+                        catalog::item_id(&mut tx, code)
+                            .await
+                            .map_err(fail)?
+                            .ok_or_else(|| anyhow::anyhow!("第{line}行：父事项“{code}”不存在"))?,
+                    ),
+                    None => None,
+                };
                 catalog::insert_item(
                     &mut tx,
                     store,
                     &row.code,
                     &dept,
-                    None,
+                    parent_id,
                     row.content,
                     effective,
                     true,

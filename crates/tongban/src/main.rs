@@ -93,6 +93,11 @@ enum Command {
         #[arg(long)]
         out: Option<String>,
     },
+    /// Work on cases from the command line, acting as a staff account.
+    Case {
+        #[command(subcommand)]
+        command: CaseCommand,
+    },
     /// Measure throughput and memory on this machine (figures in README).
     Bench {
         /// Database to run against (default: a fresh SQLite file in a temporary folder).
@@ -133,6 +138,61 @@ enum AdminCommand {
         /// Full name shown in records (default: the username).
         #[arg(long)]
         name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CaseCommand {
+    /// Print a case with its events as JSON.
+    Show {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The staff account whose view is used (scoping applies).
+        #[arg(long = "as")]
+        user: String,
+        case_no: String,
+    },
+    /// Accept (window) or register (online) an application; prints the case.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long = "as")]
+        user: String,
+        #[arg(long)]
+        item: String,
+        /// window or online
+        #[arg(long, default_value = "window")]
+        channel: String,
+        #[arg(long)]
+        point: Option<String>,
+        /// person or organisation
+        #[arg(long, default_value = "person")]
+        kind: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        id_number: Option<String>,
+        #[arg(long)]
+        credit_code: Option<String>,
+        #[arg(long)]
+        phone: String,
+        /// Register a window application without accepting it yet.
+        #[arg(long)]
+        register_only: bool,
+    },
+    /// Take an action on a case (accept, refuse, request_supplement, supplement,
+    /// approve, reject, suspend, resume, extend, withdraw, close); prints the case.
+    Act {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long = "as")]
+        user: String,
+        case_no: String,
+        action: String,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long)]
+        document_no: Option<String>,
     },
 }
 
@@ -339,6 +399,75 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let store = open(&db.db, &db.key_file).await?;
             export(&store, &dataset, &format, out.as_deref()).await?;
         }
+        Command::Case { command } => {
+            let view = match command {
+                CaseCommand::Show { db, user, case_no } => {
+                    let store = open(&db.db, &db.key_file).await?;
+                    let p = staff(&store, &user).await?;
+                    tongban_store::cases::get(&store, &p, &case_no).await
+                }
+                CaseCommand::Create {
+                    db,
+                    user,
+                    item,
+                    channel,
+                    point,
+                    kind,
+                    name,
+                    id_number,
+                    credit_code,
+                    phone,
+                    register_only,
+                } => {
+                    let store = open(&db.db, &db.key_file).await?;
+                    let p = staff(&store, &user).await?;
+                    let input = tongban_store::cases::NewCase {
+                        item_code: Some(item),
+                        channel: Some(channel),
+                        point,
+                        applicant: Some(tongban_domain::case::ApplicantInput {
+                            kind: Some(kind),
+                            name: Some(name),
+                            id_number,
+                            credit_code,
+                            phone: Some(phone),
+                            ..Default::default()
+                        }),
+                        accept: register_only.then_some(false),
+                        ..Default::default()
+                    };
+                    tongban_store::cases::create(&store, &p, &input).await
+                }
+                CaseCommand::Act {
+                    db,
+                    user,
+                    case_no,
+                    action,
+                    note,
+                    document_no,
+                } => {
+                    let store = open(&db.db, &db.key_file).await?;
+                    let p = staff(&store, &user).await?;
+                    let input = tongban_store::cases::ActionInput {
+                        action: Some(action),
+                        note,
+                        document_no,
+                    };
+                    tongban_store::cases::act(&store, &p, &case_no, &input).await
+                }
+            };
+            match view {
+                Ok(v) => println!("{}", serde_json::to_string_pretty(&v)?),
+                Err(e) => {
+                    let field = match &e {
+                        tongban_store::StoreError::Invalid(i) => format!("（{}）", i.field),
+                        _ => String::new(),
+                    };
+                    eprintln!("错误{field}：{e}");
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
         Command::Bench {
             db,
             scale,
@@ -384,6 +513,12 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         },
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn staff(store: &Store, username: &str) -> anyhow::Result<tongban_store::org::Principal> {
+    tongban_store::org::principal_by_username(store, username)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 pub fn progress_style() -> indicatif::ProgressStyle {

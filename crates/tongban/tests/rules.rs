@@ -256,3 +256,180 @@ async fn window_device_rates_the_visit(db: Db) {
     assert_eq!(s, StatusCode::CONFLICT);
 }
 both!(window_device_rates_the_visit);
+
+async fn cases_through_the_cli(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let out = app.cli(&[
+        "case",
+        "create",
+        "--db",
+        &app.db_url,
+        "--as",
+        "clerk.sj",
+        "--item",
+        common::ITEM,
+        "--name",
+        "李四",
+        "--id-number",
+        common::ID_NUMBER,
+        "--phone",
+        common::PHONE,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["status"], "accepted");
+    let no = v["case_no"].as_str().unwrap().to_string();
+    let out = app.cli(&[
+        "case",
+        "act",
+        "--db",
+        &app.db_url,
+        "--as",
+        "approver.sj",
+        &no,
+        "approve",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = app.cli(&[
+        "case",
+        "act",
+        "--db",
+        &app.db_url,
+        "--as",
+        "approver.sj",
+        &no,
+        "reject",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "an invalid transition fails");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("不能执行"));
+    let out = app.cli(&[
+        "case",
+        "show",
+        "--db",
+        &app.db_url,
+        "--as",
+        "approver.jt",
+        &no,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "another department's case is not shown"
+    );
+    let out = app.cli(&[
+        "case",
+        "show",
+        "--db",
+        &app.db_url,
+        "--as",
+        "supervisor",
+        &no,
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["status"], "approved");
+    let out = app.cli(&["case", "show", "--db", &app.db_url, "--as", "nobody", &no]);
+    assert!(!out.status.success());
+}
+both!(cases_through_the_cli);
+
+async fn admin_adds_an_item_and_publishes_it(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.token("admin").await;
+    let (_, item) = app
+        .get(&format!("/api/v1/items/{}", common::ITEM), None)
+        .await;
+    let mut content = item["content"].clone();
+    content["name"] = json!("食品经营许可（延续）");
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(2))
+        .format("%Y-%m-%d")
+        .to_string();
+    let body = json!({ "code": "SJ-LICENCE-0001-Z3", "department": "SJ", "parent": common::ITEM,
+                       "content": content, "effective_from": tomorrow });
+    let (s, v) = app
+        .post(
+            "/api/v1/items",
+            Some(&app.token("clerk.sj").await),
+            body.clone(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    let (s, v) = app.post("/api/v1/items", Some(&admin), body.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, _) = app.post("/api/v1/items", Some(&admin), body.clone()).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let mut bad = body.clone();
+    bad["code"] = json!("SJ-X-2");
+    bad["department"] = json!("NOPE");
+    let (s, v) = app.post("/api/v1/items", Some(&admin), bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v["error"]["field"], "department");
+    // Not in force before publication and before its date.
+    let (s, _) = app.get("/api/v1/items/SJ-LICENCE-0001-Z3", None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app
+        .post(
+            "/api/v1/items/SJ-LICENCE-0001-Z3/versions/1/publish",
+            Some(&admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = app
+        .get(
+            &format!("/api/v1/items/SJ-LICENCE-0001-Z3?on={tomorrow}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["parent_code"], common::ITEM);
+}
+both!(admin_adds_an_item_and_publishes_it);
+
+async fn numbers_can_stay_out_of_urls(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (s, v) = app
+        .post(
+            "/api/v1/codes/id",
+            None,
+            json!({ "number": common::ID_NUMBER }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["valid"], true);
+    let (_, v) = app
+        .post(
+            "/api/v1/codes/uscc/check",
+            None,
+            json!({ "code": "91350100M000100Y44" }),
+        )
+        .await;
+    assert_eq!(v["valid"], false);
+    app.apply("clerk.sj", common::ITEM, "window").await;
+    let clerk = app.token("clerk.sj").await;
+    let (s, v) = app
+        .post(
+            "/api/v1/cases/search",
+            Some(&clerk),
+            json!({ "id_number": common::ID_NUMBER }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["total"], 1);
+    let (s, v) = app
+        .post(
+            "/api/v1/cases/search",
+            Some(&clerk),
+            json!({ "status": "nope" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+}
+both!(numbers_can_stay_out_of_urls);

@@ -49,7 +49,8 @@ async fn document() -> Json<Value> {
                     { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } },
                     { "name": "on", "in": "query", "schema": { "type": "string", "format": "date" } }
                 ],
-                "responses": { "200": { "description": "{items, total}" }, "4XX": { "description": "请求有误" } } } },
+                "responses": { "200": { "description": "{items, total}" }, "4XX": { "description": "请求有误" } } },
+                "post": op("新增事项（管理员；第1版待发布）", "catalog", true) },
             "/api/v1/items/{code}": { "get": op("事项详情（指定日期生效的版本）", "catalog", false) },
             "/api/v1/items/{code}/history": { "get": op("事项变更历史（已发布版本）", "catalog", false) },
             "/api/v1/items/{code}/versions": { "post": op("新建事项版本（管理员）", "catalog", true) },
@@ -58,6 +59,7 @@ async fn document() -> Json<Value> {
                 "post": with_body(op("申请/受理办件", "cases", true), "NewCase"),
                 "get": op("办件列表（按部门、服务点范围）", "cases", true)
             },
+            "/api/v1/cases/search": { "post": op("办件查询（条件放在请求体中，如身份证号码）", "cases", true) },
             "/api/v1/cases/{case_no}": { "get": op("办件详情与全部流程记录", "cases", true) },
             "/api/v1/cases/{case_no}/actions": { "post": with_body(op("办件操作：受理、不予受理、补正、审查决定、特别程序、延期、撤回、办结", "cases", true), "Action") },
             "/api/v1/cases/{case_no}/rating": { "post": with_body(op("好差评（申请人凭证件后六位，或窗口评价器）", "cases", false), "Rating") },
@@ -74,6 +76,8 @@ async fn document() -> Json<Value> {
             "/api/v1/calendar/years": { "get": op("已录入节假日安排的年份", "calendar", false), "post": op("录入某年节假日安排（管理员）", "calendar", true) },
             "/api/v1/codes/uscc/{code}": { "get": op("统一社会信用代码校验（GB 32100-2015）", "codes", false) },
             "/api/v1/codes/uscc": { "post": op("为新登记主体赋统一社会信用代码", "codes", true) },
+            "/api/v1/codes/uscc/check": { "post": op("统一社会信用代码校验（请求体 {\"code\"}）", "codes", false) },
+            "/api/v1/codes/id": { "post": op("居民身份证号码校验（请求体 {\"number\"}，号码不进网址）", "codes", false) },
             "/api/v1/codes/id/{number}": { "get": op("居民身份证号码校验（GB 11643-1999）", "codes", false) },
             "/api/v1/audit": { "get": op("审计日志", "audit", true) },
             "/api/v1/audit/verify": { "get": op("校验审计链", "audit", true) }

@@ -14,6 +14,7 @@ use tongban_store::cases::{self, ActionInput, CaseFilter, NewCase, Rater};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/cases", post(create).get(list))
+        .route("/api/v1/cases/search", post(search))
         .route("/api/v1/cases/{case_no}", get(one))
         .route("/api/v1/cases/{case_no}/actions", post(act))
         .route("/api/v1/cases/{case_no}/rating", post(rate))
@@ -192,4 +193,17 @@ async fn follow_ups(
     };
     let (rows, total) = cases::follow_ups(&s.store, &p, open_only).await?;
     Ok(Json(json!({ "follow_ups": rows, "total": total })))
+}
+
+/// The list with its filter in the body, so an ID number searched for stays out of
+/// the URL.
+async fn search(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Body(f): Body<CaseFilter>,
+) -> ApiResult<Json<Value>> {
+    let (list, total) = cases::list(&s.store, &p, &f).await?;
+    Ok(Json(
+        json!({ "cases": list, "total": total, "page": f.page.unwrap_or(1) }),
+    ))
 }

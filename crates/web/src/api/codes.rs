@@ -17,6 +17,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/codes/uscc/{code}", get(uscc))
         .route("/api/v1/codes/id/{number}", get(id_number))
         .route("/api/v1/codes/uscc", post(generate))
+        // POST forms keep people's numbers out of URLs (and access logs).
+        .route("/api/v1/codes/uscc/check", post(uscc_post))
+        .route("/api/v1/codes/id", post(id_post))
 }
 
 async fn uscc(Path(code): Path<String>) -> Json<Value> {
@@ -76,4 +79,18 @@ async fn generate(
         tongban_store::org::next_credit_code(&s.store, authority, entity, &division, &p.actor())
             .await?;
     Ok(Json(json!({ "code": code.as_str() })))
+}
+
+#[derive(Deserialize)]
+struct CodeBody {
+    code: Option<String>,
+    number: Option<String>,
+}
+
+async fn uscc_post(Body(b): Body<CodeBody>) -> Json<Value> {
+    uscc(Path(b.code.unwrap_or_default())).await
+}
+
+async fn id_post(Body(b): Body<CodeBody>) -> Json<Value> {
+    id_number(Path(b.number.unwrap_or_default())).await
 }

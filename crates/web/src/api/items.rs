@@ -14,7 +14,7 @@ use tongban_store::{catalog, time};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/items", get(list))
+        .route("/api/v1/items", get(list).post(create))
         .route("/api/v1/items/{code}", get(one))
         .route("/api/v1/items/{code}/history", get(history))
         .route("/api/v1/items/{code}/versions", post(new_version))
@@ -160,5 +160,49 @@ async fn publish(
     .await?;
     Ok(Json(
         json!({ "code": code, "version": version, "published": true }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct NewItem {
+    code: Option<String>,
+    department: Option<String>,
+    parent: Option<String>,
+    content: Option<ItemContent>,
+    effective_from: Option<String>,
+}
+
+/// An administrator adds an item; its first version awaits publication.
+async fn create(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Body(b): Body<NewItem>,
+) -> ApiResult<(axum::http::StatusCode, Json<Value>)> {
+    require_admin(&p)?;
+    let code = b.code.unwrap_or_default();
+    let department = b
+        .department
+        .ok_or_else(|| ApiError::invalid("department", "请填写实施部门代码"))?;
+    let content = b
+        .content
+        .ok_or_else(|| ApiError::invalid("content", "请提供事项内容"))?;
+    let eff = b
+        .effective_from
+        .as_deref()
+        .and_then(time::parse_day)
+        .ok_or_else(|| ApiError::invalid("effective_from", "请填写生效日期（YYYY-MM-DD）"))?;
+    catalog::create_item(
+        &s.store,
+        &code,
+        &department,
+        b.parent.as_deref(),
+        content,
+        eff,
+        &p.actor(),
+    )
+    .await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(json!({ "code": code.trim(), "version": 1, "published": false })),
     ))
 }
