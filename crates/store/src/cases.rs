@@ -35,6 +35,9 @@ pub struct NewCase {
     /// At a window, `false` registers the application without accepting it yet, so
     /// the clerk can ask for missing materials (补正) or refuse it (不予受理).
     pub accept: Option<bool>,
+    /// The portal's draft whose uploaded files become the case's materials.
+    #[serde(skip)]
+    pub draft: Option<String>,
     pub note: Option<String>,
 }
 
@@ -45,6 +48,30 @@ pub struct ActionInput {
     pub note: Option<String>,
     /// 办结: number of the license or document issued.
     pub document_no: Option<String>,
+}
+
+/// Who an event is recorded as: a staff member, or an applicant online.
+#[derive(Debug, Clone)]
+pub struct EventActor {
+    pub id: Option<i64>,
+    pub name: String,
+}
+
+impl From<&Principal> for EventActor {
+    fn from(p: &Principal) -> Self {
+        Self {
+            id: Some(p.user_id),
+            name: actor_label(p),
+        }
+    }
+}
+
+/// Who files an application: a clerk at a window (or entering an online one), or
+/// the applicant signed in to the portal.
+#[derive(Clone, Copy)]
+pub enum Creator<'a> {
+    Staff(&'a Principal),
+    Applicant(&'a crate::applicants::ApplicantSession),
 }
 
 /// The SQL condition that limits a principal to the cases it may see.
@@ -82,11 +109,12 @@ const CASE_COLUMNS: &str = "c.id, c.case_no, c.item_id, c.item_version, c.depart
      c.deadline_estimated, c.result, c.document_no, c.reason, c.materials, \
      i.code AS item_code, v.name AS item_name, d.code AS dcode, d.name AS dname, p.code AS pcode, p.name AS pname, \
      r.level AS r_level, r.comment AS r_comment, r.rated_at AS r_rated_at, f.due_on AS f_due_on, f.answered_at AS f_answered_at, \
-     f.answer AS f_answer";
+     f.answer AS f_answer, lic.license_no AS license_no";
 
 const CASE_FROM: &str = " FROM cases c JOIN items i ON i.id = c.item_id \
      JOIN item_versions v ON v.item_id = c.item_id AND v.version = c.item_version \
-     JOIN departments d ON d.id = c.department_id JOIN points p ON p.id = c.point_id LEFT JOIN ratings r ON r.case_id = c.id LEFT JOIN rating_followups f ON f.case_id = c.id WHERE 1 = 1";
+     JOIN departments d ON d.id = c.department_id JOIN points p ON p.id = c.point_id LEFT JOIN ratings r ON r.case_id = c.id LEFT JOIN rating_followups f ON f.case_id = c.id \
+     LEFT JOIN licenses lic ON lic.case_id = c.id WHERE 1 = 1";
 
 /// A case row, as loaded for an action and written back.
 #[derive(Debug, Clone)]
@@ -237,6 +265,10 @@ pub struct CaseView {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<Event>,
     pub rating: Option<RatingView>,
+    /// 电子证照 issued when the case was closed with approval.
+    pub license_no: Option<String>,
+    /// Where the license is checked (absolute when the public address is configured).
+    pub license_url: Option<String>,
 }
 
 fn unit_name(u: TimeUnit) -> &'static str {
@@ -268,6 +300,7 @@ fn view_from(r: &sqlx::any::AnyRow, cal: &Calendar, today: NaiveDate) -> Result<
     };
     let materials: Vec<String> =
         serde_json::from_str(&r.try_get::<String, _>("materials")?).unwrap_or_default();
+    let license_no: Option<String> = r.try_get("license_no")?;
     Ok(CaseView {
         case_no: row.case_no,
         status: row.status.as_str(),
@@ -316,6 +349,8 @@ fn view_from(r: &sqlx::any::AnyRow, cal: &Calendar, today: NaiveDate) -> Result<
         reason: row.reason,
         events: vec![],
         rating: rating_from(r)?,
+        license_url: license_no.as_ref().map(|no| format!("/verify/{no}")),
+        license_no,
     })
 }
 
@@ -422,9 +457,21 @@ async fn pauses_of(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<Pause>>
 /// Accepts or registers an application. At a window the clerk accepts it at once
 /// (an instant item is also decided and closed); online it awaits pre-review.
 pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<CaseView> {
+    create_as(store, Creator::Staff(p), input).await
+}
+
+/// Files an application for a clerk, or for an applicant signed in to the portal
+/// (always online, the applicant's own identity, any point the item is handled at).
+pub async fn create_as(store: &Store, creator: Creator<'_>, input: &NewCase) -> Result<CaseView> {
     let now = time::now();
     let today = time::local_day(now);
-    if !p.role.accepts_applications() {
+    let staff = match creator {
+        Creator::Staff(p) => Some(p),
+        Creator::Applicant(_) => None,
+    };
+    if let Some(p) = staff
+        && !p.role.accepts_applications()
+    {
         return Err(StoreError::Forbidden(format!(
             "{}不能受理申请",
             p.role.label()
@@ -437,6 +484,7 @@ pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<Cas
         .filter(|s| !s.is_empty())
         .ok_or_else(|| StoreError::invalid("item_code", "请填写事项编码"))?;
     let channel = match input.channel.as_deref() {
+        _ if staff.is_none() => Channel::Online,
         Some(c) => Channel::parse(c).ok_or_else(|| {
             StoreError::invalid("channel", "申请渠道应为 online（网上）或 window（窗口）")
         })?,
@@ -447,11 +495,30 @@ pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<Cas
             ));
         }
     };
-    let applicant_input = input
-        .applicant
-        .as_ref()
-        .ok_or_else(|| StoreError::invalid("applicant", "请填写申请人信息"))?;
-    let applicant = Applicant::parse(applicant_input, today)?;
+    let applicant = match creator {
+        Creator::Staff(_) => {
+            let applicant_input = input
+                .applicant
+                .as_ref()
+                .ok_or_else(|| StoreError::invalid("applicant", "请填写申请人信息"))?;
+            Applicant::parse(applicant_input, today)?
+        }
+        // The signed-in person applies for themself, or as the contact of an
+        // organisation; identity and phone are the verified ones.
+        Creator::Applicant(a) => {
+            let mut ai = input.applicant.clone().unwrap_or_default();
+            ai.phone = Some(a.phone.clone());
+            if ai.kind.as_deref() == Some("organisation") {
+                ai.contact = Some(a.name.clone());
+            } else {
+                ai.kind = Some("person".into());
+                ai.name = Some(a.name.clone());
+                ai.id_type = None;
+                ai.id_number = Some(a.id_number.clone());
+            }
+            Applicant::parse(&ai, today)?
+        }
+    };
     let note = match input
         .note
         .as_deref()
@@ -490,7 +557,10 @@ pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<Cas
         ));
     }
     // Where the application is taken.
-    let point = match (p.point_id, input.point.as_deref().filter(|s| !s.is_empty())) {
+    let point = match (
+        staff.and_then(|p| p.point_id),
+        input.point.as_deref().filter(|s| !s.is_empty()),
+    ) {
         (Some(own), requested) => {
             let own = crate::org::point_by_id(&mut rd, own).await?;
             if requested.is_some_and(|r| r != own.code) {
@@ -505,7 +575,7 @@ pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<Cas
             let pt = point_by_code(&mut rd, code)
                 .await?
                 .ok_or_else(|| StoreError::invalid("point", format!("服务点代码“{code}”不存在")))?;
-            if pt.kind != PointKind::Center {
+            if staff.is_some() && pt.kind != PointKind::Center {
                 return Err(StoreError::Forbidden(
                     "部门窗口人员只能在政务服务中心受理".into(),
                 ));
@@ -514,7 +584,7 @@ pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<Cas
         }
         (None, None) => center_point(&mut rd).await?,
     };
-    if p.department_id.is_some_and(|d| d != item.department_id) {
+    if staff.is_some_and(|p| p.department_id.is_some_and(|d| d != item.department_id)) {
         return Err(StoreError::Forbidden(format!(
             "只能受理本部门的事项，“{}”属于{}",
             item.name, item.department.name
@@ -527,7 +597,39 @@ pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<Cas
         ));
     }
     let accept_now = channel == Channel::Window && input.accept != Some(false);
-    let materials = check_materials(&content, input.materials.as_deref(), accept_now)?;
+    let (materials, draft) = match creator {
+        Creator::Staff(_) => (
+            check_materials(&content, input.materials.as_deref(), accept_now)?,
+            None,
+        ),
+        // Online, the materials are the files uploaded: every required one is needed.
+        Creator::Applicant(a) => {
+            let draft = input
+                .draft
+                .clone()
+                .ok_or_else(|| StoreError::invalid("draft", "请先上传申请材料"))?;
+            let files = crate::files::draft_files(store, &draft, &a.id_digest).await?;
+            let missing: Vec<&str> = content
+                .materials
+                .iter()
+                .filter(|m| m.required && !files.iter().any(|f| f.material == m.name))
+                .map(|m| m.name.as_str())
+                .collect();
+            if !missing.is_empty() {
+                return Err(StoreError::invalid(
+                    "materials",
+                    format!("请上传必需材料：{}", missing.join("、")),
+                ));
+            }
+            let names: Vec<String> = content
+                .materials
+                .iter()
+                .filter(|m| files.iter().any(|f| f.material == m.name))
+                .map(|m| m.name.clone())
+                .collect();
+            (names, Some((draft, a.id_digest.clone())))
+        }
+    };
     let cal = calendar::load(store, &mut rd).await?;
     drop(rd);
 
@@ -636,11 +738,26 @@ pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<Cas
         phone_enc: keys.encrypt(phone.as_str()),
         phone_masked: phone.masked(),
         materials: serde_json::to_string(&materials).map_err(|e| StoreError::Other(e.into()))?,
-        principal: p.clone(),
+        actor: match creator {
+            Creator::Staff(p) => EventActor::from(p),
+            Creator::Applicant(a) => EventActor {
+                id: None,
+                name: format!("申请人 {}（网上）", a.name),
+            },
+        },
+        audit_actor: match creator {
+            Creator::Staff(p) => p.actor(),
+            Creator::Applicant(a) => a.actor(),
+        },
+        draft,
+        submitter_digest: match creator {
+            Creator::Staff(_) => None,
+            Creator::Applicant(a) => Some(a.id_digest.clone()),
+        },
         keys: keys.clone(),
     });
     let job = insert.clone();
-    let row = store
+    let (row, license_no) = store
         .write(move |tx| {
             let job = job.clone();
             Box::pin(async move { insert_case(tx, &job).await })
@@ -710,12 +827,17 @@ pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<Cas
                 action_label: action_label(action),
                 from_status: from.map(|f| f.as_str().to_string()),
                 to_status: to.as_str().to_string(),
-                actor: actor_label(p),
+                actor: insert.actor.name.clone(),
                 point: Some(point.name.clone()),
                 note: note.clone(),
             })
             .collect(),
         rating: None,
+        license_url: match &license_no {
+            Some(no) => Some(crate::licenses::verify_url(&mut *store.reader().await?, no).await?),
+            None => None,
+        },
+        license_no,
     }
     .labelled())
 }
@@ -743,12 +865,20 @@ struct PreparedCase {
     phone_enc: String,
     phone_masked: String,
     materials: String,
-    principal: Principal,
+    actor: EventActor,
+    audit_actor: Actor,
+    /// A portal draft (id, owner) whose files join the case.
+    draft: Option<(String, String)>,
+    submitter_digest: Option<String>,
     keys: crate::Keys,
 }
 
 /// Numbers and inserts a prepared case with its events and audit entry.
-async fn insert_case(tx: &mut AnyConnection, c: &PreparedCase) -> Result<CaseRow> {
+/// Returns the row and, for an instant case closed at once, its license number.
+async fn insert_case(
+    tx: &mut AnyConnection,
+    c: &PreparedCase,
+) -> Result<(CaseRow, Option<String>)> {
     let seq: i64 = sqlx::query_scalar(
         "INSERT INTO case_seq (point_id, day, n) VALUES ($1, $2, 1) \
          ON CONFLICT (point_id, day) DO UPDATE SET n = case_seq.n + 1 RETURNING n",
@@ -771,9 +901,9 @@ async fn insert_case(tx: &mut AnyConnection, c: &PreparedCase) -> Result<CaseRow
          applicant_kind, applicant_name, id_type, id_number_enc, id_number_digest, id_number_masked, credit_code, contact, \
          phone_enc, phone_masked, verify_digest, materials, submitted_at, submitted_on, accepted_at, accepted_on, acceptance_no, \
          decided_at, closed_at, closed_on, promised_days, promised_unit, statutory_days, statutory_unit, extension_days, \
-         promised_deadline, legal_deadline, deadline_estimated, result, document_no, reason, updated_at) \
+         promised_deadline, legal_deadline, deadline_estimated, result, document_no, reason, updated_at, submitter_digest) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, \
-         $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40) RETURNING id",
+         $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41) RETURNING id",
     )
     .bind(case_no.as_str())
     .bind(c.item_id)
@@ -815,6 +945,7 @@ async fn insert_case(tx: &mut AnyConnection, c: &PreparedCase) -> Result<CaseRow
     .bind(&row.document_no)
     .bind(&row.reason)
     .bind(&c.stamp)
+    .bind(&c.submitter_digest)
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| match &e {
@@ -825,6 +956,9 @@ async fn insert_case(tx: &mut AnyConnection, c: &PreparedCase) -> Result<CaseRow
         _ => StoreError::Db(e),
     })?;
     row.id = id;
+    if let Some((draft, owner)) = &c.draft {
+        crate::files::attach(&mut *tx, draft, owner, id).await?;
+    }
     for (action, from, to, note) in &c.events {
         insert_event(
             &mut *tx,
@@ -833,7 +967,7 @@ async fn insert_case(tx: &mut AnyConnection, c: &PreparedCase) -> Result<CaseRow
             action,
             *from,
             *to,
-            &c.principal,
+            &c.actor,
             Some(row.point_id),
             note.as_deref(),
         )
@@ -842,14 +976,20 @@ async fn insert_case(tx: &mut AnyConnection, c: &PreparedCase) -> Result<CaseRow
     audit::append(
         tx,
         &c.keys,
-        &c.principal.actor(),
+        &c.audit_actor,
         "case.create",
         "case",
         case_no.as_str(),
         serde_json::json!({ "item": c.item_code, "channel": c.channel.as_str(), "point": c.point_code, "status": row.status.as_str() }),
     )
     .await?;
-    Ok(row)
+    let license_no = if row.status == CaseStatus::Closed {
+        let l = crate::licenses::issue_in(tx, &c.keys, id, &c.audit_actor).await?;
+        Some(l.license_no)
+    } else {
+        None
+    };
+    Ok((row, license_no))
 }
 
 fn action_label(action: &str) -> String {
@@ -934,7 +1074,7 @@ async fn insert_event(
     action: &str,
     from: Option<CaseStatus>,
     to: CaseStatus,
-    p: &Principal,
+    actor: &EventActor,
     point_id: Option<i64>,
     note: Option<&str>,
 ) -> Result<()> {
@@ -947,8 +1087,8 @@ async fn insert_event(
     .bind(action)
     .bind(from.map(|s| s.as_str()))
     .bind(to.as_str())
-    .bind(p.user_id)
-    .bind(actor_label(p))
+    .bind(actor.id)
+    .bind(&actor.name)
     .bind(point_id)
     .bind(note)
     .execute(conn)
@@ -1007,6 +1147,9 @@ async fn full_view(
             point: e.try_get(5)?,
             note: e.try_get(6)?,
         });
+    }
+    if let Some(no) = &view.license_no {
+        view.license_url = Some(crate::licenses::verify_url(conn, no).await?);
     }
     Ok(view)
 }
@@ -1278,7 +1421,7 @@ pub async fn act(
         action.as_str(),
         Some(from),
         recorded,
-        p,
+        &EventActor::from(p),
         point_id,
         note.as_deref(),
     )
@@ -1291,7 +1434,7 @@ pub async fn act(
             Action::Close.as_str(),
             Some(CaseStatus::Accepted),
             CaseStatus::Closed,
-            p,
+            &EventActor::from(p),
             point_id,
             Some("即办件当场办结"),
         )
@@ -1307,6 +1450,10 @@ pub async fn act(
         serde_json::json!({ "from": from.as_str(), "to": next.as_str(), "note": note }),
     )
     .await?;
+    // Closed after approval (or an instant case closed as accepted): the license.
+    if next == CaseStatus::Closed {
+        crate::licenses::issue_in(&mut tx, store.keys(), row.id, &p.actor()).await?;
+    }
     tx.commit().await?;
     get(store, p, &row.case_no).await
 }
@@ -1314,7 +1461,11 @@ pub async fn act(
 /// Who gives a rating: the applicant (proving it with the last six characters of the
 /// ID or credit code), or a clerk's session for the window's rating device.
 pub enum Rater<'a> {
-    Applicant { last_six: &'a str },
+    Applicant {
+        last_six: &'a str,
+    },
+    /// The applicant signed in to the portal: the case must be theirs.
+    SignedIn(&'a crate::applicants::ApplicantSession),
     Staff(&'a Principal),
 }
 
@@ -1350,12 +1501,15 @@ pub async fn rate(
             }
             load_scoped(&mut tx, p, case_no).await?
         }
-        Rater::Applicant { .. } => {
+        Rater::Applicant { .. } | Rater::SignedIn(_) => {
             let no = CaseNo::parse(case_no)?;
             let mut sql = Sql::new(&format!(
                 "SELECT {CASE_COLUMNS}{CASE_FROM} AND c.case_no = "
             ));
             sql.bind_s(no.as_str());
+            if let Rater::SignedIn(a) = rater {
+                own(a, &mut sql);
+            }
             sql.query()
                 .fetch_optional(&mut *tx)
                 .await?
@@ -1371,20 +1525,20 @@ pub async fn rate(
     );
     let served = ended || row.accepted_at.is_some();
     let may_rate = match rater {
-        Rater::Applicant { .. } => ended,
+        Rater::Applicant { .. } | Rater::SignedIn(_) => ended,
         Rater::Staff(_) => served,
     };
     if !may_rate {
         return Err(StoreError::Conflict {
             field: "level",
             message: match rater {
-                Rater::Applicant { .. } => "办件办结后方可评价".into(),
+                Rater::Applicant { .. } | Rater::SignedIn(_) => "办件办结后方可评价".into(),
                 Rater::Staff(_) => "窗口受理或办结后方可评价".into(),
             },
         });
     }
     let source = match rater {
-        Rater::Applicant { .. } => "applicant".to_string(),
+        Rater::Applicant { .. } | Rater::SignedIn(_) => "applicant".to_string(),
         Rater::Staff(p) => format!("device:{}", p.username),
     };
     sqlx::query("INSERT INTO ratings (case_id, level, comment, source, rated_at, rated_on) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -1418,6 +1572,7 @@ pub async fn rate(
     }
     let actor = match rater {
         Rater::Applicant { .. } => Actor::applicant(),
+        Rater::SignedIn(a) => a.actor(),
         Rater::Staff(p) => p.actor(),
     };
     audit::append(
@@ -1881,4 +2036,75 @@ pub(crate) async fn recompute_estimated(tx: &mut AnyConnection, cal: &Calendar) 
         n += 1;
     }
     Ok(n)
+}
+
+/// Limits a query to the cases an applicant filed or is the person applying in.
+fn own(a: &crate::applicants::ApplicantSession, sql: &mut Sql) {
+    sql.push(" AND (c.submitter_digest = ")
+        .bind_s(a.id_digest.clone())
+        .push(" OR c.id_number_digest = ")
+        .bind_s(a.id_digest.clone())
+        .push(")");
+}
+
+/// 我的办件: the applicant's cases, newest first.
+pub async fn mine(
+    store: &Store,
+    a: &crate::applicants::ApplicantSession,
+    page: i64,
+) -> Result<(Vec<CaseView>, i64)> {
+    let page = page.clamp(1, 10_000);
+    let today = time::local_day(time::now());
+    let mut filter = Sql::new(CASE_FROM);
+    own(a, &mut filter);
+    let mut conn = store.reader().await?;
+    let total: i64 = filter
+        .with_text(format!("SELECT COUNT(*){}", filter.text))
+        .query_scalar()
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut q = filter.with_text(format!("SELECT {CASE_COLUMNS}{}", filter.text));
+    q.push(" ORDER BY c.id DESC LIMIT 20 OFFSET ")
+        .bind_i((page - 1) * 20);
+    let rows = q.query().fetch_all(&mut *conn).await?;
+    let cal = calendar::load(store, &mut conn).await?;
+    let cases = rows
+        .iter()
+        .map(|r| view_from(r, &cal, today))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((cases, total))
+}
+
+/// One of the applicant's own cases with its steps (staff names left out).
+pub async fn own_case(
+    store: &Store,
+    a: &crate::applicants::ApplicantSession,
+    case_no: &str,
+) -> Result<CaseView> {
+    let no = CaseNo::parse(case_no)?;
+    let mut conn = store.reader().await?;
+    let mut sql = Sql::new(&format!(
+        "SELECT {CASE_COLUMNS}{CASE_FROM} AND c.case_no = "
+    ));
+    sql.bind_s(no.as_str());
+    own(a, &mut sql);
+    let row = sql
+        .query()
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::not_found(format!("未找到您的办件“{case_no}”")))?;
+    let mut view = full_view(store, &mut conn, &row).await?;
+    for e in &mut view.events {
+        if !e.actor.starts_with("申请人") {
+            e.actor = String::new();
+        }
+    }
+    Ok(view)
+}
+
+/// The id of a case the principal may see (404 otherwise).
+pub async fn case_id(store: &Store, p: &Principal, case_no: &str) -> Result<i64> {
+    let mut conn = store.reader().await?;
+    let row = load_scoped(&mut conn, p, case_no).await?;
+    Ok(row.try_get("id")?)
 }

@@ -3,11 +3,15 @@
 //! which both backends read). Every multi-step write is one transaction that also
 //! appends to the audit chain.
 
+pub mod applicants;
 pub mod audit;
 pub mod bulk;
 pub mod calendar;
 pub mod cases;
 pub mod catalog;
+pub mod catalog_xlsx;
+pub mod files;
+pub mod licenses;
 mod migrate;
 pub use migrate::latest as schema_version;
 pub mod org;
@@ -79,6 +83,8 @@ pub struct Store {
     /// Parsed calendar and the version it was read at; reloaded when the version in
     /// the database moves, so every node sees an administrator's change.
     calendar_cache: std::sync::Arc<std::sync::Mutex<Option<calendar::Cached>>>,
+    /// Where uploaded files are kept.
+    files: files::FileStore,
     /// SQLite's group-commit queue (see `writer`); none on PostgreSQL.
     batcher: Option<tokio::sync::mpsc::Sender<writer::Job>>,
 }
@@ -126,6 +132,7 @@ impl Store {
             backend,
             keys,
             calendar_cache: Default::default(),
+            files: files::FileStore::local(default_files_root(&url, backend)),
             batcher: None,
         };
         migrate::run(&store).await?;
@@ -140,6 +147,16 @@ impl Store {
 
     pub fn keys(&self) -> &Keys {
         &self.keys
+    }
+
+    /// Where uploaded files are kept.
+    pub fn files(&self) -> &files::FileStore {
+        &self.files
+    }
+
+    /// The same store keeping files elsewhere (a shared folder for several nodes).
+    pub fn with_files(self, files: files::FileStore) -> Store {
+        Store { files, ..self }
     }
 
     /// Begins a write transaction.
@@ -381,4 +398,18 @@ pub fn redact(url: &str) -> String {
         }
         _ => url.to_string(),
     }
+}
+
+/// Files next to a SQLite database (`objects/` beside the file), under `./data` otherwise.
+fn default_files_root(url: &str, backend: Backend) -> std::path::PathBuf {
+    if backend == Backend::Sqlite {
+        let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+        let path = rest.split_once('?').map(|(p, _)| p).unwrap_or(rest);
+        if let Some(dir) = std::path::Path::new(path).parent()
+            && path != ":memory:"
+        {
+            return dir.join("objects");
+        }
+    }
+    std::path::PathBuf::from("data/objects")
 }

@@ -13,6 +13,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "applicant proof limits",
         include_str!("schema_3_verify_limits.sql"),
     ),
+    (
+        4,
+        "electronic licenses",
+        include_str!("schema_4_licenses.sql"),
+    ),
+    (
+        5,
+        "applicants, SMS outbox and uploads",
+        include_str!("schema_5_applicants.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -2,8 +2,8 @@
 //! server, the demo, migrations, seeding, accounts, audit verification and exports.
 
 mod bench;
-mod catalog_xlsx;
 mod config;
+mod license;
 mod seed;
 
 use anyhow::Context;
@@ -39,6 +39,9 @@ enum Command {
         db: DbArgs,
         #[arg(long, env = "TONGBAN_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
+        /// Public address of the portal (https://…), which license QR codes point to.
+        #[arg(long, env = "TONGBAN_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Run with demo data: seeds a fresh demo database on first start, then serves.
     Demo {
@@ -51,6 +54,9 @@ enum Command {
         /// Share of a Kunshan-sized year of cases (1 ≈ 600,000).
         #[arg(long, default_value_t = 0.02)]
         scale: f64,
+        /// Public address license QR codes point to (default: http://LISTEN).
+        #[arg(long, env = "TONGBAN_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Apply the database migrations.
     Migrate {
@@ -117,6 +123,24 @@ enum Command {
     Catalog {
         #[command(subcommand)]
         command: CatalogCommand,
+    },
+    /// Electronic licenses (电子证照).
+    License {
+        #[command(subcommand)]
+        command: LicenseCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LicenseCommand {
+    /// Check an exported license file (/licenses/{no}.json) offline; exits 2 if it
+    /// is not valid.
+    Verify {
+        file: String,
+        /// The department keys as published at /api/v1/license-keys: also checks that
+        /// the file's key is its issuing department's.
+        #[arg(long)]
+        keys: Option<String>,
     },
 }
 
@@ -265,8 +289,18 @@ async fn open(db: &str, key_file: &str) -> anyhow::Result<Store> {
 async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     use std::process::ExitCode;
     match cli.command {
-        Command::Serve { db, listen } => {
+        Command::License {
+            command: LicenseCommand::Verify { file, keys },
+        } => return license::verify(&file, keys.as_deref()),
+        Command::Serve {
+            db,
+            listen,
+            public_url,
+        } => {
             let store = open(&db.db, &db.key_file).await?;
+            if let Some(url) = public_url {
+                set_public_url(&store, &url).await?;
+            }
             tongban_store::calendar::seed_if_empty(&store).await?;
             let users = tongban_store::count(&mut *store.reader().await?, "users").await?;
             if users == 0 {
@@ -282,8 +316,14 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             key_file,
             listen,
             scale,
+            public_url,
         } => {
             let store = open(&db, &key_file).await?;
+            set_public_url(
+                &store,
+                &public_url.unwrap_or_else(|| format!("http://{listen}")),
+            )
+            .await?;
             tongban_store::calendar::seed_if_empty(&store).await?;
             let fresh =
                 tongban_store::count(&mut *store.reader().await?, "departments").await? == 0;
@@ -498,7 +538,8 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Catalog { command } => match command {
             CatalogCommand::Export { db, out } => {
                 let store = open(&db.db, &db.key_file).await?;
-                let n = catalog_xlsx::export(&store, &out).await?;
+                let (bytes, n) = tongban_store::catalog_xlsx::export(&store).await?;
+                std::fs::write(&out, bytes).with_context(|| format!("无法写入 {out}"))?;
                 println!("已导出 {n} 个事项到 {out}");
             }
             CatalogCommand::Import {
@@ -507,12 +548,22 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 effective,
             } => {
                 let store = open(&db.db, &db.key_file).await?;
-                let report = catalog_xlsx::import(&store, &file, effective.as_deref()).await?;
+                let bytes = std::fs::read(&file).with_context(|| format!("无法打开 {file}"))?;
+                let report =
+                    tongban_store::catalog_xlsx::import(&store, &bytes, effective.as_deref())
+                        .await?;
                 println!("{report}");
             }
         },
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn set_public_url(store: &Store, url: &str) -> anyhow::Result<()> {
+    tongban_store::licenses::set_public_url(store, url, &Actor::system("cli"))
+        .await
+        .map_err(|e| anyhow::anyhow!("--public-url：{e}"))?;
+    Ok(())
 }
 
 async fn staff(store: &Store, username: &str) -> anyhow::Result<tongban_store::org::Principal> {

@@ -196,14 +196,21 @@ pub struct Summary {
     pub cases: usize,
     pub events: usize,
     pub ratings: usize,
+    pub licenses: usize,
 }
 
 impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "演示数据已生成：{} 个进驻部门、{} 个事项、{} 个服务点、{} 件办件（{} 条流程记录、{} 条评价）",
-            self.departments, self.items, self.points, self.cases, self.events, self.ratings
+            "演示数据已生成：{} 个进驻部门、{} 个事项、{} 个服务点、{} 件办件（{} 条流程记录、{} 条评价），{} 份电子证照",
+            self.departments,
+            self.items,
+            self.points,
+            self.cases,
+            self.events,
+            self.ratings,
+            self.licenses
         )
     }
 }
@@ -743,6 +750,7 @@ pub async fn seed_demo(
 
     let cal = tongban_store::calendar::current(store).await?;
     let stats = seed_cases(store, &cal, &items, &points, year, today, scale, &mut rng).await?;
+    let licenses = issue_demo_licenses(store, DEMO_LICENSES, &actor).await?;
     // Written last: a database without it holds an interrupted seed.
     let mut tx = store.begin().await?;
     tongban_store::put_setting(&mut tx, SEEDED_MARK, &time::stamp(time::now())).await?;
@@ -754,7 +762,27 @@ pub async fn seed_demo(
         cases: stats.0,
         events: stats.1,
         ratings: stats.2,
+        licenses,
     })
+}
+
+/// Licenses issued for the latest approved closed cases of the demo, so its verify
+/// pages work; older demo cases have none (signing every one would slow the seed).
+const DEMO_LICENSES: i64 = 200;
+
+/// Issues licenses, through the same path as a closing clerk, for the `limit` most
+/// recently closed approved cases that have none, oldest first so numbers follow time.
+async fn issue_demo_licenses(store: &Store, limit: i64, actor: &Actor) -> anyhow::Result<usize> {
+    let mut ids = tongban_store::licenses::latest_unlicensed(store, limit).await?;
+    ids.reverse();
+    let mut tx = store.begin().await?;
+    for id in &ids {
+        tongban_store::licenses::issue_in(&mut tx, store.keys(), *id, actor)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    tx.commit().await?;
+    Ok(ids.len())
 }
 
 fn legal_basis(p: PowerType, rng: &mut ChaCha8Rng) -> String {

@@ -3,94 +3,13 @@
 
 mod common;
 
-use common::{Db, TestApp};
+use common::{Browser, Db, TestApp, hidden};
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
-
-/// A browser without JavaScript: keeps cookies by hand, does not follow redirects.
-struct Browser {
-    client: reqwest::Client,
-    base: String,
-    cookies: Vec<(String, String)>,
-}
-
-impl Browser {
-    fn new(app: &TestApp) -> Self {
-        Self {
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base: app.base.clone(),
-            cookies: vec![],
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn keep(&mut self, resp: &reqwest::Response) {
-        for v in resp.headers().get_all(SET_COOKIE) {
-            let Some((kv, _)) = v.to_str().unwrap().split_once(';') else {
-                continue;
-            };
-            let (k, val) = kv.split_once('=').unwrap();
-            self.cookies.retain(|(n, _)| n != k);
-            if !val.is_empty() {
-                self.cookies.push((k.to_string(), val.to_string()));
-            }
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> (StatusCode, String) {
-        let r = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header(COOKIE, self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        self.keep(&r);
-        (r.status(), r.text().await.unwrap())
-    }
-
-    async fn post(
-        &mut self,
-        path: &str,
-        form: &[(&str, &str)],
-    ) -> (StatusCode, Option<String>, String) {
-        let r = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header(COOKIE, self.cookie_header())
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        self.keep(&r);
-        let loc = r
-            .headers()
-            .get(LOCATION)
-            .map(|v| v.to_str().unwrap().to_string());
-        (r.status(), loc, r.text().await.unwrap())
-    }
-}
-
-fn csrf_of(html: &str) -> String {
-    let at = html.find("name=\"csrf\" value=\"").expect("a csrf field");
-    let rest = &html[at + "name=\"csrf\" value=\"".len()..];
-    rest[..rest.find('"').unwrap()].to_string()
-}
 
 async fn portal_pages(db: Db) {
     let app = TestApp::spawn(db).await;
     let mut b = Browser::new(&app);
-    let (s, home) = b.get("/").await;
+    let (s, _, home) = b.get("/").await;
     assert_eq!(s, StatusCode::OK);
     assert!(home.contains("<html lang=\"zh-CN\">"));
     assert!(
@@ -98,14 +17,14 @@ async fn portal_pages(db: Db) {
         "assets are served by the binary"
     );
     assert!(home.contains("市市场监督管理局"));
-    let (s, css) = b.get("/assets/app.css").await;
+    let (s, _, css) = b.get("/assets/app.css").await;
     assert_eq!(s, StatusCode::OK);
     assert!(css.contains("@media print"));
-    let (s, list) = b.get("/items?q=%E9%A3%9F%E5%93%81").await; // 食品
+    let (s, _, list) = b.get("/items?q=%E9%A3%9F%E5%93%81").await; // 食品
     assert_eq!(s, StatusCode::OK);
     assert!(list.contains("食品经营许可"));
     assert!(!list.contains("道路运输证配发"));
-    let (s, guide) = b.get(&format!("/items/{}", common::ITEM)).await;
+    let (s, _, guide) = b.get(&format!("/items/{}", common::ITEM)).await;
     assert_eq!(s, StatusCode::OK);
     for text in [
         "申请材料",
@@ -118,10 +37,10 @@ async fn portal_pages(db: Db) {
     ] {
         assert!(guide.contains(text), "guide lacks {text}");
     }
-    let (s, page) = b.get("/items/NO-SUCH-ITEM").await;
+    let (s, _, page) = b.get("/items/NO-SUCH-ITEM").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(page.contains("未找到该事项"));
-    let (s, page) = b.get(&format!("/items?q={}", "x".repeat(60))).await;
+    let (s, _, page) = b.get(&format!("/items?q={}", "x".repeat(60))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("error-summary"));
 }
@@ -132,15 +51,15 @@ async fn progress_query_page(db: Db) {
     let case = app.apply("clerk.sj", common::ITEM, "window").await;
     let no = case["case_no"].as_str().unwrap();
     let mut b = Browser::new(&app);
-    let (s, page) = b.get("/progress").await;
+    let (s, _, page) = b.get("/progress").await;
     assert_eq!(s, StatusCode::OK);
     assert!(!page.contains("error-summary"));
-    let (s, page) = b
+    let (s, _, page) = b
         .get(&format!("/progress?case_no={no}&last_six=31002X"))
         .await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("食品经营许可") && page.contains("审查中") && page.contains("受理"));
-    let (s, page) = b
+    let (s, _, page) = b
         .get(&format!("/progress?case_no={no}&last_six=000000"))
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
@@ -149,7 +68,7 @@ async fn progress_query_page(db: Db) {
         page.contains(&format!("value=\"{no}\"")),
         "what the visitor typed is kept"
     );
-    let (s, page) = b.get("/progress?case_no=bad&last_six=12").await;
+    let (s, _, page) = b.get("/progress?case_no=bad&last_six=12").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("href=\"#case_no\"") && page.contains("href=\"#last_six\""));
 }
@@ -160,10 +79,10 @@ async fn staff_sign_in_and_act_through_forms(db: Db) {
     let case = app.apply("clerk.sj", common::ITEM, "window").await;
     let no = case["case_no"].as_str().unwrap().to_string();
     let mut b = Browser::new(&app);
-    let (s, _) = b.get("/workbench").await;
+    let (s, _, _) = b.get("/workbench").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (_, login) = b.get("/login").await;
-    let csrf = csrf_of(&login);
+    let (_, _, login) = b.get("/login").await;
+    let csrf = hidden(&login, "csrf");
     // Without the token, or with another, the form is refused.
     let (s, _, _) = b
         .post(
@@ -208,16 +127,16 @@ async fn staff_sign_in_and_act_through_forms(db: Db) {
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(loc.as_deref(), Some("/workbench"));
     assert!(b.cookies.iter().any(|(k, _)| k == "tb_session"));
-    let (s, queue) = b.get("/workbench").await;
+    let (s, _, queue) = b.get("/workbench").await;
     assert_eq!(s, StatusCode::OK);
     assert!(
         queue.contains(&no),
         "the approver's queue lists the department's open case"
     );
-    let (s, file) = b.get(&format!("/workbench/cases/{no}")).await;
+    let (s, _, file) = b.get(&format!("/workbench/cases/{no}")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(file.contains("value=\"approve\"") && !file.contains("value=\"accept\""));
-    let session_csrf = csrf_of(&file);
+    let session_csrf = hidden(&file, "csrf");
     // A decision against the applicant needs its reason.
     let (s, _, page) = b
         .post(
@@ -247,7 +166,7 @@ async fn staff_sign_in_and_act_through_forms(db: Db) {
     assert_eq!(v["status"], "approved");
     // Another department's case is not found through the workbench either.
     let other = app.apply("town.bc", common::DELEGATED, "window").await;
-    let (s, _) = b
+    let (s, _, _) = b
         .get(&format!(
             "/workbench/cases/{}",
             other["case_no"].as_str().unwrap()
@@ -258,7 +177,7 @@ async fn staff_sign_in_and_act_through_forms(db: Db) {
     let (s, loc, _) = b.post("/logout", &[("csrf", &session_csrf)]).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(loc.as_deref(), Some("/"));
-    let (s, _) = b.get("/workbench").await;
+    let (s, _, _) = b.get("/workbench").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, _, _) = b.post("/logout", &[]).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
@@ -275,13 +194,13 @@ async fn pages_escape_what_users_typed(db: Db) {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let no = v["case_no"].as_str().unwrap();
     let mut b = Browser::new(&app);
-    let (_, page) = b
+    let (_, _, page) = b
         .get(&format!("/progress?case_no={no}&last_six=31002X"))
         .await;
     assert!(!page.contains("<script>alert(1)</script>"));
     assert!(page.contains("alert(1)"), "the name is shown, escaped");
     assert!(!page.contains("<img src=x"));
-    let (_, page) = b.get("/items?q=%3Cscript%3E").await;
+    let (_, _, page) = b.get("/items?q=%3Cscript%3E").await;
     assert!(!page.contains("<script>"));
 }
 both!(pages_escape_what_users_typed);

@@ -66,6 +66,9 @@ async fn document() -> Json<Value> {
             "/api/v1/cases/{case_no}/rating/answer": { "post": op("差评整改答复", "cases", true) },
             "/api/v1/follow-ups": { "get": op("差评整改清单（本部门；督查人员看全部）", "cases", true) },
             "/api/v1/progress/{case_no}": { "get": op("办件进度查询（办件编号＋证件号码后六位）", "cases", false) },
+            "/api/v1/license-keys": { "get": op("各部门电子证照签名公钥（SM2，SEC1 未压缩格式，十六进制）", "licenses", false) },
+            "/api/v1/licenses/{license_no}": { "get": op("电子证照核验：有效、已撤销或签名无效（未找到为 404）", "licenses", false) },
+            "/api/v1/licenses/{license_no}/revoke": { "post": with_body(op("撤销电子证照（发证部门负责人或管理员）", "licenses", true), "Revoke") },
             "/api/v1/calendar/deadline": { "get": {
                 "summary": "第N个工作日", "tags": ["calendar"],
                 "parameters": [
@@ -98,6 +101,7 @@ async fn document() -> Json<Value> {
                 "Action": { "type": "object", "required": ["action"], "properties": {
                     "action": { "type": "string", "enum": ["accept", "refuse", "request_supplement", "supplement", "approve", "reject", "suspend", "resume", "extend", "withdraw", "close"] },
                     "note": { "type": "string" }, "document_no": { "type": "string" } } },
+                "Revoke": { "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string", "maxLength": 500 } } },
                 "Rating": { "type": "object", "required": ["level"], "properties": {
                     "level": { "type": "integer", "minimum": 1, "maximum": 5 }, "comment": { "type": "string" }, "last_six": { "type": "string" } } }
             }

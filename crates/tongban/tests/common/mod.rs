@@ -91,7 +91,10 @@ impl TestApp {
         };
         let store = Store::open(&db_url, Keys::from_hex(KEY_HEX).expect("key"))
             .await
-            .expect("open store");
+            .expect("open store")
+            .with_files(tongban_store::files::FileStore::local(
+                dir.path().join("objects"),
+            ));
         tongban_store::calendar::seed_if_empty(&store)
             .await
             .expect("calendar");
@@ -559,4 +562,128 @@ pub async fn fixture(store: &Store) {
         .expect("user");
     }
     tx.commit().await.expect("commit");
+}
+
+/// A browser without JavaScript: keeps cookies by hand, does not follow redirects.
+pub struct Browser {
+    client: reqwest::Client,
+    base: String,
+    pub cookies: Vec<(String, String)>,
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Self {
+        Self {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            base: app.base.clone(),
+            cookies: vec![],
+        }
+    }
+
+    fn jar(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep(&mut self, r: &reqwest::Response) {
+        for v in r.headers().get_all(reqwest::header::SET_COOKIE) {
+            let Some((kv, _)) = v.to_str().expect("cookie").split_once(';') else {
+                continue;
+            };
+            let (k, val) = kv.split_once('=').expect("cookie pair");
+            self.cookies.retain(|(n, _)| n != k);
+            if !val.is_empty() {
+                self.cookies.push((k.into(), val.into()));
+            }
+        }
+    }
+
+    async fn finish(&mut self, r: reqwest::Response) -> (StatusCode, Option<String>, String) {
+        self.keep(&r);
+        let loc = r
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .map(|v| v.to_str().expect("location").to_string());
+        (r.status(), loc, r.text().await.expect("body"))
+    }
+
+    /// GET: status, redirect target, body.
+    pub async fn get(&mut self, path: &str) -> (StatusCode, Option<String>, String) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header(reqwest::header::COOKIE, self.jar())
+            .send()
+            .await
+            .expect("get");
+        self.finish(r).await
+    }
+
+    /// POST a form: status, redirect target, body.
+    pub async fn post(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, Option<String>, String) {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(reqwest::header::COOKIE, self.jar())
+            .form(form)
+            .send()
+            .await
+            .expect("post");
+        self.finish(r).await
+    }
+
+    /// POST a multipart form: status and body.
+    pub async fn upload(
+        &mut self,
+        path: &str,
+        form: reqwest::multipart::Form,
+    ) -> (StatusCode, String) {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(reqwest::header::COOKIE, self.jar())
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        let (s, _, body) = self.finish(r).await;
+        (s, body)
+    }
+
+    /// Signs a staff member in through the login form.
+    pub async fn staff_login(&mut self, username: &str) {
+        let (_, _, page) = self.get("/login").await;
+        let csrf = hidden(&page, "csrf");
+        let (s, _, _) = self
+            .post(
+                "/login",
+                &[
+                    ("username", username),
+                    ("password", PASSWORD),
+                    ("csrf", &csrf),
+                ],
+            )
+            .await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "login {username}");
+    }
+}
+
+/// The value of a hidden (or any) input named `name` in a page.
+pub fn hidden(html: &str, name: &str) -> String {
+    let key = format!("name=\"{name}\" value=\"");
+    let at = html
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {name} in page"));
+    let rest = &html[at + key.len()..];
+    rest[..rest.find('"').expect("closing quote")].to_string()
 }

@@ -6,6 +6,7 @@ mod calendar;
 mod cases;
 mod codes;
 mod items;
+mod licenses;
 mod org;
 
 use crate::AppState;
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .merge(org::router())
         .merge(items::router())
         .merge(cases::router())
+        .merge(licenses::router())
         .merge(calendar::router())
         .merge(codes::router())
         .merge(audit::router())

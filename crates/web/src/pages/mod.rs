@@ -2,9 +2,14 @@
 //! staff workbench. Plain HTML forms that work without JavaScript; every form carries
 //! a CSRF token; every page escapes what users typed (askama escapes by default).
 
+mod admin;
+mod applicant;
+mod counter;
+mod licenses;
 mod portal;
 mod session;
 mod staff;
+mod supervision;
 
 use crate::AppState;
 use askama::Template;
@@ -19,7 +24,12 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/assets/app.css", get(css))
         .merge(portal::router())
+        .merge(licenses::router())
+        .merge(applicant::router())
         .merge(staff::router())
+        .merge(counter::router())
+        .merge(supervision::router())
+        .merge(admin::router())
 }
 
 async fn css() -> impl IntoResponse {
@@ -36,6 +46,7 @@ async fn css() -> impl IntoResponse {
 pub struct Layout {
     pub office: String,
     pub user: Option<String>,
+    pub applicant: Option<String>,
     pub csrf: String,
 }
 
@@ -110,6 +121,7 @@ impl IntoResponse for PageError {
             layout: Layout {
                 office: "政务服务中心".into(),
                 user: None,
+                applicant: None,
                 csrf: String::new(),
             },
             title: self.title,
@@ -145,4 +157,21 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
 /// Renders a template as a page response.
 pub fn render(t: &impl Template) -> PageResult {
     Ok(Html(t.render()?).into_response())
+}
+
+/// A QR code of `text` as inline SVG, for templates (`{{ crate::pages::qr_svg(url)|safe }}`):
+/// the SVG is generated, never user input. Empty if the text is too long to encode.
+pub fn qr_svg(text: &str) -> String {
+    let Ok(code) = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+    else {
+        return String::new();
+    };
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(160, 160)
+        .quiet_zone(true)
+        .build();
+    // Inline in HTML: drop the XML declaration and name the image for screen readers.
+    let start = svg.find("<svg").unwrap_or(0);
+    svg[start..].replacen("<svg ", "<svg role=\"img\" aria-label=\"二维码\" ", 1)
 }

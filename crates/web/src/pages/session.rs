@@ -12,10 +12,14 @@ use base64::Engine;
 use tongban_store::org::{Principal, session};
 
 pub const SESSION_COOKIE: &str = "tb_session";
+pub const APPLICANT_COOKIE: &str = "tb_applicant";
 pub const CSRF_COOKIE: &str = "tb_csrf";
 
 pub struct Web {
     pub user: Option<Principal>,
+    /// An applicant signed in to the portal.
+    pub applicant: Option<tongban_store::applicants::ApplicantSession>,
+    pub applicant_cookie: Option<String>,
     pub session_cookie: Option<String>,
     pub csrf: String,
     /// A fresh anonymous CSRF cookie to set with the response.
@@ -62,8 +66,23 @@ impl FromRequestParts<AppState> for Web {
         {
             return Ok(Web {
                 user: Some(p),
+                applicant: None,
+                applicant_cookie: None,
                 session_cookie: Some(c.to_string()),
                 csrf,
+                new_csrf_cookie: false,
+                office,
+            });
+        }
+        if let Some(c) = cookie(parts, APPLICANT_COOKIE)
+            && let Some(a) = tongban_store::applicants::session(&state.store, c).await?
+        {
+            return Ok(Web {
+                user: None,
+                csrf: a.csrf.clone(),
+                applicant: Some(a),
+                applicant_cookie: Some(c.to_string()),
+                session_cookie: None,
                 new_csrf_cookie: false,
                 office,
             });
@@ -75,6 +94,8 @@ impl FromRequestParts<AppState> for Web {
             };
         Ok(Web {
             user: None,
+            applicant: None,
+            applicant_cookie: None,
             session_cookie: None,
             csrf,
             new_csrf_cookie,
@@ -88,6 +109,7 @@ impl Web {
         Layout {
             office: self.office.clone(),
             user: self.user.as_ref().map(|p| p.display_name.clone()),
+            applicant: self.applicant.as_ref().map(|a| a.name.clone()),
             csrf: self.csrf.clone(),
         }
     }

@@ -23,6 +23,10 @@ pub fn router() -> Router<AppState> {
         .route("/workbench", get(workbench))
         .route("/workbench/cases/{case_no}", get(case_file))
         .route("/workbench/cases/{case_no}/actions", post(act))
+        .route(
+            "/workbench/cases/{case_no}/files/{id}",
+            get(case_file_download),
+        )
 }
 
 #[derive(Template)]
@@ -139,6 +143,9 @@ struct WorkbenchPage {
     layout: Layout,
     who: String,
     role: &'static str,
+    can_accept: bool,
+    supervises: bool,
+    administers: bool,
     cases: Vec<CaseView>,
     total: i64,
     status: String,
@@ -198,6 +205,9 @@ async fn workbench(State(s): State<AppState>, web: Web, Query(q): Query<QueueQue
         layout: web.layout(),
         who: p.display_name.clone(),
         role: p.role.label(),
+        can_accept: p.role.accepts_applications(),
+        supervises: p.role.sees_all_cases(),
+        administers: p.role == tongban_domain::org::Role::Admin,
         cases,
         total,
         status,
@@ -217,6 +227,7 @@ async fn workbench(State(s): State<AppState>, web: Web, Query(q): Query<QueueQue
 struct CasePage {
     layout: Layout,
     case: CaseView,
+    files: Vec<tongban_store::files::Upload>,
     actions: Vec<(&'static str, &'static str, bool)>,
     errors: Vec<FieldError>,
     note: String,
@@ -245,8 +256,12 @@ fn available(
 async fn case_file(State(s): State<AppState>, web: Web, Path(case_no): Path<String>) -> PageResult {
     let p = web.staff()?;
     let case = cases::get(&s.store, p, &case_no).await?;
+    let files =
+        tongban_store::files::case_files(&s.store, cases::case_id(&s.store, p, &case_no).await?)
+            .await?;
     let page = CasePage {
         layout: web.layout(),
+        files,
         actions: available(p, &case),
         case,
         errors: vec![],
@@ -282,8 +297,14 @@ async fn act(
         Ok(c) => Ok(Redirect::to(&format!("/workbench/cases/{}", c.case_no)).into_response()),
         Err(tongban_store::StoreError::Invalid(i)) => {
             let case = cases::get(&s.store, p, &case_no).await?;
+            let files = tongban_store::files::case_files(
+                &s.store,
+                cases::case_id(&s.store, p, &case_no).await?,
+            )
+            .await?;
             let page = CasePage {
                 layout: web.layout(),
+                files,
                 actions: available(p, &case),
                 case,
                 errors: vec![FieldError::new(
@@ -298,4 +319,34 @@ async fn act(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// A file of a case the member may see, served as an attachment.
+async fn case_file_download(
+    State(s): State<AppState>,
+    web: Web,
+    Path((case_no, id)): Path<(String, String)>,
+) -> PageResult {
+    let p = web.staff()?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| PageError::new(StatusCode::NOT_FOUND, "未找到", "文件不存在"))?;
+    let case_id = cases::case_id(&s.store, p, &case_no).await?;
+    let f = tongban_store::files::case_file(&s.store, case_id, id).await?;
+    let bytes = s.store.files().get(&f.storage_key).await?;
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&f.content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    let ext = match f.content_type.as_str() {
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        _ => "ofd",
+    };
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"file-{}.{ext}\"", f.id)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
 }

@@ -2,15 +2,15 @@
 //! writes the version in force; import validates every row first and then, in one
 //! transaction, adds new items and gives changed ones a new, published version.
 
+use crate::audit::Actor;
+use crate::{Store, catalog, org, time};
 use anyhow::Context;
-use calamine::{Data, Reader, Xlsx, open_workbook};
+use calamine::{Data, Reader, Xlsx};
 use rust_xlsxwriter::{Format, Workbook};
 use tongban_domain::TimeUnit;
 use tongban_domain::catalog::{
     Fee, ItemContent, ItemStatus, Material, OnlineDepth, PowerSource, PowerType, TimeLimit,
 };
-use tongban_store::audit::Actor;
-use tongban_store::{Store, catalog, org, time};
 
 const HEADERS: [&str; 24] = [
     "实施编码",
@@ -50,7 +50,8 @@ fn unit_label(u: TimeUnit) -> &'static str {
     }
 }
 
-pub async fn export(store: &Store, out: &str) -> anyhow::Result<usize> {
+/// The catalog in force today as an xlsx workbook, and the number of items in it.
+pub async fn export(store: &Store) -> anyhow::Result<(Vec<u8>, usize)> {
     let items = catalog::all_in_force(store, time::local_day(time::now())).await?;
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
@@ -115,8 +116,8 @@ pub async fn export(store: &Store, out: &str) -> anyhow::Result<usize> {
     }
     ws.set_column_width(0, 40)?;
     ws.set_column_width(1, 40)?;
-    wb.save(out).with_context(|| format!("无法写入 {out}"))?;
-    Ok(items.len())
+    let bytes = wb.save_to_buffer().context("无法生成工作簿")?;
+    Ok((bytes, items.len()))
 }
 
 fn cell(row: &[Data], i: usize) -> String {
@@ -247,7 +248,13 @@ fn parse_row(r: &[Data]) -> Result<Row, String> {
     })
 }
 
-pub async fn import(store: &Store, file: &str, effective: Option<&str>) -> anyhow::Result<String> {
+/// Imports a workbook (see the module doc); the report says what changed. A workbook
+/// with any bad row changes nothing and the error lists every bad row.
+pub async fn import(
+    store: &Store,
+    bytes: &[u8],
+    effective: Option<&str>,
+) -> anyhow::Result<String> {
     let today = time::local_day(time::now());
     let effective = match effective {
         Some(s) => time::parse_day(s).context("--effective 日期格式应为 YYYY-MM-DD")?,
@@ -257,11 +264,12 @@ pub async fn import(store: &Store, file: &str, effective: Option<&str>) -> anyho
         effective >= today,
         "生效日期不能早于今天：清单须在实施前公布"
     );
-    let mut wb: Xlsx<_> = open_workbook(file).with_context(|| format!("无法打开 {file}"))?;
+    let mut wb: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(bytes)).context("文件不是有效的 xlsx 工作簿")?;
     let range = wb
         .worksheet_range_at(0)
         .context("工作簿中没有工作表")?
-        .with_context(|| format!("无法读取 {file}"))?;
+        .context("无法读取工作表")?;
     let mut rows = vec![];
     let mut errors = vec![];
     for (i, r) in range.rows().enumerate().skip(1) {
@@ -280,7 +288,7 @@ pub async fn import(store: &Store, file: &str, effective: Option<&str>) -> anyho
     let (mut added, mut changed, mut same) = (0, 0, 0);
     let mut tx = store.begin().await?;
     for (line, row) in rows {
-        let fail = |e: tongban_store::StoreError| anyhow::anyhow!("第{line}行：{e}");
+        let fail = |e: crate::StoreError| anyhow::anyhow!("第{line}行：{e}");
         match catalog::item_in_force(&mut tx, &row.code, today)
             .await
             .map_err(fail)?

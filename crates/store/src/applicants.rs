@@ -1,0 +1,294 @@
+//! Applicants (申请人) of the public portal: real-name sign-in with ID number, name and
+//! phone, proven by a one-time code sent by SMS. The default sender writes to an outbox
+//! that administrators can read; a gateway can drain it. Codes and session ids are kept
+//! only as keyed digests; ID and phone numbers only encrypted.
+
+use crate::audit::{self, Actor};
+use crate::{Result, Store, StoreError, protect, time};
+use chrono::Duration;
+use serde::Serialize;
+use sqlx::{AnyConnection, Row};
+use tongban_domain::codes::{IdNumber, Mobile};
+use tongban_domain::required_text;
+
+/// Minutes a one-time code stays valid.
+pub const CODE_MINUTES: i64 = 5;
+/// Wrong codes allowed before a code is spent.
+pub const CODE_ATTEMPTS: i64 = 5;
+/// Seconds between two codes to one phone.
+pub const RESEND_SECONDS: i64 = 60;
+/// Codes one phone may receive in a day.
+pub const CODES_PER_DAY: i64 = 10;
+/// Hours an applicant's session lasts.
+pub const SESSION_HOURS: i64 = 2;
+
+/// A signed-in applicant, decrypted for the request that needs it.
+#[derive(Debug, Clone)]
+pub struct ApplicantSession {
+    pub name: String,
+    pub id_number: String,
+    pub id_digest: String,
+    pub phone: String,
+    pub csrf: String,
+}
+
+impl ApplicantSession {
+    pub fn masked_id(&self) -> String {
+        tongban_domain::case::mask_id(&self.id_number)
+    }
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: None,
+            name: format!("applicant:{}", self.masked_id()),
+        }
+    }
+}
+
+/// Sends a text message. The outbox is the default: the message is kept for
+/// administrators (and a gateway) to read.
+pub async fn send_sms(
+    conn: &mut AnyConnection,
+    store: &Store,
+    phone: &Mobile,
+    body: &str,
+    purpose: &str,
+) -> Result<()> {
+    sqlx::query("INSERT INTO sms_outbox (phone_enc, phone_masked, body, purpose, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(store.keys().encrypt(phone.as_str()))
+        .bind(phone.masked())
+        .bind(body)
+        .bind(purpose)
+        .bind(time::stamp(time::now()))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Checks the identity an applicant typed and sends a one-time code to the phone.
+pub async fn request_code(store: &Store, name: &str, id_number: &str, phone: &str) -> Result<()> {
+    let today = time::local_day(time::now());
+    let name = required_text("name", "姓名", name, 50)?;
+    let id = IdNumber::parse_at(id_number, today)
+        .map_err(|e| StoreError::invalid("id_number", format!("身份证号码：{e}")))?;
+    let phone =
+        Mobile::parse(phone).map_err(|e| StoreError::invalid("phone", format!("手机号码：{e}")))?;
+    let keys = store.keys();
+    let phone_digest = keys.digest("phone", phone.as_str());
+    let now = time::now();
+    let mut tx = store.begin().await?;
+    let recent: Vec<String> = sqlx::query_scalar(
+        "SELECT created_at FROM applicant_codes WHERE phone_digest = $1 AND created_at > $2 ORDER BY created_at DESC",
+    )
+    .bind(&phone_digest)
+    .bind(time::stamp(now - Duration::days(1)))
+    .fetch_all(&mut *tx)
+    .await?;
+    if recent.len() as i64 >= CODES_PER_DAY {
+        return Err(StoreError::Locked(
+            "该手机号今日获取验证码次数已达上限，请明天再试".into(),
+        ));
+    }
+    if let Some(last) = recent.first().and_then(|s| time::parse_stamp(s))
+        && now - last < Duration::seconds(RESEND_SECONDS)
+    {
+        return Err(StoreError::invalid(
+            "phone",
+            format!("验证码已发送，请{RESEND_SECONDS}秒后再重新获取"),
+        ));
+    }
+    let code = random_code();
+    sqlx::query(
+        "INSERT INTO applicant_codes (phone_digest, id_digest, code_digest, created_at, expires_at, attempts, used) \
+         VALUES ($1, $2, $3, $4, $5, 0, 0)",
+    )
+    .bind(&phone_digest)
+    .bind(keys.digest("id", id.as_str()))
+    .bind(keys.digest("otp", &format!("{}:{code}", phone.as_str())))
+    .bind(time::stamp(now))
+    .bind(time::stamp(now + Duration::minutes(CODE_MINUTES)))
+    .execute(&mut *tx)
+    .await?;
+    let body = format!(
+        "【{}】您的验证码为{code}，{CODE_MINUTES}分钟内有效。如非本人操作请忽略。",
+        office(&mut tx).await?
+    );
+    send_sms(&mut tx, store, &phone, &body, "login").await?;
+    let _ = name;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn office(conn: &mut AnyConnection) -> Result<String> {
+    let name: Option<String> =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'office_name'")
+            .fetch_optional(conn)
+            .await?;
+    Ok(name.unwrap_or_else(|| "政务服务".into()))
+}
+
+fn random_code() -> String {
+    let mut b = [0u8; 4];
+    getrandom::fill(&mut b).expect("the OS random source is available");
+    format!("{:06}", u32::from_le_bytes(b) % 1_000_000)
+}
+
+/// A new session: the cookie value to set.
+pub struct NewSession {
+    pub cookie: String,
+}
+
+/// Checks a one-time code and opens the applicant's session.
+pub async fn sign_in(
+    store: &Store,
+    name: &str,
+    id_number: &str,
+    phone: &str,
+    code: &str,
+) -> Result<NewSession> {
+    let today = time::local_day(time::now());
+    let name = required_text("name", "姓名", name, 50)?;
+    let id = IdNumber::parse_at(id_number, today)
+        .map_err(|e| StoreError::invalid("id_number", format!("身份证号码：{e}")))?;
+    let phone =
+        Mobile::parse(phone).map_err(|e| StoreError::invalid("phone", format!("手机号码：{e}")))?;
+    let code = code.trim();
+    if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
+        return Err(StoreError::invalid("code", "验证码应为6位数字"));
+    }
+    let keys = store.keys();
+    let now = time::now();
+    let mut tx = store.begin().await?;
+    let row = sqlx::query(
+        "SELECT id, code_digest, attempts FROM applicant_codes WHERE phone_digest = $1 AND id_digest = $2 \
+         AND used = 0 AND expires_at > $3 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(keys.digest("phone", phone.as_str()))
+    .bind(keys.digest("id", id.as_str()))
+    .bind(time::stamp(now))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        return Err(StoreError::invalid(
+            "code",
+            "验证码已过期或未获取，请重新获取",
+        ));
+    };
+    let code_id: i64 = row.try_get(0)?;
+    let expected: String = row.try_get(1)?;
+    let attempts: i64 = row.try_get(2)?;
+    if attempts >= CODE_ATTEMPTS {
+        return Err(StoreError::invalid(
+            "code",
+            "验证码错误次数过多，请重新获取",
+        ));
+    }
+    if keys.digest("otp", &format!("{}:{code}", phone.as_str())) != expected {
+        sqlx::query("UPDATE applicant_codes SET attempts = attempts + 1 WHERE id = $1")
+            .bind(code_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        return Err(StoreError::invalid("code", "验证码不正确"));
+    }
+    let used = sqlx::query("UPDATE applicant_codes SET used = 1 WHERE id = $1 AND used = 0")
+        .bind(code_id)
+        .execute(&mut *tx)
+        .await?;
+    if used.rows_affected() != 1 {
+        return Err(StoreError::invalid("code", "验证码已使用，请重新获取"));
+    }
+    let cookie = protect::random_token();
+    sqlx::query(
+        "INSERT INTO applicant_sessions (id_hash, name, id_number_enc, id_digest, phone_enc, csrf, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(protect::sm3_hex(cookie.as_bytes()))
+    .bind(&name)
+    .bind(keys.encrypt(id.as_str()))
+    .bind(keys.digest("id", id.as_str()))
+    .bind(keys.encrypt(phone.as_str()))
+    .bind(protect::random_token())
+    .bind(time::stamp(now))
+    .bind(time::stamp(now + Duration::hours(SESSION_HOURS)))
+    .execute(&mut *tx)
+    .await?;
+    audit::append(
+        &mut tx,
+        keys,
+        &Actor {
+            user_id: None,
+            name: format!("applicant:{}", id.masked()),
+        },
+        "applicant.sign_in",
+        "applicant",
+        &id.masked(),
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(NewSession { cookie })
+}
+
+/// The applicant behind a session cookie, if live.
+pub async fn session(store: &Store, cookie: &str) -> Result<Option<ApplicantSession>> {
+    if cookie.len() > 100 {
+        return Ok(None);
+    }
+    let mut conn = store.reader().await?;
+    let row = sqlx::query(
+        "SELECT name, id_number_enc, id_digest, phone_enc, csrf FROM applicant_sessions WHERE id_hash = $1 AND expires_at > $2",
+    )
+    .bind(protect::sm3_hex(cookie.as_bytes()))
+    .bind(time::stamp(time::now()))
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let keys = store.keys();
+    Ok(Some(ApplicantSession {
+        name: r.try_get(0)?,
+        id_number: keys.decrypt(&r.try_get::<String, _>(1)?)?,
+        id_digest: r.try_get(2)?,
+        phone: keys.decrypt(&r.try_get::<String, _>(3)?)?,
+        csrf: r.try_get(4)?,
+    }))
+}
+
+/// Ends an applicant's session.
+pub async fn sign_out(store: &Store, cookie: &str) -> Result<()> {
+    let mut tx = store.begin().await?;
+    sqlx::query("DELETE FROM applicant_sessions WHERE id_hash = $1")
+        .bind(protect::sm3_hex(cookie.as_bytes()))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub phone: String,
+    pub body: String,
+    pub purpose: String,
+    pub created_at: String,
+}
+
+/// The newest messages of the outbox (administrators).
+pub async fn outbox(store: &Store, limit: i64) -> Result<Vec<OutboxMessage>> {
+    let mut conn = store.reader().await?;
+    let rows = sqlx::query("SELECT id, phone_masked, body, purpose, created_at FROM sms_outbox ORDER BY id DESC LIMIT $1")
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(OutboxMessage {
+                id: r.try_get(0)?,
+                phone: r.try_get(1)?,
+                body: r.try_get(2)?,
+                purpose: r.try_get(3)?,
+                created_at: time::display(&r.try_get::<String, _>(4)?),
+            })
+        })
+        .collect()
+}

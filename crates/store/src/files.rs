@@ -1,0 +1,248 @@
+//! Uploaded materials (申请材料): files are checked (type by content, size), kept in
+//! an object store — a local folder by default — and recorded in `uploads` with an SM3
+//! digest. A file belongs to a draft application until the application is submitted,
+//! then to its case.
+
+use crate::{Result, Store, StoreError, protect, time};
+use serde::Serialize;
+use sqlx::{AnyConnection, Row};
+use std::path::PathBuf;
+
+/// Largest file accepted.
+pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+/// Most files one application may carry.
+pub const MAX_FILES: i64 = 30;
+
+/// Where file contents live. Several nodes serving one PostgreSQL need a shared
+/// folder here (or an S3-compatible store, not yet built in).
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    root: PathBuf,
+}
+
+impl FileStore {
+    pub fn local(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    pub fn root(&self) -> &std::path::Path {
+        &self.root
+    }
+
+    /// Writes the bytes under a new random key; returns the key.
+    pub async fn put(&self, bytes: &[u8]) -> Result<String> {
+        let key = format!(
+            "{}/{}",
+            time::local_day(time::now()).format("%Y/%m"),
+            protect::random_token()
+        );
+        let path = self.root.join(&key);
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(|e| StoreError::Other(e.into()))?;
+        }
+        tokio::fs::write(&path, bytes)
+            .await
+            .map_err(|e| StoreError::Other(e.into()))?;
+        Ok(key)
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Vec<u8>> {
+        if key.contains("..") || key.starts_with('/') {
+            return Err(StoreError::not_found("文件不存在"));
+        }
+        tokio::fs::read(self.root.join(key))
+            .await
+            .map_err(|_| StoreError::not_found("文件不存在"))
+    }
+}
+
+/// The kinds of file accepted, recognised by their first bytes (not by their name).
+pub fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    if bytes.starts_with(b"%PDF-") {
+        Some(("application/pdf", "pdf"))
+    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some(("image/png", "png"))
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(("image/jpeg", "jpg"))
+    } else if bytes.starts_with(b"OFD")
+        || bytes.starts_with(b"PK\x03\x04") && bytes.windows(7).take(200).any(|w| w == b"OFD.xml")
+    {
+        Some(("application/ofd", "ofd"))
+    } else {
+        None
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Upload {
+    pub id: i64,
+    pub material: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub digest: String,
+    pub created_at: String,
+    #[serde(skip)]
+    pub storage_key: String,
+}
+
+fn upload_from(r: &sqlx::any::AnyRow) -> Result<Upload> {
+    Ok(Upload {
+        id: r.try_get("id")?,
+        material: r.try_get("material")?,
+        filename: r.try_get("filename")?,
+        content_type: r.try_get("content_type")?,
+        size: r.try_get("size")?,
+        digest: r.try_get("digest")?,
+        created_at: time::display(&r.try_get::<String, _>("created_at")?),
+        storage_key: r.try_get("storage_key")?,
+    })
+}
+
+/// Checks and keeps one file for a draft application.
+pub async fn save(
+    store: &Store,
+    files: &FileStore,
+    draft: &str,
+    owner_digest: &str,
+    material: &str,
+    filename: &str,
+    bytes: &[u8],
+) -> Result<Upload> {
+    if bytes.is_empty() {
+        return Err(StoreError::invalid(
+            "file",
+            format!("“{material}”的文件是空的"),
+        ));
+    }
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(StoreError::invalid(
+            "file",
+            format!("“{material}”的文件超过{}MB", MAX_FILE_BYTES / 1024 / 1024),
+        ));
+    }
+    let (content_type, _) = sniff(bytes).ok_or_else(|| {
+        StoreError::invalid(
+            "file",
+            format!("“{material}”的文件应为 PDF、JPG、PNG 或 OFD 格式"),
+        )
+    })?;
+    let filename: String = filename
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
+        .take(100)
+        .collect();
+    let mut conn = store.reader().await?;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM uploads WHERE draft = $1")
+        .bind(draft)
+        .fetch_one(&mut *conn)
+        .await?;
+    drop(conn);
+    if n >= MAX_FILES {
+        return Err(StoreError::invalid(
+            "file",
+            format!("一件申请最多上传{MAX_FILES}个文件"),
+        ));
+    }
+    let key = files.put(bytes).await?;
+    let digest = protect::sm3_hex(bytes);
+    let now = time::stamp(time::now());
+    let mut tx = store.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO uploads (draft, owner_digest, case_id, material, filename, content_type, size, storage_key, digest, created_at) \
+         VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(draft)
+    .bind(owner_digest)
+    .bind(material)
+    .bind(if filename.is_empty() { "未命名" } else { filename.as_str() })
+    .bind(content_type)
+    .bind(bytes.len() as i64)
+    .bind(&key)
+    .bind(&digest)
+    .bind(&now)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Upload {
+        id,
+        material: material.to_string(),
+        filename,
+        content_type: content_type.to_string(),
+        size: bytes.len() as i64,
+        digest,
+        created_at: time::display(&now),
+        storage_key: key,
+    })
+}
+
+/// The files of a draft, if it belongs to `owner_digest`.
+pub async fn draft_files(store: &Store, draft: &str, owner_digest: &str) -> Result<Vec<Upload>> {
+    let mut conn = store.reader().await?;
+    let rows = sqlx::query(
+        "SELECT id, material, filename, content_type, size, digest, created_at, storage_key FROM uploads \
+         WHERE draft = $1 AND owner_digest = $2 AND case_id IS NULL ORDER BY id",
+    )
+    .bind(draft)
+    .bind(owner_digest)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(upload_from).collect()
+}
+
+/// Removes a file from a draft.
+pub async fn remove(store: &Store, draft: &str, owner_digest: &str, id: i64) -> Result<()> {
+    let mut tx = store.begin().await?;
+    sqlx::query("DELETE FROM uploads WHERE id = $1 AND draft = $2 AND owner_digest = $3 AND case_id IS NULL")
+        .bind(id)
+        .bind(draft)
+        .bind(owner_digest)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Attaches a draft's files to the case created from it (inside its transaction).
+pub async fn attach(
+    conn: &mut AnyConnection,
+    draft: &str,
+    owner_digest: &str,
+    case_id: i64,
+) -> Result<u64> {
+    let r = sqlx::query("UPDATE uploads SET case_id = $1 WHERE draft = $2 AND owner_digest = $3 AND case_id IS NULL")
+        .bind(case_id)
+        .bind(draft)
+        .bind(owner_digest)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected())
+}
+
+/// The files of a case (for staff who may see the case, checked by the caller).
+pub async fn case_files(store: &Store, case_id: i64) -> Result<Vec<Upload>> {
+    let mut conn = store.reader().await?;
+    let rows = sqlx::query(
+        "SELECT id, material, filename, content_type, size, digest, created_at, storage_key FROM uploads WHERE case_id = $1 ORDER BY id",
+    )
+    .bind(case_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(upload_from).collect()
+}
+
+/// One file of a case.
+pub async fn case_file(store: &Store, case_id: i64, id: i64) -> Result<Upload> {
+    let mut conn = store.reader().await?;
+    let row = sqlx::query(
+        "SELECT id, material, filename, content_type, size, digest, created_at, storage_key FROM uploads WHERE case_id = $1 AND id = $2",
+    )
+    .bind(case_id)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| StoreError::not_found("文件不存在"))?;
+    upload_from(&row)
+}
