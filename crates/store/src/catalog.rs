@@ -158,8 +158,9 @@ pub async fn list_items(store: &Store, f: &ItemFilter, on: NaiveDate) -> Result<
         if q.chars().count() > 50 {
             return Err(StoreError::invalid("q", "搜索词不能超过50个字"));
         }
-        // Every word must match the name or the code.
-        for term in q.split_whitespace().take(5) {
+        // Every word must match the name or the code: the query is cut into words
+        // (jieba), so 办理营业执照 finds 企业设立登记（营业执照）.
+        for term in search_terms(q).iter().take(6) {
             // Lower-cased on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
             let term = term.to_lowercase();
             let like = format!(
@@ -659,4 +660,55 @@ pub async fn item_id(conn: &mut AnyConnection, code: &str) -> Result<Option<i64>
         .bind(code)
         .fetch_optional(conn)
         .await?)
+}
+
+/// Words that say nothing about which item is meant.
+const STOP_WORDS: &[&str] = &[
+    "办理", "申请", "怎么", "如何", "需要", "什么", "哪里", "我要", "我想", "想要", "办", "的",
+    "了", "在", "要", "去", "咨询", "手续",
+];
+
+static JIEBA: std::sync::LazyLock<jieba_rs::Jieba> = std::sync::LazyLock::new(jieba_rs::Jieba::new);
+
+/// The words of a search query: space-separated parts, each cut into Chinese words,
+/// without stop words and stray punctuation.
+pub fn search_terms(q: &str) -> Vec<String> {
+    let mut out: Vec<String> = vec![];
+    for part in q.split_whitespace() {
+        // Codes and other Latin text stay whole.
+        if part.is_ascii() {
+            if !out.iter().any(|o| o == part) {
+                out.push(part.to_string());
+            }
+            continue;
+        }
+        for w in JIEBA.cut(part, false) {
+            let w = w.word.trim_matches(|c: char| {
+                c.is_ascii_punctuation() || "，。、；：？！（）《》“”".contains(c)
+            });
+            if w.is_empty() || STOP_WORDS.contains(&w) || out.iter().any(|o| o == w) {
+                continue;
+            }
+            out.push(w.to_string());
+        }
+    }
+    if out.is_empty() {
+        // Only stop words: search for what was typed.
+        out.extend(q.split_whitespace().map(str::to_string));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::search_terms;
+
+    #[test]
+    fn queries_are_cut_into_words() {
+        assert_eq!(search_terms("营业执照"), vec!["营业执照"]);
+        assert_eq!(search_terms("办理营业执照"), vec!["营业执照"]);
+        assert_eq!(search_terms("食品经营许可"), vec!["食品", "经营", "许可"]);
+        assert_eq!(search_terms("SJ-LICENCE 食品"), vec!["SJ-LICENCE", "食品"]);
+        assert_eq!(search_terms("办理"), vec!["办理"]);
+    }
 }

@@ -85,6 +85,9 @@ pub struct Store {
     calendar_cache: std::sync::Arc<std::sync::Mutex<Option<calendar::Cached>>>,
     /// Where uploaded files are kept.
     files: files::FileStore,
+    /// Rarely changing reads the portal makes on every page (office name, points),
+    /// trusted for a second like the calendar version.
+    hot: std::sync::Arc<std::sync::Mutex<HotCache>>,
     /// SQLite's group-commit queue (see `writer`); none on PostgreSQL.
     batcher: Option<tokio::sync::mpsc::Sender<writer::Job>>,
 }
@@ -133,6 +136,7 @@ impl Store {
             keys,
             calendar_cache: Default::default(),
             files: files::FileStore::local(default_files_root(&url, backend)),
+            hot: Default::default(),
             batcher: None,
         };
         migrate::run(&store).await?;
@@ -233,6 +237,35 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The office's name, as pages show it.
+    pub async fn office_name(&self) -> Result<String> {
+        if let Some((at, name)) = &self.hot.lock().expect("hot cache").office
+            && at.elapsed() < HOT_TTL
+        {
+            return Ok(name.clone());
+        }
+        let name = self
+            .setting("office_name")
+            .await?
+            .unwrap_or_else(|| "政务服务中心".into());
+        self.hot.lock().expect("hot cache").office =
+            Some((std::time::Instant::now(), name.clone()));
+        Ok(name)
+    }
+
+    /// The service points, as pages list them.
+    pub async fn points_cached(&self) -> Result<std::sync::Arc<Vec<org::Point>>> {
+        if let Some((at, points)) = &self.hot.lock().expect("hot cache").points
+            && at.elapsed() < HOT_TTL
+        {
+            return Ok(points.clone());
+        }
+        let points = std::sync::Arc::new(org::points(self).await?);
+        self.hot.lock().expect("hot cache").points =
+            Some((std::time::Instant::now(), points.clone()));
+        Ok(points)
     }
 
     /// Reads a setting.
@@ -412,4 +445,13 @@ fn default_files_root(url: &str, backend: Backend) -> std::path::PathBuf {
         }
     }
     std::path::PathBuf::from("data/objects")
+}
+
+/// How long a node trusts its copy of rarely changing reads.
+const HOT_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+#[derive(Default)]
+struct HotCache {
+    office: Option<(std::time::Instant, String)>,
+    points: Option<(std::time::Instant, std::sync::Arc<Vec<org::Point>>)>,
 }

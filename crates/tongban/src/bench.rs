@@ -107,7 +107,7 @@ pub async fn run(opts: Options, key_hex: String) -> anyhow::Result<()> {
     }
     anyhow::ensure!(up, "服务进程未能启动");
     let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(opts.concurrency)
+        .pool_max_idle_per_host(256)
         .build()?;
     let token = |user: &'static str| {
         let client = client.clone();
@@ -202,6 +202,25 @@ pub async fn run(opts: Options, key_hex: String) -> anyhow::Result<()> {
             }
         },
     )
+    .await?;
+    println!("{}", phase.report());
+    // Phase 3: the service guide page, at 200 connections.
+    let guide = format!(
+        "/items/{}",
+        items["items"][0]["code"].as_str().context("no item")?
+    );
+    let mut phase = load(opts.lookups / 2, 200, "办事指南 GET /items/{code}", {
+        let (client, base) = (client.clone(), base.clone());
+        move |_| {
+            let (client, url) = (client.clone(), format!("{base}{guide}"));
+            async move {
+                let r = client.get(url).send().await?;
+                anyhow::ensure!(r.status() == 200, "status {}", r.status());
+                let _ = r.bytes().await?;
+                Ok(())
+            }
+        }
+    })
     .await?;
     println!("{}", phase.report());
     println!(

@@ -24,6 +24,12 @@ async fn portal_pages(db: Db) {
     assert_eq!(s, StatusCode::OK);
     assert!(list.contains("食品经营许可"));
     assert!(!list.contains("道路运输证配发"));
+    // The query is cut into words: 办理食品经营许可 finds 食品经营许可.
+    let (s, _, list) = b
+        .get("/items?q=%E5%8A%9E%E7%90%86%E9%A3%9F%E5%93%81%E7%BB%8F%E8%90%A5%E8%AE%B8%E5%8F%AF")
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(list.contains("食品经营许可"), "{list}");
     let (s, _, guide) = b.get(&format!("/items/{}", common::ITEM)).await;
     assert_eq!(s, StatusCode::OK);
     for text in [

@@ -12,7 +12,7 @@ use axum::routing::get;
 use serde::Deserialize;
 use tongban_domain::catalog::ItemContent;
 use tongban_store::catalog::{self, DepartmentCount, Item, ItemFilter, VersionSummary};
-use tongban_store::{cases, org, time};
+use tongban_store::{cases, time};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -48,7 +48,7 @@ struct HomePage {
 async fn home(State(s): State<AppState>, web: Web) -> PageResult {
     let today = time::local_day(time::now());
     let departments = catalog::counts_by_department(&s.store, today).await?;
-    let points = org::points(&s.store).await?.len();
+    let points = s.store.points_cached().await?.len();
     let page = HomePage {
         layout: web.layout(),
         items_in_use: departments.iter().map(|d| d.items).sum(),
@@ -195,7 +195,7 @@ async fn guide(State(s): State<AppState>, web: Web, Path(code): Path<String>) ->
     drop(conn);
     let content = item.content()?.clone();
     let history = catalog::history(&s.store, &code, true).await?;
-    let points = org::points(&s.store).await?;
+    let points = s.store.points_cached().await?;
     let mut where_handled = vec![];
     if content.accept_center {
         where_handled.extend(

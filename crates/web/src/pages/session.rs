@@ -56,11 +56,9 @@ impl FromRequestParts<AppState> for Web {
     ) -> Result<Self, Self::Rejection> {
         let office = state
             .store
-            .setting("office_name")
+            .office_name()
             .await
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| "政务服务中心".into());
+            .unwrap_or_else(|_| "政务服务中心".into());
         if let Some(c) = cookie(parts, SESSION_COOKIE)
             && let Some((p, csrf)) = session(&state.store, c).await?
         {
