@@ -298,8 +298,16 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             public_url,
         } => {
             let store = open(&db.db, &db.key_file).await?;
-            if let Some(url) = public_url {
-                set_public_url(&store, &url).await?;
+            match public_url {
+                Some(url) => set_public_url(&store, &url).await?,
+                // License QR codes need an address a phone can open.
+                None if store.setting("public_url").await?.is_none() => {
+                    eprintln!(
+                        "提示：尚未设置对外访问地址，电子证照二维码将使用 http://{listen}；请用 --public-url 设置公众可访问的地址"
+                    );
+                    set_public_url(&store, &format!("http://{listen}")).await?;
+                }
+                None => {}
             }
             tongban_store::calendar::seed_if_empty(&store).await?;
             let users = tongban_store::count(&mut *store.reader().await?, "users").await?;

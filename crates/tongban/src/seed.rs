@@ -100,6 +100,7 @@ const EXTRA_ITEMS: &[(&str, &str, &str)] = &[
     ("SJ", "企业注销登记", "行政许可"),
     ("SJ", "个体工商户设立登记", "行政许可"),
     ("SJ", "食品经营许可", "行政许可"),
+    ("SJ", "营业执照遗失补领", "行政确认"),
     ("SJ", "食品生产许可", "行政许可"),
     ("SJ", "药品零售企业经营许可", "行政许可"),
     ("SJ", "特种设备使用登记", "行政许可"),
@@ -467,7 +468,18 @@ pub async fn seed_demo(
         } else {
             [0, 10, 15, 20][rng.random_range(0..4)]
         };
-        let instant = !licence && rng.random_bool(0.35) || licence && rng.random_bool(0.12);
+        // The items the guided tour and the browser tests use are always the same
+        // kind: 食品经营许可 is applied for online and decided within days,
+        // 营业执照遗失补领 is handled at the window on the spot.
+        let pinned = EXTRA_ITEMS
+            .iter()
+            .position(|e| e.1 == name.as_str() && e.0 == dcode.as_str())
+            .filter(|_| dcode == "SJ");
+        let tour_online = pinned.is_some() && name == "食品经营许可";
+        let tour_instant = pinned.is_some() && name == "营业执照遗失补领";
+        let instant = tour_instant
+            || !tour_online
+                && (!licence && rng.random_bool(0.35) || licence && rng.random_bool(0.12));
         let promised_days = if instant {
             0
         } else {
@@ -479,6 +491,7 @@ pub async fn seed_demo(
             (base as f64 * rng.random_range(0.15..0.6)).round().max(1.0) as u32
         };
         let online_depth = match rng.random_range(0..10) {
+            _ if tour_online => OnlineDepth::PreReview,
             0 => OnlineDepth::Guide,
             1 => OnlineDepth::Download,
             2..=6 => OnlineDepth::PreReview,
