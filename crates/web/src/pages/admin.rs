@@ -3,7 +3,7 @@
 //! years, the SMS outbox, and the audit log with its verification.
 
 use crate::AppState;
-use crate::pages::{FieldError, Layout, PageError, PageForm, PageResult, Web, render};
+use crate::pages::{Errors, FieldError, Layout, PageError, PageForm, PageResult, Web, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
@@ -89,7 +89,7 @@ struct UsersPage {
     users: Vec<UserRow>,
     roles: Vec<(&'static str, &'static str)>,
     form: UserForm,
-    errors: Vec<FieldError>,
+    errors: Errors,
     created: Option<String>,
 }
 
@@ -122,7 +122,7 @@ async fn users(State(s): State<AppState>, web: Web) -> PageResult {
         users: org::users(&s.store).await?,
         roles: roles(),
         form: UserForm::default(),
-        errors: vec![],
+        errors: Errors::default(),
         created: None,
     })
 }
@@ -172,7 +172,7 @@ async fn create_user(
         } else {
             UserForm::default()
         },
-        errors,
+        errors: errors.into(),
         created,
     };
     let r = render(&page)?;
@@ -186,7 +186,7 @@ struct OrgPage {
     departments: Vec<Department>,
     points: Vec<Point>,
     kinds: Vec<(&'static str, &'static str)>,
-    errors: Vec<FieldError>,
+    errors: Errors,
 }
 
 async fn organisation(State(s): State<AppState>, web: Web) -> PageResult {
@@ -204,7 +204,7 @@ async fn org_page(s: &AppState, web: &Web, errors: Vec<FieldError>) -> PageResul
             .iter()
             .map(|k| (k.as_str(), k.label()))
             .collect(),
-        errors,
+        errors: errors.into(),
     })?;
     Ok(if failed { status_422(r) } else { r })
 }
@@ -345,7 +345,7 @@ struct CalendarPage {
     years: Vec<i32>,
     year: String,
     days: String,
-    errors: Vec<FieldError>,
+    errors: Errors,
 }
 
 async fn calendar(State(s): State<AppState>, web: Web) -> PageResult {
@@ -356,7 +356,7 @@ async fn calendar(State(s): State<AppState>, web: Web) -> PageResult {
         years: cal.known_years().collect(),
         year: String::new(),
         days: String::new(),
-        errors: vec![],
+        errors: Errors::default(),
     })
 }
 
@@ -436,7 +436,7 @@ async fn add_year(
         years: cal.known_years().collect(),
         year: f.year,
         days: f.days,
-        errors,
+        errors: errors.into(),
     })?))
 }
 
@@ -448,7 +448,7 @@ struct CatalogPage {
     items: Vec<Item>,
     total: i64,
     report: Option<String>,
-    errors: Vec<FieldError>,
+    errors: Errors,
 }
 
 #[derive(Deserialize)]
@@ -489,7 +489,7 @@ async fn catalog_page(
         items,
         total,
         report,
-        errors,
+        errors: errors.into(),
     })?;
     Ok(if failed { status_422(r) } else { r })
 }
@@ -564,14 +564,10 @@ struct ItemPage {
     form: VersionForm,
     statuses: Vec<(&'static str, &'static str)>,
     depths: Vec<(&'static str, &'static str)>,
-    errors: Vec<FieldError>,
+    errors: Errors,
 }
 
-impl ItemPage {
-    fn has_error(&self, field: &str) -> bool {
-        self.errors.iter().any(|e| e.field == field)
-    }
-}
+impl ItemPage {}
 
 /// The editable fields of a new version, as the form sends them.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -741,7 +737,7 @@ async fn item_page(
             .iter()
             .map(|s| (s.as_str(), s.label()))
             .collect(),
-        errors,
+        errors: errors.into(),
     })?;
     Ok(if failed { status_422(r) } else { r })
 }

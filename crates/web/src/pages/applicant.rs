@@ -5,7 +5,7 @@
 
 use crate::AppState;
 use crate::pages::session::APPLICANT_COOKIE;
-use crate::pages::{FieldError, Layout, PageError, PageForm, PageResult, Web, render};
+use crate::pages::{Errors, FieldError, Layout, PageError, PageForm, PageResult, Web, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
@@ -73,21 +73,10 @@ struct LoginPage {
     id_number: String,
     phone: String,
     next: String,
-    errors: Vec<FieldError>,
+    errors: Errors,
 }
 
-impl LoginPage {
-    fn has_error(&self, field: &str) -> bool {
-        self.errors.iter().any(|e| e.field == field)
-    }
-    fn error_for(&self, field: &str) -> String {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.clone())
-            .unwrap_or_default()
-    }
-}
+impl LoginPage {}
 
 #[derive(Deserialize)]
 struct NextQuery {
@@ -106,7 +95,7 @@ async fn login_form(web: Web, Query(q): Query<NextQuery>) -> PageResult {
         id_number: String::new(),
         phone: String::new(),
         next,
-        errors: vec![],
+        errors: Errors::default(),
     };
     Ok(web.finish(render(&page)?))
 }
@@ -141,10 +130,10 @@ async fn send_code(
         id_number: f.id_number.trim().to_string(),
         phone: f.phone.trim().to_string(),
         next: safe_next(&f.next),
-        errors: vec![],
+        errors: Errors::default(),
     };
     if let Err(e) = applicants::request_code(&s.store, &f.name, &f.id_number, &f.phone).await {
-        page.errors = field_errors(e)?;
+        page.errors = field_errors(e)?.into();
         page.step = "identity";
         return Ok(web.finish(unprocessable(render(&page)?)));
     }
@@ -185,7 +174,7 @@ async fn login(
                 id_number: f.id_number.trim().to_string(),
                 phone: f.phone.trim().to_string(),
                 next: safe_next(&f.next),
-                errors,
+                errors: errors.into(),
             };
             Ok(web.finish(unprocessable(render(&page)?)))
         }
@@ -266,7 +255,7 @@ struct MyCasePage {
     can_rate: bool,
     level: String,
     comment: String,
-    errors: Vec<FieldError>,
+    errors: Errors,
     levels: [&'static str; 5],
 }
 
@@ -292,7 +281,7 @@ async fn my_case(State(s): State<AppState>, web: Web, Path(case_no): Path<String
         case,
         level: String::new(),
         comment: String::new(),
-        errors: vec![],
+        errors: Errors::default(),
         levels: tongban_domain::rating::LABELS,
     };
     render(&page)
@@ -343,7 +332,7 @@ async fn rate(
                 case,
                 level: f.level,
                 comment: f.comment,
-                errors,
+                errors: errors.into(),
                 levels: tongban_domain::rating::LABELS,
             };
             Ok(unprocessable(render(&page)?))
@@ -378,20 +367,10 @@ struct ApplyPage {
     applicant_id: String,
     answers: Answers,
     uploaded: Vec<Upload>,
-    errors: Vec<FieldError>,
+    errors: Errors,
 }
 
 impl ApplyPage {
-    fn has_error(&self, field: &str) -> bool {
-        self.errors.iter().any(|e| e.field == field)
-    }
-    fn error_for(&self, field: &str) -> String {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.clone())
-            .unwrap_or_default()
-    }
     fn files_for(&self, material: &str) -> Vec<&Upload> {
         self.uploaded
             .iter()
@@ -466,7 +445,7 @@ async fn apply_form(
             ..Default::default()
         },
         uploaded,
-        errors: vec![],
+        errors: Errors::default(),
     };
     render(&page)
 }
@@ -597,7 +576,7 @@ async fn apply_upload(
             applicant_id: a.masked_id(),
             answers,
             uploaded,
-            errors,
+            errors: errors.into(),
         };
         return Ok(unprocessable(render(&page)?));
     }

@@ -5,7 +5,9 @@
 //! 补正材料通知书, each with a QR code for the progress query.
 
 use crate::AppState;
-use crate::pages::{FieldError, Layout, PageError, PageForm, PageResult, Web, qr_svg, render};
+use crate::pages::{
+    Errors, FieldError, Layout, PageError, PageForm, PageResult, Web, qr_svg, render,
+};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -137,20 +139,10 @@ struct AcceptPage {
     content: ItemContent,
     form: AcceptForm,
     id_types: Vec<(&'static str, &'static str)>,
-    errors: Vec<FieldError>,
+    errors: Errors,
 }
 
 impl AcceptPage {
-    fn has_error(&self, field: &str) -> bool {
-        self.errors.iter().any(|e| e.field == field)
-    }
-    fn error_for(&self, field: &str) -> String {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.clone())
-            .unwrap_or_default()
-    }
     fn ticked(&self, i: &usize) -> bool {
         self.form.rest.contains_key(&format!("m{i}"))
     }
@@ -191,7 +183,7 @@ async fn accept_form(State(s): State<AppState>, web: Web, Path(code): Path<Strin
             .iter()
             .map(|t| (t.as_str(), t.label()))
             .collect(),
-        errors: vec![],
+        errors: Errors::default(),
     };
     Ok(web.finish(render(&page)?))
 }
@@ -253,7 +245,7 @@ async fn accept(
                 layout: web.layout(),
                 item,
                 content,
-                errors: vec![FieldError::new(form_field(i.field), i.message)],
+                errors: vec![FieldError::new(form_field(i.field), i.message)].into(),
                 form: f,
                 id_types: IdType::ALL
                     .iter()

@@ -50,6 +50,39 @@ pub struct Layout {
     pub csrf: String,
 }
 
+/// The errors of a submitted form: listed in the error summary, each shown again
+/// beside its field (`errors.has("name")`, `errors.message("name")`).
+#[derive(Default)]
+pub struct Errors(pub Vec<FieldError>);
+
+impl Errors {
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|e| e.field == field)
+    }
+    pub fn message(&self, field: &str) -> String {
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.clone())
+            .unwrap_or_default()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn iter(&self) -> std::slice::Iter<'_, FieldError> {
+        self.0.iter()
+    }
+    pub fn push(&mut self, e: FieldError) {
+        self.0.push(e);
+    }
+}
+
+impl From<Vec<FieldError>> for Errors {
+    fn from(v: Vec<FieldError>) -> Self {
+        Self(v)
+    }
+}
+
 /// A field error shown in the error summary and beside the field.
 pub struct FieldError {
     pub field: String,

@@ -3,7 +3,7 @@
 //! progress query by case number plus the last six characters of the ID.
 
 use crate::AppState;
-use crate::pages::{FieldError, Layout, PageError, PageResult, Web, render};
+use crate::pages::{Errors, FieldError, Layout, PageError, PageResult, Web, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -77,7 +77,7 @@ struct ItemsPage {
     total: i64,
     page: i64,
     pages: i64,
-    errors: Vec<FieldError>,
+    errors: Errors,
 }
 
 impl ItemsPage {
@@ -149,7 +149,7 @@ async fn items(State(s): State<AppState>, web: Web, Query(q): Query<ItemsQuery>)
         items,
         total,
         page,
-        errors,
+        errors: errors.into(),
     };
     let mut resp = render(&pg)?;
     *resp.status_mut() = status;
@@ -240,22 +240,11 @@ struct ProgressPage {
     layout: Layout,
     case_no: String,
     last_six: String,
-    errors: Vec<FieldError>,
+    errors: Errors,
     case: Option<cases::CaseView>,
 }
 
-impl ProgressPage {
-    fn has_error(&self, field: &str) -> bool {
-        self.errors.iter().any(|e| e.field == field)
-    }
-    fn error_for(&self, field: &str) -> String {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.clone())
-            .unwrap_or_default()
-    }
-}
+impl ProgressPage {}
 
 /// A GET form: querying changes nothing, so it needs no CSRF token and can be
 /// bookmarked or linked from the QR code on a notice.
@@ -270,7 +259,7 @@ async fn progress(
         layout: web.layout(),
         case_no: case_no.clone(),
         last_six: last_six.clone(),
-        errors: vec![],
+        errors: Errors::default(),
         case: None,
     };
     let asked = !case_no.is_empty() || !last_six.is_empty();

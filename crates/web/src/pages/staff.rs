@@ -4,7 +4,7 @@
 
 use crate::AppState;
 use crate::pages::session::{CSRF_COOKIE, SESSION_COOKIE};
-use crate::pages::{FieldError, Layout, PageError, PageForm, PageResult, Web, render};
+use crate::pages::{Errors, FieldError, Layout, PageError, PageForm, PageResult, Web, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -34,7 +34,7 @@ pub fn router() -> Router<AppState> {
 struct LoginPage {
     layout: Layout,
     username: String,
-    errors: Vec<FieldError>,
+    errors: Errors,
 }
 
 async fn login_form(web: Web) -> PageResult {
@@ -44,7 +44,7 @@ async fn login_form(web: Web) -> PageResult {
     let page = LoginPage {
         layout: web.layout(),
         username: String::new(),
-        errors: vec![],
+        errors: Errors::default(),
     };
     Ok(web.finish(render(&page)?))
 }
@@ -97,7 +97,7 @@ async fn login(
     let page = LoginPage {
         layout: web.layout(),
         username: f.username,
-        errors,
+        errors: errors.into(),
     };
     let mut resp = render(&page)?;
     *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -229,7 +229,7 @@ struct CasePage {
     case: CaseView,
     files: Vec<tongban_store::files::Upload>,
     actions: Vec<(&'static str, &'static str, bool)>,
-    errors: Vec<FieldError>,
+    errors: Errors,
     note: String,
 }
 
@@ -264,7 +264,7 @@ async fn case_file(State(s): State<AppState>, web: Web, Path(case_no): Path<Stri
         files,
         actions: available(p, &case),
         case,
-        errors: vec![],
+        errors: Errors::default(),
         note: String::new(),
     };
     Ok(web.finish(render(&page)?))
@@ -310,7 +310,8 @@ async fn act(
                 errors: vec![FieldError::new(
                     if i.field == "note" { "note" } else { "action" },
                     i.message,
-                )],
+                )]
+                .into(),
                 note: f.note,
             };
             let mut resp = render(&page)?;
