@@ -789,3 +789,72 @@ pub async fn principal_by_username(store: &Store, username: &str) -> Result<Prin
         .transpose()?
         .ok_or_else(|| StoreError::not_found(format!("账户“{username}”不存在或已停用")))
 }
+
+/// A window (窗口) at a point: a department's own window, or a comprehensive one.
+#[derive(Debug, Clone, Serialize)]
+pub struct Window {
+    pub code: String,
+    pub name: String,
+    pub point: String,
+    pub department: Option<String>,
+    pub comprehensive: bool,
+}
+
+pub async fn windows(store: &Store) -> Result<Vec<Window>> {
+    let mut c = store.reader().await?;
+    let rows = sqlx::query(
+        "SELECT w.code, w.name, p.name, d.name, w.comprehensive FROM windows w JOIN points p ON p.id = w.point_id \
+         LEFT JOIN departments d ON d.id = w.department_id ORDER BY p.sort, w.code",
+    )
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Window {
+                code: r.try_get(0)?,
+                name: r.try_get(1)?,
+                point: r.try_get(2)?,
+                department: r.try_get(3)?,
+                comprehensive: crate::flag(r, 4)?,
+            })
+        })
+        .collect()
+}
+
+/// An administrator opens a window at a point (for a department, or comprehensive).
+pub async fn create_window(
+    store: &Store,
+    code: &str,
+    name: &str,
+    point: &str,
+    department: Option<&str>,
+    actor: &Actor,
+) -> Result<()> {
+    let name = required_text("name", "窗口名称", name, 50)?;
+    let mut tx = store.begin().await?;
+    let pt = point_by_code(&mut tx, point)
+        .await?
+        .ok_or_else(|| StoreError::invalid("point", format!("服务点代码“{point}”不存在")))?;
+    let dept = match department {
+        Some(d) => Some(
+            department_by_code(&mut tx, d)
+                .await?
+                .ok_or_else(|| StoreError::invalid("department", format!("部门代码“{d}”不存在")))?
+                .id,
+        ),
+        None => None,
+    };
+    insert_window(&mut tx, code, &name, pt.id, dept).await?;
+    audit::append(
+        &mut tx,
+        store.keys(),
+        actor,
+        "window.create",
+        "window",
+        code,
+        serde_json::json!({ "point": point, "department": department }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

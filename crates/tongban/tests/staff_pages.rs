@@ -288,6 +288,42 @@ async fn supervision_and_administration(db: Db) {
         )
         .await;
     assert_eq!(v["promised_days"], 3, "{v}");
+    // A window at the comprehensive point.
+    let (s, _, page) = admin
+        .post(
+            "/admin/org",
+            &[
+                ("csrf", &csrf),
+                ("what", "window"),
+                ("code", "ZH1W9"),
+                ("name", "综合窗口九"),
+                ("point", "NOPE"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("服务点代码“NOPE”不存在"));
+    let (s, _, _) = admin
+        .post(
+            "/admin/org",
+            &[
+                ("csrf", &csrf),
+                ("what", "window"),
+                ("code", "ZH1W9"),
+                ("name", "综合窗口九"),
+                ("point", "ZH1"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, v) = app.get("/api/v1/windows", None).await;
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["code"] == "ZH1W9" && w["comprehensive"] == true),
+        "{v}"
+    );
     // The catalog as a workbook.
     let (s, _, _) = admin.get("/admin/catalog/export.xlsx").await;
     assert_eq!(s, StatusCode::OK);

@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/points", get(points).post(create_point))
         .route("/api/v1/users", get(users).post(create_user))
+        .route("/api/v1/windows", get(windows))
 }
 
 fn admin(p: &Principal) -> ApiResult<()> {
@@ -169,4 +170,8 @@ async fn create_user(
         StatusCode::CREATED,
         Json(json!({ "username": username.trim().to_ascii_lowercase(), "role": role.as_str() })),
     ))
+}
+
+async fn windows(State(s): State<AppState>) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(org::windows(&s.store).await?)))
 }

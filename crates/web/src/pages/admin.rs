@@ -185,6 +185,7 @@ struct OrgPage {
     layout: Layout,
     departments: Vec<Department>,
     points: Vec<Point>,
+    windows: Vec<org::Window>,
     kinds: Vec<(&'static str, &'static str)>,
     errors: Errors,
 }
@@ -200,6 +201,7 @@ async fn org_page(s: &AppState, web: &Web, errors: Vec<FieldError>) -> PageResul
         layout: web.layout(),
         departments: org::departments(&s.store).await?,
         points: org::points(&s.store).await?,
+        windows: org::windows(&s.store).await?,
         kinds: PointKind::ALL
             .iter()
             .map(|k| (k.as_str(), k.label()))
@@ -230,6 +232,10 @@ struct OrgForm {
     division_code: String,
     #[serde(default)]
     address: String,
+    #[serde(default)]
+    point: String,
+    #[serde(default)]
+    department: String,
 }
 
 async fn create_org(
@@ -239,7 +245,17 @@ async fn create_org(
 ) -> PageResult {
     web.check_csrf(&f.csrf)?;
     let p = admin(&web)?;
-    let r = if f.what == "point" {
+    let r = if f.what == "window" {
+        org::create_window(
+            &s.store,
+            f.code.trim(),
+            &f.name,
+            f.point.trim(),
+            Some(f.department.trim()).filter(|d| !d.is_empty()),
+            &p.actor(),
+        )
+        .await
+    } else if f.what == "point" {
         match PointKind::parse(&f.kind) {
             None => Err(StoreError::invalid("kind", "请选择服务点类型")),
             Some(kind) => {
