@@ -13,20 +13,114 @@ pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 /// Most files one application may carry.
 pub const MAX_FILES: i64 = 30;
 
-/// Where file contents live. Several nodes serving one PostgreSQL need a shared
-/// folder here (or an S3-compatible store, not yet built in).
+/// Where file contents live: a local folder (the default), or an S3-compatible object
+/// store, which several nodes serving one PostgreSQL can share.
 #[derive(Debug, Clone)]
-pub struct FileStore {
-    root: PathBuf,
+pub enum FileStore {
+    Local { root: PathBuf },
+    S3(Box<S3Store>),
 }
+
+#[derive(Debug, Clone)]
+pub struct S3Store {
+    bucket: rusty_s3::Bucket,
+    credentials: rusty_s3::Credentials,
+    client: reqwest::Client,
+}
+
+/// How long a signed S3 request stays valid.
+const SIGNED_FOR: std::time::Duration = std::time::Duration::from_secs(300);
 
 impl FileStore {
     pub fn local(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self::Local { root: root.into() }
     }
 
-    pub fn root(&self) -> &std::path::Path {
-        &self.root
+    /// Parses a storage setting: a folder path, or
+    /// `s3+http://ACCESS_KEY:SECRET@host:port/bucket?region=…` for an S3-compatible
+    /// store on the intranet (path-style addressing; region default `us-east-1`).
+    pub fn from_spec(spec: &str) -> anyhow::Result<Self> {
+        let Some(rest) = spec.strip_prefix("s3+http://") else {
+            anyhow::ensure!(
+                !spec.contains("://"),
+                "文件存储应为本地目录或 s3+http://密钥ID:密钥@主机:端口/存储桶"
+            );
+            return Ok(Self::local(spec));
+        };
+        let url = url::Url::parse(&format!("http://{rest}"))
+            .map_err(|e| anyhow::anyhow!("文件存储地址无效：{e}"))?;
+        let key = url.username().to_string();
+        let secret = url.password().unwrap_or("").to_string();
+        anyhow::ensure!(
+            !key.is_empty() && !secret.is_empty(),
+            "S3 文件存储须在地址中给出密钥ID和密钥"
+        );
+        let bucket_name = url.path().trim_matches('/').to_string();
+        anyhow::ensure!(
+            !bucket_name.is_empty() && !bucket_name.contains('/'),
+            "S3 文件存储须给出一个存储桶名"
+        );
+        let region = url
+            .query_pairs()
+            .find(|(k, _)| k == "region")
+            .map(|(_, v)| v.to_string())
+            .unwrap_or_else(|| "us-east-1".into());
+        let mut endpoint = url.clone();
+        endpoint.set_path("");
+        endpoint.set_query(None);
+        endpoint
+            .set_username("")
+            .map_err(|_| anyhow::anyhow!("文件存储地址无效"))?;
+        endpoint
+            .set_password(None)
+            .map_err(|_| anyhow::anyhow!("文件存储地址无效"))?;
+        let bucket = rusty_s3::Bucket::new(endpoint, rusty_s3::UrlStyle::Path, bucket_name, region)
+            .map_err(|e| anyhow::anyhow!("文件存储地址无效：{e}"))?;
+        Ok(Self::S3(Box::new(S3Store {
+            bucket,
+            credentials: rusty_s3::Credentials::new(key, secret),
+            client: reqwest::Client::new(),
+        })))
+    }
+
+    /// Where the files go, for messages (no secrets).
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Local { root } => root.display().to_string(),
+            Self::S3(s) => format!("S3 {} / {}", s.bucket.base_url(), s.bucket.name()),
+        }
+    }
+
+    /// Creates the S3 bucket if it does not exist yet (no-op for a folder).
+    pub async fn ensure_bucket(&self) -> Result<()> {
+        let Self::S3(s) = self else { return Ok(()) };
+        use rusty_s3::S3Action;
+        let head = s.bucket.head_bucket(Some(&s.credentials)).sign(SIGNED_FOR);
+        let r = s
+            .client
+            .head(head)
+            .send()
+            .await
+            .map_err(|e| StoreError::Other(e.into()))?;
+        if r.status().is_success() {
+            return Ok(());
+        }
+        let create = s.bucket.create_bucket(&s.credentials).sign(SIGNED_FOR);
+        let r = s
+            .client
+            .put(create)
+            .header(reqwest::header::CONTENT_LENGTH, "0")
+            .body(Vec::<u8>::new())
+            .send()
+            .await
+            .map_err(|e| StoreError::Other(e.into()))?;
+        if !r.status().is_success() {
+            return Err(StoreError::Other(anyhow::anyhow!(
+                "无法创建存储桶：HTTP {}",
+                r.status()
+            )));
+        }
+        Ok(())
     }
 
     /// Writes the bytes under a new random key; returns the key.
@@ -36,15 +130,39 @@ impl FileStore {
             time::local_day(time::now()).format("%Y/%m"),
             protect::random_token()
         );
-        let path = self.root.join(&key);
-        if let Some(dir) = path.parent() {
-            tokio::fs::create_dir_all(dir)
-                .await
-                .map_err(|e| StoreError::Other(e.into()))?;
+        match self {
+            Self::Local { root } => {
+                let path = root.join(&key);
+                if let Some(dir) = path.parent() {
+                    tokio::fs::create_dir_all(dir)
+                        .await
+                        .map_err(|e| StoreError::Other(e.into()))?;
+                }
+                tokio::fs::write(&path, bytes)
+                    .await
+                    .map_err(|e| StoreError::Other(e.into()))?;
+            }
+            Self::S3(s) => {
+                use rusty_s3::S3Action;
+                let url = s
+                    .bucket
+                    .put_object(Some(&s.credentials), &key)
+                    .sign(SIGNED_FOR);
+                let r = s
+                    .client
+                    .put(url)
+                    .body(bytes.to_vec())
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::Other(e.into()))?;
+                if !r.status().is_success() {
+                    return Err(StoreError::Other(anyhow::anyhow!(
+                        "文件存储写入失败：HTTP {}",
+                        r.status()
+                    )));
+                }
+            }
         }
-        tokio::fs::write(&path, bytes)
-            .await
-            .map_err(|e| StoreError::Other(e.into()))?;
         Ok(key)
     }
 
@@ -52,9 +170,37 @@ impl FileStore {
         if key.contains("..") || key.starts_with('/') {
             return Err(StoreError::not_found("文件不存在"));
         }
-        tokio::fs::read(self.root.join(key))
-            .await
-            .map_err(|_| StoreError::not_found("文件不存在"))
+        match self {
+            Self::Local { root } => tokio::fs::read(root.join(key))
+                .await
+                .map_err(|_| StoreError::not_found("文件不存在")),
+            Self::S3(s) => {
+                use rusty_s3::S3Action;
+                let url = s
+                    .bucket
+                    .get_object(Some(&s.credentials), key)
+                    .sign(SIGNED_FOR);
+                let r = s
+                    .client
+                    .get(url)
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::Other(e.into()))?;
+                if r.status() == reqwest::StatusCode::NOT_FOUND {
+                    return Err(StoreError::not_found("文件不存在"));
+                }
+                if !r.status().is_success() {
+                    return Err(StoreError::Other(anyhow::anyhow!(
+                        "文件存储读取失败：HTTP {}",
+                        r.status()
+                    )));
+                }
+                Ok(r.bytes()
+                    .await
+                    .map_err(|e| StoreError::Other(e.into()))?
+                    .to_vec())
+            }
+        }
     }
 }
 

@@ -42,6 +42,11 @@ enum Command {
         /// Public address of the portal (https://…), which license QR codes point to.
         #[arg(long, env = "TONGBAN_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Where uploaded files are kept: a folder (default: `objects/` beside a SQLite
+        /// file, `data/objects` otherwise) or an S3-compatible store,
+        /// `s3+http://ACCESS_KEY:SECRET@host:port/bucket?region=…`.
+        #[arg(long, env = "TONGBAN_FILES")]
+        files: Option<String>,
     },
     /// Run with demo data: seeds a fresh demo database on first start, then serves.
     Demo {
@@ -57,6 +62,9 @@ enum Command {
         /// Public address license QR codes point to (default: http://LISTEN).
         #[arg(long, env = "TONGBAN_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Where uploaded files are kept (see `serve --files`).
+        #[arg(long, env = "TONGBAN_FILES")]
+        files: Option<String>,
     },
     /// Apply the database migrations.
     Migrate {
@@ -296,8 +304,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             db,
             listen,
             public_url,
+            files,
         } => {
-            let store = open(&db.db, &db.key_file).await?;
+            let store = with_files(open(&db.db, &db.key_file).await?, files.as_deref()).await?;
             match public_url {
                 Some(url) => set_public_url(&store, &url).await?,
                 // License QR codes need an address a phone can open.
@@ -325,8 +334,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             listen,
             scale,
             public_url,
+            files,
         } => {
-            let store = open(&db, &key_file).await?;
+            let store = with_files(open(&db, &key_file).await?, files.as_deref()).await?;
             set_public_url(
                 &store,
                 &public_url.unwrap_or_else(|| format!("http://{listen}")),
@@ -572,6 +582,20 @@ async fn set_public_url(store: &Store, url: &str) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("--public-url：{e}"))?;
     Ok(())
+}
+
+/// The store keeping files where `--files` says (creating the S3 bucket if needed).
+async fn with_files(store: Store, spec: Option<&str>) -> anyhow::Result<Store> {
+    let Some(spec) = spec.filter(|s| !s.is_empty()) else {
+        return Ok(store);
+    };
+    let files = tongban_store::files::FileStore::from_spec(spec)?;
+    files
+        .ensure_bucket()
+        .await
+        .map_err(|e| anyhow::anyhow!("文件存储不可用：{e}"))?;
+    tracing::info!(files = %files.describe(), "uploaded files are kept here");
+    Ok(store.with_files(files))
 }
 
 async fn staff(store: &Store, username: &str) -> anyhow::Result<tongban_store::org::Principal> {
