@@ -44,8 +44,56 @@ impl ApplicantSession {
     }
 }
 
-/// Sends a text message. The outbox is the default: the message is kept for
-/// administrators (and a gateway) to read.
+/// How text messages leave the platform. Every message is first kept in the outbox
+/// (administrators read it; a gateway may drain it); a command sender also hands each
+/// message to a program of the operator's, e.g. the SMS gateway's client.
+#[derive(Debug, Clone, Default)]
+pub enum SmsSender {
+    #[default]
+    Outbox,
+    /// Runs `program PHONE` with the message on standard input; exit 0 means sent.
+    Command(String),
+}
+
+impl SmsSender {
+    /// `outbox` or `command:/path/to/program`.
+    pub fn from_spec(spec: &str) -> anyhow::Result<Self> {
+        match spec.trim() {
+            "" | "outbox" => Ok(Self::Outbox),
+            s => match s.strip_prefix("command:") {
+                Some(p) if !p.trim().is_empty() => Ok(Self::Command(p.trim().to_string())),
+                _ => anyhow::bail!("短信发送方式应为 outbox 或 command:程序路径"),
+            },
+        }
+    }
+
+    /// Delivers a message already kept in the outbox.
+    pub async fn deliver(&self, phone: &Mobile, body: &str) -> Result<()> {
+        let Self::Command(program) = self else { return Ok(()) };
+        use tokio::io::AsyncWriteExt;
+        let failed = |why: String| {
+            tracing::error!(program, why, "SMS delivery failed");
+            StoreError::Unavailable("短信发送失败，请稍后再试".into())
+        };
+        let mut child = tokio::process::Command::new(program)
+            .arg(phone.as_str())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| failed(e.to_string()))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(body.as_bytes()).await.map_err(|e| failed(e.to_string()))?;
+        }
+        let status = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait())
+            .await
+            .map_err(|_| failed("timed out".into()))?
+            .map_err(|e| failed(e.to_string()))?;
+        if status.success() { Ok(()) } else { Err(failed(format!("exit {status}"))) }
+    }
+}
+
+/// Keeps a text message in the outbox (inside the caller's transaction); deliver it
+/// with [`SmsSender::deliver`] once the transaction has committed.
 pub async fn send_sms(
     conn: &mut AnyConnection,
     store: &Store,
@@ -115,7 +163,7 @@ pub async fn request_code(store: &Store, name: &str, id_number: &str, phone: &st
     send_sms(&mut tx, store, &phone, &body, "login").await?;
     let _ = name;
     tx.commit().await?;
-    Ok(())
+    store.sms().deliver(&phone, &body).await
 }
 
 async fn office(conn: &mut AnyConnection) -> Result<String> {

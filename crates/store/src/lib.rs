@@ -55,6 +55,9 @@ pub enum StoreError {
     Unauthorized(String),
     #[error("{0}")]
     Locked(String),
+    /// A service the platform relies on (SMS gateway, file store) failed just now.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("数据库错误：{0}")]
     Db(#[from] sqlx::Error),
     #[error("{0}")]
@@ -85,6 +88,8 @@ pub struct Store {
     calendar_cache: std::sync::Arc<std::sync::Mutex<Option<calendar::Cached>>>,
     /// Where uploaded files are kept.
     files: files::FileStore,
+    /// How text messages are sent.
+    sms: applicants::SmsSender,
     /// Rarely changing reads the portal makes on every page (office name, points),
     /// trusted for a second like the calendar version.
     hot: std::sync::Arc<std::sync::Mutex<HotCache>>,
@@ -137,6 +142,7 @@ impl Store {
             calendar_cache: Default::default(),
             files: files::FileStore::local(default_files_root(&url, backend)),
             hot: Default::default(),
+            sms: Default::default(),
             batcher: None,
         };
         migrate::run(&store).await?;
@@ -156,6 +162,16 @@ impl Store {
     /// Where uploaded files are kept.
     pub fn files(&self) -> &files::FileStore {
         &self.files
+    }
+
+    /// How text messages are sent.
+    pub fn sms(&self) -> &applicants::SmsSender {
+        &self.sms
+    }
+
+    /// The same store sending text messages another way.
+    pub fn with_sms(self, sms: applicants::SmsSender) -> Store {
+        Store { sms, ..self }
     }
 
     /// The same store keeping files elsewhere (a shared folder for several nodes).

@@ -42,6 +42,10 @@ enum Command {
         /// Public address of the portal (https://…), which license QR codes point to.
         #[arg(long, env = "TONGBAN_PUBLIC_URL")]
         public_url: Option<String>,
+        /// How text messages are sent: `outbox` (kept for administrators and a gateway)
+        /// or `command:/path/to/program` (run with the phone number; message on stdin).
+        #[arg(long, env = "TONGBAN_SMS", default_value = "outbox")]
+        sms: String,
         /// Where uploaded files are kept: a folder (default: `objects/` beside a SQLite
         /// file, `data/objects` otherwise) or an S3-compatible store,
         /// `s3+http://ACCESS_KEY:SECRET@host:port/bucket?region=…`.
@@ -62,6 +66,9 @@ enum Command {
         /// Public address license QR codes point to (default: http://LISTEN).
         #[arg(long, env = "TONGBAN_PUBLIC_URL")]
         public_url: Option<String>,
+        /// How text messages are sent (see `serve --sms`).
+        #[arg(long, env = "TONGBAN_SMS", default_value = "outbox")]
+        sms: String,
         /// Where uploaded files are kept (see `serve --files`).
         #[arg(long, env = "TONGBAN_FILES")]
         files: Option<String>,
@@ -304,9 +311,12 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             db,
             listen,
             public_url,
+            sms,
             files,
         } => {
-            let store = with_files(open(&db.db, &db.key_file).await?, files.as_deref()).await?;
+            let store = with_files(open(&db.db, &db.key_file).await?, files.as_deref())
+                .await?
+                .with_sms(tongban_store::applicants::SmsSender::from_spec(&sms)?);
             match public_url {
                 Some(url) => set_public_url(&store, &url).await?,
                 // License QR codes need an address a phone can open.
@@ -334,9 +344,12 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             listen,
             scale,
             public_url,
+            sms,
             files,
         } => {
-            let store = with_files(open(&db, &key_file).await?, files.as_deref()).await?;
+            let store = with_files(open(&db, &key_file).await?, files.as_deref())
+                .await?
+                .with_sms(tongban_store::applicants::SmsSender::from_spec(&sms)?);
             set_public_url(
                 &store,
                 &public_url.unwrap_or_else(|| format!("http://{listen}")),

@@ -44,7 +44,7 @@ const MAX_FORM_BYTES: usize = 40 * 1024 * 1024;
 fn field_errors(e: StoreError) -> Result<Vec<FieldError>, PageError> {
     match e {
         StoreError::Invalid(i) => Ok(vec![FieldError::new(i.field, i.message)]),
-        StoreError::Locked(m) => Ok(vec![FieldError::new("phone", m)]),
+        StoreError::Locked(m) | StoreError::Unavailable(m) => Ok(vec![FieldError::new("phone", m)]),
         other => Err(other.into()),
     }
 }
