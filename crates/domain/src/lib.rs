@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod case;
 pub mod catalog;
 pub mod codes;
+pub mod hotline;
 pub mod org;
 pub mod rating;
 

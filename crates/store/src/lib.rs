@@ -11,6 +11,7 @@ pub mod cases;
 pub mod catalog;
 pub mod catalog_xlsx;
 pub mod files;
+pub mod hotline;
 pub mod licenses;
 mod migrate;
 pub use migrate::latest as schema_version;

@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "applicants, SMS outbox and uploads",
         include_str!("schema_5_applicants.sql"),
     ),
+    (6, "12345 hotline", include_str!("schema_6_hotline.sql")),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -5,6 +5,7 @@ mod bench;
 mod config;
 mod license;
 mod seed;
+mod seed_hotline;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -177,6 +178,14 @@ enum AdminCommand {
         /// Full name shown in records (default: the username).
         #[arg(long)]
         name: Option<String>,
+    },
+    /// Issue an Open311 API key to an outside system; prints the key (only its hash is kept).
+    CreateApiKey {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Name of the outside system.
+        #[arg(long)]
+        name: String,
     },
 }
 
@@ -437,6 +446,19 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("已创建账户 {username}（{}）", role.label());
+        }
+        Command::Admin {
+            command: AdminCommand::CreateApiKey { db, name },
+        } => {
+            let store = open(&db.db, &db.key_file).await?;
+            let key = tongban_store::hotline::create_api_key(&store, &name, &Actor::system("cli"))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{key}");
+            eprintln!(
+                "已为“{}”签发 Open311 接入密钥：请妥善保存，系统只保留其摘要",
+                name.trim()
+            );
         }
         Command::Audit {
             command: AuditCommand::Verify { db },

@@ -198,6 +198,7 @@ pub struct Summary {
     pub events: usize,
     pub ratings: usize,
     pub licenses: usize,
+    pub work_orders: usize,
 }
 
 impl std::fmt::Display for Summary {
@@ -212,7 +213,8 @@ impl std::fmt::Display for Summary {
             self.events,
             self.ratings,
             self.licenses
-        )
+        )?;
+        write!(f, "，{} 件12345工单", self.work_orders)
     }
 }
 
@@ -764,6 +766,7 @@ pub async fn seed_demo(
     let cal = tongban_store::calendar::current(store).await?;
     let stats = seed_cases(store, &cal, &items, &points, year, today, scale, &mut rng).await?;
     let licenses = issue_demo_licenses(store, DEMO_LICENSES, &actor).await?;
+    let (work_orders, _) = crate::seed_hotline::seed(store, &cal, year, today, scale, seed).await?;
     // Written last: a database without it holds an interrupted seed.
     let mut tx = store.begin().await?;
     tongban_store::put_setting(&mut tx, SEEDED_MARK, &time::stamp(time::now())).await?;
@@ -776,6 +779,7 @@ pub async fn seed_demo(
         events: stats.1,
         ratings: stats.2,
         licenses,
+        work_orders,
     })
 }
 

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+mod open311;
 mod openapi;
 pub mod pages;
 
@@ -30,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(api::router())
         .merge(openapi::router())
+        .merge(open311::router())
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_| {

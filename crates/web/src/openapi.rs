@@ -83,7 +83,13 @@ async fn document() -> Json<Value> {
             "/api/v1/codes/id": { "post": op("居民身份证号码校验（请求体 {\"number\"}，号码不进网址）", "codes", false) },
             "/api/v1/codes/id/{number}": { "get": op("居民身份证号码校验（GB 11643-1999）", "codes", false) },
             "/api/v1/audit": { "get": op("审计日志", "audit", true) },
-            "/api/v1/audit/verify": { "get": op("校验审计链", "audit", true) }
+            "/api/v1/audit/verify": { "get": op("校验审计链", "audit", true) },
+            "/api/v1/work-orders": {
+                "post": with_body(op("登记12345工单（话务员）：直接解答（answer）或派单（unit）", "hotline", true), "NewWorkOrder"),
+                "get": op("12345工单列表（status、category、unit、page；成员单位只看本单位）", "hotline", true)
+            },
+            "/api/v1/work-orders/{no}": { "get": op("12345工单详情与流转记录", "hotline", true) },
+            "/api/v1/work-orders/{no}/actions": { "post": with_body(op("工单操作：派单/改派、签收、退单、延期、回复、重办、办结、回访、催办、督办、并单、工单差错", "hotline", true), "WorkOrderAction") }
         },
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
@@ -101,6 +107,16 @@ async fn document() -> Json<Value> {
                 "Action": { "type": "object", "required": ["action"], "properties": {
                     "action": { "type": "string", "enum": ["accept", "refuse", "request_supplement", "supplement", "approve", "reject", "suspend", "resume", "extend", "withdraw", "close"] },
                     "note": { "type": "string" }, "document_no": { "type": "string" } } },
+                "NewWorkOrder": { "type": "object", "required": ["category", "content"], "properties": {
+                    "channel": { "type": "string", "enum": ["phone", "web", "wechat", "email", "open311", "other"] },
+                    "category": { "type": "string", "enum": ["consultation", "help", "complaint", "report", "suggestion", "praise"] },
+                    "caller_name": { "type": "string" }, "phone": { "type": "string" }, "email": { "type": "string" }, "address": { "type": "string" },
+                    "lat": { "type": "number" }, "long": { "type": "number" }, "content": { "type": "string", "maxLength": 2000 },
+                    "service_code": { "type": "string" }, "answer": { "type": "string" }, "unit": { "type": "string" },
+                    "co_units": { "type": "array", "items": { "type": "string" } }, "public": { "type": "boolean" } } },
+                "WorkOrderAction": { "type": "object", "required": ["action"], "properties": {
+                    "action": { "type": "string", "enum": ["dispatch", "answer", "sign", "return", "request_extension", "approve_extension", "reject_extension", "reply", "redo", "close", "callback", "urge", "supervise", "merge", "mark_faulty"] },
+                    "note": { "type": "string" }, "unit": { "type": "string" }, "level": { "type": "integer", "minimum": 1, "maximum": 5 }, "into": { "type": "string" } } },
                 "Revoke": { "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string", "maxLength": 500 } } },
                 "Rating": { "type": "object", "required": ["level"], "properties": {
                     "level": { "type": "integer", "minimum": 1, "maximum": 5 }, "comment": { "type": "string" }, "last_six": { "type": "string" } } }

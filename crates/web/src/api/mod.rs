@@ -5,6 +5,7 @@ mod auth;
 mod calendar;
 mod cases;
 mod codes;
+mod hotline;
 mod items;
 mod licenses;
 mod org;
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .merge(calendar::router())
         .merge(codes::router())
         .merge(audit::router())
+        .merge(hotline::router())
 }
 
 async fn healthz(

@@ -1,0 +1,626 @@
+//! 12345 热线工单: a citizen's request (诉求) from any channel becomes a work order that
+//! the center answers directly or dispatches to a member unit (成员单位), and that
+//! follows the closed loop 受理 → 派单 → 签收 → 办理/回复 → 办结 → 回访. Every action is
+//! checked here against the order's state and the actor's role; the store scopes it.
+
+use crate::calendar::{Calendar, CalendarError};
+use crate::org::Role;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// Largest request text accepted (content, Open311 description).
+pub const MAX_CONTENT_CHARS: usize = 2000;
+/// Largest note on an action (reply, reason for a return, ...).
+pub const MAX_NOTE_CHARS: usize = 2000;
+/// Working days an approved extension (延期) adds to the deadline.
+pub const EXTENSION_WORKING_DAYS: u32 = 5;
+
+macro_rules! code_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = ($code:literal, $label:literal)),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vm])* $v),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$(Self::$v),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$v => $code),+ }
+            }
+            pub fn parse(s: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+            pub fn label(self) -> &'static str {
+                match self { $(Self::$v => $label),+ }
+            }
+            /// `code（label）` list for error messages.
+            pub fn choices() -> String {
+                Self::ALL
+                    .iter()
+                    .map(|v| format!("{}（{}）", v.as_str(), v.label()))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            }
+        }
+    };
+}
+
+code_enum! {
+    /// 诉求类别: the kind of request, which sets the deadline.
+    Category {
+        Consultation = ("consultation", "咨询"),
+        Help = ("help", "求助"),
+        Complaint = ("complaint", "投诉"),
+        Report = ("report", "举报"),
+        Suggestion = ("suggestion", "建议"),
+        Praise = ("praise", "表扬"),
+    }
+}
+
+impl Category {
+    /// Working days a member unit has to reply (local rule; configurable later).
+    pub fn deadline_days(self) -> u32 {
+        match self {
+            Self::Consultation | Self::Help | Self::Praise => 3,
+            Self::Complaint | Self::Report | Self::Suggestion => 13,
+        }
+    }
+}
+
+code_enum! {
+    /// 受理渠道
+    Channel {
+        Phone = ("phone", "电话"),
+        Web = ("web", "网站"),
+        Wechat = ("wechat", "微信"),
+        Email = ("email", "电子邮件"),
+        Open311 = ("open311", "Open311接口"),
+        Other = ("other", "其他"),
+    }
+}
+
+code_enum! {
+    /// 工单状态
+    Status {
+        /// 已受理: registered at the center, awaiting an answer or dispatch
+        Accepted = ("accepted", "已受理待派单"),
+        /// 已派单 (交办) to a member unit, awaiting its sign-in
+        Dispatched = ("dispatched", "已派单"),
+        /// 已签收: the unit is handling it
+        Signed = ("signed", "办理中"),
+        /// 已回复: the unit replied, awaiting the center's closing
+        Replied = ("replied", "已回复"),
+        /// 已退单: the unit sent it back; the center reassigns (改派)
+        Returned = ("returned", "已退单"),
+        /// 已办结
+        Closed = ("closed", "已办结"),
+        /// 已并单 into another order
+        Merged = ("merged", "已并单"),
+    }
+}
+
+impl Status {
+    /// Open311's two states: only closed and merged orders are closed.
+    pub fn is_open(self) -> bool {
+        !matches!(self, Self::Closed | Self::Merged)
+    }
+    /// Waiting on a member unit (the deadline runs).
+    pub fn at_unit(self) -> bool {
+        matches!(self, Self::Dispatched | Self::Signed)
+    }
+}
+
+code_enum! {
+    /// An action on a work order.
+    Action {
+        /// 派单 / 改派 to a member unit
+        Dispatch = ("dispatch", "派单"),
+        /// 直接解答: answered by the center, closed at once
+        Answer = ("answer", "直接解答"),
+        /// 签收
+        Sign = ("sign", "签收"),
+        /// 退单 with a reason
+        Return = ("return", "退单"),
+        /// 延期申请
+        RequestExtension = ("request_extension", "申请延期"),
+        /// 同意延期
+        ApproveExtension = ("approve_extension", "同意延期"),
+        /// 不同意延期
+        RejectExtension = ("reject_extension", "不同意延期"),
+        /// 办理回复
+        Reply = ("reply", "回复"),
+        /// 重办: the reply does not answer the request; back to the unit
+        Redo = ("redo", "退回重办"),
+        /// 办结 (optionally with the callback's satisfaction)
+        Close = ("close", "办结"),
+        /// 回访 after closing
+        Callback = ("callback", "回访"),
+        /// 催办
+        Urge = ("urge", "催办"),
+        /// 督办
+        Supervise = ("supervise", "督办"),
+        /// 并单 into another order
+        Merge = ("merge", "并单"),
+        /// 工单差错 (quality check)
+        MarkFaulty = ("mark_faulty", "标记工单差错"),
+    }
+}
+
+impl Action {
+    /// Roles allowed to take the action; the store adds that a unit handler acts only
+    /// on orders dispatched to their own unit.
+    pub fn allowed_for(self, role: Role) -> bool {
+        use Action::*;
+        match self {
+            Dispatch | Answer | ApproveExtension | RejectExtension | Redo | Close | Callback
+            | Merge => role == Role::HotlineAgent,
+            Sign | Return | RequestExtension | Reply => role == Role::UnitHandler,
+            Urge => matches!(role, Role::HotlineAgent | Role::Supervisor),
+            Supervise | MarkFaulty => role == Role::Supervisor,
+        }
+    }
+
+    /// The note is the written substance: the answer, the reason, the reply.
+    pub fn requires_note(self) -> bool {
+        use Action::*;
+        matches!(
+            self,
+            Answer | Return | RequestExtension | Reply | Redo | Supervise | MarkFaulty
+        )
+    }
+}
+
+/// 回访满意度: five levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Satisfaction(u8);
+
+impl Satisfaction {
+    pub fn parse(level: i64) -> Result<Self, crate::Invalid> {
+        if (1..=5).contains(&level) {
+            Ok(Self(level as u8))
+        } else {
+            Err(crate::Invalid::new(
+                "level",
+                "回访满意度应为1至5（1非常不满意，5非常满意）",
+            ))
+        }
+    }
+    pub fn value(self) -> i64 {
+        i64::from(self.0)
+    }
+    pub fn label(self) -> &'static str {
+        match self.0 {
+            1 => "非常不满意",
+            2 => "不满意",
+            3 => "基本满意",
+            4 => "满意",
+            _ => "非常满意",
+        }
+    }
+}
+
+/// What a work order knows when an action is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderState {
+    pub status: Status,
+    /// A unit's extension request awaits the center's decision.
+    pub extension_pending: bool,
+    /// The callback's satisfaction is recorded.
+    pub called_back: bool,
+    pub faulty: bool,
+}
+
+impl OrderState {
+    pub fn new(status: Status) -> Self {
+        Self {
+            status,
+            extension_pending: false,
+            called_back: false,
+            faulty: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("工单当前状态为“{}”，不能执行“{}”", .status.label(), .action.label())]
+    NotAllowed { status: Status, action: Action },
+    #[error("“{}”须由{}办理", .action.label(), allowed_roles(*.action))]
+    Role { action: Action },
+    #[error("“{}”须填写说明", .0.label())]
+    NoteRequired(Action),
+    #[error("该工单已有待审核的延期申请")]
+    ExtensionPending,
+    #[error("该工单没有待审核的延期申请")]
+    NoExtensionPending,
+    #[error("该工单已完成回访")]
+    AlreadyCalledBack,
+    #[error("该工单已标记为工单差错")]
+    AlreadyFaulty,
+}
+
+fn allowed_roles(action: Action) -> String {
+    Role::ALL
+        .into_iter()
+        .filter(|r| action.allowed_for(*r))
+        .map(|r| r.label())
+        .collect::<Vec<_>>()
+        .join("或")
+}
+
+impl OrderState {
+    /// The state after `action`, or why it cannot be taken.
+    pub fn transition(
+        self,
+        action: Action,
+        role: Role,
+        note: Option<&str>,
+    ) -> Result<OrderState, TransitionError> {
+        use Action as A;
+        use Status as S;
+        if !action.allowed_for(role) {
+            return Err(TransitionError::Role { action });
+        }
+        let mut next = self;
+        match (self.status, action) {
+            (S::Accepted | S::Returned, A::Dispatch) => {
+                next.status = S::Dispatched;
+                next.extension_pending = false;
+            }
+            (S::Accepted, A::Answer) => next.status = S::Closed,
+            (S::Dispatched, A::Sign) => next.status = S::Signed,
+            (S::Dispatched | S::Signed, A::Return) => {
+                next.status = S::Returned;
+                next.extension_pending = false;
+            }
+            (S::Signed, A::RequestExtension) => {
+                if self.extension_pending {
+                    return Err(TransitionError::ExtensionPending);
+                }
+                next.extension_pending = true;
+            }
+            (S::Signed | S::Replied, A::ApproveExtension | A::RejectExtension) => {
+                if !self.extension_pending {
+                    return Err(TransitionError::NoExtensionPending);
+                }
+                next.extension_pending = false;
+            }
+            (S::Signed, A::Reply) => {
+                next.status = S::Replied;
+                next.extension_pending = false;
+            }
+            (S::Replied, A::Redo) => next.status = S::Signed,
+            (S::Replied, A::Close) => next.status = S::Closed,
+            (S::Closed, A::Callback) => {
+                if self.called_back {
+                    return Err(TransitionError::AlreadyCalledBack);
+                }
+                next.called_back = true;
+            }
+            (S::Dispatched | S::Signed, A::Urge | A::Supervise) => {}
+            (S::Accepted | S::Dispatched | S::Signed | S::Returned, A::Merge) => {
+                next.status = S::Merged
+            }
+            (_, A::MarkFaulty) => {
+                if self.faulty {
+                    return Err(TransitionError::AlreadyFaulty);
+                }
+                next.faulty = true;
+            }
+            (status, action) => return Err(TransitionError::NotAllowed { status, action }),
+        }
+        if action.requires_note() && note.is_none_or(|n| n.trim().is_empty()) {
+            return Err(TransitionError::NoteRequired(action));
+        }
+        Ok(next)
+    }
+}
+
+/// The reply deadline of an order dispatched on `day`: the category's working days
+/// counted from the next day. Past the calendar's known years, a weekdays-only
+/// estimate (flagged `true`).
+pub fn deadline(
+    cal: &Calendar,
+    category: Category,
+    day: NaiveDate,
+) -> Result<(NaiveDate, bool), CalendarError> {
+    extend(cal, day, category.deadline_days())
+}
+
+/// `n` working days after `from`, estimated past the known years.
+pub fn extend(cal: &Calendar, from: NaiveDate, n: u32) -> Result<(NaiveDate, bool), CalendarError> {
+    match cal.deadline(from, n) {
+        Ok(d) => Ok((d, false)),
+        Err(CalendarError::OutOfRange { .. }) => Ok((Calendar::estimate_deadline(from, n), true)),
+        Err(e) => Err(e),
+    }
+}
+
+/// 工单编号 `12345-YYYYMMDD-NNNNN`: the day of intake and the day's sequence.
+pub fn order_no(day: NaiveDate, seq: i64) -> String {
+    format!("12345-{}-{:05}", day.format("%Y%m%d"), seq)
+}
+
+/// Whether a text looks like an order number (so URLs never reach the database
+/// with arbitrary input).
+pub fn is_order_no(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 20
+        && b.len() <= 24
+        && s.starts_with("12345-")
+        && b[6..14].iter().all(u8::is_ascii_digit)
+        && b[14] == b'-'
+        && b[15..].iter().all(u8::is_ascii_digit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Action as A;
+    use Status as S;
+
+    const NOTE: Option<&str> = Some("说明");
+
+    fn st(status: Status) -> OrderState {
+        OrderState::new(status)
+    }
+
+    fn role_for(a: Action) -> Role {
+        Role::ALL
+            .into_iter()
+            .find(|r| a.allowed_for(*r))
+            .expect("some role may act")
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for c in Category::ALL {
+            assert_eq!(Category::parse(c.as_str()), Some(*c));
+        }
+        for c in Channel::ALL {
+            assert_eq!(Channel::parse(c.as_str()), Some(*c));
+        }
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(*s));
+        }
+        for a in Action::ALL {
+            assert_eq!(Action::parse(a.as_str()), Some(*a));
+        }
+        assert_eq!(Category::Complaint.label(), "投诉");
+        assert!(Category::choices().contains("praise（表扬）"));
+        assert_eq!(Category::parse("投诉"), None);
+    }
+
+    #[test]
+    fn closed_loop() {
+        let agent = Role::HotlineAgent;
+        let unit = Role::UnitHandler;
+        let s = st(S::Accepted)
+            .transition(A::Dispatch, agent, None)
+            .unwrap();
+        assert_eq!(s.status, S::Dispatched);
+        let s = s.transition(A::Sign, unit, None).unwrap();
+        assert_eq!(s.status, S::Signed);
+        let s = s.transition(A::Reply, unit, NOTE).unwrap();
+        assert_eq!(s.status, S::Replied);
+        let s = s.transition(A::Close, agent, None).unwrap();
+        assert_eq!(s.status, S::Closed);
+        let s = s.transition(A::Callback, agent, None).unwrap();
+        assert!(s.called_back);
+        assert_eq!(
+            s.transition(A::Callback, agent, None),
+            Err(TransitionError::AlreadyCalledBack)
+        );
+    }
+
+    #[test]
+    fn direct_answer_closes_at_once() {
+        let s = st(S::Accepted)
+            .transition(A::Answer, Role::HotlineAgent, NOTE)
+            .unwrap();
+        assert_eq!(s.status, S::Closed);
+        assert_eq!(
+            st(S::Accepted).transition(A::Answer, Role::HotlineAgent, None),
+            Err(TransitionError::NoteRequired(A::Answer))
+        );
+        // Once dispatched, the center no longer answers directly.
+        assert!(matches!(
+            st(S::Dispatched).transition(A::Answer, Role::HotlineAgent, NOTE),
+            Err(TransitionError::NotAllowed { .. })
+        ));
+    }
+
+    #[test]
+    fn return_and_reassign() {
+        for from in [S::Dispatched, S::Signed] {
+            let s = st(from)
+                .transition(A::Return, Role::UnitHandler, Some("不属本单位职责"))
+                .unwrap();
+            assert_eq!(s.status, S::Returned);
+            let s = s.transition(A::Dispatch, Role::HotlineAgent, None).unwrap();
+            assert_eq!(s.status, S::Dispatched);
+        }
+        assert_eq!(
+            st(S::Signed).transition(A::Return, Role::UnitHandler, Some(" ")),
+            Err(TransitionError::NoteRequired(A::Return))
+        );
+    }
+
+    #[test]
+    fn extension() {
+        let unit = Role::UnitHandler;
+        let agent = Role::HotlineAgent;
+        assert_eq!(
+            st(S::Signed).transition(A::ApproveExtension, agent, None),
+            Err(TransitionError::NoExtensionPending)
+        );
+        let s = st(S::Signed)
+            .transition(A::RequestExtension, unit, NOTE)
+            .unwrap();
+        assert!(s.extension_pending);
+        assert_eq!(
+            s.transition(A::RequestExtension, unit, NOTE),
+            Err(TransitionError::ExtensionPending)
+        );
+        let ok = s.transition(A::ApproveExtension, agent, None).unwrap();
+        assert!(!ok.extension_pending);
+        assert_eq!(ok.status, S::Signed);
+        let no = s.transition(A::RejectExtension, agent, None).unwrap();
+        assert!(!no.extension_pending);
+        assert!(matches!(
+            st(S::Dispatched).transition(A::RequestExtension, unit, NOTE),
+            Err(TransitionError::NotAllowed { .. })
+        ));
+    }
+
+    #[test]
+    fn redo_urge_supervise_merge_faulty() {
+        let s = st(S::Replied)
+            .transition(A::Redo, Role::HotlineAgent, NOTE)
+            .unwrap();
+        assert_eq!(s.status, S::Signed);
+        for from in [S::Dispatched, S::Signed] {
+            assert_eq!(
+                st(from).transition(A::Urge, Role::HotlineAgent, None),
+                Ok(st(from))
+            );
+            assert_eq!(
+                st(from).transition(A::Supervise, Role::Supervisor, NOTE),
+                Ok(st(from))
+            );
+        }
+        assert!(
+            st(S::Closed)
+                .transition(A::Urge, Role::Supervisor, None)
+                .is_err()
+        );
+        for from in [S::Accepted, S::Dispatched, S::Signed, S::Returned] {
+            assert_eq!(
+                st(from)
+                    .transition(A::Merge, Role::HotlineAgent, None)
+                    .unwrap()
+                    .status,
+                S::Merged
+            );
+        }
+        let f = st(S::Closed)
+            .transition(A::MarkFaulty, Role::Supervisor, Some("分类错误"))
+            .unwrap();
+        assert!(f.faulty);
+        assert_eq!(f.status, S::Closed);
+        assert_eq!(
+            f.transition(A::MarkFaulty, Role::Supervisor, Some("再次")),
+            Err(TransitionError::AlreadyFaulty)
+        );
+    }
+
+    /// Every (status, action) pair outside the table is rejected.
+    #[test]
+    fn every_other_transition_is_rejected() {
+        let allowed: &[(Status, Action)] = &[
+            (S::Accepted, A::Dispatch),
+            (S::Returned, A::Dispatch),
+            (S::Accepted, A::Answer),
+            (S::Dispatched, A::Sign),
+            (S::Dispatched, A::Return),
+            (S::Signed, A::Return),
+            (S::Signed, A::RequestExtension),
+            (S::Signed, A::Reply),
+            (S::Replied, A::Redo),
+            (S::Replied, A::Close),
+            (S::Closed, A::Callback),
+            (S::Dispatched, A::Urge),
+            (S::Signed, A::Urge),
+            (S::Dispatched, A::Supervise),
+            (S::Signed, A::Supervise),
+            (S::Accepted, A::Merge),
+            (S::Dispatched, A::Merge),
+            (S::Signed, A::Merge),
+            (S::Returned, A::Merge),
+        ];
+        for &status in Status::ALL {
+            for &action in Action::ALL {
+                let r = st(status).transition(action, role_for(action), NOTE);
+                let ok = allowed.contains(&(status, action)) || action == A::MarkFaulty;
+                if ok {
+                    assert!(r.is_ok(), "{status:?} {action:?}: {r:?}");
+                } else {
+                    assert!(r.is_err(), "{status:?} {action:?} should be rejected");
+                }
+            }
+        }
+        // Merged and closed orders take nothing but a quality flag (and a callback).
+        assert!(
+            st(S::Merged)
+                .transition(A::Dispatch, Role::HotlineAgent, None)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn roles_are_checked() {
+        for &action in Action::ALL {
+            for role in Role::ALL {
+                if !action.allowed_for(role) {
+                    assert_eq!(
+                        st(S::Signed).transition(action, role, NOTE),
+                        Err(TransitionError::Role { action })
+                    );
+                }
+            }
+        }
+        assert!(!A::Sign.allowed_for(Role::HotlineAgent));
+        assert!(!A::Dispatch.allowed_for(Role::UnitHandler));
+        assert!(!A::Close.allowed_for(Role::Supervisor));
+        let msg = TransitionError::Role { action: A::Sign }.to_string();
+        assert!(msg.contains("成员单位处办人员"), "{msg}");
+    }
+
+    #[test]
+    fn satisfaction_levels() {
+        assert!(Satisfaction::parse(0).is_err());
+        assert!(Satisfaction::parse(6).is_err());
+        assert_eq!(Satisfaction::parse(5).unwrap().label(), "非常满意");
+        assert_eq!(Satisfaction::parse(1).unwrap().value(), 1);
+    }
+
+    #[test]
+    fn deadlines_in_working_days() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let hol = |m, day| crate::calendar::SpecialDay {
+            date: d(2026, m, day),
+            kind: crate::DayKind::Holiday,
+            festival: "国庆节".into(),
+        };
+        let mut special: Vec<_> = [(10, 1), (10, 2), (10, 5), (10, 6), (10, 7), (10, 8)]
+            .into_iter()
+            .map(|(m, day)| hol(m, day))
+            .collect();
+        special.push(crate::calendar::SpecialDay {
+            date: d(2026, 10, 10),
+            kind: crate::DayKind::Workday,
+            festival: "国庆节".into(),
+        });
+        let cal = Calendar::new(special, [2026]);
+        // Over the National Day holiday, with Saturday 10-10 worked.
+        let (c, _) = deadline(&cal, Category::Help, d(2026, 9, 30)).unwrap();
+        assert_eq!(c, d(2026, 10, 12));
+        let (c, est) = deadline(&cal, Category::Consultation, d(2026, 11, 2)).unwrap();
+        assert_eq!((c, est), (d(2026, 11, 5), false));
+        let (c, _) = deadline(&cal, Category::Complaint, d(2026, 11, 2)).unwrap();
+        assert_eq!(c, d(2026, 11, 19));
+        // Past the known years: an estimate.
+        let (_, est) = deadline(&cal, Category::Help, d(2031, 3, 3)).unwrap();
+        assert!(est);
+    }
+
+    #[test]
+    fn order_numbers() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        let no = order_no(d, 42);
+        assert_eq!(no, "12345-20261127-00042");
+        assert!(is_order_no(&no));
+        assert!(!is_order_no("12345-2026112-00042"));
+        assert!(!is_order_no("x' OR 1=1"));
+    }
+}

@@ -1,0 +1,1263 @@
+//! 12345 work orders (工单) in the database: intake from every channel, each action
+//! of the closed loop, scoped lists, and what the Open311 GeoReport v2 endpoint reads
+//! and writes (services, API keys of outside systems). Each write is one transaction
+//! that records an event and appends to the audit chain.
+
+use crate::audit::{self, Actor};
+use crate::org::{Principal, department_by_code, next_counter};
+use crate::protect::{random_token, sm3_hex};
+use crate::{Result, Sql, Store, StoreError, calendar, time};
+use serde::{Deserialize, Serialize};
+use sqlx::{AnyConnection, Row};
+use tongban_domain::codes::{Mobile, mask_phone};
+use tongban_domain::hotline::{
+    Action, Category, Channel, EXTENSION_WORKING_DAYS, MAX_CONTENT_CHARS, MAX_NOTE_CHARS,
+    OrderState, Satisfaction, Status, TransitionError, is_order_no, order_no,
+};
+use tongban_domain::org::Role;
+use tongban_domain::required_text;
+
+/// A request as the agent's screen or the API gives it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NewOrder {
+    pub channel: Option<String>,
+    pub category: Option<String>,
+    pub caller_name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub long: Option<f64>,
+    pub content: Option<String>,
+    pub service_code: Option<String>,
+    /// 直接解答: the answer given on the call; the order closes at once.
+    pub answer: Option<String>,
+    /// Code of the member unit to dispatch to (主办单位).
+    pub unit: Option<String>,
+    /// Codes of co-handling units (协办单位).
+    pub co_units: Option<Vec<String>>,
+    /// A web request whose progress is shown publicly.
+    pub public: Option<bool>,
+}
+
+/// An action on a work order.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ActionInput {
+    pub action: Option<String>,
+    pub note: Option<String>,
+    /// 派单/改派: the member unit's code.
+    pub unit: Option<String>,
+    /// 办结/回访: satisfaction 1–5.
+    pub level: Option<i64>,
+    /// 并单: the order number this one merges into.
+    pub into: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Unit {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderEvent {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub action_label: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub unit: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A work order as staff see it (the phone masked).
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderView {
+    pub order_no: String,
+    pub channel: &'static str,
+    pub channel_label: &'static str,
+    pub category: &'static str,
+    pub category_label: &'static str,
+    pub caller_name: String,
+    pub phone_masked: Option<String>,
+    pub address: Option<String>,
+    pub lat: Option<String>,
+    pub long: Option<String>,
+    pub content: String,
+    pub service_code: Option<String>,
+    pub service_name: Option<String>,
+    pub unit: Option<Unit>,
+    pub co_units: Vec<String>,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub deadline: Option<String>,
+    pub deadline_estimated: bool,
+    pub extension_pending: bool,
+    pub direct_answer: bool,
+    pub answer: Option<String>,
+    pub reply: Option<String>,
+    pub callback_level: Option<i64>,
+    pub faulty: bool,
+    pub merged_into: Option<String>,
+    pub public: bool,
+    pub created_at: String,
+    pub updated_at: String,
+    pub closed_at: Option<String>,
+    pub events: Vec<OrderEvent>,
+    #[serde(skip)]
+    id: i64,
+    #[serde(skip)]
+    department_id: Option<i64>,
+    #[serde(skip)]
+    state: OrderState,
+}
+
+impl OrderView {
+    pub fn state(&self) -> OrderState {
+        self.state
+    }
+}
+
+const COLUMNS: &str = "o.id, o.order_no, o.channel, o.category, o.caller_name, o.phone_masked, o.address, o.lat, o.lon, \
+     o.content, o.service_code, s.name AS service_name, o.department_id, d.code AS dcode, d.name AS dname, o.co_units, o.status, \
+     o.deadline, o.deadline_estimated, o.extension_pending, o.direct_answer, o.answer, o.reply, o.callback_level, o.faulty, \
+     o.merged_into, o.public, o.created_at, o.updated_at, o.closed_at";
+
+const FROM: &str = " FROM work_orders o LEFT JOIN departments d ON d.id = o.department_id \
+     LEFT JOIN open311_services s ON s.code = o.service_code WHERE 1 = 1";
+
+fn other(what: &str) -> StoreError {
+    StoreError::Other(anyhow::anyhow!("{what}"))
+}
+
+fn view_from(r: &sqlx::any::AnyRow) -> Result<OrderView> {
+    let channel: String = r.try_get("channel")?;
+    let channel = Channel::parse(&channel).ok_or_else(|| other("unknown channel"))?;
+    let category: String = r.try_get("category")?;
+    let category = Category::parse(&category).ok_or_else(|| other("unknown category"))?;
+    let status: String = r.try_get("status")?;
+    let status = Status::parse(&status).ok_or_else(|| other("unknown order status"))?;
+    let dcode: Option<String> = r.try_get("dcode")?;
+    let dname: Option<String> = r.try_get("dname")?;
+    let co: String = r.try_get("co_units")?;
+    let callback_level: Option<i64> = r.try_get("callback_level")?;
+    let extension_pending = crate::flag(r, "extension_pending")?;
+    let faulty = crate::flag(r, "faulty")?;
+    Ok(OrderView {
+        id: r.try_get("id")?,
+        order_no: r.try_get("order_no")?,
+        channel: channel.as_str(),
+        channel_label: channel.label(),
+        category: category.as_str(),
+        category_label: category.label(),
+        caller_name: r.try_get("caller_name")?,
+        phone_masked: r.try_get("phone_masked")?,
+        address: r.try_get("address")?,
+        lat: r.try_get("lat")?,
+        long: r.try_get("lon")?,
+        content: r.try_get("content")?,
+        service_code: r.try_get("service_code")?,
+        service_name: r.try_get("service_name")?,
+        department_id: r.try_get("department_id")?,
+        unit: match (dcode, dname) {
+            (Some(code), Some(name)) => Some(Unit { code, name }),
+            _ => None,
+        },
+        co_units: co
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        status: status.as_str(),
+        status_label: status.label(),
+        deadline: r.try_get("deadline")?,
+        deadline_estimated: crate::flag(r, "deadline_estimated")?,
+        extension_pending,
+        direct_answer: crate::flag(r, "direct_answer")?,
+        answer: r.try_get("answer")?,
+        reply: r.try_get("reply")?,
+        callback_level,
+        faulty,
+        merged_into: r.try_get("merged_into")?,
+        public: crate::flag(r, "public")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        closed_at: r.try_get("closed_at")?,
+        events: vec![],
+        state: OrderState {
+            status,
+            extension_pending,
+            called_back: callback_level.is_some(),
+            faulty,
+        },
+    })
+}
+
+/// Who may read work orders, and which: the center and supervisors see all; a unit
+/// handler only the orders their unit leads (enforced in the query).
+fn scope(p: &Principal, sql: &mut Sql) -> Result<()> {
+    match p.role {
+        Role::HotlineAgent | Role::Supervisor | Role::Admin => {}
+        Role::UnitHandler => {
+            sql.push(" AND o.department_id = ")
+                .bind_i(p.department_id.unwrap_or(-1));
+        }
+        _ => return Err(StoreError::Forbidden("当前角色无权查看12345工单".into())),
+    }
+    Ok(())
+}
+
+fn not_found(no: &str) -> StoreError {
+    StoreError::not_found(format!("工单“{no}”不存在或无权查看"))
+}
+
+async fn events_of(conn: &mut AnyConnection, id: i64) -> Result<Vec<OrderEvent>> {
+    let rows = sqlx::query(
+        "SELECT e.at, e.actor, e.action, e.from_status, e.to_status, d.name AS dname, e.note \
+         FROM work_order_events e LEFT JOIN departments d ON d.id = e.department_id \
+         WHERE e.order_id = $1 ORDER BY e.id",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let action: String = r.try_get("action")?;
+            let label =
+                Action::parse(&action)
+                    .map(|a| a.label())
+                    .unwrap_or(match action.as_str() {
+                        "accept" => "受理",
+                        _ => "",
+                    });
+            Ok(OrderEvent {
+                at: r.try_get("at")?,
+                actor: r.try_get("actor")?,
+                action_label: label.to_string(),
+                action,
+                from_status: r.try_get("from_status")?,
+                to_status: r.try_get("to_status")?,
+                unit: r.try_get("dname")?,
+                note: r.try_get("note")?,
+            })
+        })
+        .collect()
+}
+
+async fn load(conn: &mut AnyConnection, p: Option<&Principal>, no: &str) -> Result<OrderView> {
+    if !is_order_no(no) {
+        return Err(not_found(no));
+    }
+    let mut sql = Sql::new(&format!("SELECT {COLUMNS}{FROM} AND o.order_no = "));
+    sql.bind_s(no);
+    if let Some(p) = p {
+        scope(p, &mut sql)?;
+    }
+    let row = sql
+        .query()
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| not_found(no))?;
+    let mut v = view_from(&row)?;
+    v.events = events_of(conn, v.id).await?;
+    Ok(v)
+}
+
+/// One work order with its events, within the principal's scope.
+pub async fn get(store: &Store, p: &Principal, no: &str) -> Result<OrderView> {
+    let mut c = store.reader().await?;
+    load(&mut c, Some(p), no).await
+}
+
+fn trimmed(v: Option<&str>) -> Option<&str> {
+    v.map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn optional_text(
+    field: &'static str,
+    label: &str,
+    v: Option<&str>,
+    max: usize,
+) -> Result<Option<String>> {
+    match trimmed(v) {
+        None => Ok(None),
+        Some(s) => Ok(Some(required_text(field, label, s, max)?)),
+    }
+}
+
+/// A caller's phone: a mainland mobile, or a landline of digits and dashes.
+fn parse_phone(v: &str) -> Result<String> {
+    let v = v.trim();
+    if let Ok(m) = Mobile::parse(v) {
+        return Ok(m.as_str().to_string());
+    }
+    let digits = v.chars().filter(char::is_ascii_digit).count();
+    if (7..=20).contains(&v.len())
+        && (7..=15).contains(&digits)
+        && v.chars().all(|c| c.is_ascii_digit() || c == '-')
+    {
+        return Ok(v.to_string());
+    }
+    Err(StoreError::invalid(
+        "phone",
+        "联系电话应为11位手机号码或固定电话号码（如0512-12345678）",
+    ))
+}
+
+fn parse_coord(field: &'static str, v: f64, limit: f64) -> Result<String> {
+    if v.is_finite() && v.abs() <= limit {
+        Ok(format!("{v:.6}"))
+    } else {
+        Err(StoreError::invalid(
+            field,
+            format!(
+                "{}应为-{limit}至{limit}之间的数值",
+                if field == "lat" { "纬度" } else { "经度" }
+            ),
+        ))
+    }
+}
+
+/// A parsed request, ready to insert.
+struct Intake {
+    channel: Channel,
+    category: Category,
+    caller_name: String,
+    phone: Option<String>,
+    email: Option<String>,
+    address: Option<String>,
+    lat: Option<String>,
+    lon: Option<String>,
+    content: String,
+    service_code: Option<String>,
+    public: bool,
+    api_key_id: Option<i64>,
+}
+
+async fn member_unit(
+    conn: &mut AnyConnection,
+    field: &'static str,
+    code: &str,
+) -> Result<(i64, String)> {
+    match department_by_code(conn, code).await? {
+        Some(d) if d.member_unit => Ok((d.id, d.name)),
+        Some(d) => Err(StoreError::invalid(
+            field,
+            format!("“{}”不是12345成员单位，不能派单", d.name),
+        )),
+        None => Err(StoreError::invalid(
+            field,
+            format!("单位代码“{code}”不存在"),
+        )),
+    }
+}
+
+/// Registers a request taken by a hotline agent: answered directly (`answer`), or
+/// dispatched to a member unit (`unit`), or left for dispatch.
+pub async fn create(store: &Store, p: &Principal, input: &NewOrder) -> Result<OrderView> {
+    if p.role != Role::HotlineAgent {
+        return Err(StoreError::Forbidden(format!(
+            "{}不能登记12345工单",
+            p.role.label()
+        )));
+    }
+    let channel = match trimmed(input.channel.as_deref()) {
+        None => Channel::Phone,
+        Some(c) => Channel::parse(c).ok_or_else(|| {
+            StoreError::invalid("channel", format!("受理渠道应为：{}", Channel::choices()))
+        })?,
+    };
+    let category = trimmed(input.category.as_deref())
+        .ok_or_else(|| {
+            StoreError::invalid(
+                "category",
+                format!("请选择诉求类别：{}", Category::choices()),
+            )
+        })
+        .and_then(|c| {
+            Category::parse(c).ok_or_else(|| {
+                StoreError::invalid(
+                    "category",
+                    format!("诉求类别“{c}”无效，应为：{}", Category::choices()),
+                )
+            })
+        })?;
+    let caller_name = optional_text(
+        "caller_name",
+        "来电人姓名",
+        input.caller_name.as_deref(),
+        50,
+    )?
+    .unwrap_or_else(|| "匿名".into());
+    let phone = trimmed(input.phone.as_deref())
+        .map(parse_phone)
+        .transpose()?;
+    let email = optional_text("email", "电子邮箱", input.email.as_deref(), 100)?;
+    if email.as_deref().is_some_and(|e| !e.contains('@')) {
+        return Err(StoreError::invalid("email", "电子邮箱格式不正确"));
+    }
+    let address = optional_text("address", "地址", input.address.as_deref(), 200)?;
+    let (lat, lon) = match (input.lat, input.long) {
+        (Some(a), Some(o)) => (
+            Some(parse_coord("lat", a, 90.0)?),
+            Some(parse_coord("long", o, 180.0)?),
+        ),
+        (None, None) => (None, None),
+        (None, Some(_)) => return Err(StoreError::invalid("lat", "请同时填写纬度和经度")),
+        (Some(_), None) => return Err(StoreError::invalid("long", "请同时填写纬度和经度")),
+    };
+    let content = required_text(
+        "content",
+        "诉求内容",
+        input.content.as_deref().unwrap_or(""),
+        MAX_CONTENT_CHARS,
+    )?;
+    let answer = optional_text(
+        "answer",
+        "解答内容",
+        input.answer.as_deref(),
+        MAX_NOTE_CHARS,
+    )?;
+    let unit = trimmed(input.unit.as_deref());
+    if answer.is_some() && unit.is_some() {
+        return Err(StoreError::invalid(
+            "unit",
+            "直接解答的工单不再派单：请只填写解答内容或派单单位之一",
+        ));
+    }
+    let co_codes: Vec<String> = input
+        .co_units
+        .iter()
+        .flatten()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if !co_codes.is_empty() && unit.is_none() {
+        return Err(StoreError::invalid(
+            "co_units",
+            "请先选择主办单位，再选择协办单位",
+        ));
+    }
+    let mut rd = store.reader().await?;
+    let service_code = match trimmed(input.service_code.as_deref()) {
+        None => None,
+        Some(code) => Some(
+            service(&mut rd, code)
+                .await?
+                .ok_or_else(|| {
+                    StoreError::invalid("service_code", format!("服务类别代码“{code}”不存在"))
+                })?
+                .service_code,
+        ),
+    };
+    let lead = match unit {
+        Some(code) => Some(member_unit(&mut rd, "unit", code).await?),
+        None => None,
+    };
+    for code in &co_codes {
+        member_unit(&mut rd, "co_units", code).await?;
+        if unit == Some(code.as_str()) {
+            return Err(StoreError::invalid(
+                "co_units",
+                "协办单位不能与主办单位相同",
+            ));
+        }
+    }
+    drop(rd);
+    let intake = Intake {
+        channel,
+        category,
+        caller_name,
+        phone,
+        email,
+        address,
+        lat,
+        lon,
+        content,
+        service_code,
+        public: input.public.unwrap_or(channel == Channel::Web),
+        api_key_id: None,
+    };
+    let no = insert(
+        store,
+        &intake,
+        EventWho::Staff(p),
+        answer,
+        lead.map(|(id, _)| id),
+        &co_codes,
+    )
+    .await?;
+    get(store, p, &no).await
+}
+
+enum EventWho<'a> {
+    Staff(&'a Principal),
+    System(&'a str),
+}
+
+impl EventWho<'_> {
+    fn id(&self) -> Option<i64> {
+        match self {
+            Self::Staff(p) => Some(p.user_id),
+            Self::System(_) => None,
+        }
+    }
+    fn label(&self) -> String {
+        match self {
+            Self::Staff(p) => format!("{}（{}）", p.display_name, p.role.label()),
+            Self::System(s) => (*s).to_string(),
+        }
+    }
+    fn audit(&self) -> Actor {
+        match self {
+            Self::Staff(p) => p.actor(),
+            Self::System(s) => Actor::system(s),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn event(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    at: &str,
+    who: &EventWho<'_>,
+    action: &str,
+    from: Option<Status>,
+    to: Status,
+    unit: Option<i64>,
+    note: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO work_order_events (order_id, at, actor_id, actor, action, from_status, to_status, department_id, note) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(order_id)
+    .bind(at)
+    .bind(who.id())
+    .bind(who.label())
+    .bind(action)
+    .bind(from.map(Status::as_str))
+    .bind(to.as_str())
+    .bind(unit)
+    .bind(note)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert(
+    store: &Store,
+    o: &Intake,
+    who: EventWho<'_>,
+    answer: Option<String>,
+    lead: Option<i64>,
+    co_units: &[String],
+) -> Result<String> {
+    let now = time::now();
+    let today = time::local_day(now);
+    let stamp = time::stamp(now);
+    let keys = store.keys();
+    let mut tx = store.begin().await?;
+    let (deadline, estimated) = match lead {
+        Some(_) => {
+            let cal = calendar::load(store, &mut tx).await?;
+            let (d, e) = tongban_domain::hotline::deadline(&cal, o.category, today)
+                .map_err(|e| StoreError::Other(e.into()))?;
+            (Some(time::day(d)), e)
+        }
+        None => (None, false),
+    };
+    let seq = next_counter(&mut tx, &format!("work_order:{}", time::day(today))).await?;
+    let no = order_no(today, seq);
+    let status = if answer.is_some() {
+        Status::Closed
+    } else if lead.is_some() {
+        Status::Dispatched
+    } else {
+        Status::Accepted
+    };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO work_orders (order_no, channel, category, caller_name, phone_enc, phone_masked, phone_digest, email, \
+         address, lat, lon, content, service_code, department_id, co_units, status, dispatched_on, deadline, \
+         deadline_estimated, extension_pending, direct_answer, answer, reply, callback_level, faulty, merged_into, public, \
+         api_key_id, created_at, updated_at, closed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+         $15, $16, $17, $18, $19, 0, $20, $21, NULL, NULL, 0, NULL, $22, $23, $24, $25, $26) RETURNING id",
+    )
+    .bind(&no)
+    .bind(o.channel.as_str())
+    .bind(o.category.as_str())
+    .bind(&o.caller_name)
+    .bind(o.phone.as_deref().map(|p| keys.encrypt(p)))
+    .bind(o.phone.as_deref().map(mask_phone))
+    .bind(o.phone.as_deref().map(|p| keys.digest("phone", p)))
+    .bind(&o.email)
+    .bind(&o.address)
+    .bind(&o.lat)
+    .bind(&o.lon)
+    .bind(&o.content)
+    .bind(&o.service_code)
+    .bind(lead)
+    .bind(co_units.join(","))
+    .bind(status.as_str())
+    .bind(lead.map(|_| time::day(today)))
+    .bind(&deadline)
+    .bind(estimated as i64)
+    .bind(answer.is_some() as i64)
+    .bind(&answer)
+    .bind(o.public as i64)
+    .bind(o.api_key_id)
+    .bind(&stamp)
+    .bind(&stamp)
+    .bind(answer.as_ref().map(|_| stamp.clone()))
+    .fetch_one(&mut *tx)
+    .await?;
+    event(
+        &mut tx,
+        id,
+        &stamp,
+        &who,
+        "accept",
+        None,
+        Status::Accepted,
+        None,
+        None,
+    )
+    .await?;
+    if answer.is_some() {
+        event(
+            &mut tx,
+            id,
+            &stamp,
+            &who,
+            Action::Answer.as_str(),
+            Some(Status::Accepted),
+            Status::Closed,
+            None,
+            answer.as_deref(),
+        )
+        .await?;
+    } else if lead.is_some() {
+        event(
+            &mut tx,
+            id,
+            &stamp,
+            &who,
+            Action::Dispatch.as_str(),
+            Some(Status::Accepted),
+            Status::Dispatched,
+            lead,
+            None,
+        )
+        .await?;
+    }
+    audit::append(
+        &mut tx,
+        keys,
+        &who.audit(),
+        "work_order.create",
+        "work_order",
+        &no,
+        serde_json::json!({
+            "channel": o.channel.as_str(),
+            "category": o.category.as_str(),
+            "status": status.as_str(),
+            "department_id": lead,
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(no)
+}
+
+/// Takes one action of the closed loop on an order.
+pub async fn act(store: &Store, p: &Principal, no: &str, input: &ActionInput) -> Result<OrderView> {
+    let action_code = trimmed(input.action.as_deref())
+        .ok_or_else(|| StoreError::invalid("action", "请填写操作（action）"))?;
+    let action = Action::parse(action_code).ok_or_else(|| {
+        StoreError::invalid(
+            "action",
+            format!(
+                "操作“{action_code}”无效，应为：{}",
+                Action::ALL
+                    .iter()
+                    .map(|a| format!("{}（{}）", a.as_str(), a.label()))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+        )
+    })?;
+    let note = optional_text("note", "说明", input.note.as_deref(), MAX_NOTE_CHARS)?;
+    let level = match input.level {
+        Some(l) if matches!(action, Action::Close | Action::Callback) => {
+            Some(Satisfaction::parse(l)?)
+        }
+        Some(_) => {
+            return Err(StoreError::invalid("level", "只有办结或回访时才填写满意度"));
+        }
+        None if action == Action::Callback => {
+            return Err(StoreError::invalid("level", "回访须填写满意度（1至5）"));
+        }
+        None => None,
+    };
+    let now = time::now();
+    let stamp = time::stamp(now);
+    let today = time::local_day(now);
+    let mut tx = store.begin().await?;
+    let mut o = load(&mut tx, Some(p), no).await?;
+    // A unit handler acts only on orders dispatched to their own unit (already scoped
+    // for reads; checked again for clarity of the message).
+    if p.role == Role::UnitHandler && o.department_id != p.department_id {
+        return Err(not_found(no));
+    }
+    let from = o.state;
+    let next = from
+        .transition(action, p.role, note.as_deref())
+        .map_err(|e| match e {
+            TransitionError::Role { .. } => StoreError::Forbidden(e.to_string()),
+            TransitionError::NoteRequired(_) => StoreError::invalid("note", e.to_string()),
+            _ => StoreError::Conflict {
+                field: "action",
+                message: e.to_string(),
+            },
+        })?;
+    let mut department = o.department_id;
+    let mut deadline = o.deadline.clone();
+    let mut estimated = o.deadline_estimated;
+    let mut dispatched_on: Option<String> = None;
+    let mut merged_into = o.merged_into.clone();
+    let mut reply = o.reply.clone();
+    let mut answer = o.answer.clone();
+    let mut callback = o.callback_level;
+    match action {
+        Action::Dispatch => {
+            let code = trimmed(input.unit.as_deref())
+                .ok_or_else(|| StoreError::invalid("unit", "派单须选择承办的成员单位"))?;
+            let (unit_id, name) = member_unit(&mut tx, "unit", code).await?;
+            if from.status == Status::Returned && o.department_id == Some(unit_id) {
+                return Err(StoreError::invalid(
+                    "unit",
+                    format!("该工单已被{name}退回，改派须选择其他单位"),
+                ));
+            }
+            let category = Category::parse(o.category).ok_or_else(|| other("category"))?;
+            let cal = calendar::load(store, &mut tx).await?;
+            let (d, e) = tongban_domain::hotline::deadline(&cal, category, today)
+                .map_err(|e| StoreError::Other(e.into()))?;
+            department = Some(unit_id);
+            deadline = Some(time::day(d));
+            estimated = e;
+            dispatched_on = Some(time::day(today));
+        }
+        Action::ApproveExtension => {
+            let cal = calendar::load(store, &mut tx).await?;
+            let base = deadline
+                .as_deref()
+                .and_then(time::parse_day)
+                .unwrap_or(today);
+            let (d, e) = tongban_domain::hotline::extend(&cal, base, EXTENSION_WORKING_DAYS)
+                .map_err(|e| StoreError::Other(e.into()))?;
+            deadline = Some(time::day(d));
+            estimated = e;
+        }
+        Action::Reply => reply = note.clone(),
+        Action::Answer => answer = note.clone(),
+        Action::Close | Action::Callback => {
+            if let Some(l) = level {
+                callback = Some(l.value());
+            }
+        }
+        Action::Merge => {
+            let into = trimmed(input.into.as_deref())
+                .ok_or_else(|| StoreError::invalid("into", "并单须填写主工单编号"))?;
+            if into == o.order_no {
+                return Err(StoreError::invalid("into", "不能并入工单本身"));
+            }
+            let target = load(&mut tx, None, into)
+                .await
+                .map_err(|_| StoreError::invalid("into", format!("主工单“{into}”不存在")))?;
+            if target.state.status == Status::Merged {
+                return Err(StoreError::invalid(
+                    "into",
+                    format!("主工单“{into}”本身已并入其他工单"),
+                ));
+            }
+            merged_into = Some(target.order_no);
+        }
+        _ => {}
+    }
+    let closes = next.status == Status::Closed && from.status != Status::Closed;
+    let closed_at = if closes || next.status == Status::Merged {
+        Some(stamp.clone())
+    } else {
+        o.closed_at.clone()
+    };
+    let event_unit = match action {
+        Action::Dispatch => department,
+        Action::Sign | Action::Return | Action::Reply | Action::RequestExtension => o.department_id,
+        _ => None,
+    };
+    // The status and last change read above must still hold: two agents acting at
+    // once (two extension approvals, two callbacks) cannot both succeed.
+    let sql = "UPDATE work_orders SET status = $1, department_id = $2, deadline = $3, deadline_estimated = $4, \
+         extension_pending = $5, reply = $6, answer = $7, callback_level = $8, faulty = $9, merged_into = $10, \
+         closed_at = $11, updated_at = $12, dispatched_on = COALESCE($13, dispatched_on), \
+         direct_answer = CASE WHEN $14 = 1 THEN 1 ELSE direct_answer END \
+         WHERE id = $15 AND status = $16 AND updated_at = $17";
+    let n = sqlx::query(sql)
+        .bind(next.status.as_str())
+        .bind(department)
+        .bind(&deadline)
+        .bind(estimated as i64)
+        .bind(next.extension_pending as i64)
+        .bind(&reply)
+        .bind(&answer)
+        .bind(callback)
+        .bind(next.faulty as i64)
+        .bind(&merged_into)
+        .bind(&closed_at)
+        .bind(&stamp)
+        .bind(&dispatched_on)
+        .bind((action == Action::Answer) as i64)
+        .bind(o.id)
+        .bind(from.status.as_str())
+        .bind(&o.updated_at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n != 1 {
+        return Err(StoreError::Conflict {
+            field: "action",
+            message: "工单已被他人处理，请刷新后重试".into(),
+        });
+    }
+    let mut note_text = note.clone();
+    if let Some(l) = level {
+        let s = format!("回访满意度：{}（{}）", l.value(), l.label());
+        note_text = Some(match note_text {
+            Some(n) => format!("{n}；{s}"),
+            None => s,
+        });
+    }
+    if let Some(into) = &merged_into
+        && action == Action::Merge
+    {
+        let s = format!("并入工单{into}");
+        note_text = Some(match note_text {
+            Some(n) => format!("{n}；{s}"),
+            None => s,
+        });
+    }
+    let who = EventWho::Staff(p);
+    event(
+        &mut tx,
+        o.id,
+        &stamp,
+        &who,
+        action.as_str(),
+        Some(from.status),
+        next.status,
+        event_unit,
+        note_text.as_deref(),
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        store.keys(),
+        &p.actor(),
+        &format!("work_order.{}", action.as_str()),
+        "work_order",
+        &o.order_no,
+        serde_json::json!({
+            "from": from.status.as_str(),
+            "to": next.status.as_str(),
+            "department_id": department,
+            "level": callback,
+        }),
+    )
+    .await?;
+    o = load(&mut tx, None, no).await?;
+    tx.commit().await?;
+    Ok(o)
+}
+
+/// Filters of the work-order list.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    pub status: Option<String>,
+    pub category: Option<String>,
+    pub unit: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// Work orders in the principal's scope, newest first, with the total.
+pub async fn list(store: &Store, p: &Principal, f: &OrderFilter) -> Result<(Vec<OrderView>, i64)> {
+    let mut sql = Sql::new(FROM);
+    scope(p, &mut sql)?;
+    if let Some(s) = trimmed(f.status.as_deref()) {
+        let st = Status::parse(s).ok_or_else(|| {
+            StoreError::invalid(
+                "status",
+                format!("工单状态“{s}”无效，应为：{}", Status::choices()),
+            )
+        })?;
+        sql.push(" AND o.status = ").bind_s(st.as_str());
+    }
+    if let Some(c) = trimmed(f.category.as_deref()) {
+        let cat = Category::parse(c).ok_or_else(|| {
+            StoreError::invalid(
+                "category",
+                format!("诉求类别“{c}”无效，应为：{}", Category::choices()),
+            )
+        })?;
+        sql.push(" AND o.category = ").bind_s(cat.as_str());
+    }
+    if let Some(u) = trimmed(f.unit.as_deref()) {
+        sql.push(" AND d.code = ").bind_s(u);
+    }
+    let page = f.page.unwrap_or(1);
+    if page < 1 {
+        return Err(StoreError::invalid("page", "页码应为正整数"));
+    }
+    let per_page = f.per_page.unwrap_or(20);
+    if !(1..=200).contains(&per_page) {
+        return Err(StoreError::invalid("per_page", "每页条数应为1至200"));
+    }
+    let mut c = store.reader().await?;
+    let total: i64 = sql
+        .with_text(format!("SELECT COUNT(*){}", sql.text))
+        .query_scalar()
+        .fetch_one(&mut *c)
+        .await?;
+    let q = sql.with_text(format!(
+        "SELECT {COLUMNS}{} ORDER BY o.id DESC LIMIT {per_page} OFFSET {}",
+        sql.text,
+        (page - 1) * per_page
+    ));
+    let rows = q.query().fetch_all(&mut *c).await?;
+    let list = rows.iter().map(view_from).collect::<Result<Vec<_>>>()?;
+    Ok((list, total))
+}
+
+// ---------------------------------------------------------------------------
+// Open311 GeoReport v2
+
+/// An Open311 service (服务类别): what a request is about, and where it goes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Service {
+    pub service_code: String,
+    pub service_name: String,
+    pub description: String,
+    pub group: String,
+    pub keywords: String,
+    pub category: String,
+    pub unit: Option<String>,
+    #[serde(skip)]
+    pub department_id: Option<i64>,
+}
+
+/// A service of the list, for seeding and administration.
+pub struct NewService<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub group: &'a str,
+    pub keywords: &'a str,
+    pub category: Category,
+    /// Code of the member unit requests go to.
+    pub unit: Option<&'a str>,
+}
+
+const SERVICE_COLUMNS: &str = "s.code, s.name, s.description, s.grp, s.keywords, s.category, s.department_id, d.code AS dcode";
+
+fn service_from(r: &sqlx::any::AnyRow) -> Result<Service> {
+    Ok(Service {
+        service_code: r.try_get("code")?,
+        service_name: r.try_get("name")?,
+        description: r.try_get("description")?,
+        group: r.try_get("grp")?,
+        keywords: r.try_get("keywords")?,
+        category: r.try_get("category")?,
+        department_id: r.try_get("department_id")?,
+        unit: r.try_get("dcode")?,
+    })
+}
+
+/// The services offered, in display order.
+pub async fn services(store: &Store) -> Result<Vec<Service>> {
+    let mut c = store.reader().await?;
+    let sql = format!(
+        "SELECT {SERVICE_COLUMNS} FROM open311_services s LEFT JOIN departments d ON d.id = s.department_id ORDER BY s.sort, s.code"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(service_from).collect()
+}
+
+/// One service by its code.
+pub async fn service(conn: &mut AnyConnection, code: &str) -> Result<Option<Service>> {
+    let sql = format!(
+        "SELECT {SERVICE_COLUMNS} FROM open311_services s LEFT JOIN departments d ON d.id = s.department_id WHERE s.code = $1"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(code)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(service_from).transpose()
+}
+
+/// Adds services inside the caller's transaction (seed, tests).
+pub async fn insert_services(conn: &mut AnyConnection, list: &[NewService<'_>]) -> Result<()> {
+    for (i, s) in list.iter().enumerate() {
+        let dept = match s.unit {
+            Some(code) => Some(member_unit(conn, "unit", code).await?.0),
+            None => None,
+        };
+        sqlx::query(
+            "INSERT INTO open311_services (code, name, description, grp, keywords, category, department_id, sort) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(s.code)
+        .bind(s.name)
+        .bind(s.description)
+        .bind(s.group)
+        .bind(s.keywords)
+        .bind(s.category.as_str())
+        .bind(dept)
+        .bind(i as i64 + 1)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Issues an API key to an outside system; returns the key, of which only the SM3
+/// hash is kept.
+pub async fn create_api_key(store: &Store, name: &str, actor: &Actor) -> Result<String> {
+    let name = required_text("name", "接入系统名称", name, 100)?;
+    let key = random_token();
+    let mut tx = store.begin().await?;
+    sqlx::query(
+        "INSERT INTO open311_keys (name, key_hash, created_at, active) VALUES ($1, $2, $3, 1)",
+    )
+    .bind(&name)
+    .bind(sm3_hex(key.as_bytes()))
+    .bind(time::stamp(time::now()))
+    .execute(&mut *tx)
+    .await?;
+    audit::append(
+        &mut tx,
+        store.keys(),
+        actor,
+        "open311.key.create",
+        "open311_key",
+        &name,
+        serde_json::json!({ "name": name }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(key)
+}
+
+/// The active key's id and system name, or 403.
+pub async fn check_api_key(store: &Store, key: Option<&str>) -> Result<(i64, String)> {
+    let key = trimmed(key)
+        .ok_or_else(|| StoreError::Forbidden("缺少api_key：提交诉求须提供接入密钥".into()))?;
+    let mut c = store.reader().await?;
+    let row = sqlx::query("SELECT id, name FROM open311_keys WHERE key_hash = $1 AND active = 1")
+        .bind(sm3_hex(key.as_bytes()))
+        .fetch_optional(&mut *c)
+        .await?;
+    match row {
+        Some(r) => Ok((r.try_get(0)?, r.try_get(1)?)),
+        None => Err(StoreError::Forbidden("api_key无效或已停用".into())),
+    }
+}
+
+/// A request posted through Open311.
+#[derive(Debug, Clone, Default)]
+pub struct Open311Post {
+    pub service_code: Option<String>,
+    pub lat: Option<String>,
+    pub long: Option<String>,
+    pub address_string: Option<String>,
+    pub description: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+fn coord(field: &'static str, v: &str, limit: f64) -> Result<String> {
+    let x: f64 = v
+        .trim()
+        .parse()
+        .map_err(|_| StoreError::invalid(field, format!("{field}应为数值（十进制度）")))?;
+    parse_coord(field, x, limit)
+}
+
+/// Registers an Open311 request as an ordinary work order (channel open311), left
+/// for the center to dispatch; returns the order number.
+pub async fn create_open311(
+    store: &Store,
+    key: (i64, String),
+    post: &Open311Post,
+) -> Result<OrderView> {
+    let code = trimmed(post.service_code.as_deref())
+        .ok_or_else(|| StoreError::invalid("service_code", "缺少service_code（服务类别代码）"))?;
+    let mut rd = store.reader().await?;
+    let svc = service(&mut rd, code).await?.ok_or_else(|| {
+        StoreError::invalid("service_code", format!("服务类别代码“{code}”不存在"))
+    })?;
+    drop(rd);
+    let (lat, lon) = match (trimmed(post.lat.as_deref()), trimmed(post.long.as_deref())) {
+        (Some(a), Some(o)) => (Some(coord("lat", a, 90.0)?), Some(coord("long", o, 180.0)?)),
+        (None, None) => (None, None),
+        (None, Some(_)) => return Err(StoreError::invalid("lat", "缺少lat：经纬度须同时提供")),
+        (Some(_), None) => return Err(StoreError::invalid("long", "缺少long：经纬度须同时提供")),
+    };
+    let address = optional_text(
+        "address_string",
+        "地址",
+        post.address_string.as_deref(),
+        200,
+    )?;
+    if lat.is_none() && address.is_none() {
+        return Err(StoreError::invalid(
+            "lat",
+            "缺少位置：请提供lat和long，或address_string",
+        ));
+    }
+    let description = optional_text(
+        "description",
+        "诉求描述",
+        post.description.as_deref(),
+        MAX_CONTENT_CHARS,
+    )?;
+    let first = optional_text("first_name", "名", post.first_name.as_deref(), 25)?;
+    let last = optional_text("last_name", "姓", post.last_name.as_deref(), 25)?;
+    let caller_name = match (last, first) {
+        (None, None) => "匿名".to_string(),
+        (l, f) => format!("{}{}", l.unwrap_or_default(), f.unwrap_or_default()),
+    };
+    let phone = trimmed(post.phone.as_deref())
+        .map(parse_phone)
+        .transpose()?;
+    let email = optional_text("email", "电子邮箱", post.email.as_deref(), 100)?;
+    if email.as_deref().is_some_and(|e| !e.contains('@')) {
+        return Err(StoreError::invalid("email", "email格式不正确"));
+    }
+    let category = Category::parse(&svc.category).unwrap_or(Category::Complaint);
+    let intake = Intake {
+        channel: Channel::Open311,
+        category,
+        caller_name,
+        phone,
+        email,
+        address,
+        lat,
+        lon,
+        content: description.unwrap_or_else(|| svc.service_name.clone()),
+        service_code: Some(svc.service_code.clone()),
+        public: true,
+        api_key_id: Some(key.0),
+    };
+    let label = format!("open311:{}", key.1);
+    let no = insert(store, &intake, EventWho::System(&label), None, None, &[]).await?;
+    let mut c = store.reader().await?;
+    load(&mut c, None, &no).await
+}
+
+/// Filters of `GET /requests`.
+#[derive(Debug, Clone, Default)]
+pub struct Open311Filter {
+    /// Order numbers; when given, the other filters are ignored.
+    pub ids: Vec<String>,
+    pub service_code: Option<String>,
+    /// UTC stamps bounding `created_at`.
+    pub start: Option<String>,
+    pub end: Option<String>,
+    /// open or closed
+    pub open: Option<bool>,
+}
+
+/// Most requests one `GET /requests` answers.
+pub const OPEN311_LIMIT: i64 = 1000;
+
+/// The requests Open311 shows: the orders of outside systems and public web requests.
+pub async fn open311_requests(store: &Store, f: &Open311Filter) -> Result<Vec<OrderView>> {
+    let mut sql = Sql::new(FROM);
+    sql.push(" AND o.public = 1");
+    if !f.ids.is_empty() {
+        sql.push(" AND o.order_no IN (");
+        for (i, id) in f.ids.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind_s(id.as_str());
+        }
+        sql.push(")");
+    } else {
+        if let Some(code) = &f.service_code {
+            sql.push(" AND o.service_code = ").bind_s(code.as_str());
+        }
+        if let Some(s) = &f.start {
+            sql.push(" AND o.created_at >= ").bind_s(s.as_str());
+        }
+        if let Some(e) = &f.end {
+            sql.push(" AND o.created_at <= ").bind_s(e.as_str());
+        }
+        match f.open {
+            Some(true) => {
+                sql.push(" AND o.status NOT IN ('closed', 'merged')");
+            }
+            Some(false) => {
+                sql.push(" AND o.status IN ('closed', 'merged')");
+            }
+            None => {}
+        }
+    }
+    let q = sql.with_text(format!(
+        "SELECT {COLUMNS}{} ORDER BY o.id DESC LIMIT {OPEN311_LIMIT}",
+        sql.text
+    ));
+    let mut c = store.reader().await?;
+    let rows = q.query().fetch_all(&mut *c).await?;
+    rows.iter().map(view_from).collect()
+}
+
+/// One public request for Open311, or 404.
+pub async fn open311_request(store: &Store, no: &str) -> Result<OrderView> {
+    let list = open311_requests(
+        store,
+        &Open311Filter {
+            ids: vec![no.to_string()],
+            ..Default::default()
+        },
+    )
+    .await?;
+    list.into_iter()
+        .next()
+        .ok_or_else(|| StoreError::not_found(format!("服务请求“{no}”不存在")))
+}
+
+/// After orders were loaded in bulk (seed, import), moves each day's number counter
+/// past the numbers used, so new orders of those days do not collide.
+pub async fn continue_numbers(
+    conn: &mut AnyConnection,
+    days: &[(chrono::NaiveDate, i64)],
+) -> Result<()> {
+    for (day, n) in days {
+        sqlx::query(
+            "INSERT INTO counters (name, n) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET n = CASE WHEN counters.n > excluded.n THEN counters.n ELSE excluded.n END",
+        )
+        .bind(format!("work_order:{}", time::day(*day)))
+        .bind(*n)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,966 @@
+//! 12345 hotline on both backends: work orders through the closed loop by the API
+//! (agent dispatches, member unit signs and replies, agent closes with a callback),
+//! direct answers, return and reassignment, invalid transitions, scoping to the
+//! unit, and the Open311 GeoReport v2 endpoint in JSON and XML.
+
+mod common;
+
+use common::{Db, PHONE, TestApp, assert_invalid, error_of, has_chinese};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tongban_domain::hotline::Category;
+use tongban_domain::org::Role;
+use tongban_store::audit::Actor;
+use tongban_store::hotline::{NewService, insert_services};
+use tongban_store::org::{NewUser, create_user};
+
+/// Services of the fixture (油烟 to SJ, 道路 to JT) and a second unit handler.
+async fn setup(app: &TestApp) {
+    let mut tx = app.store.begin().await.unwrap();
+    insert_services(
+        &mut tx,
+        &[
+            NewService {
+                code: "youyan",
+                name: "油烟扰民",
+                description: "餐饮油烟直排 <扰民> & 异味",
+                group: "环境保护",
+                keywords: "油烟,餐饮",
+                category: Category::Complaint,
+                unit: Some("SJ"),
+            },
+            NewService {
+                code: "daolu",
+                name: "道路破损",
+                description: "道路坑洼、井盖缺失",
+                group: "市政设施",
+                keywords: "道路",
+                category: Category::Help,
+                unit: Some("JT"),
+            },
+        ],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    create_user(
+        &app.store,
+        &NewUser {
+            username: "unit.sj",
+            display_name: "市监处办员",
+            role: Role::UnitHandler,
+            department: Some("SJ"),
+            point: None,
+            password: common::PASSWORD,
+        },
+        &Actor::system("test"),
+    )
+    .await
+    .unwrap();
+}
+
+fn order(unit: Option<&str>) -> Value {
+    let mut v = json!({
+        "channel": "phone",
+        "category": "complaint",
+        "caller_name": "王芳",
+        "phone": PHONE,
+        "address": "前进西路88号",
+        "lat": 31.385,
+        "long": 120.98,
+        "content": "楼下烧烤店油烟直排，影响居民生活。",
+        "service_code": "youyan"
+    });
+    if let Some(u) = unit {
+        v["unit"] = json!(u);
+    }
+    v
+}
+
+async fn act(app: &TestApp, t: &str, no: &str, body: Value) -> (StatusCode, Value) {
+    app.post(&format!("/api/v1/work-orders/{no}/actions"), Some(t), body)
+        .await
+}
+
+async fn counts(app: &TestApp) -> (i64, i64, i64) {
+    (
+        app.count("work_orders").await,
+        app.count("work_order_events").await,
+        app.count("audit_log").await,
+    )
+}
+
+async fn closed_loop(db: Db) {
+    let app = TestApp::spawn(db).await;
+    setup(&app).await;
+    let agent = app.token("hotline").await;
+    let unit = app.token("unit.jt").await;
+
+    let (s, v) = app
+        .post("/api/v1/work-orders", Some(&agent), order(Some("JT")))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let no = v["order_no"].as_str().unwrap().to_string();
+    assert!(no.starts_with("12345-") && no.len() == 20, "{no}");
+    assert_eq!(v["status"], "dispatched");
+    assert_eq!(v["category_label"], "投诉");
+    assert_eq!(v["unit"]["code"], "JT");
+    assert_eq!(v["phone_masked"], "138****5678");
+    assert!(v["deadline"].as_str().unwrap().len() == 10, "{v}");
+    assert!(!v.to_string().contains(PHONE), "phone never shown in full");
+    // The phone is stored encrypted.
+    let mut c = app.store.reader().await.unwrap();
+    let enc: String = sqlx::query_scalar("SELECT phone_enc FROM work_orders")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    drop(c);
+    assert!(!enc.contains(PHONE));
+    assert_eq!(app.store.keys().decrypt(&enc).unwrap(), PHONE);
+
+    let (s, v) = act(&app, &unit, &no, json!({ "action": "sign" })).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "signed");
+    let (s, v) = act(
+        &app,
+        &unit,
+        &no,
+        json!({ "action": "request_extension", "note": "需协调多部门" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["extension_pending"], true);
+    let before = v["deadline"].as_str().unwrap().to_string();
+    let (s, v) = act(&app, &agent, &no, json!({ "action": "approve_extension" })).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v["deadline"].as_str().unwrap() > before.as_str(), "{v}");
+    let (s, v) = act(&app, &agent, &no, json!({ "action": "urge" })).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = act(
+        &app,
+        &unit,
+        &no,
+        json!({ "action": "reply", "note": "已现场处理，责令整改" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "replied");
+    assert_eq!(v["reply"], "已现场处理，责令整改");
+    let (s, v) = act(
+        &app,
+        &agent,
+        &no,
+        json!({ "action": "close", "level": 5, "note": "来电人表示满意" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "closed");
+    assert_eq!(v["callback_level"], 5);
+    assert!(v["closed_at"].is_string());
+    let actions: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "accept",
+            "dispatch",
+            "sign",
+            "request_extension",
+            "approve_extension",
+            "urge",
+            "reply",
+            "close"
+        ]
+    );
+    // A second callback is refused; the supervisor may flag a faulty order.
+    let (s, v) = act(
+        &app,
+        &agent,
+        &no,
+        json!({ "action": "callback", "level": 4 }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let sup = app.token("supervisor").await;
+    let (s, v) = act(
+        &app,
+        &sup,
+        &no,
+        json!({ "action": "mark_faulty", "note": "分类错误" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["faulty"], true);
+    // The audit chain holds every write.
+    let out = app.cli(&["audit", "verify", "--db", &app.db_url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+both!(closed_loop);
+
+async fn direct_answer_and_lists(db: Db) {
+    let app = TestApp::spawn(db).await;
+    setup(&app).await;
+    let agent = app.token("hotline").await;
+    let mut b = order(None);
+    b["category"] = json!("consultation");
+    b["answer"] = json!("已告知办理条件和所需材料");
+    let (s, v) = app.post("/api/v1/work-orders", Some(&agent), b).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["status"], "closed");
+    assert_eq!(v["direct_answer"], true);
+    assert!(v["unit"].is_null());
+    let (s, v) = app
+        .post("/api/v1/work-orders", Some(&agent), order(Some("SJ")))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    // Both answer and unit: refused.
+    let mut b = order(Some("SJ"));
+    b["answer"] = json!("x");
+    let (s, v) = app.post("/api/v1/work-orders", Some(&agent), b).await;
+    assert_invalid(s, &v, "unit");
+
+    let (s, v) = app.get("/api/v1/work-orders", Some(&agent)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["total"], 2);
+    let (s, v) = app
+        .get(
+            "/api/v1/work-orders?status=closed&category=consultation",
+            Some(&agent),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["total"], 1);
+    let (s, v) = app.get("/api/v1/work-orders?unit=SJ", Some(&agent)).await;
+    assert_eq!(v["total"], 1, "{s} {v}");
+    let (s, v) = app
+        .get("/api/v1/work-orders?status=bogus", Some(&agent))
+        .await;
+    assert_invalid(s, &v, "status");
+    let (s, v) = app.get("/api/v1/work-orders?page=x", Some(&agent)).await;
+    assert_invalid(s, &v, "page");
+    // Window clerks have no business with the hotline.
+    let clerk = app.token("clerk.sj").await;
+    let (s, _) = app.get("/api/v1/work-orders", Some(&clerk)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = app.get("/api/v1/work-orders", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+both!(direct_answer_and_lists);
+
+async fn return_reassign_and_scope(db: Db) {
+    let app = TestApp::spawn(db).await;
+    setup(&app).await;
+    let agent = app.token("hotline").await;
+    let jt = app.token("unit.jt").await;
+    let sj = app.token("unit.sj").await;
+    let (_, v) = app
+        .post("/api/v1/work-orders", Some(&agent), order(Some("JT")))
+        .await;
+    let no = v["order_no"].as_str().unwrap().to_string();
+
+    // Another unit's handler neither sees nor acts on it.
+    let (s, v) = app
+        .get(&format!("/api/v1/work-orders/{no}"), Some(&sj))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    assert!(has_chinese(error_of(&v)["message"].as_str().unwrap()));
+    let (s, _) = act(&app, &sj, &no, json!({ "action": "sign" })).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, v) = app.get("/api/v1/work-orders", Some(&sj)).await;
+    assert_eq!(v["total"], 0, "{v}");
+    let (_, v) = app.get("/api/v1/work-orders", Some(&jt)).await;
+    assert_eq!(v["total"], 1, "{v}");
+
+    // Return needs a reason; then the center reassigns to another unit.
+    let (s, v) = act(&app, &jt, &no, json!({ "action": "return" })).await;
+    assert_invalid(s, &v, "note");
+    let (s, v) = act(
+        &app,
+        &jt,
+        &no,
+        json!({ "action": "return", "note": "油烟问题不属本单位职责" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "returned");
+    let (s, v) = act(
+        &app,
+        &agent,
+        &no,
+        json!({ "action": "dispatch", "unit": "JT" }),
+    )
+    .await;
+    assert_invalid(s, &v, "unit");
+    let (s, v) = act(
+        &app,
+        &agent,
+        &no,
+        json!({ "action": "dispatch", "unit": "SJ" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "dispatched");
+    assert_eq!(v["unit"]["code"], "SJ");
+    let (s, _) = app
+        .get(&format!("/api/v1/work-orders/{no}"), Some(&jt))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "the old unit loses it");
+    let (s, v) = act(&app, &sj, &no, json!({ "action": "sign" })).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    // Invalid transitions: 409 and nothing written.
+    let before = counts(&app).await;
+    let (s, v) = act(&app, &sj, &no, json!({ "action": "sign" })).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(has_chinese(error_of(&v)["message"].as_str().unwrap()));
+    let (s, v) = act(&app, &agent, &no, json!({ "action": "close" })).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let (s, v) = act(
+        &app,
+        &agent,
+        &no,
+        json!({ "action": "callback", "level": 3 }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    // Wrong role, unknown action, bad level, unknown order.
+    let (s, _) = act(&app, &agent, &no, json!({ "action": "reply", "note": "x" })).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = act(&app, &agent, &no, json!({ "action": "fly" })).await;
+    assert_invalid(s, &v, "action");
+    let (s, v) = act(&app, &agent, &no, json!({ "action": "urge", "level": 9 })).await;
+    assert_invalid(s, &v, "level");
+    let (s, _) = act(
+        &app,
+        &agent,
+        "12345-20260101-99999",
+        json!({ "action": "urge" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app
+        .get("/api/v1/work-orders/..%2F..%2Fetc", Some(&agent))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(counts(&app).await, before);
+
+    // Merge a duplicate into the first order.
+    let (_, v) = app
+        .post("/api/v1/work-orders", Some(&agent), order(None))
+        .await;
+    let dup = v["order_no"].as_str().unwrap().to_string();
+    assert_eq!(v["status"], "accepted");
+    let (s, v) = act(&app, &agent, &dup, json!({ "action": "merge" })).await;
+    assert_invalid(s, &v, "into");
+    let (s, v) = act(&app, &agent, &dup, json!({ "action": "merge", "into": no })).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "merged");
+    assert_eq!(v["merged_into"], no.as_str());
+}
+both!(return_reassign_and_scope);
+
+async fn bad_intake(db: Db) {
+    let app = TestApp::spawn(db).await;
+    setup(&app).await;
+    let agent = app.token("hotline").await;
+    let unit = app.token("unit.jt").await;
+    let before = counts(&app).await;
+    let cases: Vec<(Value, &str)> = vec![
+        (json!({ "content": "x" }), "category"),
+        (json!({ "category": "anger", "content": "x" }), "category"),
+        (json!({ "category": "help" }), "content"),
+        (
+            json!({ "category": "help", "content": "字".repeat(2001) }),
+            "content",
+        ),
+        (
+            json!({ "category": "help", "content": "x", "channel": "fax" }),
+            "channel",
+        ),
+        (
+            json!({ "category": "help", "content": "x", "phone": "12" }),
+            "phone",
+        ),
+        (
+            json!({ "category": "help", "content": "x", "lat": 99.0, "long": 1.0 }),
+            "lat",
+        ),
+        (
+            json!({ "category": "help", "content": "x", "lat": 31.0 }),
+            "long",
+        ),
+        (
+            json!({ "category": "help", "content": "x", "unit": "NOPE" }),
+            "unit",
+        ),
+        (
+            json!({ "category": "help", "content": "x", "service_code": "nope" }),
+            "service_code",
+        ),
+        (
+            json!({ "category": "help", "content": "x", "co_units": ["SJ"] }),
+            "co_units",
+        ),
+    ];
+    for (body, field) in cases {
+        let (s, v) = app.post("/api/v1/work-orders", Some(&agent), body).await;
+        assert_invalid(s, &v, field);
+    }
+    let (s, _) = app
+        .post_raw(
+            "/api/v1/work-orders",
+            Some(&agent),
+            Some("application/json"),
+            b"{".to_vec(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    // Only agents register orders.
+    let (s, _) = app
+        .post("/api/v1/work-orders", Some(&unit), order(Some("JT")))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(counts(&app).await, before, "nothing half-written");
+}
+both!(bad_intake);
+
+// ---------------------------------------------------------------------------
+// Open311
+
+async fn get_text(app: &TestApp, path: &str) -> (StatusCode, String, String) {
+    let r = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .send()
+        .await
+        .unwrap();
+    let s = r.status();
+    let ct = r
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .map(|h| h.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (s, ct, r.text().await.unwrap())
+}
+
+async fn post_form(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+    let r = app
+        .client
+        .post(format!("{}{path}", app.base))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let s = r.status();
+    (s, r.text().await.unwrap())
+}
+
+/// Names of the elements in an XML text, in order (a check of shape, not a parser).
+fn element_names(xml: &str) -> Vec<String> {
+    let mut out = vec![];
+    let mut rest = xml;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i + 1..];
+        if rest.starts_with('?') || rest.starts_with('/') {
+            continue;
+        }
+        let end = rest.find(['>', ' ', '/']).unwrap();
+        out.push(rest[..end].to_string());
+    }
+    out
+}
+
+/// The text of the first `<name>…</name>`.
+fn xml_text<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
+    let open = format!("<{name}>");
+    let close = format!("</{name}>");
+    let a = xml.find(&open)? + open.len();
+    let b = xml[a..].find(&close)? + a;
+    Some(&xml[a..b])
+}
+
+const REQUEST_FIELDS: [&str; 17] = [
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+];
+
+fn key_of(app: &TestApp) -> String {
+    let out = app.cli(&[
+        "admin",
+        "create-api-key",
+        "--db",
+        &app.db_url,
+        "--name",
+        "市城市管理平台",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(key.len() >= 32, "{key}");
+    key
+}
+
+async fn open311_discovery_and_services(db: Db) {
+    let app = TestApp::spawn(db).await;
+    setup(&app).await;
+    let (s, ct, body) = get_text(&app, "/open311/v2/discovery.json").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(ct.starts_with("application/json"), "{ct}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    for f in ["changeset", "contact", "key_service", "endpoints"] {
+        assert!(v.get(f).is_some(), "{f}: {v}");
+    }
+    let ep = &v["endpoints"][0];
+    assert_eq!(ep["specification"], "http://wiki.open311.org/GeoReport_v2");
+    assert!(ep["url"].as_str().unwrap().ends_with("/open311/v2"));
+    assert_eq!(ep["formats"], json!(["text/xml", "application/json"]));
+    assert!(ep["changeset"].as_str().unwrap().ends_with("+08:00"));
+    let (s, ct, xml) = get_text(&app, "/open311/v2/discovery.xml").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(ct.starts_with("text/xml"), "{ct}");
+    let names = element_names(&xml);
+    assert_eq!(names[0], "discovery");
+    for n in [
+        "changeset",
+        "contact",
+        "key_service",
+        "endpoints",
+        "endpoint",
+        "specification",
+        "url",
+        "type",
+        "formats",
+        "format",
+    ] {
+        assert!(names.iter().any(|x| x == n), "{n} in {xml}");
+    }
+
+    let (s, _, body) = get_text(&app, "/open311/v2/services.json").await;
+    assert_eq!(s, StatusCode::OK);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    let first = &v[0];
+    let mut keys: Vec<&str> = first
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "description",
+            "group",
+            "keywords",
+            "metadata",
+            "service_code",
+            "service_name",
+            "type"
+        ]
+    );
+    assert_eq!(first["service_code"], "youyan");
+    assert_eq!(first["metadata"], false);
+    assert_eq!(first["type"], "realtime");
+    let (_, _, xml) = get_text(&app, "/open311/v2/services.xml").await;
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?><services><service>"));
+    // Text is escaped.
+    assert!(
+        xml.contains("餐饮油烟直排 &lt;扰民&gt; &amp; 异味"),
+        "{xml}"
+    );
+    assert_eq!(
+        element_names(&xml)[..9],
+        [
+            "services",
+            "service",
+            "service_code",
+            "service_name",
+            "description",
+            "metadata",
+            "type",
+            "keywords",
+            "group"
+        ]
+    );
+
+    let (s, _, body) = get_text(&app, "/open311/v2/services/youyan.json").await;
+    assert_eq!(s, StatusCode::OK);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v, json!({ "service_code": "youyan", "attributes": [] }));
+    let (_, _, xml) = get_text(&app, "/open311/v2/services/youyan.xml").await;
+    assert_eq!(
+        element_names(&xml),
+        ["service_definition", "service_code", "attributes"]
+    );
+    let (s, _, body) = get_text(&app, "/open311/v2/services/nope.json").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v[0]["code"], 404);
+    assert!(has_chinese(v[0]["description"].as_str().unwrap()));
+    let (s, _, _) = get_text(&app, "/open311/v2/services.txt").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+both!(open311_discovery_and_services);
+
+async fn open311_requests(db: Db) {
+    let app = TestApp::spawn(db).await;
+    setup(&app).await;
+    let key = key_of(&app);
+    assert_eq!(app.count("open311_keys").await, 1);
+    // Only the hash is kept.
+    let mut c = app.store.reader().await.unwrap();
+    let stored: String = sqlx::query_scalar("SELECT key_hash FROM open311_keys")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    drop(c);
+    assert_ne!(stored, key);
+    assert_eq!(stored.len(), 64);
+
+    let (s, body) = post_form(
+        &app,
+        "/open311/v2/requests.json",
+        &[
+            ("api_key", key.as_str()),
+            ("jurisdiction_id", "kunshan.gov.cn"),
+            ("service_code", "daolu"),
+            ("lat", "31.3852"),
+            ("long", "120.9801"),
+            ("address_string", "前进西路88号"),
+            ("description", "路面塌陷，井盖缺失"),
+            ("first_name", "芳"),
+            ("last_name", "王"),
+            ("phone", PHONE),
+            ("email", "wang@example.com"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    let mut keys: Vec<&str> = v[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(keys, ["account_id", "service_notice", "service_request_id"]);
+    let id = v[0]["service_request_id"].as_str().unwrap().to_string();
+
+    // The request is an ordinary work order on the agent's list.
+    let agent = app.token("hotline").await;
+    let (s, o) = app
+        .get(&format!("/api/v1/work-orders/{id}"), Some(&agent))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{o}");
+    assert_eq!(o["channel"], "open311");
+    assert_eq!(o["status"], "accepted");
+    assert_eq!(o["caller_name"], "王芳");
+    assert_eq!(o["category"], "help");
+
+    // XML POST by address only.
+    let (s, xml) = post_form(
+        &app,
+        "/open311/v2/requests.xml",
+        &[
+            ("api_key", key.as_str()),
+            ("service_code", "youyan"),
+            ("address_string", "人民南路1号"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{xml}");
+    assert_eq!(
+        element_names(&xml),
+        [
+            "service_requests",
+            "request",
+            "service_request_id",
+            "service_notice",
+            "account_id"
+        ]
+    );
+    let id2 = xml_text(&xml, "service_request_id").unwrap().to_string();
+
+    // GET one, as JSON (a one-element list) and XML.
+    let (s, _, body) = get_text(&app, &format!("/open311/v2/requests/{id}.json")).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    let r = &v[0];
+    let mut keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort();
+    let mut want = REQUEST_FIELDS.to_vec();
+    want.sort();
+    assert_eq!(keys, want);
+    assert_eq!(r["status"], "open");
+    assert_eq!(r["service_code"], "daolu");
+    assert_eq!(r["service_name"], "道路破损");
+    assert_eq!(r["lat"], 31.3852);
+    assert!(
+        r["requested_datetime"]
+            .as_str()
+            .unwrap()
+            .ends_with("+08:00"),
+        "{r}"
+    );
+    assert!(chrono::DateTime::parse_from_rfc3339(r["updated_datetime"].as_str().unwrap()).is_ok());
+    let (_, _, xml) = get_text(&app, &format!("/open311/v2/requests/{id}.xml")).await;
+    let names = element_names(&xml);
+    assert_eq!(names[..2], ["service_requests", "request"]);
+    assert_eq!(names[2..], REQUEST_FIELDS);
+
+    // Dispatch and close it: Open311 shows it closed with the reply.
+    let unit = app.token("unit.jt").await;
+    act(
+        &app,
+        &agent,
+        &id,
+        json!({ "action": "dispatch", "unit": "JT" }),
+    )
+    .await;
+    act(&app, &unit, &id, json!({ "action": "sign" })).await;
+    act(
+        &app,
+        &unit,
+        &id,
+        json!({ "action": "reply", "note": "已修复路面" }),
+    )
+    .await;
+    let (s, v) = act(&app, &agent, &id, json!({ "action": "close" })).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, _, body) = get_text(&app, &format!("/open311/v2/requests/{id}.json")).await;
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v[0]["status"], "closed");
+    assert_eq!(v[0]["status_notes"], "已修复路面");
+    assert_eq!(v[0]["agency_responsible"], "市交通运输局");
+    assert!(
+        v[0]["expected_datetime"]
+            .as_str()
+            .unwrap()
+            .ends_with("+08:00")
+    );
+
+    // Lists and filters.
+    let list = |q: &str| {
+        let app = &app;
+        let q = q.to_string();
+        async move {
+            let (s, _, body) = get_text(app, &format!("/open311/v2/requests.json{q}")).await;
+            assert_eq!(s, StatusCode::OK, "{q}: {body}");
+            let v: Value = serde_json::from_str(&body).unwrap();
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["service_request_id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(list("").await.len(), 2);
+    assert_eq!(list("?status=open").await, [id2.as_str()]);
+    assert_eq!(list("?status=closed").await, [id.as_str()]);
+    assert_eq!(list("?service_code=youyan").await, [id2.as_str()]);
+    assert_eq!(list("?jurisdiction_id=kunshan.gov.cn").await.len(), 2);
+    // The id list overrides the other filters.
+    assert_eq!(
+        list(&format!("?service_request_id={id},{id2}&status=closed"))
+            .await
+            .len(),
+        2
+    );
+    assert!(
+        list("?start_date=2000-01-01T00:00:00%2B08:00&end_date=2000-02-01T00:00:00%2B08:00")
+            .await
+            .is_empty()
+    );
+    let (_, _, xml) = get_text(&app, "/open311/v2/requests.xml?status=open").await;
+    assert_eq!(
+        element_names(&xml)
+            .iter()
+            .filter(|n| *n == "request")
+            .count(),
+        1
+    );
+    // Orders taken by phone are not public.
+    app.post("/api/v1/work-orders", Some(&agent), order(Some("SJ")))
+        .await;
+    assert_eq!(list("").await.len(), 2);
+
+    let (s, _, body) = get_text(&app, "/open311/v2/requests.json?status=pending").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    let (s, _, _) = get_text(&app, "/open311/v2/requests.json?start_date=yesterday").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _, body) = get_text(&app, "/open311/v2/requests/12345-20260101-99999.json").await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v[0]["code"], 404);
+}
+both!(open311_requests);
+
+async fn open311_bad_posts(db: Db) {
+    let app = TestApp::spawn(db).await;
+    setup(&app).await;
+    let key = key_of(&app);
+    let before = counts(&app).await;
+    let long = "字".repeat(2001);
+    type Case<'a> = (Vec<(&'a str, &'a str)>, StatusCode, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            vec![("service_code", "youyan"), ("address_string", "x")],
+            StatusCode::FORBIDDEN,
+            "api_key",
+        ),
+        (
+            vec![
+                ("api_key", "wrong-key"),
+                ("service_code", "youyan"),
+                ("address_string", "x"),
+            ],
+            StatusCode::FORBIDDEN,
+            "api_key",
+        ),
+        (
+            vec![
+                ("api_key", key.as_str()),
+                ("service_code", "nope"),
+                ("address_string", "x"),
+            ],
+            StatusCode::BAD_REQUEST,
+            "service_code",
+        ),
+        (
+            vec![("api_key", key.as_str()), ("address_string", "x")],
+            StatusCode::BAD_REQUEST,
+            "service_code",
+        ),
+        (
+            vec![("api_key", key.as_str()), ("service_code", "youyan")],
+            StatusCode::BAD_REQUEST,
+            "位置",
+        ),
+        (
+            vec![
+                ("api_key", key.as_str()),
+                ("service_code", "youyan"),
+                ("lat", "31.3"),
+            ],
+            StatusCode::BAD_REQUEST,
+            "long",
+        ),
+        (
+            vec![
+                ("api_key", key.as_str()),
+                ("service_code", "youyan"),
+                ("lat", "abc"),
+                ("long", "120"),
+            ],
+            StatusCode::BAD_REQUEST,
+            "lat",
+        ),
+        (
+            vec![
+                ("api_key", key.as_str()),
+                ("service_code", "youyan"),
+                ("address_string", "x"),
+                ("description", long.as_str()),
+            ],
+            StatusCode::BAD_REQUEST,
+            "description",
+        ),
+        (
+            vec![
+                ("api_key", key.as_str()),
+                ("service_code", "youyan"),
+                ("address_string", "x"),
+                ("phone", "abc"),
+            ],
+            StatusCode::BAD_REQUEST,
+            "phone",
+        ),
+    ];
+    for (form, status, mention) in cases {
+        let (s, body) = post_form(&app, "/open311/v2/requests.json", &form).await;
+        assert_eq!(s, status, "{form:?}: {body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v[0]["code"], status.as_u16(), "{body}");
+        let d = v[0]["description"].as_str().unwrap();
+        assert!(has_chinese(d) && d.contains(mention), "{mention}: {d}");
+        // The same in XML.
+        let (s, xml) = post_form(&app, "/open311/v2/requests.xml", &form).await;
+        assert_eq!(s, status);
+        assert_eq!(
+            element_names(&xml),
+            ["errors", "error", "code", "description"],
+            "{xml}"
+        );
+    }
+    // Not a form at all.
+    let (s, body) = app
+        .post_raw(
+            "/open311/v2/requests.json",
+            None,
+            Some("application/json"),
+            b"{}".to_vec(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(counts(&app).await.0, before.0, "nothing half-written");
+    assert_eq!(counts(&app).await.1, before.1);
+}
+both!(open311_bad_posts);
+
+async fn cli_create_api_key(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let out = app.cli(&[
+        "admin",
+        "create-api-key",
+        "--db",
+        &app.db_url,
+        "--name",
+        " ",
+    ]);
+    assert!(!out.status.success());
+    assert!(has_chinese(&String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(app.count("open311_keys").await, 0);
+    let k1 = key_of(&app);
+    let k2 = key_of(&app);
+    assert_ne!(k1, k2);
+    assert_eq!(app.count("open311_keys").await, 2);
+    assert!(
+        tongban_store::hotline::check_api_key(&app.store, Some(&k1))
+            .await
+            .is_ok()
+    );
+    assert!(
+        tongban_store::hotline::check_api_key(&app.store, Some("x"))
+            .await
+            .is_err()
+    );
+}
+both!(cli_create_api_key);

@@ -1,0 +1,88 @@
+//! 12345 work orders: intake by agents, the closed-loop actions, scoped lists.
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Body, Query, Staff};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tongban_store::hotline::{self, ActionInput, NewOrder, OrderFilter};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/work-orders", post(create).get(list))
+        .route("/api/v1/work-orders/{no}", get(one))
+        .route("/api/v1/work-orders/{no}/actions", post(act))
+}
+
+fn to_json<T: serde::Serialize>(v: T) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        serde_json::to_value(v).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+async fn create(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Body(b): Body<NewOrder>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let order = hotline::create(&s.store, &p, &b).await?;
+    Ok((StatusCode::CREATED, to_json(order)?))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    category: Option<String>,
+    unit: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+fn num(field: &str, v: Option<&str>) -> ApiResult<Option<i64>> {
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| ApiError::invalid(field, format!("{field} 应为整数"))),
+    }
+}
+
+async fn list(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    let f = OrderFilter {
+        status: q.status,
+        category: q.category,
+        unit: q.unit,
+        page: num("page", q.page.as_deref())?,
+        per_page: num("per_page", q.per_page.as_deref())?,
+    };
+    let (list, total) = hotline::list(&s.store, &p, &f).await?;
+    Ok(Json(
+        json!({ "work_orders": list, "total": total, "page": f.page.unwrap_or(1) }),
+    ))
+}
+
+async fn one(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Path(no): Path<String>,
+) -> ApiResult<Json<Value>> {
+    to_json(hotline::get(&s.store, &p, &no).await?)
+}
+
+async fn act(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Path(no): Path<String>,
+    Body(b): Body<ActionInput>,
+) -> ApiResult<Json<Value>> {
+    to_json(hotline::act(&s.store, &p, &no, &b).await?)
+}
