@@ -69,7 +69,9 @@ impl SmsSender {
 
     /// Delivers a message already kept in the outbox.
     pub async fn deliver(&self, phone: &Mobile, body: &str) -> Result<()> {
-        let Self::Command(program) = self else { return Ok(()) };
+        let Self::Command(program) = self else {
+            return Ok(());
+        };
         use tokio::io::AsyncWriteExt;
         let failed = |why: String| {
             tracing::error!(program, why, "SMS delivery failed");
@@ -82,13 +84,20 @@ impl SmsSender {
             .spawn()
             .map_err(|e| failed(e.to_string()))?;
         if let Some(mut stdin) = child.stdin.take() {
-            stdin.write_all(body.as_bytes()).await.map_err(|e| failed(e.to_string()))?;
+            stdin
+                .write_all(body.as_bytes())
+                .await
+                .map_err(|e| failed(e.to_string()))?;
         }
         let status = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait())
             .await
             .map_err(|_| failed("timed out".into()))?
             .map_err(|e| failed(e.to_string()))?;
-        if status.success() { Ok(()) } else { Err(failed(format!("exit {status}"))) }
+        if status.success() {
+            Ok(())
+        } else {
+            Err(failed(format!("exit {status}")))
+        }
     }
 }
 

@@ -20,27 +20,48 @@ fn script(dir: &std::path::Path, name: &str, body: &str) -> String {
 async fn a_command_sender_hands_messages_to_a_program() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("sent");
-    let ok = script(dir.path(), "send.sh", &format!("cat > {}-$1", out.display()));
+    let ok = script(
+        dir.path(),
+        "send.sh",
+        &format!("cat > {}-$1", out.display()),
+    );
     let sender = SmsSender::from_spec(&format!("command:{ok}")).unwrap();
     let phone = Mobile::parse(common::PHONE).unwrap();
     sender.deliver(&phone, "验证码123456").await.unwrap();
     let sent = std::fs::read_to_string(format!("{}-{}", out.display(), common::PHONE)).unwrap();
     assert_eq!(sent, "验证码123456");
     let bad = script(dir.path(), "fail.sh", "exit 3");
-    let err = SmsSender::from_spec(&format!("command:{bad}")).unwrap().deliver(&phone, "x").await;
+    let err = SmsSender::from_spec(&format!("command:{bad}"))
+        .unwrap()
+        .deliver(&phone, "x")
+        .await;
     assert!(matches!(err, Err(StoreError::Unavailable(_))), "{err:?}");
     assert!(SmsSender::from_spec("pigeon").is_err());
-    assert!(matches!(SmsSender::from_spec("outbox").unwrap(), SmsSender::Outbox));
+    assert!(matches!(
+        SmsSender::from_spec("outbox").unwrap(),
+        SmsSender::Outbox
+    ));
 }
 
 async fn sign_in_code_goes_through_the_configured_sender(db: Db) {
     let app = TestApp::spawn(db).await;
     let dir = tempfile::tempdir().unwrap();
     let fail = script(dir.path(), "fail.sh", "exit 1");
-    let store = app.store.clone().with_sms(SmsSender::from_spec(&format!("command:{fail}")).unwrap());
-    let r = tongban_store::applicants::request_code(&store, "张三", common::ID_NUMBER, common::PHONE).await;
+    let store = app
+        .store
+        .clone()
+        .with_sms(SmsSender::from_spec(&format!("command:{fail}")).unwrap());
+    let r =
+        tongban_store::applicants::request_code(&store, "张三", common::ID_NUMBER, common::PHONE)
+            .await;
     assert!(matches!(r, Err(StoreError::Unavailable(_))), "{r:?}");
     // Kept in the outbox all the same, for the administrators.
-    assert_eq!(tongban_store::applicants::outbox(&app.store, 10).await.unwrap().len(), 1);
+    assert_eq!(
+        tongban_store::applicants::outbox(&app.store, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 both!(sign_in_code_goes_through_the_configured_sender);

@@ -63,7 +63,9 @@ impl From<StoreError> for ApiError {
             StoreError::Forbidden(m) => Self::forbidden(m),
             StoreError::Unauthorized(m) => Self::unauthorized(m),
             StoreError::Locked(m) => Self::new(StatusCode::LOCKED, "locked", m),
-            StoreError::Unavailable(m) => Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m),
+            StoreError::Unavailable(m) => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m)
+            }
             StoreError::Db(e) => {
                 tracing::error!(error = %e, "database error");
                 Self::internal()
