@@ -1,0 +1,64 @@
+// axe-core (WCAG 2.1 A and AA rules) on the public portal's pages: no serious or
+// critical violations. The applicant's pages behind the sign-in (application form,
+// check your answers, confirmation, my case) and the license verify page are checked
+// along the journey in journey.test.mjs.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, newPage, seriousViolations, formatViolations } from '../lib.mjs';
+
+let server;
+let browser;
+let page;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  page = await newPage(browser);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** The guide page of 食品经营许可, found through the search as a visitor would. */
+async function guidePath(base) {
+  await page.goto(`${base}/items?q=${encodeURIComponent('食品经营许可')}`);
+  const href = await page.getByRole('link', { name: '食品经营许可', exact: true }).getAttribute('href');
+  assert.ok(href, '搜索结果中应有“食品经营许可”');
+  return href;
+}
+
+// name, path (null: the guide page), expected HTTP status
+const PAGES = [
+  ['首页', '/', 200],
+  ['搜索结果', `/items?q=${encodeURIComponent('食品')}`, 200],
+  ['办事指南：食品经营许可', null, 200],
+  ['办件进度查询', '/progress', 200],
+  ['办件进度查询（错误汇总）', '/progress?case_no=bad&last_six=1', 422],
+  ['个人实名登录', '/account/login', 200],
+  ['工作人员登录', '/login', 200],
+];
+
+test('门户页面没有严重（serious/critical）的无障碍问题', { timeout: 120_000 }, async (t) => {
+  const base = server.base;
+  const failures = [];
+  for (const [name, path, expected] of PAGES) {
+    const url = base + (path ?? (await guidePath(base)));
+    const resp = await page.goto(url);
+    assert.equal(resp?.status(), expected, `${name}（${url}）应返回 HTTP ${expected}`);
+    if (expected === 422) {
+      assert.equal(await page.locator('.error-summary').count(), 1, `${name}（${url}）应显示错误汇总`);
+      assert.equal(
+        await page.locator('.error-summary a[href="#case_no"]').count(),
+        1,
+        `${name}：错误汇总应链接到出错的“办件编号”输入框`,
+      );
+    }
+    const bad = await seriousViolations(page);
+    t.diagnostic(`${name}：严重问题 ${bad.length} 项`);
+    if (bad.length > 0) failures.push(`${name}（${url}）：\n${formatViolations(bad)}`);
+  }
+  assert.equal(failures.length, 0, `axe-core 发现严重的无障碍问题：\n${failures.join('\n\n')}`);
+});
