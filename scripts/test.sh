@@ -7,11 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export TONGBAN_TEST_PG="${TONGBAN_TEST_PG:-postgres://root@127.0.0.1:5432/test}"
 # The S3 file-store test talks to moto's S3 server (PyPI).
-if ! command -v moto_server >/dev/null; then
+if ! python3 -c 'import moto.server' 2>/dev/null; then
   python3 -m pip install --quiet 'moto[server]==5.2.1'
-  hash -r
 fi
-command -v moto_server >/dev/null || { echo "测试需要 moto_server：pip install 'moto[server]'" >&2; exit 1; }
+python3 -c 'import moto.server' || { echo "测试需要 moto：pip install 'moto[server]'" >&2; exit 1; }
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace -- --test-threads 4

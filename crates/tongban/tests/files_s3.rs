@@ -24,12 +24,12 @@ async fn moto() -> (Moto, u16) {
         .local_addr()
         .unwrap()
         .port();
-    let child = Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+    let child = Command::new("python3")
+        .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("moto_server is needed for this test: pip install 'moto[server]'");
+        .expect("python3 with moto is needed for this test: pip install 'moto[server]'");
     let server = Moto(child);
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -37,7 +37,7 @@ async fn moto() -> (Moto, u16) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    panic!("moto_server did not start");
+    panic!("moto's S3 server did not start: pip install 'moto[server]'");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
