@@ -47,16 +47,6 @@ struct ListQuery {
     per_page: Option<String>,
 }
 
-fn num(field: &str, v: Option<&str>) -> ApiResult<Option<i64>> {
-    match v.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => s
-            .parse()
-            .map(Some)
-            .map_err(|_| ApiError::invalid(field, format!("{field} 应为整数"))),
-    }
-}
-
 async fn list(
     State(s): State<AppState>,
     Staff(p): Staff,
@@ -69,8 +59,8 @@ async fn list(
         point: q.point,
         id_number: q.id_number,
         credit_code: q.credit_code,
-        page: num("page", q.page.as_deref())?,
-        per_page: num("per_page", q.per_page.as_deref())?,
+        page: crate::api::optional_int("page", q.page.as_deref())?,
+        per_page: crate::api::optional_int("per_page", q.per_page.as_deref())?,
     };
     let (list, total) = cases::list(&s.store, &p, &f).await?;
     Ok(Json(

@@ -35,16 +35,6 @@ struct ListQuery {
     on: Option<String>,
 }
 
-fn parse_num(field: &str, v: Option<&str>) -> ApiResult<Option<i64>> {
-    match v.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => s
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| ApiError::invalid(field, format!("{field} 应为整数"))),
-    }
-}
-
 fn parse_on(on: Option<&str>) -> ApiResult<chrono::NaiveDate> {
     match on.filter(|s| !s.is_empty()) {
         None => Ok(time::local_day(time::now())),
@@ -59,8 +49,8 @@ async fn list(State(s): State<AppState>, Query(q): Query<ListQuery>) -> ApiResul
         q: q.q,
         department: q.department,
         status: q.status,
-        page: parse_num("page", q.page.as_deref())?,
-        per_page: parse_num("per_page", q.per_page.as_deref())?,
+        page: crate::api::optional_int("page", q.page.as_deref())?,
+        per_page: crate::api::optional_int("per_page", q.per_page.as_deref())?,
     };
     let on = parse_on(q.on.as_deref())?;
     let (items, total) = catalog::list_items(&s.store, &filter, on).await?;

@@ -46,6 +46,18 @@ pub async fn not_found() -> ApiError {
     ApiError::not_found("请求的地址不存在")
 }
 
+/// An optional whole number from a query string: absent or empty is `None`, anything
+/// else that is not a number is a field error, not a 500.
+pub(crate) fn optional_int(field: &str, v: Option<&str>) -> Result<Option<i64>, ApiError> {
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| ApiError::invalid(field, format!("{field} 应为整数"))),
+    }
+}
+
 /// A page request's `page` that is not a number gets a field error, not a 500.
 pub(crate) fn require(cond: bool, field: &str, message: &str) -> Result<(), ApiError> {
     if cond {
