@@ -7,6 +7,7 @@ pub mod case;
 pub mod catalog;
 pub mod codes;
 pub mod hotline;
+pub mod metrics;
 pub mod org;
 pub mod rating;
 

@@ -13,6 +13,7 @@ pub mod catalog_xlsx;
 pub mod files;
 pub mod hotline;
 pub mod licenses;
+pub mod metrics;
 mod migrate;
 pub use migrate::latest as schema_version;
 pub mod org;

@@ -4,6 +4,7 @@
 mod bench;
 mod config;
 mod license;
+mod report;
 mod seed;
 mod seed_hotline;
 
@@ -110,6 +111,29 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
         #[arg(long, default_value = "csv")]
+        format: String,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<String>,
+    },
+    /// Section one of the work report (一、xxxx年工作情况) filled from the records.
+    Report {
+        #[command(flatten)]
+        db: DbArgs,
+        /// A whole year, e.g. 2026.
+        #[arg(long, conflicts_with_all = ["from", "to", "period"])]
+        year: Option<i32>,
+        /// First day (YYYY-MM-DD), with --to.
+        #[arg(long, requires = "to")]
+        from: Option<String>,
+        /// Last day (YYYY-MM-DD), with --from.
+        #[arg(long, requires = "from")]
+        to: Option<String>,
+        /// Any period: 2026, 2026-Q3, 2026-07, 2026-01-01..2026-09-30.
+        #[arg(long)]
+        period: Option<String>,
+        /// md or json
+        #[arg(long, default_value = "md")]
         format: String,
         /// Output file (default: standard output).
         #[arg(long)]
@@ -491,6 +515,43 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         } => {
             let store = open(&db.db, &db.key_file).await?;
             export(&store, &dataset, &format, out.as_deref()).await?;
+        }
+        Command::Report {
+            db,
+            year,
+            from,
+            to,
+            period,
+            format,
+            out,
+        } => {
+            use tongban_domain::metrics::Period;
+            anyhow::ensure!(
+                matches!(format.as_str(), "md" | "json"),
+                "--format 应为 md 或 json"
+            );
+            let period = match (year, from, to, period) {
+                (Some(y), ..) => Period::year(y),
+                (None, Some(f), Some(t), _) => Period::parse(&format!("{f}..{t}")),
+                (None, _, _, Some(p)) => Period::parse(&p),
+                _ => anyhow::bail!("请指定 --year，或 --from 与 --to，或 --period"),
+            }
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let store = open(&db.db, &db.key_file).await?;
+            let figures = tongban_store::metrics::compute(&store, &period)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let text = if format == "json" {
+                serde_json::to_string_pretty(&figures)? + "\n"
+            } else {
+                report::markdown(&figures)
+            };
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, text).with_context(|| format!("无法写入 {path}"))?
+                }
+                None => std::io::stdout().lock().write_all(text.as_bytes())?,
+            }
         }
         Command::Case { command } => {
             let view = match command {

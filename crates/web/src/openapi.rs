@@ -84,6 +84,7 @@ async fn document() -> Json<Value> {
             "/api/v1/codes/id/{number}": { "get": op("居民身份证号码校验（GB 11643-1999）", "codes", false) },
             "/api/v1/audit": { "get": op("审计日志", "audit", true) },
             "/api/v1/audit/verify": { "get": op("校验审计链", "audit", true) },
+            "/api/v1/figures": { "get": op("统计数据：指定期间（period=2026、2026-Q3、2026-07、2026-01-01..2026-09-30）的全部指标及上年同期值、同比（管理员、督查人员、部门负责人）", "figures", true) },
             "/api/v1/work-orders": {
                 "post": with_body(op("登记12345工单（话务员）：直接解答（answer）或派单（unit）", "hotline", true), "NewWorkOrder"),
                 "get": op("12345工单列表（status、category、unit、page；成员单位只看本单位）", "hotline", true)

@@ -5,6 +5,7 @@ mod auth;
 mod calendar;
 mod cases;
 mod codes;
+mod figures;
 mod hotline;
 mod items;
 mod licenses;
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .merge(codes::router())
         .merge(audit::router())
         .merge(hotline::router())
+        .merge(figures::router())
 }
 
 async fn healthz(

@@ -1,0 +1,485 @@
+//! Figures the office reports (the blanks of the annual work report): one definition
+//! table, and the periods they are computed for.
+
+use crate::calendar::{Calendar, CalendarError};
+use chrono::{Datelike, Months, NaiveDate};
+use serde::Serialize;
+
+/// A reporting period: an inclusive range of local days, with how it was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub kind: PeriodKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodKind {
+    Day,
+    Month,
+    Quarter,
+    Year,
+    Range,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PeriodError(pub String);
+
+fn err(s: impl Into<String>) -> PeriodError {
+    PeriodError(s.into())
+}
+
+fn parse_year(s: &str) -> Result<i32, PeriodError> {
+    let y: i32 = s
+        .parse()
+        .map_err(|_| err(format!("年份“{s}”无效，应为四位数字")))?;
+    if !(2000..=2100).contains(&y) || s.len() != 4 {
+        return Err(err(format!("年份“{s}”超出范围（2000至2100）")));
+    }
+    Ok(y)
+}
+
+fn ymd(y: i32, m: u32, d: u32) -> Result<NaiveDate, PeriodError> {
+    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| err(format!("日期 {y}-{m:02}-{d:02} 无效")))
+}
+
+fn last_of_month(y: i32, m: u32) -> Result<NaiveDate, PeriodError> {
+    let first = ymd(y, m, 1)?;
+    first
+        .checked_add_months(Months::new(1))
+        .and_then(|d| d.pred_opt())
+        .ok_or_else(|| err("日期超出范围"))
+}
+
+fn parse_day(s: &str) -> Result<NaiveDate, PeriodError> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| err(format!("日期“{s}”无效，应为 YYYY-MM-DD")))
+}
+
+impl Period {
+    /// A whole calendar year.
+    pub fn year(y: i32) -> Result<Period, PeriodError> {
+        Ok(Period {
+            from: ymd(y, 1, 1)?,
+            to: ymd(y, 12, 31)?,
+            kind: PeriodKind::Year,
+        })
+    }
+
+    /// An inclusive range of days.
+    pub fn range(from: NaiveDate, to: NaiveDate) -> Result<Period, PeriodError> {
+        if to < from {
+            return Err(err(format!("结束日期 {to} 早于开始日期 {from}")));
+        }
+        if (to - from).num_days() > 366 * 10 {
+            return Err(err("统计期间不能超过十年"));
+        }
+        Ok(Period {
+            from,
+            to,
+            kind: PeriodKind::Range,
+        })
+    }
+
+    /// Parses `2026`, `2026-Q3`, `2026-07`, `2026-07-15` or `2026-01-01..2026-09-30`.
+    pub fn parse(s: &str) -> Result<Period, PeriodError> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(err(
+                "请指定统计期间，例如 2026、2026-Q3、2026-07 或 2026-01-01..2026-09-30",
+            ));
+        }
+        if let Some((a, b)) = s.split_once("..") {
+            return Period::range(parse_day(a)?, parse_day(b)?);
+        }
+        if let Some((y, q)) = s
+            .split_once(['-'])
+            .filter(|(_, q)| q.starts_with(['Q', 'q']))
+        {
+            let y = parse_year(y)?;
+            let q: u32 = match &q[1..] {
+                "1" => 1,
+                "2" => 2,
+                "3" => 3,
+                "4" => 4,
+                _ => return Err(err(format!("季度“{q}”无效，应为 Q1 至 Q4"))),
+            };
+            let first = (q - 1) * 3 + 1;
+            return Ok(Period {
+                from: ymd(y, first, 1)?,
+                to: last_of_month(y, first + 2)?,
+                kind: PeriodKind::Quarter,
+            });
+        }
+        match s.len() {
+            4 => Period::year(parse_year(s)?),
+            7 => {
+                let (y, m) = s.split_at(4);
+                let y = parse_year(y)?;
+                let m: u32 = m
+                    .strip_prefix('-')
+                    .and_then(|m| m.parse().ok())
+                    .filter(|m| (1..=12).contains(m))
+                    .ok_or_else(|| err(format!("月份“{s}”无效，应为 YYYY-MM")))?;
+                Ok(Period {
+                    from: ymd(y, m, 1)?,
+                    to: last_of_month(y, m)?,
+                    kind: PeriodKind::Month,
+                })
+            }
+            10 => {
+                let d = parse_day(s)?;
+                Ok(Period {
+                    from: d,
+                    to: d,
+                    kind: PeriodKind::Day,
+                })
+            }
+            _ => Err(err(format!(
+                "统计期间“{s}”无效，应为 2026、2026-Q3、2026-07、2026-07-15 或 2026-01-01..2026-09-30"
+            ))),
+        }
+    }
+
+    /// The same period one year earlier (29 February falls back to the 28th; a
+    /// month or quarter keeps its whole extent).
+    pub fn year_earlier(&self) -> Result<Period, PeriodError> {
+        let back = |d: NaiveDate| {
+            d.checked_sub_months(Months::new(12))
+                .ok_or_else(|| err("日期超出范围"))
+        };
+        let from = back(self.from)?;
+        let to = match self.kind {
+            PeriodKind::Month | PeriodKind::Quarter | PeriodKind::Year => {
+                last_of_month(self.to.year() - 1, self.to.month())?
+            }
+            PeriodKind::Day | PeriodKind::Range => back(self.to)?,
+        };
+        Ok(Period {
+            from,
+            to,
+            kind: self.kind,
+        })
+    }
+
+    /// How the report names the period: "2026年", "2026年1-9月", "2026年第三季度".
+    pub fn label(&self) -> String {
+        let (f, t) = (self.from, self.to);
+        match self.kind {
+            PeriodKind::Year => format!("{}年", f.year()),
+            PeriodKind::Quarter => {
+                let q = ["一", "二", "三", "四"][((f.month() - 1) / 3) as usize];
+                format!("{}年第{q}季度", f.year())
+            }
+            PeriodKind::Month => format!("{}年{}月", f.year(), f.month()),
+            PeriodKind::Day => format!("{}年{}月{}日", f.year(), f.month(), f.day()),
+            PeriodKind::Range => {
+                let whole_months = f.day() == 1
+                    && last_of_month(t.year(), t.month()).ok() == Some(t)
+                    && f.year() == t.year();
+                if whole_months && f.month() == t.month() {
+                    format!("{}年{}月", f.year(), f.month())
+                } else if whole_months {
+                    format!("{}年{}-{}月", f.year(), f.month(), t.month())
+                } else {
+                    format!(
+                        "{}年{}月{}日至{}年{}月{}日",
+                        f.year(),
+                        f.month(),
+                        f.day(),
+                        t.year(),
+                        t.month(),
+                        t.day()
+                    )
+                }
+            }
+        }
+    }
+
+    /// Working days in the period on the official calendar.
+    pub fn working_days(&self, cal: &Calendar) -> Result<u32, CalendarError> {
+        let mut n = 0;
+        let mut d = self.from;
+        while d <= self.to {
+            if cal.is_working_day(d)? {
+                n += 1;
+            }
+            match d.succ_opt() {
+                Some(next) => d = next,
+                None => break,
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Growth against the year before: `(value − earlier) / earlier`, none when the
+/// earlier value is zero or unknown.
+pub fn growth(value: f64, earlier: Option<f64>) -> Option<f64> {
+    match earlier {
+        Some(e) if e != 0.0 => Some((value - e) / e),
+        _ => None,
+    }
+}
+
+/// The definition of one figure.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Figure {
+    /// Stable snake_case key (a public contract).
+    pub key: &'static str,
+    pub label: &'static str,
+    pub unit: &'static str,
+    /// 中心, 事项, 12345, …
+    pub area: &'static str,
+    pub definition: &'static str,
+}
+
+const fn f(
+    key: &'static str,
+    label: &'static str,
+    unit: &'static str,
+    area: &'static str,
+    definition: &'static str,
+) -> Figure {
+    Figure {
+        key,
+        label,
+        unit,
+        area,
+        definition,
+    }
+}
+
+/// Every figure, defined once. Rates are fractions between 0 and 1.
+pub const FIGURES: &[Figure] = &[
+    f(
+        "cases_accepted",
+        "受理办件",
+        "件",
+        "中心",
+        "受理日期在统计期间内的办件数（含即办件、网上办件）",
+    ),
+    f(
+        "cases_per_working_day",
+        "日均受理办件",
+        "件",
+        "中心",
+        "受理办件数除以统计期间内的工作日数（按国务院节假日安排）",
+    ),
+    f(
+        "cases_instant",
+        "即办件",
+        "件",
+        "中心",
+        "受理日期在统计期间内的即办件数",
+    ),
+    f(
+        "cases_online",
+        "网上审批办件",
+        "件",
+        "中心",
+        "受理日期在统计期间内、经网上申报渠道提交的办件数",
+    ),
+    f(
+        "online_rate",
+        "网上审批率",
+        "%",
+        "中心",
+        "网上审批办件数除以受理办件数",
+    ),
+    f(
+        "cases_closed",
+        "办结办件",
+        "件",
+        "中心",
+        "办结日期在统计期间内的办件数",
+    ),
+    f(
+        "cases_by_point",
+        "各受理点受理办件",
+        "件",
+        "中心",
+        "按受理点（中心及各区镇便民服务中心）分列的受理办件数（表）",
+    ),
+    f(
+        "cases_away_from_center",
+        "区镇及分理点受理办件",
+        "件",
+        "中心",
+        "在政务服务中心以外的受理点受理的办件数（分流）",
+    ),
+    f(
+        "stationed_departments",
+        "进驻部门",
+        "个",
+        "事项",
+        "标记为进驻中心的部门数（统计期末）",
+    ),
+    f(
+        "departments_with_service_section",
+        "单独设立行政服务科的部门",
+        "个",
+        "事项",
+        "进驻部门中单独设立行政服务科的部门数",
+    ),
+    f(
+        "items_in_use",
+        "进驻在用事项",
+        "个",
+        "事项",
+        "统计期末生效版本状态为在用的主项数",
+    ),
+    f(
+        "sub_items_in_use",
+        "在用子项",
+        "个",
+        "事项",
+        "统计期末生效版本状态为在用的子项数",
+    ),
+    f(
+        "items_instant",
+        "即办事项",
+        "个",
+        "事项",
+        "在用事项（含子项）中的即办事项数",
+    ),
+    f(
+        "instant_share",
+        "即办事项占比",
+        "%",
+        "事项",
+        "即办事项数除以在用事项（含子项）数",
+    ),
+    f(
+        "items_cancelled",
+        "取消事项",
+        "个",
+        "事项",
+        "统计期末生效版本状态为取消的事项数",
+    ),
+    f(
+        "items_transferred",
+        "转移至行业协会事项",
+        "个",
+        "事项",
+        "统计期末生效版本状态为转移的事项数",
+    ),
+    f(
+        "items_suspended",
+        "暂停行使（挂起）事项",
+        "个",
+        "事项",
+        "统计期末生效版本状态为暂停的事项数",
+    ),
+    f(
+        "speedup_rate",
+        "进驻事项总体提速",
+        "%",
+        "事项",
+        "1 − Σ承诺期限 ÷ Σ法定期限，范围为有法定期限的在用事项（含子项）",
+    ),
+    f(
+        "hotline_received",
+        "12345受理诉求",
+        "件",
+        "12345",
+        "登记时间在统计期间内的诉求（工单）数",
+    ),
+    f(
+        "hotline_by_channel",
+        "各渠道受理诉求",
+        "件",
+        "12345",
+        "按受理渠道（电话、网站、微信等）分列的诉求数（表）",
+    ),
+    f(
+        "hotline_direct_answers",
+        "直接咨询解答",
+        "件",
+        "12345",
+        "由话务员直接解答办结的诉求数",
+    ),
+    f(
+        "hotline_direct_answer_rate",
+        "直接解答率",
+        "%",
+        "12345",
+        "直接咨询解答数除以受理诉求数",
+    ),
+    f(
+        "hotline_dispatched",
+        "交办工单",
+        "件",
+        "12345",
+        "派单至成员单位的工单数",
+    ),
+    f(
+        "hotline_on_time_rate",
+        "按时办结率",
+        "%",
+        "12345",
+        "已办结的交办工单中，办结日不晚于办理期限的比例",
+    ),
+    f(
+        "hotline_avg_satisfaction",
+        "平均满意度",
+        "分",
+        "12345",
+        "回访满意度（1至5级）的平均值",
+    ),
+];
+
+/// The definition of `key`, if it is one.
+pub fn figure(key: &str) -> Option<&'static Figure> {
+    FIGURES.iter().find(|f| f.key == key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn parses_periods() {
+        let p = Period::parse("2026").unwrap();
+        assert_eq!((p.from, p.to), (d("2026-01-01"), d("2026-12-31")));
+        let p = Period::parse("2026-Q3").unwrap();
+        assert_eq!((p.from, p.to), (d("2026-07-01"), d("2026-09-30")));
+        let p = Period::parse("2024-02").unwrap();
+        assert_eq!(p.to, d("2024-02-29"));
+        assert_eq!(p.year_earlier().unwrap().to, d("2023-02-28"));
+        let p = Period::parse("2026-01-01..2026-09-30").unwrap();
+        assert_eq!(p.label(), "2026年1-9月");
+        assert_eq!(p.year_earlier().unwrap().from, d("2025-01-01"));
+        for bad in [
+            "",
+            "26",
+            "2026-Q5",
+            "2026-13",
+            "2026-02-30",
+            "2026-09-30..2026-01-01",
+            "abcd",
+        ] {
+            let e = Period::parse(bad).unwrap_err();
+            assert!(
+                e.0.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn keys_are_unique_snake_case() {
+        for (i, f) in FIGURES.iter().enumerate() {
+            assert!(f.key.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+            assert!(FIGURES[i + 1..].iter().all(|g| g.key != f.key), "{}", f.key);
+        }
+        assert_eq!(growth(12.0, Some(10.0)), Some(0.2));
+        assert_eq!(growth(12.0, Some(0.0)), None);
+    }
+}

@@ -1,0 +1,427 @@
+//! The figures of `tongban_domain::metrics`, computed for a period and the same
+//! period a year earlier.
+//!
+//! This first increment computes every figure directly by SQL aggregation over the
+//! records (cases by `accepted_on`/`closed_on`, the catalog in force at the period's
+//! end, work orders by `created_at`). Per-day counters kept in the writing
+//! transaction, and `tongban stats rebuild/check`, are a later increment of issue 5.
+
+use crate::{Result, Store, StoreError, calendar, time};
+use chrono::NaiveDate;
+use serde::Serialize;
+use sqlx::Row;
+use std::collections::BTreeMap;
+use tongban_domain::metrics::{FIGURES, Period, growth};
+
+/// One figure's value for the period, with the year-earlier value and the growth.
+#[derive(Debug, Clone, Serialize)]
+pub struct FigureValue {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub unit: &'static str,
+    pub area: &'static str,
+    pub definition: &'static str,
+    /// `null` when undefined (a rate over nothing) or when the figure is a table.
+    #[serde(serialize_with = "number")]
+    pub value: Option<f64>,
+    #[serde(serialize_with = "number")]
+    pub year_earlier: Option<f64>,
+    pub growth: Option<f64>,
+    /// Rows of a table figure (by point, by channel).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<Vec<TableRow>>,
+}
+
+/// A row of a table: a point, a department or a channel.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableRow {
+    pub code: String,
+    pub name: String,
+    pub value: i64,
+    pub year_earlier: i64,
+}
+
+/// A department's row of the report's table.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct DepartmentRow {
+    pub code: String,
+    pub name: String,
+    pub cases_accepted: i64,
+    pub cases_instant: i64,
+    pub cases_online: i64,
+    pub cases_closed: i64,
+    pub cases_accepted_year_earlier: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PeriodOut {
+    pub from: String,
+    pub to: String,
+    pub label: String,
+    pub working_days: u32,
+}
+
+/// Every figure for a period.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figures {
+    pub period: PeriodOut,
+    pub year_earlier_period: PeriodOut,
+    pub figures: Vec<FigureValue>,
+    pub by_department: Vec<DepartmentRow>,
+}
+
+impl Figures {
+    pub fn get(&self, key: &str) -> Option<&FigureValue> {
+        self.figures.iter().find(|f| f.key == key)
+    }
+}
+
+/// The raw aggregates of one period.
+#[derive(Debug, Default)]
+struct Raw {
+    working_days: u32,
+    accepted: i64,
+    instant: i64,
+    online: i64,
+    closed: i64,
+    away: i64,
+    /// point code → (name, accepted)
+    by_point: BTreeMap<String, (i64, String, i64)>,
+    by_department: BTreeMap<String, (i64, DepartmentRow)>,
+    stationed: i64,
+    with_section: i64,
+    items_in_use: i64,
+    sub_items_in_use: i64,
+    items_instant: i64,
+    items_cancelled: i64,
+    items_transferred: i64,
+    items_suspended: i64,
+    statutory_sum: i64,
+    promised_sum: i64,
+    hotline_received: i64,
+    hotline_direct: i64,
+    hotline_dispatched: i64,
+    hotline_closed_dispatched: i64,
+    hotline_on_time: i64,
+    hotline_level_sum: i64,
+    hotline_level_count: i64,
+    /// channel code → received
+    hotline_by_channel: BTreeMap<String, i64>,
+}
+
+/// Whole numbers (counts) as JSON integers, others as decimals.
+fn number<S: serde::Serializer>(v: &Option<f64>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    match v {
+        Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => s.serialize_i64(*x as i64),
+        Some(x) => s.serialize_f64(*x),
+        None => s.serialize_none(),
+    }
+}
+
+fn ratio(n: i64, d: i64) -> Option<f64> {
+    (d != 0).then(|| n as f64 / d as f64)
+}
+
+impl Raw {
+    /// The scalar value of `key`; `None` for a table or an undefined rate.
+    fn value(&self, key: &str) -> Option<f64> {
+        let n = |v: i64| Some(v as f64);
+        match key {
+            "cases_accepted" => n(self.accepted),
+            "cases_per_working_day" => ratio(self.accepted, self.working_days.into()),
+            "cases_instant" => n(self.instant),
+            "cases_online" => n(self.online),
+            "online_rate" => ratio(self.online, self.accepted),
+            "cases_closed" => n(self.closed),
+            "cases_away_from_center" => n(self.away),
+            "stationed_departments" => n(self.stationed),
+            "departments_with_service_section" => n(self.with_section),
+            "items_in_use" => n(self.items_in_use),
+            "sub_items_in_use" => n(self.sub_items_in_use),
+            "items_instant" => n(self.items_instant),
+            "instant_share" => ratio(
+                self.items_instant,
+                self.items_in_use + self.sub_items_in_use,
+            ),
+            "items_cancelled" => n(self.items_cancelled),
+            "items_transferred" => n(self.items_transferred),
+            "items_suspended" => n(self.items_suspended),
+            "speedup_rate" => ratio(self.promised_sum, self.statutory_sum).map(|r| 1.0 - r),
+            "hotline_received" => n(self.hotline_received),
+            "hotline_direct_answers" => n(self.hotline_direct),
+            "hotline_direct_answer_rate" => ratio(self.hotline_direct, self.hotline_received),
+            "hotline_dispatched" => n(self.hotline_dispatched),
+            "hotline_on_time_rate" => ratio(self.hotline_on_time, self.hotline_closed_dispatched),
+            "hotline_avg_satisfaction" => ratio(self.hotline_level_sum, self.hotline_level_count),
+            _ => None,
+        }
+    }
+}
+
+fn period_out(p: &Period, working_days: u32) -> PeriodOut {
+    PeriodOut {
+        from: time::day(p.from),
+        to: time::day(p.to),
+        label: p.label(),
+        working_days,
+    }
+}
+
+/// Computes every figure for `period` and the same period a year earlier.
+pub async fn compute(store: &Store, period: &Period) -> Result<Figures> {
+    let earlier = period
+        .year_earlier()
+        .map_err(|e| StoreError::invalid("period", e.0))?;
+    let now = raw(store, period).await?;
+    let before = raw(store, &earlier).await?;
+    let mut figures = Vec::with_capacity(FIGURES.len());
+    for f in FIGURES {
+        let rows = match f.key {
+            "cases_by_point" => Some(
+                now.by_point
+                    .iter()
+                    .map(|(code, (_, name, v))| TableRow {
+                        code: code.clone(),
+                        name: name.clone(),
+                        value: *v,
+                        year_earlier: before.by_point.get(code).map(|p| p.2).unwrap_or(0),
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            "hotline_by_channel" => {
+                let mut codes: Vec<&String> = now.hotline_by_channel.keys().collect();
+                codes.extend(before.hotline_by_channel.keys());
+                // The channels in the hotline's own order, unknown ones last.
+                const ORDER: [&str; 6] = ["phone", "web", "wechat", "email", "open311", "other"];
+                codes.sort_by_key(|c| {
+                    (ORDER.iter().position(|o| o == c).unwrap_or(ORDER.len()), *c)
+                });
+                codes.dedup();
+                Some(
+                    codes
+                        .into_iter()
+                        .map(|c| TableRow {
+                            code: c.clone(),
+                            name: tongban_domain::hotline::Channel::parse(c)
+                                .map(|ch| ch.label().to_string())
+                                .unwrap_or_else(|| c.clone()),
+                            value: now.hotline_by_channel.get(c).copied().unwrap_or(0),
+                            year_earlier: before.hotline_by_channel.get(c).copied().unwrap_or(0),
+                        })
+                        .collect(),
+                )
+            }
+            _ => None,
+        };
+        let value = now.value(f.key);
+        let year_earlier = before.value(f.key);
+        figures.push(FigureValue {
+            key: f.key,
+            label: f.label,
+            unit: f.unit,
+            area: f.area,
+            definition: f.definition,
+            value,
+            year_earlier,
+            growth: value.and_then(|v| growth(v, year_earlier)),
+            rows,
+        });
+    }
+    let mut by_point: Vec<(i64, String)> = now
+        .by_point
+        .iter()
+        .map(|(c, (sort, _, _))| (*sort, c.clone()))
+        .collect();
+    by_point.sort();
+    // Keep the point table in the office's order (sort, then code).
+    if let Some(f) = figures.iter_mut().find(|f| f.key == "cases_by_point")
+        && let Some(rows) = f.rows.as_mut()
+    {
+        rows.sort_by_key(|r| {
+            by_point
+                .iter()
+                .position(|(_, c)| c == &r.code)
+                .unwrap_or(usize::MAX)
+        });
+    }
+    let mut by_department: Vec<(i64, DepartmentRow)> = now.by_department.into_values().collect();
+    for (_, row) in by_department.iter_mut() {
+        row.cases_accepted_year_earlier = before
+            .by_department
+            .get(&row.code)
+            .map(|d| d.1.cases_accepted)
+            .unwrap_or(0);
+    }
+    by_department.sort_by(|a, b| (a.0, &a.1.code).cmp(&(b.0, &b.1.code)));
+    Ok(Figures {
+        period: period_out(period, now.working_days),
+        year_earlier_period: period_out(&earlier, before.working_days),
+        figures,
+        by_department: by_department.into_iter().map(|(_, r)| r).collect(),
+    })
+}
+
+/// The UTC text bounds `[from, to)` of the local days of a period.
+fn utc_bounds(p: &Period) -> (String, String) {
+    let at = |d: NaiveDate| {
+        let prev = d.pred_opt().unwrap_or(d);
+        format!("{}T16:00:00.000Z", time::day(prev))
+    };
+    let end = p.to.succ_opt().unwrap_or(p.to);
+    (at(p.from), at(end))
+}
+
+async fn raw(store: &Store, p: &Period) -> Result<Raw> {
+    let mut r = Raw::default();
+    let cal = calendar::current(store).await?;
+    r.working_days = p.working_days(&cal).map_err(|e| {
+        StoreError::invalid("period", format!("统计期间超出已载入的节假日安排：{e}"))
+    })?;
+    let (from, to) = (time::day(p.from), time::day(p.to));
+    let mut c = store.reader().await?;
+
+    // Cases: accepted by point and by department, in one pass each.
+    let rows = sqlx::query(
+        "SELECT p.code, p.name, p.kind, p.sort, CAST(COUNT(c.id) AS BIGINT) \
+         FROM points p LEFT JOIN cases c ON c.point_id = p.id AND c.accepted_on >= $1 AND c.accepted_on <= $2 \
+         GROUP BY p.id, p.code, p.name, p.kind, p.sort",
+    )
+    .bind(&from)
+    .bind(&to)
+    .fetch_all(&mut *c)
+    .await?;
+    for row in rows {
+        let code: String = row.try_get(0)?;
+        let kind: String = row.try_get(2)?;
+        let n: i64 = row.try_get(4)?;
+        if kind != "center" && kind != "comprehensive_window" {
+            r.away += n;
+        }
+        r.by_point
+            .insert(code, (row.try_get(3)?, row.try_get(1)?, n));
+    }
+    let rows = sqlx::query(
+        "SELECT d.code, d.name, d.sort, \
+           CAST(COUNT(c.id) AS BIGINT), \
+           CAST(COALESCE(SUM(c.instant), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN c.channel = 'online' THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         FROM departments d LEFT JOIN cases c ON c.department_id = d.id AND c.accepted_on >= $1 AND c.accepted_on <= $2 \
+         GROUP BY d.id, d.code, d.name, d.sort",
+    )
+    .bind(&from)
+    .bind(&to)
+    .fetch_all(&mut *c)
+    .await?;
+    for row in rows {
+        let d = DepartmentRow {
+            code: row.try_get(0)?,
+            name: row.try_get(1)?,
+            cases_accepted: row.try_get(3)?,
+            cases_instant: row.try_get(4)?,
+            cases_online: row.try_get(5)?,
+            ..Default::default()
+        };
+        r.accepted += d.cases_accepted;
+        r.instant += d.cases_instant;
+        r.online += d.cases_online;
+        r.by_department.insert(d.code.clone(), (row.try_get(2)?, d));
+    }
+    let rows = sqlx::query(
+        "SELECT d.code, CAST(COUNT(*) AS BIGINT) FROM cases c JOIN departments d ON d.id = c.department_id \
+         WHERE c.closed_on >= $1 AND c.closed_on <= $2 GROUP BY d.code",
+    )
+    .bind(&from)
+    .bind(&to)
+    .fetch_all(&mut *c)
+    .await?;
+    for row in rows {
+        let code: String = row.try_get(0)?;
+        let n: i64 = row.try_get(1)?;
+        r.closed += n;
+        if let Some(d) = r.by_department.get_mut(&code) {
+            d.1.cases_closed = n;
+        }
+    }
+
+    // Departments (as they are now: departments are not versioned).
+    let row = sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(has_service_section), 0) AS BIGINT) \
+         FROM departments WHERE stationed = 1",
+    )
+    .fetch_one(&mut *c)
+    .await?;
+    r.stationed = row.try_get(0)?;
+    r.with_section = row.try_get(1)?;
+
+    // The catalog in force at the period's end.
+    let rows = sqlx::query(
+        "SELECT CAST(CASE WHEN i.parent_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS sub, v.status, v.instant, \
+           CAST(COUNT(*) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN v.statutory_days > 0 THEN v.statutory_days ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN v.statutory_days > 0 THEN v.promised_days ELSE 0 END), 0) AS BIGINT) \
+         FROM items i JOIN item_versions v ON v.item_id = i.id \
+         WHERE v.version = (SELECT v2.version FROM item_versions v2 WHERE v2.item_id = i.id \
+           AND v2.published_at IS NOT NULL AND v2.effective_from <= $1 \
+           ORDER BY v2.effective_from DESC, v2.version DESC LIMIT 1) \
+         GROUP BY CASE WHEN i.parent_id IS NULL THEN 0 ELSE 1 END, v.status, v.instant",
+    )
+    .bind(&to)
+    .fetch_all(&mut *c)
+    .await?;
+    for row in rows {
+        let sub = crate::flag(&row, 0)?;
+        let status: String = row.try_get(1)?;
+        let instant = crate::flag(&row, 2)?;
+        let n: i64 = row.try_get(3)?;
+        match status.as_str() {
+            "in_use" => {
+                if sub {
+                    r.sub_items_in_use += n;
+                } else {
+                    r.items_in_use += n;
+                }
+                if instant {
+                    r.items_instant += n;
+                }
+                r.statutory_sum += row.try_get::<i64, _>(4)?;
+                r.promised_sum += row.try_get::<i64, _>(5)?;
+            }
+            "cancelled" => r.items_cancelled += n,
+            "transferred" => r.items_transferred += n,
+            "suspended" => r.items_suspended += n,
+            _ => {}
+        }
+    }
+
+    // 12345 work orders registered in the period (created_at is UTC text).
+    let (since, until) = utc_bounds(p);
+    let rows = sqlx::query(
+        "SELECT channel, CAST(COUNT(*) AS BIGINT), \
+           CAST(COALESCE(SUM(direct_answer), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN dispatched_on IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN dispatched_on IS NOT NULL AND status = 'closed' AND closed_at IS NOT NULL \
+             AND deadline IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN dispatched_on IS NOT NULL AND status = 'closed' AND closed_at IS NOT NULL \
+             AND deadline IS NOT NULL AND closed_at < (deadline || 'T16:00:00.000Z') THEN 1 ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(callback_level), 0) AS BIGINT), \
+           CAST(COUNT(callback_level) AS BIGINT) \
+         FROM work_orders WHERE created_at >= $1 AND created_at < $2 GROUP BY channel",
+    )
+    .bind(&since)
+    .bind(&until)
+    .fetch_all(&mut *c)
+    .await?;
+    for row in rows {
+        let channel: String = row.try_get(0)?;
+        let n: i64 = row.try_get(1)?;
+        r.hotline_received += n;
+        r.hotline_direct += row.try_get::<i64, _>(2)?;
+        r.hotline_dispatched += row.try_get::<i64, _>(3)?;
+        r.hotline_closed_dispatched += row.try_get::<i64, _>(4)?;
+        r.hotline_on_time += row.try_get::<i64, _>(5)?;
+        r.hotline_level_sum += row.try_get::<i64, _>(6)?;
+        r.hotline_level_count += row.try_get::<i64, _>(7)?;
+        r.hotline_by_channel.insert(channel, n);
+    }
+    Ok(r)
+}

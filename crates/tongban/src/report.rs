@@ -1,0 +1,182 @@
+//! `tongban report`: section one of the annual work report ("一、xxxx年工作情况"),
+//! every blank filled from the records, as Markdown or JSON.
+
+use std::fmt::Write as _;
+use tongban_store::metrics::Figures;
+
+/// A count: `1234`.
+fn count(f: &Figures, key: &str) -> String {
+    match f.get(key).and_then(|v| v.value) {
+        Some(v) => format!("{}", v.round() as i64),
+        None => "（无数据）".into(),
+    }
+}
+
+/// A fraction as a percentage with two decimals: `12.34%`.
+fn pct(f: &Figures, key: &str) -> String {
+    match f.get(key).and_then(|v| v.value) {
+        Some(v) => format!("{:.2}%", v * 100.0),
+        None => "（无数据）".into(),
+    }
+}
+
+fn decimal(f: &Figures, key: &str, places: usize) -> String {
+    match f.get(key).and_then(|v| v.value) {
+        Some(v) => format!("{v:.places$}"),
+        None => "（无数据）".into(),
+    }
+}
+
+/// "同比增长12.3%" / "同比下降4.0%" / "上年同期为0，不计同比".
+fn yoy(f: &Figures, key: &str) -> String {
+    let Some(v) = f.get(key) else {
+        return String::new();
+    };
+    match (v.growth, v.year_earlier) {
+        (Some(g), _) if g >= 0.0 => format!("同比增长{:.1}%", g * 100.0),
+        (Some(g), _) => format!("同比下降{:.1}%", -g * 100.0),
+        (None, Some(_)) => "上年同期为0，不计同比".into(),
+        (None, None) => "上年同期无数据".into(),
+    }
+}
+
+fn earlier_count(f: &Figures, key: &str) -> String {
+    match f.get(key).and_then(|v| v.year_earlier) {
+        Some(v) => format!("{}", v.round() as i64),
+        None => "（无数据）".into(),
+    }
+}
+
+/// Section one of the work report in Markdown.
+pub fn markdown(f: &Figures) -> String {
+    let mut s = String::new();
+    let label = &f.period.label;
+    let _ = writeln!(s, "## 一、{label}工作情况\n");
+    let _ = writeln!(
+        s,
+        "统计期间：{} 至 {}（工作日{}天）；同比对照期间：{} 至 {}。\n",
+        f.period.from,
+        f.period.to,
+        f.period.working_days,
+        f.year_earlier_period.from,
+        f.year_earlier_period.to
+    );
+    let _ = writeln!(
+        s,
+        "{label}，市政务服务中心共受理各类办件{}件（{}），日均受理{}件。\
+         即办件{}件（{}）。网上审批办件{}件（{}），网上审批率为{}。\
+         办结办件{}件。（联合验收数据尚未接入，验收项目数、验收面积、平均办理时间、部门通过率和一次性现场验收全部通过率暂无法填写。）\n",
+        count(f, "cases_accepted"),
+        match f.get("cases_accepted").and_then(|v| v.growth) {
+            Some(_) => format!(
+                "上年同期{}件，{}",
+                earlier_count(f, "cases_accepted"),
+                yoy(f, "cases_accepted")
+            ),
+            None => yoy(f, "cases_accepted"),
+        },
+        decimal(f, "cases_per_working_day", 1),
+        count(f, "cases_instant"),
+        yoy(f, "cases_instant"),
+        count(f, "cases_online"),
+        yoy(f, "cases_online"),
+        pct(f, "online_rate"),
+        count(f, "cases_closed"),
+    );
+    let _ = writeln!(s, "### 审批清单目录化规范化动态化管理\n");
+    let _ = writeln!(
+        s,
+        "目前中心{}个进驻部门中，{}个部门已经单独设立行政服务科。\
+         取消{}个行政审批事项；{}个事项转移至行业协会；{}项行政审批事项继续暂停行使（挂起）。\
+         截至{}，中心共有{}个（{}个子项）进驻在用事项（精简事项数及精简比例尚未接入）。\
+         目前中心共有即办项目{}个，即办项目占比达{}。进驻事项总体提速{}。\n",
+        count(f, "stationed_departments"),
+        count(f, "departments_with_service_section"),
+        count(f, "items_cancelled"),
+        count(f, "items_transferred"),
+        count(f, "items_suspended"),
+        f.period.to,
+        count(f, "items_in_use"),
+        count(f, "sub_items_in_use"),
+        count(f, "items_instant"),
+        pct(f, "instant_share"),
+        pct(f, "speedup_rate"),
+    );
+    let _ = writeln!(s, "（“三证合一、一照一码”营业执照发放数据尚未接入。）\n");
+    let _ = writeln!(s, "### 多点受理、同城通办\n");
+    let accepted = f.get("cases_accepted").and_then(|v| v.value).unwrap_or(0.0);
+    let away = f
+        .get("cases_away_from_center")
+        .and_then(|v| v.value)
+        .unwrap_or(0.0);
+    let share = if accepted > 0.0 {
+        format!("{:.2}%", away / accepted * 100.0)
+    } else {
+        "（无数据）".into()
+    };
+    let _ = writeln!(
+        s,
+        "各区镇便民服务中心及派出所分理点共受理办件{}件，占受理总量的{share}。\n",
+        count(f, "cases_away_from_center"),
+    );
+    let _ = writeln!(s, "| 受理点 | 受理办件（件） | 上年同期（件） |");
+    let _ = writeln!(s, "|---|---:|---:|");
+    if let Some(rows) = f.get("cases_by_point").and_then(|v| v.rows.as_ref()) {
+        for r in rows {
+            let _ = writeln!(s, "| {} | {} | {} |", r.name, r.value, r.year_earlier);
+        }
+    }
+    let _ = writeln!(s, "\n### 各进驻部门受理情况\n");
+    let _ = writeln!(
+        s,
+        "| 部门 | 受理办件（件） | 即办件（件） | 网上审批办件（件） | 办结办件（件） | 上年同期受理（件） |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|");
+    for d in &f.by_department {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} |",
+            d.name,
+            d.cases_accepted,
+            d.cases_instant,
+            d.cases_online,
+            d.cases_closed,
+            d.cases_accepted_year_earlier
+        );
+    }
+    let _ = writeln!(s, "\n### 12345便民服务热线\n");
+    let channels = f
+        .get("hotline_by_channel")
+        .and_then(|v| v.rows.as_ref())
+        .map(|rows| {
+            rows.iter()
+                .filter(|r| r.value > 0)
+                .map(|r| format!("{}{}件", r.name, r.value))
+                .collect::<Vec<_>>()
+                .join("、")
+        })
+        .unwrap_or_default();
+    let _ = writeln!(
+        s,
+        "12345便民服务中心共受理诉求{}件（{}）{}；直接咨询解答{}件，直接解答率{}；\
+         交办工单{}件，按时办结率{}；回访平均满意度{}分（5分制）。\
+         （通话接通率、工单差错率、平台满意度及表扬数据尚未接入。）\n",
+        count(f, "hotline_received"),
+        yoy(f, "hotline_received"),
+        if channels.is_empty() {
+            String::new()
+        } else {
+            format!("，其中{channels}")
+        },
+        count(f, "hotline_direct_answers"),
+        pct(f, "hotline_direct_answer_rate"),
+        count(f, "hotline_dispatched"),
+        pct(f, "hotline_on_time_rate"),
+        decimal(f, "hotline_avg_satisfaction", 2),
+    );
+    let _ = writeln!(
+        s,
+        "（企业投诉处理中心重点项目跟踪及部门满意度测评数据、公共资源交易数据尚未接入。）"
+    );
+    s
+}

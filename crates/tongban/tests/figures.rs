@@ -1,0 +1,448 @@
+//! Figures and the work report (issue 5): every figure checked against a
+//! recomputation from the exported records, on both databases.
+
+mod common;
+
+use chrono::{Datelike, NaiveDate};
+use common::{DELEGATED, Db, INSTANT, ITEM, TestApp, assert_invalid, has_chinese};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+fn close_to(a: &Value, b: f64, what: &str) {
+    let a = a
+        .as_f64()
+        .unwrap_or_else(|| panic!("{what}: {a} is not a number"));
+    assert!((a - b).abs() < 1e-9, "{what}: got {a}, expected {b}");
+}
+
+fn figure<'a>(v: &'a Value, key: &str) -> &'a Value {
+    v["figures"]
+        .as_array()
+        .expect("figures")
+        .iter()
+        .find(|f| f["key"] == key)
+        .unwrap_or_else(|| panic!("figure {key} missing"))
+}
+
+/// The local (UTC+8) day of an exported UTC time.
+fn local_day(t: &Value) -> Option<NaiveDate> {
+    let t = chrono::DateTime::parse_from_rfc3339(t.as_str()?).ok()?;
+    Some(
+        t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+            .date_naive(),
+    )
+}
+
+fn jsonl(out: &std::process::Output) -> Vec<Value> {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Counts of the exported cases of one year, done here in Rust.
+#[derive(Default, Debug)]
+struct Recount {
+    accepted: i64,
+    instant: i64,
+    online: i64,
+    closed: i64,
+    by_point: BTreeMap<String, i64>,
+    by_department: BTreeMap<String, i64>,
+}
+
+fn recount(cases: &[Value], year: i32) -> Recount {
+    let mut r = Recount::default();
+    for c in cases {
+        if local_day(&c["accepted_at"]).is_some_and(|d| d.year() == year) {
+            r.accepted += 1;
+            r.instant += i64::from(c["instant"] == true);
+            r.online += i64::from(c["channel"] == "online");
+            *r.by_point
+                .entry(c["point"].as_str().unwrap().into())
+                .or_default() += 1;
+            *r.by_department
+                .entry(c["department"].as_str().unwrap().into())
+                .or_default() += 1;
+        }
+        if local_day(&c["closed_at"]).is_some_and(|d| d.year() == year) {
+            r.closed += 1;
+        }
+    }
+    r
+}
+
+async fn move_case(app: &TestApp, no: &str, day: &str) {
+    let at = format!("{day}T02:00:00.000Z");
+    let n = app
+        .exec(&format!(
+            "UPDATE cases SET submitted_at = '{at}', submitted_on = '{day}', \
+             accepted_at = CASE WHEN accepted_at IS NULL THEN NULL ELSE '{at}' END, \
+             accepted_on = CASE WHEN accepted_on IS NULL THEN NULL ELSE '{day}' END, \
+             closed_at = CASE WHEN closed_at IS NULL THEN NULL ELSE '{at}' END, \
+             closed_on = CASE WHEN closed_on IS NULL THEN NULL ELSE '{day}' END \
+             WHERE case_no = '{no}'"
+        ))
+        .await;
+    assert_eq!(n, 1);
+}
+
+async fn figures_match_exported_records(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let year = tongban_store::time::local_day(tongban_store::time::now()).year();
+    let clerk = app.token("clerk.sj").await;
+
+    // Window cases (accepted at once), an instant one, online ones accepted after
+    // pre-review, one at a town point.
+    let w1 = app.apply("clerk.sj", ITEM, "window").await;
+    let w2 = app.apply("clerk.sj", ITEM, "window").await;
+    let w3 = app.apply("clerk.sj", ITEM, "window").await;
+    let inst = app.apply("clerk.sj", INSTANT, "window").await;
+    let town = app.apply("town.bc", DELEGATED, "window").await;
+    let mut online = Vec::new();
+    for _ in 0..3 {
+        let v = app.apply("clerk.sj", ITEM, "online").await;
+        online.push(v["case_no"].as_str().unwrap().to_string());
+    }
+    for no in &online[..2] {
+        let (s, v) = app.act(&clerk, no, "accept", None).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    // The third online application is never accepted: not counted.
+    let no = |v: &Value| v["case_no"].as_str().unwrap().to_string();
+    // One case on another day of this year, two a year earlier.
+    move_case(&app, &no(&w2), &format!("{year}-01-05")).await;
+    move_case(&app, &no(&w3), &format!("{}-03-10", year - 1)).await;
+    move_case(&app, &online[0], &format!("{}-06-18", year - 1)).await;
+    let _ = (&w1, &inst, &town);
+
+    // 12345: two direct answers (phone, web), one dispatched, one a year earlier.
+    let agent = app.token("hotline").await;
+    let order = |channel: &str, unit: Option<&str>| {
+        let mut v = json!({
+            "channel": channel, "category": "consultation", "caller_name": "王芳",
+            "phone": common::PHONE, "content": "咨询营业执照办理条件。"
+        });
+        match unit {
+            Some(u) => v["unit"] = json!(u),
+            None => v["answer"] = json!("已告知办理条件和所需材料"),
+        }
+        v
+    };
+    for (channel, unit) in [
+        ("phone", None),
+        ("web", None),
+        ("phone", Some("JT")),
+        ("phone", None),
+    ] {
+        let (s, v) = app
+            .post("/api/v1/work-orders", Some(&agent), order(channel, unit))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let n = app
+        .exec(&format!(
+            "UPDATE work_orders SET created_at = '{}-05-06T03:00:00.000Z' WHERE id = (SELECT MAX(id) FROM work_orders)",
+            year - 1
+        ))
+        .await;
+    assert_eq!(n, 1);
+
+    // The figures, from the API and the CLI.
+    let sup = app.token("supervisor").await;
+    let (s, api) = app
+        .get(&format!("/api/v1/figures?period={year}"), Some(&sup))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{api}");
+    let out = app.cli(&[
+        "report",
+        "--db",
+        &app.db_url,
+        "--year",
+        &year.to_string(),
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(cli["figures"], api["figures"], "CLI and API agree");
+
+    // Independent recomputation from the exported cases.
+    let cases = jsonl(&app.cli(&["export", "cases", "--db", &app.db_url, "--format", "jsonl"]));
+    assert_eq!(cases.len(), 8);
+    let now = recount(&cases, year);
+    let before = recount(&cases, year - 1);
+    assert_eq!(now.accepted, 5, "{now:?}");
+    assert_eq!(before.accepted, 2, "{before:?}");
+    let check = |key: &str, v: f64, e: f64| {
+        let f = figure(&api, key);
+        close_to(&f["value"], v, key);
+        close_to(&f["year_earlier"], e, key);
+        if e != 0.0 {
+            close_to(&f["growth"], (v - e) / e, key);
+        } else {
+            assert!(f["growth"].is_null(), "{key}: {f}");
+        }
+    };
+    let f = |n: i64| n as f64;
+    check("cases_accepted", f(now.accepted), f(before.accepted));
+    check("cases_instant", f(now.instant), f(before.instant));
+    check("cases_online", f(now.online), f(before.online));
+    check("cases_closed", f(now.closed), f(before.closed));
+    check(
+        "online_rate",
+        f(now.online) / f(now.accepted),
+        f(before.online) / f(before.accepted),
+    );
+    // Working days counted here on the calendar, day by day.
+    let cal = tongban_store::calendar::current(&app.store).await.unwrap();
+    let working = |y: i32| {
+        let mut d = NaiveDate::from_ymd_opt(y, 1, 1).unwrap();
+        let mut n = 0;
+        while d.year() == y {
+            n += i64::from(cal.is_working_day(d).unwrap());
+            d = d.succ_opt().unwrap();
+        }
+        n
+    };
+    assert_eq!(api["period"]["working_days"], working(year));
+    assert_eq!(
+        api["year_earlier_period"]["working_days"],
+        working(year - 1)
+    );
+    check(
+        "cases_per_working_day",
+        f(now.accepted) / f(working(year)),
+        f(before.accepted) / f(working(year - 1)),
+    );
+    let away = |r: &Recount| r.by_point.get("BC").copied().unwrap_or(0);
+    check("cases_away_from_center", f(away(&now)), f(away(&before)));
+    for row in figure(&api, "cases_by_point")["rows"].as_array().unwrap() {
+        let code = row["code"].as_str().unwrap();
+        assert_eq!(
+            row["value"],
+            now.by_point.get(code).copied().unwrap_or(0),
+            "{row}"
+        );
+        assert_eq!(
+            row["year_earlier"],
+            before.by_point.get(code).copied().unwrap_or(0),
+            "{row}"
+        );
+    }
+    for row in api["by_department"].as_array().unwrap() {
+        let code = row["code"].as_str().unwrap();
+        assert_eq!(
+            row["cases_accepted"],
+            now.by_department.get(code).copied().unwrap_or(0),
+            "{row}"
+        );
+        assert_eq!(
+            row["cases_accepted_year_earlier"],
+            before.by_department.get(code).copied().unwrap_or(0),
+            "{row}"
+        );
+    }
+
+    // The catalog, recomputed from the exported items in force.
+    let items = jsonl(&app.cli(&["export", "items", "--db", &app.db_url, "--format", "jsonl"]));
+    let status = |s: &str| items.iter().filter(|i| i["status"] == s).count() as f64;
+    let in_use: Vec<&Value> = items.iter().filter(|i| i["status"] == "in_use").collect();
+    let sum_in_use = figure(&api, "items_in_use")["value"].as_f64().unwrap()
+        + figure(&api, "sub_items_in_use")["value"].as_f64().unwrap();
+    assert_eq!(sum_in_use, in_use.len() as f64);
+    let instant_items = in_use.iter().filter(|i| i["instant"] == true).count() as f64;
+    close_to(
+        &figure(&api, "items_instant")["value"],
+        instant_items,
+        "items_instant",
+    );
+    close_to(
+        &figure(&api, "instant_share")["value"],
+        instant_items / in_use.len() as f64,
+        "instant_share",
+    );
+    close_to(
+        &figure(&api, "items_suspended")["value"],
+        status("suspended"),
+        "suspended",
+    );
+    close_to(
+        &figure(&api, "items_cancelled")["value"],
+        status("cancelled"),
+        "cancelled",
+    );
+    close_to(
+        &figure(&api, "items_transferred")["value"],
+        status("transferred"),
+        "transferred",
+    );
+    let (mut promised, mut statutory) = (0i64, 0i64);
+    for i in in_use
+        .iter()
+        .filter(|i| i["statutory_days"].as_i64().unwrap() > 0)
+    {
+        promised += i["promised_days"].as_i64().unwrap();
+        statutory += i["statutory_days"].as_i64().unwrap();
+    }
+    close_to(
+        &figure(&api, "speedup_rate")["value"],
+        1.0 - promised as f64 / statutory as f64,
+        "speedup_rate",
+    );
+    close_to(
+        &figure(&api, "stationed_departments")["value"],
+        2.0,
+        "stationed",
+    );
+
+    // 12345, against what was registered above.
+    check("hotline_received", 3.0, 1.0);
+    check("hotline_direct_answers", 2.0, 1.0);
+    check("hotline_direct_answer_rate", 2.0 / 3.0, 1.0);
+    check("hotline_dispatched", 1.0, 0.0);
+    let channels = figure(&api, "hotline_by_channel")["rows"].clone();
+    assert!(
+        channels
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["code"] == "phone" && r["value"] == 2 && r["year_earlier"] == 1),
+        "{channels}"
+    );
+    assert!(
+        figure(&api, "hotline_on_time_rate")["value"].is_null(),
+        "none closed yet"
+    );
+
+    // Every figure has a label in Chinese and a unit.
+    for fig in api["figures"].as_array().unwrap() {
+        assert!(has_chinese(fig["label"].as_str().unwrap()), "{fig}");
+        assert!(!fig["unit"].as_str().unwrap().is_empty(), "{fig}");
+    }
+
+    // The Markdown report, with the numbers filled.
+    let out = app.cli(&[
+        "report",
+        "--db",
+        &app.db_url,
+        "--year",
+        &year.to_string(),
+        "--format",
+        "md",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.contains(&format!("一、{year}年工作情况")), "{md}");
+    assert!(
+        md.contains(&format!("共受理各类办件{}件", now.accepted)),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!("上年同期{}件", before.accepted)),
+        "{md}"
+    );
+    assert!(md.contains(&format!("即办件{}件", now.instant)), "{md}");
+    assert!(
+        md.contains(&format!(
+            "网上审批率为{:.2}%",
+            f(now.online) / f(now.accepted) * 100.0
+        )),
+        "{md}"
+    );
+    assert!(md.contains("同比增长150.0%"), "{md}");
+    assert!(md.contains("（联合验收数据尚未接入"), "{md}");
+    assert!(md.contains("| 巴城镇便民服务中心 | 1 | 0 |"), "{md}");
+    assert!(md.contains("| 市市场监督管理局 |"), "{md}");
+    assert!(md.contains("12345便民服务中心共受理诉求3件"), "{md}");
+    assert!(!md.contains("xx"), "{md}");
+
+    // --from/--to and --out.
+    let file = app.dir.path().join("report.md");
+    let out = app.cli(&[
+        "report",
+        "--db",
+        &app.db_url,
+        "--from",
+        &format!("{year}-01-01"),
+        "--to",
+        &format!("{year}-01-31"),
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = std::fs::read_to_string(&file).unwrap();
+    assert!(md.contains(&format!("一、{year}年1月工作情况")), "{md}");
+    assert!(md.contains("共受理各类办件1件"), "{md}");
+}
+both!(figures_match_exported_records);
+
+async fn bad_periods_are_refused(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let sup = app.token("supervisor").await;
+    for bad in ["2026-Q5", "2026-13", "abc", "2026-09-30..2026-01-01", ""] {
+        let (s, v) = app
+            .get(&format!("/api/v1/figures?period={bad}"), Some(&sup))
+            .await;
+        let msg = assert_invalid(s, &v, "period");
+        assert!(has_chinese(&msg), "{bad}: {msg}");
+    }
+    let (s, v) = app.get("/api/v1/figures", Some(&sup)).await;
+    assert_invalid(s, &v, "period");
+    // A quarter and a month work.
+    for ok in ["2026-Q3", "2026-07", "2026-07-15", "2026-01-01..2026-09-30"] {
+        let (s, v) = app
+            .get(&format!("/api/v1/figures?period={ok}"), Some(&sup))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{ok}: {v}");
+    }
+    let (s, v) = app.get("/api/v1/figures?period=2026-Q3", Some(&sup)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["period"]["from"], "2026-07-01");
+    assert_eq!(v["year_earlier_period"]["to"], "2025-09-30");
+    // Managers only.
+    let head = app.token("head.sj").await;
+    let (s, _) = app.get("/api/v1/figures?period=2026", Some(&head)).await;
+    assert_eq!(s, StatusCode::OK);
+    let clerk = app.token("clerk.sj").await;
+    let (s, v) = app.get("/api/v1/figures?period=2026", Some(&clerk)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    let (s, _) = app.get("/api/v1/figures?period=2026", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // The CLI says what is wrong, in Chinese.
+    let out = app.cli(&["report", "--db", &app.db_url, "--period", "2026-Q9"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("季度"), "{err}");
+    let out = app.cli(&[
+        "report",
+        "--db",
+        &app.db_url,
+        "--year",
+        "2026",
+        "--format",
+        "pdf",
+    ]);
+    assert!(!out.status.success());
+    assert!(has_chinese(&String::from_utf8_lossy(&out.stderr)));
+}
+both!(bad_periods_are_refused);
