@@ -347,6 +347,13 @@ pub fn flag<I: sqlx::ColumnIndex<sqlx::any::AnyRow>>(
     Ok(r.try_get::<i64, _>(col)? != 0)
 }
 
+/// One whole number from a statement written by this program (seeding, summaries).
+pub async fn scalar_i64(conn: &mut AnyConnection, sql: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(conn)
+        .await?)
+}
+
 /// Counts rows of a table (used by tests and the CLI's summaries).
 pub async fn count(conn: &mut AnyConnection, table: &'static str) -> Result<i64> {
     let sql = format!("SELECT COUNT(*) FROM {table}");

@@ -67,7 +67,7 @@ pub async fn run(opts: Options, key_hex: String) -> anyhow::Result<()> {
     tongban_store::calendar::seed_if_empty(&store).await?;
     if tongban_store::count(&mut *store.reader().await?, "departments").await? == 0 {
         eprintln!("生成演示数据（规模 {}）…", opts.scale);
-        crate::seed::seed_demo(&store, None, opts.scale, 2026).await?;
+        crate::seed::seed_demo(&store, None, 1, opts.scale, 2026).await?;
     }
     store.close().await;
     drop(store);

@@ -90,6 +90,9 @@ enum Command {
         /// Share of a Kunshan-sized year (1 ≈ 600,000 cases).
         #[arg(long, default_value_t = 0.02)]
         scale: f64,
+        /// Years of cases, ending with --year (2 lets the figures compare a year with the one before).
+        #[arg(long, default_value_t = 1)]
+        years: u32,
         /// Random seed: the same seed gives the same data.
         #[arg(long, default_value_t = 2026)]
         seed: u64,
@@ -393,7 +396,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 tongban_store::count(&mut *store.reader().await?, "departments").await? == 0;
             if fresh {
                 eprintln!("正在生成演示数据（规模 {scale}）…");
-                seed::seed_demo(&store, None, scale, 2026).await?;
+                seed::seed_demo(&store, None, 2, scale, 2026).await?;
             } else if store.setting(seed::SEEDED_MARK).await?.is_none() {
                 anyhow::bail!(
                     "演示数据库 {} 不完整（上次生成演示数据时被中断）：请删除该文件后重新运行 demo",
@@ -414,13 +417,14 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::SeedDemo {
             db,
             year,
+            years,
             scale,
             seed,
         } => {
             anyhow::ensure!(scale > 0.0 && scale <= 5.0, "--scale 应在 0 到 5 之间");
             let store = open(&db.db, &db.key_file).await?;
             tongban_store::calendar::seed_if_empty(&store).await?;
-            let summary = seed::seed_demo(&store, year, scale, seed).await?;
+            let summary = seed::seed_demo(&store, year, years, scale, seed).await?;
             println!("{summary}");
         }
         Command::Admin {

@@ -241,12 +241,16 @@ struct SeedItem {
     v2: bool,
 }
 
+/// Seeds `years` years of cases ending with `year` (default: this year, to today),
+/// so the figures of the last year can be compared with the year before.
 pub async fn seed_demo(
     store: &Store,
     year: Option<i32>,
+    years: u32,
     scale: f64,
     seed: u64,
 ) -> anyhow::Result<Summary> {
+    anyhow::ensure!((1..=5).contains(&years), "--years 应为1至5");
     let mut conn = store.reader().await?;
     let existing = tongban_store::count(&mut conn, "departments").await?;
     drop(conn);
@@ -764,7 +768,11 @@ pub async fn seed_demo(
     tx.commit().await?;
 
     let cal = tongban_store::calendar::current(store).await?;
-    let stats = seed_cases(store, &cal, &items, &points, year, today, scale, &mut rng).await?;
+    let mut stats = (0, 0, 0);
+    for y in (year + 1 - years as i32)..=year {
+        let (c, e, r) = seed_cases(store, &cal, &items, &points, y, today, scale, &mut rng).await?;
+        stats = (stats.0 + c, stats.1 + e, stats.2 + r);
+    }
     let licenses = issue_demo_licenses(store, DEMO_LICENSES, &actor).await?;
     let (work_orders, _) = crate::seed_hotline::seed(store, &cal, year, today, scale, seed).await?;
     // Written last: a database without it holds an interrupted seed.
@@ -1010,14 +1018,26 @@ async fn seed_cases(
         .filter(|d| cal.is_working_day(*d).unwrap_or(false))
         .collect();
     // A Kunshan year: about 600,000 cases over ~250 working days.
-    let per_day = 2400.0 * scale;
+    // Volumes grow about 10% a year, so a year compares with the one before as offices' do.
+    let per_day = 2400.0 * scale * 1.1f64.powi(year - today.year());
     let expected = (per_day * days.len() as f64) as u64;
     let bar = indicatif::ProgressBar::new(expected.max(1));
     bar.set_style(crate::progress_style());
     bar.set_message("生成办件");
     let keys = store.keys().clone();
     let mut seq: HashMap<(i64, NaiveDate), i64> = HashMap::new();
-    let (mut next_case, mut next_event, mut next_pause, mut next_follow) = (1i64, 1i64, 1i64, 1i64);
+    // Ids go on from what an earlier year's seeding wrote.
+    let next_id = |table: &'static str| async move {
+        let mut c = store.reader().await?;
+        let sql = format!("SELECT CAST(COALESCE(MAX(id), 0) + 1 AS BIGINT) FROM {table}");
+        anyhow::Ok(tongban_store::scalar_i64(&mut c, &sql).await?)
+    };
+    let (mut next_case, mut next_event, mut next_pause, mut next_follow) = (
+        next_id("cases").await?,
+        next_id("case_events").await?,
+        next_id("case_pauses").await?,
+        next_id("rating_followups").await?,
+    );
     let (mut n_cases, mut n_events, mut n_ratings) = (0usize, 0usize, 0usize);
     let case_cols = [
         "id",
