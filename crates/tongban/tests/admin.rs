@@ -4,38 +4,17 @@
 
 mod common;
 
-use common::{Db, ITEM, PASSWORD, TestApp, assert_invalid, error_of, has_chinese};
+use common::{
+    Db, ITEM, PASSWORD, TestApp, assert_error, assert_invalid, case_no, closed_case, day, error_of,
+    today,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-/// Today in China, as the server counts days.
-fn today() -> chrono::NaiveDate {
-    tongban_store::time::local_day(tongban_store::time::now())
-}
-
-fn day(d: chrono::NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
-
-fn case_no(v: &Value) -> String {
-    v["case_no"].as_str().expect("case_no").to_string()
-}
 
 #[track_caller]
 fn array(v: &Value) -> &Vec<Value> {
     v.as_array()
         .unwrap_or_else(|| panic!("not a bare JSON array: {v}"))
-}
-
-#[track_caller]
-fn assert_error(s: StatusCode, v: &Value, status: StatusCode, code: &str) {
-    assert_eq!(s, status, "{v}");
-    let e = error_of(v);
-    assert_eq!(e["code"], code, "{v}");
-    assert!(
-        has_chinese(e["message"].as_str().unwrap_or_default()),
-        "message not in Chinese: {v}"
-    );
 }
 
 /// A 409 naming `field`.
@@ -78,20 +57,6 @@ async fn post_unaudited(
         "a failed request was audited: {path} {body} → {s} {v}"
     );
     (s, v)
-}
-
-/// A window case of `item` taken by `clerk`, approved by `approver` and closed.
-async fn closed_case(app: &TestApp, clerk: &str, approver: &str, item: &str) -> String {
-    let case = app.apply(clerk, item, "window").await;
-    let no = case_no(&case);
-    let a = app.token(approver).await;
-    let (s, v) = app.act(&a, &no, "approve", None).await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    let c = app.token(clerk).await;
-    let (s, v) = app.act(&c, &no, "close", None).await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!(v["status"], "closed");
-    no
 }
 
 // Organisation ────────────────────────────────────────────────────────────────────

@@ -36,22 +36,10 @@ async fn window_case_lifecycle(db: Db) {
 both!(window_case_lifecycle);
 
 use common::{
-    DELEGATED, ID_NUMBER, INSTANT, ITEM, SUSPENDED, assert_invalid, error_of, has_chinese,
+    DELEGATED, ID_NUMBER, INSTANT, ITEM, SUSPENDED, assert_error, assert_invalid, case_no,
+    closed_case, day, error_of, has_chinese, today,
 };
 use serde_json::{Value, json};
-
-/// Today in China, as the server counts days.
-fn today() -> chrono::NaiveDate {
-    tongban_store::time::local_day(tongban_store::time::now())
-}
-
-fn day(d: chrono::NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
-
-fn case_no(v: &Value) -> String {
-    v["case_no"].as_str().expect("case_no").to_string()
-}
 
 /// A list answer: a bare JSON array, or an object holding it under `key`.
 #[track_caller]
@@ -59,31 +47,6 @@ fn list_of<'a>(v: &'a Value, key: &str) -> &'a Vec<Value> {
     v.as_array()
         .or_else(|| v[key].as_array())
         .unwrap_or_else(|| panic!("no {key} list: {v}"))
-}
-
-#[track_caller]
-fn assert_error(s: StatusCode, v: &Value, status: StatusCode, code: &str) {
-    assert_eq!(s, status, "{v}");
-    let e = error_of(v);
-    assert_eq!(e["code"], code, "{v}");
-    assert!(
-        has_chinese(e["message"].as_str().unwrap_or_default()),
-        "message not in Chinese: {v}"
-    );
-}
-
-/// A window case of `item` taken by `clerk`, approved by `approver` and closed.
-async fn closed_case(app: &TestApp, clerk: &str, approver: &str, item: &str) -> String {
-    let case = app.apply(clerk, item, "window").await;
-    let no = case_no(&case);
-    let a = app.token(approver).await;
-    let (s, v) = app.act(&a, &no, "approve", None).await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    let c = app.token(clerk).await;
-    let (s, v) = app.act(&c, &no, "close", None).await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!(v["status"], "closed");
-    no
 }
 
 // 1 ───────────────────────────────────────────────────────────────────────────────

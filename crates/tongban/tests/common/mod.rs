@@ -687,3 +687,42 @@ pub fn hidden(html: &str, name: &str) -> String {
     let rest = &html[at + key.len()..];
     rest[..rest.find('"').expect("closing quote")].to_string()
 }
+
+/// Today in China, as the server counts days.
+pub fn today() -> chrono::NaiveDate {
+    tongban_store::time::local_day(tongban_store::time::now())
+}
+
+pub fn day(d: chrono::NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+pub fn case_no(v: &Value) -> String {
+    v["case_no"].as_str().expect("case_no").to_string()
+}
+
+/// An error answer with this status and code, and a message in Chinese.
+#[track_caller]
+pub fn assert_error(s: StatusCode, v: &Value, status: StatusCode, code: &str) {
+    assert_eq!(s, status, "{v}");
+    let e = error_of(v);
+    assert_eq!(e["code"], code, "{v}");
+    assert!(
+        has_chinese(e["message"].as_str().unwrap_or_default()),
+        "message not in Chinese: {v}"
+    );
+}
+
+/// A window case of `item` taken by `clerk`, approved by `approver` and closed.
+pub async fn closed_case(app: &TestApp, clerk: &str, approver: &str, item: &str) -> String {
+    let case = app.apply(clerk, item, "window").await;
+    let no = case_no(&case);
+    let a = app.token(approver).await;
+    let (s, v) = app.act(&a, &no, "approve", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let c = app.token(clerk).await;
+    let (s, v) = app.act(&c, &no, "close", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "closed");
+    no
+}
