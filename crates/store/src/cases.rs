@@ -1738,14 +1738,7 @@ pub struct CaseFilter {
 
 /// Cases the principal may see, filtered; open ones sorted by promised deadline.
 pub async fn list(store: &Store, p: &Principal, f: &CaseFilter) -> Result<(Vec<CaseView>, i64)> {
-    let page = f.page.unwrap_or(1);
-    if !(1..=100_000).contains(&page) {
-        return Err(StoreError::invalid("page", "页码应为1至100000之间的整数"));
-    }
-    let per_page = f.per_page.unwrap_or(20);
-    if !(1..=500).contains(&per_page) {
-        return Err(StoreError::invalid("per_page", "每页条数应为1至500"));
-    }
+    let (_, per_page, skip) = crate::paging(f.page, f.per_page, 20, 500)?;
     let today = time::local_day(time::now());
     let mut filter = Sql::new(CASE_FROM);
     scope(p, &mut filter)?;
@@ -1821,7 +1814,7 @@ pub async fn list(store: &Store, p: &Principal, f: &CaseFilter) -> Result<(Vec<C
     q.push(" ORDER BY CASE WHEN c.promised_deadline IS NULL THEN 1 ELSE 0 END, c.promised_deadline, c.id DESC LIMIT ")
         .bind_i(per_page)
         .push(" OFFSET ")
-        .bind_i((page - 1) * per_page);
+        .bind_i(skip);
     let rows = q.query().fetch_all(&mut *conn).await?;
     let cal = calendar::load(store, &mut conn).await?;
     let cases = rows

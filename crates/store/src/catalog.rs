@@ -141,14 +141,7 @@ pub const PAGE_SIZE: i64 = 20;
 
 /// Lists items in force on `on`, filtered and paged, with the total count.
 pub async fn list_items(store: &Store, f: &ItemFilter, on: NaiveDate) -> Result<(Vec<Item>, i64)> {
-    let page = f.page.unwrap_or(1);
-    if !(1..=100_000).contains(&page) {
-        return Err(StoreError::invalid("page", "页码应为1至100000之间的整数"));
-    }
-    let per_page = f.per_page.unwrap_or(PAGE_SIZE);
-    if !(1..=1000).contains(&per_page) {
-        return Err(StoreError::invalid("per_page", "每页条数应为1至1000"));
-    }
+    let (_, per_page, skip) = crate::paging(f.page, f.per_page, PAGE_SIZE, 1000)?;
     let mut filter = Sql::new("");
     filter
         .push(IN_FORCE)
@@ -198,7 +191,7 @@ pub async fn list_items(store: &Store, f: &ItemFilter, on: NaiveDate) -> Result<
     list.push(" ORDER BY d.code, i.code LIMIT ")
         .bind_i(per_page)
         .push(" OFFSET ")
-        .bind_i((page - 1) * per_page);
+        .bind_i(skip);
     let rows = list.query().fetch_all(&mut *conn).await?;
     let items = rows
         .iter()

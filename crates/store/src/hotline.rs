@@ -917,14 +917,7 @@ pub async fn list(store: &Store, p: &Principal, f: &OrderFilter) -> Result<(Vec<
     if let Some(u) = trimmed(f.unit.as_deref()) {
         sql.push(" AND d.code = ").bind_s(u);
     }
-    let page = f.page.unwrap_or(1);
-    if page < 1 {
-        return Err(StoreError::invalid("page", "页码应为正整数"));
-    }
-    let per_page = f.per_page.unwrap_or(20);
-    if !(1..=200).contains(&per_page) {
-        return Err(StoreError::invalid("per_page", "每页条数应为1至200"));
-    }
+    let (_, per_page, skip) = crate::paging(f.page, f.per_page, 20, 200)?;
     let mut c = store.reader().await?;
     let total: i64 = sql
         .with_text(format!("SELECT COUNT(*){}", sql.text))
@@ -933,8 +926,7 @@ pub async fn list(store: &Store, p: &Principal, f: &OrderFilter) -> Result<(Vec<
         .await?;
     let q = sql.with_text(format!(
         "SELECT {COLUMNS}{} ORDER BY o.id DESC LIMIT {per_page} OFFSET {}",
-        sql.text,
-        (page - 1) * per_page
+        sql.text, skip
     ));
     let rows = q.query().fetch_all(&mut *c).await?;
     let list = rows.iter().map(view_from).collect::<Result<Vec<_>>>()?;

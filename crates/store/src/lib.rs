@@ -347,6 +347,28 @@ pub fn flag<I: sqlx::ColumnIndex<sqlx::any::AnyRow>>(
     Ok(r.try_get::<i64, _>(col)? != 0)
 }
 
+/// Checks a list request's page and page size: page 1 to 100,000, size 1 to `max`
+/// (`default` when absent). Returns the page, the size, and the rows to skip.
+pub fn paging(
+    page: Option<i64>,
+    per_page: Option<i64>,
+    default: i64,
+    max: i64,
+) -> Result<(i64, i64, i64)> {
+    let page = page.unwrap_or(1);
+    if !(1..=100_000).contains(&page) {
+        return Err(StoreError::invalid("page", "页码应为1至100000之间的整数"));
+    }
+    let per_page = per_page.unwrap_or(default);
+    if !(1..=max).contains(&per_page) {
+        return Err(StoreError::invalid(
+            "per_page",
+            format!("每页条数应为1至{max}"),
+        ));
+    }
+    Ok((page, per_page, (page - 1) * per_page))
+}
+
 /// One whole number from a statement written by this program (seeding, summaries).
 pub async fn scalar_i64(conn: &mut AnyConnection, sql: &str) -> Result<i64> {
     Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))

@@ -246,6 +246,11 @@ async fn direct_answer_and_lists(db: Db) {
     assert_invalid(s, &v, "status");
     let (s, v) = app.get("/api/v1/work-orders?page=x", Some(&agent)).await;
     assert_invalid(s, &v, "page");
+    // A page number past any list is refused, not an overflow.
+    let (s, v) = app
+        .get("/api/v1/work-orders?page=9223372036854775807", Some(&agent))
+        .await;
+    assert_invalid(s, &v, "page");
     // Window clerks have no business with the hotline.
     let clerk = app.token("clerk.sj").await;
     let (s, _) = app.get("/api/v1/work-orders", Some(&clerk)).await;
