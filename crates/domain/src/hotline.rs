@@ -58,14 +58,130 @@ code_enum! {
 }
 
 impl Category {
-    /// Working days a member unit has to reply (local rule; configurable later).
-    pub fn deadline_days(self) -> u32 {
+    /// Working days a member unit has to reply by the example local rule; the days in
+    /// force are configured (`DeadlineDays`), these are the defaults.
+    pub fn default_deadline_days(self) -> u32 {
         match self {
             Self::Consultation | Self::Help | Self::Praise => 3,
             Self::Complaint | Self::Report | Self::Suggestion => 13,
         }
     }
+    fn index(self) -> usize {
+        match self {
+            Self::Consultation => 0,
+            Self::Help => 1,
+            Self::Complaint => 2,
+            Self::Report => 3,
+            Self::Suggestion => 4,
+            Self::Praise => 5,
+        }
+    }
 }
+
+/// Longest configurable time limit, in working days.
+pub const MAX_DEADLINE_DAYS: u32 = 60;
+
+/// 办理时限: the working days a member unit has to reply, by category, and the working
+/// days an approved extension adds. Administrators configure them; the store reads
+/// them and passes them in, so the rules here stay free of IO.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeadlineDays {
+    days: [u32; 6],
+    extension: u32,
+}
+
+impl Default for DeadlineDays {
+    fn default() -> Self {
+        let mut days = [0; 6];
+        for c in Category::ALL {
+            days[c.index()] = c.default_deadline_days();
+        }
+        Self {
+            days,
+            extension: EXTENSION_WORKING_DAYS,
+        }
+    }
+}
+
+impl DeadlineDays {
+    /// The key of the extension's days beside the category codes.
+    pub const EXTENSION: &'static str = "extension";
+
+    pub fn of(&self, c: Category) -> u32 {
+        self.days[c.index()]
+    }
+    pub fn extension(&self) -> u32 {
+        self.extension
+    }
+    /// Every key (the category codes, then `extension`) with its label and days.
+    pub fn entries(&self) -> Vec<(&'static str, String, u32)> {
+        let mut v: Vec<_> = Category::ALL
+            .iter()
+            .map(|c| (c.as_str(), format!("{}类诉求", c.label()), self.of(*c)))
+            .collect();
+        v.push((Self::EXTENSION, "同意延期增加".to_string(), self.extension));
+        v
+    }
+    /// Sets the days of `key` (a category code or `extension`), checked to be
+    /// 1..=`MAX_DEADLINE_DAYS`.
+    pub fn set(&mut self, key: &str, days: i64) -> Result<(), crate::Invalid> {
+        let (field, what) = match Category::parse(key) {
+            Some(c) => (c.as_str(), format!("“{}”类诉求的办理时限", c.label())),
+            None if key == Self::EXTENSION => (Self::EXTENSION, "同意延期增加的天数".to_string()),
+            None => {
+                return Err(crate::Invalid::new(
+                    "deadlines",
+                    format!(
+                        "“{key}”不是诉求类别，应为：{}，或extension（延期天数）",
+                        Category::choices()
+                    ),
+                ));
+            }
+        };
+        let ok = u32::try_from(days)
+            .ok()
+            .filter(|d| (1..=MAX_DEADLINE_DAYS).contains(d))
+            .ok_or_else(|| {
+                crate::Invalid::new(
+                    field,
+                    format!("{what}应为1至{MAX_DEADLINE_DAYS}之间的整数（工作日）"),
+                )
+            })?;
+        match Category::parse(key) {
+            Some(c) => self.days[c.index()] = ok,
+            None => self.extension = ok,
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for DeadlineDays {
+    /// `{ "consultation": 3, ..., "extension": 5 }`, the shape the API reads back.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let entries = self.entries();
+        let mut m = s.serialize_map(Some(entries.len()))?;
+        for (k, _, d) in entries {
+            m.serialize_entry(k, &d)?;
+        }
+        m.end()
+    }
+}
+
+code_enum! {
+    /// 紧急转警/转急救: an emergency is passed at once to the number that handles it,
+    /// and the order is recorded as transferred (not as a direct answer).
+    Emergency {
+        Police = ("110", "110报警服务台"),
+        Fire = ("119", "119消防救援"),
+        Ambulance = ("120", "120急救中心"),
+        Traffic = ("122", "122交通事故报警"),
+    }
+}
+
+/// The event of an emergency transfer (not an action: it happens at intake).
+pub const EMERGENCY_EVENT: &str = "transfer_emergency";
+pub const EMERGENCY_EVENT_LABEL: &str = "转警/转急救";
 
 code_enum! {
     /// 受理渠道
@@ -143,7 +259,21 @@ code_enum! {
         Merge = ("merge", "并单"),
         /// 工单差错 (quality check)
         MarkFaulty = ("mark_faulty", "标记工单差错"),
+        /// 驳回退单: the dispute review finds the return unfounded; the order goes
+        /// back to the same unit, its time limit running on (连续计算)
+        RejectReturn = ("reject_return", "驳回退单"),
+        /// 协办意见: a co-handling unit's opinion for the lead unit
+        CoReply = ("co_reply", "协办意见"),
     }
+}
+
+/// How a unit handler's unit stands to an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitRelation {
+    /// 主办单位
+    Lead,
+    /// 协办单位
+    Co,
 }
 
 impl Action {
@@ -153,8 +283,8 @@ impl Action {
         use Action::*;
         match self {
             Dispatch | Answer | ApproveExtension | RejectExtension | Redo | Close | Callback
-            | Merge => role == Role::HotlineAgent,
-            Sign | Return | RequestExtension | Reply => role == Role::UnitHandler,
+            | Merge | RejectReturn => role == Role::HotlineAgent,
+            Sign | Return | RequestExtension | Reply | CoReply => role == Role::UnitHandler,
             Urge => matches!(role, Role::HotlineAgent | Role::Supervisor),
             Supervise | MarkFaulty => role == Role::Supervisor,
         }
@@ -165,8 +295,26 @@ impl Action {
         use Action::*;
         matches!(
             self,
-            Answer | Return | RequestExtension | Reply | Redo | Supervise | MarkFaulty
+            Answer
+                | Return
+                | RequestExtension
+                | Reply
+                | Redo
+                | Supervise
+                | MarkFaulty
+                | RejectReturn
+                | CoReply
         )
+    }
+
+    /// Whether a unit handler standing in `relation` to the order may take the
+    /// action: a co-unit only gives its opinion; the lead unit handles and replies.
+    pub fn open_to_unit(self, relation: UnitRelation) -> Result<(), TransitionError> {
+        match (relation, self) {
+            (UnitRelation::Lead, Action::CoReply) => Err(TransitionError::LeadNoCoReply),
+            (UnitRelation::Lead, _) | (UnitRelation::Co, Action::CoReply) => Ok(()),
+            (UnitRelation::Co, action) => Err(TransitionError::CoUnitOnly { action }),
+        }
     }
 }
 
@@ -237,6 +385,23 @@ pub enum TransitionError {
     AlreadyCalledBack,
     #[error("该工单已标记为工单差错")]
     AlreadyFaulty,
+    #[error("协办单位只能填写协办意见，不能执行“{}”（由主办单位办理）", .action.label())]
+    CoUnitOnly { action: Action },
+    #[error("主办单位请通过“回复”办理；“协办意见”由协办单位填写")]
+    LeadNoCoReply,
+    #[error("办理期限已于{deadline}届满，延期须在期限届满前申请，请尽快办理回复")]
+    ExtensionTooLate { deadline: NaiveDate },
+}
+
+/// 延期申请 must come before the deadline passes (the deadline day itself counts).
+pub fn check_extension_request(
+    deadline: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<(), TransitionError> {
+    match deadline {
+        Some(d) if today > d => Err(TransitionError::ExtensionTooLate { deadline: d }),
+        _ => Ok(()),
+    }
 }
 
 fn allowed_roles(action: Action) -> String {
@@ -267,6 +432,9 @@ impl OrderState {
                 next.status = S::Dispatched;
                 next.extension_pending = false;
             }
+            // Back to the unit that returned it, which must sign again.
+            (S::Returned, A::RejectReturn) => next.status = S::Dispatched,
+            (S::Dispatched | S::Signed, A::CoReply) => {}
             (S::Accepted, A::Answer) => next.status = S::Closed,
             (S::Dispatched, A::Sign) => next.status = S::Signed,
             (S::Dispatched | S::Signed, A::Return) => {
@@ -316,15 +484,16 @@ impl OrderState {
     }
 }
 
-/// The reply deadline of an order dispatched on `day`: the category's working days
-/// counted from the next day. Past the calendar's known years, a weekdays-only
-/// estimate (flagged `true`).
+/// The reply deadline of an order dispatched on `day`: the category's configured
+/// working days counted from the next day. Past the calendar's known years, a
+/// weekdays-only estimate (flagged `true`).
 pub fn deadline(
     cal: &Calendar,
+    limits: &DeadlineDays,
     category: Category,
     day: NaiveDate,
 ) -> Result<(NaiveDate, bool), CalendarError> {
-    extend(cal, day, category.deadline_days())
+    extend(cal, day, limits.of(category))
 }
 
 /// `n` working days after `from`, estimated past the known years.
@@ -537,6 +706,9 @@ mod tests {
             (S::Dispatched, A::Merge),
             (S::Signed, A::Merge),
             (S::Returned, A::Merge),
+            (S::Returned, A::RejectReturn),
+            (S::Dispatched, A::CoReply),
+            (S::Signed, A::CoReply),
         ];
         for &status in Status::ALL {
             for &action in Action::ALL {
@@ -603,15 +775,168 @@ mod tests {
         });
         let cal = Calendar::new(special, [2026]);
         // Over the National Day holiday, with Saturday 10-10 worked.
-        let (c, _) = deadline(&cal, Category::Help, d(2026, 9, 30)).unwrap();
+        let (c, _) = deadline(
+            &cal,
+            &DeadlineDays::default(),
+            Category::Help,
+            d(2026, 9, 30),
+        )
+        .unwrap();
         assert_eq!(c, d(2026, 10, 12));
-        let (c, est) = deadline(&cal, Category::Consultation, d(2026, 11, 2)).unwrap();
+        let (c, est) = deadline(
+            &cal,
+            &DeadlineDays::default(),
+            Category::Consultation,
+            d(2026, 11, 2),
+        )
+        .unwrap();
         assert_eq!((c, est), (d(2026, 11, 5), false));
-        let (c, _) = deadline(&cal, Category::Complaint, d(2026, 11, 2)).unwrap();
+        let (c, _) = deadline(
+            &cal,
+            &DeadlineDays::default(),
+            Category::Complaint,
+            d(2026, 11, 2),
+        )
+        .unwrap();
         assert_eq!(c, d(2026, 11, 19));
         // Past the known years: an estimate.
-        let (_, est) = deadline(&cal, Category::Help, d(2031, 3, 3)).unwrap();
+        let (_, est) = deadline(
+            &cal,
+            &DeadlineDays::default(),
+            Category::Help,
+            d(2031, 3, 3),
+        )
+        .unwrap();
         assert!(est);
+    }
+
+    #[test]
+    fn configured_deadlines() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let cal = Calendar::new(vec![], [2026]);
+        let mut limits = DeadlineDays::default();
+        assert_eq!(limits.of(Category::Consultation), 3);
+        assert_eq!(limits.of(Category::Complaint), 13);
+        assert_eq!(limits.extension(), EXTENSION_WORKING_DAYS);
+        limits.set("complaint", 5).unwrap();
+        limits.set("extension", 2).unwrap();
+        assert_eq!(limits.of(Category::Complaint), 5);
+        assert_eq!(limits.extension(), 2);
+        // Monday 11-02 + 5 working days: Monday 11-09.
+        let (c, _) = deadline(&cal, &limits, Category::Complaint, d(2026, 11, 2)).unwrap();
+        assert_eq!(c, d(2026, 11, 9));
+        for bad in [0, -1, 61, i64::MAX] {
+            let e = limits.set("help", bad).unwrap_err();
+            assert_eq!(e.field, "help");
+            assert!(
+                e.message.contains("求助") && e.message.contains("1至60"),
+                "{}",
+                e.message
+            );
+        }
+        let e = limits.set("extension", 0).unwrap_err();
+        assert_eq!(e.field, "extension");
+        let e = limits.set("anger", 3).unwrap_err();
+        assert_eq!(e.field, "deadlines");
+        assert!(e.message.contains("anger"));
+        // Failed sets change nothing.
+        assert_eq!(limits.of(Category::Help), 3);
+        let entries = limits.entries();
+        assert_eq!(entries.len(), 7);
+        assert_eq!(entries[2].0, "complaint");
+        assert_eq!(entries[2].2, 5);
+        assert_eq!(entries[6].0, "extension");
+    }
+
+    #[test]
+    fn emergency_numbers() {
+        for e in Emergency::ALL {
+            assert_eq!(Emergency::parse(e.as_str()), Some(*e));
+        }
+        assert_eq!(Emergency::parse("120"), Some(Emergency::Ambulance));
+        assert_eq!(Emergency::parse("911"), None);
+        assert!(Emergency::choices().contains("122"));
+    }
+
+    #[test]
+    fn dispute_review_of_returns() {
+        let agent = Role::HotlineAgent;
+        let s = st(S::Signed)
+            .transition(A::Return, Role::UnitHandler, Some("不属本单位职责"))
+            .unwrap();
+        // Rejecting the return sends it back to the unit, which signs again.
+        let back = s
+            .transition(A::RejectReturn, agent, Some("属本单位职责，请继续办理"))
+            .unwrap();
+        assert_eq!(back.status, S::Dispatched);
+        assert_eq!(
+            s.transition(A::RejectReturn, agent, None),
+            Err(TransitionError::NoteRequired(A::RejectReturn))
+        );
+        assert_eq!(
+            s.transition(A::RejectReturn, Role::UnitHandler, NOTE),
+            Err(TransitionError::Role {
+                action: A::RejectReturn
+            })
+        );
+        assert_eq!(
+            s.transition(A::RejectReturn, Role::Supervisor, NOTE),
+            Err(TransitionError::Role {
+                action: A::RejectReturn
+            })
+        );
+        for from in [S::Accepted, S::Dispatched, S::Signed, S::Replied, S::Closed] {
+            assert!(matches!(
+                st(from).transition(A::RejectReturn, agent, NOTE),
+                Err(TransitionError::NotAllowed { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn co_unit_opinions() {
+        let unit = Role::UnitHandler;
+        for from in [S::Dispatched, S::Signed] {
+            assert_eq!(
+                st(from).transition(A::CoReply, unit, Some("建议联合执法")),
+                Ok(st(from))
+            );
+        }
+        assert_eq!(
+            st(S::Signed).transition(A::CoReply, unit, Some(" ")),
+            Err(TransitionError::NoteRequired(A::CoReply))
+        );
+        for from in [S::Accepted, S::Replied, S::Returned, S::Closed, S::Merged] {
+            assert!(matches!(
+                st(from).transition(A::CoReply, unit, NOTE),
+                Err(TransitionError::NotAllowed { .. })
+            ));
+        }
+        assert!(matches!(
+            st(S::Signed).transition(A::CoReply, Role::HotlineAgent, NOTE),
+            Err(TransitionError::Role { .. })
+        ));
+        // A co-unit gives its opinion only; the lead unit handles and replies.
+        assert_eq!(A::CoReply.open_to_unit(UnitRelation::Co), Ok(()));
+        for a in [A::Sign, A::Reply, A::Return, A::RequestExtension] {
+            assert_eq!(a.open_to_unit(UnitRelation::Lead), Ok(()));
+            let e = a.open_to_unit(UnitRelation::Co).unwrap_err();
+            assert_eq!(e, TransitionError::CoUnitOnly { action: a });
+            assert!(e.to_string().contains("协办单位"), "{e}");
+        }
+        assert_eq!(
+            A::CoReply.open_to_unit(UnitRelation::Lead),
+            Err(TransitionError::LeadNoCoReply)
+        );
+    }
+
+    #[test]
+    fn extension_asked_before_the_deadline() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        assert_eq!(check_extension_request(Some(d(11, 9)), d(11, 9)), Ok(()));
+        assert_eq!(check_extension_request(None, d(11, 9)), Ok(()));
+        let e = check_extension_request(Some(d(11, 9)), d(11, 10)).unwrap_err();
+        assert!(e.to_string().contains("2026-11-09"), "{e}");
     }
 
     #[test]

@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
 use tongban_domain::codes::{Mobile, mask_phone};
 use tongban_domain::hotline::{
-    Action, Category, Channel, EXTENSION_WORKING_DAYS, MAX_CONTENT_CHARS, MAX_NOTE_CHARS,
-    OrderState, Satisfaction, Status, TransitionError, is_order_no, order_no,
+    Action, Category, Channel, DeadlineDays, EMERGENCY_EVENT, EMERGENCY_EVENT_LABEL, Emergency,
+    MAX_CONTENT_CHARS, MAX_NOTE_CHARS, OrderState, Satisfaction, Status, TransitionError,
+    UnitRelation, check_extension_request, is_order_no, order_no,
 };
 use tongban_domain::org::Role;
 use tongban_domain::required_text;
@@ -38,6 +39,24 @@ pub struct NewOrder {
     pub co_units: Option<Vec<String>>,
     /// A web request whose progress is shown publicly.
     pub public: Option<bool>,
+    /// 转警/转急救: the emergency number the caller was passed to (110, 119, 120,
+    /// 122); the order closes at once as transferred. A string or a number.
+    #[serde(default, deserialize_with = "string_or_number")]
+    pub emergency: Option<String>,
+}
+
+/// Accepts `"110"` and `110` alike (a form sends text, a JSON client may send a number).
+fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum V {
+        S(String),
+        N(i64),
+    }
+    Ok(Option::<V>::deserialize(d)?.map(|v| match v {
+        V::S(s) => s,
+        V::N(n) => n.to_string(),
+    }))
 }
 
 /// An action on a work order.
@@ -51,6 +70,8 @@ pub struct ActionInput {
     pub level: Option<i64>,
     /// 并单: the order number this one merges into.
     pub into: Option<String>,
+    /// 派单/改派: codes of co-handling units (协办单位), replacing those recorded.
+    pub co_units: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -88,7 +109,10 @@ pub struct OrderView {
     pub service_code: Option<String>,
     pub service_name: Option<String>,
     pub unit: Option<Unit>,
+    /// Codes of the co-handling units (协办单位).
     pub co_units: Vec<String>,
+    /// The co-handling units with their names (filled for one order, empty in lists).
+    pub co_unit_names: Vec<Unit>,
     pub status: &'static str,
     pub status_label: &'static str,
     pub deadline: Option<String>,
@@ -100,6 +124,11 @@ pub struct OrderView {
     pub callback_level: Option<i64>,
     pub faulty: bool,
     pub merged_into: Option<String>,
+    /// 转警/转急救: the number the emergency was passed to, and its label.
+    pub emergency: Option<&'static str>,
+    pub emergency_label: Option<&'static str>,
+    /// How many times a unit returned the order (退单次数).
+    pub return_count: i64,
     pub public: bool,
     pub created_at: String,
     pub updated_at: String,
@@ -110,6 +139,8 @@ pub struct OrderView {
     #[serde(skip)]
     department_id: Option<i64>,
     #[serde(skip)]
+    co_unit_ids: Vec<i64>,
+    #[serde(skip)]
     state: OrderState,
 }
 
@@ -117,12 +148,41 @@ impl OrderView {
     pub fn state(&self) -> OrderState {
         self.state
     }
+
+    /// How a unit handler's unit stands to the order (lead or co-unit); `None` for
+    /// other roles and other units. Co-units are known on an order read by `get`.
+    pub fn unit_relation(&self, p: &Principal) -> Option<UnitRelation> {
+        let d = p.department_id.filter(|_| p.role == Role::UnitHandler)?;
+        if self.department_id == Some(d) {
+            Some(UnitRelation::Lead)
+        } else if self.co_unit_ids.contains(&d) {
+            Some(UnitRelation::Co)
+        } else {
+            None
+        }
+    }
+
+    /// The actions `p` may take on the order now (for rendering action forms); the
+    /// note, unit and other inputs are still checked when the action is taken.
+    pub fn available_actions(&self, p: &Principal) -> Vec<Action> {
+        let relation = self.unit_relation(p);
+        Action::ALL
+            .iter()
+            .copied()
+            .filter(|a| {
+                a.allowed_for(p.role)
+                    && (p.role != Role::UnitHandler
+                        || relation.is_some_and(|r| a.open_to_unit(r).is_ok()))
+                    && self.state.transition(*a, p.role, Some("-")).is_ok()
+            })
+            .collect()
+    }
 }
 
 const COLUMNS: &str = "o.id, o.order_no, o.channel, o.category, o.caller_name, o.phone_masked, o.address, o.lat, o.lon, \
      o.content, o.service_code, s.name AS service_name, o.department_id, d.code AS dcode, d.name AS dname, o.co_units, o.status, \
      o.deadline, o.deadline_estimated, o.extension_pending, o.direct_answer, o.answer, o.reply, o.callback_level, o.faulty, \
-     o.merged_into, o.public, o.created_at, o.updated_at, o.closed_at";
+     o.merged_into, o.public, o.created_at, o.updated_at, o.closed_at, o.emergency, o.return_count";
 
 const FROM: &str = " FROM work_orders o LEFT JOIN departments d ON d.id = o.department_id \
      LEFT JOIN open311_services s ON s.code = o.service_code WHERE 1 = 1";
@@ -144,6 +204,8 @@ fn view_from(r: &sqlx::any::AnyRow) -> Result<OrderView> {
     let callback_level: Option<i64> = r.try_get("callback_level")?;
     let extension_pending = crate::flag(r, "extension_pending")?;
     let faulty = crate::flag(r, "faulty")?;
+    let emergency: Option<String> = r.try_get("emergency")?;
+    let emergency = emergency.as_deref().and_then(Emergency::parse);
     Ok(OrderView {
         id: r.try_get("id")?,
         order_no: r.try_get("order_no")?,
@@ -169,6 +231,8 @@ fn view_from(r: &sqlx::any::AnyRow) -> Result<OrderView> {
             .filter(|s| !s.is_empty())
             .map(str::to_string)
             .collect(),
+        co_unit_names: vec![],
+        co_unit_ids: vec![],
         status: status.as_str(),
         status_label: status.label(),
         deadline: r.try_get("deadline")?,
@@ -180,6 +244,9 @@ fn view_from(r: &sqlx::any::AnyRow) -> Result<OrderView> {
         callback_level,
         faulty,
         merged_into: r.try_get("merged_into")?,
+        emergency: emergency.map(Emergency::as_str),
+        emergency_label: emergency.map(Emergency::label),
+        return_count: r.try_get("return_count")?,
         public: crate::flag(r, "public")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
@@ -195,13 +262,20 @@ fn view_from(r: &sqlx::any::AnyRow) -> Result<OrderView> {
 }
 
 /// Who may read work orders, and which: the center and supervisors see all; a unit
-/// handler only the orders their unit leads (enforced in the query).
+/// handler only the orders their unit leads or co-handles (enforced in the query).
 fn scope(p: &Principal, sql: &mut Sql) -> Result<()> {
     match p.role {
         Role::HotlineAgent | Role::Supervisor | Role::Admin => {}
         Role::UnitHandler => {
-            sql.push(" AND o.department_id = ")
-                .bind_i(p.department_id.unwrap_or(-1));
+            let unit = p.department_id.unwrap_or(-1);
+            sql.push(" AND (o.department_id = ")
+                .bind_i(unit)
+                .push(
+                    " OR EXISTS (SELECT 1 FROM work_order_co_units cu WHERE cu.order_id = o.id \
+                     AND cu.department_id = ",
+                )
+                .bind_i(unit)
+                .push("))");
         }
         _ => return Err(StoreError::Forbidden("当前角色无权查看12345工单".into())),
     }
@@ -224,19 +298,23 @@ async fn events_of(conn: &mut AnyConnection, id: i64) -> Result<Vec<OrderEvent>>
     rows.iter()
         .map(|r| {
             let action: String = r.try_get("action")?;
-            let label =
-                Action::parse(&action)
-                    .map(|a| a.label())
-                    .unwrap_or(match action.as_str() {
-                        "accept" => "受理",
-                        _ => "",
-                    });
+            let from: Option<String> = r.try_get("from_status")?;
+            let label = match (Action::parse(&action), from.as_deref()) {
+                // 退单审核: approving a return is the reassignment that follows it.
+                (Some(Action::Dispatch), Some("returned")) => "退单审核通过，改派",
+                (Some(a), _) => a.label(),
+                (None, _) => match action.as_str() {
+                    "accept" => "受理",
+                    EMERGENCY_EVENT => EMERGENCY_EVENT_LABEL,
+                    _ => "",
+                },
+            };
             Ok(OrderEvent {
                 at: r.try_get("at")?,
                 actor: r.try_get("actor")?,
                 action_label: label.to_string(),
                 action,
-                from_status: r.try_get("from_status")?,
+                from_status: from,
                 to_status: r.try_get("to_status")?,
                 unit: r.try_get("dname")?,
                 note: r.try_get("note")?,
@@ -261,6 +339,20 @@ async fn load(conn: &mut AnyConnection, p: Option<&Principal>, no: &str) -> Resu
         .ok_or_else(|| not_found(no))?;
     let mut v = view_from(&row)?;
     v.events = events_of(conn, v.id).await?;
+    let co = sqlx::query(
+        "SELECT d.id, d.code, d.name FROM work_order_co_units c JOIN departments d ON d.id = c.department_id \
+         WHERE c.order_id = $1 ORDER BY d.code",
+    )
+    .bind(v.id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &co {
+        v.co_unit_ids.push(r.try_get(0)?);
+        v.co_unit_names.push(Unit {
+            code: r.try_get(1)?,
+            name: r.try_get(2)?,
+        });
+    }
     Ok(v)
 }
 
@@ -268,6 +360,100 @@ async fn load(conn: &mut AnyConnection, p: Option<&Principal>, no: &str) -> Resu
 pub async fn get(store: &Store, p: &Principal, no: &str) -> Result<OrderView> {
     let mut c = store.reader().await?;
     load(&mut c, Some(p), no).await
+}
+
+// ---------------------------------------------------------------------------
+// 办理时限: working days by category, configured by administrators. Read inside the
+// transaction that dispatches, never cached by a node: several nodes may serve one
+// PostgreSQL, and an administrator's change holds from the next dispatch on.
+
+/// The time limits in force, read on `conn` (rows missing fall back to the defaults).
+pub async fn deadline_days(conn: &mut AnyConnection) -> Result<DeadlineDays> {
+    let rows = sqlx::query("SELECT category, days FROM hotline_deadlines")
+        .fetch_all(conn)
+        .await?;
+    let mut limits = DeadlineDays::default();
+    for r in &rows {
+        let key: String = r.try_get(0)?;
+        let days: i64 = r.try_get(1)?;
+        // A row outside the rules (edited by hand) keeps the default.
+        if limits.set(&key, days).is_err() {
+            tracing::warn!(key, days, "hotline time limit out of range ignored");
+        }
+    }
+    Ok(limits)
+}
+
+/// The time limits in force.
+pub async fn deadlines(store: &Store) -> Result<DeadlineDays> {
+    let mut c = store.reader().await?;
+    deadline_days(&mut c).await
+}
+
+/// Sets time limits (administrators only): keys are category codes and `extension`,
+/// values whole working days 1..=60, as numbers or text. Keys left out keep their
+/// days. Nothing is written unless every value is valid.
+pub async fn set_deadlines(
+    store: &Store,
+    p: &Principal,
+    input: &serde_json::Map<String, serde_json::Value>,
+) -> Result<DeadlineDays> {
+    if p.role != Role::Admin {
+        return Err(StoreError::Forbidden(
+            "只有系统管理员可以设置12345工单办理时限".into(),
+        ));
+    }
+    if input.is_empty() {
+        return Err(StoreError::invalid(
+            "deadlines",
+            format!(
+                "请填写要设置的办理时限，如 {{\"complaint\": 13}}；类别应为：{}",
+                Category::choices()
+            ),
+        ));
+    }
+    let mut tx = store.begin().await?;
+    let before = deadline_days(&mut tx).await?;
+    let mut after = before;
+    // Known keys in display order first, so the first error named is the first field.
+    let known: Vec<&str> = before.entries().iter().map(|e| e.0).collect();
+    let mut keys: Vec<&String> = input.keys().collect();
+    keys.sort_by_key(|k| known.iter().position(|n| n == k).unwrap_or(usize::MAX));
+    for key in keys {
+        let days = match &input[key.as_str()] {
+            serde_json::Value::Number(n) => n.as_i64(),
+            serde_json::Value::String(t) => t.trim().parse::<i64>().ok(),
+            _ => None,
+        };
+        // Not a whole number: the same message as a number out of range.
+        after.set(key, days.unwrap_or(0))?;
+    }
+    let stamp = time::stamp(time::now());
+    for (key, _, days) in after.entries() {
+        sqlx::query(
+            "INSERT INTO hotline_deadlines (category, days, updated_at, updated_by) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (category) DO UPDATE SET days = excluded.days, updated_at = excluded.updated_at, \
+             updated_by = excluded.updated_by",
+        )
+        .bind(key)
+        .bind(i64::from(days))
+        .bind(&stamp)
+        .bind(&p.username)
+        .execute(&mut *tx)
+        .await?;
+    }
+    audit::append(
+        &mut tx,
+        store.keys(),
+        &p.actor(),
+        "hotline.deadlines.set",
+        "hotline_deadlines",
+        "12345",
+        serde_json::json!({ "before": before, "after": after }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
 }
 
 fn trimmed(v: Option<&str>) -> Option<&str> {
@@ -439,6 +625,30 @@ pub async fn create(store: &Store, p: &Principal, input: &NewOrder) -> Result<Or
             "请先选择主办单位，再选择协办单位",
         ));
     }
+    let emergency = match trimmed(input.emergency.as_deref()) {
+        None => None,
+        Some(e) => Some(Emergency::parse(e).ok_or_else(|| {
+            StoreError::invalid(
+                "emergency",
+                format!("紧急转接号码“{e}”无效，应为：{}", Emergency::choices()),
+            )
+        })?),
+    };
+    if emergency.is_some() {
+        let conflict = if answer.is_some() {
+            Some("answer")
+        } else if unit.is_some() {
+            Some("unit")
+        } else {
+            None
+        };
+        if let Some(field) = conflict {
+            return Err(StoreError::invalid(
+                field,
+                "已转警/转急救的诉求当即办结，不再直接解答或派单",
+            ));
+        }
+    }
     let mut rd = store.reader().await?;
     let service_code = match trimmed(input.service_code.as_deref()) {
         None => None,
@@ -479,13 +689,16 @@ pub async fn create(store: &Store, p: &Principal, input: &NewOrder) -> Result<Or
         public: input.public.unwrap_or(channel == Channel::Web),
         api_key_id: None,
     };
-    let no = insert(
+    let no = insert_with(
         store,
         &intake,
         EventWho::Staff(p),
-        answer,
-        lead.map(|(id, _)| id),
-        &co_codes,
+        Outcome {
+            answer,
+            lead: lead.map(|(id, _)| id),
+            co_units: &co_codes,
+            emergency,
+        },
     )
     .await?;
     get(store, p, &no).await
@@ -555,6 +768,88 @@ async fn insert(
     lead: Option<i64>,
     co_units: &[String],
 ) -> Result<String> {
+    insert_with(
+        store,
+        o,
+        who,
+        Outcome {
+            answer,
+            lead,
+            co_units,
+            emergency: None,
+        },
+    )
+    .await
+}
+
+/// How intake ends: answered, dispatched (with co-units), transferred, or left.
+struct Outcome<'a> {
+    answer: Option<String>,
+    lead: Option<i64>,
+    co_units: &'a [String],
+    emergency: Option<Emergency>,
+}
+
+/// Records the co-handling units of an order (rows and the list of codes).
+async fn set_co_units(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    units: &[(i64, String)],
+) -> Result<()> {
+    sqlx::query("DELETE FROM work_order_co_units WHERE order_id = $1")
+        .bind(order_id)
+        .execute(&mut *conn)
+        .await?;
+    for (id, _) in units {
+        sqlx::query("INSERT INTO work_order_co_units (order_id, department_id) VALUES ($1, $2)")
+            .bind(order_id)
+            .bind(*id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let codes: Vec<&str> = units.iter().map(|(_, c)| c.as_str()).collect();
+    sqlx::query("UPDATE work_orders SET co_units = $1 WHERE id = $2")
+        .bind(codes.join(","))
+        .bind(order_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Checks co-unit codes (member units, not the lead, no repeats); ids and codes.
+async fn co_units_of(
+    conn: &mut AnyConnection,
+    codes: &[String],
+    lead: Option<i64>,
+) -> Result<Vec<(i64, String)>> {
+    let mut out: Vec<(i64, String)> = vec![];
+    for code in codes {
+        let (id, name) = member_unit(conn, "co_units", code).await?;
+        if Some(id) == lead {
+            return Err(StoreError::invalid(
+                "co_units",
+                format!("协办单位“{name}”不能与主办单位相同"),
+            ));
+        }
+        if !out.iter().any(|(i, _)| *i == id) {
+            out.push((id, code.clone()));
+        }
+    }
+    Ok(out)
+}
+
+async fn insert_with(
+    store: &Store,
+    o: &Intake,
+    who: EventWho<'_>,
+    outcome: Outcome<'_>,
+) -> Result<String> {
+    let Outcome {
+        answer,
+        lead,
+        co_units,
+        emergency,
+    } = outcome;
     let now = time::now();
     let today = time::local_day(now);
     let stamp = time::stamp(now);
@@ -563,15 +858,17 @@ async fn insert(
     let (deadline, estimated) = match lead {
         Some(_) => {
             let cal = calendar::load(store, &mut tx).await?;
-            let (d, e) = tongban_domain::hotline::deadline(&cal, o.category, today)
+            let limits = deadline_days(&mut tx).await?;
+            let (d, e) = tongban_domain::hotline::deadline(&cal, &limits, o.category, today)
                 .map_err(|e| StoreError::Other(e.into()))?;
             (Some(time::day(d)), e)
         }
         None => (None, false),
     };
+    let co = co_units_of(&mut tx, co_units, lead).await?;
     let seq = next_counter(&mut tx, &format!("work_order:{}", time::day(today))).await?;
     let no = order_no(today, seq);
-    let status = if answer.is_some() {
+    let status = if answer.is_some() || emergency.is_some() {
         Status::Closed
     } else if lead.is_some() {
         Status::Dispatched
@@ -582,8 +879,9 @@ async fn insert(
         "INSERT INTO work_orders (order_no, channel, category, caller_name, phone_enc, phone_masked, phone_digest, email, \
          address, lat, lon, content, service_code, department_id, co_units, status, dispatched_on, deadline, \
          deadline_estimated, extension_pending, direct_answer, answer, reply, callback_level, faulty, merged_into, public, \
-         api_key_id, created_at, updated_at, closed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-         $15, $16, $17, $18, $19, 0, $20, $21, NULL, NULL, 0, NULL, $22, $23, $24, $25, $26) RETURNING id",
+         api_key_id, created_at, updated_at, closed_at, emergency, return_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+         $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 0, $20, $21, NULL, NULL, 0, NULL, $22, $23, $24, $25, $26, $27, 0) \
+         RETURNING id",
     )
     .bind(&no)
     .bind(o.channel.as_str())
@@ -599,7 +897,12 @@ async fn insert(
     .bind(&o.content)
     .bind(&o.service_code)
     .bind(lead)
-    .bind(co_units.join(","))
+    .bind(
+        co.iter()
+            .map(|c| c.1.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+    )
     .bind(status.as_str())
     .bind(lead.map(|_| time::day(today)))
     .bind(&deadline)
@@ -610,9 +913,15 @@ async fn insert(
     .bind(o.api_key_id)
     .bind(&stamp)
     .bind(&stamp)
-    .bind(answer.as_ref().map(|_| stamp.clone()))
+    .bind(
+        (answer.is_some() || emergency.is_some()).then(|| stamp.clone()),
+    )
+    .bind(emergency.map(Emergency::as_str))
     .fetch_one(&mut *tx)
     .await?;
+    if !co.is_empty() {
+        set_co_units(&mut tx, id, &co).await?;
+    }
     event(
         &mut tx,
         id,
@@ -625,7 +934,20 @@ async fn insert(
         None,
     )
     .await?;
-    if answer.is_some() {
+    if let Some(e) = emergency {
+        event(
+            &mut tx,
+            id,
+            &stamp,
+            &who,
+            EMERGENCY_EVENT,
+            Some(Status::Accepted),
+            Status::Closed,
+            None,
+            Some(&format!("已转{}（{}）", e.label(), e.as_str())),
+        )
+        .await?;
+    } else if answer.is_some() {
         event(
             &mut tx,
             id,
@@ -664,6 +986,8 @@ async fn insert(
             "category": o.category.as_str(),
             "status": status.as_str(),
             "department_id": lead,
+            "co_units": co.iter().map(|c| c.1.as_str()).collect::<Vec<_>>(),
+            "emergency": emergency.map(Emergency::as_str),
         }),
     )
     .await?;
@@ -706,10 +1030,13 @@ pub async fn act(store: &Store, p: &Principal, no: &str, input: &ActionInput) ->
     let today = time::local_day(now);
     let mut tx = store.begin().await?;
     let mut o = load(&mut tx, Some(p), no).await?;
-    // A unit handler acts only on orders dispatched to their own unit (already scoped
-    // for reads; checked again for clarity of the message).
-    if p.role == Role::UnitHandler && o.department_id != p.department_id {
-        return Err(not_found(no));
+    // A unit handler acts only on orders their unit leads or co-handles (already
+    // scoped for reads), and a co-unit only gives its opinion.
+    if p.role == Role::UnitHandler {
+        let relation = o.unit_relation(p).ok_or_else(|| not_found(no))?;
+        action
+            .open_to_unit(relation)
+            .map_err(|e| StoreError::Forbidden(e.to_string()))?;
     }
     let from = o.state;
     let next = from
@@ -730,6 +1057,15 @@ pub async fn act(store: &Store, p: &Principal, no: &str, input: &ActionInput) ->
     let mut reply = o.reply.clone();
     let mut answer = o.answer.clone();
     let mut callback = o.callback_level;
+    let mut return_count = o.return_count;
+    // New co-units of a dispatch, if they change.
+    let mut co_units: Option<Vec<(i64, String)>> = None;
+    if input.co_units.is_some() && action != Action::Dispatch {
+        return Err(StoreError::invalid(
+            "co_units",
+            "只有派单或改派时才选择协办单位",
+        ));
+    }
     match action {
         Action::Dispatch => {
             let code = trimmed(input.unit.as_deref())
@@ -738,29 +1074,64 @@ pub async fn act(store: &Store, p: &Principal, no: &str, input: &ActionInput) ->
             if from.status == Status::Returned && o.department_id == Some(unit_id) {
                 return Err(StoreError::invalid(
                     "unit",
-                    format!("该工单已被{name}退回，改派须选择其他单位"),
+                    format!(
+                        "该工单已被{name}退回，改派须选择其他单位；认为退单理由不成立的，请“驳回退单”"
+                    ),
                 ));
             }
             let category = Category::parse(o.category).ok_or_else(|| other("category"))?;
             let cal = calendar::load(store, &mut tx).await?;
-            let (d, e) = tongban_domain::hotline::deadline(&cal, category, today)
+            let limits = deadline_days(&mut tx).await?;
+            let (d, e) = tongban_domain::hotline::deadline(&cal, &limits, category, today)
                 .map_err(|e| StoreError::Other(e.into()))?;
+            // Co-units as given, or those recorded; the new lead is no longer one.
+            let codes: Vec<String> = match &input.co_units {
+                Some(list) => list
+                    .iter()
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| !c.is_empty())
+                    .collect(),
+                None => o
+                    .co_unit_names
+                    .iter()
+                    .filter(|u| u.code != code)
+                    .map(|u| u.code.clone())
+                    .collect(),
+            };
+            let co = co_units_of(&mut tx, &codes, Some(unit_id)).await?;
+            if co.iter().map(|c| c.0).ne(o.co_unit_ids.iter().copied()) {
+                co_units = Some(co);
+            }
             department = Some(unit_id);
             deadline = Some(time::day(d));
             estimated = e;
             dispatched_on = Some(time::day(today));
         }
+        Action::RequestExtension => {
+            check_extension_request(deadline.as_deref().and_then(time::parse_day), today).map_err(
+                |e| StoreError::Conflict {
+                    field: "action",
+                    message: e.to_string(),
+                },
+            )?;
+        }
         Action::ApproveExtension => {
             let cal = calendar::load(store, &mut tx).await?;
+            let limits = deadline_days(&mut tx).await?;
             let base = deadline
                 .as_deref()
                 .and_then(time::parse_day)
                 .unwrap_or(today);
-            let (d, e) = tongban_domain::hotline::extend(&cal, base, EXTENSION_WORKING_DAYS)
+            let (d, e) = tongban_domain::hotline::extend(&cal, base, limits.extension())
                 .map_err(|e| StoreError::Other(e.into()))?;
             deadline = Some(time::day(d));
             estimated = e;
         }
+        // 退单: counted for the dispute review and the unit's record.
+        Action::Return => return_count += 1,
+        // 驳回退单: back to the same unit with the same deadline. The time limit runs
+        // on (连续计算) through an unfounded return, so a return never buys time.
+        Action::RejectReturn => {}
         Action::Reply => reply = note.clone(),
         Action::Answer => answer = note.clone(),
         Action::Close | Action::Callback => {
@@ -795,7 +1166,12 @@ pub async fn act(store: &Store, p: &Principal, no: &str, input: &ActionInput) ->
     };
     let event_unit = match action {
         Action::Dispatch => department,
-        Action::Sign | Action::Return | Action::Reply | Action::RequestExtension => o.department_id,
+        Action::Sign
+        | Action::Return
+        | Action::Reply
+        | Action::RequestExtension
+        | Action::RejectReturn => o.department_id,
+        Action::CoReply => p.department_id,
         _ => None,
     };
     // The status and last change read above must still hold: two agents acting at
@@ -803,8 +1179,8 @@ pub async fn act(store: &Store, p: &Principal, no: &str, input: &ActionInput) ->
     let sql = "UPDATE work_orders SET status = $1, department_id = $2, deadline = $3, deadline_estimated = $4, \
          extension_pending = $5, reply = $6, answer = $7, callback_level = $8, faulty = $9, merged_into = $10, \
          closed_at = $11, updated_at = $12, dispatched_on = COALESCE($13, dispatched_on), \
-         direct_answer = CASE WHEN $14 = 1 THEN 1 ELSE direct_answer END \
-         WHERE id = $15 AND status = $16 AND updated_at = $17";
+         direct_answer = CASE WHEN $14 = 1 THEN 1 ELSE direct_answer END, return_count = $15 \
+         WHERE id = $16 AND status = $17 AND updated_at = $18";
     let n = sqlx::query(sql)
         .bind(next.status.as_str())
         .bind(department)
@@ -820,6 +1196,7 @@ pub async fn act(store: &Store, p: &Principal, no: &str, input: &ActionInput) ->
         .bind(&stamp)
         .bind(&dispatched_on)
         .bind((action == Action::Answer) as i64)
+        .bind(return_count)
         .bind(o.id)
         .bind(from.status.as_str())
         .bind(&o.updated_at)
@@ -831,6 +1208,9 @@ pub async fn act(store: &Store, p: &Principal, no: &str, input: &ActionInput) ->
             field: "action",
             message: "工单已被他人处理，请刷新后重试".into(),
         });
+    }
+    if let Some(co) = &co_units {
+        set_co_units(&mut tx, o.id, co).await?;
     }
     let mut note_text = note.clone();
     if let Some(l) = level {
@@ -874,6 +1254,8 @@ pub async fn act(store: &Store, p: &Principal, no: &str, input: &ActionInput) ->
             "to": next.status.as_str(),
             "department_id": department,
             "level": callback,
+            "co_units": co_units.as_ref().map(|c| c.iter().map(|u| u.1.as_str()).collect::<Vec<_>>()),
+            "return_count": return_count,
         }),
     )
     .await?;
@@ -890,6 +1272,26 @@ pub struct OrderFilter {
     pub unit: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
+    /// 转警/转急救: `true` any emergency, `false` none, or one number (110 ...).
+    pub emergency: Option<String>,
+    /// `true`: returned orders awaiting the center's dispute review (退单待审核).
+    pub awaiting_review: Option<String>,
+    /// `true`: orders returned at least once; `false`: never returned.
+    pub returned: Option<String>,
+    /// Code of a co-handling unit (协办单位).
+    pub co_unit: Option<String>,
+}
+
+fn flag_filter(field: &'static str, v: Option<&str>) -> Result<Option<bool>> {
+    match trimmed(v) {
+        None => Ok(None),
+        Some("true" | "1") => Ok(Some(true)),
+        Some("false" | "0") => Ok(Some(false)),
+        Some(x) => Err(StoreError::invalid(
+            field,
+            format!("{field}应为true或false，而不是“{x}”"),
+        )),
+    }
 }
 
 /// Work orders in the principal's scope, newest first, with the total.
@@ -916,6 +1318,53 @@ pub async fn list(store: &Store, p: &Principal, f: &OrderFilter) -> Result<(Vec<
     }
     if let Some(u) = trimmed(f.unit.as_deref()) {
         sql.push(" AND d.code = ").bind_s(u);
+    }
+    match trimmed(f.emergency.as_deref()) {
+        None => {}
+        Some("true" | "1") => {
+            sql.push(" AND o.emergency IS NOT NULL");
+        }
+        Some("false" | "0") => {
+            sql.push(" AND o.emergency IS NULL");
+        }
+        Some(e) => {
+            let e = Emergency::parse(e).ok_or_else(|| {
+                StoreError::invalid(
+                    "emergency",
+                    format!(
+                        "emergency应为true、false或转接号码：{}",
+                        Emergency::choices()
+                    ),
+                )
+            })?;
+            sql.push(" AND o.emergency = ").bind_s(e.as_str());
+        }
+    }
+    match flag_filter("awaiting_review", f.awaiting_review.as_deref())? {
+        Some(true) => {
+            sql.push(" AND o.status = 'returned'");
+        }
+        Some(false) => {
+            sql.push(" AND o.status <> 'returned'");
+        }
+        None => {}
+    }
+    match flag_filter("returned", f.returned.as_deref())? {
+        Some(true) => {
+            sql.push(" AND o.return_count > 0");
+        }
+        Some(false) => {
+            sql.push(" AND o.return_count = 0");
+        }
+        None => {}
+    }
+    if let Some(u) = trimmed(f.co_unit.as_deref()) {
+        sql.push(
+            " AND EXISTS (SELECT 1 FROM work_order_co_units cf JOIN departments cd ON cd.id = cf.department_id \
+             WHERE cf.order_id = o.id AND cd.code = ",
+        )
+        .bind_s(u)
+        .push(")");
     }
     let (_, per_page, skip) = crate::paging(f.page, f.per_page, 20, 200)?;
     let mut c = store.reader().await?;

@@ -24,6 +24,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("schema_5_applicants.sql"),
     ),
     (6, "12345 hotline", include_str!("schema_6_hotline.sql")),
+    (
+        8,
+        "12345 work-order rules",
+        include_str!("schema_8_hotline_rules.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -1,13 +1,17 @@
 //! Demo data of the 12345 hotline: the Open311 service list mapped to member units,
 //! and work orders of the year across channels and every stage of the closed loop,
-//! with their events. Deterministic for a given seed.
+//! with their events: some with co-handling units and their opinions, some returned
+//! and the return rejected on review, a few emergencies transferred to 110/119/120/122;
+//! deadlines from the configured time limits. Deterministic for a given seed.
 
 use chrono::{Duration, NaiveDate, NaiveTime, TimeZone};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
 use tongban_domain::calendar::Calendar;
-use tongban_domain::hotline::{Category, Channel, Satisfaction, Status, order_no};
+use tongban_domain::hotline::{
+    Action, Category, Channel, EMERGENCY_EVENT, Emergency, Satisfaction, Status, order_no,
+};
 use tongban_store::bulk::{V, insert_rows, repair_sequences};
 use tongban_store::hotline::{NewService, continue_numbers, insert_services};
 use tongban_store::org::department_by_code;
@@ -197,6 +201,15 @@ const UNIT_REPLIES: &[&str] = &[
     "已安排工作人员现场处理，问题已解决，并与来电人沟通确认。",
     "经核实，该问题已列入近期整治计划，预计两周内完成。",
 ];
+const CO_OPINIONS: &[&str] = &[
+    "本单位已配合现场核查，相关情况已告知主办单位，建议联合执法。",
+    "经协查，涉及本单位职责的部分已处理完毕，其余由主办单位答复。",
+    "本单位同意主办单位处理意见，将在日常巡查中加强监管。",
+];
+const RETURN_REASONS: &[&str] = &[
+    "诉求涉及多个部门职责，建议由其他单位主办",
+    "该问题不属于本单位管辖范围",
+];
 const ANSWERS: &[&str] = &[
     "已根据知识库告知来电人办理条件、所需材料和网上办理入口。",
     "已告知来电人政策规定及咨询电话，来电人表示清楚。",
@@ -257,6 +270,12 @@ pub async fn seed(
     seed: u64,
 ) -> anyhow::Result<(usize, usize)> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x1234_5000);
+    // Draws for co-units, rejected returns and emergencies come from their own
+    // stream, so the rest of the demo stays as it was for a given seed.
+    let mut rules_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x1234_5008);
+    let limits = tongban_store::hotline::deadlines(store)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut tx = store.begin().await?;
     let list: Vec<NewService> = SERVICES
         .iter()
@@ -333,6 +352,8 @@ pub async fn seed(
         "created_at",
         "updated_at",
         "closed_at",
+        "emergency",
+        "return_count",
     ];
     let event_cols = [
         "id",
@@ -348,6 +369,9 @@ pub async fn seed(
     ];
     let agent = "12345 话务员 徐芳（12345话务员）";
     let unit_actor = "成员单位处办人员";
+    let unit_codes: HashMap<i64, &str> = unit_ids.iter().map(|(c, id)| (*id, *c)).collect();
+    let co_actor = "协办单位处办人员";
+    let mut co_rows: Vec<Vec<V>> = vec![];
     let mut orders: Vec<Vec<V>> = vec![];
     let mut events: Vec<Vec<V>> = vec![];
     let mut per_day: HashMap<NaiveDate, i64> = HashMap::new();
@@ -420,6 +444,15 @@ pub async fn seed(
         );
         let direct = category == Category::Consultation && rng.random_bool(0.7)
             || category == Category::Praise && rng.random_bool(0.5);
+        let emergency = (!direct
+            && matches!(
+                category,
+                Category::Help | Category::Complaint | Category::Report
+            )
+            && rules_rng.random_bool(0.015))
+        .then(|| *pick(&mut rules_rng, Emergency::ALL));
+        let mut returns = 0i64;
+        let mut co_units = String::new();
         let mut status;
         let mut unit: Option<i64> = None;
         let mut dispatched_on: Option<String> = None;
@@ -430,7 +463,23 @@ pub async fn seed(
         let mut closed_at: Option<String> = None;
         let mut merged_into: Option<String> = None;
         let mut updated;
-        if direct {
+        if let Some(e) = emergency {
+            status = Status::Closed;
+            minute += 2;
+            ev(
+                &mut events,
+                *day,
+                minute,
+                agent,
+                EMERGENCY_EVENT,
+                Some(Status::Accepted),
+                Status::Closed,
+                None,
+                Some(format!("已转{}（{}）", e.label(), e.as_str())),
+            );
+            closed_at = Some(at(*day, minute));
+            updated = at(*day, minute);
+        } else if direct {
             status = Status::Closed;
             let a = pick(&mut rng, ANSWERS).to_string();
             minute += 5;
@@ -518,13 +567,59 @@ pub async fn seed(
             }
             unit = Some(lead);
             dispatched_on = Some(time::day(on));
-            let due = add_wd(cal, on, category.deadline_days());
+            let due = add_wd(cal, on, limits.of(category));
             deadline = Some(time::day(due));
             status = Status::Dispatched;
             updated = at(on, minute + 10);
+            if on != *day {
+                returns = 1;
+            } else if rules_rng.random_bool(0.04) {
+                // The unit returns it the same day; the center's review rejects the
+                // return and the deadline runs on.
+                ev(
+                    &mut events,
+                    on,
+                    minute + 40,
+                    unit_actor,
+                    Action::Return.as_str(),
+                    Some(Status::Dispatched),
+                    Status::Returned,
+                    Some(lead),
+                    Some(pick(&mut rules_rng, RETURN_REASONS).to_string()),
+                );
+                ev(
+                    &mut events,
+                    on,
+                    minute + 70,
+                    agent,
+                    Action::RejectReturn.as_str(),
+                    Some(Status::Returned),
+                    Status::Dispatched,
+                    Some(lead),
+                    Some(
+                        "经审核，该诉求属本单位职责，退单理由不成立，请继续办理（时限连续计算）"
+                            .into(),
+                    ),
+                );
+                returns = 1;
+                updated = at(on, minute + 70);
+            }
+            // Complaints and reports sometimes need a second unit (协办).
+            let co = if matches!(category, Category::Complaint | Category::Report)
+                && rules_rng.random_bool(0.1)
+            {
+                let c = *pick(&mut rules_rng, &all_units);
+                (c != lead).then_some(c)
+            } else {
+                None
+            };
+            if let Some(c) = co {
+                co_rows.push(vec![V::I(id), V::I(c)]);
+                co_units = unit_codes.get(&c).copied().unwrap_or_default().to_string();
+            }
             // How far the loop got depends on the order's age.
             let signed_on = add_wd(cal, on, 1);
-            let replied_on = add_wd(cal, on, rng.random_range(1..=category.deadline_days() + 1));
+            let replied_on = add_wd(cal, on, rng.random_range(1..=limits.of(category) + 1));
             let closed_on = add_wd(cal, replied_on, 1);
             if signed_on < today {
                 status = Status::Signed;
@@ -540,6 +635,20 @@ pub async fn seed(
                     None,
                 );
                 updated = at(signed_on, 20);
+                if let Some(c) = co {
+                    ev(
+                        &mut events,
+                        signed_on,
+                        60,
+                        co_actor,
+                        Action::CoReply.as_str(),
+                        Some(Status::Signed),
+                        Status::Signed,
+                        Some(c),
+                        Some(pick(&mut rules_rng, CO_OPINIONS).to_string()),
+                    );
+                    updated = at(signed_on, 60);
+                }
                 if replied_on > due {
                     ev(
                         &mut events,
@@ -637,7 +746,7 @@ pub async fn seed(
             V::S(content),
             V::S(svc.0.into()),
             unit.map(V::I).unwrap_or(V::NullI),
-            V::S(String::new()),
+            V::S(co_units),
             V::S(status.as_str().into()),
             dispatched_on.map(V::S).unwrap_or(V::NullS),
             deadline.map(V::S).unwrap_or(V::NullS),
@@ -653,6 +762,10 @@ pub async fn seed(
             V::S(accepted_at),
             V::S(updated),
             closed_at.map(V::S).unwrap_or(V::NullS),
+            emergency
+                .map(|e| V::S(e.as_str().into()))
+                .unwrap_or(V::NullS),
+            V::I(returns),
         ]);
     }
     let backend = store.backend();
@@ -662,6 +775,15 @@ pub async fn seed(
     insert_rows(&mut tx, backend, "work_order_events", &event_cols, &events)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    insert_rows(
+        &mut tx,
+        backend,
+        "work_order_co_units",
+        &["order_id", "department_id"],
+        &co_rows,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     repair_sequences(&mut tx, backend, &["work_orders", "work_order_events"])
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -969,3 +969,578 @@ async fn cli_create_api_key(db: Db) {
     );
 }
 both!(cli_create_api_key);
+
+// ---------------------------------------------------------------------------
+// Work-order rules: configured time limits, emergencies, dispute review of returns,
+// co-handling units.
+
+async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+    let resp = app
+        .client
+        .put(format!("{}{path}", app.base))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let s = resp.status();
+    let text = resp.text().await.unwrap();
+    (
+        s,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+/// `n` working days after today by the store's calendar.
+async fn working_days_from_today(app: &TestApp, n: u32) -> String {
+    let cal = tongban_store::calendar::current(&app.store).await.unwrap();
+    let (d, _) = tongban_domain::hotline::extend(&cal, common::today(), n).unwrap();
+    common::day(d)
+}
+
+async fn configured_deadlines(db: Db) {
+    let app = TestApp::spawn(db).await;
+    setup(&app).await;
+    let agent = app.token("hotline").await;
+    let unit = app.token("unit.jt").await;
+    let admin = app.token("admin").await;
+
+    let (_, doc) = app.get("/api/openapi.json", None).await;
+    assert!(doc["paths"]["/api/v1/hotline/deadlines"]["put"]["security"].is_array());
+    let actions =
+        doc["components"]["schemas"]["WorkOrderAction"]["properties"]["action"]["enum"].to_string();
+    assert!(actions.contains("reject_return") && actions.contains("co_reply"));
+
+    let (s, v) = app.get("/api/v1/hotline/deadlines", Some(&agent)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        v,
+        json!({ "consultation": 3, "help": 3, "complaint": 13, "report": 13,
+                "suggestion": 13, "praise": 3, "extension": 5 })
+    );
+    let (s, _) = app.get("/api/v1/hotline/deadlines", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (_, v) = app
+        .post("/api/v1/work-orders", Some(&agent), order(Some("JT")))
+        .await;
+    assert_eq!(v["deadline"], working_days_from_today(&app, 13).await);
+
+    // Only administrators set them; bad values name the field; nothing is written.
+    let before = app.count("audit_log").await;
+    for t in [&agent, &unit] {
+        let (s, v) = put(
+            &app,
+            "/api/v1/hotline/deadlines",
+            t,
+            json!({ "complaint": 5 }),
+        )
+        .await;
+        common::assert_error(s, &v, StatusCode::FORBIDDEN, "forbidden");
+    }
+    let bad: Vec<(Value, &str)> = vec![
+        (json!({ "complaint": 0 }), "complaint"),
+        (json!({ "help": 61 }), "help"),
+        (json!({ "report": -3 }), "report"),
+        (json!({ "praise": 2.5 }), "praise"),
+        (json!({ "suggestion": "十" }), "suggestion"),
+        (json!({ "consultation": null }), "consultation"),
+        (json!({ "extension": 0 }), "extension"),
+        (json!({ "complaint": 5, "help": 99 }), "help"),
+        (json!({ "anger": 3 }), "deadlines"),
+        (json!({}), "deadlines"),
+    ];
+    for (body, field) in bad {
+        let (s, v) = put(&app, "/api/v1/hotline/deadlines", &admin, body.clone()).await;
+        let m = assert_invalid(s, &v, field);
+        assert!(m.contains("1至60") || field == "deadlines", "{body}: {m}");
+    }
+    let (s, v) = put(&app, "/api/v1/hotline/deadlines", &admin, json!([1])).await;
+    assert_invalid(s, &v, "body");
+    assert_eq!(app.count("audit_log").await, before);
+    let (_, v) = app.get("/api/v1/hotline/deadlines", Some(&agent)).await;
+    assert_eq!(v["complaint"], 13);
+
+    let (s, v) = put(
+        &app,
+        "/api/v1/hotline/deadlines",
+        &admin,
+        json!({ "complaint": 5, "extension": "2" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["complaint"], 5);
+    assert_eq!(v["extension"], 2);
+    assert_eq!(v["help"], 3, "keys left out keep their days");
+    assert_eq!(app.count("audit_log").await, before + 1);
+
+    // A new dispatch uses the new days; so does an approved extension.
+    let (_, v) = app
+        .post("/api/v1/work-orders", Some(&agent), order(Some("JT")))
+        .await;
+    let no = v["order_no"].as_str().unwrap().to_string();
+    let five = working_days_from_today(&app, 5).await;
+    assert_eq!(v["deadline"], five.as_str());
+    let (_, v) = act(&app, &unit, &no, json!({ "action": "sign" })).await;
+    assert_eq!(v["status"], "signed");
+    let (s, v) = act(
+        &app,
+        &unit,
+        &no,
+        json!({ "action": "request_extension", "note": "需协调" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = act(&app, &agent, &no, json!({ "action": "approve_extension" })).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["deadline"], working_days_from_today(&app, 7).await);
+    // Reassignment too: an order left for dispatch.
+    let (_, v) = app
+        .post("/api/v1/work-orders", Some(&agent), order(None))
+        .await;
+    let later = v["order_no"].as_str().unwrap().to_string();
+    let (_, v) = act(
+        &app,
+        &agent,
+        &later,
+        json!({ "action": "dispatch", "unit": "SJ" }),
+    )
+    .await;
+    assert_eq!(v["deadline"], five.as_str());
+
+    // An extension asked after the deadline is refused.
+    app.exec(&format!(
+        "UPDATE work_orders SET deadline = '2020-01-02', status = 'signed' WHERE order_no = '{later}'"
+    ))
+    .await;
+    let sj = app.token("unit.sj").await;
+    let (s, v) = act(
+        &app,
+        &sj,
+        &later,
+        json!({ "action": "request_extension", "note": "需协调" }),
+    )
+    .await;
+    common::assert_error(s, &v, StatusCode::CONFLICT, "conflict");
+    assert!(
+        error_of(&v)["message"]
+            .as_str()
+            .unwrap()
+            .contains("2020-01-02")
+    );
+
+    // The administrator's page: the form, every field's error, the change saved.
+    let mut b = common::Browser::new(&app);
+    b.staff_login("admin").await;
+    let (s, _, page) = b.get("/admin/hotline/deadlines").await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page.contains("12345工单办理时限") && page.contains("name=\"complaint\" value=\"5\""));
+    let csrf = common::hidden(&page, "csrf");
+    let mut form = vec![
+        ("csrf", csrf.as_str()),
+        ("consultation", "3"),
+        ("help", "0"),
+        ("complaint", "abc"),
+        ("report", "13"),
+        ("suggestion", "13"),
+        ("praise", "3"),
+        ("extension", "5"),
+    ];
+    let (s, _, page) = b.post("/admin/hotline/deadlines", &form).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(
+        page.contains("error-summary") && page.contains("href=\"#help\""),
+        "{page}"
+    );
+    assert!(page.contains("href=\"#complaint\"") && page.contains("value=\"abc\""));
+    form[2] = ("help", "4");
+    form[3] = ("complaint", "10");
+    let (s, loc, _) = b.post("/admin/hotline/deadlines", &form).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(loc.as_deref(), Some("/admin/hotline/deadlines?saved=1"));
+    let (_, v) = app.get("/api/v1/hotline/deadlines", Some(&agent)).await;
+    assert_eq!(
+        (v["help"].clone(), v["complaint"].clone()),
+        (json!(4), json!(10))
+    );
+    // A forged form and a non-administrator are refused.
+    form[0] = ("csrf", "forged-token-forged-token");
+    let (s, _, _) = b.post("/admin/hotline/deadlines", &form).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let mut a = common::Browser::new(&app);
+    a.staff_login("hotline").await;
+    let (s, _, _) = a.get("/admin/hotline/deadlines").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let out = app.cli(&["audit", "verify", "--db", &app.db_url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+both!(configured_deadlines);
+
+async fn emergency_transfer(db: Db) {
+    let app = TestApp::spawn(db).await;
+    setup(&app).await;
+    let agent = app.token("hotline").await;
+    let mut b = order(None);
+    b["category"] = json!("help");
+    b["emergency"] = json!("120");
+    let (s, v) = app.post("/api/v1/work-orders", Some(&agent), b).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let no = v["order_no"].as_str().unwrap().to_string();
+    assert_eq!(v["status"], "closed");
+    assert_eq!(v["emergency"], "120");
+    assert_eq!(v["emergency_label"], "120急救中心");
+    assert_eq!(
+        v["direct_answer"], false,
+        "a transfer is not a direct answer"
+    );
+    assert!(v["unit"].is_null() && v["deadline"].is_null());
+    assert!(v["closed_at"].is_string());
+    let last = v["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["action"], "transfer_emergency");
+    assert_eq!(last["action_label"], "转警/转急救");
+    assert!(last["note"].as_str().unwrap().contains("120"), "{last}");
+    // A number is accepted as well as text.
+    let mut b = order(None);
+    b["emergency"] = json!(110);
+    let (s, v) = app.post("/api/v1/work-orders", Some(&agent), b).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["emergency"], "110");
+    app.post("/api/v1/work-orders", Some(&agent), order(Some("JT")))
+        .await;
+
+    let before = counts(&app).await;
+    let mut bad = order(None);
+    bad["emergency"] = json!("911");
+    let (s, v) = app.post("/api/v1/work-orders", Some(&agent), bad).await;
+    assert!(assert_invalid(s, &v, "emergency").contains("119"));
+    let mut bad = order(Some("JT"));
+    bad["emergency"] = json!("119");
+    let (s, v) = app.post("/api/v1/work-orders", Some(&agent), bad).await;
+    assert_invalid(s, &v, "unit");
+    let mut bad = order(None);
+    bad["emergency"] = json!("122");
+    bad["answer"] = json!("已解答");
+    let (s, v) = app.post("/api/v1/work-orders", Some(&agent), bad).await;
+    assert_invalid(s, &v, "answer");
+    assert_eq!(counts(&app).await, before, "nothing half-written");
+    // Nothing more happens to a transferred order but a callback or a quality flag.
+    let (s, v) = act(
+        &app,
+        &agent,
+        &no,
+        json!({ "action": "dispatch", "unit": "JT" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+
+    for (q, n) in [
+        ("emergency=true", 2),
+        ("emergency=1", 2),
+        ("emergency=120", 1),
+        ("emergency=110", 1),
+        ("emergency=119", 0),
+        ("emergency=false", 1),
+        ("status=closed&emergency=true", 2),
+    ] {
+        let (s, v) = app
+            .get(&format!("/api/v1/work-orders?{q}"), Some(&agent))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["total"], n, "{q}");
+    }
+    let (s, v) = app
+        .get("/api/v1/work-orders?emergency=999", Some(&agent))
+        .await;
+    assert_invalid(s, &v, "emergency");
+}
+both!(emergency_transfer);
+
+async fn dispute_review_of_returns(db: Db) {
+    let app = TestApp::spawn(db).await;
+    setup(&app).await;
+    let agent = app.token("hotline").await;
+    let jt = app.token("unit.jt").await;
+    let (_, v) = app
+        .post("/api/v1/work-orders", Some(&agent), order(Some("JT")))
+        .await;
+    let no = v["order_no"].as_str().unwrap().to_string();
+    let deadline = v["deadline"].as_str().unwrap().to_string();
+    assert_eq!(v["return_count"], 0);
+    let (_, v) = act(&app, &jt, &no, json!({ "action": "sign" })).await;
+    assert_eq!(v["status"], "signed");
+    let (s, v) = act(
+        &app,
+        &jt,
+        &no,
+        json!({ "action": "return", "note": "不属本单位职责" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["return_count"], 1);
+    let (_, v) = app
+        .get("/api/v1/work-orders?awaiting_review=true", Some(&agent))
+        .await;
+    assert_eq!(v["total"], 1, "{v}");
+    let (s, v) = app
+        .get("/api/v1/work-orders?awaiting_review=maybe", Some(&agent))
+        .await;
+    assert_invalid(s, &v, "awaiting_review");
+
+    // Only the center reviews, with a reason.
+    let before = counts(&app).await;
+    let (s, v) = act(
+        &app,
+        &jt,
+        &no,
+        json!({ "action": "reject_return", "note": "x" }),
+    )
+    .await;
+    common::assert_error(s, &v, StatusCode::FORBIDDEN, "forbidden");
+    let (s, v) = act(&app, &agent, &no, json!({ "action": "reject_return" })).await;
+    assert_invalid(s, &v, "note");
+    let (s, v) = act(
+        &app,
+        &agent,
+        &no,
+        json!({ "action": "dispatch", "unit": "JT" }),
+    )
+    .await;
+    assert!(assert_invalid(s, &v, "unit").contains("驳回退单"));
+    assert_eq!(counts(&app).await, before);
+
+    // Rejected: back to the same unit, the deadline running on.
+    let (s, v) = act(
+        &app,
+        &agent,
+        &no,
+        json!({ "action": "reject_return", "note": "油烟属本单位职责，请继续办理" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "dispatched");
+    assert_eq!(v["unit"]["code"], "JT");
+    assert_eq!(v["deadline"], deadline.as_str());
+    assert_eq!(v["return_count"], 1);
+    let last = v["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["action_label"], "驳回退单");
+    assert_eq!(last["unit"], "市交通运输局");
+    let (_, v) = app
+        .get("/api/v1/work-orders?awaiting_review=true", Some(&agent))
+        .await;
+    assert_eq!(v["total"], 0);
+    let (_, v) = app
+        .get("/api/v1/work-orders?returned=true", Some(&jt))
+        .await;
+    assert_eq!(v["total"], 1);
+    // Not twice: the order is no longer returned.
+    let (s, _) = act(
+        &app,
+        &agent,
+        &no,
+        json!({ "action": "reject_return", "note": "x" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+
+    // Returned again, this time approved: reassigned to another unit.
+    let (_, v) = act(
+        &app,
+        &jt,
+        &no,
+        json!({ "action": "return", "note": "仍不属本单位" }),
+    )
+    .await;
+    assert_eq!(v["return_count"], 2);
+    let (s, v) = act(
+        &app,
+        &agent,
+        &no,
+        json!({ "action": "dispatch", "unit": "SJ" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let last = v["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["action_label"], "退单审核通过，改派");
+    let (_, v) = app
+        .get("/api/v1/work-orders?returned=false", Some(&agent))
+        .await;
+    assert_eq!(v["total"], 0);
+}
+both!(dispute_review_of_returns);
+
+async fn co_units(db: Db) {
+    let app = TestApp::spawn(db).await;
+    setup(&app).await;
+    // A third member unit that has nothing to do with the order.
+    let mut tx = app.store.begin().await.unwrap();
+    tongban_store::org::insert_department(
+        &mut tx,
+        &tongban_store::org::NewDepartment {
+            code: "HB",
+            name: "市生态环境局",
+            short_name: "环境局",
+            credit_code: None,
+            stationed: false,
+            has_service_section: false,
+            member_unit: true,
+            sort: 3,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    create_user(
+        &app.store,
+        &NewUser {
+            username: "unit.hb",
+            display_name: "环境局处办员",
+            role: Role::UnitHandler,
+            department: Some("HB"),
+            point: None,
+            password: common::PASSWORD,
+        },
+        &Actor::system("test"),
+    )
+    .await
+    .unwrap();
+    let agent = app.token("hotline").await;
+    let jt = app.token("unit.jt").await;
+    let sj = app.token("unit.sj").await;
+    let hb = app.token("unit.hb").await;
+
+    let mut b = order(Some("JT"));
+    b["co_units"] = json!(["SJ"]);
+    let (s, v) = app.post("/api/v1/work-orders", Some(&agent), b).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let no = v["order_no"].as_str().unwrap().to_string();
+    assert_eq!(v["co_units"], json!(["SJ"]));
+    assert_eq!(v["co_unit_names"][0]["name"], "市市场监督管理局");
+
+    // The co-unit sees it, in its list and alone; a third unit does not.
+    let (_, v) = app.get("/api/v1/work-orders", Some(&sj)).await;
+    assert_eq!(v["total"], 1, "{v}");
+    let (s, _) = app
+        .get(&format!("/api/v1/work-orders/{no}"), Some(&sj))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, v) = app.get("/api/v1/work-orders", Some(&hb)).await;
+    assert_eq!(v["total"], 0, "{v}");
+    let (s, _) = app
+        .get(&format!("/api/v1/work-orders/{no}"), Some(&hb))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = act(&app, &hb, &no, json!({ "action": "co_reply", "note": "x" })).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, v) = app
+        .get("/api/v1/work-orders?co_unit=SJ", Some(&agent))
+        .await;
+    assert_eq!(v["total"], 1);
+
+    // The co-unit gives its opinion but takes none of the lead unit's actions.
+    let before = counts(&app).await;
+    for a in [
+        json!({ "action": "sign" }),
+        json!({ "action": "reply", "note": "已处理" }),
+        json!({ "action": "return", "note": "不属本单位" }),
+    ] {
+        let (s, v) = act(&app, &sj, &no, a).await;
+        common::assert_error(s, &v, StatusCode::FORBIDDEN, "forbidden");
+        assert!(
+            error_of(&v)["message"].as_str().unwrap().contains("协办"),
+            "{v}"
+        );
+    }
+    let (s, v) = act(&app, &sj, &no, json!({ "action": "co_reply" })).await;
+    assert_invalid(s, &v, "note");
+    let (s, v) = act(&app, &jt, &no, json!({ "action": "co_reply", "note": "x" })).await;
+    common::assert_error(s, &v, StatusCode::FORBIDDEN, "forbidden");
+    assert_eq!(counts(&app).await, before);
+    let (s, v) = act(
+        &app,
+        &sj,
+        &no,
+        json!({ "action": "co_reply", "note": "已配合核查，该店无食品经营许可证" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "dispatched");
+
+    // The lead unit sees the opinion among the events, then handles and replies.
+    let (_, v) = app
+        .get(&format!("/api/v1/work-orders/{no}"), Some(&jt))
+        .await;
+    let op = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "co_reply")
+        .unwrap()
+        .clone();
+    assert_eq!(op["action_label"], "协办意见");
+    assert_eq!(op["unit"], "市市场监督管理局");
+    assert_eq!(op["note"], "已配合核查，该店无食品经营许可证");
+    let (_, v) = act(&app, &jt, &no, json!({ "action": "sign" })).await;
+    assert_eq!(v["status"], "signed");
+    let (s, v) = act(
+        &app,
+        &sj,
+        &no,
+        json!({ "action": "co_reply", "note": "补充" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, v) = act(
+        &app,
+        &jt,
+        &no,
+        json!({ "action": "reply", "note": "已联合处理" }),
+    )
+    .await;
+    assert_eq!(v["status"], "replied");
+    // Opinions only while the order is at the units.
+    let (s, v) = act(
+        &app,
+        &sj,
+        &no,
+        json!({ "action": "co_reply", "note": "再补充" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+
+    // Co-units chosen at dispatch; the lead cannot be its own co-unit.
+    let (_, v) = app
+        .post("/api/v1/work-orders", Some(&agent), order(None))
+        .await;
+    let later = v["order_no"].as_str().unwrap().to_string();
+    let (s, v) = act(
+        &app,
+        &agent,
+        &later,
+        json!({ "action": "dispatch", "unit": "JT", "co_units": ["JT"] }),
+    )
+    .await;
+    assert_invalid(s, &v, "co_units");
+    let (s, v) = act(
+        &app,
+        &agent,
+        &later,
+        json!({ "action": "dispatch", "unit": "JT", "co_units": ["HB", "SJ", "HB"] }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["co_units"], json!(["HB", "SJ"]));
+    let (_, v) = app.get("/api/v1/work-orders", Some(&hb)).await;
+    assert_eq!(v["total"], 1, "{v}");
+    let (s, v) = act(
+        &app,
+        &agent,
+        &later,
+        json!({ "action": "urge", "co_units": ["SJ"] }),
+    )
+    .await;
+    assert_invalid(s, &v, "co_units");
+}
+both!(co_units);

@@ -86,11 +86,15 @@ async fn document() -> Json<Value> {
             "/api/v1/audit/verify": { "get": op("校验审计链", "audit", true) },
             "/api/v1/figures": { "get": op("统计数据：指定期间（period=2026、2026-Q3、2026-07、2026-01-01..2026-09-30）的全部指标及上年同期值、同比（管理员、督查人员、部门负责人）", "figures", true) },
             "/api/v1/work-orders": {
-                "post": with_body(op("登记12345工单（话务员）：直接解答（answer）或派单（unit）", "hotline", true), "NewWorkOrder"),
-                "get": op("12345工单列表（status、category、unit、page；成员单位只看本单位）", "hotline", true)
+                "post": with_body(op("登记12345工单（话务员）：直接解答（answer）、派单（unit，可选协办单位co_units）或紧急转警/转急救（emergency）", "hotline", true), "NewWorkOrder"),
+                "get": op("12345工单列表（status、category、unit、emergency=true|false|110|119|120|122、awaiting_review=true（退单待审核）、returned=true|false、co_unit、page；成员单位只看本单位主办或协办的工单）", "hotline", true)
+            },
+            "/api/v1/hotline/deadlines": {
+                "get": op("12345工单办理时限（工作日，按诉求类别；extension为同意延期增加的工作日）", "hotline", true),
+                "put": with_body(op("设置12345工单办理时限（管理员；每项1至60个工作日，未列出的类别不变）", "hotline", true), "HotlineDeadlines")
             },
             "/api/v1/work-orders/{no}": { "get": op("12345工单详情与流转记录", "hotline", true) },
-            "/api/v1/work-orders/{no}/actions": { "post": with_body(op("工单操作：派单/改派、签收、退单、延期、回复、重办、办结、回访、催办、督办、并单、工单差错", "hotline", true), "WorkOrderAction") }
+            "/api/v1/work-orders/{no}/actions": { "post": with_body(op("工单操作：派单/改派、签收、退单、驳回退单、延期、回复、协办意见、重办、办结、回访、催办、督办、并单、工单差错", "hotline", true), "WorkOrderAction") }
         },
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
@@ -114,10 +118,17 @@ async fn document() -> Json<Value> {
                     "caller_name": { "type": "string" }, "phone": { "type": "string" }, "email": { "type": "string" }, "address": { "type": "string" },
                     "lat": { "type": "number" }, "long": { "type": "number" }, "content": { "type": "string", "maxLength": 2000 },
                     "service_code": { "type": "string" }, "answer": { "type": "string" }, "unit": { "type": "string" },
-                    "co_units": { "type": "array", "items": { "type": "string" } }, "public": { "type": "boolean" } } },
+                    "co_units": { "type": "array", "items": { "type": "string" } }, "public": { "type": "boolean" },
+                    "emergency": { "type": "string", "enum": ["110", "119", "120", "122"] } } },
                 "WorkOrderAction": { "type": "object", "required": ["action"], "properties": {
-                    "action": { "type": "string", "enum": ["dispatch", "answer", "sign", "return", "request_extension", "approve_extension", "reject_extension", "reply", "redo", "close", "callback", "urge", "supervise", "merge", "mark_faulty"] },
-                    "note": { "type": "string" }, "unit": { "type": "string" }, "level": { "type": "integer", "minimum": 1, "maximum": 5 }, "into": { "type": "string" } } },
+                    "action": { "type": "string", "enum": ["dispatch", "answer", "sign", "return", "request_extension", "approve_extension", "reject_extension", "reply", "redo", "close", "callback", "urge", "supervise", "merge", "mark_faulty", "reject_return", "co_reply"] },
+                    "note": { "type": "string" }, "unit": { "type": "string" }, "level": { "type": "integer", "minimum": 1, "maximum": 5 }, "into": { "type": "string" },
+                    "co_units": { "type": "array", "items": { "type": "string" } } } },
+                "HotlineDeadlines": { "type": "object", "properties": {
+                    "consultation": { "type": "integer", "minimum": 1, "maximum": 60 }, "help": { "type": "integer", "minimum": 1, "maximum": 60 },
+                    "complaint": { "type": "integer", "minimum": 1, "maximum": 60 }, "report": { "type": "integer", "minimum": 1, "maximum": 60 },
+                    "suggestion": { "type": "integer", "minimum": 1, "maximum": 60 }, "praise": { "type": "integer", "minimum": 1, "maximum": 60 },
+                    "extension": { "type": "integer", "minimum": 1, "maximum": 60 } }, "additionalProperties": false },
                 "Revoke": { "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string", "maxLength": 500 } } },
                 "Rating": { "type": "object", "required": ["level"], "properties": {
                     "level": { "type": "integer", "minimum": 1, "maximum": 5 }, "comment": { "type": "string" }, "last_six": { "type": "string" } } }

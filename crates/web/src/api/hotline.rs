@@ -1,4 +1,5 @@
-//! 12345 work orders: intake by agents, the closed-loop actions, scoped lists.
+//! 12345 work orders: intake by agents, the closed-loop actions, scoped lists, and
+//! the time limits by category that administrators configure.
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -16,6 +17,24 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/work-orders", post(create).get(list))
         .route("/api/v1/work-orders/{no}", get(one))
         .route("/api/v1/work-orders/{no}/actions", post(act))
+        .route(
+            "/api/v1/hotline/deadlines",
+            get(deadlines).put(set_deadlines),
+        )
+}
+
+/// The time limits in force (any staff member).
+async fn deadlines(State(s): State<AppState>, Staff(_): Staff) -> ApiResult<Json<Value>> {
+    to_json(hotline::deadlines(&s.store).await?)
+}
+
+/// Sets time limits (administrators): `{ "consultation": 3, ..., "extension": 5 }`.
+async fn set_deadlines(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Body(b): Body<serde_json::Map<String, Value>>,
+) -> ApiResult<Json<Value>> {
+    to_json(hotline::set_deadlines(&s.store, &p, &b).await?)
 }
 
 fn to_json<T: serde::Serialize>(v: T) -> ApiResult<Json<Value>> {
@@ -40,6 +59,10 @@ struct ListQuery {
     unit: Option<String>,
     page: Option<String>,
     per_page: Option<String>,
+    emergency: Option<String>,
+    awaiting_review: Option<String>,
+    returned: Option<String>,
+    co_unit: Option<String>,
 }
 
 async fn list(
@@ -53,6 +76,10 @@ async fn list(
         unit: q.unit,
         page: crate::api::optional_int("page", q.page.as_deref())?,
         per_page: crate::api::optional_int("per_page", q.per_page.as_deref())?,
+        emergency: q.emergency,
+        awaiting_review: q.awaiting_review,
+        returned: q.returned,
+        co_unit: q.co_unit,
     };
     let (list, total) = hotline::list(&s.store, &p, &f).await?;
     Ok(Json(

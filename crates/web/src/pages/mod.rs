@@ -5,6 +5,7 @@
 mod admin;
 mod applicant;
 mod counter;
+mod hotline_rules;
 mod licenses;
 mod portal;
 mod session;
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .merge(counter::router())
         .merge(supervision::router())
         .merge(admin::router())
+        .merge(hotline_rules::router())
 }
 
 async fn css() -> impl IntoResponse {

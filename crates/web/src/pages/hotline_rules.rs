@@ -1,0 +1,137 @@
+//! 12345 rules administrators set on a page: the time limits of work orders by
+//! category (办理时限) and the days an approved extension adds. The store checks and
+//! audits the change; this page only shows the form and every field's error.
+
+use crate::AppState;
+use crate::pages::{Errors, FieldError, Layout, PageError, PageForm, PageResult, Web, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::get;
+use serde::Deserialize;
+use std::collections::HashMap;
+use tongban_domain::hotline::{Category, DeadlineDays, EXTENSION_WORKING_DAYS};
+use tongban_domain::org::Role;
+use tongban_store::StoreError;
+use tongban_store::hotline;
+use tongban_store::org::Principal;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(
+        "/admin/hotline/deadlines",
+        get(deadlines).post(save_deadlines),
+    )
+}
+
+fn admin(web: &Web) -> Result<&Principal, PageError> {
+    let p = web.staff()?;
+    if p.role == Role::Admin {
+        Ok(p)
+    } else {
+        Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            "无权操作",
+            "12345工单办理时限仅供系统管理员设置。",
+        ))
+    }
+}
+
+/// One field of the form.
+struct Row {
+    key: &'static str,
+    label: String,
+    value: String,
+    default_days: u32,
+}
+
+#[derive(Template)]
+#[template(path = "hotline_deadlines.html")]
+struct DeadlinesPage {
+    layout: Layout,
+    rows: Vec<Row>,
+    saved: bool,
+    errors: Errors,
+}
+
+fn default_days(key: &str) -> u32 {
+    Category::parse(key)
+        .map(Category::default_deadline_days)
+        .unwrap_or(EXTENSION_WORKING_DAYS)
+}
+
+/// The form's rows: the days in force, or what was typed when it failed.
+fn rows(limits: &DeadlineDays, typed: Option<&HashMap<String, String>>) -> Vec<Row> {
+    limits
+        .entries()
+        .into_iter()
+        .map(|(key, label, days)| Row {
+            key,
+            label,
+            value: typed
+                .and_then(|t| t.get(key).cloned())
+                .unwrap_or_else(|| days.to_string()),
+            default_days: default_days(key),
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct Saved {
+    saved: Option<String>,
+}
+
+async fn deadlines(State(s): State<AppState>, web: Web, Query(q): Query<Saved>) -> PageResult {
+    admin(&web)?;
+    let limits = hotline::deadlines(&s.store).await?;
+    render(&DeadlinesPage {
+        layout: web.layout(),
+        rows: rows(&limits, None),
+        saved: q.saved.is_some(),
+        errors: Errors::default(),
+    })
+}
+
+async fn save_deadlines(
+    State(s): State<AppState>,
+    web: Web,
+    PageForm(f): PageForm<HashMap<String, String>>,
+) -> PageResult {
+    web.check_csrf(f.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let p = admin(&web)?;
+    let current = hotline::deadlines(&s.store).await?;
+    // Every field is checked here so each error is shown at once; the store checks
+    // again and writes all or nothing.
+    let mut scratch = current;
+    let mut errors = Errors::default();
+    let mut input = serde_json::Map::new();
+    for (key, _, _) in current.entries() {
+        let v = f.get(key).map(|v| v.trim()).unwrap_or("");
+        let r = match v.parse::<i64>() {
+            Ok(n) => scratch.set(key, n),
+            Err(_) => scratch.set(key, 0),
+        };
+        match r {
+            Ok(()) => {
+                input.insert(key.to_string(), serde_json::Value::String(v.to_string()));
+            }
+            Err(e) => errors.push(FieldError::new(e.field, e.message)),
+        }
+    }
+    if errors.is_empty() {
+        match hotline::set_deadlines(&s.store, p, &input).await {
+            Ok(_) => return Ok(Redirect::to("/admin/hotline/deadlines?saved=1").into_response()),
+            Err(StoreError::Invalid(i)) => errors.push(FieldError::new(i.field, i.message)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut r = render(&DeadlinesPage {
+        layout: web.layout(),
+        rows: rows(&current, Some(&f)),
+        saved: false,
+        errors,
+    })?;
+    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(r)
+}
