@@ -111,7 +111,7 @@ pub struct OrderView {
     pub unit: Option<Unit>,
     /// Codes of the co-handling units (协办单位).
     pub co_units: Vec<String>,
-    /// The co-handling units with their names (filled for one order, empty in lists).
+    /// The co-handling units with their names.
     pub co_unit_names: Vec<Unit>,
     pub status: &'static str,
     pub status_label: &'static str,
@@ -150,7 +150,8 @@ impl OrderView {
     }
 
     /// How a unit handler's unit stands to the order (lead or co-unit); `None` for
-    /// other roles and other units. Co-units are known on an order read by `get`.
+    /// other roles and other units. Co-units are known on orders read by `get` and
+    /// `list` (not on Open311 or public reads).
     pub fn unit_relation(&self, p: &Principal) -> Option<UnitRelation> {
         let d = p.department_id.filter(|_| p.role == Role::UnitHandler)?;
         if self.department_id == Some(d) {
@@ -1280,6 +1281,9 @@ pub struct OrderFilter {
     pub returned: Option<String>,
     /// Code of a co-handling unit (协办单位).
     pub co_unit: Option<String>,
+    /// For unit handlers: `lead` the orders their unit leads (主办), `co` those it
+    /// co-handles (协办).
+    pub involvement: Option<String>,
 }
 
 fn flag_filter(field: &'static str, v: Option<&str>) -> Result<Option<bool>> {
@@ -1358,6 +1362,36 @@ pub async fn list(store: &Store, p: &Principal, f: &OrderFilter) -> Result<(Vec<
         }
         None => {}
     }
+    if let Some(i) = trimmed(f.involvement.as_deref()) {
+        let unit = match (p.role, p.department_id) {
+            (Role::UnitHandler, Some(d)) => d,
+            _ => {
+                return Err(StoreError::invalid(
+                    "involvement",
+                    "involvement（主办/协办）仅用于成员单位处办人员查看本单位工单",
+                ));
+            }
+        };
+        match i {
+            "lead" => {
+                sql.push(" AND o.department_id = ").bind_i(unit);
+            }
+            "co" => {
+                sql.push(
+                    " AND EXISTS (SELECT 1 FROM work_order_co_units ci WHERE ci.order_id = o.id \
+                     AND ci.department_id = ",
+                )
+                .bind_i(unit)
+                .push(")");
+            }
+            other => {
+                return Err(StoreError::invalid(
+                    "involvement",
+                    format!("involvement应为lead（主办）或co（协办），而不是“{other}”"),
+                ));
+            }
+        }
+    }
     if let Some(u) = trimmed(f.co_unit.as_deref()) {
         sql.push(
             " AND EXISTS (SELECT 1 FROM work_order_co_units cf JOIN departments cd ON cd.id = cf.department_id \
@@ -1378,8 +1412,45 @@ pub async fn list(store: &Store, p: &Principal, f: &OrderFilter) -> Result<(Vec<
         sql.text, skip
     ));
     let rows = q.query().fetch_all(&mut *c).await?;
-    let list = rows.iter().map(view_from).collect::<Result<Vec<_>>>()?;
+    let mut list = rows.iter().map(view_from).collect::<Result<Vec<_>>>()?;
+    with_co_units(&mut c, &mut list).await?;
     Ok((list, total))
+}
+
+/// Fills the co-handling units of a page of orders in one query, so a list knows
+/// which orders a unit leads and which it co-handles.
+async fn with_co_units(conn: &mut AnyConnection, list: &mut [OrderView]) -> Result<()> {
+    let ids: Vec<i64> = list
+        .iter()
+        .filter(|o| !o.co_units.is_empty())
+        .map(|o| o.id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new(
+        "SELECT c.order_id, d.id, d.code, d.name FROM work_order_co_units c \
+         JOIN departments d ON d.id = c.department_id WHERE c.order_id IN (",
+    );
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind_i(*id);
+    }
+    sql.push(") ORDER BY c.order_id, d.code");
+    let rows = sql.query().fetch_all(&mut *conn).await?;
+    for r in &rows {
+        let order: i64 = r.try_get(0)?;
+        if let Some(o) = list.iter_mut().find(|o| o.id == order) {
+            o.co_unit_ids.push(r.try_get(1)?);
+            o.co_unit_names.push(Unit {
+                code: r.try_get(2)?,
+                name: r.try_get(3)?,
+            });
+        }
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------

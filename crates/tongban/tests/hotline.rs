@@ -1534,6 +1534,10 @@ async fn co_units(db: Db) {
     assert_eq!(v["co_units"], json!(["HB", "SJ"]));
     let (_, v) = app.get("/api/v1/work-orders", Some(&hb)).await;
     assert_eq!(v["total"], 1, "{v}");
+    assert_eq!(
+        v["work_orders"][0]["co_unit_names"][0]["name"],
+        "市生态环境局"
+    );
     let (s, v) = act(
         &app,
         &agent,
@@ -1542,5 +1546,27 @@ async fn co_units(db: Db) {
     )
     .await;
     assert_invalid(s, &v, "co_units");
+    // A unit lists what it leads and what it co-handles.
+    for (t, q, n) in [
+        (&jt, "lead", 2),
+        (&jt, "co", 0),
+        (&sj, "co", 2),
+        (&sj, "lead", 0),
+        (&hb, "co", 1),
+    ] {
+        let (s, v) = app
+            .get(&format!("/api/v1/work-orders?involvement={q}"), Some(t))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["total"], n, "{q}: {v}");
+    }
+    let (s, v) = app
+        .get("/api/v1/work-orders?involvement=co", Some(&agent))
+        .await;
+    assert_invalid(s, &v, "involvement");
+    let (s, v) = app
+        .get("/api/v1/work-orders?involvement=x", Some(&sj))
+        .await;
+    assert_invalid(s, &v, "involvement");
 }
 both!(co_units);

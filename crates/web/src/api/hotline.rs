@@ -63,6 +63,7 @@ struct ListQuery {
     awaiting_review: Option<String>,
     returned: Option<String>,
     co_unit: Option<String>,
+    involvement: Option<String>,
 }
 
 async fn list(
@@ -80,6 +81,7 @@ async fn list(
         awaiting_review: q.awaiting_review,
         returned: q.returned,
         co_unit: q.co_unit,
+        involvement: q.involvement,
     };
     let (list, total) = hotline::list(&s.store, &p, &f).await?;
     Ok(Json(
