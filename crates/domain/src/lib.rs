@@ -10,6 +10,7 @@ pub mod hotline;
 pub mod metrics;
 pub mod org;
 pub mod rating;
+pub mod topics;
 
 pub use calendar::{Calendar, CalendarError, DayKind, Pause, TimeUnit};
 pub use codes::{CodeError, CreditCode, IdNumber, Mobile};

@@ -3,15 +3,19 @@
 //! which both backends read). Every multi-step write is one transaction that also
 //! appends to the audit chain.
 
+pub mod api_keys;
 pub mod applicants;
 pub mod audit;
 pub mod bulk;
 pub mod calendar;
+pub mod calls;
 pub mod cases;
 pub mod catalog;
 pub mod catalog_xlsx;
 pub mod files;
 pub mod hotline;
+pub mod intake;
+pub mod kb;
 pub mod licenses;
 pub mod metrics;
 mod migrate;
@@ -19,6 +23,7 @@ pub use migrate::latest as schema_version;
 pub mod org;
 pub mod protect;
 pub mod time;
+pub mod topics;
 mod writer;
 
 pub use writer::BoxFuture;
@@ -95,6 +100,8 @@ pub struct Store {
     /// Rarely changing reads the portal makes on every page (office name, points),
     /// trusted for a second like the calendar version.
     hot: std::sync::Arc<std::sync::Mutex<HotCache>>,
+    /// This node's knowledge-base search index (derived from the database).
+    kb: kb::SearchIndex,
     /// SQLite's group-commit queue (see `writer`); none on PostgreSQL.
     batcher: Option<tokio::sync::mpsc::Sender<writer::Job>>,
 }
@@ -145,6 +152,7 @@ impl Store {
             files: files::FileStore::local(default_files_root(&url, backend)),
             hot: Default::default(),
             sms: Default::default(),
+            kb: kb::SearchIndex::in_memory(),
             batcher: None,
         };
         migrate::run(&store).await?;
@@ -179,6 +187,20 @@ impl Store {
     /// The same store keeping files elsewhere (a shared folder for several nodes).
     pub fn with_files(self, files: files::FileStore) -> Store {
         Store { files, ..self }
+    }
+
+    /// The same store keeping its knowledge-base index in a folder (kept across
+    /// restarts) instead of memory.
+    pub fn with_kb_dir(self, dir: &std::path::Path) -> anyhow::Result<Store> {
+        Ok(Store {
+            kb: kb::SearchIndex::in_dir(dir)?,
+            ..self
+        })
+    }
+
+    /// This node's knowledge-base search index.
+    pub fn kb_index(&self) -> &kb::SearchIndex {
+        &self.kb
     }
 
     /// Begins a write transaction.

@@ -24,10 +24,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("schema_5_applicants.sql"),
     ),
     (6, "12345 hotline", include_str!("schema_6_hotline.sql")),
+    (7, "hotline knowledge base", include_str!("schema_7_kb.sql")),
     (
         8,
         "12345 work-order rules",
         include_str!("schema_8_hotline_rules.sql"),
+    ),
+    (
+        9,
+        "12345 intake channels and call records",
+        include_str!("schema_9_calls.sql"),
     ),
 ];
 

@@ -16,6 +16,10 @@ pub struct Options {
     pub cases: usize,
     pub lookups: usize,
     pub concurrency: usize,
+    /// Knowledge-base articles searched (synthetic ones are added up to this many).
+    pub articles: usize,
+    /// 12345 work orders registered through the API.
+    pub orders: usize,
 }
 
 struct Phase {
@@ -69,6 +73,28 @@ pub async fn run(opts: Options, key_hex: String) -> anyhow::Result<()> {
         eprintln!("生成演示数据（规模 {}）…", opts.scale);
         crate::seed::seed_demo(&store, None, 1, opts.scale, 2026).await?;
     }
+    let have = tongban_store::count(&mut *store.reader().await?, "kb_articles").await? as usize;
+    if have < opts.articles {
+        let n = opts.articles - have;
+        let bar = indicatif::ProgressBar::new(n as u64);
+        bar.set_style(crate::progress_style());
+        bar.set_message("生成知识库条目");
+        crate::seed_kb::synthetic(&store, n, 7, &|done| bar.set_position(done)).await?;
+        bar.finish_and_clear();
+    }
+    // The index the server will open, built here so its rebuild is measured.
+    let store = store.with_kb_dir(&crate::config::kb_dir(&url, None))?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(crate::progress_style());
+    bar.set_message("重建知识库索引");
+    let t = Instant::now();
+    let indexed = tongban_store::kb::rebuild_index(&store, &|done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await?;
+    bar.finish_and_clear();
+    let rebuild = t.elapsed();
     store.close().await;
     drop(store);
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
@@ -216,6 +242,61 @@ pub async fn run(opts: Options, key_hex: String) -> anyhow::Result<()> {
             async move {
                 let r = client.get(url).send().await?;
                 anyhow::ensure!(r.status() == 200, "status {}", r.status());
+                let _ = r.bytes().await?;
+                Ok(())
+            }
+        }
+    })
+    .await?;
+    println!("{}", phase.report());
+    println!(
+        "知识库索引重建 {indexed} 条：{:.1} 秒",
+        rebuild.as_secs_f64()
+    );
+
+    // Phase 4: knowledge-base search, as the public and the agents' screens ask.
+    let queries: Arc<Vec<String>> = Arc::new(crate::seed_kb::sample_queries());
+    let mut phase = load(
+        opts.lookups / 4,
+        4,
+        "知识库搜索 GET /api/v1/kb/search",
+        {
+            let (client, base) = (client.clone(), base.clone());
+            move |i| {
+                let (client, base, queries) = (client.clone(), base.clone(), queries.clone());
+                async move {
+                    let q = &queries[(i * 7919) % queries.len()];
+                    let r = client
+                        .get(format!(
+                            "{base}/api/v1/kb/search?q={}",
+                            tongban_web::pages::urlencode(q)
+                        ))
+                        .send()
+                        .await?;
+                    anyhow::ensure!(r.status() == 200, "status {}", r.status());
+                    let _ = r.bytes().await?;
+                    Ok(())
+                }
+            }
+        },
+    )
+    .await?;
+    println!("{}", phase.report());
+
+    // Phase 5: 12345 agents register work orders.
+    let agent = token("hotline").await?;
+    let mut phase = load(opts.orders, opts.concurrency, "登记工单 POST /api/v1/work-orders", {
+        let (client, base, agent) = (client.clone(), base.clone(), agent.clone());
+        move |i| {
+            let (client, base, agent) = (client.clone(), base.clone(), agent.clone());
+            async move {
+                let body = serde_json::json!({
+                    "channel": "phone", "category": "complaint", "caller_name": "测试来电人",
+                    "phone": format!("139{:08}", i % 100_000_000),
+                    "address": "前进中路88号", "content": "小区门口饭店油烟直排，晚上气味很大，请尽快处理。"
+                });
+                let r = client.post(format!("{base}/api/v1/work-orders")).bearer_auth(&agent).json(&body).send().await?;
+                anyhow::ensure!(r.status() == 201, "status {}", r.status());
                 let _ = r.bytes().await?;
                 Ok(())
             }

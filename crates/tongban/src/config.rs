@@ -52,3 +52,21 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
 }
 
 pub use tongban_store::redact;
+
+/// Where a node keeps its knowledge-base search index: the given folder, or beside
+/// a SQLite file (`data/tongban.db` → `data/tongban.kb-index`), or `data/kb-index`.
+pub fn kb_dir(db: &str, given: Option<&str>) -> std::path::PathBuf {
+    if let Some(d) = given.filter(|d| !d.trim().is_empty()) {
+        return d.into();
+    }
+    match db
+        .strip_prefix("sqlite://")
+        .or_else(|| db.strip_prefix("sqlite:"))
+    {
+        Some(path) => {
+            let path = path.split('?').next().unwrap_or(path);
+            std::path::Path::new(path).with_extension("kb-index")
+        }
+        None => "data/kb-index".into(),
+    }
+}

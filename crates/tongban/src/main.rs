@@ -7,6 +7,7 @@ mod license;
 mod report;
 mod seed;
 mod seed_hotline;
+mod seed_kb;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -53,6 +54,10 @@ enum Command {
         /// `s3+http://ACCESS_KEY:SECRET@host:port/bucket?region=…`.
         #[arg(long, env = "TONGBAN_FILES")]
         files: Option<String>,
+        /// This node's knowledge-base index folder (default: beside a SQLite file,
+        /// `data/kb-index` otherwise); derived from the database, kept current.
+        #[arg(long, env = "TONGBAN_KB_INDEX")]
+        kb_index: Option<String>,
     },
     /// Run with demo data: seeds a fresh demo database on first start, then serves.
     Demo {
@@ -74,6 +79,9 @@ enum Command {
         /// Where uploaded files are kept (see `serve --files`).
         #[arg(long, env = "TONGBAN_FILES")]
         files: Option<String>,
+        /// The knowledge-base index folder (see `serve --kb-index`).
+        #[arg(long, env = "TONGBAN_KB_INDEX")]
+        kb_index: Option<String>,
     },
     /// Apply the database migrations.
     Migrate {
@@ -109,7 +117,7 @@ enum Command {
     },
     /// Export records for outside analysis.
     Export {
-        /// items or cases
+        /// items, cases or calls
         dataset: String,
         #[command(flatten)]
         db: DbArgs,
@@ -161,6 +169,12 @@ enum Command {
         lookups: usize,
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
+        /// Knowledge-base articles to search over.
+        #[arg(long, default_value_t = 100_000)]
+        articles: usize,
+        /// 12345 work orders to register.
+        #[arg(long, default_value_t = 10_000)]
+        orders: usize,
     },
     /// The catalog as an xlsx workbook.
     Catalog {
@@ -171,6 +185,43 @@ enum Command {
     License {
         #[command(subcommand)]
         command: LicenseCommand,
+    },
+    /// 12345 knowledge base: its search index.
+    Kb {
+        #[command(subcommand)]
+        command: KbCommand,
+    },
+    /// 12345 hotline: call records of the switch.
+    Hotline {
+        #[command(subcommand)]
+        command: HotlineCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KbCommand {
+    /// Rebuild this node's knowledge-base search index from the database (the
+    /// server catches up by itself; rebuild after restoring a backup or moving the
+    /// index folder). Run it with the server stopped: the index folder has one writer.
+    Reindex {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The index folder (default: beside a SQLite file, `data/kb-index` otherwise).
+        #[arg(long, env = "TONGBAN_KB_INDEX")]
+        index: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum HotlineCommand {
+    /// Import the switch's CSV call log (call id, caller, start, answered or
+    /// abandoned, wait seconds, talk seconds, agent; Chinese or English headers).
+    /// Call ids already imported are skipped; bad rows are listed with their line.
+    ImportCalls {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The CSV file.
+        file: String,
     },
 }
 
@@ -211,6 +262,19 @@ enum AdminCommand {
         #[command(flatten)]
         db: DbArgs,
         /// Name of the outside system.
+        #[arg(long)]
+        name: String,
+    },
+    /// Issue a 12345 intake key to a channel (wechat, email, other); prints the key,
+    /// sent as X-Channel-Key to /api/v1/intake/{channel} (only its hash is kept).
+    #[command(name = "create-channel-key")]
+    ChannelKey {
+        #[command(flatten)]
+        db: DbArgs,
+        /// wechat, email or other
+        #[arg(long)]
+        channel: String,
+        /// Name of the sender (the WeChat account, the mail gateway, …).
         #[arg(long)]
         name: String,
     },
@@ -349,10 +413,12 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             public_url,
             sms,
             files,
+            kb_index,
         } => {
             let store = with_files(open(&db.db, &db.key_file).await?, files.as_deref())
                 .await?
-                .with_sms(tongban_store::applicants::SmsSender::from_spec(&sms)?);
+                .with_sms(tongban_store::applicants::SmsSender::from_spec(&sms)?)
+                .with_kb_dir(&config::kb_dir(&db.db, kb_index.as_deref()))?;
             match public_url {
                 Some(url) => set_public_url(&store, &url).await?,
                 // License QR codes need an address a phone can open.
@@ -382,10 +448,12 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             public_url,
             sms,
             files,
+            kb_index,
         } => {
             let store = with_files(open(&db, &key_file).await?, files.as_deref())
                 .await?
-                .with_sms(tongban_store::applicants::SmsSender::from_spec(&sms)?);
+                .with_sms(tongban_store::applicants::SmsSender::from_spec(&sms)?)
+                .with_kb_dir(&config::kb_dir(&db, kb_index.as_deref()))?;
             set_public_url(
                 &store,
                 &public_url.unwrap_or_else(|| format!("http://{listen}")),
@@ -487,6 +555,66 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 "已为“{}”签发 Open311 接入密钥：请妥善保存，系统只保留其摘要",
                 name.trim()
             );
+        }
+        Command::Admin {
+            command: AdminCommand::ChannelKey { db, channel, name },
+        } => {
+            let store = open(&db.db, &db.key_file).await?;
+            let key =
+                tongban_store::intake::create_key(&store, &channel, &name, &Actor::system("cli"))
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{key}");
+            eprintln!(
+                "已为“{}”签发{}渠道接入密钥（请求头 X-Channel-Key）：请妥善保存，系统只保留其摘要",
+                name.trim(),
+                channel.trim()
+            );
+        }
+        Command::Kb {
+            command: KbCommand::Reindex { db, index },
+        } => {
+            let dir = config::kb_dir(&db.db, index.as_deref());
+            let store = open(&db.db, &db.key_file).await?.with_kb_dir(&dir)?;
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(progress_style());
+            bar.set_message("重建知识库索引");
+            let n = tongban_store::kb::rebuild_index(&store, &|done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })
+            .await?;
+            bar.finish_and_clear();
+            println!(
+                "知识库索引已重建：{n} 条记录，其中 {} 条在用（{}）",
+                store.kb_index().len(),
+                dir.display()
+            );
+        }
+        Command::Hotline {
+            command: HotlineCommand::ImportCalls { db, file },
+        } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("无法打开 {file}"))?;
+            let store = open(&db.db, &db.key_file).await?;
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(progress_style());
+            bar.set_message("导入话务记录");
+            let summary = tongban_store::calls::import(
+                &store,
+                &bytes,
+                &Actor::system("cli"),
+                |done, total| {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                },
+            )
+            .await
+            .map_err(|e| match e {
+                tongban_store::StoreError::Invalid(i) => anyhow::anyhow!("{file}：{}", i.message),
+                e => anyhow::anyhow!("{e}"),
+            })?;
+            bar.finish_and_clear();
+            println!("{summary}");
         }
         Command::Audit {
             command: AuditCommand::Verify { db },
@@ -632,9 +760,11 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             cases,
             lookups,
             concurrency,
+            articles,
+            orders,
         } => {
             anyhow::ensure!(
-                cases > 0 && lookups > 0 && concurrency > 0,
+                cases > 0 && lookups > 0 && concurrency > 0 && orders > 0,
                 "次数和并发数须大于0"
             );
             let key_hex = match std::env::var("TONGBAN_KEY") {
@@ -648,6 +778,8 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     cases,
                     lookups,
                     concurrency,
+                    articles,
+                    orders,
                 },
                 key_hex,
             )
@@ -711,6 +843,8 @@ pub fn progress_style() -> indicatif::ProgressStyle {
 }
 
 async fn serve(store: Store, listen: &str) -> anyhow::Result<()> {
+    // Bring the knowledge-base index up to date before the first search.
+    store.kb_index().catch_up(&store).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("无法监听 {listen}"))?;
@@ -775,7 +909,10 @@ async fn export(
                 writer.write(&seed::ItemExportRow::from(&i))?;
             }
         }
-        other => anyhow::bail!("未知数据集“{other}”：可导出 items、cases"),
+        "calls" => {
+            tongban_store::calls::export(store, |row| writer.write(&row)).await?;
+        }
+        other => anyhow::bail!("未知数据集“{other}”：可导出 items、cases、calls"),
     }
     writer.finish()
 }

@@ -775,6 +775,8 @@ pub async fn seed_demo(
     }
     let licenses = issue_demo_licenses(store, DEMO_LICENSES, &actor).await?;
     let (work_orders, _) = crate::seed_hotline::seed(store, &cal, year, today, scale, seed).await?;
+    crate::seed_hotline::seed_calls(store, year, years, today, scale, seed).await?;
+    crate::seed_kb::seed(store, year).await?;
     // Written last: a database without it holds an interrupted seed.
     let mut tx = store.begin().await?;
     tongban_store::put_setting(&mut tx, SEEDED_MARK, &time::stamp(time::now())).await?;

@@ -7,9 +7,12 @@ mod cases;
 mod codes;
 mod figures;
 mod hotline;
+mod intake;
 mod items;
+pub(crate) mod kb;
 mod licenses;
 mod org;
+mod topics;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -29,6 +32,9 @@ pub fn router() -> Router<AppState> {
         .merge(audit::router())
         .merge(hotline::router())
         .merge(figures::router())
+        .merge(intake::router())
+        .merge(kb::router())
+        .merge(topics::router())
 }
 
 async fn healthz(

@@ -5,12 +5,16 @@
 mod admin;
 mod applicant;
 mod counter;
+mod hotline;
+mod hotline_calls;
 mod hotline_rules;
+mod kb;
 mod licenses;
 mod portal;
 mod session;
 mod staff;
 mod supervision;
+mod topics;
 
 use crate::AppState;
 use askama::Template;
@@ -31,7 +35,11 @@ pub fn router() -> Router<AppState> {
         .merge(counter::router())
         .merge(supervision::router())
         .merge(admin::router())
+        .merge(kb::router())
+        .merge(topics::router())
         .merge(hotline_rules::router())
+        .merge(hotline_calls::router())
+        .merge(hotline::router())
 }
 
 async fn css() -> impl IntoResponse {
@@ -187,6 +195,37 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
             )),
         }
     }
+}
+
+/// A stored instant as the local day people read (`2026-11-27`); the text itself
+/// if it is not an instant.
+pub fn local_date(s: &str) -> String {
+    tongban_store::time::parse_stamp(s)
+        .map(|t| tongban_store::time::local_day(t).to_string())
+        .unwrap_or_else(|| s.to_string())
+}
+
+/// A stored instant as local time to the minute (`2026-11-27 13:05`).
+pub fn local_time(s: &str) -> String {
+    tongban_store::time::parse_stamp(s)
+        .map(|t| {
+            t.with_timezone(&tongban_store::time::china())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|| s.to_string())
+}
+
+/// A text as a URL query value.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Renders a template as a page response.
