@@ -107,6 +107,18 @@ struct Raw {
     hotline_level_count: i64,
     /// channel code → received
     hotline_by_channel: BTreeMap<String, i64>,
+    hotline_valid: i64,
+    hotline_faulty: i64,
+    hotline_closed: i64,
+    hotline_satisfied: i64,
+    /// Valid dispatched orders, and those signed by the next working day.
+    hotline_dispatched_valid: i64,
+    hotline_responded: i64,
+    calls: i64,
+    calls_answered: i64,
+    calls_answered_15s: i64,
+    calls_wait_sum: i64,
+    calls_called_back: i64,
 }
 
 /// Whole numbers (counts) as JSON integers, others as decimals.
@@ -153,6 +165,16 @@ impl Raw {
             "hotline_dispatched" => n(self.hotline_dispatched),
             "hotline_on_time_rate" => ratio(self.hotline_on_time, self.hotline_closed_dispatched),
             "hotline_avg_satisfaction" => ratio(self.hotline_level_sum, self.hotline_level_count),
+            "hotline_valid_orders" => n(self.hotline_valid),
+            "hotline_error_rate" => ratio(self.hotline_faulty, self.hotline_valid),
+            "hotline_response_rate" => ratio(self.hotline_responded, self.hotline_dispatched_valid),
+            "hotline_resolution_rate" => ratio(self.hotline_closed, self.hotline_valid),
+            "hotline_satisfaction_rate" => ratio(self.hotline_satisfied, self.hotline_level_count),
+            "hotline_calls" => n(self.calls),
+            "hotline_connection_rate" => ratio(self.calls_answered, self.calls),
+            "hotline_answered_15s_rate" => ratio(self.calls_answered_15s, self.calls),
+            "hotline_avg_wait_seconds" => ratio(self.calls_wait_sum, self.calls_answered),
+            "hotline_missed_callbacks" => n(self.calls_called_back),
             _ => None,
         }
     }
@@ -404,7 +426,11 @@ async fn raw(store: &Store, p: &Period) -> Result<Raw> {
            CAST(COALESCE(SUM(CASE WHEN dispatched_on IS NOT NULL AND status = 'closed' AND closed_at IS NOT NULL \
              AND deadline IS NOT NULL AND closed_at < (deadline || 'T16:00:00.000Z') THEN 1 ELSE 0 END), 0) AS BIGINT), \
            CAST(COALESCE(SUM(callback_level), 0) AS BIGINT), \
-           CAST(COUNT(callback_level) AS BIGINT) \
+           CAST(COUNT(callback_level) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN status <> 'merged' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN status <> 'merged' AND faulty = 1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN status = 'closed' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN callback_level >= 4 THEN 1 ELSE 0 END), 0) AS BIGINT) \
          FROM work_orders WHERE created_at >= $1 AND created_at < $2 GROUP BY channel",
     )
     .bind(&since)
@@ -421,7 +447,61 @@ async fn raw(store: &Store, p: &Period) -> Result<Raw> {
         r.hotline_on_time += row.try_get::<i64, _>(5)?;
         r.hotline_level_sum += row.try_get::<i64, _>(6)?;
         r.hotline_level_count += row.try_get::<i64, _>(7)?;
+        r.hotline_valid += row.try_get::<i64, _>(8)?;
+        r.hotline_faulty += row.try_get::<i64, _>(9)?;
+        r.hotline_closed += row.try_get::<i64, _>(10)?;
+        r.hotline_satisfied += row.try_get::<i64, _>(11)?;
         r.hotline_by_channel.insert(channel, n);
     }
+
+    // 响应率: each valid dispatched order's latest sign-in against the working day
+    // after its (latest) dispatch, on the official calendar.
+    let rows = sqlx::query(
+        "SELECT o.dispatched_on, MAX(e.at) FROM work_orders o \
+         LEFT JOIN work_order_events e ON e.order_id = o.id AND e.action = 'sign' \
+         WHERE o.created_at >= $1 AND o.created_at < $2 AND o.dispatched_on IS NOT NULL AND o.status <> 'merged' \
+         GROUP BY o.id, o.dispatched_on",
+    )
+    .bind(&since)
+    .bind(&until)
+    .fetch_all(&mut *c)
+    .await?;
+    for row in rows {
+        r.hotline_dispatched_valid += 1;
+        let on: String = row.try_get(0)?;
+        let signed: Option<String> = row.try_get(1)?;
+        let (Some(on), Some(signed)) = (
+            time::parse_day(&on),
+            signed.as_deref().and_then(time::parse_stamp),
+        ) else {
+            continue;
+        };
+        let signed = time::local_day(signed);
+        let by = cal
+            .deadline(on, 1)
+            .unwrap_or_else(|_| tongban_domain::calendar::Calendar::estimate_deadline(on, 1));
+        if signed >= on && signed <= by {
+            r.hotline_responded += 1;
+        }
+    }
+
+    // The switch's call records, by start time.
+    let row = sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(answered), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN answered = 1 AND wait_seconds <= $3 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN answered = 1 THEN wait_seconds ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN answered = 0 AND called_back_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         FROM calls WHERE started_at >= $1 AND started_at < $2",
+    )
+    .bind(&since)
+    .bind(&until)
+    .bind(crate::calls::ANSWER_SECONDS)
+    .fetch_one(&mut *c)
+    .await?;
+    r.calls = row.try_get(0)?;
+    r.calls_answered = row.try_get(1)?;
+    r.calls_answered_15s = row.try_get(2)?;
+    r.calls_wait_sum = row.try_get(3)?;
+    r.calls_called_back = row.try_get(4)?;
     Ok(r)
 }

@@ -796,3 +796,108 @@ pub async fn seed(
     tx.commit().await?;
     Ok((orders.len(), events.len()))
 }
+
+// ---------------------------------------------------------------------------
+// The switch's call records (话务记录) of the demo years: about four calls per
+// work order, connection around 96–98 %, most answered within 15 seconds, and
+// most missed calls called back within two hours (recent ones still waiting).
+
+/// Seeds calls for each of the `years` years ending with `year`, up to `today`;
+/// returns how many.
+pub async fn seed_calls(
+    store: &Store,
+    year: i32,
+    years: u32,
+    today: NaiveDate,
+    scale: f64,
+    seed: u64,
+) -> anyhow::Result<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x1234_5009);
+    let keys = store.keys().clone();
+    let cols = [
+        "call_id",
+        "caller_enc",
+        "caller_masked",
+        "caller_digest",
+        "started_at",
+        "answered",
+        "wait_seconds",
+        "talk_seconds",
+        "agent",
+        "imported_at",
+        "called_back_at",
+        "called_back_by",
+    ];
+    let imported_at = time::stamp(time::now());
+    let first = year + 1 - years.max(1) as i32;
+    let mut rows: Vec<Vec<V>> = vec![];
+    for (k, y) in (first..=year).enumerate() {
+        let start = NaiveDate::from_ymd_opt(y, 1, 1).ok_or_else(|| anyhow::anyhow!("year"))?;
+        let end = NaiveDate::from_ymd_opt(y, 12, 31)
+            .ok_or_else(|| anyhow::anyhow!("year"))?
+            .min(today);
+        let days: Vec<NaiveDate> = start.iter_days().take_while(|d| *d <= end).collect();
+        if days.is_empty() {
+            continue;
+        }
+        // Volumes grow about 10 % a year and service improves a little.
+        let growth = 1.1f64.powi(k as i32 - (year - first));
+        let total = ((60_000.0 * scale * growth).round() as usize).max(40);
+        let connect =
+            0.962 + 0.01 * (k as f64).min(1.0) + rng.random_range(0..60) as f64 / 10_000.0;
+        let mut calls: Vec<(NaiveDate, i64)> = (0..total)
+            .map(|_| (*pick(&mut rng, &days), rng.random_range(0..720i64)))
+            .collect();
+        calls.sort();
+        let mut per_day: HashMap<NaiveDate, i64> = HashMap::new();
+        for (day, minute) in calls {
+            let seq = per_day.entry(day).or_insert(0);
+            *seq += 1;
+            let phone = mobile(&mut rng);
+            let answered = rng.random_bool(connect);
+            let (wait, talk) = if answered {
+                let wait = if rng.random_bool(0.93) {
+                    rng.random_range(2..=15)
+                } else {
+                    rng.random_range(16..=75)
+                };
+                (wait, rng.random_range(40..=600))
+            } else {
+                (rng.random_range(8..=120), 0)
+            };
+            // 08:00 + minute, local time.
+            let started = at(day, minute - 30);
+            let recent = (today - day).num_days() < 2;
+            let called_back = !answered && !recent && rng.random_bool(0.95);
+            let back_at = called_back.then(|| at(day, minute - 30 + rng.random_range(20..=120)));
+            rows.push(vec![
+                V::S(format!("{}-{:06}", day.format("%Y%m%d"), seq)),
+                V::S(keys.encrypt(&phone)),
+                V::S(tongban_domain::codes::mask_phone(&phone)),
+                V::S(keys.digest("phone", &phone)),
+                V::S(started),
+                V::I(answered as i64),
+                V::I(wait),
+                V::I(talk),
+                if answered {
+                    V::S(format!("10{:02}", rng.random_range(1..=24)))
+                } else {
+                    V::NullS
+                },
+                V::S(imported_at.clone()),
+                back_at.map(V::S).unwrap_or(V::NullS),
+                if called_back {
+                    V::S("12345 话务员 徐芳".into())
+                } else {
+                    V::NullS
+                },
+            ]);
+        }
+    }
+    let mut tx = store.begin().await?;
+    insert_rows(&mut tx, store.backend(), "calls", &cols, &rows)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    tx.commit().await?;
+    Ok(rows.len())
+}
