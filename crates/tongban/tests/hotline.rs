@@ -1546,12 +1546,43 @@ async fn co_units(db: Db) {
     )
     .await;
     assert_invalid(s, &v, "co_units");
+    // Returned by the lead and reassigned to its co-unit: that unit now leads alone,
+    // and the old lead no longer sees the order.
+    let mut b = order(Some("JT"));
+    b["co_units"] = json!(["SJ"]);
+    let (_, v) = app.post("/api/v1/work-orders", Some(&agent), b).await;
+    let third = v["order_no"].as_str().unwrap().to_string();
+    let (_, v) = act(
+        &app,
+        &jt,
+        &third,
+        json!({ "action": "return", "note": "食品问题由市场监管主办" }),
+    )
+    .await;
+    assert_eq!(v["status"], "returned");
+    let (s, v) = act(
+        &app,
+        &agent,
+        &third,
+        json!({ "action": "dispatch", "unit": "SJ" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["unit"]["code"], "SJ");
+    assert_eq!(v["co_units"], json!([]));
+    let (s, _) = app
+        .get(&format!("/api/v1/work-orders/{third}"), Some(&jt))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, v) = act(&app, &sj, &third, json!({ "action": "sign" })).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
     // A unit lists what it leads and what it co-handles.
     for (t, q, n) in [
         (&jt, "lead", 2),
         (&jt, "co", 0),
         (&sj, "co", 2),
-        (&sj, "lead", 0),
+        (&sj, "lead", 1),
         (&hb, "co", 1),
     ] {
         let (s, v) = app
