@@ -160,7 +160,9 @@ pub fn markdown(f: &Figures) -> String {
         s,
         "12345便民服务中心共受理诉求{}件（{}）{}；直接咨询解答{}件，直接解答率{}；\
          交办工单{}件，按时办结率{}；回访平均满意度{}分（5分制）。\
-         （通话接通率、工单差错率、平台满意度及表扬数据尚未接入。）\n",
+         有效工单{}件，工单差错率{}；响应率{}，解决率{}，满意率{}。\
+         热线呼入来电{}个，接通率{}，15秒接通率{}，接通来电平均等待{}秒；漏话回拨{}个。\
+         （平台满意度及表扬数据尚未接入。）\n",
         count(f, "hotline_received"),
         yoy(f, "hotline_received"),
         if channels.is_empty() {
@@ -173,6 +175,16 @@ pub fn markdown(f: &Figures) -> String {
         count(f, "hotline_dispatched"),
         pct(f, "hotline_on_time_rate"),
         decimal(f, "hotline_avg_satisfaction", 2),
+        count(f, "hotline_valid_orders"),
+        pct(f, "hotline_error_rate"),
+        pct(f, "hotline_response_rate"),
+        pct(f, "hotline_resolution_rate"),
+        pct(f, "hotline_satisfaction_rate"),
+        count(f, "hotline_calls"),
+        pct(f, "hotline_connection_rate"),
+        pct(f, "hotline_answered_15s_rate"),
+        decimal(f, "hotline_avg_wait_seconds", 1),
+        count(f, "hotline_missed_callbacks"),
     );
     let _ = writeln!(
         s,

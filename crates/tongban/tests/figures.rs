@@ -446,3 +446,227 @@ async fn bad_periods_are_refused(db: Db) {
     assert!(has_chinese(&String::from_utf8_lossy(&out.stderr)));
 }
 both!(bad_periods_are_refused);
+
+/// The hotline's own figures (issue 4): the call records recomputed from their
+/// export, the work-order rates from what was registered here.
+async fn hotline_figures_match_records(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let now = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
+    let year = now.year();
+    let t = |min: i64| {
+        (now - chrono::Duration::minutes(min))
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    };
+    // This year: four answered (waits 5, 15, 16, 40), two abandoned; a year
+    // earlier: one answered, one abandoned.
+    let log = format!(
+        "call_id,caller,start,result,wait_seconds,talk_seconds,agent\n\
+         N1,13800000001,{},answered,5,100,1001\n\
+         N2,13800000002,{},answered,15,100,1001\n\
+         N3,13800000003,{},answered,16,100,1002\n\
+         N4,13800000004,{},answered,40,100,1002\n\
+         N5,13800000005,{},abandoned,30,0,\n\
+         N6,13800000006,{},abandoned,50,0,\n\
+         P1,13800000007,{}-06-15 10:00:00,answered,9,100,1001\n\
+         P2,13800000008,{}-06-15 10:05:00,abandoned,20,0,\n",
+        t(60),
+        t(55),
+        t(50),
+        t(45),
+        t(40),
+        t(35),
+        year - 1,
+        year - 1
+    );
+    let file = app.dir.path().join("calls.csv");
+    std::fs::write(&file, log).unwrap();
+    let out = app.cli(&[
+        "hotline",
+        "import-calls",
+        "--db",
+        &app.db_url,
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let agent_p = tongban_store::org::principal_by_username(&app.store, "hotline")
+        .await
+        .unwrap();
+    for id in ["N5", "P2"] {
+        tongban_store::calls::callback(&app.store, &agent_p, id, None)
+            .await
+            .unwrap();
+    }
+
+    // Work orders: a direct answer; two dispatched, signed, replied and closed
+    // (levels 5 and 3); one dispatched and never signed; one dispatched and merged;
+    // one left accepted and marked faulty.
+    let agent = app.token("hotline").await;
+    let unit = app.token("unit.jt").await;
+    let mut nos = vec![];
+    for body in [
+        json!({ "answer": "已告知办理条件" }),
+        json!({ "unit": "JT" }),
+        json!({ "unit": "JT" }),
+        json!({ "unit": "JT" }),
+        json!({ "unit": "JT" }),
+        json!({}),
+    ] {
+        let mut b = json!({ "category": "consultation", "caller_name": "王芳",
+            "phone": common::PHONE, "content": "咨询道路运输证办理。" });
+        for (k, v) in body.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        let (s, v) = app.post("/api/v1/work-orders", Some(&agent), b).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        nos.push(v["order_no"].as_str().unwrap().to_string());
+    }
+    let act = |no: String, token: String, body: Value| {
+        let app = &app;
+        async move {
+            let (s, v) = app
+                .post(
+                    &format!("/api/v1/work-orders/{no}/actions"),
+                    Some(&token),
+                    body,
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+        }
+    };
+    for (i, level) in [(1usize, 5), (4, 3)] {
+        act(nos[i].clone(), unit.clone(), json!({ "action": "sign" })).await;
+        act(
+            nos[i].clone(),
+            unit.clone(),
+            json!({ "action": "reply", "note": "已现场处理" }),
+        )
+        .await;
+        act(
+            nos[i].clone(),
+            agent.clone(),
+            json!({ "action": "close", "level": level }),
+        )
+        .await;
+    }
+    app.exec(&format!(
+        "UPDATE work_orders SET status = 'merged', merged_into = '{}' WHERE order_no = '{}'",
+        nos[1], nos[3]
+    ))
+    .await;
+    app.exec(&format!(
+        "UPDATE work_orders SET faulty = 1 WHERE order_no = '{}'",
+        nos[5]
+    ))
+    .await;
+
+    let sup = app.token("supervisor").await;
+    let (s, api) = app
+        .get(&format!("/api/v1/figures?period={year}"), Some(&sup))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{api}");
+    let value = |key: &str| figure(&api, key)["value"].clone();
+
+    // Calls, recomputed from the exported records.
+    let calls = jsonl(&app.cli(&["export", "calls", "--db", &app.db_url, "--format", "jsonl"]));
+    assert_eq!(calls.len(), 8);
+    let of_year = |y: i32| -> Vec<&Value> {
+        calls
+            .iter()
+            .filter(|c| local_day(&c["started_at"]).is_some_and(|d| d.year() == y))
+            .collect()
+    };
+    for (y, side) in [(year, "value"), (year - 1, "year_earlier")] {
+        let list = of_year(y);
+        let offered = list.len() as f64;
+        let answered: Vec<&&Value> = list.iter().filter(|c| c["answered"] == true).collect();
+        let in_15 = answered
+            .iter()
+            .filter(|c| c["wait_seconds"].as_i64().unwrap() <= 15)
+            .count() as f64;
+        let wait: i64 = answered
+            .iter()
+            .map(|c| c["wait_seconds"].as_i64().unwrap())
+            .sum();
+        let called_back = list
+            .iter()
+            .filter(|c| c["answered"] == false && !c["called_back_at"].is_null())
+            .count() as f64;
+        let get = |key: &str| figure(&api, key)[side].clone();
+        close_to(&get("hotline_calls"), offered, "hotline_calls");
+        close_to(
+            &get("hotline_connection_rate"),
+            answered.len() as f64 / offered,
+            "hotline_connection_rate",
+        );
+        close_to(
+            &get("hotline_answered_15s_rate"),
+            in_15 / offered,
+            "hotline_answered_15s_rate",
+        );
+        close_to(
+            &get("hotline_avg_wait_seconds"),
+            wait as f64 / answered.len() as f64,
+            "hotline_avg_wait_seconds",
+        );
+        close_to(
+            &get("hotline_missed_callbacks"),
+            called_back,
+            "hotline_missed_callbacks",
+        );
+    }
+    close_to(&value("hotline_calls"), 6.0, "calls this year");
+    close_to(&value("hotline_answered_15s_rate"), 2.0 / 6.0, "15 s");
+    let growth = figure(&api, "hotline_calls")["growth"].as_f64().unwrap();
+    assert!((growth - 2.0).abs() < 1e-9, "{growth}");
+
+    // Work orders, against what was registered above.
+    close_to(&value("hotline_received"), 6.0, "received");
+    close_to(&value("hotline_valid_orders"), 5.0, "valid: one merged");
+    close_to(&value("hotline_error_rate"), 1.0 / 5.0, "error rate");
+    close_to(
+        &value("hotline_response_rate"),
+        2.0 / 3.0,
+        "response: two of three valid dispatched orders signed",
+    );
+    close_to(
+        &value("hotline_resolution_rate"),
+        3.0 / 5.0,
+        "resolution: the direct answer and two closed",
+    );
+    close_to(&value("hotline_satisfaction_rate"), 0.5, "satisfaction");
+    close_to(&value("hotline_avg_satisfaction"), 4.0, "average level");
+    for key in [
+        "hotline_valid_orders",
+        "hotline_error_rate",
+        "hotline_response_rate",
+        "hotline_resolution_rate",
+        "hotline_satisfaction_rate",
+    ] {
+        let f = figure(&api, key);
+        assert!(has_chinese(f["definition"].as_str().unwrap()), "{f}");
+        if key != "hotline_valid_orders" {
+            assert!(f["year_earlier"].is_null(), "nothing a year earlier: {f}");
+        }
+    }
+
+    // The Markdown report says them.
+    let out = app.cli(&["report", "--db", &app.db_url, "--year", &year.to_string()]);
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.contains("有效工单5件，工单差错率20.00%"), "{md}");
+    assert!(
+        md.contains("响应率66.67%，解决率60.00%，满意率50.00%"),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "热线呼入来电6个，接通率66.67%，15秒接通率33.33%，接通来电平均等待19.0秒；漏话回拨1个"
+        ),
+        "{md}"
+    );
+}
+both!(hotline_figures_match_records);
