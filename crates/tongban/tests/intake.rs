@@ -152,6 +152,48 @@ async fn webhook_makes_one_order_per_external_id(db: Db) {
 }
 both!(webhook_makes_one_order_per_external_id);
 
+async fn the_same_request_sent_at_once_makes_one_order(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let key = key_for(&app, "wechat", "公众号");
+    let sends = (0..8).map(|_| post_json(&app, "wechat", Some(&key), request("wx-race")));
+    let answers = futures_join(sends).await;
+    let created = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 1, "{answers:?}");
+    for (s, v) in &answers {
+        assert!(matches!(*s, StatusCode::CREATED | StatusCode::OK), "{v}");
+        assert_eq!(v["order_no"], answers[0].1["order_no"], "{v}");
+    }
+    assert_eq!(app.count("work_orders").await, 1);
+    assert_eq!(app.count("intake_refs").await, 1);
+}
+both!(the_same_request_sent_at_once_makes_one_order);
+
+/// Runs the futures concurrently on this task and collects their outputs in order.
+async fn futures_join<F: std::future::Future>(fs: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut pinned: Vec<std::pin::Pin<Box<F>>> = fs.map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
+    std::future::poll_fn(move |cx| {
+        let mut pending = false;
+        for (i, f) in pinned.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => out[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(out.iter_mut().map(|o| o.take().expect("done")).collect())
+        }
+    })
+    .await
+}
+
 async fn bad_keys_are_refused(db: Db) {
     let app = TestApp::spawn(db).await;
     let key = key_for(&app, "wechat", "公众号");
