@@ -39,6 +39,10 @@ const PAGES = [
   ['办件进度查询（错误汇总）', '/progress?case_no=bad&last_six=1', 422],
   ['个人实名登录', '/account/login', 200],
   ['工作人员登录', '/login', 200],
+  ['12345网上诉求', '/hotline/new', 200],
+  ['公开的网上诉求', '/hotline/public', 200],
+  ['12345咨询知识库', `/kb?q=${encodeURIComponent('居住证怎么办理')}`, 200],
+  ['问答专栏', '/kb/faq', 200],
 ];
 
 test('门户页面没有严重（serious/critical）的无障碍问题', { timeout: 120_000 }, async (t) => {

@@ -1773,3 +1773,90 @@ pub async fn continue_numbers(
     }
     Ok(())
 }
+
+// ---------------------------------------------------------------------------
+// 网上诉求: the public web form and the public progress of web requests (pages of
+// `/hotline/new`, `/hotline/progress`, `/hotline/public`). Kept in one block at the
+// end of the file so it does not touch the intake and action code above.
+
+/// Registers a request submitted on the public web form (channel web), left for the
+/// center to dispatch. No principal: the visitor is anonymous, the event and the
+/// audit entry name the web form.
+pub async fn create_web(store: &Store, input: &NewOrder) -> Result<OrderView> {
+    let category = trimmed(input.category.as_deref())
+        .ok_or_else(|| StoreError::invalid("category", "请选择诉求类别"))
+        .and_then(|c| {
+            Category::parse(c).ok_or_else(|| {
+                StoreError::invalid(
+                    "category",
+                    format!("诉求类别“{c}”无效，应为：{}", Category::choices()),
+                )
+            })
+        })?;
+    let caller_name = optional_text("caller_name", "姓名", input.caller_name.as_deref(), 50)?
+        .unwrap_or_else(|| "匿名".into());
+    let phone = trimmed(input.phone.as_deref())
+        .ok_or_else(|| StoreError::invalid("phone", "请填写联系电话，以便承办单位联系您并回访"))
+        .and_then(parse_phone)?;
+    let address = optional_text("address", "地址", input.address.as_deref(), 200)?;
+    let content = required_text(
+        "content",
+        "诉求内容",
+        input.content.as_deref().unwrap_or(""),
+        MAX_CONTENT_CHARS,
+    )?;
+    let intake = Intake {
+        channel: Channel::Web,
+        category,
+        caller_name,
+        phone: Some(phone),
+        email: None,
+        address,
+        lat: None,
+        lon: None,
+        content,
+        service_code: None,
+        public: input.public.unwrap_or(false),
+        api_key_id: None,
+    };
+    let no = insert(store, &intake, EventWho::System("web"), None, None, &[]).await?;
+    let mut c = store.reader().await?;
+    load(&mut c, None, &no).await
+}
+
+/// One order whose progress is public, with its events; any other order is "not
+/// found", so the answer does not reveal whether a non-public order exists.
+pub async fn public_order(store: &Store, no: &str) -> Result<OrderView> {
+    let missing = || StoreError::not_found(format!("工单“{no}”不存在或未公开办理进度"));
+    let mut c = store.reader().await?;
+    match load(&mut c, None, no).await {
+        Ok(o) if o.public => Ok(o),
+        Ok(_) | Err(StoreError::NotFound(_)) => Err(missing()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Recent public web requests, newest first, with the total.
+pub async fn public_web_orders(
+    store: &Store,
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> Result<(Vec<OrderView>, i64)> {
+    let mut sql = Sql::new(FROM);
+    sql.push(" AND o.public = 1 AND o.channel = ")
+        .bind_s(Channel::Web.as_str());
+    let (_, per_page, skip) = crate::paging(page, per_page, 20, 100)?;
+    let mut c = store.reader().await?;
+    let total: i64 = sql
+        .with_text(format!("SELECT COUNT(*){}", sql.text))
+        .query_scalar()
+        .fetch_one(&mut *c)
+        .await?;
+    let q = sql.with_text(format!(
+        "SELECT {COLUMNS}{} ORDER BY o.id DESC LIMIT {per_page} OFFSET {skip}",
+        sql.text
+    ));
+    let rows = q.query().fetch_all(&mut *c).await?;
+    let list = rows.iter().map(view_from).collect::<Result<Vec<_>>>()?;
+    Ok((list, total))
+}

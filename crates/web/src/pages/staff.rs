@@ -166,6 +166,16 @@ impl WorkbenchPage {
 
 async fn workbench(State(s): State<AppState>, web: Web, Query(q): Query<QueueQuery>) -> PageResult {
     let p = web.staff()?;
+    // The 12345 roles have no case queue: their workbench is the hotline's.
+    match p.role {
+        tongban_domain::org::Role::HotlineAgent => {
+            return Ok(Redirect::to("/hotline").into_response());
+        }
+        tongban_domain::org::Role::UnitHandler => {
+            return Ok(Redirect::to("/hotline/unit").into_response());
+        }
+        _ => {}
+    }
     // The queue shows open cases unless another status is chosen.
     let status = q.status.unwrap_or_else(|| "open".into());
     let due = q.due.unwrap_or_default();
