@@ -263,6 +263,23 @@ async fn bad_upload_is_explained(db: Db) {
     let (s, page) = b.upload("/hotline/calls/import", form).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("CSV缺少列"), "{page}");
+    // Too large for one upload.
+    let big = vec![b'x'; 21 * 1024 * 1024];
+    let (_, _, page) = b.get("/hotline/calls").await;
+    let csrf = hidden(&page, "csrf");
+    let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
+        "file",
+        reqwest::multipart::Part::bytes(big).file_name("x.csv"),
+    );
+    let (s, page) = b.upload("/hotline/calls/import", form).await;
+    assert!(
+        matches!(
+            s,
+            StatusCode::UNPROCESSABLE_ENTITY | StatusCode::PAYLOAD_TOO_LARGE
+        ),
+        "{s}"
+    );
+    assert!(page.contains("不能超过20MB"), "{page}");
     assert_eq!(app.count("calls").await, 0);
 }
 both!(bad_upload_is_explained);

@@ -105,16 +105,52 @@ async fn page(
 
 async fn upload(State(s): State<AppState>, web: Web, mut form: Multipart) -> PageResult {
     let p = worker(&web)?;
-    let (mut csrf, mut file) = (String::new(), Vec::new());
-    while let Ok(Some(field)) = form.next_field().await {
-        match field.name().unwrap_or("") {
-            "csrf" => csrf = field.text().await.unwrap_or_default(),
-            "file" => file = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
-            _ => {}
+    let (mut csrf, mut file, mut broken) = (String::new(), Vec::new(), false);
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => match field.name().unwrap_or("") {
+                "csrf" => csrf = field.text().await.unwrap_or_default(),
+                "file" => match field.bytes().await {
+                    Ok(b) => file = b.to_vec(),
+                    Err(_) => broken = true,
+                },
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(_) => {
+                broken = true;
+                break;
+            }
         }
+    }
+    if broken && csrf.is_empty() {
+        return Err(PageError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "无法上传",
+            format!(
+                "文件过大或上传中断：话务记录文件不能超过{}MB，请分批导入。",
+                MAX_UPLOAD / 1024 / 1024
+            ),
+        ));
     }
     web.check_csrf(&csrf)?;
     calls::may_work(p)?;
+    if broken {
+        return calls_page(
+            &s,
+            &web,
+            None,
+            None,
+            vec![FieldError::new(
+                "file",
+                format!(
+                    "文件过大或上传中断：话务记录文件不能超过{}MB，请分批导入",
+                    MAX_UPLOAD / 1024 / 1024
+                ),
+            )],
+        )
+        .await;
+    }
     if file.is_empty() {
         return calls_page(
             &s,
