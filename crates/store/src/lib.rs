@@ -22,6 +22,7 @@ mod migrate;
 pub use migrate::latest as schema_version;
 pub mod org;
 pub mod protect;
+pub mod report;
 pub mod time;
 pub mod topics;
 mod writer;

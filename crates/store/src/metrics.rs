@@ -505,3 +505,29 @@ async fn raw(store: &Store, p: &Period) -> Result<Raw> {
     r.calls_called_back = row.try_get(4)?;
     Ok(r)
 }
+
+/// Cases accepted in each month of `year` (index 0 is January), for the dashboard's
+/// trend chart.
+pub async fn cases_accepted_by_month(store: &Store, year: i32) -> Result<[i64; 12]> {
+    let mut c = store.reader().await?;
+    let rows = sqlx::query(
+        "SELECT SUBSTR(accepted_on, 6, 2), CAST(COUNT(*) AS BIGINT) FROM cases \
+         WHERE accepted_on >= $1 AND accepted_on <= $2 GROUP BY SUBSTR(accepted_on, 6, 2)",
+    )
+    .bind(format!("{year:04}-01-01"))
+    .bind(format!("{year:04}-12-31"))
+    .fetch_all(&mut *c)
+    .await?;
+    let mut months = [0i64; 12];
+    for row in rows {
+        let m: String = row.try_get(0)?;
+        if let Some(slot) = m
+            .parse::<usize>()
+            .ok()
+            .and_then(|m| months.get_mut(m.wrapping_sub(1)))
+        {
+            *slot = row.try_get(1)?;
+        }
+    }
+    Ok(months)
+}

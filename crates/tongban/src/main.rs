@@ -4,7 +4,6 @@
 mod bench;
 mod config;
 mod license;
-mod report;
 mod seed;
 mod seed_hotline;
 mod seed_kb;
@@ -143,10 +142,11 @@ enum Command {
         /// Any period: 2026, 2026-Q3, 2026-07, 2026-01-01..2026-09-30.
         #[arg(long)]
         period: Option<String>,
-        /// md or json
+        /// md, docx, xlsx or json
         #[arg(long, default_value = "md")]
         format: String,
-        /// Output file (default: standard output).
+        /// Output file (default: standard output; docx and xlsx only when it is
+        /// redirected, never to a terminal).
         #[arg(long)]
         out: Option<String>,
     },
@@ -657,10 +657,14 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             format,
             out,
         } => {
+            use std::io::IsTerminal;
             use tongban_domain::metrics::Period;
+            use tongban_store::report;
+            let format = report::Format::parse(&format)
+                .ok_or_else(|| anyhow::anyhow!("--format 应为 md、docx、xlsx 或 json"))?;
             anyhow::ensure!(
-                matches!(format.as_str(), "md" | "json"),
-                "--format 应为 md 或 json"
+                out.is_some() || !format.is_binary() || !std::io::stdout().is_terminal(),
+                "docx 与 xlsx 是二进制文件，请用 --out 指定输出文件，或将标准输出重定向到文件"
             );
             let period = match (year, from, to, period) {
                 (Some(y), ..) => Period::year(y),
@@ -673,16 +677,12 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let figures = tongban_store::metrics::compute(&store, &period)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let text = if format == "json" {
-                serde_json::to_string_pretty(&figures)? + "\n"
-            } else {
-                report::markdown(&figures)
-            };
+            let bytes = report::render(&figures, format).map_err(|e| anyhow::anyhow!("{e}"))?;
             match out {
                 Some(path) => {
-                    std::fs::write(&path, text).with_context(|| format!("无法写入 {path}"))?
+                    std::fs::write(&path, bytes).with_context(|| format!("无法写入 {path}"))?
                 }
-                None => std::io::stdout().lock().write_all(text.as_bytes())?,
+                None => std::io::stdout().lock().write_all(&bytes)?,
             }
         }
         Command::Case { command } => {

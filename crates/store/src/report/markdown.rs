@@ -1,8 +1,8 @@
-//! `tongban report`: section one of the annual work report ("一、xxxx年工作情况"),
-//! every blank filled from the records, as Markdown or JSON.
+//! Section one of the annual work report ("一、xxxx年工作情况") in Markdown, every
+//! blank filled from the records. The Word form is made from this same text.
 
+use crate::metrics::Figures;
 use std::fmt::Write as _;
-use tongban_store::metrics::Figures;
 
 /// A count: `1234`.
 fn count(f: &Figures, key: &str) -> String {
@@ -191,4 +191,63 @@ pub fn markdown(f: &Figures) -> String {
         "（企业投诉处理中心重点项目跟踪及部门满意度测评数据、公共资源交易数据尚未接入。）"
     );
     s
+}
+
+/// A block of the report's Markdown, for writers of other formats (Word, HTML).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// Level 1 (`## `) or 2 (`### `).
+    Heading(u8, String),
+    Paragraph(String),
+    /// Rows of cells, the first the header; `right[i]`: column i holds numbers.
+    Table {
+        rows: Vec<Vec<String>>,
+        right: Vec<bool>,
+    },
+}
+
+fn cells(line: &str) -> Vec<String> {
+    let inner = line.trim().trim_start_matches('|').trim_end_matches('|');
+    inner.split('|').map(|c| c.trim().to_string()).collect()
+}
+
+/// The report's Markdown (as `markdown` writes it) as blocks.
+pub fn blocks(md: &str) -> Vec<Block> {
+    let mut out = Vec::new();
+    let mut lines = md.lines().peekable();
+    while let Some(line) = lines.next() {
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if let Some(h) = t.strip_prefix("### ") {
+            out.push(Block::Heading(2, h.into()));
+        } else if let Some(h) = t.strip_prefix("## ") {
+            out.push(Block::Heading(1, h.into()));
+        } else if let Some(h) = t.strip_prefix("# ") {
+            out.push(Block::Heading(1, h.into()));
+        } else if t.starts_with('|') {
+            let mut rows = vec![cells(t)];
+            let mut right = Vec::new();
+            while let Some(next) = lines.peek().map(|l| l.trim()) {
+                if !next.starts_with('|') {
+                    break;
+                }
+                let row = cells(next);
+                if row
+                    .iter()
+                    .all(|c| !c.is_empty() && c.chars().all(|ch| matches!(ch, '-' | ':')))
+                {
+                    right = row.iter().map(|c| c.ends_with(':')).collect();
+                } else {
+                    rows.push(row);
+                }
+                lines.next();
+            }
+            out.push(Block::Table { rows, right });
+        } else {
+            out.push(Block::Paragraph(t.into()));
+        }
+    }
+    out
 }
