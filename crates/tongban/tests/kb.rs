@@ -406,6 +406,15 @@ async fn pages(db: Db) {
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 
     b.staff_login("hotline").await;
+    // The agent screen carries the lookup: a form that works without script, and
+    // the script that suggests answers as the call is typed in.
+    let (s, _, screen) = b.get("/hotline").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(screen.contains("id=\"kb-suggest-results\"") && screen.contains("action=\"/kb\""));
+    assert!(screen.contains("/assets/kb-suggest.js"));
+    let (s, _, js) = b.get("/assets/kb-suggest.js").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(js.contains("/kb/suggest?q="));
     let (s, _, frag) = b
         .get("/kb/suggest?q=%E6%B2%B9%E7%83%9F%E6%89%B0%E6%B0%91")
         .await;

@@ -21,6 +21,7 @@ use tongban_store::org::{self, Department, Principal};
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/assets/kb-suggest.js", get(script))
         .route("/kb", get(search))
         .route("/kb/suggest", get(suggest))
         .route("/kb/faq", get(faq))
@@ -32,6 +33,19 @@ pub fn router() -> Router<AppState> {
         .route("/hotline/kb/questions/{id}/dismiss", post(dismiss))
         .route("/hotline/kb/{id}", get(edit_form).post(update))
         .route("/hotline/kb/{id}/withdraw", post(withdraw))
+}
+
+async fn script() -> impl IntoResponse {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/kb-suggest.js"),
+    )
 }
 
 fn audience(web: &Web) -> Audience {
