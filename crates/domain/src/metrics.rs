@@ -546,7 +546,15 @@ mod tests {
     #[test]
     fn keys_are_unique_snake_case() {
         for (i, f) in FIGURES.iter().enumerate() {
-            assert!(f.key.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+            // snake_case: lowercase words and numbers (`hotline_answered_15s_rate`).
+            assert!(
+                f.key.starts_with(|c: char| c.is_ascii_lowercase())
+                    && f.key
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "{}",
+                f.key
+            );
             assert!(FIGURES[i + 1..].iter().all(|g| g.key != f.key), "{}", f.key);
         }
         assert_eq!(growth(12.0, Some(10.0)), Some(0.2));
