@@ -400,7 +400,10 @@ async fn public_form_and_progress(db: Db) {
             ("caller_name", "张三丰".to_string()),
             ("phone", PHONE.to_string()),
             ("address", "前进西路88号".to_string()),
-            ("content", "夜间施工噪音扰民，凌晨仍在作业。".to_string()),
+            (
+                "content",
+                "前进西路88号工地夜间施工噪音扰民，凌晨仍在作业。".to_string(),
+            ),
         ];
         if public {
             f.push(("public", "1".to_string()));
@@ -421,7 +424,10 @@ async fn public_form_and_progress(db: Db) {
     assert!(progress.contains("张**"), "{progress}");
     assert!(!progress.contains("张三丰"));
     assert!(progress.contains("138****5678") && !progress.contains(PHONE));
-    assert!(progress.contains("前进西路**号") && !progress.contains("88号"));
+    assert!(
+        progress.contains("前进西路**号") && !progress.contains("88号"),
+        "{progress}"
+    );
     assert!(progress.contains("夜间施工噪音扰民") && progress.contains("已受理待派单"));
     let (s, _, list) = b.get("/hotline/public").await;
     assert_eq!(s, StatusCode::OK);

@@ -71,6 +71,33 @@ pub fn mask_address(address: &str) -> String {
         .collect()
 }
 
+/// A request's text as the public sees it: house numbers (digits before 号, 栋, 幢,
+/// 室, 弄, 单元) and runs of seven digits or more (phone numbers) starred.
+pub fn mask_text(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            let run = &chars[start..i];
+            let house = matches!(chars.get(i), Some('号' | '栋' | '幢' | '室' | '弄' | '单'));
+            if house || run.len() >= 7 {
+                out.extend(std::iter::repeat_n('*', run.len()));
+            } else {
+                out.extend(run);
+            }
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 /// The first characters of a text, for lists.
 pub fn excerpt(text: &str) -> String {
     let t: String = text.chars().take(60).collect();
@@ -854,13 +881,13 @@ impl PublicOrder {
             name: mask_name(&o.caller_name),
             phone: o.phone_masked.clone().unwrap_or_default(),
             address: o.address.as_deref().map(mask_address).unwrap_or_default(),
-            content: o.content.clone(),
+            content: mask_text(&o.content),
             unit: o.unit.as_ref().map(|u| u.name.clone()),
             created: shown(&o.created_at),
             deadline: o.deadline.clone(),
             closed: o.closed_at.as_deref().map(shown),
-            answer: o.answer.clone(),
-            reply: o.reply.clone(),
+            answer: o.answer.as_deref().map(mask_text),
+            reply: o.reply.as_deref().map(mask_text),
             steps: o
                 .events
                 .iter()
@@ -1089,5 +1116,28 @@ async fn deactivate_key(
             Ok(r)
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_personal_data() {
+        assert_eq!(mask_name("张三丰"), "张**");
+        assert_eq!(mask_name("李四"), "李*");
+        assert_eq!(mask_name("王"), "王*");
+        assert_eq!(mask_name(" "), "匿名");
+        assert_eq!(mask_address("前进西路88号3栋"), "前进西路**号*栋");
+        assert_eq!(
+            mask_text("柏庐中路326号有商户，电话13812345678，营业到22点，共3家"),
+            "柏庐中路***号有商户，电话***********，营业到22点，共3家"
+        );
+        assert_eq!(
+            mask_text("0512-12345678，2026-11-04"),
+            "0512-********，2026-11-04"
+        );
+        assert_eq!(excerpt(&"字".repeat(61)).chars().count(), 61);
     }
 }
