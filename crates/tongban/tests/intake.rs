@@ -236,6 +236,8 @@ async fn bad_keys_are_refused(db: Db) {
     // Administrators deactivate keys on their page; the key stops working.
     let mut b = Browser::new(&app);
     b.staff_login("admin").await;
+    let (_, _, index) = b.get("/admin").await;
+    assert!(index.contains("href=\"/admin/channels\""), "{index}");
     let (s, _, page) = b.get("/admin/channels").await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("公众号"), "{page}");
