@@ -593,3 +593,57 @@ async fn api_keys_administration(db: Db) {
     assert_eq!(actions, ["open311.key.create", "open311.key.deactivate"]);
 }
 both!(api_keys_administration);
+
+async fn supervision_and_return_review(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let mut agent = Browser::new(&app);
+    agent.staff_login("hotline").await;
+    let (s, loc, body) = intake(&mut agent, &[("mode", "dispatch"), ("unit", "JT")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let no = order_of(&loc);
+
+    // A supervisor urges and supervises through the same generic forms.
+    let mut sup = Browser::new(&app);
+    sup.staff_login("supervisor").await;
+    let (s, _, page) = sup.get(&format!("/hotline/orders/{no}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("value=\"urge\"") && page.contains("value=\"supervise\""));
+    assert!(!page.contains("value=\"dispatch\"") && !page.contains("value=\"sign\""));
+    let (s, _, body) = act(&mut sup, &no, &[("action", "supervise")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("href=\"#supervise-note\""), "{body}");
+    let (s, _, body) = act(
+        &mut sup,
+        &no,
+        &[("action", "supervise"), ("note", "请于本周内办结。")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+
+    // The unit returns it; the center sees it awaiting review and reassigns.
+    let mut unit = Browser::new(&app);
+    unit.staff_login("unit.jt").await;
+    let (s, _, body) = act(
+        &mut unit,
+        &no,
+        &[("action", "return"), ("note", "不属于本单位职责。")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let (s, _, list) = agent.get("/hotline/orders?awaiting_review=true").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(list.contains(&no), "{list}");
+    let (s, _, list) = agent.get("/hotline/orders?awaiting_review=maybe").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(list.contains("href=\"#awaiting_review\""));
+    let (_, _, page) = agent.get(&format!("/hotline/orders/{no}")).await;
+    assert!(page.contains("已退单") && page.contains("不属于本单位职责"));
+    assert!(page.contains("value=\"dispatch\""));
+    let (s, _, body) = act(&mut agent, &no, &[("action", "dispatch"), ("unit", "SJ")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let (_, _, page) = agent.get(&format!("/hotline/orders/{no}")).await;
+    assert!(page.contains("已派单") && page.contains("市市场监督管理局"));
+    let (_, _, wb) = unit.get("/hotline/unit").await;
+    assert!(!wb.contains(&no));
+}
+both!(supervision_and_return_review);

@@ -333,6 +333,8 @@ struct ListQuery {
     status: Option<String>,
     category: Option<String>,
     unit: Option<String>,
+    /// `true`: returned orders awaiting the center's dispute review (退单待审核).
+    awaiting_review: Option<String>,
     page: Option<String>,
 }
 
@@ -369,6 +371,7 @@ struct OrdersPage {
     status: String,
     category: String,
     unit: String,
+    awaiting_review: String,
     page: i64,
     pages: i64,
     statuses: Vec<(&'static str, &'static str)>,
@@ -384,6 +387,7 @@ impl OrdersPage {
             ("status", &self.status),
             ("category", &self.category),
             ("unit", &self.unit),
+            ("awaiting_review", &self.awaiting_review),
         ] {
             if !v.is_empty() {
                 url.push_str(&format!("&{k}={}", urlencode(v)));
@@ -409,6 +413,7 @@ async fn orders(State(s): State<AppState>, web: Web, Query(q): Query<ListQuery>)
     let status = q.status.unwrap_or_default().trim().to_string();
     let category = q.category.unwrap_or_default().trim().to_string();
     let unit = q.unit.unwrap_or_default().trim().to_string();
+    let awaiting_review = q.awaiting_review.unwrap_or_default().trim().to_string();
     let mut errors = Errors::default();
     let page = match page_no(q.page.as_deref()) {
         Ok(v) => v,
@@ -426,6 +431,7 @@ async fn orders(State(s): State<AppState>, web: Web, Query(q): Query<ListQuery>)
             unit: Some(unit.clone()),
             page,
             per_page: Some(PER_PAGE),
+            awaiting_review: Some(awaiting_review.clone()),
             ..Default::default()
         };
         match hotline::list(&s.store, p, &f).await {
@@ -449,6 +455,7 @@ async fn orders(State(s): State<AppState>, web: Web, Query(q): Query<ListQuery>)
         status,
         category,
         unit,
+        awaiting_review,
         page: page.unwrap_or(1),
         pages: (total + PER_PAGE - 1) / PER_PAGE,
         statuses: codes(Status::ALL, |c| (c.as_str(), c.label())),
