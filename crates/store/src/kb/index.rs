@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value,
+    FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
@@ -116,7 +116,7 @@ fn schema() -> (Schema, Fields) {
             .set_index_option(IndexRecordOption::WithFreqs),
     );
     let fields = Fields {
-        id: b.add_u64_field("id", INDEXED | STORED | FAST),
+        id: b.add_u64_field("id", INDEXED | FAST),
         question: b.add_text_field("question", text.clone()),
         answer: b.add_text_field("answer", text.clone()),
         tags: b.add_text_field("tags", text),
@@ -494,8 +494,12 @@ impl Inner {
         )?;
         let mut ids = Vec::with_capacity(top.len());
         for (_, addr) in top {
-            let doc: TantivyDocument = searcher.doc(addr)?;
-            if let Some(id) = doc.get_first(f.id).and_then(|v| v.as_u64()) {
+            // The id from its column: no stored document to decompress.
+            let ids_of = searcher
+                .segment_reader(addr.segment_ord)
+                .fast_fields()
+                .u64("id")?;
+            if let Some(id) = ids_of.first(addr.doc_id) {
                 ids.push(id as i64);
             }
         }
