@@ -4,7 +4,7 @@
 mod common;
 
 use chrono::Datelike;
-use common::{DELEGATED, Db, INSTANT, ITEM, TestApp, has_chinese};
+use common::{Browser, DELEGATED, Db, INSTANT, ITEM, TestApp, has_chinese};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::io::Read;
@@ -252,3 +252,331 @@ async fn report_files_carry_the_figures(db: Db) {
     assert!(has_chinese(&String::from_utf8_lossy(&out.stderr)));
 }
 both!(report_files_carry_the_figures);
+
+/// A page or file fetched with the browser's cookies: status, headers, bytes.
+async fn fetch(
+    app: &TestApp,
+    b: &Browser,
+    path: &str,
+) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+    let jar = b
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let r = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .header(reqwest::header::COOKIE, jar)
+        .send()
+        .await
+        .expect("get");
+    let (s, h) = (r.status(), r.headers().clone());
+    (s, h, r.bytes().await.expect("body").to_vec())
+}
+
+#[track_caller]
+fn assert_attachment(h: &reqwest::header::HeaderMap, name_end: &str, content_type: &str) {
+    let cd = h[reqwest::header::CONTENT_DISPOSITION].to_str().unwrap();
+    assert!(cd.starts_with("attachment;"), "{cd}");
+    let encoded: String = name_end
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    assert!(cd.contains("filename*=UTF-8''"), "{cd}");
+    assert!(cd.ends_with(&encoded), "{cd} should end with {encoded}");
+    assert!(
+        h[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with(content_type)
+    );
+}
+
+async fn reports_download_from_the_web(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let year = records(&app).await;
+    let api = api_figures(&app, &year.to_string()).await;
+    let mut b = Browser::new(&app);
+    b.staff_login("supervisor").await;
+
+    let (s, _, page) = b.get("/reports").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("<h1>工作报告</h1>") && page.contains(&year.to_string()));
+    let accepted = figure(&api, "cases_accepted")["value"].as_i64().unwrap();
+    let (s, _, page) = b.get(&format!("/reports?year={year}&format=md")).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(
+        page.contains(&format!("共受理各类办件{accepted}件")),
+        "{page}"
+    );
+    assert!(page.contains("format=docx"));
+
+    let (s, h, bytes) = fetch(&app, &b, &format!("/reports?year={year}&format=xlsx")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_attachment(
+        &h,
+        &format!("{year}年工作情况.xlsx"),
+        "application/vnd.openxml",
+    );
+    check_workbook(&bytes, &api);
+
+    let (s, h, md) = fetch(
+        &app,
+        &b,
+        &format!("/reports?year={year}&format=md&download=1"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_attachment(&h, &format!("{year}年工作情况.md"), "text/markdown");
+    let md = String::from_utf8(md).unwrap();
+    let (s, h, bytes) = fetch(&app, &b, &format!("/reports?year={year}&format=docx")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_attachment(
+        &h,
+        &format!("{year}年工作情况.docx"),
+        "application/vnd.openxml",
+    );
+    check_document(&bytes, &md, &api);
+
+    let (s, _, json) = fetch(&app, &b, &format!("/reports?year={year}&format=json")).await;
+    assert_eq!(s, StatusCode::OK);
+    let json: Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(json["figures"], api["figures"]);
+
+    // A range works as well as a year.
+    let (s, h, _) = fetch(
+        &app,
+        &b,
+        &format!("/reports?from={year}-01-01&to={year}-06-30&format=xlsx"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_attachment(
+        &h,
+        &format!("{year}年1-6月工作情况.xlsx"),
+        "application/vnd",
+    );
+
+    // Bad periods: 400 with the field named in Chinese.
+    for (q, field, words) in [
+        ("year=20x6&format=docx", "year", "年份"),
+        ("year=&from=&to=&format=docx", "year", "年份"),
+        (
+            &format!("from={year}-02-30&to={year}-03-01&format=xlsx") as &str,
+            "from",
+            "起始日期",
+        ),
+        (&format!("from={year}-01-01&format=md"), "to", "截止日期"),
+        (
+            &format!("from={year}-05-01&to={year}-04-01&format=md"),
+            "to",
+            "早于",
+        ),
+        (&format!("year={year}&format=pdf"), "format", "格式"),
+    ] {
+        let (s, _, page) = b.get(&format!("/reports?{q}")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{q}");
+        assert!(page.contains("error-summary"), "{q}");
+        assert!(page.contains(&format!("href=\"#{field}\"")), "{q}: {page}");
+        assert!(page.contains(words), "{q}");
+    }
+}
+both!(reports_download_from_the_web);
+
+/// The text of a cell as the page shows it.
+fn cells_row(cells: &[String]) -> String {
+    let mut s = format!("<th scope=\"row\">{}</th>", cells[0]);
+    for c in &cells[1..] {
+        s.push_str(&format!("<td class=\"num\">{c}</td>"));
+    }
+    s
+}
+
+/// The rows of a CSV export (without the byte-order mark and the header).
+fn csv_rows(bytes: &[u8], header: &str) -> Vec<Vec<String>> {
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "CSV starts with a BOM");
+    let text = std::str::from_utf8(&bytes[3..]).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some(header));
+    lines
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+async fn dashboard_shows_the_figures(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let year = records(&app).await;
+    let api = api_figures(&app, &year.to_string()).await;
+    let mut b = Browser::new(&app);
+    b.staff_login("supervisor").await;
+
+    // The default period is this year to date.
+    let (s, _, page) = b.get("/dashboard").await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page.contains(&format!("value=\"{year}-01-01\"")));
+
+    let q = format!("year={year}");
+    let (s, _, page) = b.get(&format!("/dashboard?{q}")).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page.contains("lang=\"zh-CN\""));
+    for key in ["months", "departments", "points", "channels"] {
+        assert!(
+            page.contains(&format!("aria-labelledby=\"chart-{key}-13-title\"")),
+            "{key} chart"
+        );
+        assert!(page.contains(&format!("<title id=\"chart-{key}-13-title\">")));
+        assert!(page.contains(&format!("id=\"table-{key}\"")), "{key} table");
+        let link = format!("/dashboard/export/{key}.csv?from={year}-01-01&#38;to={year}-12-31");
+        assert!(page.contains(&link), "{link} in {page}");
+    }
+    assert!(page.contains("role=\"img\""));
+    let accepted = figure(&api, "cases_accepted")["value"].as_i64().unwrap();
+    assert!(
+        page.contains(&format!("<a href=\"/workbench\">{accepted}</a>")),
+        "big number"
+    );
+    // Table rows carry the API's numbers.
+    for d in api["by_department"].as_array().unwrap() {
+        let n = d["cases_accepted"].as_i64().unwrap();
+        assert!(
+            page.contains(&format!(
+                "<th scope=\"row\">{}</th><td class=\"num\">{n}</td>",
+                d["name"].as_str().unwrap()
+            )),
+            "department {d}"
+        );
+    }
+    for key in ["cases_by_point", "hotline_by_channel"] {
+        for r in figure(&api, key)["rows"].as_array().unwrap() {
+            assert!(
+                page.contains(&format!(
+                    "<th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+                    r["name"].as_str().unwrap(),
+                    r["value"],
+                    r["year_earlier"]
+                )),
+                "{key} {r}"
+            );
+        }
+    }
+    // The month table: this year's months add up to the year's cases.
+    let month = common::today().month();
+    let months_total: i64 = (1..=month)
+        .map(|m| {
+            let this_month = format!("<th scope=\"row\">{year}-{m:02}</th><td class=\"num\">");
+            let at = page.find(&this_month).expect("month row") + this_month.len();
+            page[at..at + page[at..].find('<').unwrap()]
+                .parse::<i64>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(months_total, accepted);
+
+    // Every export equals its table on the page.
+    for (key, header) in [
+        (
+            "departments",
+            "部门编码,部门,受理办件,即办件,网上审批办件,办结办件,上年同期受理,同比增长",
+        ),
+        ("points", "受理点编码,受理点,受理办件,上年同期,同比增长"),
+        ("channels", "渠道编码,渠道,受理诉求,上年同期,同比增长"),
+        ("months", "月份,本年受理,上年同期,同比增长"),
+    ] {
+        let (s, h, bytes) = fetch(&app, &b, &format!("/dashboard/export/{key}.csv?{q}")).await;
+        assert_eq!(s, StatusCode::OK, "{key}");
+        assert_attachment(&h, ".csv", "text/csv");
+        let rows = csv_rows(&bytes, header);
+        assert!(!rows.is_empty(), "{key}");
+        let skip = usize::from(key != "months");
+        for r in rows {
+            // Counts as shown; the growth column is a fraction in the CSV.
+            let shown: Vec<String> = r[skip..r.len() - 1].to_vec();
+            assert!(page.contains(&cells_row(&shown)), "{key} row {r:?}");
+        }
+    }
+    let (s, h, bytes) = fetch(&app, &b, &format!("/dashboard/export/points.xlsx?{q}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_attachment(&h, "各受理点.xlsx", "application/vnd.openxml");
+    let sheet = xlsx_sheet(&bytes, "各受理点");
+    let rows = figure(&api, "cases_by_point")["rows"].as_array().unwrap();
+    assert_eq!(sheet.height() - 1, rows.len());
+    for (row, r) in sheet.rows().skip(1).zip(rows) {
+        assert_eq!(num(&row[2]), r["value"].as_f64());
+    }
+    let (s, _, bytes) = fetch(&app, &b, &format!("/dashboard/export/figures.csv?{q}")).await;
+    assert_eq!(s, StatusCode::OK);
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert!(text.contains(&format!("cases_accepted,受理办件,{accepted},件,")));
+    let (s, _, _) = fetch(&app, &b, &format!("/dashboard/export/nothing.csv?{q}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // The wall screen reloads itself and shows the same numbers in the dark.
+    let (s, _, wall) = b.get("/dashboard/wall").await;
+    assert_eq!(s, StatusCode::OK, "{wall}");
+    assert!(wall.contains("<meta http-equiv=\"refresh\" content=\"60\">"));
+    assert!(wall.contains("class=\"wall\"") && wall.contains("lang=\"zh-CN\""));
+    assert!(wall.contains("<svg") && wall.contains("<title id=\"chart-months-22-title\">"));
+    assert!(!wall.contains("<script"));
+
+    // The navigation and the supervision page lead here.
+    let (_, _, sup) = b.get("/supervision").await;
+    assert!(sup.contains("href=\"/dashboard\"") && sup.contains("href=\"/reports\""));
+
+    // Bad periods are refused naming the field.
+    let (s, _, page) = b
+        .get(&format!("/dashboard?from={year}-05-01&to={year}-04-01"))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(page.contains("href=\"#to\"") && page.contains("早于"));
+    let (s, _, page) = b.get("/dashboard?year=abcd").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(page.contains("href=\"#year\""));
+    let (s, _, page) = b
+        .get("/dashboard/export/points.csv?from=2026-13-01&to=2026-12-31")
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(page.contains("起始日期"));
+}
+both!(dashboard_shows_the_figures);
+
+async fn only_managers_see_the_figures(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let paths = [
+        "/dashboard",
+        "/dashboard/wall",
+        "/dashboard/export/points.csv",
+        "/reports",
+        "/reports?year=2026&format=xlsx",
+    ];
+    let mut anon = Browser::new(&app);
+    for p in paths {
+        let (s, _, page) = anon.get(p).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{p}");
+        assert!(has_chinese(&page));
+    }
+    let mut clerk = Browser::new(&app);
+    clerk.staff_login("clerk.sj").await;
+    for p in paths {
+        let (s, _, page) = clerk.get(p).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{p}");
+        assert!(page.contains("无权查看"), "{p}");
+    }
+    let (_, _, page) = clerk.get("/workbench").await;
+    assert!(!page.contains("href=\"/dashboard\""));
+    // A department head reads them.
+    let mut head = Browser::new(&app);
+    head.staff_login("head.sj").await;
+    let (s, _, page) = head.get("/dashboard").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("href=\"/reports\""), "navigation");
+    let (s, _, _) = head.get("/reports").await;
+    assert_eq!(s, StatusCode::OK);
+}
+both!(only_managers_see_the_figures);

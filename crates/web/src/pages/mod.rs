@@ -5,12 +5,14 @@
 mod admin;
 mod applicant;
 mod counter;
+mod dashboard;
 mod hotline;
 mod hotline_calls;
 mod hotline_rules;
 mod kb;
 mod licenses;
 mod portal;
+mod reports;
 mod session;
 mod staff;
 mod supervision;
@@ -34,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .merge(staff::router())
         .merge(counter::router())
         .merge(supervision::router())
+        .merge(reports::router())
+        .merge(dashboard::router())
         .merge(admin::router())
         .merge(kb::router())
         .merge(topics::router())
@@ -58,6 +62,8 @@ pub struct Layout {
     pub user: Option<String>,
     pub applicant: Option<String>,
     pub csrf: String,
+    /// The signed-in staff member may read the figures (dashboard, work report).
+    pub manager: bool,
 }
 
 /// The errors of a submitted form: listed in the error summary, each shown again
@@ -166,6 +172,7 @@ impl IntoResponse for PageError {
                 user: None,
                 applicant: None,
                 csrf: String::new(),
+                manager: false,
             },
             title: self.title,
             body: self.body,

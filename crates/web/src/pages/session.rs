@@ -109,6 +109,13 @@ impl Web {
             user: self.user.as_ref().map(|p| p.display_name.clone()),
             applicant: self.applicant.as_ref().map(|a| a.name.clone()),
             csrf: self.csrf.clone(),
+            manager: self.user.as_ref().is_some_and(|p| {
+                use tongban_domain::org::Role;
+                matches!(
+                    p.role,
+                    Role::Supervisor | Role::Admin | Role::DepartmentHead
+                )
+            }),
         }
     }
 

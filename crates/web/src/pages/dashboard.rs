@@ -1,0 +1,608 @@
+//! 数据看板 for managers: the center's figures for a period against a year earlier,
+//! as big numbers and server-rendered SVG charts, each chart beside the table of its
+//! numbers, every table downloadable as CSV or xlsx; and the wall screen (大屏) for
+//! the hall, which reloads itself every minute without JavaScript.
+
+use crate::AppState;
+use crate::pages::reports::{attachment, escape, figures_for, manager, period_of, today};
+use crate::pages::{Errors, FieldError, Layout, PageError, PageResult, Web, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use chrono::{Datelike, NaiveDate};
+use serde::Deserialize;
+use tongban_domain::metrics::Period;
+use tongban_store::metrics::{self, Figures};
+use tongban_store::report::{self, Cell, Table};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/dashboard", get(dashboard))
+        .route("/dashboard/wall", get(wall))
+        .route("/dashboard/export/{file}", get(export))
+        .route("/assets/dashboard.css", get(css))
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/dashboard.css"),
+    )
+}
+
+#[derive(Deserialize)]
+struct Params {
+    year: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// This year to date.
+fn default_period() -> Option<Period> {
+    let t = today();
+    NaiveDate::from_ymd_opt(t.year(), 1, 1).and_then(|f| Period::range(f, t).ok())
+}
+
+/// Everything a dashboard shows for one period.
+struct Data {
+    figures: Figures,
+    /// The year of the month chart (the period's last year) and how many of its
+    /// months have begun.
+    year: i32,
+    months_shown: usize,
+    months: Table,
+}
+
+async fn load(s: &AppState, q: &Params) -> Result<Result<Data, Vec<FieldError>>, PageError> {
+    let period = match period_of(&q.year, &q.from, &q.to, default_period()) {
+        Ok(Some(p)) => p,
+        Ok(None) => return Ok(Err(vec![FieldError::new("from", "请填写起止日期")])),
+        Err(e) => return Ok(Err(e)),
+    };
+    let field = if q.year.as_deref().is_some_and(|y| !y.trim().is_empty())
+        && q.from.as_deref().is_none_or(|f| f.trim().is_empty())
+        && q.to.as_deref().is_none_or(|t| t.trim().is_empty())
+    {
+        "year"
+    } else {
+        "from"
+    };
+    let figures = match figures_for(s, &period, field).await? {
+        Ok(f) => f,
+        Err(e) => return Ok(Err(e)),
+    };
+    let year = period.to.year();
+    let this = metrics::cases_accepted_by_month(&s.store, year).await?;
+    let before = metrics::cases_accepted_by_month(&s.store, year - 1).await?;
+    let t = today();
+    let months_shown = if year == t.year() {
+        t.month() as usize
+    } else if year > t.year() {
+        0
+    } else {
+        12
+    };
+    Ok(Ok(Data {
+        figures,
+        year,
+        months_shown,
+        months: report::months_table(year, &this, &before),
+    }))
+}
+
+/// Colours of a chart: this period, the year before, text.
+struct Palette {
+    now: &'static str,
+    before: &'static str,
+    text: &'static str,
+    font: u32,
+}
+
+const LIGHT: Palette = Palette {
+    now: "#0b3d91",
+    before: "#6b8bb0",
+    text: "#0b0c0c",
+    font: 13,
+};
+const DARK: Palette = Palette {
+    now: "#4fc3f7",
+    before: "#9e9e9e",
+    text: "#ffffff",
+    font: 22,
+};
+
+/// A bar of a chart: its label, this period's value, the year-earlier value.
+struct Bar {
+    label: String,
+    now: i64,
+    before: i64,
+}
+
+/// Horizontal bars, this period dark and thick, the year before light and thin.
+fn bars(id: &str, title: &str, items: &[Bar], pal: &Palette) -> String {
+    if items.is_empty() {
+        return String::new();
+    }
+    let max = items
+        .iter()
+        .map(|b| b.now.max(b.before))
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let f = pal.font as f64;
+    let row = f * 2.8;
+    let label_w = f * 13.0;
+    let bar_w = f * 30.0;
+    let height = items.len() as f64 * row + f;
+    let mut svg = format!(
+        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{id}-title\" viewBox=\"0 0 {w:.0} {height:.0}\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\">\
+         <title id=\"{id}-title\">{}</title>",
+        escape(title),
+        w = label_w + bar_w + f * 6.0,
+    );
+    for (i, b) in items.iter().enumerate() {
+        let y = i as f64 * row + f * 0.4;
+        let w_now = b.now as f64 / max * bar_w;
+        let w_before = b.before as f64 / max * bar_w;
+        svg.push_str(&format!(
+            "<text x=\"{lx:.1}\" y=\"{ty:.1}\" text-anchor=\"end\" font-size=\"{fs}\" fill=\"{text}\">{label}</text>\
+             <rect x=\"{bx:.1}\" y=\"{y:.1}\" width=\"{w_now:.1}\" height=\"{h1:.1}\" fill=\"{now}\"/>\
+             <rect x=\"{bx:.1}\" y=\"{y2:.1}\" width=\"{w_before:.1}\" height=\"{h2:.1}\" fill=\"{before}\"/>\
+             <text x=\"{nx:.1}\" y=\"{ty:.1}\" font-size=\"{fs}\" fill=\"{text}\">{v}</text>",
+            lx = label_w - f * 0.5,
+            ty = y + f * 1.1,
+            fs = pal.font,
+            text = pal.text,
+            label = escape(&b.label),
+            bx = label_w,
+            h1 = f * 1.2,
+            y2 = y + f * 1.3,
+            h2 = f * 0.6,
+            now = pal.now,
+            before = pal.before,
+            nx = label_w + w_now.max(w_before) + f * 0.4,
+            v = b.now,
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Columns per month: this year dark, the year before light beside it.
+fn columns(id: &str, title: &str, items: &[Bar], pal: &Palette) -> String {
+    if items.is_empty() {
+        return String::new();
+    }
+    let max = items
+        .iter()
+        .map(|b| b.now.max(b.before))
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let f = pal.font as f64;
+    let slot = f * 4.0;
+    let plot_h = f * 14.0;
+    let top = f * 1.6;
+    let width = items.len() as f64 * slot + f;
+    let height = top + plot_h + f * 2.0;
+    let mut svg = format!(
+        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{id}-title\" viewBox=\"0 0 {width:.0} {height:.0}\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\">\
+         <title id=\"{id}-title\">{}</title>\
+         <line x1=\"0\" y1=\"{base:.1}\" x2=\"{width:.0}\" y2=\"{base:.1}\" stroke=\"{text}\" stroke-width=\"1\"/>",
+        escape(title),
+        base = top + plot_h,
+        text = pal.text,
+    );
+    for (i, b) in items.iter().enumerate() {
+        let x = i as f64 * slot + f * 0.5;
+        let h_now = b.now as f64 / max * plot_h;
+        let h_before = b.before as f64 / max * plot_h;
+        let cw = f * 1.4;
+        svg.push_str(&format!(
+            "<rect x=\"{x1:.1}\" y=\"{y1:.1}\" width=\"{cw:.1}\" height=\"{h_now:.1}\" fill=\"{now}\"/>\
+             <rect x=\"{x2:.1}\" y=\"{y2:.1}\" width=\"{cw:.1}\" height=\"{h_before:.1}\" fill=\"{before}\"/>\
+             <text x=\"{tx:.1}\" y=\"{vy:.1}\" text-anchor=\"middle\" font-size=\"{fs}\" fill=\"{text}\">{v}</text>\
+             <text x=\"{tx:.1}\" y=\"{ly:.1}\" text-anchor=\"middle\" font-size=\"{fs}\" fill=\"{text}\">{label}</text>",
+            x1 = x,
+            y1 = top + plot_h - h_now,
+            x2 = x + cw,
+            y2 = top + plot_h - h_before,
+            now = pal.now,
+            before = pal.before,
+            tx = x + cw,
+            vy = top + plot_h - h_now - f * 0.3,
+            ly = top + plot_h + f * 1.3,
+            fs = pal.font,
+            text = pal.text,
+            v = b.now,
+            label = escape(&b.label),
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn int(c: &Cell) -> i64 {
+    match c {
+        Cell::Int(n) => *n,
+        _ => 0,
+    }
+}
+
+fn text(c: &Cell) -> String {
+    match c {
+        Cell::Text(s) => s.clone(),
+        other => other.display(),
+    }
+}
+
+/// Bars from a table: label column, this-period column, year-earlier column.
+fn bars_of(t: &Table, label: usize, now: usize, before: usize) -> Vec<Bar> {
+    t.rows
+        .iter()
+        .map(|r| Bar {
+            label: text(&r[label]),
+            now: int(&r[now]),
+            before: int(&r[before]),
+        })
+        .collect()
+}
+
+/// A row of a table on a page: the cells as shown, and where its first cell leads.
+struct Row {
+    cells: Vec<String>,
+    href: Option<String>,
+}
+
+/// A chart with its table and export links.
+struct Section {
+    key: &'static str,
+    title: String,
+    note: String,
+    svg: String,
+    /// Column headings, and whether the column holds numbers (aligned right).
+    columns: Vec<(&'static str, bool)>,
+    rows: Vec<Row>,
+}
+
+/// Whether column `i` of a table holds numbers (its first row says).
+fn numeric(t: &Table, i: usize) -> bool {
+    t.rows
+        .first()
+        .and_then(|r| r.get(i))
+        .is_some_and(|c| !matches!(c, Cell::Text(_)))
+}
+
+/// Rows of a table as shown; `skip` leading code columns are left out.
+fn rows_of(t: &Table, skip: usize) -> Vec<Row> {
+    t.rows
+        .iter()
+        .map(|r| Row {
+            cells: r.iter().skip(skip).map(Cell::display).collect(),
+            href: None,
+        })
+        .collect()
+}
+
+fn section(key: &'static str, t: &Table, skip: usize, svg: String, note: String) -> Section {
+    Section {
+        key,
+        title: t.title.to_string(),
+        note,
+        svg,
+        columns: t
+            .columns
+            .iter()
+            .enumerate()
+            .skip(skip)
+            .map(|(i, c)| (*c, numeric(t, i)))
+            .collect(),
+        rows: rows_of(t, skip),
+    }
+}
+
+/// A big number: label, value, comparison, where it leads.
+struct Big {
+    label: &'static str,
+    value: String,
+    compare: String,
+    href: Option<String>,
+}
+
+fn big(f: &Figures, key: &str, label: &'static str, href: Option<String>) -> Big {
+    let v = f.get(key);
+    let pct = v.is_some_and(|v| v.unit == "%");
+    let show = |x: Option<f64>| match x {
+        None => "—".to_string(),
+        Some(x) if pct => format!("{:.2}%", x * 100.0),
+        Some(x) if x.fract() == 0.0 => format!("{x:.0}"),
+        Some(x) => format!("{x:.1}"),
+    };
+    let compare = match v {
+        None => String::new(),
+        Some(v) => match (v.growth, v.year_earlier) {
+            (Some(g), Some(e)) if !pct => format!(
+                "上年同期 {}，同比{}{:.1}%",
+                show(Some(e)),
+                if g >= 0.0 { "增长" } else { "下降" },
+                g.abs() * 100.0
+            ),
+            (_, Some(e)) => format!("上年同期 {}", show(Some(e))),
+            (_, None) => "上年同期无数据".into(),
+        },
+    };
+    Big {
+        label,
+        value: show(v.and_then(|v| v.value)),
+        compare,
+        href,
+    }
+}
+
+fn sections(d: &Data, pal: &Palette, top_departments: usize) -> Vec<Section> {
+    let f = &d.figures;
+    let mut months = d.months.clone();
+    months.rows.truncate(d.months_shown);
+    let month_bars: Vec<Bar> = months
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| Bar {
+            label: format!("{}月", i + 1),
+            now: int(&r[1]),
+            before: int(&r[2]),
+        })
+        .collect();
+    let departments = report::departments_table(f);
+    let mut dept_bars = bars_of(&departments, 1, 2, 6);
+    dept_bars.sort_by(|a, b| b.now.cmp(&a.now).then(b.before.cmp(&a.before)));
+    dept_bars.truncate(top_departments);
+    let points = report::points_table(f);
+    let channels = report::channels_table(f);
+    vec![
+        section(
+            "months",
+            &months,
+            0,
+            columns(
+                &format!("chart-months-{}", pal.font),
+                &format!(
+                    "{}年各月受理办件（深色）与{}年同月（浅色）",
+                    d.year,
+                    d.year - 1
+                ),
+                &month_bars,
+                pal,
+            ),
+            format!("{}年各月受理办件，深色为本年，浅色为上年同月。", d.year),
+        ),
+        section(
+            "departments",
+            &departments,
+            1,
+            bars(
+                &format!("chart-departments-{}", pal.font),
+                &format!(
+                    "受理办件最多的{}个部门（深色为本期，浅色为上年同期）",
+                    dept_bars.len()
+                ),
+                &dept_bars,
+                pal,
+            ),
+            format!(
+                "图为受理办件最多的{}个部门；表中列出全部部门。",
+                dept_bars.len()
+            ),
+        ),
+        section(
+            "points",
+            &points,
+            1,
+            bars(
+                &format!("chart-points-{}", pal.font),
+                "各受理点受理办件（深色为本期，浅色为上年同期）",
+                &bars_of(&points, 1, 2, 3),
+                pal,
+            ),
+            "政务服务中心、综合窗口、各区镇便民服务中心和派出所分理点。".into(),
+        ),
+        section(
+            "channels",
+            &channels,
+            1,
+            bars(
+                &format!("chart-channels-{}", pal.font),
+                "12345各渠道受理诉求（深色为本期，浅色为上年同期）",
+                &bars_of(&channels, 1, 2, 3),
+                pal,
+            ),
+            "12345便民服务热线按来源渠道统计的诉求数。".into(),
+        ),
+    ]
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    layout: Layout,
+    year: String,
+    from: String,
+    to: String,
+    errors: Errors,
+    label: String,
+    compare_label: String,
+    query: String,
+    bigs: Vec<Big>,
+    sections: Vec<Section>,
+}
+
+fn query_of(f: &Figures) -> String {
+    format!("from={}&to={}", f.period.from, f.period.to)
+}
+
+async fn dashboard(State(s): State<AppState>, web: Web, Query(q): Query<Params>) -> PageResult {
+    manager(&web)?;
+    let (data, errors) = match load(&s, &q).await? {
+        Ok(d) => (Some(d), vec![]),
+        Err(e) => (None, e),
+    };
+    let mut view = DashboardPage {
+        layout: web.layout(),
+        year: q.year.clone().unwrap_or_default(),
+        from: q.from.clone().unwrap_or_default(),
+        to: q.to.clone().unwrap_or_default(),
+        errors: errors.into(),
+        label: String::new(),
+        compare_label: String::new(),
+        query: String::new(),
+        bigs: vec![],
+        sections: vec![],
+    };
+    if let Some(d) = &data {
+        let f = &d.figures;
+        if view.from.is_empty() && view.to.is_empty() && view.year.is_empty() {
+            view.from = f.period.from.clone();
+            view.to = f.period.to.clone();
+        }
+        view.label = f.period.label.clone();
+        view.compare_label = format!(
+            "{} 至 {}",
+            f.year_earlier_period.from, f.year_earlier_period.to
+        );
+        view.query = query_of(f);
+        view.bigs = vec![
+            big(
+                f,
+                "cases_accepted",
+                "受理办件（件）",
+                Some("/workbench".into()),
+            ),
+            big(f, "cases_per_working_day", "日均受理（件）", None),
+            big(f, "cases_instant", "即办件（件）", None),
+            big(f, "online_rate", "网上审批率", None),
+            big(f, "speedup_rate", "进驻事项总体提速", None),
+            big(f, "cases_away_from_center", "区镇及分理点受理（件）", None),
+            big(
+                f,
+                "hotline_received",
+                "12345受理诉求（件）",
+                Some("/hotline/orders".into()),
+            ),
+            big(f, "hotline_direct_answer_rate", "12345直接解答率", None),
+        ];
+        view.sections = sections(d, &LIGHT, 15);
+    }
+    let mut resp = render(&view)?;
+    if !view.errors.is_empty() {
+        *resp.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    Ok(web.finish(resp))
+}
+
+#[derive(Template)]
+#[template(path = "dashboard_wall.html")]
+struct WallPage {
+    office: String,
+    label: String,
+    updated: String,
+    bigs: Vec<Big>,
+    sections: Vec<Section>,
+}
+
+async fn wall(State(s): State<AppState>, web: Web, Query(q): Query<Params>) -> PageResult {
+    manager(&web)?;
+    let d = match load(&s, &q).await? {
+        Ok(d) => d,
+        Err(e) => return Err(period_error(e)),
+    };
+    let f = &d.figures;
+    let mut sections = sections(&d, &DARK, 10);
+    // The hall sees the trend, the points and the hotline; departments stay on the desk.
+    sections.retain(|s| s.key != "departments");
+    let view = WallPage {
+        office: web.office.clone(),
+        label: f.period.label.clone(),
+        updated: crate::pages::local_time(&tongban_store::time::stamp(tongban_store::time::now())),
+        bigs: vec![
+            big(f, "cases_accepted", "受理办件（件）", None),
+            big(f, "cases_per_working_day", "日均受理（件）", None),
+            big(f, "online_rate", "网上审批率", None),
+            big(f, "speedup_rate", "总体提速", None),
+            big(f, "hotline_received", "12345受理诉求（件）", None),
+            big(f, "hotline_connection_rate", "12345接通率", None),
+        ],
+        sections,
+    };
+    Ok(web.finish(render(&view)?))
+}
+
+fn period_error(e: Vec<FieldError>) -> PageError {
+    let msg = e
+        .into_iter()
+        .map(|e| e.message)
+        .collect::<Vec<_>>()
+        .join("；");
+    PageError::new(StatusCode::BAD_REQUEST, "统计期间无效", msg)
+}
+
+/// `/dashboard/export/{table}.csv|.xlsx` for the same period as the page.
+async fn export(
+    State(s): State<AppState>,
+    web: Web,
+    Path(file): Path<String>,
+    Query(q): Query<Params>,
+) -> PageResult {
+    manager(&web)?;
+    let not_found = || {
+        PageError::new(
+            StatusCode::NOT_FOUND,
+            "未找到",
+            "没有这张统计表。可导出的表：figures、months、departments、points、channels（.csv 或 .xlsx）。",
+        )
+    };
+    let (key, ext) = file.rsplit_once('.').ok_or_else(not_found)?;
+    if !matches!(ext, "csv" | "xlsx") {
+        return Err(not_found());
+    }
+    let d = match load(&s, &q).await? {
+        Ok(d) => d,
+        Err(e) => return Err(period_error(e)),
+    };
+    let f = &d.figures;
+    let table = match key {
+        "figures" => report::figures_table(f),
+        "months" => {
+            let mut t = d.months.clone();
+            t.rows.truncate(d.months_shown);
+            t
+        }
+        "departments" => report::departments_table(f),
+        "points" => report::points_table(f),
+        "channels" => report::channels_table(f),
+        _ => return Err(not_found()),
+    };
+    let name = format!("{}{}.{ext}", f.period.label, table.title);
+    let ascii = format!("{key}-{}-{}.{ext}", f.period.from, f.period.to);
+    let resp = if ext == "csv" {
+        attachment(
+            report::csv(&table)?,
+            "text/csv; charset=utf-8",
+            &name,
+            &ascii,
+        )
+    } else {
+        attachment(
+            report::xlsx(std::slice::from_ref(&table))?,
+            report::Format::Xlsx.content_type(),
+            &name,
+            &ascii,
+        )
+    };
+    Ok(web.finish(resp))
+}
