@@ -392,6 +392,10 @@ async fn public_form_and_progress(db: Db) {
     let (s, _, page) = b.get("/hotline/new").await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("lang=\"zh-CN\"") && page.contains("<label for=\"content\">"));
+    assert!(
+        page.contains("name=\"public\" value=\"1\">"),
+        "publishing is opt-in"
+    );
     let csrf = hidden(&page, "csrf");
     let form = |public: bool| {
         let mut f = vec![

@@ -774,10 +774,8 @@ struct WebFormPage {
 async fn web_form(web: Web) -> PageResult {
     let page = WebFormPage {
         layout: web.layout(),
-        form: WebOrderForm {
-            public: Some("1".into()),
-            ..Default::default()
-        },
+        // Publishing is the citizen's explicit choice: the box starts unticked.
+        form: WebOrderForm::default(),
         categories: codes(Category::ALL, |c| (c.as_str(), c.label())),
         errors: Errors::default(),
     };
