@@ -507,6 +507,7 @@ fn parse_coord(field: &'static str, v: f64, limit: f64) -> Result<String> {
 }
 
 /// A parsed request, ready to insert.
+#[derive(Clone)]
 struct Intake {
     channel: Channel,
     category: Category,
@@ -839,35 +840,87 @@ async fn co_units_of(
     Ok(out)
 }
 
+/// Who registers an order, owned so the write can wait in the commit queue.
+enum OwnedWho {
+    Staff(Principal),
+    System(String),
+}
+
+impl OwnedWho {
+    fn of(who: &EventWho<'_>) -> Self {
+        match who {
+            EventWho::Staff(p) => Self::Staff((*p).clone()),
+            EventWho::System(s) => Self::System((*s).to_string()),
+        }
+    }
+    fn get(&self) -> EventWho<'_> {
+        match self {
+            Self::Staff(p) => EventWho::Staff(p),
+            Self::System(s) => EventWho::System(s),
+        }
+    }
+}
+
+/// An order to insert, with everything the write needs.
+struct NewRow {
+    store: Store,
+    intake: Intake,
+    who: OwnedWho,
+    answer: Option<String>,
+    lead: Option<i64>,
+    co_units: Vec<String>,
+    emergency: Option<Emergency>,
+}
+
+/// Registers an order in one transaction — on SQLite together with the other
+/// writes of the moment (group commit), as cases are.
 async fn insert_with(
     store: &Store,
     o: &Intake,
     who: EventWho<'_>,
     outcome: Outcome<'_>,
 ) -> Result<String> {
-    let Outcome {
-        answer,
-        lead,
-        co_units,
-        emergency,
-    } = outcome;
+    let row = std::sync::Arc::new(NewRow {
+        store: store.clone(),
+        intake: o.clone(),
+        who: OwnedWho::of(&who),
+        answer: outcome.answer,
+        lead: outcome.lead,
+        co_units: outcome.co_units.to_vec(),
+        emergency: outcome.emergency,
+    });
+    store
+        .write(move |tx| {
+            let row = row.clone();
+            Box::pin(async move { insert_row(tx, &row).await })
+        })
+        .await
+}
+
+async fn insert_row(conn: &mut AnyConnection, row: &NewRow) -> Result<String> {
+    let store = &row.store;
+    let o = &row.intake;
+    let who = row.who.get();
+    let answer = row.answer.clone();
+    let lead = row.lead;
+    let co_units = &row.co_units;
+    let emergency = row.emergency;
     let now = time::now();
     let today = time::local_day(now);
     let stamp = time::stamp(now);
     let keys = store.keys();
-    let mut tx = store.begin().await?;
     let (deadline, estimated) = match lead {
         Some(_) => {
-            let cal = calendar::load(store, &mut tx).await?;
-            let limits = deadline_days(&mut tx).await?;
+            let cal = calendar::load(store, &mut *conn).await?;
+            let limits = deadline_days(&mut *conn).await?;
             let (d, e) = tongban_domain::hotline::deadline(&cal, &limits, o.category, today)
                 .map_err(|e| StoreError::Other(e.into()))?;
             (Some(time::day(d)), e)
         }
         None => (None, false),
     };
-    let co = co_units_of(&mut tx, co_units, lead).await?;
-    let seq = next_counter(&mut tx, &format!("work_order:{}", time::day(today))).await?;
+    let co = co_units_of(&mut *conn, co_units, lead).await?;
+    let seq = next_counter(&mut *conn, &format!("work_order:{}", time::day(today))).await?;
     let no = order_no(today, seq);
     let status = if answer.is_some() || emergency.is_some() {
         Status::Closed
@@ -918,13 +971,13 @@ async fn insert_with(
         (answer.is_some() || emergency.is_some()).then(|| stamp.clone()),
     )
     .bind(emergency.map(Emergency::as_str))
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await?;
     if !co.is_empty() {
-        set_co_units(&mut tx, id, &co).await?;
+        set_co_units(&mut *conn, id, &co).await?;
     }
     event(
-        &mut tx,
+        &mut *conn,
         id,
         &stamp,
         &who,
@@ -937,7 +990,7 @@ async fn insert_with(
     .await?;
     if let Some(e) = emergency {
         event(
-            &mut tx,
+            &mut *conn,
             id,
             &stamp,
             &who,
@@ -950,7 +1003,7 @@ async fn insert_with(
         .await?;
     } else if answer.is_some() {
         event(
-            &mut tx,
+            &mut *conn,
             id,
             &stamp,
             &who,
@@ -963,7 +1016,7 @@ async fn insert_with(
         .await?;
     } else if lead.is_some() {
         event(
-            &mut tx,
+            &mut *conn,
             id,
             &stamp,
             &who,
@@ -976,7 +1029,7 @@ async fn insert_with(
         .await?;
     }
     audit::append(
-        &mut tx,
+        &mut *conn,
         keys,
         &who.audit(),
         "work_order.create",
@@ -992,7 +1045,6 @@ async fn insert_with(
         }),
     )
     .await?;
-    tx.commit().await?;
     Ok(no)
 }
 
