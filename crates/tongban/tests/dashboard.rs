@@ -392,7 +392,7 @@ both!(reports_download_from_the_web);
 
 /// The text of a cell as the page shows it.
 fn cells_row(cells: &[String]) -> String {
-    let mut s = format!("<th scope=\"row\">{}</th>", cells[0]);
+    let mut s = format!(">{}</th>", cells[0]);
     for c in &cells[1..] {
         s.push_str(&format!("<td class=\"num\">{c}</td>"));
     }
@@ -425,6 +425,8 @@ async fn dashboard_shows_the_figures(db: Db) {
     let q = format!("year={year}");
     let (s, _, page) = b.get(&format!("/dashboard?{q}")).await;
     assert_eq!(s, StatusCode::OK, "{page}");
+    // Rows link to the cases behind them; compare the text without the links.
+    let linked = page.replace("</a></th>", "</th>");
     assert!(page.contains("lang=\"zh-CN\""));
     for key in ["months", "departments", "points", "channels"] {
         assert!(
@@ -446,8 +448,8 @@ async fn dashboard_shows_the_figures(db: Db) {
     for d in api["by_department"].as_array().unwrap() {
         let n = d["cases_accepted"].as_i64().unwrap();
         assert!(
-            page.contains(&format!(
-                "<th scope=\"row\">{}</th><td class=\"num\">{n}</td>",
+            linked.contains(&format!(
+                ">{}</th><td class=\"num\">{n}</td>",
                 d["name"].as_str().unwrap()
             )),
             "department {d}"
@@ -456,8 +458,8 @@ async fn dashboard_shows_the_figures(db: Db) {
     for key in ["cases_by_point", "hotline_by_channel"] {
         for r in figure(&api, key)["rows"].as_array().unwrap() {
             assert!(
-                page.contains(&format!(
-                    "<th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+                linked.contains(&format!(
+                    ">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td>",
                     r["name"].as_str().unwrap(),
                     r["value"],
                     r["year_earlier"]
@@ -470,9 +472,9 @@ async fn dashboard_shows_the_figures(db: Db) {
     let month = common::today().month();
     let months_total: i64 = (1..=month)
         .map(|m| {
-            let this_month = format!("<th scope=\"row\">{year}-{m:02}</th><td class=\"num\">");
-            let at = page.find(&this_month).expect("month row") + this_month.len();
-            page[at..at + page[at..].find('<').unwrap()]
+            let this_month = format!(">{year}-{m:02}</th><td class=\"num\">");
+            let at = linked.find(&this_month).expect("month row") + this_month.len();
+            linked[at..at + linked[at..].find('<').unwrap()]
                 .parse::<i64>()
                 .unwrap()
         })
@@ -498,7 +500,7 @@ async fn dashboard_shows_the_figures(db: Db) {
         for r in rows {
             // Counts as shown; the growth column is a fraction in the CSV.
             let shown: Vec<String> = r[skip..r.len() - 1].to_vec();
-            assert!(page.contains(&cells_row(&shown)), "{key} row {r:?}");
+            assert!(linked.contains(&cells_row(&shown)), "{key} row {r:?}");
         }
     }
     let (s, h, bytes) = fetch(&app, &b, &format!("/dashboard/export/points.xlsx?{q}")).await;
@@ -516,6 +518,32 @@ async fn dashboard_shows_the_figures(db: Db) {
     assert!(text.contains(&format!("cases_accepted,受理办件,{accepted},件,")));
     let (s, _, _) = fetch(&app, &b, &format!("/dashboard/export/nothing.csv?{q}")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // The cases behind a department's and a point's row.
+    let sj = api["by_department"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "SJ")
+        .unwrap()["cases_accepted"]
+        .as_i64()
+        .unwrap();
+    let amp = "&#38;";
+    for (param, code, n) in [("department", "SJ", sj), ("point", "BC", 1)] {
+        let link =
+            format!("/dashboard/cases?from={year}-01-01{amp}to={year}-12-31{amp}{param}={code}");
+        assert!(page.contains(&link), "{link}");
+        let (s, _, list) = b.get(&link.replace(amp, "&")).await;
+        assert_eq!(s, StatusCode::OK, "{list}");
+        assert!(list.contains(&format!("共 {n} 件")), "{list}");
+        assert_eq!(
+            list.matches("<a href=\"/workbench/cases/").count() as i64,
+            n
+        );
+    }
+    assert!(page.contains(&format!(
+        "/dashboard/cases?from={year}-01-01{amp}to={year}-01-31"
+    )));
 
     // The wall screen reloads itself and shows the same numbers in the dark.
     let (s, _, wall) = b.get("/dashboard/wall").await;
@@ -578,5 +606,14 @@ async fn only_managers_see_the_figures(db: Db) {
     assert!(page.contains("href=\"/reports\""), "navigation");
     let (s, _, _) = head.get("/reports").await;
     assert_eq!(s, StatusCode::OK);
+    // …and the cases behind them of their own department only.
+    app.apply("clerk.sj", ITEM, "window").await;
+    let (s, _, list) = head.get("/dashboard/cases?department=JT").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(list.contains("共 0 件"), "{list}");
+    let (_, _, list) = head.get("/dashboard/cases").await;
+    assert!(list.contains("共 1 件"), "{list}");
+    let (s, _, _) = clerk.get("/dashboard/cases").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
 }
 both!(only_managers_see_the_figures);

@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/dashboard", get(dashboard))
         .route("/dashboard/wall", get(wall))
+        .route("/dashboard/cases", get(cases))
         .route("/dashboard/export/{file}", get(export))
         .route("/assets/dashboard.css", get(css))
 }
@@ -345,7 +346,20 @@ fn big(f: &Figures, key: &str, label: &'static str, href: Option<String>) -> Big
     }
 }
 
-fn sections(d: &Data, pal: &Palette, top_departments: usize) -> Vec<Section> {
+/// Links each row of a section to the cases behind it: `param` is the query
+/// parameter that takes the row's code (the table's first column).
+fn link_rows(s: &mut Section, t: &Table, query: &str, param: &str) {
+    for (row, cells) in s.rows.iter_mut().zip(&t.rows) {
+        if let Some(Cell::Text(code)) = cells.first() {
+            row.href = Some(format!(
+                "/dashboard/cases?{query}&{param}={}",
+                crate::pages::urlencode(code)
+            ));
+        }
+    }
+}
+
+fn sections(d: &Data, pal: &Palette, top_departments: usize, links: bool) -> Vec<Section> {
     let f = &d.figures;
     let mut months = d.months.clone();
     months.rows.truncate(d.months_shown);
@@ -365,7 +379,7 @@ fn sections(d: &Data, pal: &Palette, top_departments: usize) -> Vec<Section> {
     dept_bars.truncate(top_departments);
     let points = report::points_table(f);
     let channels = report::channels_table(f);
-    vec![
+    let mut out = vec![
         section(
             "months",
             &months,
@@ -424,7 +438,23 @@ fn sections(d: &Data, pal: &Palette, top_departments: usize) -> Vec<Section> {
             ),
             "12345便民服务热线按来源渠道统计的诉求数。".into(),
         ),
-    ]
+    ];
+    if links {
+        let query = query_of(f);
+        for (i, row) in out[0].rows.iter_mut().enumerate() {
+            let m = i as u32 + 1;
+            let first = NaiveDate::from_ymd_opt(d.year, m, 1);
+            let last = first
+                .and_then(|f| f.checked_add_months(chrono::Months::new(1)))
+                .and_then(|n| n.pred_opt());
+            if let (Some(a), Some(b)) = (first, last) {
+                row.href = Some(format!("/dashboard/cases?from={a}&to={b}"));
+            }
+        }
+        link_rows(&mut out[1], &departments, &query, "department");
+        link_rows(&mut out[2], &points, &query, "point");
+    }
+    out
 }
 
 #[derive(Template)]
@@ -496,7 +526,7 @@ async fn dashboard(State(s): State<AppState>, web: Web, Query(q): Query<Params>)
             ),
             big(f, "hotline_direct_answer_rate", "12345直接解答率", None),
         ];
-        view.sections = sections(d, &LIGHT, 15);
+        view.sections = sections(d, &LIGHT, 15, true);
     }
     let mut resp = render(&view)?;
     if !view.errors.is_empty() {
@@ -522,7 +552,7 @@ async fn wall(State(s): State<AppState>, web: Web, Query(q): Query<Params>) -> P
         Err(e) => return Err(period_error(e)),
     };
     let f = &d.figures;
-    let mut sections = sections(&d, &DARK, 10);
+    let mut sections = sections(&d, &DARK, 10, false);
     // The hall sees the trend, the points and the hotline; departments stay on the desk.
     sections.retain(|s| s.key != "departments");
     let view = WallPage {
@@ -605,4 +635,75 @@ async fn export(
         )
     };
     Ok(web.finish(resp))
+}
+
+#[derive(Deserialize)]
+struct CasesParams {
+    year: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    department: Option<String>,
+    point: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard_cases.html")]
+struct CasesPage {
+    layout: Layout,
+    label: String,
+    filter: String,
+    query: String,
+    cases: Vec<metrics::AcceptedCase>,
+    total: i64,
+}
+
+/// How many cases the list behind a bar shows.
+const CASES_SHOWN: i64 = 200;
+
+/// The cases behind a bar or row of the dashboard: accepted in the period, of one
+/// department or point.
+async fn cases(State(s): State<AppState>, web: Web, Query(q): Query<CasesParams>) -> PageResult {
+    let p = manager(&web)?;
+    let period = match period_of(&q.year, &q.from, &q.to, default_period()) {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            return Err(period_error(vec![FieldError::new(
+                "from",
+                "请填写起止日期",
+            )]));
+        }
+        Err(e) => return Err(period_error(e)),
+    };
+    let code = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+    };
+    let (department, point) = (code(&q.department), code(&q.point));
+    let (cases, total) = metrics::cases_accepted_in(
+        &s.store,
+        p,
+        &period,
+        department.as_deref(),
+        point.as_deref(),
+        CASES_SHOWN,
+    )
+    .await?;
+    let filter = match (&department, &point, cases.first()) {
+        (Some(_), _, Some(c)) => format!("部门：{}", c.department),
+        (Some(d), _, None) => format!("部门：{d}"),
+        (None, Some(_), Some(c)) => format!("受理点：{}", c.point),
+        (None, Some(pt), None) => format!("受理点：{pt}"),
+        _ => "全部部门和受理点".into(),
+    };
+    let view = CasesPage {
+        layout: web.layout(),
+        label: period.label(),
+        filter,
+        query: format!("from={}&to={}", period.from, period.to),
+        cases,
+        total,
+    };
+    Ok(web.finish(render(&view)?))
 }
