@@ -1912,3 +1912,44 @@ pub async fn public_web_orders(
     let list = rows.iter().map(view_from).collect::<Result<Vec<_>>>()?;
     Ok((list, total))
 }
+
+// ---------------------------------------------------------------------------
+// The caller's full number, for a callback
+
+/// The caller's full phone number of an order the principal may see, for calling
+/// them back; every look is in the audit chain. `None` when the caller left none.
+pub async fn reveal_phone(store: &Store, p: &Principal, no: &str) -> Result<Option<String>> {
+    if !matches!(
+        p.role,
+        Role::HotlineAgent | Role::Supervisor | Role::UnitHandler
+    ) {
+        return Err(StoreError::Forbidden(format!(
+            "{}不能查看来电人完整号码",
+            p.role.label()
+        )));
+    }
+    // Scoped like the order itself: a unit sees its own and co-handled orders only.
+    get(store, p, no).await?;
+    let mut tx = store.begin().await?;
+    let enc: Option<String> =
+        sqlx::query_scalar("SELECT phone_enc FROM work_orders WHERE order_no = $1")
+            .bind(no)
+            .fetch_one(&mut *tx)
+            .await?;
+    let phone = enc
+        .map(|e| store.keys().decrypt(&e))
+        .transpose()
+        .map_err(StoreError::Other)?;
+    audit::append(
+        &mut tx,
+        store.keys(),
+        &p.actor(),
+        "work_order.phone.reveal",
+        "work_order",
+        no,
+        serde_json::json!({ "purpose": "callback" }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(phone)
+}

@@ -651,3 +651,55 @@ async fn supervision_and_return_review(db: Db) {
     assert!(!wb.contains(&no));
 }
 both!(supervision_and_return_review);
+
+/// The caller's full number is shown only on a deliberate request from the order
+/// page, within the order's scope, and every look is audited.
+async fn caller_phone_for_callback(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let agent = app.token("hotline").await;
+    let (s, v) = app
+        .post(
+            "/api/v1/work-orders",
+            Some(&agent),
+            serde_json::json!({ "category": "help", "content": "路灯不亮", "phone": PHONE, "unit": "JT" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let no = v["order_no"].as_str().unwrap().to_string();
+    let mut b = Browser::new(&app);
+    b.staff_login("hotline").await;
+    let (s, _, page) = b.get(&format!("/hotline/orders/{no}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        !page.contains(PHONE),
+        "the order page shows the masked number only"
+    );
+    let csrf = hidden(&page, "csrf");
+    let (s, _, page) = b
+        .post(&format!("/hotline/orders/{no}/phone"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains(&format!("tel:{PHONE}")), "{page}");
+    let (s, _, _) = b
+        .post(
+            &format!("/hotline/orders/{no}/phone"),
+            &[("csrf", "forged")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (_, log) = app
+        .get("/api/v1/audit?limit=50", Some(&app.token("admin").await))
+        .await;
+    assert!(log.to_string().contains("work_order.phone.reveal"), "{log}");
+    // The lead unit calls the citizen back too.
+    let mut other = Browser::new(&app);
+    other.staff_login("unit.jt").await;
+    let (_, _, page) = other.get(&format!("/hotline/orders/{no}")).await;
+    let csrf = hidden(&page, "csrf");
+    let (s, _, page) = other
+        .post(&format!("/hotline/orders/{no}/phone"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(s, StatusCode::OK, "the lead unit calls back too: {page}");
+    assert!(page.contains(PHONE));
+}
+both!(caller_phone_for_callback);

@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/hotline/orders", get(orders))
         .route("/hotline/orders/{no}", get(order_page))
         .route("/hotline/orders/{no}/actions", post(act))
+        .route("/hotline/orders/{no}/phone", post(reveal_phone))
         .route("/hotline/unit", get(unit_workbench))
         .route("/hotline/new", get(web_form).post(web_submit))
         .route("/hotline/new/done", get(web_done))
@@ -1145,4 +1146,30 @@ mod tests {
         );
         assert_eq!(excerpt(&"字".repeat(61)).chars().count(), 61);
     }
+}
+
+#[derive(Template)]
+#[template(path = "hotline_phone.html")]
+struct PhonePage {
+    layout: Layout,
+    no: String,
+    phone: Option<String>,
+}
+
+/// The caller's full number for a callback, after a deliberate request (audited).
+async fn reveal_phone(
+    State(s): State<AppState>,
+    web: Web,
+    Path(no): Path<String>,
+    PageForm(f): PageForm<CsrfForm>,
+) -> PageResult {
+    web.check_csrf(&f.csrf)?;
+    let p = web.staff()?;
+    let phone = hotline::reveal_phone(&s.store, p, &no).await?;
+    let page = PhonePage {
+        layout: web.layout(),
+        no,
+        phone,
+    };
+    Ok(web.finish(render(&page)?))
 }
