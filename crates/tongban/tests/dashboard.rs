@@ -519,6 +519,17 @@ async fn dashboard_shows_the_figures(db: Db) {
     let (s, _, _) = fetch(&app, &b, &format!("/dashboard/export/nothing.csv?{q}")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 
+    // All figures in one table, as shown.
+    assert!(page.contains("id=\"table-figures\""));
+    assert!(linked.contains(&format!(
+        ">受理办件</th><td class=\"num\">{accepted}</td><td class=\"num\">件</td>"
+    )));
+    let online = figure(&api, "online_rate")["value"].as_f64().unwrap();
+    assert!(linked.contains(&format!(
+        ">网上审批率</th><td class=\"num\">{:.2}%</td>",
+        online * 100.0
+    )));
+
     // The cases behind a department's and a point's row.
     let sj = api["by_department"]
         .as_array()

@@ -457,6 +457,31 @@ fn sections(d: &Data, pal: &Palette, top_departments: usize, links: bool) -> Vec
     out
 }
 
+/// Every figure of the period in one table (no chart): label, value, unit, the
+/// year-earlier value and the growth.
+fn all_figures(f: &Figures) -> Section {
+    let t = report::figures_table(f);
+    let keep = [1, 2, 3, 4, 5];
+    Section {
+        key: "figures",
+        title: "全部指标".into(),
+        note: "工作报告所用的全部指标；比率以百分比表示，口径见导出的表格。".into(),
+        svg: String::new(),
+        columns: keep
+            .iter()
+            .map(|&i| (t.columns[i], numeric(&t, i)))
+            .collect(),
+        rows: t
+            .rows
+            .iter()
+            .map(|r| Row {
+                cells: keep.iter().map(|&i| r[i].display()).collect(),
+                href: None,
+            })
+            .collect(),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
@@ -527,6 +552,7 @@ async fn dashboard(State(s): State<AppState>, web: Web, Query(q): Query<Params>)
             big(f, "hotline_direct_answer_rate", "12345直接解答率", None),
         ];
         view.sections = sections(d, &LIGHT, 15, true);
+        view.sections.push(all_figures(f));
     }
     let mut resp = render(&view)?;
     if !view.errors.is_empty() {
