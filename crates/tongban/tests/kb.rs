@@ -117,6 +117,14 @@ async fn articles_lifecycle(db: Db) {
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let (_, doc) = app.get("/api/openapi.json", None).await;
+    for path in [
+        "/api/v1/kb/search",
+        "/api/v1/kb/articles/{id}",
+        "/api/v1/hotline/topics",
+    ] {
+        assert!(doc["paths"][path].is_object(), "OpenAPI documents {path}");
+    }
     let audited = app.count("audit_log").await;
     assert!(audited >= 3);
 }
@@ -410,7 +418,10 @@ async fn pages(db: Db) {
     // the script that suggests answers as the call is typed in.
     let (s, _, screen) = b.get("/hotline").await;
     assert_eq!(s, StatusCode::OK);
-    assert!(screen.contains("id=\"kb-suggest-results\"") && screen.contains("action=\"/kb\""));
+    assert!(
+        screen.contains("id=\"kb-suggest-results\"") && screen.contains("action=\"/kb\""),
+        "{screen}"
+    );
     assert!(screen.contains("/assets/kb-suggest.js"));
     let (s, _, js) = b.get("/assets/kb-suggest.js").await;
     assert_eq!(s, StatusCode::OK);

@@ -136,6 +136,7 @@ async fn document() -> Json<Value> {
         }
     });
     add_intake(&mut doc);
+    add_knowledge_base(&mut doc);
     Json(doc)
 }
 
@@ -181,6 +182,56 @@ fn add_intake(doc: &mut Value) {
                 "IntakeReceipt": { "type": "object", "properties": {
                     "order_no": { "type": "string" }, "channel": { "type": "string" }, "external_id": { "type": "string" },
                     "status": { "type": "string" }, "created_at": { "type": "string", "format": "date-time" }, "duplicate": { "type": "boolean" } } }
+    });
+    for (k, v) in paths.as_object().into_iter().flatten() {
+        doc["paths"][k] = v.clone();
+    }
+    for (k, v) in schemas.as_object().into_iter().flatten() {
+        doc["components"]["schemas"][k] = v.clone();
+    }
+}
+
+/// The 12345 knowledge base and hot topics.
+fn add_knowledge_base(doc: &mut Value) {
+    let paths = json!({
+        "/api/v1/kb/search": { "get": {
+            "summary": "搜索咨询知识库（中文分词，命中词以 <mark> 标出；公众只见有效期内的问答，未命中的问题进入待答复队列；工作人员带令牌时也见已过期的）",
+            "tags": ["knowledge-base"],
+            "parameters": [
+                { "name": "q", "in": "query", "schema": { "type": "string", "maxLength": 200 } },
+                { "name": "department", "in": "query", "schema": { "type": "string" } },
+                { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } },
+                { "name": "per_page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 50 } }
+            ],
+            "responses": { "200": { "description": "命中的问答：items[].question_html、snippet_html 为已转义的HTML" },
+                           "422": { "description": "参数有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } },
+        "/api/v1/kb/faq": { "get": op("问答专栏（公开）", "knowledge-base", false) },
+        "/api/v1/kb/articles": { "get": op("知识库条目列表（工作人员）", "knowledge-base", true),
+                                 "post": with_body(op("新增问答（话务员、督查、管理员；成员单位限本单位）", "knowledge-base", true), "KbArticle") },
+        "/api/v1/kb/articles/{id}": { "get": op("问答详情（公众只见已发布且在有效期内的）", "knowledge-base", false),
+                                      "put": with_body(op("修改问答", "knowledge-base", true), "KbArticle") },
+        "/api/v1/kb/articles/{id}/withdraw": { "post": op("撤下问答", "knowledge-base", true) },
+        "/api/v1/kb/questions": { "get": op("待答复问题队列（status：open、answered、dismissed）", "knowledge-base", true),
+                                  "post": op("话务员登记知识库未能解答的问题", "knowledge-base", true) },
+        "/api/v1/kb/questions/{id}/answer": { "post": with_body(op("答复待答复问题：发布为新问答", "knowledge-base", true), "KbArticle") },
+        "/api/v1/kb/questions/{id}/dismiss": { "post": op("忽略待答复问题", "knowledge-base", true) },
+        "/api/v1/hotline/topics": { "get": {
+            "summary": "12345热点诉求：按诉求分类与地点聚类区间内的工单，并与上一同长周期比较",
+            "tags": ["hotline"], "security": [{ "bearer": [] }],
+            "parameters": [
+                { "name": "from", "in": "query", "schema": { "type": "string", "format": "date" } },
+                { "name": "to", "in": "query", "schema": { "type": "string", "format": "date" } },
+                { "name": "min", "in": "query", "schema": { "type": "integer", "minimum": 2, "maximum": 1000 } }
+            ],
+            "responses": { "200": { "description": "topics[]：subject、place、count、before、trend、orders" },
+                           "422": { "description": "参数有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } }
+    });
+    let schemas = json!({
+        "KbArticle": { "type": "object", "required": ["question", "answer"], "properties": {
+            "question": { "type": "string", "maxLength": 200 }, "answer": { "type": "string", "maxLength": 5000 },
+            "department": { "type": "string", "description": "答复单位代码" },
+            "tags": { "type": "string", "description": "以逗号、顿号或空格分隔，最多10个" },
+            "valid_until": { "type": "string", "format": "date" }, "faq": { "type": "boolean" } } }
     });
     for (k, v) in paths.as_object().into_iter().flatten() {
         doc["paths"][k] = v.clone();
