@@ -380,6 +380,7 @@ async fn reports_download_from_the_web(db: Db) {
             "早于",
         ),
         (&format!("year={year}&format=pdf"), "format", "格式"),
+        ("year=2099&format=docx", "year", "节假日"),
     ] {
         let (s, _, page) = b.get(&format!("/reports?{q}")).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{q}");
