@@ -25,6 +25,11 @@ async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> (StatusCode
     (s, r.json().await.unwrap_or(Value::Null))
 }
 
+/// How many hits a search's first page holds.
+fn hits(v: &Value) -> usize {
+    v["items"].as_array().map_or(0, Vec::len)
+}
+
 fn article(q: &str, a: &str) -> Value {
     json!({ "question": q, "answer": a, "department": "SJ", "tags": "营业执照，开店", "faq": true })
 }
@@ -59,7 +64,8 @@ async fn articles_lifecycle(db: Db) {
 
     // Found by words the question does not contain verbatim, highlighted, escaped.
     let r = search(&app, "办营业执照要带什么", None).await;
-    assert_eq!(r["total"], 1, "{r}");
+    assert_eq!(hits(&r), 1, "{r}");
+    assert_eq!(r["more"], false);
     let hit = &r["items"][0];
     assert_eq!(hit["id"], id);
     assert!(
@@ -73,7 +79,7 @@ async fn articles_lifecycle(db: Db) {
         !hit["snippet_html"].as_str().unwrap().contains("<script>"),
         "{hit}"
     );
-    assert_eq!(search(&app, "公积金提取", None).await["total"], 0);
+    assert_eq!(hits(&search(&app, "公积金提取", None).await), 0);
 
     // A change reaches the index at once; the old wording is gone.
     let (s, v) = put(
@@ -84,8 +90,8 @@ async fn articles_lifecycle(db: Db) {
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!(search(&app, "营业执照", None).await["total"], 0);
-    assert_eq!(search(&app, "居住证", None).await["total"], 1);
+    assert_eq!(hits(&search(&app, "营业执照", None).await), 0);
+    assert_eq!(hits(&search(&app, "居住证", None).await), 1);
     let (s, faq) = app.get("/api/v1/kb/faq", None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(faq["total"], 0, "the rewrite left the FAQ series: {faq}");
@@ -99,7 +105,7 @@ async fn articles_lifecycle(db: Db) {
         )
         .await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(search(&app, "居住证", None).await["total"], 0);
+    assert_eq!(hits(&search(&app, "居住证", None).await), 0);
     let (s, _) = app.get(&format!("/api/v1/kb/articles/{id}"), None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, v) = app
@@ -138,9 +144,9 @@ async fn expired_answers_are_hidden_from_the_public(db: Db) {
     let (s, a) = app.post("/api/v1/kb/articles", Some(&agent), body).await;
     assert_eq!(s, StatusCode::CREATED, "{a}");
     assert_eq!(a["expired"], true);
-    assert_eq!(search(&app, "疫苗接种", None).await["total"], 0);
+    assert_eq!(hits(&search(&app, "疫苗接种", None).await), 0);
     let staff = search(&app, "疫苗接种", Some(&agent)).await;
-    assert_eq!(staff["total"], 1, "{staff}");
+    assert_eq!(hits(&staff), 1, "{staff}");
     assert_eq!(staff["items"][0]["expired"], true);
     let (s, _) = app
         .get(&format!("/api/v1/kb/articles/{}", a["id"]), None)
@@ -148,6 +154,70 @@ async fn expired_answers_are_hidden_from_the_public(db: Db) {
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 both!(expired_answers_are_hidden_from_the_public);
+
+/// Pages follow the ranking; expired answers and other departments' are left out
+/// without leaving holes in a page.
+async fn pages_and_filters(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let agent = app.token("hotline").await;
+    for i in 0..13 {
+        let mut body = article(&format!("社保卡第{i}个问题？"), "到社保窗口办理。");
+        if i % 4 == 0 {
+            body["valid_until"] = json!("2020-01-01");
+        }
+        if i == 5 {
+            body["department"] = json!("JT");
+        }
+        let (s, v) = app.post("/api/v1/kb/articles", Some(&agent), body).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    // 13 articles, 4 expired: the public sees 9, a page of 5 then 4.
+    let (_, p1) = app
+        .get(
+            "/api/v1/kb/search?q=%E7%A4%BE%E4%BF%9D%E5%8D%A1&per_page=5",
+            None,
+        )
+        .await;
+    assert_eq!((hits(&p1), p1["more"].as_bool()), (5, Some(true)), "{p1}");
+    let (_, p2) = app
+        .get(
+            "/api/v1/kb/search?q=%E7%A4%BE%E4%BF%9D%E5%8D%A1&per_page=5&page=2",
+            None,
+        )
+        .await;
+    assert_eq!((hits(&p2), p2["more"].as_bool()), (4, Some(false)), "{p2}");
+    let ids = |v: &Value| -> Vec<i64> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["id"].as_i64().unwrap())
+            .collect()
+    };
+    let (a, b) = (ids(&p1), ids(&p2));
+    assert!(
+        a.iter().all(|x| !b.contains(x)),
+        "no hit twice: {a:?} {b:?}"
+    );
+    assert!(
+        p1["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["expired"] == false)
+    );
+    let staff = search(&app, "社保卡", Some(&agent)).await;
+    assert_eq!((hits(&staff), staff["more"].as_bool()), (10, Some(true)));
+    let (_, jt) = app
+        .get(
+            "/api/v1/kb/search?q=%E7%A4%BE%E4%BF%9D%E5%8D%A1&department=JT",
+            None,
+        )
+        .await;
+    assert_eq!(hits(&jt), 1, "{jt}");
+    assert_eq!(jt["items"][0]["department"]["code"], "JT");
+}
+both!(pages_and_filters);
 
 async fn bad_input_is_refused(db: Db) {
     let app = TestApp::spawn(db).await;
@@ -214,10 +284,7 @@ both!(bad_input_is_refused);
 async fn unanswered_questions_queue(db: Db) {
     let app = TestApp::spawn(db).await;
     let agent = app.token("hotline").await;
-    assert_eq!(
-        search(&app, "电动自行车上牌在哪里办", None).await["total"],
-        0
-    );
+    assert_eq!(hits(&search(&app, "电动自行车上牌在哪里办", None).await), 0);
     search(&app, "电动自行车 上牌在哪里办？", None).await;
     // Staff searches and later pages are not questions from the public.
     search(&app, "宠物办证", Some(&agent)).await;
@@ -239,7 +306,7 @@ async fn unanswered_questions_queue(db: Db) {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{a}");
     assert_eq!(a["question"], "电动自行车上牌在哪里办");
-    assert_eq!(search(&app, "电动自行车上牌", None).await["total"], 1);
+    assert_eq!(hits(&search(&app, "电动自行车上牌", None).await), 1);
     let (s, v) = app
         .post(
             &format!("/api/v1/kb/questions/{qid}/answer"),
@@ -298,7 +365,8 @@ async fn every_node_is_current(db: Db) {
         kb::search(&other, &q("公积金"), Audience::Staff)
             .await
             .unwrap()
-            .total,
+            .items
+            .len(),
         0
     );
     let (s, a) = app
@@ -312,7 +380,7 @@ async fn every_node_is_current(db: Db) {
     let found = kb::search(&other, &q("公积金提取"), Audience::Staff)
         .await
         .unwrap();
-    assert_eq!(found.total, 1);
+    assert_eq!(found.items.len(), 1);
     assert!(found.items[0].question_html.contains("<mark>"));
     // The other node withdraws it; the first no longer finds it.
     let (s, _) = app
@@ -327,7 +395,8 @@ async fn every_node_is_current(db: Db) {
         kb::search(&other, &q("公积金"), Audience::Staff)
             .await
             .unwrap()
-            .total,
+            .items
+            .len(),
         0
     );
     let (s, _) = app
@@ -342,7 +411,8 @@ async fn every_node_is_current(db: Db) {
         kb::search(&other, &q("居住证"), Audience::Staff)
             .await
             .unwrap()
-            .total,
+            .items
+            .len(),
         1
     );
     other.close().await;
@@ -359,7 +429,8 @@ async fn every_node_is_current(db: Db) {
         kb::search(&again, &q("居住证"), Audience::Staff)
             .await
             .unwrap()
-            .total,
+            .items
+            .len(),
         1
     );
     again.close().await;

@@ -11,8 +11,8 @@ use sqlx::Row;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions,
 };
@@ -120,9 +120,9 @@ fn schema() -> (Schema, Fields) {
         question: b.add_text_field("question", text.clone()),
         answer: b.add_text_field("answer", text.clone()),
         tags: b.add_text_field("tags", text),
-        dept: b.add_u64_field("dept", INDEXED),
-        valid: b.add_u64_field("valid", INDEXED | FAST),
-        faq: b.add_u64_field("faq", INDEXED),
+        dept: b.add_u64_field("dept", FAST),
+        valid: b.add_u64_field("valid", FAST),
+        faq: b.add_u64_field("faq", FAST),
     };
     (b.build(), fields)
 }
@@ -151,14 +151,14 @@ pub(crate) struct IndexQuery {
     pub department_id: Option<i64>,
     /// Only articles valid on this day (`YYYY-MM-DD`); none: all.
     pub valid_on: Option<String>,
-    pub faq_only: bool,
     pub offset: usize,
     pub limit: usize,
 }
 
 pub(crate) struct IndexHits {
     pub ids: Vec<i64>,
-    pub total: usize,
+    /// More hits follow this page.
+    pub more: bool,
     snippets: Snippets,
 }
 
@@ -436,6 +436,10 @@ impl Inner {
         Ok(())
     }
 
+    /// The query is a pure disjunction of term queries, so tantivy ranks it with
+    /// block-WAND and skips the many documents a common word matches that cannot
+    /// reach the page; the department and the end date are checked afterwards on
+    /// the hits, from their columns.
     fn search(&self, q: &IndexQuery) -> tantivy::Result<IndexHits> {
         let f = self.fields;
         let mut should: Vec<(Occur, Box<dyn Query>)> = vec![];
@@ -451,65 +455,51 @@ impl Inner {
                 ));
             }
         }
-        let words = BooleanQuery::new(should);
-        let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(words))];
-        if let Some(d) = q.department_id {
-            must.push((
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_u64(f.dept, d as u64),
-                    IndexRecordOption::Basic,
-                )),
-            ));
-        }
-        if let Some(day) = &q.valid_on {
-            use std::ops::Bound;
-            must.push((
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    Bound::Included(Term::from_field_u64(f.valid, day_number(Some(day)))),
-                    Bound::Unbounded,
-                )),
-            ));
-        }
-        if q.faq_only {
-            must.push((
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_u64(f.faq, 1),
-                    IndexRecordOption::Basic,
-                )),
-            ));
-        }
-        let query = BooleanQuery::new(must);
+        let query = BooleanQuery::new(should);
         let searcher = self.reader.searcher();
-        let (top, total) = searcher.search(
-            &query,
-            &(
-                TopDocs::with_limit(q.limit.max(1))
-                    .and_offset(q.offset)
-                    .order_by_score(),
-                Count,
-            ),
-        )?;
-        let mut ids = Vec::with_capacity(top.len());
-        for (_, addr) in top {
-            // The id from its column: no stored document to decompress.
-            let ids_of = searcher
-                .segment_reader(addr.segment_ord)
-                .fast_fields()
-                .u64("id")?;
-            if let Some(id) = ids_of.first(addr.doc_id) {
-                ids.push(id as i64);
+        let valid_from = q.valid_on.as_deref().map(|d| day_number(Some(d)));
+        // One more than the page, to know whether another page follows.
+        let need = q.offset + q.limit.max(1) + 1;
+        let mut fetch = need + 16;
+        let kept = loop {
+            let top = searcher.search(&query, &TopDocs::with_limit(fetch).order_by_score())?;
+            let mut kept = Vec::with_capacity(need);
+            for (_, addr) in &top {
+                let columns = searcher.segment_reader(addr.segment_ord).fast_fields();
+                let value = |name: &str| -> tantivy::Result<Option<u64>> {
+                    Ok(columns.u64(name)?.first(addr.doc_id))
+                };
+                if let Some(from) = valid_from
+                    && value("valid")?.is_some_and(|v| v < from)
+                {
+                    continue;
+                }
+                if let Some(d) = q.department_id
+                    && value("dept")? != Some(d as u64)
+                {
+                    continue;
+                }
+                if let Some(id) = value("id")? {
+                    kept.push(id as i64);
+                }
+                if kept.len() >= need {
+                    break;
+                }
             }
-        }
+            if kept.len() >= need || top.len() < fetch {
+                break kept;
+            }
+            fetch *= 4;
+        };
+        let more = kept.len() > q.offset + q.limit;
+        let ids = kept.into_iter().skip(q.offset).take(q.limit).collect();
         let snippets = Snippets {
             question: SnippetGenerator::create(&searcher, &query, f.question).ok(),
             answer: SnippetGenerator::create(&searcher, &query, f.answer).ok(),
         };
         Ok(IndexHits {
             ids,
-            total,
+            more,
             snippets,
         })
     }

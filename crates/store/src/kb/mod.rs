@@ -92,7 +92,9 @@ pub struct Hit {
 #[derive(Debug, Clone, Serialize)]
 pub struct Results {
     pub q: String,
-    pub total: usize,
+    /// Another page of hits follows (the exact count is not computed: ranking
+    /// skips the documents that cannot reach the page).
+    pub more: bool,
     pub page: i64,
     pub per_page: i64,
     pub items: Vec<Hit>,
@@ -431,6 +433,17 @@ pub async fn list(store: &Store, f: &ListFilter) -> Result<(Vec<Article>, i64)> 
         sql.push(" AND a.faq = ").bind_i(i64::from(faq));
     }
     let (_, per_page, skip) = crate::paging(f.page, f.per_page, 20, 200)?;
+    page_of(store, &sql, "a.updated_at DESC, a.id DESC", per_page, skip).await
+}
+
+/// One page of the articles `sql` selects, in `order`, with the total.
+async fn page_of(
+    store: &Store,
+    sql: &Sql,
+    order: &str,
+    per_page: i64,
+    skip: i64,
+) -> Result<(Vec<Article>, i64)> {
     let mut c = store.reader().await?;
     let total: i64 = sql
         .with_text(format!("SELECT CAST(COUNT(*) AS BIGINT){}", sql.text))
@@ -439,7 +452,7 @@ pub async fn list(store: &Store, f: &ListFilter) -> Result<(Vec<Article>, i64)> 
         .await?;
     let rows = sql
         .with_text(format!(
-            "SELECT {COLUMNS}{} ORDER BY a.updated_at DESC, a.id DESC LIMIT {per_page} OFFSET {skip}",
+            "SELECT {COLUMNS}{} ORDER BY {order} LIMIT {per_page} OFFSET {skip}",
             sql.text
         ))
         .query()
@@ -462,26 +475,7 @@ pub async fn faq(store: &Store, page: Option<i64>) -> Result<(Vec<Article>, i64)
         .bind_s(today())
         .push(")");
     let (_, per_page, skip) = crate::paging(page, None, 20, 200)?;
-    let mut c = store.reader().await?;
-    let total: i64 = sql
-        .with_text(format!("SELECT CAST(COUNT(*) AS BIGINT){}", sql.text))
-        .query_scalar()
-        .fetch_one(&mut *c)
-        .await?;
-    let rows = sql
-        .with_text(format!(
-            "SELECT {COLUMNS}{} ORDER BY a.created_at DESC, a.id DESC LIMIT {per_page} OFFSET {skip}",
-            sql.text
-        ))
-        .query()
-        .fetch_all(&mut *c)
-        .await?;
-    let today = today();
-    let list = rows
-        .iter()
-        .map(|r| article_from(r, &today))
-        .collect::<Result<Vec<_>>>()?;
-    Ok((list, total))
+    page_of(store, &sql, "a.created_at DESC, a.id DESC", per_page, skip).await
 }
 
 /// Searches the knowledge base. A public search on its first page that finds
@@ -517,7 +511,7 @@ pub async fn search(store: &Store, q: &SearchQuery, audience: Audience) -> Resul
     let words = index::query_words(&text);
     let mut results = Results {
         q: text.clone(),
-        total: 0,
+        more: false,
         page,
         per_page,
         items: vec![],
@@ -533,13 +527,12 @@ pub async fn search(store: &Store, q: &SearchQuery, audience: Audience) -> Resul
                 words,
                 department_id,
                 valid_on: (audience == Audience::Public).then(today),
-                faq_only: false,
                 offset: skip as usize,
                 limit: per_page as usize,
             },
         )
         .await?;
-    results.total = hits.total;
+    results.more = hits.more;
     if !hits.ids.is_empty() {
         let mut sql = Sql::new(FROM);
         sql.push(" AND a.status = ")
@@ -582,7 +575,7 @@ pub async fn search(store: &Store, q: &SearchQuery, audience: Audience) -> Resul
             })
             .collect();
     }
-    if audience == Audience::Public && results.total == 0 && page == 1 {
+    if audience == Audience::Public && results.items.is_empty() && page == 1 {
         record_question(store, &text, "public").await?;
     }
     Ok(results)

@@ -79,7 +79,6 @@ struct SearchPage {
     q: String,
     results: Option<Results>,
     page: i64,
-    pages: i64,
     staff: bool,
     errors: Errors,
 }
@@ -112,11 +111,9 @@ async fn search(State(s): State<AppState>, web: Web, Query(q): Query<SearchParam
             Err(e) => return Err(e.into()),
         }
     };
-    let total = results.as_ref().map_or(0, |r| r.total as i64);
     let view = SearchPage {
         layout: web.layout(),
         q: text,
-        pages: pages(total, 10),
         results,
         page,
         staff: web.staff().is_ok(),
@@ -197,15 +194,15 @@ async fn faq(State(s): State<AppState>, web: Web, Query(q): Query<SearchParams>)
 // Editors
 
 fn editor(web: &Web) -> Result<&Principal, PageError> {
-    let p = web.staff()?;
-    match p.role {
-        Role::Admin | Role::HotlineAgent | Role::Supervisor | Role::UnitHandler => Ok(p),
-        _ => Err(PageError::new(
-            StatusCode::FORBIDDEN,
-            "无权操作",
-            "知识库仅供12345话务员、督查人员、成员单位和系统管理员维护。",
-        )),
-    }
+    web.staff_as(
+        &[
+            Role::Admin,
+            Role::HotlineAgent,
+            Role::Supervisor,
+            Role::UnitHandler,
+        ],
+        "知识库仅供12345话务员、督查人员、成员单位和系统管理员维护。",
+    )
 }
 
 #[derive(Deserialize)]
@@ -475,19 +472,31 @@ async fn queue(State(s): State<AppState>, web: Web, Query(q): Query<EditorParams
     editor(&web)?;
     let page = page_number(q.page.as_deref());
     let status = q.status.unwrap_or_else(|| "open".into());
+    let view = queue_page(&s, &web, status, page, None, vec![]).await?;
+    Ok(web.finish(render(&view)?))
+}
+
+/// The queue page of `status`, with the answer that failed and why, if any.
+async fn queue_page(
+    s: &AppState,
+    web: &Web,
+    status: String,
+    page: i64,
+    failed: Option<(i64, ArticleForm)>,
+    errors: Vec<FieldError>,
+) -> Result<QueuePage, PageError> {
     let (questions, total) = kb::questions(&s.store, Some(&status), Some(page)).await?;
-    let view = QueuePage {
+    Ok(QueuePage {
         layout: web.layout(),
         questions,
         status,
         total,
         page,
         pages: pages(total, 20),
-        departments: departments(&s).await?,
-        failed: None,
-        errors: Errors::default(),
-    };
-    Ok(web.finish(render(&view)?))
+        departments: departments(s).await?,
+        failed,
+        errors: errors.into(),
+    })
 }
 
 async fn answer(
@@ -503,18 +512,7 @@ async fn answer(
         Ok(a) => Ok(Redirect::to(&format!("/kb/articles/{}", a.id)).into_response()),
         Err(e) => {
             let errors = field_errors(e)?;
-            let (questions, total) = kb::questions(&s.store, Some("open"), Some(1)).await?;
-            let view = QueuePage {
-                layout: web.layout(),
-                questions,
-                status: "open".into(),
-                total,
-                page: 1,
-                pages: pages(total, 20),
-                departments: departments(&s).await?,
-                failed: Some((id, f)),
-                errors: errors.into(),
-            };
+            let view = queue_page(&s, &web, "open".into(), 1, Some((id, f)), errors).await?;
             let mut resp = render(&view)?;
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
