@@ -5,6 +5,7 @@
 
 use crate::AppState;
 use crate::pages::session::APPLICANT_COOKIE;
+use crate::pages::urlencode;
 use crate::pages::{Errors, FieldError, Layout, PageError, PageForm, PageResult, Web, render};
 use askama::Template;
 use axum::Router;
@@ -210,17 +211,6 @@ fn applicant_or_login(web: &Web, back: &str) -> Result<ApplicantSession, Redirec
     web.applicant
         .clone()
         .ok_or_else(|| Redirect::to(&format!("/account/login?next={}", urlencode(back))))
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[derive(Template)]

@@ -4,6 +4,7 @@
 //! (personal data masked), and the administrators' Open311 API keys.
 
 use crate::AppState;
+use crate::pages::urlencode;
 use crate::pages::{Errors, FieldError, Layout, PageError, PageForm, PageResult, Web, render};
 use askama::Template;
 use axum::Router;
@@ -396,17 +397,6 @@ impl OrdersPage {
         }
         url
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn orders(State(s): State<AppState>, web: Web, Query(q): Query<ListQuery>) -> PageResult {

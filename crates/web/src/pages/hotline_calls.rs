@@ -214,16 +214,7 @@ async fn callback(
 // /admin/channels: channel keys (渠道接入密钥)
 
 fn admin(web: &Web) -> Result<&Principal, PageError> {
-    let p = web.staff()?;
-    if p.role == Role::Admin {
-        Ok(p)
-    } else {
-        Err(PageError::new(
-            StatusCode::FORBIDDEN,
-            "无权操作",
-            "系统管理仅供系统管理员使用。",
-        ))
-    }
+    web.staff_as(&[Role::Admin], "系统管理仅供系统管理员使用。")
 }
 
 #[derive(Template)]

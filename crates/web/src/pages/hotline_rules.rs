@@ -26,16 +26,7 @@ pub fn router() -> Router<AppState> {
 }
 
 fn admin(web: &Web) -> Result<&Principal, PageError> {
-    let p = web.staff()?;
-    if p.role == Role::Admin {
-        Ok(p)
-    } else {
-        Err(PageError::new(
-            StatusCode::FORBIDDEN,
-            "无权操作",
-            "12345工单办理时限仅供系统管理员设置。",
-        ))
-    }
+    web.staff_as(&[Role::Admin], "12345工单办理时限仅供系统管理员设置。")
 }
 
 /// One field of the form.

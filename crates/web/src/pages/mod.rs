@@ -223,6 +223,23 @@ pub fn local_time(s: &str) -> String {
         .unwrap_or_else(|| s.to_string())
 }
 
+impl Web {
+    /// The signed-in staff member when their role is one of `roles`; otherwise a 401
+    /// page, or a 403 page saying `refusal`.
+    pub fn staff_as(
+        &self,
+        roles: &[tongban_domain::org::Role],
+        refusal: &str,
+    ) -> Result<&tongban_store::org::Principal, PageError> {
+        let p = self.staff()?;
+        if roles.contains(&p.role) {
+            Ok(p)
+        } else {
+            Err(PageError::new(StatusCode::FORBIDDEN, "无权操作", refusal))
+        }
+    }
+}
+
 /// A text as a URL query value.
 pub fn urlencode(s: &str) -> String {
     s.bytes()

@@ -3,6 +3,7 @@
 //! progress query by case number plus the last six characters of the ID.
 
 use crate::AppState;
+use crate::pages::urlencode;
 use crate::pages::{Errors, FieldError, Layout, PageError, PageResult, Web, render};
 use askama::Template;
 use axum::Router;
@@ -90,17 +91,6 @@ impl ItemsPage {
         }
         url
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn items(State(s): State<AppState>, web: Web, Query(q): Query<ItemsQuery>) -> PageResult {
