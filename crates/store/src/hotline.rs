@@ -541,6 +541,24 @@ async fn member_unit(
     }
 }
 
+/// The member unit the dispatch catalog gives a request, or why none.
+async fn auto_unit(
+    conn: &mut AnyConnection,
+    service_code: Option<&str>,
+    category: Category,
+    address: Option<&str>,
+) -> Result<(i64, String)> {
+    crate::dispatch::suggest(conn, service_code, category.as_str(), address)
+        .await?
+        .map(|s| (s.department_id, s.name))
+        .ok_or_else(|| {
+            StoreError::invalid(
+                "unit",
+                "派单目录中没有适用于该诉求的成员单位，请选择承办单位",
+            )
+        })
+}
+
 /// Registers a request taken by a hotline agent: answered directly (`answer`), or
 /// dispatched to a member unit (`unit`), or left for dispatch.
 pub async fn create(store: &Store, p: &Principal, input: &NewOrder) -> Result<OrderView> {
@@ -664,12 +682,21 @@ pub async fn create(store: &Store, p: &Principal, input: &NewOrder) -> Result<Or
         ),
     };
     let lead = match unit {
+        Some(crate::dispatch::AUTO) => Some(
+            auto_unit(
+                &mut rd,
+                service_code.as_deref(),
+                category,
+                address.as_deref(),
+            )
+            .await?,
+        ),
         Some(code) => Some(member_unit(&mut rd, "unit", code).await?),
         None => None,
     };
     for code in &co_codes {
-        member_unit(&mut rd, "co_units", code).await?;
-        if unit == Some(code.as_str()) {
+        let (co_id, _) = member_unit(&mut rd, "co_units", code).await?;
+        if lead.as_ref().is_some_and(|(id, _)| *id == co_id) {
             return Err(StoreError::invalid(
                 "co_units",
                 "协办单位不能与主办单位相同",
@@ -1123,7 +1150,18 @@ pub async fn act(store: &Store, p: &Principal, no: &str, input: &ActionInput) ->
         Action::Dispatch => {
             let code = trimmed(input.unit.as_deref())
                 .ok_or_else(|| StoreError::invalid("unit", "派单须选择承办的成员单位"))?;
-            let (unit_id, name) = member_unit(&mut tx, "unit", code).await?;
+            let (unit_id, name) = if code == crate::dispatch::AUTO {
+                let category = Category::parse(o.category).ok_or_else(|| other("category"))?;
+                auto_unit(
+                    &mut tx,
+                    o.service_code.as_deref(),
+                    category,
+                    o.address.as_deref(),
+                )
+                .await?
+            } else {
+                member_unit(&mut tx, "unit", code).await?
+            };
             if from.status == Status::Returned && o.department_id == Some(unit_id) {
                 return Err(StoreError::invalid(
                     "unit",

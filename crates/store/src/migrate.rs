@@ -35,6 +35,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "12345 intake channels and call records",
         include_str!("schema_9_calls.sql"),
     ),
+    (
+        10,
+        "12345 dispatch catalog",
+        include_str!("schema_10_dispatch.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

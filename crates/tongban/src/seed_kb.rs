@@ -265,6 +265,32 @@ const ARTICLES: &[(&str, &str, &str, &str, bool)] = &[
     ),
 ];
 
+/// The demo's dispatch catalog (派单目录): towns' own arrangements beside each
+/// service's unit.
+const DISPATCH_RULES: &[tongban_store::dispatch::SeedRule] = &[
+    tongban_store::dispatch::SeedRule {
+        service_code: Some("youyan"),
+        category: None,
+        place: Some("巴城镇"),
+        unit: "ZHZF",
+        note: "巴城镇餐饮油烟由综合行政执法局巴城中队处置",
+    },
+    tongban_store::dispatch::SeedRule {
+        service_code: Some("daolu"),
+        category: None,
+        place: Some("开发区"),
+        unit: "ZJ",
+        note: "开发区道路由住建局养护",
+    },
+    tongban_store::dispatch::SeedRule {
+        service_code: None,
+        category: Some("consultation"),
+        place: Some("花桥"),
+        unit: "XZSP",
+        note: "花桥经济开发区的政策咨询由行政审批局答复",
+    },
+];
+
 /// Questions the public asked and nobody could answer yet (asked, question).
 const OPEN_QUESTIONS: &[(i64, &str)] = &[
     (23, "电动自行车上牌在哪里办"),
@@ -309,6 +335,7 @@ pub async fn seed(store: &Store, year: i32) -> anyhow::Result<usize> {
         r.valid_until = Some(&expired);
     }
     insert_bulk(&mut tx, &rows, "演示数据").await?;
+    let rules = tongban_store::dispatch::insert_rules(&mut tx, DISPATCH_RULES, "演示数据").await?;
     let now = time::stamp(time::now());
     for (asked, q) in OPEN_QUESTIONS {
         tongban_store::kb::insert_question(&mut tx, q, *asked, &now).await?;
@@ -320,7 +347,7 @@ pub async fn seed(store: &Store, year: i32) -> anyhow::Result<usize> {
         "kb.seed",
         "kb_article",
         "demo",
-        serde_json::json!({ "articles": rows.len(), "questions": OPEN_QUESTIONS.len() }),
+        serde_json::json!({ "articles": rows.len(), "questions": OPEN_QUESTIONS.len(), "dispatch_rules": rules }),
     )
     .await?;
     tx.commit().await?;

@@ -16,7 +16,6 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
@@ -162,39 +161,84 @@ pub(crate) struct IndexHits {
     snippets: Snippets,
 }
 
-/// Makes highlighted snippets of the texts of the hits, for the query's words.
+/// Makes highlighted snippets of the texts of the hits: the query's words found in
+/// the text (no second segmentation of every hit: plain search for the words).
 pub(crate) struct Snippets {
-    question: Option<SnippetGenerator>,
-    answer: Option<SnippetGenerator>,
+    words: Vec<String>,
 }
 
 impl Snippets {
-    /// `text` cut to the part that best matches, HTML-escaped, matches in `<mark>`.
+    /// The question, HTML-escaped, the query's words in `<mark>`.
     pub fn question(&self, text: &str) -> String {
-        highlight(self.question.as_ref(), text, 200)
+        highlight(&self.words, text, 200)
     }
+    /// The part of the answer around the first match.
     pub fn answer(&self, text: &str) -> String {
-        highlight(self.answer.as_ref(), text, 120)
+        highlight(&self.words, text, 120)
     }
 }
 
-fn highlight(g: Option<&SnippetGenerator>, text: &str, max: usize) -> String {
-    if let Some(g) = g {
-        let mut s = g.snippet(text);
-        if !s.is_empty() {
-            s.set_snippet_prefix_postfix("<mark>", "</mark>");
-            let html = s.to_html();
-            let r = s.fragment_range();
-            let lead = if r.start > 0 { "…" } else { "" };
-            let tail = if r.end < text.len() { "…" } else { "" };
-            return format!("{lead}{html}{tail}");
+/// Byte ranges of the words in `text` (Latin letters in any case), merged.
+fn matches(words: &[String], text: &str) -> Vec<std::ops::Range<usize>> {
+    let lower = text.to_ascii_lowercase();
+    let mut ranges: Vec<std::ops::Range<usize>> = vec![];
+    for w in words {
+        if w.is_empty() {
+            continue;
+        }
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(w.as_str()) {
+            let start = from + i;
+            ranges.push(start..start + w.len());
+            from = start + w.len();
         }
     }
-    let mut cut: String = text.chars().take(max).collect();
-    if cut.len() < text.len() {
-        cut.push('…');
+    ranges.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
+    let mut merged: Vec<std::ops::Range<usize>> = vec![];
+    for r in ranges {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
     }
-    escape(&cut)
+    merged
+}
+
+/// At most `max` characters of `text` around its first match, escaped, with the
+/// matches in `<mark>` and `…` where text was cut.
+fn highlight(words: &[String], text: &str, max: usize) -> String {
+    let found = matches(words, text);
+    let chars = text.chars().count();
+    // Start a little before the first match when the text is too long.
+    let first = found.first().map_or(0, |r| text[..r.start].chars().count());
+    let skip = if chars <= max {
+        0
+    } else {
+        first.saturating_sub(max / 5).min(chars - max)
+    };
+    let from = text.char_indices().nth(skip).map_or(text.len(), |(i, _)| i);
+    let to = text
+        .char_indices()
+        .nth(skip + max)
+        .map_or(text.len(), |(i, _)| i);
+    let mut out = String::with_capacity((to - from) * 2);
+    if from > 0 {
+        out.push('…');
+    }
+    let mut at = from;
+    for r in found.iter().filter(|r| r.end > from && r.start < to) {
+        let (s, e) = (r.start.max(from), r.end.min(to));
+        out.push_str(&escape(&text[at..s]));
+        out.push_str("<mark>");
+        out.push_str(&escape(&text[s..e]));
+        out.push_str("</mark>");
+        at = e;
+    }
+    out.push_str(&escape(&text[at..to]));
+    if to < text.len() {
+        out.push('…');
+    }
+    out
 }
 
 fn escape(s: &str) -> String {
@@ -494,8 +538,7 @@ impl Inner {
         let more = kept.len() > q.offset + q.limit;
         let ids = kept.into_iter().skip(q.offset).take(q.limit).collect();
         let snippets = Snippets {
-            question: SnippetGenerator::create(&searcher, &query, f.question).ok(),
-            answer: SnippetGenerator::create(&searcher, &query, f.answer).ok(),
+            words: q.words.clone(),
         };
         Ok(IndexHits {
             ids,
@@ -599,6 +642,31 @@ mod tests {
 
     #[test]
     fn highlight_escapes() {
-        assert_eq!(highlight(None, "<b>&", 10), "&lt;b&gt;&amp;");
+        assert_eq!(highlight(&[], "<b>&", 10), "&lt;b&gt;&amp;");
+        let w = vec!["<b>".to_string()];
+        assert_eq!(highlight(&w, "a<b>c", 10), "a<mark>&lt;b&gt;</mark>c");
+    }
+
+    #[test]
+    fn highlight_marks_words_and_cuts_around_them() {
+        let w = query_words("居住证怎么办");
+        let text = format!(
+            "{}办理居住证需要身份证。{}",
+            "前".repeat(100),
+            "后".repeat(100)
+        );
+        let h = highlight(&w, &text, 40);
+        assert!(h.starts_with('…') && h.ends_with('…'), "{h}");
+        assert!(h.contains("<mark>居住证</mark>"), "{h}");
+        assert_eq!(
+            h.replace("<mark>", "")
+                .replace("</mark>", "")
+                .chars()
+                .count(),
+            42
+        );
+        // Overlapping words make one mark; Latin letters match in any case.
+        let w = vec!["ktv".to_string(), "kt".to_string()];
+        assert_eq!(highlight(&w, "KTV噪音", 10), "<mark>KTV</mark>噪音");
     }
 }

@@ -5,6 +5,7 @@ mod auth;
 mod calendar;
 mod cases;
 mod codes;
+mod dispatch;
 mod figures;
 mod hotline;
 mod intake;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(intake::router())
         .merge(kb::router())
         .merge(topics::router())
+        .merge(dispatch::router())
 }
 
 async fn healthz(

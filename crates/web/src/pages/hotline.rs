@@ -519,9 +519,24 @@ struct OrderPage {
     overdue: bool,
     actions: Vec<ActionForm>,
     units: Vec<(String, String)>,
+    /// The dispatch catalog's unit, when the order may be dispatched now.
+    suggestion: Option<tongban_store::dispatch::Suggestion>,
     levels: Vec<(i64, &'static str)>,
     back: &'static str,
     errors: Errors,
+}
+
+/// The catalog's unit for an order with a dispatch form.
+async fn suggestion(
+    s: &AppState,
+    p: &Principal,
+    order: &OrderView,
+    actions: &[ActionForm],
+) -> Result<Option<tongban_store::dispatch::Suggestion>, PageError> {
+    if !actions.iter().any(|a| a.code == "dispatch") {
+        return Ok(None);
+    }
+    Ok(tongban_store::dispatch::suggest_for(&s.store, p, &order.order_no).await?)
 }
 
 fn levels() -> Vec<(i64, &'static str)> {
@@ -545,10 +560,12 @@ fn back_link(p: &Principal) -> &'static str {
 async fn order_page(State(s): State<AppState>, web: Web, Path(no): Path<String>) -> PageResult {
     let p = web.staff()?;
     let order = hotline::get(&s.store, p, &no).await?;
+    let actions = action_forms(p, &order);
     let page = OrderPage {
         layout: web.layout(),
         overdue: overdue(&order, &today()),
-        actions: action_forms(p, &order),
+        suggestion: suggestion(&s, p, &order, &actions).await?,
+        actions,
         order,
         units: member_units(&s).await?,
         levels: levels(),
@@ -656,6 +673,7 @@ async fn act(
     let page = OrderPage {
         layout: web.layout(),
         overdue: overdue(&order, &today()),
+        suggestion: suggestion(&s, p, &order, &actions).await?,
         actions,
         order,
         units,

@@ -19,10 +19,19 @@ use tongban_store::hotline;
 use tongban_store::org::Principal;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/admin/hotline/deadlines",
-        get(deadlines).post(save_deadlines),
-    )
+    Router::new()
+        .route(
+            "/admin/hotline/deadlines",
+            get(deadlines).post(save_deadlines),
+        )
+        .route(
+            "/admin/hotline/dispatch",
+            get(dispatch_rules).post(add_dispatch_rule),
+        )
+        .route(
+            "/admin/hotline/dispatch/{id}/delete",
+            axum::routing::post(delete_dispatch_rule),
+        )
 }
 
 fn admin(web: &Web) -> Result<&Principal, PageError> {
@@ -125,4 +134,116 @@ async fn save_deadlines(
     })?;
     *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(r)
+}
+
+// ---------------------------------------------------------------------------
+// /admin/hotline/dispatch: the dispatch catalog (派单目录)
+
+#[derive(Deserialize, Default)]
+struct RuleForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    service_code: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "hotline_dispatch.html")]
+struct DispatchPage {
+    layout: Layout,
+    rules: Vec<tongban_store::dispatch::Rule>,
+    services: Vec<(String, String)>,
+    categories: Vec<(&'static str, &'static str)>,
+    units: Vec<(String, String)>,
+    form: RuleForm,
+    errors: Errors,
+}
+
+async fn dispatch_page(
+    s: &AppState,
+    web: &Web,
+    form: RuleForm,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let units = tongban_store::org::departments(&s.store)
+        .await?
+        .into_iter()
+        .filter(|d| d.member_unit)
+        .map(|d| (d.code, d.name))
+        .collect();
+    let page = DispatchPage {
+        layout: web.layout(),
+        rules: tongban_store::dispatch::rules(&s.store).await?,
+        services: hotline::services(&s.store)
+            .await?
+            .into_iter()
+            .map(|v| (v.service_code, v.service_name))
+            .collect(),
+        categories: Category::ALL
+            .iter()
+            .map(|c| (c.as_str(), c.label()))
+            .collect(),
+        units,
+        form,
+        errors: errors.into(),
+    };
+    render(&page)
+}
+
+async fn dispatch_rules(State(s): State<AppState>, web: Web) -> PageResult {
+    admin(&web)?;
+    dispatch_page(&s, &web, RuleForm::default(), vec![]).await
+}
+
+async fn add_dispatch_rule(
+    State(s): State<AppState>,
+    web: Web,
+    PageForm(f): PageForm<RuleForm>,
+) -> PageResult {
+    web.check_csrf(&f.csrf)?;
+    let p = admin(&web)?;
+    let input = tongban_store::dispatch::RuleInput {
+        service_code: Some(f.service_code.clone()),
+        category: Some(f.category.clone()),
+        place: Some(f.place.clone()),
+        unit: Some(f.unit.clone()),
+        note: Some(f.note.clone()),
+    };
+    match tongban_store::dispatch::add_rule(&s.store, p, &input).await {
+        Ok(_) => Ok(Redirect::to("/admin/hotline/dispatch").into_response()),
+        Err(StoreError::Invalid(i)) => {
+            let mut r =
+                dispatch_page(&s, &web, f, vec![FieldError::new(i.field, i.message)]).await?;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn delete_dispatch_rule(
+    State(s): State<AppState>,
+    web: Web,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    PageForm(f): PageForm<CsrfOnly>,
+) -> PageResult {
+    web.check_csrf(&f.csrf)?;
+    let p = admin(&web)?;
+    let id = crate::api::kb::parse_id(&id)?;
+    tongban_store::dispatch::delete_rule(&s.store, p, id).await?;
+    Ok(Redirect::to("/admin/hotline/dispatch").into_response())
 }
