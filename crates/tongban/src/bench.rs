@@ -254,14 +254,15 @@ pub async fn run(opts: Options, key_hex: String) -> anyhow::Result<()> {
         rebuild.as_secs_f64()
     );
 
-    // Phase 4: knowledge-base search, as the public and the agents' screens ask.
+    // Phase 4: knowledge-base search, as the public and the agents' screens ask:
+    // one visitor at a time, then four at once.
     let queries: Arc<Vec<String>> = Arc::new(crate::seed_kb::sample_queries());
-    let mut phase = load(
-        opts.lookups / 4,
-        4,
-        "知识库搜索 GET /api/v1/kb/search",
-        {
-            let (client, base) = (client.clone(), base.clone());
+    for (n, connections, name) in [
+        (opts.lookups / 8, 1, "知识库搜索（1个连接）"),
+        (opts.lookups / 4, 4, "知识库搜索（4个连接）"),
+    ] {
+        let mut phase = load(n, connections, name, {
+            let (client, base, queries) = (client.clone(), base.clone(), queries.clone());
             move |i| {
                 let (client, base, queries) = (client.clone(), base.clone(), queries.clone());
                 async move {
@@ -278,10 +279,10 @@ pub async fn run(opts: Options, key_hex: String) -> anyhow::Result<()> {
                     Ok(())
                 }
             }
-        },
-    )
-    .await?;
-    println!("{}", phase.report());
+        })
+        .await?;
+        println!("{}", phase.report());
+    }
 
     // Phase 5: 12345 agents register work orders.
     let agent = token("hotline").await?;

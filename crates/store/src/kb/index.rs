@@ -505,25 +505,30 @@ impl Inner {
         // One more than the page, to know whether another page follows.
         let need = q.offset + q.limit.max(1) + 1;
         let mut fetch = need + 16;
+        // The columns of each segment, opened once.
+        type Columns = [tantivy::columnar::Column<u64>; 3];
+        let mut opened: Vec<Option<Columns>> = vec![None; searcher.segment_readers().len()];
         let kept = loop {
             let top = searcher.search(&query, &TopDocs::with_limit(fetch).order_by_score())?;
             let mut kept = Vec::with_capacity(need);
             for (_, addr) in &top {
-                let columns = searcher.segment_reader(addr.segment_ord).fast_fields();
-                let value = |name: &str| -> tantivy::Result<Option<u64>> {
-                    Ok(columns.u64(name)?.first(addr.doc_id))
-                };
+                let slot = &mut opened[addr.segment_ord as usize];
+                if slot.is_none() {
+                    let ff = searcher.segment_reader(addr.segment_ord).fast_fields();
+                    *slot = Some([ff.u64("id")?, ff.u64("valid")?, ff.u64("dept")?]);
+                }
+                let [ids, valid, dept] = slot.as_ref().expect("opened above");
                 if let Some(from) = valid_from
-                    && value("valid")?.is_some_and(|v| v < from)
+                    && valid.first(addr.doc_id).is_some_and(|v| v < from)
                 {
                     continue;
                 }
                 if let Some(d) = q.department_id
-                    && value("dept")? != Some(d as u64)
+                    && dept.first(addr.doc_id) != Some(d as u64)
                 {
                     continue;
                 }
-                if let Some(id) = value("id")? {
+                if let Some(id) = ids.first(addr.doc_id) {
                     kept.push(id as i64);
                 }
                 if kept.len() >= need {
