@@ -240,11 +240,12 @@ impl Web {
     }
 }
 
-/// A text as a URL query value.
+/// A text as a URL query value (`/` may stay: RFC 3986 allows it in a query, and a
+/// `next=/apply/…` reads better).
 pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
                 (b as char).to_string()
             }
             _ => format!("%{b:02X}"),
