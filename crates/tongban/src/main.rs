@@ -116,7 +116,7 @@ enum Command {
     },
     /// Export records for outside analysis.
     Export {
-        /// items, cases or calls
+        /// items, cases, calls or work_orders
         dataset: String,
         #[command(flatten)]
         db: DbArgs,
@@ -912,7 +912,10 @@ async fn export(
         "calls" => {
             tongban_store::calls::export(store, |row| writer.write(&row)).await?;
         }
-        other => anyhow::bail!("未知数据集“{other}”：可导出 items、cases、calls"),
+        "work_orders" => {
+            tongban_store::hotline::export(store, |row| writer.write(&row)).await?;
+        }
+        other => anyhow::bail!("未知数据集“{other}”：可导出 items、cases、calls、work_orders"),
     }
     writer.finish()
 }
