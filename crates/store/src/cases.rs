@@ -956,6 +956,8 @@ async fn insert_case(
         _ => StoreError::Db(e),
     })?;
     row.id = id;
+    let counted = crate::stats::case_snapshot(&mut *tx, id).await?;
+    crate::stats::track_case(&mut *tx, None, &counted).await?;
     if let Some((draft, owner)) = &c.draft {
         crate::files::attach(&mut *tx, draft, owner, id).await?;
     }
@@ -1369,6 +1371,7 @@ pub async fn act(
         row.legal_deadline = ld;
         row.deadline_estimated = est;
     }
+    let counted = crate::stats::case_snapshot(&mut tx, row.id).await?;
     let updated = sqlx::query(
         "UPDATE cases SET status = $1, accepted_at = $2, accepted_on = $3, acceptance_no = $4, decided_at = $5, closed_at = $6, \
          closed_on = $7, extension_days = $8, promised_deadline = $9, legal_deadline = $10, deadline_estimated = $11, result = $12, \
@@ -1408,6 +1411,8 @@ pub async fn act(
             message: "办件状态已被他人更新，请刷新后重试".into(),
         });
     }
+    let now_counted = crate::stats::case_snapshot(&mut tx, row.id).await?;
+    crate::stats::track_case(&mut tx, Some(&counted), &now_counted).await?;
     let point_id = p.point_id.or(Some(row.point_id));
     let recorded = if instant_close {
         CaseStatus::Accepted

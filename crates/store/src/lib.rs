@@ -24,6 +24,7 @@ pub use migrate::latest as schema_version;
 pub mod org;
 pub mod protect;
 pub mod report;
+pub mod stats;
 pub mod time;
 pub mod topics;
 mod writer;

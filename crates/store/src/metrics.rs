@@ -1,10 +1,11 @@
 //! The figures of `tongban_domain::metrics`, computed for a period and the same
 //! period a year earlier.
 //!
-//! This first increment computes every figure directly by SQL aggregation over the
-//! records (cases by `accepted_on`/`closed_on`, the catalog in force at the period's
-//! end, work orders by `created_at`). Per-day counters kept in the writing
-//! transaction, and `tongban stats rebuild/check`, are a later increment of issue 5.
+//! Cases are counted from the per-day counters kept in the writing transaction
+//! (`stats`: accepted and closed per day, department, point, channel, instant), so a
+//! year's report sums counters instead of scanning the cases; the catalog in force
+//! at the period's end, work orders (by `created_at`) and calls are aggregated from
+//! their records.
 
 use crate::{Result, Store, StoreError, calendar, time};
 use chrono::NaiveDate;
@@ -304,9 +305,9 @@ async fn raw(store: &Store, p: &Period) -> Result<Raw> {
 
     // Cases: accepted by point and by department, in one pass each.
     let rows = sqlx::query(
-        "SELECT p.code, p.name, p.kind, p.sort, CAST(COUNT(c.id) AS BIGINT) \
-         FROM points p LEFT JOIN cases c ON c.point_id = p.id AND c.accepted_on >= $1 AND c.accepted_on <= $2 \
-         GROUP BY p.id, p.code, p.name, p.kind, p.sort",
+        "SELECT p.code, p.name, p.kind, p.sort, CAST(COALESCE(s.n, 0) AS BIGINT) \
+         FROM points p LEFT JOIN (SELECT point_id, SUM(n) AS n FROM stat_cases \
+           WHERE kind = 'accepted' AND day >= $1 AND day <= $2 GROUP BY point_id) s ON s.point_id = p.id",
     )
     .bind(&from)
     .bind(&to)
@@ -323,12 +324,13 @@ async fn raw(store: &Store, p: &Period) -> Result<Raw> {
             .insert(code, (row.try_get(3)?, row.try_get(1)?, n));
     }
     let rows = sqlx::query(
-        "SELECT d.code, d.name, d.sort, \
-           CAST(COUNT(c.id) AS BIGINT), \
-           CAST(COALESCE(SUM(c.instant), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN c.channel = 'online' THEN 1 ELSE 0 END), 0) AS BIGINT) \
-         FROM departments d LEFT JOIN cases c ON c.department_id = d.id AND c.accepted_on >= $1 AND c.accepted_on <= $2 \
-         GROUP BY d.id, d.code, d.name, d.sort",
+        "SELECT d.code, d.name, d.sort, CAST(COALESCE(s.n, 0) AS BIGINT), CAST(COALESCE(s.inst, 0) AS BIGINT), \
+           CAST(COALESCE(s.online, 0) AS BIGINT) \
+         FROM departments d LEFT JOIN (SELECT department_id, SUM(n) AS n, \
+             SUM(CASE WHEN instant = 1 THEN n ELSE 0 END) AS inst, \
+             SUM(CASE WHEN channel = 'online' THEN n ELSE 0 END) AS online \
+           FROM stat_cases WHERE kind = 'accepted' AND day >= $1 AND day <= $2 GROUP BY department_id) s \
+           ON s.department_id = d.id",
     )
     .bind(&from)
     .bind(&to)
@@ -349,8 +351,8 @@ async fn raw(store: &Store, p: &Period) -> Result<Raw> {
         r.by_department.insert(d.code.clone(), (row.try_get(2)?, d));
     }
     let rows = sqlx::query(
-        "SELECT d.code, CAST(COUNT(*) AS BIGINT) FROM cases c JOIN departments d ON d.id = c.department_id \
-         WHERE c.closed_on >= $1 AND c.closed_on <= $2 GROUP BY d.code",
+        "SELECT d.code, CAST(SUM(s.n) AS BIGINT) FROM stat_cases s JOIN departments d ON d.id = s.department_id \
+         WHERE s.kind = 'closed' AND s.day >= $1 AND s.day <= $2 GROUP BY d.code",
     )
     .bind(&from)
     .bind(&to)
@@ -511,8 +513,8 @@ async fn raw(store: &Store, p: &Period) -> Result<Raw> {
 pub async fn cases_accepted_by_month(store: &Store, year: i32) -> Result<[i64; 12]> {
     let mut c = store.reader().await?;
     let rows = sqlx::query(
-        "SELECT SUBSTR(accepted_on, 6, 2), CAST(COUNT(*) AS BIGINT) FROM cases \
-         WHERE accepted_on >= $1 AND accepted_on <= $2 GROUP BY SUBSTR(accepted_on, 6, 2)",
+        "SELECT SUBSTR(day, 6, 2), CAST(SUM(n) AS BIGINT) FROM stat_cases \
+         WHERE kind = 'accepted' AND day >= $1 AND day <= $2 GROUP BY SUBSTR(day, 6, 2)",
     )
     .bind(format!("{year:04}-01-01"))
     .bind(format!("{year:04}-12-31"))

