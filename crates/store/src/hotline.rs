@@ -457,11 +457,11 @@ pub async fn set_deadlines(
     Ok(after)
 }
 
-fn trimmed(v: Option<&str>) -> Option<&str> {
+pub(crate) fn trimmed(v: Option<&str>) -> Option<&str> {
     v.map(str::trim).filter(|s| !s.is_empty())
 }
 
-fn optional_text(
+pub(crate) fn optional_text(
     field: &'static str,
     label: &str,
     v: Option<&str>,
@@ -474,7 +474,7 @@ fn optional_text(
 }
 
 /// A caller's phone: a mainland mobile, or a landline of digits and dashes.
-fn parse_phone(v: &str) -> Result<String> {
+pub(crate) fn parse_phone(v: &str) -> Result<String> {
     let v = v.trim();
     if let Ok(m) = Mobile::parse(v) {
         return Ok(m.as_str().to_string());
@@ -492,7 +492,7 @@ fn parse_phone(v: &str) -> Result<String> {
     ))
 }
 
-fn parse_coord(field: &'static str, v: f64, limit: f64) -> Result<String> {
+pub(crate) fn parse_coord(field: &'static str, v: f64, limit: f64) -> Result<String> {
     if v.is_finite() && v.abs() <= limit {
         Ok(format!("{v:.6}"))
     } else {

@@ -4,12 +4,13 @@
 //! (`external_id`, a mail's Message-ID) makes a resend return the same order.
 
 use crate::audit::{self, Actor};
+use crate::hotline::{optional_text, parse_coord, parse_phone, trimmed};
 use crate::org::next_counter;
 use crate::protect::{random_token, sm3_hex};
 use crate::{Result, Store, StoreError, time};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
-use tongban_domain::codes::{Mobile, mask_phone};
+use tongban_domain::codes::mask_phone;
 use tongban_domain::hotline::{Category, Channel, MAX_CONTENT_CHARS, Status, order_no};
 use tongban_domain::required_text;
 
@@ -259,56 +260,6 @@ pub struct Receipt {
     pub duplicate: bool,
 }
 
-fn trimmed(v: Option<&str>) -> Option<&str> {
-    v.map(str::trim).filter(|s| !s.is_empty())
-}
-
-fn optional_text(
-    field: &'static str,
-    label: &str,
-    v: Option<&str>,
-    max: usize,
-) -> Result<Option<String>> {
-    match trimmed(v) {
-        None => Ok(None),
-        Some(s) => Ok(Some(required_text(field, label, s, max)?)),
-    }
-}
-
-/// A caller's phone as work orders keep it: a mainland mobile, or a landline of digits
-/// and dashes (the same rule as the agent's screen).
-pub fn parse_phone(v: &str) -> Result<String> {
-    let v = v.trim();
-    if let Ok(m) = Mobile::parse(v) {
-        return Ok(m.as_str().to_string());
-    }
-    let digits = v.chars().filter(char::is_ascii_digit).count();
-    if (7..=20).contains(&v.len())
-        && (7..=15).contains(&digits)
-        && v.chars().all(|c| c.is_ascii_digit() || c == '-')
-    {
-        return Ok(v.to_string());
-    }
-    Err(StoreError::invalid(
-        "phone",
-        "联系电话应为11位手机号码或固定电话号码（如0512-12345678）",
-    ))
-}
-
-fn coord(field: &'static str, v: f64, limit: f64) -> Result<String> {
-    if v.is_finite() && v.abs() <= limit {
-        Ok(format!("{v:.6}"))
-    } else {
-        Err(StoreError::invalid(
-            field,
-            format!(
-                "{}应为-{limit}至{limit}之间的数值",
-                if field == "lat" { "纬度" } else { "经度" }
-            ),
-        ))
-    }
-}
-
 /// A checked request, ready to insert.
 struct Checked {
     external_id: String,
@@ -370,7 +321,10 @@ fn check(s: &Submission) -> Result<Checked> {
     }
     let address = optional_text("address", "地址", s.address.as_deref(), 200)?;
     let (lat, lon) = match (s.lat, s.long) {
-        (Some(a), Some(o)) => (Some(coord("lat", a, 90.0)?), Some(coord("long", o, 180.0)?)),
+        (Some(a), Some(o)) => (
+            Some(parse_coord("lat", a, 90.0)?),
+            Some(parse_coord("long", o, 180.0)?),
+        ),
         (None, None) => (None, None),
         (None, Some(_)) => {
             return Err(StoreError::invalid(
