@@ -1015,43 +1015,37 @@ async fn insert_row(conn: &mut AnyConnection, row: &NewRow) -> Result<String> {
         None,
     )
     .await?;
-    if let Some(e) = emergency {
-        event(
-            &mut *conn,
-            id,
-            &stamp,
-            &who,
+    // How intake ended, as the order's second step.
+    let outcome = if let Some(e) = emergency {
+        Some((
             EMERGENCY_EVENT,
-            Some(Status::Accepted),
             Status::Closed,
             None,
-            Some(&format!("已转{}（{}）", e.label(), e.as_str())),
-        )
-        .await?;
+            Some(format!("已转{}（{}）", e.label(), e.as_str())),
+        ))
     } else if answer.is_some() {
-        event(
-            &mut *conn,
-            id,
-            &stamp,
-            &who,
+        Some((
             Action::Answer.as_str(),
-            Some(Status::Accepted),
             Status::Closed,
             None,
-            answer.as_deref(),
-        )
-        .await?;
+            answer.clone(),
+        ))
     } else if lead.is_some() {
+        Some((Action::Dispatch.as_str(), Status::Dispatched, lead, None))
+    } else {
+        None
+    };
+    if let Some((action, to, unit, note)) = outcome {
         event(
             &mut *conn,
             id,
             &stamp,
             &who,
-            Action::Dispatch.as_str(),
+            action,
             Some(Status::Accepted),
-            Status::Dispatched,
-            lead,
-            None,
+            to,
+            unit,
+            note.as_deref(),
         )
         .await?;
     }
