@@ -3,7 +3,9 @@
 //! years, the SMS outbox, and the audit log with its verification.
 
 use crate::AppState;
-use crate::pages::{Errors, FieldError, Layout, PageError, PageForm, PageResult, Web, render};
+use crate::pages::{
+    Errors, FieldError, Layout, PageError, PageForm, PageResult, Web, field_errors, render,
+};
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
@@ -45,14 +47,6 @@ pub fn router() -> Router<AppState> {
 
 fn admin(web: &Web) -> Result<&Principal, PageError> {
     web.staff_as(&[Role::Admin], "系统管理仅供系统管理员使用。")
-}
-
-fn invalid(e: StoreError) -> Result<Vec<FieldError>, PageError> {
-    match e {
-        StoreError::Invalid(i) => Ok(vec![FieldError::new(i.field, i.message)]),
-        StoreError::Conflict { field, message } => Ok(vec![FieldError::new(field, message)]),
-        other => Err(other.into()),
-    }
 }
 
 fn status_422(mut r: axum::response::Response) -> axum::response::Response {
@@ -143,7 +137,7 @@ async fn create_user(
             };
             match org::create_user(&s.store, &new, &p.actor()).await {
                 Ok(_) => vec![],
-                Err(e) => invalid(e)?,
+                Err(e) => field_errors(e)?,
             }
         }
     };
@@ -289,7 +283,7 @@ async fn create_org(
     };
     match r {
         Ok(()) => Ok(Redirect::to("/admin/org").into_response()),
-        Err(e) => org_page(&s, &web, invalid(e)?).await,
+        Err(e) => org_page(&s, &web, field_errors(e)?).await,
     }
 }
 
@@ -432,7 +426,7 @@ async fn add_year(
             match tongban_store::calendar::import(&s.store, &cal, "管理员录入", &p.actor()).await
             {
                 Ok(_) => return Ok(Redirect::to("/admin/calendar").into_response()),
-                Err(e) => invalid(e)?,
+                Err(e) => field_errors(e)?,
             }
         }
         Err(e) => vec![e],
@@ -784,7 +778,7 @@ async fn new_version(
     match catalog::new_version(&s.store, &code, content, eff, &f.change_note, &p.actor()).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/catalog/{code}")).into_response()),
         Err(e) => {
-            let errors = invalid(e)?;
+            let errors = field_errors(e)?;
             item_page(&s, &web, &code, Some(f), errors).await
         }
     }
@@ -818,7 +812,7 @@ async fn publish(
     {
         Ok(()) => Ok(Redirect::to(&format!("/admin/catalog/{code}")).into_response()),
         Err(e) => {
-            let errors = invalid(e)?;
+            let errors = field_errors(e)?;
             item_page(&s, &web, &code, None, errors).await
         }
     }

@@ -4,7 +4,9 @@
 //! the agent screen shows while a call is typed in.
 
 use crate::AppState;
-use crate::pages::{Errors, FieldError, Layout, PageError, PageForm, PageResult, Web, render};
+use crate::pages::{
+    Errors, FieldError, Layout, PageError, PageForm, PageResult, Web, field_errors, render,
+};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -312,14 +314,6 @@ struct EditPage {
 
 async fn departments(s: &AppState) -> Result<Vec<Department>, PageError> {
     Ok(org::departments(&s.store).await?)
-}
-
-fn field_errors(e: StoreError) -> Result<Vec<FieldError>, PageError> {
-    match e {
-        StoreError::Invalid(i) => Ok(vec![FieldError::new(i.field, i.message)]),
-        StoreError::Conflict { field, message } => Ok(vec![FieldError::new(field, message)]),
-        other => Err(other.into()),
-    }
 }
 
 async fn new_form(State(s): State<AppState>, web: Web) -> PageResult {

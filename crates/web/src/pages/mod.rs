@@ -240,6 +240,17 @@ impl Web {
     }
 }
 
+/// A store's refusal of a form as the errors shown beside its fields; any other
+/// failure is the page's.
+pub fn field_errors(e: tongban_store::StoreError) -> Result<Vec<FieldError>, PageError> {
+    use tongban_store::StoreError;
+    match e {
+        StoreError::Invalid(i) => Ok(vec![FieldError::new(i.field, i.message)]),
+        StoreError::Conflict { field, message } => Ok(vec![FieldError::new(field, message)]),
+        other => Err(other.into()),
+    }
+}
+
 /// A text as a URL query value (`/` may stay: RFC 3986 allows it in a query, and a
 /// `next=/apply/…` reads better).
 pub fn urlencode(s: &str) -> String {
