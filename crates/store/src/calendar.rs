@@ -153,7 +153,7 @@ pub async fn seed_if_empty(store: &Store) -> Result<()> {
 pub const NATIONAL_CSV: &str = include_str!("../../../assets/cn-calendar.csv");
 
 /// The whole calendar as stored.
-async fn read(conn: &mut AnyConnection) -> Result<Calendar> {
+pub(crate) async fn read(conn: &mut AnyConnection) -> Result<Calendar> {
     let years: Vec<i64> = sqlx::query_scalar("SELECT year FROM calendar_years")
         .fetch_all(&mut *conn)
         .await?;

@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::HashSet;
+use tongban_domain::calendar::Calendar;
 use tongban_domain::codes::{Mobile, mask_phone};
 use tongban_domain::org::Role;
 
@@ -455,6 +456,7 @@ pub async fn import(
     let imported_at = time::stamp(now);
     let cols = "call_id, caller_enc, caller_masked, caller_digest, started_at, answered, wait_seconds, talk_seconds, agent, imported_at";
     let numbered = store.backend() == Backend::Postgres;
+    let no_cal = Calendar::default();
     let mut tx = store.begin().await?;
     let mut done = 0;
     progress(0, rows.len());
@@ -480,7 +482,7 @@ pub async fn import(
             }
             sql.push(')');
         }
-        sql.push_str(" ON CONFLICT (call_id) DO NOTHING");
+        sql.push_str(" ON CONFLICT (call_id) DO NOTHING RETURNING id");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for r in chunk {
             q = q
@@ -495,7 +497,15 @@ pub async fn import(
                 .bind(r.agent.as_deref())
                 .bind(imported_at.as_str());
         }
-        let inserted = q.execute(&mut *tx).await?.rows_affected() as usize;
+        let ids: Vec<i64> = q
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<i64, _>(0))
+            .collect::<std::result::Result<_, _>>()?;
+        let counted = crate::stats::snapshot(&mut tx, &crate::stats::CALLS, &ids, &no_cal).await?;
+        crate::stats::track(&mut tx, &crate::stats::CALLS, None, &counted).await?;
+        let inserted = ids.len();
         summary.imported += inserted;
         summary.duplicates += chunk.len() - inserted;
         done += chunk.len();
@@ -662,18 +672,41 @@ pub async fn callback(
         Some(n) => format!("{}：{n}", p.display_name),
         None => p.display_name.clone(),
     };
-    let n = sqlx::query(
-        "UPDATE calls SET called_back_at = $1, called_back_by = $2 WHERE answered = 0 AND called_back_at IS NULL \
-         AND (id = $3 OR (caller_digest = $4 AND started_at <= $5))",
-    )
-    .bind(time::stamp(time::now()))
-    .bind(&by)
+    // The calls this marks, locked on PostgreSQL so the figures move once.
+    let lock = if store.backend() == Backend::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT id FROM calls WHERE answered = 0 AND called_back_at IS NULL \
+         AND (id = $1 OR (caller_digest = $2 AND started_at <= $3)){lock}"
+    )))
     .bind(id)
     .bind(digest.as_deref().unwrap_or("-"))
     .bind(&started_at)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected() as usize;
+    .fetch_all(&mut *tx)
+    .await?;
+    let no_cal = Calendar::default();
+    let before = crate::stats::snapshot(&mut tx, &crate::stats::CALLS, &ids, &no_cal).await?;
+    let mut n = 0;
+    for chunk in ids.chunks(500) {
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        n += sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE calls SET called_back_at = $1, called_back_by = $2 WHERE id IN ({list})"
+        )))
+        .bind(time::stamp(time::now()))
+        .bind(&by)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected() as usize;
+    }
+    let after = crate::stats::snapshot(&mut tx, &crate::stats::CALLS, &ids, &no_cal).await?;
+    crate::stats::track(&mut tx, &crate::stats::CALLS, Some(&before), &after).await?;
     audit::append(
         &mut tx,
         store.keys(),

@@ -1575,6 +1575,14 @@ pub async fn rate(
             .execute(&mut *tx)
             .await?;
     }
+    let counted = crate::stats::snapshot(
+        &mut tx,
+        &crate::stats::RATINGS,
+        &[row.id],
+        &Calendar::default(),
+    )
+    .await?;
+    crate::stats::track(&mut tx, &crate::stats::RATINGS, None, &counted).await?;
     let actor = match rater {
         Rater::Applicant { .. } => Actor::applicant(),
         Rater::SignedIn(a) => a.actor(),
@@ -1612,6 +1620,8 @@ pub async fn answer_follow_up(
     let raw = load_scoped(&mut tx, p, case_no).await?;
     let id: i64 = raw.try_get("id")?;
     let now = time::stamp(time::now());
+    let no_cal = Calendar::default();
+    let before = crate::stats::snapshot(&mut tx, &crate::stats::RATINGS, &[id], &no_cal).await?;
     let n = sqlx::query(
         "UPDATE rating_followups SET answered_at = $1, answer = $2, answered_by = $3 WHERE case_id = $4 AND answered_at IS NULL",
     )
@@ -1627,6 +1637,8 @@ pub async fn answer_follow_up(
             message: "该办件没有待答复的差评".into(),
         });
     }
+    let after = crate::stats::snapshot(&mut tx, &crate::stats::RATINGS, &[id], &no_cal).await?;
+    crate::stats::track(&mut tx, &crate::stats::RATINGS, Some(&before), &after).await?;
     audit::append(
         &mut tx,
         store.keys(),
@@ -1889,6 +1901,72 @@ pub async fn export(
                 promised_deadline: r.try_get(13)?,
                 legal_deadline: r.try_get(14)?,
                 rating: r.try_get(15)?,
+            })?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// A 好差评 rating as exported: the case, where it was handled, the level (1 非常满意
+/// … 5 非常不满意), who gave it, and for a bad one the department's answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct RatingExport {
+    pub case_no: String,
+    pub department: String,
+    pub point: String,
+    pub level: i64,
+    pub level_label: &'static str,
+    /// `applicant` (online, 一事一评) or `device` (the window's device, 一次一评).
+    pub source: &'static str,
+    pub rated_at: String,
+    pub rated_on: String,
+    pub bad: bool,
+    pub follow_up_due_on: Option<String>,
+    pub follow_up_answered_at: Option<String>,
+}
+
+/// Streams every rating in case order to `sink`.
+pub async fn export_ratings(
+    store: &Store,
+    mut sink: impl FnMut(RatingExport) -> anyhow::Result<()>,
+) -> Result<u64> {
+    let mut conn = store.reader().await?;
+    let mut last = 0i64;
+    let mut n = 0u64;
+    loop {
+        let rows = sqlx::query(
+            "SELECT r.case_id, c.case_no, d.code, p.code, r.level, r.source, r.rated_at, r.rated_on, f.due_on, f.answered_at \
+             FROM ratings r JOIN cases c ON c.id = r.case_id JOIN departments d ON d.id = c.department_id \
+             JOIN points p ON p.id = c.point_id LEFT JOIN rating_followups f ON f.case_id = r.case_id \
+             WHERE r.case_id > $1 ORDER BY r.case_id LIMIT 5000",
+        )
+        .bind(last)
+        .fetch_all(&mut *conn)
+        .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for r in rows {
+            last = r.try_get(0)?;
+            let level = RatingLevel::new(r.try_get(4)?)?;
+            let source: String = r.try_get(5)?;
+            sink(RatingExport {
+                case_no: r.try_get(1)?,
+                department: r.try_get(2)?,
+                point: r.try_get(3)?,
+                level: level.value().into(),
+                level_label: level.label(),
+                source: if source == "applicant" {
+                    "applicant"
+                } else {
+                    "device"
+                },
+                rated_at: r.try_get(6)?,
+                rated_on: r.try_get(7)?,
+                bad: level.is_bad(),
+                follow_up_due_on: r.try_get(8)?,
+                follow_up_answered_at: r.try_get(9)?,
             })?;
             n += 1;
         }

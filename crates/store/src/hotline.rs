@@ -1066,7 +1066,30 @@ async fn insert_row(conn: &mut AnyConnection, row: &NewRow) -> Result<String> {
         }),
     )
     .await?;
+    track_order(store, &mut *conn, id, None).await?;
     Ok(no)
+}
+
+/// An order's contribution to the hotline figures kept per day (`stats`), now.
+async fn order_counted(
+    store: &Store,
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<crate::stats::Snapshot> {
+    let cal = calendar::load(store, &mut *conn).await?;
+    crate::stats::snapshot(conn, &crate::stats::ORDERS, &[id], &cal).await
+}
+
+/// Moves the order's contribution to the kept figures from `before` (none: a new
+/// order) to what it is now, in the writing transaction.
+pub(crate) async fn track_order(
+    store: &Store,
+    conn: &mut AnyConnection,
+    id: i64,
+    before: Option<&crate::stats::Snapshot>,
+) -> Result<()> {
+    let after = order_counted(store, &mut *conn, id).await?;
+    crate::stats::track(conn, &crate::stats::ORDERS, before, &after).await
 }
 
 /// Takes one action of the closed loop on an order.
@@ -1259,6 +1282,7 @@ pub async fn act(store: &Store, p: &Principal, no: &str, input: &ActionInput) ->
         Action::CoReply => p.department_id,
         _ => None,
     };
+    let counted = order_counted(store, &mut tx, o.id).await?;
     // The status and last change read above must still hold: two agents acting at
     // once (two extension approvals, two callbacks) cannot both succeed.
     let sql = "UPDATE work_orders SET status = $1, department_id = $2, deadline = $3, deadline_estimated = $4, \
@@ -1344,6 +1368,7 @@ pub async fn act(store: &Store, p: &Principal, no: &str, input: &ActionInput) ->
         }),
     )
     .await?;
+    track_order(store, &mut tx, o.id, Some(&counted)).await?;
     o = load(&mut tx, None, no).await?;
     tx.commit().await?;
     Ok(o)

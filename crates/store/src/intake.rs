@@ -477,6 +477,7 @@ async fn insert(store: &Store, key: &KeyHolder, c: &Checked) -> Result<Receipt> 
         }),
     )
     .await?;
+    crate::hotline::track_order(store, &mut tx, id, None).await?;
     tx.commit().await?;
     Ok(Receipt {
         order_no: no,

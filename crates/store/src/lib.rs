@@ -12,6 +12,7 @@ pub mod calls;
 pub mod cases;
 pub mod catalog;
 pub mod catalog_xlsx;
+pub mod dashboards;
 pub mod dispatch;
 pub mod files;
 pub mod hotline;

@@ -7,12 +7,13 @@
 //! at the period's end, work orders (by `created_at`) and calls are aggregated from
 //! their records.
 
+use crate::stats::ORDER_MEASURES;
 use crate::{Result, Store, StoreError, calendar, time};
-use chrono::NaiveDate;
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::BTreeMap;
 use tongban_domain::metrics::{FIGURES, Period, growth};
+use tongban_domain::rating::RatingLevel;
 
 /// One figure's value for the period, with the year-earlier value and the growth.
 #[derive(Debug, Clone, Serialize)]
@@ -120,6 +121,10 @@ struct Raw {
     calls_answered_15s: i64,
     calls_wait_sum: i64,
     calls_called_back: i64,
+    ratings: i64,
+    ratings_bad: i64,
+    ratings_bad_answered: i64,
+    ratings_score_sum: i64,
 }
 
 /// Whole numbers (counts) as JSON integers, others as decimals.
@@ -176,6 +181,11 @@ impl Raw {
             "hotline_answered_15s_rate" => ratio(self.calls_answered_15s, self.calls),
             "hotline_avg_wait_seconds" => ratio(self.calls_wait_sum, self.calls_answered),
             "hotline_missed_callbacks" => n(self.calls_called_back),
+            "ratings_received" => n(self.ratings),
+            "ratings_good_rate" => ratio(self.ratings - self.ratings_bad, self.ratings),
+            "ratings_bad" => n(self.ratings_bad),
+            "ratings_bad_answered_rate" => ratio(self.ratings_bad_answered, self.ratings_bad),
+            "ratings_avg_score" => ratio(self.ratings_score_sum, self.ratings),
             _ => None,
         }
     }
@@ -284,16 +294,6 @@ pub async fn compute(store: &Store, period: &Period) -> Result<Figures> {
     })
 }
 
-/// The UTC text bounds `[from, to)` of the local days of a period.
-fn utc_bounds(p: &Period) -> (String, String) {
-    let at = |d: NaiveDate| {
-        let prev = d.pred_opt().unwrap_or(d);
-        format!("{}T16:00:00.000Z", time::day(prev))
-    };
-    let end = p.to.succ_opt().unwrap_or(p.to);
-    (at(p.from), at(end))
-}
-
 async fn raw(store: &Store, p: &Period) -> Result<Raw> {
     let mut r = Raw::default();
     let cal = calendar::current(store).await?;
@@ -320,6 +320,7 @@ async fn raw(store: &Store, p: &Period) -> Result<Raw> {
         if kind != "center" && kind != "comprehensive_window" {
             r.away += n;
         }
+
         r.by_point
             .insert(code, (row.try_get(3)?, row.try_get(1)?, n));
     }
@@ -417,87 +418,67 @@ async fn raw(store: &Store, p: &Period) -> Result<Raw> {
         }
     }
 
-    // 12345 work orders registered in the period (created_at is UTC text).
-    let (since, until) = utc_bounds(p);
-    let rows = sqlx::query(
-        "SELECT channel, CAST(COUNT(*) AS BIGINT), \
-           CAST(COALESCE(SUM(direct_answer), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN dispatched_on IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN dispatched_on IS NOT NULL AND status = 'closed' AND closed_at IS NOT NULL \
-             AND deadline IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN dispatched_on IS NOT NULL AND status = 'closed' AND closed_at IS NOT NULL \
-             AND deadline IS NOT NULL AND closed_at < (deadline || 'T16:00:00.000Z') THEN 1 ELSE 0 END), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(callback_level), 0) AS BIGINT), \
-           CAST(COUNT(callback_level) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN status <> 'merged' THEN 1 ELSE 0 END), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN status <> 'merged' AND faulty = 1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN status = 'closed' THEN 1 ELSE 0 END), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN callback_level >= 4 THEN 1 ELSE 0 END), 0) AS BIGINT) \
-         FROM work_orders WHERE created_at >= $1 AND created_at < $2 GROUP BY channel",
-    )
-    .bind(&since)
-    .bind(&until)
+    // 12345 work orders by the local day they were registered, and the switch's
+    // calls by the day they started: both from the counters kept per day.
+    let sums = ORDER_MEASURES
+        .iter()
+        .map(|m| format!("CAST(SUM({m}) AS BIGINT)"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT channel, {sums} FROM stat_orders WHERE day >= $1 AND day <= $2 GROUP BY channel"
+    )))
+    .bind(&from)
+    .bind(&to)
     .fetch_all(&mut *c)
     .await?;
     for row in rows {
         let channel: String = row.try_get(0)?;
-        let n: i64 = row.try_get(1)?;
-        r.hotline_received += n;
-        r.hotline_direct += row.try_get::<i64, _>(2)?;
-        r.hotline_dispatched += row.try_get::<i64, _>(3)?;
-        r.hotline_closed_dispatched += row.try_get::<i64, _>(4)?;
-        r.hotline_on_time += row.try_get::<i64, _>(5)?;
-        r.hotline_level_sum += row.try_get::<i64, _>(6)?;
-        r.hotline_level_count += row.try_get::<i64, _>(7)?;
-        r.hotline_valid += row.try_get::<i64, _>(8)?;
-        r.hotline_faulty += row.try_get::<i64, _>(9)?;
-        r.hotline_closed += row.try_get::<i64, _>(10)?;
-        r.hotline_satisfied += row.try_get::<i64, _>(11)?;
-        r.hotline_by_channel.insert(channel, n);
-    }
-
-    // 响应率: each valid dispatched order's latest sign-in against the working day
-    // after its (latest) dispatch, on the official calendar.
-    let rows = sqlx::query(
-        "SELECT o.dispatched_on, MAX(e.at) FROM work_orders o \
-         LEFT JOIN work_order_events e ON e.order_id = o.id AND e.action = 'sign' \
-         WHERE o.created_at >= $1 AND o.created_at < $2 AND o.dispatched_on IS NOT NULL AND o.status <> 'merged' \
-         GROUP BY o.id, o.dispatched_on",
-    )
-    .bind(&since)
-    .bind(&until)
-    .fetch_all(&mut *c)
-    .await?;
-    for row in rows {
-        r.hotline_dispatched_valid += 1;
-        let on: String = row.try_get(0)?;
-        let signed: Option<String> = row.try_get(1)?;
-        let (Some(on), Some(signed)) = (
-            time::parse_day(&on),
-            signed.as_deref().and_then(time::parse_stamp),
-        ) else {
-            continue;
-        };
-        let signed = time::local_day(signed);
-        let by = cal
-            .deadline(on, 1)
-            .unwrap_or_else(|_| tongban_domain::calendar::Calendar::estimate_deadline(on, 1));
-        if signed >= on && signed <= by {
-            r.hotline_responded += 1;
+        let mut m = [0i64; 13];
+        for (i, slot) in m.iter_mut().enumerate() {
+            *slot = row.try_get(i + 1)?;
+        }
+        let [
+            received,
+            direct,
+            dispatched,
+            closed_dispatched,
+            on_time,
+            level_sum,
+            level_count,
+            valid,
+            faulty,
+            closed,
+            satisfied,
+            dispatched_valid,
+            responded,
+        ] = m;
+        r.hotline_received += received;
+        r.hotline_direct += direct;
+        r.hotline_dispatched += dispatched;
+        r.hotline_closed_dispatched += closed_dispatched;
+        r.hotline_on_time += on_time;
+        r.hotline_level_sum += level_sum;
+        r.hotline_level_count += level_count;
+        r.hotline_valid += valid;
+        r.hotline_faulty += faulty;
+        r.hotline_closed += closed;
+        r.hotline_satisfied += satisfied;
+        r.hotline_dispatched_valid += dispatched_valid;
+        r.hotline_responded += responded;
+        if received != 0 {
+            r.hotline_by_channel.insert(channel, received);
         }
     }
 
-    // The switch's call records, by start time.
     let row = sqlx::query(
-        "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(answered), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN answered = 1 AND wait_seconds <= $3 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN answered = 1 THEN wait_seconds ELSE 0 END), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN answered = 0 AND called_back_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) \
-         FROM calls WHERE started_at >= $1 AND started_at < $2",
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT), CAST(COALESCE(SUM(answered), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(answered_15s), 0) AS BIGINT), CAST(COALESCE(SUM(wait_sum), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(called_back), 0) AS BIGINT) \
+         FROM stat_calls WHERE day >= $1 AND day <= $2",
     )
-    .bind(&since)
-    .bind(&until)
-    .bind(crate::calls::ANSWER_SECONDS)
+    .bind(&from)
+    .bind(&to)
     .fetch_one(&mut *c)
     .await?;
     r.calls = row.try_get(0)?;
@@ -505,33 +486,34 @@ async fn raw(store: &Store, p: &Period) -> Result<Raw> {
     r.calls_answered_15s = row.try_get(2)?;
     r.calls_wait_sum = row.try_get(3)?;
     r.calls_called_back = row.try_get(4)?;
+
+    // 好差评 by the day the rating was given.
+    let rows = sqlx::query(
+        "SELECT level, CAST(SUM(n) AS BIGINT), CAST(SUM(answered) AS BIGINT) FROM stat_ratings \
+         WHERE day >= $1 AND day <= $2 GROUP BY level",
+    )
+    .bind(&from)
+    .bind(&to)
+    .fetch_all(&mut *c)
+    .await?;
+    for row in rows {
+        let level = RatingLevel::new(row.try_get(0)?)
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("stat_ratings: {e}")))?;
+        let n: i64 = row.try_get(1)?;
+        r.ratings += n;
+        r.ratings_score_sum += n * level.score() as i64;
+        if level.is_bad() {
+            r.ratings_bad += n;
+            r.ratings_bad_answered += row.try_get::<i64, _>(2)?;
+        }
+    }
     Ok(r)
 }
 
 /// Cases accepted in each month of `year` (index 0 is January), for the dashboard's
 /// trend chart.
 pub async fn cases_accepted_by_month(store: &Store, year: i32) -> Result<[i64; 12]> {
-    let mut c = store.reader().await?;
-    let rows = sqlx::query(
-        "SELECT SUBSTR(day, 6, 2), CAST(SUM(n) AS BIGINT) FROM stat_cases \
-         WHERE kind = 'accepted' AND day >= $1 AND day <= $2 GROUP BY SUBSTR(day, 6, 2)",
-    )
-    .bind(format!("{year:04}-01-01"))
-    .bind(format!("{year:04}-12-31"))
-    .fetch_all(&mut *c)
-    .await?;
-    let mut months = [0i64; 12];
-    for row in rows {
-        let m: String = row.try_get(0)?;
-        if let Some(slot) = m
-            .parse::<usize>()
-            .ok()
-            .and_then(|m| months.get_mut(m.wrapping_sub(1)))
-        {
-            *slot = row.try_get(1)?;
-        }
-    }
-    Ok(months)
+    crate::dashboards::by_month(store, "stat_cases", "n", " AND kind = 'accepted'", year).await
 }
 
 /// A case behind a dashboard figure (accepted in the period).

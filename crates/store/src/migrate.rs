@@ -45,6 +45,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "figures kept per day",
         include_str!("schema_11_stats.sql"),
     ),
+    (
+        12,
+        "hotline, rating and call figures kept per day",
+        include_str!("schema_12_stats_hotline.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {
@@ -93,6 +98,16 @@ async fn apply(conn: &mut sqlx::AnyConnection, backend: Backend) -> anyhow::Resu
                 continue;
             }
             tx.execute(sqlx::AssertSqlSafe(body)).await?;
+        }
+        if *version == 12 {
+            // The new counters start from the records already there.
+            let cal = crate::calendar::read(&mut tx).await?;
+            let counters = [
+                &crate::stats::ORDERS,
+                &crate::stats::RATINGS,
+                &crate::stats::CALLS,
+            ];
+            crate::stats::fill(&mut tx, backend, &counters, &cal).await?;
         }
         sqlx::query(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",

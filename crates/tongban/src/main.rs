@@ -116,7 +116,7 @@ enum Command {
     },
     /// Export records for outside analysis.
     Export {
-        /// items, cases, calls or work_orders
+        /// items, cases, ratings, calls or work_orders
         dataset: String,
         #[command(flatten)]
         db: DbArgs,
@@ -601,7 +601,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
             let started = std::time::Instant::now();
             if rebuild {
-                bar.set_message("正在从办件记录重新计算统计数…");
+                bar.set_message("正在从记录重新计算统计数…");
                 let n = tongban_store::stats::rebuild(&store).await?;
                 bar.finish_and_clear();
                 println!(
@@ -614,30 +614,16 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 bar.finish_and_clear();
                 if report.differences.is_empty() {
                     println!(
-                        "统计数与办件记录一致：{} 条按日计数，用时 {:.1} 秒",
+                        "统计数与记录一致：{} 条按日计数，用时 {:.1} 秒",
                         report.counters,
                         started.elapsed().as_secs_f64()
                     );
                 } else {
-                    println!(
-                        "统计数与办件记录不一致（{} 处）：",
-                        report.differences.len()
-                    );
+                    println!("统计数与记录不一致（{} 处）：", report.differences.len());
                     for d in &report.differences {
                         println!(
-                            "  {} {} 部门{} 服务点{} {} 即办{}：保存 {}，重算 {}",
-                            d.day,
-                            if d.kind == "accepted" {
-                                "受理"
-                            } else {
-                                "办结"
-                            },
-                            d.department_id,
-                            d.point_id,
-                            d.channel,
-                            d.instant,
-                            d.kept,
-                            d.recomputed
+                            "  {}（{}）{} {}：保存 {}，重算 {}",
+                            d.counter, d.table, d.key, d.measure, d.kept, d.recomputed
                         );
                     }
                     println!("可运行 tongban stats rebuild 重新计算。");
@@ -989,7 +975,12 @@ async fn export(
         "work_orders" => {
             tongban_store::hotline::export(store, |row| writer.write(&row)).await?;
         }
-        other => anyhow::bail!("未知数据集“{other}”：可导出 items、cases、calls、work_orders"),
+        "ratings" => {
+            tongban_store::cases::export_ratings(store, |row| writer.write(&row)).await?;
+        }
+        other => {
+            anyhow::bail!("未知数据集“{other}”：可导出 items、cases、ratings、calls、work_orders")
+        }
     }
     writer.finish()
 }

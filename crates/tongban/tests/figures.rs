@@ -157,6 +157,8 @@ async fn figures_match_exported_records(db: Db) {
         ))
         .await;
     assert_eq!(n, 1);
+    // Changed behind the platform's back: the kept figures are recomputed.
+    tongban_store::stats::rebuild(&app.store).await.unwrap();
 
     // The figures, from the API and the CLI.
     let sup = app.token("supervisor").await;
@@ -556,16 +558,26 @@ async fn hotline_figures_match_records(db: Db) {
         )
         .await;
     }
-    app.exec(&format!(
-        "UPDATE work_orders SET status = 'merged', merged_into = '{}' WHERE order_no = '{}'",
-        nos[1], nos[3]
-    ))
+    // Through the platform, so the figures kept per day follow each action.
+    act(
+        nos[3].clone(),
+        agent.clone(),
+        json!({ "action": "merge", "into": nos[1] }),
+    )
     .await;
-    app.exec(&format!(
-        "UPDATE work_orders SET faulty = 1 WHERE order_no = '{}'",
-        nos[5]
-    ))
+    let sup = app.token("supervisor").await;
+    act(
+        nos[5].clone(),
+        sup.clone(),
+        json!({ "action": "mark_faulty", "note": "分类错误" }),
+    )
     .await;
+    let out = app.cli(&["stats", "check", "--db", &app.db_url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 
     let sup = app.token("supervisor").await;
     let (s, api) = app
@@ -673,3 +685,84 @@ async fn hotline_figures_match_records(db: Db) {
     );
 }
 both!(hotline_figures_match_records);
+
+/// 好差评 figures, kept per day as ratings are given and bad ones answered, checked
+/// against a recomputation from `tongban export ratings`.
+async fn rating_figures_match_exported_records(db: Db) {
+    let app = TestApp::spawn(db).await;
+    // Five closed cases rated online 1, 2, 3, 4 and 5; the first bad one answered.
+    let mut nos = vec![];
+    for level in 1..=5 {
+        let no = common::closed_case(&app, "clerk.sj", "approver.sj", ITEM).await;
+        let (s, v) = app
+            .post(
+                &format!("/api/v1/cases/{no}/rating"),
+                None,
+                json!({ "level": level, "last_six": "31002X", "comment": "评价" }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        nos.push(no);
+    }
+    let head = app.token("head.sj").await;
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/cases/{}/rating/answer", nos[3]),
+            Some(&head),
+            json!({ "answer": "已约谈窗口人员并整改" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    let rows = jsonl(&app.cli(&[
+        "export",
+        "ratings",
+        "--db",
+        &app.db_url,
+        "--format",
+        "jsonl",
+    ]));
+    assert_eq!(rows.len(), 5);
+    let n = rows.len() as f64;
+    let bad: Vec<&Value> = rows.iter().filter(|r| r["bad"] == true).collect();
+    let answered = bad
+        .iter()
+        .filter(|r| !r["follow_up_answered_at"].is_null())
+        .count() as f64;
+    let score: f64 = rows
+        .iter()
+        .map(|r| (6 - r["level"].as_i64().unwrap()) as f64 * 20.0)
+        .sum();
+    assert_eq!(bad.len(), 2);
+
+    let year = chrono::Utc::now().year();
+    let sup = app.token("supervisor").await;
+    let (s, api) = app
+        .get(&format!("/api/v1/figures?period={year}"), Some(&sup))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{api}");
+    let value = |key: &str| figure(&api, key)["value"].clone();
+    close_to(&value("ratings_received"), n, "ratings_received");
+    close_to(&value("ratings_bad"), bad.len() as f64, "ratings_bad");
+    close_to(
+        &value("ratings_good_rate"),
+        (n - bad.len() as f64) / n,
+        "ratings_good_rate",
+    );
+    close_to(
+        &value("ratings_bad_answered_rate"),
+        answered / bad.len() as f64,
+        "ratings_bad_answered_rate",
+    );
+    close_to(&value("ratings_avg_score"), score / n, "ratings_avg_score");
+    assert_eq!(figure(&api, "ratings_good_rate")["unit"], "%");
+
+    // The kept counters equal a recomputation.
+    let out = app.cli(&["stats", "check", "--db", &app.db_url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+both!(rating_figures_match_exported_records);

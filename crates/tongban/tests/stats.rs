@@ -96,3 +96,45 @@ async fn counters_follow_the_cases(db: Db) {
     );
 }
 both!(counters_follow_the_cases);
+
+/// The 12345 counters (`stat_orders`) follow registration and dispatch; a tampered
+/// one is named by `stats check` and restored by `stats rebuild`.
+async fn hotline_counters_are_checked(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let agent = app.token("hotline").await;
+    for unit in [None, Some("JT")] {
+        let mut body = serde_json::json!({ "category": "complaint", "content": "道路破损无人修补。",
+            "phone": common::PHONE });
+        if let Some(u) = unit {
+            body["unit"] = u.into();
+        }
+        let (s, v) = app.post("/api/v1/work-orders", Some(&agent), body).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    assert_eq!(figure(&app, "hotline_received").await, 2.0);
+    assert_eq!(figure(&app, "hotline_dispatched").await, 1.0);
+    let out = app.cli(&["stats", "check", "--db", &app.db_url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    assert_eq!(
+        app.exec("UPDATE stat_orders SET dispatched = dispatched + 1")
+            .await,
+        2
+    );
+    assert_eq!(figure(&app, "hotline_dispatched").await, 3.0);
+    let out = app.cli(&["stats", "check", "--db", &app.db_url]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("12345工单") && text.contains("dispatched"),
+        "{text}"
+    );
+    let out = app.cli(&["stats", "rebuild", "--db", &app.db_url]);
+    assert!(out.status.success());
+    assert_eq!(figure(&app, "hotline_dispatched").await, 1.0);
+}
+both!(hotline_counters_are_checked);

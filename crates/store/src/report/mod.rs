@@ -259,10 +259,23 @@ pub fn channels_table(f: &Figures) -> Table {
 
 /// Cases accepted per month of a year against the year before (`this[0]` is January).
 pub fn months_table(year: i32, this: &[i64; 12], before: &[i64; 12]) -> Table {
+    months_table_as("months", "各月受理", "本年受理", year, this, before)
+}
+
+/// A per-month table of any count: its key, title and the heading of this year's
+/// column.
+pub fn months_table_as(
+    key: &'static str,
+    title: &'static str,
+    heading: &'static str,
+    year: i32,
+    this: &[i64; 12],
+    before: &[i64; 12],
+) -> Table {
     Table {
-        key: "months",
-        title: "各月受理",
-        columns: vec!["月份", "本年受理", "上年同期", "同比增长"],
+        key,
+        title,
+        columns: vec!["月份", heading, "上年同期", "同比增长"],
         rows: (0..12)
             .map(|m| {
                 vec![

@@ -15,12 +15,18 @@ use axum::routing::get;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use tongban_domain::metrics::Period;
+use tongban_store::dashboards;
 use tongban_store::metrics::{self, Figures};
 use tongban_store::report::{self, Cell, Table};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/dashboard", get(dashboard))
+        .route("/dashboard", get(center))
+        .route("/dashboard/catalog", get(catalog))
+        .route("/dashboard/points", get(points))
+        .route("/dashboard/ratings", get(ratings))
+        .route("/dashboard/hotline", get(hotline))
+        .route("/dashboard/ratings/list", get(rating_list))
         .route("/dashboard/wall", get(wall))
         .route("/dashboard/cases", get(cases))
         .route("/dashboard/export/{file}", get(export))
@@ -42,6 +48,68 @@ struct Params {
     year: Option<String>,
     from: Option<String>,
     to: Option<String>,
+}
+
+/// A dashboard of one part of the office's work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Area {
+    Center,
+    Catalog,
+    Points,
+    Ratings,
+    Hotline,
+}
+
+impl Area {
+    const ALL: [Area; 5] = [
+        Area::Center,
+        Area::Catalog,
+        Area::Points,
+        Area::Ratings,
+        Area::Hotline,
+    ];
+
+    fn path(self) -> &'static str {
+        match self {
+            Area::Center => "/dashboard",
+            Area::Catalog => "/dashboard/catalog",
+            Area::Points => "/dashboard/points",
+            Area::Ratings => "/dashboard/ratings",
+            Area::Hotline => "/dashboard/hotline",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Area::Center => "政务服务中心",
+            Area::Catalog => "事项清单",
+            Area::Points => "区镇受理点",
+            Area::Ratings => "好差评",
+            Area::Hotline => "12345热线",
+        }
+    }
+}
+
+/// A tab of the dashboards' navigation.
+struct Tab {
+    href: String,
+    label: &'static str,
+    current: bool,
+}
+
+fn tabs(area: Area, query: &str) -> Vec<Tab> {
+    Area::ALL
+        .iter()
+        .map(|a| Tab {
+            href: if query.is_empty() {
+                a.path().to_string()
+            } else {
+                format!("{}?{query}", a.path())
+            },
+            label: a.label(),
+            current: *a == area,
+        })
+        .collect()
 }
 
 /// This year to date.
@@ -486,6 +554,9 @@ fn all_figures(f: &Figures) -> Section {
 #[template(path = "dashboard.html")]
 struct DashboardPage {
     layout: Layout,
+    area_label: &'static str,
+    action: &'static str,
+    tabs: Vec<Tab>,
     year: String,
     from: String,
     to: String,
@@ -501,7 +572,384 @@ fn query_of(f: &Figures) -> String {
     format!("from={}&to={}", f.period.from, f.period.to)
 }
 
-async fn dashboard(State(s): State<AppState>, web: Web, Query(q): Query<Params>) -> PageResult {
+async fn center(state: State<AppState>, web: Web, q: Query<Params>) -> PageResult {
+    page(state, web, q, Area::Center).await
+}
+async fn catalog(state: State<AppState>, web: Web, q: Query<Params>) -> PageResult {
+    page(state, web, q, Area::Catalog).await
+}
+async fn points(state: State<AppState>, web: Web, q: Query<Params>) -> PageResult {
+    page(state, web, q, Area::Points).await
+}
+async fn ratings(state: State<AppState>, web: Web, q: Query<Params>) -> PageResult {
+    page(state, web, q, Area::Ratings).await
+}
+async fn hotline(state: State<AppState>, web: Web, q: Query<Params>) -> PageResult {
+    page(state, web, q, Area::Hotline).await
+}
+
+/// Selected figures as a table: key, label, this period, a year earlier, growth.
+fn figure_table(f: &Figures, key: &'static str, title: &'static str, keys: &[&str]) -> Table {
+    Table {
+        key,
+        title,
+        columns: vec!["指标键", "指标", "本期", "上年同期", "同比增长"],
+        rows: keys
+            .iter()
+            .filter_map(|k| f.get(k))
+            .map(|v| {
+                let n = |x: Option<f64>| Cell::Int(x.unwrap_or(0.0).round() as i64);
+                vec![
+                    Cell::Text(v.key.into()),
+                    Cell::Text(v.label.into()),
+                    n(v.value),
+                    n(v.year_earlier),
+                    Cell::Rate(v.growth),
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn days(p: &metrics::PeriodOut) -> dashboards::Days {
+    dashboards::Days {
+        from: p.from.clone(),
+        to: p.to.clone(),
+    }
+}
+
+/// The month of a per-month table as a chart label: `2026-03` → `3月`.
+fn month_bars(t: &Table, shown: usize) -> Vec<Bar> {
+    t.rows
+        .iter()
+        .take(shown)
+        .enumerate()
+        .map(|(i, r)| Bar {
+            label: format!("{}月", i + 1),
+            now: int(&r[1]),
+            before: int(&r[2]),
+        })
+        .collect()
+}
+
+/// A table of the dashboards by its key, for the page and the export.
+async fn table(s: &AppState, d: &Data, key: &str) -> Result<Option<Table>, PageError> {
+    let f = &d.figures;
+    let (now, before) = (days(&f.period), days(&f.year_earlier_period));
+    let store = &s.store;
+    let months = |key, title, heading, this: [i64; 12], earlier: [i64; 12]| {
+        let mut t = report::months_table_as(key, title, heading, d.year, &this, &earlier);
+        t.rows.truncate(d.months_shown);
+        t
+    };
+    Ok(Some(match key {
+        "figures" => report::figures_table(f),
+        "months" => {
+            let mut t = d.months.clone();
+            t.rows.truncate(d.months_shown);
+            t
+        }
+        "departments" => report::departments_table(f),
+        "points" => report::points_table(f),
+        "channels" => report::channels_table(f),
+        "catalog_status" => figure_table(
+            f,
+            "catalog_status",
+            "事项清单（统计期末）",
+            &[
+                "items_in_use",
+                "sub_items_in_use",
+                "items_instant",
+                "items_suspended",
+                "items_cancelled",
+                "items_transferred",
+                "stationed_departments",
+                "departments_with_service_section",
+            ],
+        ),
+        "catalog_departments" => {
+            dashboards::catalog_departments(store, &f.period.to, &f.year_earlier_period.to).await?
+        }
+        "point_details" => dashboards::points(store, &now, &before).await?,
+        "rating_levels" => dashboards::rating_levels(store, &now, &before).await?,
+        "rating_departments" => dashboards::rating_departments(store, &now, &before).await?,
+        "rating_months" => months(
+            "rating_months",
+            "各月好差评",
+            "本年评价",
+            dashboards::ratings_by_month(store, d.year).await?,
+            dashboards::ratings_by_month(store, d.year - 1).await?,
+        ),
+        "hotline_units" => dashboards::hotline_units(store, &now, &before).await?,
+        "hotline_months" => months(
+            "hotline_months",
+            "12345各月受理诉求",
+            "本年受理诉求",
+            dashboards::hotline_by_month(store, d.year).await?,
+            dashboards::hotline_by_month(store, d.year - 1).await?,
+        ),
+        _ => return Ok(None),
+    }))
+}
+
+/// Every table key the export knows, for its "not found" page.
+const TABLE_KEYS: &str = "figures、months、departments、points、channels、catalog_status、catalog_departments、point_details、rating_levels、rating_departments、rating_months、hotline_units、hotline_months";
+
+/// Links each row of a section to `base` with the row's first cell as `param`.
+fn link_to(s: &mut Section, t: &Table, base: &str, param: &str) {
+    let sep = if base.contains('?') { '&' } else { '?' };
+    for (row, cells) in s.rows.iter_mut().zip(&t.rows) {
+        if let Some(first) = cells.first() {
+            row.href = Some(format!(
+                "{base}{sep}{param}={}",
+                crate::pages::urlencode(&first.raw())
+            ));
+        }
+    }
+}
+
+/// A table as a section with horizontal bars of its largest `top` rows (label,
+/// this-period and year-earlier columns), the table listing every row.
+fn bar_section(
+    t: &Table,
+    cols: (usize, usize, usize),
+    top: usize,
+    skip: usize,
+    note: String,
+    pal: &Palette,
+) -> Section {
+    let mut items = bars_of(t, cols.0, cols.1, cols.2);
+    if items.len() > top {
+        items.sort_by(|a, b| b.now.cmp(&a.now).then(b.before.cmp(&a.before)));
+        items.truncate(top);
+    }
+    let title = format!("{}（深色为本期，浅色为上年同期）", t.title);
+    let svg = bars(
+        &format!("chart-{}-{}", t.key, pal.font),
+        &title,
+        &items,
+        pal,
+    );
+    section(t.key, t, skip, svg, note)
+}
+
+fn month_section(t: &Table, year: i32, what: &str, pal: &Palette) -> Section {
+    let svg = columns(
+        &format!("chart-{}-{}", t.key, pal.font),
+        &format!("{year}年各月{what}（深色）与{}年同月（浅色）", year - 1),
+        &month_bars(t, t.rows.len()),
+        pal,
+    );
+    section(
+        t.key,
+        t,
+        0,
+        svg,
+        format!("{year}年各月{what}，深色为本年，浅色为上年同月。"),
+    )
+}
+
+async fn need(s: &AppState, d: &Data, key: &str) -> Result<Table, PageError> {
+    table(s, d, key)
+        .await?
+        .ok_or_else(|| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "出错了", "统计表缺失"))
+}
+
+/// The big numbers and sections of one dashboard.
+async fn area_view(
+    s: &AppState,
+    d: &Data,
+    area: Area,
+) -> Result<(Vec<Big>, Vec<Section>), PageError> {
+    let f = &d.figures;
+    let query = query_of(f);
+    let pal = &LIGHT;
+    Ok(match area {
+        Area::Center => {
+            let bigs = vec![
+                big(
+                    f,
+                    "cases_accepted",
+                    "受理办件（件）",
+                    Some("/workbench".into()),
+                ),
+                big(f, "cases_per_working_day", "日均受理（件）", None),
+                big(f, "cases_instant", "即办件（件）", None),
+                big(f, "online_rate", "网上审批率", None),
+                big(f, "speedup_rate", "进驻事项总体提速", None),
+                big(f, "cases_away_from_center", "区镇及分理点受理（件）", None),
+                big(
+                    f,
+                    "hotline_received",
+                    "12345受理诉求（件）",
+                    Some("/hotline/orders".into()),
+                ),
+                big(f, "hotline_direct_answer_rate", "12345直接解答率", None),
+            ];
+            let mut sections = sections(d, pal, 15, true);
+            sections.push(all_figures(f));
+            (bigs, sections)
+        }
+        Area::Catalog => {
+            let bigs = vec![
+                big(f, "items_in_use", "在用事项（个）", Some("/items".into())),
+                big(f, "sub_items_in_use", "在用子项（个）", None),
+                big(f, "items_instant", "即办事项（个）", None),
+                big(f, "instant_share", "即办事项占比", None),
+                big(f, "speedup_rate", "进驻事项总体提速", None),
+                big(f, "stationed_departments", "进驻部门（个）", None),
+                big(
+                    f,
+                    "departments_with_service_section",
+                    "设立行政服务科的部门（个）",
+                    None,
+                ),
+                big(f, "items_cancelled", "取消事项（个）", None),
+            ];
+            let status = need(s, d, "catalog_status").await?;
+            let depts = need(s, d, "catalog_departments").await?;
+            let mut dept = bar_section(
+                &depts,
+                (1, 2, 7),
+                15,
+                1,
+                "图为在用事项最多的15个部门；表中列出全部部门，部门名称链接到该部门的办事指南。提速比例 = 1 − 承诺期限合计 ÷ 法定期限合计。".into(),
+                pal,
+            );
+            link_to(&mut dept, &depts, "/items", "department");
+            (
+                bigs,
+                vec![
+                    bar_section(
+                        &status,
+                        (1, 2, 3),
+                        20,
+                        1,
+                        "统计期末生效的清单版本；上年同期为上年同一日生效的版本。".into(),
+                        pal,
+                    ),
+                    dept,
+                ],
+            )
+        }
+        Area::Points => {
+            let bigs = vec![
+                big(f, "cases_away_from_center", "区镇及分理点受理（件）", None),
+                big(f, "cases_accepted", "全部受理办件（件）", None),
+                big(f, "cases_closed", "办结办件（件）", None),
+                big(f, "cases_per_working_day", "日均受理（件）", None),
+            ];
+            let t = need(s, d, "point_details").await?;
+            let mut sec = bar_section(
+                &t,
+                (1, 3, 7),
+                30,
+                1,
+                "政务服务中心、综合窗口、各区镇便民服务中心和派出所分理点；受理点名称链接到其受理的办件。".into(),
+                pal,
+            );
+            link_to(&mut sec, &t, &format!("/dashboard/cases?{query}"), "point");
+            (bigs, vec![sec])
+        }
+        Area::Ratings => {
+            let bigs = vec![
+                big(f, "ratings_received", "好差评评价（件）", None),
+                big(f, "ratings_good_rate", "好评率", None),
+                big(
+                    f,
+                    "ratings_bad",
+                    "差评（件）",
+                    Some(format!("/dashboard/ratings/list?{query}&bad=1")),
+                ),
+                big(f, "ratings_bad_answered_rate", "差评整改答复率", None),
+                big(f, "ratings_avg_score", "平均满意度得分", None),
+            ];
+            let levels = need(s, d, "rating_levels").await?;
+            let months = need(s, d, "rating_months").await?;
+            let depts = need(s, d, "rating_departments").await?;
+            let mut lv = bar_section(
+                &levels,
+                (1, 2, 3),
+                5,
+                1,
+                "“好差评”五级评价：非常满意、满意、基本满意为好评，不满意、非常不满意为差评；等级链接到该等级的评价。".into(),
+                pal,
+            );
+            let list = format!("/dashboard/ratings/list?{query}");
+            link_to(&mut lv, &levels, &list, "level");
+            let mut dp = bar_section(
+                &depts,
+                (1, 2, 7),
+                15,
+                1,
+                "图为评价最多的15个部门；部门名称链接到该部门的评价。".into(),
+                pal,
+            );
+            link_to(&mut dp, &depts, &list, "department");
+            (
+                bigs,
+                vec![lv, month_section(&months, d.year, "好差评", pal), dp],
+            )
+        }
+        Area::Hotline => {
+            let bigs = vec![
+                big(
+                    f,
+                    "hotline_received",
+                    "受理诉求（件）",
+                    Some("/hotline/orders".into()),
+                ),
+                big(f, "hotline_direct_answer_rate", "直接解答率", None),
+                big(f, "hotline_dispatched", "交办工单（件）", None),
+                big(f, "hotline_on_time_rate", "按时办结率", None),
+                big(f, "hotline_response_rate", "响应率", None),
+                big(f, "hotline_satisfaction_rate", "满意率", None),
+                big(
+                    f,
+                    "hotline_connection_rate",
+                    "接通率",
+                    Some("/hotline/calls".into()),
+                ),
+                big(f, "hotline_error_rate", "工单差错率", None),
+            ];
+            let months = need(s, d, "hotline_months").await?;
+            let channels = need(s, d, "channels").await?;
+            let units = need(s, d, "hotline_units").await?;
+            let mut un = bar_section(
+                &units,
+                (1, 2, 7),
+                15,
+                1,
+                "按登记日期统计的交办工单；图为交办最多的15个成员单位，单位名称链接到其工单。"
+                    .into(),
+                pal,
+            );
+            link_to(&mut un, &units, "/hotline/orders", "unit");
+            (
+                bigs,
+                vec![
+                    month_section(&months, d.year, "受理诉求", pal),
+                    bar_section(
+                        &channels,
+                        (1, 2, 3),
+                        20,
+                        1,
+                        "12345便民服务热线按来源渠道统计的诉求数。".into(),
+                        pal,
+                    ),
+                    un,
+                ],
+            )
+        }
+    })
+}
+
+async fn page(
+    State(s): State<AppState>,
+    web: Web,
+    Query(q): Query<Params>,
+    area: Area,
+) -> PageResult {
     manager(&web)?;
     let (data, errors) = match load(&s, &q).await? {
         Ok(d) => (Some(d), vec![]),
@@ -509,6 +957,9 @@ async fn dashboard(State(s): State<AppState>, web: Web, Query(q): Query<Params>)
     };
     let mut view = DashboardPage {
         layout: web.layout(),
+        area_label: area.label(),
+        action: area.path(),
+        tabs: vec![],
         year: q.year.clone().unwrap_or_default(),
         from: q.from.clone().unwrap_or_default(),
         to: q.to.clone().unwrap_or_default(),
@@ -531,29 +982,9 @@ async fn dashboard(State(s): State<AppState>, web: Web, Query(q): Query<Params>)
             f.year_earlier_period.from, f.year_earlier_period.to
         );
         view.query = query_of(f);
-        view.bigs = vec![
-            big(
-                f,
-                "cases_accepted",
-                "受理办件（件）",
-                Some("/workbench".into()),
-            ),
-            big(f, "cases_per_working_day", "日均受理（件）", None),
-            big(f, "cases_instant", "即办件（件）", None),
-            big(f, "online_rate", "网上审批率", None),
-            big(f, "speedup_rate", "进驻事项总体提速", None),
-            big(f, "cases_away_from_center", "区镇及分理点受理（件）", None),
-            big(
-                f,
-                "hotline_received",
-                "12345受理诉求（件）",
-                Some("/hotline/orders".into()),
-            ),
-            big(f, "hotline_direct_answer_rate", "12345直接解答率", None),
-        ];
-        view.sections = sections(d, &LIGHT, 15, true);
-        view.sections.push(all_figures(f));
+        (view.bigs, view.sections) = area_view(&s, d, area).await?;
     }
+    view.tabs = tabs(area, &view.query);
     let mut resp = render(&view)?;
     if !view.errors.is_empty() {
         *resp.status_mut() = StatusCode::BAD_REQUEST;
@@ -619,7 +1050,7 @@ async fn export(
         PageError::new(
             StatusCode::NOT_FOUND,
             "未找到",
-            "没有这张统计表。可导出的表：figures、months、departments、points、channels（.csv 或 .xlsx）。",
+            format!("没有这张统计表。可导出的表：{TABLE_KEYS}（.csv 或 .xlsx）。"),
         )
     };
     let (key, ext) = file.rsplit_once('.').ok_or_else(not_found)?;
@@ -631,18 +1062,7 @@ async fn export(
         Err(e) => return Err(period_error(e)),
     };
     let f = &d.figures;
-    let table = match key {
-        "figures" => report::figures_table(f),
-        "months" => {
-            let mut t = d.months.clone();
-            t.rows.truncate(d.months_shown);
-            t
-        }
-        "departments" => report::departments_table(f),
-        "points" => report::points_table(f),
-        "channels" => report::channels_table(f),
-        _ => return Err(not_found()),
-    };
+    let table = table(&s, &d, key).await?.ok_or_else(not_found)?;
     let name = format!("{}{}.{ext}", f.period.label, table.title);
     let ascii = format!("{key}-{}-{}.{ext}", f.period.from, f.period.to);
     let resp = if ext == "csv" {
@@ -729,6 +1149,114 @@ async fn cases(State(s): State<AppState>, web: Web, Query(q): Query<CasesParams>
         filter,
         query: format!("from={}&to={}", period.from, period.to),
         cases,
+        total,
+    };
+    Ok(web.finish(render(&view)?))
+}
+
+#[derive(Deserialize)]
+struct RatingsParams {
+    year: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    department: Option<String>,
+    level: Option<String>,
+    bad: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard_ratings.html")]
+struct RatingsPage {
+    layout: Layout,
+    label: String,
+    filter: String,
+    query: String,
+    ratings: Vec<dashboards::RatedCase>,
+    total: i64,
+}
+
+/// The ratings behind a bar or row of the ratings dashboard: given in the period, of
+/// one department or level, or the bad ones.
+async fn rating_list(
+    State(s): State<AppState>,
+    web: Web,
+    Query(q): Query<RatingsParams>,
+) -> PageResult {
+    let p = manager(&web)?;
+    let period = match period_of(&q.year, &q.from, &q.to, default_period()) {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            return Err(period_error(vec![FieldError::new(
+                "from",
+                "请填写起止日期",
+            )]));
+        }
+        Err(e) => return Err(period_error(e)),
+    };
+    let text = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+    };
+    let department = text(&q.department);
+    let level = match text(&q.level) {
+        None => None,
+        Some(l) => Some(
+            l.parse::<i64>()
+                .ok()
+                .and_then(|l| tongban_domain::rating::RatingLevel::new(l).ok())
+                .ok_or_else(|| {
+                    period_error(vec![FieldError::new(
+                        "level",
+                        "评价等级应为1（非常满意）至5（非常不满意）",
+                    )])
+                })?,
+        ),
+    };
+    let bad = text(&q.bad).is_some_and(|b| b == "1" || b == "true");
+    let days = dashboards::Days {
+        from: tongban_store::time::day(period.from),
+        to: tongban_store::time::day(period.to),
+    };
+    let (mut ratings, mut total) = (vec![], 0);
+    // 差评 are the two lowest levels: one list of each, merged newest first.
+    let levels: Vec<Option<i64>> = if bad && level.is_none() {
+        vec![Some(4), Some(5)]
+    } else {
+        vec![level.map(|l| l.value().into())]
+    };
+    for l in levels {
+        let (r, t) =
+            dashboards::ratings_in(&s.store, p, &days, department.as_deref(), l, CASES_SHOWN)
+                .await?;
+        ratings.extend(r);
+        total += t;
+    }
+    ratings.sort_by(|a, b| b.rated_on.cmp(&a.rated_on));
+    ratings.truncate(CASES_SHOWN as usize);
+    let mut filter = vec![];
+    if let Some(d) = &department {
+        filter.push(format!(
+            "部门：{}",
+            ratings.first().map(|r| r.department.as_str()).unwrap_or(d)
+        ));
+    }
+    if let Some(l) = level {
+        filter.push(format!("评价：{}", l.label()));
+    } else if bad {
+        filter.push("差评（不满意、非常不满意）".into());
+    }
+    let view = RatingsPage {
+        layout: web.layout(),
+        label: period.label(),
+        filter: if filter.is_empty() {
+            "全部部门和等级".into()
+        } else {
+            filter.join("，")
+        },
+        query: format!("from={}&to={}", period.from, period.to),
+        ratings,
         total,
     };
     Ok(web.finish(render(&view)?))

@@ -1,0 +1,439 @@
+//! The breakdowns behind the dashboards of the catalog, the points, the ratings and
+//! the hotline: tables of a period against the same period a year earlier, summed
+//! from the counters kept per day (`stats`), and for the catalog from the versions in
+//! force at each period's end. Every table is one page table, one CSV and one sheet.
+
+use crate::report::{Cell, Table};
+use crate::{Result, Store, StoreError};
+use sqlx::Row;
+use tongban_domain::metrics::growth;
+use tongban_domain::org::PointKind;
+use tongban_domain::rating::{LABELS, RatingLevel};
+
+/// A period as the counters' day keys: inclusive `YYYY-MM-DD` bounds.
+#[derive(Debug, Clone)]
+pub struct Days {
+    pub from: String,
+    pub to: String,
+}
+
+fn ratio(n: i64, d: i64) -> Cell {
+    Cell::Rate((d != 0).then(|| n as f64 / d as f64))
+}
+
+fn growth_cell(v: i64, e: i64) -> Cell {
+    Cell::Rate(growth(v as f64, Some(e as f64)))
+}
+
+/// Items in force per department at `at` and at `earlier` (the year-earlier end):
+/// in use (with sub-items), instant, the sums of statutory and promised limits and
+/// the speed-up they give.
+pub async fn catalog_departments(store: &Store, at: &str, earlier: &str) -> Result<Table> {
+    let mut c = store.reader().await?;
+    let sql = "SELECT d.code, d.name, d.sort, CAST(COUNT(v.id) AS BIGINT), \
+           CAST(COALESCE(SUM(v.instant), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN v.statutory_days > 0 THEN v.statutory_days ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN v.statutory_days > 0 THEN v.promised_days ELSE 0 END), 0) AS BIGINT) \
+         FROM departments d LEFT JOIN items i ON i.department_id = d.id \
+         LEFT JOIN item_versions v ON v.item_id = i.id AND v.status = 'in_use' AND v.version = \
+           (SELECT v2.version FROM item_versions v2 WHERE v2.item_id = i.id AND v2.published_at IS NOT NULL \
+            AND v2.effective_from <= $1 ORDER BY v2.effective_from DESC, v2.version DESC LIMIT 1) \
+         GROUP BY d.code, d.name, d.sort ORDER BY d.sort, d.code";
+    let now = sqlx::query(sql).bind(at).fetch_all(&mut *c).await?;
+    let before = sqlx::query(sql).bind(earlier).fetch_all(&mut *c).await?;
+    let mut earlier_by_code = std::collections::HashMap::new();
+    for r in &before {
+        earlier_by_code.insert(r.try_get::<String, _>(0)?, r.try_get::<i64, _>(3)?);
+    }
+    let mut rows = vec![];
+    for r in &now {
+        let code: String = r.try_get(0)?;
+        let in_use: i64 = r.try_get(3)?;
+        let earlier = earlier_by_code.get(&code).copied().unwrap_or(0);
+        if in_use == 0 && earlier == 0 {
+            continue;
+        }
+        let statutory: i64 = r.try_get(5)?;
+        let promised: i64 = r.try_get(6)?;
+        rows.push(vec![
+            Cell::Text(code),
+            Cell::Text(r.try_get(1)?),
+            Cell::Int(in_use),
+            Cell::Int(r.try_get(4)?),
+            Cell::Int(statutory),
+            Cell::Int(promised),
+            Cell::Rate((statutory > 0).then(|| 1.0 - promised as f64 / statutory as f64)),
+            Cell::Int(earlier),
+        ]);
+    }
+    Ok(Table {
+        key: "catalog_departments",
+        title: "各部门在用事项",
+        columns: vec![
+            "部门编码",
+            "部门",
+            "在用事项（含子项）",
+            "即办事项",
+            "法定期限合计（工作日）",
+            "承诺期限合计（工作日）",
+            "提速比例",
+            "上年同期在用事项",
+        ],
+        rows,
+    })
+}
+
+/// Cases per point: accepted, instant, online, closed, and accepted a year earlier.
+pub async fn points(store: &Store, now: &Days, earlier: &Days) -> Result<Table> {
+    let mut c = store.reader().await?;
+    let rows = sqlx::query(
+        "SELECT p.code, p.name, p.kind, \
+           CAST(COALESCE(SUM(CASE WHEN s.kind = 'accepted' AND s.day >= $1 AND s.day <= $2 THEN s.n ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN s.kind = 'accepted' AND s.day >= $1 AND s.day <= $2 AND s.instant = 1 THEN s.n ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN s.kind = 'accepted' AND s.day >= $1 AND s.day <= $2 AND s.channel = 'online' THEN s.n ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN s.kind = 'closed' AND s.day >= $1 AND s.day <= $2 THEN s.n ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN s.kind = 'accepted' AND s.day >= $3 AND s.day <= $4 THEN s.n ELSE 0 END), 0) AS BIGINT) \
+         FROM points p LEFT JOIN stat_cases s ON s.point_id = p.id \
+           AND ((s.day >= $1 AND s.day <= $2) OR (s.day >= $3 AND s.day <= $4)) \
+         GROUP BY p.code, p.name, p.kind, p.sort ORDER BY p.sort, p.code",
+    )
+    .bind(&now.from)
+    .bind(&now.to)
+    .bind(&earlier.from)
+    .bind(&earlier.to)
+    .fetch_all(&mut *c)
+    .await?;
+    let mut out = vec![];
+    for r in &rows {
+        let kind: String = r.try_get(2)?;
+        let accepted: i64 = r.try_get(3)?;
+        let before: i64 = r.try_get(7)?;
+        out.push(vec![
+            Cell::Text(r.try_get(0)?),
+            Cell::Text(r.try_get(1)?),
+            Cell::Text(
+                PointKind::parse(&kind)
+                    .map(|k| k.label().to_string())
+                    .unwrap_or(kind),
+            ),
+            Cell::Int(accepted),
+            Cell::Int(r.try_get(4)?),
+            Cell::Int(r.try_get(5)?),
+            Cell::Int(r.try_get(6)?),
+            Cell::Int(before),
+            growth_cell(accepted, before),
+        ]);
+    }
+    Ok(Table {
+        key: "point_details",
+        title: "各受理点办件",
+        columns: vec![
+            "受理点编码",
+            "受理点",
+            "类型",
+            "受理办件",
+            "即办件",
+            "网上办件",
+            "办结办件",
+            "上年同期受理",
+            "同比增长",
+        ],
+        rows: out,
+    })
+}
+
+/// Ratings per level, this period and a year earlier.
+pub async fn rating_levels(store: &Store, now: &Days, earlier: &Days) -> Result<Table> {
+    let mut c = store.reader().await?;
+    let rows = sqlx::query(
+        "SELECT level, \
+           CAST(COALESCE(SUM(CASE WHEN day >= $1 AND day <= $2 THEN n ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN day >= $3 AND day <= $4 THEN n ELSE 0 END), 0) AS BIGINT) \
+         FROM stat_ratings WHERE (day >= $1 AND day <= $2) OR (day >= $3 AND day <= $4) GROUP BY level",
+    )
+    .bind(&now.from)
+    .bind(&now.to)
+    .bind(&earlier.from)
+    .bind(&earlier.to)
+    .fetch_all(&mut *c)
+    .await?;
+    let mut counts = [(0i64, 0i64); 5];
+    for r in &rows {
+        let level = RatingLevel::new(r.try_get(0)?)
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("stat_ratings: {e}")))?;
+        counts[(level.value() - 1) as usize] = (r.try_get(1)?, r.try_get(2)?);
+    }
+    Ok(Table {
+        key: "rating_levels",
+        title: "好差评各等级",
+        columns: vec!["等级", "评价", "评价数", "上年同期", "同比增长"],
+        rows: counts
+            .iter()
+            .enumerate()
+            .map(|(i, (n, e))| {
+                vec![
+                    Cell::Int(i as i64 + 1),
+                    Cell::Text(LABELS[i].into()),
+                    Cell::Int(*n),
+                    Cell::Int(*e),
+                    growth_cell(*n, *e),
+                ]
+            })
+            .collect(),
+    })
+}
+
+/// Ratings per department: how many, the good rate, the bad ones and those answered,
+/// the average score, and how many a year earlier.
+pub async fn rating_departments(store: &Store, now: &Days, earlier: &Days) -> Result<Table> {
+    let mut c = store.reader().await?;
+    let rows = sqlx::query(
+        "SELECT d.code, d.name, \
+           CAST(COALESCE(SUM(CASE WHEN s.day >= $1 AND s.day <= $2 THEN s.n ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN s.day >= $1 AND s.day <= $2 AND s.level >= 4 THEN s.n ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN s.day >= $1 AND s.day <= $2 AND s.level >= 4 THEN s.answered ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN s.day >= $1 AND s.day <= $2 THEN s.n * (6 - s.level) * 20 ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN s.day >= $3 AND s.day <= $4 THEN s.n ELSE 0 END), 0) AS BIGINT) \
+         FROM departments d JOIN stat_ratings s ON s.department_id = d.id \
+         WHERE (s.day >= $1 AND s.day <= $2) OR (s.day >= $3 AND s.day <= $4) \
+         GROUP BY d.code, d.name, d.sort ORDER BY d.sort, d.code",
+    )
+    .bind(&now.from)
+    .bind(&now.to)
+    .bind(&earlier.from)
+    .bind(&earlier.to)
+    .fetch_all(&mut *c)
+    .await?;
+    let mut out = vec![];
+    for r in &rows {
+        let n: i64 = r.try_get(2)?;
+        let bad: i64 = r.try_get(3)?;
+        let score: i64 = r.try_get(5)?;
+        out.push(vec![
+            Cell::Text(r.try_get(0)?),
+            Cell::Text(r.try_get(1)?),
+            Cell::Int(n),
+            ratio(n - bad, n),
+            Cell::Int(bad),
+            Cell::Int(r.try_get(4)?),
+            Cell::Number((n != 0).then(|| score as f64 / n as f64)),
+            Cell::Int(r.try_get(6)?),
+        ]);
+    }
+    Ok(Table {
+        key: "rating_departments",
+        title: "各部门好差评",
+        columns: vec![
+            "部门编码",
+            "部门",
+            "评价数",
+            "好评率",
+            "差评",
+            "差评已整改答复",
+            "平均得分",
+            "上年同期评价数",
+        ],
+        rows: out,
+    })
+}
+
+/// Dispatched work orders per member unit (by the day they were registered): how
+/// many, closed, the on-time, response and satisfaction rates, and a year earlier.
+pub async fn hotline_units(store: &Store, now: &Days, earlier: &Days) -> Result<Table> {
+    let mut c = store.reader().await?;
+    let cur = "s.day >= $1 AND s.day <= $2";
+    let sum = |col: &str| {
+        format!("CAST(COALESCE(SUM(CASE WHEN {cur} THEN s.{col} ELSE 0 END), 0) AS BIGINT)")
+    };
+    let sql = format!(
+        "SELECT d.code, d.name, {}, {}, {}, {}, {}, {}, {}, \
+           CAST(COALESCE(SUM(CASE WHEN s.day >= $3 AND s.day <= $4 THEN s.dispatched ELSE 0 END), 0) AS BIGINT) \
+         FROM departments d JOIN stat_orders s ON s.department_id = d.id \
+         WHERE (s.day >= $1 AND s.day <= $2) OR (s.day >= $3 AND s.day <= $4) \
+         GROUP BY d.code, d.name, d.sort ORDER BY d.sort, d.code",
+        sum("dispatched"),
+        sum("closed_dispatched"),
+        sum("on_time"),
+        sum("dispatched_valid"),
+        sum("responded"),
+        sum("level_count"),
+        sum("satisfied"),
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(&now.from)
+        .bind(&now.to)
+        .bind(&earlier.from)
+        .bind(&earlier.to)
+        .fetch_all(&mut *c)
+        .await?;
+    let mut out = vec![];
+    for r in &rows {
+        let get = |i: usize| r.try_get::<i64, _>(i);
+        let (dispatched, closed, on_time) = (get(2)?, get(3)?, get(4)?);
+        let (valid, responded, rated, satisfied) = (get(5)?, get(6)?, get(7)?, get(8)?);
+        let before = get(9)?;
+        if dispatched == 0 && before == 0 {
+            continue;
+        }
+        out.push(vec![
+            Cell::Text(r.try_get(0)?),
+            Cell::Text(r.try_get(1)?),
+            Cell::Int(dispatched),
+            Cell::Int(closed),
+            ratio(on_time, closed),
+            ratio(responded, valid),
+            ratio(satisfied, rated),
+            Cell::Int(before),
+        ]);
+    }
+    Ok(Table {
+        key: "hotline_units",
+        title: "各成员单位交办工单",
+        columns: vec![
+            "单位编码",
+            "成员单位",
+            "交办工单",
+            "已办结",
+            "按时办结率",
+            "响应率",
+            "满意率",
+            "上年同期交办",
+        ],
+        rows: out,
+    })
+}
+
+/// 12345 requests registered in each month of `year` (index 0 is January).
+pub async fn hotline_by_month(store: &Store, year: i32) -> Result<[i64; 12]> {
+    by_month(store, "stat_orders", "received", "", year).await
+}
+
+/// Ratings given in each month of `year`.
+pub async fn ratings_by_month(store: &Store, year: i32) -> Result<[i64; 12]> {
+    by_month(store, "stat_ratings", "n", "", year).await
+}
+
+/// Sums `measure` of a counter table per month of `year`.
+pub(crate) async fn by_month(
+    store: &Store,
+    table: &str,
+    measure: &str,
+    filter: &str,
+    year: i32,
+) -> Result<[i64; 12]> {
+    let mut c = store.reader().await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT SUBSTR(day, 6, 2), CAST(SUM({measure}) AS BIGINT) FROM {table} \
+         WHERE day >= $1 AND day <= $2{filter} GROUP BY SUBSTR(day, 6, 2)"
+    )))
+    .bind(format!("{year:04}-01-01"))
+    .bind(format!("{year:04}-12-31"))
+    .fetch_all(&mut *c)
+    .await?;
+    let mut months = [0i64; 12];
+    for row in rows {
+        let m: String = row.try_get(0)?;
+        if let Some(slot) = m
+            .parse::<usize>()
+            .ok()
+            .and_then(|m| months.get_mut(m.wrapping_sub(1)))
+        {
+            *slot = row.try_get(1)?;
+        }
+    }
+    Ok(months)
+}
+
+/// A rating behind a dashboard figure.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RatedCase {
+    pub case_no: String,
+    pub item: String,
+    pub department: String,
+    pub point: String,
+    pub level: i64,
+    pub level_label: &'static str,
+    /// 网上评价 or 窗口评价器
+    pub source: &'static str,
+    pub rated_on: String,
+    /// 待整改, 已答复, or empty for a good rating.
+    pub follow_up: &'static str,
+}
+
+/// The ratings given in `days`, of one department (code) or level if given: the list
+/// behind a bar of the ratings dashboard. Supervisors and administrators see every
+/// department's; a department head only their own. Newest first, `limit` of them,
+/// with the whole count.
+pub async fn ratings_in(
+    store: &Store,
+    p: &crate::org::Principal,
+    days: &Days,
+    department: Option<&str>,
+    level: Option<i64>,
+    limit: i64,
+) -> Result<(Vec<RatedCase>, i64)> {
+    use tongban_domain::org::Role;
+    let own = match p.role {
+        r if r.sees_all_cases() => -1,
+        Role::DepartmentHead => p.department_id.unwrap_or(-2),
+        _ => return Err(StoreError::Forbidden("当前角色无权查看统计明细".into())),
+    };
+    let filter = "FROM ratings r JOIN cases c ON c.id = r.case_id JOIN departments d ON d.id = c.department_id \
+         JOIN points pt ON pt.id = c.point_id LEFT JOIN rating_followups f ON f.case_id = r.case_id \
+         WHERE r.rated_on >= $1 AND r.rated_on <= $2 AND ($3 = '' OR d.code = $3) AND ($4 = 0 OR r.level = $4) \
+         AND ($5 = -1 OR c.department_id = $5)";
+    let dept = department.unwrap_or("");
+    let level = level.unwrap_or(0);
+    let mut c = store.reader().await?;
+    let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) {filter}"
+    )))
+    .bind(&days.from)
+    .bind(&days.to)
+    .bind(dept)
+    .bind(level)
+    .bind(own)
+    .fetch_one(&mut *c)
+    .await?
+    .try_get(0)?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT c.case_no, COALESCE((SELECT v.name FROM item_versions v WHERE v.item_id = c.item_id \
+           AND v.version = c.item_version), ''), d.name, pt.name, r.level, r.source, r.rated_on, \
+           CAST(CASE WHEN f.case_id IS NULL THEN 0 WHEN f.answered_at IS NULL THEN 1 ELSE 2 END AS BIGINT) \
+         {filter} ORDER BY r.rated_at DESC, r.case_id DESC LIMIT $6"
+    )))
+    .bind(&days.from)
+    .bind(&days.to)
+    .bind(dept)
+    .bind(level)
+    .bind(own)
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let level = RatingLevel::new(r.try_get(4)?)
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("ratings: {e}")))?;
+        let source: String = r.try_get(5)?;
+        out.push(RatedCase {
+            case_no: r.try_get(0)?,
+            item: r.try_get(1)?,
+            department: r.try_get(2)?,
+            point: r.try_get(3)?,
+            level: level.value().into(),
+            level_label: level.label(),
+            source: if source == "applicant" {
+                "网上评价"
+            } else {
+                "窗口评价器"
+            },
+            rated_on: r.try_get(6)?,
+            follow_up: match r.try_get::<i64, _>(7)? {
+                1 => "待整改",
+                2 => "已答复",
+                _ => "",
+            },
+        });
+    }
+    Ok((out, total))
+}
