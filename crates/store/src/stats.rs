@@ -543,3 +543,33 @@ pub async fn check(store: &Store) -> Result<CheckReport> {
         differences,
     })
 }
+
+/// The latest year with accepted cases, from the counters.
+pub async fn latest_year(store: &Store) -> Result<Option<i32>> {
+    let last: Option<String> =
+        sqlx::query_scalar("SELECT MAX(day) FROM stat_cases WHERE kind = 'accepted'")
+            .fetch_one(&mut *store.reader().await?)
+            .await?;
+    Ok(last.and_then(|d| d.get(..4).and_then(|y| y.parse().ok())))
+}
+
+/// Cases accepted and 12345 requests registered in `year`, from the counters.
+pub async fn year_totals(store: &Store, year: i32) -> Result<(i64, i64)> {
+    let mut c = store.reader().await?;
+    let (from, to) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));
+    let cases = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM stat_cases WHERE kind = 'accepted' AND day >= $1 AND day <= $2",
+    )
+    .bind(&from)
+    .bind(&to)
+    .fetch_one(&mut *c)
+    .await?;
+    let orders = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(received), 0) AS BIGINT) FROM stat_orders WHERE day >= $1 AND day <= $2",
+    )
+    .bind(&from)
+    .bind(&to)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok((cases, orders))
+}

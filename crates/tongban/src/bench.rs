@@ -20,6 +20,10 @@ pub struct Options {
     pub articles: usize,
     /// 12345 work orders registered through the API.
     pub orders: usize,
+    /// Requests of the year's report and of each dashboard (one at a time).
+    pub figures: usize,
+    /// The year of the report (default: the latest year with accepted cases).
+    pub year: Option<i32>,
 }
 
 struct Phase {
@@ -71,7 +75,7 @@ pub async fn run(opts: Options, key_hex: String) -> anyhow::Result<()> {
     tongban_store::calendar::seed_if_empty(&store).await?;
     if tongban_store::count(&mut *store.reader().await?, "departments").await? == 0 {
         eprintln!("生成演示数据（规模 {}）…", opts.scale);
-        crate::seed::seed_demo(&store, None, 1, opts.scale, 2026).await?;
+        crate::seed::seed_demo(&store, None, 1, opts.scale, None, 2026).await?;
     }
     let have = tongban_store::count(&mut *store.reader().await?, "kb_articles").await? as usize;
     if have < opts.articles {
@@ -95,6 +99,21 @@ pub async fn run(opts: Options, key_hex: String) -> anyhow::Result<()> {
     .await?;
     bar.finish_and_clear();
     let rebuild = t.elapsed();
+    // The figures kept per day, recomputed from every record as `stats rebuild` does.
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar.set_message("重算按日统计数");
+    let t = Instant::now();
+    let counters = tongban_store::stats::rebuild(&store).await?;
+    let stats_rebuild = t.elapsed();
+    bar.finish_and_clear();
+    let year = match opts.year {
+        Some(y) => y,
+        None => tongban_store::stats::latest_year(&store)
+            .await?
+            .unwrap_or(2026),
+    };
+    let (cases_in_year, orders_in_year) = tongban_store::stats::year_totals(&store, year).await?;
     store.close().await;
     drop(store);
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
@@ -173,6 +192,69 @@ pub async fn run(opts: Options, key_hex: String) -> anyhow::Result<()> {
         crate::config::redact(&url),
         opts.concurrency
     );
+
+    // Phase 0: the year's report (its JSON form, every figure with the year before)
+    // and the dashboards, one request at a time as a manager opens them.
+    println!(
+        "统计数重算（stats rebuild）：{counters} 条按日计数，{:.1} 秒",
+        stats_rebuild.as_secs_f64()
+    );
+    println!("{year}年：受理办件 {cases_in_year} 件，12345诉求 {orders_in_year} 件");
+    let session = staff_session(&client, &base, "supervisor").await?;
+    let pages: Vec<(String, String, Option<String>)> = vec![
+        (
+            "年度报告 GET /api/v1/figures".into(),
+            format!("{base}/api/v1/figures?period={year}"),
+            None,
+        ),
+        (
+            "年度报告 Markdown /reports".into(),
+            format!("{base}/reports?year={year}&format=md"),
+            Some(session.clone()),
+        ),
+        (
+            "数据看板 GET /dashboard".into(),
+            format!("{base}/dashboard?year={year}"),
+            Some(session.clone()),
+        ),
+        (
+            "12345看板 /dashboard/hotline".into(),
+            format!("{base}/dashboard/hotline?year={year}"),
+            Some(session.clone()),
+        ),
+        (
+            "好差评看板 /dashboard/ratings".into(),
+            format!("{base}/dashboard/ratings?year={year}"),
+            Some(session.clone()),
+        ),
+    ];
+    for (name, url, cookie) in pages {
+        let name: &'static str = Box::leak(name.into_boxed_str());
+        let mut phase = load(opts.figures, 1, name, {
+            let (client, supervisor) = (client.clone(), supervisor.clone());
+            move |_| {
+                let (client, url, cookie, supervisor) = (
+                    client.clone(),
+                    url.clone(),
+                    cookie.clone(),
+                    supervisor.clone(),
+                );
+                async move {
+                    let req = client.get(&url);
+                    let req = match &cookie {
+                        Some(c) => req.header(reqwest::header::COOKIE, c),
+                        None => req.bearer_auth(&supervisor),
+                    };
+                    let r = req.send().await?;
+                    anyhow::ensure!(r.status() == 200, "{url}: status {}", r.status());
+                    let _ = r.bytes().await?;
+                    Ok(())
+                }
+            }
+        })
+        .await?;
+        println!("{}", phase.report());
+    }
 
     // Phase 1: accept cases at the window.
     let created = Arc::new(std::sync::Mutex::new(Vec::with_capacity(opts.cases)));
@@ -312,6 +394,38 @@ pub async fn run(opts: Options, key_hex: String) -> anyhow::Result<()> {
     );
     server.stop();
     Ok(())
+}
+
+/// Signs a staff member in through the login form; the session cookie to send.
+async fn staff_session(client: &reqwest::Client, base: &str, user: &str) -> anyhow::Result<String> {
+    let cookies = |r: &reqwest::Response| -> Vec<String> {
+        r.headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next())
+            .map(str::to_string)
+            .collect()
+    };
+    let r = client.get(format!("{base}/login")).send().await?;
+    let mut jar = cookies(&r);
+    let page = r.text().await?;
+    let key = "name=\"csrf\" value=\"";
+    let at = page.find(key).context("no csrf field on the login page")? + key.len();
+    let csrf = page[at..].split('"').next().unwrap_or_default().to_string();
+    let r = client
+        .post(format!("{base}/login"))
+        .header(reqwest::header::COOKIE, jar.join("; "))
+        .form(&[
+            ("username", user),
+            ("password", crate::seed::DEMO_PASSWORD),
+            ("csrf", csrf.as_str()),
+        ])
+        .send()
+        .await?;
+    anyhow::ensure!(r.status() == 303, "login {user}: status {}", r.status());
+    jar.extend(cookies(&r));
+    Ok(jar.join("; "))
 }
 
 /// The child server, stopped however the benchmark ends.

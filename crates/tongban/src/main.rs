@@ -97,6 +97,10 @@ enum Command {
         /// Share of a Kunshan-sized year (1 ≈ 600,000 cases).
         #[arg(long, default_value_t = 0.02)]
         scale: f64,
+        /// Share of a Kunshan-sized year of 12345 work orders and calls (default: --scale;
+        /// 1 ≈ 15,000 orders, 33 ≈ 500,000 requests as the benchmark uses).
+        #[arg(long)]
+        hotline_scale: Option<f64>,
         /// Years of cases, ending with --year (2 lets the figures compare a year with the one before).
         #[arg(long, default_value_t = 1)]
         years: u32,
@@ -175,6 +179,12 @@ enum Command {
         /// 12345 work orders to register.
         #[arg(long, default_value_t = 10_000)]
         orders: usize,
+        /// Requests of the year's report and of each dashboard, one at a time.
+        #[arg(long, default_value_t = 20)]
+        figures: usize,
+        /// Year of the report measured (default: the latest year with cases).
+        #[arg(long)]
+        year: Option<i32>,
     },
     /// The catalog as an xlsx workbook.
     Catalog {
@@ -484,7 +494,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 tongban_store::count(&mut *store.reader().await?, "departments").await? == 0;
             if fresh {
                 eprintln!("正在生成演示数据（规模 {scale}）…");
-                seed::seed_demo(&store, None, 2, scale, 2026).await?;
+                seed::seed_demo(&store, None, 2, scale, None, 2026).await?;
             } else if store.setting(seed::SEEDED_MARK).await?.is_none() {
                 anyhow::bail!(
                     "演示数据库 {} 不完整（上次生成演示数据时被中断）：请删除该文件后重新运行 demo",
@@ -507,12 +517,13 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             year,
             years,
             scale,
+            hotline_scale,
             seed,
         } => {
             anyhow::ensure!(scale > 0.0 && scale <= 5.0, "--scale 应在 0 到 5 之间");
             let store = open(&db.db, &db.key_file).await?;
             tongban_store::calendar::seed_if_empty(&store).await?;
-            let summary = seed::seed_demo(&store, year, years, scale, seed).await?;
+            let summary = seed::seed_demo(&store, year, years, scale, hotline_scale, seed).await?;
             println!("{summary}");
         }
         Command::Admin {
@@ -822,9 +833,11 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             concurrency,
             articles,
             orders,
+            figures,
+            year,
         } => {
             anyhow::ensure!(
-                cases > 0 && lookups > 0 && concurrency > 0 && orders > 0,
+                cases > 0 && lookups > 0 && concurrency > 0 && orders > 0 && figures > 0,
                 "次数和并发数须大于0"
             );
             let key_hex = match std::env::var("TONGBAN_KEY") {
@@ -840,6 +853,8 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     concurrency,
                     articles,
                     orders,
+                    figures,
+                    year,
                 },
                 key_hex,
             )

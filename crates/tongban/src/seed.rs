@@ -248,9 +248,15 @@ pub async fn seed_demo(
     year: Option<i32>,
     years: u32,
     scale: f64,
+    hotline_scale: Option<f64>,
     seed: u64,
 ) -> anyhow::Result<Summary> {
     anyhow::ensure!((1..=5).contains(&years), "--years 应为1至5");
+    let hotline_scale = hotline_scale.unwrap_or(scale);
+    anyhow::ensure!(
+        hotline_scale > 0.0 && hotline_scale <= 100.0,
+        "--hotline-scale 应大于0且不超过100"
+    );
     let mut conn = store.reader().await?;
     let existing = tongban_store::count(&mut conn, "departments").await?;
     drop(conn);
@@ -774,8 +780,9 @@ pub async fn seed_demo(
         stats = (stats.0 + c, stats.1 + e, stats.2 + r);
     }
     let licenses = issue_demo_licenses(store, DEMO_LICENSES, &actor).await?;
-    let (work_orders, _) = crate::seed_hotline::seed(store, &cal, year, today, scale, seed).await?;
-    crate::seed_hotline::seed_calls(store, year, years, today, scale, seed).await?;
+    let (work_orders, _) =
+        crate::seed_hotline::seed(store, &cal, year, today, hotline_scale, seed).await?;
+    crate::seed_hotline::seed_calls(store, year, years, today, hotline_scale, seed).await?;
     crate::seed_kb::seed(store, year).await?;
     // The cases went in by bulk insert: the kept figures are computed once from them.
     tongban_store::stats::rebuild(store).await?;

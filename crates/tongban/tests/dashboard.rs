@@ -632,3 +632,166 @@ async fn only_managers_see_the_figures(db: Db) {
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
 both!(only_managers_see_the_figures);
+
+/// The dashboards of the catalog, the points, the ratings and the hotline: each
+/// draws its charts beside tables whose numbers are the API's figures, rows lead to
+/// the lists behind them, the tables export, and a department head's drill-down
+/// stays inside their department.
+async fn area_dashboards(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let year = records(&app).await;
+    // Two ratings: a good one and a bad one.
+    for level in [1, 5] {
+        let no = common::closed_case(&app, "clerk.sj", "approver.sj", ITEM).await;
+        let (s, v) = app
+            .post(
+                &format!("/api/v1/cases/{no}/rating"),
+                None,
+                json!({ "level": level, "last_six": "31002X" }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let agent = app.token("hotline").await;
+    let (s, v) = app
+        .post(
+            "/api/v1/work-orders",
+            Some(&agent),
+            json!({ "category": "complaint", "content": "道路破损。", "unit": "JT" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let api = api_figures(&app, &year.to_string()).await;
+    let value = |key: &str| figure(&api, key)["value"].as_i64().unwrap();
+    let mut b = Browser::new(&app);
+    b.staff_login("supervisor").await;
+    let q = format!("year={year}");
+    let query = format!("from={year}-01-01&#38;to={year}-12-31");
+
+    for (path, tables, numbers) in [
+        (
+            "/dashboard/catalog",
+            vec!["catalog_status", "catalog_departments"],
+            vec![value("items_in_use"), value("items_instant")],
+        ),
+        (
+            "/dashboard/points",
+            vec!["point_details"],
+            vec![value("cases_away_from_center")],
+        ),
+        (
+            "/dashboard/ratings",
+            vec!["rating_levels", "rating_months", "rating_departments"],
+            vec![value("ratings_received"), value("ratings_bad")],
+        ),
+        (
+            "/dashboard/hotline",
+            vec!["hotline_months", "channels", "hotline_units"],
+            vec![value("hotline_received"), value("hotline_dispatched")],
+        ),
+    ] {
+        let (s, _, page) = b.get(&format!("{path}?{q}")).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {page}");
+        assert!(page.contains("aria-current=\"page\""), "{path} tab");
+        assert!(page.contains(&format!("action=\"{path}\"")), "{path} form");
+        for key in &tables {
+            assert!(
+                page.contains(&format!("id=\"table-{key}\"")),
+                "{path} {key}"
+            );
+            assert!(
+                page.contains(&format!("aria-labelledby=\"chart-{key}-13-title\"")),
+                "{path} {key} chart"
+            );
+            let link = format!("/dashboard/export/{key}.csv?{query}");
+            assert!(page.contains(&link), "{path}: {link}");
+            let (s, _, csv) = b.get(&format!("/dashboard/export/{key}.csv?{q}")).await;
+            assert_eq!(s, StatusCode::OK, "{key}: {csv}");
+            assert!(csv.starts_with('\u{feff}'), "{key}: BOM");
+            let (s, _, _) = b.get(&format!("/dashboard/export/{key}.xlsx?{q}")).await;
+            assert_eq!(s, StatusCode::OK, "{key} xlsx");
+        }
+        for n in numbers {
+            assert!(
+                page.contains(&format!("<strong class=\"big-value\">{n}</strong>"))
+                    || page.contains(&format!("\">{n}</a></strong>")),
+                "{path}: big number {n}"
+            );
+        }
+    }
+
+    // Rows lead to the lists behind them.
+    let (_, _, page) = b.get(&format!("/dashboard/hotline?{q}")).await;
+    assert!(
+        page.contains("href=\"/hotline/orders?unit=JT\""),
+        "unit link"
+    );
+    let (_, _, page) = b.get(&format!("/dashboard/catalog?{q}")).await;
+    assert!(
+        page.contains("href=\"/items?department=SJ\""),
+        "catalog link"
+    );
+    let (_, _, page) = b.get(&format!("/dashboard/points?{q}")).await;
+    assert!(page.contains("&#38;point="), "point link");
+    let (_, _, page) = b.get(&format!("/dashboard/ratings?{q}")).await;
+    assert!(page.contains("/dashboard/ratings/list?"), "ratings links");
+    // The rating export counts what the figure counts.
+    let (_, _, csv) = b
+        .get(&format!("/dashboard/export/rating_levels.csv?{q}"))
+        .await;
+    let counted: i64 = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap().parse::<i64>().unwrap())
+        .sum();
+    assert_eq!(counted, value("ratings_received"));
+
+    // The bad ratings behind the figure: one, of SJ, waiting for its answer.
+    let (s, _, list) = b.get(&format!("/dashboard/ratings/list?{q}&bad=1")).await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    assert!(list.contains("共 1 件"), "{list}");
+    assert!(
+        list.contains("非常不满意") && list.contains("待整改"),
+        "{list}"
+    );
+    let (s, _, list) = b.get(&format!("/dashboard/ratings/list?{q}&level=1")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        list.contains("共 1 件") && list.contains("非常满意"),
+        "{list}"
+    );
+    let (s, _, list) = b.get(&format!("/dashboard/ratings/list?{q}&level=9")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{list}");
+    assert!(has_chinese(&list));
+    // A department head of another department sees none of SJ's ratings.
+    let mut tx = app.store.begin().await.unwrap();
+    tongban_store::org::insert_user(
+        &mut tx,
+        &app.store,
+        &tongban_store::org::NewUser {
+            username: "head.jt",
+            display_name: "head.jt",
+            role: tongban_domain::org::Role::DepartmentHead,
+            department: Some("JT"),
+            point: None,
+            password: common::PASSWORD,
+        },
+        &tongban_store::audit::Actor::system("test"),
+        true,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let mut head = Browser::new(&app);
+    head.staff_login("head.jt").await;
+    let (s, _, list) = head
+        .get(&format!("/dashboard/ratings/list?{q}&bad=1"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    assert!(list.contains("共 0 件"), "{list}");
+    // An unknown table is a 404 naming the ones there are.
+    let (s, _, page) = b.get("/dashboard/export/nothing.csv").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(page.contains("hotline_units"), "{page}");
+}
+both!(area_dashboards);

@@ -1,0 +1,77 @@
+// axe-core (WCAG 2.1 A and AA rules) on the staff pages behind the sign-in: the
+// workbench, the 12345 screens, the dashboards with their SVG charts, the wall
+// screen and the work report. No serious or critical violations.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startServer, launchBrowser, newPage, seriousViolations, formatViolations, DEMO_PASSWORD,
+} from '../lib.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// [account, name, path]
+const PAGES = [
+  ['sj.clerk', '工作台', '/workbench'],
+  ['sj.clerk', '窗口受理', '/workbench/accept'],
+  ['hotline', '12345话务员受理', '/hotline'],
+  ['hotline', '12345工单列表', '/hotline/orders'],
+  ['hotline', '12345话务记录', '/hotline/calls'],
+  ['hotline', '12345热点诉求', '/hotline/topics'],
+  ['hotline', '知识库待答问题', '/hotline/kb/questions'],
+  ['unit.zj', '成员单位工作台', '/hotline/unit'],
+  ['supervisor', '数据看板：政务服务中心', '/dashboard'],
+  ['supervisor', '数据看板：事项清单', '/dashboard/catalog'],
+  ['supervisor', '数据看板：区镇受理点', '/dashboard/points'],
+  ['supervisor', '数据看板：好差评', '/dashboard/ratings'],
+  ['supervisor', '数据看板：12345热线', '/dashboard/hotline'],
+  ['supervisor', '好差评明细', '/dashboard/ratings/list?bad=1'],
+  ['supervisor', '受理办件明细', '/dashboard/cases'],
+  ['supervisor', '大屏', '/dashboard/wall'],
+  ['supervisor', '工作报告', '/reports'],
+  ['supervisor', '督查', '/supervision'],
+  ['admin', '系统管理', '/admin'],
+];
+
+/** Signs in at /login; every role lands on its own start page, not back on /login. */
+async function signIn(page, base, username) {
+  await page.goto(`${base}/login`);
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(DEMO_PASSWORD);
+  await Promise.all([
+    page.waitForURL((u) => !u.pathname.startsWith('/login')),
+    page.getByRole('button', { name: '登录', exact: true }).click(),
+  ]);
+}
+
+test('工作人员页面没有严重（serious/critical）的无障碍问题', { timeout: 240_000 }, async (t) => {
+  const base = server.base;
+  const failures = [];
+  const pages = new Map();
+  for (const [user, name, path] of PAGES) {
+    if (!pages.has(user)) {
+      const page = await newPage(browser);
+      await signIn(page, base, user);
+      pages.set(user, page);
+    }
+    const page = pages.get(user);
+    const url = base + path;
+    const resp = await page.goto(url);
+    assert.equal(resp?.status(), 200, `${name}（${url}）应返回 HTTP 200`);
+    const bad = await seriousViolations(page);
+    t.diagnostic(`${name}：严重问题 ${bad.length} 项`);
+    if (bad.length > 0) failures.push(`${name}（${url}）：\n${formatViolations(bad)}`);
+  }
+  assert.equal(failures.length, 0, `axe-core 发现严重的无障碍问题：\n${failures.join('\n\n')}`);
+});
