@@ -564,6 +564,14 @@ async fn dashboard_shows_the_figures(db: Db) {
     let (s, _, wall) = b.get("/dashboard/wall").await;
     assert_eq!(s, StatusCode::OK, "{wall}");
     assert!(wall.contains("<meta http-equiv=\"refresh\" content=\"60\">"));
+    // …and offers to stop that (WCAG 2.2.1); stopped, it offers to resume.
+    assert!(
+        wall.contains("停止自动刷新") && wall.contains("refresh=0"),
+        "{wall}"
+    );
+    let (s, _, still) = b.get("/dashboard/wall?refresh=0").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!still.contains("http-equiv=\"refresh\"") && still.contains("恢复自动刷新"));
     assert!(wall.contains("class=\"wall\"") && wall.contains("lang=\"zh-CN\""));
     assert!(wall.contains("<svg") && wall.contains("<title id=\"chart-months-22-title\">"));
     assert!(!wall.contains("<script"));

@@ -48,6 +48,8 @@ struct Params {
     year: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    /// The wall screen: `0` stops its refresh (WCAG 2.2.1, a time limit one can turn off).
+    refresh: Option<String>,
 }
 
 /// A dashboard of one part of the office's work.
@@ -996,6 +998,9 @@ async fn page(
 #[template(path = "dashboard_wall.html")]
 struct WallPage {
     office: String,
+    refresh: bool,
+    /// The same view with the refresh turned off, or on again.
+    toggle: String,
     label: String,
     updated: String,
     bigs: Vec<Big>,
@@ -1012,8 +1017,15 @@ async fn wall(State(s): State<AppState>, web: Web, Query(q): Query<Params>) -> P
     let mut sections = sections(&d, &DARK, 10, false);
     // The hall sees the trend, the points and the hotline; departments stay on the desk.
     sections.retain(|s| s.key != "departments");
+    let refresh = q.refresh.as_deref() != Some("0");
+    let mut toggle = format!("/dashboard/wall?{}", query_of(f));
+    if refresh {
+        toggle.push_str("&refresh=0");
+    }
     let view = WallPage {
         office: web.office.clone(),
+        refresh,
+        toggle,
         label: f.period.label.clone(),
         updated: crate::pages::local_time(&tongban_store::time::stamp(tongban_store::time::now())),
         bigs: vec![
