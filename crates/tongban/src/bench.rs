@@ -200,7 +200,7 @@ pub async fn run(opts: Options, key_hex: String) -> anyhow::Result<()> {
         stats_rebuild.as_secs_f64()
     );
     println!("{year}年：受理办件 {cases_in_year} 件，12345诉求 {orders_in_year} 件");
-    let session = staff_session(&client, &base, "supervisor").await?;
+    let session = staff_session(&base, "supervisor").await?;
     let pages: Vec<(String, String, Option<String>)> = vec![
         (
             "年度报告 GET /api/v1/figures".into(),
@@ -397,7 +397,7 @@ pub async fn run(opts: Options, key_hex: String) -> anyhow::Result<()> {
 }
 
 /// Signs a staff member in through the login form; the session cookie to send.
-async fn staff_session(client: &reqwest::Client, base: &str, user: &str) -> anyhow::Result<String> {
+async fn staff_session(base: &str, user: &str) -> anyhow::Result<String> {
     let cookies = |r: &reqwest::Response| -> Vec<String> {
         r.headers()
             .get_all(reqwest::header::SET_COOKIE)
@@ -407,6 +407,10 @@ async fn staff_session(client: &reqwest::Client, base: &str, user: &str) -> anyh
             .map(str::to_string)
             .collect()
     };
+    // The session cookie comes with the 303; a client that followed it would lose it.
+    let client = &reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
     let r = client.get(format!("{base}/login")).send().await?;
     let mut jar = cookies(&r);
     let page = r.text().await?;

@@ -781,7 +781,7 @@ pub async fn seed_demo(
     }
     let licenses = issue_demo_licenses(store, DEMO_LICENSES, &actor).await?;
     let (work_orders, _) =
-        crate::seed_hotline::seed(store, &cal, year, today, hotline_scale, seed).await?;
+        crate::seed_hotline::seed(store, &cal, year, years, today, hotline_scale, seed).await?;
     crate::seed_hotline::seed_calls(store, year, years, today, hotline_scale, seed).await?;
     crate::seed_kb::seed(store, year).await?;
     // The cases went in by bulk insert: the kept figures are computed once from them.

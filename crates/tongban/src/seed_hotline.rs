@@ -259,12 +259,14 @@ fn add_wd(cal: &Calendar, d: NaiveDate, n: u32) -> NaiveDate {
         .unwrap_or_else(|_| Calendar::estimate_deadline(d, n))
 }
 
-/// Seeds the services and about `15,000 * scale` work orders of `year` up to `today`;
-/// returns (orders, events).
+/// Seeds the services and about `15,000 * scale` work orders a year for the `years`
+/// years ending with `year`, up to `today`; returns (orders, events).
+#[allow(clippy::too_many_arguments)]
 pub async fn seed(
     store: &Store,
     cal: &Calendar,
     year: i32,
+    years: u32,
     today: NaiveDate,
     scale: f64,
     seed: u64,
@@ -306,7 +308,8 @@ pub async fn seed(
         v
     };
 
-    let start = NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| anyhow::anyhow!("year"))?;
+    let first = year + 1 - years.max(1) as i32;
+    let start = NaiveDate::from_ymd_opt(first, 1, 1).ok_or_else(|| anyhow::anyhow!("year"))?;
     let end = NaiveDate::from_ymd_opt(year, 12, 31)
         .ok_or_else(|| anyhow::anyhow!("year"))?
         .min(today);
@@ -315,8 +318,8 @@ pub async fn seed(
         tx.commit().await?;
         return Ok((0, 0));
     }
-    // `--scale 0.02` (the default) gives about 300 orders.
-    let total = ((15_000.0 * scale).round() as usize).max(20);
+    // `--scale 0.02` (the default) gives about 300 orders a year.
+    let total = ((15_000.0 * scale * days.len() as f64 / 365.0).round() as usize).max(20);
     let mut picks: Vec<NaiveDate> = (0..total).map(|_| *pick(&mut rng, &days)).collect();
     picks.sort();
     let keys = store.keys().clone();
