@@ -4,17 +4,48 @@
 //! force at each period's end. Every table is one page table, one CSV and one sheet.
 
 use crate::report::{Cell, Table};
+use crate::stats::{self, K};
 use crate::{Result, Store, StoreError};
-use sqlx::Row;
+use chrono::NaiveDate;
+use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
 use tongban_domain::metrics::growth;
 use tongban_domain::org::PointKind;
 use tongban_domain::rating::{LABELS, RatingLevel};
 
-/// A period as the counters' day keys: inclusive `YYYY-MM-DD` bounds.
-#[derive(Debug, Clone)]
+/// A period: inclusive local days.
+#[derive(Debug, Clone, Copy)]
 pub struct Days {
-    pub from: String,
-    pub to: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// Id, code, name and (for points) kind of every department or point, in the
+/// office's order.
+async fn names(c: &mut AnyConnection, table: &str) -> Result<Vec<(i64, String, String, String)>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id, code, name, {} FROM {table} ORDER BY sort, code",
+        if table == "points" { "kind" } else { "''" }
+    )))
+    .fetch_all(c)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+        .collect()
+}
+
+fn int_key(k: &[K], i: usize) -> i64 {
+    match k.get(i) {
+        Some(K::I(n)) => *n,
+        _ => 0,
+    }
+}
+
+fn text_key(k: &[K], i: usize) -> &str {
+    match k.get(i) {
+        Some(K::T(s)) => s,
+        _ => "",
+    }
 }
 
 fn ratio(n: i64, d: i64) -> Cell {
@@ -86,40 +117,52 @@ pub async fn catalog_departments(store: &Store, at: &str, earlier: &str) -> Resu
 /// Cases per point: accepted, instant, online, closed, and accepted a year earlier.
 pub async fn points(store: &Store, now: &Days, earlier: &Days) -> Result<Table> {
     let mut c = store.reader().await?;
-    let rows = sqlx::query(
-        "SELECT p.code, p.name, p.kind, \
-           CAST(COALESCE(SUM(CASE WHEN s.kind = 'accepted' AND s.day >= $1 AND s.day <= $2 THEN s.n ELSE 0 END), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN s.kind = 'accepted' AND s.day >= $1 AND s.day <= $2 AND s.instant = 1 THEN s.n ELSE 0 END), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN s.kind = 'accepted' AND s.day >= $1 AND s.day <= $2 AND s.channel = 'online' THEN s.n ELSE 0 END), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN s.kind = 'closed' AND s.day >= $1 AND s.day <= $2 THEN s.n ELSE 0 END), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN s.kind = 'accepted' AND s.day >= $3 AND s.day <= $4 THEN s.n ELSE 0 END), 0) AS BIGINT) \
-         FROM points p LEFT JOIN stat_cases s ON s.point_id = p.id \
-           AND ((s.day >= $1 AND s.day <= $2) OR (s.day >= $3 AND s.day <= $4)) \
-         GROUP BY p.code, p.name, p.kind, p.sort ORDER BY p.sort, p.code",
+    let group = ["point_id", "kind", "channel", "instant"];
+    let this = stats::sums(&mut c, &stats::CASES, now.from, now.to, &group).await?;
+    let before = stats::sums(
+        &mut c,
+        &stats::CASES,
+        earlier.from,
+        earlier.to,
+        &["point_id", "kind"],
     )
-    .bind(&now.from)
-    .bind(&now.to)
-    .bind(&earlier.from)
-    .bind(&earlier.to)
-    .fetch_all(&mut *c)
     .await?;
+    // point id → accepted, instant, online, closed, accepted a year earlier
+    let mut per: HashMap<i64, [i64; 5]> = HashMap::new();
+    for (k, v) in &this {
+        let slot = per.entry(int_key(k, 0)).or_default();
+        if text_key(k, 1) == "closed" {
+            slot[3] += v[0];
+            continue;
+        }
+        slot[0] += v[0];
+        if int_key(k, 3) == 1 {
+            slot[1] += v[0];
+        }
+        if text_key(k, 2) == "online" {
+            slot[2] += v[0];
+        }
+    }
+    for (k, v) in &before {
+        if text_key(k, 1) == "accepted" {
+            per.entry(int_key(k, 0)).or_default()[4] += v[0];
+        }
+    }
     let mut out = vec![];
-    for r in &rows {
-        let kind: String = r.try_get(2)?;
-        let accepted: i64 = r.try_get(3)?;
-        let before: i64 = r.try_get(7)?;
+    for (id, code, name, kind) in names(&mut c, "points").await? {
+        let [accepted, instant, online, closed, before] = per.get(&id).copied().unwrap_or_default();
         out.push(vec![
-            Cell::Text(r.try_get(0)?),
-            Cell::Text(r.try_get(1)?),
+            Cell::Text(code),
+            Cell::Text(name),
             Cell::Text(
                 PointKind::parse(&kind)
                     .map(|k| k.label().to_string())
                     .unwrap_or(kind),
             ),
             Cell::Int(accepted),
-            Cell::Int(r.try_get(4)?),
-            Cell::Int(r.try_get(5)?),
-            Cell::Int(r.try_get(6)?),
+            Cell::Int(instant),
+            Cell::Int(online),
+            Cell::Int(closed),
             Cell::Int(before),
             growth_cell(accepted, before),
         ]);
@@ -142,26 +185,23 @@ pub async fn points(store: &Store, now: &Days, earlier: &Days) -> Result<Table> 
     })
 }
 
+fn level_of(n: i64) -> Result<RatingLevel> {
+    RatingLevel::new(n).map_err(|e| StoreError::Other(anyhow::anyhow!("stat_ratings: {e}")))
+}
+
 /// Ratings per level, this period and a year earlier.
 pub async fn rating_levels(store: &Store, now: &Days, earlier: &Days) -> Result<Table> {
     let mut c = store.reader().await?;
-    let rows = sqlx::query(
-        "SELECT level, \
-           CAST(COALESCE(SUM(CASE WHEN day >= $1 AND day <= $2 THEN n ELSE 0 END), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN day >= $3 AND day <= $4 THEN n ELSE 0 END), 0) AS BIGINT) \
-         FROM stat_ratings WHERE (day >= $1 AND day <= $2) OR (day >= $3 AND day <= $4) GROUP BY level",
-    )
-    .bind(&now.from)
-    .bind(&now.to)
-    .bind(&earlier.from)
-    .bind(&earlier.to)
-    .fetch_all(&mut *c)
-    .await?;
     let mut counts = [(0i64, 0i64); 5];
-    for r in &rows {
-        let level = RatingLevel::new(r.try_get(0)?)
-            .map_err(|e| StoreError::Other(anyhow::anyhow!("stat_ratings: {e}")))?;
-        counts[(level.value() - 1) as usize] = (r.try_get(1)?, r.try_get(2)?);
+    for (days, second) in [(now, false), (earlier, true)] {
+        for (k, v) in stats::sums(&mut c, &stats::RATINGS, days.from, days.to, &["level"]).await? {
+            let slot = &mut counts[(level_of(int_key(&k, 0))?.value() - 1) as usize];
+            if second {
+                slot.1 += v[0];
+            } else {
+                slot.0 += v[0];
+            }
+        }
     }
     Ok(Table {
         key: "rating_levels",
@@ -187,37 +227,39 @@ pub async fn rating_levels(store: &Store, now: &Days, earlier: &Days) -> Result<
 /// the average score, and how many a year earlier.
 pub async fn rating_departments(store: &Store, now: &Days, earlier: &Days) -> Result<Table> {
     let mut c = store.reader().await?;
-    let rows = sqlx::query(
-        "SELECT d.code, d.name, \
-           CAST(COALESCE(SUM(CASE WHEN s.day >= $1 AND s.day <= $2 THEN s.n ELSE 0 END), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN s.day >= $1 AND s.day <= $2 AND s.level >= 4 THEN s.n ELSE 0 END), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN s.day >= $1 AND s.day <= $2 AND s.level >= 4 THEN s.answered ELSE 0 END), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN s.day >= $1 AND s.day <= $2 THEN s.n * (6 - s.level) * 20 ELSE 0 END), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN s.day >= $3 AND s.day <= $4 THEN s.n ELSE 0 END), 0) AS BIGINT) \
-         FROM departments d JOIN stat_ratings s ON s.department_id = d.id \
-         WHERE (s.day >= $1 AND s.day <= $2) OR (s.day >= $3 AND s.day <= $4) \
-         GROUP BY d.code, d.name, d.sort ORDER BY d.sort, d.code",
-    )
-    .bind(&now.from)
-    .bind(&now.to)
-    .bind(&earlier.from)
-    .bind(&earlier.to)
-    .fetch_all(&mut *c)
-    .await?;
+    let group = ["department_id", "level"];
+    // department id → ratings, bad, bad answered, score sum, ratings a year earlier
+    let mut per: HashMap<i64, [i64; 5]> = HashMap::new();
+    for (days, second) in [(now, false), (earlier, true)] {
+        for (k, v) in stats::sums(&mut c, &stats::RATINGS, days.from, days.to, &group).await? {
+            let slot = per.entry(int_key(&k, 0)).or_default();
+            if second {
+                slot[4] += v[0];
+                continue;
+            }
+            let level = level_of(int_key(&k, 1))?;
+            slot[0] += v[0];
+            slot[3] += v[0] * level.score() as i64;
+            if level.is_bad() {
+                slot[1] += v[0];
+                slot[2] += v[1];
+            }
+        }
+    }
     let mut out = vec![];
-    for r in &rows {
-        let n: i64 = r.try_get(2)?;
-        let bad: i64 = r.try_get(3)?;
-        let score: i64 = r.try_get(5)?;
+    for (id, code, name, _) in names(&mut c, "departments").await? {
+        let Some([n, bad, answered, score, before]) = per.get(&id).copied() else {
+            continue;
+        };
         out.push(vec![
-            Cell::Text(r.try_get(0)?),
-            Cell::Text(r.try_get(1)?),
+            Cell::Text(code),
+            Cell::Text(name),
             Cell::Int(n),
             ratio(n - bad, n),
             Cell::Int(bad),
-            Cell::Int(r.try_get(4)?),
+            Cell::Int(answered),
             Cell::Number((n != 0).then(|| score as f64 / n as f64)),
-            Cell::Int(r.try_get(6)?),
+            Cell::Int(before),
         ]);
     }
     Ok(Table {
@@ -241,49 +283,35 @@ pub async fn rating_departments(store: &Store, now: &Days, earlier: &Days) -> Re
 /// many, closed, the on-time, response and satisfaction rates, and a year earlier.
 pub async fn hotline_units(store: &Store, now: &Days, earlier: &Days) -> Result<Table> {
     let mut c = store.reader().await?;
-    let cur = "s.day >= $1 AND s.day <= $2";
-    let sum = |col: &str| {
-        format!("CAST(COALESCE(SUM(CASE WHEN {cur} THEN s.{col} ELSE 0 END), 0) AS BIGINT)")
+    let at = |m: &str| {
+        stats::ORDER_MEASURES
+            .iter()
+            .position(|x| *x == m)
+            .unwrap_or(0)
     };
-    let sql = format!(
-        "SELECT d.code, d.name, {}, {}, {}, {}, {}, {}, {}, \
-           CAST(COALESCE(SUM(CASE WHEN s.day >= $3 AND s.day <= $4 THEN s.dispatched ELSE 0 END), 0) AS BIGINT) \
-         FROM departments d JOIN stat_orders s ON s.department_id = d.id \
-         WHERE (s.day >= $1 AND s.day <= $2) OR (s.day >= $3 AND s.day <= $4) \
-         GROUP BY d.code, d.name, d.sort ORDER BY d.sort, d.code",
-        sum("dispatched"),
-        sum("closed_dispatched"),
-        sum("on_time"),
-        sum("dispatched_valid"),
-        sum("responded"),
-        sum("level_count"),
-        sum("satisfied"),
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(&now.from)
-        .bind(&now.to)
-        .bind(&earlier.from)
-        .bind(&earlier.to)
-        .fetch_all(&mut *c)
-        .await?;
+    let group = ["department_id"];
+    let this = stats::sums(&mut c, &stats::ORDERS, now.from, now.to, &group).await?;
+    let before = stats::sums(&mut c, &stats::ORDERS, earlier.from, earlier.to, &group).await?;
+    let zero = vec![0; stats::ORDER_MEASURES.len()];
     let mut out = vec![];
-    for r in &rows {
-        let get = |i: usize| r.try_get::<i64, _>(i);
-        let (dispatched, closed, on_time) = (get(2)?, get(3)?, get(4)?);
-        let (valid, responded, rated, satisfied) = (get(5)?, get(6)?, get(7)?, get(8)?);
-        let before = get(9)?;
-        if dispatched == 0 && before == 0 {
+    for (id, code, name, _) in names(&mut c, "departments").await? {
+        let key = vec![K::I(id)];
+        let m = this.get(&key).unwrap_or(&zero);
+        let get = |name: &str| m[at(name)];
+        let dispatched = get("dispatched");
+        let earlier = before.get(&key).map_or(0, |e| e[at("dispatched")]);
+        if dispatched == 0 && earlier == 0 {
             continue;
         }
         out.push(vec![
-            Cell::Text(r.try_get(0)?),
-            Cell::Text(r.try_get(1)?),
+            Cell::Text(code),
+            Cell::Text(name),
             Cell::Int(dispatched),
-            Cell::Int(closed),
-            ratio(on_time, closed),
-            ratio(responded, valid),
-            ratio(satisfied, rated),
-            Cell::Int(before),
+            Cell::Int(get("closed_dispatched")),
+            ratio(get("on_time"), get("closed_dispatched")),
+            ratio(get("responded"), get("dispatched_valid")),
+            ratio(get("satisfied"), get("level_count")),
+            Cell::Int(earlier),
         ]);
     }
     Ok(Table {
@@ -305,43 +333,14 @@ pub async fn hotline_units(store: &Store, now: &Days, earlier: &Days) -> Result<
 
 /// 12345 requests registered in each month of `year` (index 0 is January).
 pub async fn hotline_by_month(store: &Store, year: i32) -> Result<[i64; 12]> {
-    by_month(store, "stat_orders", "received", "", year).await
+    let mut c = store.reader().await?;
+    stats::by_month_of_year(&mut c, &stats::ORDERS, "received", None, year).await
 }
 
 /// Ratings given in each month of `year`.
 pub async fn ratings_by_month(store: &Store, year: i32) -> Result<[i64; 12]> {
-    by_month(store, "stat_ratings", "n", "", year).await
-}
-
-/// Sums `measure` of a counter table per month of `year`.
-pub(crate) async fn by_month(
-    store: &Store,
-    table: &str,
-    measure: &str,
-    filter: &str,
-    year: i32,
-) -> Result<[i64; 12]> {
     let mut c = store.reader().await?;
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT SUBSTR(day, 6, 2), CAST(SUM({measure}) AS BIGINT) FROM {table} \
-         WHERE day >= $1 AND day <= $2{filter} GROUP BY SUBSTR(day, 6, 2)"
-    )))
-    .bind(format!("{year:04}-01-01"))
-    .bind(format!("{year:04}-12-31"))
-    .fetch_all(&mut *c)
-    .await?;
-    let mut months = [0i64; 12];
-    for row in rows {
-        let m: String = row.try_get(0)?;
-        if let Some(slot) = m
-            .parse::<usize>()
-            .ok()
-            .and_then(|m| months.get_mut(m.wrapping_sub(1)))
-        {
-            *slot = row.try_get(1)?;
-        }
-    }
-    Ok(months)
+    stats::by_month_of_year(&mut c, &stats::RATINGS, "n", None, year).await
 }
 
 /// A rating behind a dashboard figure.
@@ -388,8 +387,8 @@ pub async fn ratings_in(
     let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT CAST(COUNT(*) AS BIGINT) {filter}"
     )))
-    .bind(&days.from)
-    .bind(&days.to)
+    .bind(crate::time::day(days.from))
+    .bind(crate::time::day(days.to))
     .bind(dept)
     .bind(level)
     .bind(own)
@@ -402,8 +401,8 @@ pub async fn ratings_in(
            CAST(CASE WHEN f.case_id IS NULL THEN 0 WHEN f.answered_at IS NULL THEN 1 ELSE 2 END AS BIGINT) \
          {filter} ORDER BY r.rated_at DESC, r.case_id DESC LIMIT $6"
     )))
-    .bind(&days.from)
-    .bind(&days.to)
+    .bind(crate::time::day(days.from))
+    .bind(crate::time::day(days.to))
     .bind(dept)
     .bind(level)
     .bind(own)

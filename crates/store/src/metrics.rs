@@ -7,11 +7,12 @@
 //! at the period's end, work orders (by `created_at`) and calls are aggregated from
 //! their records.
 
-use crate::stats::ORDER_MEASURES;
+use crate::stats::{self, K};
 use crate::{Result, Store, StoreError, calendar, time};
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::BTreeMap;
+use std::collections::{HashMap, HashSet};
 use tongban_domain::metrics::{FIGURES, Period, growth};
 use tongban_domain::rating::RatingLevel;
 
@@ -300,71 +301,90 @@ async fn raw(store: &Store, p: &Period) -> Result<Raw> {
     r.working_days = p.working_days(&cal).map_err(|e| {
         StoreError::invalid("period", format!("统计期间超出已载入的节假日安排：{e}"))
     })?;
-    let (from, to) = (time::day(p.from), time::day(p.to));
+    let to = time::day(p.to);
     let mut c = store.reader().await?;
+    let mut away_points: HashSet<i64> = HashSet::new();
 
-    // Cases: accepted by point and by department, in one pass each.
-    let rows = sqlx::query(
-        "SELECT p.code, p.name, p.kind, p.sort, CAST(COALESCE(s.n, 0) AS BIGINT) \
-         FROM points p LEFT JOIN (SELECT point_id, SUM(n) AS n FROM stat_cases \
-           WHERE kind = 'accepted' AND day >= $1 AND day <= $2 GROUP BY point_id) s ON s.point_id = p.id",
+    // Cases accepted and closed, per department, point, channel and instant flag.
+    let cases = stats::sums(
+        &mut c,
+        &stats::CASES,
+        p.from,
+        p.to,
+        &["kind", "department_id", "point_id", "channel", "instant"],
     )
-    .bind(&from)
-    .bind(&to)
-    .fetch_all(&mut *c)
     .await?;
+    let rows = sqlx::query("SELECT id, code, name, kind, sort FROM points")
+        .fetch_all(&mut *c)
+        .await?;
+    let mut points: HashMap<i64, String> = HashMap::new();
     for row in rows {
-        let code: String = row.try_get(0)?;
-        let kind: String = row.try_get(2)?;
-        let n: i64 = row.try_get(4)?;
+        let code: String = row.try_get(1)?;
+        let kind: String = row.try_get(3)?;
         if kind != "center" && kind != "comprehensive_window" {
-            r.away += n;
+            away_points.insert(row.try_get::<i64, _>(0)?);
         }
-
+        points.insert(row.try_get(0)?, code.clone());
         r.by_point
-            .insert(code, (row.try_get(3)?, row.try_get(1)?, n));
+            .insert(code, (row.try_get(4)?, row.try_get(2)?, 0));
     }
-    let rows = sqlx::query(
-        "SELECT d.code, d.name, d.sort, CAST(COALESCE(s.n, 0) AS BIGINT), CAST(COALESCE(s.inst, 0) AS BIGINT), \
-           CAST(COALESCE(s.online, 0) AS BIGINT) \
-         FROM departments d LEFT JOIN (SELECT department_id, SUM(n) AS n, \
-             SUM(CASE WHEN instant = 1 THEN n ELSE 0 END) AS inst, \
-             SUM(CASE WHEN channel = 'online' THEN n ELSE 0 END) AS online \
-           FROM stat_cases WHERE kind = 'accepted' AND day >= $1 AND day <= $2 GROUP BY department_id) s \
-           ON s.department_id = d.id",
-    )
-    .bind(&from)
-    .bind(&to)
-    .fetch_all(&mut *c)
-    .await?;
+    let rows = sqlx::query("SELECT id, code, name, sort FROM departments")
+        .fetch_all(&mut *c)
+        .await?;
+    let mut departments: HashMap<i64, String> = HashMap::new();
     for row in rows {
+        let code: String = row.try_get(1)?;
+        departments.insert(row.try_get(0)?, code.clone());
         let d = DepartmentRow {
-            code: row.try_get(0)?,
-            name: row.try_get(1)?,
-            cases_accepted: row.try_get(3)?,
-            cases_instant: row.try_get(4)?,
-            cases_online: row.try_get(5)?,
+            code: code.clone(),
+            name: row.try_get(2)?,
             ..Default::default()
         };
-        r.accepted += d.cases_accepted;
-        r.instant += d.cases_instant;
-        r.online += d.cases_online;
-        r.by_department.insert(d.code.clone(), (row.try_get(2)?, d));
+        r.by_department.insert(code, (row.try_get(3)?, d));
     }
-    let rows = sqlx::query(
-        "SELECT d.code, CAST(SUM(s.n) AS BIGINT) FROM stat_cases s JOIN departments d ON d.id = s.department_id \
-         WHERE s.kind = 'closed' AND s.day >= $1 AND s.day <= $2 GROUP BY d.code",
-    )
-    .bind(&from)
-    .bind(&to)
-    .fetch_all(&mut *c)
-    .await?;
-    for row in rows {
-        let code: String = row.try_get(0)?;
-        let n: i64 = row.try_get(1)?;
-        r.closed += n;
-        if let Some(d) = r.by_department.get_mut(&code) {
-            d.1.cases_closed = n;
+    for (k, v) in &cases {
+        let [
+            K::T(kind),
+            K::I(dept),
+            K::I(point),
+            K::T(channel),
+            K::I(instant),
+        ] = k.as_slice()
+        else {
+            continue;
+        };
+        let n = v[0];
+        let d = departments
+            .get(dept)
+            .and_then(|code| r.by_department.get_mut(code));
+        if kind == "closed" {
+            r.closed += n;
+            if let Some(d) = d {
+                d.1.cases_closed += n;
+            }
+            continue;
+        }
+        r.accepted += n;
+        if *instant == 1 {
+            r.instant += n;
+        }
+        if channel == "online" {
+            r.online += n;
+        }
+        if away_points.contains(point) {
+            r.away += n;
+        }
+        if let Some(d) = d {
+            d.1.cases_accepted += n;
+            if *instant == 1 {
+                d.1.cases_instant += n;
+            }
+            if channel == "online" {
+                d.1.cases_online += n;
+            }
+        }
+        if let Some(pt) = points.get(point).and_then(|code| r.by_point.get_mut(code)) {
+            pt.2 += n;
         }
     }
 
@@ -418,26 +438,13 @@ async fn raw(store: &Store, p: &Period) -> Result<Raw> {
         }
     }
 
-    // 12345 work orders by the local day they were registered, and the switch's
-    // calls by the day they started: both from the counters kept per day.
-    let sums = ORDER_MEASURES
-        .iter()
-        .map(|m| format!("CAST(SUM({m}) AS BIGINT)"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT channel, {sums} FROM stat_orders WHERE day >= $1 AND day <= $2 GROUP BY channel"
-    )))
-    .bind(&from)
-    .bind(&to)
-    .fetch_all(&mut *c)
-    .await?;
-    for row in rows {
-        let channel: String = row.try_get(0)?;
-        let mut m = [0i64; 13];
-        for (i, slot) in m.iter_mut().enumerate() {
-            *slot = row.try_get(i + 1)?;
-        }
+    // 12345 work orders by the local day they were registered, the switch's calls
+    // by the day they started, 好差评 by the day given.
+    let orders = stats::sums(&mut c, &stats::ORDERS, p.from, p.to, &["channel"]).await?;
+    for (k, m) in &orders {
+        let Some(K::T(channel)) = k.first() else {
+            continue;
+        };
         let [
             received,
             direct,
@@ -452,7 +459,10 @@ async fn raw(store: &Store, p: &Period) -> Result<Raw> {
             satisfied,
             dispatched_valid,
             responded,
-        ] = m;
+        ] = m[..]
+        else {
+            continue;
+        };
         r.hotline_received += received;
         r.hotline_direct += direct;
         r.hotline_dispatched += dispatched;
@@ -467,44 +477,32 @@ async fn raw(store: &Store, p: &Period) -> Result<Raw> {
         r.hotline_dispatched_valid += dispatched_valid;
         r.hotline_responded += responded;
         if received != 0 {
-            r.hotline_by_channel.insert(channel, received);
+            r.hotline_by_channel.insert(channel.clone(), received);
         }
     }
-
-    let row = sqlx::query(
-        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT), CAST(COALESCE(SUM(answered), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(answered_15s), 0) AS BIGINT), CAST(COALESCE(SUM(wait_sum), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(called_back), 0) AS BIGINT) \
-         FROM stat_calls WHERE day >= $1 AND day <= $2",
-    )
-    .bind(&from)
-    .bind(&to)
-    .fetch_one(&mut *c)
-    .await?;
-    r.calls = row.try_get(0)?;
-    r.calls_answered = row.try_get(1)?;
-    r.calls_answered_15s = row.try_get(2)?;
-    r.calls_wait_sum = row.try_get(3)?;
-    r.calls_called_back = row.try_get(4)?;
-
-    // 好差评 by the day the rating was given.
-    let rows = sqlx::query(
-        "SELECT level, CAST(SUM(n) AS BIGINT), CAST(SUM(answered) AS BIGINT) FROM stat_ratings \
-         WHERE day >= $1 AND day <= $2 GROUP BY level",
-    )
-    .bind(&from)
-    .bind(&to)
-    .fetch_all(&mut *c)
-    .await?;
-    for row in rows {
-        let level = RatingLevel::new(row.try_get(0)?)
+    let calls = stats::sums(&mut c, &stats::CALLS, p.from, p.to, &[]).await?;
+    if let Some([n, answered, answered_15s, wait_sum, called_back]) =
+        calls.get(&vec![]).map(|v| &v[..])
+    {
+        r.calls = *n;
+        r.calls_answered = *answered;
+        r.calls_answered_15s = *answered_15s;
+        r.calls_wait_sum = *wait_sum;
+        r.calls_called_back = *called_back;
+    }
+    let ratings = stats::sums(&mut c, &stats::RATINGS, p.from, p.to, &["level"]).await?;
+    for (k, v) in &ratings {
+        let Some(K::I(level)) = k.first() else {
+            continue;
+        };
+        let level = RatingLevel::new(*level)
             .map_err(|e| StoreError::Other(anyhow::anyhow!("stat_ratings: {e}")))?;
-        let n: i64 = row.try_get(1)?;
+        let (n, answered) = (v[0], v[1]);
         r.ratings += n;
         r.ratings_score_sum += n * level.score() as i64;
         if level.is_bad() {
             r.ratings_bad += n;
-            r.ratings_bad_answered += row.try_get::<i64, _>(2)?;
+            r.ratings_bad_answered += answered;
         }
     }
     Ok(r)
@@ -513,7 +511,8 @@ async fn raw(store: &Store, p: &Period) -> Result<Raw> {
 /// Cases accepted in each month of `year` (index 0 is January), for the dashboard's
 /// trend chart.
 pub async fn cases_accepted_by_month(store: &Store, year: i32) -> Result<[i64; 12]> {
-    crate::dashboards::by_month(store, "stat_cases", "n", " AND kind = 'accepted'", year).await
+    let mut c = store.reader().await?;
+    stats::by_month_of_year(&mut c, &stats::CASES, "n", Some(("kind", "accepted")), year).await
 }
 
 /// A case behind a dashboard figure (accepted in the period).

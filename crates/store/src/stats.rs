@@ -17,6 +17,7 @@
 //! - `stat_calls`: the switch's calls per day.
 
 use crate::{Backend, Result, Store, StoreError, time};
+use chrono::{Datelike, Months, NaiveDate};
 use futures_util::TryStreamExt;
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -55,7 +56,11 @@ type Count = fn(&AnyRow, &Calendar, Add) -> Result<()>;
 
 /// A kept figure: where it lives and how a record counts in it.
 pub struct Counter {
+    /// Counters per day (`day` is `YYYY-MM-DD`).
     pub table: &'static str,
+    /// The same per month (`day` is `YYYY-MM`), so a year sums twelve months of rows
+    /// and only a period's partial months read days.
+    pub months: &'static str,
     /// What it counts, for people (`stats check`).
     pub label: &'static str,
     keys: &'static [(&'static str, Ty)],
@@ -81,6 +86,7 @@ fn b(v: bool) -> i64 {
 /// Cases: one `accepted` on the day of acceptance, one `closed` on the day of closing.
 pub static CASES: Counter = Counter {
     table: "stat_cases",
+    months: "stat_cases_m",
     label: "办件受理与办结",
     keys: &[
         ("day", Ty::Text),
@@ -136,6 +142,7 @@ pub const ORDER_MEASURES: &[&str] = &[
 /// (0 before dispatch).
 pub static ORDERS: Counter = Counter {
     table: "stat_orders",
+    months: "stat_orders_m",
     label: "12345工单",
     keys: &[
         ("day", Ty::Text),
@@ -214,6 +221,7 @@ pub static ORDERS: Counter = Counter {
 /// department has answered (整改反馈).
 pub static RATINGS: Counter = Counter {
     table: "stat_ratings",
+    months: "stat_ratings_m",
     label: "好差评",
     keys: &[
         ("day", Ty::Text),
@@ -253,6 +261,7 @@ const _: () = assert!(crate::calls::ANSWER_SECONDS == 15);
 /// Calls on the local day they started.
 pub static CALLS: Counter = Counter {
     table: "stat_calls",
+    months: "stat_calls_m",
     label: "来电",
     keys: &[("day", Ty::Text)],
     measures: &["n", "answered", "answered_15s", "wait_sum", "called_back"],
@@ -269,7 +278,10 @@ pub static CALLS: Counter = Counter {
         let day = local_day_of(&format!("{hour}:00:00.000Z"))
             .ok_or_else(|| StoreError::Other(anyhow::anyhow!("bad started_at hour {hour}")))?;
         let mut m = [0i64; 5];
-        for (slot, col) in m.iter_mut().zip(["n", "answered", "answered_15s", "wait_sum", "called_back"]) {
+        for (slot, col) in
+            m.iter_mut()
+                .zip(["n", "answered", "answered_15s", "wait_sum", "called_back"])
+        {
             *slot = r.try_get(col)?;
         }
         add(vec![K::T(day)], &m);
@@ -337,16 +349,48 @@ pub async fn track(
             delta.add(k.clone(), &neg);
         }
     }
-    let cols: Vec<&str> = counter
+    let mut changes: Vec<(&Key, &Vec<i64>)> = delta
+        .0
+        .iter()
+        .filter(|(_, v)| v.iter().any(|x| *x != 0))
+        .collect();
+    // One order of upserts everywhere, so concurrent writers cannot deadlock.
+    changes.sort();
+    let months = by_month(changes.iter().map(|(k, v)| ((*k).clone(), (*v).clone())));
+    let months: Vec<(&Key, &Vec<i64>)> = months.iter().map(|(k, v)| (k, v)).collect();
+    for (table, rows) in [(counter.table, changes), (counter.months, months)] {
+        let sql = upsert_sql(counter, table);
+        for (k, v) in rows {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for part in k {
+                q = match part {
+                    K::T(s) => q.bind(s.clone()),
+                    K::I(n) => q.bind(*n),
+                };
+            }
+            for x in v {
+                q = q.bind(*x);
+            }
+            q.execute(&mut *conn).await?;
+        }
+    }
+    Ok(())
+}
+
+fn columns(counter: &Counter) -> Vec<&'static str> {
+    counter
         .keys
         .iter()
         .map(|k| k.0)
         .chain(counter.measures.iter().copied())
-        .collect();
+        .collect()
+}
+
+fn upsert_sql(counter: &Counter, table: &str) -> String {
+    let cols = columns(counter);
     let keys: Vec<&str> = counter.keys.iter().map(|k| k.0).collect();
-    let sql = format!(
-        "INSERT INTO {t} ({cols}) VALUES ({params}) ON CONFLICT ({keys}) DO UPDATE SET {set}",
-        t = counter.table,
+    format!(
+        "INSERT INTO {table} ({cols}) VALUES ({params}) ON CONFLICT ({keys}) DO UPDATE SET {set}",
         cols = cols.join(", "),
         params = (1..=cols.len())
             .map(|i| format!("${i}"))
@@ -356,31 +400,28 @@ pub async fn track(
         set = counter
             .measures
             .iter()
-            .map(|m| format!("{m} = {t}.{m} + excluded.{m}", t = counter.table))
+            .map(|m| format!("{m} = {table}.{m} + excluded.{m}"))
             .collect::<Vec<_>>()
             .join(", "),
-    );
-    let mut changes: Vec<(&Key, &Vec<i64>)> = delta
-        .0
-        .iter()
-        .filter(|(_, v)| v.iter().any(|x| *x != 0))
-        .collect();
-    // One order of upserts everywhere, so concurrent writers cannot deadlock.
-    changes.sort();
-    for (k, v) in changes {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-        for part in k {
-            q = match part {
-                K::T(s) => q.bind(s.clone()),
-                K::I(n) => q.bind(*n),
-            };
+    )
+}
+
+/// Day counters summed per month: the first key (`YYYY-MM-DD`) cut to `YYYY-MM`;
+/// sorted, without rows that sum to nothing.
+fn by_month(rows: impl IntoIterator<Item = (Key, Vec<i64>)>) -> Vec<(Key, Vec<i64>)> {
+    let mut m = Snapshot::default();
+    for (mut k, v) in rows {
+        if let Some(K::T(day)) = k.first_mut() {
+            day.truncate(7);
         }
-        for x in v {
-            q = q.bind(*x);
-        }
-        q.execute(&mut *conn).await?;
+        m.add(k, &v);
     }
-    Ok(())
+    let mut out: Vec<(Key, Vec<i64>)> =
+        m.0.into_iter()
+            .filter(|(_, v)| v.iter().any(|x| *x != 0))
+            .collect();
+    out.sort();
+    out
 }
 
 /// A case's contribution to `stat_cases` now.
@@ -421,32 +462,35 @@ pub(crate) async fn fill(
         sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {}", c.table)))
             .execute(&mut *conn)
             .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {}", c.months)))
+            .execute(&mut *conn)
+            .await?;
         let totals = recompute(conn, c, cal).await?;
         let mut rows: Vec<(Key, Vec<i64>)> = totals
             .into_iter()
             .filter(|(_, v)| v.iter().any(|x| *x != 0))
             .collect();
         rows.sort();
-        let cols: Vec<&str> = c
-            .keys
-            .iter()
-            .map(|k| k.0)
-            .chain(c.measures.iter().copied())
-            .collect();
-        let values: Vec<Vec<crate::bulk::V>> = rows
-            .into_iter()
-            .map(|(k, v)| {
-                k.into_iter()
-                    .map(|p| match p {
-                        K::T(s) => crate::bulk::V::S(s),
-                        K::I(n) => crate::bulk::V::I(n),
-                    })
-                    .chain(v.into_iter().map(crate::bulk::V::I))
-                    .collect()
-            })
-            .collect();
-        written += values.len() as u64;
-        crate::bulk::insert_rows(conn, backend, c.table, &cols, &values).await?;
+        let months = by_month(rows.iter().cloned());
+        let cols = columns(c);
+        for (table, rows) in [(c.table, rows), (c.months, months)] {
+            let values: Vec<Vec<crate::bulk::V>> = rows
+                .into_iter()
+                .map(|(k, v)| {
+                    k.into_iter()
+                        .map(|p| match p {
+                            K::T(s) => crate::bulk::V::S(s),
+                            K::I(n) => crate::bulk::V::I(n),
+                        })
+                        .chain(v.into_iter().map(crate::bulk::V::I))
+                        .collect()
+                })
+                .collect();
+            if table == c.table {
+                written += values.len() as u64;
+            }
+            crate::bulk::insert_rows(conn, backend, table, &cols, &values).await?;
+        }
     }
     Ok(written)
 }
@@ -487,64 +531,82 @@ pub async fn check(store: &Store) -> Result<CheckReport> {
     let mut counters = 0;
     let mut differences = vec![];
     for counter in COUNTERS {
-        let cols: Vec<&str> = counter
-            .keys
-            .iter()
-            .map(|k| k.0)
-            .chain(counter.measures.iter().copied())
-            .collect();
-        let sql = format!("SELECT {} FROM {}", cols.join(", "), counter.table);
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&mut *c)
-            .await?;
-        let mut kept = Snapshot::default();
-        for r in &rows {
-            let mut key = Vec::with_capacity(counter.keys.len());
-            for (name, ty) in counter.keys {
-                key.push(match ty {
-                    Ty::Text => K::T(r.try_get(*name)?),
-                    Ty::Int => K::I(r.try_get(*name)?),
-                });
-            }
-            let mut v = Vec::with_capacity(counter.measures.len());
-            for m in counter.measures {
-                v.push(r.try_get::<i64, _>(*m)?);
-            }
-            kept.add(key, &v);
-        }
-        counters += kept.0.len() as i64;
         let recomputed = recompute(&mut c, counter, &cal).await?;
-        let mut keys: Vec<&Key> = kept.0.keys().chain(recomputed.keys()).collect();
-        keys.sort();
-        keys.dedup();
-        let zero = vec![0; counter.measures.len()];
-        for k in keys {
-            let a = kept.0.get(k).unwrap_or(&zero);
-            let b = recomputed.get(k).unwrap_or(&zero);
-            for (i, m) in counter.measures.iter().enumerate() {
-                if a[i] != b[i] && differences.len() < 1000 {
-                    differences.push(Difference {
-                        table: counter.table,
-                        counter: counter.label,
-                        key: counter
-                            .keys
-                            .iter()
-                            .zip(k)
-                            .map(|((n, _), v)| format!("{n}={v}"))
-                            .collect::<Vec<_>>()
-                            .join(" "),
-                        measure: m,
-                        kept: a[i],
-                        recomputed: b[i],
-                    });
-                }
+        let months: Totals = by_month(recomputed.iter().map(|(k, v)| (k.clone(), v.clone())))
+            .into_iter()
+            .collect();
+        for (table, recomputed) in [(counter.table, recomputed), (counter.months, months)] {
+            let kept = read(&mut c, counter, table).await?;
+            if table == counter.table {
+                counters += kept.len() as i64;
             }
+            compare(counter, table, &kept, &recomputed, &mut differences);
         }
     }
     Ok(CheckReport {
         counters,
         differences,
     })
+}
+
+/// The rows of a counter table, summed per key (rows of nothing left out).
+async fn read(c: &mut AnyConnection, counter: &Counter, table: &str) -> Result<Totals> {
+    let sql = format!("SELECT {} FROM {table}", columns(counter).join(", "));
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(c).await?;
+    let mut kept = Snapshot::default();
+    for r in &rows {
+        let mut key = Vec::with_capacity(counter.keys.len());
+        for (name, ty) in counter.keys {
+            key.push(match ty {
+                Ty::Text => K::T(r.try_get(*name)?),
+                Ty::Int => K::I(r.try_get(*name)?),
+            });
+        }
+        let mut v = Vec::with_capacity(counter.measures.len());
+        for m in counter.measures {
+            v.push(r.try_get::<i64, _>(*m)?);
+        }
+        kept.add(key, &v);
+    }
+    kept.0.retain(|_, v| v.iter().any(|x| *x != 0));
+    Ok(kept.0)
+}
+
+/// Adds to `out` every measure of `table` that differs from the recomputation (at
+/// most a thousand in all).
+fn compare(
+    counter: &Counter,
+    table: &'static str,
+    kept: &Totals,
+    recomputed: &Totals,
+    out: &mut Vec<Difference>,
+) {
+    let mut keys: Vec<&Key> = kept.keys().chain(recomputed.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let zero = vec![0; counter.measures.len()];
+    for k in keys {
+        let a = kept.get(k).unwrap_or(&zero);
+        let b = recomputed.get(k).unwrap_or(&zero);
+        for (i, m) in counter.measures.iter().enumerate() {
+            if a[i] != b[i] && out.len() < 1000 {
+                out.push(Difference {
+                    table,
+                    counter: counter.label,
+                    key: counter
+                        .keys
+                        .iter()
+                        .zip(k)
+                        .map(|((n, _), v)| format!("{n}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    measure: m,
+                    kept: a[i],
+                    recomputed: b[i],
+                });
+            }
+        }
+    }
 }
 
 /// The latest year with accepted cases, from the counters.
@@ -575,4 +637,150 @@ pub async fn year_totals(store: &Store, year: i32) -> Result<(i64, i64)> {
     .fetch_one(&mut *c)
     .await?;
     Ok((cases, orders))
+}
+
+/// Measures summed per value of some key columns.
+pub type Sums = HashMap<Vec<K>, Vec<i64>>;
+
+/// The measures of `counter` summed over the local days `from..=to` per value of the
+/// `group` key columns (none: one row of totals under the empty key): whole months
+/// from the month table, the days of a partial first or last month from the day
+/// table. A year reads twelve months of rows, whatever the volume of records.
+pub async fn sums(
+    conn: &mut AnyConnection,
+    counter: &Counter,
+    from: NaiveDate,
+    to: NaiveDate,
+    group: &[&str],
+) -> Result<Sums> {
+    let mut types = Vec::with_capacity(group.len());
+    for g in group {
+        let ty = counter
+            .keys
+            .iter()
+            .find(|k| k.0 == *g)
+            .map(|k| k.1)
+            .ok_or_else(|| {
+                StoreError::Other(anyhow::anyhow!("{} has no key {g}", counter.table))
+            })?;
+        types.push(ty);
+    }
+    // Whole months [first, last] and the days outside them.
+    let month_start = |d: NaiveDate| d.with_day(1).unwrap_or(d);
+    let month_end = |d: NaiveDate| {
+        month_start(d)
+            .checked_add_months(Months::new(1))
+            .and_then(|n| n.pred_opt())
+            .unwrap_or(d)
+    };
+    let mut whole: Option<(NaiveDate, NaiveDate)> = None;
+    let mut days: Vec<(NaiveDate, NaiveDate)> = vec![];
+    let mut m = month_start(from);
+    while m <= to {
+        let (a, b) = (m.max(from), month_end(m).min(to));
+        if a == m && b == month_end(m) {
+            whole = Some((whole.map_or(m, |w| w.0), m));
+        } else {
+            days.push((a, b));
+        }
+        match m.checked_add_months(Months::new(1)) {
+            Some(n) => m = n,
+            None => break,
+        }
+    }
+    let select = |table: &str| {
+        let sums = counter
+            .measures
+            .iter()
+            .map(|m| format!("CAST(COALESCE(SUM({m}), 0) AS BIGINT)"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let keys = group.join(", ");
+        if group.is_empty() {
+            format!("SELECT {sums} FROM {table} WHERE day >= $1 AND day <= $2")
+        } else {
+            format!(
+                "SELECT {keys}, {sums} FROM {table} WHERE day >= $1 AND day <= $2 GROUP BY {keys}"
+            )
+        }
+    };
+    let mut ranges: Vec<(String, String, String)> = days
+        .iter()
+        .map(|(a, b)| (select(counter.table), time::day(*a), time::day(*b)))
+        .collect();
+    if let Some((a, b)) = whole {
+        let month = |d: NaiveDate| format!("{:04}-{:02}", d.year(), d.month());
+        ranges.push((select(counter.months), month(a), month(b)));
+    }
+    let mut out = Snapshot::default();
+    for (sql, a, b) in ranges {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&a)
+            .bind(&b)
+            .fetch_all(&mut *conn)
+            .await?;
+        for r in &rows {
+            let mut key = Vec::with_capacity(group.len());
+            for (i, ty) in types.iter().enumerate() {
+                key.push(match ty {
+                    Ty::Text => K::T(r.try_get(i)?),
+                    Ty::Int => K::I(r.try_get(i)?),
+                });
+            }
+            let mut v = Vec::with_capacity(counter.measures.len());
+            for j in 0..counter.measures.len() {
+                v.push(r.try_get::<i64, _>(group.len() + j)?);
+            }
+            out.add(key, &v);
+        }
+    }
+    Ok(out.0)
+}
+
+/// One measure of `counter` per month of `year` (index 0 is January), from the
+/// month table, of the rows whose `filter` key holds the given value if any.
+pub async fn by_month_of_year(
+    conn: &mut AnyConnection,
+    counter: &Counter,
+    measure: &str,
+    filter: Option<(&str, &str)>,
+    year: i32,
+) -> Result<[i64; 12]> {
+    let mut out = [0i64; 12];
+    if !counter.measures.contains(&measure) {
+        return Err(StoreError::Other(anyhow::anyhow!(
+            "{} has no measure {measure}",
+            counter.table
+        )));
+    }
+    if let Some((col, _)) = filter
+        && !counter.keys.iter().any(|k| k.0 == col && k.1 == Ty::Text)
+    {
+        return Err(StoreError::Other(anyhow::anyhow!(
+            "{} has no text key {col}",
+            counter.table
+        )));
+    }
+    let cond = filter.map_or(String::new(), |(col, _)| format!(" AND {col} = $3"));
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT day, CAST(SUM({measure}) AS BIGINT) FROM {} WHERE day >= $1 AND day <= $2{cond} GROUP BY day",
+        counter.months
+    )))
+    .bind(format!("{year:04}-01"))
+    .bind(format!("{year:04}-12"));
+    if let Some((_, v)) = filter {
+        q = q.bind(v);
+    }
+    let rows = q.fetch_all(conn).await?;
+    for r in &rows {
+        let day: String = r.try_get(0)?;
+        if let Some(slot) = day
+            .get(5..7)
+            .and_then(|m| m.parse::<usize>().ok())
+            .and_then(|m| out.get_mut(m.wrapping_sub(1)))
+        {
+            *slot = r.try_get(1)?;
+        }
+    }
+    Ok(out)
 }

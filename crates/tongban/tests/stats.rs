@@ -10,12 +10,13 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 async fn figure(app: &TestApp, key: &str) -> f64 {
+    figure_in(app, key, &day(today())).await
+}
+
+async fn figure_in(app: &TestApp, key: &str, period: &str) -> f64 {
     let t = app.token("supervisor").await;
     let (s, f) = app
-        .get(
-            &format!("/api/v1/figures?period={}", day(today())),
-            Some(&t),
-        )
+        .get(&format!("/api/v1/figures?period={period}"), Some(&t))
         .await;
     assert_eq!(s, StatusCode::OK, "{f}");
     f["figures"]
@@ -61,6 +62,27 @@ async fn counters_follow_the_cases(db: Db) {
     assert_eq!(figure(&app, "cases_accepted").await, accepted);
     assert_eq!(figure(&app, "cases_closed").await, closed);
     assert_eq!(figure(&app, "cases_instant").await, instant);
+    // The same from the month counters: this whole month, this year, and a range of
+    // a partial month before whole ones.
+    use chrono::Datelike;
+    let t = today();
+    let first = t.with_day(1).unwrap();
+    for period in [
+        format!("{}-{:02}", t.year(), t.month()),
+        format!("{}", t.year()),
+        format!("{}..{}", day(first - chrono::Days::new(3)), day(t)),
+    ] {
+        assert_eq!(
+            figure_in(&app, "cases_accepted", &period).await,
+            accepted,
+            "{period}"
+        );
+        assert_eq!(
+            figure_in(&app, "cases_closed", &period).await,
+            closed,
+            "{period}"
+        );
+    }
 
     let out = app.cli(&["stats", "check", "--db", &app.db_url]);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -94,6 +116,12 @@ async fn counters_follow_the_cases(db: Db) {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+    // The month counters are checked too.
+    assert!(app.exec("UPDATE stat_cases_m SET n = n + 1").await >= 1);
+    let out = app.cli(&["stats", "check", "--db", &app.db_url]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("stat_cases_m"), "{text}");
 }
 both!(counters_follow_the_cases);
 

@@ -123,6 +123,9 @@ fn default_period() -> Option<Period> {
 /// Everything a dashboard shows for one period.
 struct Data {
     figures: Figures,
+    period: Period,
+    /// The same period a year earlier.
+    earlier: Period,
     /// The year of the month chart (the period's last year) and how many of its
     /// months have begun.
     year: i32,
@@ -159,8 +162,13 @@ async fn load(s: &AppState, q: &Params) -> Result<Result<Data, Vec<FieldError>>,
     } else {
         12
     };
+    let earlier = period
+        .year_earlier()
+        .map_err(|e| PageError::new(StatusCode::BAD_REQUEST, "统计期间无效", e.0))?;
     Ok(Ok(Data {
         figures,
+        period,
+        earlier,
         year,
         months_shown,
         months: report::months_table(year, &this, &before),
@@ -613,10 +621,10 @@ fn figure_table(f: &Figures, key: &'static str, title: &'static str, keys: &[&st
     }
 }
 
-fn days(p: &metrics::PeriodOut) -> dashboards::Days {
+fn days(p: &Period) -> dashboards::Days {
     dashboards::Days {
-        from: p.from.clone(),
-        to: p.to.clone(),
+        from: p.from,
+        to: p.to,
     }
 }
 
@@ -637,7 +645,7 @@ fn month_bars(t: &Table, shown: usize) -> Vec<Bar> {
 /// A table of the dashboards by its key, for the page and the export.
 async fn table(s: &AppState, d: &Data, key: &str) -> Result<Option<Table>, PageError> {
     let f = &d.figures;
-    let (now, before) = (days(&f.period), days(&f.year_earlier_period));
+    let (now, before) = (days(&d.period), days(&d.earlier));
     let store = &s.store;
     let months = |key, title, heading, this: [i64; 12], earlier: [i64; 12]| {
         let mut t = report::months_table_as(key, title, heading, d.year, &this, &earlier);
@@ -1227,10 +1235,7 @@ async fn rating_list(
         ),
     };
     let bad = text(&q.bad).is_some_and(|b| b == "1" || b == "true");
-    let days = dashboards::Days {
-        from: tongban_store::time::day(period.from),
-        to: tongban_store::time::day(period.to),
-    };
+    let days = days(&period);
     let (mut ratings, mut total) = (vec![], 0);
     // 差评 are the two lowest levels: one list of each, merged newest first.
     let levels: Vec<Option<i64>> = if bad && level.is_none() {
