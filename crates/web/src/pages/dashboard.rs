@@ -816,8 +816,10 @@ async fn area_view(
                 ),
                 big(f, "items_cancelled", "取消事项（个）", None),
             ];
-            let status = need(s, d, "catalog_status").await?;
-            let depts = need(s, d, "catalog_departments").await?;
+            let (status, depts) = tokio::try_join!(
+                need(s, d, "catalog_status"),
+                need(s, d, "catalog_departments"),
+            )?;
             let mut dept = bar_section(
                 &depts,
                 (1, 2, 7),
@@ -874,9 +876,11 @@ async fn area_view(
                 big(f, "ratings_bad_answered_rate", "差评整改答复率", None),
                 big(f, "ratings_avg_score", "平均满意度得分", None),
             ];
-            let levels = need(s, d, "rating_levels").await?;
-            let months = need(s, d, "rating_months").await?;
-            let depts = need(s, d, "rating_departments").await?;
+            let (levels, months, depts) = tokio::try_join!(
+                need(s, d, "rating_levels"),
+                need(s, d, "rating_months"),
+                need(s, d, "rating_departments"),
+            )?;
             let mut lv = bar_section(
                 &levels,
                 (1, 2, 3),
@@ -922,9 +926,11 @@ async fn area_view(
                 ),
                 big(f, "hotline_error_rate", "工单差错率", None),
             ];
-            let months = need(s, d, "hotline_months").await?;
-            let channels = need(s, d, "channels").await?;
-            let units = need(s, d, "hotline_units").await?;
+            let (months, channels, units) = tokio::try_join!(
+                need(s, d, "hotline_months"),
+                need(s, d, "channels"),
+                need(s, d, "hotline_units"),
+            )?;
             let mut un = bar_section(
                 &units,
                 (1, 2, 7),
