@@ -371,16 +371,11 @@ pub async fn ratings_in(
     level: Option<i64>,
     limit: i64,
 ) -> Result<(Vec<RatedCase>, i64)> {
-    use tongban_domain::org::Role;
-    let own = match p.role {
-        r if r.sees_all_cases() => -1,
-        Role::DepartmentHead => p.department_id.unwrap_or(-2),
-        _ => return Err(StoreError::Forbidden("当前角色无权查看统计明细".into())),
-    };
+    let own = crate::metrics::drill_scope(p)?.unwrap_or(-1);
     let filter = "FROM ratings r JOIN cases c ON c.id = r.case_id JOIN departments d ON d.id = c.department_id \
          JOIN points pt ON pt.id = c.point_id LEFT JOIN rating_followups f ON f.case_id = r.case_id \
          WHERE r.rated_on >= $1 AND r.rated_on <= $2 AND ($3 = '' OR d.code = $3) AND ($4 = 0 OR r.level = $4) \
-         AND ($5 = -1 OR c.department_id = $5)";
+         AND ($5 < 0 OR c.department_id = $5)";
     let dept = department.unwrap_or("");
     let level = level.unwrap_or(0);
     let mut c = store.reader().await?;

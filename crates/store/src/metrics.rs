@@ -515,6 +515,18 @@ pub async fn cases_accepted_by_month(store: &Store, year: i32) -> Result<[i64; 1
     stats::by_month_of_year(&mut c, &stats::CASES, "n", Some(("kind", "accepted")), year).await
 }
 
+/// Whose records a manager's drill-down lists may show: `None` every department's
+/// (supervisors, administrators), `Some(id)` one department's (a department head; one
+/// without a department sees none: no department has id 0).
+pub(crate) fn drill_scope(p: &crate::org::Principal) -> Result<Option<i64>> {
+    use tongban_domain::org::Role;
+    match p.role {
+        r if r.sees_all_cases() => Ok(None),
+        Role::DepartmentHead => Ok(Some(p.department_id.unwrap_or(0))),
+        _ => Err(StoreError::Forbidden("当前角色无权查看统计明细".into())),
+    }
+}
+
 /// A case behind a dashboard figure (accepted in the period).
 #[derive(Debug, Clone, Serialize)]
 pub struct AcceptedCase {
@@ -541,12 +553,7 @@ pub async fn cases_accepted_in(
     point: Option<&str>,
     limit: i64,
 ) -> Result<(Vec<AcceptedCase>, i64)> {
-    use tongban_domain::org::Role;
-    let own = match p.role {
-        r if r.sees_all_cases() => None,
-        Role::DepartmentHead => Some(p.department_id.unwrap_or(-1)),
-        _ => return Err(StoreError::Forbidden("当前角色无权查看统计明细".into())),
-    };
+    let own = drill_scope(p)?;
     let filter = "FROM cases c JOIN departments d ON d.id = c.department_id \
          JOIN points pt ON pt.id = c.point_id \
          WHERE c.accepted_on >= $1 AND c.accepted_on <= $2 \

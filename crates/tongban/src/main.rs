@@ -120,7 +120,7 @@ enum Command {
     },
     /// Export records for outside analysis.
     Export {
-        /// items, cases, ratings, calls or work_orders
+        /// departments, points, items, cases, ratings, calls or work_orders
         dataset: String,
         #[command(flatten)]
         db: DbArgs,
@@ -993,8 +993,20 @@ async fn export(
         "ratings" => {
             tongban_store::cases::export_ratings(store, |row| writer.write(&row)).await?;
         }
+        "departments" => {
+            for d in tongban_store::org::departments(store).await? {
+                writer.write(&d)?;
+            }
+        }
+        "points" => {
+            for p in tongban_store::org::points(store).await? {
+                writer.write(&p)?;
+            }
+        }
         other => {
-            anyhow::bail!("未知数据集“{other}”：可导出 items、cases、ratings、calls、work_orders")
+            anyhow::bail!(
+                "未知数据集“{other}”：可导出 departments、points、items、cases、ratings、calls、work_orders"
+            )
         }
     }
     writer.finish()

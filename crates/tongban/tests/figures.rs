@@ -306,11 +306,42 @@ async fn figures_match_exported_records(db: Db) {
         1.0 - promised as f64 / statutory as f64,
         "speedup_rate",
     );
+    // Departments and points, from their exports.
+    let export = |dataset: &str| {
+        jsonl(&app.cli(&["export", dataset, "--db", &app.db_url, "--format", "jsonl"]))
+    };
+    let departments = export("departments");
+    let stationed: Vec<&Value> = departments
+        .iter()
+        .filter(|d| d["stationed"] == true)
+        .collect();
+    assert_eq!(stationed.len(), 2);
     close_to(
         &figure(&api, "stationed_departments")["value"],
-        2.0,
+        stationed.len() as f64,
         "stationed",
     );
+    close_to(
+        &figure(&api, "departments_with_service_section")["value"],
+        stationed
+            .iter()
+            .filter(|d| d["has_service_section"] == true)
+            .count() as f64,
+        "with a service section",
+    );
+    let mut codes: Vec<String> = export("points")
+        .iter()
+        .map(|p| p["code"].as_str().unwrap().to_string())
+        .collect();
+    let mut rows: Vec<String> = figure(&api, "cases_by_point")["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap().to_string())
+        .collect();
+    codes.sort();
+    rows.sort();
+    assert_eq!(codes, rows, "every point has its row");
 
     // 12345, against what was registered above.
     check("hotline_received", 3.0, 1.0);
