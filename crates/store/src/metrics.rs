@@ -10,7 +10,7 @@
 use crate::stats::{self, K};
 use crate::{Result, Store, StoreError, calendar, time};
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 use std::collections::BTreeMap;
 use std::collections::{HashMap, HashSet};
 use tongban_domain::metrics::{FIGURES, Period, growth};
@@ -201,15 +201,75 @@ fn period_out(p: &Period, working_days: u32) -> PeriodOut {
     }
 }
 
+/// Which areas of figures to compute (a dashboard of one area needs only its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parts {
+    /// 中心: cases, by department and point.
+    pub cases: bool,
+    /// 事项: the catalog and the departments.
+    pub catalog: bool,
+    /// 12345: work orders and calls.
+    pub hotline: bool,
+    /// 评价: 好差评.
+    pub ratings: bool,
+}
+
+impl Parts {
+    pub const ALL: Parts = Parts {
+        cases: true,
+        catalog: true,
+        hotline: true,
+        ratings: true,
+    };
+    const NONE: Parts = Parts {
+        cases: false,
+        catalog: false,
+        hotline: false,
+        ratings: false,
+    };
+    pub const CASES: Parts = Parts {
+        cases: true,
+        ..Parts::NONE
+    };
+    pub const CATALOG: Parts = Parts {
+        catalog: true,
+        ..Parts::NONE
+    };
+    pub const HOTLINE: Parts = Parts {
+        hotline: true,
+        ..Parts::NONE
+    };
+    pub const RATINGS: Parts = Parts {
+        ratings: true,
+        ..Parts::NONE
+    };
+
+    /// Whether the figures of `area` (a figure's `area`) are computed.
+    fn has(self, area: &str) -> bool {
+        match area {
+            "中心" => self.cases,
+            "事项" => self.catalog,
+            "12345" => self.hotline,
+            "评价" => self.ratings,
+            _ => true,
+        }
+    }
+}
+
 /// Computes every figure for `period` and the same period a year earlier.
 pub async fn compute(store: &Store, period: &Period) -> Result<Figures> {
+    compute_parts(store, period, Parts::ALL).await
+}
+
+/// Computes the figures of some areas (the others are left out of the list).
+pub async fn compute_parts(store: &Store, period: &Period, parts: Parts) -> Result<Figures> {
     let earlier = period
         .year_earlier()
         .map_err(|e| StoreError::invalid("period", e.0))?;
     // The two periods on two connections at once.
-    let (now, before) = tokio::try_join!(raw(store, period), raw(store, &earlier))?;
+    let (now, before) = tokio::try_join!(raw(store, period, parts), raw(store, &earlier, parts))?;
     let mut figures = Vec::with_capacity(FIGURES.len());
-    for f in FIGURES {
+    for f in FIGURES.iter().filter(|f| parts.has(f.area)) {
         let rows = match f.key {
             "cases_by_point" => Some(
                 now.by_point
@@ -295,7 +355,7 @@ pub async fn compute(store: &Store, period: &Period) -> Result<Figures> {
     })
 }
 
-async fn raw(store: &Store, p: &Period) -> Result<Raw> {
+async fn raw(store: &Store, p: &Period, parts: Parts) -> Result<Raw> {
     let mut r = Raw::default();
     let cal = calendar::current(store).await?;
     r.working_days = p.working_days(&cal).map_err(|e| {
@@ -303,11 +363,28 @@ async fn raw(store: &Store, p: &Period) -> Result<Raw> {
     })?;
     let to = time::day(p.to);
     let mut c = store.reader().await?;
-    let mut away_points: HashSet<i64> = HashSet::new();
 
+    if parts.cases {
+        cases_raw(&mut c, p, &mut r).await?;
+    }
+    if parts.catalog {
+        catalog_raw(&mut c, &to, &mut r).await?;
+    }
+    if parts.hotline {
+        hotline_raw(&mut c, p, &mut r).await?;
+    }
+    if parts.ratings {
+        ratings_raw(&mut c, p, &mut r).await?;
+    }
+    Ok(r)
+}
+
+/// Cases accepted and closed, per department, point, channel and instant flag.
+async fn cases_raw(c: &mut AnyConnection, p: &Period, r: &mut Raw) -> Result<()> {
+    let mut away_points: HashSet<i64> = HashSet::new();
     // Cases accepted and closed, per department, point, channel and instant flag.
     let cases = stats::sums(
-        &mut c,
+        c,
         &stats::CASES,
         p.from,
         p.to,
@@ -388,6 +465,11 @@ async fn raw(store: &Store, p: &Period) -> Result<Raw> {
         }
     }
 
+    Ok(())
+}
+
+/// The departments, and the catalog in force at the period's end (`to`).
+async fn catalog_raw(c: &mut AnyConnection, to: &str, r: &mut Raw) -> Result<()> {
     // Departments (as they are now: departments are not versioned).
     let row = sqlx::query(
         "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(has_service_section), 0) AS BIGINT) \
@@ -410,7 +492,7 @@ async fn raw(store: &Store, p: &Period) -> Result<Raw> {
            ORDER BY v2.effective_from DESC, v2.version DESC LIMIT 1) \
          GROUP BY CASE WHEN i.parent_id IS NULL THEN 0 ELSE 1 END, v.status, v.instant",
     )
-    .bind(&to)
+    .bind(to)
     .fetch_all(&mut *c)
     .await?;
     for row in rows {
@@ -438,9 +520,15 @@ async fn raw(store: &Store, p: &Period) -> Result<Raw> {
         }
     }
 
+    Ok(())
+}
+
+/// 12345 work orders by the local day they were registered, the switch's calls by
+/// the day they started.
+async fn hotline_raw(c: &mut AnyConnection, p: &Period, r: &mut Raw) -> Result<()> {
     // 12345 work orders by the local day they were registered, the switch's calls
     // by the day they started, 好差评 by the day given.
-    let orders = stats::sums(&mut c, &stats::ORDERS, p.from, p.to, &["channel"]).await?;
+    let orders = stats::sums(c, &stats::ORDERS, p.from, p.to, &["channel"]).await?;
     for (k, m) in &orders {
         let Some(K::T(channel)) = k.first() else {
             continue;
@@ -480,7 +568,7 @@ async fn raw(store: &Store, p: &Period) -> Result<Raw> {
             r.hotline_by_channel.insert(channel.clone(), received);
         }
     }
-    let calls = stats::sums(&mut c, &stats::CALLS, p.from, p.to, &[]).await?;
+    let calls = stats::sums(c, &stats::CALLS, p.from, p.to, &[]).await?;
     if let Some([n, answered, answered_15s, wait_sum, called_back]) =
         calls.get(&vec![]).map(|v| &v[..])
     {
@@ -490,7 +578,12 @@ async fn raw(store: &Store, p: &Period) -> Result<Raw> {
         r.calls_wait_sum = *wait_sum;
         r.calls_called_back = *called_back;
     }
-    let ratings = stats::sums(&mut c, &stats::RATINGS, p.from, p.to, &["level"]).await?;
+    Ok(())
+}
+
+/// 好差评 by the day given.
+async fn ratings_raw(c: &mut AnyConnection, p: &Period, r: &mut Raw) -> Result<()> {
+    let ratings = stats::sums(c, &stats::RATINGS, p.from, p.to, &["level"]).await?;
     for (k, v) in &ratings {
         let Some(K::I(level)) = k.first() else {
             continue;
@@ -505,7 +598,7 @@ async fn raw(store: &Store, p: &Period) -> Result<Raw> {
             r.ratings_bad_answered += answered;
         }
     }
-    Ok(r)
+    Ok(())
 }
 
 /// Cases accepted in each month of `year` (index 0 is January), for the dashboard's

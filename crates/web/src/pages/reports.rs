@@ -110,8 +110,9 @@ pub(super) async fn figures_for(
     s: &AppState,
     period: &Period,
     field: &str,
+    parts: metrics::Parts,
 ) -> Result<Result<Figures, Vec<FieldError>>, PageError> {
-    match metrics::compute(&s.store, period).await {
+    match metrics::compute_parts(&s.store, period, parts).await {
         Ok(f) => Ok(Ok(f)),
         Err(StoreError::Invalid(i)) => Ok(Err(vec![FieldError::new(field, i.message)])),
         Err(e) => Err(e.into()),
@@ -197,13 +198,15 @@ async fn page(State(s): State<AppState>, web: Web, Query(q): Query<Params>) -> P
         "year"
     };
     let figures = match period {
-        Some(p) if errors.is_empty() => match figures_for(&s, &p, field).await? {
-            Ok(f) => Some(f),
-            Err(e) => {
-                errors.extend(e);
-                None
+        Some(p) if errors.is_empty() => {
+            match figures_for(&s, &p, field, metrics::Parts::ALL).await? {
+                Ok(f) => Some(f),
+                Err(e) => {
+                    errors.extend(e);
+                    None
+                }
             }
-        },
+        }
         _ => None,
     };
     if let Some(f) = &figures
