@@ -218,6 +218,16 @@ pub async fn run(opts: Options, key_hex: String) -> anyhow::Result<()> {
             Some(session.clone()),
         ),
         (
+            "事项看板 /dashboard/catalog".into(),
+            format!("{base}/dashboard/catalog?year={year}"),
+            Some(session.clone()),
+        ),
+        (
+            "受理点看板 /dashboard/points".into(),
+            format!("{base}/dashboard/points?year={year}"),
+            Some(session.clone()),
+        ),
+        (
             "12345看板 /dashboard/hotline".into(),
             format!("{base}/dashboard/hotline?year={year}"),
             Some(session.clone()),
