@@ -110,6 +110,9 @@ pub async fn import(store: &Store, cal: &Calendar, source: &str, actor: &Actor) 
     if recomputed > 0 {
         tracing::info!(recomputed, "estimated deadlines recomputed");
     }
+    // The 12345 response rate counts working days: its kept counters follow the new
+    // schedule in the same transaction.
+    crate::stats::fill(&mut tx, store.backend(), &[&crate::stats::ORDERS], &full).await?;
     put_setting(&mut tx, "calendar_version", &format!("{now}/{n}")).await?;
     audit::append(
         &mut tx,

@@ -687,6 +687,13 @@ pub async fn callback(
     .bind(&started_at)
     .fetch_all(&mut *tx)
     .await?;
+    if ids.is_empty() {
+        // Marked by someone else in the meantime.
+        return Err(StoreError::Conflict {
+            field: "call_id",
+            message: "该来电已登记回拨".into(),
+        });
+    }
     let no_cal = Calendar::default();
     let before = crate::stats::snapshot(&mut tx, &crate::stats::CALLS, &ids, &no_cal).await?;
     let mut n = 0;

@@ -1066,29 +1066,30 @@ async fn insert_row(conn: &mut AnyConnection, row: &NewRow) -> Result<String> {
         }),
     )
     .await?;
-    track_order(store, &mut *conn, id, None).await?;
+    let cal = calendar::load(store, &mut *conn).await?;
+    track_order(&mut *conn, id, None, &cal).await?;
     Ok(no)
 }
 
 /// An order's contribution to the hotline figures kept per day (`stats`), now.
 async fn order_counted(
-    store: &Store,
     conn: &mut AnyConnection,
     id: i64,
+    cal: &tongban_domain::calendar::Calendar,
 ) -> Result<crate::stats::Snapshot> {
-    let cal = calendar::load(store, &mut *conn).await?;
-    crate::stats::snapshot(conn, &crate::stats::ORDERS, &[id], &cal).await
+    crate::stats::snapshot(conn, &crate::stats::ORDERS, &[id], cal).await
 }
 
 /// Moves the order's contribution to the kept figures from `before` (none: a new
-/// order) to what it is now, in the writing transaction.
+/// order) to what it is now, in the writing transaction; `cal` is the calendar the
+/// `before` snapshot was taken with.
 pub(crate) async fn track_order(
-    store: &Store,
     conn: &mut AnyConnection,
     id: i64,
     before: Option<&crate::stats::Snapshot>,
+    cal: &tongban_domain::calendar::Calendar,
 ) -> Result<()> {
-    let after = order_counted(store, &mut *conn, id).await?;
+    let after = order_counted(&mut *conn, id, cal).await?;
     crate::stats::track(conn, &crate::stats::ORDERS, before, &after).await
 }
 
@@ -1282,7 +1283,9 @@ pub async fn act(store: &Store, p: &Principal, no: &str, input: &ActionInput) ->
         Action::CoReply => p.department_id,
         _ => None,
     };
-    let counted = order_counted(store, &mut tx, o.id).await?;
+    // One calendar for both snapshots of the order's figures.
+    let counting = calendar::load(store, &mut tx).await?;
+    let counted = order_counted(&mut tx, o.id, &counting).await?;
     // The status and last change read above must still hold: two agents acting at
     // once (two extension approvals, two callbacks) cannot both succeed.
     let sql = "UPDATE work_orders SET status = $1, department_id = $2, deadline = $3, deadline_estimated = $4, \
@@ -1368,7 +1371,7 @@ pub async fn act(store: &Store, p: &Principal, no: &str, input: &ActionInput) ->
         }),
     )
     .await?;
-    track_order(store, &mut tx, o.id, Some(&counted)).await?;
+    track_order(&mut tx, o.id, Some(&counted), &counting).await?;
     o = load(&mut tx, None, no).await?;
     tx.commit().await?;
     Ok(o)
@@ -1393,6 +1396,10 @@ pub struct OrderFilter {
     /// For unit handlers: `lead` the orders their unit leads (主办), `co` those it
     /// co-handles (协办).
     pub involvement: Option<String>,
+    /// Registered on or after this local day (`YYYY-MM-DD`).
+    pub from: Option<String>,
+    /// Registered on or before this local day.
+    pub to: Option<String>,
 }
 
 fn flag_filter(field: &'static str, v: Option<&str>) -> Result<Option<bool>> {
@@ -1431,6 +1438,36 @@ pub async fn list(store: &Store, p: &Principal, f: &OrderFilter) -> Result<(Vec<
     }
     if let Some(u) = trimmed(f.unit.as_deref()) {
         sql.push(" AND d.code = ").bind_s(u);
+    }
+    // Registered in a range of local days: UTC bounds of Beijing's midnights.
+    let day_of = |field: &'static str, v: Option<&str>| -> Result<Option<chrono::NaiveDate>> {
+        trimmed(v)
+            .map(|d| {
+                time::parse_day(d).ok_or_else(|| {
+                    StoreError::invalid(field, format!("日期“{d}”无效，应为 YYYY-MM-DD"))
+                })
+            })
+            .transpose()
+    };
+    let (from, to) = (
+        day_of("from", f.from.as_deref())?,
+        day_of("to", f.to.as_deref())?,
+    );
+    if let (Some(a), Some(b)) = (from, to)
+        && b < a
+    {
+        return Err(StoreError::invalid("to", "截止日期不能早于起始日期"));
+    }
+    let midnight = |d: chrono::NaiveDate| {
+        let before = d.pred_opt().unwrap_or(d);
+        format!("{}T16:00:00.000Z", time::day(before))
+    };
+    if let Some(a) = from {
+        sql.push(" AND o.created_at >= ").bind_s(midnight(a));
+    }
+    if let Some(b) = to {
+        let next = b.succ_opt().unwrap_or(b);
+        sql.push(" AND o.created_at < ").bind_s(midnight(next));
     }
     match trimmed(f.emergency.as_deref()) {
         None => {}

@@ -477,7 +477,8 @@ async fn insert(store: &Store, key: &KeyHolder, c: &Checked) -> Result<Receipt> 
         }),
     )
     .await?;
-    crate::hotline::track_order(store, &mut tx, id, None).await?;
+    let cal = crate::calendar::load(store, &mut tx).await?;
+    crate::hotline::track_order(&mut tx, id, None, &cal).await?;
     tx.commit().await?;
     Ok(Receipt {
         order_no: no,

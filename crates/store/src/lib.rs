@@ -253,6 +253,20 @@ impl Store {
         Ok(self.read.acquire().await?)
     }
 
+    /// A read-only transaction whose reads all see one snapshot of the database, for
+    /// figures read in several statements: REPEATABLE READ on PostgreSQL; on SQLite
+    /// a deferred transaction keeps the WAL snapshot of its first read. Dropped
+    /// without a commit, it ends in a rollback.
+    pub async fn snapshot(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        let mut tx = self.read.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
+    }
+
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;

@@ -362,7 +362,8 @@ async fn raw(store: &Store, p: &Period, parts: Parts) -> Result<Raw> {
         StoreError::invalid("period", format!("统计期间超出已载入的节假日安排：{e}"))
     })?;
     let to = time::day(p.to);
-    let mut c = store.reader().await?;
+    // One snapshot for all of a period's reads (a month's counters and its days).
+    let mut c = store.snapshot().await?;
 
     if parts.cases {
         cases_raw(&mut c, p, &mut r).await?;

@@ -459,6 +459,15 @@ pub(crate) async fn fill(
 ) -> Result<u64> {
     let mut written = 0;
     for c in counters {
+        if backend == Backend::Postgres {
+            // Writers wait until the counters are whole again (readers do not).
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "LOCK TABLE {}, {} IN EXCLUSIVE MODE",
+                c.table, c.months
+            )))
+            .execute(&mut *conn)
+            .await?;
+        }
         sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {}", c.table)))
             .execute(&mut *conn)
             .await?;
@@ -527,7 +536,8 @@ pub struct CheckReport {
 /// and matched here: a join of two aggregates has no index to use).
 pub async fn check(store: &Store) -> Result<CheckReport> {
     let cal = crate::calendar::current(store).await?;
-    let mut c = store.reader().await?;
+    // Counters and records from one snapshot, so writes meanwhile are no difference.
+    let mut c = store.snapshot().await?;
     let mut counters = 0;
     let mut differences = vec![];
     for counter in COUNTERS {

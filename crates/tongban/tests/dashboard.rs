@@ -730,9 +730,44 @@ async fn area_dashboards(db: Db) {
 
     // Rows lead to the lists behind them.
     let (_, _, page) = b.get(&format!("/dashboard/hotline?{q}")).await;
+    let unit_link = format!("href=\"/hotline/orders?{query}&#38;unit=JT\"");
+    assert!(page.contains(&unit_link), "unit link in {page}");
+    // …to the unit's orders registered in the period: the one dispatched above.
+    let (s, _, list) = b
+        .get(&format!(
+            "/hotline/orders?from={year}-01-01&to={year}-12-31&unit=JT"
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    assert!(list.contains("共 1 件"), "{list}");
+    let (s, _, list) = b
+        .get(&format!(
+            "/hotline/orders?from={}-01-01&to={}-12-31&unit=JT",
+            year - 1,
+            year - 1
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(list.contains("共 0 件"), "{list}");
+    let (s, _, list) = b.get("/hotline/orders?from=2026-13-01").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{list}");
+    assert!(list.contains("日期“2026-13-01”无效"), "{list}");
+    let (s, v) = app
+        .get(
+            &format!("/api/v1/work-orders?from={year}-03-01&to={year}-02-01"),
+            Some(&agent),
+        )
+        .await;
+    common::assert_invalid(s, &v, "to");
+    // A department head reads the figures but gets no links to the 12345 lists it
+    // may not open.
+    let mut head_sj = Browser::new(&app);
+    head_sj.staff_login("head.sj").await;
+    let (s, _, page) = head_sj.get(&format!("/dashboard/hotline?{q}")).await;
+    assert_eq!(s, StatusCode::OK);
     assert!(
-        page.contains("href=\"/hotline/orders?unit=JT\""),
-        "unit link"
+        !page.contains("href=\"/hotline/orders") && !page.contains("href=\"/hotline/calls"),
+        "{page}"
     );
     let (_, _, page) = b.get(&format!("/dashboard/catalog?{q}")).await;
     assert!(

@@ -64,6 +64,8 @@ struct ListQuery {
     returned: Option<String>,
     co_unit: Option<String>,
     involvement: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 }
 
 async fn list(
@@ -82,6 +84,8 @@ async fn list(
         returned: q.returned,
         co_unit: q.co_unit,
         involvement: q.involvement,
+        from: q.from,
+        to: q.to,
     };
     let (list, total) = hotline::list(&s.store, &p, &f).await?;
     Ok(Json(

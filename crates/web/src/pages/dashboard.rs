@@ -15,6 +15,7 @@ use axum::routing::get;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use tongban_domain::metrics::Period;
+use tongban_domain::org::Role;
 use tongban_store::dashboards;
 use tongban_store::metrics::{self, Figures};
 use tongban_store::report::{self, Cell, Table};
@@ -586,6 +587,8 @@ fn all_figures(f: &Figures) -> Section {
 #[template(path = "dashboard.html")]
 struct DashboardPage {
     layout: Layout,
+    /// Whether the reader may open the 12345 lists (department heads may not).
+    hotline_links: bool,
     area_label: &'static str,
     action: &'static str,
     tabs: Vec<Tab>,
@@ -792,10 +795,15 @@ async fn area_view(
     s: &AppState,
     d: &Data,
     area: Area,
+    role: Role,
 ) -> Result<(Vec<Big>, Vec<Section>), PageError> {
     let f = &d.figures;
     let query = query_of(f);
     let pal = &LIGHT;
+    // Links only to lists the reader may open: department heads see figures, not
+    // the 12345 orders or the switch's calls.
+    let orders = matches!(role, Role::Supervisor | Role::Admin);
+    let calls = role == Role::Supervisor;
     Ok(match area {
         Area::Center => {
             let bigs = vec![
@@ -814,7 +822,7 @@ async fn area_view(
                     f,
                     "hotline_received",
                     "12345受理诉求（件）",
-                    Some("/hotline/orders".into()),
+                    orders.then(|| format!("/hotline/orders?{query}")),
                 ),
                 big(f, "hotline_direct_answer_rate", "12345直接解答率", None),
             ];
@@ -933,7 +941,7 @@ async fn area_view(
                     f,
                     "hotline_received",
                     "受理诉求（件）",
-                    Some("/hotline/orders".into()),
+                    orders.then(|| format!("/hotline/orders?{query}")),
                 ),
                 big(f, "hotline_direct_answer_rate", "直接解答率", None),
                 big(f, "hotline_dispatched", "交办工单（件）", None),
@@ -944,7 +952,7 @@ async fn area_view(
                     f,
                     "hotline_connection_rate",
                     "接通率",
-                    Some("/hotline/calls".into()),
+                    calls.then(|| "/hotline/calls".into()),
                 ),
                 big(f, "hotline_error_rate", "工单差错率", None),
             ];
@@ -962,7 +970,9 @@ async fn area_view(
                     .into(),
                 pal,
             );
-            link_to(&mut un, &units, "/hotline/orders", "unit");
+            if orders {
+                link_to(&mut un, &units, &format!("/hotline/orders?{query}"), "unit");
+            }
             (
                 bigs,
                 vec![
@@ -988,13 +998,14 @@ async fn page(
     Query(q): Query<Params>,
     area: Area,
 ) -> PageResult {
-    manager(&web)?;
+    let p = manager(&web)?;
     let (data, errors) = match load(&s, &q, area.parts()).await? {
         Ok(d) => (Some(d), vec![]),
         Err(e) => (None, e),
     };
     let mut view = DashboardPage {
         layout: web.layout(),
+        hotline_links: matches!(p.role, Role::Supervisor | Role::Admin),
         area_label: area.label(),
         action: area.path(),
         tabs: vec![],
@@ -1020,7 +1031,7 @@ async fn page(
             f.year_earlier_period.from, f.year_earlier_period.to
         );
         view.query = query_of(f);
-        (view.bigs, view.sections) = area_view(&s, d, area).await?;
+        (view.bigs, view.sections) = area_view(&s, d, area, p.role).await?;
     }
     view.tabs = tabs(area, &view.query);
     let mut resp = render(&view)?;

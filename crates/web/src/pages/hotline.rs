@@ -337,6 +337,9 @@ struct ListQuery {
     unit: Option<String>,
     /// `true`: returned orders awaiting the center's dispute review (退单待审核).
     awaiting_review: Option<String>,
+    /// Registered from … to (local days), as the dashboards link.
+    from: Option<String>,
+    to: Option<String>,
     page: Option<String>,
 }
 
@@ -374,6 +377,8 @@ struct OrdersPage {
     category: String,
     unit: String,
     awaiting_review: String,
+    from: String,
+    to: String,
     page: i64,
     pages: i64,
     statuses: Vec<(&'static str, &'static str)>,
@@ -390,6 +395,8 @@ impl OrdersPage {
             ("category", &self.category),
             ("unit", &self.unit),
             ("awaiting_review", &self.awaiting_review),
+            ("from", &self.from),
+            ("to", &self.to),
         ] {
             if !v.is_empty() {
                 url.push_str(&format!("&{k}={}", urlencode(v)));
@@ -405,6 +412,8 @@ async fn orders(State(s): State<AppState>, web: Web, Query(q): Query<ListQuery>)
     let category = q.category.unwrap_or_default().trim().to_string();
     let unit = q.unit.unwrap_or_default().trim().to_string();
     let awaiting_review = q.awaiting_review.unwrap_or_default().trim().to_string();
+    let from = q.from.unwrap_or_default().trim().to_string();
+    let to = q.to.unwrap_or_default().trim().to_string();
     let mut errors = Errors::default();
     let page = match page_no(q.page.as_deref()) {
         Ok(v) => v,
@@ -423,6 +432,8 @@ async fn orders(State(s): State<AppState>, web: Web, Query(q): Query<ListQuery>)
             page,
             per_page: Some(PER_PAGE),
             awaiting_review: Some(awaiting_review.clone()),
+            from: Some(from.clone()),
+            to: Some(to.clone()),
             ..Default::default()
         };
         match hotline::list(&s.store, p, &f).await {
@@ -447,6 +458,8 @@ async fn orders(State(s): State<AppState>, web: Web, Query(q): Query<ListQuery>)
         category,
         unit,
         awaiting_review,
+        from,
+        to,
         page: page.unwrap_or(1),
         pages: (total + PER_PAGE - 1) / PER_PAGE,
         statuses: codes(Status::ALL, |c| (c.as_str(), c.label())),
