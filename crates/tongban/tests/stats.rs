@@ -166,3 +166,60 @@ async fn hotline_counters_are_checked(db: Db) {
     assert_eq!(figure(&app, "hotline_dispatched").await, 1.0);
 }
 both!(hotline_counters_are_checked);
+
+/// The response rate counts working days: when the holidays of a year are imported,
+/// the kept 12345 counters follow in the same transaction.
+async fn calendar_import_moves_the_response_counters(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let agent = app.token("hotline").await;
+    let unit = app.token("unit.jt").await;
+    let (s, v) = app
+        .post(
+            "/api/v1/work-orders",
+            Some(&agent),
+            serde_json::json!({ "category": "complaint", "content": "路灯不亮。", "unit": "JT" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let no = v["order_no"].as_str().unwrap().to_string();
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/work-orders/{no}/actions"),
+            Some(&unit),
+            serde_json::json!({ "action": "sign" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // Dispatched on the last day of 2026, signed on Monday 4 January 2027: before
+    // 2027's holidays are known, 1 January (a Friday) counts as the next working day.
+    app.exec(&format!(
+        "UPDATE work_orders SET dispatched_on = '2026-12-31' WHERE order_no = '{no}'"
+    ))
+    .await;
+    app.exec(&format!(
+        "UPDATE work_order_events SET at = '2027-01-04T02:00:00.000Z' WHERE action = 'sign' \
+         AND order_id = (SELECT id FROM work_orders WHERE order_no = '{no}')"
+    ))
+    .await;
+    tongban_store::stats::rebuild(&app.store).await.unwrap();
+    let year = today().format("%Y").to_string();
+    assert_eq!(figure_in(&app, "hotline_response_rate", &year).await, 0.0);
+
+    let admin = app.token("admin").await;
+    let (s, v) = app
+        .post(
+            "/api/v1/calendar/years",
+            Some(&admin),
+            serde_json::json!({ "year": 2027, "days": [{ "date": "2027-01-01", "kind": "holiday", "festival": "元旦" }] }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(figure_in(&app, "hotline_response_rate", &year).await, 1.0);
+    let out = app.cli(&["stats", "check", "--db", &app.db_url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+both!(calendar_import_moves_the_response_counters);
