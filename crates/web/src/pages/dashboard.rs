@@ -1165,27 +1165,36 @@ struct CasesPage {
 /// How many cases the list behind a bar shows.
 const CASES_SHOWN: i64 = 200;
 
+/// The period of a list behind a dashboard (this year to date by default).
+fn list_period(
+    year: &Option<String>,
+    from: &Option<String>,
+    to: &Option<String>,
+) -> Result<Period, PageError> {
+    match period_of(year, from, to, default_period()) {
+        Ok(Some(p)) => Ok(p),
+        Ok(None) => Err(period_error(vec![FieldError::new(
+            "from",
+            "请填写起止日期",
+        )])),
+        Err(e) => Err(period_error(e)),
+    }
+}
+
+/// A query parameter's value, trimmed, if one was given.
+fn given(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+}
+
 /// The cases behind a bar or row of the dashboard: accepted in the period, of one
 /// department or point.
 async fn cases(State(s): State<AppState>, web: Web, Query(q): Query<CasesParams>) -> PageResult {
     let p = manager(&web)?;
-    let period = match period_of(&q.year, &q.from, &q.to, default_period()) {
-        Ok(Some(p)) => p,
-        Ok(None) => {
-            return Err(period_error(vec![FieldError::new(
-                "from",
-                "请填写起止日期",
-            )]));
-        }
-        Err(e) => return Err(period_error(e)),
-    };
-    let code = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(str::to_string)
-    };
-    let (department, point) = (code(&q.department), code(&q.point));
+    let period = list_period(&q.year, &q.from, &q.to)?;
+    let (department, point) = (given(&q.department), given(&q.point));
     let (cases, total) = metrics::cases_accepted_in(
         &s.store,
         p,
@@ -1242,24 +1251,9 @@ async fn rating_list(
     Query(q): Query<RatingsParams>,
 ) -> PageResult {
     let p = manager(&web)?;
-    let period = match period_of(&q.year, &q.from, &q.to, default_period()) {
-        Ok(Some(p)) => p,
-        Ok(None) => {
-            return Err(period_error(vec![FieldError::new(
-                "from",
-                "请填写起止日期",
-            )]));
-        }
-        Err(e) => return Err(period_error(e)),
-    };
-    let text = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(str::to_string)
-    };
-    let department = text(&q.department);
-    let level = match text(&q.level) {
+    let period = list_period(&q.year, &q.from, &q.to)?;
+    let department = given(&q.department);
+    let level = match given(&q.level) {
         None => None,
         Some(l) => Some(
             l.parse::<i64>()
@@ -1273,7 +1267,7 @@ async fn rating_list(
                 })?,
         ),
     };
-    let bad = text(&q.bad).is_some_and(|b| b == "1" || b == "true");
+    let bad = given(&q.bad).is_some_and(|b| b == "1" || b == "true");
     let days = days(&period);
     let (mut ratings, mut total) = (vec![], 0);
     // 差评 are the two lowest levels: one list of each, merged newest first.
