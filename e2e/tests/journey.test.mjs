@@ -225,5 +225,7 @@ test('网上申请 → 预审受理 → 准予许可 → 办结发证 → 扫码
     assert.ok(title.includes('受理通知书'), `通知书标题应含“受理通知书”，实际为“${title}”`);
     assert.ok((await clerk.getByText(`编号：${instantNo}`).count()) > 0, `通知书应写明办件编号 ${instantNo}`);
     assert.ok((await clerk.locator('.notice-doc svg').count()) > 0, '通知书应含进度查询二维码（SVG）');
+    // The print button comes from /assets/print.js (no inline script under the CSP).
+    assert.ok(await clerk.getByRole('button', { name: '打印', exact: true }).isVisible(), '通知书应显示“打印”按钮');
   });
 });

@@ -210,3 +210,55 @@ async fn pages_escape_what_users_typed(db: Db) {
     assert!(!page.contains("<script>"));
 }
 both!(pages_escape_what_users_typed);
+
+/// Every response carries a Content-Security-Policy that allows no inline script,
+/// and no template relies on one: the print buttons come from `/assets/print.js`.
+async fn content_security_policy(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let client = reqwest::Client::new();
+    for path in ["/", "/items", "/login", "/api/v1/items", "/assets/print.js"] {
+        let r = client
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let csp = r
+            .headers()
+            .get(reqwest::header::CONTENT_SECURITY_POLICY)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-eval"),
+            "{path}: {csp}"
+        );
+        assert!(
+            !csp.split(';')
+                .any(|d| d.trim().starts_with("script-src") && d.contains("unsafe-inline")),
+            "{path}: {csp}"
+        );
+    }
+    let r = client
+        .get(format!("{}/assets/print.js", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("window.print()"));
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/templates");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for bad in [
+            "onclick=",
+            "onload=",
+            "onchange=",
+            "onsubmit=",
+            "javascript:",
+            "<script>",
+        ] {
+            assert!(!text.contains(bad), "{}: {bad}", path.display());
+        }
+    }
+}
+both!(content_security_policy);

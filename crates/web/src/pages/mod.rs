@@ -30,6 +30,7 @@ pub use session::Web;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/assets/app.css", get(css))
+        .route("/assets/print.js", get(print_js))
         .merge(portal::router())
         .merge(licenses::router())
         .merge(applicant::router())
@@ -53,6 +54,16 @@ async fn css() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../assets/app.css"),
+    )
+}
+
+async fn print_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/print.js"),
     )
 }
 
