@@ -94,3 +94,6 @@ CREATE TABLE stat_calls_m (
     wait_sum BIGINT NOT NULL,
     called_back BIGINT NOT NULL
 );
+
+-- The public's new unanswered questions are capped per hour (kb::record_question).
+CREATE INDEX kb_questions_recent ON kb_questions (source, first_asked_at);

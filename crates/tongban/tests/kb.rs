@@ -575,3 +575,48 @@ async fn pages(db: Db) {
     assert!(page.contains("<mark>"), "{page}");
 }
 both!(pages);
+
+/// The public's new unanswered questions are capped per hour for all visitors
+/// together; questions already in the queue are still counted when asked again.
+async fn public_questions_are_capped(db: Db) {
+    let app = TestApp::spawn(db).await;
+    search(&app, "电动自行车上牌在哪里办", None).await;
+    assert_eq!(app.count("kb_questions").await, 1);
+    let now = tongban_store::time::stamp(tongban_store::time::now());
+    let cap = tongban_store::kb::PUBLIC_QUESTIONS_PER_HOUR;
+    for i in 1..cap {
+        app.exec(&format!(
+            "INSERT INTO kb_questions (question, norm, source, asked, first_asked_at, last_asked_at, status) \
+             VALUES ('问题{i}', 'q{i}', 'public', 1, '{now}', '{now}', 'open')"
+        ))
+        .await;
+    }
+    assert_eq!(app.count("kb_questions").await, cap);
+    // The cap is reached: a new question is answered (nothing found) but not queued.
+    assert_eq!(hits(&search(&app, "宠物狗办证去哪里", None).await), 0);
+    assert_eq!(app.count("kb_questions").await, cap);
+    // A question already queued is still counted.
+    search(&app, "电动自行车上牌在哪里办", None).await;
+    let agent = app.token("hotline").await;
+    let (s, q) = app.get("/api/v1/kb/questions", Some(&agent)).await;
+    assert_eq!(s, StatusCode::OK, "{q}");
+    let first = q["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["question"] == "电动自行车上牌在哪里办")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(first["asked"], 2, "{q}");
+    // An agent's report is not capped.
+    let (s, v) = app
+        .post(
+            "/api/v1/kb/questions",
+            Some(&agent),
+            serde_json::json!({ "question": "居住证续签要几天" }),
+        )
+        .await;
+    assert!(s.is_success(), "{v}");
+    assert_eq!(app.count("kb_questions").await, cap + 1);
+}
+both!(public_questions_are_capped);

@@ -25,6 +25,11 @@ const MAX_TAGS: usize = 10;
 /// Longest text remembered as an unanswered question.
 const MAX_ASKED_CHARS: usize = 100;
 
+/// New questions the public's searches may add to the queue in an hour, all
+/// visitors together: enough for a county, and a flood of invented questions cannot
+/// bury the real ones or grow the audit chain without bound (repeats only count).
+pub const PUBLIC_QUESTIONS_PER_HOUR: i64 = 200;
+
 /// An article as an editor submits it.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ArticleInput {
@@ -605,6 +610,19 @@ pub async fn record_question(store: &Store, text: &str, source: &str) -> Result<
     .bind(&norm)
     .fetch_optional(&mut *tx)
     .await?;
+    if id.is_none() && source == "public" {
+        let hour_ago = time::stamp(time::now() - chrono::Duration::hours(1));
+        let recent: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM kb_questions WHERE source = 'public' AND first_asked_at >= $1",
+        )
+        .bind(&hour_ago)
+        .fetch_one(&mut *tx)
+        .await?;
+        if recent >= PUBLIC_QUESTIONS_PER_HOUR {
+            tracing::warn!(recent, "public questions capped for this hour");
+            return Ok(());
+        }
+    }
     if id.is_none() {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO kb_questions (question, norm, source, asked, first_asked_at, last_asked_at, status) \
