@@ -226,28 +226,35 @@ struct Bar {
     before: i64,
 }
 
+/// The largest value of a chart (at least 1), or none for a chart without bars.
+fn scale(items: &[Bar]) -> Option<f64> {
+    items
+        .iter()
+        .map(|b| b.now.max(b.before).max(1))
+        .max()
+        .map(|m| m as f64)
+}
+
+/// The opening of a chart: an image named by its title, for screen readers.
+fn svg_open(id: &str, title: &str, width: f64, height: f64) -> String {
+    format!(
+        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{id}-title\" viewBox=\"0 0 {width:.0} {height:.0}\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\">\
+         <title id=\"{id}-title\">{}</title>",
+        escape(title)
+    )
+}
+
 /// Horizontal bars, this period dark and thick, the year before light and thin.
 fn bars(id: &str, title: &str, items: &[Bar], pal: &Palette) -> String {
-    if items.is_empty() {
+    let Some(max) = scale(items) else {
         return String::new();
-    }
-    let max = items
-        .iter()
-        .map(|b| b.now.max(b.before))
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64;
+    };
     let f = pal.font as f64;
     let row = f * 2.8;
     let label_w = f * 13.0;
     let bar_w = f * 30.0;
     let height = items.len() as f64 * row + f;
-    let mut svg = format!(
-        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{id}-title\" viewBox=\"0 0 {w:.0} {height:.0}\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\">\
-         <title id=\"{id}-title\">{}</title>",
-        escape(title),
-        w = label_w + bar_w + f * 6.0,
-    );
+    let mut svg = svg_open(id, title, label_w + bar_w + f * 6.0, height);
     for (i, b) in items.iter().enumerate() {
         let y = i as f64 * row + f * 0.4;
         let w_now = b.now as f64 / max * bar_w;
@@ -278,29 +285,21 @@ fn bars(id: &str, title: &str, items: &[Bar], pal: &Palette) -> String {
 
 /// Columns per month: this year dark, the year before light beside it.
 fn columns(id: &str, title: &str, items: &[Bar], pal: &Palette) -> String {
-    if items.is_empty() {
+    let Some(max) = scale(items) else {
         return String::new();
-    }
-    let max = items
-        .iter()
-        .map(|b| b.now.max(b.before))
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64;
+    };
     let f = pal.font as f64;
     let slot = f * 4.0;
     let plot_h = f * 14.0;
     let top = f * 1.6;
     let width = items.len() as f64 * slot + f;
     let height = top + plot_h + f * 2.0;
-    let mut svg = format!(
-        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{id}-title\" viewBox=\"0 0 {width:.0} {height:.0}\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\">\
-         <title id=\"{id}-title\">{}</title>\
-         <line x1=\"0\" y1=\"{base:.1}\" x2=\"{width:.0}\" y2=\"{base:.1}\" stroke=\"{text}\" stroke-width=\"1\"/>",
-        escape(title),
+    let mut svg = svg_open(id, title, width, height);
+    svg.push_str(&format!(
+        "<line x1=\"0\" y1=\"{base:.1}\" x2=\"{width:.0}\" y2=\"{base:.1}\" stroke=\"{text}\" stroke-width=\"1\"/>",
         base = top + plot_h,
         text = pal.text,
-    );
+    ));
     for (i, b) in items.iter().enumerate() {
         let x = i as f64 * slot + f * 0.5;
         let h_now = b.now as f64 / max * plot_h;
