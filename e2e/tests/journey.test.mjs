@@ -161,8 +161,8 @@ test('网上申请 → 预审受理 → 准予许可 → 办结发证 → 扫码
     assert.match(licenseNo, /^SJ-\d{4}-\d{6}$/, `证照编号格式应为 SJ-年份-序号，实际为“${licenseNo}”`);
     const qr = clerk.locator('.license-qr');
     assert.equal(await qr.locator('svg').count(), 1, '办件页应显示证照核验二维码');
-    const verifyLink = qr.locator(`a[href$="/verify/${licenseNo}"]`);
-    assert.equal(await verifyLink.count(), 1, `二维码旁应有指向 /verify/${licenseNo} 的链接`);
+    const verifyLink = qr.locator(`a[href*="/verify/${licenseNo}?t="]`);
+    assert.equal(await verifyLink.count(), 1, `二维码旁应有指向 /verify/${licenseNo}?t=核验码 的链接`);
     verifyHref = await verifyLink.getAttribute('href');
     t.diagnostic(`电子证照 ${licenseNo}`);
   });

@@ -9,6 +9,7 @@ pub mod codes;
 pub mod hotline;
 pub mod metrics;
 pub mod org;
+pub mod public;
 pub mod rating;
 pub mod topics;
 

@@ -101,6 +101,182 @@ impl SmsSender {
     }
 }
 
+/// Who proves that a name, an ID number and a phone belong to one person when the
+/// platform has no binding for them yet (or the person has a new phone): nobody by
+/// default (the person binds their phone at a window, where a clerk sees the ID card),
+/// or the operator's program, e.g. a client of the province's 统一身份认证 or of a
+/// carrier's three-factor check.
+#[derive(Debug, Clone, Default)]
+pub enum IdentityVerifier {
+    #[default]
+    Bound,
+    /// Runs `program` with `{"name","id_number","phone"}` on standard input: exit 0
+    /// means the three belong to one person, exit 1 that they do not; anything else
+    /// is a failure of the service.
+    Command(String),
+}
+
+/// The one message for every sign-in whose three facts do not match, so the answer
+/// reveals neither whether an ID number is bound nor to which phone.
+pub const NOT_PROVEN: &str = "姓名、身份证号码和手机号码未能核验为同一人：请核对填写的信息；首次登录或更换了手机号码的，请本人携带身份证到政务服务中心或任一便民服务中心窗口核验身份并绑定手机号码";
+
+impl IdentityVerifier {
+    /// `bound` or `command:/path/to/program`.
+    pub fn from_spec(spec: &str) -> anyhow::Result<Self> {
+        match spec.trim() {
+            "" | "bound" => Ok(Self::Bound),
+            s => match s.strip_prefix("command:") {
+                Some(p) if !p.trim().is_empty() => Ok(Self::Command(p.trim().to_string())),
+                _ => anyhow::bail!("身份核验方式应为 bound 或 command:程序路径"),
+            },
+        }
+    }
+
+    /// Whether the three facts belong to one person, by the operator's program.
+    pub async fn verify(&self, name: &str, id: &IdNumber, phone: &Mobile) -> Result<bool> {
+        let Self::Command(program) = self else {
+            return Ok(false);
+        };
+        use tokio::io::AsyncWriteExt;
+        let failed = |why: String| {
+            tracing::error!(program, why, "identity verification failed");
+            StoreError::Unavailable("身份核验服务暂不可用，请稍后再试".into())
+        };
+        let mut child = tokio::process::Command::new(program)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| failed(e.to_string()))?;
+        let input =
+            serde_json::json!({ "name": name, "id_number": id.as_str(), "phone": phone.as_str() });
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin
+                .write_all(input.to_string().as_bytes())
+                .await
+                .map_err(|e| failed(e.to_string()))?;
+        }
+        let status = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait())
+            .await
+            .map_err(|_| failed("timed out".into()))?
+            .map_err(|e| failed(e.to_string()))?;
+        match status.code() {
+            Some(0) => Ok(true),
+            Some(1) => Ok(false),
+            _ => Err(failed(format!("exit {status}"))),
+        }
+    }
+}
+
+/// The digests of a real-name binding (实名绑定): an ID number with the name and the
+/// phone proven for it.
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub id_digest: String,
+    pub name_digest: String,
+    pub phone_digest: String,
+    pub phone_enc: String,
+}
+
+impl Binding {
+    pub fn new(keys: &crate::Keys, name: &str, id: &str, phone: &Mobile) -> Self {
+        Self {
+            id_digest: keys.digest("id", id),
+            name_digest: keys.digest("name", name.trim()),
+            phone_digest: keys.digest("phone", phone.as_str()),
+            phone_enc: keys.encrypt(phone.as_str()),
+        }
+    }
+}
+
+/// Binds (or re-binds) an ID number to a name and phone inside the caller's
+/// transaction: `by` is `window` (a clerk saw the person) or `verifier`. Audited
+/// when the binding is new or changed.
+pub async fn bind(
+    conn: &mut AnyConnection,
+    keys: &crate::Keys,
+    b: &Binding,
+    by: &str,
+    actor: &Actor,
+    id_masked: &str,
+) -> Result<()> {
+    let current: Option<(String, String)> = sqlx::query_as(
+        "SELECT name_digest, phone_digest FROM applicant_identities WHERE id_digest = $1",
+    )
+    .bind(&b.id_digest)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if current.as_ref() == Some(&(b.name_digest.clone(), b.phone_digest.clone())) {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO applicant_identities (id_digest, name_digest, phone_digest, phone_enc, bound_by, bound_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id_digest) DO UPDATE SET name_digest = excluded.name_digest, \
+         phone_digest = excluded.phone_digest, phone_enc = excluded.phone_enc, bound_by = excluded.bound_by, \
+         bound_at = excluded.bound_at",
+    )
+    .bind(&b.id_digest)
+    .bind(&b.name_digest)
+    .bind(&b.phone_digest)
+    .bind(&b.phone_enc)
+    .bind(by)
+    .bind(time::stamp(time::now()))
+    .execute(&mut *conn)
+    .await?;
+    audit::append(
+        conn,
+        keys,
+        actor,
+        "applicant.bind",
+        "applicant",
+        id_masked,
+        serde_json::json!({ "by": by, "rebound": current.is_some() }),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Whether the binding of `b`'s ID number names the same person and phone.
+async fn bound_as(conn: &mut AnyConnection, b: &Binding) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM applicant_identities WHERE id_digest = $1 AND name_digest = $2 AND phone_digest = $3",
+    )
+    .bind(&b.id_digest)
+    .bind(&b.name_digest)
+    .bind(&b.phone_digest)
+    .fetch_one(conn)
+    .await?;
+    Ok(n == 1)
+}
+
+/// Real-name proof before a code is sent: the binding must match, or the identity
+/// verifier must vouch for the three facts (which then become the binding). Every
+/// failure counts against the ID number's and the phone's throttles.
+async fn prove(store: &Store, name: &str, id: &IdNumber, phone: &Mobile) -> Result<()> {
+    let keys = store.keys();
+    let b = Binding::new(keys, name, id.as_str(), phone);
+    let id_key = format!("realname:id:{}", b.id_digest);
+    let phone_key = format!("realname:phone:{}", b.phone_digest);
+    let limits = crate::throttle::REALNAME;
+    crate::throttle::check(store, &id_key, limits).await?;
+    crate::throttle::check(store, &phone_key, limits).await?;
+    if bound_as(&mut *store.reader().await?, &b).await? {
+        return Ok(());
+    }
+    if store.identity().verify(name, id, phone).await? {
+        let mut tx = store.begin().await?;
+        let actor = Actor {
+            user_id: None,
+            name: "identity-verifier".into(),
+        };
+        bind(&mut tx, keys, &b, "verifier", &actor, &id.masked()).await?;
+        tx.commit().await?;
+        return Ok(());
+    }
+    crate::throttle::fail(store, &id_key, limits).await?;
+    crate::throttle::fail(store, &phone_key, limits).await?;
+    Err(StoreError::invalid("id_number", NOT_PROVEN))
+}
+
 /// Keeps a text message in the outbox (inside the caller's transaction); deliver it
 /// with [`SmsSender::deliver`] once the transaction has committed.
 pub async fn send_sms(
@@ -129,6 +305,7 @@ pub async fn request_code(store: &Store, name: &str, id_number: &str, phone: &st
         .map_err(|e| StoreError::invalid("id_number", format!("身份证号码：{e}")))?;
     let phone =
         Mobile::parse(phone).map_err(|e| StoreError::invalid("phone", format!("手机号码：{e}")))?;
+    prove(store, &name, &id, &phone).await?;
     let keys = store.keys();
     let phone_digest = keys.digest("phone", phone.as_str());
     let now = time::now();
@@ -170,7 +347,6 @@ pub async fn request_code(store: &Store, name: &str, id_number: &str, phone: &st
         office(&mut tx).await?
     );
     send_sms(&mut tx, store, &phone, &body, "login").await?;
-    let _ = name;
     tx.commit().await?;
     store.sms().deliver(&phone, &body).await
 }
@@ -215,6 +391,10 @@ pub async fn sign_in(
     let keys = store.keys();
     let now = time::now();
     let mut tx = store.begin().await?;
+    // The code was sent only after the proof; the name typed now must be the bound one.
+    if !bound_as(&mut tx, &Binding::new(keys, &name, id.as_str(), &phone)).await? {
+        return Err(StoreError::invalid("id_number", NOT_PROVEN));
+    }
     let row = sqlx::query(
         "SELECT id, code_digest, attempts FROM applicant_codes WHERE phone_digest = $1 AND id_digest = $2 \
          AND used = 0 AND expires_at > $3 ORDER BY id DESC LIMIT 1",

@@ -717,7 +717,26 @@ pub async fn create_as(store: &Store, creator: Creator<'_>, input: &NewCase) -> 
         events.push(("submit", None, CaseStatus::Submitted, note.clone()));
     }
     let phone = applicant.phone();
+    // A clerk at a window has the person and their ID card in front of them: the
+    // name and phone become the person's real-name binding for online sign-in.
+    let binding = match (&applicant, creator, channel) {
+        (
+            Applicant::Person {
+                name,
+                id_type: tongban_domain::case::IdType::ResidentId,
+                id_number,
+                phone,
+            },
+            Creator::Staff(_),
+            Channel::Window,
+        ) => Some((
+            crate::applicants::Binding::new(keys, name, id_number, phone),
+            mask_id(id_number),
+        )),
+        _ => None,
+    };
     let insert = Arc::new(PreparedCase {
+        binding,
         row,
         events,
         item_id: item.id,
@@ -845,6 +864,8 @@ pub async fn create_as(store: &Store, creator: Creator<'_>, input: &NewCase) -> 
 /// Everything a new case's insert needs, computed before the write so the write
 /// itself is short (and can be run again if its batch fails).
 struct PreparedCase {
+    /// The real-name binding a window case confirms, with the masked ID number.
+    binding: Option<(crate::applicants::Binding, String)>,
     row: CaseRow,
     events: Vec<(&'static str, Option<CaseStatus>, CaseStatus, Option<String>)>,
     item_id: i64,
@@ -960,6 +981,9 @@ async fn insert_case(
     crate::stats::track_case(&mut *tx, None, &counted).await?;
     if let Some((draft, owner)) = &c.draft {
         crate::files::attach(&mut *tx, draft, owner, id).await?;
+    }
+    if let Some((b, masked)) = &c.binding {
+        crate::applicants::bind(&mut *tx, &c.keys, b, "window", &c.audit_actor, masked).await?;
     }
     for (action, from, to, note) in &c.events {
         insert_event(
@@ -1468,6 +1492,8 @@ pub async fn act(
 pub enum Rater<'a> {
     Applicant {
         last_six: &'a str,
+        /// The client's address, for the throttle of wrong proofs.
+        from: &'a str,
     },
     /// The applicant signed in to the portal: the case must be theirs.
     SignedIn(&'a crate::applicants::ApplicantSession),
@@ -1493,8 +1519,8 @@ pub async fn rate(
     let now = time::now();
     let today = time::local_day(now);
     // The applicant's proof is checked (and a wrong one counted) before the write.
-    if let Rater::Applicant { last_six } = rater {
-        verify_applicant(store, case_no, last_six).await?;
+    if let Rater::Applicant { last_six, from } = rater {
+        verify_applicant(store, case_no, last_six, from).await?;
     }
     let mut tx = store.begin().await?;
     let raw = match rater {
@@ -1654,63 +1680,43 @@ pub async fn answer_follow_up(
     view.ok_or_else(|| StoreError::Other(anyhow::anyhow!("rating vanished")))
 }
 
-/// Wrong proofs allowed per case before queries on it pause.
-pub const MAX_VERIFY_FAILURES: i64 = 10;
-/// Minutes the pause lasts.
-pub const VERIFY_LOCK_MINUTES: i64 = 60;
-
 /// Checks an applicant's proof for a case: the last six characters of the ID number
-/// or credit code. Wrong answers are counted; after ten the case answers no queries
-/// for an hour. An unknown case and a wrong proof look the same.
-pub async fn verify_applicant(store: &Store, case_no: &str, last_six: &str) -> Result<()> {
+/// or credit code. Wrong answers are throttled per address (an address that guessed
+/// ten times waits) and, more gently, per case (many addresses guessing one case are
+/// slowed, but the owner is never locked out for long). An unknown case and a wrong
+/// proof look the same.
+pub async fn verify_applicant(
+    store: &Store,
+    case_no: &str,
+    last_six: &str,
+    from: &str,
+) -> Result<()> {
+    use crate::throttle::{self, PROGRESS_ADDRESS, PROGRESS_CASE};
     let no = CaseNo::parse(case_no)?;
     let not_found = || StoreError::not_found("未找到办件：请核对办件编号和证件号码后六位");
+    let address = format!("progress:addr:{from}");
+    let case_key = format!("progress:case:{}", no.as_str());
+    throttle::check(store, &address, PROGRESS_ADDRESS).await?;
+    throttle::check(store, &case_key, PROGRESS_CASE).await?;
     let mut conn = store.reader().await?;
-    let row =
-        sqlx::query("SELECT id, verify_digest, verify_locked_until FROM cases WHERE case_no = $1")
+    let digest: Option<String> =
+        sqlx::query_scalar("SELECT verify_digest FROM cases WHERE case_no = $1")
             .bind(no.as_str())
             .fetch_optional(&mut *conn)
-            .await?
-            .ok_or_else(not_found)?;
+            .await?;
     drop(conn);
-    let id: i64 = row.try_get(0)?;
-    let digest: String = row.try_get(1)?;
-    let locked: Option<String> = row.try_get(2)?;
-    let now = time::now();
-    if let Some(until) = locked.as_deref().and_then(time::parse_stamp)
-        && until > now
-    {
-        let local = until.with_timezone(&time::china()).format("%H:%M");
-        return Err(StoreError::Locked(format!(
-            "该办件查询错误次数过多，请于{local}后再试"
-        )));
-    }
-    if store
+    let proof = store
         .keys()
-        .digest("verify", &last_six.trim().to_ascii_uppercase())
-        == digest
-    {
+        .digest("verify", &last_six.trim().to_ascii_uppercase());
+    if digest.as_deref() == Some(proof.as_str()) {
         return Ok(());
     }
-    let until = time::stamp(now + chrono::Duration::minutes(VERIFY_LOCK_MINUTES));
     store
         .write(move |tx| {
-            let until = until.clone();
+            let (address, case_key) = (address.clone(), case_key.clone());
             Box::pin(async move {
-                let n: i64 = sqlx::query_scalar(
-                    "UPDATE cases SET verify_failures = verify_failures + 1 WHERE id = $1 RETURNING verify_failures",
-                )
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
-                if n >= MAX_VERIFY_FAILURES {
-                    sqlx::query("UPDATE cases SET verify_failures = 0, verify_locked_until = $1 WHERE id = $2")
-                        .bind(until)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                Ok(())
+                throttle::fail_in(tx, &address, PROGRESS_ADDRESS).await?;
+                throttle::fail_in(tx, &case_key, PROGRESS_CASE).await
             })
         })
         .await?;
@@ -1719,8 +1725,13 @@ pub async fn verify_applicant(store: &Store, case_no: &str, last_six: &str) -> R
 
 /// Progress query by the public: case number plus the last six characters of the
 /// applicant's ID or credit code. Unknown and mismatched look the same.
-pub async fn public_progress(store: &Store, case_no: &str, last_six: &str) -> Result<CaseView> {
-    verify_applicant(store, case_no, last_six).await?;
+pub async fn public_progress(
+    store: &Store,
+    case_no: &str,
+    last_six: &str,
+    from: &str,
+) -> Result<CaseView> {
+    verify_applicant(store, case_no, last_six, from).await?;
     let no = CaseNo::parse(case_no)?;
     let mut conn = store.reader().await?;
     let mut sql = Sql::new(&format!(

@@ -715,7 +715,8 @@ pub async fn create(store: &Store, p: &Principal, input: &NewOrder) -> Result<Or
         lon,
         content,
         service_code,
-        public: input.public.unwrap_or(channel == Channel::Web),
+        // Public only when the caller agreed (the agent ticks the box).
+        public: input.public.unwrap_or(false),
         api_key_id: None,
     };
     let no = insert_with(
@@ -1747,6 +1748,9 @@ pub struct Open311Post {
     pub last_name: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
+    /// The citizen agreed to publish the request's progress (an extension of
+    /// GeoReport v2: `public=true`); private otherwise.
+    pub public: bool,
 }
 
 fn coord(field: &'static str, v: &str, limit: f64) -> Result<String> {
@@ -1820,7 +1824,7 @@ pub async fn create_open311(
         lon,
         content: description.unwrap_or_else(|| svc.service_name.clone()),
         service_code: Some(svc.service_code.clone()),
-        public: true,
+        public: post.public,
         api_key_id: Some(key.0),
     };
     let label = format!("open311:{}", key.1);
@@ -1840,15 +1844,28 @@ pub struct Open311Filter {
     pub end: Option<String>,
     /// open or closed
     pub open: Option<bool>,
+    /// The outside system asking (its `api_key`), which also sees its own private
+    /// requests.
+    pub key_id: Option<i64>,
 }
 
 /// Most requests one `GET /requests` answers.
 pub const OPEN311_LIMIT: i64 = 1000;
 
-/// The requests Open311 shows: the orders of outside systems and public web requests.
-pub async fn open311_requests(store: &Store, f: &Open311Filter) -> Result<Vec<OrderView>> {
+/// The requests Open311 shows: those the citizen chose to make public, and to the
+/// outside system that posted them (its `api_key` given), its own; always masked.
+pub async fn open311_requests(store: &Store, f: &Open311Filter) -> Result<Vec<PublicOrder>> {
     let mut sql = Sql::new(FROM);
-    sql.push(" AND o.public = 1");
+    match f.key_id {
+        Some(k) => {
+            sql.push(" AND (o.public = 1 OR o.api_key_id = ")
+                .bind_i(k)
+                .push(")");
+        }
+        None => {
+            sql.push(" AND o.public = 1");
+        }
+    }
     if !f.ids.is_empty() {
         sql.push(" AND o.order_no IN (");
         for (i, id) in f.ids.iter().enumerate() {
@@ -1884,15 +1901,18 @@ pub async fn open311_requests(store: &Store, f: &Open311Filter) -> Result<Vec<Or
     ));
     let mut c = store.reader().await?;
     let rows = q.query().fetch_all(&mut *c).await?;
-    rows.iter().map(view_from).collect()
+    rows.iter()
+        .map(|r| view_from(r).map(|o| PublicOrder::of(&o)))
+        .collect()
 }
 
-/// One public request for Open311, or 404.
-pub async fn open311_request(store: &Store, no: &str) -> Result<OrderView> {
+/// One public request for Open311 (or one of the key's own), or 404.
+pub async fn open311_request(store: &Store, no: &str, key_id: Option<i64>) -> Result<PublicOrder> {
     let list = open311_requests(
         store,
         &Open311Filter {
             ids: vec![no.to_string()],
+            key_id,
             ..Default::default()
         },
     )
@@ -1972,11 +1992,11 @@ pub async fn create_web(store: &Store, input: &NewOrder) -> Result<OrderView> {
 
 /// One order whose progress is public, with its events; any other order is "not
 /// found", so the answer does not reveal whether a non-public order exists.
-pub async fn public_order(store: &Store, no: &str) -> Result<OrderView> {
+pub async fn public_order(store: &Store, no: &str) -> Result<PublicOrder> {
     let missing = || StoreError::not_found(format!("工单“{no}”不存在或未公开办理进度"));
     let mut c = store.reader().await?;
     match load(&mut c, None, no).await {
-        Ok(o) if o.public => Ok(o),
+        Ok(o) if o.public => Ok(PublicOrder::of(&o)),
         Ok(_) | Err(StoreError::NotFound(_)) => Err(missing()),
         Err(e) => Err(e),
     }
@@ -1987,7 +2007,7 @@ pub async fn public_web_orders(
     store: &Store,
     page: Option<i64>,
     per_page: Option<i64>,
-) -> Result<(Vec<OrderView>, i64)> {
+) -> Result<(Vec<PublicOrder>, i64)> {
     let mut sql = Sql::new(FROM);
     sql.push(" AND o.public = 1 AND o.channel = ")
         .bind_s(Channel::Web.as_str());
@@ -2003,7 +2023,10 @@ pub async fn public_web_orders(
         sql.text
     ));
     let rows = q.query().fetch_all(&mut *c).await?;
-    let list = rows.iter().map(view_from).collect::<Result<Vec<_>>>()?;
+    let list = rows
+        .iter()
+        .map(|r| view_from(r).map(|o| PublicOrder::of(&o)))
+        .collect::<Result<Vec<_>>>()?;
     Ok((list, total))
 }
 
@@ -2112,7 +2135,10 @@ pub async fn export(
                 unit: r.try_get("dcode")?,
                 co_units: r.try_get("co_units")?,
                 phone: r.try_get("phone_masked")?,
-                address: r.try_get("address")?,
+                address: r
+                    .try_get::<Option<String>, _>("address")?
+                    .as_deref()
+                    .map(tongban_domain::public::mask_address),
                 created_at: r.try_get("created_at")?,
                 dispatched_on: r.try_get("dispatched_on")?,
                 signed_at: r.try_get("signed_at")?,
@@ -2126,6 +2152,93 @@ pub async fn export(
                 return_count: r.try_get("return_count")?,
                 public: crate::flag(r, "public")?,
             })?;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The one public view of an order
+
+/// A step of an order's public progress: what happened, when, which unit; no staff.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicStep {
+    pub at: String,
+    pub label: String,
+    pub unit: Option<String>,
+}
+
+/// A work order as the public and outside systems see it. Every public path (the
+/// progress and public-list pages, Open311 in JSON and XML) gets only this, built by
+/// [`PublicOrder::of`] with the one masking of `tongban_domain::public`: the caller's
+/// name, phone numbers in any form, ID and house numbers in every text; coordinates
+/// rounded to about a hundred metres.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicOrder {
+    pub order_no: String,
+    pub open: bool,
+    pub status_label: &'static str,
+    pub category_label: &'static str,
+    pub channel_label: &'static str,
+    pub name: String,
+    pub phone: String,
+    pub address: Option<String>,
+    pub lat: Option<String>,
+    pub long: Option<String>,
+    pub content: String,
+    pub service_code: Option<String>,
+    pub service_name: Option<String>,
+    pub unit: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub closed_at: Option<String>,
+    pub deadline: Option<String>,
+    pub answer: Option<String>,
+    pub reply: Option<String>,
+    pub merged_into: Option<String>,
+    pub steps: Vec<PublicStep>,
+}
+
+impl PublicOrder {
+    pub fn of(o: &OrderView) -> Self {
+        use tongban_domain::public::{mask_address, mask_name, mask_text_naming};
+        let names = [o.caller_name.as_str()];
+        let mask_text = |t: &str| mask_text_naming(t, &names);
+        let coarse = |v: &Option<String>| {
+            v.as_deref()
+                .and_then(|s| s.parse::<f64>().ok())
+                .map(|x| format!("{x:.3}"))
+        };
+        Self {
+            order_no: o.order_no.clone(),
+            open: o.state().status.is_open(),
+            status_label: o.status_label,
+            category_label: o.category_label,
+            channel_label: o.channel_label,
+            name: mask_name(&o.caller_name),
+            phone: o.phone_masked.clone().unwrap_or_default(),
+            address: o.address.as_deref().map(mask_address),
+            lat: coarse(&o.lat),
+            long: coarse(&o.long),
+            content: mask_text(&o.content),
+            service_code: o.service_code.clone(),
+            service_name: o.service_name.clone(),
+            unit: o.unit.as_ref().map(|u| u.name.clone()),
+            created_at: o.created_at.clone(),
+            updated_at: o.updated_at.clone(),
+            closed_at: o.closed_at.clone(),
+            deadline: o.deadline.clone(),
+            answer: o.answer.as_deref().map(mask_text),
+            reply: o.reply.as_deref().map(mask_text),
+            merged_into: o.merged_into.clone(),
+            steps: o
+                .events
+                .iter()
+                .map(|e| PublicStep {
+                    at: e.at.clone(),
+                    label: e.action_label.clone(),
+                    unit: e.unit.clone(),
+                })
+                .collect(),
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod catalog_xlsx;
 pub mod dashboards;
 pub mod dispatch;
 pub mod files;
+pub mod health;
 pub mod hotline;
 pub mod intake;
 pub mod kb;
@@ -26,6 +27,7 @@ pub mod org;
 pub mod protect;
 pub mod report;
 pub mod stats;
+pub mod throttle;
 pub mod time;
 pub mod topics;
 mod writer;
@@ -101,6 +103,8 @@ pub struct Store {
     files: files::FileStore,
     /// How text messages are sent.
     sms: applicants::SmsSender,
+    /// Who proves an applicant's name, ID and phone belong together when unbound.
+    identity: applicants::IdentityVerifier,
     /// Rarely changing reads the portal makes on every page (office name, points),
     /// trusted for a second like the calendar version.
     hot: std::sync::Arc<std::sync::Mutex<HotCache>>,
@@ -108,6 +112,8 @@ pub struct Store {
     kb: kb::SearchIndex,
     /// SQLite's group-commit queue (see `writer`); none on PostgreSQL.
     batcher: Option<tokio::sync::mpsc::Sender<writer::Job>>,
+    /// The folder of a SQLite file (for its free space); none on PostgreSQL.
+    sqlite_dir: Option<std::path::PathBuf>,
 }
 
 impl Store {
@@ -143,6 +149,15 @@ impl Store {
                         Ok(())
                     })
                 })
+                // A connection whose transaction could not be ended (a commit that
+                // failed on a full disk, a rollback SQLite had already done) is
+                // closed instead of handed out again, so writes resume by themselves.
+                .before_acquire(|conn, _| {
+                    Box::pin(async move {
+                        use sqlx::Connection;
+                        Ok(!conn.is_in_transaction())
+                    })
+                })
                 .connect_with(opts.clone())
         };
         let write = pool(writers).await?;
@@ -156,8 +171,10 @@ impl Store {
             files: files::FileStore::local(default_files_root(&url, backend)),
             hot: Default::default(),
             sms: Default::default(),
+            identity: Default::default(),
             kb: kb::SearchIndex::in_memory(),
             batcher: None,
+            sqlite_dir: sqlite_dir(&url, backend),
         };
         migrate::run(&store).await?;
         store.check_key().await?;
@@ -167,6 +184,11 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The folder holding a SQLite database file.
+    pub fn sqlite_dir(&self) -> Option<std::path::PathBuf> {
+        self.sqlite_dir.clone()
     }
 
     pub fn keys(&self) -> &Keys {
@@ -186,6 +208,16 @@ impl Store {
     /// The same store sending text messages another way.
     pub fn with_sms(self, sms: applicants::SmsSender) -> Store {
         Store { sms, ..self }
+    }
+
+    /// Who proves an applicant's identity when it is not bound yet.
+    pub fn identity(&self) -> &applicants::IdentityVerifier {
+        &self.identity
+    }
+
+    /// The same store proving applicants' identities another way.
+    pub fn with_identity(self, identity: applicants::IdentityVerifier) -> Store {
+        Store { identity, ..self }
     }
 
     /// The same store keeping files elsewhere (a shared folder for several nodes).
@@ -370,6 +402,29 @@ fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
     {
         std::fs::create_dir_all(parent)?;
     }
+    // A read-only file system (or folder) is named at start, not found by the first
+    // write.
+    if path != ":memory:" {
+        let dir = match std::path::Path::new(path).parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        let probe = dir.join(".tongban-write-check");
+        match std::fs::write(&probe, b"") {
+            Ok(()) => {
+                let _ = std::fs::remove_file(&probe);
+            }
+            Err(e) => anyhow::bail!(
+                "数据库所在文件夹 {} 不可写（{}）：请检查文件系统是否为只读、磁盘是否已满以及运行账户的权限",
+                dir.display(),
+                if e.raw_os_error() == Some(30) {
+                    "只读文件系统".to_string()
+                } else {
+                    e.to_string()
+                }
+            ),
+        }
+    }
     let mut q: Vec<&str> = query.split('&').filter(|s| !s.is_empty()).collect();
     if !q.iter().any(|s| s.starts_with("mode=")) {
         q.push("mode=rwc");
@@ -518,6 +573,22 @@ pub fn redact(url: &str) -> String {
         }
         _ => url.to_string(),
     }
+}
+
+/// The folder of a SQLite database file (`.` for a bare name).
+fn sqlite_dir(url: &str, backend: Backend) -> Option<std::path::PathBuf> {
+    if backend != Backend::Sqlite {
+        return None;
+    }
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = rest.split_once('?').map(|(p, _)| p).unwrap_or(rest);
+    if path == ":memory:" {
+        return None;
+    }
+    Some(match std::path::Path::new(path).parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    })
 }
 
 /// Files next to a SQLite database (`objects/` beside the file), under `./data` otherwise.

@@ -51,6 +51,16 @@ pub struct License {
     pub verify_url: String,
 }
 
+impl License {
+    /// The license as the number alone shows it: no holder, no case.
+    fn withhold_holder(&mut self) {
+        self.holder = String::new();
+        self.holder_id = None;
+        self.case_no = String::new();
+        self.verify_url = format!("/verify/{}", self.license_no);
+    }
+}
+
 /// The exported file: the signed document, its signature and the key that made it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LicenseFile {
@@ -406,7 +416,8 @@ pub async fn issue_in(
         id_masked
     };
     let (key_id, signing) = signing_key_in(&mut *tx, keys, actor, department_id, &dcode).await?;
-    let verify_url = format!("/verify/{license_no}");
+    let token = new_check_token();
+    let verify_url = format!("/verify/{license_no}?t={token}");
     let document = json!({
         "license_no": license_no,
         "type": LICENSE_TYPE,
@@ -429,8 +440,8 @@ pub async fn issue_in(
     let signature = hex::encode(signature.to_bytes());
     sqlx::query(
         "INSERT INTO licenses (license_no, case_id, department_id, item_name, holder_name, holder_id_masked, issued_at, \
-         valid_until, status, revoked_at, revoke_reason, document, signature, key_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, 'valid', NULL, NULL, $8, $9, $10)",
+         valid_until, status, revoked_at, revoke_reason, document, signature, key_id, check_token) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, 'valid', NULL, NULL, $8, $9, $10, $11)",
     )
     .bind(&license_no)
     .bind(case_id)
@@ -442,6 +453,7 @@ pub async fn issue_in(
     .bind(&canonical)
     .bind(&signature)
     .bind(&key_id)
+    .bind(&token)
     .execute(&mut *tx)
     .await
     .map_err(|e| match &e {
@@ -468,16 +480,31 @@ pub async fn issue_in(
 /// which QR codes on licenses point to.
 pub const PUBLIC_URL_SETTING: &str = "public_url";
 
-/// The public address of a license's verify page: absolute when the portal's public
-/// address is configured, the path alone otherwise.
+/// A license's check token (核验码): 128 random bits as 32 hex digits.
+fn new_check_token() -> String {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).expect("the OS random source is available");
+    hex::encode(b)
+}
+
+/// The public address of a license's verify page with its check token (the QR
+/// code's link): absolute when the portal's public address is configured, the path
+/// alone otherwise.
 pub async fn verify_url(conn: &mut AnyConnection, license_no: &str) -> Result<String> {
     let base: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
         .bind(PUBLIC_URL_SETTING)
-        .fetch_optional(conn)
+        .fetch_optional(&mut *conn)
         .await?;
+    let token: Option<String> =
+        sqlx::query_scalar("SELECT check_token FROM licenses WHERE license_no = $1")
+            .bind(license_no)
+            .fetch_optional(&mut *conn)
+            .await?
+            .flatten();
     Ok(format!(
-        "{}/verify/{license_no}",
-        base.as_deref().unwrap_or("").trim_end_matches('/')
+        "{}/verify/{license_no}{}",
+        base.as_deref().unwrap_or("").trim_end_matches('/'),
+        token.map(|t| format!("?t={t}")).unwrap_or_default()
     ))
 }
 
@@ -532,6 +559,7 @@ pub async fn set_public_url(store: &Store, url: &str, actor: &Actor) -> Result<S
 /// A stored license with the key it was signed with.
 struct Stored {
     file: LicenseFile,
+    check_token: Option<String>,
     status: String,
     revoked_at: Option<String>,
     revoke_reason: Option<String>,
@@ -542,7 +570,7 @@ async fn load(conn: &mut AnyConnection, license_no: &str) -> Result<Option<Store
         return Ok(None);
     }
     let Some(r) = sqlx::query(
-        "SELECT l.document, l.signature, l.key_id, k.public_key, l.status, l.revoked_at, l.revoke_reason \
+        "SELECT l.document, l.signature, l.key_id, k.public_key, l.status, l.revoked_at, l.revoke_reason, l.check_token \
          FROM licenses l JOIN department_keys k ON k.key_id = l.key_id WHERE l.license_no = $1",
     )
     .bind(license_no)
@@ -563,12 +591,23 @@ async fn load(conn: &mut AnyConnection, license_no: &str) -> Result<Option<Store
         status: r.try_get(4)?,
         revoked_at: r.try_get(5)?,
         revoke_reason: r.try_get(6)?,
+        check_token: r.try_get(7)?,
     }))
 }
 
+/// Whether `token` is the license's check token (compared in constant time).
+fn token_matches(stored: Option<&str>, token: Option<&str>) -> bool {
+    match (stored, token) {
+        (Some(s), Some(t)) => crate::protect::constant_eq(s.as_bytes(), t.trim().as_bytes()),
+        _ => false,
+    }
+}
+
 /// Checks a license number against the registry: unknown, altered (the stored
-/// document no longer matches its signature), revoked, or valid.
-pub async fn verify(store: &Store, license_no: &str) -> Result<VerifyOutcome> {
+/// document no longer matches its signature), revoked, or valid. With the QR code's
+/// check token the license names its holder; with the number alone (which is
+/// sequential, so guessable) it shows only the item, issuer, date and validity.
+pub async fn verify(store: &Store, license_no: &str, token: Option<&str>) -> Result<VerifyOutcome> {
     let mut conn = store.reader().await?;
     let Some(s) = load(&mut conn, license_no).await? else {
         return Ok(VerifyOutcome::Unknown);
@@ -583,12 +622,15 @@ pub async fn verify(store: &Store, license_no: &str) -> Result<VerifyOutcome> {
     if s.file.document.get("license_no").and_then(Value::as_str) != Some(license_no) {
         return Ok(bad("签名文件中的证照编号与查询的编号不符".into()));
     }
-    let license = License::from_document(
+    let mut license = License::from_document(
         &s.file.document,
         &s.status,
         s.revoked_at.clone(),
         s.revoke_reason.clone(),
     );
+    if !token_matches(s.check_token.as_deref(), token) {
+        license.withhold_holder();
+    }
     Ok(if s.status == "revoked" {
         VerifyOutcome::Revoked {
             reason: license.revoke_reason.clone().unwrap_or_default(),
@@ -600,13 +642,16 @@ pub async fn verify(store: &Store, license_no: &str) -> Result<VerifyOutcome> {
     })
 }
 
-/// The signed file of a license, for download. It holds only masked data.
-pub async fn export(store: &Store, license_no: &str) -> Result<LicenseFile> {
+/// The signed file of a license, for download by whoever has its check token (the
+/// holder, from the QR code or their case). It holds only masked data.
+pub async fn export(store: &Store, license_no: &str, token: Option<&str>) -> Result<LicenseFile> {
     let mut conn = store.reader().await?;
-    load(&mut conn, license_no)
-        .await?
-        .map(|s| s.file)
-        .ok_or_else(|| StoreError::not_found(format!("未找到电子证照“{license_no}”")))
+    let missing = || StoreError::not_found(format!("未找到电子证照“{license_no}”，或核验码不正确"));
+    let s = load(&mut conn, license_no).await?.ok_or_else(missing)?;
+    if !token_matches(s.check_token.as_deref(), token) {
+        return Err(missing());
+    }
+    Ok(s.file)
 }
 
 /// Revokes a license (撤销): the head of the issuing department or an administrator,

@@ -376,93 +376,73 @@ pub async fn insert_user(
     Ok(id)
 }
 
-/// Failed logins allowed within the window before the account locks.
-pub const MAX_FAILED_LOGINS: i64 = 5;
-pub const LOCK_MINUTES: i64 = 15;
-
-/// Checks a username and password, counting failures: five within fifteen minutes
-/// lock the account for fifteen minutes.
-pub async fn login(store: &Store, username: &str, password: &str) -> Result<Principal> {
+/// Checks a username and password from an address (the client's IP, as the web layer
+/// sees it). Failures are throttled by address and account together, by address, and
+/// by account (see [`crate::throttle`]): an attacker is slowed down, and cannot lock
+/// the owner out from another address.
+pub async fn login(store: &Store, username: &str, password: &str, from: &str) -> Result<Principal> {
     let bad = || StoreError::Unauthorized("用户名或密码错误".into());
     let username = username.trim().to_ascii_lowercase();
-    if username.is_empty() || password.is_empty() || password.len() > 256 {
+    if username.is_empty() || password.is_empty() || password.len() > 256 || username.len() > 100 {
         return Err(bad());
     }
+    use crate::throttle::{self, LOGIN_ACCOUNT, LOGIN_ADDRESS, LOGIN_PAIR};
+    let pair = format!("login:pair:{from}:{username}");
+    let address = format!("login:addr:{from}");
+    let account = format!("login:user:{username}");
+    throttle::check(store, &pair, LOGIN_PAIR).await?;
+    throttle::check(store, &address, LOGIN_ADDRESS).await?;
+    throttle::check(store, &account, LOGIN_ACCOUNT).await?;
     let mut conn = store.reader().await?;
-    let row = sqlx::query(
-        "SELECT id, password_hash, active, failed_logins, first_failed_at, locked_until FROM users WHERE username = $1",
-    )
-    .bind(&username)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row = sqlx::query("SELECT id, password_hash, active FROM users WHERE username = $1")
+        .bind(&username)
+        .fetch_optional(&mut *conn)
+        .await?;
     drop(conn);
-    let Some(row) = row else {
-        // Spend the same time as a real check so timing does not reveal usernames.
-        protect::verify_password(password, &DUMMY_HASH);
-        return Err(bad());
+    let (ok, active, id) = match row {
+        Some(row) => {
+            let hash: String = row.try_get(1)?;
+            (
+                protect::verify_password(password, &hash),
+                crate::flag(&row, 2)?,
+                Some(row.try_get::<i64, _>(0)?),
+            )
+        }
+        None => {
+            // Spend the same time as a real check so timing does not reveal usernames.
+            protect::verify_password(password, &DUMMY_HASH);
+            (false, false, None)
+        }
     };
-    let id: i64 = row.try_get(0)?;
-    let hash: String = row.try_get(1)?;
-    let active = crate::flag(&row, 2)?;
-    let now = time::now();
-    let locked_until: Option<String> = row.try_get(5)?;
-    if let Some(until) = locked_until.as_deref().and_then(time::parse_stamp)
-        && until > now
-    {
-        let local = until.with_timezone(&time::china()).format("%H:%M");
-        return Err(StoreError::Locked(format!(
-            "登录失败次数过多，账户已锁定，请于{local}后再试"
-        )));
-    }
-    let ok = protect::verify_password(password, &hash);
-    let mut tx = store.begin().await?;
-    if ok && active {
-        sqlx::query("UPDATE users SET failed_logins = 0, first_failed_at = NULL, locked_until = NULL WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+    if let (true, true, Some(id)) = (ok, active, id) {
+        let mut tx = store.begin().await?;
+        throttle::clear_in(&mut tx, &pair).await?;
         tx.commit().await?;
         let mut conn = store.reader().await?;
         return principal_by_id(&mut conn, id).await;
     }
-    // Count the failure in one statement, so failures racing on several connections
-    // (or nodes) each add one: a failure within the window adds to the count, a
-    // later one starts a new window.
-    let window_start = time::stamp(now - Duration::minutes(LOCK_MINUTES));
-    let failed: i64 = sqlx::query_scalar(
-        "UPDATE users SET \
-           failed_logins = CASE WHEN first_failed_at IS NOT NULL AND first_failed_at > $1 THEN failed_logins + 1 ELSE 1 END, \
-           first_failed_at = CASE WHEN first_failed_at IS NOT NULL AND first_failed_at > $1 THEN first_failed_at ELSE $2 END \
-         WHERE id = $3 RETURNING failed_logins",
-    )
-    .bind(&window_start)
-    .bind(time::stamp(now))
-    .bind(id)
-    .fetch_one(&mut *tx)
-    .await?;
-    let locked = failed >= MAX_FAILED_LOGINS;
-    let locked_until = locked.then(|| time::stamp(now + Duration::minutes(LOCK_MINUTES)));
-    if locked {
-        sqlx::query("UPDATE users SET failed_logins = 0, first_failed_at = NULL, locked_until = $1 WHERE id = $2")
-            .bind(locked_until.clone())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    if locked {
+    let mut tx = store.begin().await?;
+    throttle::fail_in(&mut tx, &pair, LOGIN_PAIR).await?;
+    throttle::fail_in(&mut tx, &address, LOGIN_ADDRESS).await?;
+    throttle::fail_in(&mut tx, &account, LOGIN_ACCOUNT).await?;
+    let failures: i64 = sqlx::query_scalar("SELECT failures FROM throttle WHERE key = $1")
+        .bind(&pair)
+        .fetch_one(&mut *tx)
+        .await?;
+    if failures == LOGIN_PAIR.max {
         audit::append(
             &mut tx,
             store.keys(),
             &Actor::system("login"),
-            "user.lock",
+            "login.throttle",
             "user",
             &username,
-            serde_json::json!({ "until": locked_until }),
+            serde_json::json!({ "from": from }),
         )
         .await?;
     }
     tx.commit().await?;
-    if !active {
+    if ok && !active {
         return Err(StoreError::Unauthorized("账户已停用".into()));
     }
     Err(bad())

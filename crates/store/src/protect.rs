@@ -119,6 +119,11 @@ pub fn sm3_hex(data: &[u8]) -> String {
 }
 
 /// A random token of 32 bytes, URL-safe.
+/// Compares two secrets in time that does not depend on where they differ.
+pub fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 pub fn random_token() -> String {
     let mut b = [0u8; 32];
     getrandom::fill(&mut b).expect("the OS random source is available");

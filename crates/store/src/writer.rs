@@ -7,6 +7,7 @@
 //! transactions together by itself, each write is simply its own transaction.
 
 use crate::{Result, StoreError};
+use sqlx::pool::PoolConnection;
 use sqlx::{AnyConnection, AnyPool, Connection};
 use std::any::Any;
 use std::future::Future;
@@ -67,51 +68,110 @@ async fn run(pool: AnyPool, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let mut conn = match pool.acquire().await {
-            Ok(c) => c,
-            Err(e) => {
-                let msg = e.to_string();
-                for j in batch {
-                    let _ = j.reply.send(Err(StoreError::Other(anyhow::anyhow!(
-                        "database unavailable: {msg}"
-                    ))));
-                }
-                continue;
-            }
-        };
+        let mut conn = None;
         if batch.len() > 1 {
-            match run_together(&mut conn, &batch).await {
-                Ok(results) => {
-                    for (j, r) in batch.into_iter().zip(results) {
-                        let _ = j.reply.send(Ok(r));
+            match acquire(&pool, &mut conn).await {
+                Err(e) => {
+                    for j in batch {
+                        let _ = j.reply.send(Err(unavailable(&e)));
                     }
                     continue;
                 }
-                Err(e) => {
-                    tracing::debug!(error = %e, size = batch.len(), "batch failed; running its writes one by one")
-                }
+                Ok(c) => match run_together(c, &batch).await {
+                    Ok(results) => {
+                        for (j, r) in batch.into_iter().zip(results) {
+                            let _ = j.reply.send(Ok(r));
+                        }
+                        continue;
+                    }
+                    Err((e, clean)) => {
+                        tracing::debug!(error = %e, size = batch.len(), "batch failed; running its writes one by one");
+                        if !clean {
+                            discard(&mut conn).await;
+                        }
+                    }
+                },
             }
         }
         for j in batch {
-            let r = run_alone(&mut conn, &j.run).await;
+            let r = match acquire(&pool, &mut conn).await {
+                Err(e) => Err(unavailable(&e)),
+                Ok(c) => {
+                    let (r, clean) = run_alone(c, &j.run).await;
+                    if !clean {
+                        discard(&mut conn).await;
+                    }
+                    r
+                }
+            };
             let _ = j.reply.send(r);
         }
     }
 }
 
-async fn run_together(conn: &mut AnyConnection, batch: &[Job]) -> Result<Vec<Erased>> {
-    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+fn unavailable(e: &sqlx::Error) -> StoreError {
+    StoreError::Other(anyhow::anyhow!("database unavailable: {e}"))
+}
+
+/// The batch's connection, taken from the pool when there is none yet.
+async fn acquire<'a>(
+    pool: &AnyPool,
+    conn: &'a mut Option<PoolConnection<sqlx::Any>>,
+) -> std::result::Result<&'a mut AnyConnection, sqlx::Error> {
+    if conn.is_none() {
+        *conn = Some(pool.acquire().await?);
+    }
+    Ok(conn.as_mut().map(|c| &mut **c).expect("just acquired"))
+}
+
+/// Closes a connection whose transaction could not be ended cleanly (a commit that
+/// failed on a full disk, a rollback SQLite had already made): its state is unknown,
+/// so the next write takes a fresh one.
+async fn discard(conn: &mut Option<PoolConnection<sqlx::Any>>) {
+    if let Some(c) = conn.take() {
+        let _ = c.close().await;
+    }
+}
+
+/// Runs a batch in one transaction; on failure, the error and whether the connection
+/// was left clean (its transaction rolled back).
+async fn run_together(
+    conn: &mut AnyConnection,
+    batch: &[Job],
+) -> std::result::Result<Vec<Erased>, (StoreError, bool)> {
+    let mut tx = conn
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(|e| (e.into(), false))?;
     let mut out = Vec::with_capacity(batch.len());
     for j in batch {
-        out.push((j.run)(&mut tx).await?);
+        match (j.run)(&mut tx).await {
+            Ok(v) => out.push(v),
+            Err(e) => {
+                let clean = tx.rollback().await.is_ok();
+                return Err((e, clean));
+            }
+        }
     }
-    tx.commit().await?;
+    tx.commit().await.map_err(|e| (e.into(), false))?;
     Ok(out)
 }
 
-async fn run_alone(conn: &mut AnyConnection, run: &JobFn) -> Result<Erased> {
-    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-    let v = run(&mut tx).await?;
-    tx.commit().await?;
-    Ok(v)
+/// Runs one write in its own transaction: its result, and whether the connection was
+/// left clean.
+async fn run_alone(conn: &mut AnyConnection, run: &JobFn) -> (Result<Erased>, bool) {
+    let mut tx = match conn.begin_with("BEGIN IMMEDIATE").await {
+        Ok(tx) => tx,
+        Err(e) => return (Err(e.into()), false),
+    };
+    match run(&mut tx).await {
+        Ok(v) => match tx.commit().await {
+            Ok(()) => (Ok(v), true),
+            Err(e) => (Err(e.into()), false),
+        },
+        Err(e) => {
+            let clean = tx.rollback().await.is_ok();
+            (Err(e), clean)
+        }
+    }
 }

@@ -48,6 +48,11 @@ enum Command {
         /// or `command:/path/to/program` (run with the phone number; message on stdin).
         #[arg(long, env = "TONGBAN_SMS", default_value = "outbox")]
         sms: String,
+        /// Who proves an applicant's name, ID number and phone belong together when
+        /// the phone is not bound to the ID yet: `bound` (nobody: the person binds it
+        /// at a window) or `command:/path/to/program` (JSON on stdin; exit 0 = match).
+        #[arg(long, env = "TONGBAN_IDENTITY_VERIFIER", default_value = "bound")]
+        identity_verifier: String,
         /// Where uploaded files are kept: a folder (default: `objects/` beside a SQLite
         /// file, `data/objects` otherwise) or an S3-compatible store,
         /// `s3+http://ACCESS_KEY:SECRET@host:port/bucket?region=…`.
@@ -75,6 +80,9 @@ enum Command {
         /// How text messages are sent (see `serve --sms`).
         #[arg(long, env = "TONGBAN_SMS", default_value = "outbox")]
         sms: String,
+        /// Who proves an unbound applicant's identity (see `serve --identity-verifier`).
+        #[arg(long, env = "TONGBAN_IDENTITY_VERIFIER", default_value = "bound")]
+        identity_verifier: String,
         /// Where uploaded files are kept (see `serve --files`).
         #[arg(long, env = "TONGBAN_FILES")]
         files: Option<String>,
@@ -442,12 +450,16 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             listen,
             public_url,
             sms,
+            identity_verifier,
             files,
             kb_index,
         } => {
             let store = with_files(open(&db.db, &db.key_file).await?, files.as_deref())
                 .await?
                 .with_sms(tongban_store::applicants::SmsSender::from_spec(&sms)?)
+                .with_identity(tongban_store::applicants::IdentityVerifier::from_spec(
+                    &identity_verifier,
+                )?)
                 .with_kb_dir(&config::kb_dir(&db.db, kb_index.as_deref()))?;
             match public_url {
                 Some(url) => set_public_url(&store, &url).await?,
@@ -477,12 +489,16 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             scale,
             public_url,
             sms,
+            identity_verifier,
             files,
             kb_index,
         } => {
             let store = with_files(open(&db, &key_file).await?, files.as_deref())
                 .await?
                 .with_sms(tongban_store::applicants::SmsSender::from_spec(&sms)?)
+                .with_identity(tongban_store::applicants::IdentityVerifier::from_spec(
+                    &identity_verifier,
+                )?)
                 .with_kb_dir(&config::kb_dir(&db, kb_index.as_deref()))?;
             set_public_url(
                 &store,
@@ -946,6 +962,11 @@ fn print_demo_accounts(listen: &str) {
     for (user, role, place) in seed::DEMO_ACCOUNTS {
         let _ = writeln!(out, "  {user:<16} {role:<12} {place}");
     }
+    let (name, id, phone) = seed::DEMO_APPLICANT;
+    let _ = writeln!(
+        out,
+        "\n演示申请人（个人实名登录，手机号码已在窗口核验绑定）：{name} {id} {phone}；验证码见管理员的短信发件箱 /admin/sms"
+    );
     let _ = writeln!(
         out,
         "\n接口示例：curl -s -X POST http://{listen}/api/v1/auth/token -H 'Content-Type: application/json' -d '{{\"username\":\"admin\",\"password\":\"{}\"}}'\n",
@@ -1016,6 +1037,8 @@ async fn export(
 struct RowWriter {
     csv: Option<csv::Writer<Box<dyn Write>>>,
     jsonl: Option<Box<dyn Write>>,
+    /// Rows written so far (the first CSV row carries the header).
+    rows: u64,
 }
 
 impl RowWriter {
@@ -1024,18 +1047,37 @@ impl RowWriter {
             Self {
                 csv: Some(csv::Writer::from_writer(w)),
                 jsonl: None,
+                rows: 0,
             }
         } else {
             Self {
                 csv: None,
                 jsonl: Some(w),
+                rows: 0,
             }
         }
     }
     fn write<T: serde::Serialize>(&mut self, row: &T) -> anyhow::Result<()> {
         if let Some(c) = &mut self.csv {
-            c.serialize(row)?;
+            // Serialised once into records, then every cell made safe for
+            // spreadsheets (no formula injection from a citizen's text).
+            let mut one = csv::WriterBuilder::new()
+                .has_headers(self.rows == 0)
+                .from_writer(vec![]);
+            one.serialize(row)?;
+            let bytes = one.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(bytes.as_slice());
+            for rec in r.records() {
+                let rec = rec?;
+                c.write_record(
+                    rec.iter()
+                        .map(|f| tongban_store::report::csv_cell(f).into_owned()),
+                )?;
+            }
         }
+        self.rows += 1;
         if let Some(j) = &mut self.jsonl {
             serde_json::to_writer(&mut *j, row)?;
             j.write_all(b"\n")?;

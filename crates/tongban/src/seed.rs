@@ -28,6 +28,9 @@ pub const DEMO_PASSWORD: &str = "demo-2026";
 pub const SEEDED_MARK: &str = "demo_seeded_at";
 
 /// (username, role, where) of the demo accounts, printed by `demo`.
+/// The demo's applicant (name, ID number, phone), bound for real-name sign-in.
+pub const DEMO_APPLICANT: (&str, &str, &str) = ("张三", "11010519491231002X", "13812345678");
+
 pub const DEMO_ACCOUNTS: &[(&str, &str, &str)] = &[
     ("admin", "admin", "系统管理员"),
     ("supervisor", "supervisor", "督查人员（查看全部）"),
@@ -786,8 +789,22 @@ pub async fn seed_demo(
     crate::seed_kb::seed(store, year).await?;
     // The cases went in by bulk insert: the kept figures are computed once from them.
     tongban_store::stats::rebuild(store).await?;
+    // The demo applicant, bound at a window as if a clerk had seen the ID card, so the
+    // portal's real-name sign-in works out of the box.
+    let (name, id, phone) = DEMO_APPLICANT;
+    let phone = tongban_domain::codes::Mobile::parse(phone)?;
+    let binding = tongban_store::applicants::Binding::new(store.keys(), name, id, &phone);
     // Written last: a database without it holds an interrupted seed.
     let mut tx = store.begin().await?;
+    tongban_store::applicants::bind(
+        &mut tx,
+        store.keys(),
+        &binding,
+        "window",
+        &actor,
+        &tongban_domain::case::mask_id(id),
+    )
+    .await?;
     tongban_store::put_setting(&mut tx, SEEDED_MARK, &time::stamp(time::now())).await?;
     tx.commit().await?;
     Ok(Summary {

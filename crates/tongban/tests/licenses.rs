@@ -112,11 +112,12 @@ async fn close_issues_a_verifiable_license(db: Db) {
     let (s, v) = app.get(&format!("/api/v1/cases/{case_no}"), Some(&t)).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["license_no"], license.as_str());
-    assert_eq!(
-        v["license_url"],
-        format!("/verify/{license}").as_str(),
-        "a path while no public address is configured"
-    );
+    let url = v["license_url"].as_str().unwrap().to_string();
+    let token = url
+        .strip_prefix(&format!("/verify/{license}?t="))
+        .expect("a path with the check token while no public address is configured")
+        .to_string();
+    assert_eq!(token.len(), 32, "{url}");
     let (_, v) = app.get("/api/v1/cases?status=closed", Some(&t)).await;
     assert_eq!(v["cases"][0]["license_no"], license.as_str(), "lists too");
     let cookie = sign_in(&app, "approver.sj").await;
@@ -157,7 +158,7 @@ async fn close_issues_a_verifiable_license(db: Db) {
     let (_, v) = app.get(&format!("/api/v1/cases/{case_no}"), Some(&t)).await;
     assert_eq!(
         v["license_url"],
-        format!("https://zwfw.example.gov.cn/verify/{license}").as_str()
+        format!("https://zwfw.example.gov.cn/verify/{license}?t={token}").as_str()
     );
     assert!(
         tongban_store::licenses::set_public_url(&app.store, "ftp://x", &Actor::system("test"))
@@ -165,8 +166,37 @@ async fn close_issues_a_verifiable_license(db: Db) {
             .is_err()
     );
 
-    // The public verify page.
+    // The number alone (sequential, so guessable) shows validity, never the holder.
     let (s, html) = page(&app, &format!("/verify/{license}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("有效") && html.contains("食品经营许可"),
+        "{html}"
+    );
+    for text in ["张三", MASKED_ID, case_no.as_str(), ".json"] {
+        assert!(!html.contains(text), "the number alone shows {text}");
+    }
+    let (s, v) = app.get(&format!("/api/v1/licenses/{license}"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["license"]["holder"], "");
+    assert!(v["license"]["holder_id"].is_null(), "{v}");
+    let (s, html) = page(&app, &format!("/verify/{license}?t={}", "0".repeat(32))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!html.contains("张三"), "a wrong token shows nothing more");
+    let r = app
+        .client
+        .get(format!("{}/licenses/{license}.json", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_FOUND,
+        "the file needs the token"
+    );
+
+    // The QR code's link: the public verify page with the holder.
+    let (s, html) = page(&app, &format!("/verify/{license}?t={token}")).await;
     assert_eq!(s, StatusCode::OK);
     for text in [
         "有效",
@@ -179,7 +209,9 @@ async fn close_issues_a_verifiable_license(db: Db) {
         assert!(html.contains(text), "verify page lacks {text}");
     }
     assert!(!html.contains(ID_NUMBER), "the full ID number never shows");
-    let (s, v) = app.get(&format!("/api/v1/licenses/{license}"), None).await;
+    let (s, v) = app
+        .get(&format!("/api/v1/licenses/{license}?t={token}"), None)
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["result"], "valid");
     assert_eq!(v["license"]["holder_id"], MASKED_ID);
@@ -187,7 +219,7 @@ async fn close_issues_a_verifiable_license(db: Db) {
     // The signed file, checked offline.
     let r = app
         .client
-        .get(format!("{}/licenses/{license}.json", app.base))
+        .get(format!("{}/licenses/{license}.json?t={token}", app.base))
         .send()
         .await
         .unwrap();
@@ -204,7 +236,7 @@ async fn close_issues_a_verifiable_license(db: Db) {
     assert_eq!(file["document"]["holder_id"], MASKED_ID);
     assert_eq!(
         file["document"]["verify_url"],
-        format!("/verify/{license}").as_str()
+        format!("/verify/{license}?t={token}").as_str()
     );
     assert!(!file.to_string().contains(ID_NUMBER));
     let (s, keys) = app.get("/api/v1/license-keys", None).await;
@@ -410,7 +442,12 @@ async fn instant_cases_get_a_license_at_once(db: Db) {
         .as_str()
         .expect("license at once")
         .to_string();
-    assert!(case["license_url"].as_str().unwrap().ends_with(&license));
+    assert!(
+        case["license_url"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("/verify/{license}?t="))
+    );
     let (s, html) = page(&app, &format!("/verify/{license}")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("有效") && html.contains("营业执照遗失补领"));

@@ -68,7 +68,12 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Db(e) => {
                 tracing::error!(error = %e, "database error");
-                Self::internal()
+                match tongban_store::health::fault(&e) {
+                    Some(f) => {
+                        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", f.message())
+                    }
+                    None => Self::internal(),
+                }
             }
             StoreError::Other(e) => {
                 tracing::error!(error = ?e, "internal error");

@@ -114,3 +114,24 @@ fn bearer(parts: &Parts) -> Option<&str> {
         .or_else(|| h.strip_prefix("bearer "))
         .map(str::trim)
 }
+
+/// The client's address as this node sees it (the peer of the connection), for the
+/// throttles of sign-in and public queries; "unknown" when not served over TCP.
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+                .unwrap_or_else(|| "unknown".into()),
+        ))
+    }
+}

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+mod guard;
 mod open311;
 mod openapi;
 pub mod pages;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .merge(open311::router())
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(guard::reject_control_characters))
         .layer(CatchPanicLayer::custom(|_| {
             axum::response::IntoResponse::into_response(error::ApiError::internal())
         }))

@@ -12,7 +12,7 @@ use axum::routing::get;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use tongban_store::hotline::{self, Open311Filter, Open311Post, OrderView, Service};
+use tongban_store::hotline::{self, Open311Filter, Open311Post, PublicOrder, Service};
 use tongban_store::{StoreError, time};
 
 const SPEC: &str = "http://wiki.open311.org/GeoReport_v2";
@@ -339,7 +339,7 @@ fn expected(day: &str) -> String {
     format!("{day}T23:59:59+08:00")
 }
 
-fn status_notes(o: &OrderView) -> Option<String> {
+fn status_notes(o: &PublicOrder) -> Option<String> {
     if let Some(into) = &o.merged_into {
         return Some(format!("已与工单{into}合并办理"));
     }
@@ -353,7 +353,8 @@ fn notice() -> &'static str {
     "诉求已受理，12345热线将按诉求类别在规定工作日内办理并回复"
 }
 
-fn request_json(o: &OrderView) -> Value {
+/// One request as GeoReport v2 describes it, from the one public view of an order.
+fn request_json(o: &PublicOrder) -> Value {
     let num = |v: &Option<String>| {
         v.as_deref()
             .and_then(|s| s.parse::<f64>().ok())
@@ -362,12 +363,12 @@ fn request_json(o: &OrderView) -> Value {
     };
     json!({
         "service_request_id": o.order_no,
-        "status": if o.state().status.is_open() { "open" } else { "closed" },
+        "status": if o.open { "open" } else { "closed" },
         "status_notes": status_notes(o),
         "service_name": o.service_name,
         "service_code": o.service_code,
         "description": o.content,
-        "agency_responsible": o.unit.as_ref().map(|u| u.name.clone()),
+        "agency_responsible": o.unit,
         "service_notice": notice(),
         "requested_datetime": iso(&o.created_at),
         "updated_datetime": iso(&o.updated_at),
@@ -381,25 +382,15 @@ fn request_json(o: &OrderView) -> Value {
     })
 }
 
-fn request_xml(x: &mut Xml, o: &OrderView) {
+fn request_xml(x: &mut Xml, o: &PublicOrder) {
     x.open("request");
     x.el("service_request_id", &o.order_no);
-    x.el(
-        "status",
-        if o.state().status.is_open() {
-            "open"
-        } else {
-            "closed"
-        },
-    );
+    x.el("status", if o.open { "open" } else { "closed" });
     x.opt("status_notes", status_notes(o).as_deref());
     x.opt("service_name", o.service_name.as_deref());
     x.opt("service_code", o.service_code.as_deref());
     x.el("description", &o.content);
-    x.opt(
-        "agency_responsible",
-        o.unit.as_ref().map(|u| u.name.as_str()),
-    );
+    x.opt("agency_responsible", o.unit.as_deref());
     x.el("service_notice", notice());
     x.el("requested_datetime", &iso(&o.created_at));
     x.el("updated_datetime", &iso(&o.updated_at));
@@ -416,7 +407,7 @@ fn request_xml(x: &mut Xml, o: &OrderView) {
     x.close("request");
 }
 
-fn requests_response(format: Format, list: &[OrderView]) -> Response {
+fn requests_response(format: Format, list: &[PublicOrder]) -> Response {
     ok(
         format,
         Value::Array(list.iter().map(request_json).collect()),
@@ -485,15 +476,37 @@ async fn requests(s: &AppState, format: Format, q: &HashMap<String, String>) -> 
             }
         };
     }
+    f.key_id = own_key(s, q, format).await?;
     let list = hotline::open311_requests(&s.store, &f)
         .await
         .map_err(|e| Failure::from_store(e, format))?;
     Ok(requests_response(format, &list))
 }
 
-async fn one_request(State(s): State<AppState>, Path(file): Path<String>) -> R {
+/// An `api_key` on a read lets the outside system also see the private requests it
+/// posted itself; a wrong key is refused rather than ignored.
+async fn own_key(
+    s: &AppState,
+    q: &HashMap<String, String>,
+    format: Format,
+) -> Result<Option<i64>, Failure> {
+    match param(q, "api_key") {
+        None => Ok(None),
+        Some(k) => hotline::check_api_key(&s.store, Some(k))
+            .await
+            .map(|key| Some(key.0))
+            .map_err(|e| Failure::from_store(e, format)),
+    }
+}
+
+async fn one_request(
+    State(s): State<AppState>,
+    Path(file): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> R {
     let (id, format) = split(&file).ok_or_else(unknown_path)?;
-    let o = hotline::open311_request(&s.store, id)
+    let key = own_key(&s, &q, format).await?;
+    let o = hotline::open311_request(&s.store, id, key)
         .await
         .map_err(|e| Failure::from_store(e, format))?;
     Ok(requests_response(format, std::slice::from_ref(&o)))
@@ -533,6 +546,10 @@ async fn post_requests(
         last_name: get("last_name"),
         phone: get("phone"),
         email: get("email"),
+        public: matches!(
+            q.get("public").map(|v| v.trim()),
+            Some("true" | "1" | "yes")
+        ),
     };
     let o = hotline::create_open311(&s.store, key, &post)
         .await

@@ -337,12 +337,24 @@ pub fn xlsx(tables: &[Table]) -> Result<Vec<u8>> {
 }
 
 /// A table as CSV in UTF-8 with a byte-order mark, so Excel opens Chinese correctly.
+/// A CSV cell that a spreadsheet will not run as a formula: text starting with
+/// `= + - @`, a tab or a carriage return gets a leading apostrophe (numbers stay).
+pub fn csv_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 pub fn csv(t: &Table) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     let err = |e: csv::Error| StoreError::Other(anyhow::anyhow!("生成 CSV 失败：{e}"));
     w.write_record(&t.columns).map_err(err)?;
     for row in &t.rows {
-        w.write_record(row.iter().map(Cell::raw)).map_err(err)?;
+        w.write_record(row.iter().map(|c| csv_cell(&c.raw()).into_owned()))
+            .map_err(err)?;
     }
     w.into_inner()
         .map_err(|e| StoreError::Other(anyhow::anyhow!("生成 CSV 失败：{e}")))

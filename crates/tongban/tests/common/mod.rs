@@ -89,6 +89,17 @@ impl TestApp {
                 (format!("{base}/{name}"), Some(name))
             }
         };
+        Self::start(db_url, pg_name, dir).await
+    }
+
+    /// A SQLite test app whose database lives in `folder` (a small file system, say).
+    pub async fn spawn_sqlite_in(folder: &std::path::Path) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db_url = format!("sqlite://{}/test.db", folder.display());
+        Self::start(db_url, None, dir).await
+    }
+
+    async fn start(db_url: String, pg_name: Option<String>, dir: tempfile::TempDir) -> TestApp {
         let store = Store::open(&db_url, Keys::from_hex(KEY_HEX).expect("key"))
             .await
             .expect("open store")
@@ -561,6 +572,19 @@ pub async fn fixture(store: &Store) {
         .await
         .expect("user");
     }
+    // The test applicant is bound for real-name sign-in, as a window would bind them.
+    let phone = tongban_domain::codes::Mobile::parse(PHONE).expect("phone");
+    let binding = tongban_store::applicants::Binding::new(store.keys(), "张三", ID_NUMBER, &phone);
+    tongban_store::applicants::bind(
+        &mut tx,
+        store.keys(),
+        &binding,
+        "window",
+        &actor,
+        "110105********002X",
+    )
+    .await
+    .expect("bind");
     tx.commit().await.expect("commit");
 }
 

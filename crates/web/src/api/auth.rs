@@ -22,7 +22,11 @@ struct Login {
     password: Option<String>,
 }
 
-async fn token(State(s): State<AppState>, Body(b): Body<Login>) -> ApiResult<Json<Value>> {
+async fn token(
+    State(s): State<AppState>,
+    crate::extract::ClientAddr(from): crate::extract::ClientAddr,
+    Body(b): Body<Login>,
+) -> ApiResult<Json<Value>> {
     let username = b.username.unwrap_or_default();
     let password = b.password.unwrap_or_default();
     if username.trim().is_empty() {
@@ -31,7 +35,7 @@ async fn token(State(s): State<AppState>, Body(b): Body<Login>) -> ApiResult<Jso
     if password.is_empty() {
         return Err(crate::error::ApiError::invalid("password", "请填写密码"));
     }
-    let p = org::login(&s.store, &username, &password).await?;
+    let p = org::login(&s.store, &username, &password, &from).await?;
     let token = org::issue_token(&s.store, &p).await?;
     Ok(Json(
         json!({ "token": token, "token_type": "Bearer", "expires_in": org::TOKEN_HOURS * 3600, "user": p }),

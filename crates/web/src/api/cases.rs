@@ -102,6 +102,7 @@ struct RatingBody {
 async fn rate(
     State(s): State<AppState>,
     MaybeStaff(p): MaybeStaff,
+    crate::extract::ClientAddr(from): crate::extract::ClientAddr,
     Path(case_no): Path<String>,
     Body(b): Body<RatingBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
@@ -110,7 +111,10 @@ async fn rate(
         .ok_or_else(|| ApiError::invalid("level", "请选择评价等级（1至5）"))?;
     let rater = match (&p, b.last_six.as_deref()) {
         (Some(p), _) => Rater::Staff(p),
-        (None, Some(six)) => Rater::Applicant { last_six: six },
+        (None, Some(six)) => Rater::Applicant {
+            last_six: six,
+            from: &from,
+        },
         (None, None) => {
             return Err(ApiError::invalid(
                 "last_six",
@@ -150,6 +154,7 @@ struct ProgressQuery {
 
 async fn progress(
     State(s): State<AppState>,
+    crate::extract::ClientAddr(from): crate::extract::ClientAddr,
     Path(case_no): Path<String>,
     Query(q): Query<ProgressQuery>,
 ) -> ApiResult<Json<Value>> {
@@ -159,7 +164,7 @@ async fn progress(
         .ok_or_else(|| {
             ApiError::invalid("last_six", "请填写申请人证件号码或统一社会信用代码的后六位")
         })?;
-    let case = cases::public_progress(&s.store, &case_no, &six).await?;
+    let case = cases::public_progress(&s.store, &case_no, &six, &from).await?;
     Ok(Json(
         serde_json::to_value(case).map_err(|_| ApiError::internal())?,
     ))

@@ -28,13 +28,21 @@ async fn keys(State(s): State<AppState>) -> ApiResult<Json<Value>> {
     })))
 }
 
-/// The verify page's answer as JSON; an unknown number is a 404.
+#[derive(Deserialize)]
+struct TokenQuery {
+    /// The check token of the license's QR code (核验码).
+    t: Option<String>,
+}
+
+/// The verify page's answer as JSON; an unknown number is a 404. Without the QR
+/// code's token `t` the answer names no holder.
 async fn check(
     State(s): State<AppState>,
     Path(license_no): Path<String>,
+    crate::extract::Query(q): crate::extract::Query<TokenQuery>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
-        match licenses::verify(&s.store, license_no.trim()).await? {
+        match licenses::verify(&s.store, license_no.trim(), q.t.as_deref()).await? {
             VerifyOutcome::Valid(l) => json!({ "result": "valid", "license": l }),
             VerifyOutcome::Revoked {
                 license,

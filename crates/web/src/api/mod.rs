@@ -39,17 +39,25 @@ pub fn router() -> Router<AppState> {
         .merge(dispatch::router())
 }
 
+/// `ok` when this node can read and write its database; otherwise 503 with the reason
+/// (a full disk, a read-only database, no connection), for load balancers and
+/// monitoring.
 async fn healthz(
     axum::extract::State(s): axum::extract::State<AppState>,
-) -> Result<&'static str, ApiError> {
-    let mut c = s.store.reader().await?;
-    sqlx_ping(&mut c).await?;
-    Ok("ok")
-}
-
-async fn sqlx_ping(c: &mut tongban_store::Conn) -> Result<(), ApiError> {
-    tongban_store::count(c, "schema_migrations").await?;
-    Ok(())
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match s.store.health().await {
+        Ok(()) => "ok".into_response(),
+        Err(reason) => {
+            tracing::warn!(reason, "health check failed");
+            ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                reason,
+            )
+            .into_response()
+        }
+    }
 }
 
 pub async fn not_found() -> ApiError {

@@ -57,8 +57,14 @@ fn unprocessable(mut r: Response) -> Response {
 
 /// Where to go after signing in: only paths on this site.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && next.len() < 200
-    {
+    // Only a path on this site: one leading slash, no scheme-relative `//` or `/\`,
+    // and no control characters or spaces a browser would strip (`/\t/evil.example`).
+    let ok = next.starts_with('/')
+        && !next[1..].starts_with(['/', '\\'])
+        && !next.contains('\\')
+        && next.chars().all(|c| !c.is_control() && !c.is_whitespace())
+        && next.len() < 200;
+    if ok {
         next.to_string()
     } else {
         "/account/cases".into()

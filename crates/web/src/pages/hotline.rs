@@ -47,59 +47,6 @@ pub fn shown(stamp: &str) -> String {
         .to_string()
 }
 
-/// A name as the public sees it: the first character, the rest starred (张*).
-pub fn mask_name(name: &str) -> String {
-    let n = name.trim();
-    if n.is_empty() || n == "匿名" {
-        return "匿名".into();
-    }
-    let mut chars = n.chars();
-    let first = chars.next().unwrap_or('*');
-    let rest = chars.count().max(1);
-    format!("{first}{}", "*".repeat(rest))
-}
-
-/// An address as the public sees it: house numbers starred.
-pub fn mask_address(address: &str) -> String {
-    address
-        .chars()
-        .map(|c| {
-            if c.is_ascii_digit() || ('０'..='９').contains(&c) {
-                '*'
-            } else {
-                c
-            }
-        })
-        .collect()
-}
-
-/// A request's text as the public sees it: house numbers (digits before 号, 栋, 幢,
-/// 室, 弄, 单元) and runs of seven digits or more (phone numbers) starred.
-pub fn mask_text(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i].is_ascii_digit() {
-            let start = i;
-            while i < chars.len() && chars[i].is_ascii_digit() {
-                i += 1;
-            }
-            let run = &chars[start..i];
-            let house = matches!(chars.get(i), Some('号' | '栋' | '幢' | '室' | '弄' | '单'));
-            if house || run.len() >= 7 {
-                out.extend(std::iter::repeat_n('*', run.len()));
-            } else {
-                out.extend(run);
-            }
-        } else {
-            out.push(chars[i]);
-            i += 1;
-        }
-    }
-    out
-}
-
 /// The first characters of a text, for lists.
 pub fn excerpt(text: &str) -> String {
     let t: String = text.chars().take(60).collect();
@@ -181,6 +128,9 @@ fn codes<T: Copy>(
 struct IntakeForm {
     #[serde(default)]
     csrf: String,
+    /// The caller agreed to publish the progress (masked); unticked by default.
+    #[serde(default)]
+    public: Option<String>,
     #[serde(default)]
     channel: String,
     #[serde(default)]
@@ -315,6 +265,7 @@ async fn intake(
         unit: dispatch.then(|| f.unit.clone()),
         co_units: dispatch.then_some(co_units),
         emergency: (f.mode == "emergency").then(|| f.emergency.clone()),
+        public: Some(f.public.is_some()),
         ..Default::default()
     };
     match hotline::create(&s.store, p, &input).await {
@@ -900,28 +851,29 @@ struct PublicOrder {
 }
 
 impl PublicOrder {
-    fn of(o: OrderView) -> Self {
+    /// The store's one public view, with times as people read them.
+    fn of(o: hotline::PublicOrder) -> Self {
         Self {
             category: o.category_label,
             channel: o.channel_label,
             status: o.status_label,
-            name: mask_name(&o.caller_name),
-            phone: o.phone_masked.clone().unwrap_or_default(),
-            address: o.address.as_deref().map(mask_address).unwrap_or_default(),
-            content: mask_text(&o.content),
-            unit: o.unit.as_ref().map(|u| u.name.clone()),
+            name: o.name,
+            phone: o.phone,
+            address: o.address.unwrap_or_default(),
+            content: o.content,
+            unit: o.unit,
             created: shown(&o.created_at),
-            deadline: o.deadline.clone(),
+            deadline: o.deadline,
             closed: o.closed_at.as_deref().map(shown),
-            answer: o.answer.as_deref().map(mask_text),
-            reply: o.reply.as_deref().map(mask_text),
+            answer: o.answer,
+            reply: o.reply,
             steps: o
-                .events
-                .iter()
+                .steps
+                .into_iter()
                 .map(|e| PublicStep {
                     at: shown(&e.at),
-                    label: e.action_label.clone(),
-                    unit: e.unit.clone(),
+                    label: e.label,
+                    unit: e.unit,
                 })
                 .collect(),
             no: o.order_no,
@@ -1151,20 +1103,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn masks_personal_data() {
-        assert_eq!(mask_name("张三丰"), "张**");
-        assert_eq!(mask_name("李四"), "李*");
-        assert_eq!(mask_name("王"), "王*");
-        assert_eq!(mask_name(" "), "匿名");
-        assert_eq!(mask_address("前进西路88号3栋"), "前进西路**号*栋");
-        assert_eq!(
-            mask_text("柏庐中路326号有商户，电话13812345678，营业到22点，共3家"),
-            "柏庐中路***号有商户，电话***********，营业到22点，共3家"
-        );
-        assert_eq!(
-            mask_text("0512-12345678，2026-11-04"),
-            "0512-********，2026-11-04"
-        );
+    fn excerpts() {
         assert_eq!(excerpt(&"字".repeat(61)).chars().count(), 61);
     }
 }

@@ -296,3 +296,14 @@ pub fn qr_svg(text: &str) -> String {
     let start = svg.find("<svg").unwrap_or(0);
     svg[start..].replacen("<svg ", "<svg role=\"img\" aria-label=\"二维码\" ", 1)
 }
+
+/// A license's verify page or signed file, keeping the check token of its QR link
+/// (`/verify/NO?t=…`): the page itself, or `/licenses/NO.json?t=…` for `file`.
+pub fn license_link(verify_url: &str, license_no: &str, file: bool) -> String {
+    let query = verify_url.find('?').map(|i| &verify_url[i..]).unwrap_or("");
+    if file {
+        format!("/licenses/{license_no}.json{query}")
+    } else {
+        format!("/verify/{license_no}{query}")
+    }
+}

@@ -20,7 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home))
         .route("/items", get(items))
         .route("/items/{code}", get(guide))
-        .route("/progress", get(progress))
+        .route("/progress", get(progress).post(progress_posted))
 }
 
 /// Life events (一件事) and themes, each a search over the catalog.
@@ -236,12 +236,33 @@ struct ProgressPage {
 
 impl ProgressPage {}
 
-/// A GET form: querying changes nothing, so it needs no CSRF token and can be
-/// bookmarked or linked from the QR code on a notice.
+/// The form, with the case number filled in when linked from a notice's QR code. The
+/// form posts the ID ending, so it stays out of addresses, histories and logs; an old
+/// link that carries it in the query is still answered.
 async fn progress(
     State(s): State<AppState>,
     web: Web,
+    from: crate::extract::ClientAddr,
     Query(q): Query<ProgressQuery>,
+) -> PageResult {
+    progress_page(&s, web, from, q).await
+}
+
+/// Querying changes nothing, so the form needs no CSRF token.
+async fn progress_posted(
+    State(s): State<AppState>,
+    web: Web,
+    from: crate::extract::ClientAddr,
+    crate::pages::PageForm(q): crate::pages::PageForm<ProgressQuery>,
+) -> PageResult {
+    progress_page(&s, web, from, q).await
+}
+
+async fn progress_page(
+    s: &AppState,
+    web: Web,
+    crate::extract::ClientAddr(from): crate::extract::ClientAddr,
+    q: ProgressQuery,
 ) -> PageResult {
     let case_no = q.case_no.unwrap_or_default().trim().to_string();
     let last_six = q.last_six.unwrap_or_default().trim().to_string();
@@ -270,7 +291,7 @@ async fn progress(
             ));
         }
         if page.errors.is_empty() {
-            match cases::public_progress(&s.store, &case_no, &last_six).await {
+            match cases::public_progress(&s.store, &case_no, &last_six, &from).await {
                 Ok(c) => page.case = Some(c),
                 Err(tongban_store::StoreError::NotFound(m))
                 | Err(tongban_store::StoreError::Locked(m)) => {

@@ -62,6 +62,7 @@ struct LoginForm {
 async fn login(
     State(s): State<AppState>,
     web: Web,
+    crate::extract::ClientAddr(from): crate::extract::ClientAddr,
     PageForm(f): PageForm<LoginForm>,
 ) -> PageResult {
     web.check_csrf(&f.csrf)?;
@@ -73,7 +74,7 @@ async fn login(
         errors.push(FieldError::new("password", "请输入密码"));
     }
     if errors.is_empty() {
-        match org::login(&s.store, &f.username, &f.password).await {
+        match org::login(&s.store, &f.username, &f.password, &from).await {
             Ok(p) => {
                 let session = org::open_session(&s.store, &p).await?;
                 let mut resp = Redirect::to("/workbench").into_response();
