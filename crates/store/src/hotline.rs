@@ -2046,7 +2046,13 @@ pub async fn reveal_phone(store: &Store, p: &Principal, no: &str) -> Result<Opti
         )));
     }
     // Scoped like the order itself: a unit sees its own and co-handled orders only.
-    get(store, p, no).await?;
+    let o = get(store, p, no).await?;
+    // A co-handling unit needs the caller only while the order is being handled.
+    if o.unit_relation(p) == Some(UnitRelation::Co) && !o.state().status.is_open() {
+        return Err(StoreError::Forbidden(
+            "工单已办结，协办单位不能再查看来电人完整号码".into(),
+        ));
+    }
     let mut tx = store.begin().await?;
     let enc: Option<String> =
         sqlx::query_scalar("SELECT phone_enc FROM work_orders WHERE order_no = $1")

@@ -345,6 +345,19 @@ impl Store {
         Ok(name)
     }
 
+    /// The portal's public address (`https://…`), if configured.
+    pub async fn public_url_cached(&self) -> Result<Option<String>> {
+        if let Some((at, url)) = &self.hot.lock().expect("hot cache").public_url
+            && at.elapsed() < HOT_TTL
+        {
+            return Ok(url.clone());
+        }
+        let url = self.setting(licenses::PUBLIC_URL_SETTING).await?;
+        self.hot.lock().expect("hot cache").public_url =
+            Some((std::time::Instant::now(), url.clone()));
+        Ok(url)
+    }
+
     /// The service points, as pages list them.
     pub async fn points_cached(&self) -> Result<std::sync::Arc<Vec<org::Point>>> {
         if let Some((at, points)) = &self.hot.lock().expect("hot cache").points
@@ -611,5 +624,6 @@ const HOT_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 #[derive(Default)]
 struct HotCache {
     office: Option<(std::time::Instant, String)>,
+    public_url: Option<(std::time::Instant, Option<String>)>,
     points: Option<(std::time::Instant, std::sync::Arc<Vec<org::Point>>)>,
 }

@@ -6,32 +6,54 @@ use anyhow::Context;
 use tongban_store::Keys;
 
 pub const DEFAULT_DB: &str = "sqlite://data/tongban.db";
+/// The key file of a database elsewhere than a SQLite file.
 pub const DEFAULT_KEY_FILE: &str = "data/tongban.key";
 pub const DEMO_DB: &str = "sqlite://data/demo.db";
 pub const DEMO_KEY_FILE: &str = "data/demo.key";
 
-pub fn load_keys(key_file: &str) -> anyhow::Result<Keys> {
+/// The key file of a database when none is named: beside a SQLite file
+/// (`data/year.db` → `data/year.key`), `data/tongban.key` otherwise.
+pub fn key_file_for(db: &str) -> String {
+    match db
+        .strip_prefix("sqlite://")
+        .or_else(|| db.strip_prefix("sqlite:"))
+    {
+        Some(path) => {
+            let path = path.split('?').next().unwrap_or(path);
+            std::path::Path::new(path)
+                .with_extension("key")
+                .display()
+                .to_string()
+        }
+        None => DEFAULT_KEY_FILE.into(),
+    }
+}
+
+/// The master key, and whether its file was created just now (a new database's).
+pub fn load_keys(key_file: &str) -> anyhow::Result<(Keys, bool)> {
     if let Ok(hex) = std::env::var("TONGBAN_KEY")
         && !hex.trim().is_empty()
     {
-        return Keys::from_hex(&hex).context("环境变量 TONGBAN_KEY 无效");
+        return Ok((
+            Keys::from_hex(&hex).context("环境变量 TONGBAN_KEY 无效")?,
+            false,
+        ));
     }
     let path = std::path::Path::new(key_file);
     if path.exists() {
         let hex = std::fs::read_to_string(path)
             .with_context(|| format!("无法读取密钥文件 {key_file}"))?;
-        return Keys::from_hex(&hex).with_context(|| format!("密钥文件 {key_file} 无效"));
+        return Ok((
+            Keys::from_hex(&hex).with_context(|| format!("密钥文件 {key_file} 无效"))?,
+            false,
+        ));
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
     let hex = Keys::generate_hex()?;
     write_private(path, &hex).with_context(|| format!("无法创建密钥文件 {key_file}"))?;
-    tracing::warn!(
-        file = key_file,
-        "已生成新的加密密钥文件：请妥善备份，丢失后将无法解密已加密的个人信息"
-    );
-    Keys::from_hex(&hex)
+    Ok((Keys::from_hex(&hex)?, true))
 }
 
 #[cfg(unix)]

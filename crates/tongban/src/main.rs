@@ -27,9 +27,10 @@ struct DbArgs {
     /// Database URL: sqlite://path (default ./data/tongban.db) or postgres://…
     #[arg(long, env = "TONGBAN_DB", default_value = config::DEFAULT_DB)]
     db: String,
-    /// File holding the 64-hex-digit master key (created on first use). The
+    /// File holding the 64-hex-digit master key (default: beside a SQLite file,
+    /// `data/tongban.key` otherwise; created for a new database only). The
     /// environment variable TONGBAN_KEY, when set, is used instead.
-    #[arg(long, env = "TONGBAN_KEY_FILE", default_value = config::DEFAULT_KEY_FILE)]
+    #[arg(long, env = "TONGBAN_KEY_FILE", default_value = "")]
     key_file: String,
 }
 
@@ -432,11 +433,38 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// Opens a database with its key. A key file is created only for a new database: if
+/// the database already holds data written under another key, the new file is removed
+/// again and the operator is told to find the right one.
 async fn open(db: &str, key_file: &str) -> anyhow::Result<Store> {
-    let keys = config::load_keys(key_file)?;
-    Store::open(db, keys)
-        .await
-        .with_context(|| format!("无法打开数据库 {}", config::redact(db)))
+    let key_file = match key_file.trim() {
+        "" => config::key_file_for(db),
+        k => k.to_string(),
+    };
+    let (keys, created) = config::load_keys(&key_file)?;
+    match Store::open(db, keys).await {
+        Ok(store) => {
+            if created {
+                tracing::warn!(
+                    file = key_file,
+                    "已生成新的加密密钥文件：请妥善备份，丢失后将无法解密已加密的个人信息"
+                );
+            }
+            Ok(store)
+        }
+        Err(e) => {
+            if created {
+                let _ = std::fs::remove_file(&key_file);
+                if e.to_string().contains("密钥") {
+                    anyhow::bail!(
+                        "数据库 {} 已有数据，但找不到写入这些数据时的密钥文件 {key_file}：请用 --key-file 指定原密钥文件或设置 TONGBAN_KEY（不会为已有数据的数据库生成新密钥）",
+                        config::redact(db)
+                    );
+                }
+            }
+            Err(e).with_context(|| format!("无法打开数据库 {}", config::redact(db)))
+        }
+    }
 }
 
 async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {

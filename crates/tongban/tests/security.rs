@@ -266,3 +266,155 @@ async fn csv_exports_are_safe_for_spreadsheets(db: Db) {
     assert!(!csv.contains(",=") && !csv.contains("\"="), "{csv}");
 }
 both!(csv_exports_are_safe_for_spreadsheets);
+
+/// A command never creates a new key for a database that already holds data: the
+/// operator is told to find the key it was written with, and no stray key file is left.
+async fn no_new_key_for_an_existing_database(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let key_file = app.dir.path().join("lost.key");
+    let out = app.cli_env(
+        &[
+            "migrate",
+            "--db",
+            &app.db_url,
+            "--key-file",
+            &key_file.display().to_string(),
+        ],
+        &[("TONGBAN_KEY", "")],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("找不到写入这些数据时的密钥文件"), "{err}");
+    assert!(!key_file.exists(), "no new key was kept");
+    // A new database gets its key beside the file by default.
+    let fresh = app.dir.path().join("fresh.db");
+    let out = app.cli_env(
+        &["migrate", "--db", &format!("sqlite://{}", fresh.display())],
+        &[("TONGBAN_KEY", "")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(app.dir.path().join("fresh.key").exists());
+}
+both!(no_new_key_for_an_existing_database);
+
+/// Responses protect people's data on the way out: no-store on personal pages, a
+/// same-origin referrer, and behind an https address Secure cookies and HSTS.
+async fn personal_pages_are_not_cached_and_cookies_are_secure(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let t = app.token("clerk.sj").await;
+    let r = app
+        .client
+        .get(format!("{}/api/v1/cases", app.base))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert_eq!(r.headers()["referrer-policy"], "same-origin");
+    assert!(r.headers().get("strict-transport-security").is_none());
+    let r = app
+        .client
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    tongban_store::licenses::set_public_url(
+        &app.store,
+        "https://zwfw.example.gov.cn",
+        &tongban_store::audit::Actor::system("test"),
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let r = app
+        .client
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("strict-transport-security").is_some());
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.ends_with("; Secure"), "{cookie}");
+    assert_eq!(r.headers()["cache-control"], "no-store");
+}
+both!(personal_pages_are_not_cached_and_cookies_are_secure);
+
+/// A co-handling unit sees the caller's full number only while the order is open.
+async fn a_co_unit_cannot_reveal_the_caller_after_closing(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let out = app.cli_env(
+        &[
+            "admin",
+            "create-user",
+            "--db",
+            &app.db_url,
+            "--username",
+            "unit.sj",
+            "--role",
+            "unit_handler",
+            "--department",
+            "SJ",
+        ],
+        &[("TONGBAN_PASSWORD", common::PASSWORD)],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let agent = app.token("hotline").await;
+    let (s, o) = app
+        .post(
+            "/api/v1/work-orders",
+            Some(&agent),
+            json!({ "category": "complaint", "content": "占道经营", "phone": "13812345678", "unit": "JT", "co_units": ["SJ"] }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{o}");
+    let no = o["order_no"].as_str().unwrap().to_string();
+    let who = |u: &'static str| {
+        let store = app.store.clone();
+        async move {
+            tongban_store::org::principal_by_username(&store, u)
+                .await
+                .unwrap()
+        }
+    };
+    let sj = who("unit.sj").await;
+    let reveal = |p: tongban_store::org::Principal| {
+        let store = app.store.clone();
+        let no = no.clone();
+        async move { tongban_store::hotline::reveal_phone(&store, &p, &no).await }
+    };
+    assert_eq!(
+        reveal(sj.clone()).await.unwrap().as_deref(),
+        Some("13812345678")
+    );
+    let jt = app.token("unit.jt").await;
+    for (t, body) in [
+        (&jt, json!({ "action": "sign" })),
+        (&jt, json!({ "action": "reply", "note": "已处理" })),
+        (&agent, json!({ "action": "close" })),
+    ] {
+        let (s, v) = app
+            .post(&format!("/api/v1/work-orders/{no}/actions"), Some(t), body)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let r = reveal(sj).await;
+    assert!(
+        matches!(r, Err(tongban_store::StoreError::Forbidden(_))),
+        "{r:?}"
+    );
+    assert!(
+        reveal(who("unit.jt").await).await.is_ok(),
+        "the lead unit still may"
+    );
+}
+both!(a_co_unit_cannot_reveal_the_caller_after_closing);

@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::pages::PageError;
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -121,6 +121,61 @@ pub async fn reject_control_characters(req: Request, next: Next) -> Response {
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// Headers that protect people's data on the way out: no referrer leaves the site
+/// with a path in it; a page for a signed-in member, an applicant or a bearer token is
+/// never cached (`no-store`); behind an https public address, cookies are `Secure`
+/// and browsers are told to keep to https (HSTS).
+pub async fn protect_responses(
+    axum::extract::State(s): axum::extract::State<crate::AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let personal = req.headers().contains_key(header::AUTHORIZATION)
+        || req
+            .headers()
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|c| c.contains("tb_session=") || c.contains("tb_applicant="));
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.entry(header::REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("same-origin"));
+    if personal || h.contains_key(header::SET_COOKIE) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    let https = s
+        .store
+        .public_url_cached()
+        .await
+        .ok()
+        .flatten()
+        .is_some_and(|u| u.starts_with("https://"));
+    if https {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+        let cookies: Vec<HeaderValue> = h
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| match v.to_str() {
+                Ok(c) if !c.to_ascii_lowercase().contains("; secure") => {
+                    HeaderValue::from_str(&format!("{c}; Secure")).unwrap_or_else(|_| v.clone())
+                }
+                _ => v.clone(),
+            })
+            .collect();
+        if !cookies.is_empty() {
+            h.remove(header::SET_COOKIE);
+            for c in cookies {
+                h.append(header::SET_COOKIE, c);
+            }
+        }
+    }
+    resp
 }
 
 #[cfg(test)]

@@ -57,6 +57,10 @@ pub fn router(state: AppState) -> Router {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::protect_responses,
+        ))
         .with_state(state)
 }
 
