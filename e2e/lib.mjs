@@ -3,6 +3,7 @@
 // helpers whose failures say what was expected and where the browser was.
 
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,6 +17,30 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const BINARY = process.env.TONGBAN_BIN || path.join(ROOT, 'target', 'debug', 'tongban');
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const DEMO_PASSWORD = 'demo-2026';
+/** The demo administrator's TOTP secret (printed by `tongban demo`). */
+export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+
+/** The current RFC 6238 code of a base32 secret (SHA-1, 30 s, 6 digits), as an
+ *  authenticator app shows it. */
+export function totpCode(secret, at = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/=+$/, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const n = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(n).padStart(6, '0');
+}
+
+/** After the password: the second step of an account with a second factor. */
+export async function passSecondFactor(page) {
+  if (!new URL(page.url()).pathname.startsWith('/login/totp')) return;
+  await page.getByLabel('动态口令或恢复码').fill(totpCode(DEMO_TOTP_SECRET));
+  await page.getByRole('button', { name: '验证并登录' }).click();
+}
 
 // Chromium on a machine without outside network: no background connections, no GPU.
 // Playwright gives every launch a fresh temporary profile (its own --user-data-dir).
@@ -183,6 +208,8 @@ export async function signInStaff(page, base, username) {
   await page.getByLabel('用户名').fill(username);
   await page.getByLabel('密码').fill(DEMO_PASSWORD);
   await page.getByRole('button', { name: '登录', exact: true }).click();
+  await page.waitForLoadState();
+  await passSecondFactor(page);
   await expectUrl(page, /\/workbench$/, `${username} 登录后应进入工作台`);
 }
 

@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, launchBrowser, newPage, seriousViolations, formatViolations, DEMO_PASSWORD,
+  passSecondFactor,
 } from '../lib.mjs';
 
 let server;
@@ -42,6 +43,10 @@ const PAGES = [
   ['supervisor', '工作报告', '/reports'],
   ['supervisor', '督查', '/supervision'],
   ['admin', '系统管理', '/admin'],
+  ['admin', '工作人员与角色', '/admin/users'],
+  ['admin', '账户安全（动态口令）', '/me/totp'],
+  ['supervisor', '账户安全（绑定动态口令）', '/me/totp'],
+  ['supervisor', '修改密码', '/me/password'],
 ];
 
 /** Signs in at /login; every role lands on its own start page, not back on /login. */
@@ -50,9 +55,18 @@ async function signIn(page, base, username) {
   await page.getByLabel('用户名').fill(username);
   await page.getByLabel('密码').fill(DEMO_PASSWORD);
   await Promise.all([
-    page.waitForURL((u) => !u.pathname.startsWith('/login')),
+    page.waitForURL((u) => u.pathname !== '/login'),
     page.getByRole('button', { name: '登录', exact: true }).click(),
   ]);
+  if (new URL(page.url()).pathname.startsWith('/login/totp')) {
+    // The administrator's second step; the page itself is checked too.
+    const found = await seriousViolations(page);
+    assert.deepEqual(found, [], `动态口令页：\n${formatViolations(found)}`);
+    await Promise.all([
+      page.waitForURL((u) => !u.pathname.startsWith('/login')),
+      passSecondFactor(page),
+    ]);
+  }
 }
 
 test('工作人员页面没有严重（serious/critical）的无障碍问题', { timeout: 240_000 }, async (t) => {

@@ -171,24 +171,71 @@ pub fn parse_username(s: &str) -> Result<String, crate::Invalid> {
     }
 }
 
-/// Password policy: at least 10 characters with letters and digits.
+/// Passwords too common to allow, one a line (lower case).
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+/// Password policy: at least 10 characters with letters and digits, not one of the
+/// commonly used passwords, not one character over and over.
 pub fn check_password(p: &str) -> Result<(), crate::Invalid> {
     let long = p.chars().count() >= 10;
     let letters = p.chars().any(|c| c.is_alphabetic());
     let digits = p.chars().any(|c| c.is_ascii_digit());
-    if long && letters && digits && p.len() <= 256 {
-        Ok(())
-    } else {
-        Err(crate::Invalid::new(
+    if !(long && letters && digits && p.len() <= 256) {
+        return Err(crate::Invalid::new(
             "password",
             "密码至少10位，且须同时包含字母和数字",
-        ))
+        ));
     }
+    let lower = p.to_lowercase();
+    let common = COMMON_PASSWORDS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .any(|l| l == lower);
+    let distinct = {
+        let mut c: Vec<char> = lower.chars().collect();
+        c.sort_unstable();
+        c.dedup();
+        c.len()
+    };
+    if common || distinct < 4 {
+        return Err(crate::Invalid::new(
+            "password",
+            "密码过于常见或简单，容易被猜中，请换一个",
+        ));
+    }
+    Ok(())
+}
+
+/// A member's new password: the policy, and not containing their username.
+pub fn check_new_password(p: &str, username: &str) -> Result<(), crate::Invalid> {
+    check_password(p)?;
+    if username.len() >= 3 && p.to_lowercase().contains(&username.to_lowercase()) {
+        return Err(crate::Invalid::new("password", "密码不能包含用户名"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn password_policy() {
+        assert!(check_password("Kunshan-Zw9-tb").is_ok());
+        for weak in [
+            "short1",
+            "onlyletters",
+            "1234567890",
+            "Password123",
+            "a1a1a1a1a1a1",
+            "WOAINI1314",
+        ] {
+            assert!(check_password(weak).is_err(), "{weak}");
+        }
+        assert!(check_new_password("xu.clerk-2026a", "xu.clerk").is_err());
+        assert!(check_new_password("Kunshan-Zw9-tb", "xu.clerk").is_ok());
+    }
 
     #[test]
     fn roles_round_trip() {

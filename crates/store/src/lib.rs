@@ -3,6 +3,7 @@
 //! which both backends read). Every multi-step write is one transaction that also
 //! appends to the audit chain.
 
+pub mod accounts;
 pub mod api_keys;
 pub mod applicants;
 pub mod audit;

@@ -543,12 +543,16 @@ pub struct UserRow {
     pub department: Option<String>,
     pub point: Option<String>,
     pub active: bool,
+    /// A second factor (TOTP) is enrolled.
+    pub totp: bool,
+    /// The password was reset and waits to be changed by its owner.
+    pub reset_pending: bool,
 }
 
 pub async fn users(store: &Store) -> Result<Vec<UserRow>> {
     let mut c = store.reader().await?;
     let rows = sqlx::query(
-        "SELECT u.username, u.display_name, u.role, d.code, p.code, u.active FROM users u \
+        "SELECT u.username, u.display_name, u.role, d.code, p.code, u.active, u.totp_enabled, u.must_change_password FROM users u \
          LEFT JOIN departments d ON d.id = u.department_id LEFT JOIN points p ON p.id = u.point_id ORDER BY u.id",
     )
     .fetch_all(&mut *c)
@@ -564,6 +568,8 @@ pub async fn users(store: &Store) -> Result<Vec<UserRow>> {
                 department: r.try_get(3)?,
                 point: r.try_get(4)?,
                 active: crate::flag(r, 5)?,
+                totp: crate::flag(r, 6)?,
+                reset_pending: crate::flag(r, 7)?,
             })
         })
         .collect()
@@ -683,7 +689,12 @@ pub struct WebSession {
 }
 
 /// Opens a web session after a successful login.
-pub async fn open_session(store: &Store, p: &Principal) -> Result<WebSession> {
+/// Opens a web session at a sign-in stage (`Full` once every step is done).
+pub async fn open_session(
+    store: &Store,
+    p: &Principal,
+    stage: crate::accounts::Stage,
+) -> Result<WebSession> {
     let cookie = protect::random_token();
     let csrf = protect::random_token();
     let now = time::now();
@@ -693,12 +704,19 @@ pub async fn open_session(store: &Store, p: &Principal) -> Result<WebSession> {
         .bind(time::stamp(now))
         .execute(&mut *tx)
         .await?;
-    sqlx::query("INSERT INTO web_sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+    // A session still short of its second factor or new password lasts minutes.
+    let lasts = if stage == crate::accounts::Stage::Full {
+        Duration::hours(SESSION_HOURS)
+    } else {
+        Duration::minutes(10)
+    };
+    sqlx::query("INSERT INTO web_sessions (id_hash, user_id, csrf, created_at, expires_at, stage) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(protect::sm3_hex(cookie.as_bytes()))
         .bind(p.user_id)
         .bind(&csrf)
         .bind(time::stamp(now))
-        .bind(time::stamp(now + Duration::hours(SESSION_HOURS)))
+        .bind(time::stamp(now + lasts))
+        .bind(stage.as_str())
         .execute(&mut *tx)
         .await?;
     audit::append(
@@ -708,7 +726,7 @@ pub async fn open_session(store: &Store, p: &Principal) -> Result<WebSession> {
         "session.open",
         "user",
         &p.username,
-        serde_json::json!({}),
+        serde_json::json!({ "stage": stage.as_str() }),
     )
     .await?;
     tx.commit().await?;
@@ -716,13 +734,16 @@ pub async fn open_session(store: &Store, p: &Principal) -> Result<WebSession> {
 }
 
 /// The principal and CSRF token of a session cookie, if it is live.
-pub async fn session(store: &Store, cookie: &str) -> Result<Option<(Principal, String)>> {
+pub async fn session(
+    store: &Store,
+    cookie: &str,
+) -> Result<Option<(Principal, String, crate::accounts::Stage)>> {
     if cookie.len() > 100 {
         return Ok(None);
     }
     let mut conn = store.reader().await?;
     let row = sqlx::query(
-        "SELECT s.csrf, u.id FROM web_sessions s JOIN users u ON u.id = s.user_id \
+        "SELECT s.csrf, u.id, s.stage FROM web_sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.active = 1",
     )
     .bind(protect::sm3_hex(cookie.as_bytes()))
@@ -732,7 +753,11 @@ pub async fn session(store: &Store, cookie: &str) -> Result<Option<(Principal, S
     let Some(row) = row else { return Ok(None) };
     let csrf: String = row.try_get(0)?;
     let id: i64 = row.try_get(1)?;
-    Ok(Some((principal_by_id(&mut conn, id).await?, csrf)))
+    let stage: String = row.try_get(2)?;
+    let Some(stage) = crate::accounts::Stage::parse(&stage) else {
+        return Ok(None);
+    };
+    Ok(Some((principal_by_id(&mut conn, id).await?, csrf, stage)))
 }
 
 /// Ends a session (logout).

@@ -27,3 +27,22 @@ CREATE TABLE throttle (
 -- whether a license is valid, the token also whose it is.
 ALTER TABLE licenses ADD COLUMN check_token TEXT;
 UPDATE licenses SET check_token = {random_token};
+
+-- Account lifecycle and the second factor (等保 2.0 level 3): a TOTP secret (RFC 6238,
+-- kept encrypted like ID numbers; enabled once its first code is confirmed), the last
+-- time step used (a code is accepted once), single-use recovery codes (digests only),
+-- a password an administrator reset (to be changed at the next sign-in), and how far a
+-- web session has got through the sign-in (password, second factor, enrolment, new
+-- password).
+ALTER TABLE users ADD COLUMN totp_secret_enc TEXT;
+ALTER TABLE users ADD COLUMN totp_enabled BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN totp_last_step BIGINT;
+ALTER TABLE users ADD COLUMN must_change_password BIGINT NOT NULL DEFAULT 0;
+CREATE TABLE recovery_codes (
+    id {id},
+    user_id BIGINT NOT NULL REFERENCES users(id),
+    code_digest TEXT NOT NULL,
+    used_at TEXT
+);
+CREATE INDEX recovery_codes_user ON recovery_codes (user_id);
+ALTER TABLE web_sessions ADD COLUMN stage TEXT NOT NULL DEFAULT 'full';

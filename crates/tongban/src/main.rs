@@ -296,6 +296,36 @@ enum AdminCommand {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Disable an account: its sessions and API tokens end at once.
+    DisableUser {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+    },
+    /// Re-enable a disabled account.
+    EnableUser {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+    },
+    /// Reset an account's password to a temporary one (printed once); it must be
+    /// changed at the next sign-in.
+    ResetPassword {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+    },
+    /// Remove an account's second factor (a lost phone); it is enrolled again at the
+    /// next sign-in where required.
+    ResetTotp {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+    },
     /// Issue an Open311 API key to an outside system; prints the key (only its hash is kept).
     CreateApiKey {
         #[command(flatten)]
@@ -617,6 +647,44 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("已创建账户 {username}（{}）", role.label());
+        }
+        Command::Admin {
+            command: AdminCommand::DisableUser { db, username },
+        } => {
+            let store = open(&db.db, &db.key_file).await?;
+            tongban_store::accounts::set_active(&store, &Actor::system("cli"), &username, false)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("已停用账户 {username}，其登录和接口凭证已失效");
+        }
+        Command::Admin {
+            command: AdminCommand::EnableUser { db, username },
+        } => {
+            let store = open(&db.db, &db.key_file).await?;
+            tongban_store::accounts::set_active(&store, &Actor::system("cli"), &username, true)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("已启用账户 {username}");
+        }
+        Command::Admin {
+            command: AdminCommand::ResetPassword { db, username },
+        } => {
+            let store = open(&db.db, &db.key_file).await?;
+            let temp =
+                tongban_store::accounts::reset_password(&store, &Actor::system("cli"), &username)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{temp}");
+            eprintln!("以上为账户 {username} 的临时密码（只显示这一次）：本人登录后须立即修改");
+        }
+        Command::Admin {
+            command: AdminCommand::ResetTotp { db, username },
+        } => {
+            let store = open(&db.db, &db.key_file).await?;
+            tongban_store::accounts::reset_second_factor(&store, &Actor::system("cli"), &username)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("已重置账户 {username} 的动态口令，本人下次登录时重新绑定");
         }
         Command::Admin {
             command: AdminCommand::CreateApiKey { db, name },
@@ -990,6 +1058,11 @@ fn print_demo_accounts(listen: &str) {
     for (user, role, place) in seed::DEMO_ACCOUNTS {
         let _ = writeln!(out, "  {user:<16} {role:<12} {place}");
     }
+    let _ = writeln!(
+        out,
+        "\n管理员 admin 已启用动态口令（双因素认证）：在身份验证器应用中添加密钥 {}（TOTP，30秒，6位），登录时输入其6位动态口令",
+        seed::DEMO_TOTP_SECRET
+    );
     let (name, id, phone) = seed::DEMO_APPLICANT;
     let _ = writeln!(
         out,

@@ -28,6 +28,9 @@ pub const DEMO_PASSWORD: &str = "demo-2026";
 pub const SEEDED_MARK: &str = "demo_seeded_at";
 
 /// (username, role, where) of the demo accounts, printed by `demo`.
+/// The demo administrator's TOTP secret (base32): add it to any authenticator app.
+pub const DEMO_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
 /// The demo's applicant (name, ID number, phone), bound for real-name sign-in.
 pub const DEMO_APPLICANT: (&str, &str, &str) = ("张三", "11010519491231002X", "13812345678");
 
@@ -774,6 +777,9 @@ pub async fn seed_demo(
         .await
         .map_err(|e| anyhow::anyhow!("{u}: {e}"))?;
     }
+    // The demo administrator has a second factor with a printed secret, so a newcomer
+    // adds it to an authenticator app.
+    tongban_store::accounts::enrol_known_secret(&mut tx, store, "admin", DEMO_TOTP_SECRET).await?;
     tx.commit().await?;
 
     let cal = tongban_store::calendar::current(store).await?;

@@ -131,6 +131,9 @@ impl TestApp {
         }
     }
 
+    /// A bearer token of `username` through the real sign-in; an administrator (who
+    /// must enrol a second factor first) gets one from the store, as tests of other
+    /// features need one (tests/accounts.rs goes through the real steps).
     pub async fn token(&self, username: &str) -> String {
         let (s, v) = self
             .post(
@@ -139,6 +142,14 @@ impl TestApp {
                 serde_json::json!({ "username": username, "password": PASSWORD }),
             )
             .await;
+        if s == StatusCode::FORBIDDEN && v["error"]["code"] == "totp_enrolment_required" {
+            let p = tongban_store::org::principal_by_username(&self.store, username)
+                .await
+                .expect("principal");
+            return tongban_store::org::issue_token(&self.store, &p)
+                .await
+                .expect("token");
+        }
         assert_eq!(s, StatusCode::OK, "login {username}: {v}");
         v["token"].as_str().expect("token").to_string()
     }
@@ -593,6 +604,7 @@ pub struct Browser {
     client: reqwest::Client,
     base: String,
     pub cookies: Vec<(String, String)>,
+    store: Store,
 }
 
 impl Browser {
@@ -604,6 +616,7 @@ impl Browser {
                 .expect("client"),
             base: app.base.clone(),
             cookies: vec![],
+            store: app.store.clone(),
         }
     }
 
@@ -688,7 +701,7 @@ impl Browser {
     pub async fn staff_login(&mut self, username: &str) {
         let (_, _, page) = self.get("/login").await;
         let csrf = hidden(&page, "csrf");
-        let (s, _, _) = self
+        let (s, to, _) = self
             .post(
                 "/login",
                 &[
@@ -699,6 +712,22 @@ impl Browser {
             )
             .await;
         assert_eq!(s, StatusCode::SEE_OTHER, "login {username}");
+        // An administrator is sent on to enrol a second factor; tests of other pages
+        // take a signed-in session from the store (tests/accounts.rs walks the steps).
+        if to.as_deref() != Some("/workbench") {
+            let p = tongban_store::org::principal_by_username(&self.store, username)
+                .await
+                .expect("principal");
+            let s = tongban_store::org::open_session(
+                &self.store,
+                &p,
+                tongban_store::accounts::Stage::Full,
+            )
+            .await
+            .expect("session");
+            self.cookies.retain(|(k, _)| k != "tb_session");
+            self.cookies.push(("tb_session".into(), s.cookie));
+        }
     }
 }
 

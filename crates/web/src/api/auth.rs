@@ -1,4 +1,5 @@
-//! Login for API clients: username and password for a bearer token.
+//! Login for API clients: username and password (and the authenticator's code for an
+//! account with a second factor) for a bearer token; logout revokes the token.
 
 use crate::AppState;
 use crate::error::ApiResult;
@@ -13,6 +14,7 @@ use tongban_store::org;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/auth/token", post(token))
+        .route("/api/v1/auth/logout", post(logout))
         .route("/api/v1/me", get(me))
 }
 
@@ -20,6 +22,8 @@ pub fn router() -> Router<AppState> {
 struct Login {
     username: Option<String>,
     password: Option<String>,
+    /// The authenticator's 6-digit code, or a recovery code.
+    totp: Option<String>,
 }
 
 async fn token(
@@ -36,10 +40,70 @@ async fn token(
         return Err(crate::error::ApiError::invalid("password", "请填写密码"));
     }
     let p = org::login(&s.store, &username, &password, &from).await?;
+    use crate::error::ApiError;
+    use axum::http::StatusCode;
+    use tongban_store::accounts::{self, Stage};
+    let mut stage = accounts::stage_after_password(&s.store, &p).await?;
+    if stage == Stage::SecondFactor {
+        let code = b.totp.as_deref().unwrap_or("").trim().to_string();
+        if code.is_empty() {
+            return Err(ApiError {
+                field: Some("totp".into()),
+                ..ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "totp_required",
+                    "该账户已启用动态口令：请在 totp 字段提供验证器应用当前的6位动态口令",
+                )
+            });
+        }
+        accounts::check_second_factor(&s.store, &p, &code).await?;
+        stage = if must_change(&s, &p).await? {
+            Stage::NewPassword
+        } else {
+            Stage::Full
+        };
+    }
+    match stage {
+        Stage::Enrol => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "totp_enrolment_required",
+                "系统管理员须先在网页上（/me/totp）启用动态口令，才能取得接口凭证",
+            ));
+        }
+        Stage::NewPassword => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "password_change_required",
+                "密码已由系统管理员重置：请先在网页上（/login）登录并设置新密码",
+            ));
+        }
+        Stage::SecondFactor | Stage::Full => {}
+    }
     let token = org::issue_token(&s.store, &p).await?;
     Ok(Json(
         json!({ "token": token, "token_type": "Bearer", "expires_in": org::TOKEN_HOURS * 3600, "user": p }),
     ))
+}
+
+async fn must_change(s: &AppState, p: &tongban_store::org::Principal) -> ApiResult<bool> {
+    Ok(tongban_store::accounts::must_change_password(&s.store, p).await?)
+}
+
+/// Logout of an API client: the token sent with this request stops working.
+async fn logout(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<axum::http::StatusCode> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("")
+        .trim();
+    tongban_store::accounts::revoke_token(&s.store, &p, token).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 async fn me(Staff(p): Staff) -> Json<Value> {

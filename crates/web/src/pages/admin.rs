@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin", get(index))
         .route("/admin/users", get(users).post(create_user))
+        .route("/admin/users/{username}/actions", post(account_action))
         .route("/admin/org", get(organisation).post(create_org))
         .route("/admin/sms", get(sms))
         .route("/admin/audit", get(audit_log))
@@ -76,6 +77,8 @@ struct UsersPage {
     form: UserForm,
     errors: Errors,
     created: Option<String>,
+    /// What an account action did (a temporary password is shown here once).
+    done: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -109,7 +112,59 @@ async fn users(State(s): State<AppState>, web: Web) -> PageResult {
         form: UserForm::default(),
         errors: Errors::default(),
         created: None,
+        done: None,
     })
+}
+
+#[derive(Deserialize)]
+struct AccountAction {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+}
+
+/// Disable or re-enable an account, reset its password (a temporary one, shown once)
+/// or its second factor (a lost phone).
+async fn account_action(
+    State(s): State<AppState>,
+    web: Web,
+    Path(username): Path<String>,
+    PageForm(f): PageForm<AccountAction>,
+) -> PageResult {
+    use tongban_store::accounts;
+    web.check_csrf(&f.csrf)?;
+    let p = admin(&web)?;
+    let r = match f.action.as_str() {
+        "disable" => accounts::set_active_as(&s.store, p, &username, false)
+            .await
+            .map(|_| format!("已停用账户 {username}，其登录和接口凭证已失效。")),
+        "enable" => accounts::set_active_as(&s.store, p, &username, true)
+            .await
+            .map(|_| format!("已启用账户 {username}。")),
+        "reset_password" => accounts::reset_password_as(&s.store, p, &username)
+            .await
+            .map(|t| format!("已重置账户 {username} 的密码。临时密码：{t}（只显示这一次，请当面交给本人；登录后须立即修改）")),
+        "reset_totp" => accounts::reset_second_factor_as(&s.store, p, &username)
+            .await
+            .map(|_| format!("已重置账户 {username} 的动态口令，本人下次登录时重新绑定。")),
+        _ => Err(tongban_store::StoreError::invalid("action", "未知的账户操作")),
+    };
+    let (done, errors) = match r {
+        Ok(m) => (Some(m), Errors::default()),
+        Err(e) => (None, field_errors(e)?.into()),
+    };
+    let failed = !errors.is_empty();
+    let r = render(&UsersPage {
+        layout: web.layout(),
+        users: org::users(&s.store).await?,
+        roles: roles(),
+        form: UserForm::default(),
+        errors,
+        created: None,
+        done,
+    })?;
+    Ok(if failed { status_422(r) } else { r })
 }
 
 async fn create_user(
@@ -159,6 +214,7 @@ async fn create_user(
         },
         errors: errors.into(),
         created,
+        done: None,
     };
     let r = render(&page)?;
     Ok(if failed { status_422(r) } else { r })

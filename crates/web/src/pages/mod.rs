@@ -2,6 +2,7 @@
 //! staff workbench. Plain HTML forms that work without JavaScript; every form carries
 //! a CSRF token; every page escapes what users typed (askama escapes by default).
 
+mod account;
 mod admin;
 mod applicant;
 mod counter;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(licenses::router())
         .merge(applicant::router())
         .merge(staff::router())
+        .merge(account::router())
         .merge(counter::router())
         .merge(supervision::router())
         .merge(reports::router())

@@ -17,6 +17,8 @@ pub const CSRF_COOKIE: &str = "tb_csrf";
 
 pub struct Web {
     pub user: Option<Principal>,
+    /// A member part-way through signing in (second factor, enrolment, new password).
+    pub pending: Option<(Principal, tongban_store::accounts::Stage)>,
     /// An applicant signed in to the portal.
     pub applicant: Option<tongban_store::applicants::ApplicantSession>,
     pub applicant_cookie: Option<String>,
@@ -60,10 +62,17 @@ impl FromRequestParts<AppState> for Web {
             .await
             .unwrap_or_else(|_| "政务服务中心".into());
         if let Some(c) = cookie(parts, SESSION_COOKIE)
-            && let Some((p, csrf)) = session(&state.store, c).await?
+            && let Some((p, csrf, stage)) = session(&state.store, c).await?
         {
+            let full = stage == tongban_store::accounts::Stage::Full;
+            let (user, pending) = if full {
+                (Some(p), None)
+            } else {
+                (None, Some((p, stage)))
+            };
             return Ok(Web {
-                user: Some(p),
+                user,
+                pending,
                 applicant: None,
                 applicant_cookie: None,
                 session_cookie: Some(c.to_string()),
@@ -77,6 +86,7 @@ impl FromRequestParts<AppState> for Web {
         {
             return Ok(Web {
                 user: None,
+                pending: None,
                 csrf: a.csrf.clone(),
                 applicant: Some(a),
                 applicant_cookie: Some(c.to_string()),
@@ -92,6 +102,7 @@ impl FromRequestParts<AppState> for Web {
             };
         Ok(Web {
             user: None,
+            pending: None,
             applicant: None,
             applicant_cookie: None,
             session_cookie: None,

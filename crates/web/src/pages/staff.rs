@@ -76,8 +76,11 @@ async fn login(
     if errors.is_empty() {
         match org::login(&s.store, &f.username, &f.password, &from).await {
             Ok(p) => {
-                let session = org::open_session(&s.store, &p).await?;
-                let mut resp = Redirect::to("/workbench").into_response();
+                // The password is only the first step for a member with a second
+                // factor, an administrator who must enrol one, or a reset password.
+                let stage = tongban_store::accounts::stage_after_password(&s.store, &p).await?;
+                let session = org::open_session(&s.store, &p, stage).await?;
+                let mut resp = Redirect::to(stage.page()).into_response();
                 let cookie = format!(
                     "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
                     session.cookie,
@@ -117,7 +120,8 @@ async fn logout(
     PageForm(f): PageForm<CsrfForm>,
 ) -> PageResult {
     web.check_csrf(&f.csrf)?;
-    if let (Some(p), Some(c)) = (&web.user, &web.session_cookie) {
+    let who = web.user.as_ref().or(web.pending.as_ref().map(|(p, _)| p));
+    if let (Some(p), Some(c)) = (who, &web.session_cookie) {
         org::close_session(&s.store, c, p).await?;
     }
     let mut resp = Redirect::to("/").into_response();
