@@ -166,6 +166,7 @@ pub async fn enrolment(store: &Store, p: &Principal) -> Result<Enrolment> {
                 .bind(p.user_id)
                 .execute(&mut *tx)
                 .await?;
+            crate::seal::seal_user(&mut tx, store.keys(), p.user_id).await?;
             b
         }
     };
@@ -230,6 +231,7 @@ pub async fn confirm_enrolment(
         .bind(p.user_id)
         .execute(&mut *tx)
         .await?;
+    crate::seal::seal_user(&mut tx, store.keys(), p.user_id).await?;
     sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
         .bind(p.user_id)
         .execute(&mut *tx)
@@ -431,6 +433,7 @@ pub async fn set_active(store: &Store, actor: &Actor, username: &str, active: bo
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    crate::seal::seal_user(&mut tx, store.keys(), id).await?;
     if !active {
         revoke_all(&mut tx, id).await?;
     }
@@ -492,6 +495,7 @@ pub async fn reset_password(store: &Store, actor: &Actor, username: &str) -> Res
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    crate::seal::seal_user(&mut tx, store.keys(), id).await?;
     revoke_all(&mut tx, id).await?;
     audit::append(
         &mut tx,
@@ -524,6 +528,7 @@ pub async fn reset_second_factor(store: &Store, actor: &Actor, username: &str) -
     .bind(id)
     .execute(&mut *tx)
     .await?;
+    crate::seal::seal_user(&mut tx, store.keys(), id).await?;
     sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
         .bind(id)
         .execute(&mut *tx)
@@ -577,6 +582,7 @@ pub async fn change_password(
         .bind(p.user_id)
         .execute(&mut *tx)
         .await?;
+    crate::seal::seal_user(&mut tx, store.keys(), p.user_id).await?;
     sqlx::query("DELETE FROM api_tokens WHERE user_id = $1")
         .bind(p.user_id)
         .execute(&mut *tx)
@@ -641,12 +647,14 @@ pub async fn enrol_known_secret(
     username: &str,
     secret_base32: &str,
 ) -> Result<()> {
-    sqlx::query("UPDATE users SET totp_secret_enc = $1, totp_enabled = 1 WHERE username = $2")
-        .bind(store.keys().encrypt(secret_base32))
-        .bind(username)
-        .execute(conn)
-        .await?;
-    Ok(())
+    let id: i64 = sqlx::query_scalar(
+        "UPDATE users SET totp_secret_enc = $1, totp_enabled = 1 WHERE username = $2 RETURNING id",
+    )
+    .bind(store.keys().encrypt(secret_base32))
+    .bind(username)
+    .fetch_one(&mut *conn)
+    .await?;
+    crate::seal::seal_user(conn, store.keys(), id).await
 }
 
 /// The code of a base32 secret at a Unix time, as an authenticator app shows it (for

@@ -213,3 +213,119 @@ pub async fn recent(store: &Store, limit: i64) -> Result<Vec<Entry>> {
         })
         .collect()
 }
+
+// ---------------------------------------------------------------------------
+// Checkpoints: the chain's head, signed, kept outside the database
+
+/// A signed statement of the chain's head at a moment: which entry was last and its
+/// MAC. Kept outside the database (a file on another machine, the log shipped to a log
+/// server), it proves later that the chain was not cut back below it: removing the
+/// tail and moving the head row back passes every check made inside the database.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+    pub at: String,
+    /// The SM2 public key (uncompressed, hex) of the installation's checkpoint key.
+    pub public_key: String,
+    /// SM2 signature (r ‖ s, hex) over the seq, hash and time.
+    pub signature: String,
+}
+
+fn checkpoint_text(seq: i64, hash: &str, at: &str) -> String {
+    format!("tongban-audit-checkpoint\u{1f}{seq}\u{1f}{hash}\u{1f}{at}")
+}
+
+/// The installation's checkpoint key, derived from the master key (never stored).
+fn checkpoint_key(keys: &Keys) -> sm2::dsa::SigningKey {
+    let mut i = 0u32;
+    loop {
+        let bytes = keys.derived(&format!("audit-checkpoint/{i}"));
+        if let Ok(k) = sm2::dsa::SigningKey::from_slice(crate::licenses::DIST_ID, &bytes) {
+            return k;
+        }
+        i += 1;
+    }
+}
+
+/// The public key that checks this installation's checkpoints (hex).
+pub fn checkpoint_public_key(keys: &Keys) -> String {
+    hex::encode(
+        checkpoint_key(keys)
+            .verifying_key()
+            .to_sec1_bytes()
+            .as_ref(),
+    )
+}
+
+/// Signs the chain's current head.
+pub async fn checkpoint(store: &Store) -> Result<Checkpoint> {
+    use sm2::dsa::signature::Signer;
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *store.reader().await?)
+        .await?;
+    let seq: i64 = head.try_get(0)?;
+    let hash: String = head.try_get(1)?;
+    let at = time::stamp(time::now());
+    let key = checkpoint_key(store.keys());
+    let sig: sm2::dsa::Signature = key
+        .try_sign(checkpoint_text(seq, &hash, &at).as_bytes())
+        .map_err(|_| crate::StoreError::Other(anyhow::anyhow!("SM2 signing failed")))?;
+    Ok(Checkpoint {
+        seq,
+        hash,
+        at,
+        public_key: checkpoint_public_key(store.keys()),
+        signature: hex::encode(sig.to_bytes()),
+    })
+}
+
+/// Checks kept checkpoints against the chain: each must be signed by this
+/// installation's key, and the chain must still hold its entry with its MAC. Returns
+/// the first problem.
+pub async fn check_checkpoints(store: &Store, kept: &[Checkpoint]) -> Result<Option<String>> {
+    use sm2::dsa::signature::Verifier;
+    let key = checkpoint_key(store.keys());
+    let public = checkpoint_public_key(store.keys());
+    let mut conn = store.reader().await?;
+    let head: i64 = sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    for (i, c) in kept.iter().enumerate() {
+        let n = i + 1;
+        let signed = c.public_key == public
+            && hex::decode(&c.signature)
+                .ok()
+                .and_then(|b| sm2::dsa::Signature::from_slice(&b).ok())
+                .is_some_and(|sig| {
+                    key.verifying_key()
+                        .verify(checkpoint_text(c.seq, &c.hash, &c.at).as_bytes(), &sig)
+                        .is_ok()
+                });
+        if !signed {
+            return Ok(Some(format!(
+                "第{n}个检查点的签名无效（不是本系统的密钥签发的，或内容被改动）"
+            )));
+        }
+        if c.seq == 0 {
+            continue;
+        }
+        if c.seq > head {
+            return Ok(Some(format!(
+                "第{n}个检查点记录审计链已有{}条，现在只有{head}条：链尾被删除，链头被改回",
+                c.seq
+            )));
+        }
+        let found: Option<String> = sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = $1")
+            .bind(c.seq)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if found.as_deref() != Some(c.hash.as_str()) {
+            return Ok(Some(format!(
+                "第{n}个检查点的第{}条记录与现存记录不符：审计链被改写",
+                c.seq
+            )));
+        }
+    }
+    Ok(None)
+}

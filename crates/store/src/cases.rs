@@ -999,6 +999,7 @@ async fn insert_case(
         )
         .await?;
     }
+    crate::seal::seal_case(&mut *tx, &c.keys, id).await?;
     audit::append(
         tx,
         &c.keys,
@@ -1469,6 +1470,7 @@ pub async fn act(
         )
         .await?;
     }
+    crate::seal::seal_case(&mut tx, store.keys(), row.id).await?;
     audit::append(
         &mut tx,
         store.keys(),

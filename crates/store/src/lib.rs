@@ -27,6 +27,7 @@ pub use migrate::latest as schema_version;
 pub mod org;
 pub mod protect;
 pub mod report;
+pub mod seal;
 pub mod stats;
 pub mod throttle;
 pub mod time;

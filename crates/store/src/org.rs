@@ -363,6 +363,7 @@ pub async fn insert_user(
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| unique_violation(e, "username", "用户名已存在"))?;
+    crate::seal::seal_user(&mut *conn, store.keys(), id).await?;
     audit::append(
         conn,
         store.keys(),

@@ -102,6 +102,12 @@ impl Keys {
         ))
     }
 
+    /// A 32-byte secret for one purpose, derived from the audit key (the SM2 key that
+    /// signs audit checkpoints).
+    pub fn derived(&self, purpose: &str) -> [u8; 32] {
+        hmac(&self.audit, &[b"tongban/derived/", purpose.as_bytes()])
+    }
+
     /// Keyed SM3 of an audit entry.
     pub fn audit_mac(&self, data: &[u8]) -> String {
         hex::encode(hmac(&self.audit, &[data]))

@@ -46,3 +46,9 @@ CREATE TABLE recovery_codes (
 );
 CREATE INDEX recovery_codes_user ON recovery_codes (user_id);
 ALTER TABLE web_sessions ADD COLUMN stage TEXT NOT NULL DEFAULT 'full';
+
+-- 封存: a keyed digest of each case's and account's audited state (with the count and
+-- last id of a case's events), renewed in the transaction of every audited change, so
+-- `audit verify` finds rows changed in the database behind the platform's back.
+ALTER TABLE cases ADD COLUMN seal TEXT;
+ALTER TABLE users ADD COLUMN seal TEXT;

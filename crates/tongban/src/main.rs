@@ -406,8 +406,26 @@ enum CaseCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Walk the chain; exits non-zero and names the first broken entry if any.
+    /// Walk the chain, check every case and account against its seal and, given kept
+    /// checkpoints, that the chain was not cut back; exits 2 naming what is broken.
     Verify {
+        #[command(flatten)]
+        db: DbArgs,
+        /// A file of checkpoints kept outside the database (JSON lines, as written by
+        /// `audit checkpoint` or found in the server log).
+        #[arg(long)]
+        checkpoints: Option<String>,
+    },
+    /// Sign the chain's head and append it to a file kept outside the database (or
+    /// print it): a later `audit verify --checkpoints` proves nothing was cut off.
+    Checkpoint {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        out: Option<String>,
+    },
+    /// Seal the cases and accounts written in bulk (an import) or before seals existed.
+    Seal {
         #[command(flatten)]
         db: DbArgs,
     },
@@ -581,6 +599,11 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Migrate { db } => {
             let store = open(&db.db, &db.key_file).await?;
             tongban_store::calendar::seed_if_empty(&store).await?;
+            if let Some((cases, users)) = tongban_store::seal::seal_if_never_sealed(&store).await?
+                && cases + users > 0
+            {
+                println!("已封存升级前的 {cases} 条办件、{users} 个账户");
+            }
             println!(
                 "数据库已是最新结构（版本 {}）",
                 tongban_store::schema_version()
@@ -800,9 +823,13 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             println!("{summary}");
         }
         Command::Audit {
-            command: AuditCommand::Verify { db },
+            command: AuditCommand::Verify { db, checkpoints },
         } => {
             let store = open(&db.db, &db.key_file).await?;
+            let kept = match &checkpoints {
+                Some(f) => read_checkpoints(f)?,
+                None => vec![],
+            };
             let bar = indicatif::ProgressBar::new(0);
             bar.set_style(progress_style());
             let v = tongban_store::audit::verify(&store, |done, total| {
@@ -811,6 +838,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             })
             .await?;
             bar.finish_and_clear();
+            let mut broken = false;
             match v.broken {
                 None => println!("审计链完整：共 {} 条记录，全部校验通过", v.entries),
                 Some((seq, why)) => {
@@ -818,9 +846,65 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                         "审计链已被破坏：第 {seq} 条记录校验失败（{why}）；此前 {} 条记录完好",
                         v.entries
                     );
-                    return Ok(ExitCode::from(2));
+                    broken = true;
                 }
             }
+            if checkpoints.is_some() {
+                match tongban_store::audit::check_checkpoints(&store, &kept).await? {
+                    None => println!("检查点：{} 个，全部与审计链相符", kept.len()),
+                    Some(why) => {
+                        println!("检查点不符：{why}");
+                        broken = true;
+                    }
+                }
+            }
+            let bar = indicatif::ProgressBar::new_spinner();
+            let (rows, faults) = tongban_store::seal::verify(&store, |n| {
+                bar.set_message(format!("已核对 {n} 条办件和账户"));
+                bar.tick();
+            })
+            .await?;
+            bar.finish_and_clear();
+            if faults.is_empty() {
+                println!("办件和账户：{rows} 条，均与最后一次审计记录的状态相符");
+            } else {
+                println!("办件和账户被直接改动（列出前 {} 处）：", faults.len());
+                for f in &faults {
+                    println!("  {} {}：{}", f.entity, f.key, f.why);
+                }
+                broken = true;
+            }
+            if broken {
+                return Ok(ExitCode::from(2));
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Checkpoint { db, out },
+        } => {
+            let store = open(&db.db, &db.key_file).await?;
+            let c = tongban_store::audit::checkpoint(&store).await?;
+            let line = serde_json::to_string(&c)?;
+            match out {
+                Some(path) => {
+                    use std::io::Write as _;
+                    let mut f = std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(&path)
+                        .with_context(|| format!("无法写入 {path}"))?;
+                    writeln!(f, "{line}")?;
+                    println!("已记录检查点：第 {} 条（{}）→ {path}", c.seq, c.at);
+                }
+                None => println!("{line}"),
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Seal { db },
+        } => {
+            let store = open(&db.db, &db.key_file).await?;
+            let (cases, users) =
+                tongban_store::seal::seal_unsealed(&store, &Actor::system("cli")).await?;
+            println!("已封存 {cases} 条办件、{users} 个账户");
         }
         Command::Export {
             dataset,
@@ -1032,6 +1116,33 @@ pub fn progress_style() -> indicatif::ProgressStyle {
 async fn serve(store: Store, listen: &str) -> anyhow::Result<()> {
     // Bring the knowledge-base index up to date before the first search.
     store.kb_index().catch_up(&store).await?;
+    // A database from before row seals is sealed once.
+    if let Some((cases, users)) = tongban_store::seal::seal_if_never_sealed(&store).await? {
+        tracing::info!(
+            cases,
+            users,
+            "sealed the cases and accounts of an upgraded database"
+        );
+    }
+    // The audit chain's head, signed, into the log every ten minutes when it moved, so
+    // a log kept on another machine proves later that the chain was not cut back.
+    let keeper = store.clone();
+    tokio::spawn(async move {
+        let mut last = -1;
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            match tongban_store::audit::checkpoint(&keeper).await {
+                Ok(c) if c.seq != last => {
+                    last = c.seq;
+                    let line = serde_json::to_string(&c).unwrap_or_default();
+                    tracing::info!(target: "audit_checkpoint", checkpoint = %line, "审计检查点");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "audit checkpoint failed"),
+            }
+        }
+    });
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("无法监听 {listen}"))?;
@@ -1050,6 +1161,26 @@ async fn serve(store: Store, listen: &str) -> anyhow::Result<()> {
     .await?;
     store.close().await;
     Ok(())
+}
+
+/// Checkpoints kept in a file: JSON lines, or log lines that carry one after
+/// `checkpoint=` (as the server writes them).
+fn read_checkpoints(path: &str) -> anyhow::Result<Vec<tongban_store::audit::Checkpoint>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("无法读取 {path}"))?;
+    let mut out = vec![];
+    for (i, line) in text.lines().enumerate() {
+        if !line.contains("\"signature\"") {
+            continue;
+        }
+        let Some(start) = line.find('{') else {
+            continue;
+        };
+        let Some(end) = line.rfind('}') else { continue };
+        let c = serde_json::from_str(&line[start..=end])
+            .with_context(|| format!("{path} 第{}行不是检查点", i + 1))?;
+        out.push(c);
+    }
+    Ok(out)
 }
 
 fn print_demo_accounts(listen: &str) {

@@ -795,6 +795,8 @@ pub async fn seed_demo(
     crate::seed_kb::seed(store, year).await?;
     // The cases went in by bulk insert: the kept figures are computed once from them.
     tongban_store::stats::rebuild(store).await?;
+    // ...and each is sealed once, as every later audited change renews its seal.
+    tongban_store::seal::seal_unsealed(store, &actor).await?;
     // The demo applicant, bound at a window as if a clerk had seen the ID card, so the
     // portal's real-name sign-in works out of the box.
     let (name, id, phone) = DEMO_APPLICANT;

@@ -418,3 +418,106 @@ async fn a_co_unit_cannot_reveal_the_caller_after_closing(db: Db) {
     );
 }
 both!(a_co_unit_cannot_reveal_the_caller_after_closing);
+
+/// The audit catches what it should: a chain cut back (with a checkpoint kept outside
+/// the database), and cases and accounts changed in the database directly.
+async fn audit_verify_catches_direct_changes(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let verify = |extra: &[&str]| {
+        let mut a = vec!["audit", "verify", "--db", app.db_url.as_str()];
+        a.extend(extra);
+        let out = app.cli(&a);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    let case = app.apply("clerk.sj", common::ITEM, "window").await;
+    let no = case["case_no"].as_str().unwrap().to_string();
+    let (code, out) = verify(&[]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("均与最后一次审计记录的状态相符"), "{out}");
+
+    // A checkpoint kept outside the database, then more work.
+    let kept = app.dir.path().join("checkpoints.jsonl");
+    let kept_s = kept.display().to_string();
+    let out = app.cli(&["audit", "checkpoint", "--db", &app.db_url, "--out", &kept_s]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (code, out) = verify(&["--checkpoints", &kept_s]);
+    assert_eq!(code, Some(0), "{out}");
+    let cut_to = app.count("audit_log").await - 2;
+    for _ in 0..3 {
+        app.apply("clerk.sj", common::ITEM, "window").await;
+    }
+    // The tail removed and the head moved back: invisible inside the database...
+    app.exec(&format!("DELETE FROM audit_log WHERE seq > {cut_to}"))
+        .await;
+    app.exec(&format!(
+        "UPDATE audit_head SET seq = {cut_to}, hash = (SELECT hash FROM audit_log WHERE seq = {cut_to}) WHERE id = 1"
+    ))
+    .await;
+    let (code, out) = verify(&[]);
+    assert!(out.contains("审计链完整"), "{out}");
+    let _ = code;
+    // ...but not to the checkpoint.
+    let (code, out) = verify(&["--checkpoints", &kept_s]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("链尾被删除"), "{out}");
+    // A checkpoint edited to hide it no longer verifies.
+    let text = std::fs::read_to_string(&kept).unwrap();
+    let forged = text.replacen("\"seq\":", "\"seq\":1", 1);
+    std::fs::write(&kept, forged).unwrap();
+    let (code, out) = verify(&["--checkpoints", &kept_s]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("签名无效"), "{out}");
+
+    // A case's applicant changed, an event deleted, a member promoted: each named.
+    let app = TestApp::spawn(db_of(&app)).await;
+    let a = app.apply("clerk.sj", common::ITEM, "window").await;
+    let b = app.apply("clerk.sj", common::ITEM, "window").await;
+    let (a, b) = (
+        a["case_no"].as_str().unwrap().to_string(),
+        b["case_no"].as_str().unwrap().to_string(),
+    );
+    let verify = |app: &TestApp| {
+        let out = app.cli(&["audit", "verify", "--db", &app.db_url]);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    assert_eq!(verify(&app).0, Some(0));
+    app.exec(&format!(
+        "UPDATE cases SET applicant_name = '李四' WHERE case_no = '{a}'"
+    ))
+    .await;
+    app.exec(&format!(
+        "DELETE FROM case_events WHERE id = (SELECT MAX(e.id) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.case_no = '{b}')"
+    ))
+    .await;
+    app.exec("UPDATE users SET role = 'admin' WHERE username = 'clerk.sj'")
+        .await;
+    let (code, out) = verify(&app);
+    assert_eq!(code, Some(2), "{out}");
+    for name in [a.as_str(), b.as_str(), "clerk.sj"] {
+        assert!(out.contains(name), "{name} not named: {out}");
+    }
+    let admin = app.token("admin").await;
+    let (_, v) = app.get("/api/v1/audit/verify", Some(&admin)).await;
+    assert_eq!(v["intact"], false, "{v}");
+    assert_eq!(v["row_faults"].as_array().unwrap().len(), 3, "{v}");
+    let _ = no;
+}
+both!(audit_verify_catches_direct_changes);
+
+fn db_of(app: &TestApp) -> Db {
+    if app.db_url.starts_with("sqlite") {
+        Db::Sqlite
+    } else {
+        Db::Postgres
+    }
+}

@@ -47,8 +47,10 @@ async fn recent(
 async fn verify(State(s): State<AppState>, Staff(p): Staff) -> ApiResult<Json<Value>> {
     may_read(&p)?;
     let v = audit::verify(&s.store, |_, _| {}).await?;
+    let (rows, faults) = tongban_store::seal::verify(&s.store, |_| {}).await?;
     Ok(Json(
-        json!({ "entries": v.entries, "intact": v.broken.is_none(),
-        "broken": v.broken.map(|(seq, why)| json!({ "seq": seq, "reason": why })) }),
+        json!({ "entries": v.entries, "intact": v.broken.is_none() && faults.is_empty(),
+        "broken": v.broken.map(|(seq, why)| json!({ "seq": seq, "reason": why })),
+        "rows_checked": rows, "row_faults": faults }),
     ))
 }

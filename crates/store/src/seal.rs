@@ -1,0 +1,264 @@
+//! Row seals (封存): the audit chain proves what happened; a seal proves a case's or an
+//! account's current row is the state the last audited change left. Each is a keyed
+//! SM3 MAC over the row's audited columns (for a case, with the number and the last
+//! id of its events), renewed in the transaction of every audited change. A row edited
+//! in the database (a case's applicant or status, a deleted event, a member promoted
+//! to administrator) no longer matches its seal, and `audit verify` names it.
+
+use crate::audit::{self, Actor};
+use crate::{Keys, Result, Store, StoreError};
+use sqlx::{AnyConnection, Row};
+
+/// The audited columns of a case (deadlines are left out: they follow the calendar).
+const CASE_COLUMNS: &[&str] = &[
+    "case_no",
+    "item_id",
+    "item_version",
+    "department_id",
+    "point_id",
+    "channel",
+    "status",
+    "applicant_kind",
+    "applicant_name",
+    "id_number_enc",
+    "id_number_digest",
+    "credit_code",
+    "phone_enc",
+    "submitted_at",
+    "accepted_at",
+    "decided_at",
+    "closed_at",
+    "extension_days",
+    "result",
+    "document_no",
+    "reason",
+];
+
+/// The audited columns of a staff account (not the last TOTP step or failure counts).
+const USER_COLUMNS: &[&str] = &[
+    "username",
+    "display_name",
+    "role",
+    "department_id",
+    "point_id",
+    "password_hash",
+    "active",
+    "totp_enabled",
+    "totp_secret_enc",
+    "must_change_password",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Case,
+    User,
+}
+
+impl Kind {
+    fn table(self) -> &'static str {
+        match self {
+            Self::Case => "cases",
+            Self::User => "users",
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Self::Case => "办件",
+            Self::User => "账户",
+        }
+    }
+    /// The columns read for a seal: the row's key for messages, then the sealed text.
+    fn select(self) -> String {
+        let cols = match self {
+            Self::Case => CASE_COLUMNS,
+            Self::User => USER_COLUMNS,
+        };
+        let mut parts: Vec<String> = cols
+            .iter()
+            .map(|c| format!("COALESCE(CAST(t.{c} AS TEXT), '\u{2205}')"))
+            .collect();
+        if self == Self::Case {
+            parts.push(
+                "CAST((SELECT COUNT(*) FROM case_events e WHERE e.case_id = t.id) AS TEXT)".into(),
+            );
+            parts.push(
+                "COALESCE(CAST((SELECT MAX(e.id) FROM case_events e WHERE e.case_id = t.id) AS TEXT), '')"
+                    .into(),
+            );
+        }
+        let key = match self {
+            Self::Case => "t.case_no",
+            Self::User => "t.username",
+        };
+        format!(
+            "SELECT t.id, {key}, t.seal, {} FROM {} t",
+            parts.join(" || '\u{1f}' || "),
+            self.table()
+        )
+    }
+}
+
+fn mac(keys: &Keys, kind: Kind, id: i64, text: &str) -> String {
+    keys.audit_mac(format!("seal\u{1f}{}\u{1f}{id}\u{1f}{text}", kind.table()).as_bytes())
+}
+
+/// Renews a row's seal inside the transaction of its audited change.
+pub async fn seal(conn: &mut AnyConnection, keys: &Keys, kind: Kind, id: i64) -> Result<()> {
+    let sql = format!("{} WHERE t.id = $1", kind.select());
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let text: String = r.try_get(3)?;
+    let update = format!("UPDATE {} SET seal = $1 WHERE id = $2", kind.table());
+    sqlx::query(sqlx::AssertSqlSafe(update))
+        .bind(mac(keys, kind, id, &text))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn seal_case(conn: &mut AnyConnection, keys: &Keys, id: i64) -> Result<()> {
+    seal(conn, keys, Kind::Case, id).await
+}
+
+pub async fn seal_user(conn: &mut AnyConnection, keys: &Keys, id: i64) -> Result<()> {
+    seal(conn, keys, Kind::User, id).await
+}
+
+const BATCH: i64 = 2000;
+
+/// Seals every row without a seal (rows loaded in bulk by the demo seed or an import,
+/// or a database from before seals), and records how many in the audit chain. Returns
+/// the cases and accounts sealed.
+pub async fn seal_unsealed(store: &Store, actor: &Actor) -> Result<(i64, i64)> {
+    let mut counts = [0i64; 2];
+    for (i, kind) in [Kind::Case, Kind::User].into_iter().enumerate() {
+        loop {
+            let sql = format!(
+                "{} WHERE t.seal IS NULL ORDER BY t.id LIMIT {BATCH}",
+                kind.select()
+            );
+            let keys = store.keys().clone();
+            let n = store
+                .write(move |conn| {
+                    let (sql, keys) = (sql.clone(), keys.clone());
+                    Box::pin(async move {
+                        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                            .fetch_all(&mut *conn)
+                            .await?;
+                        let update = format!("UPDATE {} SET seal = $1 WHERE id = $2", kind.table());
+                        for r in &rows {
+                            let id: i64 = r.try_get(0)?;
+                            let text: String = r.try_get(3)?;
+                            sqlx::query(sqlx::AssertSqlSafe(update.clone()))
+                                .bind(mac(&keys, kind, id, &text))
+                                .bind(id)
+                                .execute(&mut *conn)
+                                .await?;
+                        }
+                        Ok(rows.len() as i64)
+                    })
+                })
+                .await?;
+            counts[i] += n;
+            if n < BATCH {
+                break;
+            }
+        }
+    }
+    let mut tx = store.begin().await?;
+    audit::append(
+        &mut tx,
+        store.keys(),
+        actor,
+        "audit.seal",
+        "audit",
+        "seal",
+        serde_json::json!({ "cases": counts[0], "users": counts[1] }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((counts[0], counts[1]))
+}
+
+/// Seals a database that has never been sealed (one upgraded from before seals); a
+/// database sealed once is left alone, so a seal removed later shows in `verify`.
+pub async fn seal_if_never_sealed(store: &Store) -> Result<Option<(i64, i64)>> {
+    let sealed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'audit.seal'")
+            .fetch_one(&mut *store.reader().await?)
+            .await?;
+    if sealed > 0 {
+        return Ok(None);
+    }
+    seal_unsealed(store, &Actor::system("upgrade"))
+        .await
+        .map(Some)
+}
+
+/// A row that does not match its last audited state.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Fault {
+    pub entity: &'static str,
+    pub key: String,
+    pub why: String,
+}
+
+/// Most faults listed.
+pub const MAX_FAULTS: usize = 100;
+
+/// Checks every case and account against its seal; `progress(done)` after each batch.
+pub async fn verify(store: &Store, mut progress: impl FnMut(i64)) -> Result<(i64, Vec<Fault>)> {
+    let mut faults = vec![];
+    let mut checked = 0i64;
+    let mut conn = store.reader().await?;
+    for kind in [Kind::Case, Kind::User] {
+        let mut last = 0i64;
+        loop {
+            let sql = format!(
+                "{} WHERE t.id > $1 ORDER BY t.id LIMIT {BATCH}",
+                kind.select()
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(last)
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(StoreError::Db)?;
+            for r in &rows {
+                let id: i64 = r.try_get(0)?;
+                let key: String = r.try_get(1)?;
+                let seal: Option<String> = r.try_get(2)?;
+                let text: String = r.try_get(3)?;
+                let why = match seal {
+                    None => Some(format!(
+                        "{}未封存：在数据库中直接写入，未经平台记录",
+                        kind.label()
+                    )),
+                    Some(s) if s != mac(store.keys(), kind, id, &text) => Some(format!(
+                        "{}与最后一次审计记录的状态不符：在数据库中被直接修改（或其办理记录被删除）",
+                        kind.label()
+                    )),
+                    Some(_) => None,
+                };
+                if let Some(why) = why
+                    && faults.len() < MAX_FAULTS
+                {
+                    faults.push(Fault {
+                        entity: kind.table(),
+                        key,
+                        why,
+                    });
+                }
+                last = id;
+                checked += 1;
+            }
+            progress(checked);
+            if (rows.len() as i64) < BATCH {
+                break;
+            }
+        }
+    }
+    Ok((checked, faults))
+}
