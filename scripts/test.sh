@@ -34,3 +34,6 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 fi
 npm ci --prefix e2e --no-audit --no-fund
 node --test e2e/tests/
+
+# The API against its own OpenAPI document (schemathesis; see the script for what it checks).
+bash scripts/openapi-check.sh

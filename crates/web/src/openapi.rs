@@ -13,8 +13,9 @@ fn op(summary: &str, tag: &str, auth: bool) -> Value {
     let mut o = json!({
         "summary": summary, "tags": [tag],
         "responses": {
-            "200": { "description": "成功" },
-            "4XX": { "description": "请求有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
+            "2XX": { "description": "成功" },
+            "4XX": { "description": "请求有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+            "503": { "description": "数据库暂时无法写入（磁盘已满、只读）或外部服务不可用", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
         }
     });
     if auth {
@@ -35,7 +36,8 @@ async fn document() -> Json<Value> {
                   "description": "县级政务服务平台接口：事项清单、办件、工作日历、统一社会信用代码与身份证号码校验。错误均以 {\"error\":{\"code\",\"message\",\"field\"}} 返回。" },
         "paths": {
             "/healthz": { "get": op("健康检查", "system", false) },
-            "/api/v1/auth/token": { "post": with_body(op("用户名密码换取令牌", "auth", false), "Login") },
+            "/api/v1/auth/token": { "post": with_body(op("用户名密码换取令牌；已启用动态口令的账户须同时提供 totp（验证器应用的6位动态口令或恢复码）；未启用动态口令的管理员不能取得令牌（403 totp_enrolment_required）", "auth", false), "Login") },
+            "/api/v1/auth/logout": { "post": op("退出：吊销本次请求所带的令牌（204）", "auth", true) },
             "/api/v1/me": { "get": op("当前用户", "auth", true) },
             "/api/v1/departments": { "get": op("进驻部门列表", "organisation", false), "post": op("新增部门（管理员）", "organisation", true) },
             "/api/v1/points": { "get": op("服务点列表（center、comprehensive_window、town、substation）", "organisation", false), "post": op("新增服务点（管理员）", "organisation", true) },
@@ -46,10 +48,10 @@ async fn document() -> Json<Value> {
                     { "name": "q", "in": "query", "schema": { "type": "string" } },
                     { "name": "department", "in": "query", "schema": { "type": "string" } },
                     { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["in_use", "suspended", "cancelled", "transferred"] } },
-                    { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } },
-                    { "name": "on", "in": "query", "schema": { "type": "string", "format": "date" } }
+                    { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 100000 } },
+                    { "name": "on", "in": "query", "description": "日期（YYYY-MM-DD）；空为今天", "schema": { "type": "string", "pattern": "^$|^[0-9]{4}-[0-9]{2}-[0-9]{2}$" } }
                 ],
-                "responses": { "200": { "description": "{items, total}" }, "4XX": { "description": "请求有误" } } },
+                "responses": { "200": { "description": "{items, total}" }, "4XX": { "description": "请求有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } },
                 "post": op("新增事项（管理员；第1版待发布）", "catalog", true) },
             "/api/v1/items/{code}": { "get": op("事项详情（指定日期生效的版本）", "catalog", false) },
             "/api/v1/items/{code}/history": { "get": op("事项变更历史（已发布版本）", "catalog", false) },
@@ -75,7 +77,7 @@ async fn document() -> Json<Value> {
                     { "name": "start", "in": "query", "required": true, "schema": { "type": "string", "format": "date" } },
                     { "name": "working_days", "in": "query", "required": true, "schema": { "type": "integer", "minimum": 0 } }
                 ],
-                "responses": { "200": { "description": "{deadline}" }, "422": { "description": "超出已录入的节假日年份" } } } },
+                "responses": { "200": { "description": "{deadline}" }, "4XX": { "description": "参数有误，或超出已录入的节假日年份（422）", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } },
             "/api/v1/calendar/years": { "get": op("已录入节假日安排的年份", "calendar", false), "post": op("录入某年节假日安排（管理员）", "calendar", true) },
             "/api/v1/codes/uscc/{code}": { "get": op("统一社会信用代码校验（GB 32100-2015）", "codes", false) },
             "/api/v1/codes/uscc": { "post": op("为新登记主体赋统一社会信用代码", "codes", true) },
@@ -101,7 +103,7 @@ async fn document() -> Json<Value> {
             "schemas": {
                 "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["code", "message"],
                     "properties": { "code": { "type": "string" }, "message": { "type": "string" }, "field": { "type": "string" } } } } },
-                "Login": { "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" } } },
+                "Login": { "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" }, "totp": { "type": "string", "description": "6位动态口令或恢复码" } } },
                 "NewCase": { "type": "object", "required": ["item_code", "channel", "applicant"], "properties": {
                     "item_code": { "type": "string" }, "channel": { "type": "string", "enum": ["online", "window"] }, "point": { "type": "string" },
                     "materials": { "type": "array", "items": { "type": "string" } }, "note": { "type": "string" },
@@ -137,7 +139,83 @@ async fn document() -> Json<Value> {
     });
     add_intake(&mut doc);
     add_knowledge_base(&mut doc);
+    declare_path_parameters(&mut doc);
+    empty_query_numbers(&mut doc);
     Json(doc)
+}
+
+/// A number in a query string may also be empty, which means "not given" (as a form
+/// sends it): the document says so, so an outside client's generated requests match.
+fn empty_query_numbers(doc: &mut Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(ops) = item.as_object_mut() else {
+            continue;
+        };
+        for op in ops.values_mut() {
+            let Some(params) = op["parameters"].as_array_mut() else {
+                continue;
+            };
+            for p in params.iter_mut() {
+                if p["in"] == "query" && p["schema"]["type"] == "integer" && p["required"] != true {
+                    let number = p["schema"].take();
+                    p["schema"] =
+                        json!({ "anyOf": [number, { "type": "string", "maxLength": 0 }] });
+                }
+            }
+        }
+    }
+}
+
+/// The schema of a path parameter, by its name: the shapes the handlers accept.
+fn path_parameter(name: &str) -> Value {
+    let pattern = |p: &str| json!({ "type": "string", "pattern": p });
+    match name {
+        "case_no" => pattern("^[A-Z0-9]{1,12}-[0-9]{8}-[0-9]{5}$"),
+        "no" => pattern("^12345-[0-9]{8}-[0-9]{5}$"),
+        "license_no" => pattern("^[A-Z0-9]{1,12}-[0-9]{4}-[0-9]{6}$"),
+        "id" | "version" => {
+            json!({ "type": "integer", "minimum": 1, "maximum": 9_007_199_254_740_991i64 })
+        }
+        // The code checkers answer any text (valid or not, with the reason).
+        "number" | "code" => json!({ "type": "string", "minLength": 1 }),
+        _ => pattern("^[0-9A-Za-z_-]{1,64}$"),
+    }
+}
+
+/// Every `{name}` of a path is declared as a required path parameter of each of its
+/// operations (an operation may declare its own, e.g. with an enum).
+fn declare_path_parameters(doc: &mut Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let names: Vec<&str> = path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .collect();
+        let Some(ops) = item.as_object_mut() else {
+            continue;
+        };
+        for op in ops.values_mut() {
+            if !op["parameters"].is_array() {
+                op["parameters"] = json!([]);
+            }
+            let Some(params) = op["parameters"].as_array_mut() else {
+                continue;
+            };
+            for name in &names {
+                let declared = params
+                    .iter()
+                    .any(|p| p["in"] == "path" && p["name"] == *name);
+                if !declared {
+                    params.push(json!({ "name": name, "in": "path", "required": true, "schema": path_parameter(name) }));
+                }
+            }
+        }
+    }
 }
 
 /// 12345 intake by outside channels (kept apart: one `json!` this size hits the macro
@@ -154,9 +232,7 @@ fn add_intake(doc: &mut Value) {
                 "responses": {
                     "201": { "description": "已登记", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/IntakeReceipt" } } } },
                     "200": { "description": "重复提交：返回已登记的工单", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/IntakeReceipt" } } } },
-                    "401": { "description": "缺少或无效的渠道接入密钥" },
-                    "413": { "description": "请求内容超过64KB" },
-                    "422": { "description": "字段有误（error.field 指明字段）", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
+                    "4XX": { "description": "缺少或无效的渠道接入密钥（401）、渠道不存在（404）、请求内容超过64KB（413）、字段有误（422，error.field 指明字段）", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
                 } } },
             "/api/v1/intake/email": { "post": {
                 "summary": "邮件网关转发的来信（message/rfc822 原始邮件）：发件人为诉求人，主题与正文为诉求内容（仅有HTML时转为纯文本），Message-ID 用于去重", "tags": ["intake"],
@@ -167,9 +243,7 @@ fn add_intake(doc: &mut Value) {
                 "responses": {
                     "201": { "description": "已登记", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/IntakeReceipt" } } } },
                     "200": { "description": "同一 Message-ID 重复转发：返回已登记的工单" },
-                    "400": { "description": "无法解析的邮件（code bad_mail，error.field 为 body、from 或 content）", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
-                    "401": { "description": "缺少或无效的渠道接入密钥" },
-                    "413": { "description": "邮件超过5MB" }
+                    "4XX": { "description": "无法解析的邮件（400，code bad_mail，error.field 为 body、from 或 content）、缺少或无效的渠道接入密钥（401）、邮件超过5MB（413）", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
                 } } }
     });
     let schemas = json!({
@@ -204,7 +278,7 @@ fn add_knowledge_base(doc: &mut Value) {
                 { "name": "per_page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 50 } }
             ],
             "responses": { "200": { "description": "命中的问答：items[].question_html、snippet_html 为已转义的HTML" },
-                           "422": { "description": "参数有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } },
+                           "4XX": { "description": "参数有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } },
         "/api/v1/kb/faq": { "get": op("问答专栏（公开）", "knowledge-base", false) },
         "/api/v1/kb/articles": { "get": op("知识库条目列表（工作人员）", "knowledge-base", true),
                                  "post": with_body(op("新增问答（话务员、督查、管理员；成员单位限本单位）", "knowledge-base", true), "KbArticle") },
@@ -219,12 +293,12 @@ fn add_knowledge_base(doc: &mut Value) {
             "summary": "12345热点诉求：按诉求分类与地点聚类区间内的工单，并与上一同长周期比较",
             "tags": ["hotline"], "security": [{ "bearer": [] }],
             "parameters": [
-                { "name": "from", "in": "query", "schema": { "type": "string", "format": "date" } },
-                { "name": "to", "in": "query", "schema": { "type": "string", "format": "date" } },
+                { "name": "from", "in": "query", "description": "YYYY-MM-DD；空为截止日前30天", "schema": { "type": "string", "pattern": "^$|^[0-9]{4}-[0-9]{2}-[0-9]{2}$" } },
+                { "name": "to", "in": "query", "description": "YYYY-MM-DD；空为今天", "schema": { "type": "string", "pattern": "^$|^[0-9]{4}-[0-9]{2}-[0-9]{2}$" } },
                 { "name": "min", "in": "query", "schema": { "type": "integer", "minimum": 2, "maximum": 1000 } }
             ],
             "responses": { "200": { "description": "topics[]：subject、place、count、before、trend、orders" },
-                           "422": { "description": "参数有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } }
+                           "4XX": { "description": "参数有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } }
     });
     let schemas = json!({
         "KbArticle": { "type": "object", "required": ["question", "answer"], "properties": {
