@@ -106,6 +106,27 @@ async fn set_stage(conn: &mut AnyConnection, cookie: &str, stage: Stage) -> Resu
     Ok(())
 }
 
+/// An audited change of an account (the entity is the account's username).
+async fn account_event(
+    conn: &mut AnyConnection,
+    store: &Store,
+    actor: &Actor,
+    action: &str,
+    username: &str,
+) -> Result<()> {
+    audit::append(
+        conn,
+        store.keys(),
+        actor,
+        action,
+        "user",
+        username,
+        serde_json::json!({}),
+    )
+    .await?;
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------
 // TOTP
 
@@ -244,16 +265,7 @@ pub async fn confirm_enrolment(
             .execute(&mut *tx)
             .await?;
     }
-    audit::append(
-        &mut tx,
-        store.keys(),
-        &p.actor(),
-        "user.totp_enable",
-        "user",
-        &p.username,
-        serde_json::json!({}),
-    )
-    .await?;
+    account_event(&mut tx, store, &p.actor(), "user.totp_enable", &p.username).await?;
     if let Some(c) = cookie {
         let next = stage_after_second_factor(&mut tx, p.user_id).await?;
         set_stage(&mut tx, c, next).await?;
@@ -318,14 +330,12 @@ pub async fn check_second_factor(store: &Store, p: &Principal, code: &str) -> Re
         .rows_affected()
             == 1;
         if used {
-            audit::append(
+            account_event(
                 &mut tx,
-                store.keys(),
+                store,
                 &p.actor(),
                 "user.recovery_code",
-                "user",
                 &p.username,
-                serde_json::json!({}),
             )
             .await?;
         }
@@ -497,14 +507,12 @@ pub async fn reset_password(store: &Store, actor: &Actor, username: &str) -> Res
         .await?;
     crate::seal::seal_user(&mut tx, store.keys(), id).await?;
     revoke_all(&mut tx, id).await?;
-    audit::append(
+    account_event(
         &mut tx,
-        store.keys(),
+        store,
         actor,
         "user.password_reset",
-        "user",
         &username.trim().to_ascii_lowercase(),
-        serde_json::json!({}),
     )
     .await?;
     tx.commit().await?;
@@ -534,14 +542,12 @@ pub async fn reset_second_factor(store: &Store, actor: &Actor, username: &str) -
         .execute(&mut *tx)
         .await?;
     revoke_all(&mut tx, id).await?;
-    audit::append(
+    account_event(
         &mut tx,
-        store.keys(),
+        store,
         actor,
         "user.totp_reset",
-        "user",
         &username.trim().to_ascii_lowercase(),
-        serde_json::json!({}),
     )
     .await?;
     tx.commit().await?;
@@ -603,14 +609,12 @@ pub async fn change_password(
                 .await?;
         }
     }
-    audit::append(
+    account_event(
         &mut tx,
-        store.keys(),
+        store,
         &p.actor(),
         "user.password_change",
-        "user",
         &p.username,
-        serde_json::json!({}),
     )
     .await?;
     tx.commit().await?;
@@ -625,16 +629,7 @@ pub async fn revoke_token(store: &Store, p: &Principal, token: &str) -> Result<(
         .bind(p.user_id)
         .execute(&mut *tx)
         .await?;
-    audit::append(
-        &mut tx,
-        store.keys(),
-        &p.actor(),
-        "token.revoke",
-        "user",
-        &p.username,
-        serde_json::json!({}),
-    )
-    .await?;
+    account_event(&mut tx, store, &p.actor(), "token.revoke", &p.username).await?;
     tx.commit().await?;
     Ok(())
 }

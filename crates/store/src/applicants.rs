@@ -72,31 +72,46 @@ impl SmsSender {
         let Self::Command(program) = self else {
             return Ok(());
         };
-        use tokio::io::AsyncWriteExt;
-        let failed = |why: String| {
-            tracing::error!(program, why, "SMS delivery failed");
-            StoreError::Unavailable("短信发送失败，请稍后再试".into())
-        };
-        let mut child = tokio::process::Command::new(program)
-            .arg(phone.as_str())
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .map_err(|e| failed(e.to_string()))?;
-        if let Some(mut stdin) = child.stdin.take() {
-            stdin
-                .write_all(body.as_bytes())
-                .await
-                .map_err(|e| failed(e.to_string()))?;
+        let failed = || StoreError::Unavailable("短信发送失败，请稍后再试".into());
+        match run_program(program, &[phone.as_str()], body.as_bytes(), "SMS delivery").await {
+            Some(0) => Ok(()),
+            _ => Err(failed()),
         }
-        let status = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait())
-            .await
-            .map_err(|_| failed("timed out".into()))?
-            .map_err(|e| failed(e.to_string()))?;
-        if status.success() {
-            Ok(())
-        } else {
-            Err(failed(format!("exit {status}")))
+    }
+}
+
+/// Runs an operator's program (the SMS gateway's client, the identity verifier) with
+/// `input` on standard input, for at most ten seconds: its exit code, or `None` when
+/// it could not run, was killed or timed out (logged with `what`).
+async fn run_program(program: &str, args: &[&str], input: &[u8], what: &str) -> Option<i32> {
+    use tokio::io::AsyncWriteExt;
+    let failed = |why: String| {
+        tracing::error!(program, why, "{what} failed");
+        None
+    };
+    let mut child = match tokio::process::Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => return failed(e.to_string()),
+    };
+    if let Some(mut stdin) = child.stdin.take()
+        && let Err(e) = stdin.write_all(input).await
+    {
+        return failed(e.to_string());
+    }
+    match tokio::time::timeout(std::time::Duration::from_secs(10), child.wait()).await {
+        Err(_) => failed("timed out".into()),
+        Ok(Err(e)) => failed(e.to_string()),
+        Ok(Ok(status)) => {
+            if !status.success() {
+                tracing::warn!(program, %status, "{what}: the program did not succeed");
+            }
+            status.code()
         }
     }
 }
@@ -137,32 +152,21 @@ impl IdentityVerifier {
         let Self::Command(program) = self else {
             return Ok(false);
         };
-        use tokio::io::AsyncWriteExt;
-        let failed = |why: String| {
-            tracing::error!(program, why, "identity verification failed");
-            StoreError::Unavailable("身份核验服务暂不可用，请稍后再试".into())
-        };
-        let mut child = tokio::process::Command::new(program)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .map_err(|e| failed(e.to_string()))?;
         let input =
             serde_json::json!({ "name": name, "id_number": id.as_str(), "phone": phone.as_str() });
-        if let Some(mut stdin) = child.stdin.take() {
-            stdin
-                .write_all(input.to_string().as_bytes())
-                .await
-                .map_err(|e| failed(e.to_string()))?;
-        }
-        let status = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait())
-            .await
-            .map_err(|_| failed("timed out".into()))?
-            .map_err(|e| failed(e.to_string()))?;
-        match status.code() {
+        match run_program(
+            program,
+            &[],
+            input.to_string().as_bytes(),
+            "identity verification",
+        )
+        .await
+        {
             Some(0) => Ok(true),
             Some(1) => Ok(false),
-            _ => Err(failed(format!("exit {status}"))),
+            _ => Err(StoreError::Unavailable(
+                "身份核验服务暂不可用，请稍后再试".into(),
+            )),
         }
     }
 }
