@@ -239,6 +239,82 @@ pub async fn bind(
     Ok(())
 }
 
+/// Binds the people of past window cases (a clerk saw each of them with their ID card)
+/// in a database that has no bindings yet, the latest case of a person winning: so
+/// after an upgrade, people who came to a window can sign in online. One audit entry
+/// says how many. Returns that number (0 when bindings exist already).
+pub async fn bind_from_window_cases(store: &Store) -> Result<i64> {
+    let mut conn = store.reader().await?;
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applicant_identities")
+        .fetch_one(&mut *conn)
+        .await?;
+    if existing > 0 {
+        return Ok(0);
+    }
+    let keys = store.keys();
+    let mut latest: std::collections::HashMap<String, Binding> = Default::default();
+    let mut last = 0i64;
+    loop {
+        let rows = sqlx::query(
+            "SELECT id, applicant_name, id_number_enc, phone_enc FROM cases WHERE id > $1 AND channel = 'window' \
+             AND applicant_kind = 'person' AND id_type = 'resident_id' AND id_number_enc IS NOT NULL ORDER BY id LIMIT 5000",
+        )
+        .bind(last)
+        .fetch_all(&mut *conn)
+        .await?;
+        for r in &rows {
+            last = r.try_get(0)?;
+            let name: String = r.try_get(1)?;
+            let id = keys.decrypt(&r.try_get::<String, _>(2)?)?;
+            let Ok(phone) = Mobile::parse(&keys.decrypt(&r.try_get::<String, _>(3)?)?) else {
+                continue;
+            };
+            let b = Binding::new(keys, &name, &id, &phone);
+            latest.insert(b.id_digest.clone(), b);
+        }
+        if rows.len() < 5000 {
+            break;
+        }
+    }
+    drop(conn);
+    let n = latest.len() as i64;
+    if n == 0 {
+        return Ok(0);
+    }
+    let at = time::stamp(time::now());
+    let all: Vec<Binding> = latest.into_values().collect();
+    for chunk in all.chunks(1000) {
+        let mut tx = store.begin().await?;
+        for b in chunk {
+            sqlx::query(
+                "INSERT INTO applicant_identities (id_digest, name_digest, phone_digest, phone_enc, bound_by, bound_at) \
+                 VALUES ($1, $2, $3, $4, 'window', $5) ON CONFLICT (id_digest) DO NOTHING",
+            )
+            .bind(&b.id_digest)
+            .bind(&b.name_digest)
+            .bind(&b.phone_digest)
+            .bind(&b.phone_enc)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+    }
+    let mut tx = store.begin().await?;
+    audit::append(
+        &mut tx,
+        keys,
+        &Actor::system("upgrade"),
+        "applicant.bind_from_cases",
+        "applicant",
+        "window",
+        serde_json::json!({ "people": n }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
 /// Whether the binding of `b`'s ID number names the same person and phone.
 async fn bound_as(conn: &mut AnyConnection, b: &Binding) -> Result<bool> {
     let n: i64 = sqlx::query_scalar(

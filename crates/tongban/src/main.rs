@@ -604,6 +604,10 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             {
                 println!("已封存升级前的 {cases} 条办件、{users} 个账户");
             }
+            let bound = tongban_store::applicants::bind_from_window_cases(&store).await?;
+            if bound > 0 {
+                println!("已按以往窗口办件为 {bound} 位申请人绑定实名手机号码");
+            }
             println!(
                 "数据库已是最新结构（版本 {}）",
                 tongban_store::schema_version()

@@ -521,3 +521,70 @@ fn db_of(app: &TestApp) -> Db {
         Db::Postgres
     }
 }
+
+/// The public progress form posts the ID ending, so it stays out of addresses,
+/// histories and access logs.
+async fn the_progress_form_posts_the_id_ending(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let case = app.apply("clerk.sj", common::ITEM, "window").await;
+    let no = case["case_no"].as_str().unwrap().to_string();
+    let mut b = Browser::new(&app);
+    let (s, _, page) = b.get(&format!("/progress?case_no={no}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains(r#"<form method="post" action="/progress""#),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(r#"value="{no}""#)),
+        "the QR link fills the number"
+    );
+    let (s, _, page) = b
+        .post(
+            "/progress",
+            &[("case_no", no.as_str()), ("last_six", "31002X")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page.contains("办理过程") && page.contains(&no), "{page}");
+    let (s, _, page) = b
+        .post(
+            "/progress",
+            &[("case_no", no.as_str()), ("last_six", "000000")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+}
+both!(the_progress_form_posts_the_id_ending);
+
+/// After an upgrade, people who came to a window before bindings existed are bound
+/// from their latest window case, once.
+async fn past_window_cases_bind_their_people_once(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let mut application = TestApp::application(common::ITEM, "window");
+    application["applicant"]["phone"] = json!("13700002222");
+    let clerk = app.token("clerk.sj").await;
+    let (s, v) = app.post("/api/v1/cases", Some(&clerk), application).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    app.exec("DELETE FROM applicant_identities").await;
+    let n = applicants::bind_from_window_cases(&app.store)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let (s, page) = ask_code(
+        &mut Browser::new(&app),
+        "张三",
+        common::ID_NUMBER,
+        "13700002222",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert_eq!(
+        applicants::bind_from_window_cases(&app.store)
+            .await
+            .unwrap(),
+        0,
+        "once"
+    );
+}
+both!(past_window_cases_bind_their_people_once);

@@ -245,7 +245,9 @@ async fn progress(
     from: crate::extract::ClientAddr,
     Query(q): Query<ProgressQuery>,
 ) -> PageResult {
-    progress_page(&s, web, from, q).await
+    // A link with the case number alone (the notice's QR code) only fills the form.
+    let asked = q.last_six.as_deref().is_some_and(|v| !v.trim().is_empty());
+    progress_page(&s, web, from, q, asked).await
 }
 
 /// Querying changes nothing, so the form needs no CSRF token.
@@ -255,7 +257,7 @@ async fn progress_posted(
     from: crate::extract::ClientAddr,
     crate::pages::PageForm(q): crate::pages::PageForm<ProgressQuery>,
 ) -> PageResult {
-    progress_page(&s, web, from, q).await
+    progress_page(&s, web, from, q, true).await
 }
 
 async fn progress_page(
@@ -263,6 +265,7 @@ async fn progress_page(
     web: Web,
     crate::extract::ClientAddr(from): crate::extract::ClientAddr,
     q: ProgressQuery,
+    asked: bool,
 ) -> PageResult {
     let case_no = q.case_no.unwrap_or_default().trim().to_string();
     let last_six = q.last_six.unwrap_or_default().trim().to_string();
@@ -273,7 +276,6 @@ async fn progress_page(
         errors: Errors::default(),
         case: None,
     };
-    let asked = !case_no.is_empty() || !last_six.is_empty();
     if asked {
         if case_no.is_empty() {
             page.errors
