@@ -40,7 +40,17 @@ pub fn fault(e: &sqlx::Error) -> Option<Fault> {
         sqlx::Error::Database(d) => {
             let code = d.code().map(|c| c.to_string()).unwrap_or_default();
             let msg = d.message().to_ascii_lowercase();
-            if let Ok(n) = code.parse::<i64>() {
+            // PostgreSQL's SQLSTATEs first (five characters, some all digits).
+            match code.as_str() {
+                "53100" => return Some(Fault::Full),
+                "25006" => return Some(Fault::ReadOnly),
+                "58030" => return Some(Fault::Io),
+                _ => {}
+            }
+            if code.len() < 5
+                && let Ok(n) = code.parse::<i64>()
+            {
+                // SQLite's result codes, extended ones included.
                 return match n & 0xff {
                     13 => Some(Fault::Full),
                     8 => Some(Fault::ReadOnly),
@@ -48,13 +58,12 @@ pub fn fault(e: &sqlx::Error) -> Option<Fault> {
                     _ => None,
                 };
             }
-            match code.as_str() {
-                "53100" => Some(Fault::Full),
-                "25006" => Some(Fault::ReadOnly),
-                "58030" => Some(Fault::Io),
-                _ if msg.contains("disk is full") => Some(Fault::Full),
-                _ if msg.contains("readonly") || msg.contains("read-only") => Some(Fault::ReadOnly),
-                _ => None,
+            if msg.contains("disk is full") {
+                Some(Fault::Full)
+            } else if msg.contains("readonly") || msg.contains("read-only") {
+                Some(Fault::ReadOnly)
+            } else {
+                None
             }
         }
         sqlx::Error::Io(_) => Some(Fault::Io),

@@ -125,3 +125,74 @@ async fn a_full_disk_is_reported_and_writes_resume_when_freed() {
     assert!(err.to_string().contains("只读"), "{err}");
     mount.remount("rw");
 }
+
+/// A database that turns read-only while the server runs (PostgreSQL put into
+/// read-only mode): writes get a clear 503, `/healthz` names it, and once writable again
+/// everything resumes without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_database_is_reported_and_writes_resume() {
+    let app = TestApp::spawn(common::Db::Postgres).await;
+    let agent = app.token("hotline").await;
+    let name = app.db_url.rsplit('/').next().unwrap().to_string();
+    let admin_url = app.db_url.replace(&format!("/{name}"), "/test");
+    let set = |on: bool| {
+        let (admin_url, name) = (admin_url.clone(), name.clone());
+        async move {
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "ALTER DATABASE {name} SET default_transaction_read_only = {on}"
+            )))
+            .execute(&mut c)
+            .await
+            .unwrap();
+            // The platform's connections take the setting when they reconnect.
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+            )))
+            .execute(&mut c)
+            .await
+            .unwrap();
+        }
+    };
+    set(true).await;
+    let mut status = StatusCode::OK;
+    let mut body = serde_json::Value::Null;
+    // The first request after the connections were cut may find a dead one.
+    for _ in 0..5 {
+        (status, body) = app.get("/healthz", None).await;
+        if status == StatusCode::SERVICE_UNAVAILABLE && body.to_string().contains("只读") {
+            break;
+        }
+    }
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("只读"),
+        "{body}"
+    );
+    let (s, v) = app
+        .post("/api/v1/work-orders", Some(&agent), order(1))
+        .await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("只读"),
+        "{v}"
+    );
+    set(false).await;
+    let mut ok = false;
+    for _ in 0..5 {
+        let r = tokio::time::timeout(
+            std::time::Duration::from_secs(40),
+            app.post("/api/v1/work-orders", Some(&agent), order(2)),
+        )
+        .await;
+        let Ok((s, _)) = r else { continue };
+        if s == StatusCode::CREATED {
+            ok = true;
+            break;
+        }
+    }
+    assert!(ok, "writes resume without a restart");
+    let (s, _) = app.get("/healthz", None).await;
+    assert_eq!(s, StatusCode::OK);
+}
