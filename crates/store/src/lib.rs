@@ -3,37 +3,31 @@
 //! which both backends read). Every multi-step write is one transaction that also
 //! appends to the audit chain.
 
-pub mod accounts;
-pub mod api_keys;
 pub mod applicants;
-pub mod audit;
-pub mod bulk;
-pub mod calendar;
 pub mod calls;
 pub mod cases;
 pub mod catalog;
 pub mod catalog_xlsx;
 pub mod dashboards;
 pub mod dispatch;
-pub mod files;
-pub mod health;
 pub mod hotline;
 pub mod intake;
 pub mod kb;
 pub mod licenses;
 pub mod metrics;
-mod migrate;
-pub use migrate::latest as schema_version;
-pub mod org;
-pub mod protect;
 pub mod report;
-pub mod seal;
 pub mod stats;
-pub mod throttle;
-pub mod time;
 pub mod topics;
-mod writer;
 
+mod db;
+pub mod platform;
+
+pub use db::{bulk, time};
+pub(crate) use db::{migrate, writer};
+pub use migrate::latest as schema_version;
+pub use platform::{
+    accounts, api_keys, audit, calendar, files, health, org, protect, seal, throttle,
+};
 pub use writer::BoxFuture;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

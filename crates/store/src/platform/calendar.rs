@@ -153,7 +153,7 @@ pub async fn seed_if_empty(store: &Store) -> Result<()> {
 }
 
 /// The State Council's holiday schedules 2004–2026, shipped in the binary.
-pub const NATIONAL_CSV: &str = include_str!("../../../assets/cn-calendar.csv");
+pub const NATIONAL_CSV: &str = include_str!("../../../../assets/cn-calendar.csv");
 
 /// The whole calendar as stored.
 pub(crate) async fn read(conn: &mut AnyConnection) -> Result<Calendar> {

@@ -6,54 +6,70 @@ use crate::{Backend, Store};
 use sqlx::{Connection, Executor};
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "foundation", include_str!("schema.sql")),
-    (2, "web sessions", include_str!("schema_2_sessions.sql")),
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "web sessions",
+        include_str!("../migrations/0002_sessions.sql"),
+    ),
     (
         3,
         "applicant proof limits",
-        include_str!("schema_3_verify_limits.sql"),
+        include_str!("../migrations/0003_verify_limits.sql"),
     ),
     (
         4,
         "electronic licenses",
-        include_str!("schema_4_licenses.sql"),
+        include_str!("../migrations/0004_licenses.sql"),
     ),
     (
         5,
         "applicants, SMS outbox and uploads",
-        include_str!("schema_5_applicants.sql"),
+        include_str!("../migrations/0005_applicants.sql"),
     ),
-    (6, "12345 hotline", include_str!("schema_6_hotline.sql")),
-    (7, "hotline knowledge base", include_str!("schema_7_kb.sql")),
+    (
+        6,
+        "12345 hotline",
+        include_str!("../migrations/0006_hotline.sql"),
+    ),
+    (
+        7,
+        "hotline knowledge base",
+        include_str!("../migrations/0007_kb.sql"),
+    ),
     (
         8,
         "12345 work-order rules",
-        include_str!("schema_8_hotline_rules.sql"),
+        include_str!("../migrations/0008_hotline_rules.sql"),
     ),
     (
         9,
         "12345 intake channels and call records",
-        include_str!("schema_9_calls.sql"),
+        include_str!("../migrations/0009_calls.sql"),
     ),
     (
         10,
         "12345 dispatch catalog",
-        include_str!("schema_10_dispatch.sql"),
+        include_str!("../migrations/0010_dispatch.sql"),
     ),
     (
         11,
         "figures kept per day",
-        include_str!("schema_11_stats.sql"),
+        include_str!("../migrations/0011_stats.sql"),
     ),
     (
         12,
         "hotline, rating and call figures kept per day",
-        include_str!("schema_12_stats_hotline.sql"),
+        include_str!("../migrations/0012_stats_hotline.sql"),
     ),
     (
         13,
         "real-name bindings, throttles, license check tokens",
-        include_str!("schema_13_security.sql"),
+        include_str!("../migrations/0013_security.sql"),
     ),
 ];
 
