@@ -3,27 +3,17 @@
 //! which both backends read). Every multi-step write is one transaction that also
 //! appends to the audit chain.
 
-pub mod applicants;
-pub mod calls;
-pub mod cases;
-pub mod catalog;
-pub mod catalog_xlsx;
-pub mod dashboards;
-pub mod dispatch;
-pub mod hotline;
-pub mod intake;
-pub mod kb;
-pub mod licenses;
-pub mod metrics;
-pub mod report;
-pub mod stats;
-pub mod topics;
-
+pub mod center;
 mod db;
+pub mod figures;
+pub mod hotline;
 pub mod platform;
 
+pub use center::{applicants, cases, catalog, catalog_xlsx, licenses};
 pub use db::{bulk, time};
 pub(crate) use db::{migrate, writer};
+pub use figures::{dashboards, metrics, report, stats};
+pub use hotline::{calls, dispatch, intake, kb, topics};
 pub use migrate::latest as schema_version;
 pub use platform::{
     accounts, api_keys, audit, calendar, files, health, org, protect, seal, throttle,
