@@ -135,12 +135,13 @@ async fn administrators_enrol_a_second_factor_and_use_it(db: Db) {
     let (s, v) = app.post("/api/v1/auth/token", None, login.clone()).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let token = v["token"].as_str().unwrap().to_string();
-    let (s, _) = app.post("/api/v1/auth/token", None, login).await;
+    let (s, v) = app.post("/api/v1/auth/token", None, login).await;
     assert_eq!(
         s,
         StatusCode::UNPROCESSABLE_ENTITY,
         "a code is accepted once"
     );
+    assert_eq!(v["error"]["field"], "totp", "{v}");
 
     // Logout revokes the token it came with.
     let (s, _) = app.get("/api/v1/me", Some(&token)).await;

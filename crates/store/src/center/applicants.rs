@@ -58,13 +58,7 @@ pub enum SmsSender {
 impl SmsSender {
     /// `outbox` or `command:/path/to/program`.
     pub fn from_spec(spec: &str) -> anyhow::Result<Self> {
-        match spec.trim() {
-            "" | "outbox" => Ok(Self::Outbox),
-            s => match s.strip_prefix("command:") {
-                Some(p) if !p.trim().is_empty() => Ok(Self::Command(p.trim().to_string())),
-                _ => anyhow::bail!("短信发送方式应为 outbox 或 command:程序路径"),
-            },
-        }
+        Ok(command_spec(spec, "outbox", "短信发送方式")?.map_or(Self::Outbox, Self::Command))
     }
 
     /// Delivers a message already kept in the outbox.
@@ -77,6 +71,19 @@ impl SmsSender {
             Some(0) => Ok(()),
             _ => Err(failed()),
         }
+    }
+}
+
+/// An option naming the platform's own way (`builtin`, also when empty) or an
+/// operator's program (`command:/path`): the program's path, if any.
+fn command_spec(spec: &str, builtin: &str, what: &str) -> anyhow::Result<Option<String>> {
+    match spec.trim() {
+        "" => Ok(None),
+        s if s == builtin => Ok(None),
+        s => match s.strip_prefix("command:") {
+            Some(p) if !p.trim().is_empty() => Ok(Some(p.trim().to_string())),
+            _ => anyhow::bail!("{what}应为 {builtin} 或 command:程序路径"),
+        },
     }
 }
 
@@ -138,13 +145,7 @@ pub const NOT_PROVEN: &str = "姓名、身份证号码和手机号码未能核�
 impl IdentityVerifier {
     /// `bound` or `command:/path/to/program`.
     pub fn from_spec(spec: &str) -> anyhow::Result<Self> {
-        match spec.trim() {
-            "" | "bound" => Ok(Self::Bound),
-            s => match s.strip_prefix("command:") {
-                Some(p) if !p.trim().is_empty() => Ok(Self::Command(p.trim().to_string())),
-                _ => anyhow::bail!("身份核验方式应为 bound 或 command:程序路径"),
-            },
-        }
+        Ok(command_spec(spec, "bound", "身份核验方式")?.map_or(Self::Bound, Self::Command))
     }
 
     /// Whether the three facts belong to one person, by the operator's program.
@@ -281,26 +282,22 @@ pub async fn bind_from_window_cases(store: &Store) -> Result<i64> {
     if n == 0 {
         return Ok(0);
     }
+    // One transaction: an interrupted run leaves no half of the people bound.
     let at = time::stamp(time::now());
-    let all: Vec<Binding> = latest.into_values().collect();
-    for chunk in all.chunks(1000) {
-        let mut tx = store.begin().await?;
-        for b in chunk {
-            sqlx::query(
-                "INSERT INTO applicant_identities (id_digest, name_digest, phone_digest, phone_enc, bound_by, bound_at) \
-                 VALUES ($1, $2, $3, $4, 'window', $5) ON CONFLICT (id_digest) DO NOTHING",
-            )
-            .bind(&b.id_digest)
-            .bind(&b.name_digest)
-            .bind(&b.phone_digest)
-            .bind(&b.phone_enc)
-            .bind(&at)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-    }
     let mut tx = store.begin().await?;
+    for b in latest.values() {
+        sqlx::query(
+            "INSERT INTO applicant_identities (id_digest, name_digest, phone_digest, phone_enc, bound_by, bound_at) \
+             VALUES ($1, $2, $3, $4, 'window', $5) ON CONFLICT (id_digest) DO NOTHING",
+        )
+        .bind(&b.id_digest)
+        .bind(&b.name_digest)
+        .bind(&b.phone_digest)
+        .bind(&b.phone_enc)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
+    }
     audit::append(
         &mut tx,
         keys,
@@ -337,8 +334,7 @@ async fn prove(store: &Store, name: &str, id: &IdNumber, phone: &Mobile) -> Resu
     let id_key = format!("realname:id:{}", b.id_digest);
     let phone_key = format!("realname:phone:{}", b.phone_digest);
     let limits = crate::throttle::REALNAME;
-    crate::throttle::check(store, &id_key, limits).await?;
-    crate::throttle::check(store, &phone_key, limits).await?;
+    crate::throttle::check(store, &[&id_key, &phone_key]).await?;
     if bound_as(&mut *store.reader().await?, &b).await? {
         return Ok(());
     }

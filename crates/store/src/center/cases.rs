@@ -349,6 +349,8 @@ fn view_from(r: &sqlx::any::AnyRow, cal: &Calendar, today: NaiveDate) -> Result<
         reason: row.reason,
         events: vec![],
         rating: rating_from(r)?,
+        // Lists carry the number's page only (validity); a case's own view gives the
+        // QR link with the check token.
         license_url: license_no.as_ref().map(|no| format!("/verify/{no}")),
         license_no,
     })
@@ -1698,8 +1700,7 @@ pub async fn verify_applicant(
     let not_found = || StoreError::not_found("未找到办件：请核对办件编号和证件号码后六位");
     let address = format!("progress:addr:{from}");
     let case_key = format!("progress:case:{}", no.as_str());
-    throttle::check(store, &address, PROGRESS_ADDRESS).await?;
-    throttle::check(store, &case_key, PROGRESS_CASE).await?;
+    throttle::check(store, &[&address, &case_key]).await?;
     let mut conn = store.reader().await?;
     let digest: Option<String> =
         sqlx::query_scalar("SELECT verify_digest FROM cases WHERE case_no = $1")

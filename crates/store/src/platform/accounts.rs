@@ -223,14 +223,14 @@ fn normalise_recovery(code: &str) -> String {
 }
 
 /// Confirms an enrolment with the authenticator's first code: the second factor is on,
-/// and the recovery codes (shown once) are returned. A session at the `Enrol` stage
-/// moves on.
+/// and the recovery codes (shown once) are returned with where the member goes next.
+/// A session at the `Enrol` stage moves on.
 pub async fn confirm_enrolment(
     store: &Store,
     p: &Principal,
     code: &str,
     cookie: Option<&str>,
-) -> Result<Vec<String>> {
+) -> Result<(Vec<String>, Stage)> {
     let code = six_digits(code)?;
     let mut tx = store.begin().await?;
     let enc: Option<String> =
@@ -266,12 +266,16 @@ pub async fn confirm_enrolment(
             .await?;
     }
     account_event(&mut tx, store, &p.actor(), "user.totp_enable", &p.username).await?;
-    if let Some(c) = cookie {
-        let next = stage_after_second_factor(&mut tx, p.user_id).await?;
-        set_stage(&mut tx, c, next).await?;
-    }
+    let next = match cookie {
+        Some(c) => {
+            let next = stage_after_second_factor(&mut tx, p.user_id).await?;
+            set_stage(&mut tx, c, next).await?;
+            next
+        }
+        None => Stage::Full,
+    };
     tx.commit().await?;
-    Ok(codes)
+    Ok((codes, next))
 }
 
 fn six_digits(code: &str) -> Result<String> {
@@ -288,7 +292,7 @@ fn six_digits(code: &str) -> Result<String> {
 pub async fn check_second_factor(store: &Store, p: &Principal, code: &str) -> Result<()> {
     use crate::throttle::{self, LOGIN_PAIR};
     let key = format!("totp:user:{}", p.user_id);
-    throttle::check(store, &key, LOGIN_PAIR).await?;
+    throttle::check(store, &[&key]).await?;
     let wrong = || StoreError::invalid("code", "动态口令或恢复码不正确");
     let mut tx = store.begin().await?;
     let ok = if let Ok(six) = six_digits(code) {

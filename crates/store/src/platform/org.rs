@@ -391,9 +391,7 @@ pub async fn login(store: &Store, username: &str, password: &str, from: &str) ->
     let pair = format!("login:pair:{from}:{username}");
     let address = format!("login:addr:{from}");
     let account = format!("login:user:{username}");
-    throttle::check(store, &pair, LOGIN_PAIR).await?;
-    throttle::check(store, &address, LOGIN_ADDRESS).await?;
-    throttle::check(store, &account, LOGIN_ACCOUNT).await?;
+    throttle::check(store, &[&pair, &address, &account]).await?;
     let mut conn = store.reader().await?;
     let row = sqlx::query("SELECT id, password_hash, active FROM users WHERE username = $1")
         .bind(&username)

@@ -63,15 +63,18 @@ pub const PROGRESS_CASE: Limits = Limits {
     cap_secs: 60,
 };
 
-/// Refuses while `key` waits after too many failures.
-pub async fn check(store: &Store, key: &str, _limits: Limits) -> Result<()> {
+/// Refuses while any of `keys` waits after too many failures (one read for all).
+pub async fn check(store: &Store, keys: &[&str]) -> Result<()> {
+    let mut sql = crate::Sql::new("SELECT MAX(blocked_until) FROM throttle WHERE key IN (");
+    for (i, k) in keys.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind_s(*k);
+    }
+    sql.push(")");
     let mut c = store.reader().await?;
-    let until: Option<String> =
-        sqlx::query_scalar("SELECT blocked_until FROM throttle WHERE key = $1")
-            .bind(key)
-            .fetch_optional(&mut *c)
-            .await?
-            .flatten();
+    let until: Option<String> = sql.query_scalar().fetch_one(&mut *c).await?;
     match until.as_deref().and_then(time::parse_stamp) {
         Some(u) if u > time::now() => Err(waiting(u - time::now())),
         _ => Ok(()),

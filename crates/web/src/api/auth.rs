@@ -56,7 +56,13 @@ async fn token(
                 )
             });
         }
-        accounts::check_second_factor(&s.store, &p, &code).await?;
+        // The store names its form's field `code`; here the field is `totp`.
+        accounts::check_second_factor(&s.store, &p, &code)
+            .await
+            .map_err(|e| match e {
+                tongban_store::StoreError::Invalid(i) => ApiError::invalid("totp", i.message),
+                other => other.into(),
+            })?;
         stage = if must_change(&s, &p).await? {
             Stage::NewPassword
         } else {

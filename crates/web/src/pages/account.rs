@@ -162,26 +162,11 @@ async fn enrol(State(s): State<AppState>, web: Web, PageForm(f): PageForm<CodeFo
         .as_deref()
         .filter(|_| web.pending.is_some());
     match accounts::confirm_enrolment(&s.store, &p, &f.code, cookie).await {
-        Ok(codes) => {
-            let next = match cookie {
-                Some(_) => {
-                    // The session moved on; read where to.
-                    match tongban_store::org::session(
-                        &s.store,
-                        web.session_cookie.as_deref().unwrap_or(""),
-                    )
-                    .await?
-                    {
-                        Some((_, _, stage)) => stage.page(),
-                        None => "/login",
-                    }
-                }
-                None => "/workbench",
-            };
+        Ok((codes, next)) => {
             let page = RecoveryPage {
                 layout: web.layout(),
                 codes,
-                next,
+                next: next.page(),
             };
             render(&page)
         }
