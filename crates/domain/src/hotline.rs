@@ -9,6 +9,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// Largest request text accepted (content, Open311 description).
+/// Waits up to this many seconds count as answered in time (GB/T 33358: 15 s).
+pub const ANSWER_SECONDS: i64 = 15;
+
 pub const MAX_CONTENT_CHARS: usize = 2000;
 /// Largest note on an action (reply, reason for a return, ...).
 pub const MAX_NOTE_CHARS: usize = 2000;

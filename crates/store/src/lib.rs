@@ -8,6 +8,7 @@ mod db;
 pub mod figures;
 pub mod hotline;
 pub mod platform;
+pub mod upkeep;
 
 pub use center::{applicants, cases, catalog, catalog_xlsx, licenses};
 pub use db::{bulk, time};
@@ -18,6 +19,7 @@ pub use migrate::latest as schema_version;
 pub use platform::{
     accounts, api_keys, audit, calendar, files, health, org, protect, seal, throttle,
 };
+pub use upkeep::calendar_year;
 pub use writer::BoxFuture;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -164,6 +166,7 @@ impl Store {
         };
         migrate::run(&store).await?;
         store.check_key().await?;
+        stats::refill_if_stale(&store).await?;
         let batcher = (backend == Backend::Sqlite).then(|| writer::spawn(store.write.clone()));
         Ok(Store { batcher, ..store })
     }

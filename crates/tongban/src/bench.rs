@@ -72,7 +72,7 @@ pub async fn run(opts: Options, key_hex: String) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.path().display()));
     let store = Store::open(&url, tongban_store::Keys::from_hex(&key_hex)?).await?;
-    tongban_store::calendar::seed_if_empty(&store).await?;
+    tongban_store::calendar_year::seed_if_empty(&store).await?;
     if tongban_store::count(&mut *store.reader().await?, "departments").await? == 0 {
         eprintln!("生成演示数据（规模 {}）…", opts.scale);
         crate::seed::seed_demo(&store, None, 1, opts.scale, None, 2026).await?;

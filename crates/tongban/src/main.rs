@@ -548,7 +548,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 }
                 None => {}
             }
-            tongban_store::calendar::seed_if_empty(&store).await?;
+            tongban_store::calendar_year::seed_if_empty(&store).await?;
             let users = tongban_store::count(&mut *store.reader().await?, "users").await?;
             if users == 0 {
                 eprintln!(
@@ -581,7 +581,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 &public_url.unwrap_or_else(|| format!("http://{listen}")),
             )
             .await?;
-            tongban_store::calendar::seed_if_empty(&store).await?;
+            tongban_store::calendar_year::seed_if_empty(&store).await?;
             let fresh =
                 tongban_store::count(&mut *store.reader().await?, "departments").await? == 0;
             if fresh {
@@ -598,7 +598,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Migrate { db } => {
             let store = open(&db.db, &db.key_file).await?;
-            tongban_store::calendar::seed_if_empty(&store).await?;
+            tongban_store::calendar_year::seed_if_empty(&store).await?;
             if let Some((cases, users)) = tongban_store::seal::seal_if_never_sealed(&store).await?
                 && cases + users > 0
             {
@@ -623,7 +623,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         } => {
             anyhow::ensure!(scale > 0.0 && scale <= 5.0, "--scale 应在 0 到 5 之间");
             let store = open(&db.db, &db.key_file).await?;
-            tongban_store::calendar::seed_if_empty(&store).await?;
+            tongban_store::calendar_year::seed_if_empty(&store).await?;
             let summary = seed::seed_demo(&store, year, years, scale, hotline_scale, seed).await?;
             println!("{summary}");
         }

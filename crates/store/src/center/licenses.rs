@@ -16,7 +16,7 @@ use sqlx::{AnyConnection, Row};
 use tongban_domain::org::Role;
 
 /// The signer's distinguishing identifier: the default of GM/T 0009.
-pub const DIST_ID: &str = "1234567812345678";
+pub const DIST_ID: &str = crate::protect::SM2_DIST_ID;
 /// What the document calls itself.
 pub const LICENSE_TYPE: &str = "电子证照";
 /// Named in the document and the key list, so verifiers know what to check.

@@ -125,12 +125,6 @@ async fn apply(conn: &mut sqlx::AnyConnection, backend: Backend) -> anyhow::Resu
             }
             tx.execute(sqlx::AssertSqlSafe(body)).await?;
         }
-        if *version == 12 {
-            // The new counters (and the case counters' months) start from the
-            // records already there.
-            let cal = crate::calendar::read(&mut tx).await?;
-            crate::stats::fill(&mut tx, backend, &crate::stats::COUNTERS, &cal).await?;
-        }
         sqlx::query(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
         )

@@ -256,7 +256,7 @@ pub static RATINGS: Counter = Counter {
 };
 
 // The calls' source counts a wait of up to 15 seconds as answered in time.
-const _: () = assert!(crate::calls::ANSWER_SECONDS == 15);
+const _: () = assert!(tongban_domain::hotline::ANSWER_SECONDS == 15);
 
 /// Calls on the local day they started.
 pub static CALLS: Counter = Counter {
@@ -512,6 +512,33 @@ pub async fn rebuild(store: &Store) -> Result<u64> {
     let n = fill(&mut tx, store.backend(), &COUNTERS, &cal).await?;
     tx.commit().await?;
     Ok(n)
+}
+
+/// Set (by a migration) while every counter must be refilled from the records: new
+/// counters, or counters whose meaning changed.
+const STALE: &str = "counters_stale";
+
+/// Refills every counter from the records when a migration asked for it. Run after
+/// the migrations at every start, so a refill cut short is done at the next one;
+/// of several nodes starting together one refills, the others find it done.
+pub(crate) async fn refill_if_stale(store: &Store) -> Result<bool> {
+    if store.setting(STALE).await?.is_none() {
+        return Ok(false);
+    }
+    let mut tx = store.begin().await?;
+    let claimed = sqlx::query("DELETE FROM settings WHERE key = $1")
+        .bind(STALE)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if claimed == 0 {
+        return Ok(false);
+    }
+    let cal = crate::calendar::read(&mut tx).await?;
+    let rows = fill(&mut tx, store.backend(), &COUNTERS, &cal).await?;
+    tx.commit().await?;
+    tracing::info!(rows, "counters refilled from the records after a migration");
+    Ok(true)
 }
 
 /// A counter that differs from the recomputation.

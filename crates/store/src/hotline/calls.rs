@@ -13,8 +13,7 @@ use tongban_domain::calendar::Calendar;
 use tongban_domain::codes::{Mobile, mask_phone};
 use tongban_domain::org::Role;
 
-/// Waits up to this many seconds count as answered in time (GB/T 33358: 15 s).
-pub const ANSWER_SECONDS: i64 = 15;
+pub use tongban_domain::hotline::ANSWER_SECONDS;
 
 /// One call as the switch logged it, checked.
 #[derive(Debug, Clone)]

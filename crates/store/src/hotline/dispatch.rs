@@ -103,7 +103,7 @@ pub async fn add_rule(store: &Store, p: &Principal, input: &RuleInput) -> Result
     let service_code = match trimmed(input.service_code.as_deref()) {
         None => None,
         Some(code) => Some(
-            crate::hotline::service(&mut tx, code)
+            crate::hotline::services::service(&mut tx, code)
                 .await?
                 .ok_or_else(|| {
                     StoreError::invalid("service_code", format!("诉求分类代码“{code}”不存在"))
@@ -305,19 +305,6 @@ pub async fn suggest(
         })
     })
     .transpose()
-}
-
-/// The catalog's unit for an order the principal may see.
-pub async fn suggest_for(store: &Store, p: &Principal, no: &str) -> Result<Option<Suggestion>> {
-    let o = crate::hotline::get(store, p, no).await?;
-    let mut c = store.reader().await?;
-    suggest(
-        &mut c,
-        o.service_code.as_deref(),
-        o.category,
-        o.address.as_deref(),
-    )
-    .await
 }
 
 /// A rule of a bulk load (demo data): codes, not ids.

@@ -4,7 +4,7 @@
 //! (`external_id`, a mail's Message-ID) makes a resend return the same order.
 
 use crate::audit::{self, Actor};
-use crate::hotline::{optional_text, parse_coord, parse_phone, trimmed};
+use crate::hotline::orders::{optional_text, parse_coord, parse_phone, trimmed};
 use crate::org::next_counter;
 use crate::protect::{random_token, sm3_hex};
 use crate::{Result, Store, StoreError, time};
@@ -478,7 +478,7 @@ async fn insert(store: &Store, key: &KeyHolder, c: &Checked) -> Result<Receipt> 
     )
     .await?;
     let cal = crate::calendar::load(store, &mut tx).await?;
-    crate::hotline::track_order(&mut tx, id, None, &cal).await?;
+    crate::hotline::orders::track_order(&mut tx, id, None, &cal).await?;
     tx.commit().await?;
     Ok(Receipt {
         order_no: no,

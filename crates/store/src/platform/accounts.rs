@@ -12,48 +12,7 @@ use sqlx::{AnyConnection, Row};
 use tongban_domain::org::Role;
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 
-/// How far a web session has got through the sign-in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
-    /// Signed in.
-    Full,
-    /// Password accepted; the authenticator's code (or a recovery code) is due.
-    SecondFactor,
-    /// An administrator without a second factor must enrol one first.
-    Enrol,
-    /// The password was reset by an administrator and must be changed.
-    NewPassword,
-}
-
-impl Stage {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Full => "full",
-            Self::SecondFactor => "second_factor",
-            Self::Enrol => "enrol",
-            Self::NewPassword => "new_password",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Full,
-            Self::SecondFactor,
-            Self::Enrol,
-            Self::NewPassword,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
-    }
-    /// The page a session at this stage is sent to.
-    pub fn page(self) -> &'static str {
-        match self {
-            Self::Full => "/workbench",
-            Self::SecondFactor => "/login/totp",
-            Self::Enrol => "/me/totp",
-            Self::NewPassword => "/me/password",
-        }
-    }
-}
+pub use crate::org::Stage;
 
 /// The sign-in facts of an account beyond its password.
 struct Security {

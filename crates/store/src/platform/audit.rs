@@ -241,7 +241,7 @@ fn checkpoint_key(keys: &Keys) -> sm2::dsa::SigningKey {
     let mut i = 0u32;
     loop {
         let bytes = keys.derived(&format!("audit-checkpoint/{i}"));
-        if let Ok(k) = sm2::dsa::SigningKey::from_slice(crate::licenses::DIST_ID, &bytes) {
+        if let Ok(k) = sm2::dsa::SigningKey::from_slice(crate::protect::SM2_DIST_ID, &bytes) {
             return k;
         }
         i += 1;

@@ -2,8 +2,7 @@
 //! Council's notices (`cn-calendar.csv`), extended by administrators year by year.
 //! Nodes cache the parsed calendar and reload it when its version changes.
 
-use crate::audit::{self, Actor};
-use crate::{Result, Store, StoreError, put_setting, time};
+use crate::{Result, Store, put_setting, time};
 use sqlx::{AnyConnection, Row};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -69,29 +68,30 @@ pub async fn current(store: &Store) -> Result<Arc<Calendar>> {
     load(store, &mut conn).await
 }
 
-/// Adds (or replaces) the schedules of the years in `cal`: its special days and its
-/// known years. Used to seed from the CSV and by administrators for a new year.
-pub async fn import(store: &Store, cal: &Calendar, source: &str, actor: &Actor) -> Result<usize> {
-    let years: Vec<i32> = cal.known_years().collect();
-    if years.is_empty() {
-        return Err(StoreError::invalid("year", "日历中没有任何年份"));
-    }
-    let mut tx = store.begin().await?;
-    let now = time::stamp(time::now());
-    for y in &years {
+/// Writes the schedules of the years in `cal` (its special days and its known years)
+/// in the caller's transaction, replacing those years; the special days written.
+/// Importing a year is more than this (deadlines and counters follow it): see
+/// `upkeep::calendar_year`.
+pub(crate) async fn write_years(
+    conn: &mut AnyConnection,
+    cal: &Calendar,
+    source: &str,
+    now: &str,
+) -> Result<usize> {
+    for y in cal.known_years() {
         sqlx::query("DELETE FROM calendar_days WHERE day >= $1 AND day <= $2")
             .bind(format!("{y:04}-01-01"))
             .bind(format!("{y:04}-12-31"))
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
         sqlx::query(
             "INSERT INTO calendar_years (year, source, added_at) VALUES ($1, $2, $3) \
              ON CONFLICT (year) DO UPDATE SET source = excluded.source, added_at = excluded.added_at",
         )
-        .bind(*y as i64)
+        .bind(y as i64)
         .bind(source)
-        .bind(&now)
-        .execute(&mut *tx)
+        .bind(now)
+        .execute(&mut *conn)
         .await?;
     }
     let mut n = 0;
@@ -100,56 +100,17 @@ pub async fn import(store: &Store, cal: &Calendar, source: &str, actor: &Actor) 
             .bind(time::day(d.date))
             .bind(kind_str(d.kind))
             .bind(&d.festival)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
         n += 1;
     }
-    // Deadlines that were weekday-only estimates become exact under the new schedule.
-    let full = read(&mut tx).await?;
-    let recomputed = crate::cases::recompute_estimated(&mut tx, &full).await?;
-    if recomputed > 0 {
-        tracing::info!(recomputed, "estimated deadlines recomputed");
-    }
-    // The 12345 response rate counts working days: its kept counters follow the new
-    // schedule in the same transaction.
-    crate::stats::fill(&mut tx, store.backend(), &[&crate::stats::ORDERS], &full).await?;
-    put_setting(&mut tx, "calendar_version", &format!("{now}/{n}")).await?;
-    audit::append(
-        &mut tx,
-        store.keys(),
-        actor,
-        "calendar.import",
-        "calendar",
-        &years
-            .iter()
-            .map(|y| y.to_string())
-            .collect::<Vec<_>>()
-            .join(","),
-        serde_json::json!({ "source": source, "days": n }),
-    )
-    .await?;
-    tx.commit().await?;
-    *store.calendar_cache.lock().expect("calendar cache lock") = None;
+    put_setting(conn, "calendar_version", &format!("{now}/{n}")).await?;
     Ok(n)
 }
 
-/// Seeds the calendar from the bundled national file when the database has none.
-pub async fn seed_if_empty(store: &Store) -> Result<()> {
-    let mut conn = store.reader().await?;
-    let n = crate::count(&mut conn, "calendar_years").await?;
-    drop(conn);
-    if n == 0 {
-        let cal = Calendar::from_csv(NATIONAL_CSV)
-            .map_err(|e| StoreError::Other(anyhow::anyhow!("{e}")))?;
-        import(
-            store,
-            &cal,
-            "国务院办公厅节假日安排通知（cn-calendar.csv）",
-            &Actor::system("seed"),
-        )
-        .await?;
-    }
-    Ok(())
+/// Makes this node read the calendar anew at its next use.
+pub(crate) fn forget(store: &Store) {
+    *store.calendar_cache.lock().expect("calendar cache lock") = None;
 }
 
 /// The State Council's holiday schedules 2004–2026, shipped in the binary.

@@ -692,7 +692,7 @@ pub struct WebSession {
 pub async fn open_session(
     store: &Store,
     p: &Principal,
-    stage: crate::accounts::Stage,
+    stage: Stage,
 ) -> Result<WebSession> {
     let cookie = protect::random_token();
     let csrf = protect::random_token();
@@ -704,7 +704,7 @@ pub async fn open_session(
         .execute(&mut *tx)
         .await?;
     // A session still short of its second factor or new password lasts minutes.
-    let lasts = if stage == crate::accounts::Stage::Full {
+    let lasts = if stage == Stage::Full {
         Duration::hours(SESSION_HOURS)
     } else {
         Duration::minutes(10)
@@ -736,7 +736,7 @@ pub async fn open_session(
 pub async fn session(
     store: &Store,
     cookie: &str,
-) -> Result<Option<(Principal, String, crate::accounts::Stage)>> {
+) -> Result<Option<(Principal, String, Stage)>> {
     if cookie.len() > 100 {
         return Ok(None);
     }
@@ -753,7 +753,7 @@ pub async fn session(
     let csrf: String = row.try_get(0)?;
     let id: i64 = row.try_get(1)?;
     let stage: String = row.try_get(2)?;
-    let Some(stage) = crate::accounts::Stage::parse(&stage) else {
+    let Some(stage) = Stage::parse(&stage) else {
         return Ok(None);
     };
     Ok(Some((principal_by_id(&mut conn, id).await?, csrf, stage)))
@@ -862,3 +862,47 @@ pub async fn create_window(
     tx.commit().await?;
     Ok(())
 }
+
+/// How far a web session has got through the sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Signed in.
+    Full,
+    /// Password accepted; the authenticator's code (or a recovery code) is due.
+    SecondFactor,
+    /// An administrator without a second factor must enrol one first.
+    Enrol,
+    /// The password was reset by an administrator and must be changed.
+    NewPassword,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::SecondFactor => "second_factor",
+            Self::Enrol => "enrol",
+            Self::NewPassword => "new_password",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Full,
+            Self::SecondFactor,
+            Self::Enrol,
+            Self::NewPassword,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+    /// The page a session at this stage is sent to.
+    pub fn page(self) -> &'static str {
+        match self {
+            Self::Full => "/workbench",
+            Self::SecondFactor => "/login/totp",
+            Self::Enrol => "/me/totp",
+            Self::NewPassword => "/me/password",
+        }
+    }
+}
+

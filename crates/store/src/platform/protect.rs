@@ -10,6 +10,10 @@ use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
 use hmac::{Hmac, Mac};
 use sm3::{Digest, Sm3};
 
+/// The SM2 signer's distinguishing identifier: the default of GM/T 0009 (licenses,
+/// audit checkpoints).
+pub const SM2_DIST_ID: &str = "1234567812345678";
+
 type Sm4Gcm = AesGcm<sm4::Sm4, U12>;
 type HmacSm3 = Hmac<Sm3>;
 

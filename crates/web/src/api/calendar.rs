@@ -124,6 +124,6 @@ async fn add_year(
         });
     }
     let cal = Calendar::new(special, [year]);
-    let n = calendar::import(&s.store, &cal, "管理员录入", &p.actor()).await?;
+    let n = tongban_store::calendar_year::import(&s.store, &cal, "管理员录入", &p.actor()).await?;
     Ok(Json(json!({ "year": year, "days": n })))
 }

@@ -51,6 +51,6 @@ async fn suggested(
     Staff(p): Staff,
     Path(no): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let suggestion = dispatch::suggest_for(&s.store, &p, &no).await?;
+    let suggestion = tongban_store::hotline::dispatch_suggestion(&s.store, &p, &no).await?;
     Ok(Json(json!({ "suggestion": suggestion })))
 }

@@ -479,7 +479,7 @@ async fn add_year(
     let errors = match parse_year(&f.year, &f.days) {
         Ok((y, days)) => {
             let cal = Calendar::new(days, [y]);
-            match tongban_store::calendar::import(&s.store, &cal, "管理员录入", &p.actor()).await
+            match tongban_store::calendar_year::import(&s.store, &cal, "管理员录入", &p.actor()).await
             {
                 Ok(_) => return Ok(Redirect::to("/admin/calendar").into_response()),
                 Err(e) => field_errors(e)?,

@@ -500,7 +500,7 @@ async fn suggestion(
     if !actions.iter().any(|a| a.code == "dispatch") {
         return Ok(None);
     }
-    Ok(tongban_store::dispatch::suggest_for(&s.store, p, &order.order_no).await?)
+    Ok(tongban_store::hotline::dispatch_suggestion(&s.store, p, &order.order_no).await?)
 }
 
 fn levels() -> Vec<(i64, &'static str)> {

@@ -1,0 +1,288 @@
+//! The actions of the closed loop on an order.
+
+use super::*;
+
+/// Takes one action of the closed loop on an order.
+pub async fn act(store: &Store, p: &Principal, no: &str, input: &ActionInput) -> Result<OrderView> {
+    let action_code = trimmed(input.action.as_deref())
+        .ok_or_else(|| StoreError::invalid("action", "请填写操作（action）"))?;
+    let action = Action::parse(action_code).ok_or_else(|| {
+        StoreError::invalid(
+            "action",
+            format!(
+                "操作“{action_code}”无效，应为：{}",
+                Action::ALL
+                    .iter()
+                    .map(|a| format!("{}（{}）", a.as_str(), a.label()))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+        )
+    })?;
+    let note = optional_text("note", "说明", input.note.as_deref(), MAX_NOTE_CHARS)?;
+    let level = match input.level {
+        Some(l) if matches!(action, Action::Close | Action::Callback) => {
+            Some(Satisfaction::parse(l)?)
+        }
+        Some(_) => {
+            return Err(StoreError::invalid("level", "只有办结或回访时才填写满意度"));
+        }
+        None if action == Action::Callback => {
+            return Err(StoreError::invalid("level", "回访须填写满意度（1至5）"));
+        }
+        None => None,
+    };
+    let now = time::now();
+    let stamp = time::stamp(now);
+    let today = time::local_day(now);
+    let mut tx = store.begin().await?;
+    let mut o = load(&mut tx, Some(p), no).await?;
+    // A unit handler acts only on orders their unit leads or co-handles (already
+    // scoped for reads), and a co-unit only gives its opinion.
+    if p.role == Role::UnitHandler {
+        let relation = o.unit_relation(p).ok_or_else(|| not_found(no))?;
+        action
+            .open_to_unit(relation)
+            .map_err(|e| StoreError::Forbidden(e.to_string()))?;
+    }
+    let from = o.state;
+    let next = from
+        .transition(action, p.role, note.as_deref())
+        .map_err(|e| match e {
+            TransitionError::Role { .. } => StoreError::Forbidden(e.to_string()),
+            TransitionError::NoteRequired(_) => StoreError::invalid("note", e.to_string()),
+            _ => StoreError::Conflict {
+                field: "action",
+                message: e.to_string(),
+            },
+        })?;
+    let mut department = o.department_id;
+    let mut deadline = o.deadline.clone();
+    let mut estimated = o.deadline_estimated;
+    let mut dispatched_on: Option<String> = None;
+    let mut merged_into = o.merged_into.clone();
+    let mut reply = o.reply.clone();
+    let mut answer = o.answer.clone();
+    let mut callback = o.callback_level;
+    let mut return_count = o.return_count;
+    // New co-units of a dispatch, if they change.
+    let mut co_units: Option<Vec<(i64, String)>> = None;
+    if input.co_units.is_some() && action != Action::Dispatch {
+        return Err(StoreError::invalid(
+            "co_units",
+            "只有派单或改派时才选择协办单位",
+        ));
+    }
+    match action {
+        Action::Dispatch => {
+            let code = trimmed(input.unit.as_deref())
+                .ok_or_else(|| StoreError::invalid("unit", "派单须选择承办的成员单位"))?;
+            let (unit_id, name) = if code == crate::dispatch::AUTO {
+                let category = Category::parse(o.category).ok_or_else(|| other("category"))?;
+                auto_unit(
+                    &mut tx,
+                    o.service_code.as_deref(),
+                    category,
+                    o.address.as_deref(),
+                )
+                .await?
+            } else {
+                member_unit(&mut tx, "unit", code).await?
+            };
+            if from.status == Status::Returned && o.department_id == Some(unit_id) {
+                return Err(StoreError::invalid(
+                    "unit",
+                    format!(
+                        "该工单已被{name}退回，改派须选择其他单位；认为退单理由不成立的，请“驳回退单”"
+                    ),
+                ));
+            }
+            let category = Category::parse(o.category).ok_or_else(|| other("category"))?;
+            let cal = calendar::load(store, &mut tx).await?;
+            let limits = deadline_days(&mut tx).await?;
+            let (d, e) = tongban_domain::hotline::deadline(&cal, &limits, category, today)
+                .map_err(|e| StoreError::Other(e.into()))?;
+            // Co-units as given, or those recorded; the new lead is no longer one.
+            let codes: Vec<String> = match &input.co_units {
+                Some(list) => list
+                    .iter()
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| !c.is_empty())
+                    .collect(),
+                None => o
+                    .co_unit_names
+                    .iter()
+                    .filter(|u| u.code != code)
+                    .map(|u| u.code.clone())
+                    .collect(),
+            };
+            let co = co_units_of(&mut tx, &codes, Some(unit_id)).await?;
+            if co.iter().map(|c| c.0).ne(o.co_unit_ids.iter().copied()) {
+                co_units = Some(co);
+            }
+            department = Some(unit_id);
+            deadline = Some(time::day(d));
+            estimated = e;
+            dispatched_on = Some(time::day(today));
+        }
+        Action::RequestExtension => {
+            check_extension_request(deadline.as_deref().and_then(time::parse_day), today).map_err(
+                |e| StoreError::Conflict {
+                    field: "action",
+                    message: e.to_string(),
+                },
+            )?;
+        }
+        Action::ApproveExtension => {
+            let cal = calendar::load(store, &mut tx).await?;
+            let limits = deadline_days(&mut tx).await?;
+            let base = deadline
+                .as_deref()
+                .and_then(time::parse_day)
+                .unwrap_or(today);
+            let (d, e) = tongban_domain::hotline::extend(&cal, base, limits.extension())
+                .map_err(|e| StoreError::Other(e.into()))?;
+            deadline = Some(time::day(d));
+            estimated = e;
+        }
+        // 退单: counted for the dispute review and the unit's record.
+        Action::Return => return_count += 1,
+        // 驳回退单: back to the same unit with the same deadline. The time limit runs
+        // on (连续计算) through an unfounded return, so a return never buys time.
+        Action::RejectReturn => {}
+        Action::Reply => reply = note.clone(),
+        Action::Answer => answer = note.clone(),
+        Action::Close | Action::Callback => {
+            if let Some(l) = level {
+                callback = Some(l.value());
+            }
+        }
+        Action::Merge => {
+            let into = trimmed(input.into.as_deref())
+                .ok_or_else(|| StoreError::invalid("into", "并单须填写主工单编号"))?;
+            if into == o.order_no {
+                return Err(StoreError::invalid("into", "不能并入工单本身"));
+            }
+            let target = load(&mut tx, None, into)
+                .await
+                .map_err(|_| StoreError::invalid("into", format!("主工单“{into}”不存在")))?;
+            if target.state.status == Status::Merged {
+                return Err(StoreError::invalid(
+                    "into",
+                    format!("主工单“{into}”本身已并入其他工单"),
+                ));
+            }
+            merged_into = Some(target.order_no);
+        }
+        _ => {}
+    }
+    let closes = next.status == Status::Closed && from.status != Status::Closed;
+    let closed_at = if closes || next.status == Status::Merged {
+        Some(stamp.clone())
+    } else {
+        o.closed_at.clone()
+    };
+    let event_unit = match action {
+        Action::Dispatch => department,
+        Action::Sign
+        | Action::Return
+        | Action::Reply
+        | Action::RequestExtension
+        | Action::RejectReturn => o.department_id,
+        Action::CoReply => p.department_id,
+        _ => None,
+    };
+    // One calendar for both snapshots of the order's figures.
+    let counting = calendar::load(store, &mut tx).await?;
+    let counted = order_counted(&mut tx, o.id, &counting).await?;
+    // The status and last change read above must still hold: two agents acting at
+    // once (two extension approvals, two callbacks) cannot both succeed.
+    let sql = "UPDATE work_orders SET status = $1, department_id = $2, deadline = $3, deadline_estimated = $4, \
+         extension_pending = $5, reply = $6, answer = $7, callback_level = $8, faulty = $9, merged_into = $10, \
+         closed_at = $11, updated_at = $12, dispatched_on = COALESCE($13, dispatched_on), \
+         direct_answer = CASE WHEN $14 = 1 THEN 1 ELSE direct_answer END, return_count = $15 \
+         WHERE id = $16 AND status = $17 AND updated_at = $18";
+    let n = sqlx::query(sql)
+        .bind(next.status.as_str())
+        .bind(department)
+        .bind(&deadline)
+        .bind(estimated as i64)
+        .bind(next.extension_pending as i64)
+        .bind(&reply)
+        .bind(&answer)
+        .bind(callback)
+        .bind(next.faulty as i64)
+        .bind(&merged_into)
+        .bind(&closed_at)
+        .bind(&stamp)
+        .bind(&dispatched_on)
+        .bind((action == Action::Answer) as i64)
+        .bind(return_count)
+        .bind(o.id)
+        .bind(from.status.as_str())
+        .bind(&o.updated_at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n != 1 {
+        return Err(StoreError::Conflict {
+            field: "action",
+            message: "工单已被他人处理，请刷新后重试".into(),
+        });
+    }
+    if let Some(co) = &co_units {
+        set_co_units(&mut tx, o.id, co).await?;
+    }
+    let mut note_text = note.clone();
+    if let Some(l) = level {
+        let s = format!("回访满意度：{}（{}）", l.value(), l.label());
+        note_text = Some(match note_text {
+            Some(n) => format!("{n}；{s}"),
+            None => s,
+        });
+    }
+    if let Some(into) = &merged_into
+        && action == Action::Merge
+    {
+        let s = format!("并入工单{into}");
+        note_text = Some(match note_text {
+            Some(n) => format!("{n}；{s}"),
+            None => s,
+        });
+    }
+    let who = EventWho::Staff(p);
+    event(
+        &mut tx,
+        o.id,
+        &stamp,
+        &who,
+        action.as_str(),
+        Some(from.status),
+        next.status,
+        event_unit,
+        note_text.as_deref(),
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        store.keys(),
+        &p.actor(),
+        &format!("work_order.{}", action.as_str()),
+        "work_order",
+        &o.order_no,
+        serde_json::json!({
+            "from": from.status.as_str(),
+            "to": next.status.as_str(),
+            "department_id": department,
+            "level": callback,
+            "co_units": co_units.as_ref().map(|c| c.iter().map(|u| u.1.as_str()).collect::<Vec<_>>()),
+            "return_count": return_count,
+        }),
+    )
+    .await?;
+    track_order(&mut tx, o.id, Some(&counted), &counting).await?;
+    o = load(&mut tx, None, no).await?;
+    tx.commit().await?;
+    Ok(o)
+}
+

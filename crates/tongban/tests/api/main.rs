@@ -1,0 +1,33 @@
+//! The integration tests: one binary (it links once), a module per area. Each test starts
+//! the real app on port 0 with a fresh database, on SQLite and on PostgreSQL.
+// Tests read top to bottom as a story of one capability; they are exempt from the
+// function-length limit the rest of the code keeps.
+#![allow(clippy::too_many_lines)]
+
+#[macro_use]
+mod common;
+
+mod accounts;
+mod admin;
+mod api_v1;
+mod apply;
+mod calls;
+mod cli;
+mod dashboard;
+mod disk;
+mod dispatch;
+mod export_orders;
+mod figures;
+mod files_s3;
+mod hotline;
+mod hotline_pages;
+mod intake;
+mod kb;
+mod licenses;
+mod rules;
+mod security;
+mod sms;
+mod staff_pages;
+mod stats;
+mod topics;
+mod web;
