@@ -5,6 +5,9 @@
 # Playwright driving Debian's Chromium against the debug binary, and axe-core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The wall time of the whole run, printed however it ends.
+started=$(date +%s)
+trap 'echo "scripts/test.sh: $(( $(date +%s) - started )) s"' EXIT
 export TONGBAN_TEST_PG="${TONGBAN_TEST_PG:-postgres://root@127.0.0.1:5432/test}"
 # The S3 file-store test talks to moto's S3 server (PyPI).
 if ! python3 -c 'import moto.server' 2>/dev/null; then

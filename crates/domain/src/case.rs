@@ -9,74 +9,30 @@ use crate::{Invalid, codes};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CaseStatus {
-    /// 已申请: submitted online, awaiting pre-review and acceptance (网上预审)
-    Submitted,
-    /// 已受理 / 审查中
-    Accepted,
-    /// 待补正: the clock stops until materials arrive
-    SupplementRequested,
-    /// 特别程序: hearing, inspection, expert review; the clock stops
-    Suspended,
-    /// 准予许可, awaiting 办结 (delivery of the result)
-    Approved,
-    /// 不予许可 (decision)
-    Rejected,
-    /// 不予受理
-    Refused,
-    /// 撤回
-    Withdrawn,
-    /// 办结
-    Closed,
+coded_enum! {
+    CaseStatus {
+        /// 已申请: submitted online, awaiting pre-review and acceptance (网上预审)
+        Submitted = ("submitted", "待受理"),
+        /// 已受理 / 审查中
+        Accepted = ("accepted", "审查中"),
+        /// 待补正: the clock stops until materials arrive
+        SupplementRequested = ("supplement_requested", "待补正"),
+        /// 特别程序: hearing, inspection, expert review; the clock stops
+        Suspended = ("suspended", "特别程序中"),
+        /// 准予许可, awaiting 办结 (delivery of the result)
+        Approved = ("approved", "准予许可"),
+        /// 不予许可 (decision)
+        Rejected = ("rejected", "不予许可"),
+        /// 不予受理
+        Refused = ("refused", "不予受理"),
+        /// 撤回
+        Withdrawn = ("withdrawn", "已撤回"),
+        /// 办结
+        Closed = ("closed", "已办结"),
+    }
 }
 
 impl CaseStatus {
-    pub const ALL: [CaseStatus; 9] = [
-        Self::Submitted,
-        Self::Accepted,
-        Self::SupplementRequested,
-        Self::Suspended,
-        Self::Approved,
-        Self::Rejected,
-        Self::Refused,
-        Self::Withdrawn,
-        Self::Closed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Submitted => "submitted",
-            Self::Accepted => "accepted",
-            Self::SupplementRequested => "supplement_requested",
-            Self::Suspended => "suspended",
-            Self::Approved => "approved",
-            Self::Rejected => "rejected",
-            Self::Refused => "refused",
-            Self::Withdrawn => "withdrawn",
-            Self::Closed => "closed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Submitted => "待受理",
-            Self::Accepted => "审查中",
-            Self::SupplementRequested => "待补正",
-            Self::Suspended => "特别程序中",
-            Self::Approved => "准予许可",
-            Self::Rejected => "不予许可",
-            Self::Refused => "不予受理",
-            Self::Withdrawn => "已撤回",
-            Self::Closed => "已办结",
-        }
-    }
-
     /// No further action is possible.
     pub fn is_final(self) -> bool {
         matches!(
@@ -91,84 +47,34 @@ impl CaseStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    /// 受理
-    Accept,
-    /// 不予受理
-    Refuse,
-    /// 补正告知
-    RequestSupplement,
-    /// 补正材料到达
-    Supplement,
-    /// 准予许可
-    Approve,
-    /// 不予许可
-    Reject,
-    /// 启动特别程序
-    Suspend,
-    /// 特别程序结束
-    Resume,
-    /// 延期 (department head)
-    Extend,
-    /// 撤回
-    Withdraw,
-    /// 办结
-    Close,
+coded_enum! {
+    Action {
+        /// 受理
+        Accept = ("accept", "受理"),
+        /// 不予受理
+        Refuse = ("refuse", "不予受理"),
+        /// 补正告知
+        RequestSupplement = ("request_supplement", "补正告知"),
+        /// 补正材料到达
+        Supplement = ("supplement", "补正材料"),
+        /// 准予许可
+        Approve = ("approve", "准予许可"),
+        /// 不予许可
+        Reject = ("reject", "不予许可"),
+        /// 启动特别程序
+        Suspend = ("suspend", "启动特别程序"),
+        /// 特别程序结束
+        Resume = ("resume", "特别程序结束"),
+        /// 延期 (department head)
+        Extend = ("extend", "延期"),
+        /// 撤回
+        Withdraw = ("withdraw", "撤回"),
+        /// 办结
+        Close = ("close", "办结"),
+    }
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
-        Self::Accept,
-        Self::Refuse,
-        Self::RequestSupplement,
-        Self::Supplement,
-        Self::Approve,
-        Self::Reject,
-        Self::Suspend,
-        Self::Resume,
-        Self::Extend,
-        Self::Withdraw,
-        Self::Close,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Accept => "accept",
-            Self::Refuse => "refuse",
-            Self::RequestSupplement => "request_supplement",
-            Self::Supplement => "supplement",
-            Self::Approve => "approve",
-            Self::Reject => "reject",
-            Self::Suspend => "suspend",
-            Self::Resume => "resume",
-            Self::Extend => "extend",
-            Self::Withdraw => "withdraw",
-            Self::Close => "close",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Accept => "受理",
-            Self::Refuse => "不予受理",
-            Self::RequestSupplement => "补正告知",
-            Self::Supplement => "补正材料",
-            Self::Approve => "准予许可",
-            Self::Reject => "不予许可",
-            Self::Suspend => "启动特别程序",
-            Self::Resume => "特别程序结束",
-            Self::Extend => "延期",
-            Self::Withdraw => "撤回",
-            Self::Close => "办结",
-        }
-    }
-
     /// A note is the law's written reason: refusals, decisions against the applicant,
     /// the list of missing materials, the special procedure and the extension.
     pub fn requires_note(self) -> bool {
@@ -219,8 +125,8 @@ pub enum TransitionError {
 
 fn allowed_roles(action: Action) -> String {
     Role::ALL
-        .into_iter()
-        .filter(|r| action.allowed_for(*r))
+        .iter()
+        .filter(|r| action.allowed_for(**r))
         .map(|r| r.label())
         .collect::<Vec<_>>()
         .join("或")
@@ -273,75 +179,22 @@ impl CaseState {
     }
 }
 
-/// Application channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    Online,
-    Window,
-}
-
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Online => "online",
-            Self::Window => "window",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "online" => Some(Self::Online),
-            "window" => Some(Self::Window),
-            _ => None,
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Online => "网上申请",
-            Self::Window => "窗口申请",
-        }
+coded_enum! {
+    /// Application channel.
+    Channel {
+        Online = ("online", "网上申请"),
+        Window = ("window", "窗口申请"),
     }
 }
 
-/// 证件类型 of a natural-person applicant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IdType {
-    ResidentId,
-    Passport,
-    HkMacaoPermit,
-    TaiwanPermit,
-    ForeignPermanent,
-}
-
-impl IdType {
-    pub const ALL: [IdType; 5] = [
-        Self::ResidentId,
-        Self::Passport,
-        Self::HkMacaoPermit,
-        Self::TaiwanPermit,
-        Self::ForeignPermanent,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ResidentId => "resident_id",
-            Self::Passport => "passport",
-            Self::HkMacaoPermit => "hk_macao_permit",
-            Self::TaiwanPermit => "taiwan_permit",
-            Self::ForeignPermanent => "foreign_permanent",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::ResidentId => "居民身份证",
-            Self::Passport => "护照",
-            Self::HkMacaoPermit => "港澳居民来往内地通行证",
-            Self::TaiwanPermit => "台湾居民来往大陆通行证",
-            Self::ForeignPermanent => "外国人永久居留身份证",
-        }
+coded_enum! {
+    /// 证件类型 of a natural-person applicant.
+    IdType {
+        ResidentId = ("resident_id", "居民身份证"),
+        Passport = ("passport", "护照"),
+        HkMacaoPermit = ("hk_macao_permit", "港澳居民来往内地通行证"),
+        TaiwanPermit = ("taiwan_permit", "台湾居民来往大陆通行证"),
+        ForeignPermanent = ("foreign_permanent", "外国人永久居留身份证"),
     }
 }
 
@@ -547,36 +400,16 @@ impl std::fmt::Display for CaseNo {
     }
 }
 
-/// Timeliness of an open case against its promised deadline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Urgency {
-    Normal,
-    /// 临近到期: due within the warning window
-    NearlyDue,
-    /// 已超期
-    Overdue,
-    /// 计时暂停
-    Paused,
-}
-
-impl Urgency {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Normal => "normal",
-            Self::NearlyDue => "nearly_due",
-            Self::Overdue => "overdue",
-            Self::Paused => "paused",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Normal => "正常",
-            Self::NearlyDue => "临近到期",
-            Self::Overdue => "已超期",
-            Self::Paused => "计时暂停",
-        }
+coded_enum! {
+    /// Timeliness of an open case against its promised deadline.
+    Urgency {
+        Normal = ("normal", "正常"),
+        /// 临近到期: due within the warning window
+        NearlyDue = ("nearly_due", "临近到期"),
+        /// 已超期
+        Overdue = ("overdue", "已超期"),
+        /// 计时暂停
+        Paused = ("paused", "计时暂停"),
     }
 }
 
@@ -720,14 +553,15 @@ mod tests {
             S::Accepted | S::Suspended | S::Approved | S::Rejected | S::Closed => accepted,
             S::SupplementRequested | S::Withdrawn => true,
         };
-        for status in CaseStatus::ALL {
+        for &status in CaseStatus::ALL {
             for accepted in [false, true] {
                 if !possible(status, accepted) {
                     continue;
                 }
-                for action in Action::ALL {
+                for &action in Action::ALL {
                     let role = Role::ALL
-                        .into_iter()
+                        .iter()
+                        .copied()
                         .find(|r| action.allowed_for(*r))
                         .unwrap();
                     let role = if action == A::Extend {
@@ -768,7 +602,7 @@ mod tests {
             Role::HotlineAgent,
             Role::UnitHandler,
         ] {
-            for a in Action::ALL {
+            for &a in Action::ALL {
                 assert!(!a.allowed_for(r), "{r:?} must not {a:?}");
             }
         }

@@ -6,77 +6,53 @@ use crate::{Invalid, TimeUnit, required_text};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-macro_rules! coded_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal / $label:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$(Self::$variant),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $code),+ }
-            }
-            pub fn label(self) -> &'static str {
-                match self { $(Self::$variant => $label),+ }
-            }
-            /// Accepts the code or the Chinese label.
-            pub fn parse(s: &str) -> Option<Self> {
-                let s = s.trim();
-                Self::ALL.iter().copied().find(|v| v.as_str() == s || v.label() == s)
-            }
-        }
-    };
-}
-
 coded_enum!(
     /// 权力类型
     PowerType {
-        License = "license" / "行政许可",
-        Penalty = "penalty" / "行政处罚",
-        Enforcement = "enforcement" / "行政强制",
-        Levy = "levy" / "行政征收",
-        Benefit = "benefit" / "行政给付",
-        Inspection = "inspection" / "行政检查",
-        Confirmation = "confirmation" / "行政确认",
-        Reward = "reward" / "行政奖励",
-        Adjudication = "adjudication" / "行政裁决",
-        PublicService = "public_service" / "公共服务",
-        Other = "other" / "其他行政权力",
+        License = ("license", "行政许可"),
+        Penalty = ("penalty", "行政处罚"),
+        Enforcement = ("enforcement", "行政强制"),
+        Levy = ("levy", "行政征收"),
+        Benefit = ("benefit", "行政给付"),
+        Inspection = ("inspection", "行政检查"),
+        Confirmation = ("confirmation", "行政确认"),
+        Reward = ("reward", "行政奖励"),
+        Adjudication = ("adjudication", "行政裁决"),
+        PublicService = ("public_service", "公共服务"),
+        Other = ("other", "其他行政权力"),
     }
 );
 
 coded_enum!(
     /// 权力来源
     PowerSource {
-        Statutory = "statutory" / "法定本级行使",
-        DelegatedFromAbove = "delegated_from_above" / "上级下放",
-        AuthorisedFromAbove = "authorised_from_above" / "上级授权",
-        AuthorisedByPeer = "authorised_by_peer" / "同级授权",
-        EntrustedFromAbove = "entrusted_from_above" / "上级委托",
-        EntrustedByPeer = "entrusted_by_peer" / "同级委托",
+        Statutory = ("statutory", "法定本级行使"),
+        DelegatedFromAbove = ("delegated_from_above", "上级下放"),
+        AuthorisedFromAbove = ("authorised_from_above", "上级授权"),
+        AuthorisedByPeer = ("authorised_by_peer", "同级授权"),
+        EntrustedFromAbove = ("entrusted_from_above", "上级委托"),
+        EntrustedByPeer = ("entrusted_by_peer", "同级委托"),
     }
 );
 
 coded_enum!(
     /// 事项状态
     ItemStatus {
-        InUse = "in_use" / "在用",
-        Suspended = "suspended" / "暂停",
-        Cancelled = "cancelled" / "取消",
-        Transferred = "transferred" / "转移",
+        InUse = ("in_use", "在用"),
+        Suspended = ("suspended", "暂停"),
+        Cancelled = ("cancelled", "取消"),
+        Transferred = ("transferred", "转移"),
     }
 );
 
 coded_enum!(
     /// 网办深度
     OnlineDepth {
-        Offline = "offline" / "线下办理",
-        Guide = "guide" / "一级：信息发布",
-        Download = "download" / "二级：表格下载",
-        PreReview = "pre_review" / "三级：网上预审",
-        FullyOnline = "fully_online" / "四级：全流程网上办理",
+        Offline = ("offline", "线下办理"),
+        Guide = ("guide", "一级：信息发布"),
+        Download = ("download", "二级：表格下载"),
+        PreReview = ("pre_review", "三级：网上预审"),
+        FullyOnline = ("fully_online", "四级：全流程网上办理"),
     }
 );
 

@@ -18,37 +18,7 @@ pub const MAX_NOTE_CHARS: usize = 2000;
 /// Working days an approved extension (延期) adds to the deadline.
 pub const EXTENSION_WORKING_DAYS: u32 = 5;
 
-macro_rules! code_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = ($code:literal, $label:literal)),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vm])* $v),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$(Self::$v),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$v => $code),+ }
-            }
-            pub fn parse(s: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s)
-            }
-            pub fn label(self) -> &'static str {
-                match self { $(Self::$v => $label),+ }
-            }
-            /// `code（label）` list for error messages.
-            pub fn choices() -> String {
-                Self::ALL
-                    .iter()
-                    .map(|v| format!("{}（{}）", v.as_str(), v.label()))
-                    .collect::<Vec<_>>()
-                    .join("、")
-            }
-        }
-    };
-}
-
-code_enum! {
+coded_enum! {
     /// 诉求类别: the kind of request, which sets the deadline.
     Category {
         Consultation = ("consultation", "咨询"),
@@ -171,7 +141,7 @@ impl Serialize for DeadlineDays {
     }
 }
 
-code_enum! {
+coded_enum! {
     /// 紧急转警/转急救: an emergency is passed at once to the number that handles it,
     /// and the order is recorded as transferred (not as a direct answer).
     Emergency {
@@ -186,7 +156,7 @@ code_enum! {
 pub const EMERGENCY_EVENT: &str = "transfer_emergency";
 pub const EMERGENCY_EVENT_LABEL: &str = "转警/转急救";
 
-code_enum! {
+coded_enum! {
     /// 受理渠道
     Channel {
         Phone = ("phone", "电话"),
@@ -198,7 +168,7 @@ code_enum! {
     }
 }
 
-code_enum! {
+coded_enum! {
     /// 工单状态
     Status {
         /// 已受理: registered at the center, awaiting an answer or dispatch
@@ -229,7 +199,7 @@ impl Status {
     }
 }
 
-code_enum! {
+coded_enum! {
     /// An action on a work order.
     Action {
         /// 派单 / 改派 to a member unit
@@ -409,8 +379,8 @@ pub fn check_extension_request(
 
 fn allowed_roles(action: Action) -> String {
     Role::ALL
-        .into_iter()
-        .filter(|r| action.allowed_for(*r))
+        .iter()
+        .filter(|r| action.allowed_for(**r))
         .map(|r| r.label())
         .collect::<Vec<_>>()
         .join("或")
@@ -539,7 +509,8 @@ mod tests {
 
     fn role_for(a: Action) -> Role {
         Role::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|r| a.allowed_for(*r))
             .expect("some role may act")
     }
@@ -735,7 +706,7 @@ mod tests {
     #[test]
     fn roles_are_checked() {
         for &action in Action::ALL {
-            for role in Role::ALL {
+            for &role in Role::ALL {
                 if !action.allowed_for(role) {
                     assert_eq!(
                         st(S::Signed).transition(action, role, NOTE),

@@ -2,6 +2,42 @@
 //! approval items, cases and their legal clocks, the working-day calendar, identity
 //! codes, organisation and roles. Storage and HTTP layers build on these types.
 
+/// An enum whose values have a stable code (stored in the database, sent over the
+/// API) and a Chinese label (shown to people): `ALL`, `as_str`, `label`, `parse`
+/// (the code or the label, trimmed) and `choices` (for error messages). Serde uses
+/// the snake_case variant names. The one way every coded enum of the domain is made.
+macro_rules! coded_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = ($code:literal, $label:literal)),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vm])* $v),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$(Self::$v),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$v => $code),+ }
+            }
+            pub fn label(self) -> &'static str {
+                match self { $(Self::$v => $label),+ }
+            }
+            /// The value of a code or a Chinese label.
+            pub fn parse(s: &str) -> Option<Self> {
+                let s = s.trim();
+                Self::ALL.iter().copied().find(|v| v.as_str() == s || v.label() == s)
+            }
+            /// `code（label）` list for error messages.
+            pub fn choices() -> String {
+                Self::ALL
+                    .iter()
+                    .map(|v| format!("{}（{}）", v.as_str(), v.label()))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            }
+        }
+    };
+}
+
 pub mod calendar;
 pub mod case;
 pub mod catalog;

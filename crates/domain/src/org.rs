@@ -2,117 +2,43 @@
 //! Roles decide which actions a staff member may take; the store scopes queries by
 //! the member's department or point.
 
-use serde::{Deserialize, Serialize};
-
-/// Kind of service point (服务点).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PointKind {
-    /// 政务服务中心
-    Center,
-    /// 综合窗口: accepts for many departments
-    ComprehensiveWindow,
-    /// 区镇便民服务中心
-    Town,
-    /// 派出所分理点
-    Substation,
-}
-
-impl PointKind {
-    pub const ALL: [PointKind; 4] = [
-        Self::Center,
-        Self::ComprehensiveWindow,
-        Self::Town,
-        Self::Substation,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Center => "center",
-            Self::ComprehensiveWindow => "comprehensive_window",
-            Self::Town => "town",
-            Self::Substation => "substation",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Center => "政务服务中心",
-            Self::ComprehensiveWindow => "综合窗口",
-            Self::Town => "区镇便民服务中心",
-            Self::Substation => "派出所分理点",
-        }
+coded_enum! {
+    /// Kind of service point (服务点).
+    PointKind {
+        /// 政务服务中心
+        Center = ("center", "政务服务中心"),
+        /// 综合窗口: accepts for many departments
+        ComprehensiveWindow = ("comprehensive_window", "综合窗口"),
+        /// 区镇便民服务中心
+        Town = ("town", "区镇便民服务中心"),
+        /// 派出所分理点
+        Substation = ("substation", "派出所分理点"),
     }
 }
 
-/// A staff member's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// 窗口受理人员
-    WindowClerk,
-    /// 区镇窗口人员
-    TownClerk,
-    /// 部门审批人员
-    Approver,
-    /// 部门负责人
-    DepartmentHead,
-    /// 12345 话务员
-    HotlineAgent,
-    /// 成员单位处办人员
-    UnitHandler,
-    /// 督查人员 (reads all)
-    Supervisor,
-    /// 系统管理员
-    Admin,
+coded_enum! {
+    /// A staff member's role.
+    Role {
+        /// 窗口受理人员
+        WindowClerk = ("window_clerk", "窗口受理人员"),
+        /// 区镇窗口人员
+        TownClerk = ("town_clerk", "区镇窗口人员"),
+        /// 部门审批人员
+        Approver = ("approver", "部门审批人员"),
+        /// 部门负责人
+        DepartmentHead = ("department_head", "部门负责人"),
+        /// 12345 话务员
+        HotlineAgent = ("hotline_agent", "12345话务员"),
+        /// 成员单位处办人员
+        UnitHandler = ("unit_handler", "成员单位处办人员"),
+        /// 督查人员 (reads all)
+        Supervisor = ("supervisor", "督查人员"),
+        /// 系统管理员
+        Admin = ("admin", "系统管理员"),
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
-        Self::WindowClerk,
-        Self::TownClerk,
-        Self::Approver,
-        Self::DepartmentHead,
-        Self::HotlineAgent,
-        Self::UnitHandler,
-        Self::Supervisor,
-        Self::Admin,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::WindowClerk => "window_clerk",
-            Self::TownClerk => "town_clerk",
-            Self::Approver => "approver",
-            Self::DepartmentHead => "department_head",
-            Self::HotlineAgent => "hotline_agent",
-            Self::UnitHandler => "unit_handler",
-            Self::Supervisor => "supervisor",
-            Self::Admin => "admin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::WindowClerk => "窗口受理人员",
-            Self::TownClerk => "区镇窗口人员",
-            Self::Approver => "部门审批人员",
-            Self::DepartmentHead => "部门负责人",
-            Self::HotlineAgent => "12345话务员",
-            Self::UnitHandler => "成员单位处办人员",
-            Self::Supervisor => "督查人员",
-            Self::Admin => "系统管理员",
-        }
-    }
-
     /// Whether the role must belong to a department, a point, or either.
     pub fn attachment(self) -> Attachment {
         match self {
@@ -239,11 +165,11 @@ mod tests {
 
     #[test]
     fn roles_round_trip() {
-        for r in Role::ALL {
+        for &r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
         assert_eq!(Role::parse("root"), None);
-        for k in PointKind::ALL {
+        for &k in PointKind::ALL {
             assert_eq!(PointKind::parse(k.as_str()), Some(k));
         }
     }

@@ -8,6 +8,7 @@ mod db;
 pub mod figures;
 pub mod hotline;
 pub mod platform;
+mod setup;
 pub mod upkeep;
 
 pub use center::{applicants, cases, catalog, catalog_xlsx, licenses};
@@ -19,6 +20,7 @@ pub use migrate::latest as schema_version;
 pub use platform::{
     accounts, api_keys, audit, calendar, files, health, org, protect, seal, throttle,
 };
+pub use setup::Setup;
 pub use upkeep::calendar_year;
 pub use writer::BoxFuture;
 
@@ -471,6 +473,19 @@ pub async fn scalar_i64(conn: &mut AnyConnection, sql: &str) -> Result<i64> {
     Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
         .fetch_one(conn)
         .await?)
+}
+
+/// An SQL list `('a', 'b')` of the codes of `values`: the static codes of a domain
+/// enum, never input, so a query's list of statuses follows the enum.
+pub(crate) fn code_list<T: Copy>(
+    values: impl IntoIterator<Item = T>,
+    code: impl Fn(T) -> &'static str,
+) -> String {
+    let codes: Vec<String> = values
+        .into_iter()
+        .map(|v| format!("'{}'", code(v)))
+        .collect();
+    format!("({})", codes.join(", "))
 }
 
 /// Counts rows of a table (used by tests and the CLI's summaries).

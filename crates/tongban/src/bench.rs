@@ -10,19 +10,31 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tongban_store::Store;
 
+#[derive(clap::Args)]
 pub struct Options {
+    /// Database to run against (default: a fresh SQLite file in a temporary folder).
+    #[arg(long)]
     pub db: Option<String>,
+    /// Demo data scale seeded into a fresh database first.
+    #[arg(long, default_value_t = 0.05)]
     pub scale: f64,
+    #[arg(long, default_value_t = 20_000)]
     pub cases: usize,
+    #[arg(long, default_value_t = 100_000)]
     pub lookups: usize,
+    #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
-    /// Knowledge-base articles searched (synthetic ones are added up to this many).
+    /// Knowledge-base articles to search over.
+    #[arg(long, default_value_t = 100_000)]
     pub articles: usize,
-    /// 12345 work orders registered through the API.
+    /// 12345 work orders to register.
+    #[arg(long, default_value_t = 10_000)]
     pub orders: usize,
-    /// Requests of the year's report and of each dashboard (one at a time).
+    /// Requests of the year's report and of each dashboard, one at a time.
+    #[arg(long, default_value_t = 20)]
     pub figures: usize,
-    /// The year of the report (default: the latest year with accepted cases).
+    /// Year of the report measured (default: the latest year with cases).
+    #[arg(long)]
     pub year: Option<i32>,
 }
 
@@ -65,31 +77,66 @@ fn rss_mb(pid: u32, field: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-pub async fn run(opts: Options, key_hex: String) -> anyhow::Result<()> {
+/// `tongban bench`: the arguments checked, a key for a fresh database, then the run.
+pub async fn run(opts: Options) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        opts.cases > 0
+            && opts.lookups > 0
+            && opts.concurrency > 0
+            && opts.orders > 0
+            && opts.figures > 0,
+        "次数和并发数须大于0"
+    );
+    let key_hex = match std::env::var("TONGBAN_KEY") {
+        Ok(k) if !k.is_empty() => k,
+        _ => tongban_store::Keys::generate_hex()?,
+    };
+    measure(opts, key_hex).await
+}
+
+/// The database the server will serve, seeded and indexed, with what that took.
+struct Prepared {
+    /// Holds the fresh database's folder while the run lasts.
+    _dir: tempfile::TempDir,
+    url: String,
+    indexed: u64,
+    rebuild: Duration,
+    counters: u64,
+    stats_rebuild: Duration,
+    year: i32,
+    cases_in_year: i64,
+    orders_in_year: i64,
+}
+
+async fn prepare(opts: &Options, key_hex: &str) -> anyhow::Result<Prepared> {
     let dir = tempfile::tempdir()?;
     let url = opts
         .db
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.path().display()));
-    let store = Store::open(&url, tongban_store::Keys::from_hex(&key_hex)?).await?;
-    tongban_store::calendar_year::seed_if_empty(&store).await?;
+    let store = Store::assemble(
+        &url,
+        tongban_store::Keys::from_hex(key_hex)?,
+        &tongban_store::Setup::default(),
+    )
+    .await?;
     if tongban_store::count(&mut *store.reader().await?, "departments").await? == 0 {
         eprintln!("生成演示数据（规模 {}）…", opts.scale);
-        crate::seed::seed_demo(&store, None, 1, opts.scale, None, 2026).await?;
+        crate::demo::seed_demo(&store, None, 1, opts.scale, None, 2026).await?;
     }
     let have = tongban_store::count(&mut *store.reader().await?, "kb_articles").await? as usize;
     if have < opts.articles {
         let n = opts.articles - have;
         let bar = indicatif::ProgressBar::new(n as u64);
-        bar.set_style(crate::progress_style());
+        bar.set_style(crate::cli::progress_style());
         bar.set_message("生成知识库条目");
-        crate::seed_kb::synthetic(&store, n, 7, &|done| bar.set_position(done)).await?;
+        crate::demo::kb::synthetic(&store, n, 7, &|done| bar.set_position(done)).await?;
         bar.finish_and_clear();
     }
     // The index the server will open, built here so its rebuild is measured.
     let store = store.with_kb_dir(&crate::config::kb_dir(&url, None))?;
     let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(crate::progress_style());
+    bar.set_style(crate::cli::progress_style());
     bar.set_message("重建知识库索引");
     let t = Instant::now();
     let indexed = tongban_store::kb::rebuild_index(&store, &|done, total| {
@@ -116,20 +163,35 @@ pub async fn run(opts: Options, key_hex: String) -> anyhow::Result<()> {
     let (cases_in_year, orders_in_year) = tongban_store::stats::year_totals(&store, year).await?;
     store.close().await;
     drop(store);
+    Ok(Prepared {
+        _dir: dir,
+        url,
+        indexed,
+        rebuild,
+        counters,
+        stats_rebuild,
+        year,
+        cases_in_year,
+        orders_in_year,
+    })
+}
+
+/// The server started as its own process on a free port, once it answers.
+async fn start_server(url: &str, key_hex: &str) -> anyhow::Result<(Server, String, u32)> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = Server(
+    let server = Server(
         std::process::Command::new(std::env::current_exe()?)
             .args([
                 "serve",
                 "--db",
-                &url,
+                url,
                 "--listen",
                 &format!("127.0.0.1:{port}"),
             ])
-            .env("TONGBAN_KEY", &key_hex)
+            .env("TONGBAN_KEY", key_hex)
             .env("TONGBAN_LOG", "warn")
             .stdout(std::process::Stdio::null())
             .spawn()
@@ -151,6 +213,22 @@ pub async fn run(opts: Options, key_hex: String) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     anyhow::ensure!(up, "服务进程未能启动");
+    Ok((server, base, pid))
+}
+
+async fn measure(opts: Options, key_hex: String) -> anyhow::Result<()> {
+    let Prepared {
+        _dir,
+        url,
+        indexed,
+        rebuild,
+        counters,
+        stats_rebuild,
+        year,
+        cases_in_year,
+        orders_in_year,
+    } = prepare(&opts, &key_hex).await?;
+    let (mut server, base, pid) = start_server(&url, &key_hex).await?;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(256)
         .build()?;
@@ -160,7 +238,7 @@ pub async fn run(opts: Options, key_hex: String) -> anyhow::Result<()> {
         async move {
             let v: serde_json::Value = client
                 .post(format!("{base}/api/v1/auth/token"))
-                .json(&serde_json::json!({ "username": user, "password": crate::seed::DEMO_PASSWORD }))
+                .json(&serde_json::json!({ "username": user, "password": crate::demo::DEMO_PASSWORD }))
                 .send()
                 .await?
                 .json()
@@ -193,135 +271,13 @@ pub async fn run(opts: Options, key_hex: String) -> anyhow::Result<()> {
         opts.concurrency
     );
 
-    // Phase 0: the year's report (its JSON form, every figure with the year before)
-    // and the dashboards, one request at a time as a manager opens them.
     println!(
         "统计数重算（stats rebuild）：{counters} 条按日计数，{:.1} 秒",
         stats_rebuild.as_secs_f64()
     );
     println!("{year}年：受理办件 {cases_in_year} 件，12345诉求 {orders_in_year} 件");
-    let session = staff_session(&base, "supervisor").await?;
-    let pages: Vec<(String, String, Option<String>)> = vec![
-        (
-            "年度报告 GET /api/v1/figures".into(),
-            format!("{base}/api/v1/figures?period={year}"),
-            None,
-        ),
-        (
-            "年度报告 Markdown /reports".into(),
-            format!("{base}/reports?year={year}&format=md"),
-            Some(session.clone()),
-        ),
-        (
-            "数据看板 GET /dashboard".into(),
-            format!("{base}/dashboard?year={year}"),
-            Some(session.clone()),
-        ),
-        (
-            "事项看板 /dashboard/catalog".into(),
-            format!("{base}/dashboard/catalog?year={year}"),
-            Some(session.clone()),
-        ),
-        (
-            "受理点看板 /dashboard/points".into(),
-            format!("{base}/dashboard/points?year={year}"),
-            Some(session.clone()),
-        ),
-        (
-            "12345看板 /dashboard/hotline".into(),
-            format!("{base}/dashboard/hotline?year={year}"),
-            Some(session.clone()),
-        ),
-        (
-            "好差评看板 /dashboard/ratings".into(),
-            format!("{base}/dashboard/ratings?year={year}"),
-            Some(session.clone()),
-        ),
-    ];
-    for (name, url, cookie) in pages {
-        let name: &'static str = Box::leak(name.into_boxed_str());
-        let mut phase = load(opts.figures, 1, name, {
-            let (client, supervisor) = (client.clone(), supervisor.clone());
-            move |_| {
-                let (client, url, cookie, supervisor) = (
-                    client.clone(),
-                    url.clone(),
-                    cookie.clone(),
-                    supervisor.clone(),
-                );
-                async move {
-                    let req = client.get(&url);
-                    let req = match &cookie {
-                        Some(c) => req.header(reqwest::header::COOKIE, c),
-                        None => req.bearer_auth(&supervisor),
-                    };
-                    let r = req.send().await?;
-                    anyhow::ensure!(r.status() == 200, "{url}: status {}", r.status());
-                    let _ = r.bytes().await?;
-                    Ok(())
-                }
-            }
-        })
-        .await?;
-        println!("{}", phase.report());
-    }
-
-    // Phase 1: accept cases at the window.
-    let created = Arc::new(std::sync::Mutex::new(Vec::with_capacity(opts.cases)));
-    let mut phase = load(opts.cases, opts.concurrency, "受理办件 POST /api/v1/cases", {
-        let (client, base, clerk, created) = (client.clone(), base.clone(), clerk.clone(), created.clone());
-        move |i| {
-            let (client, base, clerk, item, created) = (client.clone(), base.clone(), clerk.clone(), item.clone(), created.clone());
-            async move {
-                let body = serde_json::json!({
-                    "item_code": item, "channel": "window",
-                    "applicant": { "kind": "person", "name": "测试申请人", "id_number": "11010519491231002X",
-                                   "phone": format!("138{:08}", i % 100_000_000) }
-                });
-                let r = client.post(format!("{base}/api/v1/cases")).bearer_auth(&clerk).json(&body).send().await?;
-                anyhow::ensure!(r.status() == 201, "status {}", r.status());
-                let v: serde_json::Value = r.json().await?;
-                if let Some(no) = v["case_no"].as_str() {
-                    created.lock().map_err(|_| anyhow::anyhow!("lock"))?.push(no.to_string());
-                }
-                Ok(())
-            }
-        }
-    })
-    .await?;
-    println!("{}", phase.report());
-
-    // Phase 2: look cases up.
-    let numbers = Arc::new(created.lock().map_err(|_| anyhow::anyhow!("lock"))?.clone());
-    let mut phase = load(
-        opts.lookups,
-        opts.concurrency,
-        "查询办件 GET /api/v1/cases/{no}",
-        {
-            let (client, base, supervisor) = (client.clone(), base.clone(), supervisor.clone());
-            move |i| {
-                let (client, base, supervisor, numbers) = (
-                    client.clone(),
-                    base.clone(),
-                    supervisor.clone(),
-                    numbers.clone(),
-                );
-                async move {
-                    let no = &numbers[(i * 7919) % numbers.len()];
-                    let r = client
-                        .get(format!("{base}/api/v1/cases/{no}"))
-                        .bearer_auth(&supervisor)
-                        .send()
-                        .await?;
-                    anyhow::ensure!(r.status() == 200, "status {}", r.status());
-                    let _ = r.bytes().await?;
-                    Ok(())
-                }
-            }
-        },
-    )
-    .await?;
-    println!("{}", phase.report());
+    figures_phase(&opts, &client, &base, &supervisor, year).await?;
+    case_phases(&opts, &client, &base, &clerk, &supervisor, &item).await?;
     // Phase 3: the service guide page, at 200 connections.
     let guide = format!(
         "/items/{}",
@@ -348,7 +304,7 @@ pub async fn run(opts: Options, key_hex: String) -> anyhow::Result<()> {
 
     // Phase 4: knowledge-base search, as the public and the agents' screens ask:
     // one visitor at a time, then four at once.
-    let queries: Arc<Vec<String>> = Arc::new(crate::seed_kb::sample_queries());
+    let queries: Arc<Vec<String>> = Arc::new(crate::demo::kb::sample_queries());
     for (n, connections, name) in [
         (opts.lookups / 8, 1, "知识库搜索（1个连接）"),
         (opts.lookups / 4, 4, "知识库搜索（4个连接）"),
@@ -432,7 +388,7 @@ async fn staff_session(base: &str, user: &str) -> anyhow::Result<String> {
         .header(reqwest::header::COOKIE, jar.join("; "))
         .form(&[
             ("username", user),
-            ("password", crate::seed::DEMO_PASSWORD),
+            ("password", crate::demo::DEMO_PASSWORD),
             ("csrf", csrf.as_str()),
         ])
         .send()
@@ -443,6 +399,153 @@ async fn staff_session(base: &str, user: &str) -> anyhow::Result<String> {
 }
 
 /// The child server, stopped however the benchmark ends.
+/// Phase 0: the year's report (its JSON form, every figure with the year before) and
+/// the dashboards, one request at a time as a manager opens them.
+async fn figures_phase(
+    opts: &Options,
+    client: &reqwest::Client,
+    base: &str,
+    supervisor: &str,
+    year: i32,
+) -> anyhow::Result<()> {
+    let session = staff_session(base, "supervisor").await?;
+    let pages: Vec<(String, String, Option<String>)> = vec![
+        (
+            "年度报告 GET /api/v1/figures".into(),
+            format!("{base}/api/v1/figures?period={year}"),
+            None,
+        ),
+        (
+            "年度报告 Markdown /reports".into(),
+            format!("{base}/reports?year={year}&format=md"),
+            Some(session.clone()),
+        ),
+        (
+            "数据看板 GET /dashboard".into(),
+            format!("{base}/dashboard?year={year}"),
+            Some(session.clone()),
+        ),
+        (
+            "事项看板 /dashboard/catalog".into(),
+            format!("{base}/dashboard/catalog?year={year}"),
+            Some(session.clone()),
+        ),
+        (
+            "受理点看板 /dashboard/points".into(),
+            format!("{base}/dashboard/points?year={year}"),
+            Some(session.clone()),
+        ),
+        (
+            "12345看板 /dashboard/hotline".into(),
+            format!("{base}/dashboard/hotline?year={year}"),
+            Some(session.clone()),
+        ),
+        (
+            "好差评看板 /dashboard/ratings".into(),
+            format!("{base}/dashboard/ratings?year={year}"),
+            Some(session.clone()),
+        ),
+    ];
+    for (name, url, cookie) in pages {
+        let name: &'static str = Box::leak(name.into_boxed_str());
+        let mut phase = load(opts.figures, 1, name, {
+            let (client, supervisor) = (client.clone(), supervisor.to_string());
+            move |_| {
+                let (client, url, cookie, supervisor) = (
+                    client.clone(),
+                    url.clone(),
+                    cookie.clone(),
+                    supervisor.clone(),
+                );
+                async move {
+                    let req = client.get(&url);
+                    let req = match &cookie {
+                        Some(c) => req.header(reqwest::header::COOKIE, c),
+                        None => req.bearer_auth(&supervisor),
+                    };
+                    let r = req.send().await?;
+                    anyhow::ensure!(r.status() == 200, "{url}: status {}", r.status());
+                    let _ = r.bytes().await?;
+                    Ok(())
+                }
+            }
+        })
+        .await?;
+        println!("{}", phase.report());
+    }
+
+    Ok(())
+}
+
+/// Phases 1 and 2: cases accepted at the window, then looked up.
+async fn case_phases(
+    opts: &Options,
+    client: &reqwest::Client,
+    base: &str,
+    clerk: &str,
+    supervisor: &str,
+    item: &str,
+) -> anyhow::Result<()> {
+    // Phase 1: accept cases at the window.
+    let created = Arc::new(std::sync::Mutex::new(Vec::with_capacity(opts.cases)));
+    let mut phase = load(opts.cases, opts.concurrency, "受理办件 POST /api/v1/cases", {
+        let (client, base, clerk, created, item) = (client.clone(), base.to_string(), clerk.to_string(), created.clone(), item.to_string());
+        move |i| {
+            let (client, base, clerk, item, created) = (client.clone(), base.clone(), clerk.clone(), item.clone(), created.clone());
+            async move {
+                let body = serde_json::json!({
+                    "item_code": item, "channel": "window",
+                    "applicant": { "kind": "person", "name": "测试申请人", "id_number": "11010519491231002X",
+                                   "phone": format!("138{:08}", i % 100_000_000) }
+                });
+                let r = client.post(format!("{base}/api/v1/cases")).bearer_auth(&clerk).json(&body).send().await?;
+                anyhow::ensure!(r.status() == 201, "status {}", r.status());
+                let v: serde_json::Value = r.json().await?;
+                if let Some(no) = v["case_no"].as_str() {
+                    created.lock().map_err(|_| anyhow::anyhow!("lock"))?.push(no.to_string());
+                }
+                Ok(())
+            }
+        }
+    })
+    .await?;
+    println!("{}", phase.report());
+
+    // Phase 2: look cases up.
+    let numbers = Arc::new(created.lock().map_err(|_| anyhow::anyhow!("lock"))?.clone());
+    let mut phase = load(
+        opts.lookups,
+        opts.concurrency,
+        "查询办件 GET /api/v1/cases/{no}",
+        {
+            let (client, base, supervisor) =
+                (client.clone(), base.to_string(), supervisor.to_string());
+            move |i| {
+                let (client, base, supervisor, numbers) = (
+                    client.clone(),
+                    base.clone(),
+                    supervisor.clone(),
+                    numbers.clone(),
+                );
+                async move {
+                    let no = &numbers[(i * 7919) % numbers.len()];
+                    let r = client
+                        .get(format!("{base}/api/v1/cases/{no}"))
+                        .bearer_auth(&supervisor)
+                        .send()
+                        .await?;
+                    anyhow::ensure!(r.status() == 200, "status {}", r.status());
+                    let _ = r.bytes().await?;
+                    Ok(())
+                }
+            }
+        },
+    )
+    .await?;
+    println!("{}", phase.report());
+    Ok(())
+}
+
 struct Server(std::process::Child);
 
 impl Server {
@@ -471,7 +574,7 @@ where
     let next = Arc::new(AtomicUsize::new(0));
     let make = Arc::new(make);
     let bar = indicatif::ProgressBar::new(n as u64);
-    bar.set_style(crate::progress_style());
+    bar.set_style(crate::cli::progress_style());
     bar.set_message(name);
     let start = Instant::now();
     let mut tasks = vec![];

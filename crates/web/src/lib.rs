@@ -17,7 +17,9 @@ use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tongban_store::Store;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
 
 /// Largest request body accepted (JSON API).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -61,6 +63,22 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             guard::protect_responses,
         ))
+        // Every request gets an id (or keeps a proxy's `X-Request-Id`), carried by
+        // every log line written while it is served and returned in the response,
+        // so an operator can follow one request through the log. The path is
+        // logged, never the query (it may hold a citizen's data).
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", id, method = %req.method(), path = req.uri().path())
+            }),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }
 

@@ -2,16 +2,13 @@
 //! systems, requests posted by them, and the public view of requests.
 
 use crate::audit::{self, Actor};
+use crate::hotline::orders::*;
+use crate::hotline::services::service;
 use crate::protect::{random_token, sm3_hex};
 use crate::{Result, Sql, Store, StoreError, time};
 use sqlx::{AnyConnection, Row};
-use tongban_domain::hotline::{
-    Category, Channel,
-    MAX_CONTENT_CHARS,
-};
+use tongban_domain::hotline::{Category, Channel, MAX_CONTENT_CHARS};
 use tongban_domain::required_text;
-use crate::hotline::orders::*;
-use crate::hotline::services::service;
 
 /// Issues an API key to an outside system; returns the key, of which only the SM3
 /// hash is kept.
@@ -205,12 +202,19 @@ pub async fn open311_requests(store: &Store, f: &Open311Filter) -> Result<Vec<Pu
         if let Some(e) = &f.end {
             sql.push(" AND o.created_at <= ").bind_s(e.as_str());
         }
+        let closed = crate::code_list(
+            tongban_domain::hotline::Status::ALL
+                .iter()
+                .copied()
+                .filter(|s| !s.is_open()),
+            tongban_domain::hotline::Status::as_str,
+        );
         match f.open {
             Some(true) => {
-                sql.push(" AND o.status NOT IN ('closed', 'merged')");
+                sql.push(" AND o.status NOT IN ").push(&closed);
             }
             Some(false) => {
-                sql.push(" AND o.status IN ('closed', 'merged')");
+                sql.push(" AND o.status IN ").push(&closed);
             }
             None => {}
         }
@@ -259,4 +263,3 @@ pub async fn continue_numbers(
     }
     Ok(())
 }
-

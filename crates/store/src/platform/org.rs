@@ -689,11 +689,7 @@ pub struct WebSession {
 
 /// Opens a web session after a successful login.
 /// Opens a web session at a sign-in stage (`Full` once every step is done).
-pub async fn open_session(
-    store: &Store,
-    p: &Principal,
-    stage: Stage,
-) -> Result<WebSession> {
+pub async fn open_session(store: &Store, p: &Principal, stage: Stage) -> Result<WebSession> {
     let cookie = protect::random_token();
     let csrf = protect::random_token();
     let now = time::now();
@@ -733,10 +729,7 @@ pub async fn open_session(
 }
 
 /// The principal and CSRF token of a session cookie, if it is live.
-pub async fn session(
-    store: &Store,
-    cookie: &str,
-) -> Result<Option<(Principal, String, Stage)>> {
+pub async fn session(store: &Store, cookie: &str) -> Result<Option<(Principal, String, Stage)>> {
     if cookie.len() > 100 {
         return Ok(None);
     }
@@ -905,4 +898,3 @@ impl Stage {
         }
     }
 }
-

@@ -96,9 +96,14 @@ async fn login_and_lockout(db: Db) {
     );
     assert!(v.get("token").is_none());
     // The owner at another address is not locked out; another account is unaffected.
-    tongban_store::org::login(&app.store, "approver.sj", crate::common::PASSWORD, "10.1.2.3")
-        .await
-        .expect("the owner signs in from their own address");
+    tongban_store::org::login(
+        &app.store,
+        "approver.sj",
+        crate::common::PASSWORD,
+        "10.1.2.3",
+    )
+    .await
+    .expect("the owner signs in from their own address");
     let (s, _) = app.login("head.sj", crate::common::PASSWORD).await;
     assert_eq!(s, StatusCode::OK);
 
@@ -1175,7 +1180,10 @@ async fn personal_data_protected(db: Db) {
     assert_eq!(masked, "110105********002X");
     // The key decrypts it, so the store keeps it recoverable.
     assert_eq!(app.store.keys().decrypt(&id_enc).unwrap(), ID_NUMBER);
-    assert_eq!(app.store.keys().decrypt(&phone_enc).unwrap(), crate::common::PHONE);
+    assert_eq!(
+        app.store.keys().decrypt(&phone_enc).unwrap(),
+        crate::common::PHONE
+    );
 
     // Nowhere else in the case's rows, events or audit entries in full.
     let mut conn = app.store.reader().await.unwrap();
@@ -2273,3 +2281,33 @@ async fn racing_publish_once(db: Db) {
     }
 }
 both!(racing_publish_once);
+
+/// Every response names its request, so a user's report can be found in the log;
+/// an id a proxy set is kept.
+async fn request_ids(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let r = app
+        .client
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap();
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(id.len(), 36, "{id}");
+    let r = app
+        .client
+        .get(format!("{}/items", app.base))
+        .header("x-request-id", "proxy-7f3a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"], "proxy-7f3a");
+    let other = app
+        .client
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(other.headers()["x-request-id"].to_str().unwrap(), id);
+}
+both!(request_ids);

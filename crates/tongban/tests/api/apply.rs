@@ -74,7 +74,9 @@ async fn applicant_applies_online(db: Db) {
         .text("kind", "person")
         .text("note", "请尽快办理")
         .part("file_0", Part::bytes(PDF.to_vec()).file_name("申请书.pdf"));
-    let (s, page) = v.upload(&format!("/apply/{}", crate::common::ITEM), form).await;
+    let (s, page) = v
+        .upload(&format!("/apply/{}", crate::common::ITEM), form)
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
     assert!(page.contains("请上传“营业执照”") && page.contains("href=\"#file_1\""));
     assert!(
@@ -90,7 +92,9 @@ async fn applicant_applies_online(db: Db) {
             "file_1",
             Part::bytes(b"MZ\x90\x00 not a pdf".to_vec()).file_name("营业执照.pdf"),
         );
-    let (s, page) = v.upload(&format!("/apply/{}", crate::common::ITEM), form).await;
+    let (s, page) = v
+        .upload(&format!("/apply/{}", crate::common::ITEM), form)
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("PDF、JPG、PNG"));
     // Complete now: the answers to check.
@@ -103,7 +107,9 @@ async fn applicant_applies_online(db: Db) {
             "file_1",
             Part::bytes(PNG.to_vec()).file_name("营业执照.png"),
         );
-    let (s, page) = v.upload(&format!("/apply/{}", crate::common::ITEM), form).await;
+    let (s, page) = v
+        .upload(&format!("/apply/{}", crate::common::ITEM), form)
+        .await;
     assert_eq!(s, StatusCode::OK, "{page}");
     assert!(
         page.contains("提交前请核对申请信息")
@@ -195,7 +201,9 @@ async fn applicant_applies_online(db: Db) {
     let (_, _, page) = v.get(&format!("/account/cases/{no}")).await;
     assert!(page.contains("非常满意") && page.contains("很方便"));
     // Someone else's case is not theirs to see.
-    let other = app.apply("clerk.jt", crate::common::DELEGATED, "window").await;
+    let other = app
+        .apply("clerk.jt", crate::common::DELEGATED, "window")
+        .await;
     let _ = other;
     let (s, _, _) = v.get("/account/cases/ZX-20200101-00001").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
@@ -217,7 +225,9 @@ async fn organisation_application_checks_the_code(db: Db) {
         .text("credit_code", "91350100M000100Y44")
         .part("file_0", Part::bytes(PDF.to_vec()).file_name("a.pdf"))
         .part("file_1", Part::bytes(PDF.to_vec()).file_name("b.pdf"));
-    let (s, page) = v.upload(&format!("/apply/{}", crate::common::ITEM), form).await;
+    let (s, page) = v
+        .upload(&format!("/apply/{}", crate::common::ITEM), form)
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("请填写单位名称") && page.contains("校验码"));
     // An item that cannot be applied for online says so.

@@ -339,7 +339,12 @@ async fn export_cases_and_items(db: Db) {
     assert!(rows[0][col("closed_at")].is_empty());
     assert!(!rows[1][col("closed_at")].is_empty());
     // No personal data in exports.
-    for secret in [crate::common::ID_NUMBER, crate::common::PHONE, "张三", "002X"] {
+    for secret in [
+        crate::common::ID_NUMBER,
+        crate::common::PHONE,
+        "张三",
+        "002X",
+    ] {
         assert!(!text.contains(secret), "{secret} exported: {text}");
     }
 
@@ -399,7 +404,11 @@ async fn export_cases_and_items(db: Db) {
     assert!(stdout(&out).is_empty());
     let out = app.cli(&["export", "cases", "--db", &url, "--format", "xml"]);
     assert_fails(&out);
-    assert!(crate::common::has_chinese(&stderr(&out)), "{}", stderr(&out));
+    assert!(
+        crate::common::has_chinese(&stderr(&out)),
+        "{}",
+        stderr(&out)
+    );
 }
 both!(export_cases_and_items);
 

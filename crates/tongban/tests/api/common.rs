@@ -100,15 +100,13 @@ impl TestApp {
     }
 
     async fn start(db_url: String, pg_name: Option<String>, dir: tempfile::TempDir) -> TestApp {
-        let store = Store::open(&db_url, Keys::from_hex(KEY_HEX).expect("key"))
+        let setup = tongban_store::Setup {
+            files: Some(dir.path().join("objects").display().to_string()),
+            ..Default::default()
+        };
+        let store = Store::assemble(&db_url, Keys::from_hex(KEY_HEX).expect("key"), &setup)
             .await
-            .expect("open store")
-            .with_files(tongban_store::files::FileStore::local(
-                dir.path().join("objects"),
-            ));
-        tongban_store::calendar_year::seed_if_empty(&store)
-            .await
-            .expect("calendar");
+            .expect("open store");
         fixture(&store).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

@@ -1,8 +1,8 @@
 //! The work report as Word and Excel files (command line and web download), the
 //! managers' dashboard, its exports and the wall screen (issue 5), on both databases.
 
-use chrono::Datelike;
 use crate::common::{Browser, DELEGATED, Db, INSTANT, ITEM, TestApp, has_chinese};
+use chrono::Datelike;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::io::Read;

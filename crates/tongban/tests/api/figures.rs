@@ -1,8 +1,8 @@
 //! Figures and the work report (issue 5): every figure checked against a
 //! recomputation from the exported records, on both databases.
 
-use chrono::{Datelike, NaiveDate};
 use crate::common::{DELEGATED, Db, INSTANT, ITEM, TestApp, assert_invalid, has_chinese};
+use chrono::{Datelike, NaiveDate};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;

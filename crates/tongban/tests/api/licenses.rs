@@ -434,7 +434,9 @@ both!(unknown_licenses);
 async fn instant_cases_get_a_license_at_once(db: Db) {
     let app = TestApp::spawn(db).await;
     // At the window: closed as it is accepted.
-    let case = app.apply("clerk.sj", crate::common::INSTANT, "window").await;
+    let case = app
+        .apply("clerk.sj", crate::common::INSTANT, "window")
+        .await;
     assert_eq!(case["status"], "closed");
     let license = case["license_no"]
         .as_str()
@@ -450,7 +452,9 @@ async fn instant_cases_get_a_license_at_once(db: Db) {
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("有效") && html.contains("营业执照遗失补领"));
     // Online: closed when the window accepts it.
-    let online = app.apply("clerk.sj", crate::common::INSTANT, "online").await;
+    let online = app
+        .apply("clerk.sj", crate::common::INSTANT, "online")
+        .await;
     assert!(online["license_no"].is_null());
     let no = online["case_no"].as_str().unwrap();
     let t = app.token("clerk.sj").await;

@@ -45,7 +45,9 @@ both!(walk_in_registered_then_supplemented_or_refused);
 
 async fn instant_item_applied_online_closes_on_acceptance(db: Db) {
     let app = TestApp::spawn(db).await;
-    let v = app.apply("clerk.sj", crate::common::INSTANT, "online").await;
+    let v = app
+        .apply("clerk.sj", crate::common::INSTANT, "online")
+        .await;
     assert_eq!(v["status"], "submitted");
     let clerk = app.token("clerk.sj").await;
     let (s, v) = app

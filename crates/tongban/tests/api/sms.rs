@@ -26,7 +26,8 @@ async fn a_command_sender_hands_messages_to_a_program() {
     let sender = SmsSender::from_spec(&format!("command:{ok}")).unwrap();
     let phone = Mobile::parse(crate::common::PHONE).unwrap();
     sender.deliver(&phone, "验证码123456").await.unwrap();
-    let sent = std::fs::read_to_string(format!("{}-{}", out.display(), crate::common::PHONE)).unwrap();
+    let sent =
+        std::fs::read_to_string(format!("{}-{}", out.display(), crate::common::PHONE)).unwrap();
     assert_eq!(sent, "验证码123456");
     let bad = script(dir.path(), "fail.sh", "exit 3");
     let err = SmsSender::from_spec(&format!("command:{bad}"))
@@ -49,9 +50,13 @@ async fn sign_in_code_goes_through_the_configured_sender(db: Db) {
         .store
         .clone()
         .with_sms(SmsSender::from_spec(&format!("command:{fail}")).unwrap());
-    let r =
-        tongban_store::applicants::request_code(&store, "张三", crate::common::ID_NUMBER, crate::common::PHONE)
-            .await;
+    let r = tongban_store::applicants::request_code(
+        &store,
+        "张三",
+        crate::common::ID_NUMBER,
+        crate::common::PHONE,
+    )
+    .await;
     assert!(matches!(r, Err(StoreError::Unavailable(_))), "{r:?}");
     // Kept in the outbox all the same, for the administrators.
     assert_eq!(

@@ -15,7 +15,9 @@ async fn counter_acceptance_and_notices(db: Db) {
         !page.contains(crate::common::DELEGATED),
         "another department's item is not offered"
     );
-    let (s, _, form) = b.get(&format!("/workbench/accept/{}", crate::common::ITEM)).await;
+    let (s, _, form) = b
+        .get(&format!("/workbench/accept/{}", crate::common::ITEM))
+        .await;
     assert_eq!(s, StatusCode::OK);
     let csrf = hidden(&form, "csrf");
     let base = [
@@ -50,14 +52,20 @@ async fn counter_acceptance_and_notices(db: Db) {
         ("mode", "accept"),
     ]);
     let (s, _, page) = b
-        .post(&format!("/workbench/accept/{}", crate::common::ITEM), &short)
+        .post(
+            &format!("/workbench/accept/{}", crate::common::ITEM),
+            &short,
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("缺少必要材料：营业执照"));
     short.pop();
     short.push(("mode", "register"));
     let (s, loc, _) = b
-        .post(&format!("/workbench/accept/{}", crate::common::ITEM), &short)
+        .post(
+            &format!("/workbench/accept/{}", crate::common::ITEM),
+            &short,
+        )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     let registered = loc
@@ -102,7 +110,9 @@ async fn counter_acceptance_and_notices(db: Db) {
     let (_, _, notice) = b.get(&format!("/workbench/cases/{no}/notice")).await;
     assert!(notice.contains("受理通知书") && notice.contains(&no) && notice.contains("第三十二条"));
     // Refused: the decision with its reason and the appeal routes.
-    let (_, _, form) = b.get(&format!("/workbench/accept/{}", crate::common::ITEM)).await;
+    let (_, _, form) = b
+        .get(&format!("/workbench/accept/{}", crate::common::ITEM))
+        .await;
     let csrf = hidden(&form, "csrf");
     let mut reg = vec![
         ("csrf", csrf.as_str()),
@@ -111,7 +121,10 @@ async fn counter_acceptance_and_notices(db: Db) {
         ("id_type", "resident_id"),
         ("phone", crate::common::PHONE),
     ];
-    reg.extend([("id_number", crate::common::ID_NUMBER), ("mode", "register")]);
+    reg.extend([
+        ("id_number", crate::common::ID_NUMBER),
+        ("mode", "register"),
+    ]);
     let (_, loc, _) = b
         .post(&format!("/workbench/accept/{}", crate::common::ITEM), &reg)
         .await;

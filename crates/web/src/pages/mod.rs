@@ -2,22 +2,13 @@
 //! staff workbench. Plain HTML forms that work without JavaScript; every form carries
 //! a CSRF token; every page escapes what users typed (askama escapes by default).
 
-mod account;
 mod admin;
-mod applicant;
-mod counter;
-mod dashboard;
+mod center;
+mod figures;
 mod hotline;
-mod hotline_calls;
-mod hotline_rules;
-mod kb;
-mod licenses;
 mod portal;
-mod reports;
 mod session;
-mod staff;
-mod supervision;
-mod topics;
+mod signin;
 
 use crate::AppState;
 use askama::Template;
@@ -33,19 +24,10 @@ pub fn router() -> Router<AppState> {
         .route("/assets/app.css", get(css))
         .route("/assets/print.js", get(print_js))
         .merge(portal::router())
-        .merge(licenses::router())
-        .merge(applicant::router())
-        .merge(staff::router())
-        .merge(account::router())
-        .merge(counter::router())
-        .merge(supervision::router())
-        .merge(reports::router())
-        .merge(dashboard::router())
+        .merge(signin::router())
+        .merge(center::router())
+        .merge(figures::router())
         .merge(admin::router())
-        .merge(kb::router())
-        .merge(topics::router())
-        .merge(hotline_rules::router())
-        .merge(hotline_calls::router())
         .merge(hotline::router())
 }
 

@@ -1,9 +1,17 @@
-//! The actions of the closed loop on an order.
+//! The actions of the closed loop on an order: the domain's state machine chooses
+//! the next state; here the order's unit, deadline, reply and the rest follow it, the
+//! row is updated against a concurrent change, and the action is recorded.
 
 use super::*;
 
-/// Takes one action of the closed loop on an order.
-pub async fn act(store: &Store, p: &Principal, no: &str, input: &ActionInput) -> Result<OrderView> {
+/// An action as asked for, checked.
+struct Asked {
+    action: Action,
+    note: Option<String>,
+    level: Option<Satisfaction>,
+}
+
+fn parse_action(input: &ActionInput) -> Result<Asked> {
     let action_code = trimmed(input.action.as_deref())
         .ok_or_else(|| StoreError::invalid("action", "请填写操作（action）"))?;
     let action = Action::parse(action_code).ok_or_else(|| {
@@ -32,11 +40,60 @@ pub async fn act(store: &Store, p: &Principal, no: &str, input: &ActionInput) ->
         }
         None => None,
     };
+    if input.co_units.is_some() && action != Action::Dispatch {
+        return Err(StoreError::invalid(
+            "co_units",
+            "只有派单或改派时才选择协办单位",
+        ));
+    }
+    Ok(Asked {
+        action,
+        note,
+        level,
+    })
+}
+
+/// The fields of an order an action may change, starting from the order's own.
+struct Fields {
+    department: Option<i64>,
+    deadline: Option<String>,
+    estimated: bool,
+    dispatched_on: Option<String>,
+    merged_into: Option<String>,
+    reply: Option<String>,
+    answer: Option<String>,
+    callback: Option<i64>,
+    return_count: i64,
+    /// New co-units of a dispatch, if they change.
+    co_units: Option<Vec<(i64, String)>>,
+}
+
+impl Fields {
+    fn of(o: &OrderView) -> Self {
+        Fields {
+            department: o.department_id,
+            deadline: o.deadline.clone(),
+            estimated: o.deadline_estimated,
+            dispatched_on: None,
+            merged_into: o.merged_into.clone(),
+            reply: o.reply.clone(),
+            answer: o.answer.clone(),
+            callback: o.callback_level,
+            return_count: o.return_count,
+            co_units: None,
+        }
+    }
+}
+
+/// Takes one action of the closed loop on an order.
+pub async fn act(store: &Store, p: &Principal, no: &str, input: &ActionInput) -> Result<OrderView> {
+    let asked = parse_action(input)?;
+    let action = asked.action;
     let now = time::now();
     let stamp = time::stamp(now);
     let today = time::local_day(now);
     let mut tx = store.begin().await?;
-    let mut o = load(&mut tx, Some(p), no).await?;
+    let o = load(&mut tx, Some(p), no).await?;
     // A unit handler acts only on orders their unit leads or co-handles (already
     // scoped for reads), and a co-unit only gives its opinion.
     if p.role == Role::UnitHandler {
@@ -47,7 +104,7 @@ pub async fn act(store: &Store, p: &Principal, no: &str, input: &ActionInput) ->
     }
     let from = o.state;
     let next = from
-        .transition(action, p.role, note.as_deref())
+        .transition(action, p.role, asked.note.as_deref())
         .map_err(|e| match e {
             TransitionError::Role { .. } => StoreError::Forbidden(e.to_string()),
             TransitionError::NoteRequired(_) => StoreError::invalid("note", e.to_string()),
@@ -56,170 +113,202 @@ pub async fn act(store: &Store, p: &Principal, no: &str, input: &ActionInput) ->
                 message: e.to_string(),
             },
         })?;
-    let mut department = o.department_id;
-    let mut deadline = o.deadline.clone();
-    let mut estimated = o.deadline_estimated;
-    let mut dispatched_on: Option<String> = None;
-    let mut merged_into = o.merged_into.clone();
-    let mut reply = o.reply.clone();
-    let mut answer = o.answer.clone();
-    let mut callback = o.callback_level;
-    let mut return_count = o.return_count;
-    // New co-units of a dispatch, if they change.
-    let mut co_units: Option<Vec<(i64, String)>> = None;
-    if input.co_units.is_some() && action != Action::Dispatch {
-        return Err(StoreError::invalid(
-            "co_units",
-            "只有派单或改派时才选择协办单位",
-        ));
-    }
-    match action {
-        Action::Dispatch => {
-            let code = trimmed(input.unit.as_deref())
-                .ok_or_else(|| StoreError::invalid("unit", "派单须选择承办的成员单位"))?;
-            let (unit_id, name) = if code == crate::dispatch::AUTO {
-                let category = Category::parse(o.category).ok_or_else(|| other("category"))?;
-                auto_unit(
-                    &mut tx,
-                    o.service_code.as_deref(),
-                    category,
-                    o.address.as_deref(),
-                )
-                .await?
-            } else {
-                member_unit(&mut tx, "unit", code).await?
-            };
-            if from.status == Status::Returned && o.department_id == Some(unit_id) {
-                return Err(StoreError::invalid(
-                    "unit",
-                    format!(
-                        "该工单已被{name}退回，改派须选择其他单位；认为退单理由不成立的，请“驳回退单”"
-                    ),
-                ));
-            }
-            let category = Category::parse(o.category).ok_or_else(|| other("category"))?;
-            let cal = calendar::load(store, &mut tx).await?;
-            let limits = deadline_days(&mut tx).await?;
-            let (d, e) = tongban_domain::hotline::deadline(&cal, &limits, category, today)
-                .map_err(|e| StoreError::Other(e.into()))?;
-            // Co-units as given, or those recorded; the new lead is no longer one.
-            let codes: Vec<String> = match &input.co_units {
-                Some(list) => list
-                    .iter()
-                    .map(|c| c.trim().to_string())
-                    .filter(|c| !c.is_empty())
-                    .collect(),
-                None => o
-                    .co_unit_names
-                    .iter()
-                    .filter(|u| u.code != code)
-                    .map(|u| u.code.clone())
-                    .collect(),
-            };
-            let co = co_units_of(&mut tx, &codes, Some(unit_id)).await?;
-            if co.iter().map(|c| c.0).ne(o.co_unit_ids.iter().copied()) {
-                co_units = Some(co);
-            }
-            department = Some(unit_id);
-            deadline = Some(time::day(d));
-            estimated = e;
-            dispatched_on = Some(time::day(today));
-        }
-        Action::RequestExtension => {
-            check_extension_request(deadline.as_deref().and_then(time::parse_day), today).map_err(
-                |e| StoreError::Conflict {
-                    field: "action",
-                    message: e.to_string(),
-                },
-            )?;
-        }
-        Action::ApproveExtension => {
-            let cal = calendar::load(store, &mut tx).await?;
-            let limits = deadline_days(&mut tx).await?;
-            let base = deadline
-                .as_deref()
-                .and_then(time::parse_day)
-                .unwrap_or(today);
-            let (d, e) = tongban_domain::hotline::extend(&cal, base, limits.extension())
-                .map_err(|e| StoreError::Other(e.into()))?;
-            deadline = Some(time::day(d));
-            estimated = e;
-        }
-        // 退单: counted for the dispute review and the unit's record.
-        Action::Return => return_count += 1,
-        // 驳回退单: back to the same unit with the same deadline. The time limit runs
-        // on (连续计算) through an unfounded return, so a return never buys time.
-        Action::RejectReturn => {}
-        Action::Reply => reply = note.clone(),
-        Action::Answer => answer = note.clone(),
-        Action::Close | Action::Callback => {
-            if let Some(l) = level {
-                callback = Some(l.value());
-            }
-        }
-        Action::Merge => {
-            let into = trimmed(input.into.as_deref())
-                .ok_or_else(|| StoreError::invalid("into", "并单须填写主工单编号"))?;
-            if into == o.order_no {
-                return Err(StoreError::invalid("into", "不能并入工单本身"));
-            }
-            let target = load(&mut tx, None, into)
-                .await
-                .map_err(|_| StoreError::invalid("into", format!("主工单“{into}”不存在")))?;
-            if target.state.status == Status::Merged {
-                return Err(StoreError::invalid(
-                    "into",
-                    format!("主工单“{into}”本身已并入其他工单"),
-                ));
-            }
-            merged_into = Some(target.order_no);
-        }
-        _ => {}
-    }
+    let mut fields = Fields::of(&o);
+    follow(store, &mut tx, &o, &asked, input, today, &mut fields).await?;
     let closes = next.status == Status::Closed && from.status != Status::Closed;
     let closed_at = if closes || next.status == Status::Merged {
         Some(stamp.clone())
     } else {
         o.closed_at.clone()
     };
-    let event_unit = match action {
-        Action::Dispatch => department,
-        Action::Sign
-        | Action::Return
-        | Action::Reply
-        | Action::RequestExtension
-        | Action::RejectReturn => o.department_id,
-        Action::CoReply => p.department_id,
-        _ => None,
-    };
     // One calendar for both snapshots of the order's figures.
     let counting = calendar::load(store, &mut tx).await?;
     let counted = order_counted(&mut tx, o.id, &counting).await?;
-    // The status and last change read above must still hold: two agents acting at
-    // once (two extension approvals, two callbacks) cannot both succeed.
+    let change = Change {
+        action,
+        from,
+        next,
+        closed_at: closed_at.as_deref(),
+        stamp: &stamp,
+    };
+    update(&mut tx, &o, &fields, &change).await?;
+    if let Some(co) = &fields.co_units {
+        set_co_units(&mut tx, o.id, co).await?;
+    }
+    record(store, &mut tx, p, &o, &asked, &fields, &change).await?;
+    track_order(&mut tx, o.id, Some(&counted), &counting).await?;
+    let o = load(&mut tx, None, no).await?;
+    tx.commit().await?;
+    Ok(o)
+}
+
+/// The order's fields after the action the state machine allowed.
+async fn follow(
+    store: &Store,
+    tx: &mut AnyConnection,
+    o: &OrderView,
+    asked: &Asked,
+    input: &ActionInput,
+    today: chrono::NaiveDate,
+    f: &mut Fields,
+) -> Result<()> {
+    match asked.action {
+        Action::Dispatch => dispatch(store, tx, o, input, today, f).await?,
+        Action::RequestExtension => {
+            check_extension_request(f.deadline.as_deref().and_then(time::parse_day), today)
+                .map_err(|e| StoreError::Conflict {
+                    field: "action",
+                    message: e.to_string(),
+                })?;
+        }
+        Action::ApproveExtension => {
+            let cal = calendar::load(store, &mut *tx).await?;
+            let limits = deadline_days(&mut *tx).await?;
+            let base = f
+                .deadline
+                .as_deref()
+                .and_then(time::parse_day)
+                .unwrap_or(today);
+            let (d, e) = tongban_domain::hotline::extend(&cal, base, limits.extension())
+                .map_err(|e| StoreError::Other(e.into()))?;
+            f.deadline = Some(time::day(d));
+            f.estimated = e;
+        }
+        // 退单: counted for the dispute review and the unit's record.
+        Action::Return => f.return_count += 1,
+        // 驳回退单: back to the same unit with the same deadline. The time limit runs
+        // on (连续计算) through an unfounded return, so a return never buys time.
+        Action::RejectReturn => {}
+        Action::Reply => f.reply = asked.note.clone(),
+        Action::Answer => f.answer = asked.note.clone(),
+        Action::Close | Action::Callback => {
+            if let Some(l) = asked.level {
+                f.callback = Some(l.value());
+            }
+        }
+        Action::Merge => f.merged_into = Some(merge_target(tx, o, input).await?),
+        _ => {}
+    }
+    Ok(())
+}
+
+/// 派单/改派: the unit chosen (or the dispatch catalog's, for `auto`), a deadline
+/// from today, and the co-units.
+async fn dispatch(
+    store: &Store,
+    tx: &mut AnyConnection,
+    o: &OrderView,
+    input: &ActionInput,
+    today: chrono::NaiveDate,
+    f: &mut Fields,
+) -> Result<()> {
+    let code = trimmed(input.unit.as_deref())
+        .ok_or_else(|| StoreError::invalid("unit", "派单须选择承办的成员单位"))?;
+    let category = Category::parse(o.category).ok_or_else(|| other("category"))?;
+    let (unit_id, name) = if code == crate::dispatch::AUTO {
+        auto_unit(
+            &mut *tx,
+            o.service_code.as_deref(),
+            category,
+            o.address.as_deref(),
+        )
+        .await?
+    } else {
+        member_unit(&mut *tx, "unit", code).await?
+    };
+    if o.state.status == Status::Returned && o.department_id == Some(unit_id) {
+        return Err(StoreError::invalid(
+            "unit",
+            format!("该工单已被{name}退回，改派须选择其他单位；认为退单理由不成立的，请“驳回退单”"),
+        ));
+    }
+    let cal = calendar::load(store, &mut *tx).await?;
+    let limits = deadline_days(&mut *tx).await?;
+    let (d, e) = tongban_domain::hotline::deadline(&cal, &limits, category, today)
+        .map_err(|e| StoreError::Other(e.into()))?;
+    // Co-units as given, or those recorded; the new lead is no longer one.
+    let codes: Vec<String> = match &input.co_units {
+        Some(list) => list
+            .iter()
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect(),
+        None => o
+            .co_unit_names
+            .iter()
+            .filter(|u| u.code != code)
+            .map(|u| u.code.clone())
+            .collect(),
+    };
+    let co = co_units_of(&mut *tx, &codes, Some(unit_id)).await?;
+    if co.iter().map(|c| c.0).ne(o.co_unit_ids.iter().copied()) {
+        f.co_units = Some(co);
+    }
+    f.department = Some(unit_id);
+    f.deadline = Some(time::day(d));
+    f.estimated = e;
+    f.dispatched_on = Some(time::day(today));
+    Ok(())
+}
+
+/// 并单: the order this one merges into, which must be another order not itself merged.
+async fn merge_target(
+    tx: &mut AnyConnection,
+    o: &OrderView,
+    input: &ActionInput,
+) -> Result<String> {
+    let into = trimmed(input.into.as_deref())
+        .ok_or_else(|| StoreError::invalid("into", "并单须填写主工单编号"))?;
+    if into == o.order_no {
+        return Err(StoreError::invalid("into", "不能并入工单本身"));
+    }
+    let target = load(tx, None, into)
+        .await
+        .map_err(|_| StoreError::invalid("into", format!("主工单“{into}”不存在")))?;
+    if target.state.status == Status::Merged {
+        return Err(StoreError::invalid(
+            "into",
+            format!("主工单“{into}”本身已并入其他工单"),
+        ));
+    }
+    Ok(target.order_no)
+}
+
+/// The action taken: the state before and after, when.
+struct Change<'a> {
+    action: Action,
+    from: OrderState,
+    next: OrderState,
+    closed_at: Option<&'a str>,
+    stamp: &'a str,
+}
+
+/// Writes the order back. The status and last change read must still hold: two
+/// agents acting at once (two extension approvals, two callbacks) cannot both succeed.
+async fn update(tx: &mut AnyConnection, o: &OrderView, f: &Fields, c: &Change<'_>) -> Result<()> {
     let sql = "UPDATE work_orders SET status = $1, department_id = $2, deadline = $3, deadline_estimated = $4, \
          extension_pending = $5, reply = $6, answer = $7, callback_level = $8, faulty = $9, merged_into = $10, \
          closed_at = $11, updated_at = $12, dispatched_on = COALESCE($13, dispatched_on), \
          direct_answer = CASE WHEN $14 = 1 THEN 1 ELSE direct_answer END, return_count = $15 \
          WHERE id = $16 AND status = $17 AND updated_at = $18";
     let n = sqlx::query(sql)
-        .bind(next.status.as_str())
-        .bind(department)
-        .bind(&deadline)
-        .bind(estimated as i64)
-        .bind(next.extension_pending as i64)
-        .bind(&reply)
-        .bind(&answer)
-        .bind(callback)
-        .bind(next.faulty as i64)
-        .bind(&merged_into)
-        .bind(&closed_at)
-        .bind(&stamp)
-        .bind(&dispatched_on)
-        .bind((action == Action::Answer) as i64)
-        .bind(return_count)
+        .bind(c.next.status.as_str())
+        .bind(f.department)
+        .bind(&f.deadline)
+        .bind(f.estimated as i64)
+        .bind(c.next.extension_pending as i64)
+        .bind(&f.reply)
+        .bind(&f.answer)
+        .bind(f.callback)
+        .bind(c.next.faulty as i64)
+        .bind(&f.merged_into)
+        .bind(c.closed_at)
+        .bind(c.stamp)
+        .bind(&f.dispatched_on)
+        .bind((c.action == Action::Answer) as i64)
+        .bind(f.return_count)
         .bind(o.id)
-        .bind(from.status.as_str())
+        .bind(c.from.status.as_str())
         .bind(&o.updated_at)
         .execute(&mut *tx)
         .await?
@@ -230,59 +319,74 @@ pub async fn act(store: &Store, p: &Principal, no: &str, input: &ActionInput) ->
             message: "工单已被他人处理，请刷新后重试".into(),
         });
     }
-    if let Some(co) = &co_units {
-        set_co_units(&mut tx, o.id, co).await?;
-    }
-    let mut note_text = note.clone();
-    if let Some(l) = level {
-        let s = format!("回访满意度：{}（{}）", l.value(), l.label());
-        note_text = Some(match note_text {
+    Ok(())
+}
+
+/// The action's event (its note with the satisfaction given or the order merged
+/// into) and its audit record.
+async fn record(
+    store: &Store,
+    tx: &mut AnyConnection,
+    p: &Principal,
+    o: &OrderView,
+    asked: &Asked,
+    f: &Fields,
+    c: &Change<'_>,
+) -> Result<()> {
+    let action = c.action;
+    let mut note_text = asked.note.clone();
+    let mut add = |s: String| {
+        note_text = Some(match note_text.take() {
             Some(n) => format!("{n}；{s}"),
             None => s,
         });
+    };
+    if let Some(l) = asked.level {
+        add(format!("回访满意度：{}（{}）", l.value(), l.label()));
     }
-    if let Some(into) = &merged_into
+    if let Some(into) = &f.merged_into
         && action == Action::Merge
     {
-        let s = format!("并入工单{into}");
-        note_text = Some(match note_text {
-            Some(n) => format!("{n}；{s}"),
-            None => s,
-        });
+        add(format!("并入工单{into}"));
     }
-    let who = EventWho::Staff(p);
+    let event_unit = match action {
+        Action::Dispatch => f.department,
+        Action::Sign
+        | Action::Return
+        | Action::Reply
+        | Action::RequestExtension
+        | Action::RejectReturn => o.department_id,
+        Action::CoReply => p.department_id,
+        _ => None,
+    };
     event(
-        &mut tx,
+        &mut *tx,
         o.id,
-        &stamp,
-        &who,
+        c.stamp,
+        &EventWho::Staff(p),
         action.as_str(),
-        Some(from.status),
-        next.status,
+        Some(c.from.status),
+        c.next.status,
         event_unit,
         note_text.as_deref(),
     )
     .await?;
     audit::append(
-        &mut tx,
+        &mut *tx,
         store.keys(),
         &p.actor(),
         &format!("work_order.{}", action.as_str()),
         "work_order",
         &o.order_no,
         serde_json::json!({
-            "from": from.status.as_str(),
-            "to": next.status.as_str(),
-            "department_id": department,
-            "level": callback,
-            "co_units": co_units.as_ref().map(|c| c.iter().map(|u| u.1.as_str()).collect::<Vec<_>>()),
-            "return_count": return_count,
+            "from": c.from.status.as_str(),
+            "to": c.next.status.as_str(),
+            "department_id": f.department,
+            "level": f.callback,
+            "co_units": f.co_units.as_ref().map(|c| c.iter().map(|u| u.1.as_str()).collect::<Vec<_>>()),
+            "return_count": f.return_count,
         }),
     )
     .await?;
-    track_order(&mut tx, o.id, Some(&counted), &counting).await?;
-    o = load(&mut tx, None, no).await?;
-    tx.commit().await?;
-    Ok(o)
+    Ok(())
 }
-

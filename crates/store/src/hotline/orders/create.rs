@@ -2,7 +2,6 @@
 
 use super::*;
 
-
 /// Registers a request taken by a hotline agent: answered directly (`answer`), or
 /// dispatched to a member unit (`unit`), or left for dispatch.
 pub async fn create(store: &Store, p: &Principal, input: &NewOrder) -> Result<OrderView> {
@@ -12,6 +11,40 @@ pub async fn create(store: &Store, p: &Principal, input: &NewOrder) -> Result<Or
             p.role.label()
         )));
     }
+    let mut intake = parse_request(input)?;
+    let handling = parse_handling(input)?;
+    let mut rd = store.reader().await?;
+    intake.service_code = match trimmed(input.service_code.as_deref()) {
+        None => None,
+        Some(code) => Some(
+            service(&mut rd, code)
+                .await?
+                .ok_or_else(|| {
+                    StoreError::invalid("service_code", format!("服务类别代码“{code}”不存在"))
+                })?
+                .service_code,
+        ),
+    };
+    let lead = lead_unit(&mut rd, &intake, &handling).await?;
+    drop(rd);
+    let no = insert_with(
+        store,
+        &intake,
+        EventWho::Staff(p),
+        Outcome {
+            answer: handling.answer,
+            lead: lead.map(|(id, _)| id),
+            co_units: &handling.co_codes,
+            emergency: handling.emergency,
+        },
+    )
+    .await?;
+    get(store, p, &no).await
+}
+
+/// The request itself: channel, category, caller, place and content (the service
+/// code is checked against the catalog afterwards).
+fn parse_request(input: &NewOrder) -> Result<Intake> {
     let channel = match trimmed(input.channel.as_deref()) {
         None => Channel::Phone,
         Some(c) => Channel::parse(c).ok_or_else(|| {
@@ -63,6 +96,33 @@ pub async fn create(store: &Store, p: &Principal, input: &NewOrder) -> Result<Or
         input.content.as_deref().unwrap_or(""),
         MAX_CONTENT_CHARS,
     )?;
+    Ok(Intake {
+        channel,
+        category,
+        caller_name,
+        phone,
+        email,
+        address,
+        lat,
+        lon,
+        content,
+        service_code: None,
+        // Public only when the caller agreed (the agent ticks the box).
+        public: input.public.unwrap_or(false),
+        api_key_id: None,
+    })
+}
+
+/// How the agent handles the request at once: an answer, a lead unit with co-units,
+/// or a transfer to the police or ambulance; at most one of them.
+struct Handling {
+    answer: Option<String>,
+    unit: Option<String>,
+    co_codes: Vec<String>,
+    emergency: Option<Emergency>,
+}
+
+fn parse_handling(input: &NewOrder) -> Result<Handling> {
     let answer = optional_text(
         "answer",
         "解答内容",
@@ -113,33 +173,36 @@ pub async fn create(store: &Store, p: &Principal, input: &NewOrder) -> Result<Or
             ));
         }
     }
-    let mut rd = store.reader().await?;
-    let service_code = match trimmed(input.service_code.as_deref()) {
-        None => None,
-        Some(code) => Some(
-            service(&mut rd, code)
-                .await?
-                .ok_or_else(|| {
-                    StoreError::invalid("service_code", format!("服务类别代码“{code}”不存在"))
-                })?
-                .service_code,
-        ),
-    };
-    let lead = match unit {
+    Ok(Handling {
+        answer,
+        unit: unit.map(str::to_string),
+        co_codes,
+        emergency,
+    })
+}
+
+/// The lead unit chosen (or the dispatch catalog's, for `auto`), with the co-units
+/// checked to be other member units.
+async fn lead_unit(
+    rd: &mut AnyConnection,
+    intake: &Intake,
+    handling: &Handling,
+) -> Result<Option<(i64, String)>> {
+    let lead = match handling.unit.as_deref() {
         Some(crate::dispatch::AUTO) => Some(
             auto_unit(
-                &mut rd,
-                service_code.as_deref(),
-                category,
-                address.as_deref(),
+                &mut *rd,
+                intake.service_code.as_deref(),
+                intake.category,
+                intake.address.as_deref(),
             )
             .await?,
         ),
-        Some(code) => Some(member_unit(&mut rd, "unit", code).await?),
+        Some(code) => Some(member_unit(&mut *rd, "unit", code).await?),
         None => None,
     };
-    for code in &co_codes {
-        let (co_id, _) = member_unit(&mut rd, "co_units", code).await?;
+    for code in &handling.co_codes {
+        let (co_id, _) = member_unit(&mut *rd, "co_units", code).await?;
         if lead.as_ref().is_some_and(|(id, _)| *id == co_id) {
             return Err(StoreError::invalid(
                 "co_units",
@@ -147,33 +210,5 @@ pub async fn create(store: &Store, p: &Principal, input: &NewOrder) -> Result<Or
             ));
         }
     }
-    drop(rd);
-    let intake = Intake {
-        channel,
-        category,
-        caller_name,
-        phone,
-        email,
-        address,
-        lat,
-        lon,
-        content,
-        service_code,
-        // Public only when the caller agreed (the agent ticks the box).
-        public: input.public.unwrap_or(false),
-        api_key_id: None,
-    };
-    let no = insert_with(
-        store,
-        &intake,
-        EventWho::Staff(p),
-        Outcome {
-            answer,
-            lead: lead.map(|(id, _)| id),
-            co_units: &co_codes,
-            emergency,
-        },
-    )
-    .await?;
-    get(store, p, &no).await
+    Ok(lead)
 }

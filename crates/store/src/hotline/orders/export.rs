@@ -83,4 +83,3 @@ pub async fn export(
         }
     }
 }
-

@@ -117,10 +117,12 @@ pub async fn list(store: &Store, p: &Principal, f: &OrderFilter) -> Result<(Vec<
     }
     match flag_filter("awaiting_review", f.awaiting_review.as_deref())? {
         Some(true) => {
-            sql.push(" AND o.status = 'returned'");
+            sql.push(" AND o.status = ")
+                .bind_s(Status::Returned.as_str());
         }
         Some(false) => {
-            sql.push(" AND o.status <> 'returned'");
+            sql.push(" AND o.status <> ")
+                .bind_s(Status::Returned.as_str());
         }
         None => {}
     }

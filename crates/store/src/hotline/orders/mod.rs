@@ -22,8 +22,8 @@ pub use web::{PublicOrder, PublicStep, create_web, public_order, public_web_orde
 pub(crate) use write::*;
 
 use crate::audit::{self, Actor};
-use crate::org::{Principal, next_counter};
 use crate::hotline::services::{member_unit, service};
+use crate::org::{Principal, next_counter};
 use crate::{Result, Sql, Store, StoreError, calendar, time};
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
@@ -64,7 +64,9 @@ pub struct NewOrder {
 }
 
 /// Accepts `"110"` and `110` alike (a form sends text, a JSON client may send a number).
-pub(crate) fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+pub(crate) fn string_or_number<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum V {
@@ -342,7 +344,11 @@ pub(crate) async fn events_of(conn: &mut AnyConnection, id: i64) -> Result<Vec<O
         .collect()
 }
 
-pub(crate) async fn load(conn: &mut AnyConnection, p: Option<&Principal>, no: &str) -> Result<OrderView> {
+pub(crate) async fn load(
+    conn: &mut AnyConnection,
+    p: Option<&Principal>,
+    no: &str,
+) -> Result<OrderView> {
     if !is_order_no(no) {
         return Err(not_found(no));
     }

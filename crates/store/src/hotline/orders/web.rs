@@ -4,7 +4,6 @@
 
 use super::*;
 
-
 /// Registers a request submitted on the public web form (channel web), left for the
 /// center to dispatch. No principal: the visitor is anonymous, the event and the
 /// audit entry name the web form.
@@ -90,7 +89,6 @@ pub async fn public_web_orders(
     Ok((list, total))
 }
 
-
 /// A step of an order's public progress: what happened, when, which unit; no staff.
 #[derive(Debug, Clone, Serialize)]
 pub struct PublicStep {
@@ -174,4 +172,3 @@ impl PublicOrder {
         }
     }
 }
-

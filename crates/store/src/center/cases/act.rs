@@ -1,0 +1,372 @@
+//! The actions of the procedure on a case: the domain's state machine chooses the
+//! next status; here the row follows it (clocks, pauses, the deemed acceptance of
+//! Art. 32), is updated against a concurrent change, and the action is recorded.
+
+use super::*;
+
+/// An action as asked for, checked.
+struct Asked {
+    action: Action,
+    note: Option<String>,
+    document_no: Option<String>,
+}
+
+fn parse_action(input: &ActionInput) -> Result<Asked> {
+    let action_name = input
+        .action
+        .as_deref()
+        .ok_or_else(|| StoreError::invalid("action", "请指定操作（action）"))?;
+    let action = Action::parse(action_name).ok_or_else(|| {
+        StoreError::invalid(
+            "action",
+            format!("未知操作“{action_name}”：应为 accept、refuse、request_supplement、supplement、approve、reject、suspend、resume、extend、withdraw 或 close"),
+        )
+    })?;
+    let text = |field: &'static str, label: &str, max: usize, v: Option<&str>| match v
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(n) => tongban_domain::required_text(field, label, n, max).map(Some),
+        None => Ok(None),
+    };
+    Ok(Asked {
+        action,
+        note: text("note", "说明", 1000, input.note.as_deref())?,
+        document_no: text("document_no", "文书编号", 100, input.document_no.as_deref())?,
+    })
+}
+
+/// What taking an action did beyond the status.
+#[derive(Default)]
+struct Outcome {
+    /// Accepted late: deemed accepted on the day received (Art. 32).
+    deemed: bool,
+    /// An instant item closed as it was accepted.
+    instant_close: bool,
+}
+
+/// Takes an action on a case.
+pub async fn act(
+    store: &Store,
+    p: &Principal,
+    case_no: &str,
+    input: &ActionInput,
+) -> Result<CaseView> {
+    let asked = parse_action(input)?;
+    let action = asked.action;
+    let now = time::now();
+    let today = time::local_day(now);
+    let stamp = time::stamp(now);
+    let mut tx = store.begin().await?;
+    if !p.role.works_cases() {
+        return Err(StoreError::Forbidden("当前角色无权办理办件".into()));
+    }
+    let raw = load_scoped(&mut tx, p, case_no).await?;
+    let mut row = row_from(&raw)?;
+    let state = CaseState {
+        status: row.status,
+        accepted: row.accepted_at.is_some(),
+        extended: row.extension_days > 0,
+    };
+    let next = state
+        .transition(action, p.role, asked.note.as_deref())
+        .map_err(transition_error)?;
+    let from = row.status;
+    let prior_extension = row.extension_days;
+    row.status = next;
+    let mut pauses = pauses_of(&mut tx, row.id).await?;
+    let on = Day {
+        today,
+        stamp: &stamp,
+    };
+    let outcome = follow(store, &mut tx, &mut row, &asked, &mut pauses, &on).await?;
+    let next = row.status;
+    if row.accepted_at.is_some() && !next.is_final() && next != CaseStatus::Approved {
+        let cal = calendar::load(store, &mut tx).await?;
+        let (pd, ld, est) = compute_clocks(&cal, &row, &pauses);
+        row.promised_deadline = pd;
+        row.legal_deadline = ld;
+        row.deadline_estimated = est;
+    }
+    let counted = crate::stats::case_snapshot(&mut tx, row.id).await?;
+    update_row(&mut tx, &row, from, prior_extension, &on).await?;
+    let now_counted = crate::stats::case_snapshot(&mut tx, row.id).await?;
+    crate::stats::track_case(&mut tx, Some(&counted), &now_counted).await?;
+    let note = if outcome.deemed {
+        Some(format!(
+            "{}申请逾期未作出受理决定，依《行政许可法》第三十二条自收到申请之日起即为受理",
+            asked.note.map(|n| format!("{n}；")).unwrap_or_default()
+        ))
+    } else {
+        asked.note
+    };
+    record(
+        store, &mut tx, p, &row, action, from, note, &outcome, &stamp,
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, p, &row.case_no).await
+}
+
+fn transition_error(e: TransitionError) -> StoreError {
+    match e {
+        TransitionError::Role { .. } => StoreError::Forbidden(e.to_string()),
+        TransitionError::NoteRequired(_) => StoreError::invalid("note", e.to_string()),
+        TransitionError::NotAllowed { .. } | TransitionError::AlreadyExtended => {
+            StoreError::Conflict {
+                field: "action",
+                message: e.to_string(),
+            }
+        }
+    }
+}
+
+/// The day an action is taken on, and its time stamp.
+struct Day<'a> {
+    today: NaiveDate,
+    stamp: &'a str,
+}
+
+/// The row's dates, result and pauses after the action the state machine allowed.
+async fn follow(
+    store: &Store,
+    tx: &mut AnyConnection,
+    row: &mut CaseRow,
+    asked: &Asked,
+    pauses: &mut Vec<Pause>,
+    on: &Day<'_>,
+) -> Result<Outcome> {
+    let stamp = Some(on.stamp.to_string());
+    let note = asked.note.clone();
+    match asked.action {
+        Action::Accept => return accept(store, tx, row, pauses, on).await,
+        Action::Refuse | Action::Withdraw => {
+            row.reason = note;
+            row.closed_at = stamp;
+        }
+        Action::RequestSupplement | Action::Suspend => {
+            let kind = if asked.action == Action::Suspend {
+                "special"
+            } else {
+                "supplement"
+            };
+            sqlx::query("INSERT INTO case_pauses (case_id, kind, from_day, to_day, reason) VALUES ($1, $2, $3, NULL, $4)")
+                .bind(row.id)
+                .bind(kind)
+                .bind(time::day(on.today))
+                .bind(note.unwrap_or_default())
+                .execute(&mut *tx)
+                .await?;
+            pauses.push(Pause {
+                from: on.today,
+                to: None,
+            });
+        }
+        Action::Supplement | Action::Resume => {
+            sqlx::query("UPDATE case_pauses SET to_day = $1 WHERE case_id = $2 AND to_day IS NULL")
+                .bind(time::day(on.today))
+                .bind(row.id)
+                .execute(&mut *tx)
+                .await?;
+            for pz in pauses.iter_mut().filter(|pz| pz.to.is_none()) {
+                pz.to = Some(on.today);
+            }
+        }
+        Action::Extend => extend(row, note, on.today)?,
+        Action::Approve => {
+            row.decided_at = stamp;
+            row.result = Some("准予许可".into());
+        }
+        Action::Reject => {
+            row.decided_at = stamp.clone();
+            row.closed_at = stamp;
+            row.result = Some("不予许可".into());
+            row.reason = note;
+        }
+        Action::Close => {
+            row.closed_at = stamp;
+            row.document_no = Some(
+                asked
+                    .document_no
+                    .clone()
+                    .unwrap_or_else(|| document_no(&row.case_no)),
+            );
+        }
+    }
+    Ok(Outcome::default())
+}
+
+/// 受理: the acceptance number, the deemed acceptance of Art. 32 (an application not
+/// answered within five working days counts as accepted on the day it was
+/// received, and its clocks run from then), and an instant item closed at once.
+async fn accept(
+    store: &Store,
+    tx: &mut AnyConnection,
+    row: &mut CaseRow,
+    pauses: &[Pause],
+    on: &Day<'_>,
+) -> Result<Outcome> {
+    let mut outcome = Outcome::default();
+    row.accepted_at = Some(on.stamp.to_string());
+    row.accepted_on = Some(time::day(on.today));
+    row.acceptance_no = CaseNo::parse(&row.case_no).ok().map(|n| acceptance_no(&n));
+    let submitted: Option<String> =
+        sqlx::query_scalar("SELECT submitted_on FROM cases WHERE id = $1")
+            .bind(row.id)
+            .fetch_one(&mut *tx)
+            .await?;
+    if let Some(sub) = submitted.as_deref().and_then(time::parse_day) {
+        let cal = calendar::load(store, &mut *tx).await?;
+        let late = cal.working_days_between(sub, on.today).unwrap_or(0) > DEEMED_ACCEPTANCE_DAYS;
+        // A supplement notice given in time stops the rule; one given late does not.
+        let told_in_time = pauses.first().is_some_and(|p| {
+            cal.working_days_between(sub, p.from).unwrap_or(0) <= DEEMED_ACCEPTANCE_DAYS
+        });
+        if late && !told_in_time {
+            row.accepted_on = Some(time::day(sub));
+            outcome.deemed = true;
+        }
+    }
+    if row.instant {
+        row.status = CaseStatus::Closed;
+        row.decided_at = Some(on.stamp.to_string());
+        row.closed_at = Some(on.stamp.to_string());
+        row.result = Some("准予许可（即办）".into());
+        row.document_no = Some(document_no(&row.case_no));
+        outcome.instant_close = true;
+    }
+    Ok(outcome)
+}
+
+/// 延期: decided before the statutory time runs out, not after.
+fn extend(row: &mut CaseRow, note: Option<String>, today: NaiveDate) -> Result<()> {
+    if row
+        .legal_deadline
+        .as_deref()
+        .and_then(time::parse_day)
+        .is_some_and(|d| today > d)
+    {
+        return Err(StoreError::Conflict {
+            field: "action",
+            message: format!(
+                "法定办结期限（{}）已过，不能再延期",
+                row.legal_deadline.clone().unwrap_or_default()
+            ),
+        });
+    }
+    let statutory = tongban_domain::catalog::TimeLimit {
+        days: row.statutory.0,
+        unit: row.statutory.1,
+    };
+    row.extension_days = extension_days(statutory).max(1) as i64;
+    row.reason = note;
+    Ok(())
+}
+
+/// Writes the row back, unless someone changed its status or extension meanwhile.
+async fn update_row(
+    tx: &mut AnyConnection,
+    row: &CaseRow,
+    from: CaseStatus,
+    prior_extension: i64,
+    on: &Day<'_>,
+) -> Result<()> {
+    let updated = sqlx::query(
+        "UPDATE cases SET status = $1, accepted_at = $2, accepted_on = $3, acceptance_no = $4, decided_at = $5, closed_at = $6, \
+         closed_on = $7, extension_days = $8, promised_deadline = $9, legal_deadline = $10, deadline_estimated = $11, result = $12, \
+         document_no = $13, reason = $14, updated_at = $15 WHERE id = $16 AND status = $17 AND extension_days = $18",
+    )
+    .bind(row.status.as_str())
+    .bind(&row.accepted_at)
+    .bind(&row.accepted_on)
+    .bind(&row.acceptance_no)
+    .bind(&row.decided_at)
+    .bind(&row.closed_at)
+    .bind(row.closed_at.as_ref().map(|_| time::day(on.today)))
+    .bind(row.extension_days)
+    .bind(&row.promised_deadline)
+    .bind(&row.legal_deadline)
+    .bind(row.deadline_estimated as i64)
+    .bind(&row.result)
+    .bind(&row.document_no)
+    .bind(&row.reason)
+    .bind(on.stamp)
+    .bind(row.id)
+    .bind(from.as_str())
+    .bind(prior_extension)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(StoreError::Conflict {
+            field: "action",
+            message: "办件状态已被他人更新，请刷新后重试".into(),
+        });
+    }
+    Ok(())
+}
+
+/// The action's events (an instant close is two), the row's seal, the audit record,
+/// and the license of a case closed.
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    store: &Store,
+    tx: &mut AnyConnection,
+    p: &Principal,
+    row: &CaseRow,
+    action: Action,
+    from: CaseStatus,
+    note: Option<String>,
+    outcome: &Outcome,
+    stamp: &str,
+) -> Result<()> {
+    let next = row.status;
+    let point_id = p.point_id.or(Some(row.point_id));
+    let recorded = if outcome.instant_close {
+        CaseStatus::Accepted
+    } else {
+        next
+    };
+    let actor = EventActor::from(p);
+    insert_event(
+        &mut *tx,
+        row.id,
+        stamp,
+        action.as_str(),
+        Some(from),
+        recorded,
+        &actor,
+        point_id,
+        note.as_deref(),
+    )
+    .await?;
+    if outcome.instant_close {
+        insert_event(
+            &mut *tx,
+            row.id,
+            stamp,
+            Action::Close.as_str(),
+            Some(CaseStatus::Accepted),
+            CaseStatus::Closed,
+            &actor,
+            point_id,
+            Some("即办件当场办结"),
+        )
+        .await?;
+    }
+    crate::seal::seal_case(&mut *tx, store.keys(), row.id).await?;
+    audit::append(
+        &mut *tx,
+        store.keys(),
+        &p.actor(),
+        &format!("case.{}", action.as_str()),
+        "case",
+        &row.case_no,
+        serde_json::json!({ "from": from.as_str(), "to": next.as_str(), "note": note }),
+    )
+    .await?;
+    // Closed after approval (or an instant case closed as accepted): the license.
+    if next == CaseStatus::Closed {
+        crate::licenses::issue_in(&mut *tx, store.keys(), row.id, &p.actor()).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,780 @@
+//! An application filed: parsed, placed at a point under the catalog's rules, its
+//! materials checked, and inserted with its clocks and events.
+
+use super::*;
+
+/// Accepts or registers an application. At a window the clerk accepts it at once
+/// (an instant item is also decided and closed); online it awaits pre-review.
+pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<CaseView> {
+    create_as(store, Creator::Staff(p), input).await
+}
+
+/// Files an application for a clerk, or for an applicant signed in to the portal
+/// (always online, the applicant's own identity, any point the item is handled at).
+pub async fn create_as(store: &Store, creator: Creator<'_>, input: &NewCase) -> Result<CaseView> {
+    let now = time::now();
+    let today = time::local_day(now);
+    let app = parse_application(creator, input, today)?;
+    // Reads first, outside the write transaction, so the single SQLite writer only
+    // holds its lock for the writes.
+    let mut rd = store.reader().await?;
+    let placed = place(&mut rd, creator, input, &app, today).await?;
+    let accept_now = app.channel == Channel::Window && input.accept != Some(false);
+    let (materials, draft) =
+        materials_of(store, creator, &placed.content, input, accept_now).await?;
+    let cal = calendar::load(store, &mut rd).await?;
+    drop(rd);
+
+    let insert = Arc::new(prepare(
+        store.keys(),
+        creator,
+        &app,
+        &placed,
+        Received {
+            materials,
+            draft,
+            accept_now,
+            now,
+            today,
+        },
+        &cal,
+    )?);
+    let job = insert.clone();
+    let (row, license_no) = store
+        .write(move |tx| {
+            let job = job.clone();
+            Box::pin(async move { insert_case(tx, &job).await })
+        })
+        .await?;
+    let license_url = match &license_no {
+        Some(no) => Some(crate::licenses::verify_url(&mut *store.reader().await?, no).await?),
+        None => None,
+    };
+    Ok(new_view(
+        &insert,
+        &placed,
+        row,
+        &cal,
+        today,
+        license_no,
+        license_url,
+    ))
+}
+
+/// An application's own fields, checked: who may file it, the item asked for, the
+/// channel, the applicant and the note.
+struct Application {
+    item_code: String,
+    channel: Channel,
+    applicant: Applicant,
+    note: Option<String>,
+}
+
+fn parse_application(
+    creator: Creator<'_>,
+    input: &NewCase,
+    today: NaiveDate,
+) -> Result<Application> {
+    let staff = match creator {
+        Creator::Staff(p) => Some(p),
+        Creator::Applicant(_) => None,
+    };
+    if let Some(p) = staff
+        && !p.role.accepts_applications()
+    {
+        return Err(StoreError::Forbidden(format!(
+            "{}不能受理申请",
+            p.role.label()
+        )));
+    }
+    let item_code = input
+        .item_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| StoreError::invalid("item_code", "请填写事项编码"))?;
+    let channel = match input.channel.as_deref() {
+        _ if staff.is_none() => Channel::Online,
+        Some(c) => Channel::parse(c).ok_or_else(|| {
+            StoreError::invalid("channel", "申请渠道应为 online（网上）或 window（窗口）")
+        })?,
+        None => {
+            return Err(StoreError::invalid(
+                "channel",
+                "请填写申请渠道：online 或 window",
+            ));
+        }
+    };
+    let applicant = match creator {
+        Creator::Staff(_) => {
+            let applicant_input = input
+                .applicant
+                .as_ref()
+                .ok_or_else(|| StoreError::invalid("applicant", "请填写申请人信息"))?;
+            Applicant::parse(applicant_input, today)?
+        }
+        // The signed-in person applies for themself, or as the contact of an
+        // organisation; identity and phone are the verified ones.
+        Creator::Applicant(a) => {
+            let mut ai = input.applicant.clone().unwrap_or_default();
+            ai.phone = Some(a.phone.clone());
+            if ai.kind.as_deref() == Some("organisation") {
+                ai.contact = Some(a.name.clone());
+            } else {
+                ai.kind = Some("person".into());
+                ai.name = Some(a.name.clone());
+                ai.id_type = None;
+                ai.id_number = Some(a.id_number.clone());
+            }
+            Applicant::parse(&ai, today)?
+        }
+    };
+    let note = match input
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(n) => Some(tongban_domain::required_text("note", "备注", n, 1000)?),
+        None => None,
+    };
+    Ok(Application {
+        item_code: item_code.to_string(),
+        channel,
+        applicant,
+        note,
+    })
+}
+
+/// The item in force and the point an application is taken at, under the catalog's
+/// rules and the clerk's department and point.
+struct Placed {
+    item: crate::catalog::Item,
+    content: ItemContent,
+    point: crate::org::Point,
+}
+
+async fn place(
+    rd: &mut AnyConnection,
+    creator: Creator<'_>,
+    input: &NewCase,
+    app: &Application,
+    today: NaiveDate,
+) -> Result<Placed> {
+    let item_code = app.item_code.as_str();
+    let staff = match creator {
+        Creator::Staff(p) => Some(p),
+        Creator::Applicant(_) => None,
+    };
+    let item = crate::catalog::item_in_force(rd, item_code, today)
+        .await?
+        .ok_or_else(|| {
+            StoreError::invalid(
+                "item_code",
+                format!("事项编码“{item_code}”不存在或尚未生效"),
+            )
+        })?;
+    let content = item.content()?.clone();
+    if !content.open_for_applications() {
+        return Err(StoreError::invalid(
+            "item_code",
+            format!(
+                "事项“{}”当前状态为“{}”，不能申请",
+                item.name, item.status_label
+            ),
+        ));
+    }
+    if app.channel == Channel::Online && !content.online_depth.accepts_online() {
+        return Err(StoreError::invalid(
+            "channel",
+            format!("事项“{}”不支持网上申请", item.name),
+        ));
+    }
+    let point = point_taken(rd, staff, input.point.as_deref()).await?;
+    if staff.is_some_and(|p| p.department_id.is_some_and(|d| d != item.department_id)) {
+        return Err(StoreError::Forbidden(format!(
+            "只能受理本部门的事项，“{}”属于{}",
+            item.name, item.department.name
+        )));
+    }
+    if !content.accepted_at(&point.code, point.kind) {
+        return Err(StoreError::invalid(
+            "item_code",
+            format!("事项“{}”未在{}受理", item.name, point.name),
+        ));
+    }
+    Ok(Placed {
+        item,
+        content,
+        point,
+    })
+}
+
+/// Where an application is taken: a clerk's own point, a point asked for (only the
+/// center for a department's window staff), or the center.
+async fn point_taken(
+    rd: &mut AnyConnection,
+    staff: Option<&Principal>,
+    requested: Option<&str>,
+) -> Result<crate::org::Point> {
+    Ok(
+        match (
+            staff.and_then(|p| p.point_id),
+            requested.filter(|s| !s.is_empty()),
+        ) {
+            (Some(own), requested) => {
+                let own = crate::org::point_by_id(rd, own).await?;
+                if requested.is_some_and(|r| r != own.code) {
+                    return Err(StoreError::Forbidden(format!(
+                        "只能在本人所属服务点（{}）受理",
+                        own.name
+                    )));
+                }
+                own
+            }
+            (None, Some(code)) => {
+                let pt = point_by_code(rd, code).await?.ok_or_else(|| {
+                    StoreError::invalid("point", format!("服务点代码“{code}”不存在"))
+                })?;
+                if staff.is_some() && pt.kind != PointKind::Center {
+                    return Err(StoreError::Forbidden(
+                        "部门窗口人员只能在政务服务中心受理".into(),
+                    ));
+                }
+                pt
+            }
+            (None, None) => center_point(rd).await?,
+        },
+    )
+}
+
+/// The materials handed in: named by the clerk, or, online, the files uploaded to
+/// the draft (every required one is needed); with the draft (id, owner) online.
+async fn materials_of(
+    store: &Store,
+    creator: Creator<'_>,
+    content: &ItemContent,
+    input: &NewCase,
+    accept_now: bool,
+) -> Result<(Vec<String>, Option<(String, String)>)> {
+    let a = match creator {
+        Creator::Staff(_) => {
+            return Ok((
+                check_materials(content, input.materials.as_deref(), accept_now)?,
+                None,
+            ));
+        }
+        Creator::Applicant(a) => a,
+    };
+    let draft = input
+        .draft
+        .clone()
+        .ok_or_else(|| StoreError::invalid("draft", "请先上传申请材料"))?;
+    let files = crate::files::draft_files(store, &draft, &a.id_digest).await?;
+    let missing: Vec<&str> = content
+        .materials
+        .iter()
+        .filter(|m| m.required && !files.iter().any(|f| f.material == m.name))
+        .map(|m| m.name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Err(StoreError::invalid(
+            "materials",
+            format!("请上传必需材料：{}", missing.join("、")),
+        ));
+    }
+    let names: Vec<String> = content
+        .materials
+        .iter()
+        .filter(|m| files.iter().any(|f| f.material == m.name))
+        .map(|m| m.name.clone())
+        .collect();
+    Ok((names, Some((draft, a.id_digest.clone()))))
+}
+
+/// What was received with an application, and when.
+struct Received {
+    materials: Vec<String>,
+    draft: Option<(String, String)>,
+    accept_now: bool,
+    now: chrono::DateTime<chrono::Utc>,
+    today: NaiveDate,
+}
+
+/// The applicant's identity as stored: ID type, the ID number encrypted, its digest
+/// and masked form (a person), or the credit code and contact (an organisation).
+struct StoredIdentity {
+    id_type: Option<&'static str>,
+    id_enc: Option<String>,
+    id_digest: Option<String>,
+    id_masked: Option<String>,
+    credit_code: Option<String>,
+    contact: Option<String>,
+}
+
+fn stored_identity(keys: &crate::Keys, applicant: &Applicant) -> StoredIdentity {
+    match applicant {
+        Applicant::Person {
+            id_type, id_number, ..
+        } => StoredIdentity {
+            id_type: Some(id_type.as_str()),
+            id_enc: Some(keys.encrypt(id_number)),
+            id_digest: Some(keys.digest("id", id_number)),
+            id_masked: Some(mask_id(id_number)),
+            credit_code: None,
+            contact: None,
+        },
+        Applicant::Organisation {
+            credit_code,
+            contact,
+            ..
+        } => StoredIdentity {
+            id_type: None,
+            id_enc: None,
+            id_digest: None,
+            id_masked: None,
+            credit_code: Some(credit_code.as_str().to_string()),
+            contact: Some(contact.clone()),
+        },
+    }
+}
+
+type NewEvent = (&'static str, Option<CaseStatus>, CaseStatus, Option<String>);
+
+/// The new case's row and its first events: accepted at a window (and closed at once
+/// when instant, otherwise with its clocks), or submitted online.
+fn first_row(
+    keys: &crate::Keys,
+    app: &Application,
+    placed: &Placed,
+    received: &Received,
+    stamp: &str,
+    cal: &Calendar,
+) -> (CaseRow, Vec<NewEvent>) {
+    let content = &placed.content;
+    let window = received.accept_now;
+    let mut row = CaseRow {
+        id: 0,
+        case_no: String::new(),
+        department_id: placed.item.department_id,
+        point_id: placed.point.id,
+        status: if window {
+            CaseStatus::Accepted
+        } else {
+            CaseStatus::Submitted
+        },
+        instant: content.instant,
+        verify_digest: keys.digest("verify", &app.applicant.last_six()),
+        accepted_at: window.then(|| stamp.to_string()),
+        accepted_on: window.then(|| time::day(received.today)),
+        acceptance_no: None,
+        decided_at: None,
+        closed_at: None,
+        promised: (content.promised.days, content.promised.unit),
+        statutory: (content.statutory.days, content.statutory.unit),
+        extension_days: 0,
+        promised_deadline: None,
+        legal_deadline: None,
+        deadline_estimated: false,
+        result: None,
+        document_no: None,
+        reason: None,
+    };
+    let mut events: Vec<NewEvent> = vec![];
+    if !window {
+        events.push(("submit", None, CaseStatus::Submitted, app.note.clone()));
+        return (row, events);
+    }
+    events.push((
+        Action::Accept.as_str(),
+        None,
+        CaseStatus::Accepted,
+        app.note.clone(),
+    ));
+    if content.instant {
+        row.status = CaseStatus::Closed;
+        row.decided_at = Some(stamp.to_string());
+        row.closed_at = Some(stamp.to_string());
+        row.result = Some("准予许可（即办）".into());
+        events.push((
+            Action::Close.as_str(),
+            Some(CaseStatus::Accepted),
+            CaseStatus::Closed,
+            Some("即办件当场办结".into()),
+        ));
+    } else {
+        let (pd, ld, est) = compute_clocks(cal, &row, &[]);
+        row.promised_deadline = pd;
+        row.legal_deadline = ld;
+        row.deadline_estimated = est;
+    }
+    (row, events)
+}
+
+/// Everything the insert needs, with personal data encrypted.
+fn prepare(
+    keys: &crate::Keys,
+    creator: Creator<'_>,
+    app: &Application,
+    placed: &Placed,
+    received: Received,
+    cal: &Calendar,
+) -> Result<PreparedCase> {
+    let applicant = &app.applicant;
+    let identity = stored_identity(keys, applicant);
+    let stamp = time::stamp(received.now);
+    let (row, events) = first_row(keys, app, placed, &received, &stamp, cal);
+    let phone = applicant.phone();
+    // A clerk at a window has the person and their ID card in front of them: the
+    // name and phone become the person's real-name binding for online sign-in.
+    let binding = match (applicant, creator, app.channel) {
+        (
+            Applicant::Person {
+                name,
+                id_type: tongban_domain::case::IdType::ResidentId,
+                id_number,
+                phone,
+            },
+            Creator::Staff(_),
+            Channel::Window,
+        ) => Some((
+            crate::applicants::Binding::new(keys, name, id_number, phone),
+            mask_id(id_number),
+        )),
+        _ => None,
+    };
+    Ok(PreparedCase {
+        binding,
+        row,
+        events,
+        item_id: placed.item.id,
+        item_code: placed.item.code.clone(),
+        item_version: placed.item.version,
+        point_code: placed.point.code.clone(),
+        channel: app.channel,
+        today: received.today,
+        stamp,
+        applicant_kind: applicant.kind(),
+        applicant_name: applicant.name().to_string(),
+        id_type: identity.id_type,
+        id_enc: identity.id_enc,
+        id_digest: identity.id_digest,
+        id_masked: identity.id_masked,
+        credit_code: identity.credit_code,
+        contact: identity.contact,
+        phone_enc: keys.encrypt(phone.as_str()),
+        phone_masked: phone.masked(),
+        materials: serde_json::to_string(&received.materials)
+            .map_err(|e| StoreError::Other(e.into()))?,
+        materials_list: received.materials,
+        actor: match creator {
+            Creator::Staff(p) => EventActor::from(p),
+            Creator::Applicant(a) => EventActor {
+                id: None,
+                name: format!("申请人 {}（网上）", a.name),
+            },
+        },
+        audit_actor: match creator {
+            Creator::Staff(p) => p.actor(),
+            Creator::Applicant(a) => a.actor(),
+        },
+        draft: received.draft,
+        submitter_digest: match creator {
+            Creator::Staff(_) => None,
+            Creator::Applicant(a) => Some(a.id_digest.clone()),
+        },
+        keys: keys.clone(),
+    })
+}
+
+/// The view of a case just filed, from what was inserted (no read back).
+fn new_view(
+    insert: &PreparedCase,
+    placed: &Placed,
+    row: CaseRow,
+    cal: &Calendar,
+    today: NaiveDate,
+    license_no: Option<String>,
+    license_url: Option<String>,
+) -> CaseView {
+    let (item, point) = (&placed.item, &placed.point);
+    CaseView {
+        case_no: row.case_no.clone(),
+        status: row.status.as_str(),
+        status_label: row.status.label(),
+        item: CodeName {
+            code: item.code.clone(),
+            name: item.name.clone(),
+        },
+        department: CodeName {
+            code: item.department.code.clone(),
+            name: item.department.name.clone(),
+        },
+        point: CodeName {
+            code: point.code.clone(),
+            name: point.name.clone(),
+        },
+        channel: insert.channel.as_str().to_string(),
+        instant: row.instant,
+        applicant: ApplicantView {
+            kind: insert.applicant_kind.to_string(),
+            name: insert.applicant_name.clone(),
+            id_type: insert.id_type.map(str::to_string),
+            id_number: insert.id_masked.clone(),
+            credit_code: insert.credit_code.clone(),
+            contact: insert.contact.clone(),
+            phone: insert.phone_masked.clone(),
+        },
+        materials: insert.materials_list.clone(),
+        submitted_at: time::display(&insert.stamp),
+        accepted_at: opt_display(row.accepted_at.clone()),
+        acceptance_no: row.acceptance_no.clone(),
+        promised_days: row.promised.0 as i64,
+        promised_unit: unit_name(row.promised.1),
+        statutory_days: row.statutory.0 as i64,
+        statutory_unit: unit_name(row.statutory.1),
+        extension_days: 0,
+        promised_deadline: row.promised_deadline.clone(),
+        legal_deadline: row.legal_deadline.clone(),
+        deadline_estimated: row.deadline_estimated,
+        urgency: if row.status == CaseStatus::Accepted {
+            urgency(
+                cal,
+                row.promised_deadline.as_deref().and_then(time::parse_day),
+                row.status,
+                today,
+            )
+        } else {
+            Urgency::Normal
+        },
+        urgency_label: "",
+        decided_at: opt_display(row.decided_at.clone()),
+        closed_at: opt_display(row.closed_at.clone()),
+        result: row.result.clone(),
+        document_no: row.document_no.clone(),
+        reason: None,
+        events: insert
+            .events
+            .iter()
+            .map(|(action, from, to, note)| Event {
+                at: time::display(&insert.stamp),
+                action: action.to_string(),
+                action_label: action_label(action),
+                from_status: from.map(|f| f.as_str().to_string()),
+                to_status: to.as_str().to_string(),
+                actor: insert.actor.name.clone(),
+                point: Some(point.name.clone()),
+                note: note.clone(),
+            })
+            .collect(),
+        rating: None,
+        license_url,
+        license_no,
+    }
+    .labelled()
+}
+
+/// Everything a new case's insert needs, computed before the write so the write
+/// itself is short (and can be run again if its batch fails).
+struct PreparedCase {
+    /// The real-name binding a window case confirms, with the masked ID number.
+    binding: Option<(crate::applicants::Binding, String)>,
+    row: CaseRow,
+    events: Vec<(&'static str, Option<CaseStatus>, CaseStatus, Option<String>)>,
+    item_id: i64,
+    item_code: String,
+    item_version: i64,
+    point_code: String,
+    channel: Channel,
+    today: NaiveDate,
+    stamp: String,
+    applicant_kind: &'static str,
+    applicant_name: String,
+    id_type: Option<&'static str>,
+    id_enc: Option<String>,
+    id_digest: Option<String>,
+    id_masked: Option<String>,
+    credit_code: Option<String>,
+    contact: Option<String>,
+    phone_enc: String,
+    phone_masked: String,
+    materials: String,
+    /// The materials' names, as the view shows them.
+    materials_list: Vec<String>,
+    actor: EventActor,
+    audit_actor: Actor,
+    /// A portal draft (id, owner) whose files join the case.
+    draft: Option<(String, String)>,
+    submitter_digest: Option<String>,
+    keys: crate::Keys,
+}
+
+/// Numbers and inserts a prepared case with its events and audit entry.
+/// Returns the row and, for an instant case closed at once, its license number.
+async fn insert_case(
+    tx: &mut AnyConnection,
+    c: &PreparedCase,
+) -> Result<(CaseRow, Option<String>)> {
+    let seq: i64 = sqlx::query_scalar(
+        "INSERT INTO case_seq (point_id, day, n) VALUES ($1, $2, 1) \
+         ON CONFLICT (point_id, day) DO UPDATE SET n = case_seq.n + 1 RETURNING n",
+    )
+    .bind(c.row.point_id)
+    .bind(time::day(c.today))
+    .fetch_one(&mut *tx)
+    .await?;
+    let case_no = CaseNo::new(&c.point_code, c.today, seq as u32);
+    let mut row = c.row.clone();
+    row.case_no = case_no.to_string();
+    if row.accepted_at.is_some() {
+        row.acceptance_no = Some(acceptance_no(&case_no));
+    }
+    if row.status == CaseStatus::Closed {
+        row.document_no = Some(document_no(case_no.as_str()));
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO cases (case_no, item_id, item_version, department_id, point_id, channel, status, instant, \
+         applicant_kind, applicant_name, id_type, id_number_enc, id_number_digest, id_number_masked, credit_code, contact, \
+         phone_enc, phone_masked, verify_digest, materials, submitted_at, submitted_on, accepted_at, accepted_on, acceptance_no, \
+         decided_at, closed_at, closed_on, promised_days, promised_unit, statutory_days, statutory_unit, extension_days, \
+         promised_deadline, legal_deadline, deadline_estimated, result, document_no, reason, updated_at, submitter_digest) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, \
+         $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41) RETURNING id",
+    )
+    .bind(case_no.as_str())
+    .bind(c.item_id)
+    .bind(c.item_version)
+    .bind(row.department_id)
+    .bind(row.point_id)
+    .bind(c.channel.as_str())
+    .bind(row.status.as_str())
+    .bind(row.instant as i64)
+    .bind(c.applicant_kind)
+    .bind(&c.applicant_name)
+    .bind(c.id_type)
+    .bind(&c.id_enc)
+    .bind(&c.id_digest)
+    .bind(&c.id_masked)
+    .bind(&c.credit_code)
+    .bind(&c.contact)
+    .bind(&c.phone_enc)
+    .bind(&c.phone_masked)
+    .bind(&row.verify_digest)
+    .bind(&c.materials)
+    .bind(&c.stamp)
+    .bind(time::day(c.today))
+    .bind(&row.accepted_at)
+    .bind(&row.accepted_on)
+    .bind(&row.acceptance_no)
+    .bind(&row.decided_at)
+    .bind(&row.closed_at)
+    .bind(row.closed_at.as_ref().map(|_| time::day(c.today)))
+    .bind(row.promised.0 as i64)
+    .bind(unit_name(row.promised.1))
+    .bind(row.statutory.0 as i64)
+    .bind(unit_name(row.statutory.1))
+    .bind(0i64)
+    .bind(&row.promised_deadline)
+    .bind(&row.legal_deadline)
+    .bind(row.deadline_estimated as i64)
+    .bind(&row.result)
+    .bind(&row.document_no)
+    .bind(&row.reason)
+    .bind(&c.stamp)
+    .bind(&c.submitter_digest)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict {
+            field: "case_no",
+            message: "办件编号已被占用（编号序列与已有办件冲突），请重试".into(),
+        },
+        _ => StoreError::Db(e),
+    })?;
+    row.id = id;
+    let counted = crate::stats::case_snapshot(&mut *tx, id).await?;
+    crate::stats::track_case(&mut *tx, None, &counted).await?;
+    if let Some((draft, owner)) = &c.draft {
+        crate::files::attach(&mut *tx, draft, owner, id).await?;
+    }
+    if let Some((b, masked)) = &c.binding {
+        crate::applicants::bind(&mut *tx, &c.keys, b, "window", &c.audit_actor, masked).await?;
+    }
+    for (action, from, to, note) in &c.events {
+        insert_event(
+            &mut *tx,
+            id,
+            &c.stamp,
+            action,
+            *from,
+            *to,
+            &c.actor,
+            Some(row.point_id),
+            note.as_deref(),
+        )
+        .await?;
+    }
+    crate::seal::seal_case(&mut *tx, &c.keys, id).await?;
+    audit::append(
+        tx,
+        &c.keys,
+        &c.audit_actor,
+        "case.create",
+        "case",
+        case_no.as_str(),
+        serde_json::json!({ "item": c.item_code, "channel": c.channel.as_str(), "point": c.point_code, "status": row.status.as_str() }),
+    )
+    .await?;
+    let license_no = if row.status == CaseStatus::Closed {
+        let l = crate::licenses::issue_in(tx, &c.keys, id, &c.audit_actor).await?;
+        Some(l.license_no)
+    } else {
+        None
+    };
+    Ok((row, license_no))
+}
+
+fn check_materials(
+    content: &ItemContent,
+    given: Option<&[String]>,
+    complete: bool,
+) -> Result<Vec<String>> {
+    let Some(given) = given else {
+        // Not itemised: the clerk vouches for the required set.
+        return Ok(content
+            .materials
+            .iter()
+            .filter(|m| m.required)
+            .map(|m| m.name.clone())
+            .collect());
+    };
+    if given.len() > 200 {
+        return Err(StoreError::invalid("materials", "材料清单过长"));
+    }
+    for g in given {
+        if !content.materials.iter().any(|m| m.name == *g) {
+            return Err(StoreError::invalid(
+                "materials",
+                format!("“{g}”不是该事项的申报材料"),
+            ));
+        }
+    }
+    if complete {
+        let missing: Vec<&str> = content
+            .materials
+            .iter()
+            .filter(|m| m.required && !given.contains(&m.name))
+            .map(|m| m.name.as_str())
+            .collect();
+        if !missing.is_empty() {
+            return Err(StoreError::invalid(
+                "materials",
+                format!(
+                    "缺少必要材料：{}。材料不齐全的，请先登记申请（accept 为 false）再出具补正材料通知书",
+                    missing.join("、")
+                ),
+            ));
+        }
+    }
+    Ok(given.to_vec())
+}

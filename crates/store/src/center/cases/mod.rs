@@ -1,0 +1,673 @@
+//! Cases (办件) in the database: application, every lifecycle action, the clocks,
+//! ratings and their follow-ups. Each write is one transaction that checks the
+//! actor's scope in its query, records an event, and appends to the audit chain.
+
+mod act;
+mod create;
+mod export;
+mod list;
+mod progress;
+mod rate;
+
+pub use act::*;
+pub use create::*;
+pub use export::*;
+pub use list::*;
+pub use progress::*;
+pub use rate::*;
+
+use crate::audit::{self, Actor};
+use crate::catalog::parse_unit;
+use crate::org::{Principal, center_point, point_by_code};
+use crate::{Result, Sql, Store, StoreError, calendar, time};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sqlx::{AnyConnection, Row};
+use std::sync::Arc;
+use tongban_domain::calendar::{Calendar, Pause, TimeUnit};
+use tongban_domain::case::{
+    Action, Applicant, ApplicantInput, CaseNo, CaseState, CaseStatus, Channel, TransitionError,
+    Urgency, mask_id, urgency,
+};
+use tongban_domain::catalog::{ItemContent, extension_days};
+use tongban_domain::org::{PointKind, Role};
+use tongban_domain::rating::{FOLLOW_UP_WORKING_DAYS, MAX_COMMENT_CHARS, RatingLevel};
+
+/// Working days within which an application must be accepted, refused or told what
+/// is missing (行政许可法第三十二条); later, it counts as accepted on receipt.
+pub const DEEMED_ACCEPTANCE_DAYS: u32 = 5;
+
+/// An application as the API or a form gives it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NewCase {
+    pub item_code: Option<String>,
+    pub channel: Option<String>,
+    pub point: Option<String>,
+    pub applicant: Option<ApplicantInput>,
+    /// Names of the materials handed in; when given, checked against the item.
+    pub materials: Option<Vec<String>>,
+    /// At a window, `false` registers the application without accepting it yet, so
+    /// the clerk can ask for missing materials (补正) or refuse it (不予受理).
+    pub accept: Option<bool>,
+    /// The portal's draft whose uploaded files become the case's materials.
+    #[serde(skip)]
+    pub draft: Option<String>,
+    pub note: Option<String>,
+}
+
+/// An action on a case.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ActionInput {
+    pub action: Option<String>,
+    pub note: Option<String>,
+    /// 办结: number of the license or document issued.
+    pub document_no: Option<String>,
+}
+
+/// Who an event is recorded as: a staff member, or an applicant online.
+#[derive(Debug, Clone)]
+pub struct EventActor {
+    pub id: Option<i64>,
+    pub name: String,
+}
+
+impl From<&Principal> for EventActor {
+    fn from(p: &Principal) -> Self {
+        Self {
+            id: Some(p.user_id),
+            name: actor_label(p),
+        }
+    }
+}
+
+/// Who files an application: a clerk at a window (or entering an online one), or
+/// the applicant signed in to the portal.
+#[derive(Clone, Copy)]
+pub enum Creator<'a> {
+    Staff(&'a Principal),
+    Applicant(&'a crate::applicants::ApplicantSession),
+}
+
+/// The SQL condition that limits a principal to the cases it may see.
+fn scope(p: &Principal, sql: &mut Sql) -> Result<()> {
+    match p.role {
+        r if r.sees_all_cases() => {}
+        Role::Approver | Role::DepartmentHead => {
+            sql.push(" AND c.department_id = ")
+                .bind_i(p.department_id.unwrap_or(-1));
+        }
+        Role::WindowClerk => match (p.department_id, p.point_id) {
+            (Some(d), _) => {
+                sql.push(" AND c.department_id = ").bind_i(d);
+            }
+            (None, Some(pt)) => {
+                sql.push(" AND c.point_id = ").bind_i(pt);
+            }
+            (None, None) => {
+                sql.push(" AND 1 = 0");
+            }
+        },
+        Role::TownClerk => {
+            sql.push(" AND c.point_id = ")
+                .bind_i(p.point_id.unwrap_or(-1));
+        }
+        _ => return Err(StoreError::Forbidden("当前角色无权查看办件".into())),
+    }
+    Ok(())
+}
+
+const CASE_COLUMNS: &str = "c.id, c.case_no, c.item_id, c.item_version, c.department_id, c.point_id, c.channel, c.status, c.instant, \
+     c.applicant_kind, c.applicant_name, c.id_type, c.id_number_masked, c.credit_code, c.contact, c.phone_masked, c.verify_digest, \
+     c.submitted_at, c.accepted_at, c.accepted_on, c.acceptance_no, c.decided_at, c.closed_at, \
+     c.promised_days, c.promised_unit, c.statutory_days, c.statutory_unit, c.extension_days, c.promised_deadline, c.legal_deadline, \
+     c.deadline_estimated, c.result, c.document_no, c.reason, c.materials, \
+     i.code AS item_code, v.name AS item_name, d.code AS dcode, d.name AS dname, p.code AS pcode, p.name AS pname, \
+     r.level AS r_level, r.comment AS r_comment, r.rated_at AS r_rated_at, f.due_on AS f_due_on, f.answered_at AS f_answered_at, \
+     f.answer AS f_answer, lic.license_no AS license_no";
+
+const CASE_FROM: &str = " FROM cases c JOIN items i ON i.id = c.item_id \
+     JOIN item_versions v ON v.item_id = c.item_id AND v.version = c.item_version \
+     JOIN departments d ON d.id = c.department_id JOIN points p ON p.id = c.point_id LEFT JOIN ratings r ON r.case_id = c.id LEFT JOIN rating_followups f ON f.case_id = c.id \
+     LEFT JOIN licenses lic ON lic.case_id = c.id WHERE 1 = 1";
+
+/// A case row, as loaded for an action and written back.
+#[derive(Debug, Clone)]
+struct CaseRow {
+    id: i64,
+    case_no: String,
+    department_id: i64,
+    point_id: i64,
+    status: CaseStatus,
+    instant: bool,
+    verify_digest: String,
+    accepted_at: Option<String>,
+    accepted_on: Option<String>,
+    acceptance_no: Option<String>,
+    decided_at: Option<String>,
+    closed_at: Option<String>,
+    promised: (u32, TimeUnit),
+    statutory: (u32, TimeUnit),
+    extension_days: i64,
+    promised_deadline: Option<String>,
+    legal_deadline: Option<String>,
+    deadline_estimated: bool,
+    result: Option<String>,
+    document_no: Option<String>,
+    reason: Option<String>,
+}
+
+fn status_of(s: &str) -> Result<CaseStatus> {
+    CaseStatus::parse(s)
+        .ok_or_else(|| StoreError::Other(anyhow::anyhow!("unknown case status {s}")))
+}
+
+fn row_from(r: &sqlx::any::AnyRow) -> Result<CaseRow> {
+    Ok(CaseRow {
+        id: r.try_get("id")?,
+        case_no: r.try_get("case_no")?,
+        department_id: r.try_get("department_id")?,
+        point_id: r.try_get("point_id")?,
+        status: status_of(&r.try_get::<String, _>("status")?)?,
+        instant: crate::flag(r, "instant")?,
+        verify_digest: r.try_get("verify_digest")?,
+        accepted_at: r.try_get("accepted_at")?,
+        accepted_on: r.try_get("accepted_on")?,
+        acceptance_no: r.try_get("acceptance_no")?,
+        decided_at: r.try_get("decided_at")?,
+        closed_at: r.try_get("closed_at")?,
+        promised: (
+            r.try_get::<i64, _>("promised_days")? as u32,
+            parse_unit(&r.try_get::<String, _>("promised_unit")?),
+        ),
+        statutory: (
+            r.try_get::<i64, _>("statutory_days")? as u32,
+            parse_unit(&r.try_get::<String, _>("statutory_unit")?),
+        ),
+        extension_days: r.try_get("extension_days")?,
+        promised_deadline: r.try_get("promised_deadline")?,
+        legal_deadline: r.try_get("legal_deadline")?,
+        deadline_estimated: crate::flag(r, "deadline_estimated")?,
+        result: r.try_get("result")?,
+        document_no: r.try_get("document_no")?,
+        reason: r.try_get("reason")?,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeName {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplicantView {
+    pub kind: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_type: Option<String>,
+    /// Masked: people's numbers never leave the store in full in views.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub at: String,
+    pub action: String,
+    pub action_label: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub actor: String,
+    pub point: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RatingView {
+    pub level: i64,
+    pub label: &'static str,
+    pub comment: String,
+    pub rated_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<FollowUp>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FollowUp {
+    pub due_on: String,
+    pub answered_at: Option<String>,
+    pub answer: Option<String>,
+}
+
+/// A case as staff and applicants see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseView {
+    pub case_no: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub item: CodeName,
+    pub department: CodeName,
+    pub point: CodeName,
+    pub channel: String,
+    pub instant: bool,
+    pub applicant: ApplicantView,
+    pub materials: Vec<String>,
+    pub submitted_at: String,
+    pub accepted_at: Option<String>,
+    pub acceptance_no: Option<String>,
+    pub promised_days: i64,
+    pub promised_unit: &'static str,
+    pub statutory_days: i64,
+    pub statutory_unit: &'static str,
+    pub extension_days: i64,
+    pub promised_deadline: Option<String>,
+    pub legal_deadline: Option<String>,
+    /// The deadline runs past the years whose holidays are known: a weekdays-only estimate.
+    pub deadline_estimated: bool,
+    pub urgency: Urgency,
+    pub urgency_label: &'static str,
+    pub decided_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub result: Option<String>,
+    pub document_no: Option<String>,
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<Event>,
+    pub rating: Option<RatingView>,
+    /// 电子证照 issued when the case was closed with approval.
+    pub license_no: Option<String>,
+    /// Where the license is checked (absolute when the public address is configured).
+    pub license_url: Option<String>,
+}
+
+fn unit_name(u: TimeUnit) -> &'static str {
+    match u {
+        TimeUnit::Working => "working",
+        TimeUnit::Natural => "natural",
+    }
+}
+
+fn opt_display(s: Option<String>) -> Option<String> {
+    s.map(|v| time::display(&v))
+}
+
+fn view_from(r: &sqlx::any::AnyRow, cal: &Calendar, today: NaiveDate) -> Result<CaseView> {
+    let row = row_from(r)?;
+    let promised_deadline: Option<String> = row.promised_deadline.clone();
+    let urgency = if row.status.is_final()
+        || row.status == CaseStatus::Approved
+        || row.status == CaseStatus::Submitted
+    {
+        Urgency::Normal
+    } else {
+        urgency(
+            cal,
+            promised_deadline.as_deref().and_then(time::parse_day),
+            row.status,
+            today,
+        )
+    };
+    let materials: Vec<String> =
+        serde_json::from_str(&r.try_get::<String, _>("materials")?).unwrap_or_default();
+    let license_no: Option<String> = r.try_get("license_no")?;
+    Ok(CaseView {
+        case_no: row.case_no,
+        status: row.status.as_str(),
+        status_label: row.status.label(),
+        item: CodeName {
+            code: r.try_get("item_code")?,
+            name: r.try_get("item_name")?,
+        },
+        department: CodeName {
+            code: r.try_get("dcode")?,
+            name: r.try_get("dname")?,
+        },
+        point: CodeName {
+            code: r.try_get("pcode")?,
+            name: r.try_get("pname")?,
+        },
+        channel: r.try_get("channel")?,
+        instant: row.instant,
+        applicant: ApplicantView {
+            kind: r.try_get("applicant_kind")?,
+            name: r.try_get("applicant_name")?,
+            id_type: r.try_get("id_type")?,
+            id_number: r.try_get("id_number_masked")?,
+            credit_code: r.try_get("credit_code")?,
+            contact: r.try_get("contact")?,
+            phone: r.try_get("phone_masked")?,
+        },
+        materials,
+        submitted_at: time::display(&r.try_get::<String, _>("submitted_at")?),
+        accepted_at: opt_display(row.accepted_at),
+        acceptance_no: row.acceptance_no,
+        promised_days: row.promised.0 as i64,
+        promised_unit: unit_name(row.promised.1),
+        statutory_days: row.statutory.0 as i64,
+        statutory_unit: unit_name(row.statutory.1),
+        extension_days: row.extension_days,
+        promised_deadline,
+        legal_deadline: row.legal_deadline,
+        deadline_estimated: row.deadline_estimated,
+        urgency,
+        urgency_label: urgency.label(),
+        decided_at: opt_display(row.decided_at),
+        closed_at: opt_display(row.closed_at),
+        result: row.result,
+        document_no: row.document_no,
+        reason: row.reason,
+        events: vec![],
+        rating: rating_from(r)?,
+        // Lists carry the number's page only (validity); a case's own view gives the
+        // QR link with the check token.
+        license_url: license_no.as_ref().map(|no| format!("/verify/{no}")),
+        license_no,
+    })
+}
+
+fn rating_from(r: &sqlx::any::AnyRow) -> Result<Option<RatingView>> {
+    let Some(level) = r.try_get::<Option<i64>, _>("r_level")? else {
+        return Ok(None);
+    };
+    let due: Option<String> = r.try_get("f_due_on")?;
+    Ok(Some(RatingView {
+        level,
+        label: RatingLevel::new(level).map(|l| l.label()).unwrap_or(""),
+        comment: r.try_get("r_comment")?,
+        rated_at: time::display(&r.try_get::<String, _>("r_rated_at")?),
+        follow_up: match due {
+            Some(due_on) => Some(FollowUp {
+                due_on,
+                answered_at: opt_display(r.try_get("f_answered_at")?),
+                answer: r.try_get("f_answer")?,
+            }),
+            None => None,
+        },
+    }))
+}
+
+/// Deadlines of an accepted case under its pauses. A deadline that runs past the
+/// years whose holidays are known is a weekdays-only estimate, and flagged.
+fn compute_clocks(
+    cal: &Calendar,
+    row: &CaseRow,
+    pauses: &[Pause],
+) -> (Option<String>, Option<String>, bool) {
+    let Some(start) = row.accepted_on.as_deref().and_then(time::parse_day) else {
+        return (None, None, false);
+    };
+    clocks_from(
+        cal,
+        start,
+        row.promised,
+        row.statutory,
+        row.extension_days,
+        pauses,
+    )
+}
+
+fn clocks_from(
+    cal: &Calendar,
+    start: NaiveDate,
+    promised: (u32, TimeUnit),
+    statutory: (u32, TimeUnit),
+    extension_days: i64,
+    pauses: &[Pause],
+) -> (Option<String>, Option<String>, bool) {
+    let mut estimated = false;
+    let mut due = |days: u32, unit: TimeUnit| -> Option<String> {
+        match cal.due_date(start, days, unit, pauses) {
+            Ok(d) => d.map(time::day),
+            Err(_) => {
+                if pauses.iter().any(|p| p.to.is_none()) {
+                    return None;
+                }
+                estimated = true;
+                // Shift the start by the paused days, then count weekdays.
+                let paused: i64 = pauses
+                    .iter()
+                    .filter_map(|p| p.to.map(|t| (t - p.from).num_days()))
+                    .sum();
+                let from = start + chrono::Duration::days(paused);
+                Some(time::day(match unit {
+                    TimeUnit::Working => Calendar::estimate_deadline(from, days),
+                    TimeUnit::Natural => from + chrono::Duration::days(days as i64),
+                }))
+            }
+        }
+    };
+    let promised = due(promised.0, promised.1);
+    let legal = if statutory.0 == 0 {
+        None
+    } else {
+        due(statutory.0 + extension_days as u32, statutory.1)
+    };
+    (promised, legal, estimated)
+}
+
+async fn pauses_of(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<Pause>> {
+    let rows =
+        sqlx::query("SELECT from_day, to_day FROM case_pauses WHERE case_id = $1 ORDER BY id")
+            .bind(case_id)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            let from = time::parse_day(&r.try_get::<String, _>(0).ok()?)?;
+            let to = r
+                .try_get::<Option<String>, _>(1)
+                .ok()?
+                .as_deref()
+                .and_then(time::parse_day);
+            Some(Pause { from, to })
+        })
+        .collect())
+}
+
+fn action_label(action: &str) -> String {
+    if action == "submit" {
+        "提交申请".into()
+    } else {
+        Action::parse(action)
+            .map(|a| a.label().to_string())
+            .unwrap_or_else(|| action.to_string())
+    }
+}
+
+fn actor_label(p: &Principal) -> String {
+    format!("{}（{}）", p.display_name, p.role.label())
+}
+
+impl CaseView {
+    fn labelled(mut self) -> Self {
+        self.urgency_label = self.urgency.label();
+        self
+    }
+}
+
+fn acceptance_no(case_no: &CaseNo) -> String {
+    format!("受理通知书 {}", case_no.as_str())
+}
+
+fn document_no(case_no: &str) -> String {
+    format!("{case_no}-Z")
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_event(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    at: &str,
+    action: &str,
+    from: Option<CaseStatus>,
+    to: CaseStatus,
+    actor: &EventActor,
+    point_id: Option<i64>,
+    note: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO case_events (case_id, at, action, from_status, to_status, actor_id, actor_name, point_id, note) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(case_id)
+    .bind(at)
+    .bind(action)
+    .bind(from.map(|s| s.as_str()))
+    .bind(to.as_str())
+    .bind(actor.id)
+    .bind(&actor.name)
+    .bind(point_id)
+    .bind(note)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn load_scoped(
+    conn: &mut AnyConnection,
+    p: &Principal,
+    case_no: &str,
+) -> Result<sqlx::any::AnyRow> {
+    let no = CaseNo::parse(case_no)?;
+    let mut sql = Sql::new(&format!(
+        "SELECT {CASE_COLUMNS}{CASE_FROM} AND c.case_no = "
+    ));
+    sql.bind_s(no.as_str());
+    scope(p, &mut sql)?;
+    sql.query()
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| StoreError::not_found(format!("办件“{case_no}”不存在")))
+}
+
+/// A case with its events and rating, if the principal may see it (404 otherwise).
+pub async fn get(store: &Store, p: &Principal, case_no: &str) -> Result<CaseView> {
+    let mut conn = store.reader().await?;
+    let row = load_scoped(&mut conn, p, case_no).await?;
+    full_view(store, &mut conn, &row).await
+}
+
+async fn full_view(
+    store: &Store,
+    conn: &mut AnyConnection,
+    row: &sqlx::any::AnyRow,
+) -> Result<CaseView> {
+    let cal = calendar::load(store, conn).await?;
+    let mut view = view_from(row, &cal, time::local_day(time::now()))?;
+    let id: i64 = row.try_get("id")?;
+    let events = sqlx::query(
+        "SELECT e.at, e.action, e.from_status, e.to_status, e.actor_name, p.name, e.note FROM case_events e \
+         LEFT JOIN points p ON p.id = e.point_id WHERE e.case_id = $1 ORDER BY e.id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for e in events {
+        let action: String = e.try_get(1)?;
+        view.events.push(Event {
+            at: time::display(&e.try_get::<String, _>(0)?),
+            action_label: action_label(&action),
+            action,
+            from_status: e.try_get(2)?,
+            to_status: e.try_get(3)?,
+            actor: e.try_get(4)?,
+            point: e.try_get(5)?,
+            note: e.try_get(6)?,
+        });
+    }
+    if let Some(no) = &view.license_no {
+        view.license_url = Some(crate::licenses::verify_url(conn, no).await?);
+    }
+    Ok(view)
+}
+
+async fn rating_of(conn: &mut AnyConnection, case_id: i64) -> Result<Option<RatingView>> {
+    let r = sqlx::query(
+        "SELECT r.level, r.comment, r.rated_at, f.due_on, f.answered_at, f.answer FROM ratings r \
+         LEFT JOIN rating_followups f ON f.case_id = r.case_id WHERE r.case_id = $1",
+    )
+    .bind(case_id)
+    .fetch_optional(conn)
+    .await?;
+    let Some(r) = r else { return Ok(None) };
+    let level: i64 = r.try_get(0)?;
+    let due: Option<String> = r.try_get(3)?;
+    Ok(Some(RatingView {
+        level,
+        label: RatingLevel::new(level).map(|l| l.label()).unwrap_or(""),
+        comment: r.try_get(1)?,
+        rated_at: time::display(&r.try_get::<String, _>(2)?),
+        follow_up: match due {
+            Some(due_on) => Some(FollowUp {
+                due_on,
+                answered_at: opt_display(r.try_get(4)?),
+                answer: r.try_get(5)?,
+            }),
+            None => None,
+        },
+    }))
+}
+
+/// After a year's holidays are entered, open cases whose deadlines were weekday-only
+/// estimates get exact ones (inside the calendar import's transaction).
+pub(crate) async fn recompute_estimated(tx: &mut AnyConnection, cal: &Calendar) -> Result<u64> {
+    // Accepted, running or paused: the cases whose clocks count.
+    let counting = crate::code_list(
+        CaseStatus::ALL
+            .iter()
+            .copied()
+            .filter(|s| *s == CaseStatus::Accepted || s.is_paused()),
+        CaseStatus::as_str,
+    );
+    let sql = format!(
+        "SELECT id, accepted_on, promised_days, promised_unit, statutory_days, statutory_unit, extension_days FROM cases \
+         WHERE deadline_estimated = 1 AND status IN {counting}"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *tx)
+        .await?;
+    let mut n = 0;
+    for r in rows {
+        let id: i64 = r.try_get(0)?;
+        let Some(start) = r
+            .try_get::<Option<String>, _>(1)?
+            .as_deref()
+            .and_then(time::parse_day)
+        else {
+            continue;
+        };
+        let promised = (
+            r.try_get::<i64, _>(2)? as u32,
+            parse_unit(&r.try_get::<String, _>(3)?),
+        );
+        let statutory = (
+            r.try_get::<i64, _>(4)? as u32,
+            parse_unit(&r.try_get::<String, _>(5)?),
+        );
+        let ext: i64 = r.try_get(6)?;
+        let pauses = pauses_of(&mut *tx, id).await?;
+        let (pd, ld, est) = clocks_from(cal, start, promised, statutory, ext, &pauses);
+        sqlx::query("UPDATE cases SET promised_deadline = $1, legal_deadline = $2, deadline_estimated = $3 WHERE id = $4")
+            .bind(pd)
+            .bind(ld)
+            .bind(est as i64)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// The id of a case the principal may see (404 otherwise).
+pub async fn case_id(store: &Store, p: &Principal, case_no: &str) -> Result<i64> {
+    let mut conn = store.reader().await?;
+    let row = load_scoped(&mut conn, p, case_no).await?;
+    Ok(row.try_get("id")?)
+}

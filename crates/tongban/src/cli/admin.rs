@@ -1,0 +1,184 @@
+//! `tongban admin`: accounts and the keys of outside systems.
+
+use super::{DbArgs, open};
+use anyhow::Context;
+use std::process::ExitCode;
+use tongban_domain::org::Role;
+use tongban_store::audit::Actor;
+
+#[derive(clap::Subcommand)]
+pub enum AdminCommand {
+    /// Create a staff account; the password comes from TONGBAN_PASSWORD or a prompt.
+    CreateUser {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        /// window_clerk, town_clerk, approver, department_head, hotline_agent, unit_handler, supervisor, admin
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        department: Option<String>,
+        #[arg(long)]
+        point: Option<String>,
+        /// Full name shown in records (default: the username).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Disable an account: its sessions and API tokens end at once.
+    DisableUser {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+    },
+    /// Re-enable a disabled account.
+    EnableUser {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+    },
+    /// Reset an account's password to a temporary one (printed once); it must be
+    /// changed at the next sign-in.
+    ResetPassword {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+    },
+    /// Remove an account's second factor (a lost phone); it is enrolled again at the
+    /// next sign-in where required.
+    ResetTotp {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+    },
+    /// Issue an Open311 API key to an outside system; prints the key (only its hash is kept).
+    CreateApiKey {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Name of the outside system.
+        #[arg(long)]
+        name: String,
+    },
+    /// Issue a 12345 intake key to a channel (wechat, email, other); prints the key,
+    /// sent as X-Channel-Key to /api/v1/intake/{channel} (only its hash is kept).
+    #[command(name = "create-channel-key")]
+    ChannelKey {
+        #[command(flatten)]
+        db: DbArgs,
+        /// wechat, email or other
+        #[arg(long)]
+        channel: String,
+        /// Name of the sender (the WeChat account, the mail gateway, …).
+        #[arg(long)]
+        name: String,
+    },
+}
+
+pub async fn run(command: AdminCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        AdminCommand::CreateUser {
+            db,
+            username,
+            role,
+            department,
+            point,
+            name,
+        } => {
+            let role = Role::parse(&role).with_context(|| {
+                format!(
+                    "未知角色“{role}”，应为：{}",
+                    Role::ALL
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join("、")
+                )
+            })?;
+            let password = match std::env::var("TONGBAN_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => {
+                    let p = rpassword::prompt_password("密码：")?;
+                    let again = rpassword::prompt_password("再次输入密码：")?;
+                    anyhow::ensure!(p == again, "两次输入的密码不一致");
+                    p
+                }
+            };
+            let store = open(&db.db, &db.key_file).await?;
+            let display = name.unwrap_or_else(|| username.clone());
+            tongban_store::org::create_user(
+                &store,
+                &tongban_store::org::NewUser {
+                    username: &username,
+                    display_name: &display,
+                    role,
+                    department: department.as_deref(),
+                    point: point.as_deref(),
+                    password: &password,
+                },
+                &Actor::system("cli"),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("已创建账户 {username}（{}）", role.label());
+        }
+        AdminCommand::DisableUser { db, username } => {
+            let store = open(&db.db, &db.key_file).await?;
+            tongban_store::accounts::set_active(&store, &Actor::system("cli"), &username, false)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("已停用账户 {username}，其登录和接口凭证已失效");
+        }
+        AdminCommand::EnableUser { db, username } => {
+            let store = open(&db.db, &db.key_file).await?;
+            tongban_store::accounts::set_active(&store, &Actor::system("cli"), &username, true)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("已启用账户 {username}");
+        }
+        AdminCommand::ResetPassword { db, username } => {
+            let store = open(&db.db, &db.key_file).await?;
+            let temp =
+                tongban_store::accounts::reset_password(&store, &Actor::system("cli"), &username)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{temp}");
+            eprintln!("以上为账户 {username} 的临时密码（只显示这一次）：本人登录后须立即修改");
+        }
+        AdminCommand::ResetTotp { db, username } => {
+            let store = open(&db.db, &db.key_file).await?;
+            tongban_store::accounts::reset_second_factor(&store, &Actor::system("cli"), &username)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("已重置账户 {username} 的动态口令，本人下次登录时重新绑定");
+        }
+        AdminCommand::CreateApiKey { db, name } => {
+            let store = open(&db.db, &db.key_file).await?;
+            let key = tongban_store::hotline::create_api_key(&store, &name, &Actor::system("cli"))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{key}");
+            eprintln!(
+                "已为“{}”签发 Open311 接入密钥：请妥善保存，系统只保留其摘要",
+                name.trim()
+            );
+        }
+        AdminCommand::ChannelKey { db, channel, name } => {
+            let store = open(&db.db, &db.key_file).await?;
+            let key =
+                tongban_store::intake::create_key(&store, &channel, &name, &Actor::system("cli"))
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{key}");
+            eprintln!(
+                "已为“{}”签发{}渠道接入密钥（请求头 X-Channel-Key）：请妥善保存，系统只保留其摘要",
+                name.trim(),
+                channel.trim()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,267 @@
+//! `tongban stats`, `report` and `export`: the kept counters, the work report, and
+//! records for outside analysis.
+
+use super::{DbArgs, open};
+use anyhow::Context;
+use std::io::Write;
+use std::process::ExitCode;
+use tongban_store::Store;
+
+#[derive(clap::Subcommand)]
+pub enum StatsCommand {
+    /// Recompute every kept figure from the records (one transaction).
+    Rebuild {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Compare the kept figures with a recomputation from the records; exits 2 and
+    /// lists the differences if any.
+    Check {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+pub async fn stats(command: StatsCommand) -> anyhow::Result<ExitCode> {
+    let (db, rebuild) = match command {
+        StatsCommand::Rebuild { db } => (db, true),
+        StatsCommand::Check { db } => (db, false),
+    };
+    let store = open(&db.db, &db.key_file).await?;
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let started = std::time::Instant::now();
+    if rebuild {
+        bar.set_message("正在从记录重新计算统计数…");
+        let n = tongban_store::stats::rebuild(&store).await?;
+        bar.finish_and_clear();
+        println!(
+            "统计数已重算：{n} 条按日计数，用时 {:.1} 秒",
+            started.elapsed().as_secs_f64()
+        );
+    } else {
+        bar.set_message("正在核对统计数…");
+        let report = tongban_store::stats::check(&store).await?;
+        bar.finish_and_clear();
+        if report.differences.is_empty() {
+            println!(
+                "统计数与记录一致：{} 条按日计数，用时 {:.1} 秒",
+                report.counters,
+                started.elapsed().as_secs_f64()
+            );
+        } else {
+            println!("统计数与记录不一致（{} 处）：", report.differences.len());
+            for d in &report.differences {
+                println!(
+                    "  {}（{}）{} {}：保存 {}，重算 {}",
+                    d.counter, d.table, d.key, d.measure, d.kept, d.recomputed
+                );
+            }
+            println!("可运行 tongban stats rebuild 重新计算。");
+            return Ok(ExitCode::from(2));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// A whole year, e.g. 2026.
+    #[arg(long, conflicts_with_all = ["from", "to", "period"])]
+    pub year: Option<i32>,
+    /// First day (YYYY-MM-DD), with --to.
+    #[arg(long, requires = "to")]
+    pub from: Option<String>,
+    /// Last day (YYYY-MM-DD), with --from.
+    #[arg(long, requires = "from")]
+    pub to: Option<String>,
+    /// Any period: 2026, 2026-Q3, 2026-07, 2026-01-01..2026-09-30.
+    #[arg(long)]
+    pub period: Option<String>,
+    /// md, docx, xlsx or json
+    #[arg(long, default_value = "md")]
+    pub format: String,
+    /// Output file (default: standard output; docx and xlsx only when it is
+    /// redirected, never to a terminal).
+    #[arg(long)]
+    pub out: Option<String>,
+}
+
+pub async fn report(args: ReportArgs) -> anyhow::Result<()> {
+    let ReportArgs {
+        db,
+        year,
+        from,
+        to,
+        period,
+        format,
+        out,
+    } = args;
+    use std::io::IsTerminal;
+    use tongban_domain::metrics::Period;
+    use tongban_store::report;
+    let format = report::Format::parse(&format)
+        .ok_or_else(|| anyhow::anyhow!("--format 应为 md、docx、xlsx 或 json"))?;
+    anyhow::ensure!(
+        out.is_some() || !format.is_binary() || !std::io::stdout().is_terminal(),
+        "docx 与 xlsx 是二进制文件，请用 --out 指定输出文件，或将标准输出重定向到文件"
+    );
+    let period = match (year, from, to, period) {
+        (Some(y), ..) => Period::year(y),
+        (None, Some(f), Some(t), _) => Period::parse(&format!("{f}..{t}")),
+        (None, _, _, Some(p)) => Period::parse(&p),
+        _ => anyhow::bail!("请指定 --year，或 --from 与 --to，或 --period"),
+    }
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = open(&db.db, &db.key_file).await?;
+    let figures = tongban_store::metrics::compute(&store, &period)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let bytes = report::render(&figures, format).map_err(|e| anyhow::anyhow!("{e}"))?;
+    match out {
+        Some(path) => std::fs::write(&path, bytes).with_context(|| format!("无法写入 {path}"))?,
+        None => std::io::stdout().lock().write_all(&bytes)?,
+    }
+    Ok(())
+}
+
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    /// departments, points, items, cases, ratings, calls or work_orders
+    pub dataset: String,
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[arg(long, default_value = "csv")]
+    pub format: String,
+    /// Output file (default: standard output).
+    #[arg(long)]
+    pub out: Option<String>,
+}
+
+pub async fn export_records(args: ExportArgs) -> anyhow::Result<()> {
+    let store = open(&args.db.db, &args.db.key_file).await?;
+    export(&store, &args.dataset, &args.format, args.out.as_deref()).await
+}
+
+async fn export(
+    store: &Store,
+    dataset: &str,
+    format: &str,
+    out: Option<&str>,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        matches!(format, "csv" | "jsonl"),
+        "--format 应为 csv 或 jsonl"
+    );
+    let sink: Box<dyn Write> = match out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("无法写入 {path}"))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut writer = RowWriter::new(sink, format == "csv");
+    match dataset {
+        "cases" => {
+            tongban_store::cases::export(store, |row| writer.write(&row)).await?;
+        }
+        "items" => {
+            let items = tongban_store::catalog::all_in_force(
+                store,
+                tongban_store::time::local_day(tongban_store::time::now()),
+            )
+            .await?;
+            for i in items {
+                writer.write(&crate::demo::ItemExportRow::from(&i))?;
+            }
+        }
+        "calls" => {
+            tongban_store::calls::export(store, |row| writer.write(&row)).await?;
+        }
+        "work_orders" => {
+            tongban_store::hotline::export(store, |row| writer.write(&row)).await?;
+        }
+        "ratings" => {
+            tongban_store::cases::export_ratings(store, |row| writer.write(&row)).await?;
+        }
+        "departments" => {
+            for d in tongban_store::org::departments(store).await? {
+                writer.write(&d)?;
+            }
+        }
+        "points" => {
+            for p in tongban_store::org::points(store).await? {
+                writer.write(&p)?;
+            }
+        }
+        other => {
+            anyhow::bail!(
+                "未知数据集“{other}”：可导出 departments、points、items、cases、ratings、calls、work_orders"
+            )
+        }
+    }
+    writer.finish()
+}
+
+/// Writes serialisable rows as CSV (header from the first row) or JSON lines.
+struct RowWriter {
+    csv: Option<csv::Writer<Box<dyn Write>>>,
+    jsonl: Option<Box<dyn Write>>,
+    /// Rows written so far (the first CSV row carries the header).
+    rows: u64,
+}
+
+impl RowWriter {
+    fn new(w: Box<dyn Write>, csv: bool) -> Self {
+        if csv {
+            Self {
+                csv: Some(csv::Writer::from_writer(w)),
+                jsonl: None,
+                rows: 0,
+            }
+        } else {
+            Self {
+                csv: None,
+                jsonl: Some(w),
+                rows: 0,
+            }
+        }
+    }
+    fn write<T: serde::Serialize>(&mut self, row: &T) -> anyhow::Result<()> {
+        if let Some(c) = &mut self.csv {
+            // Serialised once into records, then every cell made safe for
+            // spreadsheets (no formula injection from a citizen's text).
+            let mut one = csv::WriterBuilder::new()
+                .has_headers(self.rows == 0)
+                .from_writer(vec![]);
+            one.serialize(row)?;
+            let bytes = one.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(bytes.as_slice());
+            for rec in r.records() {
+                let rec = rec?;
+                c.write_record(
+                    rec.iter()
+                        .map(|f| tongban_store::report::csv_cell(f).into_owned()),
+                )?;
+            }
+        }
+        self.rows += 1;
+        if let Some(j) = &mut self.jsonl {
+            serde_json::to_writer(&mut *j, row)?;
+            j.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+    fn finish(self) -> anyhow::Result<()> {
+        if let Some(mut c) = self.csv {
+            c.flush()?;
+        }
+        if let Some(mut j) = self.jsonl {
+            j.flush()?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,283 @@
+//! `tongban serve`, `demo`, `migrate` and `seed-demo`: the platform run, with demo
+//! data or without, and its database brought up to date or filled.
+
+use super::{DbArgs, open_with};
+use crate::{config, demo};
+use anyhow::Context;
+use std::io::Write;
+use tongban_store::audit::Actor;
+use tongban_store::{Setup, Store};
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[arg(long, env = "TONGBAN_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Public address of the portal (https://…), which license QR codes point to.
+    #[arg(long, env = "TONGBAN_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// How text messages are sent: `outbox` (kept for administrators and a gateway)
+    /// or `command:/path/to/program` (run with the phone number; message on stdin).
+    #[arg(long, env = "TONGBAN_SMS", default_value = "outbox")]
+    pub sms: String,
+    /// Who proves an applicant's name, ID number and phone belong together when
+    /// the phone is not bound to the ID yet: `bound` (nobody: the person binds it
+    /// at a window) or `command:/path/to/program` (JSON on stdin; exit 0 = match).
+    #[arg(long, env = "TONGBAN_IDENTITY_VERIFIER", default_value = "bound")]
+    pub identity_verifier: String,
+    /// Where uploaded files are kept: a folder (default: `objects/` beside a SQLite
+    /// file, `data/objects` otherwise) or an S3-compatible store,
+    /// `s3+http://ACCESS_KEY:SECRET@host:port/bucket?region=…`.
+    #[arg(long, env = "TONGBAN_FILES")]
+    pub files: Option<String>,
+    /// This node's knowledge-base index folder (default: beside a SQLite file,
+    /// `data/kb-index` otherwise); derived from the database, kept current.
+    #[arg(long, env = "TONGBAN_KB_INDEX")]
+    pub kb_index: Option<String>,
+}
+
+#[derive(clap::Args)]
+pub struct DemoArgs {
+    #[arg(long, env = "TONGBAN_DB", default_value = config::DEMO_DB)]
+    pub db: String,
+    #[arg(long, env = "TONGBAN_KEY_FILE", default_value = config::DEMO_KEY_FILE)]
+    pub key_file: String,
+    #[arg(long, env = "TONGBAN_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Share of a Kunshan-sized year of cases (1 ≈ 600,000).
+    #[arg(long, default_value_t = 0.02)]
+    pub scale: f64,
+    /// Public address license QR codes point to (default: http://LISTEN).
+    #[arg(long, env = "TONGBAN_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// How text messages are sent (see `serve --sms`).
+    #[arg(long, env = "TONGBAN_SMS", default_value = "outbox")]
+    pub sms: String,
+    /// Who proves an unbound applicant's identity (see `serve --identity-verifier`).
+    #[arg(long, env = "TONGBAN_IDENTITY_VERIFIER", default_value = "bound")]
+    pub identity_verifier: String,
+    /// Where uploaded files are kept (see `serve --files`).
+    #[arg(long, env = "TONGBAN_FILES")]
+    pub files: Option<String>,
+    /// The knowledge-base index folder (see `serve --kb-index`).
+    #[arg(long, env = "TONGBAN_KB_INDEX")]
+    pub kb_index: Option<String>,
+}
+
+#[derive(clap::Args)]
+pub struct SeedArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Year of cases (default: this year, up to today).
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Share of a Kunshan-sized year (1 ≈ 600,000 cases).
+    #[arg(long, default_value_t = 0.02)]
+    pub scale: f64,
+    /// Share of a Kunshan-sized year of 12345 work orders and calls (default: --scale;
+    /// 1 ≈ 15,000 orders, 33 ≈ 500,000 requests as the benchmark uses).
+    #[arg(long)]
+    pub hotline_scale: Option<f64>,
+    /// Years of cases, ending with --year (2 lets the figures compare a year with the one before).
+    #[arg(long, default_value_t = 1)]
+    pub years: u32,
+    /// Random seed: the same seed gives the same data.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+}
+
+/// 运行平台: the store as the flags set it up, the public address license QR codes
+/// point to, then the server.
+pub async fn serve_platform(args: ServeArgs) -> anyhow::Result<()> {
+    let ServeArgs {
+        db,
+        listen,
+        public_url,
+        sms,
+        identity_verifier,
+        files,
+        kb_index,
+    } = args;
+    let setup = Setup {
+        files,
+        sms: Some(sms),
+        identity: Some(identity_verifier),
+        kb_dir: Some(config::kb_dir(&db.db, kb_index.as_deref())),
+    };
+    let store = open_with(&db.db, &db.key_file, &setup).await?;
+    match public_url {
+        Some(url) => set_public_url(&store, &url).await?,
+        // License QR codes need an address a phone can open.
+        None if store.setting("public_url").await?.is_none() => {
+            eprintln!(
+                "提示：尚未设置对外访问地址，电子证照二维码将使用 http://{listen}；请用 --public-url 设置公众可访问的地址"
+            );
+            set_public_url(&store, &format!("http://{listen}")).await?;
+        }
+        None => {}
+    }
+    let users = tongban_store::count(&mut *store.reader().await?, "users").await?;
+    if users == 0 {
+        eprintln!(
+            "提示：数据库中还没有任何账户。请先创建管理员：\n  TONGBAN_PASSWORD=… tongban admin create-user --db {} --username admin --role admin",
+            config::redact(&db.db)
+        );
+    }
+    serve(store, &listen).await
+}
+
+/// 演示: a demo database seeded on first start, then the server.
+pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    let DemoArgs {
+        db,
+        key_file,
+        listen,
+        scale,
+        public_url,
+        sms,
+        identity_verifier,
+        files,
+        kb_index,
+    } = args;
+    let setup = Setup {
+        files,
+        sms: Some(sms),
+        identity: Some(identity_verifier),
+        kb_dir: Some(config::kb_dir(&db, kb_index.as_deref())),
+    };
+    let store = open_with(&db, &key_file, &setup).await?;
+    set_public_url(
+        &store,
+        &public_url.unwrap_or_else(|| format!("http://{listen}")),
+    )
+    .await?;
+    let fresh = tongban_store::count(&mut *store.reader().await?, "departments").await? == 0;
+    if fresh {
+        eprintln!("正在生成演示数据（规模 {scale}）…");
+        demo::seed_demo(&store, None, 2, scale, None, 2026).await?;
+    } else if store.setting(demo::SEEDED_MARK).await?.is_none() {
+        anyhow::bail!(
+            "演示数据库 {} 不完整（上次生成演示数据时被中断）：请删除该文件后重新运行 demo",
+            config::redact(&db)
+        );
+    }
+    print_demo_accounts(&listen);
+    serve(store, &listen).await
+}
+
+/// 迁移: the database brought to the newest schema, older rows sealed and bound.
+pub async fn migrate(db: DbArgs) -> anyhow::Result<()> {
+    let store = open_with(&db.db, &db.key_file, &Setup::default()).await?;
+    if let Some((cases, users)) = tongban_store::seal::seal_if_never_sealed(&store).await?
+        && cases + users > 0
+    {
+        println!("已封存升级前的 {cases} 条办件、{users} 个账户");
+    }
+    let bound = tongban_store::applicants::bind_from_window_cases(&store).await?;
+    if bound > 0 {
+        println!("已按以往窗口办件为 {bound} 位申请人绑定实名手机号码");
+    }
+    println!(
+        "数据库已是最新结构（版本 {}）",
+        tongban_store::schema_version()
+    );
+    Ok(())
+}
+
+/// 生成演示数据 into an empty database.
+pub async fn seed_demo(args: SeedArgs) -> anyhow::Result<()> {
+    let SeedArgs {
+        db,
+        year,
+        years,
+        scale,
+        hotline_scale,
+        seed,
+    } = args;
+    anyhow::ensure!(scale > 0.0 && scale <= 5.0, "--scale 应在 0 到 5 之间");
+    let store = open_with(&db.db, &db.key_file, &Setup::default()).await?;
+    let summary = demo::seed_demo(&store, year, years, scale, hotline_scale, seed).await?;
+    println!("{summary}");
+    Ok(())
+}
+
+async fn set_public_url(store: &Store, url: &str) -> anyhow::Result<()> {
+    tongban_store::licenses::set_public_url(store, url, &Actor::system("cli"))
+        .await
+        .map_err(|e| anyhow::anyhow!("--public-url：{e}"))?;
+    Ok(())
+}
+
+async fn serve(store: Store, listen: &str) -> anyhow::Result<()> {
+    // Bring the knowledge-base index up to date before the first search.
+    store.kb_index().catch_up(&store).await?;
+    // A database from before row seals is sealed once.
+    if let Some((cases, users)) = tongban_store::seal::seal_if_never_sealed(&store).await? {
+        tracing::info!(
+            cases,
+            users,
+            "sealed the cases and accounts of an upgraded database"
+        );
+    }
+    // The audit chain's head, signed, into the log every ten minutes when it moved, so
+    // a log kept on another machine proves later that the chain was not cut back.
+    let keeper = store.clone();
+    tokio::spawn(async move {
+        let mut last = -1;
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            match tongban_store::audit::checkpoint(&keeper).await {
+                Ok(c) if c.seq != last => {
+                    last = c.seq;
+                    let line = serde_json::to_string(&c).unwrap_or_default();
+                    tracing::info!(target: "audit_checkpoint", checkpoint = %line, "审计检查点");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "audit checkpoint failed"),
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("无法监听 {listen}"))?;
+    let addr = listener.local_addr()?;
+    eprintln!("通办已启动：http://{addr}/");
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    tongban_web::serve(
+        listener,
+        tongban_web::AppState {
+            store: store.clone(),
+        },
+        shutdown,
+    )
+    .await?;
+    store.close().await;
+    Ok(())
+}
+
+fn print_demo_accounts(listen: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "\n演示账户（密码均为 {}）：", demo::DEMO_PASSWORD);
+    for (user, role, place) in demo::DEMO_ACCOUNTS {
+        let _ = writeln!(out, "  {user:<16} {role:<12} {place}");
+    }
+    let _ = writeln!(
+        out,
+        "\n管理员 admin 已启用动态口令（双因素认证）：在身份验证器应用中添加密钥 {}（TOTP，30秒，6位），登录时输入其6位动态口令",
+        demo::DEMO_TOTP_SECRET
+    );
+    let (name, id, phone) = demo::DEMO_APPLICANT;
+    let _ = writeln!(
+        out,
+        "\n演示申请人（个人实名登录，手机号码已在窗口核验绑定）：{name} {id} {phone}；验证码见管理员的短信发件箱 /admin/sms"
+    );
+    let _ = writeln!(
+        out,
+        "\n接口示例：curl -s -X POST http://{listen}/api/v1/auth/token -H 'Content-Type: application/json' -d '{{\"username\":\"admin\",\"password\":\"{}\"}}'\n",
+        demo::DEMO_PASSWORD
+    );
+}

@@ -1,0 +1,16 @@
+//! The service center's staff side: the workbench and case files (`/workbench`), the
+//! window counter (`/workbench/accept`), and window supervision (`/supervision`).
+
+mod counter;
+mod supervision;
+mod workbench;
+
+use crate::AppState;
+use axum::Router;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(counter::router())
+        .merge(supervision::router())
+        .merge(workbench::router())
+}

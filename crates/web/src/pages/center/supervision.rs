@@ -1,0 +1,54 @@
+//! Supervision (督查): overdue cases and unanswered bad ratings across departments,
+//! for supervisors and administrators.
+
+use crate::AppState;
+use crate::pages::{Layout, PageError, PageResult, Web, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use tongban_store::cases::{self, CaseFilter, CaseView, FollowUpRow};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/supervision", get(overview))
+}
+
+#[derive(Template)]
+#[template(path = "center/supervision.html")]
+struct SupervisionPage {
+    layout: Layout,
+    overdue: Vec<CaseView>,
+    overdue_total: i64,
+    follow_ups: Vec<FollowUpRow>,
+    follow_ups_total: i64,
+}
+
+async fn overview(State(s): State<AppState>, web: Web) -> PageResult {
+    let p = web.staff()?;
+    if !p.role.sees_all_cases() {
+        return Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            "无权查看",
+            "督查页面仅供督查人员和系统管理员使用。",
+        ));
+    }
+    let (overdue, overdue_total) = cases::list(
+        &s.store,
+        p,
+        &CaseFilter {
+            due: Some("overdue".into()),
+            per_page: Some(100),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let (follow_ups, follow_ups_total) = cases::follow_ups(&s.store, p, true).await?;
+    render(&SupervisionPage {
+        layout: web.layout(),
+        overdue,
+        overdue_total,
+        follow_ups,
+        follow_ups_total,
+    })
+}

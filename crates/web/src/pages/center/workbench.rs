@@ -1,0 +1,259 @@
+//! The staff workbench: the queue sorted by
+//! deadline with nearly-due and overdue marks, and the case file with the actions the
+//! member's role may take, each a form with the session's CSRF token.
+
+use crate::AppState;
+use crate::pages::{Errors, FieldError, Layout, PageError, PageForm, PageResult, Web, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use tongban_domain::case::{Action, CaseStatus};
+use tongban_store::cases::{self, ActionInput, CaseFilter, CaseView};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/workbench", get(workbench))
+        .route("/workbench/cases/{case_no}", get(case_file))
+        .route("/workbench/cases/{case_no}/actions", post(act))
+        .route(
+            "/workbench/cases/{case_no}/files/{id}",
+            get(case_file_download),
+        )
+}
+
+#[derive(Deserialize)]
+struct QueueQuery {
+    status: Option<String>,
+    due: Option<String>,
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "center/workbench.html")]
+struct WorkbenchPage {
+    layout: Layout,
+    who: String,
+    role: &'static str,
+    can_accept: bool,
+    supervises: bool,
+    administers: bool,
+    cases: Vec<CaseView>,
+    total: i64,
+    status: String,
+    due: String,
+    page: i64,
+    pages: i64,
+    statuses: Vec<(&'static str, &'static str)>,
+}
+
+impl WorkbenchPage {
+    fn link(&self, page: i64) -> String {
+        format!(
+            "/workbench?status={}&due={}&page={page}",
+            self.status, self.due
+        )
+    }
+}
+
+async fn workbench(State(s): State<AppState>, web: Web, Query(q): Query<QueueQuery>) -> PageResult {
+    let p = web.staff()?;
+    // The 12345 roles have no case queue: their workbench is the hotline's.
+    match p.role {
+        tongban_domain::org::Role::HotlineAgent => {
+            return Ok(Redirect::to("/hotline").into_response());
+        }
+        tongban_domain::org::Role::UnitHandler => {
+            return Ok(Redirect::to("/hotline/unit").into_response());
+        }
+        _ => {}
+    }
+    // The queue shows open cases unless another status is chosen.
+    let status = q.status.unwrap_or_else(|| "open".into());
+    let due = q.due.unwrap_or_default();
+    if !status.is_empty() && status != "open" && CaseStatus::parse(&status).is_none() {
+        return Err(PageError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "筛选条件有误",
+            "未知的办件状态",
+        ));
+    }
+    if !matches!(due.as_str(), "" | "overdue" | "nearly_due") {
+        return Err(PageError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "筛选条件有误",
+            "期限筛选应为已超期或临近到期",
+        ));
+    }
+    let page = q
+        .page
+        .as_deref()
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|v| (1..=10_000).contains(v))
+        .unwrap_or(1);
+    let (cases, total) = cases::list(
+        &s.store,
+        p,
+        &CaseFilter {
+            status: Some(status.clone()),
+            due: Some(due.clone()),
+            page: Some(page),
+            per_page: Some(30),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let pg = WorkbenchPage {
+        layout: web.layout(),
+        who: p.display_name.clone(),
+        role: p.role.label(),
+        can_accept: p.role.accepts_applications(),
+        supervises: p.role.sees_all_cases(),
+        administers: p.role == tongban_domain::org::Role::Admin,
+        cases,
+        total,
+        status,
+        due,
+        page,
+        pages: (total + 29) / 30,
+        statuses: CaseStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
+    };
+    Ok(web.finish(render(&pg)?))
+}
+
+#[derive(Template)]
+#[template(path = "center/case.html")]
+struct CasePage {
+    layout: Layout,
+    case: CaseView,
+    files: Vec<tongban_store::files::Upload>,
+    actions: Vec<(&'static str, &'static str, bool)>,
+    errors: Errors,
+    note: String,
+}
+
+/// The actions the member may take on the case now, with whether each needs a note.
+fn available(
+    p: &tongban_store::org::Principal,
+    c: &CaseView,
+) -> Vec<(&'static str, &'static str, bool)> {
+    let Some(status) = CaseStatus::parse(c.status) else {
+        return vec![];
+    };
+    let state = tongban_domain::case::CaseState {
+        status,
+        accepted: c.accepted_at.is_some(),
+        extended: c.extension_days > 0,
+    };
+    Action::ALL
+        .iter()
+        .copied()
+        .filter(|a| state.transition(*a, p.role, Some("x")).is_ok())
+        .map(|a| (a.as_str(), a.label(), a.requires_note()))
+        .collect()
+}
+
+async fn case_file(State(s): State<AppState>, web: Web, Path(case_no): Path<String>) -> PageResult {
+    let p = web.staff()?;
+    let case = cases::get(&s.store, p, &case_no).await?;
+    let files =
+        tongban_store::files::case_files(&s.store, cases::case_id(&s.store, p, &case_no).await?)
+            .await?;
+    let page = CasePage {
+        layout: web.layout(),
+        files,
+        actions: available(p, &case),
+        case,
+        errors: Errors::default(),
+        note: String::new(),
+    };
+    Ok(web.finish(render(&page)?))
+}
+
+#[derive(Deserialize)]
+struct ActionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn act(
+    State(s): State<AppState>,
+    web: Web,
+    Path(case_no): Path<String>,
+    PageForm(f): PageForm<ActionForm>,
+) -> Result<Response, PageError> {
+    web.check_csrf(&f.csrf)?;
+    let p = web.staff()?;
+    let input = ActionInput {
+        action: Some(f.action.clone()),
+        note: Some(f.note.clone()),
+        document_no: None,
+    };
+    match cases::act(&s.store, p, &case_no, &input).await {
+        Ok(c) => Ok(Redirect::to(&format!("/workbench/cases/{}", c.case_no)).into_response()),
+        Err(tongban_store::StoreError::Invalid(i)) => {
+            let case = cases::get(&s.store, p, &case_no).await?;
+            let files = tongban_store::files::case_files(
+                &s.store,
+                cases::case_id(&s.store, p, &case_no).await?,
+            )
+            .await?;
+            let page = CasePage {
+                layout: web.layout(),
+                files,
+                actions: available(p, &case),
+                case,
+                errors: vec![FieldError::new(
+                    if i.field == "note" { "note" } else { "action" },
+                    i.message,
+                )]
+                .into(),
+                note: f.note,
+            };
+            let mut resp = render(&page)?;
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A file of a case the member may see, served as an attachment.
+async fn case_file_download(
+    State(s): State<AppState>,
+    web: Web,
+    Path((case_no, id)): Path<(String, String)>,
+) -> PageResult {
+    let p = web.staff()?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| PageError::new(StatusCode::NOT_FOUND, "未找到", "文件不存在"))?;
+    let case_id = cases::case_id(&s.store, p, &case_no).await?;
+    let f = tongban_store::files::case_file(&s.store, case_id, id).await?;
+    let bytes = s.store.files().get(&f.storage_key).await?;
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&f.content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    let ext = match f.content_type.as_str() {
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        _ => "ofd",
+    };
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"file-{}.{ext}\"", f.id)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}

@@ -1,0 +1,1135 @@
+//! 12345 hotline pages: the agent's intake screen used during a call, the work-order
+//! lists and the order page with a form for every action the signed-in role may take
+//! now, the member unit's workbench, the public web form with its public progress
+//! (personal data masked), and the administrators' Open311 API keys.
+
+use crate::AppState;
+use crate::pages::urlencode;
+use crate::pages::{Errors, FieldError, Layout, PageError, PageForm, PageResult, Web, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use std::collections::HashMap;
+use tongban_domain::hotline::{Category, Channel, Emergency, Status};
+use tongban_domain::org::Role;
+use tongban_store::hotline::{self, ActionInput, NewOrder, OrderFilter, OrderView, Service};
+use tongban_store::org::{self, Principal};
+use tongban_store::{StoreError, api_keys, time};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/hotline", get(intake_form).post(intake))
+        .route("/hotline/orders", get(orders))
+        .route("/hotline/orders/{no}", get(order_page))
+        .route("/hotline/orders/{no}/actions", post(act))
+        .route("/hotline/orders/{no}/phone", post(reveal_phone))
+        .route("/hotline/unit", get(unit_workbench))
+        .route("/hotline/new", get(web_form).post(web_submit))
+        .route("/hotline/new/done", get(web_done))
+        .route("/hotline/progress", get(progress))
+        .route("/hotline/public", get(public_list))
+        .route("/admin/api-keys", get(api_keys_page).post(create_key))
+        .route("/admin/api-keys/{id}/deactivate", post(deactivate_key))
+}
+
+// ---------------------------------------------------------------------------
+// Helpers shared by the templates
+
+/// A stored instant as people read it (China time).
+pub fn shown(stamp: &str) -> String {
+    time::display(stamp)
+        .replacen('T', " ", 1)
+        .trim_end_matches("+08:00")
+        .to_string()
+}
+
+/// The first characters of a text, for lists.
+pub fn excerpt(text: &str) -> String {
+    let t: String = text.chars().take(60).collect();
+    if text.chars().count() > 60 {
+        format!("{t}…")
+    } else {
+        t
+    }
+}
+
+/// Whether an order waits on a member unit past its deadline.
+fn overdue(o: &OrderView, today: &str) -> bool {
+    Status::parse(o.status).is_some_and(Status::at_unit)
+        && o.deadline.as_deref().is_some_and(|d| d < today)
+}
+
+fn today() -> String {
+    time::day(time::local_day(time::now()))
+}
+
+fn page_no(v: Option<&str>) -> Result<Option<i64>, FieldError> {
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| FieldError::new("page", "页码应为整数")),
+    }
+}
+
+fn status_422(mut r: Response) -> Response {
+    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    r
+}
+
+fn forbidden(body: &str) -> PageError {
+    PageError::new(StatusCode::FORBIDDEN, "无权操作", body)
+}
+
+fn agent(web: &Web) -> Result<&Principal, PageError> {
+    let p = web.staff()?;
+    if p.role == Role::HotlineAgent {
+        Ok(p)
+    } else {
+        Err(forbidden("12345受理页面仅供12345话务员使用。"))
+    }
+}
+
+/// Member units (成员单位), for the dispatch selects.
+async fn member_units(s: &AppState) -> Result<Vec<(String, String)>, PageError> {
+    Ok(org::departments(&s.store)
+        .await?
+        .into_iter()
+        .filter(|d| d.member_unit)
+        .map(|d| (d.code, d.name))
+        .collect())
+}
+
+/// Codes of the member units ticked as `co_<code>` boxes.
+fn co_ticked(units: &[(String, String)], form: &HashMap<String, String>) -> Vec<String> {
+    units
+        .iter()
+        .filter(|(code, _)| form.contains_key(&format!("co_{code}")))
+        .map(|(code, _)| code.clone())
+        .collect()
+}
+
+fn codes<T: Copy>(
+    all: &[T],
+    f: impl Fn(T) -> (&'static str, &'static str),
+) -> Vec<(&'static str, &'static str)> {
+    all.iter().copied().map(f).collect()
+}
+
+// ---------------------------------------------------------------------------
+// Agent screen (受理)
+
+#[derive(Debug, Default, Deserialize)]
+struct IntakeForm {
+    #[serde(default)]
+    csrf: String,
+    /// The caller agreed to publish the progress (masked); unticked by default.
+    #[serde(default)]
+    public: Option<String>,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    caller_name: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    content: String,
+    #[serde(default)]
+    service_code: String,
+    /// `answer`, `dispatch` or `later`
+    #[serde(default)]
+    mode: String,
+    #[serde(default)]
+    answer: String,
+    #[serde(default)]
+    unit: String,
+    /// 转警/转急救: the number the caller was passed to.
+    #[serde(default)]
+    emergency: String,
+    /// Ticked co-units as `co_<code>` fields (a form sends only ticked boxes).
+    #[serde(flatten)]
+    rest: HashMap<String, String>,
+}
+
+#[derive(Template)]
+#[template(path = "hotline/intake.html")]
+struct IntakePage {
+    layout: Layout,
+    form: IntakeForm,
+    channels: Vec<(&'static str, &'static str)>,
+    categories: Vec<(&'static str, &'static str)>,
+    emergencies: Vec<(&'static str, &'static str)>,
+    units: Vec<(String, String)>,
+    services: Vec<Service>,
+    errors: Errors,
+}
+
+impl IntakePage {
+    fn co_ticked(&self, code: &str) -> bool {
+        self.form.rest.contains_key(&format!("co_{code}"))
+    }
+}
+
+async fn intake_page(s: &AppState, web: &Web, form: IntakeForm, errors: Errors) -> PageResult {
+    let page = IntakePage {
+        layout: web.layout(),
+        form,
+        channels: codes(Channel::ALL, |c| (c.as_str(), c.label())),
+        categories: codes(Category::ALL, |c| (c.as_str(), c.label())),
+        emergencies: codes(Emergency::ALL, |c| (c.as_str(), c.label())),
+        units: member_units(s).await?,
+        services: hotline::services(&s.store).await?,
+        errors,
+    };
+    let failed = !page.errors.is_empty();
+    let r = render(&page)?;
+    Ok(if failed { status_422(r) } else { r })
+}
+
+async fn intake_form(State(s): State<AppState>, web: Web) -> PageResult {
+    agent(&web)?;
+    let form = IntakeForm {
+        channel: "phone".into(),
+        mode: "dispatch".into(),
+        ..Default::default()
+    };
+    intake_page(&s, &web, form, Errors::default()).await
+}
+
+/// The intake form's field for a field the store names.
+fn intake_field(store_field: &str) -> &'static str {
+    match store_field {
+        "channel" => "channel",
+        "category" => "category",
+        "caller_name" => "caller_name",
+        "phone" => "phone",
+        "address" => "address",
+        "service_code" => "service_code",
+        "answer" => "answer",
+        "unit" => "unit",
+        "co_units" => "co_units",
+        "emergency" => "emergency",
+        _ => "content",
+    }
+}
+
+async fn intake(
+    State(s): State<AppState>,
+    web: Web,
+    PageForm(f): PageForm<IntakeForm>,
+) -> PageResult {
+    web.check_csrf(&f.csrf)?;
+    let p = agent(&web)?;
+    let units = member_units(&s).await?;
+    let co_units = co_ticked(&units, &f.rest);
+    let mut errors = Errors::default();
+    match f.mode.as_str() {
+        "answer" if f.answer.trim().is_empty() => {
+            errors.push(FieldError::new("answer", "直接解答须填写解答内容"))
+        }
+        "dispatch" if f.unit.trim().is_empty() => {
+            errors.push(FieldError::new("unit", "派单须选择承办的成员单位"))
+        }
+        "emergency" if f.emergency.trim().is_empty() => errors.push(FieldError::new(
+            "emergency",
+            "转警/转急救须选择转接的号码（110、119、120或122）",
+        )),
+        "answer" | "dispatch" | "later" | "emergency" => {}
+        _ => errors.push(FieldError::new(
+            "mode-dispatch",
+            "请选择处理方式：直接解答、派单、暂存待派单或转警/转急救",
+        )),
+    }
+    if !errors.is_empty() {
+        return intake_page(&s, &web, f, errors).await;
+    }
+    let dispatch = f.mode == "dispatch";
+    let input = NewOrder {
+        channel: Some(f.channel.clone()),
+        category: Some(f.category.clone()),
+        caller_name: Some(f.caller_name.clone()),
+        phone: Some(f.phone.clone()),
+        address: Some(f.address.clone()),
+        content: Some(f.content.clone()),
+        service_code: Some(f.service_code.clone()),
+        answer: (f.mode == "answer").then(|| f.answer.clone()),
+        unit: dispatch.then(|| f.unit.clone()),
+        co_units: dispatch.then_some(co_units),
+        emergency: (f.mode == "emergency").then(|| f.emergency.clone()),
+        public: Some(f.public.is_some()),
+        ..Default::default()
+    };
+    match hotline::create(&s.store, p, &input).await {
+        Ok(o) => Ok(Redirect::to(&format!("/hotline/orders/{}", o.order_no)).into_response()),
+        Err(StoreError::Invalid(i)) => {
+            let errors = vec![FieldError::new(intake_field(i.field), i.message)].into();
+            intake_page(&s, &web, f, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Order lists
+
+#[derive(Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    category: Option<String>,
+    unit: Option<String>,
+    /// `true`: returned orders awaiting the center's dispute review (退单待审核).
+    awaiting_review: Option<String>,
+    /// Registered from … to (local days), as the dashboards link.
+    from: Option<String>,
+    to: Option<String>,
+    page: Option<String>,
+}
+
+/// An order in a list, with its deadline mark.
+struct Row {
+    order: OrderView,
+    overdue: bool,
+    due_today: bool,
+}
+
+fn rows(list: Vec<OrderView>) -> Vec<Row> {
+    let today = today();
+    list.into_iter()
+        .map(|o| Row {
+            overdue: overdue(&o, &today),
+            due_today: Status::parse(o.status).is_some_and(Status::at_unit)
+                && o.deadline.as_deref() == Some(today.as_str()),
+            order: o,
+        })
+        .collect()
+}
+
+const PER_PAGE: i64 = 30;
+
+#[derive(Template)]
+#[template(path = "hotline/orders.html")]
+struct OrdersPage {
+    layout: Layout,
+    who: String,
+    role: &'static str,
+    is_agent: bool,
+    rows: Vec<Row>,
+    total: i64,
+    status: String,
+    category: String,
+    unit: String,
+    awaiting_review: String,
+    from: String,
+    to: String,
+    page: i64,
+    pages: i64,
+    statuses: Vec<(&'static str, &'static str)>,
+    categories: Vec<(&'static str, &'static str)>,
+    units: Vec<(String, String)>,
+    errors: Errors,
+}
+
+impl OrdersPage {
+    fn link(&self, page: i64) -> String {
+        let mut url = format!("/hotline/orders?page={page}");
+        for (k, v) in [
+            ("status", &self.status),
+            ("category", &self.category),
+            ("unit", &self.unit),
+            ("awaiting_review", &self.awaiting_review),
+            ("from", &self.from),
+            ("to", &self.to),
+        ] {
+            if !v.is_empty() {
+                url.push_str(&format!("&{k}={}", urlencode(v)));
+            }
+        }
+        url
+    }
+}
+
+async fn orders(State(s): State<AppState>, web: Web, Query(q): Query<ListQuery>) -> PageResult {
+    let p = web.staff()?;
+    let status = q.status.unwrap_or_default().trim().to_string();
+    let category = q.category.unwrap_or_default().trim().to_string();
+    let unit = q.unit.unwrap_or_default().trim().to_string();
+    let awaiting_review = q.awaiting_review.unwrap_or_default().trim().to_string();
+    let from = q.from.unwrap_or_default().trim().to_string();
+    let to = q.to.unwrap_or_default().trim().to_string();
+    let mut errors = Errors::default();
+    let page = match page_no(q.page.as_deref()) {
+        Ok(v) => v,
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let (list, total) = if errors.is_empty() {
+        // New criteria of the filter default to none.
+        #[allow(clippy::needless_update)]
+        let f = OrderFilter {
+            status: Some(status.clone()),
+            category: Some(category.clone()),
+            unit: Some(unit.clone()),
+            page,
+            per_page: Some(PER_PAGE),
+            awaiting_review: Some(awaiting_review.clone()),
+            from: Some(from.clone()),
+            to: Some(to.clone()),
+            ..Default::default()
+        };
+        match hotline::list(&s.store, p, &f).await {
+            Ok(r) => r,
+            Err(StoreError::Invalid(i)) => {
+                errors.push(FieldError::new(i.field, i.message));
+                (vec![], 0)
+            }
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        (vec![], 0)
+    };
+    let pg = OrdersPage {
+        layout: web.layout(),
+        who: p.display_name.clone(),
+        role: p.role.label(),
+        is_agent: p.role == Role::HotlineAgent,
+        rows: rows(list),
+        total,
+        status,
+        category,
+        unit,
+        awaiting_review,
+        from,
+        to,
+        page: page.unwrap_or(1),
+        pages: (total + PER_PAGE - 1) / PER_PAGE,
+        statuses: codes(Status::ALL, |c| (c.as_str(), c.label())),
+        categories: codes(Category::ALL, |c| (c.as_str(), c.label())),
+        units: member_units(&s).await?,
+        errors,
+    };
+    let failed = !pg.errors.is_empty();
+    let r = render(&pg)?;
+    Ok(if failed { status_422(r) } else { r })
+}
+
+// ---------------------------------------------------------------------------
+// Order page and its actions
+
+/// A form for one action the member may take now. What it asks for follows the
+/// action's code, so actions added to the domain later get a form with a note.
+struct ActionForm {
+    code: &'static str,
+    label: &'static str,
+    note_required: bool,
+    wants_unit: bool,
+    /// Co-units ticked on the dispatch form (those recorded, or as posted).
+    co_units: Vec<String>,
+    wants_level: bool,
+    level_required: bool,
+    wants_into: bool,
+    warning: bool,
+    /// The field of the error shown in this form ("" when none), and the message.
+    error_field: &'static str,
+    error: String,
+    note: String,
+    unit: String,
+    level: String,
+    into: String,
+}
+
+fn action_forms(p: &Principal, o: &OrderView) -> Vec<ActionForm> {
+    // The store knows the member's standing (role, lead or co-unit) and the state.
+    o.available_actions(p)
+        .into_iter()
+        .map(|a| {
+            let code = a.as_str();
+            ActionForm {
+                code,
+                label: a.label(),
+                note_required: a.requires_note(),
+                wants_unit: code == "dispatch",
+                co_units: o.co_units.clone(),
+                wants_level: matches!(code, "close" | "callback"),
+                level_required: code == "callback",
+                wants_into: code == "merge",
+                warning: matches!(code, "return" | "mark_faulty" | "redo"),
+                error_field: "",
+                error: String::new(),
+                note: String::new(),
+                unit: String::new(),
+                level: String::new(),
+                into: String::new(),
+            }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "hotline/order.html")]
+struct OrderPage {
+    layout: Layout,
+    order: OrderView,
+    overdue: bool,
+    actions: Vec<ActionForm>,
+    units: Vec<(String, String)>,
+    /// The dispatch catalog's unit, when the order may be dispatched now.
+    suggestion: Option<tongban_store::dispatch::Suggestion>,
+    levels: Vec<(i64, &'static str)>,
+    back: &'static str,
+    errors: Errors,
+}
+
+/// The catalog's unit for an order with a dispatch form.
+async fn suggestion(
+    s: &AppState,
+    p: &Principal,
+    order: &OrderView,
+    actions: &[ActionForm],
+) -> Result<Option<tongban_store::dispatch::Suggestion>, PageError> {
+    if !actions.iter().any(|a| a.code == "dispatch") {
+        return Ok(None);
+    }
+    Ok(tongban_store::hotline::dispatch_suggestion(&s.store, p, &order.order_no).await?)
+}
+
+fn levels() -> Vec<(i64, &'static str)> {
+    (1..=5)
+        .filter_map(|l| {
+            tongban_domain::hotline::Satisfaction::parse(l)
+                .ok()
+                .map(|s| (l, s.label()))
+        })
+        .collect()
+}
+
+fn back_link(p: &Principal) -> &'static str {
+    if p.role == Role::UnitHandler {
+        "/hotline/unit"
+    } else {
+        "/hotline/orders"
+    }
+}
+
+async fn order_page(State(s): State<AppState>, web: Web, Path(no): Path<String>) -> PageResult {
+    let p = web.staff()?;
+    let order = hotline::get(&s.store, p, &no).await?;
+    let actions = action_forms(p, &order);
+    let page = OrderPage {
+        layout: web.layout(),
+        overdue: overdue(&order, &today()),
+        suggestion: suggestion(&s, p, &order, &actions).await?,
+        actions,
+        order,
+        units: member_units(&s).await?,
+        levels: levels(),
+        back: back_link(p),
+        errors: Errors::default(),
+    };
+    render(&page)
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ActionPost {
+    /// Ticked co-units of a dispatch as `co_<code>` fields.
+    #[serde(flatten)]
+    rest: HashMap<String, String>,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    into: String,
+}
+
+async fn act(
+    State(s): State<AppState>,
+    web: Web,
+    Path(no): Path<String>,
+    PageForm(f): PageForm<ActionPost>,
+) -> PageResult {
+    web.check_csrf(&f.csrf)?;
+    let p = web.staff()?;
+    let units = member_units(&s).await?;
+    let some = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
+    let level = match some(&f.level) {
+        None => Ok(None),
+        Some(l) => l
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| StoreError::invalid("level", "请选择回访满意度（1至5）")),
+    };
+    let result = match level {
+        Ok(level) => {
+            // New inputs of an action default to none.
+            #[allow(clippy::needless_update)]
+            let input = ActionInput {
+                action: Some(f.action.clone()),
+                note: some(&f.note),
+                unit: some(&f.unit),
+                level,
+                into: some(&f.into),
+                co_units: (f.action == "dispatch").then(|| co_ticked(&units, &f.rest)),
+                ..Default::default()
+            };
+            hotline::act(&s.store, p, &no, &input).await
+        }
+        Err(e) => Err(e),
+    };
+    let (field, message, status) = match result {
+        Ok(o) => {
+            return Ok(Redirect::to(&format!("/hotline/orders/{}", o.order_no)).into_response());
+        }
+        Err(StoreError::Invalid(i)) => (i.field, i.message, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(StoreError::Conflict { field, message }) => (field, message, StatusCode::CONFLICT),
+        Err(e) => return Err(e.into()),
+    };
+    let order = hotline::get(&s.store, p, &no).await?;
+    let mut actions = action_forms(p, &order);
+    let mut errors = Errors::default();
+    let form_field = match field {
+        "unit" => "unit",
+        "co_units" => "co_units",
+        "level" => "level",
+        "into" => "into",
+        _ => "note",
+    };
+    match actions.iter_mut().find(|a| a.code == f.action) {
+        Some(a) => {
+            let form_field = match form_field {
+                "unit" | "co_units" if a.wants_unit => form_field,
+                "level" if a.wants_level => "level",
+                "into" if a.wants_into => "into",
+                _ => "note",
+            };
+            errors.push(FieldError::new(
+                &format!("{}-{form_field}", a.code),
+                &message,
+            ));
+            a.error_field = form_field;
+            a.error = message;
+            a.note = f.note.clone();
+            a.unit = f.unit.clone();
+            a.level = f.level.clone();
+            a.into = f.into.clone();
+            a.co_units = co_ticked(&units, &f.rest);
+        }
+        // The action is no longer offered (another member acted first): say so at
+        // the top of the page.
+        None => errors.push(FieldError::new("actions", message)),
+    }
+    let page = OrderPage {
+        layout: web.layout(),
+        overdue: overdue(&order, &today()),
+        suggestion: suggestion(&s, p, &order, &actions).await?,
+        actions,
+        order,
+        units,
+        levels: levels(),
+        back: back_link(p),
+        errors,
+    };
+    let mut r = render(&page)?;
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+// ---------------------------------------------------------------------------
+// Member unit workbench (成员单位工作台)
+
+#[derive(Template)]
+#[template(path = "hotline/unit.html")]
+struct UnitPage {
+    layout: Layout,
+    who: String,
+    unit: String,
+    to_sign: Vec<Row>,
+    handling: Vec<Row>,
+    /// Orders the unit co-handles (协办), while they are at the units.
+    co: Vec<Row>,
+    overdue: usize,
+}
+
+async fn unit_workbench(State(s): State<AppState>, web: Web) -> PageResult {
+    let p = web.staff()?;
+    if p.role != Role::UnitHandler {
+        return Err(forbidden("成员单位工作台仅供成员单位处办人员使用。"));
+    }
+    let list = |status: Option<Status>, involvement: &str| OrderFilter {
+        status: status.map(|s| s.as_str().into()),
+        per_page: Some(200),
+        involvement: Some(involvement.into()),
+        ..Default::default()
+    };
+    let sort = |mut v: Vec<Row>| {
+        v.sort_by(|a, b| a.order.deadline.cmp(&b.order.deadline));
+        v
+    };
+    let (to_sign, _) = hotline::list(&s.store, p, &list(Some(Status::Dispatched), "lead")).await?;
+    let (handling, _) = hotline::list(&s.store, p, &list(Some(Status::Signed), "lead")).await?;
+    let (co, _) = hotline::list(&s.store, p, &list(None, "co")).await?;
+    let co: Vec<OrderView> = co
+        .into_iter()
+        .filter(|o| Status::parse(o.status).is_some_and(Status::at_unit))
+        .collect();
+    let unit = member_units(&s)
+        .await?
+        .into_iter()
+        .find(|(code, _)| Some(code) == p.department.as_ref())
+        .map(|(_, name)| name)
+        .unwrap_or_default();
+    let to_sign = sort(rows(to_sign));
+    let handling = sort(rows(handling));
+    let co = sort(rows(co));
+    let page = UnitPage {
+        layout: web.layout(),
+        who: p.display_name.clone(),
+        unit,
+        overdue: to_sign
+            .iter()
+            .chain(&handling)
+            .filter(|r| r.overdue)
+            .count(),
+        to_sign,
+        handling,
+        co,
+    };
+    render(&page)
+}
+
+// ---------------------------------------------------------------------------
+// Public web form (网上诉求)
+
+#[derive(Debug, Default, Deserialize)]
+struct WebOrderForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    caller_name: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    content: String,
+    /// The checkbox: present when ticked.
+    #[serde(default)]
+    public: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "hotline/new.html")]
+struct WebFormPage {
+    layout: Layout,
+    form: WebOrderForm,
+    categories: Vec<(&'static str, &'static str)>,
+    errors: Errors,
+}
+
+async fn web_form(web: Web) -> PageResult {
+    let page = WebFormPage {
+        layout: web.layout(),
+        // Publishing is the citizen's explicit choice: the box starts unticked.
+        form: WebOrderForm::default(),
+        categories: codes(Category::ALL, |c| (c.as_str(), c.label())),
+        errors: Errors::default(),
+    };
+    Ok(web.finish(render(&page)?))
+}
+
+async fn web_submit(
+    State(s): State<AppState>,
+    web: Web,
+    PageForm(f): PageForm<WebOrderForm>,
+) -> PageResult {
+    web.check_csrf(&f.csrf)?;
+    let input = NewOrder {
+        category: Some(f.category.clone()),
+        caller_name: Some(f.caller_name.clone()),
+        phone: Some(f.phone.clone()),
+        address: Some(f.address.clone()),
+        content: Some(f.content.clone()),
+        public: Some(f.public.is_some()),
+        ..Default::default()
+    };
+    match hotline::create_web(&s.store, &input).await {
+        Ok(o) => Ok(web.respond(Redirect::to(&format!(
+            "/hotline/new/done?no={}",
+            o.order_no
+        )))),
+        Err(StoreError::Invalid(i)) => {
+            let field = match i.field {
+                "category" | "caller_name" | "phone" | "address" => i.field,
+                _ => "content",
+            };
+            let page = WebFormPage {
+                layout: web.layout(),
+                form: f,
+                categories: codes(Category::ALL, |c| (c.as_str(), c.label())),
+                errors: vec![FieldError::new(field, i.message)].into(),
+            };
+            Ok(web.finish(status_422(render(&page)?)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct NoQuery {
+    no: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "hotline/done.html")]
+struct DonePage {
+    layout: Layout,
+    no: String,
+}
+
+/// The confirmation: the order number and where to follow it. It shows nothing of
+/// the request, so anyone may open it.
+async fn web_done(web: Web, Query(q): Query<NoQuery>) -> PageResult {
+    let no = q.no.unwrap_or_default();
+    if !tongban_domain::hotline::is_order_no(&no) {
+        return Err(PageError::new(
+            StatusCode::NOT_FOUND,
+            "未找到",
+            "工单编号不正确。",
+        ));
+    }
+    Ok(web.finish(render(&DonePage {
+        layout: web.layout(),
+        no,
+    })?))
+}
+
+// ---------------------------------------------------------------------------
+// Public progress and the list of public web requests
+
+/// A step of the public progress: what happened, when, which unit; no staff names.
+struct PublicStep {
+    at: String,
+    label: String,
+    unit: Option<String>,
+}
+
+/// A work order as the public sees it: personal data masked.
+struct PublicOrder {
+    no: String,
+    category: &'static str,
+    channel: &'static str,
+    status: &'static str,
+    name: String,
+    phone: String,
+    address: String,
+    content: String,
+    unit: Option<String>,
+    created: String,
+    deadline: Option<String>,
+    closed: Option<String>,
+    answer: Option<String>,
+    reply: Option<String>,
+    steps: Vec<PublicStep>,
+}
+
+impl PublicOrder {
+    /// The store's one public view, with times as people read them.
+    fn of(o: hotline::PublicOrder) -> Self {
+        Self {
+            category: o.category_label,
+            channel: o.channel_label,
+            status: o.status_label,
+            name: o.name,
+            phone: o.phone,
+            address: o.address.unwrap_or_default(),
+            content: o.content,
+            unit: o.unit,
+            created: shown(&o.created_at),
+            deadline: o.deadline,
+            closed: o.closed_at.as_deref().map(shown),
+            answer: o.answer,
+            reply: o.reply,
+            steps: o
+                .steps
+                .into_iter()
+                .map(|e| PublicStep {
+                    at: shown(&e.at),
+                    label: e.label,
+                    unit: e.unit,
+                })
+                .collect(),
+            no: o.order_no,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "hotline/progress.html")]
+struct ProgressPage {
+    layout: Layout,
+    no: String,
+    order: Option<PublicOrder>,
+    errors: Errors,
+}
+
+/// A GET form: it changes nothing, so it can be linked from the confirmation.
+async fn progress(State(s): State<AppState>, web: Web, Query(q): Query<NoQuery>) -> PageResult {
+    let no = q.no.unwrap_or_default().trim().to_string();
+    let mut page = ProgressPage {
+        layout: web.layout(),
+        no: no.clone(),
+        order: None,
+        errors: Errors::default(),
+    };
+    let mut status = StatusCode::OK;
+    if !no.is_empty() {
+        if !tongban_domain::hotline::is_order_no(&no) {
+            status = StatusCode::UNPROCESSABLE_ENTITY;
+            page.errors.push(FieldError::new(
+                "no",
+                "工单编号格式应为“12345-年月日-序号”，如 12345-20261127-00012",
+            ));
+        } else {
+            match hotline::public_order(&s.store, &no).await {
+                Ok(o) => page.order = Some(PublicOrder::of(o)),
+                Err(StoreError::NotFound(m)) => {
+                    status = StatusCode::NOT_FOUND;
+                    page.errors.push(FieldError::new("no", m));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    let mut r = render(&page)?;
+    *r.status_mut() = status;
+    Ok(web.finish(r))
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "hotline/public.html")]
+struct PublicListPage {
+    layout: Layout,
+    orders: Vec<PublicOrder>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    errors: Errors,
+}
+
+const PUBLIC_PER_PAGE: i64 = 20;
+
+async fn public_list(
+    State(s): State<AppState>,
+    web: Web,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
+    let mut errors = Errors::default();
+    let page = match page_no(q.page.as_deref()) {
+        Ok(v) => v,
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let (list, total) = if errors.is_empty() {
+        match hotline::public_web_orders(&s.store, page, Some(PUBLIC_PER_PAGE)).await {
+            Ok(r) => r,
+            Err(StoreError::Invalid(i)) => {
+                errors.push(FieldError::new(i.field, i.message));
+                (vec![], 0)
+            }
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        (vec![], 0)
+    };
+    let pg = PublicListPage {
+        layout: web.layout(),
+        orders: list.into_iter().map(PublicOrder::of).collect(),
+        total,
+        page: page.unwrap_or(1),
+        pages: (total + PUBLIC_PER_PAGE - 1) / PUBLIC_PER_PAGE,
+        errors,
+    };
+    let failed = !pg.errors.is_empty();
+    let r = render(&pg)?;
+    Ok(web.finish(if failed { status_422(r) } else { r }))
+}
+
+// ---------------------------------------------------------------------------
+// Open311 API keys (接入密钥) for administrators
+
+fn admin(web: &Web) -> Result<&Principal, PageError> {
+    let p = web.staff()?;
+    if p.role == Role::Admin {
+        Ok(p)
+    } else {
+        Err(forbidden("系统管理仅供系统管理员使用。"))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "hotline/api_keys.html")]
+struct KeysPage {
+    layout: Layout,
+    keys: Vec<api_keys::ApiKey>,
+    name: String,
+    /// The key just created, shown this once.
+    created: Option<(String, String)>,
+    message: Option<String>,
+    errors: Errors,
+}
+
+async fn keys_page(
+    s: &AppState,
+    web: &Web,
+    name: String,
+    created: Option<(String, String)>,
+    message: Option<String>,
+    errors: Errors,
+) -> PageResult {
+    let page = KeysPage {
+        layout: web.layout(),
+        keys: api_keys::list(&s.store).await?,
+        name,
+        created,
+        message,
+        errors,
+    };
+    let failed = !page.errors.is_empty();
+    let r = render(&page)?;
+    Ok(if failed { status_422(r) } else { r })
+}
+
+async fn api_keys_page(State(s): State<AppState>, web: Web) -> PageResult {
+    admin(&web)?;
+    keys_page(&s, &web, String::new(), None, None, Errors::default()).await
+}
+
+#[derive(Deserialize)]
+struct KeyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+}
+
+async fn create_key(
+    State(s): State<AppState>,
+    web: Web,
+    PageForm(f): PageForm<KeyForm>,
+) -> PageResult {
+    web.check_csrf(&f.csrf)?;
+    let p = admin(&web)?;
+    match hotline::create_api_key(&s.store, &f.name, &p.actor()).await {
+        // The key is in this response only: no redirect, no copy kept.
+        Ok(key) => {
+            let name = f.name.trim().to_string();
+            keys_page(
+                &s,
+                &web,
+                String::new(),
+                Some((name, key)),
+                None,
+                Errors::default(),
+            )
+            .await
+        }
+        Err(StoreError::Invalid(i)) => {
+            let errors = vec![FieldError::new("name", i.message)].into();
+            keys_page(&s, &web, f.name, None, None, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn deactivate_key(
+    State(s): State<AppState>,
+    web: Web,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<CsrfForm>,
+) -> PageResult {
+    web.check_csrf(&f.csrf)?;
+    let p = admin(&web)?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| PageError::new(StatusCode::NOT_FOUND, "未找到", "接入密钥不存在"))?;
+    match api_keys::deactivate(&s.store, id, &p.actor()).await {
+        Ok(k) => {
+            let msg = format!("已停用“{}”的接入密钥，使用该密钥的请求将被拒绝。", k.name);
+            keys_page(&s, &web, String::new(), None, Some(msg), Errors::default()).await
+        }
+        Err(StoreError::Conflict { message, .. }) => {
+            let errors = vec![FieldError::new("keys", message)].into();
+            let mut r = keys_page(&s, &web, String::new(), None, None, errors).await?;
+            *r.status_mut() = StatusCode::CONFLICT;
+            Ok(r)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts() {
+        assert_eq!(excerpt(&"字".repeat(61)).chars().count(), 61);
+    }
+}
+
+#[derive(Template)]
+#[template(path = "hotline/phone.html")]
+struct PhonePage {
+    layout: Layout,
+    no: String,
+    phone: Option<String>,
+}
+
+/// The caller's full number for a callback, after a deliberate request (audited).
+async fn reveal_phone(
+    State(s): State<AppState>,
+    web: Web,
+    Path(no): Path<String>,
+    PageForm(f): PageForm<CsrfForm>,
+) -> PageResult {
+    web.check_csrf(&f.csrf)?;
+    let p = web.staff()?;
+    let phone = hotline::reveal_phone(&s.store, p, &no).await?;
+    let page = PhonePage {
+        layout: web.layout(),
+        no,
+        phone,
+    };
+    Ok(web.finish(render(&page)?))
+}

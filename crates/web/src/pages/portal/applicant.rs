@@ -1,0 +1,656 @@
+//! The applicant's side of the portal: real-name sign-in with a one-time code, the
+//! online application (materials uploaded as files, "check your answers", submit,
+//! confirmation with the case number and what happens next), "my cases", and the
+//! rating of a finished case.
+
+use crate::AppState;
+use crate::pages::session::APPLICANT_COOKIE;
+use crate::pages::urlencode;
+use crate::pages::{Errors, FieldError, Layout, PageError, PageForm, PageResult, Web, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use tongban_domain::catalog::ItemContent;
+use tongban_store::StoreError;
+use tongban_store::applicants::{self, ApplicantSession};
+use tongban_store::cases::{self, CaseView, Creator, NewCase, Rater};
+use tongban_store::catalog::{self, Item};
+use tongban_store::files::{self, Upload};
+use tongban_store::time;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/account/login", get(login_form).post(login))
+        .route("/account/code", post(send_code))
+        .route("/account/logout", post(logout))
+        .route("/account/cases", get(my_cases))
+        .route("/account/cases/{case_no}", get(my_case))
+        .route("/account/cases/{case_no}/rating", post(rate))
+        .route("/apply/{code}", get(apply_form))
+        .route(
+            "/apply/{code}",
+            post(apply_upload).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
+        .route("/apply/{code}/submit", post(submit))
+        .route("/apply/done/{case_no}", get(done))
+}
+
+/// Largest application form with its files.
+const MAX_FORM_BYTES: usize = 40 * 1024 * 1024;
+
+fn field_errors(e: StoreError) -> Result<Vec<FieldError>, PageError> {
+    match e {
+        StoreError::Invalid(i) => Ok(vec![FieldError::new(i.field, i.message)]),
+        StoreError::Locked(m) | StoreError::Unavailable(m) => Ok(vec![FieldError::new("phone", m)]),
+        other => Err(other.into()),
+    }
+}
+
+fn unprocessable(mut r: Response) -> Response {
+    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    r
+}
+
+/// Where to go after signing in: only paths on this site.
+fn safe_next(next: &str) -> String {
+    // Only a path on this site: one leading slash, no scheme-relative `//` or `/\`,
+    // and no control characters or spaces a browser would strip (`/\t/evil.example`).
+    let ok = next.starts_with('/')
+        && !next[1..].starts_with(['/', '\\'])
+        && !next.contains('\\')
+        && next.chars().all(|c| !c.is_control() && !c.is_whitespace())
+        && next.len() < 200;
+    if ok {
+        next.to_string()
+    } else {
+        "/account/cases".into()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/account_login.html")]
+struct LoginPage {
+    layout: Layout,
+    step: &'static str,
+    name: String,
+    id_number: String,
+    phone: String,
+    next: String,
+    errors: Errors,
+}
+
+impl LoginPage {}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_form(web: Web, Query(q): Query<NextQuery>) -> PageResult {
+    let next = safe_next(q.next.as_deref().unwrap_or("/account/cases"));
+    if web.applicant.is_some() {
+        return Ok(Redirect::to(&next).into_response());
+    }
+    let page = LoginPage {
+        layout: web.layout(),
+        step: "identity",
+        name: String::new(),
+        id_number: String::new(),
+        phone: String::new(),
+        next,
+        errors: Errors::default(),
+    };
+    Ok(web.finish(render(&page)?))
+}
+
+#[derive(Deserialize)]
+struct IdentityForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Step one: check the identity and send a code.
+async fn send_code(
+    State(s): State<AppState>,
+    web: Web,
+    PageForm(f): PageForm<IdentityForm>,
+) -> PageResult {
+    web.check_csrf(&f.csrf)?;
+    let mut page = LoginPage {
+        layout: web.layout(),
+        step: "code",
+        name: f.name.trim().to_string(),
+        id_number: f.id_number.trim().to_string(),
+        phone: f.phone.trim().to_string(),
+        next: safe_next(&f.next),
+        errors: Errors::default(),
+    };
+    if let Err(e) = applicants::request_code(&s.store, &f.name, &f.id_number, &f.phone).await {
+        page.errors = field_errors(e)?.into();
+        page.step = "identity";
+        return Ok(web.finish(unprocessable(render(&page)?)));
+    }
+    Ok(web.finish(render(&page)?))
+}
+
+/// Step two: the code opens the session.
+async fn login(
+    State(s): State<AppState>,
+    web: Web,
+    PageForm(f): PageForm<IdentityForm>,
+) -> PageResult {
+    web.check_csrf(&f.csrf)?;
+    match applicants::sign_in(&s.store, &f.name, &f.id_number, &f.phone, &f.code).await {
+        Ok(session) => {
+            let mut resp = Redirect::to(&safe_next(&f.next)).into_response();
+            let cookie = format!(
+                "{APPLICANT_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+                session.cookie,
+                applicants::SESSION_HOURS * 3600
+            );
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                resp.headers_mut().append(header::SET_COOKIE, v);
+            }
+            Ok(resp)
+        }
+        Err(e) => {
+            let errors = field_errors(e)?;
+            let step = if errors.iter().any(|e| e.field == "code") {
+                "code"
+            } else {
+                "identity"
+            };
+            let page = LoginPage {
+                layout: web.layout(),
+                step,
+                name: f.name.trim().to_string(),
+                id_number: f.id_number.trim().to_string(),
+                phone: f.phone.trim().to_string(),
+                next: safe_next(&f.next),
+                errors: errors.into(),
+            };
+            Ok(web.finish(unprocessable(render(&page)?)))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(
+    State(s): State<AppState>,
+    web: Web,
+    PageForm(f): PageForm<CsrfOnly>,
+) -> PageResult {
+    web.check_csrf(&f.csrf)?;
+    if let Some(c) = &web.applicant_cookie {
+        applicants::sign_out(&s.store, c).await?;
+    }
+    let mut resp = Redirect::to("/").into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{APPLICANT_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+    )) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+/// The signed-in applicant, or a redirect to sign in and come back.
+fn applicant_or_login(web: &Web, back: &str) -> Result<ApplicantSession, Redirect> {
+    web.applicant
+        .clone()
+        .ok_or_else(|| Redirect::to(&format!("/account/login?next={}", urlencode(back))))
+}
+
+#[derive(Template)]
+#[template(path = "portal/account_cases.html")]
+struct MyCasesPage {
+    layout: Layout,
+    name: String,
+    cases: Vec<CaseView>,
+    total: i64,
+}
+
+async fn my_cases(State(s): State<AppState>, web: Web) -> PageResult {
+    let a = match applicant_or_login(&web, "/account/cases") {
+        Ok(a) => a,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let (cases, total) = cases::mine(&s.store, &a, 1).await?;
+    let page = MyCasesPage {
+        layout: web.layout(),
+        name: a.name.clone(),
+        cases,
+        total,
+    };
+    render(&page)
+}
+
+#[derive(Template)]
+#[template(path = "portal/account_case.html")]
+struct MyCasePage {
+    layout: Layout,
+    case: CaseView,
+    can_rate: bool,
+    level: String,
+    comment: String,
+    errors: Errors,
+    levels: [&'static str; 5],
+}
+
+impl MyCasePage {
+    fn is_level(&self, i: &usize) -> bool {
+        self.level == (i + 1).to_string()
+    }
+}
+
+fn rateable(c: &CaseView) -> bool {
+    c.rating.is_none() && matches!(c.status, "closed" | "rejected" | "refused")
+}
+
+async fn my_case(State(s): State<AppState>, web: Web, Path(case_no): Path<String>) -> PageResult {
+    let a = match applicant_or_login(&web, &format!("/account/cases/{case_no}")) {
+        Ok(a) => a,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let case = cases::own_case(&s.store, &a, &case_no).await?;
+    let page = MyCasePage {
+        layout: web.layout(),
+        can_rate: rateable(&case),
+        case,
+        level: String::new(),
+        comment: String::new(),
+        errors: Errors::default(),
+        levels: tongban_domain::rating::LABELS,
+    };
+    render(&page)
+}
+
+#[derive(Deserialize)]
+struct RatingForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn rate(
+    State(s): State<AppState>,
+    web: Web,
+    Path(case_no): Path<String>,
+    PageForm(f): PageForm<RatingForm>,
+) -> PageResult {
+    web.check_csrf(&f.csrf)?;
+    let a = match applicant_or_login(&web, &format!("/account/cases/{case_no}")) {
+        Ok(a) => a,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let level: i64 = f.level.trim().parse().unwrap_or(0);
+    match cases::rate(
+        &s.store,
+        Rater::SignedIn(&a),
+        &case_no,
+        level,
+        Some(&f.comment),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/account/cases/{case_no}")).into_response()),
+        Err(e) => {
+            let errors = match e {
+                StoreError::Invalid(i) => vec![FieldError::new(i.field, i.message)],
+                StoreError::Conflict { message, .. } => vec![FieldError::new("level", message)],
+                other => return Err(other.into()),
+            };
+            let case = cases::own_case(&s.store, &a, &case_no).await?;
+            let page = MyCasePage {
+                layout: web.layout(),
+                can_rate: rateable(&case),
+                case,
+                level: f.level,
+                comment: f.comment,
+                errors: errors.into(),
+                levels: tongban_domain::rating::LABELS,
+            };
+            Ok(unprocessable(render(&page)?))
+        }
+    }
+}
+
+/// What the applicant typed on the application form, kept across steps.
+#[derive(Debug, Clone, Default, Deserialize)]
+struct Answers {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    draft: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    org_name: String,
+    #[serde(default)]
+    credit_code: String,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/apply.html")]
+struct ApplyPage {
+    layout: Layout,
+    item: Item,
+    content: ItemContent,
+    applicant_name: String,
+    applicant_id: String,
+    answers: Answers,
+    uploaded: Vec<Upload>,
+    errors: Errors,
+}
+
+impl ApplyPage {
+    fn files_for(&self, material: &str) -> Vec<&Upload> {
+        self.uploaded
+            .iter()
+            .filter(|u| u.material == material)
+            .collect()
+    }
+    fn kb(size: &i64) -> String {
+        format!("{:.0} KB", (*size as f64 / 1024.0).ceil())
+    }
+}
+
+async fn item_for_application(s: &AppState, code: &str) -> Result<(Item, ItemContent), PageError> {
+    let today = time::local_day(time::now());
+    let mut conn = s.store.reader().await?;
+    let item = catalog::item_in_force(&mut conn, code, today)
+        .await?
+        .ok_or_else(|| {
+            PageError::new(
+                StatusCode::NOT_FOUND,
+                "未找到该事项",
+                format!("事项编码“{code}”不存在或尚未生效。"),
+            )
+        })?;
+    let content = item.content()?.clone();
+    if !content.open_for_applications() || !content.online_depth.accepts_online() {
+        return Err(PageError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "暂不能网上申请",
+            format!("“{}”暂不支持网上申请，请到办理地点窗口办理。", content.name),
+        ));
+    }
+    Ok((item, content))
+}
+
+fn new_draft() -> String {
+    let mut b = [0u8; 18];
+    let _ = getrandom::fill(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn valid_draft(d: &str) -> bool {
+    d.len() == 36 && d.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+#[derive(Deserialize)]
+struct DraftQuery {
+    draft: Option<String>,
+}
+
+async fn apply_form(
+    State(s): State<AppState>,
+    web: Web,
+    Path(code): Path<String>,
+    Query(q): Query<DraftQuery>,
+) -> PageResult {
+    let a = match applicant_or_login(&web, &format!("/apply/{code}")) {
+        Ok(a) => a,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let (item, content) = item_for_application(&s, &code).await?;
+    let draft = q.draft.filter(|d| valid_draft(d)).unwrap_or_else(new_draft);
+    let uploaded = files::draft_files(&s.store, &draft, &a.id_digest).await?;
+    let page = ApplyPage {
+        layout: web.layout(),
+        item,
+        content,
+        applicant_name: a.name.clone(),
+        applicant_id: a.masked_id(),
+        answers: Answers {
+            draft,
+            kind: "person".into(),
+            ..Default::default()
+        },
+        uploaded,
+        errors: Errors::default(),
+    };
+    render(&page)
+}
+
+#[derive(Template)]
+#[template(path = "portal/apply_check.html")]
+struct CheckPage {
+    layout: Layout,
+    item: Item,
+    applicant_name: String,
+    applicant_id: String,
+    phone: String,
+    answers: Answers,
+    uploaded: Vec<Upload>,
+}
+
+/// The form with its files: keeps the files, checks the answers, and shows either
+/// the form again with the errors or the answers to check before submitting.
+async fn apply_upload(
+    State(s): State<AppState>,
+    web: Web,
+    Path(code): Path<String>,
+    mut form: Multipart,
+) -> PageResult {
+    let a = match applicant_or_login(&web, &format!("/apply/{code}")) {
+        Ok(a) => a,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let (item, content) = item_for_application(&s, &code).await?;
+    let mut answers = Answers::default();
+    let mut errors = vec![];
+    let mut pending: Vec<(String, String, Vec<u8>)> = vec![];
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => {
+                return Err(PageError::new(
+                    StatusCode::BAD_REQUEST,
+                    "无法提交",
+                    "上传的内容不完整或过大（所有文件合计不超过40MB），请返回重新选择文件。",
+                ));
+            }
+        };
+        let name = field.name().unwrap_or("").to_string();
+        if let Some(idx) = name.strip_prefix("file_") {
+            let filename = field.file_name().unwrap_or("").to_string();
+            let bytes = field.bytes().await.map_err(|_| {
+                PageError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "文件过大",
+                    "上传的文件过大，单个文件不超过10MB。",
+                )
+            })?;
+            if let Some(m) = idx
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| content.materials.get(i))
+                && !bytes.is_empty()
+            {
+                pending.push((m.name.clone(), filename, bytes.to_vec()));
+            }
+            continue;
+        }
+        let value = field.text().await.unwrap_or_default();
+        let value: String = value.chars().take(1000).collect();
+        match name.as_str() {
+            "csrf" => answers.csrf = value,
+            "draft" => answers.draft = value,
+            "kind" => answers.kind = value,
+            "org_name" => answers.org_name = value.trim().to_string(),
+            "credit_code" => answers.credit_code = value.trim().to_string(),
+            "note" => answers.note = value.trim().to_string(),
+            _ => {}
+        }
+    }
+    web.check_csrf(&answers.csrf)?;
+    if !valid_draft(&answers.draft) {
+        return Err(PageError::new(
+            StatusCode::BAD_REQUEST,
+            "无法提交",
+            "申请表单已失效，请重新打开申请页面。",
+        ));
+    }
+    for (material, filename, bytes) in pending {
+        if let Err(e) = files::save(
+            &s.store,
+            s.store.files(),
+            &answers.draft,
+            &a.id_digest,
+            &material,
+            &filename,
+            &bytes,
+        )
+        .await
+        {
+            errors.extend(field_errors(e)?);
+        }
+    }
+    if answers.kind != "organisation" {
+        answers.kind = "person".into();
+    } else {
+        if answers.org_name.is_empty() {
+            errors.push(FieldError::new("org_name", "请填写单位名称"));
+        }
+        if let Err(e) = tongban_domain::CreditCode::parse(&answers.credit_code) {
+            errors.push(FieldError::new(
+                "credit_code",
+                format!("统一社会信用代码：{e}"),
+            ));
+        }
+    }
+    let uploaded = files::draft_files(&s.store, &answers.draft, &a.id_digest).await?;
+    for (i, m) in content.materials.iter().enumerate() {
+        if m.required && !uploaded.iter().any(|u| u.material == m.name) {
+            errors.push(FieldError::new(
+                &format!("file_{i}"),
+                format!("请上传“{}”", m.name),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        let page = ApplyPage {
+            layout: web.layout(),
+            item,
+            content,
+            applicant_name: a.name.clone(),
+            applicant_id: a.masked_id(),
+            answers,
+            uploaded,
+            errors: errors.into(),
+        };
+        return Ok(unprocessable(render(&page)?));
+    }
+    let page = CheckPage {
+        layout: web.layout(),
+        item,
+        applicant_name: a.name.clone(),
+        applicant_id: a.masked_id(),
+        phone: tongban_domain::codes::mask_phone(&a.phone),
+        answers,
+        uploaded,
+    };
+    render(&page)
+}
+
+/// Files the application from the checked answers.
+async fn submit(
+    State(s): State<AppState>,
+    web: Web,
+    Path(code): Path<String>,
+    PageForm(answers): PageForm<Answers>,
+) -> PageResult {
+    web.check_csrf(&answers.csrf)?;
+    let a = match applicant_or_login(&web, &format!("/apply/{code}")) {
+        Ok(a) => a,
+        Err(r) => return Ok(r.into_response()),
+    };
+    if !valid_draft(&answers.draft) {
+        return Err(PageError::new(
+            StatusCode::BAD_REQUEST,
+            "无法提交",
+            "申请表单已失效，请重新打开申请页面。",
+        ));
+    }
+    let applicant = if answers.kind == "organisation" {
+        Some(tongban_domain::case::ApplicantInput {
+            kind: Some("organisation".into()),
+            name: Some(answers.org_name.clone()),
+            credit_code: Some(answers.credit_code.clone()),
+            ..Default::default()
+        })
+    } else {
+        None
+    };
+    let input = NewCase {
+        item_code: Some(code.clone()),
+        channel: Some("online".into()),
+        applicant,
+        note: Some(answers.note.clone()).filter(|n| !n.is_empty()),
+        draft: Some(answers.draft.clone()),
+        ..Default::default()
+    };
+    match cases::create_as(&s.store, Creator::Applicant(&a), &input).await {
+        Ok(case) => Ok(Redirect::to(&format!("/apply/done/{}", case.case_no)).into_response()),
+        Err(StoreError::Invalid(i)) => Err(PageError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "申请未能提交",
+            format!("{}。请返回修改后重新提交。", i.message),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/apply_done.html")]
+struct DonePage {
+    layout: Layout,
+    case: CaseView,
+}
+
+async fn done(State(s): State<AppState>, web: Web, Path(case_no): Path<String>) -> PageResult {
+    let a = match applicant_or_login(&web, &format!("/apply/done/{case_no}")) {
+        Ok(a) => a,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let case = cases::own_case(&s.store, &a, &case_no).await?;
+    render(&DonePage {
+        layout: web.layout(),
+        case,
+    })
+}

@@ -1,0 +1,314 @@
+//! The public portal: home with search and entries by department and life event, the
+//! service guide of each item (办事指南) rendered from the version in force, and the
+//! progress query by case number plus the last six characters of the ID.
+
+use crate::AppState;
+use crate::pages::urlencode;
+use crate::pages::{Errors, FieldError, Layout, PageError, PageResult, Web, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use serde::Deserialize;
+use tongban_domain::catalog::ItemContent;
+use tongban_store::catalog::{self, DepartmentCount, Item, ItemFilter, VersionSummary};
+use tongban_store::{cases, time};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/items", get(items))
+        .route("/items/{code}", get(guide))
+        .route("/progress", get(progress).post(progress_posted))
+}
+
+/// Life events (一件事) and themes, each a search over the catalog.
+const LIFE_EVENTS: &[(&str, &str)] = &[
+    ("开办企业", "企业"),
+    ("餐饮开店", "食品"),
+    ("生育", "生育"),
+    ("入户", "户"),
+    ("出入境", "通行证"),
+    ("建设项目", "建设"),
+    ("不动产", "不动产"),
+    ("社会保障", "社会保险"),
+    ("道路运输", "道路运输"),
+];
+
+#[derive(Template)]
+#[template(path = "portal/home.html")]
+struct HomePage {
+    layout: Layout,
+    departments: Vec<DepartmentCount>,
+    events: &'static [(&'static str, &'static str)],
+    items_in_use: i64,
+    points: usize,
+}
+
+async fn home(State(s): State<AppState>, web: Web) -> PageResult {
+    let today = time::local_day(time::now());
+    let departments = catalog::counts_by_department(&s.store, today).await?;
+    let points = s.store.points_cached().await?.len();
+    let page = HomePage {
+        layout: web.layout(),
+        items_in_use: departments.iter().map(|d| d.items).sum(),
+        departments,
+        events: LIFE_EVENTS,
+        points,
+    };
+    Ok(web.finish(render(&page)?))
+}
+
+#[derive(Deserialize)]
+struct ItemsQuery {
+    q: Option<String>,
+    department: Option<String>,
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "portal/items.html")]
+struct ItemsPage {
+    layout: Layout,
+    q: String,
+    department: String,
+    departments: Vec<DepartmentCount>,
+    items: Vec<Item>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    errors: Errors,
+}
+
+impl ItemsPage {
+    fn link(&self, page: i64) -> String {
+        let mut url = format!("/items?page={page}");
+        for (k, v) in [("q", &self.q), ("department", &self.department)] {
+            if !v.is_empty() {
+                url.push_str(&format!("&{k}={}", urlencode(v)));
+            }
+        }
+        url
+    }
+}
+
+async fn items(State(s): State<AppState>, web: Web, Query(q): Query<ItemsQuery>) -> PageResult {
+    let today = time::local_day(time::now());
+    let page = q
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<i64>().ok())
+        .filter(|p| (1..=10_000).contains(p))
+        .unwrap_or(1);
+    let query = q.q.unwrap_or_default().trim().to_string();
+    let department = q.department.unwrap_or_default();
+    let mut errors = vec![];
+    let (items, total) = match catalog::list_items(
+        &s.store,
+        &ItemFilter {
+            q: Some(query.clone()),
+            department: Some(department.clone()),
+            status: Some("in_use".into()),
+            page: Some(page),
+            per_page: Some(catalog::PAGE_SIZE),
+        },
+        today,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(tongban_store::StoreError::Invalid(i)) => {
+            errors.push(FieldError::new("q", i.message));
+            (vec![], 0)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let departments = catalog::counts_by_department(&s.store, today).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let pg = ItemsPage {
+        layout: web.layout(),
+        pages: (total + catalog::PAGE_SIZE - 1) / catalog::PAGE_SIZE,
+        q: query,
+        department,
+        departments,
+        items,
+        total,
+        page,
+        errors: errors.into(),
+    };
+    let mut resp = render(&pg)?;
+    *resp.status_mut() = status;
+    Ok(web.finish(resp))
+}
+
+#[derive(Template)]
+#[template(path = "portal/guide.html")]
+struct GuidePage {
+    layout: Layout,
+    item: Item,
+    content: ItemContent,
+    history: Vec<VersionSummary>,
+    where_handled: Vec<String>,
+    on: String,
+}
+
+impl GuidePage {
+    fn unit(u: &str) -> &'static str {
+        if u == "natural" {
+            "自然日"
+        } else {
+            "工作日"
+        }
+    }
+    fn yuan(fen: &i64) -> String {
+        format!("{}.{:02} 元", fen / 100, fen % 100)
+    }
+}
+
+async fn guide(State(s): State<AppState>, web: Web, Path(code): Path<String>) -> PageResult {
+    let today = time::local_day(time::now());
+    let mut conn = s.store.reader().await?;
+    let item = catalog::item_in_force(&mut conn, &code, today)
+        .await?
+        .ok_or_else(|| {
+            PageError::new(
+                StatusCode::NOT_FOUND,
+                "未找到该事项",
+                format!("事项编码“{code}”不存在或尚未生效。"),
+            )
+        })?;
+    drop(conn);
+    let content = item.content()?.clone();
+    let history = catalog::history(&s.store, &code, true).await?;
+    let points = s.store.points_cached().await?;
+    let mut where_handled = vec![];
+    if content.accept_center {
+        where_handled.extend(
+            points
+                .iter()
+                .filter(|p| {
+                    matches!(
+                        p.kind,
+                        tongban_domain::org::PointKind::Center
+                            | tongban_domain::org::PointKind::ComprehensiveWindow
+                    )
+                })
+                .map(|p| p.name.clone()),
+        );
+    }
+    where_handled.extend(
+        points
+            .iter()
+            .filter(|p| content.accept_points.contains(&p.code))
+            .map(|p| p.name.clone()),
+    );
+    let page = GuidePage {
+        layout: web.layout(),
+        item,
+        content,
+        history,
+        where_handled,
+        on: time::day(today),
+    };
+    Ok(web.finish(render(&page)?))
+}
+
+#[derive(Deserialize)]
+struct ProgressQuery {
+    case_no: Option<String>,
+    last_six: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "portal/progress.html")]
+struct ProgressPage {
+    layout: Layout,
+    case_no: String,
+    last_six: String,
+    errors: Errors,
+    case: Option<cases::CaseView>,
+}
+
+impl ProgressPage {}
+
+/// The form, with the case number filled in when linked from a notice's QR code. The
+/// form posts the ID ending, so it stays out of addresses, histories and logs; an old
+/// link that carries it in the query is still answered.
+async fn progress(
+    State(s): State<AppState>,
+    web: Web,
+    from: crate::extract::ClientAddr,
+    Query(q): Query<ProgressQuery>,
+) -> PageResult {
+    // A link with the case number alone (the notice's QR code) only fills the form.
+    let asked = q.last_six.as_deref().is_some_and(|v| !v.trim().is_empty());
+    progress_page(&s, web, from, q, asked).await
+}
+
+/// Querying changes nothing, so the form needs no CSRF token.
+async fn progress_posted(
+    State(s): State<AppState>,
+    web: Web,
+    from: crate::extract::ClientAddr,
+    crate::pages::PageForm(q): crate::pages::PageForm<ProgressQuery>,
+) -> PageResult {
+    progress_page(&s, web, from, q, true).await
+}
+
+async fn progress_page(
+    s: &AppState,
+    web: Web,
+    crate::extract::ClientAddr(from): crate::extract::ClientAddr,
+    q: ProgressQuery,
+    asked: bool,
+) -> PageResult {
+    let case_no = q.case_no.unwrap_or_default().trim().to_string();
+    let last_six = q.last_six.unwrap_or_default().trim().to_string();
+    let mut page = ProgressPage {
+        layout: web.layout(),
+        case_no: case_no.clone(),
+        last_six: last_six.clone(),
+        errors: Errors::default(),
+        case: None,
+    };
+    if asked {
+        if case_no.is_empty() {
+            page.errors
+                .push(FieldError::new("case_no", "请输入办件编号"));
+        } else if tongban_domain::case::CaseNo::parse(&case_no).is_err() {
+            page.errors.push(FieldError::new(
+                "case_no",
+                "办件编号格式应为“服务点代码-年月日-序号”，如 ZX-20261127-00012",
+            ));
+        }
+        if last_six.chars().count() != 6 {
+            page.errors.push(FieldError::new(
+                "last_six",
+                "请输入申请人证件号码或统一社会信用代码的后六位",
+            ));
+        }
+        if page.errors.is_empty() {
+            match cases::public_progress(&s.store, &case_no, &last_six, &from).await {
+                Ok(c) => page.case = Some(c),
+                Err(tongban_store::StoreError::NotFound(m))
+                | Err(tongban_store::StoreError::Locked(m)) => {
+                    page.errors.push(FieldError::new("case_no", m))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    let status = if page.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut resp = render(&page)?;
+    *resp.status_mut() = status;
+    Ok(web.finish(resp))
+}
