@@ -5,7 +5,7 @@
 
 use crate::calendar::{Calendar, CalendarError, Pause, TimeUnit};
 use crate::org::Role;
-use crate::{Invalid, codes};
+use crate::{Faults, Invalid, codes};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -198,6 +198,142 @@ coded_enum! {
     }
 }
 
+/// An application as the API or a form gives it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ApplicationInput {
+    pub item_code: Option<String>,
+    pub channel: Option<String>,
+    pub point: Option<String>,
+    pub applicant: Option<ApplicantInput>,
+    /// Names of the materials handed in; when given, checked against the item.
+    pub materials: Option<Vec<String>>,
+    /// At a window, `false` registers the application without accepting it yet, so
+    /// the clerk can ask for missing materials (补正) or refuse it (不予受理).
+    pub accept: Option<bool>,
+    /// The portal's draft whose uploaded files become the case's materials.
+    #[serde(skip)]
+    pub draft: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Who files an application: a clerk for the applicant in front of them, or a person
+/// signed in to the portal, whose verified name, ID number and phone are used.
+#[derive(Debug, Clone, Copy)]
+pub enum Filer<'a> {
+    Clerk,
+    Portal {
+        name: &'a str,
+        id_number: &'a str,
+        phone: &'a str,
+    },
+}
+
+/// An application checked field by field, before any catalog rule is asked.
+#[derive(Debug, Clone)]
+pub struct Application {
+    pub item_code: String,
+    pub channel: Channel,
+    /// The service point asked for (a clerk's own point otherwise).
+    pub point: Option<String>,
+    pub applicant: Applicant,
+    pub materials: Option<Vec<String>>,
+    /// Accepted at once when taken at a window (`false`: registered only).
+    pub accept: bool,
+    pub draft: Option<String>,
+    pub note: Option<String>,
+}
+
+impl Application {
+    /// The application, or every fault of its fields at once.
+    pub fn parse(
+        input: &ApplicationInput,
+        filer: Filer<'_>,
+        today: NaiveDate,
+    ) -> Result<Self, Vec<Invalid>> {
+        let mut faults = Faults::default();
+        let item_code = input
+            .item_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        if item_code.is_none() {
+            faults.push(Invalid::new("item_code", "请填写事项编码"));
+        }
+        let channel = match (filer, input.channel.as_deref()) {
+            (Filer::Portal { .. }, _) => Some(Channel::Online),
+            (Filer::Clerk, Some(c)) => faults.take(Channel::parse(c).ok_or_else(|| {
+                Invalid::new("channel", "申请渠道应为 online（网上）或 window（窗口）")
+            })),
+            (Filer::Clerk, None) => {
+                faults.push(Invalid::new("channel", "请填写申请渠道：online 或 window"));
+                None
+            }
+        };
+        let applicant = match Self::applicant_input(input, filer) {
+            None => {
+                faults.push(Invalid::new("applicant", "请填写申请人信息"));
+                None
+            }
+            Some(ai) => match Applicant::parse_all(&ai, today) {
+                Ok(a) => Some(a),
+                Err(all) => {
+                    all.into_iter().for_each(|e| faults.push(e));
+                    None
+                }
+            },
+        };
+        let note = match input
+            .note
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(n) => faults.take(crate::required_text("note", "备注", n, 1000)),
+            None => None,
+        };
+        let parsed = match (item_code, channel, applicant) {
+            (Some(item_code), Some(channel), Some(applicant)) => Some(Application {
+                item_code,
+                channel,
+                point: input.point.clone().filter(|p| !p.trim().is_empty()),
+                applicant,
+                materials: input.materials.clone(),
+                accept: input.accept != Some(false),
+                draft: input.draft.clone(),
+                note,
+            }),
+            _ => None,
+        };
+        faults.finish(parsed)
+    }
+
+    /// The applicant as given, or, on the portal, the signed-in person themself (or
+    /// as the contact of an organisation) with their verified identity and phone.
+    fn applicant_input(input: &ApplicationInput, filer: Filer<'_>) -> Option<ApplicantInput> {
+        match filer {
+            Filer::Clerk => input.applicant.clone(),
+            Filer::Portal {
+                name,
+                id_number,
+                phone,
+            } => {
+                let mut ai = input.applicant.clone().unwrap_or_default();
+                ai.phone = Some(phone.to_string());
+                if ai.kind.as_deref() == Some("organisation") {
+                    ai.contact = Some(name.to_string());
+                } else {
+                    ai.kind = Some("person".into());
+                    ai.name = Some(name.to_string());
+                    ai.id_type = None;
+                    ai.id_number = Some(id_number.to_string());
+                }
+                Some(ai)
+            }
+        }
+    }
+}
+
 /// A validated applicant: a person with an identity document, or an organisation with
 /// its unified social credit code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,74 +365,101 @@ pub struct ApplicantInput {
 }
 
 impl Applicant {
+    /// The applicant, or its first fault.
     pub fn parse(input: &ApplicantInput, today: NaiveDate) -> Result<Self, Invalid> {
-        let name = crate::required_text(
+        Self::parse_all(input, today).map_err(|mut faults| faults.remove(0))
+    }
+
+    /// The applicant, or every fault of its fields at once.
+    pub fn parse_all(input: &ApplicantInput, today: NaiveDate) -> Result<Self, Vec<Invalid>> {
+        let mut faults = Faults::default();
+        let name = faults.take(crate::required_text(
             "applicant.name",
             "申请人名称",
             input.name.as_deref().unwrap_or(""),
             100,
-        )?;
-        let phone = codes::Mobile::parse(input.phone.as_deref().unwrap_or(""))
-            .map_err(|e| Invalid::new("applicant.phone", format!("联系电话：{e}")))?;
-        match input.kind.as_deref() {
+        ));
+        let phone = faults.take(
+            codes::Mobile::parse(input.phone.as_deref().unwrap_or(""))
+                .map_err(|e| Invalid::new("applicant.phone", format!("联系电话：{e}"))),
+        );
+        let applicant = match input.kind.as_deref() {
             Some("person") => {
-                let id_type = match input.id_type.as_deref() {
-                    None | Some("") => IdType::ResidentId,
-                    Some(t) => IdType::parse(t)
-                        .ok_or_else(|| Invalid::new("applicant.id_type", "证件类型无效"))?,
-                };
-                let raw = input.id_number.as_deref().unwrap_or("").trim();
-                if raw.is_empty() {
-                    return Err(Invalid::new("applicant.id_number", "请填写证件号码"));
+                let id = faults.take(Self::identity(input, today));
+                match (name, phone, id) {
+                    (Some(name), Some(phone), Some((id_type, id_number))) => Some(Self::Person {
+                        name,
+                        id_type,
+                        id_number,
+                        phone,
+                    }),
+                    _ => None,
                 }
-                let id_number = if id_type == IdType::ResidentId {
-                    codes::IdNumber::parse_at(raw, today)
-                        .map_err(|e| {
-                            Invalid::new("applicant.id_number", format!("身份证号码：{e}"))
-                        })?
-                        .as_str()
-                        .to_string()
-                } else {
-                    let ok = (5..=20).contains(&raw.len())
-                        && raw.chars().all(|c| c.is_ascii_alphanumeric());
-                    if !ok {
-                        return Err(Invalid::new(
-                            "applicant.id_number",
-                            "证件号码应为5至20位字母或数字",
-                        ));
-                    }
-                    raw.to_ascii_uppercase()
-                };
-                Ok(Self::Person {
-                    name,
-                    id_type,
-                    id_number,
-                    phone,
-                })
             }
             Some("organisation") => {
-                let credit_code =
+                let credit_code = faults.take(
                     codes::CreditCode::parse(input.credit_code.as_deref().unwrap_or("")).map_err(
                         |e| Invalid::new("applicant.credit_code", format!("统一社会信用代码：{e}")),
-                    )?;
+                    ),
+                );
                 let contact = match input.contact.as_deref().map(str::trim) {
                     Some(c) if !c.is_empty() => {
-                        crate::required_text("applicant.contact", "联系人", c, 50)?
+                        faults.take(crate::required_text("applicant.contact", "联系人", c, 50))
                     }
                     _ => name.clone(),
                 };
-                Ok(Self::Organisation {
-                    name,
-                    credit_code,
-                    contact,
-                    phone,
-                })
+                match (name, phone, credit_code, contact) {
+                    (Some(name), Some(phone), Some(credit_code), Some(contact)) => {
+                        Some(Self::Organisation {
+                            name,
+                            credit_code,
+                            contact,
+                            phone,
+                        })
+                    }
+                    _ => None,
+                }
             }
-            _ => Err(Invalid::new(
-                "applicant.kind",
-                "申请人类型应为 person（自然人）或 organisation（法人或其他组织）",
-            )),
+            _ => {
+                faults.push(Invalid::new(
+                    "applicant.kind",
+                    "申请人类型应为 person（自然人）或 organisation（法人或其他组织）",
+                ));
+                None
+            }
+        };
+        faults.finish(applicant)
+    }
+
+    /// A person's identity document: its type (a resident ID by default) and number.
+    fn identity(input: &ApplicantInput, today: NaiveDate) -> Result<(IdType, String), Invalid> {
+        let id_type = match input.id_type.as_deref() {
+            None | Some("") => IdType::ResidentId,
+            Some(t) => {
+                IdType::parse(t).ok_or_else(|| Invalid::new("applicant.id_type", "证件类型无效"))?
+            }
+        };
+        let raw = input.id_number.as_deref().unwrap_or("").trim();
+        if raw.is_empty() {
+            return Err(Invalid::new("applicant.id_number", "请填写证件号码"));
         }
+        let id_number = if id_type == IdType::ResidentId {
+            codes::IdNumber::parse_at(raw, today)
+                .map_err(|e| Invalid::new("applicant.id_number", format!("身份证号码：{e}")))?
+                .as_str()
+                .to_string()
+        } else {
+            let ok =
+                (5..=20).contains(&raw.len()) && raw.chars().all(|c| c.is_ascii_alphanumeric());
+            if !ok {
+                return Err(Invalid::new(
+                    "applicant.id_number",
+                    "证件号码应为5至20位字母或数字",
+                ));
+            }
+            raw.to_ascii_uppercase()
+        };
+        Ok((id_type, id_number))
     }
 
     pub fn kind(&self) -> &'static str {
@@ -726,5 +889,42 @@ mod tests {
             urgency(&cal, c.promised, CaseStatus::Suspended, d("2024-10-10")),
             Urgency::Paused
         );
+    }
+
+    #[test]
+    fn application_gathers_every_fault() {
+        let today = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        let input = ApplicationInput {
+            channel: Some("fax".into()),
+            applicant: Some(ApplicantInput {
+                kind: Some("organisation".into()),
+                name: Some("昆山某某有限公司".into()),
+                credit_code: Some("91320583XXXXXXXXXX".into()),
+                phone: Some("13812345678".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let faults = Application::parse(&input, Filer::Clerk, today).unwrap_err();
+        let fields: Vec<&str> = faults.iter().map(|f| f.field).collect();
+        assert_eq!(fields, ["item_code", "channel", "applicant.credit_code"]);
+        // On the portal the verified identity is the applicant, whatever was sent.
+        let input = ApplicationInput {
+            item_code: Some("SJ-1".into()),
+            applicant: Some(ApplicantInput {
+                name: Some("冒名".into()),
+                id_number: Some("11010519491231002X".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let filer = Filer::Portal {
+            name: "张三",
+            id_number: "11010519491231002X",
+            phone: "13812345678",
+        };
+        let app = Application::parse(&input, filer, today).unwrap();
+        assert_eq!(app.channel, Channel::Online);
+        assert_eq!(app.applicant.name(), "张三");
     }
 }

@@ -269,10 +269,19 @@ mod tests {
 
     #[test]
     fn codes_and_labels_parse() {
-        assert_eq!(PowerType::parse("行政许可"), Some(PowerType::License));
-        assert_eq!(PowerType::parse("license"), Some(PowerType::License));
-        assert_eq!(ItemStatus::parse("暂停"), Some(ItemStatus::Suspended));
-        assert_eq!(ItemStatus::parse("x"), None);
+        assert_eq!(
+            PowerType::parse_code_or_label("行政许可"),
+            Some(PowerType::License)
+        );
+        assert_eq!(
+            PowerType::parse_code_or_label("license"),
+            Some(PowerType::License)
+        );
+        assert_eq!(
+            ItemStatus::parse_code_or_label("暂停"),
+            Some(ItemStatus::Suspended)
+        );
+        assert_eq!(ItemStatus::parse_code_or_label("x"), None);
     }
 
     #[test]

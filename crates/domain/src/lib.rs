@@ -5,7 +5,9 @@
 /// An enum whose values have a stable code (stored in the database, sent over the
 /// API) and a Chinese label (shown to people): `ALL`, `as_str`, `label`, `parse`
 /// (the code or the label, trimmed) and `choices` (for error messages). Serde uses
-/// the snake_case variant names. The one way every coded enum of the domain is made.
+/// the snake_case variant names. The one way every coded enum is made (the store's
+/// too: `tongban_domain::coded_enum!`).
+#[macro_export]
 macro_rules! coded_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = ($code:literal, $label:literal)),+ $(,)? }) => {
         $(#[$m])*
@@ -21,8 +23,13 @@ macro_rules! coded_enum {
             pub fn label(self) -> &'static str {
                 match self { $(Self::$v => $label),+ }
             }
-            /// The value of a code or a Chinese label.
+            /// The value of a code, exactly (the API, the database).
             pub fn parse(s: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+            /// The value of a code or a Chinese label, trimmed (a workbook, a form
+            /// people type into).
+            pub fn parse_code_or_label(s: &str) -> Option<Self> {
                 let s = s.trim();
                 Self::ALL.iter().copied().find(|v| v.as_str() == s || v.label() == s)
             }
@@ -65,6 +72,38 @@ impl Invalid {
         Self {
             field,
             message: message.into(),
+        }
+    }
+}
+
+/// The faults of one input gathered field by field, so a form or an API client hears
+/// of all of them at once instead of one per try.
+#[derive(Debug, Default)]
+pub struct Faults(Vec<Invalid>);
+
+impl Faults {
+    /// The value, or `None` with its fault kept.
+    pub fn take<T>(&mut self, r: Result<T, Invalid>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
+    }
+    pub fn push(&mut self, e: Invalid) {
+        self.0.push(e);
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// The value when nothing was at fault, otherwise every fault (at least one).
+    pub fn finish<T>(self, value: Option<T>) -> Result<T, Vec<Invalid>> {
+        match value {
+            Some(v) if self.0.is_empty() => Ok(v),
+            _ if !self.0.is_empty() => Err(self.0),
+            _ => Err(vec![Invalid::new("input", "输入无效")]),
         }
     }
 }

@@ -236,309 +236,127 @@ pub struct Figure {
     pub definition: &'static str,
 }
 
-const fn f(
-    key: &'static str,
-    label: &'static str,
-    unit: &'static str,
-    area: &'static str,
-    definition: &'static str,
-) -> Figure {
-    Figure {
-        key,
-        label,
-        unit,
-        area,
-        definition,
-    }
+/// Defines every figure once: the `Key` enum (a figure referred to in code by a key
+/// that does not exist fails to compile) and the `FIGURES` table of definitions.
+macro_rules! figures {
+    ($($(#[$vm:meta])* $v:ident = $key:literal, $label:literal, $unit:literal, $area:literal, $definition:literal;)+) => {
+        /// A figure's key in code; `as_str` is its stable snake_case key.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Key { $($(#[$vm])* $v),+ }
+
+        impl Key {
+            pub const ALL: &'static [Key] = &[$(Key::$v),+];
+            pub const fn as_str(self) -> &'static str {
+                match self { $(Key::$v => $key),+ }
+            }
+            /// The key of a stable snake_case name.
+            pub fn parse(s: &str) -> Option<Key> {
+                Self::ALL.iter().copied().find(|k| k.as_str() == s)
+            }
+            /// Its definition.
+            pub fn figure(self) -> &'static Figure {
+                &FIGURES[self as usize]
+            }
+        }
+
+        /// Every figure, defined once (in the order of `Key`). Rates are fractions
+        /// between 0 and 1.
+        pub const FIGURES: &[Figure] = &[$(Figure {
+            key: $key,
+            label: $label,
+            unit: $unit,
+            area: $area,
+            definition: $definition,
+        }),+];
+    };
 }
 
-/// Every figure, defined once. Rates are fractions between 0 and 1.
-pub const FIGURES: &[Figure] = &[
-    f(
-        "cases_accepted",
-        "受理办件",
-        "件",
-        "中心",
-        "受理日期在统计期间内的办件数（含即办件、网上办件）",
-    ),
-    f(
-        "cases_per_working_day",
-        "日均受理办件",
-        "件",
-        "中心",
-        "受理办件数除以统计期间内的工作日数（按国务院节假日安排）",
-    ),
-    f(
-        "cases_instant",
-        "即办件",
-        "件",
-        "中心",
-        "受理日期在统计期间内的即办件数",
-    ),
-    f(
-        "cases_online",
-        "网上审批办件",
-        "件",
-        "中心",
-        "受理日期在统计期间内、经网上申报渠道提交的办件数",
-    ),
-    f(
-        "online_rate",
-        "网上审批率",
-        "%",
-        "中心",
-        "网上审批办件数除以受理办件数",
-    ),
-    f(
-        "cases_closed",
-        "办结办件",
-        "件",
-        "中心",
-        "办结日期在统计期间内的办件数",
-    ),
-    f(
-        "cases_by_point",
-        "各受理点受理办件",
-        "件",
-        "中心",
-        "按受理点（中心及各区镇便民服务中心）分列的受理办件数（表）",
-    ),
-    f(
-        "cases_away_from_center",
-        "区镇及分理点受理办件",
-        "件",
-        "中心",
-        "在政务服务中心以外的受理点受理的办件数（分流）",
-    ),
-    f(
-        "stationed_departments",
-        "进驻部门",
-        "个",
-        "事项",
-        "标记为进驻中心的部门数（统计期末）",
-    ),
-    f(
-        "departments_with_service_section",
-        "单独设立行政服务科的部门",
-        "个",
-        "事项",
-        "进驻部门中单独设立行政服务科的部门数",
-    ),
-    f(
-        "items_in_use",
-        "进驻在用事项",
-        "个",
-        "事项",
-        "统计期末生效版本状态为在用的主项数",
-    ),
-    f(
-        "sub_items_in_use",
-        "在用子项",
-        "个",
-        "事项",
-        "统计期末生效版本状态为在用的子项数",
-    ),
-    f(
-        "items_instant",
-        "即办事项",
-        "个",
-        "事项",
-        "在用事项（含子项）中的即办事项数",
-    ),
-    f(
-        "instant_share",
-        "即办事项占比",
-        "%",
-        "事项",
-        "即办事项数除以在用事项（含子项）数",
-    ),
-    f(
-        "items_cancelled",
-        "取消事项",
-        "个",
-        "事项",
-        "统计期末生效版本状态为取消的事项数",
-    ),
-    f(
-        "items_transferred",
-        "转移至行业协会事项",
-        "个",
-        "事项",
-        "统计期末生效版本状态为转移的事项数",
-    ),
-    f(
-        "items_suspended",
-        "暂停行使（挂起）事项",
-        "个",
-        "事项",
-        "统计期末生效版本状态为暂停的事项数",
-    ),
-    f(
-        "speedup_rate",
-        "进驻事项总体提速",
-        "%",
-        "事项",
-        "1 − Σ承诺期限 ÷ Σ法定期限，范围为有法定期限的在用事项（含子项）",
-    ),
-    f(
-        "hotline_received",
-        "12345受理诉求",
-        "件",
-        "12345",
-        "登记时间在统计期间内的诉求（工单）数",
-    ),
-    f(
-        "hotline_by_channel",
-        "各渠道受理诉求",
-        "件",
-        "12345",
-        "按受理渠道（电话、网站、微信等）分列的诉求数（表）",
-    ),
-    f(
-        "hotline_direct_answers",
-        "直接咨询解答",
-        "件",
-        "12345",
-        "由话务员直接解答办结的诉求数",
-    ),
-    f(
-        "hotline_direct_answer_rate",
-        "直接解答率",
-        "%",
-        "12345",
-        "直接咨询解答数除以受理诉求数",
-    ),
-    f(
-        "hotline_dispatched",
-        "交办工单",
-        "件",
-        "12345",
-        "派单至成员单位的工单数",
-    ),
-    f(
-        "hotline_on_time_rate",
-        "按时办结率",
-        "%",
-        "12345",
-        "已办结的交办工单中，办结日不晚于办理期限的比例",
-    ),
-    f(
-        "hotline_avg_satisfaction",
-        "平均满意度",
-        "分",
-        "12345",
-        "回访满意度（1至5级）的平均值",
-    ),
-    f(
-        "hotline_valid_orders",
-        "有效工单",
-        "件",
-        "12345",
-        "登记时间在统计期间内的工单中，除去并入其他工单的重复件（并单）后的数量",
-    ),
-    f(
-        "hotline_error_rate",
-        "工单差错率",
-        "%",
-        "12345",
-        "有效工单中经质检标记为差错工单的比例",
-    ),
-    f(
-        "hotline_response_rate",
-        "响应率",
-        "%",
-        "12345",
-        "三率之一：有效工单中已派单的，承办单位在派单日的下一个工作日结束前签收的比例（以最近一次派单计）",
-    ),
-    f(
-        "hotline_resolution_rate",
-        "解决率",
-        "%",
-        "12345",
-        "三率之一：有效工单中已办结（含直接解答）的比例；回访暂不单独记录“是否解决”，以办结计",
-    ),
-    f(
-        "hotline_satisfaction_rate",
-        "满意率",
-        "%",
-        "12345",
-        "三率之一：已回访工单中满意度为4级（满意）或5级（非常满意）的比例",
-    ),
-    f(
-        "hotline_calls",
-        "来电总量",
-        "个",
-        "12345",
-        "交换机话务记录中开始时间在统计期间内的呼入来电数（含放弃）",
-    ),
-    f(
-        "hotline_connection_rate",
-        "接通率",
-        "%",
-        "12345",
-        "接通的来电数除以呼入来电总数（GB/T 33358：不低于95%）",
-    ),
-    f(
-        "hotline_answered_15s_rate",
-        "15秒接通率",
-        "%",
-        "12345",
-        "等待不超过15秒即接通的来电数除以呼入来电总数",
-    ),
-    f(
-        "hotline_avg_wait_seconds",
-        "平均等待时长",
-        "秒",
-        "12345",
-        "接通来电的平均等待秒数",
-    ),
-    f(
-        "hotline_missed_callbacks",
-        "漏话回拨",
-        "个",
-        "12345",
-        "统计期间内放弃的来电中，已由中心登记回拨的数量",
-    ),
-    f(
-        "ratings_received",
-        "好差评评价",
-        "件",
-        "评价",
-        "评价日期在统计期间内的办件评价数（网上“一事一评”与窗口评价器“一次一评”）",
-    ),
-    f(
-        "ratings_good_rate",
-        "好评率",
-        "%",
-        "评价",
-        "评价为非常满意、满意或基本满意的比例",
-    ),
-    f(
-        "ratings_bad",
-        "差评",
-        "件",
-        "评价",
-        "评价为不满意或非常不满意的数量",
-    ),
-    f(
-        "ratings_bad_answered_rate",
-        "差评整改答复率",
-        "%",
-        "评价",
-        "统计期间内的差评中，部门已作出整改答复的比例（截至统计时）",
-    ),
-    f(
-        "ratings_avg_score",
-        "平均满意度得分",
-        "分",
-        "评价",
-        "非常满意100分、满意80分、基本满意60分、不满意40分、非常不满意20分的平均值",
-    ),
-];
+figures! {
+    CasesAccepted = "cases_accepted", "受理办件", "件", "中心",
+        "受理日期在统计期间内的办件数（含即办件、网上办件）";
+    CasesPerWorkingDay = "cases_per_working_day", "日均受理办件", "件", "中心",
+        "受理办件数除以统计期间内的工作日数（按国务院节假日安排）";
+    CasesInstant = "cases_instant", "即办件", "件", "中心",
+        "受理日期在统计期间内的即办件数";
+    CasesOnline = "cases_online", "网上审批办件", "件", "中心",
+        "受理日期在统计期间内、经网上申报渠道提交的办件数";
+    OnlineRate = "online_rate", "网上审批率", "%", "中心",
+        "网上审批办件数除以受理办件数";
+    CasesClosed = "cases_closed", "办结办件", "件", "中心",
+        "办结日期在统计期间内的办件数";
+    CasesByPoint = "cases_by_point", "各受理点受理办件", "件", "中心",
+        "按受理点（中心及各区镇便民服务中心）分列的受理办件数（表）";
+    CasesAwayFromCenter = "cases_away_from_center", "区镇及分理点受理办件", "件", "中心",
+        "在政务服务中心以外的受理点受理的办件数（分流）";
+    StationedDepartments = "stationed_departments", "进驻部门", "个", "事项",
+        "标记为进驻中心的部门数（统计期末）";
+    DepartmentsWithServiceSection = "departments_with_service_section", "单独设立行政服务科的部门", "个", "事项",
+        "进驻部门中单独设立行政服务科的部门数";
+    ItemsInUse = "items_in_use", "进驻在用事项", "个", "事项",
+        "统计期末生效版本状态为在用的主项数";
+    SubItemsInUse = "sub_items_in_use", "在用子项", "个", "事项",
+        "统计期末生效版本状态为在用的子项数";
+    ItemsInstant = "items_instant", "即办事项", "个", "事项",
+        "在用事项（含子项）中的即办事项数";
+    InstantShare = "instant_share", "即办事项占比", "%", "事项",
+        "即办事项数除以在用事项（含子项）数";
+    ItemsCancelled = "items_cancelled", "取消事项", "个", "事项",
+        "统计期末生效版本状态为取消的事项数";
+    ItemsTransferred = "items_transferred", "转移至行业协会事项", "个", "事项",
+        "统计期末生效版本状态为转移的事项数";
+    ItemsSuspended = "items_suspended", "暂停行使（挂起）事项", "个", "事项",
+        "统计期末生效版本状态为暂停的事项数";
+    SpeedupRate = "speedup_rate", "进驻事项总体提速", "%", "事项",
+        "1 − Σ承诺期限 ÷ Σ法定期限，范围为有法定期限的在用事项（含子项）";
+    HotlineReceived = "hotline_received", "12345受理诉求", "件", "12345",
+        "登记时间在统计期间内的诉求（工单）数";
+    HotlineByChannel = "hotline_by_channel", "各渠道受理诉求", "件", "12345",
+        "按受理渠道（电话、网站、微信等）分列的诉求数（表）";
+    HotlineDirectAnswers = "hotline_direct_answers", "直接咨询解答", "件", "12345",
+        "由话务员直接解答办结的诉求数";
+    HotlineDirectAnswerRate = "hotline_direct_answer_rate", "直接解答率", "%", "12345",
+        "直接咨询解答数除以受理诉求数";
+    HotlineDispatched = "hotline_dispatched", "交办工单", "件", "12345",
+        "派单至成员单位的工单数";
+    HotlineOnTimeRate = "hotline_on_time_rate", "按时办结率", "%", "12345",
+        "已办结的交办工单中，办结日不晚于办理期限的比例";
+    HotlineAvgSatisfaction = "hotline_avg_satisfaction", "平均满意度", "分", "12345",
+        "回访满意度（1至5级）的平均值";
+    HotlineValidOrders = "hotline_valid_orders", "有效工单", "件", "12345",
+        "登记时间在统计期间内的工单中，除去并入其他工单的重复件（并单）后的数量";
+    HotlineErrorRate = "hotline_error_rate", "工单差错率", "%", "12345",
+        "有效工单中经质检标记为差错工单的比例";
+    HotlineResponseRate = "hotline_response_rate", "响应率", "%", "12345",
+        "三率之一：有效工单中已派单的，承办单位在派单日的下一个工作日结束前签收的比例（以最近一次派单计）";
+    HotlineResolutionRate = "hotline_resolution_rate", "解决率", "%", "12345",
+        "三率之一：有效工单中已办结（含直接解答）的比例；回访暂不单独记录“是否解决”，以办结计";
+    HotlineSatisfactionRate = "hotline_satisfaction_rate", "满意率", "%", "12345",
+        "三率之一：已回访工单中满意度为4级（满意）或5级（非常满意）的比例";
+    HotlineCalls = "hotline_calls", "来电总量", "个", "12345",
+        "交换机话务记录中开始时间在统计期间内的呼入来电数（含放弃）";
+    HotlineConnectionRate = "hotline_connection_rate", "接通率", "%", "12345",
+        "接通的来电数除以呼入来电总数（GB/T 33358：不低于95%）";
+    HotlineAnswered15sRate = "hotline_answered_15s_rate", "15秒接通率", "%", "12345",
+        "等待不超过15秒即接通的来电数除以呼入来电总数";
+    HotlineAvgWaitSeconds = "hotline_avg_wait_seconds", "平均等待时长", "秒", "12345",
+        "接通来电的平均等待秒数";
+    HotlineMissedCallbacks = "hotline_missed_callbacks", "漏话回拨", "个", "12345",
+        "统计期间内放弃的来电中，已由中心登记回拨的数量";
+    RatingsReceived = "ratings_received", "好差评评价", "件", "评价",
+        "评价日期在统计期间内的办件评价数（网上“一事一评”与窗口评价器“一次一评”）";
+    RatingsGoodRate = "ratings_good_rate", "好评率", "%", "评价",
+        "评价为非常满意、满意或基本满意的比例";
+    RatingsBad = "ratings_bad", "差评", "件", "评价",
+        "评价为不满意或非常不满意的数量";
+    RatingsBadAnsweredRate = "ratings_bad_answered_rate", "差评整改答复率", "%", "评价",
+        "统计期间内的差评中，部门已作出整改答复的比例（截至统计时）";
+    RatingsAvgScore = "ratings_avg_score", "平均满意度得分", "分", "评价",
+        "非常满意100分、满意80分、基本满意60分、不满意40分、非常不满意20分的平均值";
+}
 
 /// The definition of `key`, if it is one.
 pub fn figure(key: &str) -> Option<&'static Figure> {
-    FIGURES.iter().find(|f| f.key == key)
+    Key::parse(key).map(Key::figure)
 }
 
 #[cfg(test)]

@@ -47,6 +47,9 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Invalid(#[from] Invalid),
+    /// Several fields of one input at fault, all named at once (at least two).
+    #[error("{}", .0.first().map(|i| i.message.as_str()).unwrap_or_default())]
+    Faults(Vec<Invalid>),
     #[error("{message}")]
     Conflict {
         field: &'static str,
@@ -65,6 +68,17 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     #[error("{0}")]
     Other(#[from] anyhow::Error),
+}
+
+impl From<Vec<Invalid>> for StoreError {
+    /// One fault is `Invalid`, several are `Faults`.
+    fn from(mut all: Vec<Invalid>) -> Self {
+        match all.len() {
+            0 => Self::invalid("input", "输入无效"),
+            1 => Self::Invalid(all.remove(0)),
+            _ => Self::Faults(all),
+        }
+    }
 }
 
 impl StoreError {

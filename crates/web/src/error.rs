@@ -13,6 +13,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
+    /// Every field at fault when there are several (the first is also `field`).
+    pub errors: Vec<(String, String)>,
 }
 
 impl ApiError {
@@ -22,6 +24,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            errors: vec![],
         }
     }
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
@@ -56,6 +59,17 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(m) => Self::not_found(m),
             StoreError::Invalid(i) => Self::invalid(i.field, i.message),
+            StoreError::Faults(all) => {
+                let mut e = match all.first() {
+                    Some(i) => Self::invalid(i.field, i.message.clone()),
+                    None => Self::invalid("input", "输入无效"),
+                };
+                e.errors = all
+                    .into_iter()
+                    .map(|i| (i.field.to_string(), i.message))
+                    .collect();
+                e
+            }
             StoreError::Conflict { field, message } => Self {
                 field: Some(field.to_string()),
                 ..Self::new(StatusCode::CONFLICT, "conflict", message)
@@ -94,6 +108,13 @@ impl IntoResponse for ApiError {
         let mut body = json!({ "code": self.code, "message": self.message });
         if let Some(f) = self.field {
             body["field"] = json!(f);
+        }
+        if !self.errors.is_empty() {
+            body["errors"] = self
+                .errors
+                .iter()
+                .map(|(field, message)| json!({ "field": field, "message": message }))
+                .collect();
         }
         (self.status, Json(json!({ "error": body }))).into_response()
     }

@@ -135,3 +135,20 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
         ))
     }
 }
+
+/// A case number from a path or form, parsed once at the edge: a malformed one is a
+/// 422 naming the field `case_no`.
+pub fn case_no(s: &str) -> Result<tongban_domain::case::CaseNo, tongban_store::StoreError> {
+    Ok(tongban_domain::case::CaseNo::parse(s)?)
+}
+
+/// An application parsed at the edge, every field's fault named at once.
+pub fn application(
+    input: &tongban_store::cases::NewCase,
+    filer: tongban_domain::case::Filer<'_>,
+) -> Result<tongban_domain::case::Application, tongban_store::StoreError> {
+    let today = tongban_store::time::local_day(tongban_store::time::now());
+    Ok(tongban_domain::case::Application::parse(
+        input, filer, today,
+    )?)
+}

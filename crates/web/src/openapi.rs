@@ -102,7 +102,9 @@ async fn document() -> Json<Value> {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
             "schemas": {
                 "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["code", "message"],
-                    "properties": { "code": { "type": "string" }, "message": { "type": "string" }, "field": { "type": "string" } } } } },
+                    "properties": { "code": { "type": "string" }, "message": { "type": "string" }, "field": { "type": "string" },
+                        "errors": { "type": "array", "description": "输入有多处错误时逐项列出（第一项同 field/message）",
+                            "items": { "type": "object", "required": ["field", "message"], "properties": { "field": { "type": "string" }, "message": { "type": "string" } } } } } } } },
                 "Login": { "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" }, "totp": { "type": "string", "description": "6位动态口令或恢复码" } } },
                 "NewCase": { "type": "object", "required": ["item_code", "channel", "applicant"], "properties": {
                     "item_code": { "type": "string" }, "channel": { "type": "string", "enum": ["online", "window"] }, "point": { "type": "string" },

@@ -96,7 +96,7 @@ fn item_from(r: &sqlx::any::AnyRow, with_content: bool) -> Result<Item> {
             code: r.try_get("dcode")?,
             name: r.try_get("dname")?,
         },
-        status_label: ItemStatus::parse(&status)
+        status_label: ItemStatus::parse_code_or_label(&status)
             .map(|s| s.label())
             .unwrap_or("未知"),
         status,
@@ -173,7 +173,7 @@ pub async fn list_items(store: &Store, f: &ItemFilter, on: NaiveDate) -> Result<
         filter.push(" AND d.code = ").bind_s(d);
     }
     if let Some(s) = f.status.as_deref().filter(|s| !s.is_empty()) {
-        let st = ItemStatus::parse(s).ok_or_else(|| {
+        let st = ItemStatus::parse_code_or_label(s).ok_or_else(|| {
             StoreError::invalid("status", "事项状态应为 in_use（在用）、suspended（暂停）、cancelled（取消）或 transferred（转移）")
         })?;
         filter.push(" AND v.status = ").bind_s(st.as_str());

@@ -208,8 +208,9 @@ fn parse_row(r: &[Data]) -> Result<Row, String> {
         name: cell(r, 1),
         basic_code: cell(r, 3),
         handling_code: cell(r, 4),
-        power_type: PowerType::parse(&cell(r, 5)).ok_or("权力类型无效")?,
-        power_source: PowerSource::parse(&cell(r, 6)).unwrap_or(PowerSource::Statutory),
+        power_type: PowerType::parse_code_or_label(&cell(r, 5)).ok_or("权力类型无效")?,
+        power_source: PowerSource::parse_code_or_label(&cell(r, 6))
+            .unwrap_or(PowerSource::Statutory),
         legal_basis: cell(r, 7),
         conditions: cell(r, 8),
         materials,
@@ -229,14 +230,16 @@ fn parse_row(r: &[Data]) -> Result<Row, String> {
         fees,
         instant: flag(&cell(r, 16), "即办件")?,
         visits: days(&cell(r, 17), "到现场次数")?,
-        online_depth: OnlineDepth::parse(&cell(r, 18)).unwrap_or(OnlineDepth::Offline),
+        online_depth: OnlineDepth::parse_code_or_label(&cell(r, 18))
+            .unwrap_or(OnlineDepth::Offline),
         accept_center: flag(&cell(r, 19), "中心受理")?,
         accept_points: cell(r, 20)
             .split([',', '，'])
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
             .collect(),
-        status: ItemStatus::parse(&cell(r, 21)).ok_or("状态应为在用、暂停、取消或转移")?,
+        status: ItemStatus::parse_code_or_label(&cell(r, 21))
+            .ok_or("状态应为在用、暂停、取消或转移")?,
     };
     let mut checked = content.clone();
     checked.validate().map_err(|e| e.message)?;

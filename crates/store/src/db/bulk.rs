@@ -51,6 +51,17 @@ const MAX_PARAMS: usize = 30_000;
 /// Inserts `rows` into `table` (each row one value per column). SQLite gets plain
 /// `?` placeholders: it looks up the names of `$N` and `?N` parameters linearly,
 /// which is quadratic in a statement with thousands of them.
+/// `INSERT INTO table (a, b, …) VALUES ($1, $2, …)` for one row, from the same column
+/// list a bulk load of the table uses.
+pub fn insert_one(table: &str, columns: &[&str]) -> String {
+    let marks: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
+    format!(
+        "INSERT INTO {table} ({}) VALUES ({})",
+        columns.join(", "),
+        marks.join(", ")
+    )
+}
+
 pub async fn insert_rows(
     conn: &mut AnyConnection,
     backend: Backend,

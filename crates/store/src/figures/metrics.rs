@@ -13,7 +13,7 @@ use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeMap;
 use std::collections::{HashMap, HashSet};
-use tongban_domain::metrics::{FIGURES, Period, growth};
+use tongban_domain::metrics::{FIGURES, Key, Period, growth};
 use tongban_domain::rating::RatingLevel;
 
 /// One figure's value for the period, with the year-earlier value and the growth.
@@ -74,8 +74,8 @@ pub struct Figures {
 }
 
 impl Figures {
-    pub fn get(&self, key: &str) -> Option<&FigureValue> {
-        self.figures.iter().find(|f| f.key == key)
+    pub fn get(&self, key: Key) -> Option<&FigureValue> {
+        self.figures.iter().find(|f| f.key == key.as_str())
     }
 }
 
@@ -143,51 +143,53 @@ fn ratio(n: i64, d: i64) -> Option<f64> {
 
 impl Raw {
     /// The scalar value of `key`; `None` for a table or an undefined rate.
-    fn value(&self, key: &str) -> Option<f64> {
+    fn value(&self, key: Key) -> Option<f64> {
         let n = |v: i64| Some(v as f64);
         match key {
-            "cases_accepted" => n(self.accepted),
-            "cases_per_working_day" => ratio(self.accepted, self.working_days.into()),
-            "cases_instant" => n(self.instant),
-            "cases_online" => n(self.online),
-            "online_rate" => ratio(self.online, self.accepted),
-            "cases_closed" => n(self.closed),
-            "cases_away_from_center" => n(self.away),
-            "stationed_departments" => n(self.stationed),
-            "departments_with_service_section" => n(self.with_section),
-            "items_in_use" => n(self.items_in_use),
-            "sub_items_in_use" => n(self.sub_items_in_use),
-            "items_instant" => n(self.items_instant),
-            "instant_share" => ratio(
+            Key::CasesAccepted => n(self.accepted),
+            Key::CasesPerWorkingDay => ratio(self.accepted, self.working_days.into()),
+            Key::CasesInstant => n(self.instant),
+            Key::CasesOnline => n(self.online),
+            Key::OnlineRate => ratio(self.online, self.accepted),
+            Key::CasesClosed => n(self.closed),
+            Key::CasesAwayFromCenter => n(self.away),
+            Key::StationedDepartments => n(self.stationed),
+            Key::DepartmentsWithServiceSection => n(self.with_section),
+            Key::ItemsInUse => n(self.items_in_use),
+            Key::SubItemsInUse => n(self.sub_items_in_use),
+            Key::ItemsInstant => n(self.items_instant),
+            Key::InstantShare => ratio(
                 self.items_instant,
                 self.items_in_use + self.sub_items_in_use,
             ),
-            "items_cancelled" => n(self.items_cancelled),
-            "items_transferred" => n(self.items_transferred),
-            "items_suspended" => n(self.items_suspended),
-            "speedup_rate" => ratio(self.promised_sum, self.statutory_sum).map(|r| 1.0 - r),
-            "hotline_received" => n(self.hotline_received),
-            "hotline_direct_answers" => n(self.hotline_direct),
-            "hotline_direct_answer_rate" => ratio(self.hotline_direct, self.hotline_received),
-            "hotline_dispatched" => n(self.hotline_dispatched),
-            "hotline_on_time_rate" => ratio(self.hotline_on_time, self.hotline_closed_dispatched),
-            "hotline_avg_satisfaction" => ratio(self.hotline_level_sum, self.hotline_level_count),
-            "hotline_valid_orders" => n(self.hotline_valid),
-            "hotline_error_rate" => ratio(self.hotline_faulty, self.hotline_valid),
-            "hotline_response_rate" => ratio(self.hotline_responded, self.hotline_dispatched_valid),
-            "hotline_resolution_rate" => ratio(self.hotline_closed, self.hotline_valid),
-            "hotline_satisfaction_rate" => ratio(self.hotline_satisfied, self.hotline_level_count),
-            "hotline_calls" => n(self.calls),
-            "hotline_connection_rate" => ratio(self.calls_answered, self.calls),
-            "hotline_answered_15s_rate" => ratio(self.calls_answered_15s, self.calls),
-            "hotline_avg_wait_seconds" => ratio(self.calls_wait_sum, self.calls_answered),
-            "hotline_missed_callbacks" => n(self.calls_called_back),
-            "ratings_received" => n(self.ratings),
-            "ratings_good_rate" => ratio(self.ratings - self.ratings_bad, self.ratings),
-            "ratings_bad" => n(self.ratings_bad),
-            "ratings_bad_answered_rate" => ratio(self.ratings_bad_answered, self.ratings_bad),
-            "ratings_avg_score" => ratio(self.ratings_score_sum, self.ratings),
-            _ => None,
+            Key::ItemsCancelled => n(self.items_cancelled),
+            Key::ItemsTransferred => n(self.items_transferred),
+            Key::ItemsSuspended => n(self.items_suspended),
+            Key::SpeedupRate => ratio(self.promised_sum, self.statutory_sum).map(|r| 1.0 - r),
+            Key::HotlineReceived => n(self.hotline_received),
+            Key::HotlineDirectAnswers => n(self.hotline_direct),
+            Key::HotlineDirectAnswerRate => ratio(self.hotline_direct, self.hotline_received),
+            Key::HotlineDispatched => n(self.hotline_dispatched),
+            Key::HotlineOnTimeRate => ratio(self.hotline_on_time, self.hotline_closed_dispatched),
+            Key::HotlineAvgSatisfaction => ratio(self.hotline_level_sum, self.hotline_level_count),
+            Key::HotlineValidOrders => n(self.hotline_valid),
+            Key::HotlineErrorRate => ratio(self.hotline_faulty, self.hotline_valid),
+            Key::HotlineResponseRate => {
+                ratio(self.hotline_responded, self.hotline_dispatched_valid)
+            }
+            Key::HotlineResolutionRate => ratio(self.hotline_closed, self.hotline_valid),
+            Key::HotlineSatisfactionRate => ratio(self.hotline_satisfied, self.hotline_level_count),
+            Key::HotlineCalls => n(self.calls),
+            Key::HotlineConnectionRate => ratio(self.calls_answered, self.calls),
+            Key::HotlineAnswered15sRate => ratio(self.calls_answered_15s, self.calls),
+            Key::HotlineAvgWaitSeconds => ratio(self.calls_wait_sum, self.calls_answered),
+            Key::HotlineMissedCallbacks => n(self.calls_called_back),
+            Key::RatingsReceived => n(self.ratings),
+            Key::RatingsGoodRate => ratio(self.ratings - self.ratings_bad, self.ratings),
+            Key::RatingsBad => n(self.ratings_bad),
+            Key::RatingsBadAnsweredRate => ratio(self.ratings_bad_answered, self.ratings_bad),
+            Key::RatingsAvgScore => ratio(self.ratings_score_sum, self.ratings),
+            Key::CasesByPoint | Key::HotlineByChannel => None,
         }
     }
 }
@@ -269,9 +271,10 @@ pub async fn compute_parts(store: &Store, period: &Period, parts: Parts) -> Resu
     // The two periods on two connections at once.
     let (now, before) = tokio::try_join!(raw(store, period, parts), raw(store, &earlier, parts))?;
     let mut figures = Vec::with_capacity(FIGURES.len());
-    for f in FIGURES.iter().filter(|f| parts.has(f.area)) {
-        let rows = match f.key {
-            "cases_by_point" => Some(
+    for &key in Key::ALL.iter().filter(|k| parts.has(k.figure().area)) {
+        let f = key.figure();
+        let rows = match key {
+            Key::CasesByPoint => Some(
                 now.by_point
                     .iter()
                     .map(|(code, (_, name, v))| TableRow {
@@ -282,7 +285,7 @@ pub async fn compute_parts(store: &Store, period: &Period, parts: Parts) -> Resu
                     })
                     .collect::<Vec<_>>(),
             ),
-            "hotline_by_channel" => {
+            Key::HotlineByChannel => {
                 let mut codes: Vec<&String> = now.hotline_by_channel.keys().collect();
                 codes.extend(before.hotline_by_channel.keys());
                 // The channels in the hotline's own order, unknown ones last.
@@ -307,8 +310,8 @@ pub async fn compute_parts(store: &Store, period: &Period, parts: Parts) -> Resu
             }
             _ => None,
         };
-        let value = now.value(f.key);
-        let year_earlier = before.value(f.key);
+        let value = now.value(key);
+        let year_earlier = before.value(key);
         figures.push(FigureValue {
             key: f.key,
             label: f.label,
@@ -328,7 +331,9 @@ pub async fn compute_parts(store: &Store, period: &Period, parts: Parts) -> Resu
         .collect();
     by_point.sort();
     // Keep the point table in the office's order (sort, then code).
-    if let Some(f) = figures.iter_mut().find(|f| f.key == "cases_by_point")
+    if let Some(f) = figures
+        .iter_mut()
+        .find(|f| f.key == Key::CasesByPoint.as_str())
         && let Some(rows) = f.rows.as_mut()
     {
         rows.sort_by_key(|r| {

@@ -856,38 +856,21 @@ pub async fn create_window(
     Ok(())
 }
 
-/// How far a web session has got through the sign-in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
-    /// Signed in.
-    Full,
-    /// Password accepted; the authenticator's code (or a recovery code) is due.
-    SecondFactor,
-    /// An administrator without a second factor must enrol one first.
-    Enrol,
-    /// The password was reset by an administrator and must be changed.
-    NewPassword,
+tongban_domain::coded_enum! {
+    /// How far a web session has got through the sign-in.
+    Stage {
+        /// Signed in.
+        Full = ("full", "已登录"),
+        /// Password accepted; the authenticator's code (or a recovery code) is due.
+        SecondFactor = ("second_factor", "待输入动态口令"),
+        /// An administrator without a second factor must enrol one first.
+        Enrol = ("enrol", "待绑定动态口令"),
+        /// The password was reset by an administrator and must be changed.
+        NewPassword = ("new_password", "待修改密码"),
+    }
 }
 
 impl Stage {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Full => "full",
-            Self::SecondFactor => "second_factor",
-            Self::Enrol => "enrol",
-            Self::NewPassword => "new_password",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Full,
-            Self::SecondFactor,
-            Self::Enrol,
-            Self::NewPassword,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
-    }
     /// The page a session at this stage is sent to.
     pub fn page(self) -> &'static str {
         match self {

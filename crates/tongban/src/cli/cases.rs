@@ -65,7 +65,10 @@ pub async fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
         CaseCommand::Show { db, user, case_no } => {
             let store = open(&db.db, &db.key_file).await?;
             let p = staff(&store, &user).await?;
-            tongban_store::cases::get(&store, &p, &case_no).await
+            match tongban_domain::case::CaseNo::parse(&case_no) {
+                Ok(no) => tongban_store::cases::get(&store, &p, &no).await,
+                Err(e) => Err(e.into()),
+            }
         }
         CaseCommand::Create {
             db,
@@ -97,7 +100,15 @@ pub async fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
                 accept: register_only.then_some(false),
                 ..Default::default()
             };
-            tongban_store::cases::create(&store, &p, &input).await
+            let today = tongban_store::time::local_day(tongban_store::time::now());
+            match tongban_domain::case::Application::parse(
+                &input,
+                tongban_domain::case::Filer::Clerk,
+                today,
+            ) {
+                Ok(app) => tongban_store::cases::create(&store, &p, &app).await,
+                Err(all) => Err(all.into()),
+            }
         }
         CaseCommand::Act {
             db,
@@ -114,11 +125,20 @@ pub async fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
                 note,
                 document_no,
             };
-            tongban_store::cases::act(&store, &p, &case_no, &input).await
+            match tongban_domain::case::CaseNo::parse(&case_no) {
+                Ok(no) => tongban_store::cases::act(&store, &p, &no, &input).await,
+                Err(e) => Err(e.into()),
+            }
         }
     };
     match view {
         Ok(v) => println!("{}", serde_json::to_string_pretty(&v)?),
+        Err(tongban_store::StoreError::Faults(all)) => {
+            for i in all {
+                eprintln!("错误（{}）：{}", i.field, i.message);
+            }
+            return Ok(ExitCode::from(2));
+        }
         Err(e) => {
             let field = match &e {
                 tongban_store::StoreError::Invalid(i) => format!("（{}）", i.field),

@@ -102,7 +102,7 @@ pub async fn report(args: ReportArgs) -> anyhow::Result<()> {
     use std::io::IsTerminal;
     use tongban_domain::metrics::Period;
     use tongban_store::report;
-    let format = report::Format::parse(&format)
+    let format = report::Format::from_param(&format)
         .ok_or_else(|| anyhow::anyhow!("--format 应为 md、docx、xlsx 或 json"))?;
     anyhow::ensure!(
         out.is_some() || !format.is_binary() || !std::io::stdout().is_terminal(),

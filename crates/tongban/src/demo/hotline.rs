@@ -358,18 +358,9 @@ pub async fn seed(
         "emergency",
         "return_count",
     ];
-    let event_cols = [
-        "id",
-        "order_id",
-        "at",
-        "actor_id",
-        "actor",
-        "action",
-        "from_status",
-        "to_status",
-        "department_id",
-        "note",
-    ];
+    let event_cols: Vec<&str> = std::iter::once("id")
+        .chain(tongban_store::hotline::EVENT_INSERT_COLUMNS.iter().copied())
+        .collect();
     let agent = "12345 话务员 徐芳（12345话务员）";
     let unit_actor = "成员单位处办人员";
     let unit_codes: HashMap<i64, &str> = unit_ids.iter().map(|(c, id)| (*id, *c)).collect();

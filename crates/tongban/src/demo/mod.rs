@@ -486,7 +486,7 @@ pub async fn seed_demo(
             k += 1;
             code = format!("{basic}-320583000000-000-{}-1-{k:02}", dept.credit);
         }
-        let power_type = PowerType::parse(power).unwrap_or(PowerType::Other);
+        let power_type = PowerType::parse_code_or_label(power).unwrap_or(PowerType::Other);
         let licence = power_type == PowerType::License;
         let statutory_days: u32 = if licence {
             [20, 20, 20, 15, 30, 45][rng.random_range(0..6)]
@@ -1082,65 +1082,16 @@ async fn seed_cases(
         next_id("rating_followups").await?,
     );
     let (mut n_cases, mut n_events, mut n_ratings) = (0usize, 0usize, 0usize);
-    let case_cols = [
-        "id",
-        "case_no",
-        "item_id",
-        "item_version",
-        "department_id",
-        "point_id",
-        "channel",
-        "status",
-        "instant",
-        "applicant_kind",
-        "applicant_name",
-        "id_type",
-        "id_number_enc",
-        "id_number_digest",
-        "id_number_masked",
-        "credit_code",
-        "contact",
-        "phone_enc",
-        "phone_masked",
-        "verify_digest",
-        "materials",
-        "submitted_at",
-        "submitted_on",
-        "accepted_at",
-        "accepted_on",
-        "acceptance_no",
-        "decided_at",
-        "closed_at",
-        "closed_on",
-        "promised_days",
-        "promised_unit",
-        "statutory_days",
-        "statutory_unit",
-        "extension_days",
-        "promised_deadline",
-        "legal_deadline",
-        "deadline_estimated",
-        "result",
-        "document_no",
-        "reason",
-        "updated_at",
-    ];
-    let event_cols = [
-        "id",
-        "case_id",
-        "at",
-        "action",
-        "from_status",
-        "to_status",
-        "actor_id",
-        "actor_name",
-        "point_id",
-        "note",
-    ];
-    let pause_cols = ["id", "case_id", "kind", "from_day", "to_day", "reason"];
-    let rating_cols = [
-        "case_id", "level", "comment", "source", "rated_at", "rated_on",
-    ];
+    let case_cols: Vec<&str> = std::iter::once("id")
+        .chain(tongban_store::cases::INSERT_COLUMNS.iter().copied())
+        .collect();
+    let event_cols: Vec<&str> = std::iter::once("id")
+        .chain(tongban_store::cases::EVENT_INSERT_COLUMNS.iter().copied())
+        .collect();
+    let pause_cols: Vec<&str> = std::iter::once("id")
+        .chain(tongban_store::cases::PAUSE_INSERT_COLUMNS.iter().copied())
+        .collect();
+    let rating_cols: Vec<&str> = tongban_store::cases::RATING_INSERT_COLUMNS.to_vec();
     let follow_cols = [
         "id",
         "case_id",

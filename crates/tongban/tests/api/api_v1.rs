@@ -2311,3 +2311,57 @@ async fn request_ids(db: Db) {
     assert_ne!(other.headers()["x-request-id"].to_str().unwrap(), id);
 }
 both!(request_ids);
+
+/// An application with several faults names every one of them at once, on the API
+/// and on the counter's form, and writes nothing.
+async fn application_faults_all_at_once(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let clerk = app.token("clerk.sj").await;
+    let (s, v) = app
+        .post(
+            "/api/v1/cases",
+            Some(&clerk),
+            serde_json::json!({
+                "item_code": " ",
+                "channel": "fax",
+                "applicant": { "kind": "person", "name": "", "id_number": "110105194912310021", "phone": "123" }
+            }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let fields: Vec<&str> = v["error"]["errors"]
+        .as_array()
+        .expect("errors listed")
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "item_code",
+            "channel",
+            "applicant.name",
+            "applicant.phone",
+            "applicant.id_number"
+        ],
+        "{v}"
+    );
+    assert_eq!(v["error"]["field"], "item_code");
+    let (_, list) = app.get("/api/v1/cases", Some(&clerk)).await;
+    assert_eq!(list["total"], 0, "{list}");
+    // One fault stays one error, without a list.
+    let (s, v) = app
+        .post(
+            "/api/v1/cases",
+            Some(&clerk),
+            serde_json::json!({
+                "item_code": crate::common::ITEM,
+                "channel": "window",
+                "applicant": { "kind": "person", "name": "张三", "id_number": crate::common::ID_NUMBER, "phone": "123" }
+            }),
+        )
+        .await;
+    crate::common::assert_invalid(s, &v, "applicant.phone");
+    assert!(v["error"].get("errors").is_none(), "{v}");
+}
+both!(application_faults_all_at_once);

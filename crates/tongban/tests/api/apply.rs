@@ -157,7 +157,7 @@ async fn applicant_applies_online(db: Db) {
         &tongban_store::org::principal_by_username(&app.store, "clerk.sj")
             .await
             .unwrap(),
-        &no,
+        &tongban_domain::case::CaseNo::parse(&no).unwrap(),
     )
     .await
     .unwrap();

@@ -121,9 +121,14 @@ async fn guessing_the_applicants_proof_is_limited(db: Db) {
         .await;
     assert_eq!(s, StatusCode::LOCKED);
     // The applicant at another address is not locked out of their own case.
-    tongban_store::cases::public_progress(&app.store, &no, "31002X", "10.7.7.7")
-        .await
-        .expect("another address is unaffected");
+    tongban_store::cases::public_progress(
+        &app.store,
+        &tongban_domain::case::CaseNo::parse(&no).unwrap(),
+        "31002X",
+        "10.7.7.7",
+    )
+    .await
+    .expect("another address is unaffected");
 }
 both!(guessing_the_applicants_proof_is_limited);
 

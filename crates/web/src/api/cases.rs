@@ -28,7 +28,8 @@ async fn create(
     Staff(p): Staff,
     Body(b): Body<NewCase>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let case = cases::create(&s.store, &p, &b).await?;
+    let app = crate::extract::application(&b, cases::Filer::Clerk)?;
+    let case = cases::create(&s.store, &p, &app).await?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::to_value(case).map_err(|_| ApiError::internal())?),
@@ -73,6 +74,7 @@ async fn one(
     Staff(p): Staff,
     Path(case_no): Path<String>,
 ) -> ApiResult<Json<Value>> {
+    let case_no = crate::extract::case_no(&case_no)?;
     let case = cases::get(&s.store, &p, &case_no).await?;
     Ok(Json(
         serde_json::to_value(case).map_err(|_| ApiError::internal())?,
@@ -85,6 +87,7 @@ async fn act(
     Path(case_no): Path<String>,
     Body(b): Body<ActionInput>,
 ) -> ApiResult<Json<Value>> {
+    let case_no = crate::extract::case_no(&case_no)?;
     let case = cases::act(&s.store, &p, &case_no, &b).await?;
     Ok(Json(
         serde_json::to_value(case).map_err(|_| ApiError::internal())?,
@@ -122,6 +125,7 @@ async fn rate(
             ));
         }
     };
+    let case_no = crate::extract::case_no(&case_no)?;
     let r = cases::rate(&s.store, rater, &case_no, level, b.comment.as_deref()).await?;
     Ok((
         StatusCode::CREATED,
@@ -140,6 +144,7 @@ async fn answer(
     Path(case_no): Path<String>,
     Body(b): Body<AnswerBody>,
 ) -> ApiResult<Json<Value>> {
+    let case_no = crate::extract::case_no(&case_no)?;
     let r =
         cases::answer_follow_up(&s.store, &p, &case_no, b.answer.as_deref().unwrap_or("")).await?;
     Ok(Json(
@@ -164,6 +169,7 @@ async fn progress(
         .ok_or_else(|| {
             ApiError::invalid("last_six", "请填写申请人证件号码或统一社会信用代码的后六位")
         })?;
+    let case_no = crate::extract::case_no(&case_no)?;
     let case = cases::public_progress(&s.store, &case_no, &six, &from).await?;
     Ok(Json(
         serde_json::to_value(case).map_err(|_| ApiError::internal())?,

@@ -241,6 +241,10 @@ pub fn field_errors(e: tongban_store::StoreError) -> Result<Vec<FieldError>, Pag
     use tongban_store::StoreError;
     match e {
         StoreError::Invalid(i) => Ok(vec![FieldError::new(i.field, i.message)]),
+        StoreError::Faults(all) => Ok(all
+            .into_iter()
+            .map(|i| FieldError::new(i.field, i.message))
+            .collect()),
         StoreError::Conflict { field, message } => Ok(vec![FieldError::new(field, message)]),
         other => Err(other.into()),
     }

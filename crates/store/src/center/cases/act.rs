@@ -49,7 +49,7 @@ struct Outcome {
 pub async fn act(
     store: &Store,
     p: &Principal,
-    case_no: &str,
+    case_no: &CaseNo,
     input: &ActionInput,
 ) -> Result<CaseView> {
     let asked = parse_action(input)?;
@@ -105,7 +105,7 @@ pub async fn act(
     )
     .await?;
     tx.commit().await?;
-    get(store, p, &row.case_no).await
+    get(store, p, case_no).await
 }
 
 fn transition_error(e: TransitionError) -> StoreError {
@@ -150,13 +150,17 @@ async fn follow(
             } else {
                 "supplement"
             };
-            sqlx::query("INSERT INTO case_pauses (case_id, kind, from_day, to_day, reason) VALUES ($1, $2, $3, NULL, $4)")
-                .bind(row.id)
-                .bind(kind)
-                .bind(time::day(on.today))
-                .bind(note.unwrap_or_default())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(sqlx::AssertSqlSafe(crate::bulk::insert_one(
+                "case_pauses",
+                PAUSE_INSERT_COLUMNS,
+            )))
+            .bind(row.id)
+            .bind(kind)
+            .bind(time::day(on.today))
+            .bind(None::<String>)
+            .bind(note.unwrap_or_default())
+            .execute(&mut *tx)
+            .await?;
             pauses.push(Pause {
                 from: on.today,
                 to: None,

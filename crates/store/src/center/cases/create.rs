@@ -5,30 +5,36 @@ use super::*;
 
 /// Accepts or registers an application. At a window the clerk accepts it at once
 /// (an instant item is also decided and closed); online it awaits pre-review.
-pub async fn create(store: &Store, p: &Principal, input: &NewCase) -> Result<CaseView> {
-    create_as(store, Creator::Staff(p), input).await
+pub async fn create(store: &Store, p: &Principal, app: &Application) -> Result<CaseView> {
+    create_as(store, Creator::Staff(p), app).await
 }
 
 /// Files an application for a clerk, or for an applicant signed in to the portal
 /// (always online, the applicant's own identity, any point the item is handled at).
-pub async fn create_as(store: &Store, creator: Creator<'_>, input: &NewCase) -> Result<CaseView> {
+pub async fn create_as(store: &Store, creator: Creator<'_>, app: &Application) -> Result<CaseView> {
+    if let Creator::Staff(p) = creator
+        && !p.role.accepts_applications()
+    {
+        return Err(StoreError::Forbidden(format!(
+            "{}不能受理申请",
+            p.role.label()
+        )));
+    }
     let now = time::now();
     let today = time::local_day(now);
-    let app = parse_application(creator, input, today)?;
     // Reads first, outside the write transaction, so the single SQLite writer only
     // holds its lock for the writes.
     let mut rd = store.reader().await?;
-    let placed = place(&mut rd, creator, input, &app, today).await?;
-    let accept_now = app.channel == Channel::Window && input.accept != Some(false);
-    let (materials, draft) =
-        materials_of(store, creator, &placed.content, input, accept_now).await?;
+    let placed = place(&mut rd, creator, app, today).await?;
+    let accept_now = app.channel == Channel::Window && app.accept;
+    let (materials, draft) = materials_of(store, creator, &placed.content, app, accept_now).await?;
     let cal = calendar::load(store, &mut rd).await?;
     drop(rd);
 
     let insert = Arc::new(prepare(
         store.keys(),
         creator,
-        &app,
+        app,
         &placed,
         Received {
             materials,
@@ -61,91 +67,6 @@ pub async fn create_as(store: &Store, creator: Creator<'_>, input: &NewCase) -> 
     ))
 }
 
-/// An application's own fields, checked: who may file it, the item asked for, the
-/// channel, the applicant and the note.
-struct Application {
-    item_code: String,
-    channel: Channel,
-    applicant: Applicant,
-    note: Option<String>,
-}
-
-fn parse_application(
-    creator: Creator<'_>,
-    input: &NewCase,
-    today: NaiveDate,
-) -> Result<Application> {
-    let staff = match creator {
-        Creator::Staff(p) => Some(p),
-        Creator::Applicant(_) => None,
-    };
-    if let Some(p) = staff
-        && !p.role.accepts_applications()
-    {
-        return Err(StoreError::Forbidden(format!(
-            "{}不能受理申请",
-            p.role.label()
-        )));
-    }
-    let item_code = input
-        .item_code
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| StoreError::invalid("item_code", "请填写事项编码"))?;
-    let channel = match input.channel.as_deref() {
-        _ if staff.is_none() => Channel::Online,
-        Some(c) => Channel::parse(c).ok_or_else(|| {
-            StoreError::invalid("channel", "申请渠道应为 online（网上）或 window（窗口）")
-        })?,
-        None => {
-            return Err(StoreError::invalid(
-                "channel",
-                "请填写申请渠道：online 或 window",
-            ));
-        }
-    };
-    let applicant = match creator {
-        Creator::Staff(_) => {
-            let applicant_input = input
-                .applicant
-                .as_ref()
-                .ok_or_else(|| StoreError::invalid("applicant", "请填写申请人信息"))?;
-            Applicant::parse(applicant_input, today)?
-        }
-        // The signed-in person applies for themself, or as the contact of an
-        // organisation; identity and phone are the verified ones.
-        Creator::Applicant(a) => {
-            let mut ai = input.applicant.clone().unwrap_or_default();
-            ai.phone = Some(a.phone.clone());
-            if ai.kind.as_deref() == Some("organisation") {
-                ai.contact = Some(a.name.clone());
-            } else {
-                ai.kind = Some("person".into());
-                ai.name = Some(a.name.clone());
-                ai.id_type = None;
-                ai.id_number = Some(a.id_number.clone());
-            }
-            Applicant::parse(&ai, today)?
-        }
-    };
-    let note = match input
-        .note
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(n) => Some(tongban_domain::required_text("note", "备注", n, 1000)?),
-        None => None,
-    };
-    Ok(Application {
-        item_code: item_code.to_string(),
-        channel,
-        applicant,
-        note,
-    })
-}
-
 /// The item in force and the point an application is taken at, under the catalog's
 /// rules and the clerk's department and point.
 struct Placed {
@@ -157,7 +78,6 @@ struct Placed {
 async fn place(
     rd: &mut AnyConnection,
     creator: Creator<'_>,
-    input: &NewCase,
     app: &Application,
     today: NaiveDate,
 ) -> Result<Placed> {
@@ -190,7 +110,7 @@ async fn place(
             format!("事项“{}”不支持网上申请", item.name),
         ));
     }
-    let point = point_taken(rd, staff, input.point.as_deref()).await?;
+    let point = point_taken(rd, staff, app.point.as_deref()).await?;
     if staff.is_some_and(|p| p.department_id.is_some_and(|d| d != item.department_id)) {
         return Err(StoreError::Forbidden(format!(
             "只能受理本部门的事项，“{}”属于{}",
@@ -254,19 +174,19 @@ async fn materials_of(
     store: &Store,
     creator: Creator<'_>,
     content: &ItemContent,
-    input: &NewCase,
+    app: &Application,
     accept_now: bool,
 ) -> Result<(Vec<String>, Option<(String, String)>)> {
     let a = match creator {
         Creator::Staff(_) => {
             return Ok((
-                check_materials(content, input.materials.as_deref(), accept_now)?,
+                check_materials(content, app.materials.as_deref(), accept_now)?,
                 None,
             ));
         }
         Creator::Applicant(a) => a,
     };
-    let draft = input
+    let draft = app
         .draft
         .clone()
         .ok_or_else(|| StoreError::invalid("draft", "请先上传申请材料"))?;
@@ -632,65 +552,62 @@ async fn insert_case(
     if row.status == CaseStatus::Closed {
         row.document_no = Some(document_no(case_no.as_str()));
     }
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO cases (case_no, item_id, item_version, department_id, point_id, channel, status, instant, \
-         applicant_kind, applicant_name, id_type, id_number_enc, id_number_digest, id_number_masked, credit_code, contact, \
-         phone_enc, phone_masked, verify_digest, materials, submitted_at, submitted_on, accepted_at, accepted_on, acceptance_no, \
-         decided_at, closed_at, closed_on, promised_days, promised_unit, statutory_days, statutory_unit, extension_days, \
-         promised_deadline, legal_deadline, deadline_estimated, result, document_no, reason, updated_at, submitter_digest) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, \
-         $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41) RETURNING id",
-    )
-    .bind(case_no.as_str())
-    .bind(c.item_id)
-    .bind(c.item_version)
-    .bind(row.department_id)
-    .bind(row.point_id)
-    .bind(c.channel.as_str())
-    .bind(row.status.as_str())
-    .bind(row.instant as i64)
-    .bind(c.applicant_kind)
-    .bind(&c.applicant_name)
-    .bind(c.id_type)
-    .bind(&c.id_enc)
-    .bind(&c.id_digest)
-    .bind(&c.id_masked)
-    .bind(&c.credit_code)
-    .bind(&c.contact)
-    .bind(&c.phone_enc)
-    .bind(&c.phone_masked)
-    .bind(&row.verify_digest)
-    .bind(&c.materials)
-    .bind(&c.stamp)
-    .bind(time::day(c.today))
-    .bind(&row.accepted_at)
-    .bind(&row.accepted_on)
-    .bind(&row.acceptance_no)
-    .bind(&row.decided_at)
-    .bind(&row.closed_at)
-    .bind(row.closed_at.as_ref().map(|_| time::day(c.today)))
-    .bind(row.promised.0 as i64)
-    .bind(unit_name(row.promised.1))
-    .bind(row.statutory.0 as i64)
-    .bind(unit_name(row.statutory.1))
-    .bind(0i64)
-    .bind(&row.promised_deadline)
-    .bind(&row.legal_deadline)
-    .bind(row.deadline_estimated as i64)
-    .bind(&row.result)
-    .bind(&row.document_no)
-    .bind(&row.reason)
-    .bind(&c.stamp)
-    .bind(&c.submitter_digest)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(|e| match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict {
-            field: "case_no",
-            message: "办件编号已被占用（编号序列与已有办件冲突），请重试".into(),
-        },
-        _ => StoreError::Db(e),
-    })?;
+    let columns = [INSERT_COLUMNS, &["submitter_digest"]].concat();
+    let sql = format!(
+        "{} RETURNING id",
+        crate::bulk::insert_one("cases", &columns)
+    );
+    let id: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(case_no.as_str())
+        .bind(c.item_id)
+        .bind(c.item_version)
+        .bind(row.department_id)
+        .bind(row.point_id)
+        .bind(c.channel.as_str())
+        .bind(row.status.as_str())
+        .bind(row.instant as i64)
+        .bind(c.applicant_kind)
+        .bind(&c.applicant_name)
+        .bind(c.id_type)
+        .bind(&c.id_enc)
+        .bind(&c.id_digest)
+        .bind(&c.id_masked)
+        .bind(&c.credit_code)
+        .bind(&c.contact)
+        .bind(&c.phone_enc)
+        .bind(&c.phone_masked)
+        .bind(&row.verify_digest)
+        .bind(&c.materials)
+        .bind(&c.stamp)
+        .bind(time::day(c.today))
+        .bind(&row.accepted_at)
+        .bind(&row.accepted_on)
+        .bind(&row.acceptance_no)
+        .bind(&row.decided_at)
+        .bind(&row.closed_at)
+        .bind(row.closed_at.as_ref().map(|_| time::day(c.today)))
+        .bind(row.promised.0 as i64)
+        .bind(unit_name(row.promised.1))
+        .bind(row.statutory.0 as i64)
+        .bind(unit_name(row.statutory.1))
+        .bind(0i64)
+        .bind(&row.promised_deadline)
+        .bind(&row.legal_deadline)
+        .bind(row.deadline_estimated as i64)
+        .bind(&row.result)
+        .bind(&row.document_no)
+        .bind(&row.reason)
+        .bind(&c.stamp)
+        .bind(&c.submitter_digest)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict {
+                field: "case_no",
+                message: "办件编号已被占用（编号序列与已有办件冲突），请重试".into(),
+            },
+            _ => StoreError::Db(e),
+        })?;
     row.id = id;
     let counted = crate::stats::case_snapshot(&mut *tx, id).await?;
     crate::stats::track_case(&mut *tx, None, &counted).await?;

@@ -140,7 +140,7 @@ pub async fn export_ratings(
 pub async fn reveal_id_number(
     store: &Store,
     p: &Principal,
-    case_no: &str,
+    case_no: &CaseNo,
 ) -> Result<Option<String>> {
     let mut tx = store.begin().await?;
     let raw = load_scoped(&mut tx, p, case_no).await?;
@@ -155,7 +155,7 @@ pub async fn reveal_id_number(
         &p.actor(),
         "case.reveal_id",
         "case",
-        case_no,
+        case_no.as_str(),
         serde_json::json!({}),
     )
     .await?;

@@ -26,8 +26,8 @@ use sqlx::{AnyConnection, Row};
 use std::sync::Arc;
 use tongban_domain::calendar::{Calendar, Pause, TimeUnit};
 use tongban_domain::case::{
-    Action, Applicant, ApplicantInput, CaseNo, CaseState, CaseStatus, Channel, TransitionError,
-    Urgency, mask_id, urgency,
+    Action, Applicant, CaseNo, CaseState, CaseStatus, Channel, TransitionError, Urgency, mask_id,
+    urgency,
 };
 use tongban_domain::catalog::{ItemContent, extension_days};
 use tongban_domain::org::{PointKind, Role};
@@ -37,23 +37,10 @@ use tongban_domain::rating::{FOLLOW_UP_WORKING_DAYS, MAX_COMMENT_CHARS, RatingLe
 /// is missing (行政许可法第三十二条); later, it counts as accepted on receipt.
 pub const DEEMED_ACCEPTANCE_DAYS: u32 = 5;
 
-/// An application as the API or a form gives it.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct NewCase {
-    pub item_code: Option<String>,
-    pub channel: Option<String>,
-    pub point: Option<String>,
-    pub applicant: Option<ApplicantInput>,
-    /// Names of the materials handed in; when given, checked against the item.
-    pub materials: Option<Vec<String>>,
-    /// At a window, `false` registers the application without accepting it yet, so
-    /// the clerk can ask for missing materials (补正) or refuse it (不予受理).
-    pub accept: Option<bool>,
-    /// The portal's draft whose uploaded files become the case's materials.
-    #[serde(skip)]
-    pub draft: Option<String>,
-    pub note: Option<String>,
-}
+/// An application as the API or a form gives it (parsed at the edge into an
+/// [`Application`]).
+pub use tongban_domain::case::ApplicationInput as NewCase;
+pub use tongban_domain::case::{Application, Filer};
 
 /// An action on a case.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -88,6 +75,20 @@ pub enum Creator<'a> {
     Applicant(&'a crate::applicants::ApplicantSession),
 }
 
+impl<'a> Creator<'a> {
+    /// Who files, as the application's parsing needs to know.
+    pub fn filer(self) -> Filer<'a> {
+        match self {
+            Creator::Staff(_) => Filer::Clerk,
+            Creator::Applicant(a) => Filer::Portal {
+                name: &a.name,
+                id_number: &a.id_number,
+                phone: &a.phone,
+            },
+        }
+    }
+}
+
 /// The SQL condition that limits a principal to the cases it may see.
 fn scope(p: &Principal, sql: &mut Sql) -> Result<()> {
     match p.role {
@@ -115,6 +116,70 @@ fn scope(p: &Principal, sql: &mut Sql) -> Result<()> {
     }
     Ok(())
 }
+
+/// The columns a new case is written with, in the order of its values; the store's
+/// insert (with `submitter_digest` after them) and the demo's bulk load (with `id`
+/// before them) share the list.
+pub const INSERT_COLUMNS: &[&str] = &[
+    "case_no",
+    "item_id",
+    "item_version",
+    "department_id",
+    "point_id",
+    "channel",
+    "status",
+    "instant",
+    "applicant_kind",
+    "applicant_name",
+    "id_type",
+    "id_number_enc",
+    "id_number_digest",
+    "id_number_masked",
+    "credit_code",
+    "contact",
+    "phone_enc",
+    "phone_masked",
+    "verify_digest",
+    "materials",
+    "submitted_at",
+    "submitted_on",
+    "accepted_at",
+    "accepted_on",
+    "acceptance_no",
+    "decided_at",
+    "closed_at",
+    "closed_on",
+    "promised_days",
+    "promised_unit",
+    "statutory_days",
+    "statutory_unit",
+    "extension_days",
+    "promised_deadline",
+    "legal_deadline",
+    "deadline_estimated",
+    "result",
+    "document_no",
+    "reason",
+    "updated_at",
+];
+/// A case event's columns, in the order of its values (shared as above).
+pub const EVENT_INSERT_COLUMNS: &[&str] = &[
+    "case_id",
+    "at",
+    "action",
+    "from_status",
+    "to_status",
+    "actor_id",
+    "actor_name",
+    "point_id",
+    "note",
+];
+/// A pause's columns, in the order of its values (shared as above).
+pub const PAUSE_INSERT_COLUMNS: &[&str] = &["case_id", "kind", "from_day", "to_day", "reason"];
+/// A rating's columns, in the order of its values (shared as above).
+pub const RATING_INSERT_COLUMNS: &[&str] = &[
+    "case_id", "level", "comment", "source", "rated_at", "rated_on",
+];
 
 const CASE_COLUMNS: &str = "c.id, c.case_no, c.item_id, c.item_version, c.department_id, c.point_id, c.channel, c.status, c.instant, \
      c.applicant_kind, c.applicant_name, c.id_type, c.id_number_masked, c.credit_code, c.contact, c.phone_masked, c.verify_digest, \
@@ -511,10 +576,10 @@ async fn insert_event(
     point_id: Option<i64>,
     note: Option<&str>,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO case_events (case_id, at, action, from_status, to_status, actor_id, actor_name, point_id, note) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
+    sqlx::query(sqlx::AssertSqlSafe(crate::bulk::insert_one(
+        "case_events",
+        EVENT_INSERT_COLUMNS,
+    )))
     .bind(case_id)
     .bind(at)
     .bind(action)
@@ -532,9 +597,9 @@ async fn insert_event(
 async fn load_scoped(
     conn: &mut AnyConnection,
     p: &Principal,
-    case_no: &str,
+    case_no: &CaseNo,
 ) -> Result<sqlx::any::AnyRow> {
-    let no = CaseNo::parse(case_no)?;
+    let no = case_no;
     let mut sql = Sql::new(&format!(
         "SELECT {CASE_COLUMNS}{CASE_FROM} AND c.case_no = "
     ));
@@ -547,7 +612,7 @@ async fn load_scoped(
 }
 
 /// A case with its events and rating, if the principal may see it (404 otherwise).
-pub async fn get(store: &Store, p: &Principal, case_no: &str) -> Result<CaseView> {
+pub async fn get(store: &Store, p: &Principal, case_no: &CaseNo) -> Result<CaseView> {
     let mut conn = store.reader().await?;
     let row = load_scoped(&mut conn, p, case_no).await?;
     full_view(store, &mut conn, &row).await
@@ -666,7 +731,7 @@ pub(crate) async fn recompute_estimated(tx: &mut AnyConnection, cal: &Calendar) 
 }
 
 /// The id of a case the principal may see (404 otherwise).
-pub async fn case_id(store: &Store, p: &Principal, case_no: &str) -> Result<i64> {
+pub async fn case_id(store: &Store, p: &Principal, case_no: &CaseNo) -> Result<i64> {
     let mut conn = store.reader().await?;
     let row = load_scoped(&mut conn, p, case_no).await?;
     Ok(row.try_get("id")?)

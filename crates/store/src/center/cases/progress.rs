@@ -10,12 +10,12 @@ use super::*;
 /// proof look the same.
 pub async fn verify_applicant(
     store: &Store,
-    case_no: &str,
+    case_no: &CaseNo,
     last_six: &str,
     from: &str,
 ) -> Result<()> {
     use crate::throttle::{self, PROGRESS_ADDRESS, PROGRESS_CASE};
-    let no = CaseNo::parse(case_no)?;
+    let no = case_no;
     let not_found = || StoreError::not_found("未找到办件：请核对办件编号和证件号码后六位");
     let address = format!("progress:addr:{from}");
     let case_key = format!("progress:case:{}", no.as_str());
@@ -49,12 +49,12 @@ pub async fn verify_applicant(
 /// applicant's ID or credit code. Unknown and mismatched look the same.
 pub async fn public_progress(
     store: &Store,
-    case_no: &str,
+    case_no: &CaseNo,
     last_six: &str,
     from: &str,
 ) -> Result<CaseView> {
     verify_applicant(store, case_no, last_six, from).await?;
-    let no = CaseNo::parse(case_no)?;
+    let no = case_no;
     let mut conn = store.reader().await?;
     let mut sql = Sql::new(&format!(
         "SELECT {CASE_COLUMNS}{CASE_FROM} AND c.case_no = "
@@ -113,9 +113,9 @@ pub async fn mine(
 pub async fn own_case(
     store: &Store,
     a: &crate::applicants::ApplicantSession,
-    case_no: &str,
+    case_no: &CaseNo,
 ) -> Result<CaseView> {
-    let no = CaseNo::parse(case_no)?;
+    let no = case_no;
     let mut conn = store.reader().await?;
     let mut sql = Sql::new(&format!(
         "SELECT {CASE_COLUMNS}{CASE_FROM} AND c.case_no = "

@@ -20,7 +20,7 @@ pub enum Rater<'a> {
 pub async fn rate(
     store: &Store,
     rater: Rater<'_>,
-    case_no: &str,
+    case_no: &CaseNo,
     level: i64,
     comment: Option<&str>,
 ) -> Result<RatingView> {
@@ -49,7 +49,7 @@ pub async fn rate(
             load_scoped(&mut tx, p, case_no).await?
         }
         Rater::Applicant { .. } | Rater::SignedIn(_) => {
-            let no = CaseNo::parse(case_no)?;
+            let no = case_no;
             let mut sql = Sql::new(&format!(
                 "SELECT {CASE_COLUMNS}{CASE_FROM} AND c.case_no = "
             ));
@@ -88,22 +88,25 @@ pub async fn rate(
         Rater::Applicant { .. } | Rater::SignedIn(_) => "applicant".to_string(),
         Rater::Staff(p) => format!("device:{}", p.username),
     };
-    sqlx::query("INSERT INTO ratings (case_id, level, comment, source, rated_at, rated_on) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(row.id)
-        .bind(level.value() as i64)
-        .bind(comment)
-        .bind(&source)
-        .bind(time::stamp(now))
-        .bind(time::day(today))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict {
-                field: "level",
-                message: "该办件已评价，每件只能评价一次".into(),
-            },
-            _ => StoreError::Db(e),
-        })?;
+    sqlx::query(sqlx::AssertSqlSafe(crate::bulk::insert_one(
+        "ratings",
+        RATING_INSERT_COLUMNS,
+    )))
+    .bind(row.id)
+    .bind(level.value() as i64)
+    .bind(comment)
+    .bind(&source)
+    .bind(time::stamp(now))
+    .bind(time::day(today))
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict {
+            field: "level",
+            message: "该办件已评价，每件只能评价一次".into(),
+        },
+        _ => StoreError::Db(e),
+    })?;
     if level.is_bad() {
         let cal = calendar::load(store, &mut tx).await?;
         let due = cal
@@ -149,7 +152,7 @@ pub async fn rate(
 pub async fn answer_follow_up(
     store: &Store,
     p: &Principal,
-    case_no: &str,
+    case_no: &CaseNo,
     answer: &str,
 ) -> Result<RatingView> {
     if !matches!(p.role, Role::Approver | Role::DepartmentHead) {
@@ -187,7 +190,7 @@ pub async fn answer_follow_up(
         &p.actor(),
         "rating.answer",
         "case",
-        case_no,
+        case_no.as_str(),
         serde_json::json!({}),
     )
     .await?;

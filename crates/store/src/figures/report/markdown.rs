@@ -3,9 +3,10 @@
 
 use crate::metrics::Figures;
 use std::fmt::Write as _;
+use tongban_domain::metrics::Key;
 
 /// A count: `1234`.
-fn count(f: &Figures, key: &str) -> String {
+fn count(f: &Figures, key: Key) -> String {
     match f.get(key).and_then(|v| v.value) {
         Some(v) => format!("{}", v.round() as i64),
         None => "（无数据）".into(),
@@ -13,14 +14,14 @@ fn count(f: &Figures, key: &str) -> String {
 }
 
 /// A fraction as a percentage with two decimals: `12.34%`.
-fn pct(f: &Figures, key: &str) -> String {
+fn pct(f: &Figures, key: Key) -> String {
     match f.get(key).and_then(|v| v.value) {
         Some(v) => format!("{:.2}%", v * 100.0),
         None => "（无数据）".into(),
     }
 }
 
-fn decimal(f: &Figures, key: &str, places: usize) -> String {
+fn decimal(f: &Figures, key: Key, places: usize) -> String {
     match f.get(key).and_then(|v| v.value) {
         Some(v) => format!("{v:.places$}"),
         None => "（无数据）".into(),
@@ -28,7 +29,7 @@ fn decimal(f: &Figures, key: &str, places: usize) -> String {
 }
 
 /// "同比增长12.3%" / "同比下降4.0%" / "上年同期为0，不计同比".
-fn yoy(f: &Figures, key: &str) -> String {
+fn yoy(f: &Figures, key: Key) -> String {
     let Some(v) = f.get(key) else {
         return String::new();
     };
@@ -40,7 +41,7 @@ fn yoy(f: &Figures, key: &str) -> String {
     }
 }
 
-fn earlier_count(f: &Figures, key: &str) -> String {
+fn earlier_count(f: &Figures, key: Key) -> String {
     match f.get(key).and_then(|v| v.year_earlier) {
         Some(v) => format!("{}", v.round() as i64),
         None => "（无数据）".into(),
@@ -66,22 +67,22 @@ pub fn markdown(f: &Figures) -> String {
         "{label}，市政务服务中心共受理各类办件{}件（{}），日均受理{}件。\
          即办件{}件（{}）。网上审批办件{}件（{}），网上审批率为{}。\
          办结办件{}件。（联合验收数据尚未接入，验收项目数、验收面积、平均办理时间、部门通过率和一次性现场验收全部通过率暂无法填写。）\n",
-        count(f, "cases_accepted"),
-        match f.get("cases_accepted").and_then(|v| v.growth) {
+        count(f, Key::CasesAccepted),
+        match f.get(Key::CasesAccepted).and_then(|v| v.growth) {
             Some(_) => format!(
                 "上年同期{}件，{}",
-                earlier_count(f, "cases_accepted"),
-                yoy(f, "cases_accepted")
+                earlier_count(f, Key::CasesAccepted),
+                yoy(f, Key::CasesAccepted)
             ),
-            None => yoy(f, "cases_accepted"),
+            None => yoy(f, Key::CasesAccepted),
         },
-        decimal(f, "cases_per_working_day", 1),
-        count(f, "cases_instant"),
-        yoy(f, "cases_instant"),
-        count(f, "cases_online"),
-        yoy(f, "cases_online"),
-        pct(f, "online_rate"),
-        count(f, "cases_closed"),
+        decimal(f, Key::CasesPerWorkingDay, 1),
+        count(f, Key::CasesInstant),
+        yoy(f, Key::CasesInstant),
+        count(f, Key::CasesOnline),
+        yoy(f, Key::CasesOnline),
+        pct(f, Key::OnlineRate),
+        count(f, Key::CasesClosed),
     );
     let _ = writeln!(s, "### 审批清单目录化规范化动态化管理\n");
     let _ = writeln!(
@@ -90,23 +91,26 @@ pub fn markdown(f: &Figures) -> String {
          取消{}个行政审批事项；{}个事项转移至行业协会；{}项行政审批事项继续暂停行使（挂起）。\
          截至{}，中心共有{}个（{}个子项）进驻在用事项（精简事项数及精简比例尚未接入）。\
          目前中心共有即办项目{}个，即办项目占比达{}。进驻事项总体提速{}。\n",
-        count(f, "stationed_departments"),
-        count(f, "departments_with_service_section"),
-        count(f, "items_cancelled"),
-        count(f, "items_transferred"),
-        count(f, "items_suspended"),
+        count(f, Key::StationedDepartments),
+        count(f, Key::DepartmentsWithServiceSection),
+        count(f, Key::ItemsCancelled),
+        count(f, Key::ItemsTransferred),
+        count(f, Key::ItemsSuspended),
         f.period.to,
-        count(f, "items_in_use"),
-        count(f, "sub_items_in_use"),
-        count(f, "items_instant"),
-        pct(f, "instant_share"),
-        pct(f, "speedup_rate"),
+        count(f, Key::ItemsInUse),
+        count(f, Key::SubItemsInUse),
+        count(f, Key::ItemsInstant),
+        pct(f, Key::InstantShare),
+        pct(f, Key::SpeedupRate),
     );
     let _ = writeln!(s, "（“三证合一、一照一码”营业执照发放数据尚未接入。）\n");
     let _ = writeln!(s, "### 多点受理、同城通办\n");
-    let accepted = f.get("cases_accepted").and_then(|v| v.value).unwrap_or(0.0);
+    let accepted = f
+        .get(Key::CasesAccepted)
+        .and_then(|v| v.value)
+        .unwrap_or(0.0);
     let away = f
-        .get("cases_away_from_center")
+        .get(Key::CasesAwayFromCenter)
         .and_then(|v| v.value)
         .unwrap_or(0.0);
     let share = if accepted > 0.0 {
@@ -117,11 +121,11 @@ pub fn markdown(f: &Figures) -> String {
     let _ = writeln!(
         s,
         "各区镇便民服务中心及派出所分理点共受理办件{}件，占受理总量的{share}。\n",
-        count(f, "cases_away_from_center"),
+        count(f, Key::CasesAwayFromCenter),
     );
     let _ = writeln!(s, "| 受理点 | 受理办件（件） | 上年同期（件） |");
     let _ = writeln!(s, "|---|---:|---:|");
-    if let Some(rows) = f.get("cases_by_point").and_then(|v| v.rows.as_ref()) {
+    if let Some(rows) = f.get(Key::CasesByPoint).and_then(|v| v.rows.as_ref()) {
         for r in rows {
             let _ = writeln!(s, "| {} | {} | {} |", r.name, r.value, r.year_earlier);
         }
@@ -146,7 +150,7 @@ pub fn markdown(f: &Figures) -> String {
     }
     let _ = writeln!(s, "\n### 12345便民服务热线\n");
     let channels = f
-        .get("hotline_by_channel")
+        .get(Key::HotlineByChannel)
         .and_then(|v| v.rows.as_ref())
         .map(|rows| {
             rows.iter()
@@ -163,28 +167,28 @@ pub fn markdown(f: &Figures) -> String {
          有效工单{}件，工单差错率{}；响应率{}，解决率{}，满意率{}。\
          热线呼入来电{}个，接通率{}，15秒接通率{}，接通来电平均等待{}秒；漏话回拨{}个。\
          （平台满意度及表扬数据尚未接入。）\n",
-        count(f, "hotline_received"),
-        yoy(f, "hotline_received"),
+        count(f, Key::HotlineReceived),
+        yoy(f, Key::HotlineReceived),
         if channels.is_empty() {
             String::new()
         } else {
             format!("，其中{channels}")
         },
-        count(f, "hotline_direct_answers"),
-        pct(f, "hotline_direct_answer_rate"),
-        count(f, "hotline_dispatched"),
-        pct(f, "hotline_on_time_rate"),
-        decimal(f, "hotline_avg_satisfaction", 2),
-        count(f, "hotline_valid_orders"),
-        pct(f, "hotline_error_rate"),
-        pct(f, "hotline_response_rate"),
-        pct(f, "hotline_resolution_rate"),
-        pct(f, "hotline_satisfaction_rate"),
-        count(f, "hotline_calls"),
-        pct(f, "hotline_connection_rate"),
-        pct(f, "hotline_answered_15s_rate"),
-        decimal(f, "hotline_avg_wait_seconds", 1),
-        count(f, "hotline_missed_callbacks"),
+        count(f, Key::HotlineDirectAnswers),
+        pct(f, Key::HotlineDirectAnswerRate),
+        count(f, Key::HotlineDispatched),
+        pct(f, Key::HotlineOnTimeRate),
+        decimal(f, Key::HotlineAvgSatisfaction, 2),
+        count(f, Key::HotlineValidOrders),
+        pct(f, Key::HotlineErrorRate),
+        pct(f, Key::HotlineResponseRate),
+        pct(f, Key::HotlineResolutionRate),
+        pct(f, Key::HotlineSatisfactionRate),
+        count(f, Key::HotlineCalls),
+        pct(f, Key::HotlineConnectionRate),
+        pct(f, Key::HotlineAnswered15sRate),
+        decimal(f, Key::HotlineAvgWaitSeconds, 1),
+        count(f, Key::HotlineMissedCallbacks),
     );
     let _ = writeln!(
         s,

@@ -10,46 +10,26 @@ pub use markdown::{Block, blocks, markdown};
 use crate::metrics::{Figures, TableRow};
 use crate::{Result, StoreError};
 use rust_xlsxwriter::{Format as XlsxFormat, Workbook};
+use tongban_domain::metrics::Key;
 use tongban_domain::metrics::growth;
 
-/// A format the report can be written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Markdown,
-    Docx,
-    Xlsx,
-    Json,
+tongban_domain::coded_enum! {
+    /// The forms the work report is written in.
+    Format {
+        Markdown = ("md", "网页（Markdown）"),
+        Docx = ("docx", "Word 文档（docx）"),
+        Xlsx = ("xlsx", "Excel 表格（xlsx）"),
+        Json = ("json", "JSON 数据"),
+    }
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [Format::Markdown, Format::Docx, Format::Xlsx, Format::Json];
-
-    /// `md`, `docx`, `xlsx` or `json`.
-    pub fn parse(s: &str) -> Option<Format> {
+    /// `md`, `docx`, `xlsx` or `json` (also `markdown`) as a URL or the command line
+    /// gives it.
+    pub fn from_param(s: &str) -> Option<Format> {
         match s.trim() {
-            "md" | "markdown" => Some(Format::Markdown),
-            "docx" => Some(Format::Docx),
-            "xlsx" => Some(Format::Xlsx),
-            "json" => Some(Format::Json),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Markdown => "md",
-            Format::Docx => "docx",
-            Format::Xlsx => "xlsx",
-            Format::Json => "json",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Format::Markdown => "网页（Markdown）",
-            Format::Docx => "Word 文档（docx）",
-            Format::Xlsx => "Excel 表格（xlsx）",
-            Format::Json => "JSON 数据",
+            "markdown" => Some(Format::Markdown),
+            s => Format::parse(s),
         }
     }
 
@@ -217,7 +197,7 @@ pub fn departments_table(f: &Figures) -> Table {
     }
 }
 
-fn rows_of<'a>(f: &'a Figures, key: &str) -> &'a [TableRow] {
+fn rows_of(f: &Figures, key: Key) -> &[TableRow] {
     f.get(key)
         .and_then(|v| v.rows.as_deref())
         .unwrap_or_default()
@@ -243,7 +223,7 @@ pub fn points_table(f: &Figures) -> Table {
         key: "points",
         title: "各受理点",
         columns: vec!["受理点编码", "受理点", "受理办件", "上年同期", "同比增长"],
-        rows: simple_rows(rows_of(f, "cases_by_point")),
+        rows: simple_rows(rows_of(f, Key::CasesByPoint)),
     }
 }
 
@@ -253,7 +233,7 @@ pub fn channels_table(f: &Figures) -> Table {
         key: "channels",
         title: "12345各渠道",
         columns: vec!["渠道编码", "渠道", "受理诉求", "上年同期", "同比增长"],
-        rows: simple_rows(rows_of(f, "hotline_by_channel")),
+        rows: simple_rows(rows_of(f, Key::HotlineByChannel)),
     }
 }
 

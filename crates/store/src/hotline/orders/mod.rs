@@ -200,6 +200,20 @@ impl OrderView {
     }
 }
 
+/// An order event's columns, in the order of its values; the store's insert and the
+/// demo's bulk load (with `id` before them) share the list.
+pub const EVENT_INSERT_COLUMNS: &[&str] = &[
+    "order_id",
+    "at",
+    "actor_id",
+    "actor",
+    "action",
+    "from_status",
+    "to_status",
+    "department_id",
+    "note",
+];
+
 pub(crate) const COLUMNS: &str = "o.id, o.order_no, o.channel, o.category, o.caller_name, o.phone_masked, o.address, o.lat, o.lon, \
      o.content, o.service_code, s.name AS service_name, o.department_id, d.code AS dcode, d.name AS dname, o.co_units, o.status, \
      o.deadline, o.deadline_estimated, o.extension_pending, o.direct_answer, o.answer, o.reply, o.callback_level, o.faulty, \

@@ -41,10 +41,10 @@ pub(crate) async fn event(
     unit: Option<i64>,
     note: Option<&str>,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO work_order_events (order_id, at, actor_id, actor, action, from_status, to_status, department_id, note) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
+    sqlx::query(sqlx::AssertSqlSafe(crate::bulk::insert_one(
+        "work_order_events",
+        EVENT_INSERT_COLUMNS,
+    )))
     .bind(order_id)
     .bind(at)
     .bind(who.id())

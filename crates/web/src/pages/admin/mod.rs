@@ -705,7 +705,7 @@ impl VersionForm {
         };
         let mut c = base.clone();
         c.name = self.name.clone();
-        c.status = ItemStatus::parse(&self.status)
+        c.status = ItemStatus::parse_code_or_label(&self.status)
             .ok_or_else(|| FieldError::new("status", "请选择事项状态"))?;
         c.statutory = TimeLimit {
             days: days(&self.statutory_days, "statutory_days", "法定时限")?,
@@ -717,7 +717,7 @@ impl VersionForm {
         };
         c.instant = !self.instant.is_empty();
         c.visits = days(&self.visits, "visits", "到办事现场次数")?;
-        c.online_depth = OnlineDepth::parse(&self.online_depth)
+        c.online_depth = OnlineDepth::parse_code_or_label(&self.online_depth)
             .ok_or_else(|| FieldError::new("online_depth", "请选择网办深度"))?;
         c.legal_basis = self.legal_basis.trim().to_string();
         c.conditions = self.conditions.trim().to_string();

@@ -238,14 +238,23 @@ async fn accept(
         accept: Some(f.mode != "register"),
         ..Default::default()
     };
-    match cases::create(&s.store, p, &input).await {
+    let created = match crate::extract::application(&input, cases::Filer::Clerk) {
+        Ok(app) => cases::create(&s.store, p, &app).await,
+        Err(e) => Err(e),
+    };
+    match created {
         Ok(c) => Ok(Redirect::to(&format!("/workbench/cases/{}", c.case_no)).into_response()),
-        Err(StoreError::Invalid(i)) => {
+        Err(e @ (StoreError::Invalid(_) | StoreError::Faults(_))) => {
+            // Every field at fault, each beside its field on the form.
+            let errors: Vec<FieldError> = crate::pages::field_errors(e)?
+                .into_iter()
+                .map(|e| FieldError::new(form_field(&e.field), e.message))
+                .collect();
             let page = AcceptPage {
                 layout: web.layout(),
                 item,
                 content,
-                errors: vec![FieldError::new(form_field(i.field), i.message)].into(),
+                errors: errors.into(),
                 form: f,
                 id_types: IdType::ALL
                     .iter()
@@ -282,6 +291,7 @@ async fn notice(
     Path(case_no): Path<String>,
 ) -> PageResult {
     let p = web.staff()?;
+    let case_no = crate::extract::case_no(&case_no)?;
     let case = cases::get(&s.store, p, &case_no).await?;
     let (kind, title) = match case.status {
         "refused" => ("refusal", "不予受理决定书"),

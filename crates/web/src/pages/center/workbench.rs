@@ -161,6 +161,7 @@ fn available(
 
 async fn case_file(State(s): State<AppState>, web: Web, Path(case_no): Path<String>) -> PageResult {
     let p = web.staff()?;
+    let case_no = crate::extract::case_no(&case_no)?;
     let case = cases::get(&s.store, p, &case_no).await?;
     let files =
         tongban_store::files::case_files(&s.store, cases::case_id(&s.store, p, &case_no).await?)
@@ -199,6 +200,7 @@ async fn act(
         note: Some(f.note.clone()),
         document_no: None,
     };
+    let case_no = crate::extract::case_no(&case_no)?;
     match cases::act(&s.store, p, &case_no, &input).await {
         Ok(c) => Ok(Redirect::to(&format!("/workbench/cases/{}", c.case_no)).into_response()),
         Err(tongban_store::StoreError::Invalid(i)) => {
@@ -238,6 +240,7 @@ async fn case_file_download(
     let id: i64 = id
         .parse()
         .map_err(|_| PageError::new(StatusCode::NOT_FOUND, "未找到", "文件不存在"))?;
+    let case_no = crate::extract::case_no(&case_no)?;
     let case_id = cases::case_id(&s.store, p, &case_no).await?;
     let f = tongban_store::files::case_file(&s.store, case_id, id).await?;
     let bytes = s.store.files().get(&f.storage_key).await?;

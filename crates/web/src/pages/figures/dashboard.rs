@@ -14,6 +14,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
+use tongban_domain::metrics::Key;
 use tongban_domain::metrics::Period;
 use tongban_domain::org::Role;
 use tongban_store::dashboards;
@@ -416,7 +417,7 @@ struct Big {
     href: Option<String>,
 }
 
-fn big(f: &Figures, key: &str, label: &'static str, href: Option<String>) -> Big {
+fn big(f: &Figures, key: Key, label: &'static str, href: Option<String>) -> Big {
     let v = f.get(key);
     let pct = v.is_some_and(|v| v.unit == "%");
     let show = |x: Option<f64>| match x {
@@ -623,14 +624,14 @@ async fn hotline(state: State<AppState>, web: Web, q: Query<Params>) -> PageResu
 }
 
 /// Selected figures as a table: key, label, this period, a year earlier, growth.
-fn figure_table(f: &Figures, key: &'static str, title: &'static str, keys: &[&str]) -> Table {
+fn figure_table(f: &Figures, key: &'static str, title: &'static str, keys: &[Key]) -> Table {
     Table {
         key,
         title,
         columns: vec!["指标键", "指标", "本期", "上年同期", "同比增长"],
         rows: keys
             .iter()
-            .filter_map(|k| f.get(k))
+            .filter_map(|k| f.get(*k))
             .map(|v| {
                 let n = |x: Option<f64>| Cell::Int(x.unwrap_or(0.0).round() as i64);
                 vec![
@@ -691,14 +692,14 @@ async fn table(s: &AppState, d: &Data, key: &str) -> Result<Option<Table>, PageE
             "catalog_status",
             "事项清单（统计期末）",
             &[
-                "items_in_use",
-                "sub_items_in_use",
-                "items_instant",
-                "items_suspended",
-                "items_cancelled",
-                "items_transferred",
-                "stationed_departments",
-                "departments_with_service_section",
+                Key::ItemsInUse,
+                Key::SubItemsInUse,
+                Key::ItemsInstant,
+                Key::ItemsSuspended,
+                Key::ItemsCancelled,
+                Key::ItemsTransferred,
+                Key::StationedDepartments,
+                Key::DepartmentsWithServiceSection,
             ],
         ),
         "catalog_departments" => {
@@ -829,22 +830,22 @@ fn center_view(c: &ViewCtx<'_>) -> View {
     let bigs = vec![
         big(
             f,
-            "cases_accepted",
+            Key::CasesAccepted,
             "受理办件（件）",
             Some("/workbench".into()),
         ),
-        big(f, "cases_per_working_day", "日均受理（件）", None),
-        big(f, "cases_instant", "即办件（件）", None),
-        big(f, "online_rate", "网上审批率", None),
-        big(f, "speedup_rate", "进驻事项总体提速", None),
-        big(f, "cases_away_from_center", "区镇及分理点受理（件）", None),
+        big(f, Key::CasesPerWorkingDay, "日均受理（件）", None),
+        big(f, Key::CasesInstant, "即办件（件）", None),
+        big(f, Key::OnlineRate, "网上审批率", None),
+        big(f, Key::SpeedupRate, "进驻事项总体提速", None),
+        big(f, Key::CasesAwayFromCenter, "区镇及分理点受理（件）", None),
         big(
             f,
-            "hotline_received",
+            Key::HotlineReceived,
             "12345受理诉求（件）",
             orders.then(|| format!("/hotline/orders?{query}")),
         ),
-        big(f, "hotline_direct_answer_rate", "12345直接解答率", None),
+        big(f, Key::HotlineDirectAnswerRate, "12345直接解答率", None),
     ];
     let mut sections = sections(d, pal, 15, true);
     sections.push(all_figures(f));
@@ -855,19 +856,19 @@ fn center_view(c: &ViewCtx<'_>) -> View {
 async fn catalog_view(c: &ViewCtx<'_>) -> Result<View, PageError> {
     let (s, d, f, pal) = (c.s, c.d, &c.d.figures, c.pal);
     let bigs = vec![
-        big(f, "items_in_use", "在用事项（个）", Some("/items".into())),
-        big(f, "sub_items_in_use", "在用子项（个）", None),
-        big(f, "items_instant", "即办事项（个）", None),
-        big(f, "instant_share", "即办事项占比", None),
-        big(f, "speedup_rate", "进驻事项总体提速", None),
-        big(f, "stationed_departments", "进驻部门（个）", None),
+        big(f, Key::ItemsInUse, "在用事项（个）", Some("/items".into())),
+        big(f, Key::SubItemsInUse, "在用子项（个）", None),
+        big(f, Key::ItemsInstant, "即办事项（个）", None),
+        big(f, Key::InstantShare, "即办事项占比", None),
+        big(f, Key::SpeedupRate, "进驻事项总体提速", None),
+        big(f, Key::StationedDepartments, "进驻部门（个）", None),
         big(
             f,
-            "departments_with_service_section",
+            Key::DepartmentsWithServiceSection,
             "设立行政服务科的部门（个）",
             None,
         ),
-        big(f, "items_cancelled", "取消事项（个）", None),
+        big(f, Key::ItemsCancelled, "取消事项（个）", None),
     ];
     let (status, depts) = tokio::try_join!(
         need(s, d, "catalog_status"),
@@ -902,10 +903,10 @@ async fn catalog_view(c: &ViewCtx<'_>) -> Result<View, PageError> {
 async fn points_view(c: &ViewCtx<'_>) -> Result<View, PageError> {
     let (s, d, f, pal, query) = (c.s, c.d, &c.d.figures, c.pal, &c.query);
     let bigs = vec![
-        big(f, "cases_away_from_center", "区镇及分理点受理（件）", None),
-        big(f, "cases_accepted", "全部受理办件（件）", None),
-        big(f, "cases_closed", "办结办件（件）", None),
-        big(f, "cases_per_working_day", "日均受理（件）", None),
+        big(f, Key::CasesAwayFromCenter, "区镇及分理点受理（件）", None),
+        big(f, Key::CasesAccepted, "全部受理办件（件）", None),
+        big(f, Key::CasesClosed, "办结办件（件）", None),
+        big(f, Key::CasesPerWorkingDay, "日均受理（件）", None),
     ];
     let t = need(s, d, "point_details").await?;
     let mut sec = bar_section(
@@ -925,16 +926,16 @@ async fn points_view(c: &ViewCtx<'_>) -> Result<View, PageError> {
 async fn ratings_view(c: &ViewCtx<'_>) -> Result<View, PageError> {
     let (s, d, f, pal, query) = (c.s, c.d, &c.d.figures, c.pal, &c.query);
     let bigs = vec![
-        big(f, "ratings_received", "好差评评价（件）", None),
-        big(f, "ratings_good_rate", "好评率", None),
+        big(f, Key::RatingsReceived, "好差评评价（件）", None),
+        big(f, Key::RatingsGoodRate, "好评率", None),
         big(
             f,
-            "ratings_bad",
+            Key::RatingsBad,
             "差评（件）",
             Some(format!("/dashboard/ratings/list?{query}&bad=1")),
         ),
-        big(f, "ratings_bad_answered_rate", "差评整改答复率", None),
-        big(f, "ratings_avg_score", "平均满意度得分", None),
+        big(f, Key::RatingsBadAnsweredRate, "差评整改答复率", None),
+        big(f, Key::RatingsAvgScore, "平均满意度得分", None),
     ];
     let (levels, months, depts) = tokio::try_join!(
         need(s, d, "rating_levels"),
@@ -973,22 +974,22 @@ async fn hotline_view(c: &ViewCtx<'_>) -> Result<View, PageError> {
     let bigs = vec![
         big(
             f,
-            "hotline_received",
+            Key::HotlineReceived,
             "受理诉求（件）",
             orders.then(|| format!("/hotline/orders?{query}")),
         ),
-        big(f, "hotline_direct_answer_rate", "直接解答率", None),
-        big(f, "hotline_dispatched", "交办工单（件）", None),
-        big(f, "hotline_on_time_rate", "按时办结率", None),
-        big(f, "hotline_response_rate", "响应率", None),
-        big(f, "hotline_satisfaction_rate", "满意率", None),
+        big(f, Key::HotlineDirectAnswerRate, "直接解答率", None),
+        big(f, Key::HotlineDispatched, "交办工单（件）", None),
+        big(f, Key::HotlineOnTimeRate, "按时办结率", None),
+        big(f, Key::HotlineResponseRate, "响应率", None),
+        big(f, Key::HotlineSatisfactionRate, "满意率", None),
         big(
             f,
-            "hotline_connection_rate",
+            Key::HotlineConnectionRate,
             "接通率",
             calls.then(|| "/hotline/calls".into()),
         ),
-        big(f, "hotline_error_rate", "工单差错率", None),
+        big(f, Key::HotlineErrorRate, "工单差错率", None),
     ];
     let (months, channels, units) = tokio::try_join!(
         need(s, d, "hotline_months"),
@@ -1107,12 +1108,12 @@ async fn wall(State(s): State<AppState>, web: Web, Query(q): Query<Params>) -> P
         label: f.period.label.clone(),
         updated: crate::pages::local_time(&tongban_store::time::stamp(tongban_store::time::now())),
         bigs: vec![
-            big(f, "cases_accepted", "受理办件（件）", None),
-            big(f, "cases_per_working_day", "日均受理（件）", None),
-            big(f, "online_rate", "网上审批率", None),
-            big(f, "speedup_rate", "总体提速", None),
-            big(f, "hotline_received", "12345受理诉求（件）", None),
-            big(f, "hotline_connection_rate", "12345接通率", None),
+            big(f, Key::CasesAccepted, "受理办件（件）", None),
+            big(f, Key::CasesPerWorkingDay, "日均受理（件）", None),
+            big(f, Key::OnlineRate, "网上审批率", None),
+            big(f, Key::SpeedupRate, "总体提速", None),
+            big(f, Key::HotlineReceived, "12345受理诉求（件）", None),
+            big(f, Key::HotlineConnectionRate, "12345接通率", None),
         ],
         sections,
     };

@@ -171,7 +171,7 @@ async fn page(State(s): State<AppState>, web: Web, Query(q): Query<Params>) -> P
     let mut errors = vec![];
     let format = match given(&q.format) {
         None => Format::Markdown,
-        Some(f) => Format::parse(f).unwrap_or_else(|| {
+        Some(f) => Format::from_param(f).unwrap_or_else(|| {
             errors.push(FieldError::new(
                 "format",
                 format!("格式“{f}”无效，请选择网页、Word、Excel 或 JSON"),

@@ -270,6 +270,7 @@ async fn my_case(State(s): State<AppState>, web: Web, Path(case_no): Path<String
         Ok(a) => a,
         Err(r) => return Ok(r.into_response()),
     };
+    let case_no = crate::extract::case_no(&case_no)?;
     let case = cases::own_case(&s.store, &a, &case_no).await?;
     let page = MyCasePage {
         layout: web.layout(),
@@ -305,6 +306,7 @@ async fn rate(
         Err(r) => return Ok(r.into_response()),
     };
     let level: i64 = f.level.trim().parse().unwrap_or(0);
+    let case_no = crate::extract::case_no(&case_no)?;
     match cases::rate(
         &s.store,
         Rater::SignedIn(&a),
@@ -625,13 +627,24 @@ async fn submit(
         draft: Some(answers.draft.clone()),
         ..Default::default()
     };
-    match cases::create_as(&s.store, Creator::Applicant(&a), &input).await {
+    let creator = Creator::Applicant(&a);
+    let created = match crate::extract::application(&input, creator.filer()) {
+        Ok(app) => cases::create_as(&s.store, creator, &app).await,
+        Err(e) => Err(e),
+    };
+    match created {
         Ok(case) => Ok(Redirect::to(&format!("/apply/done/{}", case.case_no)).into_response()),
-        Err(StoreError::Invalid(i)) => Err(PageError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "申请未能提交",
-            format!("{}。请返回修改后重新提交。", i.message),
-        )),
+        Err(e @ (StoreError::Invalid(_) | StoreError::Faults(_))) => {
+            let messages: Vec<String> = crate::pages::field_errors(e)?
+                .into_iter()
+                .map(|e| e.message)
+                .collect();
+            Err(PageError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "申请未能提交",
+                format!("{}。请返回修改后重新提交。", messages.join("；")),
+            ))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -648,6 +661,7 @@ async fn done(State(s): State<AppState>, web: Web, Path(case_no): Path<String>) 
         Ok(a) => a,
         Err(r) => return Ok(r.into_response()),
     };
+    let case_no = crate::extract::case_no(&case_no)?;
     let case = cases::own_case(&s.store, &a, &case_no).await?;
     render(&DonePage {
         layout: web.layout(),

@@ -277,14 +277,15 @@ async fn progress_page(
         case: None,
     };
     if asked {
-        if case_no.is_empty() {
-            page.errors
-                .push(FieldError::new("case_no", "请输入办件编号"));
-        } else if tongban_domain::case::CaseNo::parse(&case_no).is_err() {
-            page.errors.push(FieldError::new(
-                "case_no",
-                "办件编号格式应为“服务点代码-年月日-序号”，如 ZX-20261127-00012",
-            ));
+        let parsed = tongban_domain::case::CaseNo::parse(&case_no);
+        match &parsed {
+            _ if case_no.is_empty() => page
+                .errors
+                .push(FieldError::new("case_no", "请输入办件编号")),
+            Err(e) => page
+                .errors
+                .push(FieldError::new("case_no", e.message.clone())),
+            Ok(_) => {}
         }
         if last_six.chars().count() != 6 {
             page.errors.push(FieldError::new(
@@ -292,8 +293,8 @@ async fn progress_page(
                 "请输入申请人证件号码或统一社会信用代码的后六位",
             ));
         }
-        if page.errors.is_empty() {
-            match cases::public_progress(&s.store, &case_no, &last_six, &from).await {
+        if let (true, Ok(no)) = (page.errors.is_empty(), &parsed) {
+            match cases::public_progress(&s.store, no, &last_six, &from).await {
                 Ok(c) => page.case = Some(c),
                 Err(tongban_store::StoreError::NotFound(m))
                 | Err(tongban_store::StoreError::Locked(m)) => {
