@@ -12,9 +12,31 @@ use tongban_store::{Setup, Store};
 pub struct ServeArgs {
     #[command(flatten)]
     pub db: DbArgs,
+    #[command(flatten)]
+    pub node: NodeArgs,
+}
+
+#[derive(clap::Args)]
+pub struct DemoArgs {
+    #[arg(long, env = "TONGBAN_DB", default_value = config::DEMO_DB)]
+    pub db: String,
+    #[arg(long, env = "TONGBAN_KEY_FILE", default_value = config::DEMO_KEY_FILE)]
+    pub key_file: String,
+    /// Share of a Kunshan-sized year of cases (1 ≈ 600,000).
+    #[arg(long, default_value_t = 0.02)]
+    pub scale: f64,
+    #[command(flatten)]
+    pub node: NodeArgs,
+}
+
+/// How a serving node is set up: where it listens, the public address, and the
+/// services it relies on (`serve` and `demo` alike).
+#[derive(clap::Args)]
+pub struct NodeArgs {
     #[arg(long, env = "TONGBAN_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
-    /// Public address of the portal (https://…), which license QR codes point to.
+    /// Public address of the portal (https://…), which license QR codes point to
+    /// (`demo`: http://LISTEN by default).
     #[arg(long, env = "TONGBAN_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// How text messages are sent: `outbox` (kept for administrators and a gateway)
@@ -37,32 +59,16 @@ pub struct ServeArgs {
     pub kb_index: Option<String>,
 }
 
-#[derive(clap::Args)]
-pub struct DemoArgs {
-    #[arg(long, env = "TONGBAN_DB", default_value = config::DEMO_DB)]
-    pub db: String,
-    #[arg(long, env = "TONGBAN_KEY_FILE", default_value = config::DEMO_KEY_FILE)]
-    pub key_file: String,
-    #[arg(long, env = "TONGBAN_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: String,
-    /// Share of a Kunshan-sized year of cases (1 ≈ 600,000).
-    #[arg(long, default_value_t = 0.02)]
-    pub scale: f64,
-    /// Public address license QR codes point to (default: http://LISTEN).
-    #[arg(long, env = "TONGBAN_PUBLIC_URL")]
-    pub public_url: Option<String>,
-    /// How text messages are sent (see `serve --sms`).
-    #[arg(long, env = "TONGBAN_SMS", default_value = "outbox")]
-    pub sms: String,
-    /// Who proves an unbound applicant's identity (see `serve --identity-verifier`).
-    #[arg(long, env = "TONGBAN_IDENTITY_VERIFIER", default_value = "bound")]
-    pub identity_verifier: String,
-    /// Where uploaded files are kept (see `serve --files`).
-    #[arg(long, env = "TONGBAN_FILES")]
-    pub files: Option<String>,
-    /// The knowledge-base index folder (see `serve --kb-index`).
-    #[arg(long, env = "TONGBAN_KB_INDEX")]
-    pub kb_index: Option<String>,
+impl NodeArgs {
+    /// The store's setup for the database at `db`.
+    fn setup(&self, db: &str) -> Setup {
+        Setup {
+            files: self.files.clone(),
+            sms: Some(self.sms.clone()),
+            identity: Some(self.identity_verifier.clone()),
+            kb_dir: Some(config::kb_dir(db, self.kb_index.as_deref())),
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -90,23 +96,11 @@ pub struct SeedArgs {
 /// 运行平台: the store as the flags set it up, the public address license QR codes
 /// point to, then the server.
 pub async fn serve_platform(args: ServeArgs) -> anyhow::Result<()> {
-    let ServeArgs {
-        db,
-        listen,
-        public_url,
-        sms,
-        identity_verifier,
-        files,
-        kb_index,
-    } = args;
-    let setup = Setup {
-        files,
-        sms: Some(sms),
-        identity: Some(identity_verifier),
-        kb_dir: Some(config::kb_dir(&db.db, kb_index.as_deref())),
-    };
+    let ServeArgs { db, node } = args;
+    let setup = node.setup(&db.db);
     let store = open_with(&db.db, &db.key_file, &setup).await?;
-    match public_url {
+    let listen = node.listen;
+    match node.public_url {
         Some(url) => set_public_url(&store, &url).await?,
         // License QR codes need an address a phone can open.
         None if store.setting("public_url").await?.is_none() => {
@@ -132,24 +126,17 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let DemoArgs {
         db,
         key_file,
-        listen,
         scale,
-        public_url,
-        sms,
-        identity_verifier,
-        files,
-        kb_index,
+        node,
     } = args;
-    let setup = Setup {
-        files,
-        sms: Some(sms),
-        identity: Some(identity_verifier),
-        kb_dir: Some(config::kb_dir(&db, kb_index.as_deref())),
-    };
+    let setup = node.setup(&db);
     let store = open_with(&db, &key_file, &setup).await?;
+    let listen = node.listen;
     set_public_url(
         &store,
-        &public_url.unwrap_or_else(|| format!("http://{listen}")),
+        &node
+            .public_url
+            .unwrap_or_else(|| format!("http://{listen}")),
     )
     .await?;
     let fresh = tongban_store::count(&mut *store.reader().await?, "departments").await? == 0;
