@@ -195,6 +195,7 @@ coded_enum! {
         HkMacaoPermit = ("hk_macao_permit", "港澳居民来往内地通行证"),
         TaiwanPermit = ("taiwan_permit", "台湾居民来往大陆通行证"),
         ForeignPermanent = ("foreign_permanent", "外国人永久居留身份证"),
+        ResidencePermit = ("hmt_residence_permit", "港澳台居民居住证"),
     }
 }
 
@@ -448,6 +449,11 @@ impl Applicant {
                 .map_err(|e| Invalid::new("applicant.id_number", format!("身份证号码：{e}")))?
                 .as_str()
                 .to_string()
+        } else if id_type == IdType::ResidencePermit {
+            codes::IdNumber::parse_permit_at(raw, today)
+                .map_err(|e| Invalid::new("applicant.id_number", format!("居住证号码：{e}")))?
+                .as_str()
+                .to_string()
         } else {
             let ok =
                 (5..=20).contains(&raw.len()) && raw.chars().all(|c| c.is_ascii_alphanumeric());
@@ -573,6 +579,51 @@ coded_enum! {
         Overdue = ("overdue", "已超期"),
         /// 计时暂停
         Paused = ("paused", "计时暂停"),
+    }
+}
+
+/// Working days within which an application must be accepted, refused or told what
+/// is missing (行政许可法第三十二条); later, it counts as accepted on receipt.
+pub const DEEMED_ACCEPTANCE_DAYS: u32 = 5;
+
+/// An application not yet accepted, as Art. 32 sees it: the day it was received and
+/// the supplement notices given so far.
+#[derive(Debug, Clone, Copy)]
+pub struct BeforeAcceptance {
+    pub received: NaiveDate,
+    /// Supplement notices given (补正告知).
+    pub notices: usize,
+    /// The day of the first one.
+    pub first_notice: Option<NaiveDate>,
+}
+
+impl BeforeAcceptance {
+    /// Accepted by law on the day it was received: neither decided nor told what is
+    /// missing within five working days.
+    pub fn deemed_accepted(&self, cal: &Calendar, today: NaiveDate) -> bool {
+        let days = |to| cal.working_days_between(self.received, to).unwrap_or(0);
+        let late = days(today) > DEEMED_ACCEPTANCE_DAYS;
+        let told_in_time = self
+            .first_notice
+            .is_some_and(|d| days(d) <= DEEMED_ACCEPTANCE_DAYS);
+        late && !told_in_time
+    }
+
+    /// Whether `action` may still be taken before acceptance: the missing materials
+    /// are told all at once (one notice), and once the application counts as
+    /// accepted it can no longer be refused (a late notice is given, but does not
+    /// stop the clock: the acceptance dates from receipt).
+    pub fn check(&self, action: Action, cal: &Calendar, today: NaiveDate) -> Result<(), String> {
+        match action {
+            Action::RequestSupplement if self.notices > 0 => Err(
+                "《行政许可法》第三十二条：需要补正的全部内容应一次性告知，该申请已告知过补正"
+                    .into(),
+            ),
+            Action::Refuse if self.deemed_accepted(cal, today) => Err(format!(
+                "《行政许可法》第三十二条：收到申请{DEEMED_ACCEPTANCE_DAYS}个工作日内未作决定也未告知补正，自收到申请之日起即为受理，不能再作出不予受理决定"
+            )),
+            _ => Ok(()),
+        }
     }
 }
 

@@ -103,17 +103,16 @@ pub const LICENSING_LAW_EXTENSION: u32 = 10;
 pub const JOINT_HANDLING_DAYS: u32 = 45;
 pub const JOINT_HANDLING_EXTENSION: u32 = 15;
 
-/// Working days an extension may add for a statutory limit: the law's 10 for the
-/// ordinary 20-day limit, 15 for joint handling, and half the limit otherwise.
-pub fn extension_days(statutory: TimeLimit) -> u32 {
-    if statutory.days >= JOINT_HANDLING_DAYS {
-        JOINT_HANDLING_EXTENSION
-    } else if statutory.days >= LICENSING_LAW_DAYS {
-        LICENSING_LAW_EXTENSION
-    } else {
-        statutory.days.div_ceil(2)
-    }
+/// An extension another law or regulation allows for an item's limit (《行政许可法》
+/// 第四十二条: "法律、法规另有规定的，依照其规定"): its working days and basis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtensionRule {
+    pub days: u32,
+    pub legal_basis: String,
 }
+
+/// Most working days a configured extension may add.
+pub const MAX_EXTENSION_DAYS: u32 = 60;
 
 /// The content of one version of an item: what the service guide shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,9 +144,43 @@ pub struct ItemContent {
     /// Codes of the town points and sub-stations the item is delegated to.
     pub accept_points: Vec<String>,
     pub status: ItemStatus,
+    /// 联合办理、集中办理 (Art. 26): 45 days by law, extendable by 15.
+    #[serde(default)]
+    pub joint_handling: bool,
+    /// The extension a law or regulation allows for this item's own limit.
+    #[serde(default)]
+    pub extension: Option<ExtensionRule>,
 }
 
 impl ItemContent {
+    /// The working days a case of this item may be extended by (once, by the head,
+    /// before the limit runs out), or why it may not: Art. 42 gives 10 only to the
+    /// general limit of 20 working days, Art. 26 gives 15 to joint or centralised
+    /// handling, another limit takes the extension its own law allows as configured on
+    /// the item, and a case without a statutory limit has nothing to extend.
+    pub fn extension_days(&self) -> Result<u32, String> {
+        if self.statutory.days == 0 {
+            return Err("该事项没有法定办结期限，不能延期".into());
+        }
+        if self.joint_handling {
+            return Ok(JOINT_HANDLING_EXTENSION);
+        }
+        if self.statutory.days == LICENSING_LAW_DAYS && self.statutory.unit == TimeUnit::Working {
+            return Ok(LICENSING_LAW_EXTENSION);
+        }
+        match &self.extension {
+            Some(rule) => Ok(rule.days),
+            None => Err(format!(
+                "《行政许可法》第四十二条的延期只适用于二十个工作日的法定期限；该事项的法定期限为{}{}，事项清单未登记其他法律、法规规定的延期",
+                self.statutory.days,
+                match self.statutory.unit {
+                    TimeUnit::Working => "个工作日",
+                    TimeUnit::Natural => "日",
+                }
+            )),
+        }
+    }
+
     /// Checks the rules a version must keep before it can be saved.
     pub fn validate(&mut self) -> Result<(), Invalid> {
         self.name = required_text("name", "事项名称", &self.name, 200)?;
@@ -179,6 +212,16 @@ impl ItemContent {
         }
         if self.visits > 9 {
             return Err(Invalid::new("visits", "到办事现场次数应在0至9之间"));
+        }
+        if let Some(rule) = &mut self.extension {
+            if !(1..=MAX_EXTENSION_DAYS).contains(&rule.days) {
+                return Err(Invalid::new(
+                    "extension_days",
+                    format!("延期天数应在1至{MAX_EXTENSION_DAYS}个工作日之间"),
+                ));
+            }
+            rule.legal_basis =
+                required_text("extension_basis", "延期依据", &rule.legal_basis, 500)?;
         }
         if !self.accept_center && self.accept_points.is_empty() {
             return Err(Invalid::new("accept_points", "事项至少应在一个地点受理"));
@@ -264,6 +307,8 @@ mod tests {
             accept_center: true,
             accept_points: vec![],
             status: ItemStatus::InUse,
+            joint_handling: false,
+            extension: None,
         }
     }
 
@@ -315,13 +360,39 @@ mod tests {
 
     #[test]
     fn extensions_follow_the_law() {
-        let w = |days| TimeLimit {
-            days,
-            unit: TimeUnit::Working,
+        let with = |days, unit, joint, rule: Option<u32>| ItemContent {
+            statutory: TimeLimit { days, unit },
+            promised: TimeLimit { days: 0, unit },
+            joint_handling: joint,
+            extension: rule.map(|days| ExtensionRule {
+                days,
+                legal_basis: "《某某条例》第十条".into(),
+            }),
+            ..content()
         };
-        assert_eq!(extension_days(w(20)), 10);
-        assert_eq!(extension_days(w(45)), 15);
-        assert_eq!(extension_days(w(7)), 4);
+        let w = TimeUnit::Working;
+        // Art. 42: ten days only for the general twenty.
+        assert_eq!(with(20, w, false, None).extension_days(), Ok(10));
+        assert!(with(10, w, false, None).extension_days().is_err());
+        assert!(
+            with(20, TimeUnit::Natural, false, None)
+                .extension_days()
+                .is_err()
+        );
+        // Art. 26: fifteen for joint or centralised handling.
+        assert_eq!(with(45, w, true, None).extension_days(), Ok(15));
+        assert!(with(45, w, false, None).extension_days().is_err());
+        // Another law's extension, as configured on the item.
+        assert_eq!(with(30, w, false, Some(30)).extension_days(), Ok(30));
+        // Nothing to extend without a statutory limit.
+        assert!(with(0, w, false, Some(5)).extension_days().is_err());
+        let mut c = with(30, w, false, Some(0));
+        assert_eq!(c.validate().unwrap_err().field, "extension_days");
+        c.extension = Some(ExtensionRule {
+            days: 10,
+            legal_basis: " ".into(),
+        });
+        assert_eq!(c.validate().unwrap_err().field, "extension_basis");
     }
 
     #[test]

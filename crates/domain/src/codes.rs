@@ -81,7 +81,7 @@ pub enum CodeError {
     BadAuthority { ch: char },
     #[error("登记管理部门代码为“{authority}”时，机构类别代码“{ch}”无效")]
     BadEntityType { authority: char, ch: char },
-    #[error("行政区划代码“{division}”无效，应为6位数字")]
+    #[error("行政区划代码“{division}”无效，应为GB/T 2260中的6位代码")]
     BadDivision { division: String },
     #[error("组织机构代码校验码错误：应为{expected}，实际为{actual}")]
     BadOrganisationCheck { expected: char, actual: char },
@@ -93,6 +93,8 @@ pub enum CodeError {
     },
     #[error("行政区划代码的省级代码“{province}”不存在")]
     BadProvince { province: String },
+    #[error("港澳台居民居住证号码应以810000（香港）、820000（澳门）或830000（台湾）开头")]
+    BadPermitRegion,
     #[error("身份证号码出生日期无效")]
     BadBirthDate,
     #[error("身份证号码出生日期晚于当前日期")]
@@ -205,11 +207,7 @@ fn check_authority_and_type(authority: char, entity_type: char) -> Result<(), Co
     if !(authority.is_ascii() && AUTHORITIES.contains(&(authority as u8))) {
         return Err(CodeError::BadAuthority { ch: authority });
     }
-    let type_ok = if authority == '9' {
-        matches!(entity_type, '1' | '2' | '3')
-    } else {
-        is_credit_char(entity_type)
-    };
+    let type_ok = entity_types(authority).contains(entity_type);
     if type_ok {
         Ok(())
     } else {
@@ -220,8 +218,45 @@ fn check_authority_and_type(authority: char, entity_type: char) -> Result<(), Co
     }
 }
 
+/// The entity types (position 2) each registration authority (position 1) may give,
+/// as GB 32100-2015's table of codes lists them.
+fn entity_types(authority: char) -> &'static str {
+    match authority {
+        // 机构编制: 机关, 事业单位, 编办直接管理的群众团体, 其他
+        '1' => "1239",
+        // 外交: 外国常驻新闻机构, 其他
+        '2' => "19",
+        // 司法行政: 律师执业机构, 公证处, 基层法律服务所, 司法鉴定机构, 仲裁委员会, 其他
+        '3' => "123459",
+        // 文化: 外国在华文化中心, 其他
+        '4' => "19",
+        // 民政: 社会团体, 民办非企业单位, 基金会, 其他
+        '5' => "1239",
+        // 旅游: 外国及港澳台地区旅游部门常驻代表机构, 其他
+        '6' => "129",
+        // 宗教: 宗教活动场所, 宗教院校, 其他
+        '7' => "129",
+        // 工会: 基层工会, 其他
+        '8' => "19",
+        // 工商（市场监管）: 企业, 个体工商户, 农民专业合作社
+        '9' => "123",
+        // 中央军委改革和编制办公室: 军队事业单位, 其他
+        'A' => "19",
+        // 农业: 组级、村级、乡镇级集体经济组织, 其他
+        'N' => "1239",
+        // 其他
+        'Y' => "1",
+        _ => "",
+    }
+}
+
+/// A division code of GB/T 2260: six digits under a known province, or `100000` for
+/// organisations registered at the national level.
 fn check_division(division: &str) -> Result<(), CodeError> {
-    if division.len() == 6 && division.bytes().all(|b| b.is_ascii_digit()) {
+    if division.len() == 6
+        && division.bytes().all(|b| b.is_ascii_digit())
+        && (division == "100000" || PROVINCES.contains(&&division[..2]))
+    {
         Ok(())
     } else {
         Err(CodeError::BadDivision {
@@ -383,12 +418,33 @@ impl IdNumber {
     /// Parses a number, rejecting birth dates after `today`; ignores surrounding
     /// whitespace and accepts a lowercase `x`.
     pub fn parse_at(s: &str, today: NaiveDate) -> Result<Self, CodeError> {
+        Self::parse_region(s, today, check_province)
+    }
+
+    /// Parses the number of a residence permit for Hong Kong, Macao or Taiwan
+    /// residents (港澳台居民居住证): GB 11643's structure and check character under the
+    /// codes 810000, 820000 or 830000.
+    pub fn parse_permit_at(s: &str, today: NaiveDate) -> Result<Self, CodeError> {
+        Self::parse_region(s, today, |division| {
+            if matches!(division, "810000" | "820000" | "830000") {
+                Ok(())
+            } else {
+                Err(CodeError::BadPermitRegion)
+            }
+        })
+    }
+
+    fn parse_region(
+        s: &str,
+        today: NaiveDate,
+        region: impl Fn(&str) -> Result<(), CodeError>,
+    ) -> Result<Self, CodeError> {
         let s = s.trim().to_ascii_uppercase();
         let code = CodeKind::IdNumber;
         check_length(&s, code, 18)?;
         check_chars(&s, code, |i, c| c.is_ascii_digit() || (i == 17 && c == 'X'))?;
         // All characters are ASCII from here on.
-        check_province(&s[..6])?;
+        region(&s[..6])?;
         let birth = NaiveDate::parse_from_str(&s[6..14], "%Y%m%d")
             .ok()
             .filter(|d| *d >= EARLIEST_BIRTH)
@@ -837,7 +893,7 @@ mod tests {
         );
         assert!(matches!(
             IdNumber::compose("990583", date(1990, 1, 1), 1),
-            Err(CodeError::BadProvince { .. })
+            Err(CodeError::BadDivision { .. })
         ));
         assert_eq!(
             IdNumber::compose("320583", date(1899, 12, 31), 1),
@@ -908,5 +964,73 @@ mod tests {
         let ours: BTreeSet<&str> = PROVINCES.iter().copied().collect();
         assert_eq!(ours.len(), PROVINCES.len());
         assert_eq!(ours, from_file);
+    }
+
+    #[test]
+    fn credit_code_table_and_divisions() {
+        // Pairs of authority and entity type outside GB 32100's table.
+        for (a, t) in [('1', 'Y'), ('5', '5'), ('Y', '2'), ('9', '9')] {
+            assert_eq!(
+                CreditCode::generate(a, t, "320583", "MA1MXK2P"),
+                Err(CodeError::BadEntityType {
+                    authority: a,
+                    ch: t
+                }),
+                "{a}{t}"
+            );
+        }
+        for (a, t) in [('1', '1'), ('5', '3'), ('Y', '1'), ('N', '2'), ('3', '5')] {
+            assert!(
+                CreditCode::generate(a, t, "320583", "MA1MXK2P").is_ok(),
+                "{a}{t}"
+            );
+        }
+        // Divisions that are no place: none at all, a province that does not exist.
+        for div in ["000000", "990000", "730583"] {
+            assert!(matches!(
+                CreditCode::generate('9', '1', div, "MA1MXK2P"),
+                Err(CodeError::BadDivision { .. })
+            ));
+            // A code built around such a division with correct check characters.
+            let mut s = format!("91{div}MA1MXK2P");
+            s.push(organisation_check_char("MA1MXK2P").unwrap());
+            s.push(credit_check_char(&s).unwrap());
+            assert!(matches!(
+                CreditCode::parse(&s),
+                Err(CodeError::BadDivision { .. })
+            ));
+        }
+        // National-level registrations carry 100000.
+        assert!(CreditCode::generate('5', '1', "100000", "MA1MXK2P").is_ok());
+    }
+
+    #[test]
+    fn residence_permits_of_hong_kong_macao_taiwan() {
+        let today = date(2026, 12, 5);
+        for region in ["810000", "820000", "830000"] {
+            let mut s = format!("{region}19900101123");
+            s.push(id_check_char(&s).unwrap());
+            let n = IdNumber::parse_permit_at(&s, today).unwrap();
+            assert_eq!(n.birth_date(), date(1990, 1, 1));
+        }
+        // 830000 is no province: such a number is not a resident identity number.
+        let mut tw = "83000019900101123".to_string();
+        tw.push(id_check_char(&tw).unwrap());
+        assert!(matches!(
+            IdNumber::parse_at(&tw, today),
+            Err(CodeError::BadProvince { .. })
+        ));
+        let mut s = "32058319900101123".to_string();
+        s.push(id_check_char(&s).unwrap());
+        assert_eq!(
+            IdNumber::parse_permit_at(&s, today),
+            Err(CodeError::BadPermitRegion)
+        );
+        let right = id_check_char("83000019900101123").unwrap();
+        let wrong = if right == '0' { '1' } else { '0' };
+        assert!(matches!(
+            IdNumber::parse_permit_at(&format!("83000019900101123{wrong}"), today),
+            Err(CodeError::BadCheckChar { .. })
+        ));
     }
 }

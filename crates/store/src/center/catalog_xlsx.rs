@@ -9,10 +9,11 @@ use calamine::{Data, Reader, Xlsx};
 use rust_xlsxwriter::{Format, Workbook};
 use tongban_domain::TimeUnit;
 use tongban_domain::catalog::{
-    Fee, ItemContent, ItemStatus, Material, OnlineDepth, PowerSource, PowerType, TimeLimit,
+    ExtensionRule, Fee, ItemContent, ItemStatus, Material, OnlineDepth, PowerSource, PowerType,
+    TimeLimit,
 };
 
-const HEADERS: [&str; 24] = [
+const HEADERS: [&str; 27] = [
     "实施编码",
     "事项名称",
     "部门代码",
@@ -37,6 +38,9 @@ const HEADERS: [&str; 24] = [
     "状态",
     "生效日期",
     "父事项编码（子项填写）",
+    "联合办理（第二十六条）",
+    "延期天数（其他法律、法规规定）",
+    "延期依据",
 ];
 
 fn yes(b: bool) -> &'static str {
@@ -84,7 +88,7 @@ pub async fn export(store: &Store) -> anyhow::Result<(Vec<u8>, usize)> {
             .iter()
             .map(|f| format!("{}|{}|{}", f.name, f.amount_fen, f.basis))
             .collect();
-        let cells: [String; 24] = [
+        let cells: [String; 27] = [
             item.code.clone(),
             c.name.clone(),
             item.department.code.clone(),
@@ -109,6 +113,15 @@ pub async fn export(store: &Store) -> anyhow::Result<(Vec<u8>, usize)> {
             c.status.label().into(),
             item.effective_from.clone(),
             item.parent_code.clone().unwrap_or_default(),
+            yes(c.joint_handling).into(),
+            c.extension
+                .as_ref()
+                .map(|e| e.days.to_string())
+                .unwrap_or_default(),
+            c.extension
+                .as_ref()
+                .map(|e| e.legal_basis.clone())
+                .unwrap_or_default(),
         ];
         for (col, v) in cells.iter().enumerate() {
             ws.write_with_format(row, col as u16, v.as_str(), &wrap)?;
@@ -240,6 +253,15 @@ fn parse_row(r: &[Data]) -> Result<Row, String> {
             .collect(),
         status: ItemStatus::parse_code_or_label(&cell(r, 21))
             .ok_or("状态应为在用、暂停、取消或转移")?,
+        // Workbooks from before these columns read as neither.
+        joint_handling: flag(&cell(r, 24), "联合办理")?,
+        extension: match days(&cell(r, 25), "延期天数")? {
+            0 => None,
+            days => Some(ExtensionRule {
+                days,
+                legal_basis: cell(r, 26),
+            }),
+        },
     };
     let mut checked = content.clone();
     checked.validate().map_err(|e| e.message)?;

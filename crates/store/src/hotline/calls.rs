@@ -15,6 +15,21 @@ use tongban_domain::org::Role;
 
 pub use tongban_domain::hotline::ANSWER_SECONDS;
 
+/// A call record's columns as imported, in the order of its values; the import and
+/// the demo's bulk load (with the callback's two columns after them) share the list.
+pub const INSERT_COLUMNS: &[&str] = &[
+    "call_id",
+    "caller_enc",
+    "caller_masked",
+    "caller_digest",
+    "started_at",
+    "answered",
+    "wait_seconds",
+    "talk_seconds",
+    "agent",
+    "imported_at",
+];
+
 /// One call as the switch logged it, checked.
 #[derive(Debug, Clone)]
 struct CallRow {
@@ -453,7 +468,7 @@ pub async fn import(
     let (rows, mut summary) = parse(bytes, now)?;
     let keys = store.keys();
     let imported_at = time::stamp(now);
-    let cols = "call_id, caller_enc, caller_masked, caller_digest, started_at, answered, wait_seconds, talk_seconds, agent, imported_at";
+    let cols = INSERT_COLUMNS.join(", ");
     let numbered = store.backend() == Backend::Postgres;
     let no_cal = Calendar::default();
     let mut tx = store.begin().await?;
@@ -467,7 +482,7 @@ pub async fn import(
                 sql.push(',');
             }
             sql.push('(');
-            for j in 0..10 {
+            for j in 0..INSERT_COLUMNS.len() {
                 if j > 0 {
                     sql.push(',');
                 }

@@ -813,20 +813,11 @@ pub async fn seed_calls(
 ) -> anyhow::Result<usize> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x1234_5009);
     let keys = store.keys().clone();
-    let cols = [
-        "call_id",
-        "caller_enc",
-        "caller_masked",
-        "caller_digest",
-        "started_at",
-        "answered",
-        "wait_seconds",
-        "talk_seconds",
-        "agent",
-        "imported_at",
-        "called_back_at",
-        "called_back_by",
-    ];
+    let cols: Vec<&str> = tongban_store::calls::INSERT_COLUMNS
+        .iter()
+        .copied()
+        .chain(["called_back_at", "called_back_by"])
+        .collect();
     let imported_at = time::stamp(time::now());
     let first = year + 1 - years.max(1) as i32;
     let mut rows: Vec<Vec<V>> = vec![];

@@ -592,6 +592,9 @@ pub async fn seed_demo(
             accept_center: true,
             accept_points,
             status,
+            // Licences of 45 days are the jointly handled ones (Art. 26).
+            joint_handling: licence && statutory_days == 45,
+            extension: None,
         };
         let dept_ref = tongban_store::org::Department {
             id: dept.id,
@@ -1092,16 +1095,14 @@ async fn seed_cases(
         .chain(tongban_store::cases::PAUSE_INSERT_COLUMNS.iter().copied())
         .collect();
     let rating_cols: Vec<&str> = tongban_store::cases::RATING_INSERT_COLUMNS.to_vec();
-    let follow_cols = [
-        "id",
-        "case_id",
-        "department_id",
-        "opened_at",
-        "due_on",
-        "answered_at",
-        "answer",
-        "answered_by",
-    ];
+    let follow_cols: Vec<&str> = std::iter::once("id")
+        .chain(
+            tongban_store::cases::FOLLOW_UP_INSERT_COLUMNS
+                .iter()
+                .copied(),
+        )
+        .chain(["answered_at", "answer", "answered_by"])
+        .collect();
     let v2_effective = NaiveDate::from_ymd_opt(year, 3, 1).context("date")?;
     for chunk in days.chunks(5) {
         let (mut cases, mut events, mut pauses, mut ratings, mut follows) =

@@ -1041,3 +1041,54 @@ async fn openapi_documents_admin_paths(db: Db) {
     }
 }
 both!(openapi_documents_admin_paths);
+
+/// Art. 32 before acceptance: what is missing is told once, all of it; and an
+/// application that counts as accepted after five working days can no longer be
+/// refused, only accepted (as of the day it was received).
+async fn one_notice_and_no_late_refusal(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let clerk = app.token("clerk.sj").await;
+    let no = case_no(&app.apply("clerk.sj", ITEM, "online").await);
+    let (s, v) = app
+        .act(&clerk, &no, "request_supplement", Some("缺营业执照复印件"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = app.act(&clerk, &no, "supplement", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = app
+        .act(&clerk, &no, "request_supplement", Some("还缺申请书"))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("一次性告知"),
+        "{v}"
+    );
+    // Received fifteen days ago and not answered: no refusal any more.
+    let old = day(today() - chrono::Duration::days(15));
+    let late = case_no(&app.apply("clerk.sj", ITEM, "online").await);
+    submitted_back(&app, &late, &old).await;
+    let (s, v) = app.act(&clerk, &late, "refuse", Some("材料不全")).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("即为受理"),
+        "{v}"
+    );
+    let (_, v) = app
+        .get(&format!("/api/v1/cases/{late}"), Some(&clerk))
+        .await;
+    assert_eq!(v["status"], "submitted", "{v}");
+    let (s, v) = app.act(&clerk, &late, "accept", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(is_deemed(&accept_note(&v)), "{v}");
+    // Received today: a refusal is still the clerk's to make.
+    let fresh = case_no(&app.apply("clerk.sj", ITEM, "online").await);
+    let (s, v) = app
+        .act(&clerk, &fresh, "refuse", Some("不属于本部门职权"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "refused");
+}
+both!(one_notice_and_no_late_refusal);

@@ -2365,3 +2365,133 @@ async fn application_faults_all_at_once(db: Db) {
     assert!(v["error"].get("errors").is_none(), "{v}");
 }
 both!(application_faults_all_at_once);
+
+/// GB 11643 as residence permits use it, and GB 32100's table of divisions and
+/// entity types, at the window.
+async fn identity_codes_at_the_window(db: Db) {
+    use tongban_domain::codes::{credit_check_char, id_check_char, organisation_check_char};
+    let app = TestApp::spawn(db).await;
+    let clerk = app.token("clerk.sj").await;
+    let mut permit = "83000019900101123".to_string();
+    permit.push(id_check_char(&permit).unwrap());
+    let (s, v) = app
+        .post(
+            "/api/v1/cases",
+            Some(&clerk),
+            serde_json::json!({
+                "item_code": crate::common::ITEM, "channel": "window",
+                "applicant": { "kind": "person", "name": "陈台生", "id_type": "hmt_residence_permit",
+                               "id_number": permit, "phone": "13812345678" }
+            }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["applicant"]["id_type"], "hmt_residence_permit");
+    assert_ne!(v["applicant"]["id_number"], permit.as_str(), "masked: {v}");
+    // A resident ID number is no residence permit.
+    let (s, v) = app
+        .post(
+            "/api/v1/cases",
+            Some(&clerk),
+            serde_json::json!({
+                "item_code": crate::common::ITEM, "channel": "window",
+                "applicant": { "kind": "person", "name": "张三", "id_type": "hmt_residence_permit",
+                               "id_number": crate::common::ID_NUMBER, "phone": "13812345678" }
+            }),
+        )
+        .await;
+    crate::common::assert_invalid(s, &v, "applicant.id_number");
+    for (head, div) in [
+        ("91", "990000"),
+        ("91", "000000"),
+        ("1Y", "320583"),
+        ("55", "320583"),
+    ] {
+        let mut code = format!("{head}{div}MA1MXK2P");
+        code.push(organisation_check_char("MA1MXK2P").unwrap());
+        code.push(credit_check_char(&code).unwrap());
+        let (s, v) = app
+            .post(
+                "/api/v1/cases",
+                Some(&clerk),
+                serde_json::json!({
+                    "item_code": crate::common::ITEM, "channel": "window",
+                    "applicant": { "kind": "organisation", "name": "某某公司", "credit_code": code,
+                                   "phone": "13812345678" }
+                }),
+            )
+            .await;
+        crate::common::assert_invalid(s, &v, "applicant.credit_code");
+    }
+}
+both!(identity_codes_at_the_window);
+
+/// Art. 42 and Art. 26 as the law has them: ten days only for the general limit of
+/// twenty working days, fifteen for joint handling, another law's days as configured
+/// on the item, and nothing for a limit of ten days or none at all.
+async fn extensions_by_the_law(db: Db) {
+    use tongban_domain::TimeUnit;
+    use tongban_domain::catalog::{ExtensionRule, ItemStatus, OnlineDepth, TimeLimit};
+    let app = TestApp::spawn(db).await;
+    let head = app.token("head.sj").await;
+    let limit = |days| TimeLimit {
+        days,
+        unit: TimeUnit::Working,
+    };
+    let items = [
+        ("SJ-TEN-DAYS-0001", 10, false, None, None),
+        ("SJ-NO-LIMIT-0001", 0, false, None, None),
+        ("SJ-JOINT-0001", 45, true, None, Some(15)),
+        ("SJ-OWN-LAW-0001", 30, false, Some(25), Some(25)),
+    ];
+    for (code, days, joint, rule, _) in items {
+        let mut c =
+            crate::common::content(code, false, ItemStatus::InUse, vec![], OnlineDepth::Offline);
+        c.statutory = limit(days);
+        c.promised = limit(days.min(5));
+        c.joint_handling = joint;
+        c.extension = rule.map(|days| ExtensionRule {
+            days,
+            legal_basis: "《某某管理条例》第二十条".into(),
+        });
+        tongban_store::catalog::create_item(
+            &app.store,
+            code,
+            "SJ",
+            None,
+            c,
+            chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+            &tongban_store::audit::Actor::system("test"),
+        )
+        .await
+        .expect("item");
+        tongban_store::catalog::publish(
+            &app.store,
+            code,
+            1,
+            chrono::NaiveDate::from_ymd_opt(2019, 12, 1).unwrap(),
+            &tongban_store::audit::Actor::system("test"),
+        )
+        .await
+        .expect("published");
+    }
+    for (code, _, _, _, allowed) in items {
+        let case = app.apply("clerk.sj", code, "window").await;
+        let no = case["case_no"].as_str().unwrap();
+        let (s, v) = app.act(&head, no, "extend", Some("需现场核查")).await;
+        match allowed {
+            Some(days) => {
+                assert_eq!(s, StatusCode::OK, "{code}: {v}");
+                assert_eq!(v["extension_days"], days, "{code}: {v}");
+            }
+            None => {
+                assert_eq!(s, StatusCode::CONFLICT, "{code}: {v}");
+                let m = v["error"]["message"].as_str().unwrap();
+                assert!(m.contains("延期"), "{m}");
+                let (_, v) = app.get(&format!("/api/v1/cases/{no}"), Some(&head)).await;
+                assert_eq!(v["extension_days"], 0, "{code}: {v}");
+            }
+        }
+    }
+}
+both!(extensions_by_the_law);

@@ -354,7 +354,7 @@ fn uuid_like() -> String {
     )
 }
 
-fn content(
+pub fn content(
     name: &str,
     instant: bool,
     status: ItemStatus,
@@ -393,6 +393,8 @@ fn content(
         accept_center: true,
         accept_points,
         status,
+        joint_handling: false,
+        extension: None,
     }
 }
 

@@ -79,6 +79,9 @@ pub async fn act(
         today,
         stamp: &stamp,
     };
+    if row.accepted_at.is_none() {
+        before_acceptance(store, &mut tx, &row, &pauses, action, today).await?;
+    }
     let outcome = follow(store, &mut tx, &mut row, &asked, &mut pauses, &on).await?;
     let next = row.status;
     if row.accepted_at.is_some() && !next.is_final() && next != CaseStatus::Approved {
@@ -176,7 +179,7 @@ async fn follow(
                 pz.to = Some(on.today);
             }
         }
-        Action::Extend => extend(row, note, on.today)?,
+        Action::Extend => extend(tx, row, note, on.today).await?,
         Action::Approve => {
             row.decided_at = stamp;
             row.result = Some("准予许可".into());
@@ -200,6 +203,45 @@ async fn follow(
     Ok(Outcome::default())
 }
 
+/// What Art. 32 allows before acceptance: one supplement notice, and no refusal or
+/// first notice once the application counts as accepted.
+async fn before_acceptance(
+    store: &Store,
+    tx: &mut AnyConnection,
+    row: &CaseRow,
+    pauses: &[Pause],
+    action: Action,
+    today: NaiveDate,
+) -> Result<()> {
+    if !matches!(action, Action::RequestSupplement | Action::Refuse) {
+        return Ok(());
+    }
+    let Some(received) = received_on(tx, row.id).await? else {
+        return Ok(());
+    };
+    let cal = calendar::load(store, &mut *tx).await?;
+    BeforeAcceptance {
+        received,
+        notices: pauses.len(),
+        first_notice: pauses.first().map(|p| p.from),
+    }
+    .check(action, &cal, today)
+    .map_err(|message| StoreError::Conflict {
+        field: "action",
+        message,
+    })
+}
+
+/// The day an application was received.
+async fn received_on(tx: &mut AnyConnection, case_id: i64) -> Result<Option<NaiveDate>> {
+    let submitted: Option<String> =
+        sqlx::query_scalar("SELECT submitted_on FROM cases WHERE id = $1")
+            .bind(case_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    Ok(submitted.as_deref().and_then(time::parse_day))
+}
+
 /// 受理: the acceptance number, the deemed acceptance of Art. 32 (an application not
 /// answered within five working days counts as accepted on the day it was
 /// received, and its clocks run from then), and an instant item closed at once.
@@ -214,20 +256,16 @@ async fn accept(
     row.accepted_at = Some(on.stamp.to_string());
     row.accepted_on = Some(time::day(on.today));
     row.acceptance_no = CaseNo::parse(&row.case_no).ok().map(|n| acceptance_no(&n));
-    let submitted: Option<String> =
-        sqlx::query_scalar("SELECT submitted_on FROM cases WHERE id = $1")
-            .bind(row.id)
-            .fetch_one(&mut *tx)
-            .await?;
-    if let Some(sub) = submitted.as_deref().and_then(time::parse_day) {
+    if let Some(received) = received_on(tx, row.id).await? {
         let cal = calendar::load(store, &mut *tx).await?;
-        let late = cal.working_days_between(sub, on.today).unwrap_or(0) > DEEMED_ACCEPTANCE_DAYS;
         // A supplement notice given in time stops the rule; one given late does not.
-        let told_in_time = pauses.first().is_some_and(|p| {
-            cal.working_days_between(sub, p.from).unwrap_or(0) <= DEEMED_ACCEPTANCE_DAYS
-        });
-        if late && !told_in_time {
-            row.accepted_on = Some(time::day(sub));
+        let before = BeforeAcceptance {
+            received,
+            notices: pauses.len(),
+            first_notice: pauses.first().map(|p| p.from),
+        };
+        if before.deemed_accepted(&cal, on.today) {
+            row.accepted_on = Some(time::day(received));
             outcome.deemed = true;
         }
     }
@@ -242,8 +280,14 @@ async fn accept(
     Ok(outcome)
 }
 
-/// 延期: decided before the statutory time runs out, not after.
-fn extend(row: &mut CaseRow, note: Option<String>, today: NaiveDate) -> Result<()> {
+/// 延期: decided before the statutory time runs out, not after, by the days the law
+/// gives the item's limit (Art. 42, Art. 26, or the item's own law as configured).
+async fn extend(
+    tx: &mut AnyConnection,
+    row: &mut CaseRow,
+    note: Option<String>,
+    today: NaiveDate,
+) -> Result<()> {
     if row
         .legal_deadline
         .as_deref()
@@ -258,11 +302,22 @@ fn extend(row: &mut CaseRow, note: Option<String>, today: NaiveDate) -> Result<(
             ),
         });
     }
-    let statutory = tongban_domain::catalog::TimeLimit {
-        days: row.statutory.0,
-        unit: row.statutory.1,
-    };
-    row.extension_days = extension_days(statutory).max(1) as i64;
+    let json: String = sqlx::query_scalar(
+        "SELECT v.content FROM cases c JOIN item_versions v ON v.item_id = c.item_id AND v.version = c.item_version \
+         WHERE c.id = $1",
+    )
+    .bind(row.id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let content: ItemContent =
+        serde_json::from_str(&json).map_err(|e| StoreError::Other(e.into()))?;
+    let days = content
+        .extension_days()
+        .map_err(|message| StoreError::Conflict {
+            field: "action",
+            message,
+        })?;
+    row.extension_days = days as i64;
     row.reason = note;
     Ok(())
 }

@@ -26,16 +26,14 @@ use sqlx::{AnyConnection, Row};
 use std::sync::Arc;
 use tongban_domain::calendar::{Calendar, Pause, TimeUnit};
 use tongban_domain::case::{
-    Action, Applicant, CaseNo, CaseState, CaseStatus, Channel, TransitionError, Urgency, mask_id,
-    urgency,
+    Action, Applicant, BeforeAcceptance, CaseNo, CaseState, CaseStatus, Channel, TransitionError,
+    Urgency, mask_id, urgency,
 };
-use tongban_domain::catalog::{ItemContent, extension_days};
+use tongban_domain::catalog::ItemContent;
 use tongban_domain::org::{PointKind, Role};
 use tongban_domain::rating::{FOLLOW_UP_WORKING_DAYS, MAX_COMMENT_CHARS, RatingLevel};
 
-/// Working days within which an application must be accepted, refused or told what
-/// is missing (行政许可法第三十二条); later, it counts as accepted on receipt.
-pub const DEEMED_ACCEPTANCE_DAYS: u32 = 5;
+pub use tongban_domain::case::DEEMED_ACCEPTANCE_DAYS;
 
 /// An application as the API or a form gives it (parsed at the edge into an
 /// [`Application`]).
@@ -176,6 +174,9 @@ pub const EVENT_INSERT_COLUMNS: &[&str] = &[
 ];
 /// A pause's columns, in the order of its values (shared as above).
 pub const PAUSE_INSERT_COLUMNS: &[&str] = &["case_id", "kind", "from_day", "to_day", "reason"];
+/// A bad rating's follow-up as opened, in the order of its values (shared as above,
+/// the demo adding the answer's columns after them).
+pub const FOLLOW_UP_INSERT_COLUMNS: &[&str] = &["case_id", "department_id", "opened_at", "due_on"];
 /// A rating's columns, in the order of its values (shared as above).
 pub const RATING_INSERT_COLUMNS: &[&str] = &[
     "case_id", "level", "comment", "source", "rated_at", "rated_on",

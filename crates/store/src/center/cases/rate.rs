@@ -112,13 +112,16 @@ pub async fn rate(
         let due = cal
             .deadline(today, FOLLOW_UP_WORKING_DAYS)
             .unwrap_or_else(|_| Calendar::estimate_deadline(today, FOLLOW_UP_WORKING_DAYS));
-        sqlx::query("INSERT INTO rating_followups (case_id, department_id, opened_at, due_on) VALUES ($1, $2, $3, $4)")
-            .bind(row.id)
-            .bind(row.department_id)
-            .bind(time::stamp(now))
-            .bind(time::day(due))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(crate::bulk::insert_one(
+            "rating_followups",
+            FOLLOW_UP_INSERT_COLUMNS,
+        )))
+        .bind(row.id)
+        .bind(row.department_id)
+        .bind(time::stamp(now))
+        .bind(time::day(due))
+        .execute(&mut *tx)
+        .await?;
     }
     let counted = crate::stats::snapshot(
         &mut tx,

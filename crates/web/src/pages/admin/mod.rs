@@ -657,6 +657,12 @@ struct VersionForm {
     #[serde(default)]
     accept_points: String,
     #[serde(default)]
+    joint_handling: String,
+    #[serde(default)]
+    extension_days: String,
+    #[serde(default)]
+    extension_basis: String,
+    #[serde(default)]
     effective_from: String,
     #[serde(default)]
     change_note: String,
@@ -692,6 +698,21 @@ impl VersionForm {
                 .join("\n"),
             steps: c.steps.join("\n"),
             accept_points: c.accept_points.join(","),
+            joint_handling: if c.joint_handling {
+                "1".into()
+            } else {
+                String::new()
+            },
+            extension_days: c
+                .extension
+                .as_ref()
+                .map(|e| e.days.to_string())
+                .unwrap_or_default(),
+            extension_basis: c
+                .extension
+                .as_ref()
+                .map(|e| e.legal_basis.clone())
+                .unwrap_or_default(),
             ..Default::default()
         }
     }
@@ -752,6 +773,14 @@ impl VersionForm {
             .filter(|s| !s.is_empty())
             .map(String::from)
             .collect();
+        c.joint_handling = !self.joint_handling.is_empty();
+        c.extension = match self.extension_days.trim() {
+            "" | "0" => None,
+            _ => Some(tongban_domain::catalog::ExtensionRule {
+                days: days(&self.extension_days, "extension_days", "延期天数")?,
+                legal_basis: self.extension_basis.trim().to_string(),
+            }),
+        };
         let _ = TimeUnit::Working;
         Ok(c)
     }
