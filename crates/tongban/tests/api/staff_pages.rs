@@ -340,3 +340,85 @@ async fn supervision_and_administration(db: Db) {
     assert_eq!(s, StatusCode::OK);
 }
 both!(supervision_and_administration);
+
+/// The written acts of the law, each issued by the department with its document
+/// number and the date of the act: a rejection with the named routes of appeal, an
+/// extension with its article, a deemed acceptance that says so.
+async fn written_decisions(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.exec("INSERT INTO settings (key, value) VALUES ('reconsideration_body', '昆山市人民政府')")
+        .await;
+    app.exec("INSERT INTO settings (key, value) VALUES ('court', '昆山市人民法院')")
+        .await;
+    let approver = app.token("approver.sj").await;
+    let head = app.token("head.sj").await;
+    let mut b = Browser::new(&app);
+    b.staff_login("clerk.sj").await;
+    let case = app.apply("clerk.sj", crate::common::ITEM, "window").await;
+    let no = case["case_no"].as_str().unwrap().to_string();
+    let (s, v) = app
+        .act(&head, &no, "extend", Some("需现场核查经营场所"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = app
+        .act(&approver, &no, "reject", Some("经营场所与申请材料不一致"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // The status calls for the decision not to license.
+    let (s, _, page) = b.get(&format!("/workbench/cases/{no}/notice")).await;
+    assert_eq!(s, StatusCode::OK);
+    for part in [
+        "不予行政许可决定书",
+        "第三十八条第二款",
+        "经营场所与申请材料不一致",
+        "六十日内向昆山市人民政府申请行政复议",
+        "六个月内向昆山市人民法院提起行政诉讼",
+        "SJ不许字〔",
+        "年",
+    ] {
+        assert!(page.contains(part), "{part}: {page}");
+    }
+    assert!(!page.contains("决定予以受理"), "{page}");
+    // The extension has its own notice, linked from the decision's page.
+    assert!(page.contains("notice?doc=extension"), "{page}");
+    let (s, _, ext) = b
+        .get(&format!("/workbench/cases/{no}/notice?doc=extension"))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    for part in [
+        "延期告知书",
+        "第四十二条第一款",
+        "延长10个工作日",
+        "需现场核查经营场所",
+        "SJ延字〔",
+    ] {
+        assert!(ext.contains(part), "{part}: {ext}");
+    }
+    // No act, no document: a case never suspended has no special-procedure notice.
+    let (s, _, _) = b
+        .get(&format!("/workbench/cases/{no}/notice?doc=special"))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    // Deemed accepted: the notice says so and promises no date already past.
+    let online = app.apply("clerk.sj", crate::common::ITEM, "online").await;
+    let late = online["case_no"].as_str().unwrap().to_string();
+    let old = crate::common::day(crate::common::today() - chrono::Duration::days(30));
+    app.exec(&format!(
+        "UPDATE cases SET submitted_on = '{old}', submitted_at = '{old}T01:30:00.000Z' WHERE case_no = '{late}'"
+    ))
+    .await;
+    let clerk = app.token("clerk.sj").await;
+    let (s, v) = app.act(&clerk, &late, "accept", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, _, deemed) = b.get(&format!("/workbench/cases/{late}/notice")).await;
+    assert!(deemed.contains("即为受理"), "{deemed}");
+    assert!(!deemed.contains("决定予以受理"), "{deemed}");
+    // Its promised date (five working days after receipt) is long past.
+    let today = crate::common::day(crate::common::today());
+    assert!(
+        v["promised_deadline"].as_str().unwrap() < today.as_str(),
+        "{v}"
+    );
+    assert!(!deemed.contains("将于"), "{deemed}");
+}
+both!(written_decisions);

@@ -1,24 +1,21 @@
 //! The counter (窗口受理): a clerk finds an item the window may accept, takes the
 //! applicant's details and ticks the materials handed in, then accepts the case (an
 //! instant item is decided at once) or registers it to ask for what is missing. The
-//! notices the law requires print from the case: 受理通知书, 不予受理决定书,
-//! 补正材料通知书, each with a QR code for the progress query.
+//! notices the law requires print from the case (`notices`).
 
 use crate::AppState;
-use crate::pages::{
-    Errors, FieldError, Layout, PageError, PageForm, PageResult, Web, qr_svg, render,
-};
+use crate::pages::{Errors, FieldError, Layout, PageError, PageForm, PageResult, Web, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use serde::Deserialize;
 use tongban_domain::case::{ApplicantInput, IdType};
 use tongban_domain::catalog::ItemContent;
 use tongban_store::StoreError;
-use tongban_store::cases::{self, CaseView, NewCase};
+use tongban_store::cases::{self, NewCase};
 use tongban_store::catalog::{self, Item};
 use tongban_store::org::{self, Principal};
 use tongban_store::time;
@@ -27,7 +24,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/workbench/accept", get(find_item))
         .route("/workbench/accept/{code}", get(accept_form).post(accept))
-        .route("/workbench/cases/{case_no}/notice", get(notice))
 }
 
 /// Items this clerk's window may accept.
@@ -267,69 +263,4 @@ async fn accept(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-#[derive(Template)]
-#[template(path = "center/notice.html")]
-struct NoticePage {
-    layout: Layout,
-    kind: &'static str,
-    title: &'static str,
-    case: CaseView,
-    progress_url: String,
-    qr: String,
-    today: String,
-    /// The materials asked for, from the latest supplement notice.
-    missing: String,
-}
-
-/// The notice the case's status calls for, ready to print.
-async fn notice(
-    State(s): State<AppState>,
-    web: Web,
-    headers: HeaderMap,
-    Path(case_no): Path<String>,
-) -> PageResult {
-    let p = web.staff()?;
-    let case_no = crate::extract::case_no(&case_no)?;
-    let case = cases::get(&s.store, p, &case_no).await?;
-    let (kind, title) = match case.status {
-        "refused" => ("refusal", "不予受理决定书"),
-        "supplement_requested" => ("supplement", "补正材料通知书"),
-        "submitted" | "withdrawn" => {
-            return Err(PageError::new(
-                StatusCode::CONFLICT,
-                "暂无可打印的文书",
-                "办件尚未受理，没有可打印的通知书。",
-            ));
-        }
-        _ => ("acceptance", "受理通知书"),
-    };
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']'))
-        })
-        .unwrap_or("127.0.0.1:8080");
-    let progress_url = format!("http://{host}/progress?case_no={}", case.case_no);
-    let missing = case
-        .events
-        .iter()
-        .rev()
-        .find(|e| e.action == "request_supplement")
-        .and_then(|e| e.note.clone())
-        .unwrap_or_default();
-    let page = NoticePage {
-        layout: web.layout(),
-        missing,
-        kind,
-        title,
-        qr: qr_svg(&progress_url),
-        progress_url,
-        today: time::day(time::local_day(time::now())),
-        case,
-    };
-    render(&page)
 }

@@ -2,6 +2,7 @@
 //! window counter (`/workbench/accept`), and window supervision (`/supervision`).
 
 mod counter;
+mod notices;
 mod supervision;
 mod workbench;
 
@@ -11,6 +12,7 @@ use axum::Router;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(counter::router())
+        .merge(notices::router())
         .merge(supervision::router())
         .merge(workbench::router())
 }

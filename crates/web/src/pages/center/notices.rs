@@ -1,0 +1,272 @@
+//! The written acts of the Administrative Licensing Law, printed from the case: 受理
+//! 通知书 and 补正材料通知书 (Art. 32), 不予受理决定书 (Art. 32), 不予行政许可决定书
+//! (Art. 38, with the routes of appeal), 延期告知书 (Art. 42, Art. 26) and 特别程序
+//! 告知书 (Art. 45). Each is issued in the name of the department that decides, carries
+//! a document number (文号) and the date of the act (not of the printing), and a QR
+//! code for the progress query.
+
+use crate::AppState;
+use crate::pages::{Layout, PageError, PageResult, Web, qr_svg, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::get;
+use serde::Deserialize;
+use tongban_store::cases::{self, CaseView, Event};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/workbench/cases/{case_no}/notice", get(notice))
+}
+
+/// A kind of written act, the event it records, and its title.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Doc {
+    Acceptance,
+    Supplement,
+    Refusal,
+    Rejection,
+    Extension,
+    Special,
+}
+
+impl Doc {
+    const ALL: [Doc; 6] = [
+        Doc::Acceptance,
+        Doc::Supplement,
+        Doc::Refusal,
+        Doc::Rejection,
+        Doc::Extension,
+        Doc::Special,
+    ];
+    pub fn code(self) -> &'static str {
+        match self {
+            Doc::Acceptance => "acceptance",
+            Doc::Supplement => "supplement",
+            Doc::Refusal => "refusal",
+            Doc::Rejection => "rejection",
+            Doc::Extension => "extension",
+            Doc::Special => "special",
+        }
+    }
+    pub fn title(self) -> &'static str {
+        match self {
+            Doc::Acceptance => "受理通知书",
+            Doc::Supplement => "补正材料通知书",
+            Doc::Refusal => "不予受理决定书",
+            Doc::Rejection => "不予行政许可决定书",
+            Doc::Extension => "延期告知书",
+            Doc::Special => "特别程序告知书",
+        }
+    }
+    /// The case action the act records.
+    fn action(self) -> &'static str {
+        match self {
+            Doc::Acceptance => "accept",
+            Doc::Supplement => "request_supplement",
+            Doc::Refusal => "refuse",
+            Doc::Rejection => "reject",
+            Doc::Extension => "extend",
+            Doc::Special => "suspend",
+        }
+    }
+    /// The word of its document number (文号).
+    fn word(self) -> &'static str {
+        match self {
+            Doc::Acceptance => "受字",
+            Doc::Supplement => "补字",
+            Doc::Refusal => "不受字",
+            Doc::Rejection => "不许字",
+            Doc::Extension => "延字",
+            Doc::Special => "特字",
+        }
+    }
+}
+
+/// The acts a case has: one for each kind of act recorded, the latest of each.
+pub fn documents(case: &CaseView) -> Vec<(Doc, &Event)> {
+    Doc::ALL
+        .iter()
+        .filter_map(|d| {
+            case.events
+                .iter()
+                .rev()
+                .find(|e| e.action == d.action())
+                .map(|e| (*d, e))
+        })
+        .collect()
+}
+
+/// The act the case's status calls for when none is named.
+fn default_doc(case: &CaseView) -> Option<Doc> {
+    match case.status {
+        "submitted" | "withdrawn" => None,
+        "refused" => Some(Doc::Refusal),
+        "rejected" => Some(Doc::Rejection),
+        "supplement_requested" => Some(Doc::Supplement),
+        "suspended" => Some(Doc::Special),
+        _ => Some(Doc::Acceptance),
+    }
+}
+
+/// A day as documents write it: `2026年11月20日` (from `2026-11-20…`).
+pub fn cn_date(s: &str) -> String {
+    let day = s.get(..10).unwrap_or(s);
+    match tongban_store::time::parse_day(day) {
+        Some(d) => {
+            use chrono::Datelike;
+            format!("{}年{}月{}日", d.year(), d.month(), d.day())
+        }
+        None => s.to_string(),
+    }
+}
+
+/// Whom an applicant appeals to: the people's government of the office's city or
+/// county for reconsideration, its people's court for litigation (settings
+/// `reconsideration_body` and `court` when the office names them itself).
+async fn appeal_bodies(s: &AppState) -> Result<(String, String), PageError> {
+    let office = s.store.office_name().await?;
+    let place = ["市", "县", "区"]
+        .iter()
+        .filter_map(|c| office.find(c).map(|i| &office[..i + c.len()]))
+        .min_by_key(|p| p.len())
+        .map(str::to_string);
+    let body = match s.store.setting("reconsideration_body").await? {
+        Some(b) => b,
+        None => place
+            .as_ref()
+            .map(|p| format!("{p}人民政府"))
+            .unwrap_or_else(|| "本级人民政府".into()),
+    };
+    let court = match s.store.setting("court").await? {
+        Some(c) => c,
+        None => place
+            .map(|p| format!("{p}人民法院"))
+            .unwrap_or_else(|| "有管辖权的人民法院".into()),
+    };
+    Ok((body, court))
+}
+
+#[derive(Template)]
+#[template(path = "center/notice.html")]
+struct NoticePage {
+    layout: Layout,
+    kind: &'static str,
+    title: &'static str,
+    /// 文号
+    number: String,
+    /// The date of the act, as documents write it.
+    acted_on: String,
+    submitted_on: String,
+    /// The event's note: the missing materials, the reasons, the procedure.
+    note: String,
+    /// Accepted by law on receipt (Art. 32), not by a decision in time.
+    deemed: bool,
+    /// The supplement was asked for before acceptance.
+    before_acceptance: bool,
+    /// The promised deadline, when it is still ahead.
+    promise: Option<String>,
+    legal_deadline: Option<String>,
+    /// The article an extension rests on.
+    extension_basis: &'static str,
+    body: String,
+    court: String,
+    case: CaseView,
+    others: Vec<(&'static str, &'static str)>,
+    progress_url: String,
+    qr: String,
+}
+
+#[derive(Deserialize)]
+struct NoticeQuery {
+    doc: Option<String>,
+}
+
+/// A written act of the case, ready to print: the one named by `doc`, or the one
+/// its status calls for.
+async fn notice(
+    State(s): State<AppState>,
+    web: Web,
+    headers: HeaderMap,
+    Path(case_no): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
+    let p = web.staff()?;
+    let case_no = crate::extract::case_no(&case_no)?;
+    let case = cases::get(&s.store, p, &case_no).await?;
+    let docs = documents(&case);
+    let none = || {
+        PageError::new(
+            StatusCode::CONFLICT,
+            "暂无可打印的文书",
+            "该办件没有这份文书：只有已作出的受理、补正告知、不予受理、不予许可、延期和特别程序才有书面文书。",
+        )
+    };
+    let wanted = match q.doc.as_deref().filter(|d| !d.is_empty()) {
+        Some(code) => Doc::ALL
+            .into_iter()
+            .find(|d| d.code() == code)
+            .ok_or_else(none)?,
+        None => default_doc(&case).ok_or_else(none)?,
+    };
+    let (doc, event) = docs
+        .iter()
+        .find(|(d, _)| *d == wanted)
+        .copied()
+        .ok_or_else(none)?;
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']'))
+        })
+        .unwrap_or("127.0.0.1:8080");
+    let progress_url = format!("http://{host}/progress?case_no={}", case.case_no);
+    let note = event.note.clone().unwrap_or_default();
+    let acted = event.at.get(..10).unwrap_or(&event.at).to_string();
+    let today =
+        tongban_store::time::day(tongban_store::time::local_day(tongban_store::time::now()));
+    let year = acted.get(..4).unwrap_or("");
+    let serial = case.case_no.rsplit('-').next().unwrap_or(&case.case_no);
+    let number = format!(
+        "{}{}〔{year}〕{}号",
+        case.department.code,
+        doc.word(),
+        serial
+    );
+    let (body, court) = appeal_bodies(&s).await?;
+    let page = NoticePage {
+        layout: web.layout(),
+        kind: doc.code(),
+        title: doc.title(),
+        number,
+        acted_on: cn_date(&acted),
+        submitted_on: cn_date(&case.submitted_at),
+        deemed: doc == Doc::Acceptance && note.contains("第三十二条"),
+        before_acceptance: event.from_status.as_deref() == Some("submitted"),
+        promise: case
+            .promised_deadline
+            .clone()
+            .filter(|d| *d >= today)
+            .map(|d| cn_date(&d)),
+        legal_deadline: case.legal_deadline.as_deref().map(cn_date),
+        extension_basis: match case.extension_days {
+            10 => "第四十二条第一款",
+            15 => "第二十六条、第四十二条",
+            _ => "第四十二条第一款“法律、法规另有规定的，依照其规定”",
+        },
+        note,
+        body,
+        court,
+        others: docs
+            .iter()
+            .filter(|(d, _)| *d != doc)
+            .map(|(d, _)| (d.code(), d.title()))
+            .collect(),
+        qr: qr_svg(&progress_url),
+        progress_url,
+        case,
+    };
+    render(&page)
+}
