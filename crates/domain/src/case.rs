@@ -76,11 +76,17 @@ coded_enum! {
 
 impl Action {
     /// A note is the law's written reason: refusals, decisions against the applicant,
-    /// the list of missing materials, the special procedure and the extension.
+    /// the list of missing materials, the special procedure, the extension, and the
+    /// applicant's own request and reason for a withdrawal.
     pub fn requires_note(self) -> bool {
         matches!(
             self,
-            Self::Refuse | Self::Reject | Self::RequestSupplement | Self::Suspend | Self::Extend
+            Self::Refuse
+                | Self::Reject
+                | Self::RequestSupplement
+                | Self::Suspend
+                | Self::Extend
+                | Self::Withdraw
         )
     }
 
@@ -91,9 +97,11 @@ impl Action {
             Self::Accept | Self::Refuse | Self::Supplement => {
                 matches!(role, WindowClerk | TownClerk)
             }
-            Self::RequestSupplement | Self::Withdraw => {
+            Self::RequestSupplement => {
                 matches!(role, WindowClerk | TownClerk | Approver | DepartmentHead)
             }
+            // Only at the applicant's request, which the window receives in writing.
+            Self::Withdraw => matches!(role, WindowClerk | TownClerk),
             Self::Approve | Self::Reject | Self::Suspend | Self::Resume => {
                 matches!(role, Approver | DepartmentHead)
             }

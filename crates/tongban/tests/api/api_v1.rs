@@ -815,9 +815,11 @@ async fn authorization_matrix(db: Db) {
     for a in ["accept", "refuse", "supplement", "extend"] {
         table.push(("approver.sj", a, StatusCode::FORBIDDEN));
     }
-    for a in ["accept", "refuse", "supplement"] {
+    for a in ["accept", "refuse", "supplement", "withdraw"] {
         table.push(("head.sj", a, StatusCode::FORBIDDEN));
     }
+    // A withdrawal is the applicant's, received at the window.
+    table.push(("approver.sj", "withdraw", StatusCode::FORBIDDEN));
     // Allowed roles, wrong state.
     for (u, a) in [
         ("clerk.sj", "accept"),
@@ -2007,6 +2009,10 @@ async fn decisions_and_results(db: Db) {
     // Withdrawn before acceptance; withdrawn cases cannot be rated.
     let no = case_no(&app.apply("clerk.sj", ITEM, "online").await);
     let (s, v) = app.act(&clerk, &no, "withdraw", None).await;
+    assert_invalid(s, &v, "note");
+    let (s, v) = app
+        .act(&clerk, &no, "withdraw", Some("申请人书面申请撤回"))
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["status"], "withdrawn");
     let (s, _) = app
@@ -2495,3 +2501,66 @@ async fn extensions_by_the_law(db: Db) {
     }
 }
 both!(extensions_by_the_law);
+
+/// A withdrawal is the applicant's written request, taken at the window with its
+/// reason; one made after the promised date keeps the lateness on record, listed for
+/// supervisors.
+async fn withdrawals_keep_lateness(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let clerk = app.token("clerk.sj").await;
+    let supervisor = app.token("supervisor").await;
+    let case = app.apply("clerk.sj", crate::common::ITEM, "window").await;
+    let no = case["case_no"].as_str().unwrap().to_string();
+    let n = app
+        .exec(&format!(
+            "UPDATE cases SET promised_deadline = '2020-01-06' WHERE case_no = '{no}'"
+        ))
+        .await;
+    assert_eq!(n, 1);
+    let (s, v) = app
+        .act(
+            &clerk,
+            &no,
+            "withdraw",
+            Some("申请人书面申请撤回：经营地址变更"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let note = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "withdraw")
+        .and_then(|e| e["note"].as_str())
+        .unwrap()
+        .to_string();
+    assert!(
+        note.contains("撤回时已超过承诺办结期限2020-01-06"),
+        "{note}"
+    );
+    let (s, list) = app
+        .get("/api/v1/cases?due=withdrawn_overdue", Some(&supervisor))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    assert_eq!(list["total"], 1, "{list}");
+    // One withdrawn in time is not listed.
+    let other = app.apply("clerk.sj", crate::common::ITEM, "window").await;
+    let other = other["case_no"].as_str().unwrap().to_string();
+    let (s, _) = app
+        .act(&clerk, &other, "withdraw", Some("申请人书面申请撤回"))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, list) = app
+        .get("/api/v1/cases?due=withdrawn_overdue", Some(&supervisor))
+        .await;
+    assert_eq!(list["total"], 1, "{list}");
+    // The supervision page lists it.
+    let mut b = crate::common::Browser::new(&app);
+    b.staff_login("supervisor").await;
+    let (_, _, page) = b.get("/supervision").await;
+    assert!(
+        page.contains("超期后撤回的办件（1 件）") && page.contains(&no),
+        "{page}"
+    );
+}
+both!(withdrawals_keep_lateness);

@@ -95,7 +95,18 @@ pub async fn act(
     update_row(&mut tx, &row, from, prior_extension, &on).await?;
     let now_counted = crate::stats::case_snapshot(&mut tx, row.id).await?;
     crate::stats::track_case(&mut tx, Some(&counted), &now_counted).await?;
-    let note = if outcome.deemed {
+    let note = if action == Action::Withdraw
+        && row
+            .promised_deadline
+            .as_deref()
+            .is_some_and(|d| d < time::day(today).as_str())
+    {
+        Some(format!(
+            "{}（撤回时已超过承诺办结期限{}）",
+            asked.note.clone().unwrap_or_default(),
+            row.promised_deadline.clone().unwrap_or_default()
+        ))
+    } else if outcome.deemed {
         Some(format!(
             "{}申请逾期未作出受理决定，依《行政许可法》第三十二条自收到申请之日起即为受理",
             asked.note.map(|n| format!("{n}；")).unwrap_or_default()

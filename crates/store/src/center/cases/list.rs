@@ -47,6 +47,14 @@ pub async fn list(store: &Store, p: &Principal, f: &CaseFilter) -> Result<(Vec<C
                 .push(" AND c.promised_deadline < ")
                 .bind_s(time::day(today));
         }
+        // Withdrawn after their promised date had passed: a withdrawal must not hide a
+        // case the office let run late.
+        Some("withdrawn_overdue") => {
+            filter
+                .push(" AND c.status = ")
+                .bind_s(CaseStatus::Withdrawn.as_str())
+                .push(" AND c.promised_deadline IS NOT NULL AND c.promised_deadline < c.closed_on");
+        }
         Some("nearly_due") => {
             let cal = calendar::current(store).await?;
             let limit = cal

@@ -20,6 +20,9 @@ struct SupervisionPage {
     layout: Layout,
     overdue: Vec<CaseView>,
     overdue_total: i64,
+    /// Withdrawn after their promised date had passed.
+    withdrawn_late: Vec<CaseView>,
+    withdrawn_late_total: i64,
     follow_ups: Vec<FollowUpRow>,
     follow_ups_total: i64,
 }
@@ -43,11 +46,23 @@ async fn overview(State(s): State<AppState>, web: Web) -> PageResult {
         },
     )
     .await?;
+    let (withdrawn_late, withdrawn_late_total) = cases::list(
+        &s.store,
+        p,
+        &CaseFilter {
+            due: Some("withdrawn_overdue".into()),
+            per_page: Some(100),
+            ..Default::default()
+        },
+    )
+    .await?;
     let (follow_ups, follow_ups_total) = cases::follow_ups(&s.store, p, true).await?;
     render(&SupervisionPage {
         layout: web.layout(),
         overdue,
         overdue_total,
+        withdrawn_late,
+        withdrawn_late_total,
         follow_ups,
         follow_ups_total,
     })
