@@ -94,6 +94,11 @@ fn pause_state(pauses: &[Pause], d: NaiveDate) -> PauseState {
     state
 }
 
+/// A holiday fixed by date in every year's schedule: 元旦, 劳动节, 国庆's first three days.
+fn is_fixed_holiday(d: NaiveDate) -> bool {
+    matches!((d.month(), d.day()), (1, 1) | (5, 1) | (10, 1..=3))
+}
+
 fn is_weekday(d: NaiveDate) -> bool {
     !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
 }
@@ -366,25 +371,20 @@ impl Calendar {
         self.elapsed(from, to, TimeUnit::Working, &[])
     }
 
-    /// Weekends-only estimate for dates past the known years (the caller flags it as
-    /// an estimate): the n-th Monday-to-Friday day after `start`; n = 0 returns start.
-    /// Saturates at chrono's last date.
+    /// Estimate for dates past the known years (the caller flags it as an estimate):
+    /// the n-th working day after `start`, counting Monday to Friday and skipping the
+    /// holidays fixed by date every year (元旦 1 January, 劳动节 1 May, 国庆 1–3
+    /// October; the lunar festivals and 调休 wait for the year's notice); n = 0
+    /// returns start. Saturates at chrono's last date.
     pub fn estimate_deadline(start: NaiveDate, n: u32) -> NaiveDate {
-        if n == 0 {
-            return start;
-        }
-        // Any 7 consecutive days hold exactly 5 weekdays.
-        let weeks = (n - 1) / 5;
-        let mut left = n - weeks * 5;
-        let Some(mut d) = start.checked_add_days(Days::new(u64::from(weeks) * 7)) else {
-            return NaiveDate::MAX;
-        };
+        let mut d = start;
+        let mut left = n;
         while left > 0 {
             let Some(next) = d.succ_opt() else {
                 return NaiveDate::MAX;
             };
             d = next;
-            if is_weekday(d) {
+            if is_weekday(d) && !is_fixed_holiday(d) {
                 left -= 1;
             }
         }
@@ -703,6 +703,23 @@ mod tests {
         assert_eq!(Calendar::estimate_deadline(fri, 1), date(2027, 1, 4));
         assert_eq!(Calendar::estimate_deadline(fri, 5), date(2027, 1, 8));
         assert_eq!(Calendar::estimate_deadline(fri, 6), date(2027, 1, 11));
+        // The holidays fixed by date are skipped even before the year's notice.
+        assert_eq!(
+            Calendar::estimate_deadline(date(2027, 9, 30), 1),
+            date(2027, 10, 4)
+        );
+        assert_eq!(
+            Calendar::estimate_deadline(date(2028, 4, 28), 1),
+            date(2028, 5, 2)
+        );
+        assert_eq!(
+            Calendar::estimate_deadline(date(2028, 12, 29), 1),
+            date(2029, 1, 2)
+        );
+        assert_eq!(
+            Calendar::estimate_deadline(date(2027, 9, 29), 3),
+            date(2027, 10, 5)
+        );
         // Agrees with a calendar of weekdays only.
         let plain = Calendar::new([], [2030, 2031]);
         let mut start = date(2030, 1, 1);

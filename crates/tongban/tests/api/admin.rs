@@ -1092,3 +1092,36 @@ async fn one_notice_and_no_late_refusal(db: Db) {
     assert_eq!(v["status"], "refused");
 }
 both!(one_notice_and_no_late_refusal);
+
+/// Past the known years a deadline is an estimate: it skips the holidays fixed by
+/// date, and a supplement before acceptance (the clock had not started) does not move
+/// it.
+async fn estimates_ignore_pauses_before_acceptance(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let clerk = app.token("clerk.sj").await;
+    let plain = case_no(&app.apply("clerk.sj", ITEM, "online").await);
+    let (s, direct) = app.act(&clerk, &plain, "accept", None).await;
+    assert_eq!(s, StatusCode::OK, "{direct}");
+    let paused = case_no(&app.apply("clerk.sj", ITEM, "online").await);
+    let (s, v) = app
+        .act(
+            &clerk,
+            &paused,
+            "request_supplement",
+            Some("缺营业执照复印件"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let before = day(today() - chrono::Duration::days(10));
+    app.exec(&format!(
+        "UPDATE case_pauses SET from_day = '{before}' WHERE case_id = (SELECT id FROM cases WHERE case_no = '{paused}')"
+    ))
+    .await;
+    let (s, _) = app.act(&clerk, &paused, "supplement", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = app.act(&clerk, &paused, "accept", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["legal_deadline"], direct["legal_deadline"], "{v}");
+    assert_eq!(v["promised_deadline"], direct["promised_deadline"], "{v}");
+}
+both!(estimates_ignore_pauses_before_acceptance);

@@ -494,10 +494,11 @@ fn clocks_from(
                     return None;
                 }
                 estimated = true;
-                // Shift the start by the paused days, then count weekdays.
+                // Shift the start by the days paused since it (a pause before
+                // acceptance does not move the clock), then estimate.
                 let paused: i64 = pauses
                     .iter()
-                    .filter_map(|p| p.to.map(|t| (t - p.from).num_days()))
+                    .filter_map(|p| p.to.map(|t| (t - p.from.max(start)).num_days().max(0)))
                     .sum();
                 let from = start + chrono::Duration::days(paused);
                 Some(time::day(match unit {
