@@ -21,6 +21,8 @@ pub enum PeriodKind {
     Quarter,
     Year,
     Range,
+    /// A year, quarter or month still in progress, up to today.
+    ToDate,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -145,6 +147,21 @@ impl Period {
 
     /// The same period one year earlier (29 February falls back to the 28th; a
     /// month or quarter keeps its whole extent).
+    /// The part of the period that has happened by `today`: a year, quarter, month
+    /// or range still in progress runs to today, and is compared with the same dates
+    /// a year earlier ("今年以来"); a period past or to come is itself.
+    pub fn so_far(&self, today: NaiveDate) -> Period {
+        if self.from <= today && today < self.to {
+            Period {
+                from: self.from,
+                to: today,
+                kind: PeriodKind::ToDate,
+            }
+        } else {
+            *self
+        }
+    }
+
     pub fn year_earlier(&self) -> Result<Period, PeriodError> {
         let back = |d: NaiveDate| {
             d.checked_sub_months(Months::new(12))
@@ -155,7 +172,7 @@ impl Period {
             PeriodKind::Month | PeriodKind::Quarter | PeriodKind::Year => {
                 last_of_month(self.to.year() - 1, self.to.month())?
             }
-            PeriodKind::Day | PeriodKind::Range => back(self.to)?,
+            PeriodKind::Day | PeriodKind::Range | PeriodKind::ToDate => back(self.to)?,
         };
         Ok(Period {
             from,
@@ -175,6 +192,17 @@ impl Period {
             }
             PeriodKind::Month => format!("{}年{}月", f.year(), f.month()),
             PeriodKind::Day => format!("{}年{}月{}日", f.year(), f.month(), f.day()),
+            PeriodKind::ToDate if f.year() == t.year() && (f.month(), f.day()) == (1, 1) => {
+                format!("{}年（截至{}月{}日）", f.year(), t.month(), t.day())
+            }
+            PeriodKind::ToDate => format!(
+                "{}年{}月{}日至{}月{}日",
+                f.year(),
+                f.month(),
+                f.day(),
+                t.month(),
+                t.day()
+            ),
             PeriodKind::Range => {
                 let whole_months = f.day() == 1
                     && last_of_month(t.year(), t.month()).ok() == Some(t)
@@ -365,6 +393,32 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_year_in_progress_runs_to_today() {
+        let y = Period::year(2026).unwrap();
+        let today = d("2026-12-05");
+        let p = y.so_far(today);
+        assert_eq!(
+            (p.from, p.to, p.kind),
+            (d("2026-01-01"), today, PeriodKind::ToDate)
+        );
+        assert_eq!(p.label(), "2026年（截至12月5日）");
+        let e = p.year_earlier().unwrap();
+        assert_eq!((e.from, e.to), (d("2025-01-01"), d("2025-12-05")));
+        // Working days to today, on the State Council's 2026 schedule.
+        let cal = Calendar::from_csv(include_str!("../../../assets/cn-calendar.csv")).unwrap();
+        assert_eq!(p.working_days(&cal), Ok(229));
+        // A year gone or to come is itself.
+        assert_eq!(
+            Period::year(2025).unwrap().so_far(today),
+            Period::year(2025).unwrap()
+        );
+        assert_eq!(
+            Period::year(2027).unwrap().so_far(today),
+            Period::year(2027).unwrap()
+        );
     }
 
     #[test]

@@ -265,6 +265,9 @@ pub async fn compute(store: &Store, period: &Period) -> Result<Figures> {
 
 /// Computes the figures of some areas (the others are left out of the list).
 pub async fn compute_parts(store: &Store, period: &Period, parts: Parts) -> Result<Figures> {
+    // A period still in progress is counted to today, against the same dates a year
+    // earlier: its working days so far, the catalog as it stands today.
+    let period = &period.so_far(time::local_day(time::now()));
     let earlier = period
         .year_earlier()
         .map_err(|e| StoreError::invalid("period", e.0))?;

@@ -779,3 +779,22 @@ pub async fn closed_case(app: &TestApp, clerk: &str, approver: &str, item: &str)
     assert_eq!(v["status"], "closed");
     no
 }
+
+/// The last day a year's figures count: today while the year is in progress (a
+/// year to date), otherwise 31 December.
+pub fn period_end(year: i32) -> chrono::NaiveDate {
+    let last = chrono::NaiveDate::from_ymd_opt(year, 12, 31).expect("date");
+    last.min(today())
+        .max(chrono::NaiveDate::from_ymd_opt(year, 1, 1).expect("date"))
+}
+
+/// How the report names a year: "2026年", or "2026年（截至12月5日）" while in progress.
+pub fn year_label(year: i32) -> String {
+    use chrono::Datelike;
+    let end = period_end(year);
+    if end.month() == 12 && end.day() == 31 {
+        format!("{year}年")
+    } else {
+        format!("{year}年（截至{}月{}日）", end.month(), end.day())
+    }
+}

@@ -323,7 +323,7 @@ async fn reports_download_from_the_web(db: Db) {
     assert_eq!(s, StatusCode::OK);
     assert_attachment(
         &h,
-        &format!("{year}年工作情况.xlsx"),
+        &format!("{}工作情况.xlsx", crate::common::year_label(year)),
         "application/vnd.openxml",
     );
     check_workbook(&bytes, &api);
@@ -335,13 +335,17 @@ async fn reports_download_from_the_web(db: Db) {
     )
     .await;
     assert_eq!(s, StatusCode::OK);
-    assert_attachment(&h, &format!("{year}年工作情况.md"), "text/markdown");
+    assert_attachment(
+        &h,
+        &format!("{}工作情况.md", crate::common::year_label(year)),
+        "text/markdown",
+    );
     let md = String::from_utf8(md).unwrap();
     let (s, h, bytes) = fetch(&app, &b, &format!("/reports?year={year}&format=docx")).await;
     assert_eq!(s, StatusCode::OK);
     assert_attachment(
         &h,
-        &format!("{year}年工作情况.docx"),
+        &format!("{}工作情况.docx", crate::common::year_label(year)),
         "application/vnd.openxml",
     );
     check_document(&bytes, &md, &api);
@@ -437,7 +441,8 @@ async fn dashboard_shows_the_figures(db: Db) {
         );
         assert!(page.contains(&format!("<title id=\"chart-{key}-13-title\">")));
         assert!(page.contains(&format!("id=\"table-{key}\"")), "{key} table");
-        let link = format!("/dashboard/export/{key}.csv?from={year}-01-01&#38;to={year}-12-31");
+        let end = crate::common::period_end(year);
+        let link = format!("/dashboard/export/{key}.csv?from={year}-01-01&#38;to={end}");
         assert!(page.contains(&link), "{link} in {page}");
     }
     assert!(page.contains("role=\"img\""));
@@ -543,8 +548,10 @@ async fn dashboard_shows_the_figures(db: Db) {
         .unwrap();
     let amp = "&#38;";
     for (param, code, n) in [("department", "SJ", sj), ("point", "BC", 1)] {
-        let link =
-            format!("/dashboard/cases?from={year}-01-01{amp}to={year}-12-31{amp}{param}={code}");
+        let link = format!(
+            "/dashboard/cases?from={year}-01-01{amp}to={}{amp}{param}={code}",
+            crate::common::period_end(year)
+        );
         assert!(page.contains(&link), "{link}");
         let (s, _, list) = b.get(&link.replace(amp, "&")).await;
         assert_eq!(s, StatusCode::OK, "{list}");
@@ -672,7 +679,10 @@ async fn area_dashboards(db: Db) {
     let mut b = Browser::new(&app);
     b.staff_login("supervisor").await;
     let q = format!("year={year}");
-    let query = format!("from={year}-01-01&#38;to={year}-12-31");
+    let query = format!(
+        "from={year}-01-01&#38;to={}",
+        crate::common::period_end(year)
+    );
 
     for (path, tables, numbers) in [
         (

@@ -188,14 +188,15 @@ async fn calendar_import_moves_the_response_counters(db: Db) {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    // Dispatched on the last day of 2026, signed on Monday 4 January 2027: before
-    // 2027's holidays are known, 1 January (a Friday) counts as the next working day.
+    // Dispatched on the last day of 2026, signed on Tuesday 5 January 2027: before
+    // 2027's holidays are known, 1 January is skipped as every year's 元旦 and
+    // Monday 4 January counts as the next working day, so the signing is late.
     app.exec(&format!(
         "UPDATE work_orders SET dispatched_on = '2026-12-31' WHERE order_no = '{no}'"
     ))
     .await;
     app.exec(&format!(
-        "UPDATE work_order_events SET at = '2027-01-04T02:00:00.000Z' WHERE action = 'sign' \
+        "UPDATE work_order_events SET at = '2027-01-05T02:00:00.000Z' WHERE action = 'sign' \
          AND order_id = (SELECT id FROM work_orders WHERE order_no = '{no}')"
     ))
     .await;
@@ -208,7 +209,10 @@ async fn calendar_import_moves_the_response_counters(db: Db) {
         .post(
             "/api/v1/calendar/years",
             Some(&admin),
-            serde_json::json!({ "year": 2027, "days": [{ "date": "2027-01-01", "kind": "holiday", "festival": "元旦" }] }),
+            serde_json::json!({ "year": 2027, "days": [
+                { "date": "2027-01-01", "kind": "holiday", "festival": "元旦" },
+                { "date": "2027-01-04", "kind": "holiday", "festival": "元旦" }
+            ] }),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");

@@ -47,7 +47,7 @@ async fn deadline(
         Err(e @ CalendarError::OutOfRange { .. }) => Err(ApiError::invalid(
             "start",
             format!(
-                "{e}；按仅排除周末估算为 {}，请管理员录入该年度节假日安排后再查询",
+                "{e}；按排除周末及元旦、劳动节、国庆等固定日期节假日估算为 {}，请管理员录入该年度节假日安排后再查询",
                 time::day(Calendar::estimate_deadline(start, n))
             ),
         )),
