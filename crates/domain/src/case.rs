@@ -617,6 +617,21 @@ impl BeforeAcceptance {
         late && !told_in_time
     }
 
+    /// The last day to accept, refuse or tell what is missing (the fifth working day
+    /// after receipt), while no notice has been given; past it the application counts
+    /// as accepted.
+    pub fn answer_by(&self, cal: &Calendar) -> Option<NaiveDate> {
+        if self.notices > 0 {
+            return None;
+        }
+        Some(
+            cal.deadline(self.received, DEEMED_ACCEPTANCE_DAYS)
+                .unwrap_or_else(|_| {
+                    Calendar::estimate_deadline(self.received, DEEMED_ACCEPTANCE_DAYS)
+                }),
+        )
+    }
+
     /// Whether `action` may still be taken before acceptance: the missing materials
     /// are told all at once (one notice), and once the application counts as
     /// accepted it can no longer be refused (a late notice is given, but does not

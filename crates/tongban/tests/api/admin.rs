@@ -1125,3 +1125,45 @@ async fn estimates_ignore_pauses_before_acceptance(db: Db) {
     assert_eq!(v["promised_deadline"], direct["promised_deadline"], "{v}");
 }
 both!(estimates_ignore_pauses_before_acceptance);
+
+/// Applications awaiting pre-review show the last day of Art. 32's five working days
+/// and the days left; once a notice is given the count no longer applies.
+async fn pre_review_shows_the_days_left(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let clerk = app.token("clerk.sj").await;
+    let v = app.apply("clerk.sj", ITEM, "online").await;
+    assert_eq!(v["answer_days_left"], 5, "{v}");
+    let due = v["answer_by"].as_str().unwrap().to_string();
+    assert!(due > day(today()), "{v}");
+    let no = case_no(&v);
+    let (_, v) = app.get(&format!("/api/v1/cases/{no}"), Some(&clerk)).await;
+    assert_eq!(v["answer_by"], due.as_str(), "{v}");
+    assert_eq!(v["answer_days_left"], 5, "{v}");
+    let mut b = crate::common::Browser::new(&app);
+    b.staff_login("clerk.sj").await;
+    let (_, _, page) = b.get("/workbench?status=submitted").await;
+    assert!(
+        page.contains(&format!("受理期限{due}，剩5个工作日")),
+        "{page}"
+    );
+    // Received long ago: past the five days.
+    let old = day(today() - chrono::Duration::days(15));
+    submitted_back(&app, &no, &old).await;
+    let (_, v) = app.get(&format!("/api/v1/cases/{no}"), Some(&clerk)).await;
+    assert!(v["answer_days_left"].as_i64().unwrap() < 0, "{v}");
+    let (_, _, page) = b.get("/workbench?status=submitted").await;
+    assert!(page.contains("已逾五个工作日，视为受理"), "{page}");
+    // Told what is missing: the count stops for good.
+    let told = case_no(&app.apply("clerk.sj", ITEM, "online").await);
+    app.act(
+        &clerk,
+        &told,
+        "request_supplement",
+        Some("缺营业执照复印件"),
+    )
+    .await;
+    let (_, v) = app.act(&clerk, &told, "supplement", None).await;
+    assert_eq!(v["status"], "submitted", "{v}");
+    assert!(v["answer_by"].is_null(), "{v}");
+}
+both!(pre_review_shows_the_days_left);

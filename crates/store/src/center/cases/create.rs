@@ -418,6 +418,17 @@ fn new_view(
     license_url: Option<String>,
 ) -> CaseView {
     let (item, point) = (&placed.item, &placed.point);
+    // Received online today: five working days to answer (Art. 32).
+    let answer_by = (row.status == CaseStatus::Submitted)
+        .then(|| {
+            BeforeAcceptance {
+                received: today,
+                notices: 0,
+                first_notice: None,
+            }
+            .answer_by(cal)
+        })
+        .flatten();
     CaseView {
         case_no: row.case_no.clone(),
         status: row.status.as_str(),
@@ -456,6 +467,8 @@ fn new_view(
         extension_days: 0,
         promised_deadline: row.promised_deadline.clone(),
         legal_deadline: row.legal_deadline.clone(),
+        answer_by: answer_by.map(time::day),
+        answer_days_left: answer_by.map(|_| i64::from(DEEMED_ACCEPTANCE_DAYS)),
         deadline_estimated: row.deadline_estimated,
         urgency: if row.status == CaseStatus::Accepted {
             urgency(

@@ -189,7 +189,8 @@ const CASE_COLUMNS: &str = "c.id, c.case_no, c.item_id, c.item_version, c.depart
      c.deadline_estimated, c.result, c.document_no, c.reason, c.materials, \
      i.code AS item_code, v.name AS item_name, d.code AS dcode, d.name AS dname, p.code AS pcode, p.name AS pname, \
      r.level AS r_level, r.comment AS r_comment, r.rated_at AS r_rated_at, f.due_on AS f_due_on, f.answered_at AS f_answered_at, \
-     f.answer AS f_answer, lic.license_no AS license_no";
+     f.answer AS f_answer, lic.license_no AS license_no, c.submitted_on, \
+     CASE WHEN c.status = 'submitted' THEN (SELECT COUNT(*) FROM case_pauses cp WHERE cp.case_id = c.id) ELSE 0 END AS notices";
 
 const CASE_FROM: &str = " FROM cases c JOIN items i ON i.id = c.item_id \
      JOIN item_versions v ON v.item_id = c.item_id AND v.version = c.item_version \
@@ -333,6 +334,10 @@ pub struct CaseView {
     pub extension_days: i64,
     pub promised_deadline: Option<String>,
     pub legal_deadline: Option<String>,
+    /// Awaiting acceptance, no notice given: the last day to accept, refuse or tell
+    /// what is missing (Art. 32), and the working days left (negative once past).
+    pub answer_by: Option<String>,
+    pub answer_days_left: Option<i64>,
     /// The deadline runs past the years whose holidays are known: a weekdays-only estimate.
     pub deadline_estimated: bool,
     pub urgency: Urgency,
@@ -381,6 +386,26 @@ fn view_from(r: &sqlx::any::AnyRow, cal: &Calendar, today: NaiveDate) -> Result<
     let materials: Vec<String> =
         serde_json::from_str(&r.try_get::<String, _>("materials")?).unwrap_or_default();
     let license_no: Option<String> = r.try_get("license_no")?;
+    let answer_by = match (row.status, r.try_get::<Option<String>, _>("submitted_on")?) {
+        (CaseStatus::Submitted, Some(received)) => {
+            time::parse_day(&received).and_then(|received| {
+                BeforeAcceptance {
+                    received,
+                    notices: r.try_get::<i64, _>("notices").unwrap_or(0) as usize,
+                    first_notice: None,
+                }
+                .answer_by(cal)
+            })
+        }
+        _ => None,
+    };
+    let answer_days_left = answer_by.map(|due| {
+        if due >= today {
+            i64::from(cal.working_days_between(today, due).unwrap_or(0))
+        } else {
+            -i64::from(cal.working_days_between(due, today).unwrap_or(0))
+        }
+    });
     Ok(CaseView {
         case_no: row.case_no,
         status: row.status.as_str(),
@@ -419,6 +444,8 @@ fn view_from(r: &sqlx::any::AnyRow, cal: &Calendar, today: NaiveDate) -> Result<
         extension_days: row.extension_days,
         promised_deadline,
         legal_deadline: row.legal_deadline,
+        answer_by: answer_by.map(time::day),
+        answer_days_left,
         deadline_estimated: row.deadline_estimated,
         urgency,
         urgency_label: urgency.label(),
