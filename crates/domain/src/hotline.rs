@@ -309,6 +309,10 @@ impl Satisfaction {
     pub fn value(self) -> i64 {
         i64::from(self.0)
     }
+    /// 不满意 or 非常不满意: the order goes back to the unit for rework.
+    pub fn is_unsatisfied(self) -> bool {
+        self.0 <= 2
+    }
     pub fn label(self) -> &'static str {
         match self.0 {
             1 => "非常不满意",
@@ -328,6 +332,9 @@ pub struct OrderState {
     pub extension_pending: bool,
     /// The callback's satisfaction is recorded.
     pub called_back: bool,
+    /// The caller was unsatisfied at the callback: the order may be sent back for
+    /// rework (退回重办).
+    pub unsatisfied: bool,
     pub faulty: bool,
 }
 
@@ -337,6 +344,7 @@ impl OrderState {
             status,
             extension_pending: false,
             called_back: false,
+            unsatisfied: false,
             faulty: false,
         }
     }
@@ -431,6 +439,13 @@ impl OrderState {
                 next.extension_pending = false;
             }
             (S::Replied, A::Redo) => next.status = S::Signed,
+            // An unsatisfied caller's order goes back to its unit; the next callback
+            // asks again.
+            (S::Closed, A::Redo) if self.unsatisfied => {
+                next.status = S::Signed;
+                next.called_back = false;
+                next.unsatisfied = false;
+            }
             (S::Replied, A::Close) => next.status = S::Closed,
             (S::Closed, A::Callback) => {
                 if self.called_back {
@@ -532,6 +547,23 @@ mod tests {
         assert_eq!(Category::Complaint.label(), "投诉");
         assert!(Category::choices().contains("praise（表扬）"));
         assert_eq!(Category::parse("投诉"), None);
+    }
+
+    #[test]
+    fn unsatisfied_callback_allows_rework() {
+        let agent = Role::HotlineAgent;
+        let mut closed = st(S::Closed);
+        closed.called_back = true;
+        assert!(matches!(
+            closed.transition(A::Redo, agent, NOTE),
+            Err(TransitionError::NotAllowed { .. })
+        ));
+        closed.unsatisfied = true;
+        let next = closed.transition(A::Redo, agent, NOTE).unwrap();
+        assert_eq!(next.status, S::Signed);
+        assert!(!next.called_back && !next.unsatisfied);
+        assert!(Satisfaction::parse(2).unwrap().is_unsatisfied());
+        assert!(!Satisfaction::parse(3).unwrap().is_unsatisfied());
     }
 
     #[test]

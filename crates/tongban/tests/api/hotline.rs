@@ -1701,3 +1701,84 @@ async fn public_paths_show_only_the_masked_view(db: Db) {
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
 both!(public_paths_show_only_the_masked_view);
+
+/// An unsatisfied caller's order goes back to its unit for rework (退回重办); a
+/// satisfied one stays closed. The next callback asks again.
+async fn unsatisfied_callback_reopens(db: Db) {
+    let app = TestApp::spawn(db).await;
+    setup(&app).await;
+    let agent = app.token("hotline").await;
+    let unit = app.token("unit.jt").await;
+    let mut closed = vec![];
+    for level in [1, 4] {
+        let (s, v) = app
+            .post("/api/v1/work-orders", Some(&agent), order(Some("JT")))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let no = v["order_no"].as_str().unwrap().to_string();
+        act(&app, &unit, &no, json!({ "action": "sign" })).await;
+        act(
+            &app,
+            &unit,
+            &no,
+            json!({ "action": "reply", "note": "已处理" }),
+        )
+        .await;
+        let (s, v) = act(&app, &agent, &no, json!({ "action": "close" })).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, v) = act(
+            &app,
+            &agent,
+            &no,
+            json!({ "action": "callback", "level": level }),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        closed.push(no);
+    }
+    let (s, v) = act(
+        &app,
+        &agent,
+        &closed[0],
+        json!({ "action": "redo", "note": "来电人表示问题未解决" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "signed", "{v}");
+    assert!(v["callback_level"].is_null(), "{v}");
+    assert!(v["closed_at"].is_null(), "{v}");
+    // Rework, reply, close and ask again.
+    let (s, v) = act(
+        &app,
+        &unit,
+        &closed[0],
+        json!({ "action": "reply", "note": "已重新处理" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = act(
+        &app,
+        &agent,
+        &closed[0],
+        json!({ "action": "close", "level": 4 }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["callback_level"], 4);
+    // A satisfied caller's order is not reopened.
+    let (s, v) = act(
+        &app,
+        &agent,
+        &closed[1],
+        json!({ "action": "redo", "note": "重办" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let out = app.cli(&["stats", "check", "--db", &app.db_url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+both!(unsatisfied_callback_reopens);

@@ -118,6 +118,9 @@ pub async fn act(store: &Store, p: &Principal, no: &str, input: &ActionInput) ->
     let closes = next.status == Status::Closed && from.status != Status::Closed;
     let closed_at = if closes || next.status == Status::Merged {
         Some(stamp.clone())
+    } else if from.status == Status::Closed && next.status != Status::Closed {
+        // Reopened for rework after an unsatisfied callback.
+        None
     } else {
         o.closed_at.clone()
     };
@@ -187,6 +190,8 @@ async fn follow(
             }
         }
         Action::Merge => f.merged_into = Some(merge_target(tx, o, input).await?),
+        // Rework after an unsatisfied callback: the next callback is asked anew.
+        Action::Redo if o.state.status == Status::Closed => f.callback = None,
         _ => {}
     }
     Ok(())

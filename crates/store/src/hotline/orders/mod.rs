@@ -291,6 +291,7 @@ pub(crate) fn view_from(r: &sqlx::any::AnyRow) -> Result<OrderView> {
             status,
             extension_pending,
             called_back: callback_level.is_some(),
+            unsatisfied: callback_level.is_some_and(|l| l <= 2),
             faulty,
         },
     })
