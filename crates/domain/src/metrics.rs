@@ -335,7 +335,7 @@ figures! {
     ItemsSuspended = "items_suspended", "暂停行使（挂起）事项", "个", "事项",
         "统计期末生效版本状态为暂停的事项数";
     SpeedupRate = "speedup_rate", "进驻事项总体提速", "%", "事项",
-        "1 − Σ承诺期限 ÷ Σ法定期限，范围为有法定期限的在用事项（含子项）";
+        "1 − Σ承诺期限 ÷ Σ法定期限，范围为有法定期限的在用事项（含子项）；以自然日计的期限按7个自然日合5个工作日折算";
     HotlineReceived = "hotline_received", "12345受理诉求", "件", "12345",
         "登记时间在统计期间内的诉求（工单）数";
     HotlineByChannel = "hotline_by_channel", "各渠道受理诉求", "件", "12345",

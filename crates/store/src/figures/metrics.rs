@@ -489,12 +489,16 @@ async fn catalog_raw(c: &mut AnyConnection, to: &str, r: &mut Raw) -> Result<()>
     r.stationed = row.try_get(0)?;
     r.with_section = row.try_get(1)?;
 
-    // The catalog in force at the period's end.
+    // The catalog in force at the period's end. The limits are summed in one unit
+    // (a working day is 7, a calendar day 5: seven calendar days hold five working
+    // days), so items with calendar-day limits weigh what they take in working time.
     let rows = sqlx::query(
         "SELECT CAST(CASE WHEN i.parent_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS sub, v.status, v.instant, \
            CAST(COUNT(*) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN v.statutory_days > 0 THEN v.statutory_days ELSE 0 END), 0) AS BIGINT), \
-           CAST(COALESCE(SUM(CASE WHEN v.statutory_days > 0 THEN v.promised_days ELSE 0 END), 0) AS BIGINT) \
+           CAST(COALESCE(SUM(CASE WHEN v.statutory_days > 0 THEN v.statutory_days \
+             * (CASE WHEN v.statutory_unit = 'natural' THEN 5 ELSE 7 END) ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN v.statutory_days > 0 THEN v.promised_days \
+             * (CASE WHEN v.promised_unit = 'natural' THEN 5 ELSE 7 END) ELSE 0 END), 0) AS BIGINT) \
          FROM items i JOIN item_versions v ON v.item_id = i.id \
          WHERE v.version = (SELECT v2.version FROM item_versions v2 WHERE v2.item_id = i.id \
            AND v2.published_at IS NOT NULL AND v2.effective_from <= $1 \

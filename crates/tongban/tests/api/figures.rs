@@ -99,6 +99,44 @@ async fn figures_match_exported_records(db: Db) {
     let app = TestApp::spawn(db).await;
     let year = tongban_store::time::local_day(tongban_store::time::now()).year();
     let clerk = app.token("clerk.sj").await;
+    // An item whose limits count calendar days: the speed-up weighs them in working
+    // time.
+    let mut natural = crate::common::content(
+        "以自然日计期限的事项",
+        false,
+        tongban_domain::catalog::ItemStatus::InUse,
+        vec![],
+        tongban_domain::catalog::OnlineDepth::Offline,
+    );
+    natural.statutory = tongban_domain::catalog::TimeLimit {
+        days: 60,
+        unit: tongban_domain::TimeUnit::Natural,
+    };
+    natural.promised = tongban_domain::catalog::TimeLimit {
+        days: 14,
+        unit: tongban_domain::TimeUnit::Natural,
+    };
+    let actor = tongban_store::audit::Actor::system("test");
+    tongban_store::catalog::create_item(
+        &app.store,
+        "SJ-NATURAL-0001",
+        "SJ",
+        None,
+        natural,
+        NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+        &actor,
+    )
+    .await
+    .unwrap();
+    tongban_store::catalog::publish(
+        &app.store,
+        "SJ-NATURAL-0001",
+        1,
+        NaiveDate::from_ymd_opt(2019, 12, 1).unwrap(),
+        &actor,
+    )
+    .await
+    .unwrap();
 
     // Window cases (accepted at once), an instant one, online ones accepted after
     // pre-review, one at a town point.
@@ -299,8 +337,10 @@ async fn figures_match_exported_records(db: Db) {
         .iter()
         .filter(|i| i["statutory_days"].as_i64().unwrap() > 0)
     {
-        promised += i["promised_days"].as_i64().unwrap();
-        statutory += i["statutory_days"].as_i64().unwrap();
+        // One unit for both: seven calendar days hold five working days.
+        let w = |unit: &Value| if unit == "natural" { 5 } else { 7 };
+        promised += i["promised_days"].as_i64().unwrap() * w(&i["promised_unit"]);
+        statutory += i["statutory_days"].as_i64().unwrap() * w(&i["statutory_unit"]);
     }
     close_to(
         &figure(&api, "speedup_rate")["value"],
