@@ -348,8 +348,8 @@ figures! {
         "派单至成员单位的工单数";
     HotlineOnTimeRate = "hotline_on_time_rate", "按时办结率", "%", "12345",
         "已办结的交办工单中，办结日不晚于办理期限的比例";
-    HotlineAvgSatisfaction = "hotline_avg_satisfaction", "平均满意度", "分", "12345",
-        "回访满意度（1至5级）的平均值";
+    HotlineAvgSatisfaction = "hotline_avg_satisfaction", "平均满意度", "%", "12345",
+        "回访满意度按非常满意100分、满意80分、基本满意60分、不满意40分、非常不满意20分计的平均得分，以百分比表示（报告写作“平均满意度xx.xx%”）";
     HotlineValidOrders = "hotline_valid_orders", "有效工单", "件", "12345",
         "登记时间在统计期间内的工单中，除去并入其他工单的重复件（并单）后的数量";
     HotlineErrorRate = "hotline_error_rate", "工单差错率", "%", "12345",

@@ -171,7 +171,10 @@ impl Raw {
             Key::HotlineDirectAnswerRate => ratio(self.hotline_direct, self.hotline_received),
             Key::HotlineDispatched => n(self.hotline_dispatched),
             Key::HotlineOnTimeRate => ratio(self.hotline_on_time, self.hotline_closed_dispatched),
-            Key::HotlineAvgSatisfaction => ratio(self.hotline_level_sum, self.hotline_level_count),
+            // Level 5 is 100 points, each level below 20 fewer: the mean level over 5.
+            Key::HotlineAvgSatisfaction => {
+                ratio(self.hotline_level_sum, self.hotline_level_count * 5)
+            }
             Key::HotlineValidOrders => n(self.hotline_valid),
             Key::HotlineErrorRate => ratio(self.hotline_faulty, self.hotline_valid),
             Key::HotlineResponseRate => {

@@ -96,10 +96,10 @@ async fn export_recomputes_hotline_figures(db: Db) {
     assert_eq!(value("hotline_dispatched"), sent);
     assert_eq!(value("hotline_valid_orders"), valid);
     assert_eq!(value("hotline_resolution_rate"), closed / valid);
-    assert_eq!(
-        value("hotline_avg_satisfaction"),
-        levels.iter().sum::<f64>() / levels.len() as f64
-    );
+    // Mean points out of 100 (level 5 = 100, each level below 20 fewer), as a rate.
+    let avg = value("hotline_avg_satisfaction");
+    let expected = levels.iter().sum::<f64>() / (levels.len() as f64 * 5.0);
+    assert!((avg - expected).abs() < 1e-9, "{avg} != {expected}");
     let by_channel = f["figures"]
         .as_array()
         .unwrap()

@@ -163,7 +163,7 @@ pub fn markdown(f: &Figures) -> String {
     let _ = writeln!(
         s,
         "12345便民服务中心共受理诉求{}件（{}）{}；直接咨询解答{}件，直接解答率{}；\
-         交办工单{}件，按时办结率{}；回访平均满意度{}分（5分制）。\
+         交办工单{}件，按时办结率{}，平均满意度{}。\
          有效工单{}件，工单差错率{}；响应率{}，解决率{}，满意率{}。\
          热线呼入来电{}个，接通率{}，15秒接通率{}，接通来电平均等待{}秒；漏话回拨{}个。\
          （平台满意度及表扬数据尚未接入。）\n",
@@ -178,7 +178,7 @@ pub fn markdown(f: &Figures) -> String {
         pct(f, Key::HotlineDirectAnswerRate),
         count(f, Key::HotlineDispatched),
         pct(f, Key::HotlineOnTimeRate),
-        decimal(f, Key::HotlineAvgSatisfaction, 2),
+        pct(f, Key::HotlineAvgSatisfaction),
         count(f, Key::HotlineValidOrders),
         pct(f, Key::HotlineErrorRate),
         pct(f, Key::HotlineResponseRate),
