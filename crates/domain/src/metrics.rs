@@ -329,9 +329,9 @@ figures! {
     InstantShare = "instant_share", "即办事项占比", "%", "事项",
         "即办事项数除以在用事项（含子项）数";
     ItemsCancelled = "items_cancelled", "取消事项", "个", "事项",
-        "统计期末生效版本状态为取消的事项数";
+        "统计期间内生效的取消决定涉及的事项数（事项版本由其他状态变为取消）";
     ItemsTransferred = "items_transferred", "转移至行业协会事项", "个", "事项",
-        "统计期末生效版本状态为转移的事项数";
+        "统计期间内生效的转移决定涉及的事项数（事项版本由其他状态变为转移至行业协会）";
     ItemsSuspended = "items_suspended", "暂停行使（挂起）事项", "个", "事项",
         "统计期末生效版本状态为暂停的事项数";
     SpeedupRate = "speedup_rate", "进驻事项总体提速", "%", "事项",

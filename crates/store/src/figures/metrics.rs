@@ -381,6 +381,7 @@ async fn raw(store: &Store, p: &Period, parts: Parts) -> Result<Raw> {
     }
     if parts.catalog {
         catalog_raw(&mut c, &to, &mut r).await?;
+        catalog_changes(&mut c, &time::day(p.from), &to, &mut r).await?;
     }
     if parts.hotline {
         hotline_raw(&mut c, p, &mut r).await?;
@@ -480,6 +481,33 @@ async fn cases_raw(c: &mut AnyConnection, p: &Period, r: &mut Raw) -> Result<()>
     Ok(())
 }
 
+/// Items cancelled or transferred within the period: a published version with that
+/// status taking effect between `from` and `to`, after a version that had another.
+async fn catalog_changes(c: &mut AnyConnection, from: &str, to: &str, r: &mut Raw) -> Result<()> {
+    let rows = sqlx::query(
+        "SELECT v.status, CAST(COUNT(DISTINCT v.item_id) AS BIGINT) FROM item_versions v \
+         WHERE v.published_at IS NOT NULL AND v.status IN ('cancelled', 'transferred') \
+           AND v.effective_from >= $1 AND v.effective_from <= $2 \
+           AND COALESCE((SELECT p.status FROM item_versions p WHERE p.item_id = v.item_id \
+             AND p.published_at IS NOT NULL AND p.effective_from < v.effective_from \
+             ORDER BY p.effective_from DESC, p.version DESC LIMIT 1), '') <> v.status \
+         GROUP BY v.status",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *c)
+    .await?;
+    for row in rows {
+        let status: String = row.try_get(0)?;
+        let n: i64 = row.try_get(1)?;
+        match status.as_str() {
+            "cancelled" => r.items_cancelled = n,
+            _ => r.items_transferred = n,
+        }
+    }
+    Ok(())
+}
+
 /// The departments, and the catalog in force at the period's end (`to`).
 async fn catalog_raw(c: &mut AnyConnection, to: &str, r: &mut Raw) -> Result<()> {
     // Departments (as they are now: departments are not versioned).
@@ -529,8 +557,8 @@ async fn catalog_raw(c: &mut AnyConnection, to: &str, r: &mut Raw) -> Result<()>
                 r.statutory_sum += row.try_get::<i64, _>(4)?;
                 r.promised_sum += row.try_get::<i64, _>(5)?;
             }
-            "cancelled" => r.items_cancelled += n,
-            "transferred" => r.items_transferred += n,
+            // Cancellations and transfers are counted as decided (`catalog_changes`).
+            "cancelled" | "transferred" => {}
             "suspended" => r.items_suspended += n,
             _ => {}
         }
