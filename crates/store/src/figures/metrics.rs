@@ -54,6 +54,8 @@ pub struct DepartmentRow {
     pub cases_online: i64,
     pub cases_closed: i64,
     pub cases_accepted_year_earlier: i64,
+    /// Accepted at the towns' centers and the police sub-stations (分流).
+    pub cases_away: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -466,6 +468,9 @@ async fn cases_raw(c: &mut AnyConnection, p: &Period, r: &mut Raw) -> Result<()>
         }
         if let Some(d) = d {
             d.1.cases_accepted += n;
+            if away_points.contains(point) {
+                d.1.cases_away += n;
+            }
             if *instant == 1 {
                 d.1.cases_instant += n;
             }

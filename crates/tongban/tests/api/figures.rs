@@ -331,8 +331,21 @@ async fn figures_match_exported_records(db: Db) {
             "{row}"
         );
     }
+    // 分流 by department: the delegated item taken at the town point is the transport
+    // department's, every other case was taken at the center.
+    let jt = api["by_department"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "JT")
+        .unwrap();
+    assert!(jt["cases_away"].as_i64().unwrap() >= 1, "{jt}");
+    assert_eq!(jt["cases_away"], jt["cases_accepted"], "{jt}");
     for row in api["by_department"].as_array().unwrap() {
         let code = row["code"].as_str().unwrap();
+        if code != "JT" {
+            assert_eq!(row["cases_away"], 0, "{row}");
+        }
         assert_eq!(
             row["cases_accepted"],
             now.by_department.get(code).copied().unwrap_or(0),

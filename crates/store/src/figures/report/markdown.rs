@@ -104,32 +104,7 @@ pub fn markdown(f: &Figures) -> String {
         pct(f, Key::SpeedupRate),
     );
     let _ = writeln!(s, "（“三证合一、一照一码”营业执照发放数据尚未接入。）\n");
-    let _ = writeln!(s, "### 多点受理、同城通办\n");
-    let accepted = f
-        .get(Key::CasesAccepted)
-        .and_then(|v| v.value)
-        .unwrap_or(0.0);
-    let away = f
-        .get(Key::CasesAwayFromCenter)
-        .and_then(|v| v.value)
-        .unwrap_or(0.0);
-    let share = if accepted > 0.0 {
-        format!("{:.2}%", away / accepted * 100.0)
-    } else {
-        "（无数据）".into()
-    };
-    let _ = writeln!(
-        s,
-        "各区镇便民服务中心及派出所分理点共受理办件{}件，占受理总量的{share}。\n",
-        count(f, Key::CasesAwayFromCenter),
-    );
-    let _ = writeln!(s, "| 受理点 | 受理办件（件） | 上年同期（件） |");
-    let _ = writeln!(s, "|---|---:|---:|");
-    if let Some(rows) = f.get(Key::CasesByPoint).and_then(|v| v.rows.as_ref()) {
-        for r in rows {
-            let _ = writeln!(s, "| {} | {} | {} |", r.name, r.value, r.year_earlier);
-        }
-    }
+    points_section(f, &mut s);
     let _ = writeln!(s, "\n### 各进驻部门受理情况\n");
     let _ = writeln!(
         s,
@@ -254,4 +229,57 @@ pub fn blocks(md: &str) -> Vec<Block> {
         }
     }
     out
+}
+
+/// 多点受理、同城通办: cases taken away from the center, in total, per department (分流)
+/// and per point.
+fn points_section(f: &Figures, s: &mut String) {
+    let _ = writeln!(s, "### 多点受理、同城通办\n");
+    let accepted = f
+        .get(Key::CasesAccepted)
+        .and_then(|v| v.value)
+        .unwrap_or(0.0);
+    let away = f
+        .get(Key::CasesAwayFromCenter)
+        .and_then(|v| v.value)
+        .unwrap_or(0.0);
+    let share = if accepted > 0.0 {
+        format!("{:.2}%", away / accepted * 100.0)
+    } else {
+        "（无数据）".into()
+    };
+    let _ = writeln!(
+        s,
+        "各区镇便民服务中心及派出所分理点共受理办件{}件，占受理总量的{share}。\n",
+        count(f, Key::CasesAwayFromCenter),
+    );
+    // 分流 by kind of matter: each department's share handled away from the center.
+    let mut away: Vec<&crate::metrics::DepartmentRow> = f
+        .by_department
+        .iter()
+        .filter(|d| d.cases_away > 0)
+        .collect();
+    away.sort_by_key(|d| std::cmp::Reverse(d.cases_away));
+    if !away.is_empty() {
+        let parts: Vec<String> = away
+            .iter()
+            .take(5)
+            .map(|d| {
+                format!(
+                    "{}在区镇及分理点受理{}件，占该部门受理办件的{:.2}%",
+                    d.name,
+                    d.cases_away,
+                    d.cases_away as f64 / d.cases_accepted as f64 * 100.0
+                )
+            })
+            .collect();
+        let _ = writeln!(s, "分流情况：{}。\n", parts.join("；"));
+    }
+    let _ = writeln!(s, "| 受理点 | 受理办件（件） | 上年同期（件） |");
+    let _ = writeln!(s, "|---|---:|---:|");
+    if let Some(rows) = f.get(Key::CasesByPoint).and_then(|v| v.rows.as_ref()) {
+        for r in rows {
+            let _ = writeln!(s, "| {} | {} | {} |", r.name, r.value, r.year_earlier);
+        }
+    }
 }

@@ -177,6 +177,8 @@ pub fn departments_table(f: &Figures) -> Table {
             "办结办件",
             "上年同期受理",
             "同比增长",
+            "区镇及分理点受理",
+            "分流比例",
         ],
         rows: f
             .by_department
@@ -191,6 +193,11 @@ pub fn departments_table(f: &Figures) -> Table {
                     Cell::Int(d.cases_closed),
                     Cell::Int(d.cases_accepted_year_earlier),
                     rate_growth(d.cases_accepted, d.cases_accepted_year_earlier),
+                    Cell::Int(d.cases_away),
+                    Cell::Rate(
+                        (d.cases_accepted > 0)
+                            .then(|| d.cases_away as f64 / d.cases_accepted as f64),
+                    ),
                 ]
             })
             .collect(),
