@@ -71,6 +71,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "real-name bindings, throttles, license check tokens",
         include_str!("../migrations/0013_security.sql"),
     ),
+    (
+        14,
+        "the window's visit rating apart from the applicant's",
+        include_str!("../migrations/0014_rating_kinds.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -1531,6 +1531,7 @@ async fn seed_cases(
                         };
                         ratings.push(vec![
                             V::I(id),
+                            V::from(tongban_store::cases::SERVICE_RATING),
                             V::I(level),
                             V::from(comment),
                             V::from("applicant"),

@@ -1365,24 +1365,60 @@ async fn rating_and_follow_up(db: Db) {
         .await;
     assert_eq!(s, StatusCode::CONFLICT);
 
-    // The window's rating device, through the clerk's session.
+    // The window's rating device, through the clerk's session, rates the visit
+    // (一次一评); the applicant still rates the service (一事一评), once each.
     let (s, v) = app
         .post(&rate(&d), Some(&clerk), json!({ "level": 2 }))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(v["level"], 2);
-    let (s, _) = app
+    let (s, v) = app
+        .post(&rate(&d), Some(&clerk), json!({ "level": 1 }))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("评价器"),
+        "{v}"
+    );
+    let (s, v) = app
         .post(&rate(&d), None, json!({ "level": 1, "last_six": "31002X" }))
         .await;
+    assert_eq!(s, StatusCode::CREATED, "the applicant's own rating: {v}");
+    assert_eq!(v["level"], 1);
+    let (s, _) = app
+        .post(&rate(&d), None, json!({ "level": 3, "last_six": "31002X" }))
+        .await;
     assert_eq!(s, StatusCode::CONFLICT, "rated twice");
+    // The case shows the applicant's rating.
+    let (_, v) = app.get(&format!("/api/v1/cases/{d}"), Some(&clerk)).await;
+    assert_eq!(v["rating"]["level"], 1, "{v}");
     let approver = app.token("approver.sj").await;
     let e = closed_case(&app, "clerk.sj", "approver.sj", ITEM).await;
     let (s, _) = app
         .post(&rate(&e), Some(&approver), json!({ "level": 2 }))
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    assert_eq!(app.count("ratings").await, 3);
+    assert_eq!(app.count("ratings").await, 4);
     assert_eq!(app.count("rating_followups").await, 1);
+    let out = app.cli(&["stats", "check", "--db", &app.db_url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = app.cli(&[
+        "export",
+        "ratings",
+        "--db",
+        &app.db_url,
+        "--format",
+        "jsonl",
+    ]);
+    let lines = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains(&d))
+        .count();
+    assert_eq!(lines, 2, "both of the case's ratings are exported");
 }
 both!(rating_and_follow_up);
 

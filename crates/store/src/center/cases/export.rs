@@ -36,7 +36,7 @@ pub async fn export(
              c.submitted_at, c.accepted_at, c.closed_at, c.promised_deadline, c.legal_deadline, r.level \
              FROM cases c JOIN items i ON i.id = c.item_id JOIN item_versions v ON v.item_id = c.item_id AND v.version = c.item_version \
              JOIN departments d ON d.id = c.department_id JOIN points p ON p.id = c.point_id \
-             LEFT JOIN ratings r ON r.case_id = c.id WHERE c.id > $1 ORDER BY c.id LIMIT 5000",
+             LEFT JOIN ratings r ON r.case_id = c.id AND r.kind = 'service' WHERE c.id > $1 ORDER BY c.id LIMIT 5000",
         )
         .bind(last)
         .fetch_all(&mut *conn)
@@ -93,23 +93,25 @@ pub async fn export_ratings(
     mut sink: impl FnMut(RatingExport) -> anyhow::Result<()>,
 ) -> Result<u64> {
     let mut conn = store.reader().await?;
-    let mut last = 0i64;
+    // Pages by (case, kind): a case may have the applicant's and the window's rating.
+    let mut last = (0i64, String::new());
     let mut n = 0u64;
     loop {
         let rows = sqlx::query(
-            "SELECT r.case_id, c.case_no, d.code, p.code, r.level, r.source, r.rated_at, r.rated_on, f.due_on, f.answered_at \
+            "SELECT r.case_id, c.case_no, d.code, p.code, r.level, r.source, r.rated_at, r.rated_on, f.due_on, f.answered_at, r.kind \
              FROM ratings r JOIN cases c ON c.id = r.case_id JOIN departments d ON d.id = c.department_id \
              JOIN points p ON p.id = c.point_id LEFT JOIN rating_followups f ON f.case_id = r.case_id \
-             WHERE r.case_id > $1 ORDER BY r.case_id LIMIT 5000",
+             WHERE r.case_id > $1 OR (r.case_id = $1 AND r.kind > $2) ORDER BY r.case_id, r.kind LIMIT 5000",
         )
-        .bind(last)
+        .bind(last.0)
+        .bind(last.1.clone())
         .fetch_all(&mut *conn)
         .await?;
         if rows.is_empty() {
             break;
         }
         for r in rows {
-            last = r.try_get(0)?;
+            last = (r.try_get(0)?, r.try_get(10)?);
             let level = RatingLevel::new(r.try_get(4)?)?;
             let source: String = r.try_get(5)?;
             sink(RatingExport {
@@ -188,7 +190,9 @@ pub async fn follow_ups(
     open_only: bool,
 ) -> Result<(Vec<FollowUpRow>, i64)> {
     let mut sql = Sql::new(
-        " FROM rating_followups f JOIN cases c ON c.id = f.case_id JOIN ratings r ON r.case_id = c.id \
+        " FROM rating_followups f JOIN cases c ON c.id = f.case_id \
+         JOIN ratings r ON r.case_id = c.id AND r.kind = (SELECT MIN(r2.kind) FROM ratings r2 \
+           WHERE r2.case_id = c.id AND r2.level >= 4) \
          JOIN departments d ON d.id = c.department_id JOIN points p ON p.id = c.point_id \
          JOIN item_versions v ON v.item_id = c.item_id AND v.version = c.item_version WHERE 1 = 1",
     );

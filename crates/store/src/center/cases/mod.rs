@@ -179,8 +179,12 @@ pub const PAUSE_INSERT_COLUMNS: &[&str] = &["case_id", "kind", "from_day", "to_d
 pub const FOLLOW_UP_INSERT_COLUMNS: &[&str] = &["case_id", "department_id", "opened_at", "due_on"];
 /// A rating's columns, in the order of its values (shared as above).
 pub const RATING_INSERT_COLUMNS: &[&str] = &[
-    "case_id", "level", "comment", "source", "rated_at", "rated_on",
+    "case_id", "kind", "level", "comment", "source", "rated_at", "rated_on",
 ];
+/// The applicant's rating of the whole service (一事一评), the one a case shows.
+pub const SERVICE_RATING: &str = "service";
+/// The window's device rating of a visit (一次一评).
+pub const VISIT_RATING: &str = "visit";
 
 const CASE_COLUMNS: &str = "c.id, c.case_no, c.item_id, c.item_version, c.department_id, c.point_id, c.channel, c.status, c.instant, \
      c.applicant_kind, c.applicant_name, c.id_type, c.id_number_masked, c.credit_code, c.contact, c.phone_masked, c.verify_digest, \
@@ -194,7 +198,7 @@ const CASE_COLUMNS: &str = "c.id, c.case_no, c.item_id, c.item_version, c.depart
 
 const CASE_FROM: &str = " FROM cases c JOIN items i ON i.id = c.item_id \
      JOIN item_versions v ON v.item_id = c.item_id AND v.version = c.item_version \
-     JOIN departments d ON d.id = c.department_id JOIN points p ON p.id = c.point_id LEFT JOIN ratings r ON r.case_id = c.id LEFT JOIN rating_followups f ON f.case_id = c.id \
+     JOIN departments d ON d.id = c.department_id JOIN points p ON p.id = c.point_id LEFT JOIN ratings r ON r.case_id = c.id AND r.kind = 'service' LEFT JOIN rating_followups f ON f.case_id = c.id \
      LEFT JOIN licenses lic ON lic.case_id = c.id WHERE 1 = 1";
 
 /// A case row, as loaded for an action and written back.
@@ -681,12 +685,19 @@ async fn full_view(
     Ok(view)
 }
 
-async fn rating_of(conn: &mut AnyConnection, case_id: i64) -> Result<Option<RatingView>> {
+/// The rating of a case of one kind (`SERVICE_RATING`, the one a case shows, or
+/// `VISIT_RATING`), with the follow-up of the case.
+async fn rating_of(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    kind: &str,
+) -> Result<Option<RatingView>> {
     let r = sqlx::query(
         "SELECT r.level, r.comment, r.rated_at, f.due_on, f.answered_at, f.answer FROM ratings r \
-         LEFT JOIN rating_followups f ON f.case_id = r.case_id WHERE r.case_id = $1",
+         LEFT JOIN rating_followups f ON f.case_id = r.case_id WHERE r.case_id = $1 AND r.kind = $2",
     )
     .bind(case_id)
+    .bind(kind)
     .fetch_optional(conn)
     .await?;
     let Some(r) = r else { return Ok(None) };

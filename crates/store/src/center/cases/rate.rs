@@ -84,15 +84,26 @@ pub async fn rate(
             },
         });
     }
-    let source = match rater {
-        Rater::Applicant { .. } | Rater::SignedIn(_) => "applicant".to_string(),
-        Rater::Staff(p) => format!("device:{}", p.username),
+    // The applicant rates the service (一事一评); the window's device, held out to
+    // the person at the counter, rates the visit (一次一评). One of each per case,
+    // neither standing in for the other.
+    let (source, kind) = match rater {
+        Rater::Applicant { .. } | Rater::SignedIn(_) => ("applicant".to_string(), SERVICE_RATING),
+        Rater::Staff(p) => (format!("device:{}", p.username), VISIT_RATING),
     };
+    let counted_before = crate::stats::snapshot(
+        &mut tx,
+        &crate::stats::RATINGS,
+        &[row.id],
+        &Calendar::default(),
+    )
+    .await?;
     sqlx::query(sqlx::AssertSqlSafe(crate::bulk::insert_one(
         "ratings",
         RATING_INSERT_COLUMNS,
     )))
     .bind(row.id)
+    .bind(kind)
     .bind(level.value() as i64)
     .bind(comment)
     .bind(&source)
@@ -103,7 +114,11 @@ pub async fn rate(
     .map_err(|e| match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict {
             field: "level",
-            message: "该办件已评价，每件只能评价一次".into(),
+            message: if kind == SERVICE_RATING {
+                "该办件已评价，每件只能评价一次".into()
+            } else {
+                "本次窗口服务已由评价器评价".into()
+            },
         },
         _ => StoreError::Db(e),
     })?;
@@ -112,9 +127,10 @@ pub async fn rate(
         let due = cal
             .deadline(today, FOLLOW_UP_WORKING_DAYS)
             .unwrap_or_else(|_| Calendar::estimate_deadline(today, FOLLOW_UP_WORKING_DAYS));
-        sqlx::query(sqlx::AssertSqlSafe(crate::bulk::insert_one(
-            "rating_followups",
-            FOLLOW_UP_INSERT_COLUMNS,
+        // One follow-up per case: a second bad rating joins the open one.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{} ON CONFLICT (case_id) DO NOTHING",
+            crate::bulk::insert_one("rating_followups", FOLLOW_UP_INSERT_COLUMNS)
         )))
         .bind(row.id)
         .bind(row.department_id)
@@ -130,7 +146,13 @@ pub async fn rate(
         &Calendar::default(),
     )
     .await?;
-    crate::stats::track(&mut tx, &crate::stats::RATINGS, None, &counted).await?;
+    crate::stats::track(
+        &mut tx,
+        &crate::stats::RATINGS,
+        Some(&counted_before),
+        &counted,
+    )
+    .await?;
     let actor = match rater {
         Rater::Applicant { .. } => Actor::applicant(),
         Rater::SignedIn(a) => a.actor(),
@@ -146,7 +168,7 @@ pub async fn rate(
         serde_json::json!({ "level": level.value(), "source": source }),
     )
     .await?;
-    let view = rating_of(&mut tx, row.id).await?;
+    let view = rating_of(&mut tx, row.id, kind).await?;
     tx.commit().await?;
     view.ok_or_else(|| StoreError::Other(anyhow::anyhow!("rating vanished")))
 }
@@ -197,7 +219,13 @@ pub async fn answer_follow_up(
         serde_json::json!({}),
     )
     .await?;
-    let view = rating_of(&mut tx, id).await?;
+    // The bad rating the follow-up answers (the applicant's when both were bad).
+    let kind: Option<String> =
+        sqlx::query_scalar("SELECT MIN(kind) FROM ratings WHERE case_id = $1 AND level >= 4")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let view = rating_of(&mut tx, id, kind.as_deref().unwrap_or(SERVICE_RATING)).await?;
     tx.commit().await?;
     view.ok_or_else(|| StoreError::Other(anyhow::anyhow!("rating vanished")))
 }
