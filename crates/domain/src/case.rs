@@ -141,6 +141,25 @@ fn allowed_roles(action: Action) -> String {
 }
 
 impl CaseState {
+    /// 撤回 by the applicant themself, online: the same states a clerk could withdraw
+    /// from on their written request, with their reason.
+    pub fn withdrawn_by_applicant(self, reason: &str) -> Result<CaseStatus, TransitionError> {
+        use CaseStatus as S;
+        match self.status {
+            S::Submitted | S::Accepted | S::SupplementRequested | S::Suspended => {}
+            status => {
+                return Err(TransitionError::NotAllowed {
+                    status,
+                    action: Action::Withdraw,
+                });
+            }
+        }
+        if reason.trim().is_empty() {
+            return Err(TransitionError::NoteRequired(Action::Withdraw));
+        }
+        Ok(S::Withdrawn)
+    }
+
     /// The status after `action`, or why it cannot be taken.
     pub fn transition(
         self,

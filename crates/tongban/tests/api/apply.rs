@@ -285,3 +285,61 @@ async fn codes_are_limited(db: Db) {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
 }
 both!(codes_are_limited);
+
+/// The applicant withdraws their own application online, with a reason; the case
+/// records it as theirs.
+async fn applicant_withdraws_online(db: Db) {
+    let app = TestApp::spawn(db).await;
+    // A window case binds 张三's phone and is his.
+    let case = app.apply("clerk.sj", crate::common::ITEM, "window").await;
+    let no = case["case_no"].as_str().unwrap().to_string();
+    let mut v = Browser::new(&app);
+    sign_in(&app, &mut v).await;
+    let (s, _, page) = v.get(&format!("/account/cases/{no}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("撤回申请"), "{page}");
+    let csrf = hidden(&page, "csrf");
+    let (s, _, page) = v
+        .post(
+            &format!("/account/cases/{no}/withdraw"),
+            &[("csrf", csrf.as_str()), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("撤回理由"), "{page}");
+    let (s, loc, _) = v
+        .post(
+            &format!("/account/cases/{no}/withdraw"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("reason", "经营计划调整，不再办理"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(
+        loc.as_deref(),
+        Some(format!("/account/cases/{no}").as_str())
+    );
+    let clerk = app.token("clerk.sj").await;
+    let (_, c) = app.get(&format!("/api/v1/cases/{no}"), Some(&clerk)).await;
+    assert_eq!(c["status"], "withdrawn", "{c}");
+    assert_eq!(c["reason"], "经营计划调整，不再办理");
+    let e = c["events"].as_array().unwrap().last().unwrap();
+    assert_eq!(e["action"], "withdraw");
+    assert!(e["actor"].as_str().unwrap().starts_with("申请人"), "{e}");
+    assert!(
+        e["note"].as_str().unwrap().contains("申请人网上撤回"),
+        "{e}"
+    );
+    // Once withdrawn, there is nothing left to withdraw.
+    let (_, _, page) = v.get(&format!("/account/cases/{no}")).await;
+    assert!(!page.contains("action=\"/account/cases/"), "{page}");
+    let out = app.cli(&["audit", "verify", "--db", &app.db_url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+both!(applicant_withdraws_online);

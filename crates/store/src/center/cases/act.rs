@@ -440,3 +440,89 @@ async fn record(
     }
     Ok(())
 }
+
+/// 撤回 by the applicant themself, online, with their reason: the case must be theirs
+/// and still open to withdrawal. Recorded as theirs; a withdrawal after the promised
+/// date keeps that on record, as at the window.
+pub async fn withdraw_own(
+    store: &Store,
+    a: &crate::applicants::ApplicantSession,
+    case_no: &CaseNo,
+    reason: &str,
+) -> Result<CaseView> {
+    let reason = tongban_domain::required_text("reason", "撤回理由", reason, 500)?;
+    let now = time::now();
+    let today = time::local_day(now);
+    let stamp = time::stamp(now);
+    let mut tx = store.begin().await?;
+    let mut sql = Sql::new(&format!(
+        "SELECT {CASE_COLUMNS}{CASE_FROM} AND c.case_no = "
+    ));
+    sql.bind_s(case_no.as_str());
+    super::progress::own(a, &mut sql);
+    let raw = sql
+        .query()
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::not_found(format!("未找到您的办件“{case_no}”")))?;
+    let mut row = row_from(&raw)?;
+    let from = row.status;
+    let state = CaseState {
+        status: row.status,
+        accepted: row.accepted_at.is_some(),
+        extended: row.extension_days > 0,
+    };
+    row.status = state
+        .withdrawn_by_applicant(&reason)
+        .map_err(transition_error)?;
+    row.reason = Some(reason.clone());
+    row.closed_at = Some(stamp.clone());
+    let late = row
+        .promised_deadline
+        .as_deref()
+        .is_some_and(|d| d < time::day(today).as_str());
+    let note = if late {
+        format!(
+            "{reason}（申请人网上撤回；撤回时已超过承诺办结期限{}）",
+            row.promised_deadline.clone().unwrap_or_default()
+        )
+    } else {
+        format!("{reason}（申请人网上撤回）")
+    };
+    let counted = crate::stats::case_snapshot(&mut tx, row.id).await?;
+    let on = Day {
+        today,
+        stamp: &stamp,
+    };
+    update_row(&mut tx, &row, from, row.extension_days, &on).await?;
+    let now_counted = crate::stats::case_snapshot(&mut tx, row.id).await?;
+    crate::stats::track_case(&mut tx, Some(&counted), &now_counted).await?;
+    insert_event(
+        &mut tx,
+        row.id,
+        &stamp,
+        Action::Withdraw.as_str(),
+        Some(from),
+        CaseStatus::Withdrawn,
+        &EventActor {
+            id: None,
+            name: format!("申请人 {}（网上）", a.name),
+        },
+        None,
+        Some(&note),
+    )
+    .await?;
+    crate::seal::seal_case(&mut tx, store.keys(), row.id).await?;
+    audit::append(
+        &mut tx,
+        store.keys(),
+        &a.actor(),
+        "case.withdraw",
+        "case",
+        &row.case_no,
+        serde_json::json!({ "from": from.as_str(), "to": "withdrawn", "note": note }),
+    )
+    .await?;
+    tx.commit().await?;
+    super::progress::own_case(store, a, case_no).await
+}

@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/account/cases", get(my_cases))
         .route("/account/cases/{case_no}", get(my_case))
         .route("/account/cases/{case_no}/rating", post(rate))
+        .route("/account/cases/{case_no}/withdraw", post(withdraw))
         .route("/apply/{code}", get(apply_form))
         .route(
             "/apply/{code}",
@@ -249,6 +250,9 @@ struct MyCasePage {
     layout: Layout,
     case: CaseView,
     can_rate: bool,
+    /// Still open to the applicant's own withdrawal.
+    can_withdraw: bool,
+    reason: String,
     level: String,
     comment: String,
     errors: Errors,
@@ -258,6 +262,59 @@ struct MyCasePage {
 impl MyCasePage {
     fn is_level(&self, i: &usize) -> bool {
         self.level == (i + 1).to_string()
+    }
+}
+
+fn withdrawable(c: &CaseView) -> bool {
+    matches!(
+        c.status,
+        "submitted" | "accepted" | "supplement_requested" | "suspended"
+    )
+}
+
+#[derive(Deserialize)]
+struct WithdrawForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// 撤回申请: the applicant withdraws their own application online, with a reason.
+async fn withdraw(
+    State(s): State<AppState>,
+    web: Web,
+    Path(case_no): Path<String>,
+    PageForm(f): PageForm<WithdrawForm>,
+) -> PageResult {
+    web.check_csrf(&f.csrf)?;
+    let a = match applicant_or_login(&web, &format!("/account/cases/{case_no}")) {
+        Ok(a) => a,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let case_no = crate::extract::case_no(&case_no)?;
+    match cases::withdraw_own(&s.store, &a, &case_no, &f.reason).await {
+        Ok(_) => Ok(Redirect::to(&format!("/account/cases/{case_no}")).into_response()),
+        Err(e) => {
+            let errors = match e {
+                StoreError::Invalid(i) => vec![FieldError::new("reason", i.message)],
+                StoreError::Conflict { message, .. } => vec![FieldError::new("reason", message)],
+                other => return Err(other.into()),
+            };
+            let case = cases::own_case(&s.store, &a, &case_no).await?;
+            let page = MyCasePage {
+                layout: web.layout(),
+                can_rate: rateable(&case),
+                can_withdraw: withdrawable(&case),
+                reason: f.reason,
+                case,
+                level: String::new(),
+                comment: String::new(),
+                errors: errors.into(),
+                levels: tongban_domain::rating::LABELS,
+            };
+            Ok(unprocessable(render(&page)?))
+        }
     }
 }
 
@@ -275,6 +332,8 @@ async fn my_case(State(s): State<AppState>, web: Web, Path(case_no): Path<String
     let page = MyCasePage {
         layout: web.layout(),
         can_rate: rateable(&case),
+        can_withdraw: withdrawable(&case),
+        reason: String::new(),
         case,
         level: String::new(),
         comment: String::new(),
@@ -327,6 +386,8 @@ async fn rate(
             let page = MyCasePage {
                 layout: web.layout(),
                 can_rate: rateable(&case),
+                can_withdraw: withdrawable(&case),
+                reason: String::new(),
                 case,
                 level: f.level,
                 comment: f.comment,
