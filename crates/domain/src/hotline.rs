@@ -61,7 +61,16 @@ pub const MAX_DEADLINE_DAYS: u32 = 60;
 pub struct DeadlineDays {
     days: [u32; 6],
     extension: u32,
+    return_window: u32,
+    max_extensions: u32,
 }
+
+/// Working days after a dispatch within which the unit may return the order.
+pub const DEFAULT_RETURN_WINDOW: u32 = 2;
+/// Extensions an order may be given.
+pub const DEFAULT_MAX_EXTENSIONS: u32 = 1;
+/// Most extensions an administrator may allow per order.
+pub const MAX_EXTENSIONS: u32 = 5;
 
 impl Default for DeadlineDays {
     fn default() -> Self {
@@ -72,6 +81,8 @@ impl Default for DeadlineDays {
         Self {
             days,
             extension: EXTENSION_WORKING_DAYS,
+            return_window: DEFAULT_RETURN_WINDOW,
+            max_extensions: DEFAULT_MAX_EXTENSIONS,
         }
     }
 }
@@ -79,6 +90,10 @@ impl Default for DeadlineDays {
 impl DeadlineDays {
     /// The key of the extension's days beside the category codes.
     pub const EXTENSION: &'static str = "extension";
+    /// The key of the return window (working days after dispatch).
+    pub const RETURN_WINDOW: &'static str = "return_window";
+    /// The key of the number of extensions an order may be given.
+    pub const MAX_EXTENSIONS: &'static str = "max_extensions";
 
     pub fn of(&self, c: Category) -> u32 {
         self.days[c.index()]
@@ -86,26 +101,65 @@ impl DeadlineDays {
     pub fn extension(&self) -> u32 {
         self.extension
     }
-    /// Every key (the category codes, then `extension`) with its label and days.
+    pub fn return_window(&self) -> u32 {
+        self.return_window
+    }
+    pub fn max_extensions(&self) -> u32 {
+        self.max_extensions
+    }
+    /// Every key (the category codes, then the extension's days, the return window
+    /// and the number of extensions) with its label and value.
     pub fn entries(&self) -> Vec<(&'static str, String, u32)> {
         let mut v: Vec<_> = Category::ALL
             .iter()
             .map(|c| (c.as_str(), format!("{}类诉求", c.label()), self.of(*c)))
             .collect();
         v.push((Self::EXTENSION, "同意延期增加".to_string(), self.extension));
+        v.push((
+            Self::RETURN_WINDOW,
+            "派单后可退单的期限".to_string(),
+            self.return_window,
+        ));
+        v.push((
+            Self::MAX_EXTENSIONS,
+            "每件工单可延期次数".to_string(),
+            self.max_extensions,
+        ));
         v
     }
-    /// Sets the days of `key` (a category code or `extension`), checked to be
-    /// 1..=`MAX_DEADLINE_DAYS`.
+    /// Sets the value of `key` (a category code, `extension`, `return_window` or
+    /// `max_extensions`), checked to be in its range.
     pub fn set(&mut self, key: &str, days: i64) -> Result<(), crate::Invalid> {
-        let (field, what) = match Category::parse(key) {
-            Some(c) => (c.as_str(), format!("“{}”类诉求的办理时限", c.label())),
-            None if key == Self::EXTENSION => (Self::EXTENSION, "同意延期增加的天数".to_string()),
+        let (field, what, max, unit) = match Category::parse(key) {
+            Some(c) => (
+                c.as_str(),
+                format!("“{}”类诉求的办理时限", c.label()),
+                MAX_DEADLINE_DAYS,
+                "工作日",
+            ),
+            None if key == Self::EXTENSION => (
+                Self::EXTENSION,
+                "同意延期增加的天数".to_string(),
+                MAX_DEADLINE_DAYS,
+                "工作日",
+            ),
+            None if key == Self::RETURN_WINDOW => (
+                Self::RETURN_WINDOW,
+                "派单后可退单的期限".to_string(),
+                MAX_DEADLINE_DAYS,
+                "工作日",
+            ),
+            None if key == Self::MAX_EXTENSIONS => (
+                Self::MAX_EXTENSIONS,
+                "每件工单可延期次数".to_string(),
+                MAX_EXTENSIONS,
+                "次",
+            ),
             None => {
                 return Err(crate::Invalid::new(
                     "deadlines",
                     format!(
-                        "“{key}”不是诉求类别，应为：{}，或extension（延期天数）",
+                        "“{key}”不是诉求类别，应为：{}，或extension（延期天数）、return_window（可退单期限）、max_extensions（延期次数）",
                         Category::choices()
                     ),
                 ));
@@ -113,16 +167,15 @@ impl DeadlineDays {
         };
         let ok = u32::try_from(days)
             .ok()
-            .filter(|d| (1..=MAX_DEADLINE_DAYS).contains(d))
+            .filter(|d| (1..=max).contains(d))
             .ok_or_else(|| {
-                crate::Invalid::new(
-                    field,
-                    format!("{what}应为1至{MAX_DEADLINE_DAYS}之间的整数（工作日）"),
-                )
+                crate::Invalid::new(field, format!("{what}应为1至{max}之间的整数（{unit}）"))
             })?;
         match Category::parse(key) {
             Some(c) => self.days[c.index()] = ok,
-            None => self.extension = ok,
+            None if key == Self::EXTENSION => self.extension = ok,
+            None if key == Self::RETURN_WINDOW => self.return_window = ok,
+            None => self.max_extensions = ok,
         }
         Ok(())
     }

@@ -132,7 +132,9 @@ async fn document() -> Json<Value> {
                     "consultation": { "type": "integer", "minimum": 1, "maximum": 60 }, "help": { "type": "integer", "minimum": 1, "maximum": 60 },
                     "complaint": { "type": "integer", "minimum": 1, "maximum": 60 }, "report": { "type": "integer", "minimum": 1, "maximum": 60 },
                     "suggestion": { "type": "integer", "minimum": 1, "maximum": 60 }, "praise": { "type": "integer", "minimum": 1, "maximum": 60 },
-                    "extension": { "type": "integer", "minimum": 1, "maximum": 60 } }, "additionalProperties": false },
+                    "extension": { "type": "integer", "minimum": 1, "maximum": 60 },
+                    "return_window": { "type": "integer", "minimum": 1, "maximum": 60, "description": "派单后可退单的期限（工作日）" },
+                    "max_extensions": { "type": "integer", "minimum": 1, "maximum": 5, "description": "每件工单可延期次数" } }, "additionalProperties": false },
                 "Revoke": { "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string", "maxLength": 500 } } },
                 "Rating": { "type": "object", "required": ["level"], "properties": {
                     "level": { "type": "integer", "minimum": 1, "maximum": 5 }, "comment": { "type": "string" }, "last_six": { "type": "string" } } }

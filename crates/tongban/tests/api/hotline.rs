@@ -1016,7 +1016,8 @@ async fn configured_deadlines(db: Db) {
     assert_eq!(
         v,
         json!({ "consultation": 3, "help": 3, "complaint": 13, "report": 13,
-                "suggestion": 13, "praise": 3, "extension": 5 })
+                "suggestion": 13, "praise": 3, "extension": 5,
+                "return_window": 2, "max_extensions": 1 })
     );
     let (s, _) = app.get("/api/v1/hotline/deadlines", None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
@@ -1144,6 +1145,8 @@ async fn configured_deadlines(db: Db) {
         ("suggestion", "13"),
         ("praise", "3"),
         ("extension", "5"),
+        ("return_window", "2"),
+        ("max_extensions", "1"),
     ];
     let (s, _, page) = b.post("/admin/hotline/deadlines", &form).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
@@ -1782,3 +1785,99 @@ async fn unsatisfied_callback_reopens(db: Db) {
     );
 }
 both!(unsatisfied_callback_reopens);
+
+/// Returns have a window after the dispatch, and an order may be extended only so
+/// many times; both are the administrators' to set.
+async fn return_window_and_extension_limit(db: Db) {
+    let app = TestApp::spawn(db).await;
+    setup(&app).await;
+    let agent = app.token("hotline").await;
+    let unit = app.token("unit.jt").await;
+    let admin = app.token("admin").await;
+    let new_order = || async {
+        let (s, v) = app
+            .post("/api/v1/work-orders", Some(&agent), order(Some("JT")))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        v["order_no"].as_str().unwrap().to_string()
+    };
+    // Dispatched three weeks ago: too late to return.
+    let late = new_order().await;
+    let back = crate::common::day(crate::common::today() - chrono::Duration::days(21));
+    app.exec(&format!(
+        "UPDATE work_orders SET dispatched_on = '{back}' WHERE order_no = '{late}'"
+    ))
+    .await;
+    let (s, v) = act(
+        &app,
+        &unit,
+        &late,
+        json!({ "action": "return", "note": "不属于本单位职责" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("退单期限"),
+        "{v}"
+    );
+    // Dispatched today: returned at once.
+    let fresh = new_order().await;
+    let (s, v) = act(
+        &app,
+        &unit,
+        &fresh,
+        json!({ "action": "return", "note": "不属于本单位职责" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // One extension by default; a second request is refused, unless allowed.
+    let ext = new_order().await;
+    act(&app, &unit, &ext, json!({ "action": "sign" })).await;
+    let (s, v) = act(
+        &app,
+        &unit,
+        &ext,
+        json!({ "action": "request_extension", "note": "需协调" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = act(&app, &agent, &ext, json!({ "action": "approve_extension" })).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = act(
+        &app,
+        &unit,
+        &ext,
+        json!({ "action": "request_extension", "note": "仍需协调" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("上限"),
+        "{v}"
+    );
+    let (s, v) = put(
+        &app,
+        "/api/v1/hotline/deadlines",
+        &admin,
+        json!({ "max_extensions": 2 }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = act(
+        &app,
+        &unit,
+        &ext,
+        json!({ "action": "request_extension", "note": "仍需协调" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = put(
+        &app,
+        "/api/v1/hotline/deadlines",
+        &admin,
+        json!({ "max_extensions": 9 }),
+    )
+    .await;
+    crate::common::assert_invalid(s, &v, "max_extensions");
+}
+both!(return_window_and_extension_limit);

@@ -163,6 +163,54 @@ async fn follow(
                     field: "action",
                     message: e.to_string(),
                 })?;
+            let limits = deadline_days(&mut *tx).await?;
+            let given: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM work_order_events WHERE order_id = $1 AND action = 'approve_extension'",
+            )
+            .bind(o.id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if given >= i64::from(limits.max_extensions()) {
+                return Err(StoreError::Conflict {
+                    field: "action",
+                    message: format!(
+                        "该工单已延期{given}次，达到每件工单可延期次数的上限（{}次），不能再申请延期",
+                        limits.max_extensions()
+                    ),
+                });
+            }
+        }
+        // 退单 within the window after the dispatch: a unit that kept an order longer
+        // handles it (or asks for an extension).
+        Action::Return => {
+            f.return_count += 1;
+            let limits = deadline_days(&mut *tx).await?;
+            let dispatched: Option<String> =
+                sqlx::query_scalar("SELECT dispatched_on FROM work_orders WHERE id = $1")
+                    .bind(o.id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if let Some(on) = dispatched.as_deref().and_then(time::parse_day) {
+                let cal = calendar::load(store, &mut *tx).await?;
+                let last = cal
+                    .deadline(on, limits.return_window())
+                    .unwrap_or_else(|_| {
+                        tongban_domain::calendar::Calendar::estimate_deadline(
+                            on,
+                            limits.return_window(),
+                        )
+                    });
+                if today > last {
+                    return Err(StoreError::Conflict {
+                        field: "action",
+                        message: format!(
+                            "派单后{}个工作日内（{}前）方可退单，已超过退单期限，请办理或申请延期",
+                            limits.return_window(),
+                            time::day(last)
+                        ),
+                    });
+                }
+            }
         }
         Action::ApproveExtension => {
             let cal = calendar::load(store, &mut *tx).await?;
@@ -177,8 +225,6 @@ async fn follow(
             f.deadline = Some(time::day(d));
             f.estimated = e;
         }
-        // 退单: counted for the dispute review and the unit's record.
-        Action::Return => f.return_count += 1,
         // 驳回退单: back to the same unit with the same deadline. The time limit runs
         // on (连续计算) through an unfounded return, so a return never buys time.
         Action::RejectReturn => {}

@@ -12,7 +12,9 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use serde::Deserialize;
 use std::collections::HashMap;
-use tongban_domain::hotline::{Category, DeadlineDays, EXTENSION_WORKING_DAYS};
+use tongban_domain::hotline::{
+    Category, DEFAULT_MAX_EXTENSIONS, DEFAULT_RETURN_WINDOW, DeadlineDays, EXTENSION_WORKING_DAYS,
+};
 use tongban_domain::org::Role;
 use tongban_store::StoreError;
 use tongban_store::hotline;
@@ -44,6 +46,8 @@ struct Row {
     label: String,
     value: String,
     default_days: u32,
+    /// 个工作日, or 次 for the number of extensions.
+    unit: &'static str,
 }
 
 #[derive(Template)]
@@ -56,9 +60,13 @@ struct DeadlinesPage {
 }
 
 fn default_days(key: &str) -> u32 {
-    Category::parse(key)
-        .map(Category::default_deadline_days)
-        .unwrap_or(EXTENSION_WORKING_DAYS)
+    match key {
+        DeadlineDays::RETURN_WINDOW => DEFAULT_RETURN_WINDOW,
+        DeadlineDays::MAX_EXTENSIONS => DEFAULT_MAX_EXTENSIONS,
+        _ => Category::parse(key)
+            .map(Category::default_deadline_days)
+            .unwrap_or(EXTENSION_WORKING_DAYS),
+    }
 }
 
 /// The form's rows: the days in force, or what was typed when it failed.
@@ -73,6 +81,11 @@ fn rows(limits: &DeadlineDays, typed: Option<&HashMap<String, String>>) -> Vec<R
                 .and_then(|t| t.get(key).cloned())
                 .unwrap_or_else(|| days.to_string()),
             default_days: default_days(key),
+            unit: if key == DeadlineDays::MAX_EXTENSIONS {
+                "次"
+            } else {
+                "个工作日"
+            },
         })
         .collect()
 }
