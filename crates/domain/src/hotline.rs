@@ -901,10 +901,18 @@ mod tests {
         // Failed sets change nothing.
         assert_eq!(limits.of(Category::Help), 3);
         let entries = limits.entries();
-        assert_eq!(entries.len(), 7);
+        assert_eq!(entries.len(), 9);
         assert_eq!(entries[2].0, "complaint");
         assert_eq!(entries[2].2, 5);
         assert_eq!(entries[6].0, "extension");
+        assert_eq!((entries[7].0, entries[7].2), ("return_window", 2));
+        assert_eq!((entries[8].0, entries[8].2), ("max_extensions", 1));
+        let e = limits.set("max_extensions", 6).unwrap_err();
+        assert!(
+            e.message.contains("1至5") && e.message.contains("次"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -65,8 +65,7 @@ pub fn router(state: AppState) -> Router {
         ))
         // Every request gets an id (or keeps a proxy's `X-Request-Id`), carried by
         // every log line written while it is served and returned in the response,
-        // so an operator can follow one request through the log. The path is
-        // logged, never the query (it may hold a citizen's data).
+        // so an operator can follow one request through the log.
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
                 let id = req
@@ -74,7 +73,14 @@ pub fn router(state: AppState) -> Router {
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("-");
-                tracing::info_span!("request", id, method = %req.method(), path = req.uri().path())
+                // The route's template, never the path itself: a path may carry an
+                // identity number (`/api/v1/codes/id/{number}`).
+                let route = req
+                    .extensions()
+                    .get::<axum::extract::MatchedPath>()
+                    .map(|m| m.as_str())
+                    .unwrap_or("-");
+                tracing::info_span!("request", id, method = %req.method(), route)
             }),
         )
         .layer(PropagateRequestIdLayer::x_request_id())

@@ -1750,6 +1750,11 @@ async fn unsatisfied_callback_reopens(db: Db) {
     assert_eq!(v["status"], "signed", "{v}");
     assert!(v["callback_level"].is_null(), "{v}");
     assert!(v["closed_at"].is_null(), "{v}");
+    // Its own time limit, from today.
+    assert!(
+        v["deadline"].as_str().unwrap() > crate::common::day(crate::common::today()).as_str(),
+        "{v}"
+    );
     // Rework, reply, close and ask again.
     let (s, v) = act(
         &app,
@@ -1777,6 +1782,35 @@ async fn unsatisfied_callback_reopens(db: Db) {
     )
     .await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    // An order the agent answered has no unit to rework it.
+    let mut direct = order(None);
+    direct["answer"] = json!("已告知办理流程");
+    let (s, v) = app.post("/api/v1/work-orders", Some(&agent), direct).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let answered = v["order_no"].as_str().unwrap().to_string();
+    let (s, v) = act(
+        &app,
+        &agent,
+        &answered,
+        json!({ "action": "callback", "level": 1 }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = act(
+        &app,
+        &agent,
+        &answered,
+        json!({ "action": "redo", "note": "不满意" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("没有承办单位"),
+        "{v}"
+    );
     let out = app.cli(&["stats", "check", "--db", &app.db_url]);
     assert!(
         out.status.success(),

@@ -379,6 +379,12 @@ async fn written_decisions(db: Db) {
         assert!(page.contains(part), "{part}: {page}");
     }
     assert!(!page.contains("决定予以受理"), "{page}");
+    // The document number names the case, so no two acts share one.
+    let year = crate::common::today().format("%Y").to_string();
+    assert!(
+        page.contains(&format!("SJ不许字〔{year}〕{no}号")),
+        "{page}"
+    );
     // The extension has its own notice, linked from the decision's page.
     assert!(page.contains("notice?doc=extension"), "{page}");
     let (s, _, ext) = b

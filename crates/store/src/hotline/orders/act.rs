@@ -236,8 +236,24 @@ async fn follow(
             }
         }
         Action::Merge => f.merged_into = Some(merge_target(tx, o, input).await?),
-        // Rework after an unsatisfied callback: the next callback is asked anew.
-        Action::Redo if o.state.status == Status::Closed => f.callback = None,
+        // Rework after an unsatisfied callback: back to the unit that handled it, with
+        // a time limit of its own from today; the next callback is asked anew.
+        Action::Redo if o.state.status == Status::Closed => {
+            if o.department_id.is_none() {
+                return Err(StoreError::Conflict {
+                    field: "action",
+                    message: "该工单由话务员直接解答或紧急转接，没有承办单位，不能退回重办；请重新登记诉求并派单".into(),
+                });
+            }
+            let category = Category::parse(o.category).ok_or_else(|| other("category"))?;
+            let cal = calendar::load(store, &mut *tx).await?;
+            let limits = deadline_days(&mut *tx).await?;
+            let (d, e) = tongban_domain::hotline::deadline(&cal, &limits, category, today)
+                .map_err(|e| StoreError::Other(e.into()))?;
+            f.deadline = Some(time::day(d));
+            f.estimated = e;
+            f.callback = None;
+        }
         _ => {}
     }
     Ok(())

@@ -129,7 +129,8 @@ async fn appeal_bodies(s: &AppState) -> Result<(String, String), PageError> {
     let place = ["市", "县", "区"]
         .iter()
         .filter_map(|c| office.find(c).map(|i| &office[..i + c.len()]))
-        .min_by_key(|p| p.len())
+        // The deepest place named: a district's office appeals to the district.
+        .max_by_key(|p| p.len())
         .map(str::to_string);
     let body = match s.store.setting("reconsideration_body").await? {
         Some(b) => b,
@@ -227,13 +228,14 @@ async fn notice(
     let acted = event.at.get(..10).unwrap_or(&event.at).to_string();
     let today =
         tongban_store::time::day(tongban_store::time::local_day(tongban_store::time::now()));
+    // One act of each kind per case: the case number makes the document number
+    // unique (a point's daily sequence alone repeats every day).
     let year = acted.get(..4).unwrap_or("");
-    let serial = case.case_no.rsplit('-').next().unwrap_or(&case.case_no);
     let number = format!(
         "{}{}〔{year}〕{}号",
         case.department.code,
         doc.word(),
-        serial
+        case.case_no
     );
     let (body, court) = appeal_bodies(&s).await?;
     let page = NoticePage {
