@@ -88,7 +88,23 @@ fn dialect(sql: &str, backend: Backend) -> String {
         Backend::Sqlite => "lower(hex(randomblob(16)))",
         Backend::Postgres => "replace(gen_random_uuid()::text, '-', '')",
     };
-    sql.replace("{id}", id).replace("{random_token}", token)
+    let mut out = sql.replace("{id}", id).replace("{random_token}", token);
+    // `{reset_id:TABLE}`: after rows were copied with their ids, PostgreSQL's identity
+    // sequence moves past them (SQLite's rowid needs nothing).
+    while let Some(start) = out.find("{reset_id:") {
+        let Some(len) = out[start..].find('}') else {
+            break;
+        };
+        let table = out[start + "{reset_id:".len()..start + len].to_string();
+        let stmt = match backend {
+            Backend::Sqlite => "SELECT 1".to_string(),
+            Backend::Postgres => format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+            ),
+        };
+        out.replace_range(start..=start + len, &stmt);
+    }
+    out
 }
 
 pub async fn run(store: &Store) -> anyhow::Result<()> {

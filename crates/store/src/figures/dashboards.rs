@@ -373,7 +373,7 @@ pub async fn ratings_in(
 ) -> Result<(Vec<RatedCase>, i64)> {
     let own = crate::metrics::drill_scope(p)?.unwrap_or(-1);
     let filter = "FROM ratings r JOIN cases c ON c.id = r.case_id JOIN departments d ON d.id = c.department_id \
-         JOIN points pt ON pt.id = c.point_id LEFT JOIN rating_followups f ON f.case_id = r.case_id \
+         JOIN points pt ON pt.id = c.point_id LEFT JOIN rating_followups f ON f.case_id = r.case_id AND f.kind = r.kind \
          WHERE r.rated_on >= $1 AND r.rated_on <= $2 AND ($3 = '' OR d.code = $3) AND ($4 = 0 OR r.level = $4) \
          AND ($5 < 0 OR c.department_id = $5)";
     let dept = department.unwrap_or("");

@@ -235,7 +235,7 @@ pub static RATINGS: Counter = Counter {
              CASE WHEN r.source = 'applicant' THEN 'applicant' ELSE 'device' END AS source, \
              c.department_id, c.point_id, CAST(COUNT(*) AS BIGINT) AS w, \
              CAST(SUM(CASE WHEN f.answered_at IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS answered \
-             FROM ratings r JOIN cases c ON c.id = r.case_id LEFT JOIN rating_followups f ON f.case_id = r.case_id \
+             FROM ratings r JOIN cases c ON c.id = r.case_id LEFT JOIN rating_followups f ON f.case_id = r.case_id AND f.kind = r.kind \
              WHERE 1 = 1{and} \
              GROUP BY r.rated_on, r.level, CASE WHEN r.source = 'applicant' THEN 'applicant' ELSE 'device' END, \
              c.department_id, c.point_id",

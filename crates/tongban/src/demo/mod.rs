@@ -1550,6 +1550,7 @@ async fn seed_cases(
                             follows.push(vec![
                                 V::I(next_follow),
                                 V::I(id),
+                                V::from(tongban_store::cases::SERVICE_RATING),
                                 V::I(item.department_id),
                                 V::S(time::stamp(rated)),
                                 V::S(time::day(due)),

@@ -1167,3 +1167,49 @@ async fn pre_review_shows_the_days_left(db: Db) {
     assert!(v["answer_by"].is_null(), "{v}");
 }
 both!(pre_review_shows_the_days_left);
+
+/// The window's bad rating and the applicant's good one are two ratings: the follow-up
+/// belongs to the bad one, the case shows the applicant's without it, and a bad
+/// applicant's rating later opens a follow-up of its own.
+async fn follow_ups_by_kind(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let clerk = app.token("clerk.sj").await;
+    let head = app.token("head.sj").await;
+    let no = crate::common::closed_case(&app, "clerk.sj", "approver.sj", ITEM).await;
+    let rate = format!("/api/v1/cases/{no}/rating");
+    let (s, v) = app.post(&rate, Some(&clerk), json!({ "level": 5 })).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert!(v["follow_up"].is_object(), "{v}");
+    let (s, v) = app
+        .post(&rate, None, json!({ "level": 1, "last_six": "31002X" }))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert!(
+        v["follow_up"].is_null(),
+        "a good rating has no follow-up: {v}"
+    );
+    let (_, c) = app.get(&format!("/api/v1/cases/{no}"), Some(&clerk)).await;
+    assert_eq!(c["rating"]["level"], 1, "{c}");
+    assert!(c["rating"]["follow_up"].is_null(), "{c}");
+    let (_, list) = app.get("/api/v1/follow-ups", Some(&head)).await;
+    assert_eq!(list["total"], 1, "{list}");
+    assert_eq!(list["follow_ups"][0]["level"], 5, "{list}");
+    // Another case: the window good, the applicant bad — the applicant's follow-up.
+    let other = crate::common::closed_case(&app, "clerk.sj", "approver.sj", ITEM).await;
+    let rate = format!("/api/v1/cases/{other}/rating");
+    app.post(&rate, Some(&clerk), json!({ "level": 1 })).await;
+    let (s, v) = app
+        .post(&rate, None, json!({ "level": 4, "last_six": "31002X" }))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert!(v["follow_up"].is_object(), "{v}");
+    let (_, list) = app.get("/api/v1/follow-ups", Some(&head)).await;
+    assert_eq!(list["total"], 2, "{list}");
+    let out = app.cli(&["stats", "check", "--db", &app.db_url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+both!(follow_ups_by_kind);

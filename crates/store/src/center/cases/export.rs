@@ -100,7 +100,7 @@ pub async fn export_ratings(
         let rows = sqlx::query(
             "SELECT r.case_id, c.case_no, d.code, p.code, r.level, r.source, r.rated_at, r.rated_on, f.due_on, f.answered_at, r.kind \
              FROM ratings r JOIN cases c ON c.id = r.case_id JOIN departments d ON d.id = c.department_id \
-             JOIN points p ON p.id = c.point_id LEFT JOIN rating_followups f ON f.case_id = r.case_id \
+             JOIN points p ON p.id = c.point_id LEFT JOIN rating_followups f ON f.case_id = r.case_id AND f.kind = r.kind \
              WHERE r.case_id > $1 OR (r.case_id = $1 AND r.kind > $2) ORDER BY r.case_id, r.kind LIMIT 5000",
         )
         .bind(last.0)
@@ -191,8 +191,7 @@ pub async fn follow_ups(
 ) -> Result<(Vec<FollowUpRow>, i64)> {
     let mut sql = Sql::new(
         " FROM rating_followups f JOIN cases c ON c.id = f.case_id \
-         JOIN ratings r ON r.case_id = c.id AND r.kind = (SELECT MIN(r2.kind) FROM ratings r2 \
-           WHERE r2.case_id = c.id AND r2.level >= 4) \
+         JOIN ratings r ON r.case_id = c.id AND r.kind = f.kind \
          JOIN departments d ON d.id = c.department_id JOIN points p ON p.id = c.point_id \
          JOIN item_versions v ON v.item_id = c.item_id AND v.version = c.item_version WHERE 1 = 1",
     );

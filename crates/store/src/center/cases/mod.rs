@@ -176,7 +176,8 @@ pub const EVENT_INSERT_COLUMNS: &[&str] = &[
 pub const PAUSE_INSERT_COLUMNS: &[&str] = &["case_id", "kind", "from_day", "to_day", "reason"];
 /// A bad rating's follow-up as opened, in the order of its values (shared as above,
 /// the demo adding the answer's columns after them).
-pub const FOLLOW_UP_INSERT_COLUMNS: &[&str] = &["case_id", "department_id", "opened_at", "due_on"];
+pub const FOLLOW_UP_INSERT_COLUMNS: &[&str] =
+    &["case_id", "kind", "department_id", "opened_at", "due_on"];
 /// A rating's columns, in the order of its values (shared as above).
 pub const RATING_INSERT_COLUMNS: &[&str] = &[
     "case_id", "kind", "level", "comment", "source", "rated_at", "rated_on",
@@ -198,7 +199,7 @@ const CASE_COLUMNS: &str = "c.id, c.case_no, c.item_id, c.item_version, c.depart
 
 const CASE_FROM: &str = " FROM cases c JOIN items i ON i.id = c.item_id \
      JOIN item_versions v ON v.item_id = c.item_id AND v.version = c.item_version \
-     JOIN departments d ON d.id = c.department_id JOIN points p ON p.id = c.point_id LEFT JOIN ratings r ON r.case_id = c.id AND r.kind = 'service' LEFT JOIN rating_followups f ON f.case_id = c.id \
+     JOIN departments d ON d.id = c.department_id JOIN points p ON p.id = c.point_id LEFT JOIN ratings r ON r.case_id = c.id AND r.kind = 'service' LEFT JOIN rating_followups f ON f.case_id = c.id AND f.kind = 'service' \
      LEFT JOIN licenses lic ON lic.case_id = c.id WHERE 1 = 1";
 
 /// A case row, as loaded for an action and written back.
@@ -694,7 +695,7 @@ async fn rating_of(
 ) -> Result<Option<RatingView>> {
     let r = sqlx::query(
         "SELECT r.level, r.comment, r.rated_at, f.due_on, f.answered_at, f.answer FROM ratings r \
-         LEFT JOIN rating_followups f ON f.case_id = r.case_id WHERE r.case_id = $1 AND r.kind = $2",
+         LEFT JOIN rating_followups f ON f.case_id = r.case_id AND f.kind = r.kind WHERE r.case_id = $1 AND r.kind = $2",
     )
     .bind(case_id)
     .bind(kind)

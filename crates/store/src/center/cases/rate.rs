@@ -127,12 +127,13 @@ pub async fn rate(
         let due = cal
             .deadline(today, FOLLOW_UP_WORKING_DAYS)
             .unwrap_or_else(|_| Calendar::estimate_deadline(today, FOLLOW_UP_WORKING_DAYS));
-        // One follow-up per case: a second bad rating joins the open one.
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{} ON CONFLICT (case_id) DO NOTHING",
-            crate::bulk::insert_one("rating_followups", FOLLOW_UP_INSERT_COLUMNS)
+        // Each bad rating its own follow-up (the applicant's and the window's).
+        sqlx::query(sqlx::AssertSqlSafe(crate::bulk::insert_one(
+            "rating_followups",
+            FOLLOW_UP_INSERT_COLUMNS,
         )))
         .bind(row.id)
+        .bind(kind)
         .bind(row.department_id)
         .bind(time::stamp(now))
         .bind(time::day(due))
