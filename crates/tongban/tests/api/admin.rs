@@ -986,11 +986,16 @@ async fn late_supplement_request_is_still_deemed(db: Db) {
     let old = day(today() - chrono::Duration::days(15));
     let no = case_no(&app.apply("clerk.sj", ITEM, "online").await);
     submitted_back(&app, &no, &old).await;
-    // Told today, fifteen days (more than five working days) after receipt.
+    // Told three days ago, well after the five working days, and supplied today.
     let (s, v) = app
         .act(&clerk, &no, "request_supplement", Some("缺营业执照复印件"))
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
+    let told = day(today() - chrono::Duration::days(3));
+    app.exec(&format!(
+        "UPDATE case_pauses SET from_day = '{told}' WHERE case_id = (SELECT id FROM cases WHERE case_no = '{no}')"
+    ))
+    .await;
     let (s, v) = app.act(&clerk, &no, "supplement", None).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let (s, v) = app.act(&clerk, &no, "accept", None).await;
@@ -1000,8 +1005,9 @@ async fn late_supplement_request_is_still_deemed(db: Db) {
         is_deemed(&note),
         "a supplement request made after the five working days stopped Art. 32: {note:?}"
     );
-    // The clock runs from receipt.
+    // The clock runs from receipt, and the late notice did not stop it.
     assert_deadline(&app, &v, "promised_deadline", &old, 5).await;
+    assert_deadline(&app, &v, "legal_deadline", &old, 20).await;
 }
 both!(late_supplement_request_is_still_deemed);
 

@@ -260,7 +260,7 @@ async fn accept(
     store: &Store,
     tx: &mut AnyConnection,
     row: &mut CaseRow,
-    pauses: &[Pause],
+    pauses: &mut Vec<Pause>,
     on: &Day<'_>,
 ) -> Result<Outcome> {
     let mut outcome = Outcome::default();
@@ -278,6 +278,16 @@ async fn accept(
         if before.deemed_accepted(&cal, on.today) {
             row.accepted_on = Some(time::day(received));
             outcome.deemed = true;
+            // Its notices came too late to stop the clock, which ran from receipt:
+            // kept on record, but no longer pauses.
+            sqlx::query(
+                "UPDATE case_pauses SET kind = 'late_notice' WHERE case_id = $1 AND from_day < $2",
+            )
+            .bind(row.id)
+            .bind(time::day(on.today))
+            .execute(&mut *tx)
+            .await?;
+            pauses.retain(|p| p.from >= on.today);
         }
     }
     if row.instant {

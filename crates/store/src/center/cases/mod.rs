@@ -551,7 +551,9 @@ fn clocks_from(
 
 async fn pauses_of(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<Pause>> {
     let rows =
-        sqlx::query("SELECT from_day, to_day FROM case_pauses WHERE case_id = $1 ORDER BY id")
+        sqlx::query(
+            "SELECT from_day, to_day FROM case_pauses WHERE case_id = $1 AND kind <> 'late_notice' ORDER BY id",
+        )
             .bind(case_id)
             .fetch_all(conn)
             .await?;
