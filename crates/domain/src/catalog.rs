@@ -159,17 +159,29 @@ impl ItemContent {
     /// handling, another limit takes the extension its own law allows as configured on
     /// the item, and a case without a statutory limit has nothing to extend.
     pub fn extension_days(&self) -> Result<u32, String> {
+        self.extension_rule().map(|r| r.days)
+    }
+
+    /// The extension a case of this item may have, with the law it rests on (see
+    /// `extension_days`); its days count in the unit of the statutory limit.
+    pub fn extension_rule(&self) -> Result<ExtensionRule, String> {
         if self.statutory.days == 0 {
             return Err("该事项没有法定办结期限，不能延期".into());
         }
         if self.joint_handling {
-            return Ok(JOINT_HANDLING_EXTENSION);
+            return Ok(ExtensionRule {
+                days: JOINT_HANDLING_EXTENSION,
+                legal_basis: "《中华人民共和国行政许可法》第二十六条、第四十二条".into(),
+            });
         }
         if self.statutory.days == LICENSING_LAW_DAYS && self.statutory.unit == TimeUnit::Working {
-            return Ok(LICENSING_LAW_EXTENSION);
+            return Ok(ExtensionRule {
+                days: LICENSING_LAW_EXTENSION,
+                legal_basis: "《中华人民共和国行政许可法》第四十二条第一款".into(),
+            });
         }
         match &self.extension {
-            Some(rule) => Ok(rule.days),
+            Some(rule) => Ok(rule.clone()),
             None => Err(format!(
                 "《行政许可法》第四十二条的延期只适用于二十个工作日的法定期限；该事项的法定期限为{}{}，事项清单未登记其他法律、法规规定的延期",
                 self.statutory.days,
@@ -217,7 +229,7 @@ impl ItemContent {
             if !(1..=MAX_EXTENSION_DAYS).contains(&rule.days) {
                 return Err(Invalid::new(
                     "extension_days",
-                    format!("延期天数应在1至{MAX_EXTENSION_DAYS}个工作日之间"),
+                    format!("延期天数应在1至{MAX_EXTENSION_DAYS}之间（与法定期限同一计量单位）"),
                 ));
             }
             rule.legal_basis =

@@ -418,7 +418,16 @@ impl IdNumber {
     /// Parses a number, rejecting birth dates after `today`; ignores surrounding
     /// whitespace and accepts a lowercase `x`.
     pub fn parse_at(s: &str, today: NaiveDate) -> Result<Self, CodeError> {
-        Self::parse_region(s, today, check_province)
+        // Taiwan, Hong Kong and Macao residents hold residence permits (810000…), not
+        // resident identity numbers.
+        Self::parse_region(s, today, |division| {
+            if matches!(division.get(..2), Some("71" | "81" | "82")) {
+                return Err(CodeError::BadProvince {
+                    province: division[..2].to_owned(),
+                });
+            }
+            check_province(division)
+        })
     }
 
     /// Parses the number of a residence permit for Hong Kong, Macao or Taiwan
@@ -1013,13 +1022,15 @@ mod tests {
             let n = IdNumber::parse_permit_at(&s, today).unwrap();
             assert_eq!(n.birth_date(), date(1990, 1, 1));
         }
-        // 830000 is no province: such a number is not a resident identity number.
-        let mut tw = "83000019900101123".to_string();
-        tw.push(id_check_char(&tw).unwrap());
-        assert!(matches!(
-            IdNumber::parse_at(&tw, today),
-            Err(CodeError::BadProvince { .. })
-        ));
+        // Such numbers are not resident identity numbers.
+        for region in ["810000", "820000", "830000"] {
+            let mut s = format!("{region}19900101123");
+            s.push(id_check_char(&s).unwrap());
+            assert!(matches!(
+                IdNumber::parse_at(&s, today),
+                Err(CodeError::BadProvince { .. })
+            ));
+        }
         let mut s = "32058319900101123".to_string();
         s.push(id_check_char(&s).unwrap());
         assert_eq!(

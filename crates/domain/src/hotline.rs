@@ -8,10 +8,10 @@ use crate::org::Role;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-/// Largest request text accepted (content, Open311 description).
 /// Waits up to this many seconds count as answered in time (GB/T 33358: 15 s).
 pub const ANSWER_SECONDS: i64 = 15;
 
+/// Largest request text accepted (content, Open311 description).
 pub const MAX_CONTENT_CHARS: usize = 2000;
 /// Largest note on an action (reply, reason for a return, ...).
 pub const MAX_NOTE_CHARS: usize = 2000;

@@ -145,8 +145,6 @@ impl Period {
         }
     }
 
-    /// The same period one year earlier (29 February falls back to the 28th; a
-    /// month or quarter keeps its whole extent).
     /// The part of the period that has happened by `today`: a year, quarter, month
     /// or range still in progress runs to today, and is compared with the same dates
     /// a year earlier ("今年以来"); a period past or to come is itself.
@@ -162,6 +160,8 @@ impl Period {
         }
     }
 
+    /// The same period one year earlier (29 February falls back to the 28th; a
+    /// month or quarter keeps its whole extent).
     pub fn year_earlier(&self) -> Result<Period, PeriodError> {
         let back = |d: NaiveDate| {
             d.checked_sub_months(Months::new(12))
@@ -195,11 +195,20 @@ impl Period {
             PeriodKind::ToDate if f.year() == t.year() && (f.month(), f.day()) == (1, 1) => {
                 format!("{}年（截至{}月{}日）", f.year(), t.month(), t.day())
             }
-            PeriodKind::ToDate => format!(
+            PeriodKind::ToDate if f.year() == t.year() => format!(
                 "{}年{}月{}日至{}月{}日",
                 f.year(),
                 f.month(),
                 f.day(),
+                t.month(),
+                t.day()
+            ),
+            PeriodKind::ToDate => format!(
+                "{}年{}月{}日至{}年{}月{}日",
+                f.year(),
+                f.month(),
+                f.day(),
+                t.year(),
                 t.month(),
                 t.day()
             ),

@@ -323,15 +323,7 @@ async fn extend(
             ),
         });
     }
-    let json: String = sqlx::query_scalar(
-        "SELECT v.content FROM cases c JOIN item_versions v ON v.item_id = c.item_id AND v.version = c.item_version \
-         WHERE c.id = $1",
-    )
-    .bind(row.id)
-    .fetch_one(&mut *tx)
-    .await?;
-    let content: ItemContent =
-        serde_json::from_str(&json).map_err(|e| StoreError::Other(e.into()))?;
+    let content = item_content_of(&mut *tx, row.id).await?;
     let days = content
         .extension_days()
         .map_err(|message| StoreError::Conflict {
@@ -535,4 +527,30 @@ pub async fn withdraw_own(
     .await?;
     tx.commit().await?;
     super::progress::own_case(store, a, case_no).await
+}
+
+/// The content of the item version a case was filed under.
+async fn item_content_of(tx: &mut AnyConnection, case_id: i64) -> Result<ItemContent> {
+    let json: String = sqlx::query_scalar(
+        "SELECT v.content FROM cases c JOIN item_versions v ON v.item_id = c.item_id AND v.version = c.item_version \
+         WHERE c.id = $1",
+    )
+    .bind(case_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    serde_json::from_str(&json).map_err(|e| StoreError::Other(e.into()))
+}
+
+/// The law an extension of a case rests on (its 延期告知书 cites it), if the case's
+/// item may be extended at all; within the principal's scope.
+pub async fn extension_basis(
+    store: &Store,
+    p: &Principal,
+    case_no: &CaseNo,
+) -> Result<Option<String>> {
+    let mut c = store.reader().await?;
+    let raw = load_scoped(&mut c, p, case_no).await?;
+    let row = row_from(&raw)?;
+    let content = item_content_of(&mut c, row.id).await?;
+    Ok(content.extension_rule().ok().map(|r| r.legal_basis))
 }

@@ -5,7 +5,7 @@ use super::*;
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct CaseFilter {
     pub status: Option<String>,
-    /// `overdue` or `nearly_due`
+    /// `overdue`, `nearly_due` or `withdrawn_overdue`
     pub due: Option<String>,
     pub department: Option<String>,
     pub point: Option<String>,
@@ -77,7 +77,7 @@ pub async fn list(store: &Store, p: &Principal, f: &CaseFilter) -> Result<(Vec<C
         Some(_) => {
             return Err(StoreError::invalid(
                 "due",
-                "due 应为 overdue（已超期）或 nearly_due（临近到期）",
+                "due 应为 overdue（已超期）、nearly_due（临近到期）或 withdrawn_overdue（超期后撤回）",
             ));
         }
     }

@@ -168,8 +168,10 @@ struct NoticePage {
     /// The promised deadline, when it is still ahead.
     promise: Option<String>,
     legal_deadline: Option<String>,
-    /// The article an extension rests on.
-    extension_basis: &'static str,
+    /// The law an extension rests on.
+    extension_basis: String,
+    /// 个工作日, or 日 for a limit in calendar days.
+    day_unit: &'static str,
     body: String,
     court: String,
     case: CaseView,
@@ -253,10 +255,17 @@ async fn notice(
             .filter(|d| *d >= today)
             .map(|d| cn_date(&d)),
         legal_deadline: case.legal_deadline.as_deref().map(cn_date),
-        extension_basis: match case.extension_days {
-            10 => "第四十二条第一款",
-            15 => "第二十六条、第四十二条",
-            _ => "第四十二条第一款“法律、法规另有规定的，依照其规定”",
+        extension_basis: if doc == Doc::Extension {
+            cases::extension_basis(&s.store, p, &case_no)
+                .await?
+                .unwrap_or_else(|| "《中华人民共和国行政许可法》第四十二条".into())
+        } else {
+            String::new()
+        },
+        day_unit: if case.statutory_unit == "natural" {
+            "日"
+        } else {
+            "个工作日"
         },
         note,
         body,
