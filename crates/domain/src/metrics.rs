@@ -184,6 +184,17 @@ impl Period {
     /// How the report names the period: "2026年", "2026年1-9月", "2026年第三季度".
     pub fn label(&self) -> String {
         let (f, t) = (self.from, self.to);
+        let full = || {
+            format!(
+                "{}年{}月{}日至{}年{}月{}日",
+                f.year(),
+                f.month(),
+                f.day(),
+                t.year(),
+                t.month(),
+                t.day()
+            )
+        };
         match self.kind {
             PeriodKind::Year => format!("{}年", f.year()),
             PeriodKind::Quarter => {
@@ -203,15 +214,7 @@ impl Period {
                 t.month(),
                 t.day()
             ),
-            PeriodKind::ToDate => format!(
-                "{}年{}月{}日至{}年{}月{}日",
-                f.year(),
-                f.month(),
-                f.day(),
-                t.year(),
-                t.month(),
-                t.day()
-            ),
+            PeriodKind::ToDate => full(),
             PeriodKind::Range => {
                 let whole_months = f.day() == 1
                     && last_of_month(t.year(), t.month()).ok() == Some(t)
@@ -221,15 +224,7 @@ impl Period {
                 } else if whole_months {
                     format!("{}年{}-{}月", f.year(), f.month(), t.month())
                 } else {
-                    format!(
-                        "{}年{}月{}日至{}年{}月{}日",
-                        f.year(),
-                        f.month(),
-                        f.day(),
-                        t.year(),
-                        t.month(),
-                        t.day()
-                    )
+                    full()
                 }
             }
         }
