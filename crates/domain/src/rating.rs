@@ -38,6 +38,10 @@ impl RatingLevel {
     }
 }
 
+/// Calendar days after a case ends within which the applicant may rate it (一事一评),
+/// as local 好差评 rules set it.
+pub const RATING_WINDOW_DAYS: i64 = 30;
+
 pub const LABELS: [&str; 5] = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"];
 
 /// Working days a department has to answer a bad rating (local rules: 5–15).

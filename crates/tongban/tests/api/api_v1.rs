@@ -2043,7 +2043,7 @@ async fn decisions_and_results(db: Db) {
     assert_eq!(v["reason"], "不属于本机关职权范围");
     assert!(v["accepted_at"].is_null(), "{v}");
 
-    // Withdrawn before acceptance; withdrawn cases cannot be rated.
+    // Withdrawn before acceptance; a withdrawn case is rated like any that ended.
     let no = case_no(&app.apply("clerk.sj", ITEM, "online").await);
     let (s, v) = app.act(&clerk, &no, "withdraw", None).await;
     assert_invalid(s, &v, "note");
@@ -2059,7 +2059,7 @@ async fn decisions_and_results(db: Db) {
             json!({ "level": 1, "last_six": "31002X" }),
         )
         .await;
-    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(s, StatusCode::CREATED);
 
     // Every event records who, when, where and what.
     let (_, v) = app.get(&format!("/api/v1/cases/{no}"), Some(&clerk)).await;
@@ -2601,3 +2601,33 @@ async fn withdrawals_keep_lateness(db: Db) {
     );
 }
 both!(withdrawals_keep_lateness);
+
+/// The applicant rates within the window after the end, not for ever after.
+async fn rating_window(db: Db) {
+    let app = TestApp::spawn(db).await;
+    // Ended forty days ago: past the rating window.
+    let old = crate::common::closed_case(&app, "clerk.sj", "approver.sj", ITEM).await;
+    let ended = (chrono::Utc::now() - chrono::Duration::days(40))
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string();
+    app.exec(&format!(
+        "UPDATE cases SET closed_at = '{ended}' WHERE case_no = '{old}'"
+    ))
+    .await;
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/cases/{old}/rating"),
+            None,
+            json!({ "level": 1, "last_six": "31002X" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("评价期已过"),
+        "{v}"
+    );
+}
+both!(rating_window);

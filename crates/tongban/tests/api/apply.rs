@@ -332,9 +332,13 @@ async fn applicant_withdraws_online(db: Db) {
         e["note"].as_str().unwrap().contains("申请人网上撤回"),
         "{e}"
     );
-    // Once withdrawn, there is nothing left to withdraw.
+    // Once withdrawn, there is nothing left to withdraw, but it may be rated.
     let (_, _, page) = v.get(&format!("/account/cases/{no}")).await;
-    assert!(!page.contains("action=\"/account/cases/"), "{page}");
+    assert!(!page.contains("/withdraw\""), "{page}");
+    assert!(
+        page.contains(&format!("action=\"/account/cases/{no}/rating\"")),
+        "{page}"
+    );
     let out = app.cli(&["audit", "verify", "--db", &app.db_url]);
     assert!(
         out.status.success(),

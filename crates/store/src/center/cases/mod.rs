@@ -31,7 +31,9 @@ use tongban_domain::case::{
 };
 use tongban_domain::catalog::ItemContent;
 use tongban_domain::org::{PointKind, Role};
-use tongban_domain::rating::{FOLLOW_UP_WORKING_DAYS, MAX_COMMENT_CHARS, RatingLevel};
+use tongban_domain::rating::{
+    FOLLOW_UP_WORKING_DAYS, MAX_COMMENT_CHARS, RATING_WINDOW_DAYS, RatingLevel,
+};
 
 pub use tongban_domain::case::DEEMED_ACCEPTANCE_DAYS;
 

@@ -64,26 +64,7 @@ pub async fn rate(
         }
     };
     let row = row_from(&raw)?;
-    // The applicant rates the whole service once it has ended (一事一评); the
-    // window's device rates the visit itself, once the window has served (一次一评).
-    let ended = matches!(
-        row.status,
-        CaseStatus::Closed | CaseStatus::Rejected | CaseStatus::Refused
-    );
-    let served = ended || row.accepted_at.is_some();
-    let may_rate = match rater {
-        Rater::Applicant { .. } | Rater::SignedIn(_) => ended,
-        Rater::Staff(_) => served,
-    };
-    if !may_rate {
-        return Err(StoreError::Conflict {
-            field: "level",
-            message: match rater {
-                Rater::Applicant { .. } | Rater::SignedIn(_) => "办件办结后方可评价".into(),
-                Rater::Staff(_) => "窗口受理或办结后方可评价".into(),
-            },
-        });
-    }
+    may_rate(&rater, &row, today)?;
     // The applicant rates the service (一事一评); the window's device, held out to
     // the person at the counter, rates the visit (一次一评). One of each per case,
     // neither standing in for the other.
@@ -229,4 +210,45 @@ pub async fn answer_follow_up(
     let view = rating_of(&mut tx, id, kind.as_deref().unwrap_or(SERVICE_RATING)).await?;
     tx.commit().await?;
     view.ok_or_else(|| StoreError::Other(anyhow::anyhow!("rating vanished")))
+}
+
+/// Whether `rater` may rate the case now: the applicant once it has ended (closed,
+/// decided against, refused or withdrawn) and within the window after that; the
+/// window's device once the window has served.
+fn may_rate(rater: &Rater<'_>, row: &CaseRow, today: NaiveDate) -> Result<()> {
+    // The applicant rates the whole service once it has ended (一事一评); the
+    // window's device rates the visit itself, once the window has served (一次一评).
+    let ended = matches!(
+        row.status,
+        CaseStatus::Closed | CaseStatus::Rejected | CaseStatus::Refused | CaseStatus::Withdrawn
+    );
+    let served = ended || row.accepted_at.is_some();
+    let may_rate = match rater {
+        Rater::Applicant { .. } | Rater::SignedIn(_) => ended,
+        Rater::Staff(_) => served,
+    };
+    // The applicant's rating has a window after the end.
+    let ended_on = row
+        .closed_at
+        .as_deref()
+        .and_then(time::parse_stamp)
+        .map(time::local_day);
+    if matches!(rater, Rater::Applicant { .. } | Rater::SignedIn(_))
+        && ended_on.is_some_and(|d| (today - d).num_days() > RATING_WINDOW_DAYS)
+    {
+        return Err(StoreError::Conflict {
+            field: "level",
+            message: format!("办件办结已超过{RATING_WINDOW_DAYS}日，评价期已过"),
+        });
+    }
+    if !may_rate {
+        return Err(StoreError::Conflict {
+            field: "level",
+            message: match rater {
+                Rater::Applicant { .. } | Rater::SignedIn(_) => "办件办结后方可评价".into(),
+                Rater::Staff(_) => "窗口受理或办结后方可评价".into(),
+            },
+        });
+    }
+    Ok(())
 }

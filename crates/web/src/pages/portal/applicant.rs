@@ -319,7 +319,17 @@ async fn withdraw(
 }
 
 fn rateable(c: &CaseView) -> bool {
-    c.rating.is_none() && matches!(c.status, "closed" | "rejected" | "refused")
+    let within_window = c
+        .closed_at
+        .as_deref()
+        .and_then(|t| tongban_store::time::parse_day(t.get(..10)?))
+        .is_none_or(|d| {
+            let today = tongban_store::time::local_day(tongban_store::time::now());
+            (today - d).num_days() <= tongban_domain::rating::RATING_WINDOW_DAYS
+        });
+    c.rating.is_none()
+        && matches!(c.status, "closed" | "rejected" | "refused" | "withdrawn")
+        && within_window
 }
 
 async fn my_case(State(s): State<AppState>, web: Web, Path(case_no): Path<String>) -> PageResult {
