@@ -609,6 +609,24 @@ coded_enum! {
     }
 }
 
+coded_enum! {
+    /// The special procedures whose time does not count in the limits (《行政许可法》
+    /// 第四十五条): the list is the law's own.
+    SpecialProcedure {
+        Hearing = ("hearing", "听证"),
+        Tender = ("tender", "招标"),
+        Auction = ("auction", "拍卖"),
+        Inspection = ("inspection", "检验"),
+        Testing = ("testing", "检测"),
+        Quarantine = ("quarantine", "检疫"),
+        Appraisal = ("appraisal", "鉴定"),
+        ExpertReview = ("expert_review", "专家评审"),
+    }
+}
+
+/// Longest expected duration of a special procedure, in days.
+pub const MAX_SPECIAL_DAYS: i64 = 365;
+
 /// Working days within which an application must be accepted, refused or told what
 /// is missing (行政许可法第三十二条); later, it counts as accepted on receipt.
 pub const DEEMED_ACCEPTANCE_DAYS: u32 = 5;

@@ -114,6 +114,8 @@ async fn document() -> Json<Value> {
                         "id_type": { "type": "string" }, "id_number": { "type": "string" }, "credit_code": { "type": "string" },
                         "contact": { "type": "string" }, "phone": { "type": "string" } } } } },
                 "Action": { "type": "object", "required": ["action"], "properties": {
+                    "procedure": { "type": "string", "enum": ["hearing", "tender", "auction", "inspection", "testing", "quarantine", "appraisal", "expert_review"], "description": "启动特别程序（suspend）时必填：《行政许可法》第四十五条所列程序" },
+                    "expected_days": { "type": "integer", "minimum": 1, "maximum": 365, "description": "启动特别程序时必填：预计所需天数" },
                     "action": { "type": "string", "enum": ["accept", "refuse", "request_supplement", "supplement", "approve", "reject", "suspend", "resume", "extend", "withdraw", "close"] },
                     "note": { "type": "string" }, "document_no": { "type": "string" } } },
                 "NewWorkOrder": { "type": "object", "required": ["category", "content"], "properties": {

@@ -57,6 +57,13 @@ pub enum CaseCommand {
         note: Option<String>,
         #[arg(long)]
         document_no: Option<String>,
+        /// suspend: the special procedure (hearing, tender, auction, inspection,
+        /// testing, quarantine, appraisal, expert_review).
+        #[arg(long)]
+        procedure: Option<String>,
+        /// suspend: its expected duration in days.
+        #[arg(long)]
+        expected_days: Option<i64>,
     },
 }
 
@@ -117,6 +124,8 @@ pub async fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
             action,
             note,
             document_no,
+            procedure,
+            expected_days,
         } => {
             let store = open(&db.db, &db.key_file).await?;
             let p = staff(&store, &user).await?;
@@ -124,6 +133,8 @@ pub async fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
                 action: Some(action),
                 note,
                 document_no,
+                procedure,
+                expected_days,
             };
             match tongban_domain::case::CaseNo::parse(&case_no) {
                 Ok(no) => tongban_store::cases::act(&store, &p, &no, &input).await,

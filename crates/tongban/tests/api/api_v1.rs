@@ -669,11 +669,39 @@ async fn invalid_transitions(db: Db) {
 
     let (s, v) = app.act(&approver, &no, "suspend", None).await;
     assert_invalid(s, &v, "note");
+    // Art. 45: which procedure, from the law's list, and how long it should take.
     let (s, v) = app
         .act(&approver, &no, "suspend", Some("组织专家评审"))
         .await;
+    assert_invalid(s, &v, "procedure");
+    let actions = format!("/api/v1/cases/{no}/actions");
+    let (s, v) = app
+        .post(
+            &actions,
+            Some(&approver),
+            json!({ "action": "suspend", "note": "组织专家评审", "procedure": "surveillance", "expected_days": 30 }),
+        )
+        .await;
+    assert_invalid(s, &v, "procedure");
+    let (s, v) = app
+        .post(
+            &actions,
+            Some(&approver),
+            json!({ "action": "suspend", "note": "组织专家评审", "procedure": "expert_review" }),
+        )
+        .await;
+    assert_invalid(s, &v, "expected_days");
+    let (s, v) = app
+        .post(
+            &actions,
+            Some(&approver),
+            json!({ "action": "suspend", "note": "组织专家评审", "procedure": "expert_review", "expected_days": 30 }),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["status"], "suspended");
+    let note = v["events"].as_array().unwrap().last().unwrap()["note"].clone();
+    assert_eq!(note, "专家评审（预计30日）：组织专家评审", "{v}");
     assert!(v["promised_deadline"].is_null(), "{v}");
     let (s, v) = app.act(&approver, &no, "approve", None).await;
     assert_error(s, &v, StatusCode::CONFLICT, "conflict");

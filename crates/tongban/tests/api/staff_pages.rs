@@ -428,3 +428,53 @@ async fn written_decisions(db: Db) {
     assert!(!deemed.contains("将于"), "{deemed}");
 }
 both!(written_decisions);
+
+/// A special procedure is started from the case page with its kind and expected
+/// days, and its notice tells the applicant both.
+async fn special_procedure_from_the_page(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let case = app.apply("clerk.sj", crate::common::ITEM, "window").await;
+    let no = case["case_no"].as_str().unwrap().to_string();
+    let mut b = Browser::new(&app);
+    b.staff_login("approver.sj").await;
+    let (s, _, page) = b.get(&format!("/workbench/cases/{no}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("id=\"procedure\"") && page.contains("专家评审"),
+        "{page}"
+    );
+    let csrf = hidden(&page, "csrf");
+    let path = format!("/workbench/cases/{no}/actions");
+    let (s, _, page) = b
+        .post(
+            &path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "suspend"),
+                ("note", "抽样送检"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("请选择特别程序"), "{page}");
+    let (s, _, _) = b
+        .post(
+            &path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "suspend"),
+                ("note", "抽样送检"),
+                ("procedure", "inspection"),
+                ("expected_days", "20"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _, notice) = b.get(&format!("/workbench/cases/{no}/notice")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        notice.contains("特别程序告知书") && notice.contains("检验（预计20日）：抽样送检"),
+        "{notice}"
+    );
+}
+both!(special_procedure_from_the_page);

@@ -95,7 +95,19 @@ pub async fn act(
     update_row(&mut tx, &row, from, prior_extension, &on).await?;
     let now_counted = crate::stats::case_snapshot(&mut tx, row.id).await?;
     crate::stats::track_case(&mut tx, Some(&counted), &now_counted).await?;
-    let note = if action == Action::Withdraw
+    // Art. 45: the procedure and its expected duration are written to the applicant.
+    let special = if action == Action::Suspend {
+        Some(special_procedure(input)?)
+    } else {
+        None
+    };
+    let note = if let Some((procedure, days)) = special {
+        Some(format!(
+            "{}（预计{days}日）：{}",
+            procedure.label(),
+            asked.note.clone().unwrap_or_default()
+        ))
+    } else if action == Action::Withdraw
         && row
             .promised_deadline
             .as_deref()
@@ -120,6 +132,43 @@ pub async fn act(
     .await?;
     tx.commit().await?;
     get(store, p, case_no).await
+}
+
+/// The special procedure asked for (Art. 45) and its expected days.
+fn special_procedure(input: &ActionInput) -> Result<(SpecialProcedure, i64)> {
+    let procedure = input
+        .procedure
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| {
+            StoreError::invalid(
+                "procedure",
+                format!(
+                    "请选择特别程序（《行政许可法》第四十五条）：{}",
+                    SpecialProcedure::choices()
+                ),
+            )
+        })?;
+    let procedure = SpecialProcedure::parse_code_or_label(procedure).ok_or_else(|| {
+        StoreError::invalid(
+            "procedure",
+            format!(
+                "特别程序“{procedure}”不在《行政许可法》第四十五条所列之内，应为：{}",
+                SpecialProcedure::choices()
+            ),
+        )
+    })?;
+    let days = input
+        .expected_days
+        .filter(|d| (1..=MAX_SPECIAL_DAYS).contains(d))
+        .ok_or_else(|| {
+            StoreError::invalid(
+                "expected_days",
+                format!("请填写特别程序的预计所需天数（1至{MAX_SPECIAL_DAYS}日）"),
+            )
+        })?;
+    Ok((procedure, days))
 }
 
 fn transition_error(e: TransitionError) -> StoreError {

@@ -26,8 +26,8 @@ use sqlx::{AnyConnection, Row};
 use std::sync::Arc;
 use tongban_domain::calendar::{Calendar, Pause, TimeUnit};
 use tongban_domain::case::{
-    Action, Applicant, BeforeAcceptance, CaseNo, CaseState, CaseStatus, Channel, TransitionError,
-    Urgency, mask_id, urgency,
+    Action, Applicant, BeforeAcceptance, CaseNo, CaseState, CaseStatus, Channel, MAX_SPECIAL_DAYS,
+    SpecialProcedure, TransitionError, Urgency, mask_id, urgency,
 };
 use tongban_domain::catalog::ItemContent;
 use tongban_domain::org::{PointKind, Role};
@@ -49,6 +49,12 @@ pub struct ActionInput {
     pub note: Option<String>,
     /// 办结: number of the license or document issued.
     pub document_no: Option<String>,
+    /// 特别程序 (Art. 45): which procedure, from the law's list.
+    #[serde(default)]
+    pub procedure: Option<String>,
+    /// 特别程序: its expected duration in days.
+    #[serde(default)]
+    pub expected_days: Option<i64>,
 }
 
 /// Who an event is recorded as: a staff member, or an applicant online.

@@ -136,6 +136,23 @@ struct CasePage {
     actions: Vec<(&'static str, &'static str, bool)>,
     errors: Errors,
     note: String,
+    /// Art. 45's procedures, offered when a special procedure may be started.
+    procedures: Vec<(&'static str, &'static str)>,
+    procedure: String,
+    expected_days: String,
+}
+
+impl CasePage {
+    fn can_suspend(&self) -> bool {
+        self.actions.iter().any(|a| a.0 == "suspend")
+    }
+}
+
+fn procedures() -> Vec<(&'static str, &'static str)> {
+    tongban_domain::case::SpecialProcedure::ALL
+        .iter()
+        .map(|p| (p.as_str(), p.label()))
+        .collect()
 }
 
 /// The actions the member may take on the case now, with whether each needs a note.
@@ -173,6 +190,9 @@ async fn case_file(State(s): State<AppState>, web: Web, Path(case_no): Path<Stri
         case,
         errors: Errors::default(),
         note: String::new(),
+        procedures: procedures(),
+        procedure: String::new(),
+        expected_days: String::new(),
     };
     Ok(web.finish(render(&page)?))
 }
@@ -185,6 +205,10 @@ struct ActionForm {
     action: String,
     #[serde(default)]
     note: String,
+    #[serde(default)]
+    procedure: String,
+    #[serde(default)]
+    expected_days: String,
 }
 
 async fn act(
@@ -199,6 +223,8 @@ async fn act(
         action: Some(f.action.clone()),
         note: Some(f.note.clone()),
         document_no: None,
+        procedure: Some(f.procedure.clone()).filter(|p| !p.is_empty()),
+        expected_days: f.expected_days.trim().parse().ok(),
     };
     let case_no = crate::extract::case_no(&case_no)?;
     match cases::act(&s.store, p, &case_no, &input).await {
@@ -216,11 +242,17 @@ async fn act(
                 actions: available(p, &case),
                 case,
                 errors: vec![FieldError::new(
-                    if i.field == "note" { "note" } else { "action" },
+                    match i.field {
+                        "note" | "procedure" | "expected_days" => i.field,
+                        _ => "action",
+                    },
                     i.message,
                 )]
                 .into(),
                 note: f.note,
+                procedures: procedures(),
+                procedure: f.procedure,
+                expected_days: f.expected_days,
             };
             let mut resp = render(&page)?;
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
