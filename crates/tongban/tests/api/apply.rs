@@ -347,3 +347,49 @@ async fn applicant_withdraws_online(db: Db) {
     );
 }
 both!(applicant_withdraws_online);
+
+/// The store refuses a portal application that was not parsed as the signed-in
+/// person's own (another name, or the window's channel).
+async fn portal_applications_are_the_applicants_own(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = tongban_store::applicants::ApplicantSession {
+        name: "张三".into(),
+        id_number: crate::common::ID_NUMBER.into(),
+        id_digest: String::new(),
+        phone: crate::common::PHONE.into(),
+        csrf: String::new(),
+    };
+    let today = tongban_store::time::local_day(tongban_store::time::now());
+    // Parsed as a clerk's application for someone else, at the window.
+    let input: tongban_store::cases::NewCase =
+        serde_json::from_value(TestApp::application(crate::common::ITEM, "window")).unwrap();
+    let mut other = input.clone();
+    other.applicant.as_mut().unwrap().name = Some("李四".into());
+    let li = tongban_domain::codes::IdNumber::compose(
+        "110105",
+        chrono::NaiveDate::from_ymd_opt(1980, 5, 1).unwrap(),
+        7,
+    )
+    .unwrap();
+    other.applicant.as_mut().unwrap().id_number = Some(li.as_str().into());
+    for input in [input, other] {
+        let parsed = tongban_domain::case::Application::parse(
+            &input,
+            tongban_domain::case::Filer::Clerk,
+            today,
+        );
+        let parsed = parsed.expect("a valid application");
+        let r = tongban_store::cases::create_as(
+            &app.store,
+            tongban_store::cases::Creator::Applicant(&a),
+            &parsed,
+        )
+        .await;
+        assert!(
+            matches!(r, Err(tongban_store::StoreError::Forbidden(_))),
+            "{r:?}"
+        );
+    }
+    assert_eq!(app.count("cases").await, 0);
+}
+both!(portal_applications_are_the_applicants_own);

@@ -20,6 +20,19 @@ pub async fn create_as(store: &Store, creator: Creator<'_>, app: &Application) -
             p.role.label()
         )));
     }
+    // On the portal the application must have been parsed as the signed-in person's
+    // (`Creator::filer`): online, in their own verified name.
+    if let Creator::Applicant(a) = creator {
+        let own = match &app.applicant {
+            Applicant::Person { id_number, .. } => id_number.eq_ignore_ascii_case(&a.id_number),
+            Applicant::Organisation { contact, .. } => *contact == a.name,
+        };
+        if app.channel != Channel::Online || !own {
+            return Err(StoreError::Forbidden(
+                "网上申请须以登录人本人的实名身份提交".into(),
+            ));
+        }
+    }
     let now = time::now();
     let today = time::local_day(now);
     // Reads first, outside the write transaction, so the single SQLite writer only
