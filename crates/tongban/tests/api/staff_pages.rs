@@ -405,6 +405,11 @@ async fn written_decisions(db: Db) {
         .get(&format!("/workbench/cases/{no}/notice?doc=special"))
         .await;
     assert_eq!(s, StatusCode::CONFLICT);
+    let (s, _, page) = b
+        .get(&format!("/workbench/cases/{no}/notice?doc=verdict"))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(page.contains("文书种类“verdict”无效"), "{page}");
     // Deemed accepted: the notice says so and promises no date already past.
     let online = app.apply("clerk.sj", crate::common::ITEM, "online").await;
     let late = online["case_no"].as_str().unwrap().to_string();

@@ -71,6 +71,12 @@ pub async fn act(
     let next = state
         .transition(action, p.role, asked.note.as_deref())
         .map_err(transition_error)?;
+    // Art. 45: the procedure and its expected duration, checked before any write.
+    let special = if action == Action::Suspend {
+        Some(special_procedure(input)?)
+    } else {
+        None
+    };
     let from = row.status;
     let prior_extension = row.extension_days;
     row.status = next;
@@ -95,28 +101,17 @@ pub async fn act(
     update_row(&mut tx, &row, from, prior_extension, &on).await?;
     let now_counted = crate::stats::case_snapshot(&mut tx, row.id).await?;
     crate::stats::track_case(&mut tx, Some(&counted), &now_counted).await?;
-    // Art. 45: the procedure and its expected duration are written to the applicant.
-    let special = if action == Action::Suspend {
-        Some(special_procedure(input)?)
-    } else {
-        None
-    };
     let note = if let Some((procedure, days)) = special {
         Some(format!(
             "{}（预计{days}日）：{}",
             procedure.label(),
             asked.note.clone().unwrap_or_default()
         ))
-    } else if action == Action::Withdraw
-        && row
-            .promised_deadline
-            .as_deref()
-            .is_some_and(|d| d < time::day(today).as_str())
-    {
+    } else if action == Action::Withdraw {
         Some(format!(
-            "{}（撤回时已超过承诺办结期限{}）",
+            "{}{}",
             asked.note.clone().unwrap_or_default(),
-            row.promised_deadline.clone().unwrap_or_default()
+            late_withdrawal(&row, today, "")
         ))
     } else if outcome.deemed {
         Some(format!(
@@ -528,17 +523,9 @@ pub async fn withdraw_own(
         .map_err(transition_error)?;
     row.reason = Some(reason.clone());
     row.closed_at = Some(stamp.clone());
-    let late = row
-        .promised_deadline
-        .as_deref()
-        .is_some_and(|d| d < time::day(today).as_str());
-    let note = if late {
-        format!(
-            "{reason}（申请人网上撤回；撤回时已超过承诺办结期限{}）",
-            row.promised_deadline.clone().unwrap_or_default()
-        )
-    } else {
-        format!("{reason}（申请人网上撤回）")
+    let note = match late_withdrawal(&row, today, "申请人网上撤回；") {
+        late if late.is_empty() => format!("{reason}（申请人网上撤回）"),
+        late => format!("{reason}{late}"),
     };
     let counted = crate::stats::case_snapshot(&mut tx, row.id).await?;
     let on = Day {
@@ -602,4 +589,16 @@ pub async fn extension_basis(
     let row = row_from(&raw)?;
     let content = item_content_of(&mut c, row.id).await?;
     Ok(content.extension_rule().ok().map(|r| r.legal_basis))
+}
+
+/// A withdrawal after the promised date says so in its note (listed for
+/// supervisors by `due=withdrawn_overdue`): `（{lead}撤回时已超过承诺办结期限…）`, or
+/// nothing when it came in time.
+fn late_withdrawal(row: &CaseRow, today: NaiveDate, lead: &str) -> String {
+    match row.promised_deadline.as_deref() {
+        Some(d) if d < time::day(today).as_str() => {
+            format!("（{lead}撤回时已超过承诺办结期限{d}）")
+        }
+        _ => String::new(),
+    }
 }

@@ -19,46 +19,19 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/workbench/cases/{case_no}/notice", get(notice))
 }
 
-/// A kind of written act, the event it records, and its title.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Doc {
-    Acceptance,
-    Supplement,
-    Refusal,
-    Rejection,
-    Extension,
-    Special,
+tongban_domain::coded_enum! {
+    /// A kind of written act, with its title.
+    Doc {
+        Acceptance = ("acceptance", "受理通知书"),
+        Supplement = ("supplement", "补正材料通知书"),
+        Refusal = ("refusal", "不予受理决定书"),
+        Rejection = ("rejection", "不予行政许可决定书"),
+        Extension = ("extension", "延期告知书"),
+        Special = ("special", "特别程序告知书"),
+    }
 }
 
 impl Doc {
-    const ALL: [Doc; 6] = [
-        Doc::Acceptance,
-        Doc::Supplement,
-        Doc::Refusal,
-        Doc::Rejection,
-        Doc::Extension,
-        Doc::Special,
-    ];
-    pub fn code(self) -> &'static str {
-        match self {
-            Doc::Acceptance => "acceptance",
-            Doc::Supplement => "supplement",
-            Doc::Refusal => "refusal",
-            Doc::Rejection => "rejection",
-            Doc::Extension => "extension",
-            Doc::Special => "special",
-        }
-    }
-    pub fn title(self) -> &'static str {
-        match self {
-            Doc::Acceptance => "受理通知书",
-            Doc::Supplement => "补正材料通知书",
-            Doc::Refusal => "不予受理决定书",
-            Doc::Rejection => "不予行政许可决定书",
-            Doc::Extension => "延期告知书",
-            Doc::Special => "特别程序告知书",
-        }
-    }
     /// The case action the act records.
     fn action(self) -> &'static str {
         match self {
@@ -206,10 +179,13 @@ async fn notice(
         )
     };
     let wanted = match q.doc.as_deref().filter(|d| !d.is_empty()) {
-        Some(code) => Doc::ALL
-            .into_iter()
-            .find(|d| d.code() == code)
-            .ok_or_else(none)?,
+        Some(code) => Doc::parse(code).ok_or_else(|| {
+            PageError::new(
+                StatusCode::BAD_REQUEST,
+                "文书种类无效",
+                format!("文书种类“{code}”无效，应为：{}", Doc::choices()),
+            )
+        })?,
         None => default_doc(&case).ok_or_else(none)?,
     };
     let (doc, event) = docs
@@ -242,8 +218,8 @@ async fn notice(
     let (body, court) = appeal_bodies(&s).await?;
     let page = NoticePage {
         layout: web.layout(),
-        kind: doc.code(),
-        title: doc.title(),
+        kind: doc.as_str(),
+        title: doc.label(),
         number,
         acted_on: cn_date(&acted),
         submitted_on: cn_date(&case.submitted_at),
@@ -273,7 +249,7 @@ async fn notice(
         others: docs
             .iter()
             .filter(|(d, _)| *d != doc)
-            .map(|(d, _)| (d.code(), d.title()))
+            .map(|(d, _)| (d.as_str(), d.label()))
             .collect(),
         qr: qr_svg(&progress_url),
         progress_url,
