@@ -248,6 +248,13 @@ impl Calendar {
         Lookup::new(self).is_working(d)
     }
 
+    /// The n-th working day after `start` from the calendar, or estimated where it
+    /// runs past the known years.
+    pub fn deadline_or_estimate(&self, start: NaiveDate, n: u32) -> NaiveDate {
+        self.deadline(start, n)
+            .unwrap_or_else(|_| Self::estimate_deadline(start, n))
+    }
+
     /// 期限: the n-th working day after `start` (start itself not counted). n = 0
     /// returns start.
     pub fn deadline(&self, start: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {

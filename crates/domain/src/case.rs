@@ -25,8 +25,13 @@ coded_enum! {
         Rejected = ("rejected", "不予许可"),
         /// 不予受理
         Refused = ("refused", "不予受理"),
-        /// 撤回
+        /// 撤回 (also 视为撤回: a supplement not given by its deadline before acceptance)
         Withdrawn = ("withdrawn", "已撤回"),
+        /// 中止: review halted for a cause outside the procedure (the applicant died or
+        /// was dissolved, a question another authority must settle first); the clock stops
+        Halted = ("halted", "中止审查"),
+        /// 终止: review ended without a decision on the merits
+        Terminated = ("terminated", "已终止"),
         /// 办结
         Closed = ("closed", "已办结"),
     }
@@ -37,13 +42,16 @@ impl CaseStatus {
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            Self::Rejected | Self::Refused | Self::Withdrawn | Self::Closed
+            Self::Rejected | Self::Refused | Self::Withdrawn | Self::Terminated | Self::Closed
         )
     }
 
     /// The clock is stopped.
     pub fn is_paused(self) -> bool {
-        matches!(self, Self::SupplementRequested | Self::Suspended)
+        matches!(
+            self,
+            Self::SupplementRequested | Self::Suspended | Self::Halted
+        )
     }
 }
 
@@ -69,6 +77,14 @@ coded_enum! {
         Extend = ("extend", "延期"),
         /// 撤回
         Withdraw = ("withdraw", "撤回"),
+        /// 中止审查
+        Halt = ("halt", "中止审查"),
+        /// 恢复审查 (after 中止)
+        Restart = ("restart", "恢复审查"),
+        /// 终止审查
+        Terminate = ("terminate", "终止审查"),
+        /// 逾期未补正: the supplement's deadline passed; 视为撤回 before acceptance, 终止 after
+        Lapse = ("lapse", "逾期未补正"),
         /// 办结
         Close = ("close", "办结"),
     }
@@ -87,6 +103,8 @@ impl Action {
                 | Self::Suspend
                 | Self::Extend
                 | Self::Withdraw
+                | Self::Halt
+                | Self::Terminate
         )
     }
 
@@ -102,9 +120,15 @@ impl Action {
             }
             // Only at the applicant's request, which the window receives in writing.
             Self::Withdraw => matches!(role, WindowClerk | TownClerk),
-            Self::Approve | Self::Reject | Self::Suspend | Self::Resume => {
-                matches!(role, Approver | DepartmentHead)
-            }
+            Self::Approve
+            | Self::Reject
+            | Self::Suspend
+            | Self::Resume
+            | Self::Halt
+            | Self::Restart
+            | Self::Terminate => matches!(role, Approver | DepartmentHead),
+            // Recorded by the platform when the deadline passes, or by staff then.
+            Self::Lapse => matches!(role, WindowClerk | TownClerk | Approver | DepartmentHead),
             Self::Extend => role == DepartmentHead,
             Self::Close => matches!(role, WindowClerk | TownClerk | Approver | DepartmentHead),
         }
@@ -146,7 +170,7 @@ impl CaseState {
     pub fn withdrawn_by_applicant(self, reason: &str) -> Result<CaseStatus, TransitionError> {
         use CaseStatus as S;
         match self.status {
-            S::Submitted | S::Accepted | S::SupplementRequested | S::Suspended => {}
+            S::Submitted | S::Accepted | S::SupplementRequested | S::Suspended | S::Halted => {}
             status => {
                 return Err(TransitionError::NotAllowed {
                     status,
@@ -167,11 +191,17 @@ impl CaseState {
         role: Role,
         note: Option<&str>,
     ) -> Result<CaseStatus, TransitionError> {
-        use Action as A;
-        use CaseStatus as S;
         if !action.allowed_for(role) {
             return Err(TransitionError::Role { action });
         }
+        self.next(action, note)
+    }
+
+    /// The status after `action` whoever takes it: the platform itself records a
+    /// supplement's lapse when its deadline passes.
+    pub fn next(self, action: Action, note: Option<&str>) -> Result<CaseStatus, TransitionError> {
+        use Action as A;
+        use CaseStatus as S;
         let next = match (self.status, action) {
             (S::Submitted, A::Accept) => S::Accepted,
             (S::Submitted | S::SupplementRequested, A::Refuse) if !self.accepted => S::Refused,
@@ -187,15 +217,32 @@ impl CaseState {
             (S::Accepted, A::Reject) => S::Rejected,
             (S::Accepted, A::Suspend) => S::Suspended,
             (S::Suspended, A::Resume) => S::Accepted,
-            (S::Accepted | S::Suspended | S::SupplementRequested, A::Extend) if self.accepted => {
+            (S::Accepted, A::Halt) => S::Halted,
+            (S::Halted, A::Restart) => S::Accepted,
+            (S::Accepted | S::Suspended | S::Halted | S::SupplementRequested, A::Terminate)
+                if self.accepted =>
+            {
+                S::Terminated
+            }
+            (S::SupplementRequested, A::Lapse) => {
+                if self.accepted {
+                    S::Terminated
+                } else {
+                    S::Withdrawn
+                }
+            }
+            (S::Accepted | S::Suspended | S::Halted | S::SupplementRequested, A::Extend)
+                if self.accepted =>
+            {
                 if self.extended {
                     return Err(TransitionError::AlreadyExtended);
                 }
                 self.status
             }
-            (S::Submitted | S::Accepted | S::SupplementRequested | S::Suspended, A::Withdraw) => {
-                S::Withdrawn
-            }
+            (
+                S::Submitted | S::Accepted | S::SupplementRequested | S::Suspended | S::Halted,
+                A::Withdraw,
+            ) => S::Withdrawn,
             (S::Approved, A::Close) => S::Closed,
             (status, action) => return Err(TransitionError::NotAllowed { status, action }),
         };
@@ -638,6 +685,8 @@ pub struct BeforeAcceptance {
     pub received: NaiveDate,
     /// Supplement notices given (补正告知).
     pub notices: usize,
+    /// Further notices a supervisor allowed, each with its reason on record.
+    pub allowances: usize,
     /// The day of the first one.
     pub first_notice: Option<NaiveDate>,
 }
@@ -661,12 +710,7 @@ impl BeforeAcceptance {
         if self.notices > 0 {
             return None;
         }
-        Some(
-            cal.deadline(self.received, DEEMED_ACCEPTANCE_DAYS)
-                .unwrap_or_else(|_| {
-                    Calendar::estimate_deadline(self.received, DEEMED_ACCEPTANCE_DAYS)
-                }),
-        )
+        Some(cal.deadline_or_estimate(self.received, DEEMED_ACCEPTANCE_DAYS))
     }
 
     /// Whether `action` may still be taken before acceptance: the missing materials
@@ -675,8 +719,8 @@ impl BeforeAcceptance {
     /// stop the clock: the acceptance dates from receipt).
     pub fn check(&self, action: Action, cal: &Calendar, today: NaiveDate) -> Result<(), String> {
         match action {
-            Action::RequestSupplement if self.notices > 0 => Err(
-                "《行政许可法》第三十二条：需要补正的全部内容应一次性告知，该申请已告知过补正"
+            Action::RequestSupplement if self.notices > self.allowances => Err(
+                "《行政许可法》第三十二条：需要补正的全部内容应一次性告知，该申请已告知过补正；确需再次告知的，须经督查人员准许"
                     .into(),
             ),
             Action::Refuse if self.deemed_accepted(cal, today) => Err(format!(
@@ -686,6 +730,11 @@ impl BeforeAcceptance {
         }
     }
 }
+
+/// Working days an applicant is given to supply what a supplement notice lists,
+/// unless the notice names its own; and the most a notice may give.
+pub const DEFAULT_SUPPLY_DAYS: u32 = 10;
+pub const MAX_SUPPLY_DAYS: u32 = 60;
 
 /// Working days before a deadline when a case is flagged as nearly due.
 pub const NEARLY_DUE_WORKING_DAYS: u32 = 2;
@@ -813,7 +862,17 @@ mod tests {
             (S::Suspended, true, A::Resume),
             (S::Accepted, true, A::Extend),
             (S::Suspended, true, A::Extend),
+            (S::Halted, true, A::Extend),
             (S::SupplementRequested, true, A::Extend),
+            (S::Accepted, true, A::Halt),
+            (S::Halted, true, A::Restart),
+            (S::Accepted, true, A::Terminate),
+            (S::Suspended, true, A::Terminate),
+            (S::Halted, true, A::Terminate),
+            (S::SupplementRequested, true, A::Terminate),
+            (S::SupplementRequested, false, A::Lapse),
+            (S::SupplementRequested, true, A::Lapse),
+            (S::Halted, true, A::Withdraw),
             (S::Submitted, false, A::Withdraw),
             (S::SupplementRequested, false, A::Withdraw),
             (S::Accepted, true, A::Withdraw),
@@ -824,7 +883,13 @@ mod tests {
         // Combinations a case can actually be in.
         let possible = |status: S, accepted: bool| match status {
             S::Submitted | S::Refused => !accepted,
-            S::Accepted | S::Suspended | S::Approved | S::Rejected | S::Closed => accepted,
+            S::Accepted
+            | S::Suspended
+            | S::Halted
+            | S::Terminated
+            | S::Approved
+            | S::Rejected
+            | S::Closed => accepted,
             S::SupplementRequested | S::Withdrawn => true,
         };
         for &status in CaseStatus::ALL {

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The HTTP face of tongban: the JSON API under `/api/v1`, its OpenAPI document, and
 //! the server-rendered pages. One router per area, merged here; `serve` is used by
 //! the binary and by the integration tests alike.

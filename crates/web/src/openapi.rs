@@ -63,7 +63,8 @@ async fn document() -> Json<Value> {
             },
             "/api/v1/cases/search": { "post": op("办件查询（条件放在请求体中，如身份证号码）", "cases", true) },
             "/api/v1/cases/{case_no}": { "get": op("办件详情与全部流程记录", "cases", true) },
-            "/api/v1/cases/{case_no}/actions": { "post": with_body(op("办件操作：受理、不予受理、补正、审查决定、特别程序、延期、撤回、办结", "cases", true), "Action") },
+            "/api/v1/cases/{case_no}/actions": { "post": with_body(op("办件操作：受理、不予受理、补正、审查决定、特别程序、延期、撤回、中止、恢复、终止、逾期未补正、办结", "cases", true), "Action") },
+            "/api/v1/cases/{case_no}/allow-notice": { "post": with_body(op("督查人员准许再次补正告知（《行政许可法》第三十二条）", "cases", true), "Reason") },
             "/api/v1/cases/{case_no}/rating": { "post": with_body(op("好差评（申请人凭证件后六位，或窗口评价器）", "cases", false), "Rating") },
             "/api/v1/cases/{case_no}/rating/answer": { "post": op("差评整改答复", "cases", true) },
             "/api/v1/follow-ups": { "get": op("差评整改清单（本部门；督查人员看全部）", "cases", true) },
@@ -116,8 +117,10 @@ async fn document() -> Json<Value> {
                 "Action": { "type": "object", "required": ["action"], "properties": {
                     "procedure": { "type": "string", "enum": ["hearing", "tender", "auction", "inspection", "testing", "quarantine", "appraisal", "expert_review"], "description": "启动特别程序（suspend）时必填：《行政许可法》第四十五条所列程序" },
                     "expected_days": { "type": "integer", "minimum": 1, "maximum": 365, "description": "启动特别程序时必填：预计所需天数" },
-                    "action": { "type": "string", "enum": ["accept", "refuse", "request_supplement", "supplement", "approve", "reject", "suspend", "resume", "extend", "withdraw", "close"] },
+                    "supply_days": { "type": "integer", "minimum": 1, "maximum": 60, "description": "补正告知时可填：补正期限（工作日，默认10）" },
+                    "action": { "type": "string", "enum": ["accept", "refuse", "request_supplement", "supplement", "approve", "reject", "suspend", "resume", "extend", "withdraw", "halt", "restart", "terminate", "lapse", "close"] },
                     "note": { "type": "string" }, "document_no": { "type": "string" } } },
+                "Reason": { "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string", "minLength": 1, "maxLength": 500 } } },
                 "NewWorkOrder": { "type": "object", "required": ["category", "content"], "properties": {
                     "channel": { "type": "string", "enum": ["phone", "web", "wechat", "email", "open311", "other"] },
                     "category": { "type": "string", "enum": ["consultation", "help", "complaint", "report", "suggestion", "praise"] },

@@ -76,6 +76,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "the window's visit rating apart from the applicant's",
         include_str!("../migrations/0014_rating_kinds.sql"),
     ),
+    (
+        15,
+        "supplement deadlines, halted and terminated cases",
+        include_str!("../migrations/0015_supplement_deadlines.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

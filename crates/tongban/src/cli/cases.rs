@@ -45,7 +45,8 @@ pub enum CaseCommand {
         register_only: bool,
     },
     /// Take an action on a case (accept, refuse, request_supplement, supplement,
-    /// approve, reject, suspend, resume, extend, withdraw, close); prints the case.
+    /// approve, reject, suspend, resume, extend, withdraw, halt, restart, terminate,
+    /// lapse, close); prints the case.
     Act {
         #[command(flatten)]
         db: DbArgs,
@@ -64,6 +65,15 @@ pub enum CaseCommand {
         /// suspend: its expected duration in days.
         #[arg(long)]
         expected_days: Option<i64>,
+        /// request_supplement: working days given to supply (default 10).
+        #[arg(long)]
+        supply_days: Option<i64>,
+    },
+    /// End the cases whose supplement deadline has passed (视为撤回 before
+    /// acceptance, 终止 after), as the server does every hour; prints how many.
+    Lapse {
+        #[command(flatten)]
+        db: DbArgs,
     },
 }
 
@@ -126,6 +136,7 @@ pub async fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
             document_no,
             procedure,
             expected_days,
+            supply_days,
         } => {
             let store = open(&db.db, &db.key_file).await?;
             let p = staff(&store, &user).await?;
@@ -135,11 +146,18 @@ pub async fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
                 document_no,
                 procedure,
                 expected_days,
+                supply_days,
             };
             match tongban_domain::case::CaseNo::parse(&case_no) {
                 Ok(no) => tongban_store::cases::act(&store, &p, &no, &input).await,
                 Err(e) => Err(e.into()),
             }
+        }
+        CaseCommand::Lapse { db } => {
+            let store = open(&db.db, &db.key_file).await?;
+            let n = tongban_store::cases::lapse_due(&store).await?;
+            println!("逾期未补正、已按视为撤回或终止审查办结的办件：{n} 件");
+            return Ok(ExitCode::SUCCESS);
         }
     };
     match view {

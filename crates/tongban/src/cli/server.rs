@@ -226,6 +226,20 @@ async fn serve(store: Store, listen: &str) -> anyhow::Result<()> {
             }
         }
     });
+    // Supplement deadlines that passed end their cases (视为撤回 / 终止): at start and
+    // every hour; each node may run it, a case ended by another is skipped.
+    let lapser = store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match tongban_store::cases::lapse_due(&lapser).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(cases = n, "逾期未补正的办件已按视为撤回或终止审查办结"),
+                Err(e) => tracing::warn!(error = %e, "supplement deadline sweep failed"),
+            }
+        }
+    });
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("无法监听 {listen}"))?;

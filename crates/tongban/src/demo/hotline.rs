@@ -255,8 +255,7 @@ fn at(day: NaiveDate, minutes: i64) -> String {
 }
 
 fn add_wd(cal: &Calendar, d: NaiveDate, n: u32) -> NaiveDate {
-    cal.deadline(d, n)
-        .unwrap_or_else(|_| Calendar::estimate_deadline(d, n))
+    cal.deadline_or_estimate(d, n)
 }
 
 /// Seeds the services and about `15,000 * scale` work orders a year for the `years`

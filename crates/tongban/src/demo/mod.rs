@@ -1003,8 +1003,7 @@ fn applicant(rng: &mut ChaCha8Rng, org_share: f64, divisions: &[&str]) -> Applic
 
 /// Working day `n` after `d`, or weekdays only past the known years.
 fn add_wd(cal: &Calendar, d: NaiveDate, n: u32) -> NaiveDate {
-    cal.deadline(d, n)
-        .unwrap_or_else(|_| Calendar::estimate_deadline(d, n))
+    cal.deadline_or_estimate(d, n)
 }
 
 fn at(day: NaiveDate, minutes_from_8: i64) -> chrono::DateTime<chrono::Utc> {
@@ -1492,6 +1491,10 @@ async fn seed_cases(
                     next_event += 1;
                 }
                 for (kind, from, to, why) in case_pauses {
+                    // A supplement notice gives its deadline to supply.
+                    let due = (kind == "supplement").then(|| {
+                        time::day(add_wd(cal, from, tongban_domain::case::DEFAULT_SUPPLY_DAYS))
+                    });
                     pauses.push(vec![
                         V::I(next_pause),
                         V::I(id),
@@ -1499,6 +1502,7 @@ async fn seed_cases(
                         V::S(time::day(from)),
                         V::from(to.map(time::day)),
                         V::S(why),
+                        V::from(due),
                     ]);
                     next_pause += 1;
                 }

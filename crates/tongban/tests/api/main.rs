@@ -24,6 +24,7 @@ mod hotline_pages;
 mod intake;
 mod kb;
 mod licenses;
+mod procedure;
 mod rules;
 mod security;
 mod sms;

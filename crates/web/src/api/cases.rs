@@ -17,6 +17,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/search", post(search))
         .route("/api/v1/cases/{case_no}", get(one))
         .route("/api/v1/cases/{case_no}/actions", post(act))
+        .route("/api/v1/cases/{case_no}/allow-notice", post(allow_notice))
         .route("/api/v1/cases/{case_no}/rating", post(rate))
         .route("/api/v1/cases/{case_no}/rating/answer", post(answer))
         .route("/api/v1/progress/{case_no}", get(progress))
@@ -89,6 +90,27 @@ async fn act(
 ) -> ApiResult<Json<Value>> {
     let case_no = crate::extract::case_no(&case_no)?;
     let case = cases::act(&s.store, &p, &case_no, &b).await?;
+    Ok(Json(
+        serde_json::to_value(case).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct ReasonBody {
+    reason: Option<String>,
+}
+
+/// A supervisor allows a further supplement notice before acceptance (Art. 32).
+async fn allow_notice(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Path(case_no): Path<String>,
+    Body(b): Body<ReasonBody>,
+) -> ApiResult<Json<Value>> {
+    let case_no = crate::extract::case_no(&case_no)?;
+    let case =
+        cases::allow_further_notice(&s.store, &p, &case_no, b.reason.as_deref().unwrap_or(""))
+            .await?;
     Ok(Json(
         serde_json::to_value(case).map_err(|_| ApiError::internal())?,
     ))

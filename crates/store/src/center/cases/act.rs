@@ -3,6 +3,7 @@
 //! Art. 32), is updated against a concurrent change, and the action is recorded.
 
 use super::*;
+use tongban_domain::case::{DEFAULT_SUPPLY_DAYS, MAX_SUPPLY_DAYS};
 
 /// An action as asked for, checked.
 struct Asked {
@@ -19,7 +20,14 @@ fn parse_action(input: &ActionInput) -> Result<Asked> {
     let action = Action::parse(action_name).ok_or_else(|| {
         StoreError::invalid(
             "action",
-            format!("未知操作“{action_name}”：应为 accept、refuse、request_supplement、supplement、approve、reject、suspend、resume、extend、withdraw 或 close"),
+            format!(
+                "未知操作“{action_name}”：应为 {}",
+                Action::ALL
+                    .iter()
+                    .map(|a| a.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
         )
     })?;
     let text = |field: &'static str, label: &str, max: usize, v: Option<&str>| match v
@@ -43,6 +51,40 @@ struct Outcome {
     deemed: bool,
     /// An instant item closed as it was accepted.
     instant_close: bool,
+    /// The event's note when the platform writes it (a lapse).
+    note: Option<String>,
+}
+
+/// Who takes an action: a member of staff, or the platform itself (a supplement's
+/// deadline passing).
+struct Who {
+    event: EventActor,
+    audit: audit::Actor,
+    point_id: Option<i64>,
+}
+
+impl Who {
+    fn staff(p: &Principal) -> Self {
+        Self {
+            event: EventActor::from(p),
+            audit: p.actor(),
+            point_id: p.point_id,
+        }
+    }
+
+    fn platform() -> Self {
+        Self {
+            event: EventActor {
+                id: None,
+                name: "系统（补正期限届满）".into(),
+            },
+            audit: audit::Actor {
+                user_id: None,
+                name: "system".into(),
+            },
+            point_id: None,
+        }
+    }
 }
 
 /// Takes an action on a case.
@@ -53,23 +95,50 @@ pub async fn act(
     input: &ActionInput,
 ) -> Result<CaseView> {
     let asked = parse_action(input)?;
-    let action = asked.action;
     let now = time::now();
-    let today = time::local_day(now);
     let stamp = time::stamp(now);
+    let on = Day {
+        today: time::local_day(now),
+        stamp: &stamp,
+    };
     let mut tx = store.begin().await?;
     if !p.role.works_cases() {
         return Err(StoreError::Forbidden("当前角色无权办理办件".into()));
     }
     let raw = load_scoped(&mut tx, p, case_no).await?;
-    let mut row = row_from(&raw)?;
+    let row = row_from(&raw)?;
+    let state = CaseState {
+        status: row.status,
+        accepted: row.accepted_at.is_some(),
+        extended: row.extension_days > 0,
+    };
+    state
+        .transition(asked.action, p.role, asked.note.as_deref())
+        .map_err(transition_error)?;
+    take(store, &mut tx, &Who::staff(p), row, &asked, input, &on).await?;
+    tx.commit().await?;
+    get(store, p, case_no).await
+}
+
+/// The action the state machine allowed, carried out on the row: its dates, pauses
+/// and clocks, the counters, the events, the seal and the audit record.
+async fn take(
+    store: &Store,
+    tx: &mut AnyConnection,
+    who: &Who,
+    mut row: CaseRow,
+    asked: &Asked,
+    input: &ActionInput,
+    on: &Day<'_>,
+) -> Result<()> {
+    let action = asked.action;
     let state = CaseState {
         status: row.status,
         accepted: row.accepted_at.is_some(),
         extended: row.extension_days > 0,
     };
     let next = state
-        .transition(action, p.role, asked.note.as_deref())
+        .next(action, asked.note.as_deref())
         .map_err(transition_error)?;
     // Art. 45: the procedure and its expected duration, checked before any write.
     let special = if action == Action::Suspend {
@@ -77,30 +146,40 @@ pub async fn act(
     } else {
         None
     };
+    let supply_days = if action == Action::RequestSupplement {
+        supply_days(input)?
+    } else {
+        0
+    };
     let from = row.status;
     let prior_extension = row.extension_days;
     row.status = next;
-    let mut pauses = pauses_of(&mut tx, row.id).await?;
-    let on = Day {
-        today,
-        stamp: &stamp,
-    };
+    let mut pauses = pauses_of(&mut *tx, row.id).await?;
     if row.accepted_at.is_none() {
-        before_acceptance(store, &mut tx, &row, &pauses, action, today).await?;
+        before_acceptance(store, &mut *tx, &row, &pauses, action, on.today).await?;
     }
-    let outcome = follow(store, &mut tx, &mut row, &asked, &mut pauses, &on).await?;
+    let outcome = follow(
+        store,
+        &mut *tx,
+        &mut row,
+        asked,
+        supply_days,
+        &mut pauses,
+        on,
+    )
+    .await?;
     let next = row.status;
     if row.accepted_at.is_some() && !next.is_final() && next != CaseStatus::Approved {
-        let cal = calendar::load(store, &mut tx).await?;
+        let cal = calendar::load(store, &mut *tx).await?;
         let (pd, ld, est) = compute_clocks(&cal, &row, &pauses);
         row.promised_deadline = pd;
         row.legal_deadline = ld;
         row.deadline_estimated = est;
     }
-    let counted = crate::stats::case_snapshot(&mut tx, row.id).await?;
-    update_row(&mut tx, &row, from, prior_extension, &on).await?;
-    let now_counted = crate::stats::case_snapshot(&mut tx, row.id).await?;
-    crate::stats::track_case(&mut tx, Some(&counted), &now_counted).await?;
+    let counted = crate::stats::case_snapshot(&mut *tx, row.id).await?;
+    update_row(&mut *tx, &row, from, prior_extension, on).await?;
+    let now_counted = crate::stats::case_snapshot(&mut *tx, row.id).await?;
+    crate::stats::track_case(&mut *tx, Some(&counted), &now_counted).await?;
     let note = if let Some((procedure, days)) = special {
         Some(format!(
             "{}（预计{days}日）：{}",
@@ -111,22 +190,38 @@ pub async fn act(
         Some(format!(
             "{}{}",
             asked.note.clone().unwrap_or_default(),
-            late_withdrawal(&row, today, "")
+            late_withdrawal(&row, on.today, "")
         ))
     } else if outcome.deemed {
         Some(format!(
             "{}申请逾期未作出受理决定，依《行政许可法》第三十二条自收到申请之日起即为受理",
-            asked.note.map(|n| format!("{n}；")).unwrap_or_default()
+            asked
+                .note
+                .as_ref()
+                .map(|n| format!("{n}；"))
+                .unwrap_or_default()
         ))
+    } else if let Some(n) = &outcome.note {
+        Some(n.clone())
     } else {
-        asked.note
+        asked.note.clone()
     };
     record(
-        store, &mut tx, p, &row, action, from, note, &outcome, &stamp,
+        store, &mut *tx, who, &row, action, from, note, &outcome, on.stamp,
     )
-    .await?;
-    tx.commit().await?;
-    get(store, p, case_no).await
+    .await
+}
+
+/// The working days a supplement notice gives to supply (Art. 32).
+fn supply_days(input: &ActionInput) -> Result<u32> {
+    match input.supply_days {
+        None => Ok(DEFAULT_SUPPLY_DAYS),
+        Some(d) if (1..=i64::from(MAX_SUPPLY_DAYS)).contains(&d) => Ok(d as u32),
+        Some(_) => Err(StoreError::invalid(
+            "supply_days",
+            format!("补正期限应为1至{MAX_SUPPLY_DAYS}个工作日"),
+        )),
+    }
 }
 
 /// The special procedure asked for (Art. 45) and its expected days.
@@ -191,6 +286,7 @@ async fn follow(
     tx: &mut AnyConnection,
     row: &mut CaseRow,
     asked: &Asked,
+    supply_days: u32,
     pauses: &mut Vec<Pause>,
     on: &Day<'_>,
 ) -> Result<Outcome> {
@@ -202,11 +298,23 @@ async fn follow(
             row.reason = note;
             row.closed_at = stamp;
         }
-        Action::RequestSupplement | Action::Suspend => {
-            let kind = if asked.action == Action::Suspend {
-                "special"
+        Action::Terminate => {
+            end_pauses(tx, row.id, pauses, on.today).await?;
+            row.reason = note;
+            row.closed_at = stamp;
+        }
+        Action::Lapse => return lapse(tx, row, pauses, on).await,
+        Action::RequestSupplement | Action::Suspend | Action::Halt => {
+            let kind = match asked.action {
+                Action::Suspend => "special",
+                Action::Halt => "halt",
+                _ => "supplement",
+            };
+            let due = if asked.action == Action::RequestSupplement {
+                let cal = calendar::load(store, &mut *tx).await?;
+                Some(time::day(cal.deadline_or_estimate(on.today, supply_days)))
             } else {
-                "supplement"
+                None
             };
             sqlx::query(sqlx::AssertSqlSafe(crate::bulk::insert_one(
                 "case_pauses",
@@ -217,6 +325,7 @@ async fn follow(
             .bind(time::day(on.today))
             .bind(None::<String>)
             .bind(note.unwrap_or_default())
+            .bind(due)
             .execute(&mut *tx)
             .await?;
             pauses.push(Pause {
@@ -224,15 +333,8 @@ async fn follow(
                 to: None,
             });
         }
-        Action::Supplement | Action::Resume => {
-            sqlx::query("UPDATE case_pauses SET to_day = $1 WHERE case_id = $2 AND to_day IS NULL")
-                .bind(time::day(on.today))
-                .bind(row.id)
-                .execute(&mut *tx)
-                .await?;
-            for pz in pauses.iter_mut().filter(|pz| pz.to.is_none()) {
-                pz.to = Some(on.today);
-            }
+        Action::Supplement | Action::Resume | Action::Restart => {
+            end_pauses(tx, row.id, pauses, on.today).await?;
         }
         Action::Extend => extend(tx, row, note, on.today).await?,
         Action::Approve => {
@@ -258,6 +360,178 @@ async fn follow(
     Ok(Outcome::default())
 }
 
+/// Ends the case's open pauses on `today`.
+async fn end_pauses(
+    tx: &mut AnyConnection,
+    case_id: i64,
+    pauses: &mut [Pause],
+    today: NaiveDate,
+) -> Result<()> {
+    sqlx::query("UPDATE case_pauses SET to_day = $1 WHERE case_id = $2 AND to_day IS NULL")
+        .bind(time::day(today))
+        .bind(case_id)
+        .execute(&mut *tx)
+        .await?;
+    for pz in pauses.iter_mut().filter(|pz| pz.to.is_none()) {
+        pz.to = Some(today);
+    }
+    Ok(())
+}
+
+/// The deadline of the case's open supplement notice.
+async fn open_supply_by(tx: &mut AnyConnection, case_id: i64) -> Result<Option<NaiveDate>> {
+    let due: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT due_day FROM case_pauses WHERE case_id = $1 AND kind = 'supplement' AND to_day IS NULL \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(case_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(due.flatten().as_deref().and_then(time::parse_day))
+}
+
+/// 逾期未补正: once the supplement's deadline has passed, the application counts as
+/// withdrawn (before acceptance) or its review ends (after), with the reason.
+async fn lapse(
+    tx: &mut AnyConnection,
+    row: &mut CaseRow,
+    pauses: &mut [Pause],
+    on: &Day<'_>,
+) -> Result<Outcome> {
+    let due = open_supply_by(&mut *tx, row.id).await?;
+    let Some(due) = due.filter(|d| *d < on.today) else {
+        return Err(StoreError::Conflict {
+            field: "action",
+            message: match due {
+                Some(d) => format!("补正期限至{}，尚未届满", time::day(d)),
+                None => "该补正告知未设补正期限，不能按逾期未补正处理".into(),
+            },
+        });
+    };
+    end_pauses(tx, row.id, pauses, on.today).await?;
+    let ending = if row.accepted_at.is_some() {
+        "终止审查"
+    } else {
+        "视为撤回申请"
+    };
+    let reason = format!(
+        "申请人未在补正期限（{}）内提交补正材料，{ending}",
+        time::day(due)
+    );
+    row.reason = Some(reason.clone());
+    row.closed_at = Some(on.stamp.to_string());
+    Ok(Outcome {
+        note: Some(reason),
+        ..Outcome::default()
+    })
+}
+
+/// Ends every case whose supplement deadline passed before `today` (视为撤回 or
+/// 终止), each in its own transaction, recorded as the platform's act; how many.
+/// Safe to run on several nodes at once: a case already ended is skipped.
+pub async fn lapse_due(store: &Store) -> Result<usize> {
+    let now = time::now();
+    let stamp = time::stamp(now);
+    let on = Day {
+        today: time::local_day(now),
+        stamp: &stamp,
+    };
+    let ids: Vec<i64> = {
+        let mut c = store.reader().await?;
+        sqlx::query_scalar(
+            "SELECT DISTINCT p.case_id FROM case_pauses p JOIN cases c ON c.id = p.case_id \
+             WHERE p.to_day IS NULL AND p.kind = 'supplement' AND p.due_day < $1 \
+             AND c.status = 'supplement_requested' ORDER BY p.case_id",
+        )
+        .bind(time::day(on.today))
+        .fetch_all(&mut *c)
+        .await?
+    };
+    let asked = Asked {
+        action: Action::Lapse,
+        note: None,
+        document_no: None,
+    };
+    let mut ended = 0;
+    for id in ids {
+        let mut tx = store.begin().await?;
+        let mut sql = Sql::new(&format!("SELECT {CASE_COLUMNS}{CASE_FROM} AND c.id = "));
+        sql.bind_i(id);
+        let Some(raw) = sql.query().fetch_optional(&mut *tx).await? else {
+            continue;
+        };
+        let row = row_from(&raw)?;
+        if row.status != CaseStatus::SupplementRequested {
+            continue;
+        }
+        let input = ActionInput::default();
+        match take(store, &mut tx, &Who::platform(), row, &asked, &input, &on).await {
+            Ok(()) => {
+                tx.commit().await?;
+                ended += 1;
+            }
+            // Another node ended it first.
+            Err(StoreError::Conflict { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(ended)
+}
+
+/// 准许再次补正告知: Art. 32 wants every missing material told at once; where a
+/// further notice is truly needed before acceptance (a material the first notice
+/// could not have foreseen), a supervisor allows one, with the reason on record.
+pub async fn allow_further_notice(
+    store: &Store,
+    p: &Principal,
+    case_no: &CaseNo,
+    reason: &str,
+) -> Result<CaseView> {
+    if p.role != tongban_domain::org::Role::Supervisor {
+        return Err(StoreError::Forbidden(
+            "准许再次补正告知须由督查人员办理".into(),
+        ));
+    }
+    let reason = tongban_domain::required_text("reason", "准许理由", reason, 500)?;
+    let now = time::now();
+    let stamp = time::stamp(now);
+    let mut tx = store.begin().await?;
+    let raw = load_scoped(&mut tx, p, case_no).await?;
+    let row = row_from(&raw)?;
+    let notices = pauses_of(&mut tx, row.id).await?.len();
+    if row.accepted_at.is_some() || row.status != CaseStatus::Submitted || notices == 0 {
+        return Err(StoreError::Conflict {
+            field: "action",
+            message: "只有已告知过补正、尚未受理的申请才需准许再次补正告知".into(),
+        });
+    }
+    insert_event(
+        &mut tx,
+        row.id,
+        &stamp,
+        ALLOW_NOTICE,
+        Some(row.status),
+        row.status,
+        &EventActor::from(p),
+        p.point_id,
+        Some(&reason),
+    )
+    .await?;
+    crate::seal::seal_case(&mut tx, store.keys(), row.id).await?;
+    audit::append(
+        &mut tx,
+        store.keys(),
+        &p.actor(),
+        "case.allow_notice",
+        "case",
+        &row.case_no,
+        serde_json::json!({ "reason": reason, "notices": notices }),
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, p, case_no).await
+}
+
 /// What Art. 32 allows before acceptance: one supplement notice, and no refusal or
 /// first notice once the application counts as accepted.
 async fn before_acceptance(
@@ -275,9 +549,16 @@ async fn before_acceptance(
         return Ok(());
     };
     let cal = calendar::load(store, &mut *tx).await?;
+    let allowances: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM case_events WHERE case_id = $1 AND action = $2")
+            .bind(row.id)
+            .bind(ALLOW_NOTICE)
+            .fetch_one(&mut *tx)
+            .await?;
     BeforeAcceptance {
         received,
         notices: pauses.len(),
+        allowances: allowances as usize,
         first_notice: pauses.first().map(|p| p.from),
     }
     .check(action, &cal, today)
@@ -317,6 +598,7 @@ async fn accept(
         let before = BeforeAcceptance {
             received,
             notices: pauses.len(),
+            allowances: 0,
             first_notice: pauses.first().map(|p| p.from),
         };
         if before.deemed_accepted(&cal, on.today) {
@@ -427,7 +709,7 @@ async fn update_row(
 async fn record(
     store: &Store,
     tx: &mut AnyConnection,
-    p: &Principal,
+    who: &Who,
     row: &CaseRow,
     action: Action,
     from: CaseStatus,
@@ -436,13 +718,13 @@ async fn record(
     stamp: &str,
 ) -> Result<()> {
     let next = row.status;
-    let point_id = p.point_id.or(Some(row.point_id));
+    let point_id = who.point_id.or(Some(row.point_id));
     let recorded = if outcome.instant_close {
         CaseStatus::Accepted
     } else {
         next
     };
-    let actor = EventActor::from(p);
+    let actor = &who.event;
     insert_event(
         &mut *tx,
         row.id,
@@ -450,7 +732,7 @@ async fn record(
         action.as_str(),
         Some(from),
         recorded,
-        &actor,
+        actor,
         point_id,
         note.as_deref(),
     )
@@ -463,7 +745,7 @@ async fn record(
             Action::Close.as_str(),
             Some(CaseStatus::Accepted),
             CaseStatus::Closed,
-            &actor,
+            actor,
             point_id,
             Some("即办件当场办结"),
         )
@@ -473,7 +755,7 @@ async fn record(
     audit::append(
         &mut *tx,
         store.keys(),
-        &p.actor(),
+        &who.audit,
         &format!("case.{}", action.as_str()),
         "case",
         &row.case_no,
@@ -482,7 +764,7 @@ async fn record(
     .await?;
     // Closed after approval (or an instant case closed as accepted): the license.
     if next == CaseStatus::Closed {
-        crate::licenses::issue_in(&mut *tx, store.keys(), row.id, &p.actor()).await?;
+        crate::licenses::issue_in(&mut *tx, store.keys(), row.id, &who.audit).await?;
     }
     Ok(())
 }
@@ -589,6 +871,25 @@ pub async fn extension_basis(
     let row = row_from(&raw)?;
     let content = item_content_of(&mut c, row.id).await?;
     Ok(content.extension_rule().ok().map(|r| r.legal_basis))
+}
+
+/// The deadline the case's latest supplement notice gave (its 补正材料通知书 prints
+/// it), within the principal's scope.
+pub async fn supply_deadline(
+    store: &Store,
+    p: &Principal,
+    case_no: &CaseNo,
+) -> Result<Option<String>> {
+    let mut c = store.reader().await?;
+    let raw = load_scoped(&mut c, p, case_no).await?;
+    let row = row_from(&raw)?;
+    let due: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT due_day FROM case_pauses WHERE case_id = $1 AND kind = 'supplement' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(row.id)
+    .fetch_optional(&mut *c)
+    .await?;
+    Ok(due.flatten())
 }
 
 /// A withdrawal after the promised date says so in its note (listed for

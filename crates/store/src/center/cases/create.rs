@@ -437,6 +437,7 @@ fn new_view(
             BeforeAcceptance {
                 received: today,
                 notices: 0,
+                allowances: 0,
                 first_notice: None,
             }
             .answer_by(cal)
@@ -482,6 +483,7 @@ fn new_view(
         legal_deadline: row.legal_deadline.clone(),
         answer_by: answer_by.map(time::day),
         answer_days_left: answer_by.map(|_| i64::from(DEEMED_ACCEPTANCE_DAYS)),
+        supply_by: None,
         deadline_estimated: row.deadline_estimated,
         urgency: if row.status == CaseStatus::Accepted {
             urgency(

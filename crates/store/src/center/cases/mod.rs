@@ -55,6 +55,9 @@ pub struct ActionInput {
     /// 特别程序: its expected duration in days.
     #[serde(default)]
     pub expected_days: Option<i64>,
+    /// 补正告知: the working days the applicant is given to supply (10 by default).
+    #[serde(default)]
+    pub supply_days: Option<i64>,
 }
 
 /// Who an event is recorded as: a staff member, or an applicant online.
@@ -181,7 +184,8 @@ pub const EVENT_INSERT_COLUMNS: &[&str] = &[
     "note",
 ];
 /// A pause's columns, in the order of its values (shared as above).
-pub const PAUSE_INSERT_COLUMNS: &[&str] = &["case_id", "kind", "from_day", "to_day", "reason"];
+pub const PAUSE_INSERT_COLUMNS: &[&str] =
+    &["case_id", "kind", "from_day", "to_day", "reason", "due_day"];
 /// A bad rating's follow-up as opened, in the order of its values (shared as above,
 /// the demo adding the answer's columns after them).
 pub const FOLLOW_UP_INSERT_COLUMNS: &[&str] =
@@ -203,7 +207,9 @@ const CASE_COLUMNS: &str = "c.id, c.case_no, c.item_id, c.item_version, c.depart
      i.code AS item_code, v.name AS item_name, d.code AS dcode, d.name AS dname, p.code AS pcode, p.name AS pname, \
      r.level AS r_level, r.comment AS r_comment, r.rated_at AS r_rated_at, f.due_on AS f_due_on, f.answered_at AS f_answered_at, \
      f.answer AS f_answer, lic.license_no AS license_no, c.submitted_on, \
-     CASE WHEN c.status = 'submitted' THEN (SELECT COUNT(*) FROM case_pauses cp WHERE cp.case_id = c.id) ELSE 0 END AS notices";
+     CASE WHEN c.status = 'submitted' THEN (SELECT COUNT(*) FROM case_pauses cp WHERE cp.case_id = c.id) ELSE 0 END AS notices, \
+     CASE WHEN c.status = 'supplement_requested' THEN (SELECT MAX(cp.due_day) FROM case_pauses cp WHERE cp.case_id = c.id \
+     AND cp.kind = 'supplement' AND cp.to_day IS NULL) END AS supply_by";
 
 const CASE_FROM: &str = " FROM cases c JOIN items i ON i.id = c.item_id \
      JOIN item_versions v ON v.item_id = c.item_id AND v.version = c.item_version \
@@ -351,6 +357,8 @@ pub struct CaseView {
     /// what is missing (Art. 32), and the working days left (negative once past).
     pub answer_by: Option<String>,
     pub answer_days_left: Option<i64>,
+    /// Awaiting a supplement: the last day to supply (补正期限).
+    pub supply_by: Option<String>,
     /// The deadline runs past the years whose holidays are known: a weekdays-only estimate.
     pub deadline_estimated: bool,
     pub urgency: Urgency,
@@ -405,6 +413,7 @@ fn view_from(r: &sqlx::any::AnyRow, cal: &Calendar, today: NaiveDate) -> Result<
                 BeforeAcceptance {
                     received,
                     notices: r.try_get::<i64, _>("notices").unwrap_or(0) as usize,
+                    allowances: 0,
                     first_notice: None,
                 }
                 .answer_by(cal)
@@ -459,6 +468,7 @@ fn view_from(r: &sqlx::any::AnyRow, cal: &Calendar, today: NaiveDate) -> Result<
         legal_deadline: row.legal_deadline,
         answer_by: answer_by.map(time::day),
         answer_days_left,
+        supply_by: r.try_get("supply_by")?,
         deadline_estimated: row.deadline_estimated,
         urgency,
         urgency_label: urgency.label(),
@@ -582,12 +592,17 @@ async fn pauses_of(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<Pause>>
 fn action_label(action: &str) -> String {
     if action == "submit" {
         "提交申请".into()
+    } else if action == ALLOW_NOTICE {
+        "准许再次补正告知".into()
     } else {
         Action::parse(action)
             .map(|a| a.label().to_string())
             .unwrap_or_else(|| action.to_string())
     }
 }
+
+/// The event of a supervisor allowing a further supplement notice before acceptance.
+const ALLOW_NOTICE: &str = "allow_notice";
 
 fn actor_label(p: &Principal) -> String {
     format!("{}（{}）", p.display_name, p.role.label())

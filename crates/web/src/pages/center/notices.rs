@@ -28,6 +28,9 @@ tongban_domain::coded_enum! {
         Rejection = ("rejection", "不予行政许可决定书"),
         Extension = ("extension", "延期告知书"),
         Special = ("special", "特别程序告知书"),
+        Halt = ("halt", "中止审查告知书"),
+        Termination = ("termination", "终止审查决定书"),
+        Lapse = ("lapse", "逾期未补正处理决定书"),
     }
 }
 
@@ -41,6 +44,9 @@ impl Doc {
             Doc::Rejection => "reject",
             Doc::Extension => "extend",
             Doc::Special => "suspend",
+            Doc::Halt => "halt",
+            Doc::Termination => "terminate",
+            Doc::Lapse => "lapse",
         }
     }
     /// The word of its document number (文号).
@@ -52,6 +58,18 @@ impl Doc {
             Doc::Rejection => "不许字",
             Doc::Extension => "延字",
             Doc::Special => "特字",
+            Doc::Halt => "中止字",
+            Doc::Termination | Doc::Lapse => "终字",
+        }
+    }
+
+    /// The title printed: a lapse before acceptance counts as withdrawn, after it
+    /// ends the review.
+    fn title(self, before_acceptance: bool) -> &'static str {
+        match self {
+            Doc::Lapse if before_acceptance => "视为撤回申请决定书",
+            Doc::Lapse => "终止审查决定书",
+            d => d.label(),
         }
     }
 }
@@ -71,13 +89,18 @@ pub fn documents(case: &CaseView) -> Vec<(Doc, &Event)> {
 }
 
 /// The act the case's status calls for when none is named.
-fn default_doc(case: &CaseView) -> Option<Doc> {
+pub fn default_doc(case: &CaseView) -> Option<Doc> {
+    let lapsed = || case.events.iter().any(|e| e.action == "lapse");
     match case.status {
-        "submitted" | "withdrawn" => None,
+        "submitted" => None,
+        "withdrawn" => lapsed().then_some(Doc::Lapse),
         "refused" => Some(Doc::Refusal),
         "rejected" => Some(Doc::Rejection),
         "supplement_requested" => Some(Doc::Supplement),
         "suspended" => Some(Doc::Special),
+        "halted" => Some(Doc::Halt),
+        "terminated" if lapsed() => Some(Doc::Lapse),
+        "terminated" => Some(Doc::Termination),
         _ => Some(Doc::Acceptance),
     }
 }
@@ -143,6 +166,10 @@ struct NoticePage {
     legal_deadline: Option<String>,
     /// The law an extension rests on.
     extension_basis: String,
+    /// The deadline the supplement notice gave.
+    supply_by: Option<String>,
+    /// The day the supplement notice was given.
+    supply_noticed: Option<String>,
     /// 个工作日, or 日 for a limit in calendar days.
     day_unit: &'static str,
     body: String,
@@ -175,7 +202,7 @@ async fn notice(
         PageError::new(
             StatusCode::CONFLICT,
             "暂无可打印的文书",
-            "该办件没有这份文书：只有已作出的受理、补正告知、不予受理、不予许可、延期和特别程序才有书面文书。",
+            "该办件没有这份文书：只有已作出的受理、补正告知、不予受理、不予许可、延期、特别程序、中止、终止和逾期未补正处理才有书面文书。",
         )
     };
     let wanted = match q.doc.as_deref().filter(|d| !d.is_empty()) {
@@ -216,15 +243,34 @@ async fn notice(
         case.case_no
     );
     let (body, court) = appeal_bodies(&s).await?;
+    let before_acceptance = match doc {
+        Doc::Lapse => event.to_status.as_str() == "withdrawn",
+        _ => event.from_status.as_deref() == Some("submitted"),
+    };
+    let supply_by = if matches!(doc, Doc::Supplement | Doc::Lapse) {
+        cases::supply_deadline(&s.store, p, &case_no)
+            .await?
+            .map(|d| cn_date(&d))
+    } else {
+        None
+    };
+    let supply_noticed = case
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.action == "request_supplement")
+        .map(|e| cn_date(&e.at));
     let page = NoticePage {
         layout: web.layout(),
         kind: doc.as_str(),
-        title: doc.label(),
+        title: doc.title(before_acceptance),
+        supply_by,
+        supply_noticed,
         number,
         acted_on: cn_date(&acted),
         submitted_on: cn_date(&case.submitted_at),
         deemed: doc == Doc::Acceptance && note.contains("第三十二条"),
-        before_acceptance: event.from_status.as_deref() == Some("submitted"),
+        before_acceptance,
         promise: case
             .promised_deadline
             .clone()

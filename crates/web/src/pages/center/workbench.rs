@@ -20,6 +20,10 @@ pub fn router() -> Router<AppState> {
         .route("/workbench/cases/{case_no}", get(case_file))
         .route("/workbench/cases/{case_no}/actions", post(act))
         .route(
+            "/workbench/cases/{case_no}/allow-notice",
+            post(allow_notice),
+        )
+        .route(
             "/workbench/cases/{case_no}/files/{id}",
             get(case_file_download),
         )
@@ -140,11 +144,20 @@ struct CasePage {
     procedures: Vec<(&'static str, &'static str)>,
     procedure: String,
     expected_days: String,
+    supply_days: String,
+    /// The written act the case's status calls for, offered for printing.
+    print_title: Option<&'static str>,
+    /// A supervisor may allow a further supplement notice (Art. 32).
+    can_allow_notice: bool,
 }
 
 impl CasePage {
     fn can_suspend(&self) -> bool {
         self.actions.iter().any(|a| a.0 == "suspend")
+    }
+
+    fn can_request_supplement(&self) -> bool {
+        self.actions.iter().any(|a| a.0 == "request_supplement")
     }
 }
 
@@ -168,12 +181,24 @@ fn available(
         accepted: c.accepted_at.is_some(),
         extended: c.extension_days > 0,
     };
+    let today =
+        tongban_store::time::day(tongban_store::time::local_day(tongban_store::time::now()));
+    // A lapse is offered once the supplement's deadline has passed.
+    let lapsed = c.supply_by.as_deref().is_some_and(|d| d < today.as_str());
     Action::ALL
         .iter()
         .copied()
         .filter(|a| state.transition(*a, p.role, Some("x")).is_ok())
+        .filter(|a| *a != Action::Lapse || lapsed)
         .map(|a| (a.as_str(), a.label(), a.requires_note()))
         .collect()
+}
+
+/// A supervisor, on an application told of a supplement and not yet accepted.
+fn can_allow_notice(p: &tongban_store::org::Principal, c: &CaseView) -> bool {
+    p.role == tongban_domain::org::Role::Supervisor
+        && c.status == "submitted"
+        && c.events.iter().any(|e| e.action == "request_supplement")
 }
 
 async fn case_file(State(s): State<AppState>, web: Web, Path(case_no): Path<String>) -> PageResult {
@@ -187,12 +212,15 @@ async fn case_file(State(s): State<AppState>, web: Web, Path(case_no): Path<Stri
         layout: web.layout(),
         files,
         actions: available(p, &case),
+        print_title: super::notices::default_doc(&case).map(|d| d.label()),
+        can_allow_notice: can_allow_notice(p, &case),
         case,
         errors: Errors::default(),
         note: String::new(),
         procedures: procedures(),
         procedure: String::new(),
         expected_days: String::new(),
+        supply_days: String::new(),
     };
     Ok(web.finish(render(&page)?))
 }
@@ -209,6 +237,8 @@ struct ActionForm {
     procedure: String,
     #[serde(default)]
     expected_days: String,
+    #[serde(default)]
+    supply_days: String,
 }
 
 async fn act(
@@ -225,6 +255,11 @@ async fn act(
         document_no: None,
         procedure: Some(f.procedure.clone()).filter(|p| !p.is_empty()),
         expected_days: f.expected_days.trim().parse().ok(),
+        supply_days: match f.supply_days.trim() {
+            "" => None,
+            // Not a number: out of range, so the store names the field.
+            d => Some(d.parse().unwrap_or(-1)),
+        },
     };
     let case_no = crate::extract::case_no(&case_no)?;
     match cases::act(&s.store, p, &case_no, &input).await {
@@ -240,10 +275,12 @@ async fn act(
                 layout: web.layout(),
                 files,
                 actions: available(p, &case),
+                print_title: super::notices::default_doc(&case).map(|d| d.label()),
+                can_allow_notice: can_allow_notice(p, &case),
                 case,
                 errors: vec![FieldError::new(
                     match i.field {
-                        "note" | "procedure" | "expected_days" => i.field,
+                        "note" | "procedure" | "expected_days" | "supply_days" => i.field,
                         _ => "action",
                     },
                     i.message,
@@ -253,6 +290,7 @@ async fn act(
                 procedures: procedures(),
                 procedure: f.procedure,
                 expected_days: f.expected_days,
+                supply_days: f.supply_days,
             };
             let mut resp = render(&page)?;
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -260,6 +298,28 @@ async fn act(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Deserialize)]
+struct AllowForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// A supervisor allows a further supplement notice; a fault shows on the case page.
+async fn allow_notice(
+    State(s): State<AppState>,
+    web: Web,
+    Path(case_no): Path<String>,
+    PageForm(f): PageForm<AllowForm>,
+) -> Result<Response, PageError> {
+    web.check_csrf(&f.csrf)?;
+    let p = web.staff()?;
+    let case_no = crate::extract::case_no(&case_no)?;
+    cases::allow_further_notice(&s.store, p, &case_no, &f.reason).await?;
+    Ok(Redirect::to(&format!("/workbench/cases/{case_no}")).into_response())
 }
 
 /// A file of a case the member may see, served as an attachment.
