@@ -85,6 +85,8 @@ coded_enum! {
         Terminate = ("terminate", "终止审查"),
         /// 逾期未补正: the supplement's deadline passed; 视为撤回 before acceptance, 终止 after
         Lapse = ("lapse", "逾期未补正"),
+        /// 送达: the decision delivered to the applicant (Art. 44)
+        Deliver = ("deliver", "送达"),
         /// 办结
         Close = ("close", "办结"),
     }
@@ -128,7 +130,9 @@ impl Action {
             | Self::Restart
             | Self::Terminate => matches!(role, Approver | DepartmentHead),
             // Recorded by the platform when the deadline passes, or by staff then.
-            Self::Lapse => matches!(role, WindowClerk | TownClerk | Approver | DepartmentHead),
+            Self::Lapse | Self::Deliver => {
+                matches!(role, WindowClerk | TownClerk | Approver | DepartmentHead)
+            }
             Self::Extend => role == DepartmentHead,
             Self::Close => matches!(role, WindowClerk | TownClerk | Approver | DepartmentHead),
         }
@@ -244,6 +248,9 @@ impl CaseState {
                 A::Withdraw,
             ) => S::Withdrawn,
             (S::Approved, A::Close) => S::Closed,
+            // The decision, once made and written, is delivered (a status of its own
+            // is not needed: the record and its clock are the case's).
+            (S::Closed | S::Rejected, A::Deliver) => self.status,
             (status, action) => return Err(TransitionError::NotAllowed { status, action }),
         };
         if action.requires_note() && note.is_none_or(|n| n.trim().is_empty()) {
@@ -671,6 +678,113 @@ coded_enum! {
     }
 }
 
+coded_enum! {
+    /// How a decision reaches the applicant (送达方式).
+    DeliveryMethod {
+        Window = ("window", "窗口领取"),
+        Post = ("post", "邮寄送达"),
+        Electronic = ("electronic", "电子送达"),
+    }
+}
+
+/// Working days from a decision within which it must be delivered (行政许可法第四十四
+/// 条：自作出决定之日起十日内；第八十二条：期限以工作日计算).
+pub const DELIVERY_DAYS: u32 = 10;
+
+/// A delivery as a form or the API gives it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DeliveryInput {
+    pub method: Option<String>,
+    /// Who received it (signed for it at the window, or on the post's receipt).
+    pub recipient: Option<String>,
+    /// The post's tracking number, or the electronic delivery's address.
+    pub reference: Option<String>,
+    /// The day delivered (`YYYY-MM-DD`, today by default).
+    pub on: Option<String>,
+}
+
+/// A delivery checked: its method, the day, who received it, the reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub method: DeliveryMethod,
+    pub on: NaiveDate,
+    pub recipient: String,
+    pub reference: Option<String>,
+}
+
+impl Delivery {
+    /// The delivery, or every fault at once: a known method, a recipient, a tracking
+    /// number for the post, a day neither before the decision nor in the future.
+    pub fn parse(
+        input: &DeliveryInput,
+        decided_on: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<Self, Vec<Invalid>> {
+        let mut faults = Faults::default();
+        let method = match input.method.as_deref().map(str::trim) {
+            None | Some("") => {
+                faults.push(Invalid::new(
+                    "delivery_method",
+                    format!("请选择送达方式：{}", DeliveryMethod::choices()),
+                ));
+                None
+            }
+            Some(m) => faults.take(DeliveryMethod::parse_code_or_label(m).ok_or_else(|| {
+                Invalid::new(
+                    "delivery_method",
+                    format!("送达方式“{m}”无效，应为：{}", DeliveryMethod::choices()),
+                )
+            })),
+        };
+        let recipient = faults.take(crate::required_text(
+            "recipient",
+            "签收人",
+            input.recipient.as_deref().unwrap_or(""),
+            100,
+        ));
+        let reference = match input.reference.as_deref().map(str::trim) {
+            Some(r) if !r.is_empty() => faults.take(crate::required_text(
+                "tracking_no",
+                "邮件单号或送达地址",
+                r,
+                100,
+            )),
+            _ => {
+                if method == Some(DeliveryMethod::Post) {
+                    faults.push(Invalid::new("tracking_no", "邮寄送达须填写邮件单号"));
+                }
+                None
+            }
+        };
+        let on = match input.on.as_deref().map(str::trim) {
+            None | Some("") => Some(today),
+            Some(d) => faults.take(
+                NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                    .map_err(|_| Invalid::new("delivered_on", "送达日期格式应为 YYYY-MM-DD"))
+                    .and_then(|d| {
+                        if d > today {
+                            Err(Invalid::new("delivered_on", "送达日期不能晚于今天"))
+                        } else if d < decided_on {
+                            Err(Invalid::new("delivered_on", "送达日期不能早于作出决定之日"))
+                        } else {
+                            Ok(d)
+                        }
+                    }),
+            ),
+        };
+        let parsed = match (method, recipient, on) {
+            (Some(method), Some(recipient), Some(on)) => Some(Self {
+                method,
+                on,
+                recipient,
+                reference,
+            }),
+            _ => None,
+        };
+        faults.finish(parsed)
+    }
+}
+
 /// Longest expected duration of a special procedure, in days.
 pub const MAX_SPECIAL_DAYS: i64 = 365;
 
@@ -873,6 +987,8 @@ mod tests {
             (S::SupplementRequested, false, A::Lapse),
             (S::SupplementRequested, true, A::Lapse),
             (S::Halted, true, A::Withdraw),
+            (S::Closed, true, A::Deliver),
+            (S::Rejected, true, A::Deliver),
             (S::Submitted, false, A::Withdraw),
             (S::SupplementRequested, false, A::Withdraw),
             (S::Accepted, true, A::Withdraw),

@@ -81,6 +81,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "supplement deadlines, halted and terminated cases",
         include_str!("../migrations/0015_supplement_deadlines.sql"),
     ),
+    (
+        16,
+        "decisions delivered within ten working days",
+        include_str!("../migrations/0016_delivery.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

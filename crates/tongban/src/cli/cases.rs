@@ -46,7 +46,7 @@ pub enum CaseCommand {
     },
     /// Take an action on a case (accept, refuse, request_supplement, supplement,
     /// approve, reject, suspend, resume, extend, withdraw, halt, restart, terminate,
-    /// lapse, close); prints the case.
+    /// lapse, close, deliver); prints the case.
     Act {
         #[command(flatten)]
         db: DbArgs,
@@ -68,6 +68,18 @@ pub enum CaseCommand {
         /// request_supplement: working days given to supply (default 10).
         #[arg(long)]
         supply_days: Option<i64>,
+        /// deliver: window, post or electronic.
+        #[arg(long)]
+        delivery_method: Option<String>,
+        /// deliver: who received the decision.
+        #[arg(long)]
+        recipient: Option<String>,
+        /// deliver: the post's tracking number.
+        #[arg(long)]
+        tracking_no: Option<String>,
+        /// deliver: the day delivered (YYYY-MM-DD, today by default).
+        #[arg(long)]
+        delivered_on: Option<String>,
     },
     /// End the cases whose supplement deadline has passed (视为撤回 before
     /// acceptance, 终止 after), as the server does every hour; prints how many.
@@ -137,6 +149,10 @@ pub async fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
             procedure,
             expected_days,
             supply_days,
+            delivery_method,
+            recipient,
+            tracking_no,
+            delivered_on,
         } => {
             let store = open(&db.db, &db.key_file).await?;
             let p = staff(&store, &user).await?;
@@ -147,6 +163,10 @@ pub async fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
                 procedure,
                 expected_days,
                 supply_days,
+                delivery_method,
+                recipient,
+                tracking_no,
+                delivered_on,
             };
             match tongban_domain::case::CaseNo::parse(&case_no) {
                 Ok(no) => tongban_store::cases::act(&store, &p, &no, &input).await,

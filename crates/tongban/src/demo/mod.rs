@@ -1086,6 +1086,12 @@ async fn seed_cases(
     let (mut n_cases, mut n_events, mut n_ratings) = (0usize, 0usize, 0usize);
     let case_cols: Vec<&str> = std::iter::once("id")
         .chain(tongban_store::cases::INSERT_COLUMNS.iter().copied())
+        .chain([
+            "deliver_by",
+            "delivered_on",
+            "delivery_method",
+            "delivery_to",
+        ])
         .collect();
     let event_cols: Vec<&str> = std::iter::once("id")
         .chain(tongban_store::cases::EVENT_INSERT_COLUMNS.iter().copied())
@@ -1303,6 +1309,18 @@ async fn seed_cases(
                                     ));
                                     status = CaseStatus::Withdrawn;
                                     reason = Some("申请人主动撤回".into());
+                                } else if roll2 < 0.018 {
+                                    // 终止: the applicant ceased to exist meanwhile.
+                                    let why = "申请人营业执照已被吊销，申请主体资格终止";
+                                    ev.push((
+                                        t,
+                                        "terminate",
+                                        Some(status),
+                                        CaseStatus::Terminated,
+                                        Some(why.into()),
+                                    ));
+                                    status = CaseStatus::Terminated;
+                                    reason = Some(why.into());
                                 } else {
                                     ev.push((
                                         t,
@@ -1428,6 +1446,24 @@ async fn seed_cases(
                         .map(|e| time::stamp(e.0))
                 });
                 let last_at = ev.last().map(|e| e.0).unwrap_or(submitted);
+                // Decisions delivered (Art. 44): mostly picked up at the window as
+                // closed, some posted a few days later; the newest few still waiting.
+                let decided_day = decided.map(time::local_day);
+                let deliver_by = decided_day
+                    .filter(|_| matches!(status, CaseStatus::Closed | CaseStatus::Rejected))
+                    .map(|d| add_wd(cal, d, tongban_domain::case::DELIVERY_DAYS));
+                let delivery = match (deliver_by, decided_day) {
+                    (Some(_), Some(d)) if (today - d).num_days() > 2 || rng.random_bool(0.5) => {
+                        let posted = !c.instant && rng.random_bool(0.25);
+                        let on = if posted {
+                            add_wd(cal, d, rng.random_range(1..4)).min(today)
+                        } else {
+                            closed.map(time::local_day).unwrap_or(d)
+                        };
+                        Some((on, if posted { "post" } else { "window" }))
+                    }
+                    _ => None,
+                };
                 cases.push(vec![
                     V::I(id),
                     V::S(case_no.clone()),
@@ -1470,6 +1506,10 @@ async fn seed_cases(
                     V::from((status == CaseStatus::Closed).then(|| format!("{case_no}-Z"))),
                     V::from(reason),
                     V::S(time::stamp(last_at)),
+                    V::from(deliver_by.map(time::day)),
+                    V::from(delivery.map(|(on, _)| time::day(on))),
+                    V::from(delivery.map(|(_, m)| m.to_string())),
+                    V::from(delivery.map(|_| a.name.clone())),
                 ]);
                 for (t, action, from, to, note) in &ev {
                     events.push(vec![

@@ -274,3 +274,170 @@ async fn supervisor_allows_a_further_notice(db: Db) {
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
 }
 both!(supervisor_allows_a_further_notice);
+
+async fn deliver(app: &TestApp, token: &str, no: &str, body: Value) -> (StatusCode, Value) {
+    let mut body = body;
+    body["action"] = json!("deliver");
+    app.post(&format!("/api/v1/cases/{no}/actions"), Some(token), body)
+        .await
+}
+
+async fn decisions_are_delivered(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let clerk = app.token("clerk.sj").await;
+    let approver = app.token("approver.sj").await;
+    let (_, due) = app
+        .get(
+            &format!(
+                "/api/v1/calendar/deadline?start={}&working_days=10",
+                day(today())
+            ),
+            None,
+        )
+        .await;
+
+    // Approved: ten working days to deliver, from the decision.
+    let no = case_no(&app.apply("clerk.sj", ITEM, "window").await);
+    let (s, v) = app.act(&approver, &no, "approve", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["deliver_by"], due["deadline"], "{v}");
+    assert!(v["delivery"].is_null(), "{v}");
+    // Delivered once the license is issued (closed), with every fault named.
+    let ok = json!({ "delivery_method": "window", "recipient": "张三" });
+    let (s, v) = deliver(&app, &clerk, &no, ok.clone()).await;
+    assert_eq!(s, StatusCode::CONFLICT, "not before closing: {v}");
+    let (s, v) = app.act(&clerk, &no, "close", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = deliver(&app, &clerk, &no, json!({ "recipient": "张三" })).await;
+    assert_invalid(s, &v, "delivery_method");
+    let (s, v) = deliver(
+        &app,
+        &clerk,
+        &no,
+        json!({ "delivery_method": "post", "recipient": "张三" }),
+    )
+    .await;
+    assert_invalid(s, &v, "tracking_no");
+    let tomorrow = day(today() + chrono::Duration::days(1));
+    let (s, v) = deliver(
+        &app,
+        &clerk,
+        &no,
+        json!({ "delivery_method": "window", "recipient": "张三", "delivered_on": tomorrow }),
+    )
+    .await;
+    assert_invalid(s, &v, "delivered_on");
+    let (s, v) = deliver(&app, &clerk, &no, ok.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["delivery"]["method"], "window", "{v}");
+    assert_eq!(v["delivery"]["recipient"], "张三", "{v}");
+    assert_eq!(v["delivery"]["on"], day(today()).as_str(), "{v}");
+    assert_eq!(v["delivery_late"], false, "{v}");
+    let last = v["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["action"], "deliver", "{v}");
+    assert!(
+        last["note"].as_str().unwrap().contains("签收人：张三"),
+        "{v}"
+    );
+    let (s, v) = deliver(&app, &clerk, &no, ok.clone()).await;
+    assert_eq!(s, StatusCode::CONFLICT, "once: {v}");
+
+    // Rejected and not delivered in time: listed for supervisors, and a delivery
+    // after the day keeps the lateness on record.
+    let late = case_no(&app.apply("clerk.sj", ITEM, "window").await);
+    let (s, v) = app
+        .act(&approver, &late, "reject", Some("不符合法定条件"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["deliver_by"], due["deadline"], "{v}");
+    let past = day(today() - chrono::Duration::days(20));
+    let n = app
+        .exec(&format!(
+            "UPDATE cases SET deliver_by = '{past}', decided_at = '{past}T02:00:00.000Z' WHERE case_no = '{late}'"
+        ))
+        .await;
+    assert_eq!(n, 1);
+    let supervisor = app.token("supervisor").await;
+    let (s, v) = app
+        .get("/api/v1/cases?due=undelivered", Some(&supervisor))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["total"], 1, "{v}");
+    assert_eq!(v["cases"][0]["case_no"], late.as_str(), "{v}");
+    assert_eq!(v["cases"][0]["delivery_late"], true, "{v}");
+    let mut b = Browser::new(&app);
+    b.staff_login("supervisor").await;
+    let (s, _, page) = b.get("/supervision").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("逾期未送达的决定（1 件）"), "{page}");
+    assert!(page.contains(&late), "{page}");
+    let (s, v) = deliver(
+        &app,
+        &approver,
+        &late,
+        json!({ "delivery_method": "post", "recipient": "张三", "tracking_no": "EMS1234567890" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["delivery_late"], true, "{v}");
+    assert_eq!(v["delivery"]["reference"], "EMS1234567890", "{v}");
+    let last = v["events"].as_array().unwrap().last().unwrap().clone();
+    assert!(
+        last["note"].as_str().unwrap().contains("超过送达期限"),
+        "{v}"
+    );
+    let (_, v) = app
+        .get("/api/v1/cases?due=undelivered", Some(&supervisor))
+        .await;
+    assert_eq!(v["total"], 0, "{v}");
+
+    // An instant case is handed over at the window as it is decided.
+    let v = app.apply("clerk.sj", INSTANT, "window").await;
+    assert_eq!(v["status"], "closed", "{v}");
+    assert_eq!(v["delivery"]["method"], "window", "{v}");
+    assert_eq!(v["deliver_by"], day(today()).as_str(), "{v}");
+
+    // From the case page: the form records it.
+    let page_case = case_no(&app.apply("clerk.sj", ITEM, "window").await);
+    app.act(&approver, &page_case, "approve", None).await;
+    app.act(&clerk, &page_case, "close", None).await;
+    let mut b = Browser::new(&app);
+    b.staff_login("clerk.sj").await;
+    let (_, _, page) = b.get(&format!("/workbench/cases/{page_case}")).await;
+    assert!(page.contains("登记送达"), "{page}");
+    let csrf = hidden(&page, "csrf");
+    let (s, _, page) = b
+        .post(
+            &format!("/workbench/cases/{page_case}/actions"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "deliver"),
+                ("delivery_method", "post"),
+                ("recipient", "李四"),
+                ("tracking_no", ""),
+                ("delivered_on", ""),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("邮寄送达须填写邮件单号"), "{page}");
+    let (s, _, page) = b
+        .post(
+            &format!("/workbench/cases/{page_case}/actions"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "deliver"),
+                ("delivery_method", "post"),
+                ("recipient", "李四"),
+                ("tracking_no", "SF100200300"),
+                ("delivered_on", ""),
+            ],
+        )
+        .await;
+    assert!(s.is_redirection() || s == StatusCode::OK, "{s} {page}");
+    let (_, _, page) = b.get(&format!("/workbench/cases/{page_case}")).await;
+    assert!(page.contains("邮寄送达"), "{page}");
+    assert!(page.contains("SF100200300"), "{page}");
+    assert!(!page.contains("登记送达"), "{page}");
+}
+both!(decisions_are_delivered);

@@ -151,6 +151,9 @@ async fn take(
     } else {
         0
     };
+    if action == Action::Deliver {
+        row.delivery = Some(delivery(&row, input, on.today)?);
+    }
     let from = row.status;
     let prior_extension = row.extension_days;
     row.status = next;
@@ -201,6 +204,21 @@ async fn take(
                 .map(|n| format!("{n}；"))
                 .unwrap_or_default()
         ))
+    } else if let (Action::Deliver, Some(d)) = (action, &row.delivery) {
+        let late = match row.deliver_by.as_deref() {
+            Some(by) if d.on.as_str() > by => format!("（超过送达期限{by}）"),
+            _ => String::new(),
+        };
+        Some(format!(
+            "{}，{}送达，签收人：{}{}{late}",
+            d.method_label,
+            d.on,
+            d.recipient,
+            d.reference
+                .as_ref()
+                .map(|r| format!("，单号：{r}"))
+                .unwrap_or_default()
+        ))
     } else if let Some(n) = &outcome.note {
         Some(n.clone())
     } else {
@@ -210,6 +228,39 @@ async fn take(
         store, &mut *tx, who, &row, action, from, note, &outcome, on.stamp,
     )
     .await
+}
+
+/// The last day to deliver a decision made `today` (Art. 44).
+async fn deliver_by(store: &Store, tx: &mut AnyConnection, today: NaiveDate) -> Result<String> {
+    let cal = calendar::load(store, &mut *tx).await?;
+    Ok(time::day(cal.deadline_or_estimate(
+        today,
+        tongban_domain::case::DELIVERY_DAYS,
+    )))
+}
+
+/// The delivery asked for, checked: once per case, not before the decision.
+fn delivery(row: &CaseRow, input: &ActionInput, today: NaiveDate) -> Result<Delivered> {
+    if let Some(d) = &row.delivery {
+        return Err(StoreError::Conflict {
+            field: "action",
+            message: format!("该决定已于{}{}，不能重复登记送达", d.on, d.method_label),
+        });
+    }
+    let decided_on = row
+        .decided_at
+        .as_deref()
+        .and_then(time::parse_stamp)
+        .map(time::local_day)
+        .unwrap_or(today);
+    let d = tongban_domain::case::Delivery::parse(&input.delivery(), decided_on, today)?;
+    Ok(Delivered {
+        method: d.method.as_str(),
+        method_label: d.method.label(),
+        on: time::day(d.on),
+        recipient: d.recipient,
+        reference: d.reference,
+    })
 }
 
 /// The working days a supplement notice gives to supply (Art. 32).
@@ -304,6 +355,8 @@ async fn follow(
             row.closed_at = stamp;
         }
         Action::Lapse => return lapse(tx, row, pauses, on).await,
+        // Checked and set before: only the row is written.
+        Action::Deliver => {}
         Action::RequestSupplement | Action::Suspend | Action::Halt => {
             let kind = match asked.action {
                 Action::Suspend => "special",
@@ -340,8 +393,10 @@ async fn follow(
         Action::Approve => {
             row.decided_at = stamp;
             row.result = Some("准予许可".into());
+            row.deliver_by = Some(deliver_by(store, tx, on.today).await?);
         }
         Action::Reject => {
+            row.deliver_by = Some(deliver_by(store, tx, on.today).await?);
             row.decided_at = stamp.clone();
             row.closed_at = stamp;
             row.result = Some("不予许可".into());
@@ -617,6 +672,8 @@ async fn accept(
         }
     }
     if row.instant {
+        row.deliver_by = Some(time::day(on.today));
+        row.delivery = Some(on_the_spot(time::day(on.today), &row.applicant_name));
         row.status = CaseStatus::Closed;
         row.decided_at = Some(on.stamp.to_string());
         row.closed_at = Some(on.stamp.to_string());
@@ -672,7 +729,7 @@ async fn update_row(
     let updated = sqlx::query(
         "UPDATE cases SET status = $1, accepted_at = $2, accepted_on = $3, acceptance_no = $4, decided_at = $5, closed_at = $6, \
          closed_on = $7, extension_days = $8, promised_deadline = $9, legal_deadline = $10, deadline_estimated = $11, result = $12, \
-         document_no = $13, reason = $14, updated_at = $15 WHERE id = $16 AND status = $17 AND extension_days = $18",
+         document_no = $13, reason = $14, updated_at = $15, deliver_by = $19 WHERE id = $16 AND status = $17 AND extension_days = $18",
     )
     .bind(row.status.as_str())
     .bind(&row.accepted_at)
@@ -692,6 +749,7 @@ async fn update_row(
     .bind(row.id)
     .bind(from.as_str())
     .bind(prior_extension)
+    .bind(&row.deliver_by)
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() != 1 {
@@ -699,6 +757,9 @@ async fn update_row(
             field: "action",
             message: "办件状态已被他人更新，请刷新后重试".into(),
         });
+    }
+    if let Some(d) = &row.delivery {
+        write_delivery(&mut *tx, row.id, row.deliver_by.as_deref(), d).await?;
     }
     Ok(())
 }
@@ -763,7 +824,7 @@ async fn record(
     )
     .await?;
     // Closed after approval (or an instant case closed as accepted): the license.
-    if next == CaseStatus::Closed {
+    if next == CaseStatus::Closed && from != CaseStatus::Closed {
         crate::licenses::issue_in(&mut *tx, store.keys(), row.id, &who.audit).await?;
     }
     Ok(())

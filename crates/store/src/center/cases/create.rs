@@ -298,6 +298,7 @@ fn first_row(
         },
         instant: content.instant,
         verify_digest: keys.digest("verify", &app.applicant.last_six()),
+        applicant_name: app.applicant.name().to_string(),
         accepted_at: window.then(|| stamp.to_string()),
         accepted_on: window.then(|| time::day(received.today)),
         acceptance_no: None,
@@ -312,6 +313,8 @@ fn first_row(
         result: None,
         document_no: None,
         reason: None,
+        deliver_by: None,
+        delivery: None,
     };
     let mut events: Vec<NewEvent> = vec![];
     if !window {
@@ -329,6 +332,9 @@ fn first_row(
         row.decided_at = Some(stamp.to_string());
         row.closed_at = Some(stamp.to_string());
         row.result = Some("准予许可（即办）".into());
+        let today = time::day(time::local_day(time::now()));
+        row.deliver_by = Some(today.clone());
+        row.delivery = Some(on_the_spot(today, app.applicant.name()));
         events.push((
             Action::Close.as_str(),
             Some(CaseStatus::Accepted),
@@ -484,6 +490,9 @@ fn new_view(
         answer_by: answer_by.map(time::day),
         answer_days_left: answer_by.map(|_| i64::from(DEEMED_ACCEPTANCE_DAYS)),
         supply_by: None,
+        delivery_late: false,
+        deliver_by: row.deliver_by.clone(),
+        delivery: row.delivery.clone(),
         deadline_estimated: row.deadline_estimated,
         urgency: if row.status == CaseStatus::Accepted {
             urgency(
@@ -637,6 +646,9 @@ async fn insert_case(
             _ => StoreError::Db(e),
         })?;
     row.id = id;
+    if let Some(d) = &row.delivery {
+        write_delivery(&mut *tx, id, row.deliver_by.as_deref(), d).await?;
+    }
     let counted = crate::stats::case_snapshot(&mut *tx, id).await?;
     crate::stats::track_case(&mut *tx, None, &counted).await?;
     if let Some((draft, owner)) = &c.draft {

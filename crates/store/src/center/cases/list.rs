@@ -5,7 +5,7 @@ use super::*;
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct CaseFilter {
     pub status: Option<String>,
-    /// `overdue`, `nearly_due` or `withdrawn_overdue`
+    /// `overdue`, `nearly_due`, `withdrawn_overdue` or `undelivered`
     pub due: Option<String>,
     pub department: Option<String>,
     pub point: Option<String>,
@@ -55,16 +55,16 @@ pub async fn list(store: &Store, p: &Principal, f: &CaseFilter) -> Result<(Vec<C
                 .bind_s(CaseStatus::Withdrawn.as_str())
                 .push(" AND c.promised_deadline IS NOT NULL AND c.promised_deadline < c.closed_on");
         }
+        // Decisions not delivered within the ten working days of Art. 44.
+        Some("undelivered") => {
+            filter
+                .push(" AND c.delivered_on IS NULL AND c.deliver_by < ")
+                .bind_s(time::day(today));
+        }
         Some("nearly_due") => {
             let cal = calendar::current(store).await?;
-            let limit = cal
-                .deadline(today, tongban_domain::case::NEARLY_DUE_WORKING_DAYS)
-                .unwrap_or_else(|_| {
-                    Calendar::estimate_deadline(
-                        today,
-                        tongban_domain::case::NEARLY_DUE_WORKING_DAYS,
-                    )
-                });
+            let limit =
+                cal.deadline_or_estimate(today, tongban_domain::case::NEARLY_DUE_WORKING_DAYS);
             filter
                 .push(" AND c.status = ")
                 .bind_s(CaseStatus::Accepted.as_str())
@@ -77,7 +77,7 @@ pub async fn list(store: &Store, p: &Principal, f: &CaseFilter) -> Result<(Vec<C
         Some(_) => {
             return Err(StoreError::invalid(
                 "due",
-                "due 应为 overdue（已超期）、nearly_due（临近到期）或 withdrawn_overdue（超期后撤回）",
+                "due 应为 overdue（已超期）、nearly_due（临近到期）、withdrawn_overdue（超期后撤回）或 undelivered（逾期未送达）",
             ));
         }
     }

@@ -26,8 +26,8 @@ use sqlx::{AnyConnection, Row};
 use std::sync::Arc;
 use tongban_domain::calendar::{Calendar, Pause, TimeUnit};
 use tongban_domain::case::{
-    Action, Applicant, BeforeAcceptance, CaseNo, CaseState, CaseStatus, Channel, MAX_SPECIAL_DAYS,
-    SpecialProcedure, TransitionError, Urgency, mask_id, urgency,
+    Action, Applicant, BeforeAcceptance, CaseNo, CaseState, CaseStatus, Channel, DeliveryMethod,
+    MAX_SPECIAL_DAYS, SpecialProcedure, TransitionError, Urgency, mask_id, urgency,
 };
 use tongban_domain::catalog::ItemContent;
 use tongban_domain::org::{PointKind, Role};
@@ -58,6 +58,27 @@ pub struct ActionInput {
     /// 补正告知: the working days the applicant is given to supply (10 by default).
     #[serde(default)]
     pub supply_days: Option<i64>,
+    /// 送达: window, post or electronic; who received it; the post's tracking
+    /// number; the day (today by default).
+    #[serde(default)]
+    pub delivery_method: Option<String>,
+    #[serde(default)]
+    pub recipient: Option<String>,
+    #[serde(default)]
+    pub tracking_no: Option<String>,
+    #[serde(default)]
+    pub delivered_on: Option<String>,
+}
+
+impl ActionInput {
+    fn delivery(&self) -> tongban_domain::case::DeliveryInput {
+        tongban_domain::case::DeliveryInput {
+            method: self.delivery_method.clone(),
+            recipient: self.recipient.clone(),
+            reference: self.tracking_no.clone(),
+            on: self.delivered_on.clone(),
+        }
+    }
 }
 
 /// Who an event is recorded as: a staff member, or an applicant online.
@@ -207,6 +228,7 @@ const CASE_COLUMNS: &str = "c.id, c.case_no, c.item_id, c.item_version, c.depart
      i.code AS item_code, v.name AS item_name, d.code AS dcode, d.name AS dname, p.code AS pcode, p.name AS pname, \
      r.level AS r_level, r.comment AS r_comment, r.rated_at AS r_rated_at, f.due_on AS f_due_on, f.answered_at AS f_answered_at, \
      f.answer AS f_answer, lic.license_no AS license_no, c.submitted_on, \
+     c.deliver_by, c.delivered_on, c.delivery_method, c.delivery_to, c.delivery_ref, \
      CASE WHEN c.status = 'submitted' THEN (SELECT COUNT(*) FROM case_pauses cp WHERE cp.case_id = c.id) ELSE 0 END AS notices, \
      CASE WHEN c.status = 'supplement_requested' THEN (SELECT MAX(cp.due_day) FROM case_pauses cp WHERE cp.case_id = c.id \
      AND cp.kind = 'supplement' AND cp.to_day IS NULL) END AS supply_by";
@@ -226,6 +248,7 @@ struct CaseRow {
     status: CaseStatus,
     instant: bool,
     verify_digest: String,
+    applicant_name: String,
     accepted_at: Option<String>,
     accepted_on: Option<String>,
     acceptance_no: Option<String>,
@@ -240,6 +263,36 @@ struct CaseRow {
     result: Option<String>,
     document_no: Option<String>,
     reason: Option<String>,
+    /// 送达: the clock and the record (Art. 44).
+    deliver_by: Option<String>,
+    delivery: Option<Delivered>,
+}
+
+/// A decision's delivery as recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct Delivered {
+    pub method: &'static str,
+    pub method_label: &'static str,
+    pub on: String,
+    pub recipient: String,
+    pub reference: Option<String>,
+}
+
+fn delivered_from(r: &sqlx::any::AnyRow) -> Result<Option<Delivered>> {
+    let Some(on) = r.try_get::<Option<String>, _>("delivered_on")? else {
+        return Ok(None);
+    };
+    let method = DeliveryMethod::parse(&r.try_get::<String, _>("delivery_method")?)
+        .unwrap_or(DeliveryMethod::Window);
+    Ok(Some(Delivered {
+        method: method.as_str(),
+        method_label: method.label(),
+        on,
+        recipient: r
+            .try_get::<Option<String>, _>("delivery_to")?
+            .unwrap_or_default(),
+        reference: r.try_get("delivery_ref")?,
+    }))
 }
 
 fn status_of(s: &str) -> Result<CaseStatus> {
@@ -256,6 +309,7 @@ fn row_from(r: &sqlx::any::AnyRow) -> Result<CaseRow> {
         status: status_of(&r.try_get::<String, _>("status")?)?,
         instant: crate::flag(r, "instant")?,
         verify_digest: r.try_get("verify_digest")?,
+        applicant_name: r.try_get("applicant_name")?,
         accepted_at: r.try_get("accepted_at")?,
         accepted_on: r.try_get("accepted_on")?,
         acceptance_no: r.try_get("acceptance_no")?,
@@ -276,6 +330,8 @@ fn row_from(r: &sqlx::any::AnyRow) -> Result<CaseRow> {
         result: r.try_get("result")?,
         document_no: r.try_get("document_no")?,
         reason: r.try_get("reason")?,
+        deliver_by: r.try_get("deliver_by")?,
+        delivery: delivered_from(r)?,
     })
 }
 
@@ -359,6 +415,11 @@ pub struct CaseView {
     pub answer_days_left: Option<i64>,
     /// Awaiting a supplement: the last day to supply (补正期限).
     pub supply_by: Option<String>,
+    /// A decision made: the last day to deliver it (Art. 44), and its delivery.
+    pub deliver_by: Option<String>,
+    pub delivery: Option<Delivered>,
+    /// Delivered after the day, or not delivered and the day has passed.
+    pub delivery_late: bool,
     /// The deadline runs past the years whose holidays are known: a weekdays-only estimate.
     pub deadline_estimated: bool,
     pub urgency: Urgency,
@@ -390,6 +451,7 @@ fn opt_display(s: Option<String>) -> Option<String> {
 
 fn view_from(r: &sqlx::any::AnyRow, cal: &Calendar, today: NaiveDate) -> Result<CaseView> {
     let row = row_from(r)?;
+    let late = delivery_late(&row, today);
     let promised_deadline: Option<String> = row.promised_deadline.clone();
     let urgency = if row.status.is_final()
         || row.status == CaseStatus::Approved
@@ -469,6 +531,9 @@ fn view_from(r: &sqlx::any::AnyRow, cal: &Calendar, today: NaiveDate) -> Result<
         answer_by: answer_by.map(time::day),
         answer_days_left,
         supply_by: r.try_get("supply_by")?,
+        delivery_late: late,
+        deliver_by: row.deliver_by.clone(),
+        delivery: row.delivery.clone(),
         deadline_estimated: row.deadline_estimated,
         urgency,
         urgency_label: urgency.label(),
@@ -598,6 +663,49 @@ fn action_label(action: &str) -> String {
         Action::parse(action)
             .map(|a| a.label().to_string())
             .unwrap_or_else(|| action.to_string())
+    }
+}
+
+/// An instant case's result handed over at the window as it is decided.
+fn on_the_spot(day: String, applicant: &str) -> Delivered {
+    Delivered {
+        method: DeliveryMethod::Window.as_str(),
+        method_label: DeliveryMethod::Window.label(),
+        on: day,
+        recipient: applicant.to_string(),
+        reference: None,
+    }
+}
+
+/// Writes a delivery and its clock onto the case.
+async fn write_delivery(
+    conn: &mut AnyConnection,
+    id: i64,
+    deliver_by: Option<&str>,
+    d: &Delivered,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE cases SET deliver_by = $1, delivered_on = $2, delivery_method = $3, delivery_to = $4, \
+         delivery_ref = $5 WHERE id = $6",
+    )
+    .bind(deliver_by)
+    .bind(&d.on)
+    .bind(d.method)
+    .bind(&d.recipient)
+    .bind(&d.reference)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+fn delivery_late(row: &CaseRow, today: NaiveDate) -> bool {
+    let Some(by) = row.deliver_by.as_deref() else {
+        return false;
+    };
+    match &row.delivery {
+        Some(d) => d.on.as_str() > by,
+        None => time::day(today).as_str() > by,
     }
 }
 

@@ -1,4 +1,5 @@
-//! Supervision (督查): overdue cases and unanswered bad ratings across departments,
+//! Supervision (督查): overdue cases, late withdrawals, undelivered decisions and
+//! unanswered bad ratings across departments,
 //! for supervisors and administrators.
 
 use crate::AppState;
@@ -23,6 +24,9 @@ struct SupervisionPage {
     /// Withdrawn after their promised date had passed.
     withdrawn_late: Vec<CaseView>,
     withdrawn_late_total: i64,
+    /// Decisions not delivered within ten working days (Art. 44).
+    undelivered: Vec<CaseView>,
+    undelivered_total: i64,
     follow_ups: Vec<FollowUpRow>,
     follow_ups_total: i64,
 }
@@ -56,6 +60,16 @@ async fn overview(State(s): State<AppState>, web: Web) -> PageResult {
         },
     )
     .await?;
+    let (undelivered, undelivered_total) = cases::list(
+        &s.store,
+        p,
+        &CaseFilter {
+            due: Some("undelivered".into()),
+            per_page: Some(100),
+            ..Default::default()
+        },
+    )
+    .await?;
     let (follow_ups, follow_ups_total) = cases::follow_ups(&s.store, p, true).await?;
     render(&SupervisionPage {
         layout: web.layout(),
@@ -63,6 +77,8 @@ async fn overview(State(s): State<AppState>, web: Web) -> PageResult {
         overdue_total,
         withdrawn_late,
         withdrawn_late_total,
+        undelivered,
+        undelivered_total,
         follow_ups,
         follow_ups_total,
     })

@@ -149,11 +149,39 @@ struct CasePage {
     print_title: Option<&'static str>,
     /// A supervisor may allow a further supplement notice (Art. 32).
     can_allow_notice: bool,
+    /// The member may record the decision's delivery (Art. 44).
+    deliverable: bool,
+    delivery: DeliveryFields,
+}
+
+/// The delivery form's fields as typed.
+#[derive(Default, Deserialize)]
+struct DeliveryFields {
+    #[serde(default)]
+    delivery_method: String,
+    #[serde(default)]
+    recipient: String,
+    #[serde(default)]
+    tracking_no: String,
+    #[serde(default)]
+    delivered_on: String,
 }
 
 impl CasePage {
     fn can_suspend(&self) -> bool {
         self.actions.iter().any(|a| a.0 == "suspend")
+    }
+
+    /// The decision awaits delivery and the member may record it.
+    fn can_deliver(&self) -> bool {
+        self.deliverable && self.case.delivery.is_none()
+    }
+
+    fn delivery_methods(&self) -> Vec<(&'static str, &'static str)> {
+        tongban_domain::case::DeliveryMethod::ALL
+            .iter()
+            .map(|m| (m.as_str(), m.label()))
+            .collect()
     }
 
     fn can_request_supplement(&self) -> bool {
@@ -190,8 +218,23 @@ fn available(
         .copied()
         .filter(|a| state.transition(*a, p.role, Some("x")).is_ok())
         .filter(|a| *a != Action::Lapse || lapsed)
+        // Delivery has its own form.
+        .filter(|a| *a != Action::Deliver)
         .map(|a| (a.as_str(), a.label(), a.requires_note()))
         .collect()
+}
+
+/// The member may record the delivery of the case's decision.
+fn deliverable(p: &tongban_store::org::Principal, c: &CaseView) -> bool {
+    let Some(status) = CaseStatus::parse(c.status) else {
+        return false;
+    };
+    let state = tongban_domain::case::CaseState {
+        status,
+        accepted: c.accepted_at.is_some(),
+        extended: c.extension_days > 0,
+    };
+    c.deliver_by.is_some() && state.transition(Action::Deliver, p.role, None).is_ok()
 }
 
 /// A supervisor, on an application told of a supplement and not yet accepted.
@@ -214,6 +257,8 @@ async fn case_file(State(s): State<AppState>, web: Web, Path(case_no): Path<Stri
         actions: available(p, &case),
         print_title: super::notices::default_doc(&case).map(|d| d.label()),
         can_allow_notice: can_allow_notice(p, &case),
+        deliverable: deliverable(p, &case),
+        delivery: DeliveryFields::default(),
         case,
         errors: Errors::default(),
         note: String::new(),
@@ -239,6 +284,8 @@ struct ActionForm {
     expected_days: String,
     #[serde(default)]
     supply_days: String,
+    #[serde(flatten)]
+    delivery: DeliveryFields,
 }
 
 async fn act(
@@ -260,6 +307,10 @@ async fn act(
             // Not a number: out of range, so the store names the field.
             d => Some(d.parse().unwrap_or(-1)),
         },
+        delivery_method: Some(f.delivery.delivery_method.clone()),
+        recipient: Some(f.delivery.recipient.clone()),
+        tracking_no: Some(f.delivery.tracking_no.clone()),
+        delivered_on: Some(f.delivery.delivered_on.clone()),
     };
     let case_no = crate::extract::case_no(&case_no)?;
     match cases::act(&s.store, p, &case_no, &input).await {
@@ -277,10 +328,14 @@ async fn act(
                 actions: available(p, &case),
                 print_title: super::notices::default_doc(&case).map(|d| d.label()),
                 can_allow_notice: can_allow_notice(p, &case),
+                deliverable: deliverable(p, &case),
                 case,
                 errors: vec![FieldError::new(
                     match i.field {
-                        "note" | "procedure" | "expected_days" | "supply_days" => i.field,
+                        "note" | "procedure" | "expected_days" | "supply_days"
+                        | "delivery_method" | "recipient" | "tracking_no" | "delivered_on" => {
+                            i.field
+                        }
                         _ => "action",
                     },
                     i.message,
@@ -291,6 +346,7 @@ async fn act(
                 procedure: f.procedure,
                 expected_days: f.expected_days,
                 supply_days: f.supply_days,
+                delivery: f.delivery,
             };
             let mut resp = render(&page)?;
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
