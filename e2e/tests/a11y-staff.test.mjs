@@ -44,6 +44,7 @@ const PAGES = [
   ['supervisor', '督查', '/supervision'],
   ['admin', '系统管理', '/admin'],
   ['admin', '工作人员与角色', '/admin/users'],
+  ['admin', '机构设置', '/admin/settings'],
   ['admin', '账户安全（动态口令）', '/me/totp'],
   ['supervisor', '账户安全（绑定动态口令）', '/me/totp'],
   ['supervisor', '修改密码', '/me/password'],

@@ -290,6 +290,18 @@ coded_enum! {
         RejectReturn = ("reject_return", "驳回退单"),
         /// 协办意见: a co-handling unit's opinion for the lead unit
         CoReply = ("co_reply", "协办意见"),
+        /// 无效来电: harassment, silence, a wrong number; closed, and no 有效工单
+        MarkInvalid = ("mark_invalid", "标记无效来电"),
+    }
+}
+
+coded_enum! {
+    /// Why a request is no valid work order (无效来电).
+    InvalidKind {
+        Harassment = ("harassment", "骚扰电话"),
+        Silent = ("silent", "无声电话"),
+        WrongNumber = ("wrong_number", "打错电话"),
+        HungUp = ("hung_up", "未说明诉求即挂断"),
     }
 }
 
@@ -309,7 +321,7 @@ impl Action {
         use Action::*;
         match self {
             Dispatch | Answer | ApproveExtension | RejectExtension | Redo | Close | Callback
-            | Merge | RejectReturn => role == Role::HotlineAgent,
+            | Merge | RejectReturn | MarkInvalid => role == Role::HotlineAgent,
             Sign | Return | RequestExtension | Reply | CoReply => role == Role::UnitHandler,
             Urge => matches!(role, Role::HotlineAgent | Role::Supervisor),
             Supervise | MarkFaulty => role == Role::Supervisor,
@@ -344,7 +356,7 @@ impl Action {
     }
 }
 
-/// 回访满意度: five levels.
+/// 回访满意度: the platform's one satisfaction scale (see [`crate::rating`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Satisfaction(u8);
 
@@ -353,10 +365,7 @@ impl Satisfaction {
         if (1..=5).contains(&level) {
             Ok(Self(level as u8))
         } else {
-            Err(crate::Invalid::new(
-                "level",
-                "回访满意度应为1至5（1非常不满意，5非常满意）",
-            ))
+            Err(crate::Invalid::new("level", crate::rating::LEVEL_FAULT))
         }
     }
     pub fn value(self) -> i64 {
@@ -364,16 +373,10 @@ impl Satisfaction {
     }
     /// 不满意 or 非常不满意: the order goes back to the unit for rework.
     pub fn is_unsatisfied(self) -> bool {
-        self.0 <= 2
+        self.0 <= crate::rating::BAD_AT_MOST
     }
     pub fn label(self) -> &'static str {
-        match self.0 {
-            1 => "非常不满意",
-            2 => "不满意",
-            3 => "基本满意",
-            4 => "满意",
-            _ => "非常满意",
-        }
+        crate::rating::LABELS[usize::from(self.0 - 1)]
     }
 }
 
@@ -469,7 +472,7 @@ impl OrderState {
             // Back to the unit that returned it, which must sign again.
             (S::Returned, A::RejectReturn) => next.status = S::Dispatched,
             (S::Dispatched | S::Signed, A::CoReply) => {}
-            (S::Accepted, A::Answer) => next.status = S::Closed,
+            (S::Accepted, A::Answer | A::MarkInvalid) => next.status = S::Closed,
             (S::Dispatched, A::Sign) => next.status = S::Signed,
             (S::Dispatched | S::Signed, A::Return) => {
                 next.status = S::Returned;
@@ -749,6 +752,7 @@ mod tests {
             (S::Accepted, A::Dispatch),
             (S::Returned, A::Dispatch),
             (S::Accepted, A::Answer),
+            (S::Accepted, A::MarkInvalid),
             (S::Dispatched, A::Sign),
             (S::Dispatched, A::Return),
             (S::Signed, A::Return),

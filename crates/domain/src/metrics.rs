@@ -341,9 +341,9 @@ figures! {
     SpeedupRate = "speedup_rate", "进驻事项总体提速", "%", "事项",
         "1 − Σ承诺期限 ÷ Σ法定期限，范围为有法定期限的在用事项（含子项）；以自然日计的期限按7个自然日合5个工作日折算";
     HotlineReceived = "hotline_received", "12345受理诉求", "件", "12345",
-        "登记时间在统计期间内的诉求（工单）数";
+        "受理总量：接通的来电（已导入话务记录的期间；未导入时为电话登记的工单）加上网站、微信等其他渠道登记的诉求";
     HotlineByChannel = "hotline_by_channel", "各渠道受理诉求", "件", "12345",
-        "按受理渠道（电话、网站、微信等）分列的诉求数（表）";
+        "按受理渠道分列的受理量（表）：电话为接通的来电（未导入话务记录时为电话登记的工单），其他为各渠道登记的诉求";
     HotlineDirectAnswers = "hotline_direct_answers", "直接咨询解答", "件", "12345",
         "由话务员直接解答办结的诉求数";
     HotlineDirectAnswerRate = "hotline_direct_answer_rate", "直接解答率", "%", "12345",
@@ -351,19 +351,19 @@ figures! {
     HotlineDispatched = "hotline_dispatched", "交办工单", "件", "12345",
         "派单至成员单位的工单数";
     HotlineOnTimeRate = "hotline_on_time_rate", "按时办结率", "%", "12345",
-        "已办结的交办工单中，办结日不晚于办理期限的比例";
+        "办理期限在统计期间内（截至昨日）的交办工单中，承办单位首次回复不晚于期限的比例；期限以首次派单为准，仅经批准的延期顺延，退单、改派和重办不重新计算，到期未回复的（含仍在办理的）计为超期";
     HotlineAvgSatisfaction = "hotline_avg_satisfaction", "平均满意度", "%", "12345",
         "回访满意度按非常满意100分、满意80分、基本满意60分、不满意40分、非常不满意20分计的平均得分，以百分比表示（报告写作“平均满意度xx.xx%”）";
     HotlineValidOrders = "hotline_valid_orders", "有效工单", "件", "12345",
-        "登记时间在统计期间内的工单中，除去并入其他工单的重复件（并单）后的数量";
+        "登记时间在统计期间内的工单中，除去并入其他工单的重复件（并单）和话务员标记的无效来电（骚扰、无声、打错等）后的数量";
     HotlineErrorRate = "hotline_error_rate", "工单差错率", "%", "12345",
         "有效工单中经质检标记为差错工单的比例";
     HotlineResponseRate = "hotline_response_rate", "响应率", "%", "12345",
         "三率之一：有效工单中已派单的，承办单位在派单日的下一个工作日结束前签收的比例（以最近一次派单计）";
     HotlineResolutionRate = "hotline_resolution_rate", "解决率", "%", "12345",
-        "三率之一：有效工单中已办结（含直接解答）的比例；回访暂不单独记录“是否解决”，以办结计";
+        "三率之一：回访时询问了诉求是否解决的工单中，来电人回答已解决的比例";
     HotlineSatisfactionRate = "hotline_satisfaction_rate", "满意率", "%", "12345",
-        "三率之一：已回访工单中满意度为4级（满意）或5级（非常满意）的比例";
+        "三率之一：已回访工单中满意度为满意或非常满意的比例；按本地规则（机构设置“基本满意计入满意率”，默认计入）基本满意也计入";
     HotlineCalls = "hotline_calls", "来电总量", "个", "12345",
         "交换机话务记录中开始时间在统计期间内的呼入来电数（含放弃）";
     HotlineConnectionRate = "hotline_connection_rate", "接通率", "%", "12345",

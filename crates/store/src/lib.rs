@@ -18,7 +18,7 @@ pub use figures::{dashboards, metrics, report, stats};
 pub use hotline::{calls, dispatch, intake, kb, topics};
 pub use migrate::latest as schema_version;
 pub use platform::{
-    accounts, api_keys, audit, calendar, files, health, org, protect, seal, throttle,
+    accounts, api_keys, audit, calendar, files, health, org, protect, seal, settings, throttle,
 };
 pub use setup::Setup;
 pub use upkeep::calendar_year;
@@ -332,6 +332,12 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Drops this node's cached office name after a change (other nodes refresh
+    /// within the cache's lifetime).
+    pub(crate) fn forget_office_name(&self) {
+        self.hot.lock().expect("hot cache").office = None;
     }
 
     /// The office's name, as pages show it.

@@ -133,7 +133,9 @@ async fn document() -> Json<Value> {
                     "co_units": { "type": "array", "items": { "type": "string" } }, "public": { "type": "boolean" },
                     "emergency": { "type": "string", "enum": ["110", "119", "120", "122"] } } },
                 "WorkOrderAction": { "type": "object", "required": ["action"], "properties": {
-                    "action": { "type": "string", "enum": ["dispatch", "answer", "sign", "return", "request_extension", "approve_extension", "reject_extension", "reply", "redo", "close", "callback", "urge", "supervise", "merge", "mark_faulty", "reject_return", "co_reply"] },
+                    "action": { "type": "string", "enum": ["dispatch", "answer", "sign", "return", "request_extension", "approve_extension", "reject_extension", "reply", "redo", "close", "callback", "urge", "supervise", "merge", "mark_faulty", "reject_return", "co_reply", "mark_invalid"] },
+                    "invalid_kind": { "type": "string", "enum": ["harassment", "silent", "wrong_number", "hung_up"], "description": "标记无效来电（mark_invalid）时必填" },
+                    "resolved": { "type": "boolean", "description": "办结或回访时随满意度记录：来电人认为诉求是否已解决" },
                     "note": { "type": "string" }, "unit": { "type": "string" }, "level": { "type": "integer", "minimum": 1, "maximum": 5 }, "into": { "type": "string" },
                     "co_units": { "type": "array", "items": { "type": "string" } } } },
                 "HotlineDeadlines": { "type": "object", "properties": {
@@ -145,7 +147,7 @@ async fn document() -> Json<Value> {
                     "max_extensions": { "type": "integer", "minimum": 1, "maximum": 5, "description": "每件工单可延期次数" } }, "additionalProperties": false },
                 "Revoke": { "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string", "maxLength": 500 } } },
                 "Rating": { "type": "object", "required": ["level"], "properties": {
-                    "level": { "type": "integer", "minimum": 1, "maximum": 5 }, "comment": { "type": "string" }, "last_six": { "type": "string" } } }
+                    "level": { "type": "integer", "minimum": 1, "maximum": 5, "description": "满意度：5非常满意、4满意、3基本满意、2不满意、1非常不满意（与12345回访同一尺度）" }, "comment": { "type": "string" }, "last_six": { "type": "string" } } }
             }
         }
     });

@@ -86,6 +86,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "decisions delivered within ten working days",
         include_str!("../migrations/0016_delivery.sql"),
     ),
+    (
+        17,
+        "12345 rates as offices compute them; one satisfaction scale",
+        include_str!("../migrations/0017_hotline_rates.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

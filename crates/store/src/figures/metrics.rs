@@ -119,6 +119,15 @@ struct Raw {
     /// Valid dispatched orders, and those signed by the next working day.
     hotline_dispatched_valid: i64,
     hotline_responded: i64,
+    /// Callbacks where the caller said whether it was resolved, and said yes.
+    hotline_resolved: i64,
+    hotline_resolved_asked: i64,
+    /// 基本满意 at the callback, counted satisfied where the local rule says so.
+    hotline_basic: i64,
+    hotline_basic_counts: bool,
+    /// Dispatched orders due in the period (to yesterday), and replied to in time.
+    hotline_due: i64,
+    hotline_due_on_time: i64,
     calls: i64,
     calls_answered: i64,
     calls_answered_15s: i64,
@@ -172,7 +181,7 @@ impl Raw {
             Key::HotlineDirectAnswers => n(self.hotline_direct),
             Key::HotlineDirectAnswerRate => ratio(self.hotline_direct, self.hotline_received),
             Key::HotlineDispatched => n(self.hotline_dispatched),
-            Key::HotlineOnTimeRate => ratio(self.hotline_on_time, self.hotline_closed_dispatched),
+            Key::HotlineOnTimeRate => ratio(self.hotline_due_on_time, self.hotline_due),
             // Level 5 is 100 points, each level below 20 fewer: the mean level over 5.
             Key::HotlineAvgSatisfaction => {
                 ratio(self.hotline_level_sum, self.hotline_level_count * 5)
@@ -182,8 +191,16 @@ impl Raw {
             Key::HotlineResponseRate => {
                 ratio(self.hotline_responded, self.hotline_dispatched_valid)
             }
-            Key::HotlineResolutionRate => ratio(self.hotline_closed, self.hotline_valid),
-            Key::HotlineSatisfactionRate => ratio(self.hotline_satisfied, self.hotline_level_count),
+            Key::HotlineResolutionRate => ratio(self.hotline_resolved, self.hotline_resolved_asked),
+            Key::HotlineSatisfactionRate => ratio(
+                self.hotline_satisfied
+                    + if self.hotline_basic_counts {
+                        self.hotline_basic
+                    } else {
+                        0
+                    },
+                self.hotline_level_count,
+            ),
             Key::HotlineCalls => n(self.calls),
             Key::HotlineConnectionRate => ratio(self.calls_answered, self.calls),
             Key::HotlineAnswered15sRate => ratio(self.calls_answered_15s, self.calls),
@@ -596,10 +613,16 @@ async fn hotline_raw(c: &mut AnyConnection, p: &Period, r: &mut Raw) -> Result<(
             satisfied,
             dispatched_valid,
             responded,
+            resolved,
+            resolved_asked,
+            basic,
         ] = m[..]
         else {
             continue;
         };
+        r.hotline_resolved += resolved;
+        r.hotline_resolved_asked += resolved_asked;
+        r.hotline_basic += basic;
         r.hotline_received += received;
         r.hotline_direct += direct;
         r.hotline_dispatched += dispatched;
@@ -627,8 +650,36 @@ async fn hotline_raw(c: &mut AnyConnection, p: &Period, r: &mut Raw) -> Result<(
         r.calls_wait_sum = *wait_sum;
         r.calls_called_back = *called_back;
     }
+    // 受理总量: the calls answered (where the switch's log is imported; the phone
+    // orders otherwise) and the requests from every other channel.
+    if r.calls > 0 {
+        let phone_orders = r.hotline_by_channel.get("phone").copied().unwrap_or(0);
+        r.hotline_received += r.calls_answered - phone_orders;
+        r.hotline_by_channel
+            .insert("phone".to_string(), r.calls_answered);
+    }
+    // 按时办结率: the orders due in the period up to yesterday (today's may still be
+    // answered), open ones included, against the unit's first reply.
+    let yesterday = time::local_day(time::now()) - chrono::Duration::days(1);
+    let to = p.to.min(yesterday);
+    if to >= p.from {
+        let dues = stats::sums(c, &stats::ORDER_DUES, p.from, to, &[]).await?;
+        if let Some([due, on_time]) = dues.get(&vec![]).map(|v| &v[..]) {
+            r.hotline_due = *due;
+            r.hotline_due_on_time = *on_time;
+        }
+    }
+    let basic: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(BASIC_COUNTS_SATISFIED)
+        .fetch_optional(&mut *c)
+        .await?;
+    r.hotline_basic_counts = basic.as_deref() != Some("0");
     Ok(())
 }
+
+/// The setting whether 基本满意 counts in the 12345 satisfaction rate (`1`, the
+/// default, as most local rules have it; `0` counts only 满意 and 非常满意).
+pub const BASIC_COUNTS_SATISFIED: &str = "hotline_basic_satisfied";
 
 /// 好差评 by the day given.
 async fn ratings_raw(c: &mut AnyConnection, p: &Period, r: &mut Raw) -> Result<()> {

@@ -136,6 +136,9 @@ pub const ORDER_MEASURES: &[&str] = &[
     "satisfied",
     "dispatched_valid",
     "responded",
+    "resolved",
+    "resolved_asked",
+    "basic",
 ];
 
 /// Work orders, on the local day they were registered, by channel and lead unit
@@ -151,7 +154,7 @@ pub static ORDERS: Counter = Counter {
     ],
     measures: ORDER_MEASURES,
     source: "SELECT o.created_at, o.channel, o.department_id, o.direct_answer, o.dispatched_on, o.status, \
-             o.closed_at, o.deadline, o.callback_level, o.faulty, \
+             o.closed_at, o.deadline, o.callback_level, o.faulty, o.resolved, o.invalid_kind, \
              (SELECT MAX(e.at) FROM work_order_events e WHERE e.order_id = o.id AND e.action = 'sign') AS signed_at \
              FROM work_orders o WHERE 1 = 1{and}",
     id: "o.id",
@@ -165,7 +168,9 @@ pub static ORDERS: Counter = Counter {
         let deadline: Option<String> = r.try_get("deadline")?;
         let level: Option<i64> = r.try_get("callback_level")?;
         let dispatched = dispatched_on.is_some();
-        let valid = status != "merged";
+        // Merged into another, or marked invalid (骚扰、无声、打错): not a 有效工单.
+        let valid = status != "merged" && r.try_get::<Option<String>, _>("invalid_kind")?.is_none();
+        let resolved: Option<i64> = r.try_get("resolved")?;
         let closed = status == "closed";
         let closed_dispatched = dispatched && closed && closed_at.is_some() && deadline.is_some();
         // Closed by the end of the deadline's (Beijing) day.
@@ -207,11 +212,43 @@ pub static ORDERS: Counter = Counter {
                 b(valid),
                 b(valid && r.try_get::<i64, _>("faulty")? == 1),
                 b(closed),
-                b(level.is_some_and(|l| l >= 4)),
+                b(level.is_some_and(|l| l > i64::from(tongban_domain::rating::BASIC))),
                 b(dispatched && valid),
                 b(responded),
+                b(resolved == Some(1)),
+                b(resolved.is_some()),
+                b(level == Some(i64::from(tongban_domain::rating::BASIC))),
             ],
         );
+        Ok(())
+    },
+};
+
+/// Dispatched orders on the day they were due (the first dispatch's limit, moved
+/// only by approved extensions), by lead unit: how many (merged and invalid ones
+/// aside), and how many the unit replied to by the end of that day.
+pub static ORDER_DUES: Counter = Counter {
+    table: "stat_order_dues",
+    months: "stat_order_dues_m",
+    label: "12345工单按时办结",
+    keys: &[("day", Ty::Text), ("department_id", Ty::Int)],
+    measures: &["due", "on_time"],
+    source: "SELECT o.due_on, o.department_id, o.replied_at, o.status, o.invalid_kind \
+             FROM work_orders o WHERE o.due_on IS NOT NULL{and}",
+    id: "o.id",
+    count: |r, _, add| {
+        let status: String = r.try_get("status")?;
+        if status == "merged" || r.try_get::<Option<String>, _>("invalid_kind")?.is_some() {
+            return Ok(());
+        }
+        let due: String = r.try_get("due_on")?;
+        let replied: Option<String> = r.try_get("replied_at")?;
+        let on_time = replied
+            .as_deref()
+            .and_then(time::parse_stamp)
+            .is_some_and(|t| time::day(time::local_day(t)) <= due);
+        let unit: Option<i64> = r.try_get("department_id")?;
+        add(vec![K::T(due), K::I(unit.unwrap_or(0))], &[1, b(on_time)]);
         Ok(())
     },
 };
@@ -290,7 +327,7 @@ pub static CALLS: Counter = Counter {
 };
 
 /// Every kept figure.
-pub static COUNTERS: [&Counter; 4] = [&CASES, &ORDERS, &RATINGS, &CALLS];
+pub static COUNTERS: [&Counter; 5] = [&CASES, &ORDERS, &ORDER_DUES, &RATINGS, &CALLS];
 
 /// What some records add to a counter, summed per key.
 #[derive(Debug, Clone, Default, PartialEq)]

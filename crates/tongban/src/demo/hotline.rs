@@ -10,7 +10,8 @@ use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
 use tongban_domain::calendar::Calendar;
 use tongban_domain::hotline::{
-    Action, Category, Channel, EMERGENCY_EVENT, Emergency, Satisfaction, Status, order_no,
+    Action, Category, Channel, EMERGENCY_EVENT, Emergency, InvalidKind, Satisfaction, Status,
+    order_no,
 };
 use tongban_store::bulk::{V, insert_rows, repair_sequences};
 use tongban_store::hotline::{NewService, continue_numbers, insert_services};
@@ -356,6 +357,10 @@ pub async fn seed(
         "closed_at",
         "emergency",
         "return_count",
+        "invalid_kind",
+        "resolved",
+        "due_on",
+        "replied_at",
     ];
     let event_cols: Vec<&str> = std::iter::once("id")
         .chain(tongban_store::hotline::EVENT_INSERT_COLUMNS.iter().copied())
@@ -460,8 +465,33 @@ pub async fn seed(
         let mut level: Option<i64> = None;
         let mut closed_at: Option<String> = None;
         let mut merged_into: Option<String> = None;
+        let mut invalid: Option<InvalidKind> = None;
+        let mut resolved: Option<bool> = None;
+        let mut due_on: Option<String> = None;
+        let mut replied_at: Option<String> = None;
         let mut updated;
-        if let Some(e) = emergency {
+        // A few calls are no request at all (骚扰、无声、打错): marked invalid.
+        let invalid_call =
+            channel == Channel::Phone && emergency.is_none() && rules_rng.random_bool(0.02);
+        if invalid_call {
+            let k = *pick(&mut rules_rng, InvalidKind::ALL);
+            status = Status::Closed;
+            minute += 1;
+            ev(
+                &mut events,
+                *day,
+                minute,
+                agent,
+                Action::MarkInvalid.as_str(),
+                Some(Status::Accepted),
+                Status::Closed,
+                None,
+                Some(format!("无效来电：{}", k.label())),
+            );
+            invalid = Some(k);
+            closed_at = Some(at(*day, minute));
+            updated = at(*day, minute);
+        } else if let Some(e) = emergency {
             status = Status::Closed;
             minute += 2;
             ev(
@@ -567,6 +597,8 @@ pub async fn seed(
             dispatched_on = Some(time::day(on));
             let due = add_wd(cal, on, limits.of(category));
             deadline = Some(time::day(due));
+            // The first dispatch's limit is the one measured, a re-dispatch aside.
+            due_on = Some(time::day(add_wd(cal, *day, limits.of(category))));
             status = Status::Dispatched;
             updated = at(on, minute + 10);
             if on != *day {
@@ -676,6 +708,7 @@ pub async fn seed(
                     Some(r.clone()),
                 );
                 reply = Some(r);
+                replied_at = Some(at(replied_on, 200));
                 updated = at(replied_on, 200);
             }
             if closed_on < today && status == Status::Replied {
@@ -687,6 +720,9 @@ pub async fn seed(
                     20..50 => 4,
                     _ => 5,
                 };
+                // The caller's own answer: mostly resolved when satisfied.
+                let yes = rules_rng.random_bool(if l >= 3 { 0.95 } else { 0.2 });
+                resolved = Some(yes);
                 let s = Satisfaction::parse(l).map_err(|e| anyhow::anyhow!("{e}"))?;
                 ev(
                     &mut events,
@@ -697,7 +733,12 @@ pub async fn seed(
                     Some(Status::Replied),
                     Status::Closed,
                     None,
-                    Some(format!("回访满意度：{}（{}）", l, s.label())),
+                    Some(format!(
+                        "回访满意度：{}（{}）；诉求{}",
+                        l,
+                        s.label(),
+                        if yes { "已解决" } else { "未解决" }
+                    )),
                 );
                 level = Some(l);
                 closed_at = Some(at(closed_on, 90));
@@ -750,7 +791,7 @@ pub async fn seed(
             deadline.map(V::S).unwrap_or(V::NullS),
             V::I(0),
             V::I(0),
-            V::I(direct as i64),
+            V::I((direct && invalid.is_none()) as i64),
             answer.map(V::S).unwrap_or(V::NullS),
             reply.map(V::S).unwrap_or(V::NullS),
             level.map(V::I).unwrap_or(V::NullI),
@@ -764,6 +805,10 @@ pub async fn seed(
                 .map(|e| V::S(e.as_str().into()))
                 .unwrap_or(V::NullS),
             V::I(returns),
+            invalid.map(|k| V::S(k.as_str().into())).unwrap_or(V::NullS),
+            resolved.map(|r| V::I(i64::from(r))).unwrap_or(V::NullI),
+            due_on.map(V::S).unwrap_or(V::NullS),
+            replied_at.map(V::S).unwrap_or(V::NullS),
         ]);
     }
     let backend = store.backend();

@@ -1553,23 +1553,24 @@ async fn seed_cases(
                 );
                 if let Some(end_t) = closed.filter(|_| rateable && rng.random_bool(0.6)) {
                     let r: f64 = rng.random();
+                    // 5 非常满意 … 1 非常不满意.
                     let level = if r < 0.86 {
-                        1
+                        5
                     } else if r < 0.955 {
-                        2
+                        4
                     } else if r < 0.985 {
                         3
                     } else if r < 0.996 {
-                        4
+                        2
                     } else {
-                        5
+                        1
                     };
                     let rated = end_t + Duration::minutes(rng.random_range(1..600));
                     let rated_day = time::local_day(rated);
                     if rated_day <= today {
                         let comment = match level {
-                            1 => "办事效率高，工作人员热情",
-                            2 => "服务不错",
+                            5 => "办事效率高，工作人员热情",
+                            4 => "服务不错",
                             3 => "",
                             _ => "等候时间太长，材料要求没有一次性告知",
                         };
@@ -1583,7 +1584,7 @@ async fn seed_cases(
                             V::S(time::day(rated_day)),
                         ]);
                         n_ratings += 1;
-                        if level >= 4 {
+                        if level <= 2 {
                             let due = add_wd(
                                 cal,
                                 rated_day,

@@ -639,7 +639,7 @@ async fn follow_ups_list(db: Db) {
         .post(
             &rate(&bad),
             None,
-            json!({ "level": 5, "last_six": "31002X", "comment": "材料反复退回，多跑了三趟" }),
+            json!({ "level": 1, "last_six": "31002X", "comment": "材料反复退回，多跑了三趟" }),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
@@ -651,7 +651,7 @@ async fn follow_ups_list(db: Db) {
         .post(
             &rate(&good),
             None,
-            json!({ "level": 1, "last_six": "31002X" }),
+            json!({ "level": 5, "last_six": "31002X" }),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
@@ -671,7 +671,7 @@ async fn follow_ups_list(db: Db) {
         assert_eq!(f["case_no"], bad.as_str(), "{v}");
         assert_eq!(f["department"], "SJ", "{v}");
         assert_eq!(f["item_name"], "食品经营许可", "{v}");
-        assert_eq!(f["level"], 5, "{v}");
+        assert_eq!(f["level"], 1, "{v}");
         assert_eq!(f["level_label"], "非常不满意", "{v}");
         assert_eq!(f["comment"], "材料反复退回，多跑了三趟", "{v}");
         assert!(f["rated_at"].is_string(), "{v}");
@@ -748,7 +748,7 @@ async fn follow_up_overdue(db: Db) {
         .post(
             &format!("/api/v1/cases/{no}/rating"),
             None,
-            json!({ "level": 4, "last_six": "31002X", "comment": "排队太久" }),
+            json!({ "level": 2, "last_six": "31002X", "comment": "排队太久" }),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
@@ -1183,11 +1183,11 @@ async fn follow_ups_by_kind(db: Db) {
     let head = app.token("head.sj").await;
     let no = crate::common::closed_case(&app, "clerk.sj", "approver.sj", ITEM).await;
     let rate = format!("/api/v1/cases/{no}/rating");
-    let (s, v) = app.post(&rate, Some(&clerk), json!({ "level": 5 })).await;
+    let (s, v) = app.post(&rate, Some(&clerk), json!({ "level": 1 })).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert!(v["follow_up"].is_object(), "{v}");
     let (s, v) = app
-        .post(&rate, None, json!({ "level": 1, "last_six": "31002X" }))
+        .post(&rate, None, json!({ "level": 5, "last_six": "31002X" }))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert!(
@@ -1195,17 +1195,17 @@ async fn follow_ups_by_kind(db: Db) {
         "a good rating has no follow-up: {v}"
     );
     let (_, c) = app.get(&format!("/api/v1/cases/{no}"), Some(&clerk)).await;
-    assert_eq!(c["rating"]["level"], 1, "{c}");
+    assert_eq!(c["rating"]["level"], 5, "{c}");
     assert!(c["rating"]["follow_up"].is_null(), "{c}");
     let (_, list) = app.get("/api/v1/follow-ups", Some(&head)).await;
     assert_eq!(list["total"], 1, "{list}");
-    assert_eq!(list["follow_ups"][0]["level"], 5, "{list}");
+    assert_eq!(list["follow_ups"][0]["level"], 1, "{list}");
     // Another case: the window good, the applicant bad — the applicant's follow-up.
     let other = crate::common::closed_case(&app, "clerk.sj", "approver.sj", ITEM).await;
     let rate = format!("/api/v1/cases/{other}/rating");
-    app.post(&rate, Some(&clerk), json!({ "level": 1 })).await;
+    app.post(&rate, Some(&clerk), json!({ "level": 5 })).await;
     let (s, v) = app
-        .post(&rate, None, json!({ "level": 4, "last_six": "31002X" }))
+        .post(&rate, None, json!({ "level": 2, "last_six": "31002X" }))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert!(v["follow_up"].is_object(), "{v}");

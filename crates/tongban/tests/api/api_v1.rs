@@ -1283,31 +1283,31 @@ async fn rating_and_follow_up(db: Db) {
     let rate = |no: &str| format!("/api/v1/cases/{no}/rating");
 
     let (s, v) = app
-        .post(&rate(&a), None, json!({ "level": 1, "last_six": "31002X" }))
+        .post(&rate(&a), None, json!({ "level": 5, "last_six": "31002X" }))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
-    assert_eq!(v["level"], 1);
+    assert_eq!(v["level"], 5);
     assert_eq!(v["label"], "非常满意");
     assert!(
         v.get("follow_up").is_none(),
         "a good rating opened a follow-up: {v}"
     );
     let (s, v) = app
-        .post(&rate(&a), None, json!({ "level": 2, "last_six": "31002X" }))
+        .post(&rate(&a), None, json!({ "level": 4, "last_six": "31002X" }))
         .await;
     assert_error(s, &v, StatusCode::CONFLICT, "conflict");
 
     let (s, v) = app
-        .post(&rate(&b), None, json!({ "level": 1, "last_six": "000000" }))
+        .post(&rate(&b), None, json!({ "level": 5, "last_six": "000000" }))
         .await;
     assert_error(s, &v, StatusCode::NOT_FOUND, "not_found");
-    let (s, v) = app.post(&rate(&b), None, json!({ "level": 1 })).await;
+    let (s, v) = app.post(&rate(&b), None, json!({ "level": 5 })).await;
     assert_invalid(s, &v, "last_six");
     let (s, v) = app
         .post(
             &rate("ZX-20200101-99999"),
             None,
-            json!({ "level": 1, "last_six": "31002X" }),
+            json!({ "level": 5, "last_six": "31002X" }),
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
@@ -1315,7 +1315,7 @@ async fn rating_and_follow_up(db: Db) {
         .post(
             &rate(&open),
             None,
-            json!({ "level": 1, "last_six": "31002X" }),
+            json!({ "level": 5, "last_six": "31002X" }),
         )
         .await;
     assert_error(s, &v, StatusCode::CONFLICT, "conflict");
@@ -1337,7 +1337,7 @@ async fn rating_and_follow_up(db: Db) {
         .post(
             &rate(&b),
             None,
-            json!({ "level": 5, "last_six": "31002x", "comment": "等候时间太长，窗口态度差" }),
+            json!({ "level": 1, "last_six": "31002x", "comment": "等候时间太长，窗口态度差" }),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
@@ -1351,7 +1351,7 @@ async fn rating_and_follow_up(db: Db) {
     let clerk = app.token("clerk.sj").await;
     let head = app.token("head.sj").await;
     let (_, v) = app.get(&format!("/api/v1/cases/{b}"), Some(&clerk)).await;
-    assert_eq!(v["rating"]["level"], 5, "{v}");
+    assert_eq!(v["rating"]["level"], 1, "{v}");
     assert_eq!(v["rating"]["comment"], "等候时间太长，窗口态度差");
     assert_eq!(v["rating"]["follow_up"]["due_on"], due.as_str());
 
@@ -1396,12 +1396,12 @@ async fn rating_and_follow_up(db: Db) {
     // The window's rating device, through the clerk's session, rates the visit
     // (一次一评); the applicant still rates the service (一事一评), once each.
     let (s, v) = app
-        .post(&rate(&d), Some(&clerk), json!({ "level": 2 }))
+        .post(&rate(&d), Some(&clerk), json!({ "level": 4 }))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
-    assert_eq!(v["level"], 2);
+    assert_eq!(v["level"], 4);
     let (s, v) = app
-        .post(&rate(&d), Some(&clerk), json!({ "level": 1 }))
+        .post(&rate(&d), Some(&clerk), json!({ "level": 5 }))
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
     assert!(
@@ -1409,21 +1409,21 @@ async fn rating_and_follow_up(db: Db) {
         "{v}"
     );
     let (s, v) = app
-        .post(&rate(&d), None, json!({ "level": 1, "last_six": "31002X" }))
+        .post(&rate(&d), None, json!({ "level": 5, "last_six": "31002X" }))
         .await;
     assert_eq!(s, StatusCode::CREATED, "the applicant's own rating: {v}");
-    assert_eq!(v["level"], 1);
+    assert_eq!(v["level"], 5);
     let (s, _) = app
         .post(&rate(&d), None, json!({ "level": 3, "last_six": "31002X" }))
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "rated twice");
     // The case shows the applicant's rating.
     let (_, v) = app.get(&format!("/api/v1/cases/{d}"), Some(&clerk)).await;
-    assert_eq!(v["rating"]["level"], 1, "{v}");
+    assert_eq!(v["rating"]["level"], 5, "{v}");
     let approver = app.token("approver.sj").await;
     let e = closed_case(&app, "clerk.sj", "approver.sj", ITEM).await;
     let (s, _) = app
-        .post(&rate(&e), Some(&approver), json!({ "level": 2 }))
+        .post(&rate(&e), Some(&approver), json!({ "level": 4 }))
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     assert_eq!(app.count("ratings").await, 4);
@@ -1695,7 +1695,7 @@ async fn audit_log_api(db: Db) {
         .post(
             &format!("/api/v1/cases/{no}/rating"),
             None,
-            json!({ "level": 5, "last_six": "31002X", "comment": "太慢" }),
+            json!({ "level": 1, "last_six": "31002X", "comment": "太慢" }),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED);
@@ -2084,7 +2084,7 @@ async fn decisions_and_results(db: Db) {
         .post(
             &format!("/api/v1/cases/{no}/rating"),
             None,
-            json!({ "level": 1, "last_six": "31002X" }),
+            json!({ "level": 5, "last_six": "31002X" }),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED);
@@ -2646,7 +2646,7 @@ async fn rating_window(db: Db) {
         .post(
             &format!("/api/v1/cases/{old}/rating"),
             None,
-            json!({ "level": 1, "last_six": "31002X" }),
+            json!({ "level": 5, "last_six": "31002X" }),
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");

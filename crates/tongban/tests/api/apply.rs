@@ -190,11 +190,11 @@ async fn applicant_applies_online(db: Db) {
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("评价等级"));
+    assert!(page.contains("满意度等级"));
     let (s, _, _) = v
         .post(
             &format!("/account/cases/{no}/rating"),
-            &[("csrf", &csrf), ("level", "1"), ("comment", "很方便")],
+            &[("csrf", &csrf), ("level", "5"), ("comment", "很方便")],
         )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);

@@ -806,7 +806,7 @@ async fn area_dashboards(db: Db) {
         list.contains("非常不满意") && list.contains("待整改"),
         "{list}"
     );
-    let (s, _, list) = b.get(&format!("/dashboard/ratings/list?{q}&level=1")).await;
+    let (s, _, list) = b.get(&format!("/dashboard/ratings/list?{q}&level=5")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(
         list.contains("共 1 件") && list.contains("非常满意"),

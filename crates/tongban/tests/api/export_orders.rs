@@ -29,7 +29,10 @@ async fn export_recomputes_hotline_figures(db: Db) {
     for (token, body) in [
         (&unit, json!({ "action": "sign" })),
         (&unit, json!({ "action": "reply", "note": "已修复" })),
-        (&agent, json!({ "action": "close", "level": 4 })),
+        (
+            &agent,
+            json!({ "action": "close", "level": 4, "resolved": true }),
+        ),
     ] {
         let (s, v) = app
             .post(
@@ -64,8 +67,9 @@ async fn export_recomputes_hotline_figures(db: Db) {
     let received = count(&|_| true);
     let direct = count(&|r| r["direct_answer"] == true);
     let sent = count(&|r| !r["dispatched_on"].is_null());
-    let valid = count(&|r| r["status"] != "merged");
-    let closed = count(&|r| r["status"] == "closed");
+    let valid = count(&|r| r["status"] != "merged" && r["invalid_kind"].is_null());
+    let asked = count(&|r| !r["resolved"].is_null());
+    let resolved = count(&|r| r["resolved"] == true);
     let levels: Vec<f64> = rows
         .iter()
         .filter_map(|r| r["callback_level"].as_f64())
@@ -95,7 +99,7 @@ async fn export_recomputes_hotline_figures(db: Db) {
     assert_eq!(value("hotline_direct_answer_rate"), direct / received);
     assert_eq!(value("hotline_dispatched"), sent);
     assert_eq!(value("hotline_valid_orders"), valid);
-    assert_eq!(value("hotline_resolution_rate"), closed / valid);
+    assert_eq!(value("hotline_resolution_rate"), resolved / asked);
     // Mean points out of 100 (level 5 = 100, each level below 20 fewer), as a rate.
     let avg = value("hotline_avg_satisfaction");
     let expected = levels.iter().sum::<f64>() / (levels.len() as f64 * 5.0);

@@ -21,6 +21,7 @@ mod figures;
 mod files_s3;
 mod hotline;
 mod hotline_pages;
+mod hotline_rates;
 mod intake;
 mod kb;
 mod licenses;

@@ -116,7 +116,7 @@ async fn guessing_the_applicants_proof_is_limited(db: Db) {
         .post(
             &format!("/api/v1/cases/{no}/rating"),
             None,
-            json!({ "level": 1, "last_six": "31002X" }),
+            json!({ "level": 5, "last_six": "31002X" }),
         )
         .await;
     assert_eq!(s, StatusCode::LOCKED);
@@ -240,7 +240,7 @@ async fn window_device_rates_the_visit(db: Db) {
         .post(
             &format!("/api/v1/cases/{no}/rating"),
             Some(&clerk),
-            json!({ "level": 4 }),
+            json!({ "level": 2 }),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
@@ -254,7 +254,7 @@ async fn window_device_rates_the_visit(db: Db) {
         .post(
             &format!("/api/v1/cases/{}/rating", w["case_no"].as_str().unwrap()),
             None,
-            json!({ "level": 1, "last_six": "31002X" }),
+            json!({ "level": 5, "last_six": "31002X" }),
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT);

@@ -346,10 +346,47 @@ both!(supervision_and_administration);
 /// extension with its article, a deemed acceptance that says so.
 async fn written_decisions(db: Db) {
     let app = TestApp::spawn(db).await;
-    app.exec("INSERT INTO settings (key, value) VALUES ('reconsideration_body', '昆山市人民政府')")
+    // The administrator names the appeal bodies on the office's settings page.
+    let mut admin = Browser::new(&app);
+    admin.staff_login("admin").await;
+    let (s, _, page) = admin.get("/admin/settings").await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page.contains("满意率计入“基本满意”"), "{page}");
+    let csrf = hidden(&page, "csrf");
+    let (s, _, page) = admin
+        .post(
+            "/admin/settings",
+            &[("csrf", csrf.as_str()), ("office_name", " "), ("court", "")],
+        )
         .await;
-    app.exec("INSERT INTO settings (key, value) VALUES ('court', '昆山市人民法院')")
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("机构名称"), "{page}");
+    let (s, _, page) = admin
+        .post(
+            "/admin/settings",
+            &[
+                ("csrf", csrf.as_str()),
+                ("office_name", "昆山市政务服务中心"),
+                ("reconsideration_body", "昆山市人民政府"),
+                ("court", "昆山市人民法院"),
+            ],
+        )
         .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page.contains("机构设置已保存"), "{page}");
+    // The box left unticked: 基本满意 no longer counts as satisfied.
+    assert_eq!(
+        app.store
+            .setting("hotline_basic_satisfied")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("0")
+    );
+    let mut clerk_page = Browser::new(&app);
+    clerk_page.staff_login("clerk.sj").await;
+    let (s, _, _) = clerk_page.get("/admin/settings").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
     let approver = app.token("approver.sj").await;
     let head = app.token("head.sj").await;
     let mut b = Browser::new(&app);

@@ -69,8 +69,8 @@ pub async fn export(
     Ok(n)
 }
 
-/// A 好差评 rating as exported: the case, where it was handled, the level (1 非常满意
-/// … 5 非常不满意), who gave it, and for a bad one the department's answer.
+/// A 好差评 rating as exported: the case, where it was handled, the level (5 非常满意
+/// … 1 非常不满意), who gave it, and for a bad one the department's answer.
 #[derive(Debug, Clone, Serialize)]
 pub struct RatingExport {
     pub case_no: String,

@@ -203,7 +203,7 @@ pub async fn answer_follow_up(
     .await?;
     // The bad rating the follow-up answers (the applicant's when both were bad).
     let kind: Option<String> =
-        sqlx::query_scalar("SELECT MIN(kind) FROM ratings WHERE case_id = $1 AND level >= 4")
+        sqlx::query_scalar("SELECT MIN(kind) FROM ratings WHERE case_id = $1 AND level <= 2")
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;

@@ -130,16 +130,16 @@ pub fn markdown(f: &Figures) -> String {
         .map(|rows| {
             rows.iter()
                 .filter(|r| r.value > 0)
-                .map(|r| format!("{}{}件", r.name, r.value))
+                .map(|r| format!("{}{}个", r.name, r.value))
                 .collect::<Vec<_>>()
                 .join("、")
         })
         .unwrap_or_default();
     let _ = writeln!(
         s,
-        "12345便民服务中心共受理诉求{}件（{}）{}；直接咨询解答{}件，直接解答率{}；\
+        "12345便民服务中心受理总量{}个（{}）{}，形成有效工单{}件；直接咨询解答{}件，直接解答率{}；\
          交办工单{}件，按时办结率{}，平均满意度{}。\
-         有效工单{}件，工单差错率{}；响应率{}，解决率{}，满意率{}。\
+         工单差错率{}；响应率{}，解决率{}，满意率{}。\
          热线呼入来电{}个，接通率{}，15秒接通率{}，接通来电平均等待{}秒；漏话回拨{}个。\
          （平台满意度及表扬数据尚未接入。）\n",
         count(f, Key::HotlineReceived),
@@ -147,14 +147,14 @@ pub fn markdown(f: &Figures) -> String {
         if channels.is_empty() {
             String::new()
         } else {
-            format!("，其中{channels}")
+            format!("，其中：{channels}")
         },
+        count(f, Key::HotlineValidOrders),
         count(f, Key::HotlineDirectAnswers),
         pct(f, Key::HotlineDirectAnswerRate),
         count(f, Key::HotlineDispatched),
         pct(f, Key::HotlineOnTimeRate),
         pct(f, Key::HotlineAvgSatisfaction),
-        count(f, Key::HotlineValidOrders),
         pct(f, Key::HotlineErrorRate),
         pct(f, Key::HotlineResponseRate),
         pct(f, Key::HotlineResolutionRate),

@@ -9,6 +9,8 @@ struct Asked {
     action: Action,
     note: Option<String>,
     level: Option<Satisfaction>,
+    invalid: Option<InvalidKind>,
+    resolved: Option<bool>,
 }
 
 fn parse_action(input: &ActionInput) -> Result<Asked> {
@@ -40,6 +42,35 @@ fn parse_action(input: &ActionInput) -> Result<Asked> {
         }
         None => None,
     };
+    let invalid = match (action, trimmed(input.invalid_kind.as_deref())) {
+        (Action::MarkInvalid, Some(k)) => {
+            Some(InvalidKind::parse_code_or_label(k).ok_or_else(|| {
+                StoreError::invalid(
+                    "invalid_kind",
+                    format!("无效来电类型“{k}”无效，应为：{}", InvalidKind::choices()),
+                )
+            })?)
+        }
+        (Action::MarkInvalid, None) => {
+            return Err(StoreError::invalid(
+                "invalid_kind",
+                format!("请选择无效来电类型：{}", InvalidKind::choices()),
+            ));
+        }
+        (_, Some(_)) => {
+            return Err(StoreError::invalid(
+                "invalid_kind",
+                "只有标记无效来电时才选择无效来电类型",
+            ));
+        }
+        (_, None) => None,
+    };
+    if input.resolved.is_some() && level.is_none() {
+        return Err(StoreError::invalid(
+            "resolved",
+            "诉求是否解决在回访时随满意度一并记录",
+        ));
+    }
     if input.co_units.is_some() && action != Action::Dispatch {
         return Err(StoreError::invalid(
             "co_units",
@@ -50,6 +81,8 @@ fn parse_action(input: &ActionInput) -> Result<Asked> {
         action,
         note,
         level,
+        invalid,
+        resolved: input.resolved,
     })
 }
 
@@ -63,6 +96,10 @@ struct Fields {
     reply: Option<String>,
     answer: Option<String>,
     callback: Option<i64>,
+    resolved: Option<bool>,
+    invalid: Option<&'static str>,
+    due_on: Option<String>,
+    replied_at: Option<String>,
     return_count: i64,
     /// New co-units of a dispatch, if they change.
     co_units: Option<Vec<(i64, String)>>,
@@ -79,6 +116,10 @@ impl Fields {
             reply: o.reply.clone(),
             answer: o.answer.clone(),
             callback: o.callback_level,
+            resolved: o.resolved,
+            invalid: o.invalid_kind,
+            due_on: o.due_on.clone(),
+            replied_at: o.replied_at.clone(),
             return_count: o.return_count,
             co_units: None,
         }
@@ -115,6 +156,10 @@ pub async fn act(store: &Store, p: &Principal, no: &str, input: &ActionInput) ->
         })?;
     let mut fields = Fields::of(&o);
     follow(store, &mut tx, &o, &asked, input, today, &mut fields).await?;
+    // The unit's first reply is the one measured against the limit.
+    if action == Action::Reply && fields.replied_at.is_none() {
+        fields.replied_at = Some(stamp.clone());
+    }
     let closes = next.status == Status::Closed && from.status != Status::Closed;
     let closed_at = if closes || next.status == Status::Merged {
         Some(stamp.clone())
@@ -224,6 +269,12 @@ async fn follow(
                 .map_err(|e| StoreError::Other(e.into()))?;
             f.deadline = Some(time::day(d));
             f.estimated = e;
+            // The measured limit moves by the same days, from where it stood.
+            if let Some(due) = f.due_on.as_deref().and_then(time::parse_day) {
+                let (d, _) = tongban_domain::hotline::extend(&cal, due, limits.extension())
+                    .map_err(|e| StoreError::Other(e.into()))?;
+                f.due_on = Some(time::day(d));
+            }
         }
         // 驳回退单: back to the same unit with the same deadline. The time limit runs
         // on (连续计算) through an unfounded return, so a return never buys time.
@@ -233,8 +284,10 @@ async fn follow(
         Action::Close | Action::Callback => {
             if let Some(l) = asked.level {
                 f.callback = Some(l.value());
+                f.resolved = asked.resolved;
             }
         }
+        Action::MarkInvalid => f.invalid = asked.invalid.map(InvalidKind::as_str),
         Action::Merge => f.merged_into = Some(merge_target(tx, o, input).await?),
         // Rework after an unsatisfied callback: back to the unit that handled it, with
         // a time limit of its own from today; the next callback is asked anew.
@@ -253,6 +306,7 @@ async fn follow(
             f.deadline = Some(time::day(d));
             f.estimated = e;
             f.callback = None;
+            f.resolved = None;
         }
         _ => {}
     }
@@ -315,6 +369,10 @@ async fn dispatch(
     f.deadline = Some(time::day(d));
     f.estimated = e;
     f.dispatched_on = Some(time::day(today));
+    // The first dispatch sets the limit measured; a re-dispatch does not reset it.
+    if f.due_on.is_none() {
+        f.due_on = f.deadline.clone();
+    }
     Ok(())
 }
 
@@ -356,7 +414,8 @@ async fn update(tx: &mut AnyConnection, o: &OrderView, f: &Fields, c: &Change<'_
     let sql = "UPDATE work_orders SET status = $1, department_id = $2, deadline = $3, deadline_estimated = $4, \
          extension_pending = $5, reply = $6, answer = $7, callback_level = $8, faulty = $9, merged_into = $10, \
          closed_at = $11, updated_at = $12, dispatched_on = COALESCE($13, dispatched_on), \
-         direct_answer = CASE WHEN $14 = 1 THEN 1 ELSE direct_answer END, return_count = $15 \
+         direct_answer = CASE WHEN $14 = 1 THEN 1 ELSE direct_answer END, return_count = $15, \
+         resolved = $19, invalid_kind = $20, due_on = $21, replied_at = $22 \
          WHERE id = $16 AND status = $17 AND updated_at = $18";
     let n = sqlx::query(sql)
         .bind(c.next.status.as_str())
@@ -377,6 +436,10 @@ async fn update(tx: &mut AnyConnection, o: &OrderView, f: &Fields, c: &Change<'_
         .bind(o.id)
         .bind(c.from.status.as_str())
         .bind(&o.updated_at)
+        .bind(f.resolved.map(i64::from))
+        .bind(f.invalid)
+        .bind(&f.due_on)
+        .bind(&f.replied_at)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -410,6 +473,12 @@ async fn record(
     };
     if let Some(l) = asked.level {
         add(format!("回访满意度：{}（{}）", l.value(), l.label()));
+    }
+    if let Some(r) = asked.resolved.filter(|_| asked.level.is_some()) {
+        add(format!("诉求{}", if r { "已解决" } else { "未解决" }));
+    }
+    if let Some(k) = asked.invalid {
+        add(format!("无效来电：{}", k.label()));
     }
     if let Some(into) = &f.merged_into
         && action == Action::Merge
@@ -450,6 +519,8 @@ async fn record(
             "to": c.next.status.as_str(),
             "department_id": f.department,
             "level": f.callback,
+            "resolved": f.resolved,
+            "invalid_kind": f.invalid,
             "co_units": f.co_units.as_ref().map(|c| c.iter().map(|u| u.1.as_str()).collect::<Vec<_>>()),
             "return_count": f.return_count,
         }),

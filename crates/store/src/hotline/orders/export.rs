@@ -24,6 +24,13 @@ pub struct OrderExport {
     pub direct_answer: bool,
     pub emergency: Option<String>,
     pub callback_level: Option<i64>,
+    /// The caller's answer at the callback: resolved or not.
+    pub resolved: Option<bool>,
+    /// Marked invalid (无效来电), and why.
+    pub invalid_kind: Option<String>,
+    /// The first dispatch's limit (moved by approved extensions) and the first reply.
+    pub due_on: Option<String>,
+    pub replied_at: Option<String>,
     pub faulty: bool,
     pub merged_into: Option<String>,
     pub return_count: i64,
@@ -43,7 +50,7 @@ pub async fn export(
              o.phone_masked, o.address, o.created_at, o.dispatched_on, \
              (SELECT MAX(e.at) FROM work_order_events e WHERE e.order_id = o.id AND e.action = 'sign') AS signed_at, \
              o.deadline, o.closed_at, o.direct_answer, o.emergency, o.callback_level, o.faulty, o.merged_into, \
-             o.return_count, o.public \
+             o.return_count, o.public, o.resolved, o.invalid_kind, o.due_on, o.replied_at \
              FROM work_orders o LEFT JOIN departments d ON d.id = o.department_id WHERE o.id > $1 ORDER BY o.id LIMIT 5000",
         )
         .bind(last)
@@ -75,6 +82,10 @@ pub async fn export(
                 direct_answer: crate::flag(r, "direct_answer")?,
                 emergency: r.try_get("emergency")?,
                 callback_level: r.try_get("callback_level")?,
+                resolved: r.try_get::<Option<i64>, _>("resolved")?.map(|v| v == 1),
+                invalid_kind: r.try_get("invalid_kind")?,
+                due_on: r.try_get("due_on")?,
+                replied_at: r.try_get("replied_at")?,
                 faulty: crate::flag(r, "faulty")?,
                 merged_into: r.try_get("merged_into")?,
                 return_count: r.try_get("return_count")?,

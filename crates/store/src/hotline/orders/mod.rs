@@ -30,8 +30,8 @@ use sqlx::{AnyConnection, Row};
 use tongban_domain::codes::{Mobile, mask_phone};
 use tongban_domain::hotline::{
     Action, Category, Channel, DeadlineDays, EMERGENCY_EVENT, EMERGENCY_EVENT_LABEL, Emergency,
-    MAX_CONTENT_CHARS, MAX_NOTE_CHARS, OrderState, Satisfaction, Status, TransitionError,
-    UnitRelation, check_extension_request, is_order_no, order_no,
+    InvalidKind, MAX_CONTENT_CHARS, MAX_NOTE_CHARS, OrderState, Satisfaction, Status,
+    TransitionError, UnitRelation, check_extension_request, is_order_no, order_no,
 };
 use tongban_domain::org::Role;
 use tongban_domain::required_text;
@@ -92,6 +92,12 @@ pub struct ActionInput {
     pub into: Option<String>,
     /// 派单/改派: codes of co-handling units (协办单位), replacing those recorded.
     pub co_units: Option<Vec<String>>,
+    /// 标记无效来电: harassment, silent, wrong_number or hung_up.
+    #[serde(default)]
+    pub invalid_kind: Option<String>,
+    /// 办结/回访: the caller's answer whether the request was resolved (解决率).
+    #[serde(default)]
+    pub resolved: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -142,6 +148,15 @@ pub struct OrderView {
     pub answer: Option<String>,
     pub reply: Option<String>,
     pub callback_level: Option<i64>,
+    /// The caller's answer at the callback: resolved or not.
+    pub resolved: Option<bool>,
+    /// Marked invalid (无效来电), and why.
+    pub invalid_kind: Option<&'static str>,
+    pub invalid_label: Option<&'static str>,
+    /// The first dispatch's time limit, moved only by approved extensions, and the
+    /// unit's first reply: the on-time rate compares them.
+    pub due_on: Option<String>,
+    pub replied_at: Option<String>,
     pub faulty: bool,
     pub merged_into: Option<String>,
     /// 转警/转急救: the number the emergency was passed to, and its label.
@@ -217,7 +232,8 @@ pub const EVENT_INSERT_COLUMNS: &[&str] = &[
 pub(crate) const COLUMNS: &str = "o.id, o.order_no, o.channel, o.category, o.caller_name, o.phone_masked, o.address, o.lat, o.lon, \
      o.content, o.service_code, s.name AS service_name, o.department_id, d.code AS dcode, d.name AS dname, o.co_units, o.status, \
      o.deadline, o.deadline_estimated, o.extension_pending, o.direct_answer, o.answer, o.reply, o.callback_level, o.faulty, \
-     o.merged_into, o.public, o.created_at, o.updated_at, o.closed_at, o.emergency, o.return_count";
+     o.merged_into, o.public, o.created_at, o.updated_at, o.closed_at, o.emergency, o.return_count, \
+     o.invalid_kind, o.resolved, o.due_on, o.replied_at";
 
 pub(crate) const FROM: &str = " FROM work_orders o LEFT JOIN departments d ON d.id = o.department_id \
      LEFT JOIN open311_services s ON s.code = o.service_code WHERE 1 = 1";
@@ -241,6 +257,8 @@ pub(crate) fn view_from(r: &sqlx::any::AnyRow) -> Result<OrderView> {
     let faulty = crate::flag(r, "faulty")?;
     let emergency: Option<String> = r.try_get("emergency")?;
     let emergency = emergency.as_deref().and_then(Emergency::parse);
+    let invalid: Option<String> = r.try_get("invalid_kind")?;
+    let invalid = invalid.as_deref().and_then(InvalidKind::parse);
     Ok(OrderView {
         id: r.try_get("id")?,
         order_no: r.try_get("order_no")?,
@@ -277,6 +295,11 @@ pub(crate) fn view_from(r: &sqlx::any::AnyRow) -> Result<OrderView> {
         answer: r.try_get("answer")?,
         reply: r.try_get("reply")?,
         callback_level,
+        resolved: r.try_get::<Option<i64>, _>("resolved")?.map(|v| v == 1),
+        invalid_kind: invalid.map(InvalidKind::as_str),
+        invalid_label: invalid.map(InvalidKind::label),
+        due_on: r.try_get("due_on")?,
+        replied_at: r.try_get("replied_at")?,
         faulty,
         merged_into: r.try_get("merged_into")?,
         emergency: emergency.map(Emergency::as_str),
@@ -291,7 +314,8 @@ pub(crate) fn view_from(r: &sqlx::any::AnyRow) -> Result<OrderView> {
             status,
             extension_pending,
             called_back: callback_level.is_some(),
-            unsatisfied: callback_level.is_some_and(|l| l <= 2),
+            unsatisfied: callback_level
+                .is_some_and(|l| l <= i64::from(tongban_domain::rating::BAD_AT_MOST)),
             faulty,
         },
     })

@@ -230,8 +230,8 @@ pub(crate) async fn insert_row(conn: &mut AnyConnection, row: &NewRow) -> Result
         "INSERT INTO work_orders (order_no, channel, category, caller_name, phone_enc, phone_masked, phone_digest, email, \
          address, lat, lon, content, service_code, department_id, co_units, status, dispatched_on, deadline, \
          deadline_estimated, extension_pending, direct_answer, answer, reply, callback_level, faulty, merged_into, public, \
-         api_key_id, created_at, updated_at, closed_at, emergency, return_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
-         $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 0, $20, $21, NULL, NULL, 0, NULL, $22, $23, $24, $25, $26, $27, 0) \
+         api_key_id, created_at, updated_at, closed_at, emergency, return_count, due_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+         $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 0, $20, $21, NULL, NULL, 0, NULL, $22, $23, $24, $25, $26, $27, 0, $18) \
          RETURNING id",
     )
     .bind(&no)
@@ -341,13 +341,17 @@ pub(crate) async fn insert_row(conn: &mut AnyConnection, row: &NewRow) -> Result
     Ok(no)
 }
 
-/// An order's contribution to the hotline figures kept per day (`stats`), now.
+/// An order's contribution to the hotline figures kept per day (`stats`), now: by
+/// the day registered, and by the day due.
 pub(crate) async fn order_counted(
     conn: &mut AnyConnection,
     id: i64,
     cal: &tongban_domain::calendar::Calendar,
-) -> Result<crate::stats::Snapshot> {
-    crate::stats::snapshot(conn, &crate::stats::ORDERS, &[id], cal).await
+) -> Result<(crate::stats::Snapshot, crate::stats::Snapshot)> {
+    Ok((
+        crate::stats::snapshot(&mut *conn, &crate::stats::ORDERS, &[id], cal).await?,
+        crate::stats::snapshot(&mut *conn, &crate::stats::ORDER_DUES, &[id], cal).await?,
+    ))
 }
 
 /// Moves the order's contribution to the kept figures from `before` (none: a new
@@ -356,9 +360,22 @@ pub(crate) async fn order_counted(
 pub(crate) async fn track_order(
     conn: &mut AnyConnection,
     id: i64,
-    before: Option<&crate::stats::Snapshot>,
+    before: Option<&(crate::stats::Snapshot, crate::stats::Snapshot)>,
     cal: &tongban_domain::calendar::Calendar,
 ) -> Result<()> {
     let after = order_counted(&mut *conn, id, cal).await?;
-    crate::stats::track(conn, &crate::stats::ORDERS, before, &after).await
+    crate::stats::track(
+        &mut *conn,
+        &crate::stats::ORDERS,
+        before.map(|b| &b.0),
+        &after.0,
+    )
+    .await?;
+    crate::stats::track(
+        conn,
+        &crate::stats::ORDER_DUES,
+        before.map(|b| &b.1),
+        &after.1,
+    )
+    .await
 }

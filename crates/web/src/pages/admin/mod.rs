@@ -24,8 +24,11 @@ use tongban_store::catalog::{self, Item, VersionSummary};
 use tongban_store::org::{self, Department, Point, Principal, UserRow};
 use tongban_store::time;
 
+mod settings;
+
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(settings::router())
         .route("/admin", get(index))
         .route("/admin/users", get(users).post(create_user))
         .route("/admin/users/{username}/actions", post(account_action))

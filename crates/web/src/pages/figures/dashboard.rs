@@ -1294,7 +1294,7 @@ async fn rating_list(
                 .ok_or_else(|| {
                     period_error(vec![FieldError::new(
                         "level",
-                        "评价等级应为1（非常满意）至5（非常不满意）",
+                        tongban_domain::rating::LEVEL_FAULT,
                     )])
                 })?,
         ),
@@ -1304,7 +1304,9 @@ async fn rating_list(
     let (mut ratings, mut total) = (vec![], 0);
     // 差评 are the two lowest levels: one list of each, merged newest first.
     let levels: Vec<Option<i64>> = if bad && level.is_none() {
-        vec![Some(4), Some(5)]
+        (1..=i64::from(tongban_domain::rating::BAD_AT_MOST))
+            .map(Some)
+            .collect()
     } else {
         vec![level.map(|l| l.value().into())]
     };

@@ -438,6 +438,8 @@ struct ActionForm {
     wants_level: bool,
     level_required: bool,
     wants_into: bool,
+    /// 标记无效来电: its kind.
+    wants_invalid: bool,
     warning: bool,
     /// The field of the error shown in this form ("" when none), and the message.
     error_field: &'static str,
@@ -446,6 +448,8 @@ struct ActionForm {
     unit: String,
     level: String,
     into: String,
+    resolved: String,
+    invalid_kind: String,
 }
 
 fn action_forms(p: &Principal, o: &OrderView) -> Vec<ActionForm> {
@@ -463,13 +467,16 @@ fn action_forms(p: &Principal, o: &OrderView) -> Vec<ActionForm> {
                 wants_level: matches!(code, "close" | "callback"),
                 level_required: code == "callback",
                 wants_into: code == "merge",
-                warning: matches!(code, "return" | "mark_faulty" | "redo"),
+                wants_invalid: code == "mark_invalid",
+                warning: matches!(code, "return" | "mark_faulty" | "redo" | "mark_invalid"),
                 error_field: "",
                 error: String::new(),
                 note: String::new(),
                 unit: String::new(),
                 level: String::new(),
                 into: String::new(),
+                resolved: String::new(),
+                invalid_kind: String::new(),
             }
         })
         .collect()
@@ -486,6 +493,7 @@ struct OrderPage {
     /// The dispatch catalog's unit, when the order may be dispatched now.
     suggestion: Option<tongban_store::dispatch::Suggestion>,
     levels: Vec<(i64, &'static str)>,
+    invalid_kinds: Vec<(&'static str, &'static str)>,
     back: &'static str,
     errors: Errors,
 }
@@ -503,14 +511,15 @@ async fn suggestion(
     Ok(tongban_store::hotline::dispatch_suggestion(&s.store, p, &order.order_no).await?)
 }
 
+/// The one satisfaction scale, best first.
 fn levels() -> Vec<(i64, &'static str)> {
-    (1..=5)
-        .filter_map(|l| {
-            tongban_domain::hotline::Satisfaction::parse(l)
-                .ok()
-                .map(|s| (l, s.label()))
-        })
-        .collect()
+    tongban_domain::rating::levels_best_first()
+}
+
+fn invalid_kinds() -> Vec<(&'static str, &'static str)> {
+    codes(tongban_domain::hotline::InvalidKind::ALL, |k| {
+        (k.as_str(), k.label())
+    })
 }
 
 fn back_link(p: &Principal) -> &'static str {
@@ -533,6 +542,7 @@ async fn order_page(State(s): State<AppState>, web: Web, Path(no): Path<String>)
         order,
         units: member_units(&s).await?,
         levels: levels(),
+        invalid_kinds: invalid_kinds(),
         back: back_link(p),
         errors: Errors::default(),
     };
@@ -556,6 +566,10 @@ struct ActionPost {
     level: String,
     #[serde(default)]
     into: String,
+    #[serde(default)]
+    resolved: String,
+    #[serde(default)]
+    invalid_kind: String,
 }
 
 async fn act(
@@ -586,7 +600,12 @@ async fn act(
                 level,
                 into: some(&f.into),
                 co_units: (f.action == "dispatch").then(|| co_ticked(&units, &f.rest)),
-                ..Default::default()
+                invalid_kind: some(&f.invalid_kind),
+                resolved: match f.resolved.as_str() {
+                    "1" => Some(true),
+                    "0" => Some(false),
+                    _ => None,
+                },
             };
             hotline::act(&s.store, p, &no, &input).await
         }
@@ -606,8 +625,9 @@ async fn act(
     let form_field = match field {
         "unit" => "unit",
         "co_units" => "co_units",
-        "level" => "level",
+        "level" | "resolved" => "level",
         "into" => "into",
+        "invalid_kind" => "invalid_kind",
         _ => "note",
     };
     match actions.iter_mut().find(|a| a.code == f.action) {
@@ -616,6 +636,7 @@ async fn act(
                 "unit" | "co_units" if a.wants_unit => form_field,
                 "level" if a.wants_level => "level",
                 "into" if a.wants_into => "into",
+                "invalid_kind" if a.wants_invalid => "invalid_kind",
                 _ => "note",
             };
             errors.push(FieldError::new(
@@ -628,6 +649,8 @@ async fn act(
             a.unit = f.unit.clone();
             a.level = f.level.clone();
             a.into = f.into.clone();
+            a.resolved = f.resolved.clone();
+            a.invalid_kind = f.invalid_kind.clone();
             a.co_units = co_ticked(&units, &f.rest);
         }
         // The action is no longer offered (another member acted first): say so at
@@ -642,6 +665,7 @@ async fn act(
         order,
         units,
         levels: levels(),
+        invalid_kinds: invalid_kinds(),
         back: back_link(p),
         errors,
     };

@@ -256,12 +256,13 @@ struct MyCasePage {
     level: String,
     comment: String,
     errors: Errors,
-    levels: [&'static str; 5],
+    /// The one satisfaction scale, best first.
+    levels: Vec<(i64, &'static str)>,
 }
 
 impl MyCasePage {
-    fn is_level(&self, i: &usize) -> bool {
-        self.level == (i + 1).to_string()
+    fn is_level(&self, v: &i64) -> bool {
+        self.level == v.to_string()
     }
 }
 
@@ -311,7 +312,7 @@ async fn withdraw(
                 level: String::new(),
                 comment: String::new(),
                 errors: errors.into(),
-                levels: tongban_domain::rating::LABELS,
+                levels: tongban_domain::rating::levels_best_first(),
             };
             Ok(unprocessable(render(&page)?))
         }
@@ -348,7 +349,7 @@ async fn my_case(State(s): State<AppState>, web: Web, Path(case_no): Path<String
         level: String::new(),
         comment: String::new(),
         errors: Errors::default(),
-        levels: tongban_domain::rating::LABELS,
+        levels: tongban_domain::rating::levels_best_first(),
     };
     render(&page)
 }
@@ -402,7 +403,7 @@ async fn rate(
                 level: f.level,
                 comment: f.comment,
                 errors: errors.into(),
-                levels: tongban_domain::rating::LABELS,
+                levels: tongban_domain::rating::levels_best_first(),
             };
             Ok(unprocessable(render(&page)?))
         }

@@ -1,0 +1,119 @@
+//! The office's own settings (机构设置): its name, the bodies its written decisions
+//! name for appeal, and the local rules its figures follow. Administrators change
+//! them; every change is in the audit chain.
+
+use crate::audit;
+use crate::org::Principal;
+use crate::{Result, Store, StoreError, put_setting};
+use serde::{Deserialize, Serialize};
+use tongban_domain::org::Role;
+
+/// Setting keys.
+pub const OFFICE_NAME: &str = "office_name";
+pub const RECONSIDERATION_BODY: &str = "reconsideration_body";
+pub const COURT: &str = "court";
+pub use crate::metrics::BASIC_COUNTS_SATISFIED;
+
+/// The settings as they stand (an empty body or court: derived from the office's
+/// name when a notice is printed).
+#[derive(Debug, Clone, Serialize)]
+pub struct OfficeSettings {
+    pub office_name: String,
+    pub reconsideration_body: String,
+    pub court: String,
+    /// 12345 满意率 counts 基本满意 (the local rule; on by default).
+    pub hotline_basic_satisfied: bool,
+}
+
+/// The settings as a form or the API gives them.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct OfficeSettingsInput {
+    pub office_name: Option<String>,
+    pub reconsideration_body: Option<String>,
+    pub court: Option<String>,
+    pub hotline_basic_satisfied: Option<bool>,
+}
+
+pub async fn office_settings(store: &Store) -> Result<OfficeSettings> {
+    Ok(OfficeSettings {
+        office_name: store.office_name().await?,
+        reconsideration_body: store
+            .setting(RECONSIDERATION_BODY)
+            .await?
+            .unwrap_or_default(),
+        court: store.setting(COURT).await?.unwrap_or_default(),
+        hotline_basic_satisfied: store.setting(BASIC_COUNTS_SATISFIED).await?.as_deref()
+            != Some("0"),
+    })
+}
+
+/// Saves the settings, every fault named at once; administrators only.
+pub async fn save_office_settings(
+    store: &Store,
+    p: &Principal,
+    input: &OfficeSettingsInput,
+) -> Result<OfficeSettings> {
+    if p.role != Role::Admin {
+        return Err(StoreError::Forbidden(
+            "只有系统管理员可以修改机构设置".into(),
+        ));
+    }
+    let mut faults = tongban_domain::Faults::default();
+    let name = faults.take(tongban_domain::required_text(
+        "office_name",
+        "机构名称",
+        input.office_name.as_deref().unwrap_or(""),
+        60,
+    ));
+    let optional = |field: &'static str, label: &str, v: Option<&str>| match v.map(str::trim) {
+        Some(t) if !t.is_empty() => tongban_domain::required_text(field, label, t, 60),
+        _ => Ok(String::new()),
+    };
+    let body = faults.take(optional(
+        "reconsideration_body",
+        "行政复议机关",
+        input.reconsideration_body.as_deref(),
+    ));
+    let court = faults.take(optional(
+        "court",
+        "行政诉讼管辖法院",
+        input.court.as_deref(),
+    ));
+    let (name, body, court) = faults.finish(match (name, body, court) {
+        (Some(n), Some(b), Some(c)) => Some((n, b, c)),
+        _ => None,
+    })?;
+    let basic = input.hotline_basic_satisfied.unwrap_or(false);
+    let mut tx = store.begin().await?;
+    put_setting(&mut tx, OFFICE_NAME, &name).await?;
+    for (key, value) in [(RECONSIDERATION_BODY, &body), (COURT, &court)] {
+        if value.is_empty() {
+            sqlx::query("DELETE FROM settings WHERE key = $1")
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+        } else {
+            put_setting(&mut tx, key, value).await?;
+        }
+    }
+    put_setting(
+        &mut tx,
+        BASIC_COUNTS_SATISFIED,
+        if basic { "1" } else { "0" },
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        store.keys(),
+        &p.actor(),
+        "settings.office",
+        "settings",
+        "office",
+        serde_json::json!({ "office_name": name, "reconsideration_body": body, "court": court,
+            "hotline_basic_satisfied": basic }),
+    )
+    .await?;
+    tx.commit().await?;
+    store.forget_office_name();
+    office_settings(store).await
+}
