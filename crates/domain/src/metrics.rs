@@ -380,8 +380,8 @@ figures! {
         "评价为非常满意、满意或基本满意的比例";
     RatingsBad = "ratings_bad", "差评", "件", "评价",
         "评价为不满意或非常不满意的数量";
-    RatingsBadAnsweredRate = "ratings_bad_answered_rate", "差评整改答复率", "%", "评价",
-        "统计期间内的差评中，部门已作出整改答复的比例（截至统计时）";
+    RatingsBadAnsweredRate = "ratings_bad_answered_rate", "差评按时整改率", "%", "评价",
+        "统计期间内的差评中，部门在整改期限内作出核实整改答复的比例；逾期答复和尚未答复的均计为未按时";
     RatingsAvgScore = "ratings_avg_score", "平均满意度得分", "分", "评价",
         "非常满意100分、满意80分、基本满意60分、不满意40分、非常不满意20分的平均值";
 }

@@ -71,6 +71,28 @@ pub const LABELS: [&str; 5] = ["非常不满意", "不满意", "基本满意", "
 /// Working days a department has to answer a bad rating (local rules: 5–15).
 pub const FOLLOW_UP_WORKING_DAYS: u32 = 10;
 
+coded_enum! {
+    /// 核实: what the department found of a bad rating before rectifying.
+    Finding {
+        Founded = ("founded", "属实"),
+        PartlyFounded = ("partly_founded", "部分属实"),
+        Unfounded = ("unfounded", "不属实"),
+    }
+}
+
+coded_enum! {
+    /// 复核: the service management office's decision on a rater's appeal.
+    ReviewOutcome {
+        /// The department's answer stands.
+        Upheld = ("upheld", "维持部门答复"),
+        /// The department must rectify and answer again, within a new time limit.
+        Redo = ("redo", "责令重新整改"),
+    }
+}
+
+/// Calendar days after the department's answer within which the rater may appeal.
+pub const APPEAL_DAYS: i64 = 15;
+
 /// Longest comment kept with a rating.
 pub const MAX_COMMENT_CHARS: usize = 500;
 

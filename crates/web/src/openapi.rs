@@ -66,7 +66,9 @@ async fn document() -> Json<Value> {
             "/api/v1/cases/{case_no}/actions": { "post": with_body(op("办件操作：受理、不予受理、补正、审查决定、特别程序、延期、撤回、中止、恢复、终止、逾期未补正、办结、送达", "cases", true), "Action") },
             "/api/v1/cases/{case_no}/allow-notice": { "post": with_body(op("督查人员准许再次补正告知（《行政许可法》第三十二条）", "cases", true), "Reason") },
             "/api/v1/cases/{case_no}/rating": { "post": with_body(op("好差评（申请人凭证件后六位，或窗口评价器）", "cases", false), "Rating") },
-            "/api/v1/cases/{case_no}/rating/answer": { "post": op("差评整改答复", "cases", true) },
+            "/api/v1/cases/{case_no}/rating/answer": { "post": with_body(op("差评核实整改答复", "cases", true), "FollowUpAnswer") },
+            "/api/v1/cases/{case_no}/rating/appeal": { "post": with_body(op("评价人对差评整改答复提出申诉（答复后15日内）", "cases", false), "RatingAppeal") },
+            "/api/v1/cases/{case_no}/rating/review": { "post": with_body(op("政务办督查人员复核差评申诉", "cases", true), "RatingReview") },
             "/api/v1/follow-ups": { "get": op("差评整改清单（本部门；督查人员看全部）", "cases", true) },
             "/api/v1/progress/{case_no}": { "get": op("办件进度查询（办件编号＋证件号码后六位）", "cases", false) },
             "/api/v1/license-keys": { "get": op("各部门电子证照签名公钥（SM2，SEC1 未压缩格式，十六进制）", "licenses", false) },
@@ -123,6 +125,14 @@ async fn document() -> Json<Value> {
                     "recipient": { "type": "string", "description": "送达时必填：签收人" }, "tracking_no": { "type": "string", "description": "邮寄送达时必填：邮件单号" },
                     "delivered_on": { "type": "string", "format": "date", "description": "送达日期，默认今天" },
                     "note": { "type": "string" }, "document_no": { "type": "string" } } },
+                "FollowUpAnswer": { "type": "object", "required": ["finding", "answer"], "properties": {
+                    "finding": { "type": "string", "enum": ["founded", "partly_founded", "unfounded"], "description": "核实情况：属实、部分属实、不属实" },
+                    "answer": { "type": "string", "minLength": 1, "maxLength": 2000 } } },
+                "RatingAppeal": { "type": "object", "required": ["appeal", "last_six"], "properties": {
+                    "appeal": { "type": "string", "minLength": 1, "maxLength": 1000 }, "last_six": { "type": "string" } } },
+                "RatingReview": { "type": "object", "required": ["outcome", "review"], "properties": {
+                    "outcome": { "type": "string", "enum": ["upheld", "redo"], "description": "维持部门答复，或责令重新整改" },
+                    "review": { "type": "string", "minLength": 1, "maxLength": 1000 } } },
                 "Reason": { "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string", "minLength": 1, "maxLength": 500 } } },
                 "NewWorkOrder": { "type": "object", "required": ["category", "content"], "properties": {
                     "channel": { "type": "string", "enum": ["phone", "web", "wechat", "email", "open311", "other"] },

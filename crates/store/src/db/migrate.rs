@@ -91,6 +91,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "12345 rates as offices compute them; one satisfaction scale",
         include_str!("../migrations/0017_hotline_rates.sql"),
     ),
+    (
+        18,
+        "bad ratings verified, appealed and reviewed; the rated staff member",
+        include_str!("../migrations/0018_rating_review.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -136,6 +136,8 @@ struct Raw {
     ratings: i64,
     ratings_bad: i64,
     ratings_bad_answered: i64,
+    /// Bad ratings answered by their due day.
+    ratings_bad_on_time: i64,
     ratings_score_sum: i64,
 }
 
@@ -209,7 +211,7 @@ impl Raw {
             Key::RatingsReceived => n(self.ratings),
             Key::RatingsGoodRate => ratio(self.ratings - self.ratings_bad, self.ratings),
             Key::RatingsBad => n(self.ratings_bad),
-            Key::RatingsBadAnsweredRate => ratio(self.ratings_bad_answered, self.ratings_bad),
+            Key::RatingsBadAnsweredRate => ratio(self.ratings_bad_on_time, self.ratings_bad),
             Key::RatingsAvgScore => ratio(self.ratings_score_sum, self.ratings),
             Key::CasesByPoint | Key::HotlineByChannel => None,
         }
@@ -696,6 +698,7 @@ async fn ratings_raw(c: &mut AnyConnection, p: &Period, r: &mut Raw) -> Result<(
         if level.is_bad() {
             r.ratings_bad += n;
             r.ratings_bad_answered += answered;
+            r.ratings_bad_on_time += v[2];
         }
     }
     Ok(())

@@ -255,7 +255,8 @@ pub static ORDER_DUES: Counter = Counter {
 
 /// 好差评 ratings on the day given, by the case's department and point, the source
 /// (`applicant` online, `device` at the window) and the level; with the bad ones the
-/// department has answered (整改反馈).
+/// department has answered (整改反馈), and those answered by their due day (Beijing
+/// time).
 pub static RATINGS: Counter = Counter {
     table: "stat_ratings",
     months: "stat_ratings_m",
@@ -267,11 +268,12 @@ pub static RATINGS: Counter = Counter {
         ("source", Ty::Text),
         ("level", Ty::Int),
     ],
-    measures: &["n", "answered"],
+    measures: &["n", "answered", "answered_on_time"],
     source: "SELECT r.rated_on, r.level, \
              CASE WHEN r.source = 'applicant' THEN 'applicant' ELSE 'device' END AS source, \
              c.department_id, c.point_id, CAST(COUNT(*) AS BIGINT) AS w, \
-             CAST(SUM(CASE WHEN f.answered_at IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS answered \
+             CAST(SUM(CASE WHEN f.answered_at IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS answered, \
+             CAST(SUM(CASE WHEN f.answered_at < f.due_on || 'T16:00:00.000Z' THEN 1 ELSE 0 END) AS BIGINT) AS on_time \
              FROM ratings r JOIN cases c ON c.id = r.case_id LEFT JOIN rating_followups f ON f.case_id = r.case_id AND f.kind = r.kind \
              WHERE 1 = 1{and} \
              GROUP BY r.rated_on, r.level, CASE WHEN r.source = 'applicant' THEN 'applicant' ELSE 'device' END, \
@@ -286,7 +288,11 @@ pub static RATINGS: Counter = Counter {
                 K::T(r.try_get("source")?),
                 K::I(r.try_get("level")?),
             ],
-            &[r.try_get("w")?, r.try_get("answered")?],
+            &[
+                r.try_get("w")?,
+                r.try_get("answered")?,
+                r.try_get("on_time")?,
+            ],
         );
         Ok(())
     },

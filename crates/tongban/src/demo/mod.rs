@@ -1106,7 +1106,7 @@ async fn seed_cases(
                 .iter()
                 .copied(),
         )
-        .chain(["answered_at", "answer", "answered_by"])
+        .chain(["answered_at", "answer", "answered_by", "finding"])
         .collect();
     let v2_effective = NaiveDate::from_ymd_opt(year, 3, 1).context("date")?;
     for chunk in days.chunks(5) {
@@ -1582,6 +1582,8 @@ async fn seed_cases(
                             V::from("applicant"),
                             V::S(time::stamp(rated)),
                             V::S(time::day(rated_day)),
+                            // The accepting clerk, filled in after the load.
+                            V::NullI,
                         ]);
                         n_ratings += 1;
                         if level <= 2 {
@@ -1605,6 +1607,14 @@ async fn seed_cases(
                                         .to_string()
                                 })),
                                 V::NullI,
+                                V::from(answered.then(|| {
+                                    if rng.random_bool(0.8) {
+                                        "founded"
+                                    } else {
+                                        "partly_founded"
+                                    }
+                                    .to_string()
+                                })),
                             ]);
                             next_follow += 1;
                         }
@@ -1646,6 +1656,8 @@ async fn seed_cases(
     }
     bar.finish_and_clear();
     let mut tx = store.begin().await?;
+    // Each rating rates the clerk who accepted the case.
+    tongban_store::cases::fill_rated_staff(&mut tx).await?;
     let seq_rows: Vec<Vec<V>> = seq
         .iter()
         .map(|((p, d), n)| vec![V::I(*p), V::S(time::day(*d)), V::I(*n)])

@@ -712,7 +712,7 @@ async fn follow_ups_list(db: Db) {
         .post(
             &format!("/api/v1/cases/{bad}/rating/answer"),
             Some(&head),
-            json!({ "answer": "已对窗口人员开展一次性告知培训" }),
+            json!({ "finding": "founded", "answer": "已对窗口人员开展一次性告知培训" }),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -767,7 +767,7 @@ async fn follow_up_overdue(db: Db) {
         .post(
             &format!("/api/v1/cases/{no}/rating/answer"),
             Some(&head),
-            json!({ "answer": "已整改" }),
+            json!({ "finding": "founded", "answer": "已整改" }),
         )
         .await;
     assert_eq!(s, StatusCode::OK);

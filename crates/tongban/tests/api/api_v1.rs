@@ -1357,30 +1357,54 @@ async fn rating_and_follow_up(db: Db) {
 
     let answer = format!("/api/v1/cases/{b}/rating/answer");
     let (s, v) = app
-        .post(&answer, Some(&clerk), json!({ "answer": "已整改" }))
+        .post(
+            &answer,
+            Some(&clerk),
+            json!({ "finding": "founded", "answer": "已整改" }),
+        )
         .await;
     assert_error(s, &v, StatusCode::FORBIDDEN, "forbidden");
-    let (s, v) = app.post(&answer, Some(&head), json!({})).await;
+    let (s, v) = app
+        .post(&answer, Some(&head), json!({ "finding": "founded" }))
+        .await;
     assert_invalid(s, &v, "answer");
-    let (s, v) = app.post(&answer, None, json!({ "answer": "已整改" })).await;
+    let (s, v) = app
+        .post(&answer, Some(&head), json!({ "answer": "已整改" }))
+        .await;
+    assert_invalid(s, &v, "finding");
+    let (s, v) = app
+        .post(
+            &answer,
+            None,
+            json!({ "finding": "founded", "answer": "已整改" }),
+        )
+        .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
     let jt = app.token("approver.jt").await;
     let (s, v) = app
-        .post(&answer, Some(&jt), json!({ "answer": "已整改" }))
+        .post(
+            &answer,
+            Some(&jt),
+            json!({ "finding": "founded", "answer": "已整改" }),
+        )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "another department answered: {v}");
     let (s, v) = app
         .post(
             &answer,
             Some(&head),
-            json!({ "answer": "已约谈窗口人员并增设取号机" }),
+            json!({ "finding": "founded", "answer": "已约谈窗口人员并增设取号机" }),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert!(v["follow_up"]["answered_at"].is_string(), "{v}");
     assert_eq!(v["follow_up"]["answer"], "已约谈窗口人员并增设取号机");
     let (s, v) = app
-        .post(&answer, Some(&head), json!({ "answer": "再答一次" }))
+        .post(
+            &answer,
+            Some(&head),
+            json!({ "finding": "founded", "answer": "再答一次" }),
+        )
         .await;
     assert_error(s, &v, StatusCode::CONFLICT, "conflict");
     // A good rating has nothing to answer.
@@ -1388,7 +1412,7 @@ async fn rating_and_follow_up(db: Db) {
         .post(
             &format!("/api/v1/cases/{a}/rating/answer"),
             Some(&head),
-            json!({ "answer": "无" }),
+            json!({ "finding": "founded", "answer": "无" }),
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT);
@@ -1704,7 +1728,7 @@ async fn audit_log_api(db: Db) {
         .post(
             &format!("/api/v1/cases/{no}/rating/answer"),
             Some(&head),
-            json!({ "answer": "已整改" }),
+            json!({ "finding": "founded", "answer": "已整改" }),
         )
         .await;
     assert_eq!(s, StatusCode::OK);

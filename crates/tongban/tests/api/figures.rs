@@ -869,7 +869,7 @@ async fn rating_figures_match_exported_records(db: Db) {
         .post(
             &format!("/api/v1/cases/{}/rating/answer", nos[0]),
             Some(&head),
-            json!({ "answer": "已约谈窗口人员并整改" }),
+            json!({ "finding": "founded", "answer": "已约谈窗口人员并整改" }),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");

@@ -26,6 +26,7 @@ mod intake;
 mod kb;
 mod licenses;
 mod procedure;
+mod rating_loop;
 mod rules;
 mod security;
 mod sms;

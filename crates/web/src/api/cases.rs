@@ -20,6 +20,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/{case_no}/allow-notice", post(allow_notice))
         .route("/api/v1/cases/{case_no}/rating", post(rate))
         .route("/api/v1/cases/{case_no}/rating/answer", post(answer))
+        .route("/api/v1/cases/{case_no}/rating/appeal", post(appeal))
+        .route("/api/v1/cases/{case_no}/rating/review", post(review))
         .route("/api/v1/progress/{case_no}", get(progress))
         .route("/api/v1/follow-ups", get(follow_ups))
 }
@@ -157,9 +159,11 @@ async fn rate(
 
 #[derive(Deserialize)]
 struct AnswerBody {
+    finding: Option<String>,
     answer: Option<String>,
 }
 
+/// The department verifies, rectifies and answers a bad rating.
 async fn answer(
     State(s): State<AppState>,
     Staff(p): Staff,
@@ -167,8 +171,74 @@ async fn answer(
     Body(b): Body<AnswerBody>,
 ) -> ApiResult<Json<Value>> {
     let case_no = crate::extract::case_no(&case_no)?;
-    let r =
-        cases::answer_follow_up(&s.store, &p, &case_no, b.answer.as_deref().unwrap_or("")).await?;
+    let r = cases::answer_follow_up(
+        &s.store,
+        &p,
+        &case_no,
+        b.finding.as_deref(),
+        b.answer.as_deref().unwrap_or(""),
+    )
+    .await?;
+    Ok(Json(
+        serde_json::to_value(r).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct AppealBody {
+    appeal: Option<String>,
+    /// The rater's proof: last six characters of the ID number or credit code.
+    last_six: Option<String>,
+}
+
+/// The rater appeals the department's answer.
+async fn appeal(
+    State(s): State<AppState>,
+    crate::extract::ClientAddr(from): crate::extract::ClientAddr,
+    Path(case_no): Path<String>,
+    Body(b): Body<AppealBody>,
+) -> ApiResult<Json<Value>> {
+    let six = b.last_six.as_deref().unwrap_or("");
+    if six.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "last_six",
+            "请填写申请人证件号码或统一社会信用代码的后六位",
+        ));
+    }
+    let case_no = crate::extract::case_no(&case_no)?;
+    let rater = Rater::Applicant {
+        last_six: six,
+        from: &from,
+    };
+    let r = cases::appeal_follow_up(&s.store, rater, &case_no, b.appeal.as_deref().unwrap_or(""))
+        .await?;
+    Ok(Json(
+        serde_json::to_value(r).map_err(|_| ApiError::internal())?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct ReviewBody {
+    outcome: Option<String>,
+    review: Option<String>,
+}
+
+/// The service management office reviews an appeal.
+async fn review(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Path(case_no): Path<String>,
+    Body(b): Body<ReviewBody>,
+) -> ApiResult<Json<Value>> {
+    let case_no = crate::extract::case_no(&case_no)?;
+    let r = cases::review_follow_up(
+        &s.store,
+        &p,
+        &case_no,
+        b.outcome.as_deref(),
+        b.review.as_deref().unwrap_or(""),
+    )
+    .await?;
     Ok(Json(
         serde_json::to_value(r).map_err(|_| ApiError::internal())?,
     ))

@@ -32,7 +32,8 @@ use tongban_domain::case::{
 use tongban_domain::catalog::ItemContent;
 use tongban_domain::org::{PointKind, Role};
 use tongban_domain::rating::{
-    FOLLOW_UP_WORKING_DAYS, MAX_COMMENT_CHARS, RATING_WINDOW_DAYS, RatingLevel,
+    FOLLOW_UP_WORKING_DAYS, Finding, MAX_COMMENT_CHARS, RATING_WINDOW_DAYS, RatingLevel,
+    ReviewOutcome,
 };
 
 pub use tongban_domain::case::DEEMED_ACCEPTANCE_DAYS;
@@ -213,25 +214,40 @@ pub const FOLLOW_UP_INSERT_COLUMNS: &[&str] =
     &["case_id", "kind", "department_id", "opened_at", "due_on"];
 /// A rating's columns, in the order of its values (shared as above).
 pub const RATING_INSERT_COLUMNS: &[&str] = &[
-    "case_id", "kind", "level", "comment", "source", "rated_at", "rated_on",
+    "case_id", "kind", "level", "comment", "source", "rated_at", "rated_on", "staff_id",
 ];
 /// The applicant's rating of the whole service (一事一评), the one a case shows.
 pub const SERVICE_RATING: &str = "service";
 /// The window's device rating of a visit (一次一评).
 pub const VISIT_RATING: &str = "visit";
 
-const CASE_COLUMNS: &str = "c.id, c.case_no, c.item_id, c.item_version, c.department_id, c.point_id, c.channel, c.status, c.instant, \
+/// A rating's columns (`r`, its follow-up `f`), as the case list and a single
+/// rating read them.
+macro_rules! rating_columns {
+    () => {
+        "r.level AS r_level, r.comment AS r_comment, r.rated_at AS r_rated_at, \
+         (SELECT u.display_name FROM users u WHERE u.id = r.staff_id) AS r_staff, \
+         f.due_on AS f_due_on, f.answered_at AS f_answered_at, f.answer AS f_answer, f.finding AS f_finding, \
+         f.appeal AS f_appeal, f.appealed_at AS f_appealed_at, f.review AS f_review, \
+         f.review_outcome AS f_review_outcome, f.reviewed_at AS f_reviewed_at"
+    };
+}
+
+const CASE_COLUMNS: &str = concat!(
+    "c.id, c.case_no, c.item_id, c.item_version, c.department_id, c.point_id, c.channel, c.status, c.instant, \
      c.applicant_kind, c.applicant_name, c.id_type, c.id_number_masked, c.credit_code, c.contact, c.phone_masked, c.verify_digest, \
      c.submitted_at, c.accepted_at, c.accepted_on, c.acceptance_no, c.decided_at, c.closed_at, \
      c.promised_days, c.promised_unit, c.statutory_days, c.statutory_unit, c.extension_days, c.promised_deadline, c.legal_deadline, \
      c.deadline_estimated, c.result, c.document_no, c.reason, c.materials, \
      i.code AS item_code, v.name AS item_name, d.code AS dcode, d.name AS dname, p.code AS pcode, p.name AS pname, \
-     r.level AS r_level, r.comment AS r_comment, r.rated_at AS r_rated_at, f.due_on AS f_due_on, f.answered_at AS f_answered_at, \
-     f.answer AS f_answer, lic.license_no AS license_no, c.submitted_on, \
+     ",
+    rating_columns!(),
+    ", lic.license_no AS license_no, c.submitted_on, \
      c.deliver_by, c.delivered_on, c.delivery_method, c.delivery_to, c.delivery_ref, \
      CASE WHEN c.status = 'submitted' THEN (SELECT COUNT(*) FROM case_pauses cp WHERE cp.case_id = c.id) ELSE 0 END AS notices, \
      CASE WHEN c.status = 'supplement_requested' THEN (SELECT MAX(cp.due_day) FROM case_pauses cp WHERE cp.case_id = c.id \
-     AND cp.kind = 'supplement' AND cp.to_day IS NULL) END AS supply_by";
+     AND cp.kind = 'supplement' AND cp.to_day IS NULL) END AS supply_by"
+);
 
 const CASE_FROM: &str = " FROM cases c JOIN items i ON i.id = c.item_id \
      JOIN item_versions v ON v.item_id = c.item_id AND v.version = c.item_version \
@@ -375,15 +391,29 @@ pub struct RatingView {
     pub label: &'static str,
     pub comment: String,
     pub rated_at: String,
+    /// The staff member rated: the window clerk of a visit, the clerk who accepted
+    /// the case for the service.
+    pub staff: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub follow_up: Option<FollowUp>,
 }
 
+/// A bad rating's closed loop: verified and rectified by the department, answered,
+/// appealed by the rater, reviewed by the service management office.
 #[derive(Debug, Clone, Serialize)]
 pub struct FollowUp {
     pub due_on: String,
     pub answered_at: Option<String>,
     pub answer: Option<String>,
+    /// 核实: founded, partly founded, unfounded.
+    pub finding: Option<&'static str>,
+    pub finding_label: Option<&'static str>,
+    pub appeal: Option<String>,
+    pub appealed_at: Option<String>,
+    pub review: Option<String>,
+    pub review_outcome: Option<&'static str>,
+    pub review_outcome_label: Option<&'static str>,
+    pub reviewed_at: Option<String>,
 }
 
 /// A case as staff and applicants see it.
@@ -556,16 +586,33 @@ fn rating_from(r: &sqlx::any::AnyRow) -> Result<Option<RatingView>> {
         return Ok(None);
     };
     let due: Option<String> = r.try_get("f_due_on")?;
+    let finding = r
+        .try_get::<Option<String>, _>("f_finding")?
+        .as_deref()
+        .and_then(Finding::parse);
+    let outcome = r
+        .try_get::<Option<String>, _>("f_review_outcome")?
+        .as_deref()
+        .and_then(ReviewOutcome::parse);
     Ok(Some(RatingView {
         level,
         label: RatingLevel::new(level).map(|l| l.label()).unwrap_or(""),
         comment: r.try_get("r_comment")?,
         rated_at: time::display(&r.try_get::<String, _>("r_rated_at")?),
+        staff: r.try_get("r_staff")?,
         follow_up: match due {
             Some(due_on) => Some(FollowUp {
                 due_on,
                 answered_at: opt_display(r.try_get("f_answered_at")?),
                 answer: r.try_get("f_answer")?,
+                finding: finding.map(Finding::as_str),
+                finding_label: finding.map(Finding::label),
+                appeal: r.try_get("f_appeal")?,
+                appealed_at: opt_display(r.try_get("f_appealed_at")?),
+                review: r.try_get("f_review")?,
+                review_outcome: outcome.map(ReviewOutcome::as_str),
+                review_outcome_label: outcome.map(ReviewOutcome::label),
+                reviewed_at: opt_display(r.try_get("f_reviewed_at")?),
             }),
             None => None,
         },
@@ -826,31 +873,20 @@ async fn rating_of(
     case_id: i64,
     kind: &str,
 ) -> Result<Option<RatingView>> {
-    let r = sqlx::query(
-        "SELECT r.level, r.comment, r.rated_at, f.due_on, f.answered_at, f.answer FROM ratings r \
-         LEFT JOIN rating_followups f ON f.case_id = r.case_id AND f.kind = r.kind WHERE r.case_id = $1 AND r.kind = $2",
-    )
+    let r = sqlx::query(concat!(
+        "SELECT ",
+        rating_columns!(),
+        " FROM ratings r LEFT JOIN rating_followups f ON f.case_id = r.case_id AND f.kind = r.kind \
+         WHERE r.case_id = $1 AND r.kind = $2"
+    ))
     .bind(case_id)
     .bind(kind)
     .fetch_optional(conn)
     .await?;
-    let Some(r) = r else { return Ok(None) };
-    let level: i64 = r.try_get(0)?;
-    let due: Option<String> = r.try_get(3)?;
-    Ok(Some(RatingView {
-        level,
-        label: RatingLevel::new(level).map(|l| l.label()).unwrap_or(""),
-        comment: r.try_get(1)?,
-        rated_at: time::display(&r.try_get::<String, _>(2)?),
-        follow_up: match due {
-            Some(due_on) => Some(FollowUp {
-                due_on,
-                answered_at: opt_display(r.try_get(4)?),
-                answer: r.try_get(5)?,
-            }),
-            None => None,
-        },
-    }))
+    match r {
+        Some(r) => rating_from(&r),
+        None => Ok(None),
+    }
 }
 
 /// After a year's holidays are entered, open cases whose deadlines were weekday-only

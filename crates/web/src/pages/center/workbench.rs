@@ -12,7 +12,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use tongban_domain::case::{Action, CaseStatus};
+use tongban_domain::org::Role;
 use tongban_store::cases::{self, ActionInput, CaseFilter, CaseView};
+use tongban_store::files::Upload;
+use tongban_store::org::Principal;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -22,6 +25,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/workbench/cases/{case_no}/allow-notice",
             post(allow_notice),
+        )
+        .route(
+            "/workbench/cases/{case_no}/rating/answer",
+            post(answer_rating),
+        )
+        .route(
+            "/workbench/cases/{case_no}/rating/review",
+            post(review_rating),
         )
         .route(
             "/workbench/cases/{case_no}/files/{id}",
@@ -152,6 +163,44 @@ struct CasePage {
     /// The member may record the decision's delivery (Art. 44).
     deliverable: bool,
     delivery: DeliveryFields,
+    /// The department answers a bad rating; the office reviews an appeal.
+    can_answer_rating: bool,
+    can_review_rating: bool,
+    findings: Vec<(&'static str, &'static str)>,
+    outcomes: Vec<(&'static str, &'static str)>,
+}
+
+impl CasePage {
+    /// The page for `case` as the member sees it, with `errors` and the typed fields.
+    fn new(web: &Web, p: &Principal, case: CaseView, files: Vec<Upload>) -> Self {
+        use tongban_domain::rating::{Finding, ReviewOutcome};
+        CasePage {
+            layout: web.layout(),
+            files,
+            actions: available(p, &case),
+            print_title: super::notices::default_doc(&case).map(|d| d.label()),
+            can_allow_notice: can_allow_notice(p, &case),
+            deliverable: deliverable(p, &case),
+            delivery: DeliveryFields::default(),
+            can_answer_rating: matches!(p.role, Role::Approver | Role::DepartmentHead),
+            can_review_rating: p.role == Role::Supervisor,
+            findings: Finding::ALL
+                .iter()
+                .map(|f| (f.as_str(), f.label()))
+                .collect(),
+            outcomes: ReviewOutcome::ALL
+                .iter()
+                .map(|o| (o.as_str(), o.label()))
+                .collect(),
+            case,
+            errors: Errors::default(),
+            note: String::new(),
+            procedures: procedures(),
+            procedure: String::new(),
+            expected_days: String::new(),
+            supply_days: String::new(),
+        }
+    }
 }
 
 /// The delivery form's fields as typed.
@@ -251,22 +300,7 @@ async fn case_file(State(s): State<AppState>, web: Web, Path(case_no): Path<Stri
     let files =
         tongban_store::files::case_files(&s.store, cases::case_id(&s.store, p, &case_no).await?)
             .await?;
-    let page = CasePage {
-        layout: web.layout(),
-        files,
-        actions: available(p, &case),
-        print_title: super::notices::default_doc(&case).map(|d| d.label()),
-        can_allow_notice: can_allow_notice(p, &case),
-        deliverable: deliverable(p, &case),
-        delivery: DeliveryFields::default(),
-        case,
-        errors: Errors::default(),
-        note: String::new(),
-        procedures: procedures(),
-        procedure: String::new(),
-        expected_days: String::new(),
-        supply_days: String::new(),
-    };
+    let page = CasePage::new(&web, p, case, files);
     Ok(web.finish(render(&page)?))
 }
 
@@ -322,31 +356,22 @@ async fn act(
                 cases::case_id(&s.store, p, &case_no).await?,
             )
             .await?;
+            let errors = vec![FieldError::new(
+                match i.field {
+                    "note" | "procedure" | "expected_days" | "supply_days" | "delivery_method"
+                    | "recipient" | "tracking_no" | "delivered_on" => i.field,
+                    _ => "action",
+                },
+                i.message,
+            )];
             let page = CasePage {
-                layout: web.layout(),
-                files,
-                actions: available(p, &case),
-                print_title: super::notices::default_doc(&case).map(|d| d.label()),
-                can_allow_notice: can_allow_notice(p, &case),
-                deliverable: deliverable(p, &case),
-                case,
-                errors: vec![FieldError::new(
-                    match i.field {
-                        "note" | "procedure" | "expected_days" | "supply_days"
-                        | "delivery_method" | "recipient" | "tracking_no" | "delivered_on" => {
-                            i.field
-                        }
-                        _ => "action",
-                    },
-                    i.message,
-                )]
-                .into(),
+                errors: errors.into(),
                 note: f.note,
-                procedures: procedures(),
                 procedure: f.procedure,
                 expected_days: f.expected_days,
                 supply_days: f.supply_days,
                 delivery: f.delivery,
+                ..CasePage::new(&web, p, case, files)
             };
             let mut resp = render(&page)?;
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -376,6 +401,74 @@ async fn allow_notice(
     let case_no = crate::extract::case_no(&case_no)?;
     cases::allow_further_notice(&s.store, p, &case_no, &f.reason).await?;
     Ok(Redirect::to(&format!("/workbench/cases/{case_no}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct RatingForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    finding: String,
+    #[serde(default)]
+    answer: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    review: String,
+}
+
+/// The case page again with the fault of a rating form.
+async fn rating_fault(
+    s: &AppState,
+    web: &Web,
+    p: &Principal,
+    case_no: &tongban_domain::case::CaseNo,
+    e: tongban_store::StoreError,
+) -> Result<Response, PageError> {
+    let errors = crate::pages::field_errors(e)?;
+    let case = cases::get(&s.store, p, case_no).await?;
+    let files =
+        tongban_store::files::case_files(&s.store, cases::case_id(&s.store, p, case_no).await?)
+            .await?;
+    let page = CasePage {
+        errors: errors.into(),
+        ..CasePage::new(web, p, case, files)
+    };
+    let mut resp = render(&page)?;
+    *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(resp)
+}
+
+/// The department's verification, rectification and answer to a bad rating.
+async fn answer_rating(
+    State(s): State<AppState>,
+    web: Web,
+    Path(case_no): Path<String>,
+    PageForm(f): PageForm<RatingForm>,
+) -> Result<Response, PageError> {
+    web.check_csrf(&f.csrf)?;
+    let p = web.staff()?;
+    let case_no = crate::extract::case_no(&case_no)?;
+    match cases::answer_follow_up(&s.store, p, &case_no, Some(&f.finding), &f.answer).await {
+        Ok(_) => Ok(Redirect::to(&format!("/workbench/cases/{case_no}")).into_response()),
+        Err(e) => rating_fault(&s, &web, p, &case_no, e).await,
+    }
+}
+
+/// The office's review of a rater's appeal.
+async fn review_rating(
+    State(s): State<AppState>,
+    web: Web,
+    Path(case_no): Path<String>,
+    PageForm(f): PageForm<RatingForm>,
+) -> Result<Response, PageError> {
+    web.check_csrf(&f.csrf)?;
+    let p = web.staff()?;
+    let case_no = crate::extract::case_no(&case_no)?;
+    match cases::review_follow_up(&s.store, p, &case_no, Some(&f.outcome), &f.review).await {
+        Ok(_) => Ok(Redirect::to(&format!("/workbench/cases/{case_no}")).into_response()),
+        Err(e) => rating_fault(&s, &web, p, &case_no, e).await,
+    }
 }
 
 /// A file of a case the member may see, served as an attachment.

@@ -934,7 +934,7 @@ async fn ratings_view(c: &ViewCtx<'_>) -> Result<View, PageError> {
             "差评（件）",
             Some(format!("/dashboard/ratings/list?{query}&bad=1")),
         ),
-        big(f, Key::RatingsBadAnsweredRate, "差评整改答复率", None),
+        big(f, Key::RatingsBadAnsweredRate, "差评按时整改率", None),
         big(f, Key::RatingsAvgScore, "平均满意度得分", None),
     ];
     let (levels, months, depts) = tokio::try_join!(

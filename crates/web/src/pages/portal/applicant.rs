@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/account/cases", get(my_cases))
         .route("/account/cases/{case_no}", get(my_case))
         .route("/account/cases/{case_no}/rating", post(rate))
+        .route("/account/cases/{case_no}/rating/appeal", post(appeal))
         .route("/account/cases/{case_no}/withdraw", post(withdraw))
         .route("/apply/{code}", get(apply_form))
         .route(
@@ -402,6 +403,53 @@ async fn rate(
                 case,
                 level: f.level,
                 comment: f.comment,
+                errors: errors.into(),
+                levels: tongban_domain::rating::levels_best_first(),
+            };
+            Ok(unprocessable(render(&page)?))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct AppealForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    appeal: String,
+}
+
+/// The applicant appeals the department's answer to their bad rating; a fault
+/// shows on the case page.
+async fn appeal(
+    State(s): State<AppState>,
+    web: Web,
+    Path(case_no): Path<String>,
+    PageForm(f): PageForm<AppealForm>,
+) -> PageResult {
+    web.check_csrf(&f.csrf)?;
+    let a = match applicant_or_login(&web, &format!("/account/cases/{case_no}")) {
+        Ok(a) => a,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let case_no = crate::extract::case_no(&case_no)?;
+    match cases::appeal_follow_up(&s.store, Rater::SignedIn(&a), &case_no, &f.appeal).await {
+        Ok(_) => Ok(Redirect::to(&format!("/account/cases/{case_no}#rating")).into_response()),
+        Err(e) => {
+            let errors = match e {
+                StoreError::Invalid(i) => vec![FieldError::new(i.field, i.message)],
+                StoreError::Conflict { message, .. } => vec![FieldError::new("appeal", message)],
+                other => return Err(other.into()),
+            };
+            let case = cases::own_case(&s.store, &a, &case_no).await?;
+            let page = MyCasePage {
+                layout: web.layout(),
+                can_rate: rateable(&case),
+                can_withdraw: withdrawable(&case),
+                reason: String::new(),
+                case,
+                level: String::new(),
+                comment: String::new(),
                 errors: errors.into(),
                 levels: tongban_domain::rating::levels_best_first(),
             };
