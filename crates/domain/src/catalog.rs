@@ -74,11 +74,35 @@ pub struct Material {
     pub electronic: bool,
     #[serde(default = "one")]
     pub copies: u32,
+    /// 可容缺: a non-essential material an application may be accepted without
+    /// (容缺受理), to be supplied before the decision.
+    #[serde(default)]
+    pub deferrable: bool,
 }
 
 fn one() -> u32 {
     1
 }
+
+impl Material {
+    /// The material as a line of the catalog's text forms (workbook, editor):
+    /// `名称|是否必需|是否原件|可否电子|份数|可否容缺`.
+    pub fn line(&self) -> String {
+        let yes = |b: bool| if b { "是" } else { "否" };
+        format!(
+            "{}|{}|{}|{}|{}|{}",
+            self.name,
+            yes(self.required),
+            yes(self.original),
+            yes(self.electronic),
+            self.copies,
+            yes(self.deferrable)
+        )
+    }
+}
+
+/// The header of a material line, as the text forms explain it.
+pub const MATERIAL_LINE: &str = "名称|是否必需|是否原件|可否电子|份数|可否容缺";
 
 /// 收费项目
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +134,16 @@ pub struct ExtensionRule {
     pub days: u32,
     pub legal_basis: String,
 }
+
+/// 告知承诺制: the item may be approved on the applicant's signed commitment, which
+/// the department verifies within `verify_days` working days of the decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitmentRule {
+    pub verify_days: u32,
+}
+
+/// Longest verification period of a commitment, in working days.
+pub const MAX_VERIFY_DAYS: u32 = 250;
 
 /// Most working days a configured extension may add.
 pub const MAX_EXTENSION_DAYS: u32 = 60;
@@ -150,6 +184,9 @@ pub struct ItemContent {
     /// The extension a law or regulation allows for this item's own limit.
     #[serde(default)]
     pub extension: Option<ExtensionRule>,
+    /// 告知承诺制, where the item allows it.
+    #[serde(default)]
+    pub commitment: Option<CommitmentRule>,
 }
 
 impl ItemContent {
@@ -301,6 +338,7 @@ mod tests {
                 required: true,
                 original: true,
                 electronic: true,
+                deferrable: false,
                 copies: 1,
             }],
             steps: vec!["受理".into(), "审查".into(), "决定".into()],
@@ -321,6 +359,7 @@ mod tests {
             status: ItemStatus::InUse,
             joint_handling: false,
             extension: None,
+            commitment: None,
         }
     }
 

@@ -9,11 +9,12 @@ use calamine::{Data, Reader, Xlsx};
 use rust_xlsxwriter::{Format, Workbook};
 use tongban_domain::TimeUnit;
 use tongban_domain::catalog::{
+    CommitmentRule,
     ExtensionRule, Fee, ItemContent, ItemStatus, Material, OnlineDepth, PowerSource, PowerType,
     TimeLimit,
 };
 
-const HEADERS: [&str; 27] = [
+const HEADERS: [&str; 28] = [
     "实施编码",
     "事项名称",
     "部门代码",
@@ -23,7 +24,7 @@ const HEADERS: [&str; 27] = [
     "权力来源",
     "设定依据",
     "受理条件",
-    "申报材料（每行：名称|是否必需|是否原件|可否电子|份数）",
+    "申报材料（每行：名称|是否必需|是否原件|可否电子|份数|可否容缺）",
     "办理流程（每行一步）",
     "法定时限",
     "法定时限单位",
@@ -41,6 +42,7 @@ const HEADERS: [&str; 27] = [
     "联合办理（第二十六条）",
     "延期天数（其他法律、法规规定）",
     "延期依据",
+    "告知承诺制核查期限（工作日，空为不适用）",
 ];
 
 fn yes(b: bool) -> &'static str {
@@ -72,23 +74,14 @@ pub async fn export(store: &Store) -> anyhow::Result<(Vec<u8>, usize)> {
         let materials: Vec<String> = c
             .materials
             .iter()
-            .map(|m| {
-                format!(
-                    "{}|{}|{}|{}|{}",
-                    m.name,
-                    yes(m.required),
-                    yes(m.original),
-                    yes(m.electronic),
-                    m.copies
-                )
-            })
+            .map(Material::line)
             .collect();
         let fees: Vec<String> = c
             .fees
             .iter()
             .map(|f| format!("{}|{}|{}", f.name, f.amount_fen, f.basis))
             .collect();
-        let cells: [String; 27] = [
+        let cells: [String; 28] = [
             item.code.clone(),
             c.name.clone(),
             item.department.code.clone(),
@@ -121,6 +114,10 @@ pub async fn export(store: &Store) -> anyhow::Result<(Vec<u8>, usize)> {
             c.extension
                 .as_ref()
                 .map(|e| e.legal_basis.clone())
+                .unwrap_or_default(),
+            c.commitment
+                .as_ref()
+                .map(|r| r.verify_days.to_string())
                 .unwrap_or_default(),
         ];
         for (col, v) in cells.iter().enumerate() {
@@ -199,6 +196,10 @@ fn parse_row(r: &[Data]) -> Result<Row, String> {
                         .filter(|c| (1..=99).contains(c))
                         .ok_or("材料份数应为1至99的整数")?,
                 },
+                deferrable: match f.get(5).copied().unwrap_or("") {
+                    "" => false,
+                    v => flag(v, "材料可否容缺")?,
+                },
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
@@ -261,6 +262,10 @@ fn parse_row(r: &[Data]) -> Result<Row, String> {
                 days,
                 legal_basis: cell(r, 26),
             }),
+        },
+        commitment: match days(&cell(r, 27), "告知承诺制核查期限")? {
+            0 => None,
+            verify_days => Some(CommitmentRule { verify_days }),
         },
     };
     let mut checked = content.clone();

@@ -595,6 +595,9 @@ pub async fn seed_demo(
             // Licences of 45 days are the jointly handled ones (Art. 26).
             joint_handling: licence && statutory_days == 45,
             extension: None,
+            // Some licences take the applicant's signed commitment (告知承诺制).
+            commitment: (licence && !instant && rng.random_bool(0.15))
+                .then_some(tongban_domain::catalog::CommitmentRule { verify_days: 20 }),
         };
         let dept_ref = tongban_store::org::Department {
             id: dept.id,
@@ -878,6 +881,8 @@ fn materials_for(name: &str, p: PowerType, rng: &mut ChaCha8Rng) -> Vec<Material
         original,
         electronic: true,
         copies: 1,
+        // Supporting papers the office accepts to be supplied later (容缺).
+        deferrable: matches!(n, "现场照片" | "技术方案" | "相关资质证明"),
     };
     let mut v = vec![
         m(

@@ -361,12 +361,14 @@ pub fn content(
     accept_points: Vec<String>,
     online: OnlineDepth,
 ) -> ItemContent {
+    // 营业执照 may be supplied after acceptance (容缺).
     let m = |n: &str, required: bool| Material {
         name: n.into(),
         required,
         original: true,
         electronic: true,
         copies: 1,
+        deferrable: n == "营业执照",
     };
     ItemContent {
         name: name.into(),
@@ -395,6 +397,8 @@ pub fn content(
         status,
         joint_handling: false,
         extension: None,
+        // 告知承诺制 where the item is not decided at once.
+        commitment: (!instant).then_some(tongban_domain::catalog::CommitmentRule { verify_days: 20 }),
     }
 }
 

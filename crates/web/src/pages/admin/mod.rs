@@ -665,6 +665,9 @@ struct VersionForm {
     extension_days: String,
     #[serde(default)]
     extension_basis: String,
+    /// 告知承诺制: working days to verify the commitment (empty: not applicable).
+    #[serde(default)]
+    verify_days: String,
     #[serde(default)]
     effective_from: String,
     #[serde(default)]
@@ -673,7 +676,6 @@ struct VersionForm {
 
 impl VersionForm {
     fn from_content(c: &ItemContent) -> Self {
-        let yes = |b: bool| if b { "是" } else { "否" };
         Self {
             name: c.name.clone(),
             status: c.status.as_str().into(),
@@ -687,16 +689,7 @@ impl VersionForm {
             materials: c
                 .materials
                 .iter()
-                .map(|m| {
-                    format!(
-                        "{}|{}|{}|{}|{}",
-                        m.name,
-                        yes(m.required),
-                        yes(m.original),
-                        yes(m.electronic),
-                        m.copies
-                    )
-                })
+                .map(Material::line)
                 .collect::<Vec<_>>()
                 .join("\n"),
             steps: c.steps.join("\n"),
@@ -715,6 +708,11 @@ impl VersionForm {
                 .extension
                 .as_ref()
                 .map(|e| e.legal_basis.clone())
+                .unwrap_or_default(),
+            verify_days: c
+                .commitment
+                .as_ref()
+                .map(|r| r.verify_days.to_string())
                 .unwrap_or_default(),
             ..Default::default()
         }
@@ -759,6 +757,7 @@ impl VersionForm {
                     original: flag(f.get(2).copied()),
                     electronic: f.get(3).is_none() || flag(f.get(3).copied()),
                     copies: f.get(4).and_then(|n| n.trim().parse().ok()).unwrap_or(1),
+                    deferrable: flag(f.get(5).copied()),
                 }
             })
             .collect();
@@ -782,6 +781,12 @@ impl VersionForm {
             _ => Some(tongban_domain::catalog::ExtensionRule {
                 days: days(&self.extension_days, "extension_days", "延期天数")?,
                 legal_basis: self.extension_basis.trim().to_string(),
+            }),
+        };
+        c.commitment = match self.verify_days.trim() {
+            "" | "0" => None,
+            _ => Some(tongban_domain::catalog::CommitmentRule {
+                verify_days: days(&self.verify_days, "verify_days", "告知承诺核查期限")?,
             }),
         };
         let _ = TimeUnit::Working;
