@@ -32,6 +32,9 @@ coded_enum! {
         Halted = ("halted", "中止审查"),
         /// 终止: review ended without a decision on the merits
         Terminated = ("terminated", "已终止"),
+        /// 撤销: a license granted on a commitment (告知承诺制) revoked when the
+        /// commitment proved untrue
+        Revoked = ("revoked", "已撤销许可"),
         /// 办结
         Closed = ("closed", "已办结"),
     }
@@ -42,7 +45,12 @@ impl CaseStatus {
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            Self::Rejected | Self::Refused | Self::Withdrawn | Self::Terminated | Self::Closed
+            Self::Rejected
+                | Self::Refused
+                | Self::Withdrawn
+                | Self::Terminated
+                | Self::Revoked
+                | Self::Closed
         )
     }
 
@@ -87,6 +95,12 @@ coded_enum! {
         Lapse = ("lapse", "逾期未补正"),
         /// 送达: the decision delivered to the applicant (Art. 44)
         Deliver = ("deliver", "送达"),
+        /// 补齐容缺材料: the materials accepted as missing (容缺受理) arrive
+        CompleteDeferred = ("complete_deferred", "补齐容缺材料"),
+        /// 核查属实: a commitment (告知承诺制) verified as true
+        VerifyCommitment = ("verify_commitment", "核查承诺属实"),
+        /// 撤销许可: the commitment proved untrue
+        Revoke = ("revoke", "撤销许可（承诺不实）"),
         /// 办结
         Close = ("close", "办结"),
     }
@@ -107,6 +121,7 @@ impl Action {
                 | Self::Withdraw
                 | Self::Halt
                 | Self::Terminate
+                | Self::Revoke
         )
     }
 
@@ -130,9 +145,12 @@ impl Action {
             | Self::Restart
             | Self::Terminate => matches!(role, Approver | DepartmentHead),
             // Recorded by the platform when the deadline passes, or by staff then.
-            Self::Lapse | Self::Deliver => {
+            Self::Lapse | Self::Deliver | Self::CompleteDeferred => {
                 matches!(role, WindowClerk | TownClerk | Approver | DepartmentHead)
             }
+            Self::VerifyCommitment => matches!(role, Approver | DepartmentHead),
+            // Taking back a license is the head's decision.
+            Self::Revoke => role == DepartmentHead,
             Self::Extend => role == DepartmentHead,
             Self::Close => matches!(role, WindowClerk | TownClerk | Approver | DepartmentHead),
         }
@@ -251,6 +269,14 @@ impl CaseState {
             // The decision, once made and written, is delivered (a status of its own
             // is not needed: the record and its clock are the case's).
             (S::Closed | S::Rejected, A::Deliver) => self.status,
+            // Whether anything is outstanding or was granted on a commitment is the
+            // store's to check; the status stays.
+            (
+                S::Accepted | S::SupplementRequested | S::Suspended | S::Halted,
+                A::CompleteDeferred,
+            ) if self.accepted => self.status,
+            (S::Approved | S::Closed, A::VerifyCommitment) => self.status,
+            (S::Approved | S::Closed, A::Revoke) => S::Revoked,
             (status, action) => return Err(TransitionError::NotAllowed { status, action }),
         };
         if action.requires_note() && note.is_none_or(|n| n.trim().is_empty()) {
@@ -296,6 +322,81 @@ pub struct ApplicationInput {
     #[serde(skip)]
     pub draft: Option<String>,
     pub note: Option<String>,
+    /// 容缺受理 (window): materials the item marks 可容缺, accepted as missing and
+    /// to be supplied before the decision.
+    #[serde(default)]
+    pub deferred: Option<Vec<String>>,
+    /// 告知承诺制 (window): the applicant signed the commitment that the conditions
+    /// are met; the item must allow it.
+    #[serde(default)]
+    pub commitment: Option<bool>,
+    /// 经办人/代理人: the person at the window for the applicant, with the power of
+    /// attorney (授权委托书).
+    #[serde(default)]
+    pub agent: Option<AgentInput>,
+    /// 帮办代办: the clerk handles the application on the applicant's behalf.
+    #[serde(default)]
+    pub assisted: Option<bool>,
+}
+
+/// The agent as the API or a form gives them.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AgentInput {
+    pub name: Option<String>,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    /// The power of attorney was handed in.
+    pub power_of_attorney: Option<bool>,
+}
+
+/// An agent checked: name, resident ID number, phone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agent {
+    pub name: String,
+    pub id_number: String,
+    pub phone: codes::Mobile,
+}
+
+impl Agent {
+    fn parse(input: &AgentInput, today: NaiveDate, faults: &mut Faults) -> Option<Self> {
+        let name = faults.take(crate::required_text(
+            "agent.name",
+            "代理人姓名",
+            input.name.as_deref().unwrap_or(""),
+            50,
+        ));
+        let id = faults.take(
+            codes::IdNumber::parse_at(input.id_number.as_deref().unwrap_or("").trim(), today)
+                .map_err(|e| Invalid::new("agent.id_number", format!("代理人身份证号码：{e}"))),
+        );
+        let phone = faults.take(
+            codes::Mobile::parse(input.phone.as_deref().unwrap_or(""))
+                .map_err(|e| Invalid::new("agent.phone", format!("代理人联系电话：{e}"))),
+        );
+        if input.power_of_attorney != Some(true) {
+            faults.push(Invalid::new(
+                "agent.power_of_attorney",
+                "代理人办理须提交申请人签署的授权委托书",
+            ));
+            return None;
+        }
+        Some(Self {
+            name: name?,
+            id_number: id?.as_str().to_string(),
+            phone: phone?,
+        })
+    }
+}
+
+coded_enum! {
+    /// How an application is taken.
+    Mode {
+        Standard = ("standard", "一般受理"),
+        /// 容缺受理: accepted with non-essential materials to follow
+        Tolerance = ("tolerance", "容缺受理"),
+        /// 告知承诺制: approved on the applicant's signed commitment
+        Commitment = ("commitment", "告知承诺制"),
+    }
 }
 
 /// Who files an application: a clerk for the applicant in front of them, or a person
@@ -323,6 +424,11 @@ pub struct Application {
     pub accept: bool,
     pub draft: Option<String>,
     pub note: Option<String>,
+    pub mode: Mode,
+    /// 容缺受理: the materials accepted as missing.
+    pub deferred: Vec<String>,
+    pub agent: Option<Agent>,
+    pub assisted: bool,
 }
 
 impl Application {
@@ -374,6 +480,45 @@ impl Application {
             Some(n) => faults.take(crate::required_text("note", "备注", n, 1000)),
             None => None,
         };
+        // The ways of a window: what a portal application cannot ask for.
+        let at_window = matches!(filer, Filer::Clerk) && channel == Some(Channel::Window);
+        let deferred: Vec<String> = input
+            .deferred
+            .iter()
+            .flatten()
+            .map(|d| d.trim().to_string())
+            .filter(|d| !d.is_empty())
+            .collect();
+        let commitment = input.commitment == Some(true);
+        let mode = match (commitment, deferred.is_empty()) {
+            (true, false) => {
+                faults.push(Invalid::new(
+                    "deferred",
+                    "告知承诺制申请以申请人承诺代替核查，不再容缺受理",
+                ));
+                Mode::Commitment
+            }
+            (true, true) => Mode::Commitment,
+            (false, false) => Mode::Tolerance,
+            (false, true) => Mode::Standard,
+        };
+        if mode != Mode::Standard && !at_window {
+            faults.push(Invalid::new(
+                if commitment { "commitment" } else { "deferred" },
+                "容缺受理和告知承诺制在窗口受理时办理",
+            ));
+        }
+        if mode != Mode::Standard && input.accept == Some(false) {
+            faults.push(Invalid::new(
+                if commitment { "commitment" } else { "deferred" },
+                "容缺受理和告知承诺制须当场受理（accept 不能为 false）",
+            ));
+        }
+        let agent = match (&input.agent, filer) {
+            (Some(a), Filer::Clerk) => Agent::parse(a, today, &mut faults),
+            _ => None,
+        };
+        let assisted = matches!(filer, Filer::Clerk) && input.assisted == Some(true);
         let parsed = match (item_code, channel, applicant) {
             (Some(item_code), Some(channel), Some(applicant)) => Some(Application {
                 item_code,
@@ -384,6 +529,10 @@ impl Application {
                 accept: input.accept != Some(false),
                 draft: input.draft.clone(),
                 note,
+                mode,
+                deferred,
+                agent,
+                assisted,
             }),
             _ => None,
         };
@@ -989,6 +1138,14 @@ mod tests {
             (S::Halted, true, A::Withdraw),
             (S::Closed, true, A::Deliver),
             (S::Rejected, true, A::Deliver),
+            (S::Accepted, true, A::CompleteDeferred),
+            (S::SupplementRequested, true, A::CompleteDeferred),
+            (S::Suspended, true, A::CompleteDeferred),
+            (S::Halted, true, A::CompleteDeferred),
+            (S::Approved, true, A::VerifyCommitment),
+            (S::Closed, true, A::VerifyCommitment),
+            (S::Approved, true, A::Revoke),
+            (S::Closed, true, A::Revoke),
             (S::Submitted, false, A::Withdraw),
             (S::SupplementRequested, false, A::Withdraw),
             (S::Accepted, true, A::Withdraw),
@@ -1003,6 +1160,7 @@ mod tests {
             | S::Suspended
             | S::Halted
             | S::Terminated
+            | S::Revoked
             | S::Approved
             | S::Rejected
             | S::Closed => accepted,
@@ -1019,7 +1177,7 @@ mod tests {
                         .copied()
                         .find(|r| action.allowed_for(*r))
                         .unwrap();
-                    let role = if action == A::Extend {
+                    let role = if matches!(action, A::Extend | A::Revoke) {
                         Role::DepartmentHead
                     } else {
                         role

@@ -316,6 +316,12 @@ figures! {
         "网上审批办件数除以受理办件数";
     CasesClosed = "cases_closed", "办结办件", "件", "中心",
         "办结日期在统计期间内的办件数";
+    CasesCommitment = "cases_commitment", "告知承诺制办件", "件", "中心",
+        "受理日期在统计期间内、申请人书面承诺后当场作出许可决定的办件数";
+    CasesTolerance = "cases_tolerance", "容缺受理办件", "件", "中心",
+        "受理日期在统计期间内、非核心材料容缺后补的办件数";
+    CommitmentsRevoked = "commitments_revoked", "承诺不实撤销许可", "件", "中心",
+        "撤销日期在统计期间内、经核查承诺不实而撤销的许可数";
     CasesByPoint = "cases_by_point", "各受理点受理办件", "件", "中心",
         "按受理点（中心及各区镇便民服务中心）分列的受理办件数（表）";
     CasesAwayFromCenter = "cases_away_from_center", "区镇及分理点受理办件", "件", "中心",

@@ -9,9 +9,8 @@ use calamine::{Data, Reader, Xlsx};
 use rust_xlsxwriter::{Format, Workbook};
 use tongban_domain::TimeUnit;
 use tongban_domain::catalog::{
-    CommitmentRule,
-    ExtensionRule, Fee, ItemContent, ItemStatus, Material, OnlineDepth, PowerSource, PowerType,
-    TimeLimit,
+    CommitmentRule, ExtensionRule, Fee, ItemContent, ItemStatus, Material, OnlineDepth,
+    PowerSource, PowerType, TimeLimit,
 };
 
 const HEADERS: [&str; 28] = [
@@ -71,11 +70,7 @@ pub async fn export(store: &Store) -> anyhow::Result<(Vec<u8>, usize)> {
     for (r, item) in items.iter().enumerate() {
         let row = (r + 1) as u32;
         let c = item.content.as_ref().context("content")?;
-        let materials: Vec<String> = c
-            .materials
-            .iter()
-            .map(Material::line)
-            .collect();
+        let materials: Vec<String> = c.materials.iter().map(Material::line).collect();
         let fees: Vec<String> = c
             .fees
             .iter()

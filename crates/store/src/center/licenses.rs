@@ -716,6 +716,24 @@ pub async fn revoke(
     ))
 }
 
+/// Revokes the license of a case whose license was taken back (a commitment found
+/// untrue), in the caller's transaction; whether there was one.
+pub(crate) async fn revoke_for_case(
+    tx: &mut sqlx::AnyConnection,
+    case_id: i64,
+    reason: &str,
+) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE licenses SET status = 'revoked', revoked_at = $1, revoke_reason = $2 WHERE case_id = $3 AND status = 'valid'",
+    )
+    .bind(time::stamp(time::now()))
+    .bind(reason)
+    .bind(case_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(n.rows_affected() > 0)
+}
+
 /// Ids of the most recently closed approved cases without a license, newest first
 /// (for issuing licenses to cases closed before licenses existed, or seeded ones).
 pub async fn latest_unlicensed(store: &Store, limit: i64) -> Result<Vec<i64>> {

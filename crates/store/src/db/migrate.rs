@@ -96,6 +96,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "bad ratings verified, appealed and reviewed; the rated staff member",
         include_str!("../migrations/0018_rating_review.sql"),
     ),
+    (
+        19,
+        "容缺受理, 告知承诺制, agents and 帮办代办",
+        include_str!("../migrations/0019_approval_modes.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -131,9 +131,14 @@ pub async fn points(store: &Store, now: &Days, earlier: &Days) -> Result<Table> 
     let mut per: HashMap<i64, [i64; 5]> = HashMap::new();
     for (k, v) in &this {
         let slot = per.entry(int_key(k, 0)).or_default();
-        if text_key(k, 1) == "closed" {
-            slot[3] += v[0];
-            continue;
+        match text_key(k, 1) {
+            "closed" => {
+                slot[3] += v[0];
+                continue;
+            }
+            "accepted" => {}
+            // The modes and revocations are counted apart.
+            _ => continue,
         }
         slot[0] += v[0];
         if int_key(k, 3) == 1 {

@@ -103,6 +103,11 @@ struct Raw {
     items_suspended: i64,
     statutory_sum: i64,
     promised_sum: i64,
+    /// Accepted on a commitment (告知承诺制), with missing materials to follow
+    /// (容缺受理), and licenses revoked when a commitment proved untrue.
+    commitment: i64,
+    tolerance: i64,
+    revoked: i64,
     hotline_received: i64,
     hotline_direct: i64,
     hotline_dispatched: i64,
@@ -165,6 +170,9 @@ impl Raw {
             Key::CasesOnline => n(self.online),
             Key::OnlineRate => ratio(self.online, self.accepted),
             Key::CasesClosed => n(self.closed),
+            Key::CasesCommitment => n(self.commitment),
+            Key::CasesTolerance => n(self.tolerance),
+            Key::CommitmentsRevoked => n(self.revoked),
             Key::CasesAwayFromCenter => n(self.away),
             Key::StationedDepartments => n(self.stationed),
             Key::DepartmentsWithServiceSection => n(self.with_section),
@@ -468,12 +476,28 @@ async fn cases_raw(c: &mut AnyConnection, p: &Period, r: &mut Raw) -> Result<()>
         let d = departments
             .get(dept)
             .and_then(|code| r.by_department.get_mut(code));
-        if kind == "closed" {
-            r.closed += n;
-            if let Some(d) = d {
-                d.1.cases_closed += n;
+        match kind.as_str() {
+            "closed" => {
+                r.closed += n;
+                if let Some(d) = d {
+                    d.1.cases_closed += n;
+                }
+                continue;
             }
-            continue;
+            "accepted" => {}
+            "commitment" => {
+                r.commitment += n;
+                continue;
+            }
+            "tolerance" => {
+                r.tolerance += n;
+                continue;
+            }
+            "revoked" => {
+                r.revoked += n;
+                continue;
+            }
+            _ => continue,
         }
         r.accepted += n;
         if *instant == 1 {

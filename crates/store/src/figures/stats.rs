@@ -103,7 +103,15 @@ pub static CASES: Counter = Counter {
              UNION ALL \
              SELECT c.closed_on AS day, 'closed' AS kind, c.department_id, c.point_id, c.channel, c.instant, \
              CAST(COUNT(*) AS BIGINT) AS w FROM cases c WHERE c.closed_on IS NOT NULL{and} \
-             GROUP BY c.closed_on, c.department_id, c.point_id, c.channel, c.instant",
+             GROUP BY c.closed_on, c.department_id, c.point_id, c.channel, c.instant \
+             UNION ALL \
+             SELECT c.accepted_on AS day, c.mode AS kind, c.department_id, c.point_id, c.channel, c.instant, \
+             CAST(COUNT(*) AS BIGINT) AS w FROM cases c WHERE c.accepted_on IS NOT NULL AND c.mode <> 'standard'{and} \
+             GROUP BY c.accepted_on, c.mode, c.department_id, c.point_id, c.channel, c.instant \
+             UNION ALL \
+             SELECT c.revoked_on AS day, 'revoked' AS kind, c.department_id, c.point_id, c.channel, c.instant, \
+             CAST(COUNT(*) AS BIGINT) AS w FROM cases c WHERE c.revoked_on IS NOT NULL{and} \
+             GROUP BY c.revoked_on, c.department_id, c.point_id, c.channel, c.instant",
     id: "c.id",
     count: |r, _, add| {
         add(

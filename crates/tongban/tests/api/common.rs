@@ -398,7 +398,8 @@ pub fn content(
         joint_handling: false,
         extension: None,
         // 告知承诺制 where the item is not decided at once.
-        commitment: (!instant).then_some(tongban_domain::catalog::CommitmentRule { verify_days: 20 }),
+        commitment: (!instant)
+            .then_some(tongban_domain::catalog::CommitmentRule { verify_days: 20 }),
     }
 }
 

@@ -25,6 +25,7 @@ mod hotline_rates;
 mod intake;
 mod kb;
 mod licenses;
+mod modes;
 mod procedure;
 mod rating_loop;
 mod rules;

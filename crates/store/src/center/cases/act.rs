@@ -357,6 +357,41 @@ async fn follow(
         Action::Lapse => return lapse(tx, row, pauses, on).await,
         // Checked and set before: only the row is written.
         Action::Deliver => {}
+        Action::CompleteDeferred => {
+            if row.deferred.is_empty() {
+                return Err(StoreError::Conflict {
+                    field: "action",
+                    message: "该办件没有待补齐的容缺材料".into(),
+                });
+            }
+            let done = std::mem::take(&mut row.deferred);
+            return Ok(Outcome {
+                note: Some(format!("已补齐容缺材料：{}", done.join("、"))),
+                ..Outcome::default()
+            });
+        }
+        Action::VerifyCommitment => {
+            commitment_open(row)?;
+            row.verified_at = stamp;
+            return Ok(Outcome {
+                note: Some(match &note {
+                    Some(n) => format!("经核查，申请人承诺属实：{n}"),
+                    None => "经核查，申请人承诺属实".into(),
+                }),
+                ..Outcome::default()
+            });
+        }
+        Action::Revoke => {
+            commitment_open(row)?;
+            row.revoked_on = Some(time::day(on.today));
+            row.reason = note.clone();
+            crate::licenses::revoke_for_case(
+                &mut *tx,
+                row.id,
+                &format!("告知承诺不实，撤销行政许可：{}", note.unwrap_or_default()),
+            )
+            .await?;
+        }
         Action::RequestSupplement | Action::Suspend | Action::Halt => {
             let kind = match asked.action {
                 Action::Suspend => "special",
@@ -391,6 +426,15 @@ async fn follow(
         }
         Action::Extend => extend(tx, row, note, on.today).await?,
         Action::Approve => {
+            if !row.deferred.is_empty() {
+                return Err(StoreError::Conflict {
+                    field: "action",
+                    message: format!(
+                        "容缺受理的材料尚未补齐：{}。补齐后方可作出决定",
+                        row.deferred.join("、")
+                    ),
+                });
+            }
             row.decided_at = stamp;
             row.result = Some("准予许可".into());
             row.deliver_by = Some(deliver_by(store, tx, on.today).await?);
@@ -413,6 +457,21 @@ async fn follow(
         }
     }
     Ok(Outcome::default())
+}
+
+/// A license granted on a commitment, not yet verified or revoked.
+fn commitment_open(row: &CaseRow) -> Result<()> {
+    let conflict = |message: &str| StoreError::Conflict {
+        field: "action",
+        message: message.into(),
+    };
+    if row.mode != Mode::Commitment {
+        return Err(conflict("只有告知承诺制办件需要核查承诺"));
+    }
+    if row.verified_at.is_some() {
+        return Err(conflict("该承诺已核查属实"));
+    }
+    Ok(())
 }
 
 /// Ends the case's open pauses on `today`.
@@ -729,7 +788,8 @@ async fn update_row(
     let updated = sqlx::query(
         "UPDATE cases SET status = $1, accepted_at = $2, accepted_on = $3, acceptance_no = $4, decided_at = $5, closed_at = $6, \
          closed_on = $7, extension_days = $8, promised_deadline = $9, legal_deadline = $10, deadline_estimated = $11, result = $12, \
-         document_no = $13, reason = $14, updated_at = $15, deliver_by = $19 WHERE id = $16 AND status = $17 AND extension_days = $18",
+         document_no = $13, reason = $14, updated_at = $15, deliver_by = $19, deferred = $20, verified_at = $21, \
+         revoked_on = $22 WHERE id = $16 AND status = $17 AND extension_days = $18",
     )
     .bind(row.status.as_str())
     .bind(&row.accepted_at)
@@ -750,6 +810,12 @@ async fn update_row(
     .bind(from.as_str())
     .bind(prior_extension)
     .bind(&row.deliver_by)
+    .bind(
+        (!row.deferred.is_empty())
+            .then(|| serde_json::to_string(&row.deferred).unwrap_or_default()),
+    )
+    .bind(&row.verified_at)
+    .bind(&row.revoked_on)
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() != 1 {

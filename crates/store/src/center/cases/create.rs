@@ -117,6 +117,12 @@ async fn place(
             ),
         ));
     }
+    if app.mode == Mode::Commitment && (content.commitment.is_none() || content.instant) {
+        return Err(StoreError::invalid(
+            "commitment",
+            format!("事项“{}”不适用告知承诺制", item.name),
+        ));
+    }
     if app.channel == Channel::Online && !content.online_depth.accepts_online() {
         return Err(StoreError::invalid(
             "channel",
@@ -193,7 +199,7 @@ async fn materials_of(
     let a = match creator {
         Creator::Staff(_) => {
             return Ok((
-                check_materials(content, app.materials.as_deref(), accept_now)?,
+                check_materials(content, app.materials.as_deref(), &app.deferred, accept_now)?,
                 None,
             ));
         }
@@ -315,6 +321,11 @@ fn first_row(
         reason: None,
         deliver_by: None,
         delivery: None,
+        mode: app.mode,
+        deferred: app.deferred.clone(),
+        verify_by: None,
+        verified_at: None,
+        revoked_on: None,
     };
     let mut events: Vec<NewEvent> = vec![];
     if !window {
@@ -341,11 +352,36 @@ fn first_row(
             CaseStatus::Closed,
             Some("即办件当场办结".into()),
         ));
+    } else if let (Mode::Commitment, Some(rule)) = (app.mode, &content.commitment) {
+        // 告知承诺制: decided on the spot on the signed commitment, verified later.
+        let verify_by = time::day(cal.deadline_or_estimate(received.today, rule.verify_days));
+        row.status = CaseStatus::Approved;
+        row.decided_at = Some(stamp.to_string());
+        row.result = Some("准予许可（告知承诺制）".into());
+        row.deliver_by = Some(time::day(
+            cal.deadline_or_estimate(received.today, tongban_domain::case::DELIVERY_DAYS),
+        ));
+        events.push((
+            Action::Approve.as_str(),
+            Some(CaseStatus::Accepted),
+            CaseStatus::Approved,
+            Some(format!(
+                "申请人书面承诺符合许可条件，依告知承诺制当场作出准予许可决定；本机关将于{verify_by}前核查，承诺不实的依法撤销"
+            )),
+        ));
+        row.verify_by = Some(verify_by);
     } else {
         let (pd, ld, est) = compute_clocks(cal, &row, &[]);
         row.promised_deadline = pd;
         row.legal_deadline = ld;
         row.deadline_estimated = est;
+        if app.mode == Mode::Tolerance {
+            let said = format!("容缺受理：{}在作出决定前补齐", app.deferred.join("、"));
+            events[0].3 = Some(match events[0].3.take() {
+                Some(n) => format!("{said}；{n}"),
+                None => said,
+            });
+        }
     }
     (row, events)
 }
@@ -423,6 +459,19 @@ fn prepare(
             Creator::Applicant(a) => Some(a.id_digest.clone()),
         },
         keys: keys.clone(),
+        agent: app.agent.as_ref().map(|a| {
+            [
+                a.name.clone(),
+                keys.encrypt(&a.id_number),
+                mask_id(&a.id_number),
+                keys.encrypt(a.phone.as_str()),
+                a.phone.masked(),
+            ]
+        }),
+        assistant: match creator {
+            Creator::Staff(p) if app.assisted => Some(actor_label(p)),
+            _ => None,
+        },
     })
 }
 
@@ -493,6 +542,17 @@ fn new_view(
         delivery_late: false,
         deliver_by: row.deliver_by.clone(),
         delivery: row.delivery.clone(),
+        mode: row.mode.as_str(),
+        mode_label: row.mode.label(),
+        deferred: row.deferred.clone(),
+        verify_by: row.verify_by.clone(),
+        verified_at: None,
+        agent: insert.agent.as_ref().map(|a| AgentView {
+            name: a[0].clone(),
+            id_number: a[2].clone(),
+            phone: a[4].clone(),
+        }),
+        assistant: insert.assistant.clone(),
         deadline_estimated: row.deadline_estimated,
         urgency: if row.status == CaseStatus::Accepted {
             urgency(
@@ -564,6 +624,10 @@ struct PreparedCase {
     draft: Option<(String, String)>,
     submitter_digest: Option<String>,
     keys: crate::Keys,
+    /// 经办人/代理人: name, ID number (encrypted, masked), phone (encrypted, masked).
+    agent: Option<[String; 5]>,
+    /// 帮办代办: the member of staff handling it for the applicant.
+    assistant: Option<String>,
 }
 
 /// Numbers and inserts a prepared case with its events and audit entry.
@@ -649,6 +713,30 @@ async fn insert_case(
     if let Some(d) = &row.delivery {
         write_delivery(&mut *tx, id, row.deliver_by.as_deref(), d).await?;
     }
+    if row.mode != Mode::Standard || c.agent.is_some() || c.assistant.is_some() {
+        let agent = c.agent.clone().map(|a| a.map(Some)).unwrap_or_default();
+        sqlx::query(
+            "UPDATE cases SET mode = $1, deferred = $2, agent_name = $3, agent_id_enc = $4, agent_id_masked = $5, \
+             agent_phone_enc = $6, agent_phone_masked = $7, assistant = $8, verify_by = $9, deliver_by = $10 \
+             WHERE id = $11",
+        )
+        .bind(row.mode.as_str())
+        .bind(
+            (!row.deferred.is_empty())
+                .then(|| serde_json::to_string(&row.deferred).unwrap_or_default()),
+        )
+        .bind(&agent[0])
+        .bind(&agent[1])
+        .bind(&agent[2])
+        .bind(&agent[3])
+        .bind(&agent[4])
+        .bind(&c.assistant)
+        .bind(&row.verify_by)
+        .bind(&row.deliver_by)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    }
     let counted = crate::stats::case_snapshot(&mut *tx, id).await?;
     crate::stats::track_case(&mut *tx, None, &counted).await?;
     if let Some((draft, owner)) = &c.draft {
@@ -694,14 +782,39 @@ async fn insert_case(
 fn check_materials(
     content: &ItemContent,
     given: Option<&[String]>,
+    deferred: &[String],
     complete: bool,
 ) -> Result<Vec<String>> {
+    // 容缺受理: only the materials the item marks 可容缺, none handed in as well.
+    for d in deferred {
+        match content.materials.iter().find(|m| m.name == *d) {
+            None => {
+                return Err(StoreError::invalid(
+                    "deferred",
+                    format!("“{d}”不是该事项的申报材料"),
+                ));
+            }
+            Some(m) if !m.deferrable => {
+                return Err(StoreError::invalid(
+                    "deferred",
+                    format!("“{d}”是核心材料，不能容缺受理"),
+                ));
+            }
+            Some(_) => {}
+        }
+        if given.is_some_and(|g| g.contains(d)) {
+            return Err(StoreError::invalid(
+                "deferred",
+                format!("“{d}”已提交，无需容缺"),
+            ));
+        }
+    }
     let Some(given) = given else {
         // Not itemised: the clerk vouches for the required set.
         return Ok(content
             .materials
             .iter()
-            .filter(|m| m.required)
+            .filter(|m| m.required && !deferred.contains(&m.name))
             .map(|m| m.name.clone())
             .collect());
     };
@@ -720,7 +833,7 @@ fn check_materials(
         let missing: Vec<&str> = content
             .materials
             .iter()
-            .filter(|m| m.required && !given.contains(&m.name))
+            .filter(|m| m.required && !given.contains(&m.name) && !deferred.contains(&m.name))
             .map(|m| m.name.as_str())
             .collect();
         if !missing.is_empty() {

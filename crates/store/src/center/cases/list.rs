@@ -5,7 +5,7 @@ use super::*;
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct CaseFilter {
     pub status: Option<String>,
-    /// `overdue`, `nearly_due`, `withdrawn_overdue` or `undelivered`
+    /// `overdue`, `nearly_due`, `withdrawn_overdue`, `undelivered` or `unverified`
     pub due: Option<String>,
     pub department: Option<String>,
     pub point: Option<String>,
@@ -55,6 +55,12 @@ pub async fn list(store: &Store, p: &Principal, f: &CaseFilter) -> Result<(Vec<C
                 .bind_s(CaseStatus::Withdrawn.as_str())
                 .push(" AND c.promised_deadline IS NOT NULL AND c.promised_deadline < c.closed_on");
         }
+        // Licenses granted on a commitment whose verification is overdue.
+        Some("unverified") => {
+            filter
+                .push(" AND c.mode = 'commitment' AND c.verified_at IS NULL AND c.revoked_on IS NULL AND c.verify_by < ")
+                .bind_s(time::day(today));
+        }
         // Decisions not delivered within the ten working days of Art. 44.
         Some("undelivered") => {
             filter
@@ -77,7 +83,7 @@ pub async fn list(store: &Store, p: &Principal, f: &CaseFilter) -> Result<(Vec<C
         Some(_) => {
             return Err(StoreError::invalid(
                 "due",
-                "due 应为 overdue（已超期）、nearly_due（临近到期）、withdrawn_overdue（超期后撤回）或 undelivered（逾期未送达）",
+                "due 应为 overdue（已超期）、nearly_due（临近到期）、withdrawn_overdue（超期后撤回）、undelivered（逾期未送达）或 unverified（告知承诺逾期未核查）",
             ));
         }
     }

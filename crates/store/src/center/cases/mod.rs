@@ -27,7 +27,7 @@ use std::sync::Arc;
 use tongban_domain::calendar::{Calendar, Pause, TimeUnit};
 use tongban_domain::case::{
     Action, Applicant, BeforeAcceptance, CaseNo, CaseState, CaseStatus, Channel, DeliveryMethod,
-    MAX_SPECIAL_DAYS, SpecialProcedure, TransitionError, Urgency, mask_id, urgency,
+    MAX_SPECIAL_DAYS, Mode, SpecialProcedure, TransitionError, Urgency, mask_id, urgency,
 };
 use tongban_domain::catalog::ItemContent;
 use tongban_domain::org::{PointKind, Role};
@@ -244,6 +244,8 @@ const CASE_COLUMNS: &str = concat!(
     rating_columns!(),
     ", lic.license_no AS license_no, c.submitted_on, \
      c.deliver_by, c.delivered_on, c.delivery_method, c.delivery_to, c.delivery_ref, \
+     c.mode, c.deferred, c.agent_name, c.agent_id_masked, c.agent_phone_masked, c.assistant, c.verify_by, \
+     c.verified_at, c.revoked_on, \
      CASE WHEN c.status = 'submitted' THEN (SELECT COUNT(*) FROM case_pauses cp WHERE cp.case_id = c.id) ELSE 0 END AS notices, \
      CASE WHEN c.status = 'supplement_requested' THEN (SELECT MAX(cp.due_day) FROM case_pauses cp WHERE cp.case_id = c.id \
      AND cp.kind = 'supplement' AND cp.to_day IS NULL) END AS supply_by"
@@ -282,6 +284,21 @@ struct CaseRow {
     /// 送达: the clock and the record (Art. 44).
     deliver_by: Option<String>,
     delivery: Option<Delivered>,
+    /// How it was taken; 容缺受理's materials still to come; 告知承诺制's
+    /// verification and revocation.
+    mode: Mode,
+    deferred: Vec<String>,
+    verify_by: Option<String>,
+    verified_at: Option<String>,
+    revoked_on: Option<String>,
+}
+
+/// The agent at the window, masked as applicants are in views.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentView {
+    pub name: String,
+    pub id_number: String,
+    pub phone: String,
 }
 
 /// A decision's delivery as recorded.
@@ -348,6 +365,14 @@ fn row_from(r: &sqlx::any::AnyRow) -> Result<CaseRow> {
         reason: r.try_get("reason")?,
         deliver_by: r.try_get("deliver_by")?,
         delivery: delivered_from(r)?,
+        mode: Mode::parse(&r.try_get::<String, _>("mode")?).unwrap_or(Mode::Standard),
+        deferred: r
+            .try_get::<Option<String>, _>("deferred")?
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default(),
+        verify_by: r.try_get("verify_by")?,
+        verified_at: r.try_get("verified_at")?,
+        revoked_on: r.try_get("revoked_on")?,
     })
 }
 
@@ -450,6 +475,18 @@ pub struct CaseView {
     pub delivery: Option<Delivered>,
     /// Delivered after the day, or not delivered and the day has passed.
     pub delivery_late: bool,
+    /// 一般受理, 容缺受理 or 告知承诺制.
+    pub mode: &'static str,
+    pub mode_label: &'static str,
+    /// 容缺受理: the materials still to be supplied before the decision.
+    pub deferred: Vec<String>,
+    /// 告知承诺制: the last day to verify the commitment, and when it was verified.
+    pub verify_by: Option<String>,
+    pub verified_at: Option<String>,
+    /// 经办人/代理人 (masked), and the member of staff who handled it for the
+    /// applicant (帮办代办).
+    pub agent: Option<AgentView>,
+    pub assistant: Option<String>,
     /// The deadline runs past the years whose holidays are known: a weekdays-only estimate.
     pub deadline_estimated: bool,
     pub urgency: Urgency,
@@ -564,6 +601,24 @@ fn view_from(r: &sqlx::any::AnyRow, cal: &Calendar, today: NaiveDate) -> Result<
         delivery_late: late,
         deliver_by: row.deliver_by.clone(),
         delivery: row.delivery.clone(),
+        mode: row.mode.as_str(),
+        mode_label: row.mode.label(),
+        deferred: row.deferred.clone(),
+        verify_by: row.verify_by.clone(),
+        verified_at: row.verified_at.as_deref().map(time::display),
+        agent: match r.try_get::<Option<String>, _>("agent_name")? {
+            Some(name) => Some(AgentView {
+                name,
+                id_number: r
+                    .try_get::<Option<String>, _>("agent_id_masked")?
+                    .unwrap_or_default(),
+                phone: r
+                    .try_get::<Option<String>, _>("agent_phone_masked")?
+                    .unwrap_or_default(),
+            }),
+            None => None,
+        },
+        assistant: r.try_get("assistant")?,
         deadline_estimated: row.deadline_estimated,
         urgency,
         urgency_label: urgency.label(),

@@ -66,7 +66,7 @@ pub fn markdown(f: &Figures) -> String {
         s,
         "{label}，市政务服务中心共受理各类办件{}件（{}），日均受理{}件。\
          即办件{}件（{}）。网上审批办件{}件（{}），网上审批率为{}。\
-         办结办件{}件。（联合验收数据尚未接入，验收项目数、验收面积、平均办理时间、部门通过率和一次性现场验收全部通过率暂无法填写。）\n",
+         办结办件{}件。推行告知承诺制办件{}件、容缺受理办件{}件，核查发现承诺不实撤销许可{}件。（联合验收数据尚未接入，验收项目数、验收面积、平均办理时间、部门通过率和一次性现场验收全部通过率暂无法填写。）\n",
         count(f, Key::CasesAccepted),
         match f.get(Key::CasesAccepted).and_then(|v| v.growth) {
             Some(_) => format!(
@@ -83,6 +83,9 @@ pub fn markdown(f: &Figures) -> String {
         yoy(f, Key::CasesOnline),
         pct(f, Key::OnlineRate),
         count(f, Key::CasesClosed),
+        count(f, Key::CasesCommitment),
+        count(f, Key::CasesTolerance),
+        count(f, Key::CommitmentsRevoked),
     );
     let _ = writeln!(s, "### 审批清单目录化规范化动态化管理\n");
     let _ = writeln!(

@@ -122,7 +122,23 @@ struct AcceptForm {
     /// `accept` or `register`
     #[serde(default)]
     mode: String,
-    /// Ticked materials, as `m0`, `m1`… fields (a form sends only ticked boxes).
+    /// 经办人/代理人, with the power of attorney ticked as handed in.
+    #[serde(default)]
+    agent_name: String,
+    #[serde(default)]
+    agent_id_number: String,
+    #[serde(default)]
+    agent_phone: String,
+    #[serde(default)]
+    power_of_attorney: Option<String>,
+    /// 告知承诺制: the applicant signed the commitment.
+    #[serde(default)]
+    commitment: Option<String>,
+    /// 帮办代办.
+    #[serde(default)]
+    assisted: Option<String>,
+    /// Ticked materials, as `m0`, `m1`… fields, and those accepted as missing (容缺)
+    /// as `d0`, `d1`… (a form sends only ticked boxes).
     #[serde(flatten)]
     rest: std::collections::HashMap<String, String>,
 }
@@ -141,6 +157,10 @@ struct AcceptPage {
 impl AcceptPage {
     fn ticked(&self, i: &usize) -> bool {
         self.form.rest.contains_key(&format!("m{i}"))
+    }
+
+    fn deferred(&self, i: &usize) -> bool {
+        self.form.rest.contains_key(&format!("d{i}"))
     }
 }
 
@@ -194,8 +214,13 @@ fn form_field(store_field: &str) -> &str {
         "applicant.credit_code" => "credit_code",
         "applicant.contact" => "contact",
         "applicant.phone" => "phone",
-        "materials" => "materials",
+        "materials" | "deferred" => "materials",
         "note" => "note",
+        "agent.name" => "agent_name",
+        "agent.id_number" => "agent_id_number",
+        "agent.phone" => "agent_phone",
+        "agent.power_of_attorney" => "power_of_attorney",
+        "commitment" => "commitment",
         _ => "name",
     }
 }
@@ -232,6 +257,26 @@ async fn accept(
         materials: Some(materials),
         note: Some(f.note.clone()).filter(|n| !n.trim().is_empty()),
         accept: Some(f.mode != "register"),
+        deferred: Some(
+            content
+                .materials
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| f.rest.contains_key(&format!("d{i}")))
+                .map(|(_, m)| m.name.clone())
+                .collect(),
+        ),
+        commitment: Some(f.commitment.is_some()),
+        agent: (!f.agent_name.trim().is_empty()
+            || !f.agent_id_number.trim().is_empty()
+            || f.power_of_attorney.is_some())
+        .then(|| tongban_domain::case::AgentInput {
+            name: Some(f.agent_name.clone()),
+            id_number: Some(f.agent_id_number.clone()),
+            phone: Some(f.agent_phone.clone()),
+            power_of_attorney: Some(f.power_of_attorney.is_some()),
+        }),
+        assisted: Some(f.assisted.is_some()),
         ..Default::default()
     };
     let created = match crate::extract::application(&input, cases::Filer::Clerk) {

@@ -31,6 +31,8 @@ tongban_domain::coded_enum! {
         Halt = ("halt", "中止审查告知书"),
         Termination = ("termination", "终止审查决定书"),
         Lapse = ("lapse", "逾期未补正处理决定书"),
+        Commitment = ("commitment", "告知承诺制准予行政许可决定书"),
+        Revocation = ("revocation", "撤销行政许可决定书"),
     }
 }
 
@@ -47,6 +49,8 @@ impl Doc {
             Doc::Halt => "halt",
             Doc::Termination => "terminate",
             Doc::Lapse => "lapse",
+            Doc::Commitment => "approve",
+            Doc::Revocation => "revoke",
         }
     }
     /// The word of its document number (文号).
@@ -60,6 +64,8 @@ impl Doc {
             Doc::Special => "特字",
             Doc::Halt => "中止字",
             Doc::Termination | Doc::Lapse => "终字",
+            Doc::Commitment => "承诺许字",
+            Doc::Revocation => "撤字",
         }
     }
 
@@ -78,6 +84,8 @@ impl Doc {
 pub fn documents(case: &CaseView) -> Vec<(Doc, &Event)> {
     Doc::ALL
         .iter()
+        // A decision on a commitment has its own document.
+        .filter(|d| **d != Doc::Commitment || case.mode == "commitment")
         .filter_map(|d| {
             case.events
                 .iter()
@@ -101,6 +109,8 @@ pub fn default_doc(case: &CaseView) -> Option<Doc> {
         "halted" => Some(Doc::Halt),
         "terminated" if lapsed() => Some(Doc::Lapse),
         "terminated" => Some(Doc::Termination),
+        "revoked" => Some(Doc::Revocation),
+        "approved" | "closed" if case.mode == "commitment" => Some(Doc::Commitment),
         _ => Some(Doc::Acceptance),
     }
 }
@@ -202,7 +212,7 @@ async fn notice(
         PageError::new(
             StatusCode::CONFLICT,
             "暂无可打印的文书",
-            "该办件没有这份文书：只有已作出的受理、补正告知、不予受理、不予许可、延期、特别程序、中止、终止和逾期未补正处理才有书面文书。",
+            "该办件没有这份文书：只有已作出的受理、补正告知、不予受理、不予许可、延期、特别程序、中止、终止、逾期未补正处理、告知承诺制许可和撤销许可才有书面文书。",
         )
     };
     let wanted = match q.doc.as_deref().filter(|d| !d.is_empty()) {

@@ -27,6 +27,9 @@ struct SupervisionPage {
     /// Decisions not delivered within ten working days (Art. 44).
     undelivered: Vec<CaseView>,
     undelivered_total: i64,
+    /// Commitments not verified in time (告知承诺制).
+    unverified: Vec<CaseView>,
+    unverified_total: i64,
     follow_ups: Vec<FollowUpRow>,
     follow_ups_total: i64,
 }
@@ -70,6 +73,16 @@ async fn overview(State(s): State<AppState>, web: Web) -> PageResult {
         },
     )
     .await?;
+    let (unverified, unverified_total) = cases::list(
+        &s.store,
+        p,
+        &CaseFilter {
+            due: Some("unverified".into()),
+            per_page: Some(100),
+            ..Default::default()
+        },
+    )
+    .await?;
     let (follow_ups, follow_ups_total) = cases::follow_ups(&s.store, p, true).await?;
     render(&SupervisionPage {
         layout: web.layout(),
@@ -79,6 +92,8 @@ async fn overview(State(s): State<AppState>, web: Web) -> PageResult {
         withdrawn_late_total,
         undelivered,
         undelivered_total,
+        unverified,
+        unverified_total,
         follow_ups,
         follow_ups_total,
     })

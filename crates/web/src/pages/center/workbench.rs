@@ -269,6 +269,12 @@ fn available(
         .filter(|a| *a != Action::Lapse || lapsed)
         // Delivery has its own form.
         .filter(|a| *a != Action::Deliver)
+        // Only what there is to do: materials to follow, a commitment to verify.
+        .filter(|a| *a != Action::CompleteDeferred || !c.deferred.is_empty())
+        .filter(|a| {
+            !matches!(a, Action::VerifyCommitment | Action::Revoke)
+                || (c.mode == "commitment" && c.verified_at.is_none())
+        })
         .map(|a| (a.as_str(), a.label(), a.requires_note()))
         .collect()
 }
