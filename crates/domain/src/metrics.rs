@@ -351,7 +351,7 @@ figures! {
     HotlineByChannel = "hotline_by_channel", "各渠道受理诉求", "件", "12345",
         "按受理渠道分列的受理量（表）：电话为接通的来电（未导入话务记录时为电话登记的工单），其他为各渠道登记的诉求";
     HotlineDirectAnswers = "hotline_direct_answers", "直接咨询解答", "件", "12345",
-        "由话务员直接解答办结的诉求数";
+        "由话务员直接解答办结的诉求数：登记为直接解答的工单，加上已导入话务记录时接通后未形成工单的来电";
     HotlineDirectAnswerRate = "hotline_direct_answer_rate", "直接解答率", "%", "12345",
         "直接咨询解答数除以受理诉求数";
     HotlineDispatched = "hotline_dispatched", "交办工单", "件", "12345",

@@ -681,6 +681,8 @@ async fn hotline_raw(c: &mut AnyConnection, p: &Period, r: &mut Raw) -> Result<(
     if r.calls > 0 {
         let phone_orders = r.hotline_by_channel.get("phone").copied().unwrap_or(0);
         r.hotline_received += r.calls_answered - phone_orders;
+        // Answered calls that left no work order were answered by the agent.
+        r.hotline_direct += (r.calls_answered - phone_orders).max(0);
         r.hotline_by_channel
             .insert("phone".to_string(), r.calls_answered);
     }

@@ -1096,6 +1096,11 @@ async fn seed_cases(
             "delivered_on",
             "delivery_method",
             "delivery_to",
+            "mode",
+            "deferred",
+            "verify_by",
+            "verified_at",
+            "revoked_on",
         ])
         .collect();
     let event_cols: Vec<&str> = std::iter::once("id")
@@ -1180,9 +1185,72 @@ async fn seed_cases(
                 let mut decided = None;
                 let mut result: Option<String> = None;
                 let mut reason: Option<String> = None;
+                // 告知承诺制 and 容缺受理 at the window, where the item allows them.
+                let mut mode = tongban_domain::case::Mode::Standard;
+                let mut deferred: Vec<String> = vec![];
+                let (mut verify_by, mut verified_at, mut revoked_on) = (None, None, None);
                 if let Some(acc) = accepted_day {
                     let acc_t = ev.last().map(|e| e.0).unwrap_or(submitted);
-                    if c.instant {
+                    let commitment = c
+                        .commitment
+                        .as_ref()
+                        .filter(|_| !online && !c.instant && rng.random_bool(0.5));
+                    let deferrable: Vec<String> = c
+                        .materials
+                        .iter()
+                        .filter(|m| m.required && m.deferrable)
+                        .map(|m| m.name.clone())
+                        .collect();
+                    if let Some(rule) = commitment {
+                        // Decided on the spot on the signed commitment; verified within
+                        // its days (a few proved untrue and were revoked).
+                        mode = tongban_domain::case::Mode::Commitment;
+                        let t = acc_t + Duration::minutes(rng.random_range(10..40));
+                        let by = add_wd(cal, acc, rule.verify_days);
+                        ev.push((
+                            t,
+                            "approve",
+                            Some(status),
+                            CaseStatus::Approved,
+                            Some(format!(
+                                "申请人书面承诺符合许可条件，依告知承诺制当场作出准予许可决定；本机关将于{}前核查，承诺不实的依法撤销",
+                                time::day(by)
+                            )),
+                        ));
+                        status = CaseStatus::Approved;
+                        decided = Some(t);
+                        result = Some("准予许可（告知承诺制）".into());
+                        verify_by = Some(by);
+                        let close_t = t + Duration::minutes(30);
+                        ev.push((close_t, "close", Some(status), CaseStatus::Closed, None));
+                        status = CaseStatus::Closed;
+                        let check = add_wd(cal, acc, rng.random_range(3..rule.verify_days.max(4)));
+                        if check < today {
+                            let check_t = at(check, 150);
+                            if rng.random_bool(0.03) {
+                                let why = "经现场核查，经营场所与承诺内容不符";
+                                ev.push((
+                                    check_t,
+                                    "revoke",
+                                    Some(status),
+                                    CaseStatus::Revoked,
+                                    Some(why.into()),
+                                ));
+                                status = CaseStatus::Revoked;
+                                reason = Some(why.into());
+                                revoked_on = Some(check);
+                            } else if rng.random_bool(0.9) {
+                                ev.push((
+                                    check_t,
+                                    "verify_commitment",
+                                    Some(status),
+                                    status,
+                                    Some("经核查，申请人承诺属实".into()),
+                                ));
+                                verified_at = Some(check_t);
+                            }
+                        }
+                    } else if c.instant {
                         let t = acc_t + Duration::minutes(rng.random_range(5..60));
                         ev.push((
                             t,
@@ -1195,6 +1263,19 @@ async fn seed_cases(
                         decided = Some(t);
                         result = Some("准予许可（即办）".to_string());
                     } else {
+                        if !online && !deferrable.is_empty() && rng.random_bool(0.08) {
+                            // 容缺受理: the supporting papers follow the same day.
+                            mode = tongban_domain::case::Mode::Tolerance;
+                            deferred = deferrable.clone();
+                            ev.push((
+                                acc_t + Duration::minutes(150),
+                                "complete_deferred",
+                                Some(status),
+                                status,
+                                Some(format!("已补齐容缺材料：{}", deferrable.join("、"))),
+                            ));
+                            deferred.clear();
+                        }
                         let promised = c.promised.days.max(1);
                         let roll: f64 = rng.random();
                         let mut cursor = acc;
@@ -1374,8 +1455,10 @@ async fn seed_cases(
                 if decided.is_some() {
                     decided = time_of(&["approve", "reject", "close"]);
                 }
+                // Ended by its last ending step (a later verification or
+                // revocation of a commitment does not move it).
                 let closed = if status.is_final() {
-                    ev.last().map(|e| e.0)
+                    time_of(&["close", "refuse", "reject", "withdraw", "terminate"])
                 } else {
                     None
                 };
@@ -1515,6 +1598,14 @@ async fn seed_cases(
                     V::from(delivery.map(|(on, _)| time::day(on))),
                     V::from(delivery.map(|(_, m)| m.to_string())),
                     V::from(delivery.map(|_| a.name.clone())),
+                    V::from(mode.as_str()),
+                    V::from(
+                        (!deferred.is_empty())
+                            .then(|| serde_json::to_string(&deferred).unwrap_or_default()),
+                    ),
+                    V::from(verify_by.map(time::day)),
+                    V::from(verified_at.map(time::stamp)),
+                    V::from(revoked_on.map(time::day)),
                 ]);
                 for (t, action, from, to, note) in &ev {
                     events.push(vec![
