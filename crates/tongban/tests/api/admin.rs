@@ -851,6 +851,7 @@ async fn deemed_acceptance(db: Db) {
     assert_eq!(v["status"], "accepted", "{v}");
     let note = accept_note(&v);
     assert!(is_deemed(&note), "no Art. 32 note: {note:?} {v}");
+    assert_eq!(v["deemed_accepted"], true, "{v}");
     assert!(note.unwrap().contains("行政许可法"));
     // The clocks run from receipt.
     assert_deadline(&app, &v, "promised_deadline", &old, 5).await;
@@ -892,6 +893,7 @@ async fn deemed_acceptance(db: Db) {
     assert_eq!(s, StatusCode::OK, "{v}");
     let note = accept_note(&v);
     assert!(!is_deemed(&note), "{note:?}");
+    assert_eq!(v["deemed_accepted"], false, "{v}");
     assert_deadline(&app, &v, "promised_deadline", &today_s, 5).await;
 
     // Told within five working days what was missing: the rule does not apply.

@@ -539,6 +539,7 @@ fn new_view(
         answer_by: answer_by.map(time::day),
         answer_days_left: answer_by.map(|_| i64::from(DEEMED_ACCEPTANCE_DAYS)),
         supply_by: None,
+        deemed_accepted: false,
         delivery_late: false,
         deliver_by: row.deliver_by.clone(),
         delivery: row.delivery.clone(),

@@ -468,6 +468,9 @@ pub struct CaseView {
     /// what is missing (Art. 32), and the working days left (negative once past).
     pub answer_by: Option<String>,
     pub answer_days_left: Option<i64>,
+    /// Accepted by law on receipt (Art. 32): not answered within five working days,
+    /// so the acceptance dates from the day received, before the act itself.
+    pub deemed_accepted: bool,
     /// Awaiting a supplement: the last day to supply (补正期限).
     pub supply_by: Option<String>,
     /// A decision made: the last day to deliver it (Art. 44), and its delivery.
@@ -519,6 +522,13 @@ fn opt_display(s: Option<String>) -> Option<String> {
 fn view_from(r: &sqlx::any::AnyRow, cal: &Calendar, today: NaiveDate) -> Result<CaseView> {
     let row = row_from(r)?;
     let late = delivery_late(&row, today);
+    let deemed = match (
+        row.accepted_on.as_deref(),
+        row.accepted_at.as_deref().and_then(time::parse_stamp),
+    ) {
+        (Some(on), Some(at)) => on < time::day(time::local_day(at)).as_str(),
+        _ => false,
+    };
     let promised_deadline: Option<String> = row.promised_deadline.clone();
     let urgency = if row.status.is_final()
         || row.status == CaseStatus::Approved
@@ -598,6 +608,7 @@ fn view_from(r: &sqlx::any::AnyRow, cal: &Calendar, today: NaiveDate) -> Result<
         answer_by: answer_by.map(time::day),
         answer_days_left,
         supply_by: r.try_get("supply_by")?,
+        deemed_accepted: deemed,
         delivery_late: late,
         deliver_by: row.deliver_by.clone(),
         delivery: row.delivery.clone(),

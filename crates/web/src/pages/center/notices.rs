@@ -279,7 +279,7 @@ async fn notice(
         number,
         acted_on: cn_date(&acted),
         submitted_on: cn_date(&case.submitted_at),
-        deemed: doc == Doc::Acceptance && note.contains("第三十二条"),
+        deemed: doc == Doc::Acceptance && case.deemed_accepted,
         before_acceptance,
         promise: case
             .promised_deadline
