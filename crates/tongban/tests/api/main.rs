@@ -34,4 +34,5 @@ mod sms;
 mod staff_pages;
 mod stats;
 mod topics;
+mod upgrade;
 mod web;

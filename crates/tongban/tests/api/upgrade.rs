@@ -1,0 +1,160 @@
+//! An office's database upgraded with records in it: a database taken back to the
+//! schema before migrations 15–19 (the ratings on their old scale) upgrades with the
+//! real binary, and every record reads as it should after.
+
+use crate::common::*;
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// What migrations 15–19 added, taken away again (ratings back on the old scale,
+/// 1 = 非常满意).
+const DOWNGRADE: &[&str] = &[
+    "DROP INDEX cases_unverified",
+    "ALTER TABLE cases DROP COLUMN mode",
+    "ALTER TABLE cases DROP COLUMN deferred",
+    "ALTER TABLE cases DROP COLUMN agent_name",
+    "ALTER TABLE cases DROP COLUMN agent_id_enc",
+    "ALTER TABLE cases DROP COLUMN agent_id_masked",
+    "ALTER TABLE cases DROP COLUMN agent_phone_enc",
+    "ALTER TABLE cases DROP COLUMN agent_phone_masked",
+    "ALTER TABLE cases DROP COLUMN assistant",
+    "ALTER TABLE cases DROP COLUMN verify_by",
+    "ALTER TABLE cases DROP COLUMN verified_at",
+    "ALTER TABLE cases DROP COLUMN revoked_on",
+    "ALTER TABLE ratings DROP COLUMN staff_id",
+    "ALTER TABLE rating_followups DROP COLUMN finding",
+    "ALTER TABLE rating_followups DROP COLUMN appeal",
+    "ALTER TABLE rating_followups DROP COLUMN appealed_at",
+    "ALTER TABLE rating_followups DROP COLUMN review",
+    "ALTER TABLE rating_followups DROP COLUMN review_outcome",
+    "ALTER TABLE rating_followups DROP COLUMN reviewed_at",
+    "ALTER TABLE rating_followups DROP COLUMN reviewed_by",
+    "ALTER TABLE stat_ratings DROP COLUMN answered_on_time",
+    "ALTER TABLE stat_ratings_m DROP COLUMN answered_on_time",
+    "UPDATE ratings SET level = 6 - level",
+    "DROP INDEX work_orders_due",
+    "ALTER TABLE work_orders DROP COLUMN invalid_kind",
+    "ALTER TABLE work_orders DROP COLUMN resolved",
+    "ALTER TABLE work_orders DROP COLUMN due_on",
+    "ALTER TABLE work_orders DROP COLUMN replied_at",
+    "ALTER TABLE stat_orders DROP COLUMN resolved",
+    "ALTER TABLE stat_orders DROP COLUMN resolved_asked",
+    "ALTER TABLE stat_orders DROP COLUMN basic",
+    "ALTER TABLE stat_orders_m DROP COLUMN resolved",
+    "ALTER TABLE stat_orders_m DROP COLUMN resolved_asked",
+    "ALTER TABLE stat_orders_m DROP COLUMN basic",
+    "DROP TABLE stat_order_dues",
+    "DROP TABLE stat_order_dues_m",
+    "DROP INDEX cases_undelivered",
+    "ALTER TABLE cases DROP COLUMN deliver_by",
+    "ALTER TABLE cases DROP COLUMN delivered_on",
+    "ALTER TABLE cases DROP COLUMN delivery_method",
+    "ALTER TABLE cases DROP COLUMN delivery_to",
+    "ALTER TABLE cases DROP COLUMN delivery_ref",
+    "DROP INDEX case_pauses_open_due",
+    "ALTER TABLE case_pauses DROP COLUMN due_day",
+    "DELETE FROM settings WHERE key = 'counters_stale'",
+    "DELETE FROM schema_migrations WHERE version > 14",
+];
+
+async fn a_populated_database_upgrades(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let agent = app.token("hotline").await;
+    let unit = app.token("unit.jt").await;
+    let head = app.token("head.sj").await;
+    // Records of every kind the migrations touch: a good and a bad rating with its
+    // answer, a supplement notice, a dispatched order replied to.
+    let good = closed_case(&app, "clerk.sj", "approver.sj", ITEM).await;
+    let bad = closed_case(&app, "clerk.sj", "approver.sj", ITEM).await;
+    for (no, level) in [(&good, 5), (&bad, 1)] {
+        let (s, v) = app
+            .post(
+                &format!("/api/v1/cases/{no}/rating"),
+                None,
+                json!({ "level": level, "last_six": "31002X" }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/cases/{bad}/rating/answer"),
+            Some(&head),
+            json!({ "finding": "founded", "answer": "已整改" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let waiting = case_no(&app.apply("clerk.sj", ITEM, "online").await);
+    let clerk = app.token("clerk.sj").await;
+    let (s, _) = app
+        .act(&clerk, &waiting, "request_supplement", Some("缺营业执照"))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = app
+        .post(
+            "/api/v1/work-orders",
+            Some(&agent),
+            json!({ "channel": "phone", "category": "consultation", "caller_name": "王芳",
+                "phone": PHONE, "content": "咨询道路运输证办理。", "unit": "JT" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let order = v["order_no"].as_str().unwrap().to_string();
+    let deadline = v["deadline"].clone();
+    for body in [
+        json!({ "action": "sign" }),
+        json!({ "action": "reply", "note": "已告知" }),
+    ] {
+        let (s, v) = app
+            .post(
+                &format!("/api/v1/work-orders/{order}/actions"),
+                Some(&unit),
+                body,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+
+    // Back to schema 14, then upgraded by the binary as an operator would.
+    for stmt in DOWNGRADE {
+        app.exec(stmt).await;
+    }
+    let out = app.cli(&["stats", "check", "--db", &app.db_url]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The ratings on the one scale, the staff rated filled in from the acceptance.
+    for (no, level, label) in [(&good, 5, "非常满意"), (&bad, 1, "非常不满意")] {
+        let (_, v) = app.get(&format!("/api/v1/cases/{no}"), Some(&head)).await;
+        assert_eq!(v["rating"]["level"], level, "{v}");
+        assert_eq!(v["rating"]["label"], label, "{v}");
+        assert_eq!(v["rating"]["staff"], "clerk.sj", "{v}");
+    }
+    let (_, v) = app.get(&format!("/api/v1/cases/{bad}"), Some(&head)).await;
+    assert_eq!(v["rating"]["follow_up"]["answer"], "已整改", "{v}");
+    // The order's measured limit and reply from its records.
+    let (_, v) = app
+        .get(&format!("/api/v1/work-orders/{order}"), Some(&agent))
+        .await;
+    assert_eq!(v["due_on"], deadline, "{v}");
+    assert!(v["replied_at"].is_string(), "{v}");
+    // Cases read in their new shape: a standard case, no deadline given before.
+    let (_, v) = app
+        .get(&format!("/api/v1/cases/{waiting}"), Some(&clerk))
+        .await;
+    assert_eq!(v["mode"], "standard", "{v}");
+    assert_eq!(v["status"], "supplement_requested", "{v}");
+    assert!(v["supply_by"].is_null(), "{v}");
+    // And the audit chain and row seals still hold.
+    let out = app.cli(&["audit", "verify", "--db", &app.db_url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+both!(a_populated_database_upgrades);
