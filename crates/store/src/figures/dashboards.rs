@@ -285,7 +285,8 @@ pub async fn rating_departments(store: &Store, now: &Days, earlier: &Days) -> Re
 }
 
 /// Dispatched work orders per member unit (by the day they were registered): how
-/// many, closed, the on-time, response and satisfaction rates, and a year earlier.
+/// many, closed, the response and satisfaction rates, the on-time rate over the
+/// orders due in the period, and a year earlier.
 pub async fn hotline_units(store: &Store, now: &Days, earlier: &Days) -> Result<Table> {
     let mut c = store.reader().await?;
     let at = |m: &str| {
@@ -297,6 +298,17 @@ pub async fn hotline_units(store: &Store, now: &Days, earlier: &Days) -> Result<
     let group = ["department_id"];
     let this = stats::sums(&mut c, &stats::ORDERS, now.from, now.to, &group).await?;
     let before = stats::sums(&mut c, &stats::ORDERS, earlier.from, earlier.to, &group).await?;
+    // 按时办结率 as the figure has it: the orders due in the period up to yesterday.
+    let dues = match stats::due_days(now.from, now.to) {
+        Some((from, to)) => stats::sums(&mut c, &stats::ORDER_DUES, from, to, &group).await?,
+        None => Default::default(),
+    };
+    // 满意率 counts 基本满意 where the local rule says so.
+    let basic: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(crate::metrics::BASIC_COUNTS_SATISFIED)
+        .fetch_optional(&mut *c)
+        .await?;
+    let basic_counts = basic.as_deref() != Some("0");
     let zero = vec![0; stats::ORDER_MEASURES.len()];
     let mut out = vec![];
     for (id, code, name, _) in names(&mut c, "departments").await? {
@@ -313,9 +325,15 @@ pub async fn hotline_units(store: &Store, now: &Days, earlier: &Days) -> Result<
             Cell::Text(name),
             Cell::Int(dispatched),
             Cell::Int(get("closed_dispatched")),
-            ratio(get("on_time"), get("closed_dispatched")),
+            match dues.get(&key) {
+                Some(d) => ratio(d[1], d[0]),
+                None => ratio(0, 0),
+            },
             ratio(get("responded"), get("dispatched_valid")),
-            ratio(get("satisfied"), get("level_count")),
+            ratio(
+                get("satisfied") + if basic_counts { get("basic") } else { 0 },
+                get("level_count"),
+            ),
             Cell::Int(earlier),
         ]);
     }

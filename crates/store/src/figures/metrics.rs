@@ -688,10 +688,8 @@ async fn hotline_raw(c: &mut AnyConnection, p: &Period, r: &mut Raw) -> Result<(
     }
     // 按时办结率: the orders due in the period up to yesterday (today's may still be
     // answered), open ones included, against the unit's first reply.
-    let yesterday = time::local_day(time::now()) - chrono::Duration::days(1);
-    let to = p.to.min(yesterday);
-    if to >= p.from {
-        let dues = stats::sums(c, &stats::ORDER_DUES, p.from, to, &[]).await?;
+    if let Some((from, to)) = stats::due_days(p.from, p.to) {
+        let dues = stats::sums(c, &stats::ORDER_DUES, from, to, &[]).await?;
         if let Some([due, on_time]) = dues.get(&vec![]).map(|v| &v[..]) {
             r.hotline_due = *due;
             r.hotline_due_on_time = *on_time;

@@ -261,6 +261,14 @@ pub static ORDER_DUES: Counter = Counter {
     },
 };
 
+/// The days of a period whose due orders count for the on-time rate: up to
+/// yesterday (an order due today may still be answered), if any.
+pub fn due_days(from: NaiveDate, to: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    let yesterday = time::local_day(time::now()) - chrono::Duration::days(1);
+    let to = to.min(yesterday);
+    (to >= from).then_some((from, to))
+}
+
 /// 好差评 ratings on the day given, by the case's department and point, the source
 /// (`applicant` online, `device` at the window) and the level; with the bad ones the
 /// department has answered (整改反馈), and those answered by their due day (Beijing

@@ -271,5 +271,23 @@ async fn on_time_over_orders_due(db: Db) {
             .contains("退单、改派和重办不重新计算"),
         "{rate}"
     );
+    // The units' table on the hotline dashboard says the same of JT.
+    let mut b = Browser::new(&app);
+    b.staff_login("supervisor").await;
+    let (s, _, csv) = b
+        .get(&format!(
+            "/dashboard/export/hotline_units.csv?from={year}-01-01&to={}",
+            day(today())
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{csv}");
+    let row = csv
+        .lines()
+        .find(|l| l.trim_start_matches('\u{feff}').starts_with("JT,"))
+        .unwrap_or_else(|| panic!("{csv}"));
+    let cell = row.split(',').nth(4).unwrap().trim_end_matches('%');
+    let v: f64 = cell.parse().unwrap();
+    let v = if v > 1.0 { v / 100.0 } else { v };
+    assert!((v - expected).abs() < 1e-3, "{row}");
 }
 both!(on_time_over_orders_due);
