@@ -44,3 +44,16 @@ pub fn display(s: &str) -> String {
         })
         .unwrap_or_else(|| s.to_string())
 }
+
+/// A day as documents and reports write it: `2026年11月20日`, from a day
+/// (`2026-11-20`) or an instant (its Beijing day); anything else as it is.
+pub fn cn_date(s: &str) -> String {
+    use chrono::Datelike;
+    let day = parse_stamp(s)
+        .map(local_day)
+        .or_else(|| parse_day(s.get(..10).unwrap_or(s)));
+    match day {
+        Some(d) => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
+        None => s.to_string(),
+    }
+}

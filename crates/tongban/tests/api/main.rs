@@ -28,6 +28,7 @@ mod licenses;
 mod modes;
 mod procedure;
 mod rating_loop;
+mod reading;
 mod rules;
 mod security;
 mod sms;

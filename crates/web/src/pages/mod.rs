@@ -207,7 +207,8 @@ pub fn local_date(s: &str) -> String {
         .unwrap_or_else(|| s.to_string())
 }
 
-/// A stored instant as local time to the minute (`2026-11-27 13:05`).
+/// A stored instant as local time to the minute, for dense tables
+/// (`2026-11-27 13:05`, Beijing time).
 pub fn local_time(s: &str) -> String {
     tongban_store::time::parse_stamp(s)
         .map(|t| {
@@ -216,6 +217,25 @@ pub fn local_time(s: &str) -> String {
                 .to_string()
         })
         .unwrap_or_else(|| s.to_string())
+}
+
+/// An instant or a day as people read it on a page: `2026年11月27日 13:05` (Beijing
+/// time), or `2026年11月27日` for a day; anything else as it is. ISO stays in the API
+/// and the exports.
+pub fn when(s: &str) -> String {
+    use chrono::{Datelike, Timelike};
+    if let Some(t) = tongban_store::time::parse_stamp(s) {
+        let t = t.with_timezone(&tongban_store::time::china());
+        return format!(
+            "{}年{}月{}日 {:02}:{:02}",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute()
+        );
+    }
+    tongban_store::time::cn_date(s)
 }
 
 impl Web {

@@ -56,11 +56,11 @@ pub fn markdown(f: &Figures) -> String {
     let _ = writeln!(
         s,
         "统计期间：{} 至 {}（工作日{}天）；同比对照期间：{} 至 {}。\n",
-        f.period.from,
-        f.period.to,
+        crate::time::cn_date(&f.period.from),
+        crate::time::cn_date(&f.period.to),
         f.period.working_days,
-        f.year_earlier_period.from,
-        f.year_earlier_period.to
+        crate::time::cn_date(&f.year_earlier_period.from),
+        crate::time::cn_date(&f.year_earlier_period.to)
     );
     let _ = writeln!(
         s,
@@ -99,7 +99,7 @@ pub fn markdown(f: &Figures) -> String {
         count(f, Key::ItemsCancelled),
         count(f, Key::ItemsTransferred),
         count(f, Key::ItemsSuspended),
-        f.period.to,
+        crate::time::cn_date(&f.period.to),
         count(f, Key::ItemsInUse),
         count(f, Key::SubItemsInUse),
         count(f, Key::ItemsInstant),

@@ -115,16 +115,9 @@ pub fn default_doc(case: &CaseView) -> Option<Doc> {
     }
 }
 
-/// A day as documents write it: `2026年11月20日` (from `2026-11-20…`).
+/// A day as documents write it: `2026年11月20日` (from a day or an instant).
 pub fn cn_date(s: &str) -> String {
-    let day = s.get(..10).unwrap_or(s);
-    match tongban_store::time::parse_day(day) {
-        Some(d) => {
-            use chrono::Datelike;
-            format!("{}年{}月{}日", d.year(), d.month(), d.day())
-        }
-        None => s.to_string(),
-    }
+    tongban_store::time::cn_date(s)
 }
 
 /// Whom an applicant appeals to: the people's government of the office's city or

@@ -39,12 +39,9 @@ pub fn router() -> Router<AppState> {
 // ---------------------------------------------------------------------------
 // Helpers shared by the templates
 
-/// A stored instant as people read it (China time).
+/// A stored instant as people read it in the hotline's dense pages (Beijing time).
 pub fn shown(stamp: &str) -> String {
-    time::display(stamp)
-        .replacen('T', " ", 1)
-        .trim_end_matches("+08:00")
-        .to_string()
+    crate::pages::local_time(stamp)
 }
 
 /// The first characters of a text, for lists.
@@ -886,9 +883,9 @@ impl PublicOrder {
             address: o.address.unwrap_or_default(),
             content: o.content,
             unit: o.unit,
-            created: shown(&o.created_at),
+            created: o.created_at.clone(),
             deadline: o.deadline,
-            closed: o.closed_at.as_deref().map(shown),
+            closed: o.closed_at.clone(),
             answer: o.answer,
             reply: o.reply,
             steps: o

@@ -1,0 +1,71 @@
+//! What people read first: dates and times written as people read them (Beijing
+//! time, no ISO stamps on pages; ISO stays in the API).
+
+use crate::common::*;
+use reqwest::StatusCode;
+
+/// An ISO instant with its offset, as the API writes them.
+fn has_iso_stamp(page: &str) -> bool {
+    let b = page.as_bytes();
+    (0..b.len().saturating_sub(19)).any(|i| {
+        b[i..i + 4].iter().all(u8::is_ascii_digit)
+            && b[i + 4] == b'-'
+            && b[i + 10] == b'T'
+            && b[i + 13] == b':'
+    })
+}
+
+fn has_cn_time(page: &str) -> bool {
+    // e.g. 2026年12月5日 11:43
+    page.split('年').skip(1).any(|rest| {
+        rest.split_once('日').is_some_and(|(md, after)| {
+            md.contains('月') && after.trim_start().get(2..3) == Some(":")
+        })
+    })
+}
+
+async fn pages_write_dates_people_read(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let no = closed_case(&app, "clerk.sj", "approver.sj", ITEM).await;
+    // The API keeps ISO.
+    let (_, v) = app
+        .get(
+            &format!("/api/v1/cases/{no}"),
+            Some(&app.token("clerk.sj").await),
+        )
+        .await;
+    assert!(v["submitted_at"].as_str().unwrap().contains('T'), "{v}");
+    // The case page, the applicant's progress page and the applicant's account.
+    let mut b = Browser::new(&app);
+    b.staff_login("clerk.sj").await;
+    let (s, _, page) = b.get(&format!("/workbench/cases/{no}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!has_iso_stamp(&page), "ISO on the case page: {page}");
+    assert!(has_cn_time(&page), "{page}");
+    let mut public = Browser::new(&app);
+    let (s, _, page) = public
+        .get(&format!("/progress?case_no={no}&last_six=31002X"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(!has_iso_stamp(&page), "ISO on the progress page: {page}");
+    // The 12345 order page and its public progress.
+    let agent = app.token("hotline").await;
+    let (s, v) = app
+        .post(
+            "/api/v1/work-orders",
+            Some(&agent),
+            serde_json::json!({ "channel": "web", "category": "consultation", "caller_name": "王芳",
+                "phone": PHONE, "content": "咨询道路运输证办理。", "answer": "已告知办理条件", "public": true }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let order = v["order_no"].as_str().unwrap();
+    let mut desk = Browser::new(&app);
+    desk.staff_login("hotline").await;
+    let (_, _, page) = desk.get(&format!("/hotline/orders/{order}")).await;
+    assert!(!has_iso_stamp(&page), "ISO on the order page: {page}");
+    assert!(has_cn_time(&page), "{page}");
+    let (_, _, page) = public.get("/hotline/public").await;
+    assert!(!has_iso_stamp(&page), "ISO on the public list: {page}");
+}
+both!(pages_write_dates_people_read);
