@@ -11,20 +11,24 @@ pub const DEFAULT_KEY_FILE: &str = "data/tongban.key";
 pub const DEMO_DB: &str = "sqlite://data/demo.db";
 pub const DEMO_KEY_FILE: &str = "data/demo.key";
 
+/// The file of a SQLite database URL (`sqlite://data/x.db?mode=rwc` → `data/x.db`);
+/// `None` for another database or an in-memory one.
+pub fn sqlite_file(db: &str) -> Option<String> {
+    let path = db
+        .strip_prefix("sqlite://")
+        .or_else(|| db.strip_prefix("sqlite:"))?;
+    let path = path.split('?').next().unwrap_or(path);
+    (!path.is_empty() && path != ":memory:").then(|| path.to_string())
+}
+
 /// The key file of a database when none is named: beside a SQLite file
 /// (`data/year.db` → `data/year.key`), `data/tongban.key` otherwise.
 pub fn key_file_for(db: &str) -> String {
-    match db
-        .strip_prefix("sqlite://")
-        .or_else(|| db.strip_prefix("sqlite:"))
-    {
-        Some(path) => {
-            let path = path.split('?').next().unwrap_or(path);
-            std::path::Path::new(path)
-                .with_extension("key")
-                .display()
-                .to_string()
-        }
+    match sqlite_file(db) {
+        Some(path) => std::path::Path::new(&path)
+            .with_extension("key")
+            .display()
+            .to_string(),
         None => DEFAULT_KEY_FILE.into(),
     }
 }

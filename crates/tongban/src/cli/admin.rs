@@ -107,7 +107,8 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<ExitCode> {
                     p
                 }
             };
-            let store = open(&db.db, &db.key_file).await?;
+            // The first administrator of a new database: this may create it.
+            let store = super::open_with(&db.db, &db.key_file, &Default::default()).await?;
             let display = name.unwrap_or_else(|| username.clone());
             tongban_store::org::create_user(
                 &store,

@@ -125,7 +125,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// Opens the store with the default setup (see `open_with`).
+/// Opens an existing database for a command that reads or works on one: a SQLite
+/// file that does not exist is named, and nothing is created (no empty database, no
+/// new key).
 async fn open(db: &str, key_file: &str) -> anyhow::Result<Store> {
+    if let Some(path) = config::sqlite_file(db)
+        && !std::path::Path::new(&path).exists()
+    {
+        anyhow::bail!(
+            "数据库文件 {path} 不存在：请用 --db 指定已有的数据库（或设置 TONGBAN_DB），新数据库请先运行 tongban serve 或 tongban demo 建立"
+        );
+    }
     open_with(db, key_file, &Setup::default()).await
 }
 

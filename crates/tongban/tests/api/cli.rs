@@ -746,3 +746,32 @@ async fn seed_demo_is_consistent() {
         "demo data breaks the rules: {problems:?}"
     );
 }
+
+/// A command on a database that does not exist says so and creates nothing: no empty
+/// database, no new key.
+#[tokio::test]
+async fn a_missing_database_is_named_not_created() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["report", "--year", "2026"],
+        vec!["stats", "check"],
+        vec!["audit", "verify"],
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tongban"))
+            .args(&args)
+            .env_remove("TONGBAN_DB")
+            .env_remove("TONGBAN_KEY")
+            .env("TONGBAN_LOG", "error")
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("data/tongban.db 不存在"), "{args:?}: {err}");
+        assert!(
+            !dir.path().join("data").exists(),
+            "{args:?} created {:?}",
+            std::fs::read_dir(dir.path().join("data")).map(|d| d.count())
+        );
+    }
+}
