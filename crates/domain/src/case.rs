@@ -125,6 +125,17 @@ impl Action {
         )
     }
 
+    /// Whether the action's note is written for the applicant (the reasons, what is
+    /// missing, the procedure, the delivery), and so shown on their progress pages;
+    /// other notes are the office's own.
+    pub fn tells_applicant(self) -> bool {
+        self.requires_note()
+            || matches!(
+                self,
+                Self::Lapse | Self::Deliver | Self::CompleteDeferred | Self::VerifyCommitment
+            )
+    }
+
     /// Roles allowed to take the action (scoping to department/point is the store's).
     pub fn allowed_for(self, role: Role) -> bool {
         use Role::*;

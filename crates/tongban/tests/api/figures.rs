@@ -924,5 +924,14 @@ async fn rating_figures_match_exported_records(db: Db) {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+    // The report says them.
+    let out = app.cli(&["report", "--db", &app.db_url, "--year", &year.to_string()]);
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        md.contains(&format!(
+            "政务服务“好差评”共收到评价5件（上年同期为0，不计同比），好评率60.00%；差评2件"
+        )),
+        "{md}"
+    );
 }
 both!(rating_figures_match_exported_records);

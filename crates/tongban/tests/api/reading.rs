@@ -69,3 +69,31 @@ async fn pages_write_dates_people_read(db: Db) {
     assert!(!has_iso_stamp(&page), "ISO on the public list: {page}");
 }
 both!(pages_write_dates_people_read);
+
+/// The applicant's progress shows what is written for them (a refusal's reasons,
+/// what is missing) and not the office's own notes or staff names.
+async fn progress_shows_only_what_is_meant_for_the_applicant(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let clerk = app.token("clerk.sj").await;
+    let mut body = TestApp::application(ITEM, "window");
+    body["note"] = serde_json::json!("现场核验原件，复印件存档");
+    let (s, v) = app.post("/api/v1/cases", Some(&clerk), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let no = case_no(&v);
+    let (s, _) = app
+        .act(&clerk, &no, "request_supplement", Some("缺少场地使用证明"))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = app
+        .get(&format!("/api/v1/progress/{no}?last_six=31002X"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let text = v.to_string();
+    assert!(!text.contains("现场核验原件"), "internal note shown: {v}");
+    assert!(!text.contains("clerk.sj"), "staff named: {v}");
+    assert!(
+        text.contains("缺少场地使用证明"),
+        "the applicant's notice: {v}"
+    );
+}
+both!(progress_shows_only_what_is_meant_for_the_applicant);

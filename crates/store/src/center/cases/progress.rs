@@ -66,10 +66,28 @@ pub async fn public_progress(
         .await?
         .ok_or_else(|| StoreError::not_found("未找到办件：请核对办件编号和证件号码后六位"))?;
     let mut view = full_view(store, &mut conn, &row).await?;
-    for e in &mut view.events {
-        e.actor = String::new();
-    }
+    for_applicant(&mut view, false);
     Ok(view)
+}
+
+/// A case as its applicant sees it: no staff names (their own steps keep theirs
+/// when `own` is set), and only the notes written for them.
+fn for_applicant(view: &mut CaseView, own: bool) {
+    let deemed = view.deemed_accepted;
+    for e in &mut view.events {
+        let applicants = e.actor.starts_with("申请人");
+        if !(own && applicants) {
+            e.actor = String::new();
+        }
+        let tells =
+            e.action == "submit" || Action::parse(&e.action).is_some_and(Action::tells_applicant);
+        if !tells && !applicants {
+            e.note = (e.action == "accept" && deemed).then(|| {
+                "本机关未在五个工作日内作出是否受理的决定，依《行政许可法》第三十二条，自收到申请之日起即为受理"
+                    .to_string()
+            });
+        }
+    }
 }
 
 /// Limits a query to the cases an applicant filed or is the person applying in.
@@ -128,10 +146,6 @@ pub async fn own_case(
         .await?
         .ok_or_else(|| StoreError::not_found(format!("未找到您的办件“{case_no}”")))?;
     let mut view = full_view(store, &mut conn, &row).await?;
-    for e in &mut view.events {
-        if !e.actor.starts_with("申请人") {
-            e.actor = String::new();
-        }
-    }
+    for_applicant(&mut view, true);
     Ok(view)
 }

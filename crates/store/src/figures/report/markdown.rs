@@ -170,6 +170,16 @@ pub fn markdown(f: &Figures) -> String {
     );
     let _ = writeln!(
         s,
+        "政务服务“好差评”共收到评价{}件（{}），好评率{}；差评{}件，差评按时整改率{}；平均满意度得分{}分。\n",
+        count(f, Key::RatingsReceived),
+        yoy(f, Key::RatingsReceived),
+        pct(f, Key::RatingsGoodRate),
+        count(f, Key::RatingsBad),
+        pct(f, Key::RatingsBadAnsweredRate),
+        decimal(f, Key::RatingsAvgScore, 1),
+    );
+    let _ = writeln!(
+        s,
         "（企业投诉处理中心重点项目跟踪及部门满意度测评数据、公共资源交易数据尚未接入。）"
     );
     s
