@@ -928,9 +928,9 @@ async fn rating_figures_match_exported_records(db: Db) {
     let out = app.cli(&["report", "--db", &app.db_url, "--year", &year.to_string()]);
     let md = String::from_utf8(out.stdout).unwrap();
     assert!(
-        md.contains(&format!(
+        md.contains(
             "政务服务“好差评”共收到评价5件（上年同期为0，不计同比），好评率60.00%；差评2件"
-        )),
+        ),
         "{md}"
     );
 }
