@@ -202,6 +202,28 @@ const UNIT_REPLIES: &[&str] = &[
     "已安排工作人员现场处理，问题已解决，并与来电人沟通确认。",
     "经核实，该问题已列入近期整治计划，预计两周内完成。",
 ];
+const CONSULT_REPLIES: &[&str] = &[
+    "已电话联系来电人，详细解答了办理条件、所需材料和办理地点，来电人表示清楚。",
+    "已告知来电人相关政策规定和网上办理入口，并提供了窗口咨询电话。",
+];
+const SUGGESTION_REPLIES: &[&str] = &[
+    "感谢您的建议，已转交相关科室研究，将在年度计划中统筹考虑并及时公布。",
+    "您的建议已收悉，经研究将在下一阶段优化调整中予以采纳。",
+];
+const PRAISE_REPLIES: &[&str] = &[
+    "已将来电人的表扬转达相关窗口和工作人员，感谢您对我们工作的支持。",
+    "感谢您的肯定，我们将继续做好服务，已在单位内部通报表扬。",
+];
+
+/// The unit's replies that answer a request of this kind.
+fn replies_for(category: Category) -> &'static [&'static str] {
+    match category {
+        Category::Consultation | Category::Help => CONSULT_REPLIES,
+        Category::Suggestion => SUGGESTION_REPLIES,
+        Category::Praise => PRAISE_REPLIES,
+        Category::Complaint | Category::Report => UNIT_REPLIES,
+    }
+}
 const CO_OPINIONS: &[&str] = &[
     "本单位已配合现场核查，相关情况已告知主办单位，建议联合执法。",
     "经协查，涉及本单位职责的部分已处理完毕，其余由主办单位答复。",
@@ -695,7 +717,7 @@ pub async fn seed(
             }
             if replied_on < today && status == Status::Signed {
                 status = Status::Replied;
-                let r = pick(&mut rng, UNIT_REPLIES).to_string();
+                let r = pick(&mut rng, replies_for(category)).to_string();
                 ev(
                     &mut events,
                     replied_on,
@@ -713,11 +735,14 @@ pub async fn seed(
             }
             if closed_on < today && status == Status::Replied {
                 status = Status::Closed;
-                let l = match rng.random_range(0..100) {
-                    0..3 => 1,
-                    3..8 => 2,
-                    8..20 => 3,
-                    20..50 => 4,
+                // A caller who rang to praise is not unhappy with the answer.
+                let l = match (category, rng.random_range(0..100)) {
+                    (Category::Praise, 0..30) => 4,
+                    (Category::Praise, _) => 5,
+                    (_, 0..3) => 1,
+                    (_, 3..8) => 2,
+                    (_, 8..20) => 3,
+                    (_, 20..50) => 4,
                     _ => 5,
                 };
                 // The caller's own answer: mostly resolved when satisfied.

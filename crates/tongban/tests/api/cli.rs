@@ -707,6 +707,15 @@ async fn seed_demo_is_consistent() {
             "accepted cases without a promised deadline",
             "SELECT COUNT(*) FROM cases WHERE status = 'accepted' AND instant = 0 AND promised_deadline IS NULL",
         ),
+        (
+            "12345 praise answered as a complaint, or its caller unhappy",
+            "SELECT COUNT(*) FROM work_orders WHERE category = 'praise' \
+             AND (reply LIKE '%整治%' OR reply LIKE '%整改%' OR callback_level <= 2)",
+        ),
+        (
+            "decided cases with an unsupplied 容缺 material",
+            "SELECT COUNT(*) FROM cases WHERE deferred IS NOT NULL AND decided_at IS NOT NULL",
+        ),
     ] {
         let n = scalar(sql).fetch_one(&mut *c).await.unwrap();
         if n != 0 {
