@@ -12,6 +12,7 @@ use tongban_domain::org::Role;
 pub const OFFICE_NAME: &str = "office_name";
 pub const RECONSIDERATION_BODY: &str = "reconsideration_body";
 pub const COURT: &str = "court";
+pub const OFFICE_PHONE: &str = "office_phone";
 pub use crate::metrics::BASIC_COUNTS_SATISFIED;
 
 /// The settings as they stand (an empty body or court: derived from the office's
@@ -21,6 +22,8 @@ pub struct OfficeSettings {
     pub office_name: String,
     pub reconsideration_body: String,
     pub court: String,
+    /// 咨询电话: the office's phone for applicants, printed on notices and guides.
+    pub phone: String,
     /// 12345 满意率 counts 基本满意 (the local rule; on by default).
     pub hotline_basic_satisfied: bool,
 }
@@ -31,6 +34,7 @@ pub struct OfficeSettingsInput {
     pub office_name: Option<String>,
     pub reconsideration_body: Option<String>,
     pub court: Option<String>,
+    pub phone: Option<String>,
     pub hotline_basic_satisfied: Option<bool>,
 }
 
@@ -42,6 +46,7 @@ pub async fn office_settings(store: &Store) -> Result<OfficeSettings> {
             .await?
             .unwrap_or_default(),
         court: store.setting(COURT).await?.unwrap_or_default(),
+        phone: store.setting(OFFICE_PHONE).await?.unwrap_or_default(),
         hotline_basic_satisfied: store.setting(BASIC_COUNTS_SATISFIED).await?.as_deref()
             != Some("0"),
     })
@@ -79,14 +84,41 @@ pub async fn save_office_settings(
         "行政诉讼管辖法院",
         input.court.as_deref(),
     ));
-    let (name, body, court) = faults.finish(match (name, body, court) {
-        (Some(n), Some(b), Some(c)) => Some((n, b, c)),
+    // Landlines as offices write them (0512-57xxxxxx), or a mobile or hotline.
+    let phone = match input
+        .phone
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        None => Some(String::new()),
+        Some(p) => faults.take(
+            if p.chars().count() <= 20
+                && p.chars().filter(char::is_ascii_digit).count() >= 5
+                && p.chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, '-' | ' ' | '(' | ')'))
+            {
+                Ok(p.to_string())
+            } else {
+                Err(tongban_domain::Invalid::new(
+                    "phone",
+                    "咨询电话应为电话号码，如 0512-57368800 或 12345",
+                ))
+            },
+        ),
+    };
+    let (name, body, court, phone) = faults.finish(match (name, body, court, phone) {
+        (Some(n), Some(b), Some(c), Some(p)) => Some((n, b, c, p)),
         _ => None,
     })?;
     let basic = input.hotline_basic_satisfied.unwrap_or(false);
     let mut tx = store.begin().await?;
     put_setting(&mut tx, OFFICE_NAME, &name).await?;
-    for (key, value) in [(RECONSIDERATION_BODY, &body), (COURT, &court)] {
+    for (key, value) in [
+        (RECONSIDERATION_BODY, &body),
+        (COURT, &court),
+        (OFFICE_PHONE, &phone),
+    ] {
         if value.is_empty() {
             sqlx::query("DELETE FROM settings WHERE key = $1")
                 .bind(key)
@@ -110,7 +142,7 @@ pub async fn save_office_settings(
         "settings",
         "office",
         serde_json::json!({ "office_name": name, "reconsideration_body": body, "court": court,
-            "hotline_basic_satisfied": basic }),
+            "phone": phone, "hotline_basic_satisfied": basic }),
     )
     .await?;
     tx.commit().await?;

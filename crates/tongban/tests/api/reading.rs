@@ -97,3 +97,49 @@ async fn progress_shows_only_what_is_meant_for_the_applicant(db: Db) {
     );
 }
 both!(progress_shows_only_what_is_meant_for_the_applicant);
+
+/// A notice to hand out: the supplement notice made from the item's materials the
+/// clerk ticked, the handling clerk and the office's phone, room for the seal.
+async fn notices_fit_to_hand_out(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.exec("INSERT INTO settings (key, value) VALUES ('office_phone', '0512-57368800')")
+        .await;
+    let no = case_no(&app.apply("clerk.sj", ITEM, "online").await);
+    let mut b = Browser::new(&app);
+    b.staff_login("clerk.sj").await;
+    let (_, _, page) = b.get(&format!("/workbench/cases/{no}")).await;
+    assert!(page.contains("需要补正的材料"), "{page}");
+    // The fixture's item: 申请书, 营业执照, 承诺书.
+    assert!(
+        page.contains("missing_1") && page.contains("营业执照"),
+        "{page}"
+    );
+    let csrf = hidden(&page, "csrf");
+    let (s, _, page) = b
+        .post(
+            &format!("/workbench/cases/{no}/actions"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "request_supplement"),
+                ("missing_1", "1"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert!(s.is_redirection(), "{s} {page}");
+    let (_, v) = app
+        .get(
+            &format!("/api/v1/cases/{no}"),
+            Some(&app.token("clerk.sj").await),
+        )
+        .await;
+    let last = v["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["note"], "请补正以下材料：营业执照", "{v}");
+    let (s, _, page) = b.get(&format!("/workbench/cases/{no}/notice")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("请补正以下材料：营业执照"), "{page}");
+    assert!(page.contains("经办人：clerk.sj"), "{page}");
+    assert!(page.contains("咨询电话：0512-57368800"), "{page}");
+    assert!(page.contains("seal-space"), "{page}");
+}
+both!(notices_fit_to_hand_out);

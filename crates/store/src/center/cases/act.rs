@@ -986,6 +986,16 @@ async fn item_content_of(tx: &mut AnyConnection, case_id: i64) -> Result<ItemCon
     serde_json::from_str(&json).map_err(|e| StoreError::Other(e.into()))
 }
 
+/// The materials of the item version a case was filed under, within the
+/// principal's scope (a supplement notice is made by ticking them).
+pub async fn item_materials(store: &Store, p: &Principal, case_no: &CaseNo) -> Result<Vec<String>> {
+    let mut c = store.reader().await?;
+    let raw = load_scoped(&mut c, p, case_no).await?;
+    let row = row_from(&raw)?;
+    let content = item_content_of(&mut c, row.id).await?;
+    Ok(content.materials.into_iter().map(|m| m.name).collect())
+}
+
 /// The law an extension of a case rests on (its 延期告知书 cites it), if the case's
 /// item may be extended at all; within the principal's scope.
 pub async fn extension_basis(

@@ -34,6 +34,8 @@ struct SettingsForm {
     reconsideration_body: String,
     #[serde(default)]
     court: String,
+    #[serde(default)]
+    phone: String,
     /// A ticked box sends a value; an unticked one nothing.
     #[serde(default)]
     hotline_basic_satisfied: Option<String>,
@@ -49,6 +51,7 @@ async fn page(State(s): State<AppState>, web: Web) -> PageResult {
             office_name: now.office_name,
             reconsideration_body: now.reconsideration_body,
             court: now.court,
+            phone: now.phone,
             hotline_basic_satisfied: now.hotline_basic_satisfied.then(|| "1".into()),
         },
         errors: Errors::default(),
@@ -67,6 +70,7 @@ async fn save(
         office_name: Some(f.office_name.clone()),
         reconsideration_body: Some(f.reconsideration_body.clone()),
         court: Some(f.court.clone()),
+        phone: Some(f.phone.clone()),
         hotline_basic_satisfied: Some(f.hotline_basic_satisfied.is_some()),
     };
     match settings::save_office_settings(&s.store, p, &input).await {

@@ -177,6 +177,9 @@ struct NoticePage {
     day_unit: &'static str,
     body: String,
     court: String,
+    /// 经办人: who took the act, and the office's phone for questions.
+    handler: String,
+    phone: String,
     case: CaseView,
     others: Vec<(&'static str, &'static str)>,
     progress_url: String,
@@ -263,7 +266,21 @@ async fn notice(
         .rev()
         .find(|e| e.action == "request_supplement")
         .map(|e| cn_date(&e.at));
+    // The actor as recorded, `名字（角色）`: the name is the handler.
+    let handler = event
+        .actor
+        .split('（')
+        .next()
+        .unwrap_or(&event.actor)
+        .to_string();
+    let phone = s
+        .store
+        .setting(tongban_store::settings::OFFICE_PHONE)
+        .await?
+        .unwrap_or_default();
     let page = NoticePage {
+        handler,
+        phone,
         layout: web.layout(),
         kind: doc.as_str(),
         title: doc.title(before_acceptance),

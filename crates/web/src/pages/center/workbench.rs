@@ -168,6 +168,8 @@ struct CasePage {
     can_review_rating: bool,
     findings: Vec<(&'static str, &'static str)>,
     outcomes: Vec<(&'static str, &'static str)>,
+    /// The item's materials, ticked to make a supplement notice.
+    item_materials: Vec<String>,
 }
 
 impl CasePage {
@@ -199,6 +201,7 @@ impl CasePage {
             procedure: String::new(),
             expected_days: String::new(),
             supply_days: String::new(),
+            item_materials: vec![],
         }
     }
 }
@@ -299,14 +302,29 @@ fn can_allow_notice(p: &tongban_store::org::Principal, c: &CaseView) -> bool {
         && c.events.iter().any(|e| e.action == "request_supplement")
 }
 
+/// The case page as the member sees it now: the case, its files, and the item's
+/// materials to tick when a supplement may be asked for.
+async fn load_page(
+    s: &AppState,
+    web: &Web,
+    p: &Principal,
+    case_no: &tongban_domain::case::CaseNo,
+) -> Result<CasePage, PageError> {
+    let case = cases::get(&s.store, p, case_no).await?;
+    let files =
+        tongban_store::files::case_files(&s.store, cases::case_id(&s.store, p, case_no).await?)
+            .await?;
+    let mut page = CasePage::new(web, p, case, files);
+    if page.can_request_supplement() {
+        page.item_materials = cases::item_materials(&s.store, p, case_no).await?;
+    }
+    Ok(page)
+}
+
 async fn case_file(State(s): State<AppState>, web: Web, Path(case_no): Path<String>) -> PageResult {
     let p = web.staff()?;
     let case_no = crate::extract::case_no(&case_no)?;
-    let case = cases::get(&s.store, p, &case_no).await?;
-    let files =
-        tongban_store::files::case_files(&s.store, cases::case_id(&s.store, p, &case_no).await?)
-            .await?;
-    let page = CasePage::new(&web, p, case, files);
+    let page = load_page(&s, &web, p, &case_no).await?;
     Ok(web.finish(render(&page)?))
 }
 
@@ -326,6 +344,32 @@ struct ActionForm {
     supply_days: String,
     #[serde(flatten)]
     delivery: DeliveryFields,
+    /// The item's materials ticked as missing, as `missing_0`, `missing_1`…
+    #[serde(flatten)]
+    rest: std::collections::HashMap<String, String>,
+}
+
+/// A supplement notice's list: the item's materials ticked as missing, then what the
+/// clerk wrote besides.
+async fn supplement_note(
+    s: &AppState,
+    p: &Principal,
+    case_no: &tongban_domain::case::CaseNo,
+    f: &ActionForm,
+) -> Result<String, PageError> {
+    let materials = cases::item_materials(&s.store, p, case_no).await?;
+    let ticked: Vec<&str> = materials
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| f.rest.contains_key(&format!("missing_{i}")))
+        .map(|(_, m)| m.as_str())
+        .collect();
+    let extra = f.note.trim();
+    Ok(match (ticked.is_empty(), extra.is_empty()) {
+        (true, _) => extra.to_string(),
+        (false, true) => format!("请补正以下材料：{}", ticked.join("、")),
+        (false, false) => format!("请补正以下材料：{}；{extra}", ticked.join("、")),
+    })
 }
 
 async fn act(
@@ -336,9 +380,15 @@ async fn act(
 ) -> Result<Response, PageError> {
     web.check_csrf(&f.csrf)?;
     let p = web.staff()?;
+    let case_no = crate::extract::case_no(&case_no)?;
+    let note = if f.action == "request_supplement" {
+        supplement_note(&s, p, &case_no, &f).await?
+    } else {
+        f.note.clone()
+    };
     let input = ActionInput {
         action: Some(f.action.clone()),
-        note: Some(f.note.clone()),
+        note: Some(note),
         document_no: None,
         procedure: Some(f.procedure.clone()).filter(|p| !p.is_empty()),
         expected_days: f.expected_days.trim().parse().ok(),
@@ -352,16 +402,9 @@ async fn act(
         tracking_no: Some(f.delivery.tracking_no.clone()),
         delivered_on: Some(f.delivery.delivered_on.clone()),
     };
-    let case_no = crate::extract::case_no(&case_no)?;
     match cases::act(&s.store, p, &case_no, &input).await {
         Ok(c) => Ok(Redirect::to(&format!("/workbench/cases/{}", c.case_no)).into_response()),
         Err(tongban_store::StoreError::Invalid(i)) => {
-            let case = cases::get(&s.store, p, &case_no).await?;
-            let files = tongban_store::files::case_files(
-                &s.store,
-                cases::case_id(&s.store, p, &case_no).await?,
-            )
-            .await?;
             let errors = vec![FieldError::new(
                 match i.field {
                     "note" | "procedure" | "expected_days" | "supply_days" | "delivery_method"
@@ -377,7 +420,7 @@ async fn act(
                 expected_days: f.expected_days,
                 supply_days: f.supply_days,
                 delivery: f.delivery,
-                ..CasePage::new(&web, p, case, files)
+                ..load_page(&s, &web, p, &case_no).await?
             };
             let mut resp = render(&page)?;
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -432,13 +475,9 @@ async fn rating_fault(
     e: tongban_store::StoreError,
 ) -> Result<Response, PageError> {
     let errors = crate::pages::field_errors(e)?;
-    let case = cases::get(&s.store, p, case_no).await?;
-    let files =
-        tongban_store::files::case_files(&s.store, cases::case_id(&s.store, p, case_no).await?)
-            .await?;
     let page = CasePage {
         errors: errors.into(),
-        ..CasePage::new(web, p, case, files)
+        ..load_page(s, web, p, case_no).await?
     };
     let mut resp = render(&page)?;
     *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
