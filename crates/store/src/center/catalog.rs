@@ -578,7 +578,10 @@ pub async fn all_in_force(store: &Store, on: NaiveDate) -> Result<Vec<Item>> {
 pub struct DepartmentCount {
     pub code: String,
     pub name: String,
+    /// Items and sub-items in use.
     pub items: i64,
+    /// Of them, sub-items (子项), counted apart as the figures count them.
+    pub sub_items: i64,
 }
 
 /// Departments with the number of items in use on `on`, for the portal's entry by
@@ -586,7 +589,8 @@ pub struct DepartmentCount {
 pub async fn counts_by_department(store: &Store, on: NaiveDate) -> Result<Vec<DepartmentCount>> {
     let mut conn = store.reader().await?;
     let sql = format!(
-        "SELECT d.code AS dcode, d.name AS dname, COUNT(*) AS n{IN_FORCE}$1{IN_FORCE_END} AND v.status = 'in_use' \
+        "SELECT d.code AS dcode, d.name AS dname, COUNT(*) AS n, \
+         CAST(SUM(CASE WHEN i.parent_id IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS subs{IN_FORCE}$1{IN_FORCE_END} AND v.status = 'in_use' \
          GROUP BY d.code, d.name, d.sort ORDER BY d.sort, d.code"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -599,6 +603,7 @@ pub async fn counts_by_department(store: &Store, on: NaiveDate) -> Result<Vec<De
                 code: r.try_get("dcode")?,
                 name: r.try_get("dname")?,
                 items: r.try_get("n")?,
+                sub_items: r.try_get("subs")?,
             })
         })
         .collect()

@@ -143,3 +143,59 @@ async fn notices_fit_to_hand_out(db: Db) {
     assert!(page.contains("seal-space"), "{page}");
 }
 both!(notices_fit_to_hand_out);
+
+/// The home page and the figures count the catalog the same way.
+async fn the_catalog_counts_agree(db: Db) {
+    let app = TestApp::spawn(db).await;
+    // A sub-item (子项) in use beside the items.
+    let actor = tongban_store::audit::Actor::system("test");
+    let first = today() - chrono::Duration::days(1);
+    tongban_store::catalog::create_item(
+        &app.store,
+        "SJ-SUB-1",
+        "SJ",
+        Some(ITEM),
+        content(
+            "食品经营许可（变更）",
+            false,
+            tongban_domain::catalog::ItemStatus::InUse,
+            vec![],
+            tongban_domain::catalog::OnlineDepth::PreReview,
+        ),
+        first,
+        &actor,
+    )
+    .await
+    .unwrap();
+    tongban_store::catalog::publish(&app.store, "SJ-SUB-1", 1, first, &actor)
+        .await
+        .unwrap();
+    let (_, api) = app
+        .get(
+            &format!(
+                "/api/v1/figures?period={}",
+                chrono::Datelike::year(&today())
+            ),
+            Some(&app.token("supervisor").await),
+        )
+        .await;
+    let value = |key: &str| {
+        api["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == key)
+            .unwrap()["value"]
+            .as_i64()
+            .unwrap()
+    };
+    let (items, subs) = (value("items_in_use"), value("sub_items_in_use"));
+    let (_, _, page) = Browser::new(&app).get("/").await;
+    assert!(
+        page.contains(&format!("<strong>{items}</strong>在用事项")),
+        "{items}: {page}"
+    );
+    assert_eq!(subs, 1, "{api}");
+    assert!(page.contains(&format!("另有子项{subs}个")), "{page}");
+}
+both!(the_catalog_counts_agree);

@@ -42,7 +42,10 @@ struct HomePage {
     layout: Layout,
     departments: Vec<DepartmentCount>,
     events: &'static [(&'static str, &'static str)],
+    /// Items in use and, apart, their sub-items: as the dashboard and the report
+    /// count them.
     items_in_use: i64,
+    sub_items_in_use: i64,
     points: usize,
 }
 
@@ -52,7 +55,8 @@ async fn home(State(s): State<AppState>, web: Web) -> PageResult {
     let points = s.store.points_cached().await?.len();
     let page = HomePage {
         layout: web.layout(),
-        items_in_use: departments.iter().map(|d| d.items).sum(),
+        items_in_use: departments.iter().map(|d| d.items - d.sub_items).sum(),
+        sub_items_in_use: departments.iter().map(|d| d.sub_items).sum(),
         departments,
         events: LIFE_EVENTS,
         points,
