@@ -170,7 +170,9 @@ pub async fn reveal_id_number(
 #[derive(Debug, Clone, Serialize)]
 pub struct FollowUpRow {
     pub case_no: String,
+    /// The department's code, and its name as people read it.
     pub department: String,
+    pub department_name: String,
     pub item_name: String,
     pub level: i64,
     pub level_label: &'static str,
@@ -205,7 +207,7 @@ pub async fn follow_ups(
         .fetch_one(&mut *store.reader().await?)
         .await?;
     let mut sql = sql.with_text(format!(
-        "SELECT c.case_no, d.code, v.name, r.level, r.comment, r.rated_at, f.due_on, f.answered_at, f.answer{}",
+        "SELECT c.case_no, d.code, v.name, r.level, r.comment, r.rated_at, f.due_on, f.answered_at, f.answer, d.name{}",
         sql.text
     ));
     sql.push(" ORDER BY f.due_on, c.id LIMIT 500");
@@ -221,6 +223,7 @@ pub async fn follow_ups(
             Ok(FollowUpRow {
                 case_no: r.try_get(0)?,
                 department: r.try_get(1)?,
+                department_name: r.try_get(9)?,
                 item_name: r.try_get(2)?,
                 level,
                 level_label: RatingLevel::new(level).map(|l| l.label()).unwrap_or(""),

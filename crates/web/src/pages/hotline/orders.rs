@@ -892,7 +892,7 @@ impl PublicOrder {
                 .steps
                 .into_iter()
                 .map(|e| PublicStep {
-                    at: shown(&e.at),
+                    at: e.at,
                     label: e.label,
                     unit: e.unit,
                 })
