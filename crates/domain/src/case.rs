@@ -584,13 +584,13 @@ pub enum Applicant {
         name: String,
         id_type: IdType,
         id_number: String,
-        phone: codes::Mobile,
+        phone: codes::Phone,
     },
     Organisation {
         name: String,
         credit_code: codes::CreditCode,
         contact: String,
-        phone: codes::Mobile,
+        phone: codes::Phone,
     },
 }
 
@@ -621,8 +621,10 @@ impl Applicant {
             input.name.as_deref().unwrap_or(""),
             100,
         ));
+        // A landline will do (an applicant may give 0512-…); only a mobile gets
+        // text messages and the real-name binding.
         let phone = faults.take(
-            codes::Mobile::parse(input.phone.as_deref().unwrap_or(""))
+            codes::Phone::parse(input.phone.as_deref().unwrap_or(""))
                 .map_err(|e| Invalid::new("applicant.phone", format!("联系电话：{e}"))),
         );
         let applicant = match input.kind.as_deref() {
@@ -722,7 +724,7 @@ impl Applicant {
         }
     }
 
-    pub fn phone(&self) -> &codes::Mobile {
+    pub fn phone(&self) -> &codes::Phone {
         match self {
             Self::Person { phone, .. } | Self::Organisation { phone, .. } => phone,
         }

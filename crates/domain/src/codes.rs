@@ -103,6 +103,8 @@ pub enum CodeError {
     BadSequence { sequence: u16 },
     #[error("手机号码无效：应为以13至19开头的11位数字")]
     BadMobile,
+    #[error("电话号码无效：应为11位手机号码或固定电话号码（如0512-57301234）")]
+    BadPhone,
 }
 
 // ---------------------------------------------------------------------------
@@ -586,6 +588,53 @@ impl FromStr for Mobile {
     type Err = CodeError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::parse(s)
+    }
+}
+
+/// A contact number: a mainland mobile, or a landline or service number as callers
+/// and applicants write it (`0512-57301234`, `12345`); only a mobile takes text
+/// messages.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Phone {
+    Mobile(Mobile),
+    Landline(String),
+}
+
+impl Phone {
+    /// A mobile in any form [`Mobile::parse`] accepts, or 7 to 15 digits with dashes.
+    pub fn parse(s: &str) -> Result<Self, CodeError> {
+        let v = s.trim();
+        if let Ok(m) = Mobile::parse(v) {
+            return Ok(Self::Mobile(m));
+        }
+        let digits = v.chars().filter(char::is_ascii_digit).count();
+        if (7..=20).contains(&v.len())
+            && (7..=15).contains(&digits)
+            && v.chars().all(|c| c.is_ascii_digit() || c == '-')
+        {
+            return Ok(Self::Landline(v.to_string()));
+        }
+        Err(CodeError::BadPhone)
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Mobile(m) => m.as_str(),
+            Self::Landline(l) => l,
+        }
+    }
+
+    /// Masked for lists and views ([`mask_phone`]).
+    pub fn masked(&self) -> String {
+        mask_phone(self.as_str())
+    }
+
+    /// The mobile, which text messages and the real-name binding need.
+    pub fn mobile(&self) -> Option<&Mobile> {
+        match self {
+            Self::Mobile(m) => Some(m),
+            Self::Landline(_) => None,
+        }
     }
 }
 

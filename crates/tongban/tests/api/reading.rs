@@ -199,3 +199,35 @@ async fn the_catalog_counts_agree(db: Db) {
     assert!(page.contains(&format!("另有子项{subs}个")), "{page}");
 }
 both!(the_catalog_counts_agree);
+
+/// The counter takes a landline as the hotline does, and names every fault at once.
+async fn the_counter_takes_landlines_and_names_every_fault(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let clerk = app.token("clerk.sj").await;
+    let mut body = TestApp::application(ITEM, "window");
+    body["applicant"]["phone"] = serde_json::json!("0512-57301234");
+    let (s, v) = app.post("/api/v1/cases", Some(&clerk), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["applicant"]["phone"], "051********34", "{v}");
+    let mut b = Browser::new(&app);
+    b.staff_login("clerk.sj").await;
+    let (_, _, page) = b.get(&format!("/workbench/accept/{ITEM}")).await;
+    let csrf = hidden(&page, "csrf");
+    let (s, _, page) = b
+        .post(
+            &format!("/workbench/accept/{ITEM}"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("kind", "organisation"),
+                ("name", "昆山某某有限公司"),
+                ("credit_code", "91320583XXXXXXXXXX"),
+                ("phone", "12"),
+                ("mode", "accept"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("统一社会信用代码："), "{page}");
+    assert!(page.contains("联系电话："), "{page}");
+}
+both!(the_counter_takes_landlines_and_names_every_fault);

@@ -412,10 +412,12 @@ fn prepare(
             },
             Creator::Staff(_),
             Channel::Window,
-        ) => Some((
-            crate::applicants::Binding::new(keys, name, id_number, phone),
-            mask_id(id_number),
-        )),
+        ) => phone.mobile().map(|mobile| {
+            (
+                crate::applicants::Binding::new(keys, name, id_number, mobile),
+                mask_id(id_number),
+            )
+        }),
         _ => None,
     };
     Ok(PreparedCase {

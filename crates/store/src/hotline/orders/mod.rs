@@ -27,7 +27,7 @@ use crate::org::{Principal, next_counter};
 use crate::{Result, Sql, Store, StoreError, calendar, time};
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
-use tongban_domain::codes::{Mobile, mask_phone};
+use tongban_domain::codes::mask_phone;
 use tongban_domain::hotline::{
     Action, Category, Channel, DeadlineDays, EMERGENCY_EVENT, EMERGENCY_EVENT_LABEL, Emergency,
     InvalidKind, MAX_CONTENT_CHARS, MAX_NOTE_CHARS, OrderState, Satisfaction, Status,
@@ -538,21 +538,14 @@ pub(crate) fn optional_text(
 
 /// A caller's phone: a mainland mobile, or a landline of digits and dashes.
 pub(crate) fn parse_phone(v: &str) -> Result<String> {
-    let v = v.trim();
-    if let Ok(m) = Mobile::parse(v) {
-        return Ok(m.as_str().to_string());
-    }
-    let digits = v.chars().filter(char::is_ascii_digit).count();
-    if (7..=20).contains(&v.len())
-        && (7..=15).contains(&digits)
-        && v.chars().all(|c| c.is_ascii_digit() || c == '-')
-    {
-        return Ok(v.to_string());
-    }
-    Err(StoreError::invalid(
-        "phone",
-        "联系电话应为11位手机号码或固定电话号码（如0512-12345678）",
-    ))
+    tongban_domain::codes::Phone::parse(v)
+        .map(|p| p.as_str().to_string())
+        .map_err(|_| {
+            StoreError::invalid(
+                "phone",
+                "联系电话应为11位手机号码或固定电话号码（如0512-12345678）",
+            )
+        })
 }
 
 pub(crate) fn parse_coord(field: &'static str, v: f64, limit: f64) -> Result<String> {
