@@ -354,16 +354,19 @@ pub async fn hotline_units(store: &Store, now: &Days, earlier: &Days) -> Result<
     })
 }
 
-/// 12345 requests registered in each month of `year` (index 0 is January).
-pub async fn hotline_by_month(store: &Store, year: i32) -> Result<[i64; 12]> {
+/// 12345 requests registered in each month of `year` (index 0 is January), and a
+/// year earlier like for like.
+pub async fn hotline_months(store: &Store, year: i32) -> Result<([i64; 12], [i64; 12])> {
     let mut c = store.reader().await?;
-    stats::by_month_of_year(&mut c, &stats::ORDERS, "received", None, year).await
+    let today = crate::time::local_day(crate::time::now());
+    stats::months_compared(&mut c, &stats::ORDERS, "received", None, year, today).await
 }
 
-/// Ratings given in each month of `year`.
-pub async fn ratings_by_month(store: &Store, year: i32) -> Result<[i64; 12]> {
+/// Ratings given in each month of `year`, and a year earlier like for like.
+pub async fn rating_months(store: &Store, year: i32) -> Result<([i64; 12], [i64; 12])> {
     let mut c = store.reader().await?;
-    stats::by_month_of_year(&mut c, &stats::RATINGS, "n", None, year).await
+    let today = crate::time::local_day(crate::time::now());
+    stats::months_compared(&mut c, &stats::RATINGS, "n", None, year, today).await
 }
 
 /// A rating behind a dashboard figure.

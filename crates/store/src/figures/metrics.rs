@@ -728,11 +728,20 @@ async fn ratings_raw(c: &mut AnyConnection, p: &Period, r: &mut Raw) -> Result<(
     Ok(())
 }
 
-/// Cases accepted in each month of `year` (index 0 is January), for the dashboard's
-/// trend chart.
-pub async fn cases_accepted_by_month(store: &Store, year: i32) -> Result<[i64; 12]> {
+/// Cases accepted in each month of `year` (index 0 is January), and a year earlier
+/// like for like, for the dashboard's trend chart.
+pub async fn cases_accepted_months(store: &Store, year: i32) -> Result<([i64; 12], [i64; 12])> {
     let mut c = store.reader().await?;
-    stats::by_month_of_year(&mut c, &stats::CASES, "n", Some(("kind", "accepted")), year).await
+    let today = time::local_day(time::now());
+    stats::months_compared(
+        &mut c,
+        &stats::CASES,
+        "n",
+        Some(("kind", "accepted")),
+        year,
+        today,
+    )
+    .await
 }
 
 /// Whose records a manager's drill-down lists may show: `None` every department's

@@ -835,6 +835,46 @@ pub async fn sums(
 
 /// One measure of `counter` per month of `year` (index 0 is January), from the
 /// month table, of the rows whose `filter` key holds the given value if any.
+/// A year's months, and the same months a year earlier like for like: while the
+/// year is in progress, its current month a year earlier counts only to the same day
+/// (1–5 December against 1–5 December, not all of last December).
+pub async fn months_compared(
+    conn: &mut AnyConnection,
+    counter: &Counter,
+    measure: &str,
+    filter: Option<(&str, &str)>,
+    year: i32,
+    today: NaiveDate,
+) -> Result<([i64; 12], [i64; 12])> {
+    let this = by_month_of_year(&mut *conn, counter, measure, filter, year).await?;
+    let mut before = by_month_of_year(&mut *conn, counter, measure, filter, year - 1).await?;
+    if year == today.year() {
+        let m = today.month();
+        let from = NaiveDate::from_ymd_opt(year - 1, m, 1)
+            .ok_or_else(|| StoreError::Other(anyhow::anyhow!("month {m}")))?;
+        // 29 February a year after a leap year: the month's last day.
+        let to = (1..=today.day())
+            .rev()
+            .find_map(|d| NaiveDate::from_ymd_opt(year - 1, m, d))
+            .unwrap_or(from);
+        let group: Vec<&str> = filter.iter().map(|(col, _)| *col).collect();
+        let at = counter
+            .measures
+            .iter()
+            .position(|x| *x == measure)
+            .ok_or_else(|| StoreError::Other(anyhow::anyhow!("no measure {measure}")))?;
+        let sums = sums(&mut *conn, counter, from, to, &group).await?;
+        before[(m - 1) as usize] = sums
+            .iter()
+            .filter(|(k, _)| {
+                filter.is_none_or(|(_, v)| matches!(k.first(), Some(K::T(t)) if t == v))
+            })
+            .map(|(_, v)| v[at])
+            .sum();
+    }
+    Ok((this, before))
+}
+
 pub async fn by_month_of_year(
     conn: &mut AnyConnection,
     counter: &Counter,

@@ -231,3 +231,51 @@ async fn the_counter_takes_landlines_and_names_every_fault(db: Db) {
     assert!(page.contains("联系电话："), "{page}");
 }
 both!(the_counter_takes_landlines_and_names_every_fault);
+
+/// The month chart compares the month so far with the same days a year earlier.
+async fn the_current_month_compares_like_with_like(db: Db) {
+    use chrono::Datelike;
+    let app = TestApp::spawn(db).await;
+    let t = today();
+    // Two cases a year ago this month: on the 1st, and after today's day of month.
+    let early = case_no(&app.apply("clerk.sj", ITEM, "window").await);
+    let late = case_no(&app.apply("clerk.sj", ITEM, "window").await);
+    let ago = |d: u32| chrono::NaiveDate::from_ymd_opt(t.year() - 1, t.month(), d);
+    let mut set = vec![(early, ago(1).unwrap())];
+    let later = ago(t.day() + 1);
+    if let Some(d) = later {
+        set.push((late, d));
+    }
+    for (no, d) in &set {
+        app.exec(&format!(
+            "UPDATE cases SET accepted_on = '{}', submitted_on = '{}' WHERE case_no = '{no}'",
+            day(*d),
+            day(*d)
+        ))
+        .await;
+    }
+    let out = app.cli(&["stats", "rebuild", "--db", &app.db_url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut b = Browser::new(&app);
+    b.staff_login("supervisor").await;
+    let (s, _, csv) = b
+        .get(&format!(
+            "/dashboard/export/months.csv?from={}-01-01&to={}",
+            t.year(),
+            day(t)
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{csv}");
+    let month = format!("{}-{:02}", t.year(), t.month());
+    let row = csv
+        .lines()
+        .find(|l| l.trim_start_matches('\u{feff}').starts_with(&month))
+        .unwrap_or_else(|| panic!("{csv}"));
+    let before: i64 = row.split(',').nth(2).unwrap().parse().unwrap();
+    assert_eq!(before, 1, "only the days up to today a year ago: {row}");
+}
+both!(the_current_month_compares_like_with_like);

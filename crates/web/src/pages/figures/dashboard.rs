@@ -171,10 +171,7 @@ async fn load(
     let year = period.to.year();
     // The month chart of cases, on the center's dashboard (and its export).
     let (this, before) = if parts.cases {
-        tokio::try_join!(
-            metrics::cases_accepted_by_month(&s.store, year),
-            metrics::cases_accepted_by_month(&s.store, year - 1)
-        )?
+        metrics::cases_accepted_months(&s.store, year).await?
     } else {
         ([0; 12], [0; 12])
     };
@@ -672,7 +669,7 @@ async fn table(s: &AppState, d: &Data, key: &str) -> Result<Option<Table>, PageE
     let f = &d.figures;
     let (now, before) = (days(&d.period), days(&d.earlier));
     let store = &s.store;
-    let months = |key, title, heading, this: [i64; 12], earlier: [i64; 12]| {
+    let months = |key, title, heading, (this, earlier): ([i64; 12], [i64; 12])| {
         let mut t = report::months_table_as(key, title, heading, d.year, &this, &earlier);
         t.rows.truncate(d.months_shown);
         t
@@ -712,16 +709,14 @@ async fn table(s: &AppState, d: &Data, key: &str) -> Result<Option<Table>, PageE
             "rating_months",
             "各月好差评",
             "本年评价",
-            dashboards::ratings_by_month(store, d.year).await?,
-            dashboards::ratings_by_month(store, d.year - 1).await?,
+            dashboards::rating_months(store, d.year).await?,
         ),
         "hotline_units" => dashboards::hotline_units(store, &now, &before).await?,
         "hotline_months" => months(
             "hotline_months",
             "12345各月受理诉求",
             "本年受理诉求",
-            dashboards::hotline_by_month(store, d.year).await?,
-            dashboards::hotline_by_month(store, d.year - 1).await?,
+            dashboards::hotline_months(store, d.year).await?,
         ),
         _ => return Ok(None),
     }))
