@@ -12,10 +12,10 @@ use tongban_store::Store;
 
 #[derive(clap::Args)]
 pub struct Options {
-    /// Database to run against (default: a fresh SQLite file in a temporary folder).
+    /// 测试所用数据库（默认：在临时目录中新建 SQLite 文件）
     #[arg(long)]
     pub db: Option<String>,
-    /// Demo data scale seeded into a fresh database first.
+    /// 测试前向新数据库写入的演示数据规模
     #[arg(long, default_value_t = 0.05)]
     pub scale: f64,
     #[arg(long, default_value_t = 20_000)]
@@ -24,16 +24,16 @@ pub struct Options {
     pub lookups: usize,
     #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
-    /// Knowledge-base articles to search over.
+    /// 供搜索测试的知识库文章数
     #[arg(long, default_value_t = 100_000)]
     pub articles: usize,
-    /// 12345 work orders to register.
+    /// 要登记的12345热线工单数
     #[arg(long, default_value_t = 10_000)]
     pub orders: usize,
-    /// Requests of the year's report and of each dashboard, one at a time.
+    /// 年度工作报告和各统计看板的请求次数（逐个发出，不并发）
     #[arg(long, default_value_t = 20)]
     pub figures: usize,
-    /// Year of the report measured (default: the latest year with cases).
+    /// 所测工作报告的年份（默认：有办件的最近一年）
     #[arg(long)]
     pub year: Option<i32>,
 }

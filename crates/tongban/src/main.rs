@@ -6,9 +6,10 @@ mod bench;
 mod cli;
 mod config;
 mod demo;
+mod help_zh;
 mod license;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -18,7 +19,11 @@ fn main() -> std::process::ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = cli::Cli::parse();
+    let matches = help_zh::localized(cli::Cli::command()).get_matches();
+    let cli = match cli::Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -8,71 +8,70 @@ use tongban_store::audit::Actor;
 
 #[derive(clap::Subcommand)]
 pub enum AdminCommand {
-    /// Create a staff account; the password comes from TONGBAN_PASSWORD or a prompt.
+    /// 创建工作人员账户；密码取自 TONGBAN_PASSWORD，未设置时提示输入
     CreateUser {
         #[command(flatten)]
         db: DbArgs,
         #[arg(long)]
         username: String,
-        /// window_clerk, town_clerk, approver, department_head, hotline_agent, unit_handler, supervisor, admin
+        /// 角色：window_clerk、town_clerk、approver、department_head、hotline_agent、unit_handler、supervisor、admin
         #[arg(long)]
         role: String,
         #[arg(long)]
         department: Option<String>,
         #[arg(long)]
         point: Option<String>,
-        /// Full name shown in records (default: the username).
+        /// 记录中显示的姓名（默认：用户名）
         #[arg(long)]
         name: Option<String>,
     },
-    /// Disable an account: its sessions and API tokens end at once.
+    /// 停用账户：其登录会话和接口令牌立即失效
     DisableUser {
         #[command(flatten)]
         db: DbArgs,
         #[arg(long)]
         username: String,
     },
-    /// Re-enable a disabled account.
+    /// 重新启用已停用的账户
     EnableUser {
         #[command(flatten)]
         db: DbArgs,
         #[arg(long)]
         username: String,
     },
-    /// Reset an account's password to a temporary one (printed once); it must be
-    /// changed at the next sign-in.
+    /// 将账户密码重置为临时密码（只显示一次）；下次登录时必须修改
     ResetPassword {
         #[command(flatten)]
         db: DbArgs,
         #[arg(long)]
         username: String,
     },
-    /// Remove an account's second factor (a lost phone); it is enrolled again at the
-    /// next sign-in where required.
+    /// 清除账户的动态口令（如手机丢失）；按要求须使用动态口令的，下次登录时重新绑定
     ResetTotp {
         #[command(flatten)]
         db: DbArgs,
         #[arg(long)]
         username: String,
     },
-    /// Issue an Open311 API key to an outside system; prints the key (only its hash is kept).
+    /// 为外部系统签发 Open311 接口密钥并打印（系统只保留其摘要）
     CreateApiKey {
         #[command(flatten)]
         db: DbArgs,
-        /// Name of the outside system.
+        /// 外部系统名称
         #[arg(long)]
         name: String,
     },
-    /// Issue a 12345 intake key to a channel (wechat, email, other); prints the key,
-    /// sent as X-Channel-Key to /api/v1/intake/{channel} (only its hash is kept).
+    /// 为渠道（wechat、email、other）签发12345热线接入密钥并打印
+    ///
+    /// 调用 /api/v1/intake/{channel} 时以请求头 X-Channel-Key 发送该密钥（系统只保留其摘要）
     #[command(name = "create-channel-key")]
     ChannelKey {
         #[command(flatten)]
         db: DbArgs,
-        /// wechat, email or other
+        /// wechat、email 或 other
         #[arg(long)]
         channel: String,
-        /// Name of the sender (the WeChat account, the mail gateway, …).
+        /// 发送方名称（微信公众号、邮件网关等）
         #[arg(long)]
         name: String,
     },

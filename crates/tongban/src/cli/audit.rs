@@ -7,25 +7,26 @@ use tongban_store::audit::Actor;
 
 #[derive(clap::Subcommand)]
 pub enum AuditCommand {
-    /// Walk the chain, check every case and account against its seal and, given kept
-    /// checkpoints, that the chain was not cut back; exits 2 naming what is broken.
+    /// 校验审计链及每个办件、账户的封存
+    ///
+    /// 逐条校验审计链，核对每个办件和账户与其封存是否相符；提供了另行保存的检查点时，还核对审计链未被截短。发现损坏时以退出码 2 结束，并指明损坏之处
     Verify {
         #[command(flatten)]
         db: DbArgs,
-        /// A file of checkpoints kept outside the database (JSON lines, as written by
-        /// `audit checkpoint` or found in the server log).
+        /// 保存在数据库之外的检查点文件（JSON Lines 格式，即 `audit checkpoint` 写入的文件，或服务器日志）
         #[arg(long)]
         checkpoints: Option<String>,
     },
-    /// Sign the chain's head and append it to a file kept outside the database (or
-    /// print it): a later `audit verify --checkpoints` proves nothing was cut off.
+    /// 对审计链链头签名，追加到数据库之外保存的文件（或直接打印）
+    ///
+    /// 日后运行 `audit verify --checkpoints` 即可证明审计链未被截短
     Checkpoint {
         #[command(flatten)]
         db: DbArgs,
         #[arg(long)]
         out: Option<String>,
     },
-    /// Seal the cases and accounts written in bulk (an import) or before seals existed.
+    /// 封存批量写入（导入）或在启用封存之前写入的办件和账户
     Seal {
         #[command(flatten)]
         db: DbArgs,

@@ -7,16 +7,16 @@ use std::process::ExitCode;
 
 #[derive(clap::Subcommand)]
 pub enum CaseCommand {
-    /// Print a case with its events as JSON.
+    /// 以 JSON 格式输出办件及其事件
     Show {
         #[command(flatten)]
         db: DbArgs,
-        /// The staff account whose view is used (scoping applies).
+        /// 以哪个工作人员账户的视角查看（受该账户的权限范围限制）
         #[arg(long = "as")]
         user: String,
         case_no: String,
     },
-    /// Accept (window) or register (online) an application; prints the case.
+    /// 受理窗口申请（window）或登记网上申请（online），并输出办件
     Create {
         #[command(flatten)]
         db: DbArgs,
@@ -24,12 +24,12 @@ pub enum CaseCommand {
         user: String,
         #[arg(long)]
         item: String,
-        /// window or online
+        /// window 或 online
         #[arg(long, default_value = "window")]
         channel: String,
         #[arg(long)]
         point: Option<String>,
-        /// person or organisation
+        /// person（个人）或 organisation（单位）
         #[arg(long, default_value = "person")]
         kind: String,
         #[arg(long)]
@@ -40,13 +40,13 @@ pub enum CaseCommand {
         credit_code: Option<String>,
         #[arg(long)]
         phone: String,
-        /// Register a window application without accepting it yet.
+        /// 只登记窗口申请，暂不受理
         #[arg(long)]
         register_only: bool,
     },
-    /// Take an action on a case (accept, refuse, request_supplement, supplement,
-    /// approve, reject, suspend, resume, extend, withdraw, halt, restart, terminate,
-    /// lapse, close, deliver); prints the case.
+    /// 对办件执行一项操作，并输出办件
+    ///
+    /// 操作：accept、refuse、request_supplement、supplement、approve、reject、suspend、resume、extend、withdraw、halt、restart、terminate、lapse、close、deliver
     Act {
         #[command(flatten)]
         db: DbArgs,
@@ -58,31 +58,31 @@ pub enum CaseCommand {
         note: Option<String>,
         #[arg(long)]
         document_no: Option<String>,
-        /// suspend: the special procedure (hearing, tender, auction, inspection,
-        /// testing, quarantine, appraisal, expert_review).
+        /// suspend（启动特别程序）时：程序类型，为 hearing、tender、auction、inspection、testing、quarantine、appraisal 或 expert_review
         #[arg(long)]
         procedure: Option<String>,
-        /// suspend: its expected duration in days.
+        /// suspend 时：预计所需天数
         #[arg(long)]
         expected_days: Option<i64>,
-        /// request_supplement: working days given to supply (default 10).
+        /// request_supplement（补正告知）时：补正期限，按工作日计（默认 10）
         #[arg(long)]
         supply_days: Option<i64>,
-        /// deliver: window, post or electronic.
+        /// deliver（送达）时：送达方式，为 window、post 或 electronic
         #[arg(long)]
         delivery_method: Option<String>,
-        /// deliver: who received the decision.
+        /// deliver 时：签收人
         #[arg(long)]
         recipient: Option<String>,
-        /// deliver: the post's tracking number.
+        /// deliver 时：邮件单号
         #[arg(long)]
         tracking_no: Option<String>,
-        /// deliver: the day delivered (YYYY-MM-DD, today by default).
+        /// deliver 时：送达日期（YYYY-MM-DD，默认今天）
         #[arg(long)]
         delivered_on: Option<String>,
     },
-    /// End the cases whose supplement deadline has passed (视为撤回 before
-    /// acceptance, 终止 after), as the server does every hour; prints how many.
+    /// 办结补正期限已过的办件，并输出件数
+    ///
+    /// 受理前的视为撤回，受理后的终止审查；服务器每小时自动执行一次
     Lapse {
         #[command(flatten)]
         db: DbArgs,
@@ -202,21 +202,22 @@ pub async fn case(command: CaseCommand) -> anyhow::Result<ExitCode> {
 
 #[derive(clap::Subcommand)]
 pub enum CatalogCommand {
-    /// Write the catalog in force today to an xlsx file.
+    /// 将今天生效的事项清单写入 xlsx 文件
     Export {
         #[command(flatten)]
         db: DbArgs,
         #[arg(long)]
         out: String,
     },
-    /// Import items from an xlsx file (same columns as the export): new items are
-    /// added, changed ones get a new version effective on --effective.
+    /// 从 xlsx 文件导入事项（列与导出文件相同）
+    ///
+    /// 新事项直接添加；有改动的事项生成新版本，自 --effective 指定的日期起生效
     Import {
         #[command(flatten)]
         db: DbArgs,
         #[arg(long)]
         file: String,
-        /// Effective date of new versions (YYYY-MM-DD, default tomorrow); they are published at once.
+        /// 新版本的生效日期（YYYY-MM-DD，默认明天）；新版本立即发布
         #[arg(long)]
         effective: Option<String>,
     },
@@ -247,12 +248,10 @@ pub async fn catalog(command: CatalogCommand) -> anyhow::Result<()> {
 
 #[derive(clap::Subcommand)]
 pub enum LicenseCommand {
-    /// Check an exported license file (/licenses/{no}.json) offline; exits 2 if it
-    /// is not valid.
+    /// 离线校验导出的电子证照文件（/licenses/{no}.json）；无效时以退出码 2 结束
     Verify {
         file: String,
-        /// The department keys as published at /api/v1/license-keys: also checks that
-        /// the file's key is its issuing department's.
+        /// 部门密钥文件（即 /api/v1/license-keys 公布的内容）：同时核对证照所用密钥确属其发证部门
         #[arg(long)]
         keys: Option<String>,
     },

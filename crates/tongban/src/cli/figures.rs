@@ -9,13 +9,14 @@ use tongban_store::Store;
 
 #[derive(clap::Subcommand)]
 pub enum StatsCommand {
-    /// Recompute every kept figure from the records (one transaction).
+    /// 根据记录重新计算全部统计数（在一个事务中完成）
     Rebuild {
         #[command(flatten)]
         db: DbArgs,
     },
-    /// Compare the kept figures with a recomputation from the records; exits 2 and
-    /// lists the differences if any.
+    /// 核对保存的统计数与根据记录重算的结果
+    ///
+    /// 如有差异，逐项列出并以退出码 2 结束
     Check {
         #[command(flatten)]
         db: DbArgs,
@@ -68,23 +69,22 @@ pub async fn stats(command: StatsCommand) -> anyhow::Result<ExitCode> {
 pub struct ReportArgs {
     #[command(flatten)]
     pub db: DbArgs,
-    /// A whole year, e.g. 2026.
+    /// 整年，如 2026
     #[arg(long, conflicts_with_all = ["from", "to", "period"])]
     pub year: Option<i32>,
-    /// First day (YYYY-MM-DD), with --to.
+    /// 起始日期（YYYY-MM-DD），须与 --to 同用
     #[arg(long, requires = "to")]
     pub from: Option<String>,
-    /// Last day (YYYY-MM-DD), with --from.
+    /// 截止日期（YYYY-MM-DD），须与 --from 同用
     #[arg(long, requires = "from")]
     pub to: Option<String>,
-    /// Any period: 2026, 2026-Q3, 2026-07, 2026-01-01..2026-09-30.
+    /// 任意期间：2026、2026-Q3、2026-07、2026-01-01..2026-09-30
     #[arg(long)]
     pub period: Option<String>,
-    /// md, docx, xlsx or json
+    /// md、docx、xlsx 或 json
     #[arg(long, default_value = "md")]
     pub format: String,
-    /// Output file (default: standard output; docx and xlsx only when it is
-    /// redirected, never to a terminal).
+    /// 输出文件（默认：标准输出；docx 和 xlsx 仅在标准输出被重定向时输出，不输出到终端）
     #[arg(long)]
     pub out: Option<String>,
 }
@@ -129,13 +129,13 @@ pub async fn report(args: ReportArgs) -> anyhow::Result<()> {
 
 #[derive(clap::Args)]
 pub struct ExportArgs {
-    /// departments, points, items, cases, ratings, calls or work_orders
+    /// 数据集：departments、points、items、cases、ratings、calls 或 work_orders
     pub dataset: String,
     #[command(flatten)]
     pub db: DbArgs,
     #[arg(long, default_value = "csv")]
     pub format: String,
-    /// Output file (default: standard output).
+    /// 输出文件（默认：标准输出）
     #[arg(long)]
     pub out: Option<String>,
 }

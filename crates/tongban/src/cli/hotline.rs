@@ -7,13 +7,13 @@ use tongban_store::audit::Actor;
 
 #[derive(clap::Subcommand)]
 pub enum KbCommand {
-    /// Rebuild this node's knowledge-base search index from the database (the
-    /// server catches up by itself; rebuild after restoring a backup or moving the
-    /// index folder). Run it with the server stopped: the index folder has one writer.
+    /// 从数据库重建本节点的知识库搜索索引
+    ///
+    /// 服务器运行时会自行更新索引；恢复备份或移动索引目录后需要重建。须在服务器停止时运行：索引目录只能有一个写入者
     Reindex {
         #[command(flatten)]
         db: DbArgs,
-        /// The index folder (default: beside a SQLite file, `data/kb-index` otherwise).
+        /// 索引目录（默认：使用 SQLite 时在数据库文件旁，否则为 `data/kb-index`）
         #[arg(long, env = "TONGBAN_KB_INDEX")]
         index: Option<String>,
     },
@@ -45,13 +45,13 @@ pub async fn kb(command: KbCommand) -> anyhow::Result<()> {
 
 #[derive(clap::Subcommand)]
 pub enum HotlineCommand {
-    /// Import the switch's CSV call log (call id, caller, start, answered or
-    /// abandoned, wait seconds, talk seconds, agent; Chinese or English headers).
-    /// Call ids already imported are skipped; bad rows are listed with their line.
+    /// 导入交换机的 CSV 话务记录
+    ///
+    /// 各列：呼叫编号、主叫号码、开始时间、接通或放弃、等待秒数、通话秒数、坐席；表头可用中文或英文。已导入的呼叫编号跳过；有误的行连同行号列出
     ImportCalls {
         #[command(flatten)]
         db: DbArgs,
-        /// The CSV file.
+        /// CSV 文件
         file: String,
     },
 }

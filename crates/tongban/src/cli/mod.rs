@@ -31,71 +31,69 @@ pub struct Cli {
 
 #[derive(clap::Args, Clone)]
 pub struct DbArgs {
-    /// Database URL: sqlite://path (default ./data/tongban.db) or postgres://…
+    /// 数据库地址：sqlite://path（默认 ./data/tongban.db）或 postgres://…
     #[arg(long, env = "TONGBAN_DB", default_value = config::DEFAULT_DB)]
     pub db: String,
-    /// File holding the 64-hex-digit master key (default: beside a SQLite file,
-    /// `data/tongban.key` otherwise; created for a new database only). The
-    /// environment variable TONGBAN_KEY, when set, is used instead.
+    /// 存放主密钥（64 位十六进制数）的文件（默认：使用 SQLite 时在数据库文件旁，否则为 `data/tongban.key`；仅在新建数据库时生成）。设置了环境变量 TONGBAN_KEY 时改用其值
     #[arg(long, env = "TONGBAN_KEY_FILE", default_value = "")]
     pub key_file: String,
 }
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Serve the platform over HTTP.
+    /// 以 HTTP 服务运行平台
     Serve(ServeArgs),
-    /// Run with demo data: seeds a fresh demo database on first start, then serves.
+    /// 用演示数据运行平台：首次启动时生成新的演示数据库，随后提供服务
     Demo(DemoArgs),
-    /// Apply the database migrations.
+    /// 执行数据库迁移
     Migrate {
         #[command(flatten)]
         db: DbArgs,
     },
-    /// Fill an empty database with a realistic county service office and a year of cases.
+    /// 向空数据库填入演示数据：一个贴近真实的县级政务服务中心和一年的办件
     SeedDemo(SeedArgs),
-    /// Administration: accounts.
+    /// 系统管理：账户
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
     },
-    /// The audit chain.
+    /// 审计链
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
     },
-    /// Export records for outside analysis.
+    /// 导出记录，供外部分析
     Export(ExportArgs),
-    /// Section one of the work report (一、xxxx年工作情况) filled from the records.
+    /// 根据记录生成工作报告第一部分（一、xxxx年工作情况）
     Report(ReportArgs),
-    /// Work on cases from the command line, acting as a staff account.
+    /// 以工作人员账户身份在命令行办理办件
     Case {
         #[command(subcommand)]
         command: CaseCommand,
     },
-    /// Measure throughput and memory on this machine (figures in README).
+    /// 在本机测量吞吐量和内存占用（即 README 中的数据）
     Bench(crate::bench::Options),
-    /// The catalog as an xlsx workbook.
+    /// 以 xlsx 工作簿导出、导入事项清单
     Catalog {
         #[command(subcommand)]
         command: CatalogCommand,
     },
-    /// Electronic licenses (电子证照).
+    /// 电子证照
     License {
         #[command(subcommand)]
         command: LicenseCommand,
     },
-    /// The figures kept per day as records are written.
+    /// 统计：写入记录时按日累计的统计数
     Stats {
         #[command(subcommand)]
         command: StatsCommand,
     },
-    /// 12345 knowledge base: its search index.
+    /// 12345热线知识库：搜索索引
     Kb {
         #[command(subcommand)]
         command: KbCommand,
     },
-    /// 12345 hotline: call records of the switch.
+    /// 12345热线：交换机话务记录
     Hotline {
         #[command(subcommand)]
         command: HotlineCommand,

@@ -22,7 +22,7 @@ pub struct DemoArgs {
     pub db: String,
     #[arg(long, env = "TONGBAN_KEY_FILE", default_value = config::DEMO_KEY_FILE)]
     pub key_file: String,
-    /// Share of a Kunshan-sized year of cases (1 ≈ 600,000).
+    /// 演示办件量，以昆山规模的一年为 1（1 ≈ 600,000 件）
     #[arg(long, default_value_t = 0.02)]
     pub scale: f64,
     #[command(flatten)]
@@ -35,26 +35,19 @@ pub struct DemoArgs {
 pub struct NodeArgs {
     #[arg(long, env = "TONGBAN_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
-    /// Public address of the portal (https://…), which license QR codes point to
-    /// (`demo`: http://LISTEN by default).
+    /// 门户的对外访问地址（https://…），电子证照二维码指向该地址（`demo` 默认为 http://LISTEN）
     #[arg(long, env = "TONGBAN_PUBLIC_URL")]
     pub public_url: Option<String>,
-    /// How text messages are sent: `outbox` (kept for administrators and a gateway)
-    /// or `command:/path/to/program` (run with the phone number; message on stdin).
+    /// 短信发送方式：`outbox`（存入发件箱，供管理员查看、由网关取走）或 `command:/path/to/program`（以手机号为参数运行该程序，短信内容经标准输入传入）
     #[arg(long, env = "TONGBAN_SMS", default_value = "outbox")]
     pub sms: String,
-    /// Who proves an applicant's name, ID number and phone belong together when
-    /// the phone is not bound to the ID yet: `bound` (nobody: the person binds it
-    /// at a window) or `command:/path/to/program` (JSON on stdin; exit 0 = match).
+    /// 手机号尚未与身份证号绑定时，由谁核验申请人的姓名、身份证号和手机号相符：`bound`（不核验，由本人到窗口绑定）或 `command:/path/to/program`（经标准输入传入 JSON；退出码 0 表示相符）
     #[arg(long, env = "TONGBAN_IDENTITY_VERIFIER", default_value = "bound")]
     pub identity_verifier: String,
-    /// Where uploaded files are kept: a folder (default: `objects/` beside a SQLite
-    /// file, `data/objects` otherwise) or an S3-compatible store,
-    /// `s3+http://ACCESS_KEY:SECRET@host:port/bucket?region=…`.
+    /// 上传文件的存放位置：本地目录（默认：使用 SQLite 时为数据库文件旁的 `objects/`，否则为 `data/objects`）或兼容 S3 的对象存储，`s3+http://ACCESS_KEY:SECRET@host:port/bucket?region=…`
     #[arg(long, env = "TONGBAN_FILES")]
     pub files: Option<String>,
-    /// This node's knowledge-base index folder (default: beside a SQLite file,
-    /// `data/kb-index` otherwise); derived from the database, kept current.
+    /// 本节点的知识库索引目录（默认：使用 SQLite 时在数据库文件旁，否则为 `data/kb-index`）；由数据库生成，自动保持最新
     #[arg(long, env = "TONGBAN_KB_INDEX")]
     pub kb_index: Option<String>,
 }
@@ -75,20 +68,19 @@ impl NodeArgs {
 pub struct SeedArgs {
     #[command(flatten)]
     pub db: DbArgs,
-    /// Year of cases (default: this year, up to today).
+    /// 办件年份（默认：今年，截至今天）
     #[arg(long)]
     pub year: Option<i32>,
-    /// Share of a Kunshan-sized year (1 ≈ 600,000 cases).
+    /// 办件量，以昆山规模的一年为 1（1 ≈ 600,000 件）
     #[arg(long, default_value_t = 0.02)]
     pub scale: f64,
-    /// Share of a Kunshan-sized year of 12345 work orders and calls (default: --scale;
-    /// 1 ≈ 15,000 orders, 33 ≈ 500,000 requests as the benchmark uses).
+    /// 12345热线工单和来电量，以昆山规模的一年为 1（默认同 --scale；1 ≈ 15,000 件工单，33 ≈ 500,000 件，即性能测试所用规模）
     #[arg(long)]
     pub hotline_scale: Option<f64>,
-    /// Years of cases, ending with --year (2 lets the figures compare a year with the one before).
+    /// 办件覆盖的年数，截至 --year 所指年份（取 2 时统计可与上一年对比）
     #[arg(long, default_value_t = 1)]
     pub years: u32,
-    /// Random seed: the same seed gives the same data.
+    /// 随机种子：种子相同，生成的数据也相同
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
 }
