@@ -14,7 +14,7 @@ pub mod upkeep;
 pub use center::{applicants, cases, catalog, catalog_xlsx, licenses};
 pub use db::{bulk, time};
 pub(crate) use db::{migrate, writer};
-pub use figures::{dashboards, metrics, report, stats};
+pub use figures::{dashboards, displays, metrics, report, stats};
 pub use hotline::{calls, dispatch, intake, kb, topics};
 pub use migrate::latest as schema_version;
 pub use platform::{

@@ -101,6 +101,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "容缺受理, 告知承诺制, agents and 帮办代办",
         include_str!("../migrations/0019_approval_modes.sql"),
     ),
+    (
+        20,
+        "display links for the wall screen",
+        include_str!("../migrations/0020_display_links.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

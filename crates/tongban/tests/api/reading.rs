@@ -279,3 +279,63 @@ async fn the_current_month_compares_like_with_like(db: Db) {
     assert_eq!(before, 1, "only the days up to today a year ago: {row}");
 }
 both!(the_current_month_compares_like_with_like);
+
+/// The wall screen in the hall through a display link: no staff login, only the
+/// public figures, revocable.
+async fn the_wall_by_display_link(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let mut sup = Browser::new(&app);
+    sup.staff_login("supervisor").await;
+    let (s, _, page) = sup.get("/dashboard/displays").await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let csrf = hidden(&page, "csrf");
+    let (s, _, page) = sup
+        .post(
+            "/dashboard/displays",
+            &[("csrf", csrf.as_str()), ("name", "")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    let (s, _, page) = sup
+        .post(
+            "/dashboard/displays",
+            &[("csrf", csrf.as_str()), ("name", "一楼大厅主屏")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let start = page.find("/wall/").expect("the link");
+    let path: String = page[start..]
+        .chars()
+        .take_while(|c| !matches!(c, '<' | '"' | ' '))
+        .collect();
+    // Anyone at the screen: the figures, not the departments' table.
+    let mut hall = Browser::new(&app);
+    let (s, _, wall) = hall.get(&path).await;
+    assert_eq!(s, StatusCode::OK, "{wall}");
+    assert!(wall.contains("受理办件（件）"), "{wall}");
+    assert!(!wall.contains("各进驻部门"), "{wall}");
+    let (s, _, _) = hall.get("/wall/not-a-token").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Only managers issue links.
+    let mut clerk = Browser::new(&app);
+    clerk.staff_login("clerk.sj").await;
+    let (s, _, _) = clerk.get("/dashboard/displays").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // Revoked: the screen shows nothing more.
+    let (_, _, page) = sup.get("/dashboard/displays").await;
+    let id_at = page.find("/dashboard/displays/").expect("revoke form");
+    let id: String = page[id_at + "/dashboard/displays/".len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let (s, _, _) = sup
+        .post(
+            &format!("/dashboard/displays/{id}/revoke"),
+            &[("csrf", hidden(&page, "csrf").as_str())],
+        )
+        .await;
+    assert!(s.is_redirection(), "{s}");
+    let (s, _, _) = hall.get(&path).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+both!(the_wall_by_display_link);

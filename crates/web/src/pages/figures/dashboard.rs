@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/hotline", get(hotline))
         .route("/dashboard/ratings/list", get(rating_list))
         .route("/dashboard/wall", get(wall))
+        .route("/wall/{token}", get(wall_by_link))
         .route("/dashboard/cases", get(cases))
         .route("/dashboard/export/{file}", get(export))
         .route("/assets/dashboard.css", get(css))
@@ -1083,7 +1084,37 @@ struct WallPage {
 
 async fn wall(State(s): State<AppState>, web: Web, Query(q): Query<Params>) -> PageResult {
     manager(&web)?;
-    let d = match load(&s, &q, metrics::Parts::ALL).await? {
+    let view = wall_view(&s, &q, web.office.clone(), "/dashboard/wall").await?;
+    Ok(web.finish(render(&view)?))
+}
+
+/// The wall screen in the hall, through a display link: no staff login, the same
+/// public-safe figures (the departments' table stays on the desk).
+async fn wall_by_link(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    Query(q): Query<Params>,
+) -> PageResult {
+    if !tongban_store::displays::open(&s.store, &token).await? {
+        return Err(PageError::new(
+            StatusCode::NOT_FOUND,
+            "展示链接无效",
+            "该大屏展示链接不存在或已被停用，请向督查人员索取新的链接。",
+        ));
+    }
+    let office = s.store.office_name().await?;
+    let view = wall_view(&s, &q, office, &format!("/wall/{token}")).await?;
+    render(&view)
+}
+
+/// The wall's figures for the period asked, with its refresh toggle at `base`.
+async fn wall_view(
+    s: &AppState,
+    q: &Params,
+    office: String,
+    base: &str,
+) -> Result<WallPage, PageError> {
+    let d = match load(s, q, metrics::Parts::ALL).await? {
         Ok(d) => d,
         Err(e) => return Err(period_error(e)),
     };
@@ -1092,12 +1123,12 @@ async fn wall(State(s): State<AppState>, web: Web, Query(q): Query<Params>) -> P
     // The hall sees the trend, the points and the hotline; departments stay on the desk.
     sections.retain(|s| s.key != "departments");
     let refresh = q.refresh.as_deref() != Some("0");
-    let mut toggle = format!("/dashboard/wall?{}", query_of(f));
+    let mut toggle = format!("{base}?{}", query_of(f));
     if refresh {
         toggle.push_str("&refresh=0");
     }
-    let view = WallPage {
-        office: web.office.clone(),
+    Ok(WallPage {
+        office,
         refresh,
         toggle,
         label: f.period.label.clone(),
@@ -1111,8 +1142,7 @@ async fn wall(State(s): State<AppState>, web: Web, Query(q): Query<Params>) -> P
             big(f, Key::HotlineConnectionRate, "12345接通率", None),
         ],
         sections,
-    };
-    Ok(web.finish(render(&view)?))
+    })
 }
 
 fn period_error(e: Vec<FieldError>) -> PageError {

@@ -1,6 +1,7 @@
 //! Figures: the dashboards (`/dashboard`) and the work report (`/reports`).
 
 mod dashboard;
+mod displays;
 mod reports;
 
 use crate::AppState;
@@ -9,5 +10,6 @@ use axum::Router;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(dashboard::router())
+        .merge(displays::router())
         .merge(reports::router())
 }
