@@ -78,7 +78,10 @@ async fn closed_loop_through_pages(db: Db) {
         page.contains("id=\"kb-suggest\""),
         "slot for the knowledge base"
     );
-    assert!(page.contains("name=\"co_JT\""), "co-units offered");
+    assert!(
+        page.contains("list=\"member-units\"") && page.contains("<datalist id=\"member-units\">"),
+        "co-units offered as a searchable list"
+    );
 
     let (s, loc, body) = intake(&mut agent, &[]).await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
@@ -197,7 +200,7 @@ async fn closed_loop_through_pages(db: Db) {
     // Dispatch with a co-unit at intake.
     let (s, loc, body) = intake(
         &mut agent,
-        &[("mode", "dispatch"), ("unit", "JT"), ("co_SJ", "1")],
+        &[("mode", "dispatch"), ("unit", "JT"), ("co_unit_1", "SJ")],
     )
     .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
@@ -352,7 +355,7 @@ async fn unit_sees_only_its_orders(db: Db) {
     // lead unit's actions.
     let (s, loc, body) = intake(
         &mut agent,
-        &[("mode", "dispatch"), ("unit", "JT"), ("co_SJ", "1")],
+        &[("mode", "dispatch"), ("unit", "JT"), ("co_unit_1", "SJ")],
     )
     .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");

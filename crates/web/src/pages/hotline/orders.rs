@@ -102,13 +102,25 @@ async fn member_units(s: &AppState) -> Result<Vec<(String, String)>, PageError> 
         .collect())
 }
 
-/// Codes of the member units ticked as `co_<code>` boxes.
+/// Codes of the co-units chosen: named (by name or code) in the `co_unit_1`…
+/// `co_unit_3` fields; each once.
 fn co_ticked(units: &[(String, String)], form: &HashMap<String, String>) -> Vec<String> {
-    units
-        .iter()
-        .filter(|(code, _)| form.contains_key(&format!("co_{code}")))
-        .map(|(code, _)| code.clone())
-        .collect()
+    let mut out: Vec<String> = vec![];
+    for n in 1..=3 {
+        let Some(v) = form.get(&format!("co_unit_{n}")).map(|v| v.trim()) else {
+            continue;
+        };
+        let code = match units.iter().find(|(c, name)| c == v || name == v) {
+            Some((code, _)) => code.clone(),
+            // Not a member unit: passed on as typed, for the store to name the fault.
+            None if !v.is_empty() => v.to_string(),
+            None => continue,
+        };
+        if !out.contains(&code) {
+            out.push(code);
+        }
+    }
+    out
 }
 
 fn codes<T: Copy>(
@@ -171,8 +183,13 @@ struct IntakePage {
 }
 
 impl IntakePage {
-    fn co_ticked(&self, code: &str) -> bool {
-        self.form.rest.contains_key(&format!("co_{code}"))
+    /// What was typed in the `n`-th co-unit field.
+    fn co_value(&self, n: &i32) -> String {
+        self.form
+            .rest
+            .get(&format!("co_unit_{n}"))
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
