@@ -1,5 +1,6 @@
-// The wall screen in the hall: at 1920×1080 it fits without scrolling, and a display
-// link shows it without a staff login.
+// Screens that must fit: the wall in the hall at 1920×1080 without scrolling (and a
+// display link shows it without a staff login); the 12345 agent's intake screen at
+// 1366×768 during a call, its form and button on the one screen.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -39,5 +40,23 @@ test('大屏：1920×1080 一屏显示，展示链接免登录', async () => {
   assert.ok(height <= 1080, `大屏在 1920×1080 下应无需滚动，实际高度 ${height}px`);
   assert.ok(width <= 1920, `大屏不应横向滚动，实际宽度 ${width}px`);
   await hall.close();
+  await context.close();
+});
+
+test('12345受理：1366×768 一屏完成登记', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1366, height: 768 } });
+  const page = await context.newPage();
+  await page.goto(`${server.base}/login`);
+  await page.getByLabel('用户名').fill('hotline');
+  await page.getByLabel('密码').fill('demo-2026');
+  await page.getByRole('button', { name: '登录', exact: true }).click();
+  await page.waitForLoadState();
+  await page.goto(`${server.base}/hotline`);
+  const bottom = await page.evaluate(
+    () => document.querySelector('.hotline-intake-form button[type=submit]').getBoundingClientRect().bottom,
+  );
+  assert.ok(bottom <= 768, `“登记工单”按钮应在 1366×768 的一屏之内，实际底部在 ${Math.round(bottom)}px：${await whereIs(page)}`);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 1366, `不应横向滚动，实际宽度 ${width}px`);
   await context.close();
 });
