@@ -16,6 +16,8 @@ use tongban_store::org::{NewUser, create_user};
 /// The order number a redirect to an order page names.
 fn order_of(loc: &Option<String>) -> String {
     let loc = loc.as_deref().expect("redirect");
+    // The order page confirms what was done (`?done=…`).
+    let loc = loc.split("?done=").next().unwrap_or(loc);
     let no = loc
         .rsplit(['/', '='])
         .next()
@@ -704,3 +706,42 @@ async fn caller_phone_for_callback(db: Db) {
     assert!(page.contains(PHONE));
 }
 both!(caller_phone_for_callback);
+
+/// After each action the order page says what was done; the caller's other orders
+/// (by phone number) show beside the one at hand.
+async fn confirmations_and_the_callers_history(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let mut agent = Browser::new(&app);
+    agent.staff_login("hotline").await;
+    let (s, first, _) = intake(&mut agent, &[]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(
+        first.as_deref().unwrap().ends_with("?done=new"),
+        "{first:?}"
+    );
+    let first = order_of(&first);
+    let (_, second, _) = intake(
+        &mut agent,
+        &[("content", "再次反映：烧烤店油烟问题仍未解决。")],
+    )
+    .await;
+    let second = order_of(&second);
+    let (_, _, page) = agent
+        .get(&format!("/hotline/orders/{second}?done=new"))
+        .await;
+    assert!(page.contains("工单已登记"), "{page}");
+    assert!(page.contains("该来电人的其他工单"), "{page}");
+    assert!(page.contains(&first), "{page}");
+    let (s, loc, body) = act(
+        &mut agent,
+        &second,
+        &[("action", "dispatch"), ("unit", "JT")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let loc = loc.unwrap();
+    assert!(loc.ends_with("?done=dispatch"), "{loc}");
+    let (_, _, page) = agent.get(&loc).await;
+    assert!(page.contains("派单：已完成"), "{page}");
+}
+both!(confirmations_and_the_callers_history);

@@ -426,6 +426,49 @@ pub async fn get(store: &Store, p: &Principal, no: &str) -> Result<OrderView> {
     load(&mut c, Some(p), no).await
 }
 
+/// A caller's earlier order, as the agent sees it beside the current one.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallerOrder {
+    pub order_no: String,
+    pub created_at: String,
+    pub category_label: &'static str,
+    pub status_label: &'static str,
+    pub content: String,
+}
+
+/// The other orders from the same phone number as order `no`, newest first (the
+/// center's agents and supervisors only: a unit sees its own orders).
+pub async fn caller_history(store: &Store, p: &Principal, no: &str) -> Result<Vec<CallerOrder>> {
+    if !matches!(p.role, Role::HotlineAgent | Role::Supervisor) {
+        return Ok(vec![]);
+    }
+    let mut c = store.reader().await?;
+    let rows = sqlx::query(
+        "SELECT o.order_no, o.created_at, o.category, o.status, o.content FROM work_orders o \
+         JOIN work_orders me ON me.phone_digest = o.phone_digest \
+         WHERE me.order_no = $1 AND o.order_no <> me.order_no AND o.phone_digest IS NOT NULL \
+         ORDER BY o.id DESC LIMIT 10",
+    )
+    .bind(no)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let category = Category::parse(&r.try_get::<String, _>(2)?)
+                .ok_or_else(|| other("unknown category"))?;
+            let status = Status::parse(&r.try_get::<String, _>(3)?)
+                .ok_or_else(|| other("unknown order status"))?;
+            Ok(CallerOrder {
+                order_no: r.try_get(0)?,
+                created_at: r.try_get(1)?,
+                category_label: category.label(),
+                status_label: status.label(),
+                content: r.try_get(4)?,
+            })
+        })
+        .collect()
+}
+
 // ---------------------------------------------------------------------------
 // 办理时限: working days by category, configured by administrators. Read inside the
 // transaction that dispatches, never cached by a node: several nodes may serve one

@@ -283,7 +283,9 @@ async fn intake(
         ..Default::default()
     };
     match hotline::create(&s.store, p, &input).await {
-        Ok(o) => Ok(Redirect::to(&format!("/hotline/orders/{}", o.order_no)).into_response()),
+        Ok(o) => {
+            Ok(Redirect::to(&format!("/hotline/orders/{}?done=new", o.order_no)).into_response())
+        }
         Err(StoreError::Invalid(i)) => {
             let errors = vec![FieldError::new(intake_field(i.field), i.message)].into();
             intake_page(&s, &web, f, errors).await
@@ -510,6 +512,15 @@ struct OrderPage {
     invalid_kinds: Vec<(&'static str, &'static str)>,
     back: &'static str,
     errors: Errors,
+    /// The caller's other orders (by phone number), for the agent.
+    history: Vec<tongban_store::hotline::CallerOrder>,
+    /// The action just taken, confirmed at the top of the page.
+    done: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+struct OrderQuery {
+    done: Option<String>,
 }
 
 /// The catalog's unit for an order with a dispatch form.
@@ -544,11 +555,24 @@ fn back_link(p: &Principal) -> &'static str {
     }
 }
 
-async fn order_page(State(s): State<AppState>, web: Web, Path(no): Path<String>) -> PageResult {
+async fn order_page(
+    State(s): State<AppState>,
+    web: Web,
+    Path(no): Path<String>,
+    Query(q): Query<OrderQuery>,
+) -> PageResult {
     let p = web.staff()?;
     let order = hotline::get(&s.store, p, &no).await?;
     let actions = action_forms(p, &order);
     let page = OrderPage {
+        history: hotline::caller_history(&s.store, p, &no).await?,
+        done: q.done.as_deref().and_then(|d| {
+            if d == "new" {
+                Some("工单已登记")
+            } else {
+                tongban_domain::hotline::Action::parse(d).map(|a| a.label())
+            }
+        }),
         layout: web.layout(),
         overdue: overdue(&order, &today()),
         suggestion: suggestion(&s, p, &order, &actions).await?,
@@ -627,7 +651,12 @@ async fn act(
     };
     let (field, message, status) = match result {
         Ok(o) => {
-            return Ok(Redirect::to(&format!("/hotline/orders/{}", o.order_no)).into_response());
+            return Ok(Redirect::to(&format!(
+                "/hotline/orders/{}?done={}",
+                o.order_no,
+                urlencode(&f.action)
+            ))
+            .into_response());
         }
         Err(StoreError::Invalid(i)) => (i.field, i.message, StatusCode::UNPROCESSABLE_ENTITY),
         Err(StoreError::Conflict { field, message }) => (field, message, StatusCode::CONFLICT),
@@ -675,6 +704,8 @@ async fn act(
         layout: web.layout(),
         overdue: overdue(&order, &today()),
         suggestion: suggestion(&s, p, &order, &actions).await?,
+        history: hotline::caller_history(&s.store, p, &no).await?,
+        done: None,
         actions,
         order,
         units,
