@@ -115,3 +115,34 @@ pub(crate) async fn member_unit(
         )),
     }
 }
+
+/// The service a request's text speaks of, when none was chosen (a web or WeChat
+/// request): the one whose keywords it names most; with the keyword that decided.
+pub(crate) async fn guess(
+    conn: &mut sqlx::AnyConnection,
+    text: &str,
+) -> Result<Option<(String, String, String)>> {
+    use sqlx::Row;
+    let rows = sqlx::query("SELECT code, name, keywords FROM open311_services ORDER BY sort, code")
+        .fetch_all(conn)
+        .await?;
+    let mut best: Option<(usize, String, String, String)> = None;
+    for r in &rows {
+        let keywords: String = r.try_get(2)?;
+        let hits: Vec<&str> = keywords
+            .split([',', '，', ' '])
+            .map(str::trim)
+            .filter(|k| !k.is_empty() && text.contains(*k))
+            .collect();
+        if hits.is_empty() || best.as_ref().is_some_and(|b| b.0 >= hits.len()) {
+            continue;
+        }
+        best = Some((
+            hits.len(),
+            r.try_get(0)?,
+            r.try_get(1)?,
+            hits[0].to_string(),
+        ));
+    }
+    Ok(best.map(|(_, code, name, word)| (code, name, word)))
+}

@@ -1915,3 +1915,33 @@ async fn return_window_and_extension_limit(db: Db) {
     crate::common::assert_invalid(s, &v, "max_extensions");
 }
 both!(return_window_and_extension_limit);
+
+/// A web request without a chosen service gets a dispatch suggestion from what its
+/// text speaks of, and "by the catalog" dispatches it there.
+async fn web_requests_get_a_suggestion(db: Db) {
+    let app = TestApp::spawn(db).await;
+    setup(&app).await;
+    let agent = app.token("hotline").await;
+    let mut body = order(None);
+    body["channel"] = json!("web");
+    body.as_object_mut().unwrap().remove("service_code");
+    let (s, v) = app.post("/api/v1/work-orders", Some(&agent), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let no = v["order_no"].as_str().unwrap().to_string();
+    assert!(v["service_code"].is_null(), "{v}");
+    let mut b = crate::common::Browser::new(&app);
+    b.staff_login("hotline").await;
+    let (_, _, page) = b.get(&format!("/hotline/orders/{no}")).await;
+    assert!(page.contains("派单目录建议"), "{page}");
+    assert!(page.contains("诉求内容提到“油烟”"), "{page}");
+    let (s, v) = act(
+        &app,
+        &agent,
+        &no,
+        json!({ "action": "dispatch", "unit": "auto" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["unit"]["code"], "SJ", "{v}");
+}
+both!(web_requests_get_a_suggestion);

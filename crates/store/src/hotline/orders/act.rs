@@ -327,13 +327,16 @@ async fn dispatch(
         .ok_or_else(|| StoreError::invalid("unit", "派单须选择承办的成员单位"))?;
     let category = Category::parse(o.category).ok_or_else(|| other("category"))?;
     let (unit_id, name) = if code == crate::dispatch::AUTO {
-        auto_unit(
-            &mut *tx,
-            o.service_code.as_deref(),
-            category,
-            o.address.as_deref(),
-        )
-        .await?
+        // No service chosen: the one the request's text speaks of.
+        let guessed = match o.service_code {
+            Some(_) => None,
+            None => crate::hotline::services::guess(&mut *tx, &o.content).await?,
+        };
+        let service = o
+            .service_code
+            .as_deref()
+            .or(guessed.as_ref().map(|g| g.0.as_str()));
+        auto_unit(&mut *tx, service, category, o.address.as_deref()).await?
     } else {
         member_unit(&mut *tx, "unit", code).await?
     };

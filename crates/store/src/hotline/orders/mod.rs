@@ -694,11 +694,21 @@ pub async fn dispatch_suggestion(
 ) -> Result<Option<crate::dispatch::Suggestion>> {
     let o = get(store, p, no).await?;
     let mut c = store.reader().await?;
-    crate::dispatch::suggest(
-        &mut c,
-        o.service_code.as_deref(),
-        o.category,
-        o.address.as_deref(),
-    )
-    .await
+    // No service chosen (a web or WeChat request): the one its text speaks of.
+    let guessed = match o.service_code {
+        Some(_) => None,
+        None => crate::hotline::services::guess(&mut c, &o.content).await?,
+    };
+    let service = o
+        .service_code
+        .as_deref()
+        .or(guessed.as_ref().map(|g| g.0.as_str()));
+    let suggestion =
+        crate::dispatch::suggest(&mut c, service, o.category, o.address.as_deref()).await?;
+    Ok(suggestion.map(|mut s| {
+        if let Some((_, name, word)) = &guessed {
+            s.reason = format!("{}（诉求内容提到“{word}”，按“{name}”）", s.reason);
+        }
+        s
+    }))
 }
