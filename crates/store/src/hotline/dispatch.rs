@@ -308,6 +308,7 @@ pub async fn suggest(
 }
 
 /// A rule of a bulk load (demo data): codes, not ids.
+#[derive(Debug, Clone, Copy)]
 pub struct SeedRule<'a> {
     pub service_code: Option<&'a str>,
     pub category: Option<&'a str>,

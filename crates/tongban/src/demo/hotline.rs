@@ -329,6 +329,19 @@ pub async fn seed(
         v.sort_unstable();
         v
     };
+    // The towns and districts, by the place word of their orders' addresses.
+    let mut towns: Vec<(&str, i64)> = vec![];
+    for (code, _, place) in super::TOWN_UNITS {
+        let d = department_by_code(&mut tx, code)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .ok_or_else(|| anyhow::anyhow!("town {code} missing"))?;
+        towns.push((place, d.id));
+    }
+    let enforcement = department_by_code(&mut tx, "ZHZF")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .map(|d| d.id);
 
     let first = year + 1 - years.max(1) as i32;
     let start = NaiveDate::from_ymd_opt(first, 1, 1).ok_or_else(|| anyhow::anyhow!("year"))?;
@@ -417,8 +430,14 @@ pub async fn seed(
             road = "萧林路";
         }
         let category = svc.5;
+        // Most orders name their town or district; complaints and reports there go
+        // to it, as the dispatch catalog says.
+        let town = rules_rng
+            .random_bool(0.6)
+            .then(|| *pick(&mut rules_rng, &towns));
         let addr = format!(
-            "{road}{}号{}",
+            "{}{road}{}号{}",
+            town.map(|t| t.0).unwrap_or(""),
             rng.random_range(1..400),
             pick(&mut rng, ESTATES)
         );
@@ -548,7 +567,12 @@ pub async fn seed(
             closed_at = Some(at(*day, minute));
             updated = at(*day, minute);
         } else {
-            let lead = unit_ids.get(svc.6).copied().unwrap_or(all_units[0]);
+            let lead = match town {
+                // The catalog's own exception: 巴城镇's 油烟 goes to its law enforcement.
+                Some(("巴城镇", _)) if svc.0 == "youyan" => enforcement.unwrap_or(all_units[0]),
+                Some((_, id)) if matches!(category, Category::Complaint | Category::Report) => id,
+                _ => unit_ids.get(svc.6).copied().unwrap_or(all_units[0]),
+            };
             // A few orders go first to the wrong unit, which returns them.
             let mut on = *day;
             if rng.random_bool(0.06) {

@@ -335,7 +335,24 @@ pub async fn seed(store: &Store, year: i32) -> anyhow::Result<usize> {
         r.valid_until = Some(&expired);
     }
     insert_bulk(&mut tx, &rows, "演示数据").await?;
-    let rules = tongban_store::dispatch::insert_rules(&mut tx, DISPATCH_RULES, "演示数据").await?;
+    // Complaints and reports about a place go to its town or district.
+    let notes: Vec<String> = super::TOWN_UNITS
+        .iter()
+        .map(|(_, name, place)| format!("{place}的投诉、举报由{name}属地处置"))
+        .collect();
+    let mut seed: Vec<tongban_store::dispatch::SeedRule> = DISPATCH_RULES.to_vec();
+    for ((code, _, place), note) in super::TOWN_UNITS.iter().zip(&notes) {
+        for category in ["complaint", "report"] {
+            seed.push(tongban_store::dispatch::SeedRule {
+                service_code: None,
+                category: Some(category),
+                place: Some(place),
+                unit: code,
+                note,
+            });
+        }
+    }
+    let rules = tongban_store::dispatch::insert_rules(&mut tx, &seed, "演示数据").await?;
     let now = time::stamp(time::now());
     for (asked, q) in OPEN_QUESTIONS {
         tongban_store::kb::insert_question(&mut tx, q, *asked, &now).await?;

@@ -322,6 +322,25 @@ pub async fn seed_demo(
             dept_by_sample.insert(sample.to_string(), code.to_string());
         }
     }
+    // The towns and districts take most 12345 orders of their place: member units
+    // of the hotline, not stationed at the center.
+    for (i, (code, name, _place)) in TOWN_UNITS.iter().enumerate() {
+        insert_department(
+            &mut tx,
+            &NewDepartment {
+                code,
+                name,
+                short_name: name,
+                credit_code: None,
+                stationed: false,
+                has_service_section: false,
+                member_unit: true,
+                sort: 100 + i as i64,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
     let township_codes: HashMap<&str, &str> = TOWNSHIPS
         .lines()
         .skip(1)
@@ -1007,6 +1026,22 @@ fn applicant(rng: &mut ChaCha8Rng, org_share: f64, divisions: &[&str]) -> Applic
 }
 
 /// Working day `n` after `d`, or weekdays only past the known years.
+/// The towns and districts as 12345 member units: code, name, the place word their
+/// orders' addresses carry.
+pub(crate) const TOWN_UNITS: &[(&str, &str, &str)] = &[
+    ("YSZ", "玉山镇人民政府", "玉山镇"),
+    ("BCZ", "巴城镇人民政府", "巴城镇"),
+    ("ZSZ", "周市镇人民政府", "周市镇"),
+    ("LJZ", "陆家镇人民政府", "陆家镇"),
+    ("HQ", "花桥经济开发区管理委员会", "花桥"),
+    ("ZPZ", "张浦镇人民政府", "张浦镇"),
+    ("ZZZ", "周庄镇人民政府", "周庄镇"),
+    ("QDZ", "千灯镇人民政府", "千灯镇"),
+    ("DSHZ", "淀山湖镇人民政府", "淀山湖镇"),
+    ("JXZ", "锦溪镇人民政府", "锦溪镇"),
+    ("KFQ", "昆山开发区管理委员会", "开发区"),
+];
+
 fn add_wd(cal: &Calendar, d: NaiveDate, n: u32) -> NaiveDate {
     cal.deadline_or_estimate(d, n)
 }

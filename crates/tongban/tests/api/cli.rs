@@ -674,14 +674,20 @@ async fn seed_demo_is_consistent() {
     .unwrap();
     let mut c = store.reader().await.unwrap();
     let scalar = |sql: &'static str| sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
-    let departments = scalar("SELECT COUNT(*) FROM departments")
+    let departments = scalar("SELECT COUNT(*) FROM departments WHERE stationed = 1")
         .fetch_one(&mut *c)
         .await
         .unwrap();
     assert!(
         (35..=45).contains(&departments),
-        "{departments} departments"
+        "{departments} stationed departments"
     );
+    // The towns and districts are the hotline's member units besides.
+    let towns = scalar("SELECT COUNT(*) FROM departments WHERE stationed = 0 AND member_unit = 1")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    assert_eq!(towns, 11, "town member units");
 
     let mut problems = vec![];
     for (what, sql) in [

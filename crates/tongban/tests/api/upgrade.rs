@@ -1,14 +1,15 @@
 //! An office's database upgraded with records in it: a database taken back to the
-//! schema before migrations 15–19 (the ratings on their old scale) upgrades with the
+//! schema before migrations 15–20 (the ratings on their old scale) upgrades with the
 //! real binary, and every record reads as it should after.
 
 use crate::common::*;
 use reqwest::StatusCode;
 use serde_json::json;
 
-/// What migrations 15–19 added, taken away again (ratings back on the old scale,
+/// What migrations 15–20 added, taken away again (ratings back on the old scale,
 /// 1 = 非常满意).
 const DOWNGRADE: &[&str] = &[
+    "DROP TABLE display_links",
     "DROP INDEX cases_unverified",
     "ALTER TABLE cases DROP COLUMN mode",
     "ALTER TABLE cases DROP COLUMN deferred",
