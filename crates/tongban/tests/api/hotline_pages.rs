@@ -400,9 +400,41 @@ async fn public_form_and_progress(db: Db) {
         "publishing is opt-in"
     );
     let csrf = hidden(&page, "csrf");
+    let started = hidden(&page, "started");
+    // Sent at once, as a script would: turned away, nothing written.
+    let quick = [
+        ("csrf", csrf.as_str()),
+        ("started", started.as_str()),
+        ("category", "complaint"),
+        ("phone", PHONE),
+        ("content", "前进西路88号工地夜间施工噪音扰民。"),
+    ];
+    let (s, _, body) = b.post("/hotline/new", &quick).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("提交过快"), "{body}");
+    // A person takes a few seconds.
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let mut trap = quick.to_vec();
+    trap.push(("website", "http://spam.example"));
+    let (s, _, _) = b.post("/hotline/new", &trap).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "the honeypot");
+    let forged: Vec<(&str, &str)> = quick
+        .iter()
+        .map(|(k, v)| {
+            if *k == "started" {
+                (*k, "1.00")
+            } else {
+                (*k, *v)
+            }
+        })
+        .collect();
+    let (s, _, _) = b.post("/hotline/new", &forged).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a forged stamp");
+    assert_eq!(app.count("work_orders").await, 0);
     let form = |public: bool| {
         let mut f = vec![
             ("csrf", csrf.clone()),
+            ("started", started.clone()),
             ("category", "complaint".to_string()),
             ("caller_name", "张三丰".to_string()),
             ("phone", PHONE.to_string()),

@@ -802,6 +802,44 @@ struct WebOrderForm {
     /// The checkbox: present when ticked.
     #[serde(default)]
     public: Option<String>,
+    /// When the form was given out, signed (`secs.digest`): a person takes a few
+    /// seconds, a script none.
+    #[serde(default)]
+    started: String,
+    /// A field people do not see and leave empty (a honeypot for scripts).
+    #[serde(default)]
+    website: String,
+}
+
+/// Seconds a person needs at least, and the most a form may wait, before sending.
+const FORM_MIN_SECONDS: i64 = 3;
+const FORM_MAX_SECONDS: i64 = 4 * 3600;
+
+/// The signed time a web form is given out at.
+fn form_stamp(keys: &tongban_store::Keys) -> String {
+    let secs = time::now().timestamp();
+    format!("{secs}.{}", keys.digest("web-form", &secs.to_string()))
+}
+
+/// Why a web form's submission is not taken as a person's, if it is not: the
+/// honeypot filled, the stamp missing or forged, sent too fast or too late.
+fn spam_fault(keys: &tongban_store::Keys, f: &WebOrderForm) -> Option<&'static str> {
+    if !f.website.trim().is_empty() {
+        return Some("提交未通过校验，请刷新页面后重新填写");
+    }
+    let Some((secs, sig)) = f.started.split_once('.') else {
+        return Some("提交未通过校验，请刷新页面后重新填写");
+    };
+    let genuine = secs
+        .parse::<i64>()
+        .ok()
+        .filter(|_| keys.digest("web-form", secs) == sig);
+    match genuine.map(|t| time::now().timestamp() - t) {
+        None => Some("提交未通过校验，请刷新页面后重新填写"),
+        Some(age) if age < FORM_MIN_SECONDS => Some("提交过快，请核对内容后再提交"),
+        Some(age) if age > FORM_MAX_SECONDS => Some("页面停留时间过长，请刷新页面后重新填写"),
+        Some(_) => None,
+    }
 }
 
 #[derive(Template)]
@@ -813,11 +851,14 @@ struct WebFormPage {
     errors: Errors,
 }
 
-async fn web_form(web: Web) -> PageResult {
+async fn web_form(State(s): State<AppState>, web: Web) -> PageResult {
     let page = WebFormPage {
         layout: web.layout(),
         // Publishing is the citizen's explicit choice: the box starts unticked.
-        form: WebOrderForm::default(),
+        form: WebOrderForm {
+            started: form_stamp(s.store.keys()),
+            ..WebOrderForm::default()
+        },
         categories: codes(Category::ALL, |c| (c.as_str(), c.label())),
         errors: Errors::default(),
     };
@@ -830,6 +871,20 @@ async fn web_submit(
     PageForm(f): PageForm<WebOrderForm>,
 ) -> PageResult {
     web.check_csrf(&f.csrf)?;
+    // Scripts are turned away without a word to them beyond the form's.
+    if let Some(message) = spam_fault(s.store.keys(), &f) {
+        let page = WebFormPage {
+            layout: web.layout(),
+            form: WebOrderForm {
+                started: form_stamp(s.store.keys()),
+                website: String::new(),
+                ..f
+            },
+            categories: codes(Category::ALL, |c| (c.as_str(), c.label())),
+            errors: vec![FieldError::new("content", message)].into(),
+        };
+        return Ok(web.finish(status_422(render(&page)?)));
+    }
     let input = NewOrder {
         category: Some(f.category.clone()),
         caller_name: Some(f.caller_name.clone()),
