@@ -404,6 +404,17 @@ pub fn content(
 }
 
 /// The error object of a 4xx answer, asserting the documented shape.
+/// One figure of a `/api/v1/figures` answer.
+#[track_caller]
+pub fn figure<'a>(v: &'a Value, key: &str) -> &'a Value {
+    v["figures"]
+        .as_array()
+        .expect("figures")
+        .iter()
+        .find(|f| f["key"] == key)
+        .unwrap_or_else(|| panic!("figure {key} missing"))
+}
+
 pub fn error_of(v: &Value) -> &Value {
     let e = &v["error"];
     assert!(e["code"].is_string(), "error without code: {v}");

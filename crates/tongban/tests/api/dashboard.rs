@@ -1,20 +1,12 @@
 //! The work report as Word and Excel files (command line and web download), the
 //! managers' dashboard, its exports and the wall screen (issue 5), on both databases.
 
+use crate::common::figure;
 use crate::common::{Browser, DELEGATED, Db, INSTANT, ITEM, TestApp, has_chinese};
 use chrono::Datelike;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::io::Read;
-
-fn figure<'a>(v: &'a Value, key: &str) -> &'a Value {
-    v["figures"]
-        .as_array()
-        .expect("figures")
-        .iter()
-        .find(|f| f["key"] == key)
-        .unwrap_or_else(|| panic!("figure {key} missing"))
-}
 
 /// Some cases this year and a year earlier, and 12345 orders on two channels.
 async fn records(app: &TestApp) -> i32 {

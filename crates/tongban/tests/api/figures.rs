@@ -1,6 +1,7 @@
 //! Figures and the work report (issue 5): every figure checked against a
 //! recomputation from the exported records, on both databases.
 
+use crate::common::figure;
 use crate::common::{DELEGATED, Db, INSTANT, ITEM, TestApp, assert_invalid, has_chinese};
 use chrono::{Datelike, NaiveDate};
 use reqwest::StatusCode;
@@ -12,15 +13,6 @@ fn close_to(a: &Value, b: f64, what: &str) {
         .as_f64()
         .unwrap_or_else(|| panic!("{what}: {a} is not a number"));
     assert!((a - b).abs() < 1e-9, "{what}: got {a}, expected {b}");
-}
-
-fn figure<'a>(v: &'a Value, key: &str) -> &'a Value {
-    v["figures"]
-        .as_array()
-        .expect("figures")
-        .iter()
-        .find(|f| f["key"] == key)
-        .unwrap_or_else(|| panic!("figure {key} missing"))
 }
 
 /// The local (UTC+8) day of an exported UTC time.

@@ -23,15 +23,6 @@ async fn act(app: &TestApp, t: &str, no: &str, body: Value) -> (StatusCode, Valu
         .await
 }
 
-fn figure<'a>(api: &'a Value, key: &str) -> &'a Value {
-    api["figures"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["key"] == key)
-        .unwrap_or_else(|| panic!("no figure {key}"))
-}
-
 async fn invalid_calls_and_resolution(db: Db) {
     let app = TestApp::spawn(db).await;
     let agent = app.token("hotline").await;

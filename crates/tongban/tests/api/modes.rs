@@ -21,15 +21,6 @@ async fn file(app: &TestApp, token: &str, extra: Value) -> (StatusCode, Value) {
         .await
 }
 
-fn figure<'a>(api: &'a Value, key: &str) -> &'a Value {
-    api["figures"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["key"] == key)
-        .unwrap_or_else(|| panic!("no figure {key}"))
-}
-
 async fn tolerance_acceptance(db: Db) {
     let app = TestApp::spawn(db).await;
     let clerk = app.token("clerk.sj").await;

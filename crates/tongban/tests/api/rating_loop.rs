@@ -5,16 +5,7 @@
 use crate::common::*;
 use chrono::Datelike;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
-
-fn figure<'a>(api: &'a Value, key: &str) -> &'a Value {
-    api["figures"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["key"] == key)
-        .unwrap_or_else(|| panic!("no figure {key}"))
-}
+use serde_json::json;
 
 async fn bad_rating_verified_appealed_reviewed(db: Db) {
     let app = TestApp::spawn(db).await;

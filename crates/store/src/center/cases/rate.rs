@@ -152,9 +152,7 @@ pub async fn rate(
         serde_json::json!({ "level": level.value(), "source": source }),
     )
     .await?;
-    let view = rating_of(&mut tx, row.id, kind).await?;
-    tx.commit().await?;
-    view.ok_or_else(|| StoreError::Other(anyhow::anyhow!("rating vanished")))
+    commit_with_view(tx, row.id, kind).await
 }
 
 /// The staff member a rating rates: the clerk at the window for the device's, the
@@ -255,9 +253,7 @@ pub async fn answer_follow_up(
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-    let view = rating_of(&mut tx, id, kind.as_deref().unwrap_or(SERVICE_RATING)).await?;
-    tx.commit().await?;
-    view.ok_or_else(|| StoreError::Other(anyhow::anyhow!("rating vanished")))
+    commit_with_view(tx, id, kind.as_deref().unwrap_or(SERVICE_RATING)).await
 }
 
 /// Whether `rater` may rate the case now: the applicant once it has ended (closed,
@@ -377,9 +373,7 @@ pub async fn appeal_follow_up(
         serde_json::json!({}),
     )
     .await?;
-    let view = rating_of(&mut tx, id, SERVICE_RATING).await?;
-    tx.commit().await?;
-    view.ok_or_else(|| StoreError::Other(anyhow::anyhow!("rating vanished")))
+    commit_with_view(tx, id, SERVICE_RATING).await
 }
 
 /// The service management office reviews an appeal (复核): the answer stands, or
@@ -454,7 +448,16 @@ pub async fn review_follow_up(
         serde_json::json!({ "outcome": outcome.as_str(), "review": review }),
     )
     .await?;
-    let view = rating_of(&mut tx, id, SERVICE_RATING).await?;
+    commit_with_view(tx, id, SERVICE_RATING).await
+}
+
+/// Commits a rating's change and reads the rating as it now stands.
+async fn commit_with_view(
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    case_id: i64,
+    kind: &str,
+) -> Result<RatingView> {
+    let view = rating_of(&mut tx, case_id, kind).await?;
     tx.commit().await?;
     view.ok_or_else(|| StoreError::Other(anyhow::anyhow!("rating vanished")))
 }

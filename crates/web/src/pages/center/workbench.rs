@@ -491,13 +491,7 @@ async fn answer_rating(
     Path(case_no): Path<String>,
     PageForm(f): PageForm<RatingForm>,
 ) -> Result<Response, PageError> {
-    web.check_csrf(&f.csrf)?;
-    let p = web.staff()?;
-    let case_no = crate::extract::case_no(&case_no)?;
-    match cases::answer_follow_up(&s.store, p, &case_no, Some(&f.finding), &f.answer).await {
-        Ok(_) => Ok(Redirect::to(&format!("/workbench/cases/{case_no}")).into_response()),
-        Err(e) => rating_fault(&s, &web, p, &case_no, e).await,
-    }
+    rating_step(&s, &web, &case_no, &f, false).await
 }
 
 /// The office's review of a rater's appeal.
@@ -507,12 +501,29 @@ async fn review_rating(
     Path(case_no): Path<String>,
     PageForm(f): PageForm<RatingForm>,
 ) -> Result<Response, PageError> {
+    rating_step(&s, &web, &case_no, &f, true).await
+}
+
+/// A step of a bad rating's loop from the case page: back to the case, or the
+/// page again with the fault.
+async fn rating_step(
+    s: &AppState,
+    web: &Web,
+    case_no: &str,
+    f: &RatingForm,
+    review: bool,
+) -> Result<Response, PageError> {
     web.check_csrf(&f.csrf)?;
     let p = web.staff()?;
-    let case_no = crate::extract::case_no(&case_no)?;
-    match cases::review_follow_up(&s.store, p, &case_no, Some(&f.outcome), &f.review).await {
+    let case_no = crate::extract::case_no(case_no)?;
+    let done = if review {
+        cases::review_follow_up(&s.store, p, &case_no, Some(&f.outcome), &f.review).await
+    } else {
+        cases::answer_follow_up(&s.store, p, &case_no, Some(&f.finding), &f.answer).await
+    };
+    match done {
         Ok(_) => Ok(Redirect::to(&format!("/workbench/cases/{case_no}")).into_response()),
-        Err(e) => rating_fault(&s, &web, p, &case_no, e).await,
+        Err(e) => rating_fault(s, web, p, &case_no, e).await,
     }
 }
 

@@ -102,11 +102,18 @@ struct RevokeForm {
 async fn revoke(
     State(s): State<AppState>,
     web: Web,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     PageForm(f): PageForm<RevokeForm>,
 ) -> Result<Response, PageError> {
     web.check_csrf(&f.csrf)?;
     let p = web.staff()?;
+    let id: i64 = id.parse().map_err(|_| {
+        PageError::new(
+            StatusCode::NOT_FOUND,
+            "展示链接不存在",
+            "该大屏展示链接不存在或已停用。",
+        )
+    })?;
     displays::revoke(&s.store, p, id).await?;
     Ok(Redirect::to("/dashboard/displays").into_response())
 }
