@@ -187,6 +187,30 @@ pub struct ItemContent {
     /// 告知承诺制, where the item allows it.
     #[serde(default)]
     pub commitment: Option<CommitmentRule>,
+    /// 别名与常用说法: what people call the item (身份证 for 居民身份证办理), found
+    /// by the portal's search like the name.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// 主题: the life events and themes the item belongs to (生育收养, 户籍办理…).
+    #[serde(default)]
+    pub themes: Vec<String>,
+}
+
+/// Most aliases or themes an item keeps, and the longest of each.
+pub const MAX_TAGS: usize = 20;
+pub const MAX_TAG_CHARS: usize = 30;
+
+/// A list of aliases or themes as typed in a form or a workbook cell: separated by
+/// commas, 、 or new lines, trimmed, without repeats.
+pub fn split_tags(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = vec![];
+    for t in text.split([',', '，', '、', ';', '；', '\n']) {
+        let t = t.trim();
+        if !t.is_empty() && !out.iter().any(|o| o == t) {
+            out.push(t.to_string());
+        }
+    }
+    out
 }
 
 impl ItemContent {
@@ -271,6 +295,21 @@ impl ItemContent {
             }
             rule.legal_basis =
                 required_text("extension_basis", "延期依据", &rule.legal_basis, 500)?;
+        }
+        for (field, label, tags) in [
+            ("aliases", "别名与常用说法", &mut self.aliases),
+            ("themes", "主题", &mut self.themes),
+        ] {
+            *tags = split_tags(&tags.join("\n"));
+            if tags.len() > MAX_TAGS {
+                return Err(Invalid::new(field, format!("{label}最多{MAX_TAGS}个")));
+            }
+            if let Some(t) = tags.iter().find(|t| t.chars().count() > MAX_TAG_CHARS) {
+                return Err(Invalid::new(
+                    field,
+                    format!("{label}“{t}”过长：每个不能超过{MAX_TAG_CHARS}个字"),
+                ));
+            }
         }
         if !self.accept_center && self.accept_points.is_empty() {
             return Err(Invalid::new("accept_points", "事项至少应在一个地点受理"));
@@ -360,7 +399,25 @@ mod tests {
             joint_handling: false,
             extension: None,
             commitment: None,
+            aliases: vec![],
+            themes: vec![],
         }
+    }
+
+    #[test]
+    fn tags_are_split_and_checked() {
+        assert_eq!(
+            split_tags("身份证，身份证、 二代证\n"),
+            vec!["身份证", "二代证"]
+        );
+        let mut c = content();
+        c.aliases = vec!["身份证、二代证".into(), "二代证".into()];
+        c.validate().unwrap();
+        assert_eq!(c.aliases, vec!["身份证", "二代证"]);
+        c.themes = vec!["很".repeat(31)];
+        assert_eq!(c.validate().unwrap_err().field, "themes");
+        c.themes = (0..21).map(|i| format!("主题{i}")).collect();
+        assert_eq!(c.validate().unwrap_err().field, "themes");
     }
 
     #[test]

@@ -181,6 +181,7 @@ impl Store {
             sqlite_dir: sqlite_dir(&url, backend),
         };
         migrate::run(&store).await?;
+        catalog::fill_search_text(&store).await?;
         store.check_key().await?;
         stats::refill_if_stale(&store).await?;
         let batcher = (backend == Backend::Sqlite).then(|| writer::spawn(store.write.clone()));

@@ -9,7 +9,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 use tongban_domain::TimeUnit;
-use tongban_domain::catalog::{ItemContent, ItemStatus, check_effective_date};
+use tongban_domain::catalog::{ItemContent, ItemStatus, check_effective_date, split_tags};
+use tongban_domain::required_text;
 
 fn unit_str(u: TimeUnit) -> &'static str {
     match u {
@@ -151,22 +152,25 @@ pub async fn list_items(store: &Store, f: &ItemFilter, on: NaiveDate) -> Result<
         if q.chars().count() > 50 {
             return Err(StoreError::invalid("q", "搜索词不能超过50个字"));
         }
-        // Every word must match the name or the code: the query is cut into words
-        // (jieba), so 办理营业执照 finds 企业设立登记（营业执照）.
-        for term in search_terms(q).iter().take(6) {
-            // Lower-cased on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
-            let term = term.to_lowercase();
-            let like = format!(
-                "%{}%",
-                term.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
-            filter
-                .push(" AND (LOWER(v.name) LIKE ")
-                .bind_s(like.clone())
-                .push(" ESCAPE '\\' OR LOWER(i.code) LIKE ");
-            filter.bind_s(like).push(" ESCAPE '\\')");
+        // Every word must match the name, an alias, a theme or the code, or one of the
+        // words a synonym widens it to: the query is cut into words (jieba) after the
+        // synonyms are taken out whole, so 办理营业执照 finds 企业设立登记（营业执照）
+        // and 个体户 finds 个体工商户设立登记.
+        let synonyms = synonyms(&mut *store.reader().await?).await?;
+        for group in expand(q, &synonyms).iter().take(6) {
+            filter.push(" AND (");
+            for (k, term) in group.iter().enumerate() {
+                if k > 0 {
+                    filter.push(" OR ");
+                }
+                let like = like_pattern(term);
+                filter
+                    .push("v.search_text LIKE ")
+                    .bind_s(like.clone())
+                    .push(" ESCAPE '\\' OR LOWER(i.code) LIKE ");
+                filter.bind_s(like).push(" ESCAPE '\\'");
+            }
+            filter.push(")");
         }
     }
     if let Some(d) = f.department.as_deref().filter(|s| !s.is_empty()) {
@@ -188,7 +192,19 @@ pub async fn list_items(store: &Store, f: &ItemFilter, on: NaiveDate) -> Result<
         .fetch_one(&mut *conn)
         .await?;
     let mut list = filter.with_text(format!("{ITEM_SELECT}{}", filter.text));
-    list.push(" ORDER BY d.code, i.code LIMIT ")
+    // An item called by exactly what was typed (its name or an alias) first, then
+    // those whose name holds it; items before their sub-items, shorter names (the
+    // general item) before longer ones.
+    list.push(" ORDER BY ");
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let whole = format!("%|{}|%", escape_like(q));
+        list.push("CASE WHEN v.search_text LIKE ")
+            .bind_s(whole)
+            .push(" ESCAPE '\\' THEN 0 WHEN LOWER(v.name) LIKE ")
+            .bind_s(like_pattern(q))
+            .push(" ESCAPE '\\' THEN 1 ELSE 2 END, CASE WHEN i.parent_id IS NULL THEN 0 ELSE 1 END, LENGTH(v.name), ");
+    }
+    list.push("d.code, i.code LIMIT ")
         .bind_i(per_page)
         .push(" OFFSET ")
         .bind_i(skip);
@@ -281,8 +297,8 @@ async fn insert_version(
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO item_versions (item_id, version, effective_from, published_at, name, status, power_type, instant, \
-         statutory_days, statutory_unit, promised_days, promised_unit, online_depth, content, change_note, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+         statutory_days, statutory_unit, promised_days, promised_unit, online_depth, content, change_note, created_by, created_at, search_text) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(item_id)
     .bind(version)
@@ -301,6 +317,7 @@ async fn insert_version(
     .bind(note)
     .bind(&actor.name)
     .bind(time::stamp(time::now()))
+    .bind(search_text(c))
     .execute(conn)
     .await
     .map_err(|e| match &e {
@@ -668,6 +685,179 @@ const STOP_WORDS: &[&str] = &[
 
 static JIEBA: std::sync::LazyLock<jieba_rs::Jieba> = std::sync::LazyLock::new(jieba_rs::Jieba::new);
 
+/// `%term%` for LIKE, lower-cased, its wildcards escaped.
+fn like_pattern(term: &str) -> String {
+    format!("%{}%", escape_like(term))
+}
+
+/// A term lower-cased with LIKE's wildcards (and the escape itself) escaped.
+fn escape_like(term: &str) -> String {
+    term.to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// What an item version is found by: its name, aliases and themes, lower-cased,
+/// each between bars so a whole alias can be told from part of one.
+pub fn search_text(c: &ItemContent) -> String {
+    let mut parts = vec![c.name.as_str()];
+    parts.extend(c.aliases.iter().map(String::as_str));
+    parts.extend(c.themes.iter().map(String::as_str));
+    format!("|{}|", parts.join("|")).to_lowercase()
+}
+
+/// Fills the search text of versions written before it was kept (an upgraded
+/// database); idempotent, so any node may run it at start.
+pub async fn fill_search_text(store: &Store) -> Result<()> {
+    let mut conn = store.write.acquire().await?;
+    let rows = sqlx::query("SELECT id, content FROM item_versions WHERE search_text IS NULL")
+        .fetch_all(&mut *conn)
+        .await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    for r in &rows {
+        let id: i64 = r.try_get(0)?;
+        let content: String = r.try_get(1)?;
+        let c: ItemContent =
+            serde_json::from_str(&content).map_err(|e| StoreError::Other(e.into()))?;
+        sqlx::query("UPDATE item_versions SET search_text = $1 WHERE id = $2")
+            .bind(search_text(&c))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A synonym: a word people type and the catalog's words it means.
+#[derive(Debug, Clone, Serialize)]
+pub struct Synonym {
+    pub term: String,
+    pub means: Vec<String>,
+}
+
+pub async fn synonyms(conn: &mut AnyConnection) -> Result<Vec<Synonym>> {
+    let rows = sqlx::query("SELECT term, means FROM search_synonyms ORDER BY term")
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Synonym {
+                term: r.try_get(0)?,
+                means: split_tags(&r.try_get::<String, _>(1)?),
+            })
+        })
+        .collect()
+}
+
+/// Adds or replaces a synonym (an administrator's), audited.
+pub async fn save_synonym(store: &Store, term: &str, means: &str, actor: &Actor) -> Result<()> {
+    let term = required_text("term", "搜索词", term, 20)?;
+    if term.chars().any(char::is_whitespace) {
+        return Err(StoreError::invalid("term", "搜索词不能含空格"));
+    }
+    let means = split_tags(means);
+    if means.is_empty() {
+        return Err(StoreError::invalid(
+            "means",
+            "请填写该词对应的清单用语（以顿号分隔）",
+        ));
+    }
+    if means.len() > 10 || means.iter().any(|m| m.chars().count() > 30) {
+        return Err(StoreError::invalid(
+            "means",
+            "对应用语最多10个，每个不超过30个字",
+        ));
+    }
+    let means = means.join("、");
+    let mut tx = store.begin().await?;
+    sqlx::query("DELETE FROM search_synonyms WHERE term = $1")
+        .bind(&term)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO search_synonyms (term, means, created_at, created_by) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&term)
+    .bind(&means)
+    .bind(time::stamp(time::now()))
+    .bind(&actor.name)
+    .execute(&mut *tx)
+    .await?;
+    audit::append(
+        &mut tx,
+        store.keys(),
+        actor,
+        "catalog.synonym.save",
+        "synonym",
+        &term,
+        serde_json::json!({ "means": means }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes a synonym, audited; a term that is not there is a 404.
+pub async fn delete_synonym(store: &Store, term: &str, actor: &Actor) -> Result<()> {
+    let mut tx = store.begin().await?;
+    let n = sqlx::query("DELETE FROM search_synonyms WHERE term = $1")
+        .bind(term)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(StoreError::not_found(format!("搜索词“{term}”不存在")));
+    }
+    audit::append(
+        &mut tx,
+        store.keys(),
+        actor,
+        "catalog.synonym.delete",
+        "synonym",
+        term,
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The query as groups of alternatives, every group to be matched: synonyms found in
+/// the query are taken out whole (the longest first) and stand for themselves and what
+/// they mean; the rest is cut into words.
+pub fn expand(q: &str, synonyms: &[Synonym]) -> Vec<Vec<String>> {
+    let mut by_length: Vec<&Synonym> = synonyms.iter().collect();
+    by_length.sort_by_key(|s| std::cmp::Reverse(s.term.chars().count()));
+    let mut groups: Vec<Vec<String>> = vec![];
+    let mut rest = q.to_lowercase();
+    for s in by_length {
+        let term = s.term.to_lowercase();
+        if term.is_empty() || !rest.contains(&term) {
+            continue;
+        }
+        rest = rest.replace(&term, " ");
+        let mut group = vec![term];
+        group.extend(s.means.iter().map(|m| m.to_lowercase()));
+        groups.push(group);
+    }
+    if !rest.trim().is_empty() {
+        for w in search_terms(&rest) {
+            if groups.iter().all(|g| g[0] != w) {
+                groups.push(vec![w]);
+            }
+        }
+    }
+    if groups.is_empty() {
+        groups.push(vec![q.trim().to_lowercase()]);
+    }
+    groups
+}
+
 /// The words of a search query: space-separated parts, each cut into Chinese words,
 /// without stop words and stray punctuation.
 pub fn search_terms(q: &str) -> Vec<String> {
@@ -690,6 +880,12 @@ pub fn search_terms(q: &str) -> Vec<String> {
             out.push(w.to_string());
         }
     }
+    // A lone Chinese character beside real words (开个小饭馆 → 开, 个, 小, 饭馆) is
+    // mostly grammar: the words decide.
+    let single = |w: &String| w.chars().count() == 1 && !w.is_ascii();
+    if out.iter().any(|w| !single(w)) {
+        out.retain(|w| !single(w));
+    }
     if out.is_empty() {
         // Only stop words: search for what was typed.
         out.extend(q.split_whitespace().map(str::to_string));
@@ -702,11 +898,37 @@ mod tests {
     use super::search_terms;
 
     #[test]
+    fn synonyms_are_taken_out_whole() {
+        use super::{Synonym, expand};
+        let syn = |t: &str, m: &[&str]| Synonym {
+            term: t.into(),
+            means: m.iter().map(|s| s.to_string()).collect(),
+        };
+        let list = [
+            syn("个体户", &["个体工商户"]),
+            syn("营业执照变更", &["变更登记"]),
+            syn("补办", &["补领", "补发"]),
+        ];
+        assert_eq!(expand("个体户", &list), vec![vec!["个体户", "个体工商户"]]);
+        assert_eq!(
+            expand("身份证补办", &list),
+            vec![vec!["补办", "补领", "补发"], vec!["身份证"]]
+        );
+        assert_eq!(
+            expand("营业执照变更", &list),
+            vec![vec!["营业执照变更", "变更登记"]]
+        );
+        assert_eq!(expand("办理", &list), vec![vec!["办理"]]);
+    }
+
+    #[test]
     fn queries_are_cut_into_words() {
         assert_eq!(search_terms("营业执照"), vec!["营业执照"]);
         assert_eq!(search_terms("办理营业执照"), vec!["营业执照"]);
         assert_eq!(search_terms("食品经营许可"), vec!["食品", "经营", "许可"]);
         assert_eq!(search_terms("SJ-LICENCE 食品"), vec!["SJ-LICENCE", "食品"]);
         assert_eq!(search_terms("办理"), vec!["办理"]);
+        assert_eq!(search_terms("开个小饭馆"), vec!["饭馆"]);
+        assert_eq!(search_terms("证"), vec!["证"]);
     }
 }

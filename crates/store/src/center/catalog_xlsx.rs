@@ -10,10 +10,10 @@ use rust_xlsxwriter::{Format, Workbook};
 use tongban_domain::TimeUnit;
 use tongban_domain::catalog::{
     CommitmentRule, ExtensionRule, Fee, ItemContent, ItemStatus, Material, OnlineDepth,
-    PowerSource, PowerType, TimeLimit,
+    PowerSource, PowerType, TimeLimit, split_tags,
 };
 
-const HEADERS: [&str; 28] = [
+const HEADERS: [&str; 30] = [
     "实施编码",
     "事项名称",
     "部门代码",
@@ -42,6 +42,8 @@ const HEADERS: [&str; 28] = [
     "延期天数（其他法律、法规规定）",
     "延期依据",
     "告知承诺制核查期限（工作日，空为不适用）",
+    "别名与常用说法（以顿号分隔）",
+    "主题（以顿号分隔）",
 ];
 
 fn yes(b: bool) -> &'static str {
@@ -76,7 +78,7 @@ pub async fn export(store: &Store) -> anyhow::Result<(Vec<u8>, usize)> {
             .iter()
             .map(|f| format!("{}|{}|{}", f.name, f.amount_fen, f.basis))
             .collect();
-        let cells: [String; 28] = [
+        let cells: [String; 30] = [
             item.code.clone(),
             c.name.clone(),
             item.department.code.clone(),
@@ -114,6 +116,8 @@ pub async fn export(store: &Store) -> anyhow::Result<(Vec<u8>, usize)> {
                 .as_ref()
                 .map(|r| r.verify_days.to_string())
                 .unwrap_or_default(),
+            c.aliases.join("、"),
+            c.themes.join("、"),
         ];
         for (col, v) in cells.iter().enumerate() {
             ws.write_with_format(row, col as u16, v.as_str(), &wrap)?;
@@ -262,6 +266,8 @@ fn parse_row(r: &[Data]) -> Result<Row, String> {
             0 => None,
             verify_days => Some(CommitmentRule { verify_days }),
         },
+        aliases: split_tags(&cell(r, 28)),
+        themes: split_tags(&cell(r, 29)),
     };
     let mut checked = content.clone();
     checked.validate().map_err(|e| e.message)?;

@@ -106,6 +106,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "display links for the wall screen",
         include_str!("../migrations/0020_display_links.sql"),
     ),
+    (
+        21,
+        "search by aliases, themes and synonyms; points' hours and phones, windows' places; photos of web requests",
+        include_str!("../migrations/0021_search_and_guides.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

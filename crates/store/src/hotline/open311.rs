@@ -143,6 +143,7 @@ pub async fn create_open311(
         service_code: Some(svc.service_code.clone()),
         public: post.public,
         api_key_id: Some(key.0),
+        photos: vec![],
     };
     let label = format!("open311:{}", key.1);
     let no = insert(store, &intake, EventWho::System(&label), None, None, &[]).await?;

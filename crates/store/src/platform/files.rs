@@ -392,3 +392,130 @@ pub async fn case_file(store: &Store, case_id: i64, id: i64) -> Result<Upload> {
     .ok_or_else(|| StoreError::not_found("文件不存在"))?;
     upload_from(&row)
 }
+
+/// Most photos a 12345 web request may carry.
+pub const MAX_PHOTOS: usize = 3;
+
+/// A photo checked and kept in the file store, waiting to be recorded with its order.
+#[derive(Debug, Clone)]
+pub struct Photo {
+    pub filename: String,
+    pub content_type: &'static str,
+    pub size: i64,
+    pub storage_key: String,
+    pub digest: String,
+}
+
+/// Checks photos as the applicants' uploads are checked (recognised by their first
+/// bytes, JPG or PNG only, at most `MAX_FILE_BYTES` each and `MAX_PHOTOS` in all):
+/// every fault at once, each naming the file, before anything is kept.
+pub fn check_photos(photos: &[(String, Vec<u8>)]) -> std::result::Result<(), Vec<String>> {
+    let mut faults = vec![];
+    if photos.len() > MAX_PHOTOS {
+        faults.push(format!("最多上传{MAX_PHOTOS}张照片"));
+    }
+    for (name, bytes) in photos {
+        let name = if name.trim().is_empty() {
+            "照片"
+        } else {
+            name.as_str()
+        };
+        if bytes.len() > MAX_FILE_BYTES {
+            faults.push(format!(
+                "照片“{name}”超过{}MB",
+                MAX_FILE_BYTES / 1024 / 1024
+            ));
+        } else if !matches!(sniff(bytes), Some(("image/jpeg" | "image/png", _))) {
+            faults.push(format!("照片“{name}”应为 JPG 或 PNG 格式的图片"));
+        }
+    }
+    if faults.is_empty() {
+        Ok(())
+    } else {
+        Err(faults)
+    }
+}
+
+/// Keeps checked photos in the file store (content-addressed: a photo kept and then
+/// not recorded is harmless and is found again when sent again).
+pub async fn keep_photos(files: &FileStore, photos: &[(String, Vec<u8>)]) -> Result<Vec<Photo>> {
+    let mut out = vec![];
+    for (name, bytes) in photos {
+        let (content_type, _) = sniff(bytes)
+            .ok_or_else(|| StoreError::invalid("photos", "照片应为 JPG 或 PNG 格式的图片"))?;
+        let filename: String = name
+            .chars()
+            .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
+            .take(100)
+            .collect();
+        out.push(Photo {
+            filename: if filename.is_empty() {
+                "照片".into()
+            } else {
+                filename
+            },
+            content_type,
+            size: bytes.len() as i64,
+            storage_key: files.put(bytes).await?,
+            digest: protect::sm3_hex(bytes),
+        });
+    }
+    Ok(out)
+}
+
+/// Records an order's photos, in the order's transaction.
+pub async fn record_photos(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    photos: &[Photo],
+) -> Result<()> {
+    let now = time::stamp(time::now());
+    for p in photos {
+        sqlx::query(
+            "INSERT INTO order_photos (order_id, filename, content_type, size, storage_key, digest, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(order_id)
+        .bind(&p.filename)
+        .bind(p.content_type)
+        .bind(p.size)
+        .bind(&p.storage_key)
+        .bind(&p.digest)
+        .bind(&now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A photo of an order, as staff see it listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderPhoto {
+    pub id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    #[serde(skip)]
+    pub storage_key: String,
+}
+
+/// The photos of an order (for staff who may see the order, checked by the caller).
+pub async fn order_photos(conn: &mut AnyConnection, order_id: i64) -> Result<Vec<OrderPhoto>> {
+    let rows = sqlx::query(
+        "SELECT id, filename, content_type, size, storage_key FROM order_photos WHERE order_id = $1 ORDER BY id",
+    )
+    .bind(order_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(OrderPhoto {
+                id: r.try_get(0)?,
+                filename: r.try_get(1)?,
+                content_type: r.try_get(2)?,
+                size: r.try_get(3)?,
+                storage_key: r.try_get(4)?,
+            })
+        })
+        .collect()
+}

@@ -33,6 +33,10 @@ pub struct Point {
     pub kind_label: &'static str,
     pub division_code: String,
     pub address: String,
+    /// 办公时间, as the public reads it.
+    pub hours: String,
+    /// 咨询电话.
+    pub phone: String,
 }
 
 /// Who a request acts as.
@@ -203,12 +207,14 @@ fn point_from(r: &sqlx::any::AnyRow) -> Result<Point> {
         kind_label: kind.label(),
         division_code: r.try_get("division_code")?,
         address: r.try_get("address")?,
+        hours: r.try_get("hours")?,
+        phone: r.try_get("phone")?,
     })
 }
 
 const DEPARTMENT_COLUMNS: &str =
     "id, code, name, short_name, credit_code, stationed, has_service_section, member_unit";
-const POINT_COLUMNS: &str = "id, code, name, kind, division_code, address";
+const POINT_COLUMNS: &str = "id, code, name, kind, division_code, address, hours, phone";
 
 pub async fn departments(store: &Store) -> Result<Vec<Department>> {
     let mut c = store.reader().await?;
@@ -651,6 +657,7 @@ pub async fn create_department(
 }
 
 /// An administrator adds a service point (own transaction, audited).
+#[allow(clippy::too_many_arguments)]
 pub async fn create_point(
     store: &Store,
     code: &str,
@@ -658,11 +665,13 @@ pub async fn create_point(
     kind: PointKind,
     division_code: &str,
     address: &str,
+    (hours, phone): (&str, &str),
     actor: &Actor,
 ) -> Result<Point> {
     let mut tx = store.begin().await?;
     let sort = crate::count(&mut tx, "points").await?;
     insert_point(&mut tx, code, name, kind, division_code, address, sort).await?;
+    set_point_contact(&mut tx, code, address, hours, phone).await?;
     audit::append(
         &mut tx,
         store.keys(),
@@ -793,14 +802,18 @@ pub struct Window {
     pub code: String,
     pub name: String,
     pub point: String,
+    pub point_code: String,
     pub department: Option<String>,
+    pub department_code: Option<String>,
     pub comprehensive: bool,
+    /// Where in the building: floor, area, number (二楼B区12号窗口).
+    pub location: String,
 }
 
 pub async fn windows(store: &Store) -> Result<Vec<Window>> {
     let mut c = store.reader().await?;
     let rows = sqlx::query(
-        "SELECT w.code, w.name, p.name, d.name, w.comprehensive FROM windows w JOIN points p ON p.id = w.point_id \
+        "SELECT w.code, w.name, p.name, d.name, w.comprehensive, w.location, p.code, d.code FROM windows w JOIN points p ON p.id = w.point_id \
          LEFT JOIN departments d ON d.id = w.department_id ORDER BY p.sort, w.code",
     )
     .fetch_all(&mut *c)
@@ -813,9 +826,169 @@ pub async fn windows(store: &Store) -> Result<Vec<Window>> {
                 point: r.try_get(2)?,
                 department: r.try_get(3)?,
                 comprehensive: crate::flag(r, 4)?,
+                location: r.try_get(5)?,
+                point_code: r.try_get(6)?,
+                department_code: r.try_get(7)?,
             })
         })
         .collect()
+}
+
+/// A place the public can go to for an item: the point, its address, hours and
+/// phone, and the windows there that accept it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Place {
+    pub name: String,
+    pub address: String,
+    pub hours: String,
+    pub phone: String,
+    pub windows: Vec<String>,
+}
+
+/// Where an item of `department` is accepted: at the center, the department's own
+/// windows and the comprehensive windows; at the points it is delegated to, their
+/// comprehensive windows.
+pub async fn places(
+    store: &Store,
+    department: &str,
+    accept_center: bool,
+    accept_points: &[String],
+) -> Result<Vec<Place>> {
+    let points = points(store).await?;
+    let windows = windows(store).await?;
+    let mut out = vec![];
+    for p in &points {
+        let here = match p.kind {
+            PointKind::Center | PointKind::ComprehensiveWindow => accept_center,
+            PointKind::Town | PointKind::Substation => accept_points.contains(&p.code),
+        };
+        if !here {
+            continue;
+        }
+        let at: Vec<String> = windows
+            .iter()
+            .filter(|w| {
+                w.point_code == p.code
+                    && (w.comprehensive || w.department_code.as_deref() == Some(department))
+            })
+            .map(|w| match w.location.as_str() {
+                "" => w.name.clone(),
+                l => format!("{}（{l}）", w.name),
+            })
+            .collect();
+        // A center whose windows are all other departments' sends people to the
+        // comprehensive windows, listed as their own points.
+        if at.is_empty()
+            && p.kind == PointKind::Center
+            && windows.iter().any(|w| w.point_code == p.code)
+        {
+            continue;
+        }
+        out.push(Place {
+            name: p.name.clone(),
+            address: p.address.clone(),
+            hours: p.hours.clone(),
+            phone: p.phone.clone(),
+            windows: at,
+        });
+    }
+    Ok(out)
+}
+
+/// Sets what the public reads of a point (address, opening hours, phone), in the
+/// caller's transaction.
+pub async fn set_point_contact(
+    conn: &mut AnyConnection,
+    code: &str,
+    address: &str,
+    hours: &str,
+    phone: &str,
+) -> Result<()> {
+    let address = address.trim();
+    if address.chars().count() > 200 {
+        return Err(StoreError::invalid("address", "地址不能超过200个字"));
+    }
+    let hours = hours.trim();
+    if hours.chars().count() > 100 {
+        return Err(StoreError::invalid("hours", "办公时间不能超过100个字"));
+    }
+    let phone = match phone.trim() {
+        "" => String::new(),
+        p => tongban_domain::codes::Phone::parse(p)
+            .map_err(|_| {
+                StoreError::invalid(
+                    "phone",
+                    "咨询电话格式不正确，应为手机号或区号加号码（如0512-57328999）",
+                )
+            })?
+            .as_str()
+            .to_string(),
+    };
+    let n = sqlx::query("UPDATE points SET address = $1, hours = $2, phone = $3 WHERE code = $4")
+        .bind(address)
+        .bind(hours)
+        .bind(phone)
+        .bind(code)
+        .execute(conn)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(StoreError::invalid(
+            "point",
+            format!("服务点代码“{code}”不存在"),
+        ));
+    }
+    Ok(())
+}
+
+/// An administrator updates what the public reads of a point, audited.
+pub async fn update_point_contact(
+    store: &Store,
+    code: &str,
+    address: &str,
+    hours: &str,
+    phone: &str,
+    actor: &Actor,
+) -> Result<()> {
+    let mut tx = store.begin().await?;
+    set_point_contact(&mut tx, code, address, hours, phone).await?;
+    audit::append(
+        &mut tx,
+        store.keys(),
+        actor,
+        "point.update",
+        "point",
+        code,
+        serde_json::json!({ "address": address.trim(), "hours": hours.trim() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets where a window is in the building, in the caller's transaction.
+pub async fn set_window_location(
+    conn: &mut AnyConnection,
+    code: &str,
+    location: &str,
+) -> Result<()> {
+    let location = location.trim();
+    if location.chars().count() > 50 {
+        return Err(StoreError::invalid("location", "窗口位置不能超过50个字"));
+    }
+    let n = sqlx::query("UPDATE windows SET location = $1 WHERE code = $2")
+        .bind(location)
+        .bind(code)
+        .execute(conn)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(StoreError::invalid(
+            "window",
+            format!("窗口编号“{code}”不存在"),
+        ));
+    }
+    Ok(())
 }
 
 /// An administrator opens a window at a point (for a department, or comprehensive).
@@ -825,6 +998,7 @@ pub async fn create_window(
     name: &str,
     point: &str,
     department: Option<&str>,
+    location: &str,
     actor: &Actor,
 ) -> Result<()> {
     let name = required_text("name", "窗口名称", name, 50)?;
@@ -842,6 +1016,7 @@ pub async fn create_window(
         None => None,
     };
     insert_window(&mut tx, code, &name, pt.id, dept).await?;
+    set_window_location(&mut tx, code, location).await?;
     audit::append(
         &mut tx,
         store.keys(),

@@ -7,6 +7,7 @@
 //! exempt from the function-length limit the rest of the code keeps.
 #![allow(clippy::too_many_lines)]
 
+mod guides;
 pub mod hotline;
 pub mod kb;
 
@@ -26,6 +27,7 @@ use tongban_store::audit::{self, Actor};
 use tongban_store::bulk::{V, insert_rows, repair_sequences};
 use tongban_store::org::{
     NewDepartment, NewUser, insert_department, insert_point, insert_user, insert_window,
+    set_point_contact, set_window_location,
 };
 use tongban_store::{Store, time};
 
@@ -241,6 +243,7 @@ struct PointInfo {
     id: i64,
     code: String,
     kind: PointKind,
+    address: String,
 }
 
 struct SeedItem {
@@ -367,6 +370,7 @@ pub async fn seed_demo(
         id: center,
         code: "ZX".into(),
         kind: PointKind::Center,
+        address: "昆山市前进西路1801号".into(),
     });
     for (i, name) in ["综合受理窗口（企业开办）", "综合受理窗口（社会事务）"]
         .iter()
@@ -379,7 +383,7 @@ pub async fn seed_demo(
             name,
             PointKind::ComprehensiveWindow,
             "320583",
-            "昆山市政务服务中心一楼",
+            "昆山市前进西路1801号 政务服务中心一楼",
             1 + i as i64,
         )
         .await
@@ -388,17 +392,19 @@ pub async fn seed_demo(
             id,
             code,
             kind: PointKind::ComprehensiveWindow,
+            address: "昆山市前进西路1801号 政务服务中心一楼".into(),
         });
     }
     for (i, (code, name, township)) in TOWNS.iter().enumerate() {
         let division = township_codes.get(township).copied().unwrap_or("320583");
+        let address = format!("昆山市{}政务服务大厅", name.replace("便民服务中心", ""));
         let id = insert_point(
             &mut tx,
             code,
             name,
             PointKind::Town,
             division,
-            &format!("昆山市{}", name.replace("便民服务中心", "")),
+            &address,
             10 + i as i64,
         )
         .await
@@ -407,6 +413,7 @@ pub async fn seed_demo(
             id,
             code: code.to_string(),
             kind: PointKind::Town,
+            address,
         });
     }
     for (i, (code, name)) in SUBSTATIONS.iter().enumerate() {
@@ -425,6 +432,7 @@ pub async fn seed_demo(
             id,
             code: code.to_string(),
             kind: PointKind::Substation,
+            address: name.to_string(),
         });
     }
     // Windows: one per department at the center, and the comprehensive windows.
@@ -445,6 +453,47 @@ pub async fn seed_demo(
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
+    // What the service guides tell people: where each window is, when and whom to
+    // call. The center has two floors of department windows, areas A to D.
+    for i in 0..DEPARTMENTS.len() {
+        let floor = if i < 20 { "一楼" } else { "二楼" };
+        let area = ["A", "B", "C", "D"][(i % 20) / 5];
+        set_window_location(
+            &mut tx,
+            &format!("W{:03}", i + 1),
+            &format!("{floor}{area}区{}号窗口", i + 1),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    for (i, p) in points.iter().enumerate() {
+        let (hours, phone) = match p.kind {
+            PointKind::Center | PointKind::ComprehensiveWindow => (
+                "周一至周五 9:00—12:00，13:30—17:00；周六 9:00—12:00 延时服务（法定节假日除外）",
+                "0512-57328000".to_string(),
+            ),
+            PointKind::Town => (
+                "周一至周五 8:30—11:30，13:30—17:00（法定节假日除外）",
+                format!("0512-573{:05}", 28100 + i),
+            ),
+            PointKind::Substation => (
+                "周一至周五 9:00—12:00，13:30—17:00；周六上午办理出入境证件",
+                format!("0512-573{:05}", 28200 + i),
+            ),
+        };
+        set_point_contact(&mut tx, &p.code, &p.address, hours, &phone)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if p.kind != PointKind::Center {
+            let place = match p.kind {
+                PointKind::ComprehensiveWindow => format!("一楼综合受理区{}号窗口", i),
+                _ => "一楼大厅综合窗口".to_string(),
+            };
+            set_window_location(&mut tx, &format!("{}W1", p.code), &place)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+    }
 
     // Catalog.
     let town_codes: Vec<String> = TOWNS.iter().map(|t| t.0.to_string()).collect();
@@ -456,15 +505,28 @@ pub async fn seed_demo(
         let Some(dcode) = dept_by_sample.get(&rec[0]) else {
             continue;
         };
+        // An item the demo gives to another department is kept there only.
+        let elsewhere = EXTRA_ITEMS
+            .iter()
+            .map(|e| (e.0, e.1))
+            .chain(guides::GUIDES.iter().map(|g| (g.department, g.name)))
+            .any(|(d, n)| n == &rec[1] && d != dcode);
+        if elsewhere {
+            continue;
+        }
         raw_items.push((
             dcode.clone(),
-            rec[1].to_string(),
+            // The sample county is in another province.
+            rec[1].replace("四川省", "江苏省"),
             rec[2].to_string(),
             rec[3].to_string(),
         ));
     }
-    // Keep every licence, then the rest round-robin across departments, for about 700.
-    let (mut kept, rest): (Vec<_>, Vec<_>) = raw_items.into_iter().partition(|r| r.3 == "行政许可");
+    // Keep every licence and every item with a written-out guide, then the rest
+    // round-robin across departments, for about 700.
+    let (mut kept, rest): (Vec<_>, Vec<_>) = raw_items
+        .into_iter()
+        .partition(|r| r.3 == "行政许可" || guides::guide(&r.0, &r.1).is_some());
     let mut by_dept: Vec<Vec<(String, String, String, String)>> = vec![];
     for r in rest {
         match by_dept.iter_mut().find(|v| v[0].0 == r.0) {
@@ -485,7 +547,22 @@ pub async fn seed_demo(
     }
     let mut raw_items = kept;
     for (d, n, p) in EXTRA_ITEMS {
-        raw_items.push((d.to_string(), n.to_string(), String::new(), p.to_string()));
+        if !raw_items.iter().any(|r| r.0 == *d && r.1 == *n) {
+            raw_items.push((d.to_string(), n.to_string(), String::new(), p.to_string()));
+        }
+    }
+    for g in guides::GUIDES {
+        if !raw_items
+            .iter()
+            .any(|r| r.0 == g.department && r.1 == g.name)
+        {
+            raw_items.push((
+                g.department.to_string(),
+                g.name.to_string(),
+                String::new(),
+                g.power.to_string(),
+            ));
+        }
     }
     let effective = NaiveDate::from_ymd_opt(year - 1, 1, 1).context("year")?;
     let mut items: Vec<SeedItem> = vec![];
@@ -576,7 +653,7 @@ pub async fn seed_demo(
             } else {
                 PowerSource::DelegatedFromAbove
             },
-            legal_basis: legal_basis(power_type, &mut rng),
+            legal_basis: guides::legal_basis(dcode, name).to_string(),
             conditions: "申请人具有完全民事行为能力，申请材料齐全、符合法定形式。".into(),
             materials: materials_for(name, power_type, &mut rng),
             steps: if instant {
@@ -617,7 +694,15 @@ pub async fn seed_demo(
             // Some licences take the applicant's signed commitment (告知承诺制).
             commitment: (licence && !instant && rng.random_bool(0.15))
                 .then_some(tongban_domain::catalog::CommitmentRule { verify_days: 20 }),
+            aliases: vec![],
+            themes: vec![],
         };
+        let guide = guides::guide(dcode, name);
+        let (content, status) = match guide {
+            Some(g) => (written_out(content, g), ItemStatus::InUse),
+            None => (content, status),
+        };
+        let instant = content.instant;
         let dept_ref = tongban_store::org::Department {
             id: dept.id,
             code: dept.code.clone(),
@@ -642,7 +727,7 @@ pub async fn seed_demo(
         .await
         .map_err(|e| anyhow::anyhow!("事项“{name}”：{e}"))?;
         // Some licences are split into sub-items (子项) handled separately.
-        if licence && n % 25 == 0 && status == ItemStatus::InUse {
+        if licence && n % 25 == 0 && status == ItemStatus::InUse && guide.is_none() {
             for (k, kind) in ["新办", "变更"].iter().enumerate() {
                 let sub_code = format!("{}-Z{}", code, k + 1);
                 if !used_codes.insert(sub_code.clone()) {
@@ -878,19 +963,49 @@ async fn issue_demo_licenses(store: &Store, limit: i64, actor: &Actor) -> anyhow
     Ok(ids.len())
 }
 
-fn legal_basis(p: PowerType, rng: &mut ChaCha8Rng) -> String {
-    let laws = match p {
-        PowerType::License => &[
-            "《中华人民共和国行政许可法》第十二条",
-            "《国务院对确需保留的行政审批项目设定行政许可的决定》",
-            "《江苏省行政许可监督管理办法》",
-        ][..],
-        _ => &[
-            "《江苏省政务服务管理规定》",
-            "《优化营商环境条例》第三十五条",
-        ][..],
-    };
-    laws[rng.random_range(0..laws.len())].to_string()
+/// An item's content with its written-out guide: what people call it, its themes,
+/// law, conditions, materials, fees, and its limits where the guide gives them.
+fn written_out(mut c: ItemContent, g: &guides::Guide) -> ItemContent {
+    c.aliases = g.aliases.iter().map(|a| a.to_string()).collect();
+    c.themes = g.themes.iter().map(|t| t.to_string()).collect();
+    c.legal_basis = g.basis.to_string();
+    c.conditions = g.conditions.to_string();
+    c.materials = g
+        .materials
+        .iter()
+        .map(|&(name, required, original, deferrable)| Material {
+            name: name.to_string(),
+            required,
+            original,
+            electronic: true,
+            copies: 1,
+            deferrable,
+        })
+        .collect();
+    c.fees = g
+        .fee
+        .iter()
+        .map(|&(name, amount_fen, basis)| Fee {
+            name: name.to_string(),
+            amount_fen,
+            basis: basis.to_string(),
+        })
+        .collect();
+    if let Some((statutory, promised)) = g.limits {
+        c.statutory.days = statutory;
+        c.promised.days = promised;
+    }
+    if let Some(instant) = g.instant {
+        c.instant = instant;
+        if instant {
+            c.steps = vec!["受理".into(), "办结".into()];
+            c.commitment = None;
+        } else if c.steps.len() < 3 {
+            c.steps = vec!["受理".into(), "审查".into(), "决定".into(), "送达".into()];
+        }
+    }
+    c.joint_handling = c.joint_handling && c.statutory.days == 45;
+    c
 }
 
 fn materials_for(name: &str, p: PowerType, rng: &mut ChaCha8Rng) -> Vec<Material> {
@@ -911,16 +1026,37 @@ fn materials_for(name: &str, p: PowerType, rng: &mut ChaCha8Rng) -> Vec<Material
         ),
         m("申请人身份证明", true, false),
     ];
-    let pool = [
-        "营业执照",
-        "法定代表人身份证明",
-        "授权委托书及受托人身份证明",
-        "场地使用证明",
-        "相关资质证明",
-        "技术方案",
-        "现场照片",
-        "承诺书",
-    ];
+    // An enterprise's item asks for its papers; a person's for theirs. Registering a
+    // business never asks for the license it is about to issue.
+    let for_business = [
+        "企业", "公司", "经营", "生产", "单位", "机构", "项目", "工程", "许可",
+    ]
+    .iter()
+    .any(|w| name.contains(w))
+        && !name.contains("设立");
+    let pool: &[&str] = if for_business {
+        &[
+            "营业执照",
+            "法定代表人身份证明",
+            "授权委托书及受托人身份证明",
+            "场地使用证明",
+            "相关资质证明",
+            "技术方案",
+            "现场照片",
+            "承诺书",
+        ]
+    } else {
+        &[
+            "居民户口簿",
+            "授权委托书及受托人身份证明",
+            "居住证明",
+            "相关资质证明",
+            "现场照片",
+            "承诺书",
+            "相关证明材料",
+            "银行账户信息",
+        ]
+    };
     let k = if p == PowerType::License {
         rng.random_range(1..5)
     } else {

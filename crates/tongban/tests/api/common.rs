@@ -99,7 +99,45 @@ impl TestApp {
         Self::start(db_url, None, dir).await
     }
 
+    /// A SQLite test app on the demo office, seeded by the real binary at a small
+    /// scale (what a newcomer running the demo meets).
+    pub async fn spawn_demo() -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db_url = format!("sqlite://{}/demo.db", dir.path().display());
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tongban"))
+            .args([
+                "seed-demo",
+                "--db",
+                &db_url,
+                "--scale",
+                "0.001",
+                "--seed",
+                "7",
+            ])
+            .env("TONGBAN_KEY", KEY_HEX)
+            .env("TONGBAN_LOG", "error")
+            .env_remove("TONGBAN_DB")
+            .current_dir(dir.path())
+            .output()
+            .expect("run seed-demo");
+        assert!(
+            out.status.success(),
+            "seed-demo: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Self::open(db_url, None, dir, false).await
+    }
+
     async fn start(db_url: String, pg_name: Option<String>, dir: tempfile::TempDir) -> TestApp {
+        Self::open(db_url, pg_name, dir, true).await
+    }
+
+    async fn open(
+        db_url: String,
+        pg_name: Option<String>,
+        dir: tempfile::TempDir,
+        with_fixture: bool,
+    ) -> TestApp {
         let setup = tongban_store::Setup {
             files: Some(dir.path().join("objects").display().to_string()),
             ..Default::default()
@@ -107,7 +145,9 @@ impl TestApp {
         let store = Store::assemble(&db_url, Keys::from_hex(KEY_HEX).expect("key"), &setup)
             .await
             .expect("open store");
-        fixture(&store).await;
+        if with_fixture {
+            fixture(&store).await;
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -400,6 +440,8 @@ pub fn content(
         // 告知承诺制 where the item is not decided at once.
         commitment: (!instant)
             .then_some(tongban_domain::catalog::CommitmentRule { verify_days: 20 }),
+        aliases: vec![],
+        themes: vec![],
     }
 }
 

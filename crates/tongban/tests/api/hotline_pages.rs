@@ -777,3 +777,108 @@ async fn confirmations_and_the_callers_history(db: Db) {
     assert!(page.contains("派单：已完成"), "{page}");
 }
 both!(confirmations_and_the_callers_history);
+
+/// Photos with a web request: checked like the applicants' uploads (every fault at
+/// once, with the answers'), kept with the order, shown to the staff who may see it
+/// and to no one else.
+async fn web_requests_carry_photos(db: Db) {
+    use reqwest::multipart::{Form, Part};
+    let app = TestApp::spawn(db).await;
+    let mut b = Browser::new(&app);
+    let (_, _, page) = b.get("/hotline/new").await;
+    assert!(page.contains("enctype=\"multipart/form-data\""));
+    assert!(page.contains("name=\"photos\""));
+    let csrf = hidden(&page, "csrf");
+    let started = hidden(&page, "started");
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let png: Vec<u8> = [
+        &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..],
+        b"png body",
+    ]
+    .concat();
+    let jpg: Vec<u8> = [&[0xFF, 0xD8, 0xFF, 0xE0][..], b"jpg body"].concat();
+    let form = |phone: &str, photos: &[(&str, &[u8])]| {
+        let mut f = Form::new()
+            .text("csrf", csrf.clone())
+            .text("started", started.clone())
+            .text("category", "complaint")
+            .text("phone", phone.to_string())
+            .text("address", "前进西路88号")
+            .text("content", "前进西路88号门前路面塌陷，已有车辆受损。");
+        for (name, bytes) in photos {
+            f = f.part(
+                "photos",
+                Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+            );
+        }
+        f
+    };
+
+    // A text file named as a photo and a missing phone: both said at once.
+    let (s, body) = b
+        .upload("/hotline/new", form("", &[("路面.jpg", b"not a picture")]))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body.contains("照片“路面.jpg”应为 JPG 或 PNG 格式的图片"),
+        "{body}"
+    );
+    assert!(body.contains("请填写联系电话"), "{body}");
+    let four: Vec<(&str, &[u8])> = vec![
+        ("1.png", &png),
+        ("2.png", &png),
+        ("3.png", &png),
+        ("4.png", &png),
+    ];
+    let (s, body) = b.upload("/hotline/new", form(PHONE, &four)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("最多上传3张照片"), "{body}");
+    assert_eq!(app.count("work_orders").await, 0);
+    assert_eq!(app.count("order_photos").await, 0);
+
+    let (s, body) = b
+        .upload(
+            "/hotline/new",
+            form(PHONE, &[("路面.png", &png), ("车辆.jpg", &jpg)]),
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(app.count("order_photos").await, 2);
+    let mut c = app.store.reader().await.unwrap();
+    let no: String = sqlx::query_scalar("SELECT order_no FROM work_orders")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    drop(c);
+
+    let mut agent = Browser::new(&app);
+    agent.staff_login("hotline").await;
+    let (_, _, page) = agent.get(&format!("/hotline/orders/{no}")).await;
+    assert!(page.contains("诉求人上传的照片"), "{page}");
+    let link = format!("/hotline/orders/{no}/photos/");
+    let at = page.find(&link).expect("a photo link") + link.len();
+    let id: String = page[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let (s, _, _) = agent.get(&format!("{link}{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    let r = reqwest::Client::new()
+        .get(format!("{}{link}{id}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !r.status().is_success(),
+        "no photo without signing in: {}",
+        r.status()
+    );
+    // A member unit the order is not theirs: not found.
+    let mut unit = Browser::new(&app);
+    unit.staff_login("unit.jt").await;
+    let (s, _, _) = unit.get(&format!("{link}{id}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, _) = agent.get(&format!("{link}x")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+both!(web_requests_carry_photos);

@@ -30,6 +30,7 @@ mod procedure;
 mod rating_loop;
 mod reading;
 mod rules;
+mod search;
 mod security;
 mod sms;
 mod staff_pages;

@@ -93,6 +93,8 @@ struct NewPoint {
     kind: Option<String>,
     division_code: Option<String>,
     address: Option<String>,
+    hours: Option<String>,
+    phone: Option<String>,
 }
 
 async fn create_point(
@@ -122,6 +124,10 @@ async fn create_point(
         kind,
         &division,
         b.address.as_deref().unwrap_or(""),
+        (
+            b.hours.as_deref().unwrap_or(""),
+            b.phone.as_deref().unwrap_or(""),
+        ),
         &p.actor(),
     )
     .await?;

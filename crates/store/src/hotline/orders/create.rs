@@ -110,6 +110,7 @@ fn parse_request(input: &NewOrder) -> Result<Intake> {
         // Public only when the caller agreed (the agent ticks the box).
         public: input.public.unwrap_or(false),
         api_key_id: None,
+        photos: vec![],
     })
 }
 

@@ -18,7 +18,7 @@ pub use act::act;
 pub use create::create;
 pub use export::{OrderExport, export};
 pub use list::{OrderFilter, list};
-pub use web::{PublicOrder, PublicStep, create_web, public_order, public_web_orders};
+pub use web::{PublicOrder, PublicStep, check_web, create_web, public_order, public_web_orders};
 pub(crate) use write::*;
 
 use crate::audit::{self, Actor};
@@ -438,6 +438,31 @@ pub struct CallerOrder {
 
 /// The other orders from the same phone number as order `no`, newest first (the
 /// center's agents and supervisors only: a unit sees its own orders).
+/// The photos sent with an order, for staff who may see it.
+pub async fn photos(
+    store: &Store,
+    p: &Principal,
+    no: &str,
+) -> Result<Vec<crate::files::OrderPhoto>> {
+    let mut c = store.reader().await?;
+    let o = load(&mut c, Some(p), no).await?;
+    crate::files::order_photos(&mut c, o.id).await
+}
+
+/// One photo of an order, for staff who may see it.
+pub async fn photo(
+    store: &Store,
+    p: &Principal,
+    no: &str,
+    id: i64,
+) -> Result<crate::files::OrderPhoto> {
+    photos(store, p, no)
+        .await?
+        .into_iter()
+        .find(|f| f.id == id)
+        .ok_or_else(|| StoreError::not_found("照片不存在"))
+}
+
 pub async fn caller_history(store: &Store, p: &Principal, no: &str) -> Result<Vec<CallerOrder>> {
     if !matches!(p.role, Role::HotlineAgent | Role::Supervisor) {
         return Ok(vec![]);
@@ -620,6 +645,8 @@ pub(crate) struct Intake {
     pub(crate) service_code: Option<String>,
     pub(crate) public: bool,
     pub(crate) api_key_id: Option<i64>,
+    /// Photos sent with a web request, already kept in the file store.
+    pub(crate) photos: Vec<crate::files::Photo>,
 }
 
 /// The member unit the dispatch catalog gives a request, or why none.

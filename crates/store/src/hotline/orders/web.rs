@@ -4,10 +4,15 @@
 
 use super::*;
 
-/// Registers a request submitted on the public web form (channel web), left for the
-/// center to dispatch. No principal: the visitor is anonymous, the event and the
-/// audit entry name the web form.
-pub async fn create_web(store: &Store, input: &NewOrder) -> Result<OrderView> {
+/// A request from the public web form as the order it makes, or every fault of it
+/// at once.
+fn web_intake(input: &NewOrder) -> Result<Intake> {
+    let mut faults = vec![];
+    let mut fault = |e: StoreError| match e {
+        StoreError::Invalid(i) => faults.push(i),
+        StoreError::Faults(all) => faults.extend(all),
+        _ => {}
+    };
     let category = trimmed(input.category.as_deref())
         .ok_or_else(|| StoreError::invalid("category", "请选择诉求类别"))
         .and_then(|c| {
@@ -17,32 +22,69 @@ pub async fn create_web(store: &Store, input: &NewOrder) -> Result<OrderView> {
                     format!("诉求类别“{c}”无效，应为：{}", Category::choices()),
                 )
             })
-        })?;
-    let caller_name = optional_text("caller_name", "姓名", input.caller_name.as_deref(), 50)?
+        })
+        .map_err(&mut fault)
+        .ok();
+    let caller_name = optional_text("caller_name", "姓名", input.caller_name.as_deref(), 50)
+        .map_err(&mut fault)
+        .ok()
+        .flatten()
         .unwrap_or_else(|| "匿名".into());
     let phone = trimmed(input.phone.as_deref())
         .ok_or_else(|| StoreError::invalid("phone", "请填写联系电话，以便承办单位联系您并回访"))
-        .and_then(parse_phone)?;
-    let address = optional_text("address", "地址", input.address.as_deref(), 200)?;
+        .and_then(parse_phone)
+        .map_err(&mut fault)
+        .ok();
+    let address = optional_text("address", "地址", input.address.as_deref(), 200)
+        .map_err(&mut fault)
+        .ok()
+        .flatten();
     let content = required_text(
         "content",
         "诉求内容",
         input.content.as_deref().unwrap_or(""),
         MAX_CONTENT_CHARS,
-    )?;
+    )
+    .map_err(|e| fault(e.into()))
+    .ok();
+    match (category, phone, content) {
+        (Some(category), Some(phone), Some(content)) if faults.is_empty() => Ok(Intake {
+            channel: Channel::Web,
+            category,
+            caller_name,
+            phone: Some(phone),
+            email: None,
+            address,
+            lat: None,
+            lon: None,
+            content,
+            service_code: None,
+            public: input.public.unwrap_or(false),
+            api_key_id: None,
+            photos: vec![],
+        }),
+        _ => Err(StoreError::from(faults)),
+    }
+}
+
+/// Checks a request from the public web form without registering it: every fault
+/// at once.
+pub fn check_web(input: &NewOrder) -> Result<()> {
+    web_intake(input).map(|_| ())
+}
+
+/// Registers a request submitted on the public web form (channel web), left for the
+/// center to dispatch, with the photos already checked and kept
+/// (`files::check_photos`, `files::keep_photos`), in one transaction. No principal:
+/// the visitor is anonymous, the event and the audit entry name the web form.
+pub async fn create_web(
+    store: &Store,
+    input: &NewOrder,
+    photos: Vec<crate::files::Photo>,
+) -> Result<OrderView> {
     let intake = Intake {
-        channel: Channel::Web,
-        category,
-        caller_name,
-        phone: Some(phone),
-        email: None,
-        address,
-        lat: None,
-        lon: None,
-        content,
-        service_code: None,
-        public: input.public.unwrap_or(false),
-        api_key_id: None,
+        photos,
+        ..web_intake(input)?
     };
     let no = insert(store, &intake, EventWho::System("web"), None, None, &[]).await?;
     let mut c = store.reader().await?;

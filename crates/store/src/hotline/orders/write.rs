@@ -333,9 +333,11 @@ pub(crate) async fn insert_row(conn: &mut AnyConnection, row: &NewRow) -> Result
             "department_id": lead,
             "co_units": co.iter().map(|c| c.1.as_str()).collect::<Vec<_>>(),
             "emergency": emergency.map(Emergency::as_str),
+            "photos": o.photos.len(),
         }),
     )
     .await?;
+    crate::files::record_photos(&mut *conn, id, &o.photos).await?;
     let cal = calendar::load(store, &mut *conn).await?;
     track_order(&mut *conn, id, None, &cal).await?;
     Ok(no)

@@ -24,11 +24,13 @@ use tongban_store::catalog::{self, Item, VersionSummary};
 use tongban_store::org::{self, Department, Point, Principal, UserRow};
 use tongban_store::time;
 
+mod search;
 mod settings;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(settings::router())
+        .merge(search::router())
         .route("/admin", get(index))
         .route("/admin/users", get(users).post(create_user))
         .route("/admin/users/{username}/actions", post(account_action))
@@ -229,22 +231,39 @@ struct OrgPage {
     layout: Layout,
     departments: Vec<Department>,
     points: Vec<Point>,
+    editing: Option<Point>,
     windows: Vec<org::Window>,
     kinds: Vec<(&'static str, &'static str)>,
     errors: Errors,
 }
 
-async fn organisation(State(s): State<AppState>, web: Web) -> PageResult {
-    admin(&web)?;
-    org_page(&s, &web, vec![]).await
+#[derive(Deserialize)]
+struct OrgQuery {
+    edit: Option<String>,
 }
 
-async fn org_page(s: &AppState, web: &Web, errors: Vec<FieldError>) -> PageResult {
+async fn organisation(
+    State(s): State<AppState>,
+    web: Web,
+    Query(q): Query<OrgQuery>,
+) -> PageResult {
+    admin(&web)?;
+    org_page(&s, &web, vec![], q.edit.as_deref()).await
+}
+
+async fn org_page(
+    s: &AppState,
+    web: &Web,
+    errors: Vec<FieldError>,
+    edit: Option<&str>,
+) -> PageResult {
     let failed = !errors.is_empty();
+    let points = org::points(&s.store).await?;
     let r = render(&OrgPage {
         layout: web.layout(),
         departments: org::departments(&s.store).await?,
-        points: org::points(&s.store).await?,
+        editing: edit.and_then(|c| points.iter().find(|p| p.code == c).cloned()),
+        points,
         windows: org::windows(&s.store).await?,
         kinds: PointKind::ALL
             .iter()
@@ -277,6 +296,12 @@ struct OrgForm {
     #[serde(default)]
     address: String,
     #[serde(default)]
+    hours: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    location: String,
+    #[serde(default)]
     point: String,
     #[serde(default)]
     department: String,
@@ -296,6 +321,17 @@ async fn create_org(
             &f.name,
             f.point.trim(),
             Some(f.department.trim()).filter(|d| !d.is_empty()),
+            &f.location,
+            &p.actor(),
+        )
+        .await
+    } else if f.what == "point_contact" {
+        org::update_point_contact(
+            &s.store,
+            f.point.trim(),
+            &f.address,
+            &f.hours,
+            &f.phone,
             &p.actor(),
         )
         .await
@@ -315,6 +351,7 @@ async fn create_org(
                     kind,
                     division,
                     &f.address,
+                    (&f.hours, &f.phone),
                     &p.actor(),
                 )
                 .await
@@ -342,7 +379,10 @@ async fn create_org(
     };
     match r {
         Ok(()) => Ok(Redirect::to("/admin/org").into_response()),
-        Err(e) => org_page(&s, &web, field_errors(e)?).await,
+        Err(e) => {
+            let edit = (f.what == "point_contact").then_some(f.point.trim());
+            org_page(&s, &web, field_errors(e)?, edit).await
+        }
     }
 }
 
@@ -654,6 +694,10 @@ struct VersionForm {
     #[serde(default)]
     conditions: String,
     #[serde(default)]
+    aliases: String,
+    #[serde(default)]
+    themes: String,
+    #[serde(default)]
     materials: String,
     #[serde(default)]
     steps: String,
@@ -686,6 +730,8 @@ impl VersionForm {
             online_depth: c.online_depth.as_str().into(),
             legal_basis: c.legal_basis.clone(),
             conditions: c.conditions.clone(),
+            aliases: c.aliases.join("、"),
+            themes: c.themes.join("、"),
             materials: c
                 .materials
                 .iter()
@@ -743,6 +789,8 @@ impl VersionForm {
             .ok_or_else(|| FieldError::new("online_depth", "请选择网办深度"))?;
         c.legal_basis = self.legal_basis.trim().to_string();
         c.conditions = self.conditions.trim().to_string();
+        c.aliases = tongban_domain::catalog::split_tags(&self.aliases);
+        c.themes = tongban_domain::catalog::split_tags(&self.themes);
         let flag = |v: Option<&str>| matches!(v.map(str::trim), Some("是") | Some("1"));
         c.materials = self
             .materials

@@ -28,7 +28,13 @@ pub fn router() -> Router<AppState> {
         .route("/hotline/orders/{no}/actions", post(act))
         .route("/hotline/orders/{no}/phone", post(reveal_phone))
         .route("/hotline/unit", get(unit_workbench))
-        .route("/hotline/new", get(web_form).post(web_submit))
+        .route(
+            "/hotline/new",
+            get(web_form)
+                .post(web_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(WEB_FORM_LIMIT)),
+        )
+        .route("/hotline/orders/{no}/photos/{id}", get(order_photo))
         .route("/hotline/new/done", get(web_done))
         .route("/hotline/progress", get(progress))
         .route("/hotline/public", get(public_list))
@@ -516,6 +522,8 @@ struct OrderPage {
     history: Vec<tongban_store::hotline::CallerOrder>,
     /// The action just taken, confirmed at the top of the page.
     done: Option<&'static str>,
+    /// Photos sent with a web request.
+    photos: Vec<tongban_store::files::OrderPhoto>,
 }
 
 #[derive(Deserialize)]
@@ -565,6 +573,7 @@ async fn order_page(
     let order = hotline::get(&s.store, p, &no).await?;
     let actions = action_forms(p, &order);
     let page = OrderPage {
+        photos: hotline::photos(&s.store, p, &no).await?,
         history: hotline::caller_history(&s.store, p, &no).await?,
         done: q.done.as_deref().and_then(|d| {
             if d == "new" {
@@ -705,6 +714,7 @@ async fn act(
         overdue: overdue(&order, &today()),
         suggestion: suggestion(&s, p, &order, &actions).await?,
         history: hotline::caller_history(&s.store, p, &no).await?,
+        photos: hotline::photos(&s.store, p, &no).await?,
         done: None,
         actions,
         order,
@@ -717,6 +727,29 @@ async fn act(
     let mut r = render(&page)?;
     *r.status_mut() = status;
     Ok(r)
+}
+
+/// A photo of a web request, for staff who may see the order.
+async fn order_photo(
+    State(s): State<AppState>,
+    web: Web,
+    Path((no, id)): Path<(String, String)>,
+) -> PageResult {
+    let p = web.staff()?;
+    let missing = || PageError::new(StatusCode::NOT_FOUND, "未找到", "照片不存在");
+    let id: i64 = id.parse().map_err(|_| missing())?;
+    let photo = hotline::photo(&s.store, p, &no, id).await?;
+    let bytes = s.store.files().get(&photo.storage_key).await?;
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&photo.content_type) {
+        h.insert(axum::http::header::CONTENT_TYPE, v);
+    }
+    h.insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("private, no-store"),
+    );
+    Ok(resp)
 }
 
 // ---------------------------------------------------------------------------
@@ -811,6 +844,9 @@ struct WebOrderForm {
     website: String,
 }
 
+/// The largest web request: three photos of 10 MB and the text.
+const WEB_FORM_LIMIT: usize = 3 * tongban_store::files::MAX_FILE_BYTES + 64 * 1024;
+
 /// Seconds a person needs at least, and the most a form may wait, before sending.
 const FORM_MIN_SECONDS: i64 = 3;
 const FORM_MAX_SECONDS: i64 = 4 * 3600;
@@ -865,25 +901,87 @@ async fn web_form(State(s): State<AppState>, web: Web) -> PageResult {
     Ok(web.finish(render(&page)?))
 }
 
+/// The web form as sent: fields and photos. The form is sent as multipart (with
+/// photos); a plain form without photos is read too.
+async fn read_web_form(
+    s: &AppState,
+    req: axum::extract::Request,
+) -> Result<(WebOrderForm, Vec<(String, Vec<u8>)>), PageError> {
+    use axum::extract::FromRequest;
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        let PageForm(f) = PageForm::<WebOrderForm>::from_request(req, s).await?;
+        return Ok((f, vec![]));
+    }
+    let too_big = || {
+        PageError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "无法提交",
+            "上传的照片不完整或过大（每张不超过10MB，最多3张），请返回重新选择照片。",
+        )
+    };
+    let mut form = axum::extract::Multipart::from_request(req, s)
+        .await
+        .map_err(|_| too_big())?;
+    let mut f = WebOrderForm::default();
+    let mut photos = vec![];
+    while let Some(field) = form.next_field().await.map_err(|_| too_big())? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "photos" {
+            let filename = field.file_name().unwrap_or("").to_string();
+            let bytes = field.bytes().await.map_err(|_| too_big())?;
+            // A file input left empty still sends an empty part.
+            if !bytes.is_empty() {
+                photos.push((filename, bytes.to_vec()));
+            }
+            continue;
+        }
+        let value: String = field.text().await.unwrap_or_default();
+        let value: String = value.chars().take(4000).collect();
+        match name.as_str() {
+            "csrf" => f.csrf = value,
+            "category" => f.category = value,
+            "caller_name" => f.caller_name = value,
+            "phone" => f.phone = value,
+            "address" => f.address = value,
+            "content" => f.content = value,
+            "public" => f.public = Some(value),
+            "started" => f.started = value,
+            "website" => f.website = value,
+            _ => {}
+        }
+    }
+    Ok((f, photos))
+}
+
 async fn web_submit(
     State(s): State<AppState>,
     web: Web,
-    PageForm(f): PageForm<WebOrderForm>,
+    req: axum::extract::Request,
 ) -> PageResult {
+    let (f, photos) = read_web_form(&s, req).await?;
     web.check_csrf(&f.csrf)?;
-    // Scripts are turned away without a word to them beyond the form's.
-    if let Some(message) = spam_fault(s.store.keys(), &f) {
+    let again = |form: WebOrderForm, errors: Vec<FieldError>| -> PageResult {
         let page = WebFormPage {
             layout: web.layout(),
-            form: WebOrderForm {
-                started: form_stamp(s.store.keys()),
-                website: String::new(),
-                ..f
-            },
+            form,
             categories: codes(Category::ALL, |c| (c.as_str(), c.label())),
-            errors: vec![FieldError::new("content", message)].into(),
+            errors: errors.into(),
         };
-        return Ok(web.finish(status_422(render(&page)?)));
+        Ok(web.finish(status_422(render(&page)?)))
+    };
+    // Scripts are turned away without a word to them beyond the form's.
+    if let Some(message) = spam_fault(s.store.keys(), &f) {
+        let form = WebOrderForm {
+            started: form_stamp(s.store.keys()),
+            website: String::new(),
+            ..f
+        };
+        return again(form, vec![FieldError::new("content", message)]);
     }
     let input = NewOrder {
         category: Some(f.category.clone()),
@@ -894,26 +992,47 @@ async fn web_submit(
         public: Some(f.public.is_some()),
         ..Default::default()
     };
-    match hotline::create_web(&s.store, &input).await {
+    // Every fault at once: the answers' and the photos'. Photos are chosen again
+    // after a fault (a browser does not keep them), which the message says.
+    let mut errors = vec![];
+    if let Err(faults) = tongban_store::files::check_photos(&photos) {
+        errors.push(FieldError::new(
+            "photos",
+            format!("{}；请重新选择照片", faults.join("；")),
+        ));
+    }
+    if let Err(e) = hotline::check_web(&input) {
+        errors.extend(web_field_errors(e)?);
+    }
+    if !errors.is_empty() {
+        return again(f, errors);
+    }
+    let kept = tongban_store::files::keep_photos(s.store.files(), &photos).await?;
+    match hotline::create_web(&s.store, &input, kept).await {
         Ok(o) => Ok(web.respond(Redirect::to(&format!(
             "/hotline/new/done?no={}",
             o.order_no
         )))),
-        Err(StoreError::Invalid(i)) => {
-            let field = match i.field {
-                "category" | "caller_name" | "phone" | "address" => i.field,
+        Err(e) => {
+            let errors = web_field_errors(e)?;
+            again(f, errors)
+        }
+    }
+}
+
+/// A store's refusal of a web request as the form's errors, on the fields the form
+/// has.
+fn web_field_errors(e: StoreError) -> Result<Vec<FieldError>, PageError> {
+    Ok(crate::pages::field_errors(e)?
+        .into_iter()
+        .map(|fe| {
+            let field = match fe.field.as_str() {
+                "category" | "caller_name" | "phone" | "address" => fe.field.as_str(),
                 _ => "content",
             };
-            let page = WebFormPage {
-                layout: web.layout(),
-                form: f,
-                categories: codes(Category::ALL, |c| (c.as_str(), c.label())),
-                errors: vec![FieldError::new(field, i.message)].into(),
-            };
-            Ok(web.finish(status_422(render(&page)?)))
-        }
-        Err(e) => Err(e.into()),
-    }
+            FieldError::new(field, fe.message.clone())
+        })
+        .collect())
 }
 
 #[derive(Deserialize)]

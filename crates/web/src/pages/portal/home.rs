@@ -23,18 +23,41 @@ pub fn router() -> Router<AppState> {
         .route("/progress", get(progress).post(progress_posted))
 }
 
-/// Life events (一件事) and themes, each a search over the catalog.
+/// Life events (一件事) and themes, each a search over the catalog's themes and names.
 const LIFE_EVENTS: &[(&str, &str)] = &[
-    ("开办企业", "企业"),
-    ("餐饮开店", "食品"),
-    ("生育", "生育"),
-    ("入户", "户"),
-    ("出入境", "通行证"),
-    ("建设项目", "建设"),
-    ("不动产", "不动产"),
-    ("社会保障", "社会保险"),
-    ("道路运输", "道路运输"),
+    ("开办企业", "开办企业"),
+    ("餐饮开店", "餐饮开店"),
+    ("生育收养", "生育收养"),
+    ("户籍办理", "户籍办理"),
+    ("婚姻登记", "婚姻登记"),
+    ("出境入境", "出境入境"),
+    ("社会保障", "社会保障"),
+    ("社会救助", "社会救助"),
+    ("养老服务", "养老服务"),
+    ("就业创业", "就业创业"),
+    ("不动产登记", "不动产登记"),
+    ("工程建设", "工程建设"),
 ];
+
+/// The most common searches of a county portal, each with the item it must find
+/// (`assets/common-searches.csv`; a test holds the demo catalog to it).
+const COMMON_SEARCHES_CSV: &str = include_str!("../../../../../assets/common-searches.csv");
+
+/// The searches people make most, offered as links.
+fn common_searches() -> Vec<&'static str> {
+    COMMON_SEARCHES_CSV
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .fold(vec![], |mut acc, q| {
+            if !acc.contains(&q) {
+                acc.push(q);
+            }
+            acc
+        })
+}
 
 #[derive(Template)]
 #[template(path = "portal/home.html")]
@@ -42,6 +65,7 @@ struct HomePage {
     layout: Layout,
     departments: Vec<DepartmentCount>,
     events: &'static [(&'static str, &'static str)],
+    common: Vec<&'static str>,
     /// Items in use and, apart, their sub-items: as the dashboard and the report
     /// count them.
     items_in_use: i64,
@@ -59,6 +83,7 @@ async fn home(State(s): State<AppState>, web: Web) -> PageResult {
         sub_items_in_use: departments.iter().map(|d| d.sub_items).sum(),
         departments,
         events: LIFE_EVENTS,
+        common: common_searches().into_iter().take(12).collect(),
         points,
     };
     Ok(web.finish(render(&page)?))
@@ -83,6 +108,11 @@ struct ItemsPage {
     page: i64,
     pages: i64,
     errors: Errors,
+    /// When nothing was found: the query's own words to try one by one, and the
+    /// common searches.
+    words: Vec<String>,
+    common: Vec<&'static str>,
+    events: &'static [(&'static str, &'static str)],
 }
 
 impl ItemsPage {
@@ -134,8 +164,20 @@ async fn items(State(s): State<AppState>, web: Web, Query(q): Query<ItemsQuery>)
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let words = if total == 0 && !query.is_empty() {
+        catalog::search_terms(&query)
+            .into_iter()
+            .filter(|w| *w != query)
+            .take(5)
+            .collect()
+    } else {
+        vec![]
+    };
     let pg = ItemsPage {
         layout: web.layout(),
+        words,
+        common: common_searches(),
+        events: LIFE_EVENTS,
         pages: (total + catalog::PAGE_SIZE - 1) / catalog::PAGE_SIZE,
         q: query,
         department,
@@ -157,7 +199,10 @@ struct GuidePage {
     item: Item,
     content: ItemContent,
     history: Vec<VersionSummary>,
-    where_handled: Vec<String>,
+    /// Where to go: each point with its address, hours, phone and windows.
+    places: Vec<tongban_store::org::Place>,
+    /// The office's phone for questions and complaints (机构设置).
+    office_phone: String,
     on: String,
 }
 
@@ -189,34 +234,23 @@ async fn guide(State(s): State<AppState>, web: Web, Path(code): Path<String>) ->
     drop(conn);
     let content = item.content()?.clone();
     let history = catalog::history(&s.store, &code, true).await?;
-    let points = s.store.points_cached().await?;
-    let mut where_handled = vec![];
-    if content.accept_center {
-        where_handled.extend(
-            points
-                .iter()
-                .filter(|p| {
-                    matches!(
-                        p.kind,
-                        tongban_domain::org::PointKind::Center
-                            | tongban_domain::org::PointKind::ComprehensiveWindow
-                    )
-                })
-                .map(|p| p.name.clone()),
-        );
-    }
-    where_handled.extend(
-        points
-            .iter()
-            .filter(|p| content.accept_points.contains(&p.code))
-            .map(|p| p.name.clone()),
-    );
+    let places = tongban_store::org::places(
+        &s.store,
+        &item.department.code,
+        content.accept_center,
+        &content.accept_points,
+    )
+    .await?;
+    let office_phone = tongban_store::settings::office_settings(&s.store)
+        .await?
+        .phone;
     let page = GuidePage {
         layout: web.layout(),
         item,
         content,
         history,
-        where_handled,
+        places,
+        office_phone,
         on: time::day(today),
     };
     Ok(web.finish(render(&page)?))
