@@ -45,6 +45,8 @@ const PAGES = [
   ['admin', '系统管理', '/admin'],
   ['admin', '工作人员与角色', '/admin/users'],
   ['admin', '机构设置', '/admin/settings'],
+  ['admin', '部门与服务点（修改服务点）', '/admin/org?edit=ZX'],
+  ['admin', '搜索同义词', '/admin/catalog/synonyms'],
   ['admin', '账户安全（动态口令）', '/me/totp'],
   ['supervisor', '账户安全（绑定动态口令）', '/me/totp'],
   ['supervisor', '修改密码', '/me/password'],

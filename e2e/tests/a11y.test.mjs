@@ -34,6 +34,8 @@ async function guidePath(base) {
 const PAGES = [
   ['首页', '/', 200],
   ['搜索结果', `/items?q=${encodeURIComponent('食品')}`, 200],
+  ['搜索结果（同义词）', `/items?q=${encodeURIComponent('社保卡')}`, 200],
+  ['没有找到', `/items?q=${encodeURIComponent('火星移民')}`, 200],
   ['办事指南：食品经营许可', null, 200],
   ['办件进度查询', '/progress', 200],
   ['办件进度查询（错误汇总）', '/progress?case_no=bad&last_six=1', 422],

@@ -60,3 +60,31 @@ test('12345受理：1366×768 一屏完成登记', async () => {
   assert.ok(width <= 1366, `不应横向滚动，实际宽度 ${width}px`);
   await context.close();
 });
+
+test('12345工单页：1366×768 一屏看到工单和第一项办理', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1366, height: 768 } });
+  const page = await context.newPage();
+  await page.goto(`${server.base}/login`);
+  await page.getByLabel('用户名').fill('hotline');
+  await page.getByLabel('密码').fill('demo-2026');
+  await page.getByRole('button', { name: '登录', exact: true }).click();
+  await page.waitForLoadState();
+  // An order left for later: its page offers dispatch and the other actions.
+  await page.goto(`${server.base}/hotline`);
+  await page.getByLabel('诉求类别').selectOption({ label: '投诉' });
+  await page.getByLabel('联系电话').fill('13912345678');
+  await page.getByLabel('诉求内容').fill('玉山镇前进西路88号饭店油烟直排，影响楼上住户，已持续一个月。');
+  await page.locator('#mode-later').check();
+  await page.locator('.hotline-intake-form button[type=submit]').click();
+  await page.waitForLoadState();
+  assert.match(new URL(page.url()).pathname, /^\/hotline\/orders\/12345-/, await whereIs(page));
+  const r = await page.evaluate(() => ({
+    bottom: document.querySelector('.hotline-action button[type=submit]').getBoundingClientRect().bottom,
+    facts: document.querySelector('dl.order-facts').getBoundingClientRect().bottom,
+    width: document.documentElement.scrollWidth,
+  }));
+  assert.ok(r.bottom <= 768, `第一项办理的按钮应在 1366×768 的一屏之内，实际底部在 ${Math.round(r.bottom)}px：${await whereIs(page)}`);
+  assert.ok(r.facts <= 768, `工单信息应在一屏之内，实际底部在 ${Math.round(r.facts)}px`);
+  assert.ok(r.width <= 1366, `不应横向滚动，实际宽度 ${r.width}px`);
+  await context.close();
+});

@@ -18,10 +18,13 @@ pub struct Options {
     /// 测试前向新数据库写入的演示数据规模
     #[arg(long, default_value_t = 0.05)]
     pub scale: f64,
+    /// 要受理的办件数
     #[arg(long, default_value_t = 20_000)]
     pub cases: usize,
+    /// 查询请求数（办件、办事指南、知识库）
     #[arg(long, default_value_t = 100_000)]
     pub lookups: usize,
+    /// 并发连接数
     #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
     /// 供搜索测试的知识库文章数

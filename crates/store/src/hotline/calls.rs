@@ -561,6 +561,25 @@ pub struct CallView {
     pub called_back_by: Option<String>,
 }
 
+impl CallView {
+    /// The agent as people read it: a switch's seat number as 1012号坐席, a name as
+    /// it is.
+    pub fn agent_label(&self) -> Option<String> {
+        self.agent.as_ref().map(|a| {
+            if !a.is_empty() && a.chars().all(|c| c.is_ascii_digit()) {
+                format!("{a}号坐席")
+            } else {
+                a.clone()
+            }
+        })
+    }
+
+    /// When the call was returned, in local time to the minute.
+    pub fn called_back_local(&self) -> Option<String> {
+        self.called_back_at.as_deref().map(local_text)
+    }
+}
+
 const COLUMNS: &str = "c.call_id, c.caller_masked, c.started_at, c.answered, c.wait_seconds, c.talk_seconds, c.agent, c.called_back_at, c.called_back_by";
 
 fn view_from(r: &sqlx::any::AnyRow) -> Result<CallView> {

@@ -12,13 +12,16 @@ pub enum AdminCommand {
     CreateUser {
         #[command(flatten)]
         db: DbArgs,
+        /// 登录用户名（字母、数字、点、下划线或连字符）
         #[arg(long)]
         username: String,
         /// 角色：window_clerk、town_clerk、approver、department_head、hotline_agent、unit_handler、supervisor、admin
         #[arg(long)]
         role: String,
+        /// 所属部门代码（窗口、审批、部门负责人和成员单位账户需要）
         #[arg(long)]
         department: Option<String>,
+        /// 所在服务点代码（窗口和乡镇账户需要）
         #[arg(long)]
         point: Option<String>,
         /// 记录中显示的姓名（默认：用户名）
@@ -29,6 +32,7 @@ pub enum AdminCommand {
     DisableUser {
         #[command(flatten)]
         db: DbArgs,
+        /// 账户的用户名
         #[arg(long)]
         username: String,
     },
@@ -36,6 +40,7 @@ pub enum AdminCommand {
     EnableUser {
         #[command(flatten)]
         db: DbArgs,
+        /// 账户的用户名
         #[arg(long)]
         username: String,
     },
@@ -43,6 +48,7 @@ pub enum AdminCommand {
     ResetPassword {
         #[command(flatten)]
         db: DbArgs,
+        /// 账户的用户名
         #[arg(long)]
         username: String,
     },
@@ -50,6 +56,7 @@ pub enum AdminCommand {
     ResetTotp {
         #[command(flatten)]
         db: DbArgs,
+        /// 账户的用户名
         #[arg(long)]
         username: String,
     },

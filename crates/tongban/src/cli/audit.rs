@@ -23,6 +23,7 @@ pub enum AuditCommand {
     Checkpoint {
         #[command(flatten)]
         db: DbArgs,
+        /// 追加签名的文件（不填则打印到标准输出）
         #[arg(long)]
         out: Option<String>,
     },

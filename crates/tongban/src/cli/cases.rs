@@ -14,30 +14,38 @@ pub enum CaseCommand {
         /// 以哪个工作人员账户的视角查看（受该账户的权限范围限制）
         #[arg(long = "as")]
         user: String,
+        /// 办件编号
         case_no: String,
     },
     /// 受理窗口申请（window）或登记网上申请（online），并输出办件
     Create {
         #[command(flatten)]
         db: DbArgs,
+        /// 以哪个工作人员账户办理
         #[arg(long = "as")]
         user: String,
+        /// 事项编码
         #[arg(long)]
         item: String,
         /// window 或 online
         #[arg(long, default_value = "window")]
         channel: String,
+        /// 受理的服务点代码（默认：该账户所在的服务点）
         #[arg(long)]
         point: Option<String>,
         /// person（个人）或 organisation（单位）
         #[arg(long, default_value = "person")]
         kind: String,
+        /// 申请人姓名或单位名称
         #[arg(long)]
         name: String,
+        /// 个人申请人的身份证号
         #[arg(long)]
         id_number: Option<String>,
+        /// 单位申请人的统一社会信用代码
         #[arg(long)]
         credit_code: Option<String>,
+        /// 联系电话（手机或固定电话）
         #[arg(long)]
         phone: String,
         /// 只登记窗口申请，暂不受理
@@ -50,12 +58,17 @@ pub enum CaseCommand {
     Act {
         #[command(flatten)]
         db: DbArgs,
+        /// 以哪个工作人员账户办理
         #[arg(long = "as")]
         user: String,
+        /// 办件编号
         case_no: String,
+        /// 操作（见上）
         action: String,
+        /// 办理意见或说明
         #[arg(long)]
         note: Option<String>,
+        /// 文书文号（不填则自动编号）
         #[arg(long)]
         document_no: Option<String>,
         /// suspend（启动特别程序）时：程序类型，为 hearing、tender、auction、inspection、testing、quarantine、appraisal 或 expert_review
@@ -206,6 +219,7 @@ pub enum CatalogCommand {
     Export {
         #[command(flatten)]
         db: DbArgs,
+        /// 写入的 xlsx 文件
         #[arg(long)]
         out: String,
     },
@@ -215,6 +229,7 @@ pub enum CatalogCommand {
     Import {
         #[command(flatten)]
         db: DbArgs,
+        /// 要导入的 xlsx 文件
         #[arg(long)]
         file: String,
         /// 新版本的生效日期（YYYY-MM-DD，默认明天）；新版本立即发布
@@ -250,6 +265,7 @@ pub async fn catalog(command: CatalogCommand) -> anyhow::Result<()> {
 pub enum LicenseCommand {
     /// 离线校验导出的电子证照文件（/licenses/{no}.json）；无效时以退出码 2 结束
     Verify {
+        /// 电子证照文件（JSON）
         file: String,
         /// 部门密钥文件（即 /api/v1/license-keys 公布的内容）：同时核对证照所用密钥确属其发证部门
         #[arg(long)]

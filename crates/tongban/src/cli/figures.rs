@@ -133,6 +133,7 @@ pub struct ExportArgs {
     pub dataset: String,
     #[command(flatten)]
     pub db: DbArgs,
+    /// csv 或 jsonl（每行一个 JSON 对象）
     #[arg(long, default_value = "csv")]
     pub format: String,
     /// 输出文件（默认：标准输出）

@@ -31,7 +31,7 @@ pub struct Cli {
 
 #[derive(clap::Args, Clone)]
 pub struct DbArgs {
-    /// 数据库地址：sqlite://path（默认 ./data/tongban.db）或 postgres://…
+    /// 数据库地址：sqlite://path 或 postgres://…
     #[arg(long, env = "TONGBAN_DB", default_value = config::DEFAULT_DB)]
     pub db: String,
     /// 存放主密钥（64 位十六进制数）的文件（默认：使用 SQLite 时在数据库文件旁，否则为 `data/tongban.key`；仅在新建数据库时生成）。设置了环境变量 TONGBAN_KEY 时改用其值

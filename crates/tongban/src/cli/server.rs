@@ -18,8 +18,10 @@ pub struct ServeArgs {
 
 #[derive(clap::Args)]
 pub struct DemoArgs {
+    /// 演示数据库地址
     #[arg(long, env = "TONGBAN_DB", default_value = config::DEMO_DB)]
     pub db: String,
+    /// 演示数据库的主密钥文件（首次启动时生成）
     #[arg(long, env = "TONGBAN_KEY_FILE", default_value = config::DEMO_KEY_FILE)]
     pub key_file: String,
     /// 演示办件量，以昆山规模的一年为 1（1 ≈ 600,000 件）
@@ -33,6 +35,7 @@ pub struct DemoArgs {
 /// services it relies on (`serve` and `demo` alike).
 #[derive(clap::Args)]
 pub struct NodeArgs {
+    /// 监听地址（IP:端口）
     #[arg(long, env = "TONGBAN_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
     /// 门户的对外访问地址（https://…），电子证照二维码指向该地址（`demo` 默认为 http://LISTEN）

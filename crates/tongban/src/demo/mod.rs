@@ -288,6 +288,12 @@ pub async fn seed_demo(
     // Organisation and catalog: one transaction.
     let mut tx = store.begin().await?;
     tongban_store::put_setting(&mut tx, "office_name", "昆山市政务服务中心").await?;
+    tongban_store::put_setting(
+        &mut tx,
+        tongban_store::settings::OFFICE_PHONE,
+        "0512-57328000",
+    )
+    .await?;
     let mut depts: HashMap<String, Dept> = HashMap::new();
     let mut dept_by_sample: HashMap<String, String> = HashMap::new();
     for (i, (sample, code, name)) in DEPARTMENTS.iter().enumerate() {
@@ -432,7 +438,7 @@ pub async fn seed_demo(
             id,
             code: code.to_string(),
             kind: PointKind::Substation,
-            address: name.to_string(),
+            address: format!("昆山市{}一楼", name.replace("出入境分理点", "")),
         });
     }
     // Windows: one per department at the center, and the comprehensive windows.
