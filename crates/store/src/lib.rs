@@ -467,6 +467,70 @@ pub fn flag<I: sqlx::ColumnIndex<sqlx::any::AnyRow>>(
     Ok(r.try_get::<i64, _>(col)? != 0)
 }
 
+/// Lists count their rows up to this many; beyond, they say "more than 10,000"
+/// instead of counting the whole table on every page.
+pub const COUNT_CAP: i64 = 10_000;
+
+/// How many rows a list has: exact up to `COUNT_CAP`, else only that there are more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Total {
+    pub count: i64,
+    /// More rows than `count` (which is then `COUNT_CAP`).
+    pub more: bool,
+}
+
+impl Total {
+    /// From a count taken with `LIMIT COUNT_CAP + 1`.
+    pub fn capped(n: i64) -> Self {
+        if n > COUNT_CAP {
+            Self {
+                count: COUNT_CAP,
+                more: true,
+            }
+        } else {
+            Self {
+                count: n,
+                more: false,
+            }
+        }
+    }
+
+    /// Pages of `per_page` rows (at least one), as far as counted.
+    pub fn pages(&self, per_page: i64) -> i64 {
+        ((self.count + per_page - 1) / per_page.max(1)).max(1)
+    }
+}
+
+impl std::ops::Add for Total {
+    type Output = Total;
+    /// Two lists' totals together (each counted up to the cap).
+    fn add(self, other: Total) -> Total {
+        Total {
+            count: self.count + other.count,
+            more: self.more || other.more,
+        }
+    }
+}
+
+impl std::fmt::Display for Total {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.more {
+            write!(f, "{} 以上", self.count)
+        } else {
+            write!(f, "{}", self.count)
+        }
+    }
+}
+
+/// One page of a list: its rows, the total as far as counted, and the cursor of the
+/// next page (keyset pagination: the sort key of the last row), if there is one.
+#[derive(Debug, Clone)]
+pub struct Listing<T> {
+    pub rows: Vec<T>,
+    pub total: Total,
+    pub next_cursor: Option<String>,
+}
+
 /// Checks a list request's page and page size: page 1 to 100,000, size 1 to `max`
 /// (`default` when absent). Returns the page, the size, and the rows to skip.
 pub fn paging(
@@ -651,4 +715,28 @@ struct HotCache {
     office: Option<(std::time::Instant, String)>,
     public_url: Option<(std::time::Instant, Option<String>)>,
     points: Option<(std::time::Instant, std::sync::Arc<Vec<org::Point>>)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{COUNT_CAP, Total};
+
+    #[test]
+    fn totals_are_counted_up_to_the_cap() {
+        assert_eq!(
+            Total::capped(42),
+            Total {
+                count: 42,
+                more: false
+            }
+        );
+        assert_eq!(Total::capped(COUNT_CAP).to_string(), "10000");
+        let many = Total::capped(COUNT_CAP + 1);
+        assert!(many.more);
+        assert_eq!(many.to_string(), "10000 以上");
+        assert_eq!(many.pages(30), 334);
+        assert_eq!(Total::capped(0).pages(30), 1);
+        assert_eq!((Total::capped(3) + many).count, COUNT_CAP + 3);
+        assert!((Total::capped(3) + many).more);
+    }
 }

@@ -29,6 +29,28 @@ fn with_body(mut o: Value, schema: &str) -> Value {
     o
 }
 
+/// The case list: its filters, and paging by cursor or page number.
+fn case_list() -> Value {
+    json!({
+        "summary": "办件列表（按部门、服务点范围；按承诺办结日期排序）", "tags": ["cases"],
+        "security": [{ "bearer": [] }],
+        "parameters": [
+            { "name": "status", "in": "query", "description": "办件状态，或 open（办理中）", "schema": { "type": "string" } },
+            { "name": "due", "in": "query", "schema": { "type": "string", "enum": ["overdue", "nearly_due", "withdrawn_overdue", "undelivered", "unverified"] } },
+            { "name": "department", "in": "query", "schema": { "type": "string" } },
+            { "name": "point", "in": "query", "schema": { "type": "string" } },
+            { "name": "credit_code", "in": "query", "schema": { "type": "string" } },
+            { "name": "per_page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500 } },
+            { "name": "cursor", "in": "query", "description": "下一页：上一页返回的 next_cursor（按键翻页，任意深度都同样快）；与 page 同时给出时以 cursor 为准", "schema": { "type": "string" } },
+            { "name": "page", "in": "query", "description": "页码（旧客户端；深页较慢，建议改用 cursor）", "schema": { "type": "integer", "minimum": 1, "maximum": 100000 } }
+        ],
+        "responses": {
+            "200": { "description": "{cases, total, total_more, page, next_cursor}：total 最多计到 10000，超过时 total_more 为 true；next_cursor 为 null 表示没有下一页" },
+            "4XX": { "description": "请求有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
+        }
+    })
+}
+
 async fn document() -> Json<Value> {
     let mut doc = json!({
         "openapi": "3.1.0",
@@ -59,7 +81,7 @@ async fn document() -> Json<Value> {
             "/api/v1/items/{code}/versions/{version}/publish": { "post": op("发布事项版本（管理员，须在生效前）", "catalog", true) },
             "/api/v1/cases": {
                 "post": with_body(op("申请/受理办件", "cases", true), "NewCase"),
-                "get": op("办件列表（按部门、服务点范围）", "cases", true)
+                "get": case_list()
             },
             "/api/v1/cases/search": { "post": op("办件查询（条件放在请求体中，如身份证号码）", "cases", true) },
             "/api/v1/cases/{case_no}": { "get": op("办件详情与全部流程记录", "cases", true) },

@@ -111,6 +111,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "search by aliases, themes and synonyms; points' hours and phones, windows' places; photos of web requests",
         include_str!("../migrations/0021_search_and_guides.sql"),
     ),
+    (
+        22,
+        "indexes that serve the staff lists' sorts",
+        include_str!("../migrations/0022_list_indexes.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -396,40 +396,50 @@ pub async fn ratings_in(
     department: Option<&str>,
     level: Option<i64>,
     limit: i64,
-) -> Result<(Vec<RatedCase>, i64)> {
-    let own = crate::metrics::drill_scope(p)?.unwrap_or(-1);
-    let filter = "FROM ratings r JOIN cases c ON c.id = r.case_id JOIN departments d ON d.id = c.department_id \
-         JOIN points pt ON pt.id = c.point_id LEFT JOIN rating_followups f ON f.case_id = r.case_id AND f.kind = r.kind \
-         WHERE r.rated_on >= $1 AND r.rated_on <= $2 AND ($3 = '' OR d.code = $3) AND ($4 = 0 OR r.level = $4) \
-         AND ($5 < 0 OR c.department_id = $5)";
-    let dept = department.unwrap_or("");
-    let level = level.unwrap_or(0);
+) -> Result<(Vec<RatedCase>, crate::Total)> {
+    let own = crate::metrics::drill_scope(p)?;
+    // Only the conditions that apply, so the indexes on (level, day) and on the
+    // rating time serve them.
+    let mut filter = crate::Sql::new("");
+    filter
+        .push(" AND r.rated_on >= ")
+        .bind_s(crate::time::day(days.from))
+        .push(" AND r.rated_on <= ")
+        .bind_s(crate::time::day(days.to));
+    if let Some(l) = level {
+        filter.push(" AND r.level = ").bind_i(l);
+    }
+    if let Some(d) = department.filter(|d| !d.is_empty()) {
+        filter
+            .push(" AND c.department_id = (SELECT id FROM departments WHERE code = ")
+            .bind_s(d)
+            .push(")");
+    }
+    if let Some(own) = own {
+        filter.push(" AND c.department_id = ").bind_i(own);
+    }
     let mut c = store.reader().await?;
-    let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT CAST(COUNT(*) AS BIGINT) {filter}"
-    )))
-    .bind(crate::time::day(days.from))
-    .bind(crate::time::day(days.to))
-    .bind(dept)
-    .bind(level)
-    .bind(own)
-    .fetch_one(&mut *c)
-    .await?
-    .try_get(0)?;
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let counted: i64 = filter
+        .with_text(format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM ratings r JOIN cases c ON c.id = r.case_id WHERE 1 = 1{} LIMIT {}) t",
+            filter.text,
+            crate::COUNT_CAP + 1
+        ))
+        .query_scalar()
+        .fetch_one(&mut *c)
+        .await?;
+    let total = crate::Total::capped(counted);
+    let mut q = filter.with_text(format!(
         "SELECT c.case_no, COALESCE((SELECT v.name FROM item_versions v WHERE v.item_id = c.item_id \
            AND v.version = c.item_version), ''), d.name, pt.name, r.level, r.source, r.rated_on, \
            CAST(CASE WHEN f.case_id IS NULL THEN 0 WHEN f.answered_at IS NULL THEN 1 ELSE 2 END AS BIGINT) \
-         {filter} ORDER BY r.rated_at DESC, r.case_id DESC LIMIT $6"
-    )))
-    .bind(crate::time::day(days.from))
-    .bind(crate::time::day(days.to))
-    .bind(dept)
-    .bind(level)
-    .bind(own)
-    .bind(limit)
-    .fetch_all(&mut *c)
-    .await?;
+         FROM ratings r JOIN cases c ON c.id = r.case_id JOIN departments d ON d.id = c.department_id \
+         JOIN points pt ON pt.id = c.point_id LEFT JOIN rating_followups f ON f.case_id = r.case_id AND f.kind = r.kind \
+         WHERE 1 = 1{} ORDER BY r.rated_on DESC, r.rated_at DESC, r.case_id DESC LIMIT ",
+        filter.text
+    ));
+    q.bind_i(limit);
+    let rows = q.query().fetch_all(&mut *c).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let level = RatingLevel::new(r.try_get(4)?)

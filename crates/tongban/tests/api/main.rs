@@ -26,6 +26,8 @@ mod intake;
 mod kb;
 mod licenses;
 mod modes;
+mod nodes;
+mod paging;
 mod procedure;
 mod rating_loop;
 mod reading;

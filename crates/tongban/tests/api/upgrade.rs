@@ -9,6 +9,16 @@ use serde_json::json;
 /// What migrations 15–20 added, taken away again (ratings back on the old scale,
 /// 1 = 非常满意).
 const DOWNGRADE: &[&str] = &[
+    "DROP INDEX cases_due",
+    "DROP INDEX ratings_level_day",
+    "DROP INDEX ratings_day_time",
+    "CREATE INDEX ratings_rated_on ON ratings (rated_on)",
+    "DROP INDEX cases_department_due",
+    "DROP INDEX cases_point_due",
+    "DROP INDEX cases_accepted",
+    "DROP INDEX cases_department_accepted",
+    "DROP INDEX cases_point_accepted",
+    "CREATE INDEX cases_accepted_on ON cases (accepted_on)",
     "DROP TABLE order_photos",
     "DROP TABLE search_synonyms",
     "ALTER TABLE item_versions DROP COLUMN search_text",

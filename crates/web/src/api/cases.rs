@@ -49,6 +49,19 @@ struct ListQuery {
     credit_code: Option<String>,
     page: Option<String>,
     per_page: Option<String>,
+    cursor: Option<String>,
+}
+
+/// A page of cases as the API answers it: `total` counted up to 10,000
+/// (`total_more` when there are more), and the `next_cursor` to ask for the next page.
+fn listing(l: tongban_store::Listing<cases::CaseView>, page: Option<i64>) -> Json<Value> {
+    Json(json!({
+        "cases": l.rows,
+        "total": l.total.count,
+        "total_more": l.total.more,
+        "page": page.unwrap_or(1),
+        "next_cursor": l.next_cursor,
+    }))
 }
 
 async fn list(
@@ -65,11 +78,9 @@ async fn list(
         credit_code: q.credit_code,
         page: crate::api::optional_int("page", q.page.as_deref())?,
         per_page: crate::api::optional_int("per_page", q.per_page.as_deref())?,
+        cursor: q.cursor,
     };
-    let (list, total) = cases::list(&s.store, &p, &f).await?;
-    Ok(Json(
-        json!({ "cases": list, "total": total, "page": f.page.unwrap_or(1) }),
-    ))
+    Ok(listing(cases::list(&s.store, &p, &f).await?, f.page))
 }
 
 async fn one(
@@ -295,8 +306,5 @@ async fn search(
     Staff(p): Staff,
     Body(f): Body<CaseFilter>,
 ) -> ApiResult<Json<Value>> {
-    let (list, total) = cases::list(&s.store, &p, &f).await?;
-    Ok(Json(
-        json!({ "cases": list, "total": total, "page": f.page.unwrap_or(1) }),
-    ))
+    Ok(listing(cases::list(&s.store, &p, &f).await?, f.page))
 }

@@ -66,6 +66,7 @@ struct ListQuery {
     involvement: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    cursor: Option<String>,
 }
 
 async fn list(
@@ -86,11 +87,16 @@ async fn list(
         involvement: q.involvement,
         from: q.from,
         to: q.to,
+        cursor: q.cursor,
     };
-    let (list, total) = hotline::list(&s.store, &p, &f).await?;
-    Ok(Json(
-        json!({ "work_orders": list, "total": total, "page": f.page.unwrap_or(1) }),
-    ))
+    let l = hotline::list(&s.store, &p, &f).await?;
+    Ok(Json(json!({
+        "work_orders": l.rows,
+        "total": l.total.count,
+        "total_more": l.total.more,
+        "page": f.page.unwrap_or(1),
+        "next_cursor": l.next_cursor,
+    })))
 }
 
 async fn one(

@@ -1,6 +1,7 @@
 //! The scoped, filtered list of orders.
 
 use super::*;
+use crate::{COUNT_CAP, Listing, Total};
 
 /// Filters of the work-order list.
 #[derive(Debug, Clone, Default)]
@@ -25,6 +26,9 @@ pub struct OrderFilter {
     pub from: Option<String>,
     /// Registered on or before this local day.
     pub to: Option<String>,
+    /// The next page after an order (keyset pagination), as the previous page gave
+    /// it (`next_cursor`); instead of `page`.
+    pub cursor: Option<String>,
 }
 
 fn flag_filter(field: &'static str, v: Option<&str>) -> Result<Option<bool>> {
@@ -39,9 +43,10 @@ fn flag_filter(field: &'static str, v: Option<&str>) -> Result<Option<bool>> {
     }
 }
 
-/// Work orders in the principal's scope, newest first, with the total.
-pub async fn list(store: &Store, p: &Principal, f: &OrderFilter) -> Result<(Vec<OrderView>, i64)> {
-    let mut sql = Sql::new(FROM);
+/// The list's conditions, on the order's own columns only (the count needs no join),
+/// each as ` AND …`.
+fn conditions(p: &Principal, f: &OrderFilter) -> Result<Sql> {
+    let mut sql = Sql::new("");
     scope(p, &mut sql)?;
     if let Some(s) = trimmed(f.status.as_deref()) {
         let st = Status::parse(s).ok_or_else(|| {
@@ -62,7 +67,9 @@ pub async fn list(store: &Store, p: &Principal, f: &OrderFilter) -> Result<(Vec<
         sql.push(" AND o.category = ").bind_s(cat.as_str());
     }
     if let Some(u) = trimmed(f.unit.as_deref()) {
-        sql.push(" AND d.code = ").bind_s(u);
+        sql.push(" AND o.department_id = (SELECT id FROM departments WHERE code = ")
+            .bind_s(u)
+            .push(")");
     }
     // Registered in a range of local days: UTC bounds of Beijing's midnights.
     let day_of = |field: &'static str, v: Option<&str>| -> Result<Option<chrono::NaiveDate>> {
@@ -173,21 +180,50 @@ pub async fn list(store: &Store, p: &Principal, f: &OrderFilter) -> Result<(Vec<
         .bind_s(u)
         .push(")");
     }
+    Ok(sql)
+}
+
+/// Work orders in the principal's scope, newest first: paged by a cursor (keyset on
+/// the id, as fast on the last page as on the first) or by page number, and counted
+/// up to `COUNT_CAP`.
+pub async fn list(store: &Store, p: &Principal, f: &OrderFilter) -> Result<Listing<OrderView>> {
+    let after = match trimmed(f.cursor.as_deref()) {
+        None => None,
+        Some(c) => Some(c.parse::<i64>().map_err(|_| {
+            StoreError::invalid("cursor", "cursor 无效：请使用上一页返回的 next_cursor")
+        })?),
+    };
+    let sql = conditions(p, f)?;
     let (_, per_page, skip) = crate::paging(f.page, f.per_page, 20, 200)?;
     let mut c = store.reader().await?;
-    let total: i64 = sql
-        .with_text(format!("SELECT COUNT(*){}", sql.text))
+    let counted: i64 = sql
+        .with_text(format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM work_orders o WHERE 1 = 1{} LIMIT {}) t",
+            sql.text,
+            COUNT_CAP + 1
+        ))
         .query_scalar()
         .fetch_one(&mut *c)
         .await?;
-    let q = sql.with_text(format!(
-        "SELECT {COLUMNS}{} ORDER BY o.id DESC LIMIT {per_page} OFFSET {}",
-        sql.text, skip
-    ));
+    let mut q = sql.with_text(format!("SELECT {COLUMNS}{FROM}{}", sql.text));
+    if let Some(id) = after {
+        q.push(" AND o.id < ").bind_i(id);
+    }
+    q.push(" ORDER BY o.id DESC LIMIT ").bind_i(per_page);
+    if after.is_none() && skip > 0 {
+        q.push(" OFFSET ").bind_i(skip);
+    }
     let rows = q.query().fetch_all(&mut *c).await?;
     let mut list = rows.iter().map(view_from).collect::<Result<Vec<_>>>()?;
     with_co_units(&mut c, &mut list).await?;
-    Ok((list, total))
+    let next_cursor = (list.len() as i64 == per_page)
+        .then(|| list.last().map(|o| o.id.to_string()))
+        .flatten();
+    Ok(Listing {
+        rows: list,
+        total: Total::capped(counted),
+        next_cursor,
+    })
 }
 
 /// Fills the co-handling units of a page of orders in one query, so a list knows

@@ -20,16 +20,16 @@ pub fn router() -> Router<AppState> {
 struct SupervisionPage {
     layout: Layout,
     overdue: Vec<CaseView>,
-    overdue_total: i64,
+    overdue_total: tongban_store::Total,
     /// Withdrawn after their promised date had passed.
     withdrawn_late: Vec<CaseView>,
-    withdrawn_late_total: i64,
+    withdrawn_late_total: tongban_store::Total,
     /// Decisions not delivered within ten working days (Art. 44).
     undelivered: Vec<CaseView>,
-    undelivered_total: i64,
+    undelivered_total: tongban_store::Total,
     /// Commitments not verified in time (告知承诺制).
     unverified: Vec<CaseView>,
-    unverified_total: i64,
+    unverified_total: tongban_store::Total,
     follow_ups: Vec<FollowUpRow>,
     follow_ups_total: i64,
 }
@@ -43,7 +43,11 @@ async fn overview(State(s): State<AppState>, web: Web) -> PageResult {
             "督查页面仅供督查人员和系统管理员使用。",
         ));
     }
-    let (overdue, overdue_total) = cases::list(
+    let tongban_store::Listing {
+        rows: overdue,
+        total: overdue_total,
+        ..
+    } = cases::list(
         &s.store,
         p,
         &CaseFilter {
@@ -53,7 +57,11 @@ async fn overview(State(s): State<AppState>, web: Web) -> PageResult {
         },
     )
     .await?;
-    let (withdrawn_late, withdrawn_late_total) = cases::list(
+    let tongban_store::Listing {
+        rows: withdrawn_late,
+        total: withdrawn_late_total,
+        ..
+    } = cases::list(
         &s.store,
         p,
         &CaseFilter {
@@ -63,7 +71,11 @@ async fn overview(State(s): State<AppState>, web: Web) -> PageResult {
         },
     )
     .await?;
-    let (undelivered, undelivered_total) = cases::list(
+    let tongban_store::Listing {
+        rows: undelivered,
+        total: undelivered_total,
+        ..
+    } = cases::list(
         &s.store,
         p,
         &CaseFilter {
@@ -73,7 +85,11 @@ async fn overview(State(s): State<AppState>, web: Web) -> PageResult {
         },
     )
     .await?;
-    let (unverified, unverified_total) = cases::list(
+    let tongban_store::Listing {
+        rows: unverified,
+        total: unverified_total,
+        ..
+    } = cases::list(
         &s.store,
         p,
         &CaseFilter {

@@ -57,7 +57,7 @@ struct WorkbenchPage {
     supervises: bool,
     administers: bool,
     cases: Vec<CaseView>,
-    total: i64,
+    total: tongban_store::Total,
     status: String,
     due: String,
     page: i64,
@@ -109,7 +109,9 @@ async fn workbench(State(s): State<AppState>, web: Web, Query(q): Query<QueueQue
         .and_then(|v| v.parse::<i64>().ok())
         .filter(|v| (1..=10_000).contains(v))
         .unwrap_or(1);
-    let (cases, total) = cases::list(
+    let tongban_store::Listing {
+        rows: cases, total, ..
+    } = cases::list(
         &s.store,
         p,
         &CaseFilter {
@@ -133,7 +135,7 @@ async fn workbench(State(s): State<AppState>, web: Web, Query(q): Query<QueueQue
         status,
         due,
         page,
-        pages: (total + 29) / 30,
+        pages: total.pages(30),
         statuses: CaseStatus::ALL
             .iter()
             .map(|s| (s.as_str(), s.label()))

@@ -1216,7 +1216,7 @@ struct CasesPage {
     filter: String,
     query: String,
     cases: Vec<metrics::AcceptedCase>,
-    total: i64,
+    total: tongban_store::Total,
 }
 
 /// How many cases the list behind a bar shows.
@@ -1297,7 +1297,7 @@ struct RatingsPage {
     filter: String,
     query: String,
     ratings: Vec<dashboards::RatedCase>,
-    total: i64,
+    total: tongban_store::Total,
 }
 
 /// The ratings behind a bar or row of the ratings dashboard: given in the period, of
@@ -1326,7 +1326,7 @@ async fn rating_list(
     };
     let bad = given(&q.bad).is_some_and(|b| b == "1" || b == "true");
     let days = days(&period);
-    let (mut ratings, mut total) = (vec![], 0);
+    let (mut ratings, mut total) = (vec![], tongban_store::Total::capped(0));
     // 差评 are the two lowest levels: one list of each, merged newest first.
     let levels: Vec<Option<i64>> = if bad && level.is_none() {
         (1..=i64::from(tongban_domain::rating::BAD_AT_MOST))
@@ -1340,7 +1340,7 @@ async fn rating_list(
             dashboards::ratings_in(&s.store, p, &days, department.as_deref(), l, CASES_SHOWN)
                 .await?;
         ratings.extend(r);
-        total += t;
+        total = total + t;
     }
     ratings.sort_by(|a, b| b.rated_on.cmp(&a.rated_on));
     ratings.truncate(CASES_SHOWN as usize);

@@ -345,7 +345,7 @@ struct OrdersPage {
     role: &'static str,
     is_agent: bool,
     rows: Vec<Row>,
-    total: i64,
+    total: tongban_store::Total,
     status: String,
     category: String,
     unit: String,
@@ -410,15 +410,15 @@ async fn orders(State(s): State<AppState>, web: Web, Query(q): Query<ListQuery>)
             ..Default::default()
         };
         match hotline::list(&s.store, p, &f).await {
-            Ok(r) => r,
+            Ok(r) => (r.rows, r.total),
             Err(StoreError::Invalid(i)) => {
                 errors.push(FieldError::new(i.field, i.message));
-                (vec![], 0)
+                (vec![], tongban_store::Total::capped(0))
             }
             Err(e) => return Err(e.into()),
         }
     } else {
-        (vec![], 0)
+        (vec![], tongban_store::Total::capped(0))
     };
     let pg = OrdersPage {
         layout: web.layout(),
@@ -434,7 +434,7 @@ async fn orders(State(s): State<AppState>, web: Web, Query(q): Query<ListQuery>)
         from,
         to,
         page: page.unwrap_or(1),
-        pages: (total + PER_PAGE - 1) / PER_PAGE,
+        pages: total.pages(PER_PAGE),
         statuses: codes(Status::ALL, |c| (c.as_str(), c.label())),
         categories: codes(Category::ALL, |c| (c.as_str(), c.label())),
         units: member_units(&s).await?,
@@ -783,9 +783,13 @@ async fn unit_workbench(State(s): State<AppState>, web: Web) -> PageResult {
         v.sort_by(|a, b| a.order.deadline.cmp(&b.order.deadline));
         v
     };
-    let (to_sign, _) = hotline::list(&s.store, p, &list(Some(Status::Dispatched), "lead")).await?;
-    let (handling, _) = hotline::list(&s.store, p, &list(Some(Status::Signed), "lead")).await?;
-    let (co, _) = hotline::list(&s.store, p, &list(None, "co")).await?;
+    let to_sign = hotline::list(&s.store, p, &list(Some(Status::Dispatched), "lead"))
+        .await?
+        .rows;
+    let handling = hotline::list(&s.store, p, &list(Some(Status::Signed), "lead"))
+        .await?
+        .rows;
+    let co = hotline::list(&s.store, p, &list(None, "co")).await?.rows;
     let co: Vec<OrderView> = co
         .into_iter()
         .filter(|o| Status::parse(o.status).is_some_and(Status::at_unit))
