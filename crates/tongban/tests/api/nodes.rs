@@ -29,7 +29,7 @@ async fn start_node(db_url: &str) -> Node {
     };
     // Each node its own working folder (its knowledge-base index, its logs).
     let dir = tempfile::tempdir().expect("dir");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_tongban"))
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tongban"))
         .args([
             "serve",
             "--db",
@@ -61,6 +61,8 @@ async fn start_node(db_url: &str) -> Node {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("node on port {port} did not start");
 }
 
