@@ -12,7 +12,7 @@ mod setup;
 pub mod upkeep;
 
 pub use center::{applicants, cases, catalog, catalog_xlsx, licenses};
-pub use db::{bulk, time};
+pub use db::{baseline, bulk, time};
 pub(crate) use db::{migrate, writer};
 pub use figures::{dashboards, displays, metrics, report, stats};
 pub use hotline::{calls, dispatch, intake, kb, topics};
@@ -622,6 +622,20 @@ impl Sql {
     }
     pub fn bind_b(&mut self, v: bool) -> &mut Self {
         self.placeholder(Arg::B(v))
+    }
+    /// The rows `from` (a `FROM … WHERE 1 = 1`) with these conditions (each ` AND …`)
+    /// counted up to `COUNT_CAP` and no further.
+    pub async fn count_capped(&self, conn: &mut AnyConnection, from: &str) -> Result<Total> {
+        let n: i64 = self
+            .with_text(format!(
+                "SELECT COUNT(*) FROM (SELECT 1 {from}{} LIMIT {}) t",
+                self.text,
+                COUNT_CAP + 1
+            ))
+            .query_scalar()
+            .fetch_one(conn)
+            .await?;
+        Ok(Total::capped(n))
     }
     pub fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments> {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(self.text.as_str()));

@@ -49,6 +49,11 @@ struct Phase {
 }
 
 impl Phase {
+    /// Requests a second.
+    fn rate(&self) -> f64 {
+        self.n as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
     fn report(&mut self) -> String {
         self.latencies.sort();
         let pct = |p: f64| {
@@ -280,6 +285,7 @@ async fn measure(opts: Options, key_hex: String) -> anyhow::Result<()> {
     );
     println!("{year}年：受理办件 {cases_in_year} 件，12345诉求 {orders_in_year} 件");
     figures_phase(&opts, &client, &base, &supervisor, year).await?;
+    lists_phase(&opts, &client, &base, &supervisor).await?;
     case_phases(&opts, &client, &base, &clerk, &supervisor, &item).await?;
     // Phase 3: the service guide page, at 200 connections.
     let guide = format!(
@@ -449,22 +455,33 @@ async fn figures_phase(
             Some(session.clone()),
         ),
     ];
+    for mut phase in pages_phase(opts, client, supervisor, pages).await? {
+        println!("{}", phase.report());
+    }
+    Ok(())
+}
+
+/// Pages requested one at a time, `opts.figures` times each, as a person opens
+/// them: with a session cookie, or the bearer token when there is none.
+async fn pages_phase(
+    opts: &Options,
+    client: &reqwest::Client,
+    bearer: &str,
+    pages: Vec<(String, String, Option<String>)>,
+) -> anyhow::Result<Vec<Phase>> {
+    let mut out = vec![];
     for (name, url, cookie) in pages {
         let name: &'static str = Box::leak(name.into_boxed_str());
-        let mut phase = load(opts.figures, 1, name, {
-            let (client, supervisor) = (client.clone(), supervisor.to_string());
+        let phase = load(opts.figures, 1, name, {
+            let (client, bearer) = (client.clone(), bearer.to_string());
             move |_| {
-                let (client, url, cookie, supervisor) = (
-                    client.clone(),
-                    url.clone(),
-                    cookie.clone(),
-                    supervisor.clone(),
-                );
+                let (client, url, cookie, bearer) =
+                    (client.clone(), url.clone(), cookie.clone(), bearer.clone());
                 async move {
                     let req = client.get(&url);
                     let req = match &cookie {
                         Some(c) => req.header(reqwest::header::COOKIE, c),
-                        None => req.bearer_auth(&supervisor),
+                        None => req.bearer_auth(&bearer),
                     };
                     let r = req.send().await?;
                     anyhow::ensure!(r.status() == 200, "{url}: status {}", r.status());
@@ -474,9 +491,90 @@ async fn figures_phase(
             }
         })
         .await?;
-        println!("{}", phase.report());
+        out.push(phase);
     }
+    Ok(out)
+}
 
+/// The staff lists at any page, one request at a time: each must answer within
+/// 100 ms at the 99th percentile on a Kunshan-sized year.
+async fn lists_phase(
+    opts: &Options,
+    client: &reqwest::Client,
+    base: &str,
+    supervisor: &str,
+) -> anyhow::Result<()> {
+    let (sup, agent, clerk) = (
+        staff_session(base, "supervisor").await?,
+        staff_session(base, "hotline").await?,
+        staff_session(base, "sj.clerk").await?,
+    );
+    // A cursor deep in the list: after the thousandth page of 20 (or the first).
+    let deep: serde_json::Value = client
+        .get(format!("{base}/api/v1/cases?page=1000"))
+        .bearer_auth(supervisor)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let cursor = match deep["next_cursor"].as_str() {
+        Some(c) => c.to_string(),
+        None => {
+            let first: serde_json::Value = client
+                .get(format!("{base}/api/v1/cases"))
+                .bearer_auth(supervisor)
+                .send()
+                .await?
+                .json()
+                .await?;
+            first["next_cursor"]
+                .as_str()
+                .unwrap_or("9999-12-31~0")
+                .to_string()
+        }
+    };
+    let api = |name: &str, path: String| (name.to_string(), format!("{base}{path}"), None);
+    let page = |name: &str, path: &str, who: &String| {
+        (name.to_string(), format!("{base}{path}"), Some(who.clone()))
+    };
+    let pages = vec![
+        api("办件列表 第1页（API）", "/api/v1/cases".into()),
+        api(
+            "办件列表 第1000页（page）",
+            "/api/v1/cases?page=1000".into(),
+        ),
+        api(
+            "办件列表 深页（cursor）",
+            format!("/api/v1/cases?cursor={cursor}"),
+        ),
+        api(
+            "部门办件 第200页",
+            "/api/v1/cases?department=SJ&page=200".into(),
+        ),
+        api("办理中办件", "/api/v1/cases?status=open".into()),
+        api("12345工单 第1000页", "/api/v1/work-orders?page=1000".into()),
+        page("督查 /supervision", "/supervision", &sup),
+        page(
+            "受理办件明细 /dashboard/cases",
+            "/dashboard/cases?department=SJ",
+            &sup,
+        ),
+        page("好差评明细", "/dashboard/ratings/list", &sup),
+        page("差评明细", "/dashboard/ratings/list?bad=1", &sup),
+        page("12345工单列表 /hotline/orders", "/hotline/orders", &agent),
+        page("窗口工作台 /workbench", "/workbench", &clerk),
+    ];
+    for mut phase in pages_phase(opts, client, supervisor, pages).await? {
+        let line = phase.report();
+        let p99 = phase.latencies[((phase.latencies.len() as f64 * 0.99) as usize)
+            .min(phase.latencies.len().saturating_sub(1))];
+        let verdict = if p99.as_millis() < 100 {
+            "（目标 p99 < 100 ms：达到）"
+        } else {
+            "（目标 p99 < 100 ms：未达到）"
+        };
+        println!("{line}  {verdict}");
+    }
     Ok(())
 }
 
@@ -513,6 +611,22 @@ async fn case_phases(
     })
     .await?;
     println!("{}", phase.report());
+    // The same number of plain durable transactions in the same run: the ceiling.
+    let dir = tempfile::tempdir()?;
+    let (latencies, elapsed) =
+        tongban_store::baseline::plain_sqlite_commits(dir.path(), opts.cases, opts.concurrency)
+            .await?;
+    let mut base_phase = Phase {
+        name: "基线：纯 SQLite 每件一事务",
+        n: opts.cases,
+        elapsed,
+        latencies,
+    };
+    println!("{}", base_phase.report());
+    println!(
+        "  受理办件 / 纯 SQLite 基线 = {:.2}×（目标 ≥ 1.0×）",
+        phase.rate() / base_phase.rate()
+    );
 
     // Phase 2: look cases up.
     let numbers = Arc::new(created.lock().map_err(|_| anyhow::anyhow!("lock"))?.clone());
@@ -546,6 +660,31 @@ async fn case_phases(
     )
     .await?;
     println!("{}", phase.report());
+    // A static file from the same server at the same concurrency: the ceiling of
+    // the HTTP stack on this machine in this run.
+    let mut base_phase = load(
+        opts.lookups,
+        opts.concurrency,
+        "基线：静态文件 /assets/app.css",
+        {
+            let (client, base) = (client.clone(), base.to_string());
+            move |_| {
+                let (client, url) = (client.clone(), format!("{base}/assets/app.css"));
+                async move {
+                    let r = client.get(url).send().await?;
+                    anyhow::ensure!(r.status() == 200, "status {}", r.status());
+                    let _ = r.bytes().await?;
+                    Ok(())
+                }
+            }
+        },
+    )
+    .await?;
+    println!("{}", base_phase.report());
+    println!(
+        "  查询办件 / 静态文件基线 = {:.2}×（目标 ≥ 0.4×）",
+        phase.rate() / base_phase.rate()
+    );
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! The database itself: the group-commit writer, bulk loading, time stamps and the
 //! migrations (whose numbered SQL files are in `../migrations`).
 
+pub mod baseline;
 pub mod bulk;
 pub(crate) mod migrate;
 pub mod time;

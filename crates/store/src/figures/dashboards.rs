@@ -419,16 +419,12 @@ pub async fn ratings_in(
         filter.push(" AND c.department_id = ").bind_i(own);
     }
     let mut c = store.reader().await?;
-    let counted: i64 = filter
-        .with_text(format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM ratings r JOIN cases c ON c.id = r.case_id WHERE 1 = 1{} LIMIT {}) t",
-            filter.text,
-            crate::COUNT_CAP + 1
-        ))
-        .query_scalar()
-        .fetch_one(&mut *c)
+    let total = filter
+        .count_capped(
+            &mut c,
+            "FROM ratings r JOIN cases c ON c.id = r.case_id WHERE 1 = 1",
+        )
         .await?;
-    let total = crate::Total::capped(counted);
     let mut q = filter.with_text(format!(
         "SELECT c.case_no, COALESCE((SELECT v.name FROM item_versions v WHERE v.item_id = c.item_id \
            AND v.version = c.item_version), ''), d.name, pt.name, r.level, r.source, r.rated_on, \

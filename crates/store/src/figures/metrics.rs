@@ -807,16 +807,9 @@ pub async fn cases_accepted_in(
         filter.push(" AND c.department_id = ").bind_i(own);
     }
     let mut c = store.reader().await?;
-    let counted: i64 = filter
-        .with_text(format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM cases c WHERE 1 = 1{} LIMIT {}) t",
-            filter.text,
-            crate::COUNT_CAP + 1
-        ))
-        .query_scalar()
-        .fetch_one(&mut *c)
+    let total = filter
+        .count_capped(&mut c, "FROM cases c WHERE 1 = 1")
         .await?;
-    let total = crate::Total::capped(counted);
     let mut q = filter.with_text(format!(
         "SELECT c.case_no, COALESCE((SELECT v.name FROM item_versions v WHERE v.item_id = c.item_id \
            AND v.version = c.item_version), ''), d.name, pt.name, c.channel, c.status, c.accepted_on \

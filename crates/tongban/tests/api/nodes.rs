@@ -66,6 +66,33 @@ async fn start_node(db_url: &str) -> Node {
     panic!("node on port {port} did not start");
 }
 
+/// The counters equal a recomputation and the audit chain verifies.
+fn records_check(app: &TestApp) {
+    for args in [
+        ["stats", "check", "--db", &app.db_url],
+        ["audit", "verify", "--db", &app.db_url],
+    ] {
+        let out = app.cli(&args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// A case is found through a node.
+async fn found(c: &reqwest::Client, base: &str, token: &str, no: &str) {
+    let r = c
+        .get(format!("{base}/api/v1/cases/{no}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::OK, "case {no} through {base}");
+}
+
 async fn post(c: &reqwest::Client, url: String, token: &str, body: Value) -> (StatusCode, Value) {
     let r = c
         .post(url)
@@ -145,28 +172,11 @@ async fn two_nodes_on_one_postgres() {
     // Each node reads what the other wrote.
     for no in cases.iter().take(5) {
         for node in &nodes {
-            let r = client
-                .get(format!("{}/api/v1/cases/{no}", node.base))
-                .bearer_auth(&clerk)
-                .send()
-                .await
-                .expect("get");
-            assert_eq!(r.status(), StatusCode::OK, "{no} on {}", node.base);
+            found(&client, &node.base, &clerk, no).await;
         }
     }
     drop(nodes);
-    for args in [
-        ["stats", "check", "--db", &app.db_url],
-        ["audit", "verify", "--db", &app.db_url],
-    ] {
-        let out = app.cli(&args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    records_check(&app);
 }
 
 /// No acknowledged write is lost: the server is killed (SIGKILL) while cases pour in;
@@ -229,25 +239,8 @@ async fn a_killed_server_keeps_every_acknowledged_case() {
     // A new process on the same file: every acknowledged case is there.
     let node = start_node(&app.db_url).await;
     for no in &acknowledged {
-        let r = client
-            .get(format!("{}/api/v1/cases/{no}", node.base))
-            .bearer_auth(&clerk)
-            .send()
-            .await
-            .expect("get");
-        assert_eq!(r.status(), StatusCode::OK, "acknowledged case {no} lost");
+        found(&client, &node.base, &clerk, no).await;
     }
     drop(node);
-    for args in [
-        ["stats", "check", "--db", &app.db_url],
-        ["audit", "verify", "--db", &app.db_url],
-    ] {
-        let out = app.cli(&args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    records_check(&app);
 }

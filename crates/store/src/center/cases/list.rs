@@ -1,7 +1,7 @@
 //! The scoped, filtered list of cases.
 
 use super::*;
-use crate::{COUNT_CAP, Listing, Total};
+use crate::Listing;
 
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct CaseFilter {
@@ -144,14 +144,8 @@ pub async fn list(store: &Store, p: &Principal, f: &CaseFilter) -> Result<Listin
     let today = time::local_day(time::now());
     let filter = conditions(store, p, f, today).await?;
     let mut conn = store.reader().await?;
-    let counted: i64 = filter
-        .with_text(format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM cases c WHERE 1 = 1{} LIMIT {}) t",
-            filter.text,
-            COUNT_CAP + 1
-        ))
-        .query_scalar()
-        .fetch_one(&mut *conn)
+    let total = filter
+        .count_capped(&mut conn, "FROM cases c WHERE 1 = 1")
         .await?;
     // The page's ids first, from the case table and its indexes alone (a deep page
     // skips index entries, not joined rows); then those rows with their joins.
@@ -203,7 +197,7 @@ pub async fn list(store: &Store, p: &Principal, f: &CaseFilter) -> Result<Listin
     };
     Ok(Listing {
         rows: cases,
-        total: Total::capped(counted),
+        total,
         next_cursor,
     })
 }

@@ -1,7 +1,7 @@
 //! The scoped, filtered list of orders.
 
 use super::*;
-use crate::{COUNT_CAP, Listing, Total};
+use crate::Listing;
 
 /// Filters of the work-order list.
 #[derive(Debug, Clone, Default)]
@@ -196,14 +196,8 @@ pub async fn list(store: &Store, p: &Principal, f: &OrderFilter) -> Result<Listi
     let sql = conditions(p, f)?;
     let (_, per_page, skip) = crate::paging(f.page, f.per_page, 20, 200)?;
     let mut c = store.reader().await?;
-    let counted: i64 = sql
-        .with_text(format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM work_orders o WHERE 1 = 1{} LIMIT {}) t",
-            sql.text,
-            COUNT_CAP + 1
-        ))
-        .query_scalar()
-        .fetch_one(&mut *c)
+    let total = sql
+        .count_capped(&mut c, "FROM work_orders o WHERE 1 = 1")
         .await?;
     let mut q = sql.with_text(format!("SELECT {COLUMNS}{FROM}{}", sql.text));
     if let Some(id) = after {
@@ -221,7 +215,7 @@ pub async fn list(store: &Store, p: &Principal, f: &OrderFilter) -> Result<Listi
         .flatten();
     Ok(Listing {
         rows: list,
-        total: Total::capped(counted),
+        total,
         next_cursor,
     })
 }
