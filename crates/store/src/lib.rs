@@ -370,6 +370,44 @@ impl Store {
         Ok(url)
     }
 
+    /// The windows, as the service guides list them.
+    pub async fn windows_cached(&self) -> Result<std::sync::Arc<Vec<org::Window>>> {
+        if let Some((at, windows)) = &self.hot.lock().expect("hot cache").windows
+            && at.elapsed() < HOT_TTL
+        {
+            return Ok(windows.clone());
+        }
+        let windows = std::sync::Arc::new(org::windows(self).await?);
+        self.hot.lock().expect("hot cache").windows =
+            Some((std::time::Instant::now(), windows.clone()));
+        Ok(windows)
+    }
+
+    /// The office's phone for the public (机构设置), as the guides show it.
+    pub async fn office_phone_cached(&self) -> Result<String> {
+        if let Some((at, phone)) = &self.hot.lock().expect("hot cache").phone
+            && at.elapsed() < HOT_TTL
+        {
+            return Ok(phone.clone());
+        }
+        let phone = self
+            .setting(settings::OFFICE_PHONE)
+            .await?
+            .unwrap_or_default();
+        self.hot.lock().expect("hot cache").phone =
+            Some((std::time::Instant::now(), phone.clone()));
+        Ok(phone)
+    }
+
+    /// Drops this node's cached points, windows and phone after a change (other
+    /// nodes refresh within the cache's lifetime).
+    pub(crate) fn forget_places(&self) {
+        let mut hot = self.hot.lock().expect("hot cache");
+        hot.points = None;
+        hot.windows = None;
+        hot.phone = None;
+    }
+
     /// The service points, as pages list them.
     pub async fn points_cached(&self) -> Result<std::sync::Arc<Vec<org::Point>>> {
         if let Some((at, points)) = &self.hot.lock().expect("hot cache").points
@@ -729,6 +767,8 @@ struct HotCache {
     office: Option<(std::time::Instant, String)>,
     public_url: Option<(std::time::Instant, Option<String>)>,
     points: Option<(std::time::Instant, std::sync::Arc<Vec<org::Point>>)>,
+    windows: Option<(std::time::Instant, std::sync::Arc<Vec<org::Window>>)>,
+    phone: Option<(std::time::Instant, String)>,
 }
 
 #[cfg(test)]

@@ -684,6 +684,7 @@ pub async fn create_point(
     .await?;
     let created = point_by_code(&mut tx, code).await?;
     tx.commit().await?;
+    store.forget_places();
     created.ok_or_else(|| StoreError::not_found("服务点不存在"))
 }
 
@@ -848,16 +849,15 @@ pub struct Place {
 /// Where an item of `department` is accepted: at the center, the department's own
 /// windows and the comprehensive windows; at the points it is delegated to, their
 /// comprehensive windows.
-pub async fn places(
-    store: &Store,
+pub fn places(
+    points: &[Point],
+    windows: &[Window],
     department: &str,
     accept_center: bool,
     accept_points: &[String],
-) -> Result<Vec<Place>> {
-    let points = points(store).await?;
-    let windows = windows(store).await?;
+) -> Vec<Place> {
     let mut out = vec![];
-    for p in &points {
+    for p in points {
         let here = match p.kind {
             PointKind::Center | PointKind::ComprehensiveWindow => accept_center,
             PointKind::Town | PointKind::Substation => accept_points.contains(&p.code),
@@ -892,7 +892,7 @@ pub async fn places(
             windows: at,
         });
     }
-    Ok(out)
+    out
 }
 
 /// Sets what the public reads of a point (address, opening hours, phone), in the
@@ -963,6 +963,7 @@ pub async fn update_point_contact(
     )
     .await?;
     tx.commit().await?;
+    store.forget_places();
     Ok(())
 }
 
@@ -1028,6 +1029,7 @@ pub async fn create_window(
     )
     .await?;
     tx.commit().await?;
+    store.forget_places();
     Ok(())
 }
 

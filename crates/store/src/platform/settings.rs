@@ -147,5 +147,6 @@ pub async fn save_office_settings(
     .await?;
     tx.commit().await?;
     store.forget_office_name();
+    store.forget_places();
     office_settings(store).await
 }

@@ -235,15 +235,13 @@ async fn guide(State(s): State<AppState>, web: Web, Path(code): Path<String>) ->
     let content = item.content()?.clone();
     let history = catalog::history(&s.store, &code, true).await?;
     let places = tongban_store::org::places(
-        &s.store,
+        &s.store.points_cached().await?,
+        &s.store.windows_cached().await?,
         &item.department.code,
         content.accept_center,
         &content.accept_points,
-    )
-    .await?;
-    let office_phone = tongban_store::settings::office_settings(&s.store)
-        .await?
-        .phone;
+    );
+    let office_phone = s.store.office_phone_cached().await?;
     let page = GuidePage {
         layout: web.layout(),
         item,
