@@ -64,7 +64,12 @@ test('12345受理：1366×768 一屏完成登记', async () => {
 test('12345工单页：1366×768 一屏看到工单和第一项办理', async () => {
   const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1366, height: 768 } });
   const page = await context.newPage();
-  await signInStaff(page, server.base, 'hotline');
+  // An agent lands on the intake screen, not the workbench signInStaff expects.
+  await page.goto(`${server.base}/login`);
+  await page.getByLabel('用户名').fill('hotline');
+  await page.getByLabel('密码').fill('demo-2026');
+  await page.getByRole('button', { name: '登录', exact: true }).click();
+  await page.waitForLoadState();
   // An order left for later: its page offers dispatch and the other actions.
   await page.goto(`${server.base}/hotline`);
   await page.getByLabel('诉求类别').selectOption({ label: '投诉' });

@@ -341,6 +341,11 @@ impl Store {
         self.hot.lock().expect("hot cache").office = None;
     }
 
+    /// Drops this node's cached public address after a change.
+    pub(crate) fn forget_public_url(&self) {
+        self.hot.lock().expect("hot cache").public_url = None;
+    }
+
     /// The office's name, as pages show it.
     pub async fn office_name(&self) -> Result<String> {
         if let Some((at, name)) = &self.hot.lock().expect("hot cache").office

@@ -501,11 +501,17 @@ pub async fn verify_url(conn: &mut AnyConnection, license_no: &str) -> Result<St
             .fetch_optional(&mut *conn)
             .await?
             .flatten();
-    Ok(format!(
+    Ok(check_link(base.as_deref(), license_no, token.as_deref()))
+}
+
+/// The public check link of a license: the portal's address, the number, and the
+/// license's check token.
+pub fn check_link(base: Option<&str>, license_no: &str, token: Option<&str>) -> String {
+    format!(
         "{}/verify/{license_no}{}",
-        base.as_deref().unwrap_or("").trim_end_matches('/'),
+        base.unwrap_or("").trim_end_matches('/'),
         token.map(|t| format!("?t={t}")).unwrap_or_default()
-    ))
+    )
 }
 
 /// Checks a public address before it is stored: `http(s)://host[:port][/path]`.
@@ -553,6 +559,7 @@ pub async fn set_public_url(store: &Store, url: &str, actor: &Actor) -> Result<S
         .await?;
     }
     tx.commit().await?;
+    store.forget_public_url();
     Ok(url)
 }
 

@@ -242,7 +242,7 @@ const CASE_COLUMNS: &str = concat!(
      i.code AS item_code, v.name AS item_name, d.code AS dcode, d.name AS dname, p.code AS pcode, p.name AS pname, \
      ",
     rating_columns!(),
-    ", lic.license_no AS license_no, c.submitted_on, \
+    ", lic.license_no AS license_no, lic.check_token AS license_token, c.submitted_on, \
      c.deliver_by, c.delivered_on, c.delivery_method, c.delivery_to, c.delivery_ref, \
      c.mode, c.deferred, c.agent_name, c.agent_id_masked, c.agent_phone_masked, c.assistant, c.verify_by, \
      c.verified_at, c.revoked_on, \
@@ -927,7 +927,14 @@ async fn full_view(
         });
     }
     if let Some(no) = &view.license_no {
-        view.license_url = Some(crate::licenses::verify_url(conn, no).await?);
+        // The check link from the row itself and the node's cached public address:
+        // no further statements on a lookup.
+        let token: Option<String> = row.try_get("license_token")?;
+        view.license_url = Some(crate::licenses::check_link(
+            store.public_url_cached().await?.as_deref(),
+            no,
+            token.as_deref(),
+        ));
     }
     Ok(view)
 }
