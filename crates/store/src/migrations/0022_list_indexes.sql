@@ -15,3 +15,7 @@ DROP INDEX cases_accepted_on;
 CREATE INDEX ratings_level_day ON ratings (level, rated_on, rated_at, case_id);
 CREATE INDEX ratings_day_time ON ratings (rated_on, rated_at, case_id);
 DROP INDEX ratings_rated_on;
+-- The supervision page's lists: cases withdrawn after their promised date, and
+-- commitments not yet verified, each a partial index of the few rows it lists.
+CREATE INDEX cases_withdrawn_late ON cases (promised_deadline) WHERE status = 'withdrawn' AND promised_deadline IS NOT NULL AND promised_deadline < closed_on;
+CREATE INDEX cases_commitment_due ON cases (verify_by) WHERE mode = 'commitment' AND verified_at IS NULL AND revoked_on IS NULL;

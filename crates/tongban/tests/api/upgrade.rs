@@ -10,6 +10,8 @@ use serde_json::json;
 /// 1 = 非常满意).
 const DOWNGRADE: &[&str] = &[
     "DROP INDEX cases_due",
+    "DROP INDEX cases_withdrawn_late",
+    "DROP INDEX cases_commitment_due",
     "DROP INDEX ratings_level_day",
     "DROP INDEX ratings_day_time",
     "CREATE INDEX ratings_rated_on ON ratings (rated_on)",
