@@ -292,18 +292,13 @@ async fn measure(opts: Options, key_hex: String) -> anyhow::Result<()> {
         "/items/{}",
         items["items"][0]["code"].as_str().context("no item")?
     );
-    let mut phase = load(opts.lookups / 2, 200, "办事指南 GET /items/{code}", {
-        let (client, base) = (client.clone(), base.clone());
-        move |_| {
-            let (client, url) = (client.clone(), format!("{base}{guide}"));
-            async move {
-                let r = client.get(url).send().await?;
-                anyhow::ensure!(r.status() == 200, "status {}", r.status());
-                let _ = r.bytes().await?;
-                Ok(())
-            }
-        }
-    })
+    let mut phase = get_phase(
+        &client,
+        format!("{base}{guide}"),
+        opts.lookups / 2,
+        200,
+        "办事指南 GET /items/{code}",
+    )
     .await?;
     println!("{}", phase.report());
     println!(
@@ -662,22 +657,12 @@ async fn case_phases(
     println!("{}", phase.report());
     // A static file from the same server at the same concurrency: the ceiling of
     // the HTTP stack on this machine in this run.
-    let mut base_phase = load(
+    let mut base_phase = get_phase(
+        client,
+        format!("{base}/assets/app.css"),
         opts.lookups,
         opts.concurrency,
         "基线：静态文件 /assets/app.css",
-        {
-            let (client, base) = (client.clone(), base.to_string());
-            move |_| {
-                let (client, url) = (client.clone(), format!("{base}/assets/app.css"));
-                async move {
-                    let r = client.get(url).send().await?;
-                    anyhow::ensure!(r.status() == 200, "status {}", r.status());
-                    let _ = r.bytes().await?;
-                    Ok(())
-                }
-            }
-        },
     )
     .await?;
     println!("{}", base_phase.report());
@@ -686,6 +671,27 @@ async fn case_phases(
         phase.rate() / base_phase.rate()
     );
     Ok(())
+}
+
+/// `n` GETs of one public address at `concurrency`, each answered 200.
+async fn get_phase(
+    client: &reqwest::Client,
+    url: String,
+    n: usize,
+    concurrency: usize,
+    name: &'static str,
+) -> anyhow::Result<Phase> {
+    let client = client.clone();
+    load(n, concurrency, name, move |_| {
+        let (client, url) = (client.clone(), url.clone());
+        async move {
+            let r = client.get(url).send().await?;
+            anyhow::ensure!(r.status() == 200, "status {}", r.status());
+            let _ = r.bytes().await?;
+            Ok(())
+        }
+    })
+    .await
 }
 
 struct Server(std::process::Child);
