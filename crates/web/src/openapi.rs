@@ -114,7 +114,7 @@ async fn document() -> Json<Value> {
             "/api/v1/figures": { "get": op("统计数据：指定期间（period=2026、2026-Q3、2026-07、2026-01-01..2026-09-30）的全部指标及上年同期值、同比（管理员、督查人员、部门负责人）", "figures", true) },
             "/api/v1/work-orders": {
                 "post": with_body(op("登记12345工单（话务员）：直接解答（answer）、派单（unit，可选协办单位co_units）或紧急转警/转急救（emergency）", "hotline", true), "NewWorkOrder"),
-                "get": op("12345工单列表（status、category、unit、emergency=true|false|110|119|120|122、awaiting_review=true（退单待审核）、returned=true|false、co_unit、involvement=lead|co（成员单位：主办/协办）、from、to（登记日期 YYYY-MM-DD）、page；成员单位只看本单位主办或协办的工单）", "hotline", true)
+                "get": op("12345工单列表（status、category、unit、emergency=true|false|110|119|120|122、awaiting_review=true（退单待审核）、returned=true|false、co_unit、involvement=lead|co（成员单位：主办/协办）、from、to（登记日期 YYYY-MM-DD）、page，或 cursor（上一页返回的 next_cursor，按键翻页）；total 最多计到 10000，超过时 total_more 为 true；成员单位只看本单位主办或协办的工单）", "hotline", true)
             },
             "/api/v1/hotline/deadlines": {
                 "get": op("12345工单办理时限（工作日，按诉求类别；extension为同意延期增加的工作日）", "hotline", true),
