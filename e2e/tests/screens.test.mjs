@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, signInStaff, whereIs } from '../lib.mjs';
+import { startServer, launchBrowser, signInStaff, whereIs, DEMO_PASSWORD } from '../lib.mjs';
 
 let server;
 let browser;
@@ -43,14 +43,21 @@ test('大屏：1920×1080 一屏显示，展示链接免登录', async () => {
   await context.close();
 });
 
-test('12345受理：1366×768 一屏完成登记', async () => {
+/** A 12345 agent signed in on a 1366×768 screen (an agent lands on the intake screen,
+ *  not the workbench signInStaff expects). */
+async function agentAt1366() {
   const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1366, height: 768 } });
   const page = await context.newPage();
   await page.goto(`${server.base}/login`);
   await page.getByLabel('用户名').fill('hotline');
-  await page.getByLabel('密码').fill('demo-2026');
+  await page.getByLabel('密码').fill(DEMO_PASSWORD);
   await page.getByRole('button', { name: '登录', exact: true }).click();
   await page.waitForLoadState();
+  return { context, page };
+}
+
+test('12345受理：1366×768 一屏完成登记', async () => {
+  const { context, page } = await agentAt1366();
   await page.goto(`${server.base}/hotline`);
   const bottom = await page.evaluate(
     () => document.querySelector('.hotline-intake-form button[type=submit]').getBoundingClientRect().bottom,
@@ -62,14 +69,7 @@ test('12345受理：1366×768 一屏完成登记', async () => {
 });
 
 test('12345工单页：1366×768 一屏看到工单和第一项办理', async () => {
-  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1366, height: 768 } });
-  const page = await context.newPage();
-  // An agent lands on the intake screen, not the workbench signInStaff expects.
-  await page.goto(`${server.base}/login`);
-  await page.getByLabel('用户名').fill('hotline');
-  await page.getByLabel('密码').fill('demo-2026');
-  await page.getByRole('button', { name: '登录', exact: true }).click();
-  await page.waitForLoadState();
+  const { context, page } = await agentAt1366();
   // An order left for later: its page offers dispatch and the other actions.
   await page.goto(`${server.base}/hotline`);
   await page.getByLabel('诉求类别').selectOption({ label: '投诉' });

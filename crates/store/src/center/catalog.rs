@@ -787,7 +787,11 @@ pub async fn save_synonym(store: &Store, term: &str, means: &str, actor: &Actor)
     .bind(time::stamp(time::now()))
     .bind(&actor.name)
     .execute(&mut *tx)
-    .await?;
+    .await
+    // Two administrators saving the same word at once: the second is told, not a 500.
+    .map_err(|e| {
+        crate::org::unique_violation(e, "term", "该搜索词刚被他人修改，请刷新页面后重试")
+    })?;
     audit::append(
         &mut tx,
         store.keys(),

@@ -87,7 +87,7 @@ fn check_code(field: &'static str, code: &str) -> Result<()> {
     }
 }
 
-fn unique_violation(e: sqlx::Error, field: &'static str, message: &str) -> StoreError {
+pub(crate) fn unique_violation(e: sqlx::Error, field: &'static str, message: &str) -> StoreError {
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict {
             field,
