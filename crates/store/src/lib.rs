@@ -112,6 +112,11 @@ pub struct Store {
     /// Rarely changing reads the portal makes on every page (office name, points),
     /// trusted for a second like the calendar version.
     hot: std::sync::Arc<std::sync::Mutex<HotCache>>,
+    /// Bearer tokens checked within the last second (see `token_cached`).
+    tokens: std::sync::Arc<std::sync::Mutex<TokenCache>>,
+    /// Catalog items in force read within the last second (see
+    /// `catalog::item_in_force_cached`).
+    items: std::sync::Arc<std::sync::Mutex<ItemCache>>,
     /// This node's knowledge-base search index (derived from the database).
     kb: kb::SearchIndex,
     /// SQLite's group-commit queue (see `writer`); none on PostgreSQL.
@@ -136,19 +141,28 @@ impl Store {
             Backend::Sqlite => (1, 8),
             Backend::Postgres => (8, 16),
         };
-        let pool = |n: u32| {
+        // SQLite's page cache is per connection and counts in the server's resident
+        // memory: the one writer keeps 16 MB (the pages a batch of writes touches),
+        // each of the eight readers 2 MB (the indexes' upper pages; the rest comes
+        // from the operating system's file cache, which is shared and reclaimable).
+        // At most 32 MB in all, where 8 MB each made 72 MB.
+        let pool = |n: u32, cache_kib: u32| {
             AnyPoolOptions::new()
                 .max_connections(n)
                 .min_connections(0)
                 .acquire_timeout(Duration::from_secs(30))
+                // A SQLite connection is a file handle in this process that cannot
+                // drop, so it is not pinged on every acquire (a round trip to its
+                // worker thread); a PostgreSQL connection can, and is.
+                .test_before_acquire(backend == Backend::Postgres)
                 .after_connect(move |conn, _| {
                     Box::pin(async move {
                         if backend == Backend::Sqlite {
-                            conn.execute(
+                            let pragmas = format!(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-                                 PRAGMA busy_timeout = 10000; PRAGMA cache_size = -8000; PRAGMA temp_store = MEMORY;",
-                            )
-                            .await?;
+                                 PRAGMA busy_timeout = 10000; PRAGMA cache_size = -{cache_kib}; PRAGMA temp_store = MEMORY;"
+                            );
+                            conn.execute(sqlx::AssertSqlSafe(pragmas)).await?;
                         }
                         Ok(())
                     })
@@ -164,8 +178,8 @@ impl Store {
                 })
                 .connect_with(opts.clone())
         };
-        let write = pool(writers).await?;
-        let read = pool(readers).await?;
+        let write = pool(writers, 16_000).await?;
+        let read = pool(readers, 2_000).await?;
         let store = Store {
             write,
             read,
@@ -174,6 +188,8 @@ impl Store {
             calendar_cache: Default::default(),
             files: files::FileStore::local(default_files_root(&url, backend)),
             hot: Default::default(),
+            tokens: Default::default(),
+            items: Default::default(),
             sms: Default::default(),
             identity: Default::default(),
             kb: kb::SearchIndex::in_memory(),
@@ -339,6 +355,62 @@ impl Store {
     /// within the cache's lifetime).
     pub(crate) fn forget_office_name(&self) {
         self.hot.lock().expect("hot cache").office = None;
+    }
+
+    /// The principal of a bearer token (its SM3 hash) this node read within the last
+    /// second: a burst of API calls checks the token once, not once per call. Any
+    /// token or account change on this node forgets them all at once; other nodes
+    /// see it at most a second late, like the calendar.
+    pub(crate) fn token_cached(&self, hash: &str) -> Option<org::Principal> {
+        let tokens = self.tokens.lock().expect("token cache");
+        match tokens.get(hash) {
+            Some((at, p)) if at.elapsed() < HOT_TTL => Some(p.clone()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn remember_token(&self, hash: String, p: &org::Principal) {
+        let mut tokens = self.tokens.lock().expect("token cache");
+        // Bounded: a node serving many clients starts afresh rather than grow.
+        if tokens.len() >= 10_000 {
+            tokens.clear();
+        }
+        tokens.insert(hash, (std::time::Instant::now(), p.clone()));
+    }
+
+    pub(crate) fn item_cached(
+        &self,
+        code: &str,
+        on: chrono::NaiveDate,
+    ) -> Option<Option<std::sync::Arc<catalog::Item>>> {
+        let items = self.items.lock().expect("item cache");
+        match items.get(&(code.to_string(), on)) {
+            Some((at, item)) if at.elapsed() < HOT_TTL => Some(item.clone()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn remember_item(
+        &self,
+        code: &str,
+        on: chrono::NaiveDate,
+        item: Option<std::sync::Arc<catalog::Item>>,
+    ) {
+        let mut items = self.items.lock().expect("item cache");
+        if items.len() >= 5_000 {
+            items.clear();
+        }
+        items.insert((code.to_string(), on), (std::time::Instant::now(), item));
+    }
+
+    /// Forgets the cached catalog items (after any catalog change on this node).
+    pub(crate) fn forget_items(&self) {
+        self.items.lock().expect("item cache").clear();
+    }
+
+    /// Forgets every cached token (a token revoked, an account changed).
+    pub(crate) fn forget_tokens(&self) {
+        self.tokens.lock().expect("token cache").clear();
     }
 
     /// Drops this node's cached public address after a change.
@@ -766,6 +838,12 @@ fn default_files_root(url: &str, backend: Backend) -> std::path::PathBuf {
 
 /// How long a node trusts its copy of rarely changing reads.
 const HOT_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+type TokenCache = std::collections::HashMap<String, (std::time::Instant, org::Principal)>;
+type ItemCache = std::collections::HashMap<
+    (String, chrono::NaiveDate),
+    (std::time::Instant, Option<std::sync::Arc<catalog::Item>>),
+>;
 
 #[derive(Default)]
 struct HotCache {

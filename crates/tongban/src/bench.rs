@@ -358,9 +358,16 @@ async fn measure(opts: Options, key_hex: String) -> anyhow::Result<()> {
     .await?;
     println!("{}", phase.report());
     println!(
-        "服务进程常驻内存：当前 {:.0} MB，峰值 {:.0} MB",
+        "服务进程常驻内存：当前 {:.0} MB（其中堆等匿名内存 {:.0} MB，映射的文件页 {:.0} MB），峰值 {:.0} MB（目标 < 200 MB：{}）",
         rss_mb(pid, "VmRSS:"),
-        rss_mb(pid, "VmHWM:")
+        rss_mb(pid, "RssAnon:"),
+        rss_mb(pid, "RssFile:"),
+        rss_mb(pid, "VmHWM:"),
+        if rss_mb(pid, "VmHWM:") < 200.0 {
+            "达到"
+        } else {
+            "未达到"
+        }
     );
     server.stop();
     Ok(())

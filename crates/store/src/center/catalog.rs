@@ -129,6 +129,26 @@ pub async fn item_in_force(
     row.as_ref().map(|r| item_from(r, true)).transpose()
 }
 
+/// The item in force on `on` as this node read it within the last second (items
+/// change rarely and every change on this node forgets them; other nodes see it at
+/// most a second late): an application at a busy window does not re-read and
+/// re-parse the item's content each time.
+pub async fn item_in_force_cached(
+    store: &Store,
+    conn: &mut AnyConnection,
+    code: &str,
+    on: NaiveDate,
+) -> Result<Option<std::sync::Arc<Item>>> {
+    if let Some(hit) = store.item_cached(code, on) {
+        return Ok(hit);
+    }
+    let item = item_in_force(conn, code, on)
+        .await?
+        .map(std::sync::Arc::new);
+    store.remember_item(code, on, item.clone());
+    Ok(item)
+}
+
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct ItemFilter {
     pub q: Option<String>,
@@ -342,6 +362,7 @@ pub async fn new_version(
     let mut tx = store.begin().await?;
     let v = new_version_in(&mut tx, store, code, content, effective_from, note, actor).await?;
     tx.commit().await?;
+    store.forget_items();
     Ok(v)
 }
 
@@ -458,6 +479,7 @@ pub async fn publish(
     let mut tx = store.begin().await?;
     publish_in(&mut tx, store, code, version, today, actor).await?;
     tx.commit().await?;
+    store.forget_items();
     Ok(())
 }
 
@@ -666,6 +688,7 @@ pub async fn create_item(
     )
     .await?;
     tx.commit().await?;
+    store.forget_items();
     Ok(())
 }
 
@@ -803,6 +826,7 @@ pub async fn save_synonym(store: &Store, term: &str, means: &str, actor: &Actor)
     )
     .await?;
     tx.commit().await?;
+    store.forget_items();
     Ok(())
 }
 
@@ -828,6 +852,7 @@ pub async fn delete_synonym(store: &Store, term: &str, actor: &Actor) -> Result<
     )
     .await?;
     tx.commit().await?;
+    store.forget_items();
     Ok(())
 }
 

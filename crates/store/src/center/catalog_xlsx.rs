@@ -376,6 +376,7 @@ pub async fn import(
         }
     }
     tx.commit().await?;
+    store.forget_items();
     Ok(format!(
         "导入完成：新增 {added} 项，更新 {changed} 项（{effective} 生效），未变 {same} 项"
     ))

@@ -425,6 +425,7 @@ pub async fn set_active(store: &Store, actor: &Actor, username: &str, active: bo
     )
     .await?;
     tx.commit().await?;
+    store.forget_tokens();
     Ok(())
 }
 
@@ -479,6 +480,7 @@ pub async fn reset_password(store: &Store, actor: &Actor, username: &str) -> Res
     )
     .await?;
     tx.commit().await?;
+    store.forget_tokens();
     Ok(temp)
 }
 
@@ -514,6 +516,7 @@ pub async fn reset_second_factor(store: &Store, actor: &Actor, username: &str) -
     )
     .await?;
     tx.commit().await?;
+    store.forget_tokens();
     Ok(())
 }
 
@@ -581,6 +584,7 @@ pub async fn change_password(
     )
     .await?;
     tx.commit().await?;
+    store.forget_tokens();
     Ok(())
 }
 
@@ -594,6 +598,7 @@ pub async fn revoke_token(store: &Store, p: &Principal, token: &str) -> Result<(
         .await?;
     account_event(&mut tx, store, &p.actor(), "token.revoke", &p.username).await?;
     tx.commit().await?;
+    store.forget_tokens();
     Ok(())
 }
 

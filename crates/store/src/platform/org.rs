@@ -524,19 +524,27 @@ pub async fn principal_for_token(store: &Store, token: &str) -> Result<Principal
     if token.len() > 100 {
         return Err(unauthorized());
     }
+    let hash = protect::sm3_hex(token.as_bytes());
+    let now = time::now();
+    if let Some(p) = store.token_cached(&hash) {
+        return Ok(p);
+    }
     let mut conn = store.reader().await?;
     let sql = format!(
         "{PRINCIPAL_SELECT} JOIN api_tokens t ON t.user_id = u.id WHERE t.token_hash = $1 AND t.expires_at > $2 AND u.active = 1"
     );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(protect::sm3_hex(token.as_bytes()))
-        .bind(time::stamp(time::now()))
+        .bind(&hash)
+        .bind(time::stamp(now))
         .fetch_optional(&mut *conn)
         .await?;
-    row.as_ref()
+    let p = row
+        .as_ref()
         .map(principal_from)
         .transpose()?
-        .ok_or_else(unauthorized)
+        .ok_or_else(unauthorized)?;
+    store.remember_token(hash, &p);
+    Ok(p)
 }
 
 #[derive(Debug, Clone, Serialize)]

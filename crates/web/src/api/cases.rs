@@ -87,12 +87,10 @@ async fn one(
     State(s): State<AppState>,
     Staff(p): Staff,
     Path(case_no): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<cases::CaseView>> {
     let case_no = crate::extract::case_no(&case_no)?;
-    let case = cases::get(&s.store, &p, &case_no).await?;
-    Ok(Json(
-        serde_json::to_value(case).map_err(|_| ApiError::internal())?,
-    ))
+    // Serialised straight from the view, not through a `serde_json::Value`.
+    Ok(Json(cases::get(&s.store, &p, &case_no).await?))
 }
 
 async fn act(

@@ -37,8 +37,10 @@ pub async fn create_as(store: &Store, creator: Creator<'_>, app: &Application) -
     let today = time::local_day(now);
     // Reads first, outside the write transaction, so the single SQLite writer only
     // holds its lock for the writes.
+    // The points from this node's cache, taken before a reader is held.
+    let points = store.points_cached().await?;
     let mut rd = store.reader().await?;
-    let placed = place(&mut rd, creator, app, today).await?;
+    let placed = place(store, &mut rd, &points, creator, app, today).await?;
     let accept_now = app.channel == Channel::Window && app.accept;
     let (materials, draft) = materials_of(store, creator, &placed.content, app, accept_now).await?;
     let cal = calendar::load(store, &mut rd).await?;
@@ -89,7 +91,9 @@ struct Placed {
 }
 
 async fn place(
+    store: &Store,
     rd: &mut AnyConnection,
+    points: &[crate::org::Point],
     creator: Creator<'_>,
     app: &Application,
     today: NaiveDate,
@@ -99,8 +103,9 @@ async fn place(
         Creator::Staff(p) => Some(p),
         Creator::Applicant(_) => None,
     };
-    let item = crate::catalog::item_in_force(rd, item_code, today)
+    let item = crate::catalog::item_in_force_cached(store, rd, item_code, today)
         .await?
+        .map(|i| (*i).clone())
         .ok_or_else(|| {
             StoreError::invalid(
                 "item_code",
@@ -129,7 +134,7 @@ async fn place(
             format!("事项“{}”不支持网上申请", item.name),
         ));
     }
-    let point = point_taken(rd, staff, app.point.as_deref()).await?;
+    let point = point_taken(rd, points, staff, app.point.as_deref()).await?;
     if staff.is_some_and(|p| p.department_id.is_some_and(|d| d != item.department_id)) {
         return Err(StoreError::Forbidden(format!(
             "只能受理本部门的事项，“{}”属于{}",
@@ -153,16 +158,32 @@ async fn place(
 /// center for a department's window staff), or the center.
 async fn point_taken(
     rd: &mut AnyConnection,
+    points: &[crate::org::Point],
     staff: Option<&Principal>,
     requested: Option<&str>,
 ) -> Result<crate::org::Point> {
+    // A point the cache does not hold yet (created on another node within the last
+    // second) is read from the database.
+    let by_id = async |rd: &mut AnyConnection, id: i64| match points.iter().find(|p| p.id == id) {
+        Some(p) => Ok(p.clone()),
+        None => crate::org::point_by_id(rd, id).await,
+    };
+    let by_code =
+        async |rd: &mut AnyConnection, code: &str| match points.iter().find(|p| p.code == code) {
+            Some(p) => Ok(Some(p.clone())),
+            None => point_by_code(rd, code).await,
+        };
+    let centers: Vec<&crate::org::Point> = points
+        .iter()
+        .filter(|p| p.kind == PointKind::Center)
+        .collect();
     Ok(
         match (
             staff.and_then(|p| p.point_id),
             requested.filter(|s| !s.is_empty()),
         ) {
             (Some(own), requested) => {
-                let own = crate::org::point_by_id(rd, own).await?;
+                let own = by_id(rd, own).await?;
                 if requested.is_some_and(|r| r != own.code) {
                     return Err(StoreError::Forbidden(format!(
                         "只能在本人所属服务点（{}）受理",
@@ -172,7 +193,7 @@ async fn point_taken(
                 own
             }
             (None, Some(code)) => {
-                let pt = point_by_code(rd, code).await?.ok_or_else(|| {
+                let pt = by_code(rd, code).await?.ok_or_else(|| {
                     StoreError::invalid("point", format!("服务点代码“{code}”不存在"))
                 })?;
                 if staff.is_some() && pt.kind != PointKind::Center {
@@ -182,7 +203,10 @@ async fn point_taken(
                 }
                 pt
             }
-            (None, None) => center_point(rd).await?,
+            (None, None) => match centers.as_slice() {
+                [only] => (*only).clone(),
+                _ => center_point(rd).await?,
+            },
         },
     )
 }

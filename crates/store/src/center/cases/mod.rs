@@ -891,11 +891,61 @@ async fn load_scoped(
         .ok_or_else(|| StoreError::not_found(format!("办件“{case_no}”不存在")))
 }
 
-/// A case with its events and rating, if the principal may see it (404 otherwise).
+/// A case with its events and rating, if the principal may see it (404 otherwise):
+/// one statement, the events coming along as one JSON column.
 pub async fn get(store: &Store, p: &Principal, case_no: &CaseNo) -> Result<CaseView> {
     let mut conn = store.reader().await?;
-    let row = load_scoped(&mut conn, p, case_no).await?;
+    let mut sql = Sql::new(&format!(
+        "SELECT {CASE_COLUMNS}{}{CASE_FROM} AND c.case_no = ",
+        events_column(store.backend())
+    ));
+    sql.bind_s(case_no.as_str());
+    scope(p, &mut sql)?;
+    let row = sql
+        .query()
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::not_found(format!("办件“{case_no}”不存在")))?;
     full_view(store, &mut conn, &row).await
+}
+
+/// A case's events in order as one JSON column `events_json` of arrays
+/// `[at, action, from, to, actor, point, note]`.
+fn events_column(backend: crate::Backend) -> &'static str {
+    match backend {
+        crate::Backend::Sqlite => {
+            ", (SELECT json_group_array(json_array(e.at, e.action, e.from_status, e.to_status, e.actor_name, ep.name, e.note) ORDER BY e.id) \
+             FROM case_events e LEFT JOIN points ep ON ep.id = e.point_id WHERE e.case_id = c.id) AS events_json"
+        }
+        crate::Backend::Postgres => {
+            ", (SELECT json_agg(json_build_array(e.at, e.action, e.from_status, e.to_status, e.actor_name, ep.name, e.note) ORDER BY e.id)::text \
+             FROM case_events e LEFT JOIN points ep ON ep.id = e.point_id WHERE e.case_id = c.id) AS events_json"
+        }
+    }
+}
+
+type EventTuple = (
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+fn event_from(e: EventTuple) -> Event {
+    let (at, action, from_status, to_status, actor, point, note) = e;
+    Event {
+        at: time::display(&at),
+        action_label: action_label(&action),
+        action,
+        from_status,
+        to_status,
+        actor,
+        point,
+        note,
+    }
 }
 
 async fn full_view(
@@ -906,25 +956,34 @@ async fn full_view(
     let cal = calendar::load(store, conn).await?;
     let mut view = view_from(row, &cal, time::local_day(time::now()))?;
     let id: i64 = row.try_get("id")?;
-    let events = sqlx::query(
-        "SELECT e.at, e.action, e.from_status, e.to_status, e.actor_name, p.name, e.note FROM case_events e \
-         LEFT JOIN points p ON p.id = e.point_id WHERE e.case_id = $1 ORDER BY e.id",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    for e in events {
-        let action: String = e.try_get(1)?;
-        view.events.push(Event {
-            at: time::display(&e.try_get::<String, _>(0)?),
-            action_label: action_label(&action),
-            action,
-            from_status: e.try_get(2)?,
-            to_status: e.try_get(3)?,
-            actor: e.try_get(4)?,
-            point: e.try_get(5)?,
-            note: e.try_get(6)?,
-        });
+    // Loaded with the case (`events_column`), or read now.
+    if let Ok(json) = row.try_get::<Option<String>, _>("events_json") {
+        let events: Vec<EventTuple> = match json {
+            Some(j) => serde_json::from_str(&j).map_err(|e| {
+                StoreError::Other(anyhow::anyhow!("case {id}: events unreadable: {e}"))
+            })?,
+            None => vec![],
+        };
+        view.events.extend(events.into_iter().map(event_from));
+    } else {
+        let events = sqlx::query(
+            "SELECT e.at, e.action, e.from_status, e.to_status, e.actor_name, p.name, e.note FROM case_events e \
+             LEFT JOIN points p ON p.id = e.point_id WHERE e.case_id = $1 ORDER BY e.id",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        for e in events {
+            view.events.push(event_from((
+                e.try_get(0)?,
+                e.try_get(1)?,
+                e.try_get(2)?,
+                e.try_get(3)?,
+                e.try_get(4)?,
+                e.try_get(5)?,
+                e.try_get(6)?,
+            )));
+        }
     }
     if let Some(no) = &view.license_no {
         // The check link from the row itself and the node's cached public address:
