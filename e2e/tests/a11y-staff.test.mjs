@@ -26,6 +26,8 @@ after(async () => {
 const PAGES = [
   ['sj.clerk', '工作台', '/workbench'],
   ['sj.clerk', '窗口受理', '/workbench/accept'],
+  ['sj.clerk', '工程建设项目', '/projects'],
+  ['sj.clerk', '登记工程建设项目', '/projects/new'],
   ['hotline', '12345话务员受理', '/hotline'],
   ['hotline', '12345工单列表', '/hotline/orders'],
   ['hotline', '12345话务记录', '/hotline/calls'],

@@ -52,6 +52,7 @@ pub mod codes;
 pub mod hotline;
 pub mod metrics;
 pub mod org;
+pub mod project;
 pub mod public;
 pub mod rating;
 pub mod topics;

@@ -8,6 +8,7 @@ mod db;
 pub mod figures;
 pub mod hotline;
 pub mod platform;
+pub mod projects;
 mod setup;
 pub mod upkeep;
 
@@ -783,6 +784,10 @@ impl Sql {
 }
 
 impl Sql {
+    /// The statement text so far.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
     /// The same bound arguments under another statement text.
     pub fn with_text(&self, text: String) -> Sql {
         Sql {

@@ -184,6 +184,7 @@ async fn document() -> Json<Value> {
         }
     });
     add_intake(&mut doc);
+    add_projects(&mut doc);
     add_knowledge_base(&mut doc);
     declare_path_parameters(&mut doc);
     empty_query_numbers(&mut doc);
@@ -302,6 +303,34 @@ fn add_intake(doc: &mut Value) {
                 "IntakeReceipt": { "type": "object", "properties": {
                     "order_no": { "type": "string" }, "channel": { "type": "string" }, "external_id": { "type": "string" },
                     "status": { "type": "string" }, "created_at": { "type": "string", "format": "date-time" }, "duplicate": { "type": "boolean" } } }
+    });
+    for (k, v) in paths.as_object().into_iter().flatten() {
+        doc["paths"][k] = v.clone();
+    }
+    for (k, v) in schemas.as_object().into_iter().flatten() {
+        doc["components"]["schemas"][k] = v.clone();
+    }
+}
+
+/// Construction projects (工程建设项目).
+fn add_projects(doc: &mut Value) {
+    let paths = json!({
+            "/api/v1/projects": {
+                "post": with_body(op("登记工程建设项目（综合窗口、区镇窗口、管理员）：项目代码为投资项目在线审批监管平台赋予的代码（如 2026-320583-47-03-000123），建设单位统一社会信用代码须通过校验", "projects", true), "NewProject"),
+                "get": op("工程建设项目列表（q 名称/建设单位/代码、town 区镇、lead_department 牵头部门、category、page；新登记的在前；total 最多计到 10000）", "projects", true)
+            },
+            "/api/v1/projects/{code}": { "get": op("工程建设项目详情", "projects", true) }
+    });
+    let schemas = json!({
+                "NewProject": { "type": "object", "required": ["code", "name", "owner_credit_code", "owner_name", "town", "address", "investment_fen", "land_area_m2", "floor_area_m2", "funding", "category", "lead_department"], "properties": {
+                    "code": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{6}-[0-9]{2}-0[123]-[0-9]{6}$", "description": "项目代码（GB/T 40058-2021）" },
+                    "name": { "type": "string" }, "owner_credit_code": { "type": "string", "description": "建设单位统一社会信用代码" }, "owner_name": { "type": "string" },
+                    "town": { "type": "string", "description": "所在区镇（服务点代码）" }, "address": { "type": "string" },
+                    "investment_fen": { "type": "integer", "minimum": 0, "description": "总投资（分）" },
+                    "land_area_m2": { "type": "number", "minimum": 0 }, "floor_area_m2": { "type": "number", "minimum": 0 },
+                    "funding": { "type": "string", "enum": ["government", "social"] },
+                    "category": { "type": "string", "enum": ["general", "small_low_risk", "with_scheme"] },
+                    "lead_department": { "type": "string", "description": "牵头部门代码" } } }
     });
     for (k, v) in paths.as_object().into_iter().flatten() {
         doc["paths"][k] = v.clone();

@@ -116,6 +116,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "indexes that serve the staff lists' sorts",
         include_str!("../migrations/0022_list_indexes.sql"),
     ),
+    (
+        23,
+        "construction projects",
+        include_str!("../migrations/0023_projects.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -10,6 +10,7 @@
 mod guides;
 pub mod hotline;
 pub mod kb;
+pub mod projects;
 
 use anyhow::Context;
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone};
@@ -916,6 +917,7 @@ pub async fn seed_demo(
         hotline::seed(store, &cal, year, years, today, hotline_scale, seed).await?;
     hotline::seed_calls(store, year, years, today, hotline_scale, seed).await?;
     kb::seed(store, year).await?;
+    projects::seed(store, year, scale, seed).await?;
     // The cases went in by bulk insert: the kept figures are computed once from them.
     tongban_store::stats::rebuild(store).await?;
     // ...and each is sealed once, as every later audited change renews its seal.

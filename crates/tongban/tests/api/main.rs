@@ -29,6 +29,7 @@ mod modes;
 mod nodes;
 mod paging;
 mod procedure;
+mod projects;
 mod rating_loop;
 mod reading;
 mod rules;

@@ -13,6 +13,7 @@ mod items;
 pub(crate) mod kb;
 mod licenses;
 mod org;
+mod projects;
 mod topics;
 
 use crate::AppState;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(kb::router())
         .merge(topics::router())
         .merge(dispatch::router())
+        .merge(projects::router())
 }
 
 /// `ok` when this node can read and write its database; otherwise 503 with the reason

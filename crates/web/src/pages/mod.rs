@@ -7,6 +7,7 @@ mod center;
 mod figures;
 mod hotline;
 mod portal;
+mod projects;
 mod session;
 mod signin;
 
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(figures::router())
         .merge(admin::router())
         .merge(hotline::router())
+        .merge(projects::router())
 }
 
 async fn css() -> impl IntoResponse {
@@ -281,6 +283,12 @@ pub fn urlencode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// A form page shown again with its faults: 422.
+pub fn status_422(mut r: Response) -> Response {
+    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    r
 }
 
 /// Renders a template as a page response.

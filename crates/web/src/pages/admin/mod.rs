@@ -55,10 +55,7 @@ fn admin(web: &Web) -> Result<&Principal, PageError> {
     web.staff_as(&[Role::Admin], "系统管理仅供系统管理员使用。")
 }
 
-fn status_422(mut r: axum::response::Response) -> axum::response::Response {
-    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    r
-}
+pub(crate) use crate::pages::status_422;
 
 #[derive(Template)]
 #[template(path = "admin/index.html")]

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -80,10 +80,7 @@ fn page_no(v: Option<&str>) -> Result<Option<i64>, FieldError> {
     }
 }
 
-fn status_422(mut r: Response) -> Response {
-    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    r
-}
+pub(super) use crate::pages::status_422;
 
 fn forbidden(body: &str) -> PageError {
     PageError::new(StatusCode::FORBIDDEN, "无权操作", body)
