@@ -97,7 +97,9 @@ coded_enum! {
 impl Category {
     /// The whole process's limit in working days, from the first stage's acceptance
     /// to the completion acceptance: 120 (国办发〔2019〕11号); 15 for a small,
-    /// low-risk social investment project, as the province's reform sets it.
+    /// low-risk social investment project, as the province's reform sets it; 90 for a
+    /// project sold with its scheme, this platform's default until administrators
+    /// keep the stage definitions (issue 15).
     pub fn total_limit_days(self) -> u32 {
         match self {
             Self::General => 120,

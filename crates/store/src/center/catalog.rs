@@ -260,13 +260,7 @@ pub async fn insert_item(
         .bind(&now)
         .fetch_one(&mut *conn)
         .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict {
-                field: "code",
-                message: format!("事项编码“{code}”已存在"),
-            },
-            _ => StoreError::Db(e),
-        })?;
+        .map_err(|e| crate::org::unique_violation(e, "code", &format!("事项编码“{code}”已存在")))?;
     insert_version(
         &mut *conn,
         id,
@@ -340,13 +334,7 @@ async fn insert_version(
     .bind(search_text(c))
     .execute(conn)
     .await
-    .map_err(|e| match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict {
-            field: "version",
-            message: "该事项同时有其他修改，请刷新后重试".into(),
-        },
-        _ => StoreError::Db(e),
-    })?;
+    .map_err(|e| crate::org::unique_violation(e, "version", "该事项同时有其他修改，请刷新后重试"))?;
     Ok(())
 }
 

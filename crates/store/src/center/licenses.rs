@@ -456,13 +456,7 @@ pub async fn issue_in(
     .bind(&token)
     .execute(&mut *tx)
     .await
-    .map_err(|e| match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict {
-            field: "case_no",
-            message: format!("办件{case_no}已签发电子证照"),
-        },
-        _ => StoreError::Db(e),
-    })?;
+    .map_err(|e| crate::org::unique_violation(e, "case_no", &format!("办件{case_no}已签发电子证照")))?;
     audit::append(
         tx,
         keys,

@@ -198,13 +198,7 @@ async fn insert(
     .bind(&actor.name)
     .fetch_one(&mut *tx)
     .await
-    .map_err(|e| match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict {
-            field: "code",
-            message: format!("项目代码“{}”已登记", new.code),
-        },
-        _ => StoreError::Db(e),
-    })?;
+    .map_err(|e| crate::org::unique_violation(e, "code", &format!("项目代码“{}”已登记", new.code)))?;
     audit::append(
         tx,
         keys,

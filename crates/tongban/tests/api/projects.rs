@@ -139,10 +139,13 @@ async fn the_window_registers_a_project_on_a_page(db: Db) {
         ("category", "general"),
         ("lead_department", "SJ"),
     ];
-    // A sum that is not a number is named beside its field.
+    // A sum that is not a number is named beside its field, with the other faults.
+    form[1] = ("code", "2026-1");
     let (s, _, page) = b.post("/projects", &form).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("总投资应为数字"), "{page}");
+    assert!(page.contains("项目代码“2026-1”格式不正确"), "{page}");
+    form[1] = ("code", "2026-320583-47-03-000777");
     assert_eq!(app.count("projects").await, 0);
     form[7] = ("investment_wan", "1200.5");
     let (s, to, _) = b.post("/projects", &form).await;

@@ -729,12 +729,12 @@ async fn insert_case(
         .bind(&c.submitter_digest)
         .fetch_one(&mut *tx)
         .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict {
-                field: "case_no",
-                message: "办件编号已被占用（编号序列与已有办件冲突），请重试".into(),
-            },
-            _ => StoreError::Db(e),
+        .map_err(|e| {
+            crate::org::unique_violation(
+                e,
+                "case_no",
+                "办件编号已被占用（编号序列与已有办件冲突），请重试",
+            )
         })?;
     row.id = id;
     if let Some(d) = &row.delivery {

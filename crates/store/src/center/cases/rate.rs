@@ -94,16 +94,13 @@ pub async fn rate(
     .bind(staff_rated(&mut tx, &rater, row.id).await?)
     .execute(&mut *tx)
     .await
-    .map_err(|e| match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict {
-            field: "level",
-            message: if kind == SERVICE_RATING {
-                "该办件已评价，每件只能评价一次".into()
-            } else {
-                "本次窗口服务已由评价器评价".into()
-            },
-        },
-        _ => StoreError::Db(e),
+    .map_err(|e| {
+        let message = if kind == SERVICE_RATING {
+            "该办件已评价，每件只能评价一次"
+        } else {
+            "本次窗口服务已由评价器评价"
+        };
+        crate::org::unique_violation(e, "level", message)
     })?;
     if level.is_bad() {
         let cal = calendar::load(store, &mut tx).await?;

@@ -236,23 +236,32 @@ async fn create(
         lead_department: f.lead_department.clone(),
     };
     if !typed.is_empty() {
+        // The other fields' faults too, all at once (the numbers typed wrong are
+        // already named).
+        if let Err(faults) = input.check() {
+            for i in faults {
+                let e = on_form(FieldError::new(i.field, i.message));
+                if !typed.iter().any(|t| t.field == e.field) {
+                    typed.push(e);
+                }
+            }
+        }
         return show(&s, &web, f, typed).await;
     }
     match projects::create(&s.store, p, &input).await {
         Ok(v) => Ok(Redirect::to(&format!("/projects/{}", v.code)).into_response()),
         Err(e) => {
-            // The form asks for 万元 where the API takes fen.
-            let errors = field_errors(e)?
-                .into_iter()
-                .map(|mut e| {
-                    if e.field == "investment_fen" {
-                        e.field = "investment_wan".into();
-                        e.message = e.message.replace("（分）", "（万元）");
-                    }
-                    e
-                })
-                .collect();
+            let errors = field_errors(e)?.into_iter().map(on_form).collect();
             show(&s, &web, f, errors).await
         }
     }
+}
+
+/// A fault as the form names it: the form asks for 万元 where the API takes fen.
+fn on_form(mut e: FieldError) -> FieldError {
+    if e.field == "investment_fen" {
+        e.field = "investment_wan".into();
+        e.message = e.message.replace("（分）", "（万元）");
+    }
+    e
 }
