@@ -45,6 +45,7 @@ macro_rules! coded_enum {
     };
 }
 
+pub mod acceptance;
 pub mod calendar;
 pub mod case;
 pub mod catalog;

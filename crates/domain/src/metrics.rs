@@ -390,6 +390,18 @@ figures! {
         "统计期间内的差评中，部门在整改期限内作出核实整改答复的比例；逾期答复和尚未答复的均计为未按时";
     RatingsAvgScore = "ratings_avg_score", "平均满意度得分", "分", "评价",
         "非常满意100分、满意80分、基本满意60分、不满意40分、非常不满意20分的平均值";
+    Acceptances = "acceptances", "联合验收项目", "个", "工程建设",
+        "出具联合验收意见书（各参加部门均验收通过）的日期在统计期间内的联合验收数（一个项目分期、分部位验收的，每次验收计一个）";
+    AcceptanceAreaM2 = "acceptance_area_m2", "联合验收面积", "㎡", "工程建设",
+        "统计期间内通过联合验收的建筑面积之和（平方米；报告以万㎡表示，并写出比上年同期增减的面积）";
+    AcceptancesPerMonth = "acceptances_per_month", "平均每月验收项目", "个", "工程建设",
+        "联合验收项目数除以统计期间的月数（不足一月的按天数折算）";
+    AcceptanceAvgWorkingDays = "acceptance_avg_working_days", "每个项目平均办理时间", "个工作日", "工程建设",
+        "统计期间内通过的联合验收，自建设单位申请之日的次一工作日起至出具验收意见书之日止的工作日数（按国务院节假日安排）的平均值";
+    AcceptanceDeptPassRate = "acceptance_dept_pass_rate", "部门平均通过率", "%", "工程建设",
+        "统计期间内通过的联合验收中，各参加部门首次现场验收即通过的比例，再按部门取平均（表中列出各部门的通过率）";
+    AcceptanceFirstPassRate = "acceptance_first_pass_rate", "一次性现场验收全部通过率", "%", "工程建设",
+        "统计期间内通过的联合验收中，各参加部门在首次现场验收即全部通过（无须复验）的比例";
 }
 
 /// The definition of `key`, if it is one.

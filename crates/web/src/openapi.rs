@@ -223,6 +223,7 @@ fn path_parameter(name: &str) -> Value {
         "case_no" => pattern("^[A-Z0-9]{1,12}-[0-9]{8}-[0-9]{5}$"),
         "no" => pattern("^12345-[0-9]{8}-[0-9]{5}$"),
         "license_no" => pattern("^[A-Z0-9]{1,12}-[0-9]{4}-[0-9]{6}$"),
+        "acceptance_no" => pattern("^LY[0-9]{4}-[0-9]{5}$"),
         "id" | "version" => {
             json!({ "type": "integer", "minimum": 1, "maximum": 9_007_199_254_740_991i64 })
         }
@@ -319,7 +320,24 @@ fn add_projects(doc: &mut Value) {
                 "post": with_body(op("登记工程建设项目（综合窗口、区镇窗口、管理员）：项目代码为投资项目在线审批监管平台赋予的代码（如 2026-320583-47-03-000123），建设单位统一社会信用代码须通过校验", "projects", true), "NewProject"),
                 "get": op("工程建设项目列表（q 名称/建设单位/代码、town 区镇、lead_department 牵头部门、category、page；新登记的在前；total 最多计到 10000）", "projects", true)
             },
-            "/api/v1/projects/{code}": { "get": op("工程建设项目详情", "projects", true) }
+            "/api/v1/projects/{code}": { "get": op("工程建设项目详情", "projects", true) },
+            "/api/v1/projects/{code}/acceptances": { "post": with_body(op("登记建设单位的联合验收申请（综合窗口、区镇窗口、牵头部门、管理员）：验收部位可空（整体验收），验收建筑面积不大于项目建筑面积", "projects", true), "AcceptanceRequest") },
+            "/api/v1/acceptances": { "get": {
+                "summary": "联合验收列表（新申请的在前；total 最多计到 10000）", "tags": ["projects"], "security": [{ "bearer": [] }],
+                "parameters": [
+                    { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["", "requested", "scheduled", "reinspection", "certified"] } },
+                    { "name": "department", "in": "query", "description": "参加验收的部门代码", "schema": { "type": "string" } },
+                    { "name": "awaiting", "in": "query", "description": "true：只列该部门尚未录入结果的", "schema": { "type": "string", "enum": ["", "true", "false"] } },
+                    { "name": "project", "in": "query", "description": "项目代码", "schema": { "type": "string" } },
+                    { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 100000 } },
+                    { "name": "per_page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 200 } }
+                ],
+                "responses": { "200": { "description": "{acceptances, total, total_more, page}" },
+                               "4XX": { "description": "请求有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } },
+            "/api/v1/acceptances/{acceptance_no}": { "get": op("联合验收详情（各部门各次现场验收结果）", "projects", true) },
+            "/api/v1/acceptances/{acceptance_no}/schedule": { "post": with_body(op("牵头部门安排现场验收日期和参加部门（尚无部门录入结果前可重新安排）", "projects", true), "AcceptanceSchedule") },
+            "/api/v1/acceptances/{acceptance_no}/results": { "post": with_body(op("参加部门录入本轮现场验收结果（不通过须写明问题）；全部部门通过时自动出具联合验收意见书（电子证照，牵头部门签名）", "projects", true), "AcceptanceResult") },
+            "/api/v1/acceptances/{acceptance_no}/reinspection": { "post": with_body(op("牵头部门安排未通过部门复验的日期", "projects", true), "AcceptanceReinspection") }
     });
     let schemas = json!({
                 "NewProject": { "type": "object", "required": ["code", "name", "owner_credit_code", "owner_name", "town", "address", "investment_fen", "land_area_m2", "floor_area_m2", "funding", "category", "lead_department"], "properties": {
@@ -330,7 +348,19 @@ fn add_projects(doc: &mut Value) {
                     "land_area_m2": { "type": "number", "minimum": 0 }, "floor_area_m2": { "type": "number", "minimum": 0 },
                     "funding": { "type": "string", "enum": ["government", "social"] },
                     "category": { "type": "string", "enum": ["general", "small_low_risk", "with_scheme"] },
-                    "lead_department": { "type": "string", "description": "牵头部门代码" } } }
+                    "lead_department": { "type": "string", "description": "牵头部门代码" } } },
+                "AcceptanceRequest": { "type": "object", "required": ["area_m2"], "properties": {
+                    "part": { "type": ["string", "null"], "maxLength": 100, "description": "验收部位（单体、分期）；空为整体" },
+                    "area_m2": { "type": "number", "exclusiveMinimum": 0, "description": "验收建筑面积（平方米）" } } },
+                "AcceptanceSchedule": { "type": "object", "required": ["inspect_on", "departments"], "properties": {
+                    "inspect_on": { "type": "string", "format": "date", "description": "现场验收日期（不早于今天）" },
+                    "departments": { "type": "array", "minItems": 1, "maxItems": 20, "items": { "type": "string" }, "description": "参加验收的部门代码" } } },
+                "AcceptanceResult": { "type": "object", "required": ["result"], "properties": {
+                    "department": { "type": ["string", "null"], "description": "部门代码（部门工作人员为本部门，可省略；管理员须填写）" },
+                    "result": { "type": "string", "enum": ["pass", "fail"] },
+                    "findings": { "type": ["string", "null"], "maxLength": 1000, "description": "验收意见；不通过时必填" } } },
+                "AcceptanceReinspection": { "type": "object", "required": ["inspect_on"], "properties": {
+                    "inspect_on": { "type": "string", "format": "date", "description": "复验日期（不早于今天）" } } }
     });
     for (k, v) in paths.as_object().into_iter().flatten() {
         doc["paths"][k] = v.clone();

@@ -406,49 +406,110 @@ pub async fn issue_in(
         .as_deref()
         .and_then(time::parse_stamp)
         .unwrap_or_else(time::now);
-    let issued_at = time::stamp(issued);
-    let year = time::local_day(issued).year();
-    let n = crate::org::next_counter(&mut *tx, &format!("license:{dcode}:{year}")).await?;
-    let license_no = format!("{dcode}-{year}-{n:06}");
-    let holder_id = if kind == "organisation" {
+    sign_and_record(
+        tx,
+        keys,
+        actor,
+        Issue {
+            department_id,
+            issuer: json!({ "code": dcode, "name": dname, "credit_code": dcredit }),
+            department_code: &dcode,
+            item: &item,
+            holder: &holder,
+            holder_kind: &kind,
+            holder_id: holder_id_of(&kind, credit_code, id_masked),
+            issued,
+            reference: &case_no,
+            case_id: Some(case_id),
+            acceptance_id: None,
+            details: None,
+        },
+    )
+    .await
+}
+
+fn holder_id_of(
+    kind: &str,
+    credit_code: Option<String>,
+    id_masked: Option<String>,
+) -> Option<String> {
+    if kind == "organisation" {
         credit_code
     } else {
         id_masked
-    };
-    let (key_id, signing) = signing_key_in(&mut *tx, keys, actor, department_id, &dcode).await?;
+    }
+}
+
+/// What a signed document says and what it belongs to.
+struct Issue<'a> {
+    department_id: i64,
+    /// `{code, name, credit_code}` of the issuing department.
+    issuer: Value,
+    department_code: &'a str,
+    item: &'a str,
+    holder: &'a str,
+    holder_kind: &'a str,
+    holder_id: Option<String>,
+    issued: chrono::DateTime<chrono::Utc>,
+    /// The case number, or the acceptance number of a certificate.
+    reference: &'a str,
+    case_id: Option<i64>,
+    acceptance_id: Option<i64>,
+    /// More of the document (a certificate's project and departments).
+    details: Option<Value>,
+}
+
+/// Numbers a document, signs it with the issuing department's key, records it and
+/// appends to the audit chain, in the caller's transaction.
+async fn sign_and_record(
+    tx: &mut AnyConnection,
+    keys: &Keys,
+    actor: &Actor,
+    i: Issue<'_>,
+) -> Result<License> {
+    let issued_at = time::stamp(i.issued);
+    let year = time::local_day(i.issued).year();
+    let dcode = i.department_code;
+    let n = crate::org::next_counter(&mut *tx, &format!("license:{dcode}:{year}")).await?;
+    let license_no = format!("{dcode}-{year}-{n:06}");
+    let (key_id, signing) = signing_key_in(&mut *tx, keys, actor, i.department_id, dcode).await?;
     let token = new_check_token();
     let verify_url = format!("/verify/{license_no}?t={token}");
-    let document = json!({
+    let mut document = json!({
         "license_no": license_no,
         "type": LICENSE_TYPE,
-        "item": item,
-        "holder": holder,
-        "holder_kind": kind,
-        "holder_id": holder_id,
-        "issuer": { "code": dcode, "name": dname, "credit_code": dcredit },
+        "item": i.item,
+        "holder": i.holder,
+        "holder_kind": i.holder_kind,
+        "holder_id": i.holder_id,
+        "issuer": i.issuer,
         "issued_at": issued_at,
         "valid_until": Value::Null,
-        "case_no": case_no,
+        "case_no": i.reference,
         "verify_url": verify_url,
         "key_id": key_id,
         "algorithm": ALGORITHM,
     });
+    if let Some(d) = i.details {
+        document["details"] = d;
+    }
     let canonical = canonical_json(&document);
     let signature: Signature = signing
         .try_sign(canonical.as_bytes())
         .map_err(|_| StoreError::Other(anyhow::anyhow!("SM2 signing failed")))?;
     let signature = hex::encode(signature.to_bytes());
     sqlx::query(
-        "INSERT INTO licenses (license_no, case_id, department_id, item_name, holder_name, holder_id_masked, issued_at, \
-         valid_until, status, revoked_at, revoke_reason, document, signature, key_id, check_token) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, 'valid', NULL, NULL, $8, $9, $10, $11)",
+        "INSERT INTO licenses (license_no, case_id, acceptance_id, department_id, item_name, holder_name, holder_id_masked, \
+         issued_at, valid_until, status, revoked_at, revoke_reason, document, signature, key_id, check_token) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, 'valid', NULL, NULL, $9, $10, $11, $12)",
     )
     .bind(&license_no)
-    .bind(case_id)
-    .bind(department_id)
-    .bind(&item)
-    .bind(&holder)
-    .bind(&holder_id)
+    .bind(i.case_id)
+    .bind(i.acceptance_id)
+    .bind(i.department_id)
+    .bind(i.item)
+    .bind(i.holder)
+    .bind(&i.holder_id)
     .bind(&issued_at)
     .bind(&canonical)
     .bind(&signature)
@@ -456,7 +517,9 @@ pub async fn issue_in(
     .bind(&token)
     .execute(&mut *tx)
     .await
-    .map_err(|e| crate::org::unique_violation(e, "case_no", &format!("办件{case_no}已签发电子证照")))?;
+    .map_err(|e| {
+        crate::org::unique_violation(e, "case_no", &format!("{}已签发电子证照", i.reference))
+    })?;
     audit::append(
         tx,
         keys,
@@ -464,10 +527,70 @@ pub async fn issue_in(
         "license.issue",
         "license",
         &license_no,
-        json!({ "case_no": case_no, "key_id": key_id }),
+        json!({ "case_no": i.reference, "key_id": key_id }),
     )
     .await?;
     Ok(License::from_document(&document, "valid", None, None))
+}
+
+/// What a joint acceptance certificate is called.
+pub const ACCEPTANCE_CERTIFICATE: &str = "建设工程竣工联合验收意见书";
+
+/// Issues the joint acceptance certificate of an acceptance every department has
+/// passed, signed by the project's lead department, inside the transaction that
+/// certified it; the certificate's number.
+pub(crate) async fn issue_certificate(
+    tx: &mut AnyConnection,
+    keys: &Keys,
+    acceptance_id: i64,
+    departments: Vec<String>,
+    actor: &Actor,
+) -> Result<License> {
+    let r = sqlx::query(
+        "SELECT a.acceptance_no, a.part, a.area_cm2, a.certified_at, p.code, p.name, p.owner_name, \
+         p.owner_credit_code, d.id, d.code, d.name, d.credit_code FROM acceptances a \
+         JOIN projects p ON p.id = a.project_id JOIN departments d ON d.id = p.lead_department_id WHERE a.id = $1",
+    )
+    .bind(acceptance_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| StoreError::not_found("联合验收不存在"))?;
+    let acceptance_no: String = r.try_get(0)?;
+    let part: Option<String> = r.try_get(1)?;
+    let area_cm2: i64 = r.try_get(2)?;
+    let certified_at: Option<String> = r.try_get(3)?;
+    let owner: String = r.try_get(6)?;
+    let dcode: String = r.try_get(9)?;
+    let details = json!({
+        "project_code": r.try_get::<String, _>(4)?,
+        "project_name": r.try_get::<String, _>(5)?,
+        "part": part,
+        "area_m2": format!("{:.2}", area_cm2 as f64 / 100.0),
+        "departments": departments,
+    });
+    sign_and_record(
+        tx,
+        keys,
+        actor,
+        Issue {
+            department_id: r.try_get(8)?,
+            issuer: json!({ "code": dcode, "name": r.try_get::<String, _>(10)?, "credit_code": r.try_get::<Option<String>, _>(11)? }),
+            department_code: &dcode,
+            item: ACCEPTANCE_CERTIFICATE,
+            holder: &owner,
+            holder_kind: "organisation",
+            holder_id: Some(r.try_get(7)?),
+            issued: certified_at
+                .as_deref()
+                .and_then(time::parse_stamp)
+                .unwrap_or_else(time::now),
+            reference: &acceptance_no,
+            case_id: None,
+            acceptance_id: Some(acceptance_id),
+            details: Some(details),
+        },
+    )
+    .await
 }
 
 /// Setting holding the public address of the portal (`https://zwfw.example.gov.cn`),

@@ -121,6 +121,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "construction projects",
         include_str!("../migrations/0023_projects.sql"),
     ),
+    (
+        24,
+        "joint completion acceptance; certificates in the license registry",
+        include_str!("../migrations/0024_acceptances.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -42,6 +42,10 @@ pub struct TableRow {
     pub name: String,
     pub value: i64,
     pub year_earlier: i64,
+    /// A rate of the row where the figure is a rate (a department's pass rate:
+    /// `value` is then what it was taken over).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
 }
 
 /// A department's row of the report's table.
@@ -144,6 +148,15 @@ struct Raw {
     /// Bad ratings answered by their due day.
     ratings_bad_on_time: i64,
     ratings_score_sum: i64,
+    /// Months in the period (a partial month by its days).
+    months: f64,
+    /// Joint acceptances certified: count, area, working days, all passed first time.
+    acceptances: i64,
+    acceptance_area_cm2: i64,
+    acceptance_working_days: i64,
+    acceptance_first_pass: i64,
+    /// department code → (sort, name, first visits, passed first time)
+    acceptance_departments: BTreeMap<String, (i64, String, i64, i64)>,
 }
 
 /// Whole numbers (counts) as JSON integers, others as decimals.
@@ -221,6 +234,21 @@ impl Raw {
             Key::RatingsBad => n(self.ratings_bad),
             Key::RatingsBadAnsweredRate => ratio(self.ratings_bad_on_time, self.ratings_bad),
             Key::RatingsAvgScore => ratio(self.ratings_score_sum, self.ratings),
+            Key::Acceptances => n(self.acceptances),
+            Key::AcceptanceAreaM2 => Some(self.acceptance_area_cm2 as f64 / 100.0),
+            Key::AcceptancesPerMonth => {
+                (self.months > 0.0).then(|| self.acceptances as f64 / self.months)
+            }
+            Key::AcceptanceAvgWorkingDays => ratio(self.acceptance_working_days, self.acceptances),
+            Key::AcceptanceDeptPassRate => {
+                let rates: Vec<f64> = self
+                    .acceptance_departments
+                    .values()
+                    .filter_map(|d| ratio(d.3, d.2))
+                    .collect();
+                (!rates.is_empty()).then(|| rates.iter().sum::<f64>() / rates.len() as f64)
+            }
+            Key::AcceptanceFirstPassRate => ratio(self.acceptance_first_pass, self.acceptances),
             Key::CasesByPoint | Key::HotlineByChannel => None,
         }
     }
@@ -246,6 +274,8 @@ pub struct Parts {
     pub hotline: bool,
     /// 评价: 好差评.
     pub ratings: bool,
+    /// 工程建设: joint acceptances.
+    pub projects: bool,
 }
 
 impl Parts {
@@ -254,12 +284,14 @@ impl Parts {
         catalog: true,
         hotline: true,
         ratings: true,
+        projects: true,
     };
     const NONE: Parts = Parts {
         cases: false,
         catalog: false,
         hotline: false,
         ratings: false,
+        projects: false,
     };
     pub const CASES: Parts = Parts {
         cases: true,
@@ -277,6 +309,10 @@ impl Parts {
         ratings: true,
         ..Parts::NONE
     };
+    pub const PROJECTS: Parts = Parts {
+        projects: true,
+        ..Parts::NONE
+    };
 
     /// Whether the figures of `area` (a figure's `area`) are computed.
     fn has(self, area: &str) -> bool {
@@ -285,6 +321,7 @@ impl Parts {
             "事项" => self.catalog,
             "12345" => self.hotline,
             "评价" => self.ratings,
+            "工程建设" => self.projects,
             _ => true,
         }
     }
@@ -317,6 +354,7 @@ pub async fn compute_parts(store: &Store, period: &Period, parts: Parts) -> Resu
                         name: name.clone(),
                         value: *v,
                         year_earlier: before.by_point.get(code).map(|p| p.2).unwrap_or(0),
+                        rate: None,
                     })
                     .collect::<Vec<_>>(),
             ),
@@ -339,9 +377,34 @@ pub async fn compute_parts(store: &Store, period: &Period, parts: Parts) -> Resu
                                 .unwrap_or_else(|| c.clone()),
                             value: now.hotline_by_channel.get(c).copied().unwrap_or(0),
                             year_earlier: before.hotline_by_channel.get(c).copied().unwrap_or(0),
+                            rate: None,
                         })
                         .collect(),
                 )
+            }
+            Key::AcceptanceDeptPassRate => {
+                let mut rows: Vec<(i64, TableRow)> = now
+                    .acceptance_departments
+                    .iter()
+                    .map(|(code, (sort, name, n, passed))| {
+                        (
+                            *sort,
+                            TableRow {
+                                code: code.clone(),
+                                name: name.clone(),
+                                value: *n,
+                                year_earlier: before
+                                    .acceptance_departments
+                                    .get(code)
+                                    .map(|d| d.2)
+                                    .unwrap_or(0),
+                                rate: ratio(*passed, *n),
+                            },
+                        )
+                    })
+                    .collect();
+                rows.sort_by(|a, b| (a.0, &a.1.code).cmp(&(b.0, &b.1.code)));
+                Some(rows.into_iter().map(|(_, r)| r).collect())
             }
             _ => None,
         };
@@ -418,7 +481,76 @@ async fn raw(store: &Store, p: &Period, parts: Parts) -> Result<Raw> {
     if parts.ratings {
         ratings_raw(&mut c, p, &mut r).await?;
     }
+    if parts.projects {
+        acceptances_raw(&mut c, p, &mut r).await?;
+    }
+    r.months = months_in(p);
     Ok(r)
+}
+
+/// Months in a period: whole months count one, a partial month its share of days.
+fn months_in(p: &Period) -> f64 {
+    use chrono::Datelike;
+    let mut months = 0.0;
+    let mut d = p.from;
+    while d <= p.to {
+        let first = d.with_day(1).unwrap_or(d);
+        let next = first
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(chrono::NaiveDate::MAX);
+        let len = (next - first).num_days() as f64;
+        let end = p.to.min(next.pred_opt().unwrap_or(p.to));
+        months += ((end - d).num_days() + 1) as f64 / len;
+        d = next;
+    }
+    months
+}
+
+/// Joint acceptances certified in the period, from their counters.
+async fn acceptances_raw(c: &mut AnyConnection, p: &Period, r: &mut Raw) -> Result<()> {
+    let sums = stats::sums(
+        c,
+        &stats::ACCEPTANCES,
+        p.from,
+        p.to,
+        &["kind", "department_id"],
+    )
+    .await?;
+    let rows = sqlx::query("SELECT id, code, name, sort FROM departments")
+        .fetch_all(&mut *c)
+        .await?;
+    let mut departments: HashMap<i64, (String, String, i64)> = HashMap::new();
+    for row in rows {
+        departments.insert(
+            row.try_get(0)?,
+            (row.try_get(1)?, row.try_get(2)?, row.try_get(3)?),
+        );
+    }
+    for (k, v) in &sums {
+        let [K::T(kind), K::I(dept)] = k.as_slice() else {
+            continue;
+        };
+        match kind.as_str() {
+            "closed" => {
+                r.acceptances += v[0];
+                r.acceptance_area_cm2 += v[1];
+                r.acceptance_working_days += v[2];
+                r.acceptance_first_pass += v[3];
+            }
+            "department" => {
+                if let Some((code, name, sort)) = departments.get(dept) {
+                    let e = r
+                        .acceptance_departments
+                        .entry(code.clone())
+                        .or_insert_with(|| (*sort, name.clone(), 0, 0));
+                    e.2 += v[0];
+                    e.3 += v[3];
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Cases accepted and closed, per department, point, channel and instant flag.

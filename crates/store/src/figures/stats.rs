@@ -14,7 +14,8 @@
 //! - `stat_orders`: 12345 work orders per day registered, channel and lead unit, with
 //!   every measure the hotline figures need;
 //! - `stat_ratings`: 好差评 ratings per day, department, point, source and level;
-//! - `stat_calls`: the switch's calls per day.
+//! - `stat_calls`: the switch's calls per day;
+//! - `stat_acceptances`: joint completion acceptances per day of certificate.
 
 use crate::{Backend, Result, Store, StoreError, time};
 use chrono::{Datelike, Months, NaiveDate};
@@ -348,8 +349,51 @@ pub static CALLS: Counter = Counter {
     },
 };
 
+/// Joint completion acceptances on the day of their certificate: `closed` (under
+/// department 0) counts them with their floor area, working days and first-visit
+/// all-pass; `department` counts each department's first visits among them and how
+/// many it passed (in `first_pass`).
+pub static ACCEPTANCES: Counter = Counter {
+    table: "stat_acceptances",
+    months: "stat_acceptances_m",
+    label: "联合验收",
+    keys: &[
+        ("day", Ty::Text),
+        ("kind", Ty::Text),
+        ("department_id", Ty::Int),
+    ],
+    measures: &["n", "area_cm2", "working_days", "first_pass"],
+    source: "SELECT a.certified_on AS day, 'closed' AS kind, CAST(0 AS BIGINT) AS department_id, \
+             CAST(COUNT(*) AS BIGINT) AS n, CAST(SUM(a.area_cm2) AS BIGINT) AS area_cm2, \
+             CAST(SUM(a.working_days) AS BIGINT) AS working_days, CAST(SUM(a.first_pass) AS BIGINT) AS first_pass \
+             FROM acceptances a WHERE a.certified_on IS NOT NULL{and} GROUP BY a.certified_on \
+             UNION ALL \
+             SELECT a.certified_on AS day, 'department' AS kind, k.department_id, CAST(COUNT(*) AS BIGINT) AS n, \
+             CAST(0 AS BIGINT) AS area_cm2, CAST(0 AS BIGINT) AS working_days, \
+             CAST(SUM(CASE WHEN k.result = 'pass' THEN 1 ELSE 0 END) AS BIGINT) AS first_pass \
+             FROM acceptances a JOIN acceptance_checks k ON k.acceptance_id = a.id AND k.visit = 1 \
+             WHERE a.certified_on IS NOT NULL{and} GROUP BY a.certified_on, k.department_id",
+    id: "a.id",
+    count: |r, _, add| {
+        add(
+            vec![
+                K::T(r.try_get("day")?),
+                K::T(r.try_get("kind")?),
+                K::I(r.try_get("department_id")?),
+            ],
+            &[
+                r.try_get("n")?,
+                r.try_get("area_cm2")?,
+                r.try_get("working_days")?,
+                r.try_get("first_pass")?,
+            ],
+        );
+        Ok(())
+    },
+};
+
 /// Every kept figure.
-pub static COUNTERS: [&Counter; 5] = [&CASES, &ORDERS, &ORDER_DUES, &RATINGS, &CALLS];
+pub static COUNTERS: [&Counter; 6] = [&CASES, &ORDERS, &ORDER_DUES, &RATINGS, &CALLS, &ACCEPTANCES];
 
 /// What some records add to a counter, summed per key.
 #[derive(Debug, Clone, Default, PartialEq)]

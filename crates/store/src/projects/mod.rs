@@ -2,6 +2,8 @@
 //! with the national platform's code, then taken through the four stages of parallel
 //! approval (issue 15; the stages come next, on the case engine).
 
+pub mod acceptance;
+
 use crate::audit::{self, Actor};
 use crate::org::{Principal, department_by_code, point_by_code};
 use crate::{Result, Sql, Store, StoreError, Total, time};
@@ -97,7 +99,7 @@ fn may_register(p: &Principal) -> Result<()> {
 
 /// Who reads projects: staff who work approval cases (every department takes part in
 /// some stage of some project; owners' tracking comes without a login).
-fn may_read(p: &Principal) -> Result<()> {
+pub(crate) fn may_read(p: &Principal) -> Result<()> {
     if p.role.works_cases() {
         Ok(())
     } else {
@@ -297,4 +299,30 @@ pub async fn list(
     let rows = page.query().fetch_all(&mut *rd).await?;
     let views = rows.iter().map(view_from).collect::<Result<Vec<_>>>()?;
     Ok((views, total))
+}
+
+/// Streams every project in id order to `sink` (`tongban export projects`).
+pub async fn export(
+    store: &Store,
+    mut sink: impl FnMut(ProjectView) -> anyhow::Result<()>,
+) -> Result<u64> {
+    let mut rd = store.reader().await?;
+    let mut last = 0i64;
+    let mut n = 0;
+    loop {
+        let sql = format!("SELECT {COLUMNS}{FROM} AND p.id > $1 ORDER BY p.id LIMIT 1000");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(last)
+            .fetch_all(&mut *rd)
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for r in &rows {
+            last = r.try_get("id")?;
+            sink(view_from(r)?).map_err(StoreError::Other)?;
+            n += 1;
+        }
+    }
+    Ok(n)
 }

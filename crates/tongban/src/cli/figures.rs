@@ -129,7 +129,7 @@ pub async fn report(args: ReportArgs) -> anyhow::Result<()> {
 
 #[derive(clap::Args)]
 pub struct ExportArgs {
-    /// 数据集：departments、points、items、cases、ratings、calls 或 work_orders
+    /// 数据集：departments、points、items、cases、ratings、calls、work_orders、projects 或 acceptances（已出具验收意见书的联合验收）
     pub dataset: String,
     #[command(flatten)]
     pub db: DbArgs,
@@ -186,6 +186,12 @@ async fn export(
         "ratings" => {
             tongban_store::cases::export_ratings(store, |row| writer.write(&row)).await?;
         }
+        "projects" => {
+            tongban_store::projects::export(store, |row| writer.write(&row)).await?;
+        }
+        "acceptances" => {
+            tongban_store::projects::acceptance::export(store, |row| writer.write(&row)).await?;
+        }
         "departments" => {
             for d in tongban_store::org::departments(store).await? {
                 writer.write(&d)?;
@@ -198,7 +204,7 @@ async fn export(
         }
         other => {
             anyhow::bail!(
-                "未知数据集“{other}”：可导出 departments、points、items、cases、ratings、calls、work_orders"
+                "未知数据集“{other}”：可导出 departments、points、items、cases、ratings、calls、work_orders、projects、acceptances"
             )
         }
     }

@@ -918,6 +918,7 @@ pub async fn seed_demo(
     hotline::seed_calls(store, year, years, today, hotline_scale, seed).await?;
     kb::seed(store, year).await?;
     projects::seed(store, year, scale, seed).await?;
+    projects::seed_acceptances(store, year, years, today, scale, seed).await?;
     // The cases went in by bulk insert: the kept figures are computed once from them.
     tongban_store::stats::rebuild(store).await?;
     // ...and each is sealed once, as every later audited change renews its seal.

@@ -1,6 +1,7 @@
 //! Demo construction projects: a Kunshan-sized year's register of enterprise and
 //! government investment projects, deterministic like the rest of the demo.
 
+use anyhow::Context;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tongban_domain::CreditCode;
@@ -93,4 +94,152 @@ pub async fn seed(store: &Store, year: i32, scale: f64, seed: u64) -> anyhow::Re
             .map_err(|e| anyhow::anyhow!("demo project {}: {e}", input.code))?;
     }
     Ok(n)
+}
+
+/// The departments of a joint acceptance: code, what it checks, how often it passes
+/// on the first visit, and what it finds when it does not.
+const INSPECTORS: &[(&str, f64, &str)] = &[
+    (
+        "ZRZY",
+        0.95,
+        "建筑外立面、层高与规划许可方案不一致，需整改后复核",
+    ),
+    ("ZJ", 0.90, "消防车道净宽不足4米，室内消火栓箱未按图施工"),
+    ("RF", 0.96, "人防防护密闭门安装不符合要求"),
+    ("DA", 0.98, "竣工图纸与工程档案资料不全"),
+    ("SL", 0.94, "雨污分流管网未按设计接入市政管网"),
+];
+
+/// A Kunshan-sized year of joint completion acceptances for each demo year (about
+/// 150 at scale 1, a tenth more each year), each on a project built the year before,
+/// with realistic first-visit pass rates and re-inspections; the latest few still
+/// awaiting results. How many.
+pub async fn seed_acceptances(
+    store: &Store,
+    year: i32,
+    years: u32,
+    today: chrono::NaiveDate,
+    scale: f64,
+    seed: u64,
+) -> anyhow::Result<usize> {
+    use tongban_store::projects::acceptance::{History, record_history};
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x1f2e_3d4c);
+    let cal = tongban_store::calendar::current(store).await?;
+    let actor = Actor::system("seed-demo");
+    let mut total = 0;
+    for y in (year + 1 - years as i32)..=year {
+        let n = ((150.0 * scale * 1.1f64.powi(y - year)).round() as usize).clamp(4, 400);
+        let start = chrono::NaiveDate::from_ymd_opt(y, 1, 5).context("year")?;
+        let end = chrono::NaiveDate::from_ymd_opt(y, 12, 31)
+            .context("year")?
+            .min(today);
+        if end <= start {
+            continue;
+        }
+        let span = (end - start).num_days();
+        let mut requests: Vec<chrono::NaiveDate> = (0..n)
+            .map(|_| start + chrono::Days::new(rng.random_range(0..span) as u64))
+            .collect();
+        requests.sort();
+        for (i, requested_on) in requests.into_iter().enumerate() {
+            let (kind, industry, area) = KINDS[rng.random_range(0..KINDS.len())];
+            let (town, town_name) = TOWNS[rng.random_range(0..TOWNS.len())];
+            let small = kind.contains("小型低风险");
+            let serial = 800_000 + (y - 2000) as usize * 1000 + i;
+            let owner =
+                CreditCode::generate('9', '1', "320583", &format!("MA2{:05}", serial % 100_000))
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let floor = (area * rng.random_range(0.6..1.4)).round();
+            let code = format!("{}-320583-{industry}-03-{serial:06}", y - 1);
+            let input = ProjectInput {
+                code: code.clone(),
+                name: format!("{town_name}{kind}（竣工）"),
+                owner_credit_code: owner.as_str().to_string(),
+                owner_name: format!(
+                    "昆山{}{}有限公司",
+                    ["恒", "宏", "博", "远", "创", "达"][i % 6],
+                    ["建设", "实业", "置业", "科技", "制造"][i % 5]
+                ),
+                town: town.to_string(),
+                address: format!(
+                    "{}{}号",
+                    ROADS[rng.random_range(0..ROADS.len())],
+                    rng.random_range(1..900)
+                ),
+                investment_fen: Some(
+                    (floor * rng.random_range(3_000.0..8_000.0)).round() as i64 * 100,
+                ),
+                land_area_m2: Some((floor / rng.random_range(1.2..2.5)).round()),
+                floor_area_m2: Some(floor),
+                funding: "social".into(),
+                category: if small { "small_low_risk" } else { "general" }.into(),
+                lead_department: "ZJ".into(),
+            };
+            tongban_store::projects::register(store, &actor, &input)
+                .await
+                .map_err(|e| anyhow::anyhow!("demo project {code}: {e}"))?;
+            // The whole project, or one phase of a large one.
+            let (part, area_cm2) = if floor > 50_000.0 && rng.random_bool(0.5) {
+                (Some("一期".to_string()), (floor * 50.0).round() as i64)
+            } else {
+                (None, (floor * 100.0).round() as i64)
+            };
+            let departments: Vec<&(&str, f64, &str)> = INSPECTORS
+                .iter()
+                .filter(|(d, ..)| match *d {
+                    "RF" => !small && rng.random_bool(0.7),
+                    "SL" => rng.random_bool(0.5),
+                    _ => true,
+                })
+                .collect();
+            let first = cal.deadline_or_estimate(requested_on, rng.random_range(2..6));
+            let mut visits = vec![];
+            if first <= today {
+                // The inspection of the last days may still await its results.
+                let pending = (today - first).num_days() < 2;
+                let results: Vec<(String, Option<bool>, Option<String>)> = departments
+                    .iter()
+                    .map(|(d, pass, finding)| {
+                        let passed = rng.random_bool(*pass);
+                        (
+                            d.to_string(),
+                            (!pending).then_some(passed),
+                            (!pending && !passed).then(|| finding.to_string()),
+                        )
+                    })
+                    .collect();
+                let failed: Vec<String> = results
+                    .iter()
+                    .filter(|r| r.1 == Some(false))
+                    .map(|r| r.0.clone())
+                    .collect();
+                visits.push((first, results));
+                let again = cal.deadline_or_estimate(first, rng.random_range(3..8));
+                if !failed.is_empty() && again <= today {
+                    visits.push((
+                        again,
+                        failed
+                            .into_iter()
+                            .map(|d| (d, Some(true), Some("已按要求整改完毕".to_string())))
+                            .collect(),
+                    ));
+                }
+            }
+            record_history(
+                store,
+                &actor,
+                &History {
+                    project_code: code,
+                    part,
+                    area_cm2,
+                    requested_on,
+                    visits,
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("demo acceptance: {e}"))?;
+            total += 1;
+        }
+    }
+    Ok(total)
 }

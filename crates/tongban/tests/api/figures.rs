@@ -501,7 +501,8 @@ async fn figures_match_exported_records(db: Db) {
         "{md}"
     );
     assert!(md.contains("同比增长150.0%"), "{md}");
-    assert!(md.contains("（联合验收数据尚未接入"), "{md}");
+    assert!(md.contains("组织对0个项目进行联合验收"), "{md}");
+    assert!(!md.contains("联合验收数据尚未接入"), "{md}");
     assert!(md.contains("| 巴城镇便民服务中心 | 1 | 0 |"), "{md}");
     assert!(md.contains("| 市市场监督管理局 |"), "{md}");
     assert!(md.contains("12345便民服务中心受理总量3个"), "{md}");

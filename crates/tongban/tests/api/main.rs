@@ -7,6 +7,7 @@
 #[macro_use]
 mod common;
 
+mod acceptances;
 mod accounts;
 mod admin;
 mod api_v1;

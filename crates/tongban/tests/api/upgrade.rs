@@ -9,6 +9,16 @@ use serde_json::json;
 /// What migrations 15–20 added, taken away again (ratings back on the old scale,
 /// 1 = 非常满意).
 const DOWNGRADE: &[&str] = &[
+    // The license registry as it was before certificates without a case.
+    "CREATE TABLE licenses_old AS SELECT id, license_no, case_id, department_id, item_name, holder_name, \
+     holder_id_masked, issued_at, valid_until, status, revoked_at, revoke_reason, document, signature, key_id, \
+     check_token FROM licenses",
+    "DROP TABLE licenses",
+    "ALTER TABLE licenses_old RENAME TO licenses",
+    "DROP TABLE stat_acceptances_m",
+    "DROP TABLE stat_acceptances",
+    "DROP TABLE acceptance_checks",
+    "DROP TABLE acceptances",
     "DROP TABLE projects",
     "DROP INDEX cases_due",
     "DROP INDEX cases_withdrawn_late",

@@ -6,17 +6,126 @@ use crate::error::ApiResult;
 use crate::extract::{Body, Query, Staff};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tongban_domain::acceptance::{RequestInput, ResultInput, ScheduleInput};
 use tongban_domain::project::ProjectInput;
+use tongban_store::projects::acceptance::{self, AcceptanceFilter, AcceptanceView};
 use tongban_store::projects::{self, ProjectFilter, ProjectView};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/projects", get(list).post(create))
         .route("/api/v1/projects/{code}", get(one))
+        .route("/api/v1/projects/{code}/acceptances", post(request))
+        .route("/api/v1/acceptances", get(acceptances))
+        .route("/api/v1/acceptances/{acceptance_no}", get(acceptance_one))
+        .route(
+            "/api/v1/acceptances/{acceptance_no}/schedule",
+            post(schedule),
+        )
+        .route("/api/v1/acceptances/{acceptance_no}/results", post(record))
+        .route(
+            "/api/v1/acceptances/{acceptance_no}/reinspection",
+            post(reinspect),
+        )
+}
+
+async fn request(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Path(code): Path<String>,
+    Body(b): Body<RequestInput>,
+) -> ApiResult<(StatusCode, Json<AcceptanceView>)> {
+    let v = acceptance::request(&s.store, &p, &code, &b).await?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+async fn acceptance_one(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Path(no): Path<String>,
+) -> ApiResult<Json<AcceptanceView>> {
+    Ok(Json(acceptance::get(&s.store, &p, &no).await?))
+}
+
+async fn schedule(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Path(no): Path<String>,
+    Body(b): Body<ScheduleInput>,
+) -> ApiResult<Json<AcceptanceView>> {
+    Ok(Json(acceptance::schedule(&s.store, &p, &no, &b).await?))
+}
+
+async fn record(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Path(no): Path<String>,
+    Body(b): Body<ResultInput>,
+) -> ApiResult<Json<AcceptanceView>> {
+    Ok(Json(acceptance::record(&s.store, &p, &no, &b).await?))
+}
+
+#[derive(Deserialize)]
+struct Reinspection {
+    #[serde(default)]
+    inspect_on: String,
+}
+
+async fn reinspect(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Path(no): Path<String>,
+    Body(b): Body<Reinspection>,
+) -> ApiResult<Json<AcceptanceView>> {
+    Ok(Json(
+        acceptance::reinspect(&s.store, &p, &no, &b.inspect_on).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct AcceptanceQuery {
+    status: Option<String>,
+    department: Option<String>,
+    awaiting: Option<String>,
+    project: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+async fn acceptances(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Query(q): Query<AcceptanceQuery>,
+) -> ApiResult<Json<Value>> {
+    let awaiting = match q.awaiting.as_deref().map(str::trim) {
+        None | Some("") | Some("false") | Some("0") => None,
+        Some("true") | Some("1") => Some(true),
+        Some(_) => {
+            return Err(crate::error::ApiError::invalid(
+                "awaiting",
+                "awaiting 应为 true 或 false",
+            ));
+        }
+    };
+    let f = AcceptanceFilter {
+        status: q.status,
+        department: q.department,
+        awaiting,
+        project: q.project,
+        page: crate::api::optional_int("page", q.page.as_deref())?,
+        per_page: crate::api::optional_int("per_page", q.per_page.as_deref())?,
+    };
+    let (rows, total) = acceptance::list(&s.store, &p, &f).await?;
+    Ok(Json(json!({
+        "acceptances": rows,
+        "total": total.count,
+        "total_more": total.more,
+        "page": f.page.unwrap_or(1),
+    })))
 }
 
 async fn create(

@@ -48,6 +48,39 @@ fn earlier_count(f: &Figures, key: Key) -> String {
     }
 }
 
+/// An area in ㎡ as 万㎡ with one decimal.
+fn wan_m2(v: f64) -> String {
+    format!("{:.1}", v / 10_000.0)
+}
+
+/// The joint acceptance sentence of the report's first paragraph, in its words:
+/// "组织对xxx个项目进行联合验收,验收项目同比增长x.x%,验收面积xxxx.x万㎡,比去年同期增长
+/// xxx.x万㎡,平均每月验收xx个项目,每个项目平均办理时间为x.xx个工作日,部门平均通过率
+/// xx.xx%,一次性现场验收全部通过率xx.xx%。"
+fn acceptance_sentence(f: &Figures) -> String {
+    let area = f.get(Key::AcceptanceAreaM2);
+    let (now, earlier) = (
+        area.and_then(|a| a.value),
+        area.and_then(|a| a.year_earlier),
+    );
+    let area_now = now.map(wan_m2).unwrap_or_else(|| "（无数据）".into());
+    let change = match (now, earlier) {
+        (Some(n), Some(e)) if n >= e => format!("比去年同期增长{}万㎡", wan_m2(n - e)),
+        (Some(n), Some(e)) => format!("比去年同期减少{}万㎡", wan_m2(e - n)),
+        _ => "上年同期无数据".into(),
+    };
+    format!(
+        "组织对{}个项目进行联合验收，验收项目{}，验收面积{area_now}万㎡，{change}，平均每月验收{}个项目，\
+         每个项目平均办理时间为{}个工作日，部门平均通过率{}，一次性现场验收全部通过率{}。",
+        count(f, Key::Acceptances),
+        yoy(f, Key::Acceptances),
+        decimal(f, Key::AcceptancesPerMonth, 0),
+        decimal(f, Key::AcceptanceAvgWorkingDays, 2),
+        pct(f, Key::AcceptanceDeptPassRate),
+        pct(f, Key::AcceptanceFirstPassRate),
+    )
+}
+
 /// Section one of the work report in Markdown.
 pub fn markdown(f: &Figures) -> String {
     let mut s = String::new();
@@ -66,7 +99,7 @@ pub fn markdown(f: &Figures) -> String {
         s,
         "{label}，市政务服务中心共受理各类办件{}件（{}），日均受理{}件。\
          即办件{}件（{}）。网上审批办件{}件（{}），网上审批率为{}。\
-         办结办件{}件。推行告知承诺制办件{}件、容缺受理办件{}件，核查发现承诺不实撤销许可{}件。（联合验收数据尚未接入，验收项目数、验收面积、平均办理时间、部门通过率和一次性现场验收全部通过率暂无法填写。）\n",
+         办结办件{}件。推行告知承诺制办件{}件、容缺受理办件{}件，核查发现承诺不实撤销许可{}件。{}\n",
         count(f, Key::CasesAccepted),
         match f.get(Key::CasesAccepted).and_then(|v| v.growth) {
             Some(_) => format!(
@@ -86,6 +119,7 @@ pub fn markdown(f: &Figures) -> String {
         count(f, Key::CasesCommitment),
         count(f, Key::CasesTolerance),
         count(f, Key::CommitmentsRevoked),
+        acceptance_sentence(f),
     );
     let _ = writeln!(s, "### 审批清单目录化规范化动态化管理\n");
     let _ = writeln!(

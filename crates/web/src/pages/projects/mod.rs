@@ -17,11 +17,14 @@ use tongban_domain::project::{Category, Funding, ProjectInput};
 use tongban_store::org::{self, Department, Point};
 use tongban_store::projects::{self, ProjectFilter, ProjectView};
 
+mod acceptance;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/projects", get(list).post(create))
         .route("/projects/new", get(new))
         .route("/projects/{code}", get(one))
+        .merge(acceptance::router())
 }
 
 #[derive(Template)]
@@ -107,15 +110,43 @@ async fn list(State(s): State<AppState>, web: Web, Query(q): Query<ListQuery>) -
 struct ProjectPage {
     layout: Layout,
     p: ProjectView,
+    acceptances: Vec<tongban_store::projects::acceptance::AcceptanceView>,
+    /// The windows and the lead department record an owner's acceptance request.
+    may_request: bool,
+    form: acceptance::RequestForm,
+    errors: Errors,
 }
 
 async fn one(State(s): State<AppState>, web: Web, Path(code): Path<String>) -> PageResult {
+    show_project(&s, &web, &code, Default::default(), vec![]).await
+}
+
+/// A project with its acceptances; with the faults of a request form (422).
+async fn show_project(
+    s: &AppState,
+    web: &Web,
+    code: &str,
+    form: acceptance::RequestForm,
+    errors: Vec<FieldError>,
+) -> PageResult {
     let p = web.staff()?;
-    let project = projects::get(&s.store, p, &code).await?;
-    render(&ProjectPage {
+    let project = projects::get(&s.store, p, code).await?;
+    let failed = !errors.is_empty();
+    let may_request = p.role.accepts_applications()
+        || p.role == tongban_domain::org::Role::Admin
+        || (p.role.works_cases()
+            && p.role != tongban_domain::org::Role::Supervisor
+            && p.department.as_deref() == Some(project.lead_department.as_str()));
+    let r = render(&ProjectPage {
         layout: web.layout(),
+        acceptances: tongban_store::projects::acceptance::for_project(&s.store, p, &project.code)
+            .await?,
+        may_request,
         p: project,
-    })
+        form,
+        errors: errors.into(),
+    })?;
+    Ok(if failed { status_422(r) } else { r })
 }
 
 #[derive(Template)]
