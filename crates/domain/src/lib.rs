@@ -56,6 +56,7 @@ pub mod org;
 pub mod project;
 pub mod public;
 pub mod rating;
+pub mod stage;
 pub mod topics;
 
 pub use calendar::{Calendar, CalendarError, DayKind, Pause, TimeUnit};

@@ -322,6 +322,22 @@ fn add_projects(doc: &mut Value) {
             },
             "/api/v1/projects/{code}": { "get": op("工程建设项目详情", "projects", true) },
             "/api/v1/projects/{code}/acceptances": { "post": with_body(op("登记建设单位的联合验收申请（综合窗口、区镇窗口、牵头部门、管理员）：验收部位可空（整体验收），验收建筑面积不大于项目建筑面积", "projects", true), "AcceptanceRequest") },
+            "/api/v1/projects/{code}/stages": {
+                "get": op("项目各审批阶段：每次阶段申请的受理日期、阶段时限与到期日、已用工作日、一次提交的材料，以及各部门办件的状态、期限和结果", "projects", true),
+                "post": with_body(op("综合窗口受理阶段申请（一窗受理、一表申请）：按项目类型的阶段定义为每个事项各生成一件办件，各部门并联办理、各自计时；须先完成上一阶段", "projects", true), "StageApplication")
+            },
+            "/api/v1/project-tracking": { "get": {
+                "summary": "建设单位查询项目全流程进展（无需登录）：项目代码与建设单位统一社会信用代码须一致；各阶段、各部门办件状态与期限、已用工作日与时限、联合验收各部门结果", "tags": ["projects"],
+                "parameters": [
+                    { "name": "code", "in": "query", "required": true, "schema": { "type": "string" } },
+                    { "name": "credit_code", "in": "query", "required": true, "schema": { "type": "string" } }
+                ],
+                "responses": { "200": { "description": "{project, total_limit_days, working_days_used, stages[], acceptances[]}" },
+                               "4XX": { "description": "未找到或参数有误（错误多次后需稍候再试）", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } },
+            "/api/v1/project-stages": {
+                "get": op("并联审批阶段定义：现行有效的（按投资类型、项目类别、阶段）和全部历史版本", "projects", true),
+                "post": with_body(op("新增阶段定义版本（系统管理员）：事项须在生效日在用，时限不超过全流程时限，生效日期不早于今天", "projects", true), "StageRule")
+            },
             "/api/v1/acceptances": { "get": {
                 "summary": "联合验收列表（新申请的在前；total 最多计到 10000）", "tags": ["projects"], "security": [{ "bearer": [] }],
                 "parameters": [
@@ -349,6 +365,20 @@ fn add_projects(doc: &mut Value) {
                     "funding": { "type": "string", "enum": ["government", "social"] },
                     "category": { "type": "string", "enum": ["general", "small_low_risk", "with_scheme"] },
                     "lead_department": { "type": "string", "description": "牵头部门代码" } } },
+                "StageApplication": { "type": "object", "required": ["stage", "contact", "phone"], "properties": {
+                    "stage": { "type": "string", "enum": ["land_planning", "construction_permit", "works_permit", "completion"] },
+                    "contact": { "type": "string", "maxLength": 50, "description": "建设单位联系人" },
+                    "phone": { "type": "string", "description": "联系电话" },
+                    "materials": { "type": ["array", "null"], "items": { "type": "string" }, "description": "收取的材料名称（各事项共用的材料只交一次）；省略时视为已收齐必需材料" },
+                    "intermediaries": { "type": ["array", "null"], "items": { "type": "string", "maxLength": 50 }, "maxItems": 30, "description": "随申请提交报告的中介服务" },
+                    "note": { "type": ["string", "null"], "maxLength": 500 } } },
+                "StageRule": { "type": "object", "required": ["funding", "category", "stage", "limit_days", "items", "effective_from"], "properties": {
+                    "funding": { "type": "string", "enum": ["government", "social"] },
+                    "category": { "type": "string", "enum": ["general", "small_low_risk", "with_scheme"] },
+                    "stage": { "type": "string", "enum": ["land_planning", "construction_permit", "works_permit", "completion"] },
+                    "limit_days": { "type": "integer", "minimum": 1, "maximum": 120, "description": "阶段办理时限（工作日）" },
+                    "items": { "type": "array", "minItems": 1, "maxItems": 30, "items": { "type": "string" }, "description": "并联办理的事项编码" },
+                    "effective_from": { "type": "string", "format": "date" } } },
                 "AcceptanceRequest": { "type": "object", "required": ["area_m2"], "properties": {
                     "part": { "type": ["string", "null"], "maxLength": 100, "description": "验收部位（单体、分期）；空为整体" },
                     "area_m2": { "type": "number", "exclusiveMinimum": 0, "description": "验收建筑面积（平方米）" } } },

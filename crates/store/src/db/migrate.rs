@@ -126,6 +126,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "joint completion acceptance; certificates in the license registry",
         include_str!("../migrations/0024_acceptances.sql"),
     ),
+    (
+        25,
+        "stages of parallel approval and the applications that open their cases",
+        include_str!("../migrations/0025_stages.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -463,3 +463,19 @@ pub async fn ratings_in(
     }
     Ok((out, total))
 }
+
+/// Joint acceptances certified in each month of `year`, and a year earlier like for
+/// like.
+pub async fn acceptance_months(store: &Store, year: i32) -> Result<([i64; 12], [i64; 12])> {
+    let mut c = store.reader().await?;
+    let today = crate::time::local_day(crate::time::now());
+    stats::months_compared(
+        &mut c,
+        &stats::ACCEPTANCES,
+        "n",
+        Some(("kind", "closed")),
+        year,
+        today,
+    )
+    .await
+}

@@ -3,6 +3,8 @@
 //! approval (issue 15; the stages come next, on the case engine).
 
 pub mod acceptance;
+pub mod stages;
+pub mod tracking;
 
 use crate::audit::{self, Actor};
 use crate::org::{Principal, department_by_code, point_by_code};
@@ -218,7 +220,7 @@ async fn insert(
     Ok(id)
 }
 
-async fn get_unscoped(store: &Store, code: &str) -> Result<ProjectView> {
+pub(crate) async fn get_unscoped(store: &Store, code: &str) -> Result<ProjectView> {
     let mut rd = store.reader().await?;
     let sql = format!("SELECT {COLUMNS}{FROM} AND p.code = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))

@@ -30,6 +30,7 @@ mod modes;
 mod nodes;
 mod paging;
 mod procedure;
+mod project_stages;
 mod projects;
 mod rating_loop;
 mod reading;

@@ -9,6 +9,9 @@ use serde_json::json;
 /// What migrations 15–20 added, taken away again (ratings back on the old scale,
 /// 1 = 非常满意).
 const DOWNGRADE: &[&str] = &[
+    "DROP TABLE stage_cases",
+    "DROP TABLE stage_applications",
+    "DROP TABLE stage_rules",
     // The license registry as it was before certificates without a case.
     "CREATE TABLE licenses_old AS SELECT id, license_no, case_id, department_id, item_name, holder_name, \
      holder_id_masked, issued_at, valid_until, status, revoked_at, revoke_reason, document, signature, key_id, \

@@ -12,7 +12,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tongban_domain::acceptance::{RequestInput, ResultInput, ScheduleInput};
 use tongban_domain::project::ProjectInput;
+use tongban_domain::stage::{StageApplicationInput, StageRuleInput};
 use tongban_store::projects::acceptance::{self, AcceptanceFilter, AcceptanceView};
+use tongban_store::projects::stages::{self, StageRuleView, StageView};
 use tongban_store::projects::{self, ProjectFilter, ProjectView};
 
 pub fn router() -> Router<AppState> {
@@ -20,6 +22,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/projects", get(list).post(create))
         .route("/api/v1/projects/{code}", get(one))
         .route("/api/v1/projects/{code}/acceptances", post(request))
+        .route(
+            "/api/v1/projects/{code}/stages",
+            get(stages).post(apply_stage),
+        )
+        .route("/api/v1/project-stages", get(rules).post(define_rule))
+        .route("/api/v1/project-tracking", get(track))
         .route("/api/v1/acceptances", get(acceptances))
         .route("/api/v1/acceptances/{acceptance_no}", get(acceptance_one))
         .route(
@@ -31,6 +39,66 @@ pub fn router() -> Router<AppState> {
             "/api/v1/acceptances/{acceptance_no}/reinspection",
             post(reinspect),
         )
+}
+
+#[derive(Deserialize)]
+struct TrackQuery {
+    code: Option<String>,
+    credit_code: Option<String>,
+}
+
+/// The owner's tracking, without a login (the code and the credit code together).
+async fn track(
+    State(s): State<AppState>,
+    crate::extract::ClientAddr(from): crate::extract::ClientAddr,
+    Query(q): Query<TrackQuery>,
+) -> ApiResult<Json<tongban_store::projects::tracking::Tracking>> {
+    let code = q
+        .code
+        .filter(|c| !c.trim().is_empty())
+        .ok_or_else(|| crate::error::ApiError::invalid("code", "请填写项目代码"))?;
+    let credit = q
+        .credit_code
+        .filter(|c| !c.trim().is_empty())
+        .ok_or_else(|| {
+            crate::error::ApiError::invalid("credit_code", "请填写建设单位统一社会信用代码")
+        })?;
+    Ok(Json(
+        tongban_store::projects::tracking::track(&s.store, &code, &credit, &from).await?,
+    ))
+}
+
+async fn stages(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let v = stages::for_project(&s.store, &p, &code).await?;
+    Ok(Json(json!({ "stages": v })))
+}
+
+async fn apply_stage(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Path(code): Path<String>,
+    Body(b): Body<StageApplicationInput>,
+) -> ApiResult<(StatusCode, Json<StageView>)> {
+    let v = stages::apply(&s.store, &p, &code, &b).await?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+async fn rules(State(s): State<AppState>, Staff(_): Staff) -> ApiResult<Json<Value>> {
+    let (in_force, history) = stages::rules(&s.store).await?;
+    Ok(Json(json!({ "in_force": in_force, "history": history })))
+}
+
+async fn define_rule(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Body(b): Body<StageRuleInput>,
+) -> ApiResult<(StatusCode, Json<StageRuleView>)> {
+    let v = stages::define(&s.store, &p, &b).await?;
+    Ok((StatusCode::CREATED, Json(v)))
 }
 
 async fn request(

@@ -82,6 +82,91 @@ pub async fn create_as(store: &Store, creator: Creator<'_>, app: &Application) -
     ))
 }
 
+/// Accepts several applications at a window at once, in one transaction: a
+/// construction project's stage (一窗受理), one case per item, each with its own
+/// department and clock. `link` runs in that same transaction with the new cases'
+/// ids and numbers (the stage's own rows); an application at fault anywhere writes
+/// nothing.
+pub async fn create_batch<T, F>(
+    store: &Store,
+    p: &Principal,
+    apps: &[Application],
+    link: F,
+) -> Result<(Vec<CaseView>, T)>
+where
+    T: Send + 'static,
+    F: for<'c> Fn(&'c mut AnyConnection, Vec<(i64, String)>) -> crate::BoxFuture<'c, Result<T>>
+        + Send
+        + Sync
+        + 'static,
+{
+    if !p.role.accepts_applications() {
+        return Err(StoreError::Forbidden(format!(
+            "{}不能受理申请",
+            p.role.label()
+        )));
+    }
+    let creator = Creator::Staff(p);
+    let now = time::now();
+    let today = time::local_day(now);
+    let points = store.points_cached().await?;
+    let mut rd = store.reader().await?;
+    let cal = calendar::load(store, &mut rd).await?;
+    let mut placed_all = Vec::with_capacity(apps.len());
+    let mut prepared = Vec::with_capacity(apps.len());
+    for app in apps {
+        let placed = place(store, &mut rd, &points, creator, app, today).await?;
+        let accept_now = app.channel == Channel::Window && app.accept;
+        let (materials, draft) =
+            materials_of(store, creator, &placed.content, app, accept_now).await?;
+        prepared.push(prepare(
+            store.keys(),
+            creator,
+            app,
+            &placed,
+            Received {
+                materials,
+                draft,
+                accept_now,
+                now,
+                today,
+            },
+            &cal,
+        )?);
+        placed_all.push(placed);
+    }
+    drop(rd);
+    let jobs = Arc::new(prepared);
+    let link = Arc::new(link);
+    let job = jobs.clone();
+    let (rows, linked) = store
+        .write(move |tx| {
+            let (jobs, link) = (job.clone(), link.clone());
+            Box::pin(async move {
+                let mut rows = Vec::with_capacity(jobs.len());
+                for j in jobs.iter() {
+                    rows.push(insert_case(tx, j).await?);
+                }
+                let ids = rows
+                    .iter()
+                    .map(|(r, _)| (r.id, r.case_no.clone()))
+                    .collect();
+                let linked = link(tx, ids).await?;
+                Ok((rows, linked))
+            })
+        })
+        .await?;
+    let views = jobs
+        .iter()
+        .zip(&placed_all)
+        .zip(rows)
+        .map(|((insert, placed), (row, license_no))| {
+            new_view(insert, placed, row, &cal, today, license_no, None)
+        })
+        .collect();
+    Ok((views, linked))
+}
+
 /// The item in force and the point an application is taken at, under the catalog's
 /// rules and the clerk's department and point.
 struct Placed {

@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/points", get(points))
         .route("/dashboard/ratings", get(ratings))
         .route("/dashboard/hotline", get(hotline))
+        .route("/dashboard/projects", get(projects))
         .route("/dashboard/ratings/list", get(rating_list))
         .route("/dashboard/wall", get(wall))
         .route("/wall/{token}", get(wall_by_link))
@@ -63,15 +64,17 @@ enum Area {
     Points,
     Ratings,
     Hotline,
+    Projects,
 }
 
 impl Area {
-    const ALL: [Area; 5] = [
+    const ALL: [Area; 6] = [
         Area::Center,
         Area::Catalog,
         Area::Points,
         Area::Ratings,
         Area::Hotline,
+        Area::Projects,
     ];
 
     fn path(self) -> &'static str {
@@ -81,6 +84,7 @@ impl Area {
             Area::Points => "/dashboard/points",
             Area::Ratings => "/dashboard/ratings",
             Area::Hotline => "/dashboard/hotline",
+            Area::Projects => "/dashboard/projects",
         }
     }
 
@@ -92,6 +96,7 @@ impl Area {
             Area::Points => metrics::Parts::CASES,
             Area::Ratings => metrics::Parts::RATINGS,
             Area::Hotline => metrics::Parts::HOTLINE,
+            Area::Projects => metrics::Parts::PROJECTS,
         }
     }
 
@@ -102,6 +107,7 @@ impl Area {
             Area::Points => "区镇受理点",
             Area::Ratings => "好差评",
             Area::Hotline => "12345热线",
+            Area::Projects => "工程建设",
         }
     }
 }
@@ -620,6 +626,9 @@ async fn ratings(state: State<AppState>, web: Web, q: Query<Params>) -> PageResu
 async fn hotline(state: State<AppState>, web: Web, q: Query<Params>) -> PageResult {
     page(state, web, q, Area::Hotline).await
 }
+async fn projects(state: State<AppState>, web: Web, q: Query<Params>) -> PageResult {
+    page(state, web, q, Area::Projects).await
+}
 
 /// Selected figures as a table: key, label, this period, a year earlier, growth.
 fn figure_table(f: &Figures, key: &'static str, title: &'static str, keys: &[Key]) -> Table {
@@ -719,12 +728,96 @@ async fn table(s: &AppState, d: &Data, key: &str) -> Result<Option<Table>, PageE
             "本年受理诉求",
             dashboards::hotline_months(store, d.year).await?,
         ),
+        "acceptance_months" => months(
+            "acceptance_months",
+            "各月联合验收项目",
+            "本年验收项目",
+            dashboards::acceptance_months(store, d.year).await?,
+        ),
+        "acceptance_departments" => acceptance_departments(f),
         _ => return Ok(None),
     }))
 }
 
 /// Every table key the export knows, for its "not found" page.
-const TABLE_KEYS: &str = "figures、months、departments、points、channels、catalog_status、catalog_departments、point_details、rating_levels、rating_departments、rating_months、hotline_units、hotline_months";
+const TABLE_KEYS: &str = "figures、months、departments、points、channels、catalog_status、catalog_departments、point_details、rating_levels、rating_departments、rating_months、hotline_units、hotline_months、acceptance_months、acceptance_departments";
+
+/// Each department's first visits in the period's joint acceptances and how many it
+/// passed, against a year earlier.
+fn acceptance_departments(f: &Figures) -> Table {
+    let rows = f
+        .get(Key::AcceptanceDeptPassRate)
+        .and_then(|v| v.rows.clone())
+        .unwrap_or_default();
+    Table {
+        key: "acceptance_departments",
+        title: "各部门联合验收首次通过率",
+        columns: vec![
+            "部门代码",
+            "部门",
+            "参加验收（次）",
+            "首次通过率",
+            "上年同期参加（次）",
+        ],
+        rows: rows
+            .into_iter()
+            .map(|r| {
+                vec![
+                    Cell::Text(r.code),
+                    Cell::Text(r.name),
+                    Cell::Int(r.value),
+                    Cell::Rate(r.rate),
+                    Cell::Int(r.year_earlier),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// 工程建设: joint acceptances by month and the departments' pass rates.
+async fn projects_view(c: &ViewCtx<'_>) -> Result<View, PageError> {
+    let (s, d, f, pal) = (c.s, c.d, &c.d.figures, c.pal);
+    let bigs = vec![
+        big(
+            f,
+            Key::Acceptances,
+            "联合验收项目（个）",
+            Some("/projects/acceptances?status=certified".into()),
+        ),
+        big(f, Key::AcceptanceAreaM2, "验收面积（㎡）", None),
+        big(f, Key::AcceptancesPerMonth, "平均每月验收（个）", None),
+        big(
+            f,
+            Key::AcceptanceAvgWorkingDays,
+            "每个项目平均办理（工作日）",
+            None,
+        ),
+        big(f, Key::AcceptanceDeptPassRate, "部门平均通过率", None),
+        big(
+            f,
+            Key::AcceptanceFirstPassRate,
+            "一次性现场验收全部通过率",
+            None,
+        ),
+    ];
+    let (months, depts) = tokio::try_join!(
+        need(s, d, "acceptance_months"),
+        need(s, d, "acceptance_departments"),
+    )?;
+    let mut dp = bar_section(
+        &depts,
+        (1, 2, 4),
+        20,
+        1,
+        "参加联合验收的部门首次现场验收即通过的比例；部门名称链接到其参加的联合验收。".into(),
+        pal,
+    );
+    link_to(&mut dp, &depts, "/projects/acceptances", "department");
+    Ok((
+        bigs,
+        vec![month_section(&months, d.year, "联合验收项目", pal), dp],
+    ))
+}
 
 /// Links each row of a section to `base` with the row's first cell as `param`.
 fn link_to(s: &mut Section, t: &Table, base: &str, param: &str) {
@@ -817,6 +910,7 @@ async fn area_view(s: &AppState, d: &Data, area: Area, role: Role) -> Result<Vie
         Area::Points => points_view(&c).await,
         Area::Ratings => ratings_view(&c).await,
         Area::Hotline => hotline_view(&c).await,
+        Area::Projects => projects_view(&c).await,
     }
 }
 

@@ -18,6 +18,8 @@ use tongban_store::org::{self, Department, Point};
 use tongban_store::projects::{self, ProjectFilter, ProjectView};
 
 mod acceptance;
+mod stages;
+mod track;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -25,6 +27,8 @@ pub fn router() -> Router<AppState> {
         .route("/projects/new", get(new))
         .route("/projects/{code}", get(one))
         .merge(acceptance::router())
+        .merge(stages::router())
+        .merge(track::router())
 }
 
 #[derive(Template)]
@@ -111,6 +115,7 @@ struct ProjectPage {
     layout: Layout,
     p: ProjectView,
     acceptances: Vec<tongban_store::projects::acceptance::AcceptanceView>,
+    stages: Vec<StageRow>,
     /// The windows and the lead department record an owner's acceptance request.
     may_request: bool,
     form: acceptance::RequestForm,
@@ -119,6 +124,42 @@ struct ProjectPage {
 
 async fn one(State(s): State<AppState>, web: Web, Path(code): Path<String>) -> PageResult {
     show_project(&s, &web, &code, Default::default(), vec![]).await
+}
+
+/// A stage of the project: its latest application, and whether the window may take
+/// one now.
+struct StageRow {
+    code: &'static str,
+    label: &'static str,
+    latest: Option<tongban_store::projects::stages::StageView>,
+    earlier: usize,
+    may_apply: bool,
+}
+
+fn stage_rows(all: Vec<tongban_store::projects::stages::StageView>, window: bool) -> Vec<StageRow> {
+    use tongban_domain::stage::StageState;
+    let mut rows: Vec<StageRow> = vec![];
+    for st in tongban_domain::project::Stage::ALL {
+        let mine: Vec<_> = all.iter().filter(|a| a.stage == *st).cloned().collect();
+        let earlier = mine.len().saturating_sub(1);
+        let latest = mine.into_iter().last();
+        let prev_passed = rows.last().is_none_or(|r: &StageRow| {
+            r.latest
+                .as_ref()
+                .is_some_and(|l| l.state == StageState::Passed)
+        });
+        let open = latest
+            .as_ref()
+            .is_none_or(|l| l.state == StageState::EndedUnapproved);
+        rows.push(StageRow {
+            code: st.as_str(),
+            label: st.label(),
+            latest,
+            earlier,
+            may_apply: window && prev_passed && open,
+        });
+    }
+    rows
 }
 
 /// A project with its acceptances; with the faults of a request form (422).
@@ -141,6 +182,10 @@ async fn show_project(
         layout: web.layout(),
         acceptances: tongban_store::projects::acceptance::for_project(&s.store, p, &project.code)
             .await?,
+        stages: stage_rows(
+            tongban_store::projects::stages::for_project(&s.store, p, &project.code).await?,
+            p.role.accepts_applications(),
+        ),
         may_request,
         p: project,
         form,
