@@ -334,6 +334,20 @@ fn add_projects(doc: &mut Value) {
                 ],
                 "responses": { "200": { "description": "{project, total_limit_days, working_days_used, stages[], acceptances[]}" },
                                "4XX": { "description": "未找到或参数有误（错误多次后需稍候再试）", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } },
+            "/api/v1/projects/{code}/problems": { "post": with_body(op("提出项目协调问题（参与审批的部门、牵头部门、管理员）：问题、负责部门、解决期限", "projects", true), "ProjectProblem") },
+            "/api/v1/problems": { "get": {
+                "summary": "项目协调问题列表（期限早的在前）", "tags": ["projects"], "security": [{ "bearer": [] }],
+                "parameters": [
+                    { "name": "project", "in": "query", "schema": { "type": "string" } },
+                    { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["", "open", "resolved"] } },
+                    { "name": "overdue", "in": "query", "description": "true：只列逾期未解决的", "schema": { "type": "string", "enum": ["", "true", "false"] } },
+                    { "name": "department", "in": "query", "schema": { "type": "string" } },
+                    { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 100000 } },
+                    { "name": "per_page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 200 } }
+                ],
+                "responses": { "200": { "description": "{problems, total, total_more, page}" },
+                               "4XX": { "description": "请求有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } },
+            "/api/v1/problems/{id}/result": { "post": with_body(op("记录协调问题的解决情况（负责部门、牵头部门、管理员）", "projects", true), "ProblemResult") },
             "/api/v1/project-stages": {
                 "get": op("并联审批阶段定义：现行有效的（按投资类型、项目类别、阶段）和全部历史版本", "projects", true),
                 "post": with_body(op("新增阶段定义版本（系统管理员）：事项须在生效日在用，时限不超过全流程时限，生效日期不早于今天", "projects", true), "StageRule")
@@ -372,6 +386,12 @@ fn add_projects(doc: &mut Value) {
                     "materials": { "type": ["array", "null"], "items": { "type": "string" }, "description": "收取的材料名称（各事项共用的材料只交一次）；省略时视为已收齐必需材料" },
                     "intermediaries": { "type": ["array", "null"], "items": { "type": "string", "maxLength": 50 }, "maxItems": 30, "description": "随申请提交报告的中介服务" },
                     "note": { "type": ["string", "null"], "maxLength": 500 } } },
+                "ProjectProblem": { "type": "object", "required": ["description", "department", "due_on"], "properties": {
+                    "description": { "type": "string", "maxLength": 1000 },
+                    "department": { "type": "string", "description": "负责解决的部门代码" },
+                    "due_on": { "type": "string", "format": "date", "description": "解决期限（今天至一年内）" } } },
+                "ProblemResult": { "type": "object", "required": ["result"], "properties": {
+                    "result": { "type": "string", "maxLength": 1000 } } },
                 "StageRule": { "type": "object", "required": ["funding", "category", "stage", "limit_days", "items", "effective_from"], "properties": {
                     "funding": { "type": "string", "enum": ["government", "social"] },
                     "category": { "type": "string", "enum": ["general", "small_low_risk", "with_scheme"] },

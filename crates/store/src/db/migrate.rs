@@ -128,7 +128,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         25,
-        "stages of parallel approval and the applications that open their cases",
+        "stages of parallel approval, the applications that open their cases, coordination problems",
         include_str!("../migrations/0025_stages.sql"),
     ),
 ];

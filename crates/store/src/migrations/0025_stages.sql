@@ -40,3 +40,21 @@ CREATE TABLE stage_cases (
     case_id BIGINT NOT NULL UNIQUE REFERENCES cases(id),
     PRIMARY KEY (application_id, case_id)
 );
+
+-- 问题协调: problems raised on a project, the department that must act, by when,
+-- and the result.
+CREATE TABLE project_problems (
+    id {id},
+    project_id BIGINT NOT NULL REFERENCES projects(id),
+    description TEXT NOT NULL,
+    department_id BIGINT NOT NULL REFERENCES departments(id),
+    due_on TEXT NOT NULL,
+    status TEXT NOT NULL,
+    raised_at TEXT NOT NULL,
+    raised_by TEXT NOT NULL,
+    result TEXT,
+    resolved_at TEXT,
+    resolved_by TEXT
+);
+CREATE INDEX project_problems_open ON project_problems (status, due_on);
+CREATE INDEX project_problems_project ON project_problems (project_id, id);

@@ -166,7 +166,16 @@ pub async fn define(store: &Store, p: &Principal, input: &StageRuleInput) -> Res
             ));
         }
     }
-    let job = Arc::new((rule, p.actor(), store.keys().clone()));
+    insert_rule(store, &p.actor(), rule).await
+}
+
+/// Keeps a checked stage definition as its kind's next version, audited.
+pub async fn insert_rule(
+    store: &Store,
+    actor: &crate::audit::Actor,
+    rule: tongban_domain::stage::StageRule,
+) -> Result<StageRuleView> {
+    let job = Arc::new((rule, actor.clone(), store.keys().clone()));
     let id = store
         .write(move |tx| {
             let job = job.clone();
@@ -577,7 +586,19 @@ pub async fn apply(
     code: &str,
     input: &StageApplicationInput,
 ) -> Result<StageView> {
-    let today = time::local_day(time::now());
+    apply_at(store, p, code, input, time::now()).await
+}
+
+/// Accepts a stage application as of `at`: now, or the day an imported history
+/// (the demo's) says, under the definitions and catalog in force that day.
+pub async fn apply_at(
+    store: &Store,
+    p: &Principal,
+    code: &str,
+    input: &StageApplicationInput,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<StageView> {
+    let today = time::local_day(at);
     let mut rd = store.reader().await?;
     let pr = project(&mut rd, code).await?;
     let checked = input
@@ -682,8 +703,9 @@ pub async fn apply(
         intermediaries: checked.intermediaries.clone(),
         actor: p.actor(),
         keys: store.keys().clone(),
+        at,
     });
-    let (_, no) = crate::cases::create_batch(store, p, &apps, move |tx, cases| {
+    let (_, no) = crate::cases::create_batch(store, p, &apps, at, move |tx, cases| {
         let row = row.clone();
         Box::pin(async move { link(tx, &row, &cases).await })
     })
@@ -709,6 +731,7 @@ struct NewStage {
     intermediaries: Vec<String>,
     actor: crate::audit::Actor,
     keys: crate::Keys,
+    at: chrono::DateTime<chrono::Utc>,
 }
 
 /// The stage's row and its cases, in the transaction that opened them; the stage's
@@ -719,7 +742,7 @@ async fn link(tx: &mut AnyConnection, s: &NewStage, cases: &[(i64, String)]) -> 
         .execute(&mut *tx)
         .await?;
     may_open(s.stage, &states(&mut *tx, s.project_id).await?)?;
-    let now = time::now();
+    let now = s.at;
     let today = time::local_day(now);
     let n = crate::org::next_counter(&mut *tx, &format!("stage:{}", today.format("%Y"))).await?;
     let no = format!("BL{}-{n:05}", today.format("%Y"));

@@ -57,6 +57,14 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, &str)] = &[
     ("bc.clerk", "town_clerk", "巴城镇便民服务中心"),
     ("hotline", "hotline_agent", "12345 话务员"),
     ("unit.zj", "unit_handler", "市住建局（成员单位）"),
+    (
+        "zj.approver",
+        "approver",
+        "市住建局审批（施工许可、联合验收牵头）",
+    ),
+    ("zrzy.approver", "approver", "市自然资源和规划局审批"),
+    ("fg.approver", "approver", "市发改委审批（项目备案）"),
+    ("rf.approver", "approver", "市人防办审批"),
 ];
 
 const SAMPLE_ITEMS: &str = include_str!("../../../../assets/sample-county-items.csv");
@@ -876,6 +884,34 @@ pub async fn seed_demo(
             None,
         ),
         (
+            "zj.approver",
+            "住建审批 陈建国",
+            Role::Approver,
+            Some("ZJ"),
+            None,
+        ),
+        (
+            "zrzy.approver",
+            "规划审批 周宁",
+            Role::Approver,
+            Some("ZRZY"),
+            None,
+        ),
+        (
+            "fg.approver",
+            "发改审批 吴涛",
+            Role::Approver,
+            Some("FG"),
+            None,
+        ),
+        (
+            "rf.approver",
+            "人防审批 钱峰",
+            Role::Approver,
+            Some("RF"),
+            None,
+        ),
+        (
             "unit.zj",
             "住建局处办员 郭杰",
             Role::UnitHandler,
@@ -919,6 +955,7 @@ pub async fn seed_demo(
     kb::seed(store, year).await?;
     projects::seed(store, year, scale, seed).await?;
     projects::seed_acceptances(store, year, years, today, scale, seed).await?;
+    projects::seed_stages(store, year, today, scale, seed).await?;
     // The cases went in by bulk insert: the kept figures are computed once from them.
     tongban_store::stats::rebuild(store).await?;
     // ...and each is sealed once, as every later audited change renews its seal.

@@ -4,6 +4,7 @@
 use anyhow::Context;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::collections::HashMap;
 use tongban_domain::CreditCode;
 use tongban_domain::project::ProjectInput;
 use tongban_store::Store;
@@ -242,4 +243,215 @@ pub async fn seed_acceptances(
         }
     }
     Ok(total)
+}
+
+/// The demo's stage definitions: stage, limit in working days, and its items by
+/// department and name in the demo catalog — for general projects, and for small
+/// low-risk ones (15 working days in all).
+type StageItems = &'static [(&'static str, u32, &'static [(&'static str, &'static str)])];
+const GENERAL_STAGES: StageItems = &[
+    (
+        "land_planning",
+        20,
+        &[
+            ("FG", "企业投资项目备案"),
+            ("ZRZY", "建设项目用地预审与选址意见书"),
+            ("ZRZY", "建设用地（含临时用地）规划许可证核发（出让用地）"),
+        ],
+    ),
+    (
+        "construction_permit",
+        35,
+        &[
+            ("ZRZY", "建设工程（含临时建设）规划许可证核发"),
+            ("RF", "应建防空地下室的民用建筑项目审批"),
+            ("ZJ", "特殊建设工程消防设计审查"),
+        ],
+    ),
+    ("works_permit", 25, &[("ZJ", "建筑工程施工许可证核发")]),
+    (
+        "completion",
+        20,
+        &[
+            ("ZJ", "特殊建设工程消防验收"),
+            ("ZRZY", "建筑工程竣工规划土地核实“多验合一”"),
+        ],
+    ),
+];
+const SMALL_STAGES: StageItems = &[
+    (
+        "land_planning",
+        3,
+        &[
+            ("FG", "企业投资项目备案"),
+            ("ZRZY", "建设用地（含临时用地）规划许可证核发（出让用地）"),
+        ],
+    ),
+    (
+        "construction_permit",
+        5,
+        &[("ZRZY", "建设工程（含临时建设）规划许可证核发")],
+    ),
+    ("works_permit", 3, &[("ZJ", "建筑工程施工许可证核发")]),
+    (
+        "completion",
+        4,
+        &[("ZRZY", "建筑工程竣工规划土地核实“多验合一”")],
+    ),
+];
+
+/// Who approves each department's stage items in the demo.
+const STAGE_APPROVERS: &[(&str, &str)] = &[
+    ("FG", "fg.approver"),
+    ("ZRZY", "zrzy.approver"),
+    ("RF", "rf.approver"),
+    ("ZJ", "zj.approver"),
+];
+
+/// A local time of day as an instant.
+fn local_at(day: chrono::NaiveDate, hour: u32) -> chrono::DateTime<chrono::Utc> {
+    day.and_hms_opt(hour, 0, 0)
+        .expect("a valid hour")
+        .and_local_timezone(tongban_store::time::china())
+        .single()
+        .expect("China has no DST")
+        .with_timezone(&chrono::Utc)
+}
+
+/// The stage definitions of the demo (in force from the year's first day), and a
+/// year of parallel approval on about 120 social projects at scale 1: each stage
+/// accepted at the comprehensive window, each department's case approved and closed
+/// by its approver on its day, the next stage applied for a few days after the last
+/// case closed — up to today, so the latest stages are still under way. How many
+/// stage applications.
+pub async fn seed_stages(
+    store: &Store,
+    year: i32,
+    today: chrono::NaiveDate,
+    scale: f64,
+    seed: u64,
+) -> anyhow::Result<usize> {
+    use tongban_domain::stage::{StageApplicationInput, StageRuleInput};
+    use tongban_store::projects::stages;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_57a6);
+    let actor = Actor::system("seed-demo");
+    let from = chrono::NaiveDate::from_ymd_opt(year, 1, 1).context("year")?;
+    let catalog = tongban_store::catalog::all_in_force(store, from).await?;
+    for (category, stages_of) in [
+        ("general", GENERAL_STAGES),
+        ("with_scheme", GENERAL_STAGES),
+        ("small_low_risk", SMALL_STAGES),
+    ] {
+        for (stage, limit, wanted) in stages_of {
+            let items: Vec<String> = wanted
+                .iter()
+                .filter_map(|(d, name)| {
+                    catalog
+                        .iter()
+                        .find(|i| i.department.code == *d && i.name == *name)
+                        .map(|i| i.code.clone())
+                })
+                .collect();
+            anyhow::ensure!(!items.is_empty(), "demo catalog lacks the items of {stage}");
+            let rule = StageRuleInput {
+                funding: "social".into(),
+                category: category.into(),
+                stage: stage.to_string(),
+                limit_days: Some(i64::from(*limit)),
+                items,
+                effective_from: tongban_store::time::day(from),
+            }
+            .check(from)
+            .map_err(|e| anyhow::anyhow!("demo stage rule: {e:?}"))?;
+            stages::insert_rule(store, &actor, rule).await?;
+        }
+    }
+    let clerk = tongban_store::org::principal_by_username(store, "zh.clerk").await?;
+    let mut approvers = HashMap::new();
+    for (dept, user) in STAGE_APPROVERS {
+        approvers.insert(
+            dept.to_string(),
+            tongban_store::org::principal_by_username(store, user).await?,
+        );
+    }
+    let mut projects = vec![];
+    tongban_store::projects::export(store, |p| {
+        if p.funding.as_str() == "social" && p.code.starts_with(&year.to_string()) {
+            projects.push(p);
+        }
+        Ok(())
+    })
+    .await?;
+    let cal = tongban_store::calendar::current(store).await?;
+    let n = ((120.0 * scale).round() as usize).clamp(6, 300);
+    let bar = indicatif::ProgressBar::new(n.min(projects.len()) as u64);
+    bar.set_style(crate::cli::progress_style());
+    bar.set_message("生成并联审批");
+    let mut applied = 0;
+    for p in projects.into_iter().take(n) {
+        bar.inc(1);
+        let span = (today - from).num_days().max(1);
+        let mut start =
+            cal.deadline_or_estimate(from, 1) + chrono::Days::new(rng.random_range(0..span) as u64);
+        for (stage, ..) in GENERAL_STAGES {
+            if start >= today {
+                break;
+            }
+            let input = StageApplicationInput {
+                stage: stage.to_string(),
+                contact: ["王工", "李经理", "张工", "陈主任"][rng.random_range(0..4)].into(),
+                phone: format!("139{:08}", rng.random_range(0..100_000_000u32)),
+                materials: None,
+                intermediaries: Some(match *stage {
+                    "land_planning" => vec!["环境影响评价".into(), "节能评估".into()],
+                    "construction_permit" => vec!["施工图设计文件审查".into()],
+                    _ => vec![],
+                }),
+                note: None,
+            };
+            let view = stages::apply_at(store, &clerk, &p.code, &input, local_at(start, 10))
+                .await
+                .map_err(|e| anyhow::anyhow!("demo stage {} of {}: {e}", stage, p.code))?;
+            applied += 1;
+            let mut last = start;
+            let mut all_closed = true;
+            for c in view.cases.iter().filter(|c| c.status != "closed") {
+                // Most cases well inside the stage's limit, a few beyond it.
+                let days = rng.random_range(1..=(view.limit_days as u32 + 2).max(2));
+                let done = cal.deadline_or_estimate(start, days);
+                if done >= today {
+                    all_closed = false;
+                    continue;
+                }
+                let Some(approver) = approvers.get(&c.department) else {
+                    all_closed = false;
+                    continue;
+                };
+                let no = tongban_domain::case::CaseNo::parse(&c.case_no)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                for (action, hour) in [("approve", 14), ("close", 16)] {
+                    let input = tongban_store::cases::ActionInput {
+                        action: Some(action.into()),
+                        ..Default::default()
+                    };
+                    tongban_store::cases::act_at(
+                        store,
+                        approver,
+                        &no,
+                        &input,
+                        local_at(done, hour),
+                    )
+                    .await
+                    .map_err(|e| anyhow::anyhow!("demo {action} {}: {e}", c.case_no))?;
+                }
+                last = last.max(done);
+            }
+            if !all_closed {
+                break;
+            }
+            start = cal.deadline_or_estimate(last, rng.random_range(3..15));
+        }
+    }
+    bar.finish_and_clear();
+    Ok(applied)
 }

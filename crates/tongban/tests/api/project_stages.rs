@@ -398,3 +398,100 @@ async fn the_owner_tracks_the_project_without_a_login(db: Db) {
     assert!(page.contains("未找到项目"), "{page}");
 }
 both!(the_owner_tracks_the_project_without_a_login);
+
+async fn coordination_problems_are_followed_to_a_result(db: Db) {
+    let app = TestApp::spawn(db).await;
+    project(&app).await;
+    let jt = app.token("approver.jt").await;
+    let path = format!("/api/v1/projects/{CODE}/problems");
+    let (s, v) = app
+        .post(
+            &path,
+            Some(&jt),
+            json!({ "description": " ", "department": "NONE", "due_on": "2001-01-01" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let fields: Vec<&str> = v["error"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["description", "due_on", "department"], "{v}");
+    for user in ["supervisor", "clerk.zh"] {
+        let t = app.token(user).await;
+        let (s, _) = app
+            .post(
+                &path,
+                Some(&t),
+                json!({ "description": "x", "department": "SJ", "due_on": today() }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{user}");
+    }
+    assert_eq!(app.count("project_problems").await, 0);
+    let (s, v) = app
+        .post(
+            &path,
+            Some(&jt),
+            json!({ "description": "项目红线内道路开口需市场监管部门确认", "department": "SJ", "due_on": today() }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    assert_eq!(
+        (v["status"].as_str(), v["overdue"].as_bool()),
+        (Some("open"), Some(false))
+    );
+
+    // Past its day it shows on the supervision page.
+    let sup = app.token("supervisor").await;
+    let (_, l) = app.get("/api/v1/problems?overdue=true", Some(&sup)).await;
+    assert_eq!(l["total"], 0, "{l}");
+    app.exec(&format!(
+        "UPDATE project_problems SET due_on = '2026-01-05' WHERE id = {id}"
+    ))
+    .await;
+    let (_, l) = app.get("/api/v1/problems?overdue=true", Some(&sup)).await;
+    assert_eq!(l["total"], 1, "{l}");
+    let mut b = Browser::new(&app);
+    b.staff_login("supervisor").await;
+    let (_, _, page) = b.get("/supervision").await;
+    assert!(page.contains("协调问题（1 个）"), "{page}");
+    assert!(page.contains("道路开口"), "{page}");
+
+    // The result: by the department that must act or the lead department.
+    let done = format!("/api/v1/problems/{id}/result");
+    let (s, _) = app
+        .post(&done, Some(&jt), json!({ "result": "已确认" }))
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "JT is neither the lead nor the one to act"
+    );
+    let sj = app.token("approver.sj").await;
+    let (s, v) = app.post(&done, Some(&sj), json!({ "result": "" })).await;
+    assert_eq!(
+        (s, field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "result"),
+        "{v}"
+    );
+    let (s, v) = app
+        .post(
+            &done,
+            Some(&sj),
+            json!({ "result": "已现场确认，同意开口" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "resolved");
+    let (s, _) = app
+        .post(&done, Some(&sj), json!({ "result": "again" }))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (_, l) = app.get("/api/v1/problems?overdue=true", Some(&sup)).await;
+    assert_eq!(l["total"], 0, "{l}");
+}
+both!(coordination_problems_are_followed_to_a_result);

@@ -14,6 +14,7 @@ use tongban_domain::acceptance::{RequestInput, ResultInput, ScheduleInput};
 use tongban_domain::project::ProjectInput;
 use tongban_domain::stage::{StageApplicationInput, StageRuleInput};
 use tongban_store::projects::acceptance::{self, AcceptanceFilter, AcceptanceView};
+use tongban_store::projects::problems::{self, ProblemFilter, ProblemInput, ProblemView};
 use tongban_store::projects::stages::{self, StageRuleView, StageView};
 use tongban_store::projects::{self, ProjectFilter, ProjectView};
 
@@ -28,6 +29,9 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/project-stages", get(rules).post(define_rule))
         .route("/api/v1/project-tracking", get(track))
+        .route("/api/v1/projects/{code}/problems", post(raise_problem))
+        .route("/api/v1/problems", get(problems_list))
+        .route("/api/v1/problems/{id}/result", post(resolve_problem))
         .route("/api/v1/acceptances", get(acceptances))
         .route("/api/v1/acceptances/{acceptance_no}", get(acceptance_one))
         .route(
@@ -39,6 +43,73 @@ pub fn router() -> Router<AppState> {
             "/api/v1/acceptances/{acceptance_no}/reinspection",
             post(reinspect),
         )
+}
+
+async fn raise_problem(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Path(code): Path<String>,
+    Body(b): Body<ProblemInput>,
+) -> ApiResult<(StatusCode, Json<ProblemView>)> {
+    let v = problems::raise(&s.store, &p, &code, &b).await?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+#[derive(Deserialize)]
+struct ProblemResult {
+    #[serde(default)]
+    result: String,
+}
+
+async fn resolve_problem(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Path(id): Path<i64>,
+    Body(b): Body<ProblemResult>,
+) -> ApiResult<Json<ProblemView>> {
+    Ok(Json(problems::resolve(&s.store, &p, id, &b.result).await?))
+}
+
+#[derive(Deserialize)]
+struct ProblemQuery {
+    project: Option<String>,
+    status: Option<String>,
+    overdue: Option<String>,
+    department: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+async fn problems_list(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Query(q): Query<ProblemQuery>,
+) -> ApiResult<Json<Value>> {
+    let overdue = match q.overdue.as_deref().map(str::trim) {
+        None | Some("") | Some("false") | Some("0") => false,
+        Some("true") | Some("1") => true,
+        Some(_) => {
+            return Err(crate::error::ApiError::invalid(
+                "overdue",
+                "overdue 应为 true 或 false",
+            ));
+        }
+    };
+    let f = ProblemFilter {
+        project: q.project,
+        status: q.status,
+        overdue,
+        department: q.department,
+        page: crate::api::optional_int("page", q.page.as_deref())?,
+        per_page: crate::api::optional_int("per_page", q.per_page.as_deref())?,
+    };
+    let (rows, total) = problems::list(&s.store, &p, &f).await?;
+    Ok(Json(json!({
+        "problems": rows,
+        "total": total.count,
+        "total_more": total.more,
+        "page": f.page.unwrap_or(1),
+    })))
 }
 
 #[derive(Deserialize)]

@@ -94,8 +94,19 @@ pub async fn act(
     case_no: &CaseNo,
     input: &ActionInput,
 ) -> Result<CaseView> {
+    act_at(store, p, case_no, input, time::now()).await
+}
+
+/// Takes an action on a case as of `now`: the live path at the present moment, or
+/// an import of what happened earlier (the demo's history), through the same rules.
+pub async fn act_at(
+    store: &Store,
+    p: &Principal,
+    case_no: &CaseNo,
+    input: &ActionInput,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<CaseView> {
     let asked = parse_action(input)?;
-    let now = time::now();
     let stamp = time::stamp(now);
     let on = Day {
         today: time::local_day(now),

@@ -84,13 +84,14 @@ pub async fn create_as(store: &Store, creator: Creator<'_>, app: &Application) -
 
 /// Accepts several applications at a window at once, in one transaction: a
 /// construction project's stage (一窗受理), one case per item, each with its own
-/// department and clock. `link` runs in that same transaction with the new cases'
+/// department and clock, as of `now` (the present, or an imported history's day). `link` runs in that same transaction with the new cases'
 /// ids and numbers (the stage's own rows); an application at fault anywhere writes
 /// nothing.
 pub async fn create_batch<T, F>(
     store: &Store,
     p: &Principal,
     apps: &[Application],
+    now: chrono::DateTime<chrono::Utc>,
     link: F,
 ) -> Result<(Vec<CaseView>, T)>
 where
@@ -107,7 +108,6 @@ where
         )));
     }
     let creator = Creator::Staff(p);
-    let now = time::now();
     let today = time::local_day(now);
     let points = store.points_cached().await?;
     let mut rd = store.reader().await?;

@@ -74,7 +74,11 @@ fn acceptance_sentence(f: &Figures) -> String {
          每个项目平均办理时间为{}个工作日，部门平均通过率{}，一次性现场验收全部通过率{}。",
         count(f, Key::Acceptances),
         yoy(f, Key::Acceptances),
-        decimal(f, Key::AcceptancesPerMonth, 0),
+        // "xx个项目": whole projects, but a tenth where fewer than ten a month.
+        match f.get(Key::AcceptancesPerMonth).and_then(|v| v.value) {
+            Some(v) if v < 10.0 => format!("{v:.1}"),
+            _ => decimal(f, Key::AcceptancesPerMonth, 0),
+        },
         decimal(f, Key::AcceptanceAvgWorkingDays, 2),
         pct(f, Key::AcceptanceDeptPassRate),
         pct(f, Key::AcceptanceFirstPassRate),

@@ -32,6 +32,9 @@ struct SupervisionPage {
     unverified_total: tongban_store::Total,
     follow_ups: Vec<FollowUpRow>,
     follow_ups_total: i64,
+    /// Construction projects' coordination problems past their day.
+    problems: Vec<tongban_store::projects::problems::ProblemView>,
+    problems_total: tongban_store::Total,
 }
 
 async fn overview(State(s): State<AppState>, web: Web) -> PageResult {
@@ -100,6 +103,16 @@ async fn overview(State(s): State<AppState>, web: Web) -> PageResult {
     )
     .await?;
     let (follow_ups, follow_ups_total) = cases::follow_ups(&s.store, p, true).await?;
+    let (problems, problems_total) = tongban_store::projects::problems::list(
+        &s.store,
+        p,
+        &tongban_store::projects::problems::ProblemFilter {
+            overdue: true,
+            per_page: Some(100),
+            ..Default::default()
+        },
+    )
+    .await?;
     render(&SupervisionPage {
         layout: web.layout(),
         overdue,
@@ -112,5 +125,7 @@ async fn overview(State(s): State<AppState>, web: Web) -> PageResult {
         unverified_total,
         follow_ups,
         follow_ups_total,
+        problems,
+        problems_total,
     })
 }

@@ -281,15 +281,24 @@ async fn reinspect(
     after(&s, &web, &no, f, done).await
 }
 
-/// The owner's request as typed at the window.
+/// The forms of the project page as typed: the owner's acceptance request, a
+/// coordination problem, a problem's result.
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct RequestForm {
     #[serde(default)]
-    csrf: String,
+    pub csrf: String,
     #[serde(default)]
     pub part: String,
     #[serde(default)]
     pub area_m2: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub department: String,
+    #[serde(default)]
+    pub due_on: String,
+    #[serde(default)]
+    pub result: String,
 }
 
 async fn request(

@@ -18,6 +18,7 @@ use tongban_store::org::{self, Department, Point};
 use tongban_store::projects::{self, ProjectFilter, ProjectView};
 
 mod acceptance;
+mod problems;
 mod stages;
 mod track;
 
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(acceptance::router())
         .merge(stages::router())
         .merge(track::router())
+        .merge(problems::router())
 }
 
 #[derive(Template)]
@@ -116,6 +118,11 @@ struct ProjectPage {
     p: ProjectView,
     acceptances: Vec<tongban_store::projects::acceptance::AcceptanceView>,
     stages: Vec<StageRow>,
+    problems: Vec<tongban_store::projects::problems::ProblemView>,
+    /// Staff of a department (or an administrator) raise coordination problems.
+    may_raise: bool,
+    departments: Vec<Department>,
+    today: String,
     /// The windows and the lead department record an owner's acceptance request.
     may_request: bool,
     form: acceptance::RequestForm,
@@ -186,6 +193,21 @@ async fn show_project(
             tongban_store::projects::stages::for_project(&s.store, p, &project.code).await?,
             p.role.accepts_applications(),
         ),
+        problems: tongban_store::projects::problems::list(
+            &s.store,
+            p,
+            &tongban_store::projects::problems::ProblemFilter {
+                project: Some(project.code.clone()),
+                per_page: Some(200),
+                ..Default::default()
+            },
+        )
+        .await?
+        .0,
+        may_raise: p.role == tongban_domain::org::Role::Admin
+            || (p.department_id.is_some() && p.role != tongban_domain::org::Role::Supervisor),
+        departments: org::departments(&s.store).await?,
+        today: tongban_store::time::day(tongban_store::time::local_day(tongban_store::time::now())),
         may_request,
         p: project,
         form,
