@@ -347,6 +347,15 @@ fn add_projects(doc: &mut Value) {
                 ],
                 "responses": { "200": { "description": "{problems, total, total_more, page}" },
                                "4XX": { "description": "请求有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } },
+            "/api/v1/projects/{code}/long-four": { "get": op("项目“一长四多”：办理时间、审批文书（印章）、中介服务、收费、申报材料，改革前（各事项串联办理、分别计数）与实际", "projects", true) },
+            "/api/v1/project-figures": { "get": {
+                "summary": "统计期间内首个阶段受理的项目“一长四多”平均值（默认今年以来）", "tags": ["projects"], "security": [{ "bearer": [] }],
+                "parameters": [
+                    { "name": "from", "in": "query", "schema": { "type": "string", "pattern": "^$|^[0-9]{4}-[0-9]{2}-[0-9]{2}$" } },
+                    { "name": "to", "in": "query", "schema": { "type": "string", "pattern": "^$|^[0-9]{4}-[0-9]{2}-[0-9]{2}$" } }
+                ],
+                "responses": { "200": { "description": "{from, to, average: {working_days, seals, intermediaries, fees_fen, materials: {before, after}, projects}}" },
+                               "4XX": { "description": "请求有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } },
             "/api/v1/problems/{id}/result": { "post": with_body(op("记录协调问题的解决情况（负责部门、牵头部门、管理员）", "projects", true), "ProblemResult") },
             "/api/v1/project-stages": {
                 "get": op("并联审批阶段定义：现行有效的（按投资类型、项目类别、阶段）和全部历史版本", "projects", true),

@@ -31,6 +31,7 @@ CREATE TABLE stage_applications (
     materials TEXT NOT NULL,
     materials_separate BIGINT NOT NULL,
     statutory_days BIGINT NOT NULL,
+    fees_fen BIGINT NOT NULL,
     intermediaries TEXT NOT NULL
 );
 CREATE INDEX stage_applications_project ON stage_applications (project_id, stage);

@@ -3,6 +3,7 @@
 //! approval (issue 15; the stages come next, on the case engine).
 
 pub mod acceptance;
+pub mod long_four;
 pub mod problems;
 pub mod stages;
 pub mod tracking;

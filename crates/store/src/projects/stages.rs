@@ -278,6 +278,8 @@ pub struct StageView {
     pub materials_separate: i64,
     /// The items' statutory limits added up (serial approval), in working days.
     pub statutory_days: i64,
+    /// The items' fees by the catalog, in fen.
+    pub fees_fen: i64,
     pub intermediaries: Vec<String>,
     pub cases: Vec<StageCaseView>,
 }
@@ -343,7 +345,7 @@ async fn cases_of(rd: &mut AnyConnection, application: i64) -> Result<Vec<StageC
 }
 
 const APP_COLUMNS: &str = "a.id, a.application_no, a.stage, a.limit_days, a.accepted_at, a.accepted_on, a.deadline, \
-     a.accepted_by, a.materials, a.materials_separate, a.statutory_days, a.intermediaries";
+     a.accepted_by, a.materials, a.materials_separate, a.statutory_days, a.fees_fen, a.intermediaries";
 
 /// A project's stage applications, in order, each with its cases and where it stands.
 pub(crate) async fn of_project(
@@ -399,6 +401,7 @@ pub(crate) async fn of_project(
             materials: list("materials")?,
             materials_separate: r.try_get("materials_separate")?,
             statutory_days: r.try_get("statutory_days")?,
+            fees_fen: r.try_get("fees_fen")?,
             intermediaries: list("intermediaries")?,
             cases,
             accepted_on,
@@ -652,6 +655,7 @@ pub async fn apply_at(
     let mut handed: Vec<String> = vec![];
     let mut separate = 0i64;
     let mut statutory = 0i64;
+    let mut fees = 0i64;
     for i in &items {
         let c = i.content()?;
         let mine: Vec<String> = c
@@ -670,6 +674,7 @@ pub async fn apply_at(
             }
         }
         statutory += in_working_days(c.statutory.days, c.statutory.unit);
+        fees += c.fees.iter().map(|f| f.amount_fen).sum::<i64>();
         apps.push(Application {
             item_code: i.code.clone(),
             channel: Channel::Window,
@@ -700,6 +705,7 @@ pub async fn apply_at(
         materials: handed,
         separate,
         statutory,
+        fees,
         intermediaries: checked.intermediaries.clone(),
         actor: p.actor(),
         keys: store.keys().clone(),
@@ -728,6 +734,7 @@ struct NewStage {
     materials: Vec<String>,
     separate: i64,
     statutory: i64,
+    fees: i64,
     intermediaries: Vec<String>,
     actor: crate::audit::Actor,
     keys: crate::Keys,
@@ -749,8 +756,8 @@ async fn link(tx: &mut AnyConnection, s: &NewStage, cases: &[(i64, String)]) -> 
     let json = |v: &Vec<String>| serde_json::to_string(v).map_err(|e| StoreError::Other(e.into()));
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO stage_applications (application_no, project_id, stage, rule_id, limit_days, accepted_at, \
-         accepted_on, deadline, accepted_by, materials, materials_separate, statutory_days, intermediaries) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+         accepted_on, deadline, accepted_by, materials, materials_separate, statutory_days, fees_fen, intermediaries) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
     )
     .bind(&no)
     .bind(s.project_id)
@@ -764,6 +771,7 @@ async fn link(tx: &mut AnyConnection, s: &NewStage, cases: &[(i64, String)]) -> 
     .bind(json(&s.materials)?)
     .bind(s.separate)
     .bind(s.statutory)
+    .bind(s.fees)
     .bind(json(&s.intermediaries)?)
     .fetch_one(&mut *tx)
     .await?;

@@ -35,6 +35,8 @@ pub struct Tracking {
     pub working_days_used: Option<i64>,
     pub stages: Vec<StageTrack>,
     pub acceptances: Vec<AcceptanceView>,
+    /// 一长四多: before and after parallel approval.
+    pub long_four: super::long_four::LongFour,
 }
 
 /// The project for its owner: code and credit code must both match.
@@ -84,6 +86,7 @@ pub async fn track(store: &Store, code: &str, credit_code: &str, from: &str) -> 
         }
     }
     let today = time::local_day(time::now());
+    let long_four = super::long_four::of(&applications, &acceptances, &cal, today);
     let first = applications
         .iter()
         .filter_map(|a| time::parse_day(&a.accepted_on))
@@ -128,5 +131,6 @@ pub async fn track(store: &Store, code: &str, credit_code: &str, from: &str) -> 
         project,
         stages,
         acceptances,
+        long_four,
     })
 }

@@ -241,6 +241,53 @@ async fn stages_open_cases_in_parallel(db: Db) {
         "{v}"
     );
 
+    // 一长四多: materials handed in once against each item's counted separately.
+    let (s, lf) = app
+        .get(&format!("/api/v1/projects/{CODE}/long-four"), Some(&clerk))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{lf}");
+    assert_eq!(
+        (
+            lf["materials"]["before"].as_f64(),
+            lf["materials"]["after"].as_f64()
+        ),
+        (Some(4.0), Some(2.0)),
+        "{lf}"
+    );
+    assert_eq!(
+        (
+            lf["seals"]["before"].as_f64(),
+            lf["seals"]["after"].as_f64()
+        ),
+        (Some(2.0), Some(2.0)),
+        "{lf}"
+    );
+    assert_eq!(lf["intermediaries"]["after"].as_f64(), Some(1.0), "{lf}");
+    assert_eq!(lf["working_days"]["after"].as_f64(), Some(0.0), "{lf}");
+    let sup = app.token("supervisor").await;
+    let (s, avg) = app.get("/api/v1/project-figures", Some(&sup)).await;
+    assert_eq!(s, StatusCode::OK, "{avg}");
+    assert_eq!(avg["average"]["projects"], 1, "{avg}");
+    assert_eq!(
+        avg["average"]["materials"]["after"].as_f64(),
+        Some(2.0),
+        "{avg}"
+    );
+    let (s, v) = app
+        .get("/api/v1/project-figures?from=2026-13-01", Some(&sup))
+        .await;
+    assert_eq!(
+        (s, field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "from"),
+        "{v}"
+    );
+    let mut b = Browser::new(&app);
+    b.staff_login("supervisor").await;
+    let (s, _, page) = b.get("/dashboard/projects").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("一长四多"), "{page}");
+    assert!(page.contains("联合验收项目"), "{page}");
+
     // The next stage is in order now, but not yet defined for this kind of project.
     let (s, v) = app
         .post(

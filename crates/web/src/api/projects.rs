@@ -14,6 +14,7 @@ use tongban_domain::acceptance::{RequestInput, ResultInput, ScheduleInput};
 use tongban_domain::project::ProjectInput;
 use tongban_domain::stage::{StageApplicationInput, StageRuleInput};
 use tongban_store::projects::acceptance::{self, AcceptanceFilter, AcceptanceView};
+use tongban_store::projects::long_four;
 use tongban_store::projects::problems::{self, ProblemFilter, ProblemInput, ProblemView};
 use tongban_store::projects::stages::{self, StageRuleView, StageView};
 use tongban_store::projects::{self, ProjectFilter, ProjectView};
@@ -31,6 +32,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/project-tracking", get(track))
         .route("/api/v1/projects/{code}/problems", post(raise_problem))
         .route("/api/v1/problems", get(problems_list))
+        .route("/api/v1/projects/{code}/long-four", get(long_four_one))
+        .route("/api/v1/project-figures", get(long_four_average))
         .route("/api/v1/problems/{id}/result", post(resolve_problem))
         .route("/api/v1/acceptances", get(acceptances))
         .route("/api/v1/acceptances/{acceptance_no}", get(acceptance_one))
@@ -43,6 +46,60 @@ pub fn router() -> Router<AppState> {
             "/api/v1/acceptances/{acceptance_no}/reinspection",
             post(reinspect),
         )
+}
+
+async fn long_four_one(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Path(code): Path<String>,
+) -> ApiResult<Json<long_four::LongFour>> {
+    Ok(Json(long_four::for_project(&s.store, &p, &code).await?))
+}
+
+#[derive(Deserialize)]
+struct PeriodQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// 一长四多 averaged over the projects whose first stage was accepted in the period
+/// (this year to date by default).
+async fn long_four_average(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Query(q): Query<PeriodQuery>,
+) -> ApiResult<Json<Value>> {
+    if !p.role.works_cases() {
+        return Err(crate::error::ApiError::forbidden(format!(
+            "{}不能查看工程建设项目",
+            p.role.label()
+        )));
+    }
+    let today = tongban_store::time::local_day(tongban_store::time::now());
+    let day = |field: &'static str, v: Option<String>, or: chrono::NaiveDate| match v
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        None => Ok(or),
+        Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+            crate::error::ApiError::invalid(field, format!("{field} 应为 YYYY-MM-DD 日期"))
+        }),
+    };
+    let start =
+        chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1).unwrap_or(today);
+    let from = day("from", q.from, start)?;
+    let to = day("to", q.to, today)?;
+    if to < from {
+        return Err(crate::error::ApiError::invalid(
+            "to",
+            "结束日期不能早于开始日期",
+        ));
+    }
+    let avg = long_four::average(&s.store, from, to).await?;
+    Ok(Json(
+        json!({ "from": from.to_string(), "to": to.to_string(), "average": avg }),
+    ))
 }
 
 async fn raise_problem(

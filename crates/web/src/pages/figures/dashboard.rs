@@ -735,12 +735,47 @@ async fn table(s: &AppState, d: &Data, key: &str) -> Result<Option<Table>, PageE
             dashboards::acceptance_months(store, d.year).await?,
         ),
         "acceptance_departments" => acceptance_departments(f),
+        "project_long_four" => {
+            let a = tongban_store::projects::long_four::average(store, d.period.from, d.period.to)
+                .await?;
+            let row = |key: &str,
+                       label: &str,
+                       m: tongban_store::projects::long_four::BeforeAfter,
+                       scale: f64| {
+                vec![
+                    Cell::Text(key.into()),
+                    Cell::Text(label.into()),
+                    Cell::Number(Some(m.before / scale)),
+                    Cell::Number(Some(m.after / scale)),
+                    Cell::Rate((m.before > 0.0).then(|| 1.0 - m.after / m.before)),
+                ]
+            };
+            Table {
+                key: "project_long_four",
+                title: "“一长四多”：平均每个项目，改革前与实际",
+                columns: vec!["指标键", "指标", "改革前", "实际", "减少"],
+                rows: vec![
+                    row("working_days", "办理时间（工作日）", a.working_days, 1.0),
+                    row("seals", "审批文书（印章，份）", a.seals, 1.0),
+                    row("intermediaries", "中介服务（项）", a.intermediaries, 1.0),
+                    row("fees_yuan", "收费（元）", a.fees_fen, 100.0),
+                    row("materials", "申报材料（份）", a.materials, 1.0),
+                    vec![
+                        Cell::Text("projects".into()),
+                        Cell::Text("项目数（首个阶段在统计期间受理）".into()),
+                        Cell::Int(a.projects),
+                        Cell::Int(a.projects),
+                        Cell::Rate(None),
+                    ],
+                ],
+            }
+        }
         _ => return Ok(None),
     }))
 }
 
 /// Every table key the export knows, for its "not found" page.
-const TABLE_KEYS: &str = "figures、months、departments、points、channels、catalog_status、catalog_departments、point_details、rating_levels、rating_departments、rating_months、hotline_units、hotline_months、acceptance_months、acceptance_departments";
+const TABLE_KEYS: &str = "figures、months、departments、points、channels、catalog_status、catalog_departments、point_details、rating_levels、rating_departments、rating_months、hotline_units、hotline_months、acceptance_months、acceptance_departments、project_long_four";
 
 /// Each department's first visits in the period's joint acceptances and how many it
 /// passed, against a year earlier.
@@ -800,9 +835,10 @@ async fn projects_view(c: &ViewCtx<'_>) -> Result<View, PageError> {
             None,
         ),
     ];
-    let (months, depts) = tokio::try_join!(
+    let (months, depts, long_four) = tokio::try_join!(
         need(s, d, "acceptance_months"),
         need(s, d, "acceptance_departments"),
+        need(s, d, "project_long_four"),
     )?;
     let mut dp = bar_section(
         &depts,
@@ -813,9 +849,16 @@ async fn projects_view(c: &ViewCtx<'_>) -> Result<View, PageError> {
         pal,
     );
     link_to(&mut dp, &depts, "/projects/acceptances", "department");
+    let lf = section(
+        "project_long_four",
+        &long_four,
+        1,
+        String::new(),
+        "首个审批阶段在统计期间受理的工程建设项目，平均每个项目：改革前为各事项串联办理的法定时限之和、各事项分别提交的材料和各自出具的文书（含各部门分别出具的验收文书），实际为并联办理所用工作日、一次提交的材料和实际出具的文书（联合验收出具一份意见书）。".into(),
+    );
     Ok((
         bigs,
-        vec![month_section(&months, d.year, "联合验收项目", pal), dp],
+        vec![month_section(&months, d.year, "联合验收项目", pal), dp, lf],
     ))
 }
 

@@ -119,6 +119,7 @@ struct ProjectPage {
     acceptances: Vec<tongban_store::projects::acceptance::AcceptanceView>,
     stages: Vec<StageRow>,
     problems: Vec<tongban_store::projects::problems::ProblemView>,
+    lf: tongban_store::projects::long_four::LongFour,
     /// Staff of a department (or an administrator) raise coordination problems.
     may_raise: bool,
     departments: Vec<Department>,
@@ -204,6 +205,7 @@ async fn show_project(
         )
         .await?
         .0,
+        lf: tongban_store::projects::long_four::for_project(&s.store, p, &project.code).await?,
         may_raise: p.role == tongban_domain::org::Role::Admin
             || (p.department_id.is_some() && p.role != tongban_domain::org::Role::Supervisor),
         departments: org::departments(&s.store).await?,
