@@ -38,6 +38,8 @@ const PAGES = [
   ['没有找到', `/items?q=${encodeURIComponent('火星移民')}`, 200],
   ['办事指南：食品经营许可', null, 200],
   ['办件进度查询', '/progress', 200],
+  ['工程建设项目进展查询', '/projects/track', 200],
+  ['工程建设项目进展查询（错误汇总）', '/projects/track?code=bad&credit_code=x', 422],
   ['办件进度查询（错误汇总）', '/progress?case_no=bad&last_six=1', 422],
   ['个人实名登录', '/account/login', 200],
   ['工作人员登录', '/login', 200],

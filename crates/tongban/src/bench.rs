@@ -114,6 +114,81 @@ struct Prepared {
     year: i32,
     cases_in_year: i64,
     orders_in_year: i64,
+    /// Projects waiting for their first stage (of eight items) to be applied for.
+    stage_projects: Vec<String>,
+    /// Projects with stages, and their owners' credit codes (the tracking page).
+    tracked: Vec<(String, String)>,
+}
+
+/// Eight items of eight departments a stage can hold (accepted at the center, not
+/// instant), kept as the government general projects' first stage, and `n` such
+/// projects registered to apply for it.
+async fn prepare_stages(store: &Store, n: usize) -> anyhow::Result<Vec<String>> {
+    use tongban_domain::stage::StageRuleInput;
+    let today = tongban_store::time::local_day(tongban_store::time::now());
+    let mut items: Vec<String> = vec![];
+    let mut departments: Vec<String> = vec![];
+    for i in tongban_store::catalog::all_in_force(store, today).await? {
+        if i.instant || departments.contains(&i.department.code) {
+            continue;
+        }
+        let full = tongban_store::catalog::item_in_force(
+            &mut *store.reader().await?,
+            &i.code,
+            today,
+        )
+        .await?;
+        let Some(full) = full else { continue };
+        let c2 = full.content()?;
+        if c2.accept_center && c2.open_for_applications() && !c2.instant {
+            departments.push(i.department.code.clone());
+            items.push(i.code.clone());
+        }
+        if items.len() == 8 {
+            break;
+        }
+    }
+    anyhow::ensure!(items.len() == 8, "演示事项不足8个部门");
+    let rule = StageRuleInput {
+        funding: "government".into(),
+        category: "general".into(),
+        stage: "land_planning".into(),
+        limit_days: Some(20),
+        items,
+        effective_from: tongban_store::time::day(today),
+    }
+    .check(today)
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let actor = tongban_store::audit::Actor::system("bench");
+    tongban_store::projects::stages::insert_rule(store, &actor, rule).await?;
+    let bar = indicatif::ProgressBar::new(n as u64);
+    bar.set_style(crate::cli::progress_style());
+    bar.set_message("登记测试用工程建设项目");
+    let mut codes = Vec::with_capacity(n);
+    for i in 0..n {
+        let code = format!("2026-320583-47-01-{:06}", 900_000 + i);
+        let owner = tongban_domain::CreditCode::generate('1', '1', "320583", &format!("MB{:06}", i))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let input = tongban_domain::project::ProjectInput {
+            code: code.clone(),
+            name: format!("测试政府投资项目{i}"),
+            owner_credit_code: owner.as_str().to_string(),
+            owner_name: "昆山市测试建设发展有限公司".into(),
+            town: "YS".into(),
+            address: "前进中路1号".into(),
+            investment_fen: Some(100_000_000),
+            land_area_m2: Some(1000.0),
+            floor_area_m2: Some(2000.0),
+            funding: "government".into(),
+            category: "general".into(),
+            lead_department: "FG".into(),
+        };
+        tongban_store::projects::register(store, &actor, &input).await?;
+        codes.push(code);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(codes)
 }
 
 async fn prepare(opts: &Options, key_hex: &str) -> anyhow::Result<Prepared> {
@@ -169,6 +244,8 @@ async fn prepare(opts: &Options, key_hex: &str) -> anyhow::Result<Prepared> {
             .unwrap_or(2026),
     };
     let (cases_in_year, orders_in_year) = tongban_store::stats::year_totals(&store, year).await?;
+    let stage_projects = prepare_stages(&store, (opts.cases / 8).max(1)).await?;
+    let tracked = tongban_store::projects::tracking::examples(&store, 200).await?;
     store.close().await;
     drop(store);
     Ok(Prepared {
@@ -181,6 +258,8 @@ async fn prepare(opts: &Options, key_hex: &str) -> anyhow::Result<Prepared> {
         year,
         cases_in_year,
         orders_in_year,
+        stage_projects,
+        tracked,
     })
 }
 
@@ -235,6 +314,8 @@ async fn measure(opts: Options, key_hex: String) -> anyhow::Result<()> {
         year,
         cases_in_year,
         orders_in_year,
+        stage_projects,
+        tracked,
     } = prepare(&opts, &key_hex).await?;
     let (mut server, base, pid) = start_server(&url, &key_hex).await?;
     let client = reqwest::Client::builder()
@@ -287,6 +368,7 @@ async fn measure(opts: Options, key_hex: String) -> anyhow::Result<()> {
     figures_phase(&opts, &client, &base, &supervisor, year).await?;
     lists_phase(&opts, &client, &base, &supervisor).await?;
     case_phases(&opts, &client, &base, &clerk, &supervisor, &item).await?;
+    projects_phase(&opts, &client, &base, stage_projects, tracked).await?;
     // Phase 3: the service guide page, at 200 connections.
     let guide = format!(
         "/items/{}",
@@ -676,6 +758,95 @@ async fn case_phases(
     println!(
         "  查询办件 / 静态文件基线 = {:.2}×（目标 ≥ 0.4×）",
         phase.rate() / base_phase.rate()
+    );
+    Ok(())
+}
+
+/// Construction projects: stage applications of eight parallel cases each at the
+/// comprehensive window (target 200 a second on SQLite), and the owner's tracking
+/// page one request at a time (target p99 under 20 ms).
+async fn projects_phase(
+    opts: &Options,
+    client: &reqwest::Client,
+    base: &str,
+    stage_projects: Vec<String>,
+    tracked: Vec<(String, String)>,
+) -> anyhow::Result<()> {
+    let v: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&serde_json::json!({ "username": "zh.clerk", "password": crate::demo::DEMO_PASSWORD }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let clerk = v["token"].as_str().context("zh.clerk login")?.to_string();
+    let codes = Arc::new(stage_projects);
+    let mut phase = load(
+        codes.len(),
+        opts.concurrency,
+        "阶段申请（8件并联办件）",
+        {
+            let (client, base) = (client.clone(), base.to_string());
+            move |i| {
+                let (client, base, clerk, codes) =
+                    (client.clone(), base.clone(), clerk.clone(), codes.clone());
+                async move {
+                    let body = serde_json::json!({
+                        "stage": "land_planning", "contact": "王工",
+                        "phone": format!("139{:08}", i % 100_000_000)
+                    });
+                    let r = client
+                        .post(format!("{base}/api/v1/projects/{}/stages", codes[i]))
+                        .bearer_auth(&clerk)
+                        .json(&body)
+                        .send()
+                        .await?;
+                    anyhow::ensure!(r.status() == 201, "status {}", r.status());
+                    let _ = r.bytes().await?;
+                    Ok(())
+                }
+            }
+        },
+    )
+    .await?;
+    let rate = phase.rate();
+    println!(
+        "{}  （目标 ≥ 200 次/秒：{}）",
+        phase.report(),
+        if rate >= 200.0 { "达到" } else { "未达到" }
+    );
+    anyhow::ensure!(!tracked.is_empty(), "没有可查询进展的项目");
+    let tracked = Arc::new(tracked);
+    let mut phase = load(
+        opts.figures * 10,
+        1,
+        "项目进展查询 /projects/track",
+        {
+            let (client, base) = (client.clone(), base.to_string());
+            move |i| {
+                let (client, base, tracked) = (client.clone(), base.clone(), tracked.clone());
+                async move {
+                    let (code, credit) = &tracked[i % tracked.len()];
+                    let r = client
+                        .get(format!(
+                            "{base}/projects/track?code={code}&credit_code={credit}"
+                        ))
+                        .send()
+                        .await?;
+                    anyhow::ensure!(r.status() == 200, "status {}", r.status());
+                    let _ = r.bytes().await?;
+                    Ok(())
+                }
+            }
+        },
+    )
+    .await?;
+    let line = phase.report();
+    let p99 = phase.latencies[((phase.latencies.len() as f64 * 0.99) as usize)
+        .min(phase.latencies.len().saturating_sub(1))];
+    println!(
+        "{line}  （目标 p99 < 20 ms：{}）",
+        if p99.as_millis() < 20 { "达到" } else { "未达到" }
     );
     Ok(())
 }

@@ -134,3 +134,16 @@ pub async fn track(store: &Store, code: &str, credit_code: &str, from: &str) -> 
         long_four,
     })
 }
+
+/// Projects with stages and their owners' credit codes, the first `limit`: how the
+/// owner's tracking works (the demo's banner, the benchmark).
+pub async fn examples(store: &Store, limit: i64) -> Result<Vec<(String, String)>> {
+    let mut rd = store.reader().await?;
+    Ok(sqlx::query_as(
+        "SELECT p.code, p.owner_credit_code FROM projects p \
+         WHERE EXISTS (SELECT 1 FROM stage_applications a WHERE a.project_id = p.id) ORDER BY p.id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&mut *rd)
+    .await?)
+}

@@ -144,7 +144,11 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
             config::redact(&db)
         );
     }
-    print_demo_accounts(&listen);
+    let example = tongban_store::projects::tracking::examples(&store, 1)
+        .await?
+        .into_iter()
+        .next();
+    print_demo_accounts(&listen, example);
     serve(store, &listen).await
 }
 
@@ -255,7 +259,7 @@ async fn serve(store: Store, listen: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_demo_accounts(listen: &str) {
+fn print_demo_accounts(listen: &str, project: Option<(String, String)>) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "\n演示账户（密码均为 {}）：", demo::DEMO_PASSWORD);
     for (user, role, place) in demo::DEMO_ACCOUNTS {
@@ -271,6 +275,12 @@ fn print_demo_accounts(listen: &str) {
         out,
         "\n演示申请人（个人实名登录，手机号码已在窗口核验绑定）：{name} {id} {phone}；验证码见管理员的短信发件箱 /admin/sms"
     );
+    if let Some((code, credit)) = project {
+        let _ = writeln!(
+            out,
+            "\n建设单位查询工程建设项目进展（无需登录）：http://{listen}/projects/track?code={code}&credit_code={credit}"
+        );
+    }
     let _ = writeln!(
         out,
         "\n接口示例：curl -s -X POST http://{listen}/api/v1/auth/token -H 'Content-Type: application/json' -d '{{\"username\":\"admin\",\"password\":\"{}\"}}'\n",

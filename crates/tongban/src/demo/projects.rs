@@ -319,7 +319,7 @@ fn local_at(day: chrono::NaiveDate, hour: u32) -> chrono::DateTime<chrono::Utc> 
 }
 
 /// The stage definitions of the demo (in force from the year's first day), and a
-/// year of parallel approval on about 120 social projects at scale 1: each stage
+/// year of parallel approval on about 200 social projects at scale 1: each stage
 /// accepted at the comprehensive window, each department's case approved and closed
 /// by its approver on its day, the next stage applied for a few days after the last
 /// case closed — up to today, so the latest stages are still under way. How many
@@ -383,7 +383,7 @@ pub async fn seed_stages(
     })
     .await?;
     let cal = tongban_store::calendar::current(store).await?;
-    let n = ((120.0 * scale).round() as usize).clamp(6, 300);
+    let n = ((200.0 * scale).round() as usize).clamp(6, 400);
     let bar = indicatif::ProgressBar::new(n.min(projects.len()) as u64);
     bar.set_style(crate::cli::progress_style());
     bar.set_message("生成并联审批");
