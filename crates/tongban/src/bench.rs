@@ -132,12 +132,9 @@ async fn prepare_stages(store: &Store, n: usize) -> anyhow::Result<Vec<String>> 
         if i.instant || departments.contains(&i.department.code) {
             continue;
         }
-        let full = tongban_store::catalog::item_in_force(
-            &mut *store.reader().await?,
-            &i.code,
-            today,
-        )
-        .await?;
+        let full =
+            tongban_store::catalog::item_in_force(&mut *store.reader().await?, &i.code, today)
+                .await?;
         let Some(full) = full else { continue };
         let c2 = full.content()?;
         if c2.accept_center && c2.open_for_applications() && !c2.instant {
@@ -167,8 +164,9 @@ async fn prepare_stages(store: &Store, n: usize) -> anyhow::Result<Vec<String>> 
     let mut codes = Vec::with_capacity(n);
     for i in 0..n {
         let code = format!("2026-320583-47-01-{:06}", 900_000 + i);
-        let owner = tongban_domain::CreditCode::generate('1', '1', "320583", &format!("MB{:06}", i))
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let owner =
+            tongban_domain::CreditCode::generate('1', '1', "320583", &format!("MB{:06}", i))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
         let input = tongban_domain::project::ProjectInput {
             code: code.clone(),
             name: format!("测试政府投资项目{i}"),
@@ -774,7 +772,9 @@ async fn projects_phase(
 ) -> anyhow::Result<()> {
     let v: serde_json::Value = client
         .post(format!("{base}/api/v1/auth/token"))
-        .json(&serde_json::json!({ "username": "zh.clerk", "password": crate::demo::DEMO_PASSWORD }))
+        .json(
+            &serde_json::json!({ "username": "zh.clerk", "password": crate::demo::DEMO_PASSWORD }),
+        )
         .send()
         .await?
         .json()
@@ -817,36 +817,35 @@ async fn projects_phase(
     );
     anyhow::ensure!(!tracked.is_empty(), "没有可查询进展的项目");
     let tracked = Arc::new(tracked);
-    let mut phase = load(
-        opts.figures * 10,
-        1,
-        "项目进展查询 /projects/track",
-        {
-            let (client, base) = (client.clone(), base.to_string());
-            move |i| {
-                let (client, base, tracked) = (client.clone(), base.clone(), tracked.clone());
-                async move {
-                    let (code, credit) = &tracked[i % tracked.len()];
-                    let r = client
-                        .get(format!(
-                            "{base}/projects/track?code={code}&credit_code={credit}"
-                        ))
-                        .send()
-                        .await?;
-                    anyhow::ensure!(r.status() == 200, "status {}", r.status());
-                    let _ = r.bytes().await?;
-                    Ok(())
-                }
+    let mut phase = load(opts.figures * 10, 1, "项目进展查询 /projects/track", {
+        let (client, base) = (client.clone(), base.to_string());
+        move |i| {
+            let (client, base, tracked) = (client.clone(), base.clone(), tracked.clone());
+            async move {
+                let (code, credit) = &tracked[i % tracked.len()];
+                let r = client
+                    .get(format!(
+                        "{base}/projects/track?code={code}&credit_code={credit}"
+                    ))
+                    .send()
+                    .await?;
+                anyhow::ensure!(r.status() == 200, "status {}", r.status());
+                let _ = r.bytes().await?;
+                Ok(())
             }
-        },
-    )
+        }
+    })
     .await?;
     let line = phase.report();
     let p99 = phase.latencies[((phase.latencies.len() as f64 * 0.99) as usize)
         .min(phase.latencies.len().saturating_sub(1))];
     println!(
         "{line}  （目标 p99 < 20 ms：{}）",
-        if p99.as_millis() < 20 { "达到" } else { "未达到" }
+        if p99.as_millis() < 20 {
+            "达到"
+        } else {
+            "未达到"
+        }
     );
     Ok(())
 }

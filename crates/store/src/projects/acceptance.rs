@@ -6,7 +6,7 @@
 //! (an electronic license, verifiable like the others) and the working days from
 //! request to certificate. The kept figures move in that same transaction.
 
-use super::may_read;
+use super::{given, may_read};
 use crate::audit::{self, Actor};
 use crate::org::Principal;
 use crate::{Result, Sql, Store, StoreError, Total, stats, time};
@@ -681,12 +681,6 @@ pub async fn list(
 ) -> Result<(Vec<AcceptanceView>, Total)> {
     may_read(p)?;
     let (_, per_page, skip) = crate::paging(f.page, f.per_page, 20, 200)?;
-    let given = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
     let mut sql = Sql::new("");
     if let Some(s) = given(&f.status) {
         let s = AcceptanceStatus::parse(&s).ok_or_else(|| {
@@ -709,14 +703,14 @@ pub async fn list(
         sql.push(" AND p.code = ").bind_s(c);
     }
     let mut rd = store.reader().await?;
-    let total = sql.count_capped(&mut rd, FROM).await?;
-    let page = sql.with_text(format!(
-        "SELECT {COLUMNS}{FROM}{} ORDER BY a.id DESC LIMIT {per_page} OFFSET {skip}",
-        sql.text()
-    ));
-    let rows = page.query().fetch_all(&mut *rd).await?;
-    let views = rows.iter().map(view_from).collect::<Result<Vec<_>>>()?;
-    Ok((views, total))
+    super::listing(
+        &mut rd,
+        &sql,
+        (COLUMNS, FROM, "a.id DESC"),
+        (per_page, skip),
+        view_from,
+    )
+    .await
 }
 
 /// A project's acceptances with their visits, oldest first (the project page and the

@@ -240,6 +240,33 @@ pub async fn get(store: &Store, p: &Principal, code: &str) -> Result<ProjectView
     get_unscoped(store, code.as_str()).await
 }
 
+/// A filter's value when one was given: trimmed, not empty.
+pub(crate) fn given(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// One page of a filtered list (`SELECT {columns}{from}{filters} ORDER BY {order}`)
+/// with its total counted up to the cap.
+pub(crate) async fn listing<T>(
+    rd: &mut AnyConnection,
+    sql: &Sql,
+    (columns, from, order): (&str, &str, &str),
+    (per_page, skip): (i64, i64),
+    row: impl Fn(&sqlx::any::AnyRow) -> Result<T>,
+) -> Result<(Vec<T>, Total)> {
+    let total = sql.count_capped(&mut *rd, from).await?;
+    let page = sql.with_text(format!(
+        "SELECT {columns}{from}{} ORDER BY {order} LIMIT {per_page} OFFSET {skip}",
+        sql.text()
+    ));
+    let rows = page.query().fetch_all(&mut *rd).await?;
+    let views = rows.iter().map(row).collect::<Result<Vec<_>>>()?;
+    Ok((views, total))
+}
+
 /// What the project list is narrowed to.
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct ProjectFilter {
@@ -263,12 +290,6 @@ pub async fn list(
     may_read(p)?;
     let (_, per_page, skip) = crate::paging(f.page, f.per_page, PAGE_SIZE, 200)?;
     let mut sql = Sql::new("");
-    let given = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
     if let Some(q) = given(&f.q) {
         if q.chars().count() > 50 {
             return Err(StoreError::invalid("q", "搜索词不能超过50个字"));
@@ -295,14 +316,14 @@ pub async fn list(
         sql.push(" AND p.category = ").bind_s(c.as_str());
     }
     let mut rd = store.reader().await?;
-    let total = sql.count_capped(&mut rd, FROM).await?;
-    let page = sql.with_text(format!(
-        "SELECT {COLUMNS}{FROM}{} ORDER BY p.id DESC LIMIT {per_page} OFFSET {skip}",
-        sql.text()
-    ));
-    let rows = page.query().fetch_all(&mut *rd).await?;
-    let views = rows.iter().map(view_from).collect::<Result<Vec<_>>>()?;
-    Ok((views, total))
+    listing(
+        &mut rd,
+        &sql,
+        (COLUMNS, FROM, "p.id DESC"),
+        (per_page, skip),
+        view_from,
+    )
+    .await
 }
 
 /// Streams every project in id order to `sink` (`tongban export projects`).

@@ -2,7 +2,7 @@
 //! department — what it is, which department must act, by when — followed to a
 //! result. Those past their day without a result show on the supervision page.
 
-use super::may_read;
+use super::{given, may_read};
 use crate::audit;
 use crate::org::Principal;
 use crate::{Result, Sql, Store, StoreError, Total, time};
@@ -287,12 +287,6 @@ pub async fn list(
     let (_, per_page, skip) = crate::paging(f.page, f.per_page, 50, 200)?;
     let today = time::local_day(time::now());
     let mut sql = Sql::new("");
-    let given = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
     if let Some(c) = given(&f.project) {
         sql.push(" AND p.code = ").bind_s(c);
     }
@@ -316,15 +310,12 @@ pub async fn list(
         sql.push(" AND d.code = ").bind_s(d);
     }
     let mut rd = store.reader().await?;
-    let total = sql.count_capped(&mut rd, FROM).await?;
-    let page = sql.with_text(format!(
-        "SELECT {COLUMNS}{FROM}{} ORDER BY q.status, q.due_on, q.id LIMIT {per_page} OFFSET {skip}",
-        sql.text()
-    ));
-    let rows = page.query().fetch_all(&mut *rd).await?;
-    let views = rows
-        .iter()
-        .map(|r| view_from(r, today))
-        .collect::<Result<Vec<_>>>()?;
-    Ok((views, total))
+    super::listing(
+        &mut rd,
+        &sql,
+        (COLUMNS, FROM, "q.status, q.due_on, q.id"),
+        (per_page, skip),
+        |r| view_from(r, today),
+    )
+    .await
 }

@@ -40,26 +40,11 @@ pub async fn create_as(store: &Store, creator: Creator<'_>, app: &Application) -
     // The points from this node's cache, taken before a reader is held.
     let points = store.points_cached().await?;
     let mut rd = store.reader().await?;
-    let placed = place(store, &mut rd, &points, creator, app, today).await?;
-    let accept_now = app.channel == Channel::Window && app.accept;
-    let (materials, draft) = materials_of(store, creator, &placed.content, app, accept_now).await?;
     let cal = calendar::load(store, &mut rd).await?;
+    let (placed, insert) =
+        placed_and_prepared(store, &mut rd, &points, creator, app, now, &cal).await?;
     drop(rd);
-
-    let insert = Arc::new(prepare(
-        store.keys(),
-        creator,
-        app,
-        &placed,
-        Received {
-            materials,
-            draft,
-            accept_now,
-            now,
-            today,
-        },
-        &cal,
-    )?);
+    let insert = Arc::new(insert);
     let job = insert.clone();
     let (row, license_no) = store
         .write(move |tx| {
@@ -115,24 +100,9 @@ where
     let mut placed_all = Vec::with_capacity(apps.len());
     let mut prepared = Vec::with_capacity(apps.len());
     for app in apps {
-        let placed = place(store, &mut rd, &points, creator, app, today).await?;
-        let accept_now = app.channel == Channel::Window && app.accept;
-        let (materials, draft) =
-            materials_of(store, creator, &placed.content, app, accept_now).await?;
-        prepared.push(prepare(
-            store.keys(),
-            creator,
-            app,
-            &placed,
-            Received {
-                materials,
-                draft,
-                accept_now,
-                now,
-                today,
-            },
-            &cal,
-        )?);
+        let (placed, insert) =
+            placed_and_prepared(store, &mut rd, &points, creator, app, now, &cal).await?;
+        prepared.push(insert);
         placed_all.push(placed);
     }
     drop(rd);
@@ -165,6 +135,38 @@ where
         })
         .collect();
     Ok((views, linked))
+}
+
+/// An application placed at its point and checked, with everything its insert
+/// needs (reads only, before the write).
+async fn placed_and_prepared(
+    store: &Store,
+    rd: &mut AnyConnection,
+    points: &[crate::org::Point],
+    creator: Creator<'_>,
+    app: &Application,
+    now: chrono::DateTime<chrono::Utc>,
+    cal: &Calendar,
+) -> Result<(Placed, PreparedCase)> {
+    let today = time::local_day(now);
+    let placed = place(store, rd, points, creator, app, today).await?;
+    let accept_now = app.channel == Channel::Window && app.accept;
+    let (materials, draft) = materials_of(store, creator, &placed.content, app, accept_now).await?;
+    let insert = prepare(
+        store.keys(),
+        creator,
+        app,
+        &placed,
+        Received {
+            materials,
+            draft,
+            accept_now,
+            now,
+            today,
+        },
+        cal,
+    )?;
+    Ok((placed, insert))
 }
 
 /// The item in force and the point an application is taken at, under the catalog's
