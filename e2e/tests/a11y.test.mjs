@@ -30,7 +30,8 @@ async function guidePath(base) {
   return href;
 }
 
-// name, path (null: the guide page), expected HTTP status
+// name, path (null: the guide page), expected HTTP status, and for a 422 the field
+// its error summary links to
 const PAGES = [
   ['首页', '/', 200],
   ['搜索结果', `/items?q=${encodeURIComponent('食品')}`, 200],
@@ -39,7 +40,7 @@ const PAGES = [
   ['办事指南：食品经营许可', null, 200],
   ['办件进度查询', '/progress', 200],
   ['工程建设项目进展查询', '/projects/track', 200],
-  ['工程建设项目进展查询（错误汇总）', '/projects/track?code=bad&credit_code=x', 422],
+  ['工程建设项目进展查询（错误汇总）', '/projects/track?code=bad&credit_code=x', 422, 'code'],
   ['办件进度查询（错误汇总）', '/progress?case_no=bad&last_six=1', 422],
   ['个人实名登录', '/account/login', 200],
   ['工作人员登录', '/login', 200],
@@ -52,16 +53,16 @@ const PAGES = [
 test('门户页面没有严重（serious/critical）的无障碍问题', { timeout: 120_000 }, async (t) => {
   const base = server.base;
   const failures = [];
-  for (const [name, path, expected] of PAGES) {
+  for (const [name, path, expected, field = 'case_no'] of PAGES) {
     const url = base + (path ?? (await guidePath(base)));
     const resp = await page.goto(url);
     assert.equal(resp?.status(), expected, `${name}（${url}）应返回 HTTP ${expected}`);
     if (expected === 422) {
       assert.equal(await page.locator('.error-summary').count(), 1, `${name}（${url}）应显示错误汇总`);
       assert.equal(
-        await page.locator('.error-summary a[href="#case_no"]').count(),
+        await page.locator(`.error-summary a[href="#${field}"]`).count(),
         1,
-        `${name}：错误汇总应链接到出错的“办件编号”输入框`,
+        `${name}：错误汇总应链接到出错的输入框（#${field}）`,
       );
     }
     const bad = await seriousViolations(page);

@@ -22,7 +22,7 @@ pub use platform::{
     accounts, api_keys, audit, calendar, files, health, org, protect, seal, settings, throttle,
 };
 pub use setup::Setup;
-pub use upkeep::calendar_year;
+pub use upkeep::{backup, calendar_year};
 pub use writer::BoxFuture;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -4,6 +4,7 @@
 
 mod admin;
 mod audit;
+mod backup;
 mod cases;
 mod figures;
 mod hotline;
@@ -45,6 +46,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// 用演示数据运行平台：首次启动时生成新的演示数据库，随后提供服务
     Demo(DemoArgs),
+    /// 在线备份：数据库的一致性快照、上传材料和备份清单，写入一个 zip 文件（不含主密钥）
+    Backup(backup::BackupArgs),
+    /// 从备份恢复到新的空数据库，并校验审计链、封存、统计数和备份清单
+    Restore(backup::RestoreArgs),
     /// 执行数据库迁移
     Migrate {
         #[command(flatten)]
@@ -106,6 +111,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => server::serve_platform(args).await?,
         Command::Demo(args) => server::demo(args).await?,
         Command::Migrate { db } => server::migrate(db).await?,
+        Command::Backup(args) => backup::backup(args).await?,
+        Command::Restore(args) => return backup::restore(args).await,
         Command::SeedDemo(args) => server::seed_demo(args).await?,
         Command::Admin { command } => return admin::run(command).await,
         Command::Audit { command } => return audit::run(command).await,
