@@ -64,6 +64,9 @@ impl RequestInput {
                 "area_m2",
                 "验收建筑面积应为大于0的数（平方米）",
             )),
+            Some(v) if v > 100_000_000.0 => {
+                Err(Invalid::new("area_m2", "验收建筑面积超出合理范围"))
+            }
             Some(v) if project_floor_cm2 > 0 && (v * 100.0).round() as i64 > project_floor_cm2 => {
                 Err(Invalid::new(
                     "area_m2",

@@ -124,6 +124,8 @@ pub struct Store {
     batcher: Option<tokio::sync::mpsc::Sender<writer::Job>>,
     /// The folder of a SQLite file (for its free space); none on PostgreSQL.
     sqlite_dir: Option<std::path::PathBuf>,
+    /// The SQLite file itself (copied before an upgrade); none on PostgreSQL.
+    sqlite_file: Option<std::path::PathBuf>,
 }
 
 impl Store {
@@ -196,6 +198,7 @@ impl Store {
             kb: kb::SearchIndex::in_memory(),
             batcher: None,
             sqlite_dir: sqlite_dir(&url, backend),
+            sqlite_file: sqlite_path(&url, backend),
         };
         migrate::run(&store).await?;
         catalog::fill_search_text(&store).await?;
@@ -809,6 +812,16 @@ pub fn redact(url: &str) -> String {
         }
         _ => url.to_string(),
     }
+}
+
+/// The path of a SQLite database file; none in memory or on PostgreSQL.
+fn sqlite_path(url: &str, backend: Backend) -> Option<std::path::PathBuf> {
+    if backend != Backend::Sqlite {
+        return None;
+    }
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = rest.split_once('?').map(|(p, _)| p).unwrap_or(rest);
+    (path != ":memory:" && !path.is_empty()).then(|| std::path::PathBuf::from(path))
 }
 
 /// The folder of a SQLite database file (`.` for a bare name).

@@ -3,6 +3,7 @@
 //! from applying the same migration twice.
 
 use crate::{Backend, Store};
+use anyhow::Context;
 use sqlx::{Connection, Executor};
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -167,14 +168,29 @@ pub async fn run(store: &Store) -> anyhow::Result<()> {
     if store.backend == Backend::Postgres {
         conn.execute("SELECT pg_advisory_lock(7405730)").await?;
     }
-    let result = apply(&mut conn, store.backend).await;
+    let result = apply(&mut conn, store).await;
     if store.backend == Backend::Postgres {
         conn.execute("SELECT pg_advisory_unlock(7405730)").await?;
     }
     result
 }
 
-async fn apply(conn: &mut sqlx::AnyConnection, backend: Backend) -> anyhow::Result<()> {
+/// Whether to copy a SQLite database before upgrading it (on unless
+/// `TONGBAN_BACKUP_BEFORE_MIGRATE` is `0`, `false` or `no`).
+fn copy_before_upgrade() -> bool {
+    !matches!(
+        std::env::var("TONGBAN_BACKUP_BEFORE_MIGRATE")
+            .unwrap_or_default()
+            .trim(),
+        "0" | "false" | "no"
+    )
+}
+
+/// Applies the migrations this database lacks, all in one transaction (a failure
+/// leaves it as it was), after copying a SQLite database that holds data beside
+/// itself; a database newer than this binary is refused.
+async fn apply(conn: &mut sqlx::AnyConnection, store: &Store) -> anyhow::Result<()> {
+    let backend = store.backend;
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
     )
@@ -182,12 +198,46 @@ async fn apply(conn: &mut sqlx::AnyConnection, backend: Backend) -> anyhow::Resu
     let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
         .fetch_all(&mut *conn)
         .await?;
-    for (version, name, sql) in MIGRATIONS {
-        if applied.contains(version) {
-            continue;
-        }
+    if let Some(newest) = applied.iter().max().filter(|v| **v > latest()) {
+        anyhow::bail!(
+            "数据库结构版本为 {newest}，比本程序支持的版本 {} 新：请使用与该数据库相符的新版本 tongban（旧版本程序不能打开升级后的数据库）",
+            latest()
+        );
+    }
+    let pending: Vec<&(i64, &str, &str)> = MIGRATIONS
+        .iter()
+        .filter(|m| !applied.contains(&m.0))
+        .collect();
+    if pending.is_empty() {
+        return Ok(());
+    }
+    if backend == Backend::Sqlite
+        && !applied.is_empty()
+        && copy_before_upgrade()
+        && let Some(file) = &store.sqlite_file
+    {
+        let from = applied.iter().max().copied().unwrap_or(0);
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_else(|| "tongban".into());
+        let at = chrono::Utc::now().format("%Y%m%d%H%M%S");
+        let copy = file.with_file_name(format!("{stem}.before-v{from}-to-v{}-{at}.db", latest()));
+        let path = copy.display().to_string();
+        conn.execute(sqlx::AssertSqlSafe(format!(
+            "VACUUM INTO '{}'",
+            path.replace('\'', "''")
+        )))
+        .await?;
+        tracing::warn!(copy = %path, from, to = latest(), "数据库升级前已备份");
+        eprintln!(
+            "升级数据库（结构版本 {from} → {}）前已备份到 {path}",
+            latest()
+        );
+    }
+    let mut tx = conn.begin().await?;
+    for (version, name, sql) in pending {
         tracing::info!(version, name, "applying migration");
-        let mut tx = conn.begin().await?;
         // Comment lines go first: they may contain semicolons.
         let body: String = dialect(sql, backend)
             .lines()
@@ -199,7 +249,9 @@ async fn apply(conn: &mut sqlx::AnyConnection, backend: Backend) -> anyhow::Resu
             if body.is_empty() {
                 continue;
             }
-            tx.execute(sqlx::AssertSqlSafe(body)).await?;
+            tx.execute(sqlx::AssertSqlSafe(body))
+                .await
+                .with_context(|| format!("迁移 {version}（{name}）失败，数据库未作任何改动"))?;
         }
         sqlx::query(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
@@ -209,8 +261,8 @@ async fn apply(conn: &mut sqlx::AnyConnection, backend: Backend) -> anyhow::Resu
         .bind(crate::time::stamp(crate::time::now()))
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
     }
+    tx.commit().await?;
     Ok(())
 }
 

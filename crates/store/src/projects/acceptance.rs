@@ -564,7 +564,7 @@ async fn record_in(tx: &mut AnyConnection, r: &Recording) -> Result<()> {
     .rows_affected();
     let n = sqlx::query(
         "UPDATE acceptance_checks SET result = $1, findings = $2, recorded_at = $3, recorded_by = $4 \
-         WHERE acceptance_id = $5 AND department_id = $6 AND visit = $7 AND result IS NULL",
+         WHERE acceptance_id = $5 AND department_id = $6 AND visit = $7 AND result IS NULL AND inspect_on <= $8",
     )
     .bind(r.result.as_str())
     .bind(&r.findings)
@@ -573,13 +573,17 @@ async fn record_in(tx: &mut AnyConnection, r: &Recording) -> Result<()> {
     .bind(r.id)
     .bind(r.department)
     .bind(r.visit)
+    .bind(time::day(time::local_day(now)))
     .execute(&mut *tx)
     .await?
     .rows_affected();
     if open == 0 || n == 0 {
         return Err(StoreError::Conflict {
             field: "department",
-            message: format!("联合验收{}的本轮验收结果已录入", r.no),
+            message: format!(
+                "联合验收{}的本轮验收结果已录入，或验收安排已改变，请刷新后重试",
+                r.no
+            ),
         });
     }
     audit::append(

@@ -137,13 +137,19 @@ pub async fn raise(
             },
         ));
     }
-    let project: Option<i64> = sqlx::query_scalar("SELECT id FROM projects WHERE code = $1")
-        .bind(code.as_str())
-        .fetch_optional(&mut *rd)
-        .await?;
-    drop(rd);
-    let project =
+    let project: Option<(i64, i64)> =
+        sqlx::query_as("SELECT id, lead_department_id FROM projects WHERE code = $1")
+            .bind(code.as_str())
+            .fetch_optional(&mut *rd)
+            .await?;
+    let (project, lead) =
         project.ok_or_else(|| StoreError::not_found(format!("工程建设项目“{code}”不存在")))?;
+    if p.role != Role::Admin && !takes_part(&mut rd, project, lead, p.department_id).await? {
+        return Err(StoreError::Forbidden(
+            "只有项目的牵头部门和参与审批、验收的部门可以提出协调问题".into(),
+        ));
+    }
+    drop(rd);
     let (description, due, dept) = match (description, due, dept) {
         (Some(a), Some(b), Some(c)) if faults.is_empty() => (a, b, c),
         _ => return Err(faults.finish::<()>(None).unwrap_err().into()),
@@ -191,6 +197,33 @@ pub async fn raise(
     one(&mut *store.reader().await?, id).await
 }
 
+/// Whether a department leads the project or takes part in it (a case in one of its
+/// stages, or an inspection of one of its acceptances).
+async fn takes_part(
+    rd: &mut AnyConnection,
+    project: i64,
+    lead: i64,
+    department: Option<i64>,
+) -> Result<bool> {
+    let Some(d) = department else {
+        return Ok(false);
+    };
+    if d == lead {
+        return Ok(true);
+    }
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM stage_applications a JOIN stage_cases s ON s.application_id = a.id \
+         JOIN cases c ON c.id = s.case_id WHERE a.project_id = $1 AND c.department_id = $2) + \
+         (SELECT COUNT(*) FROM acceptances x JOIN acceptance_checks k ON k.acceptance_id = x.id \
+         WHERE x.project_id = $1 AND k.department_id = $2)",
+    )
+    .bind(project)
+    .bind(d)
+    .fetch_one(&mut *rd)
+    .await?;
+    Ok(n > 0)
+}
+
 async fn one(rd: &mut AnyConnection, id: i64) -> Result<ProblemView> {
     let sql = format!("SELECT {COLUMNS}{FROM} AND q.id = $1");
     let r = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -202,17 +235,27 @@ async fn one(rd: &mut AnyConnection, id: i64) -> Result<ProblemView> {
 }
 
 /// Records a problem's result: the department that must act, the lead department,
-/// or an administrator.
-pub async fn resolve(store: &Store, p: &Principal, id: i64, result: &str) -> Result<ProblemView> {
+/// or an administrator; `project`, when given, is the project the problem must be on.
+pub async fn resolve(
+    store: &Store,
+    p: &Principal,
+    project: Option<&str>,
+    id: i64,
+    result: &str,
+) -> Result<ProblemView> {
     let result = required_text("result", "解决情况", result, 1000)?;
     let (lead, dept): (i64, i64) = {
         let mut rd = store.reader().await?;
         let r = sqlx::query(
-            "SELECT p.lead_department_id, q.department_id FROM project_problems q JOIN projects p ON p.id = q.project_id WHERE q.id = $1",
+            "SELECT p.lead_department_id, q.department_id, p.code FROM project_problems q \
+             JOIN projects p ON p.id = q.project_id WHERE q.id = $1",
         )
         .bind(id)
         .fetch_optional(&mut *rd)
         .await?
+        .filter(|r| {
+            project.is_none_or(|c| r.try_get::<String, _>(2).is_ok_and(|code| code == c.trim()))
+        })
         .ok_or_else(|| StoreError::not_found(format!("协调问题{id}不存在")))?;
         (r.try_get(0)?, r.try_get(1)?)
     };

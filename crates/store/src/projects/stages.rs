@@ -683,11 +683,18 @@ pub async fn apply_at(
             materials: checked.materials.as_ref().map(|_| mine),
             accept: true,
             draft: None,
-            note: Some(format!(
-                "工程建设项目{}“{}”阶段并联审批",
-                pr.code,
-                checked.stage.label()
-            )),
+            note: Some(match &checked.note {
+                Some(n) => format!(
+                    "工程建设项目{}“{}”阶段并联审批；{n}",
+                    pr.code,
+                    checked.stage.label()
+                ),
+                None => format!(
+                    "工程建设项目{}“{}”阶段并联审批",
+                    pr.code,
+                    checked.stage.label()
+                ),
+            }),
             mode: Mode::Standard,
             deferred: vec![],
             agent: None,

@@ -6,7 +6,7 @@
 //! progress query, and an unknown project and a wrong credit code look the same.
 
 use super::acceptance::AcceptanceView;
-use super::stages::{StageView, working_days};
+use super::stages::StageView;
 use super::{ProjectView, get_unscoped};
 use crate::throttle::{self, PROGRESS_ADDRESS, PROGRESS_CASE};
 use crate::{Result, Store, StoreError, calendar, time};
@@ -87,20 +87,6 @@ pub async fn track(store: &Store, code: &str, credit_code: &str, from: &str) -> 
     }
     let today = time::local_day(time::now());
     let long_four = super::long_four::of(&applications, &acceptances, &cal, today);
-    let first = applications
-        .iter()
-        .filter_map(|a| time::parse_day(&a.accepted_on))
-        .min();
-    let finished = acceptances
-        .iter()
-        .filter_map(|a| a.certified_on.as_deref().and_then(time::parse_day))
-        .max()
-        .filter(|_| {
-            acceptances.iter().all(|a| a.certified_on.is_some())
-                && applications
-                    .iter()
-                    .all(|a| a.state != StageState::InProgress)
-        });
     let stages = Stage::ALL
         .iter()
         .map(|s| {
@@ -127,7 +113,9 @@ pub async fn track(store: &Store, code: &str, credit_code: &str, from: &str) -> 
         .collect();
     Ok(Tracking {
         total_limit_days: project.total_limit_days,
-        working_days_used: first.map(|f| working_days(&cal, f, finished.unwrap_or(today))),
+        // The same count as 一长四多's: first acceptance to the last end, or today.
+        working_days_used: (!applications.is_empty())
+            .then_some(long_four.working_days.after as i64),
         project,
         stages,
         acceptances,

@@ -109,6 +109,19 @@ pub async fn copy_sqlite(store: &Store, path: &std::path::Path) -> Result<Manife
     m
 }
 
+/// The schema version of the database at `url`, read without opening it as a store
+/// (so no migration runs): `None` for a database without the platform's tables.
+pub async fn schema_version_at(url: &str) -> anyhow::Result<Option<i64>> {
+    sqlx::any::install_default_drivers();
+    let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(url).await?;
+    let v: std::result::Result<Option<i64>, _> =
+        sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+            .fetch_one(&mut c)
+            .await;
+    let _ = sqlx::Connection::close(c).await;
+    Ok(v.ok().flatten())
+}
+
 /// Whether a restored database holds what its manifest says.
 pub async fn matches(store: &Store, m: &Manifest) -> Result<Vec<String>> {
     let mut conn = store.reader().await?;

@@ -49,8 +49,11 @@ fn walk(root: &Path) -> anyhow::Result<Vec<(PathBuf, String)>> {
     let mut out = vec![];
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            // No folder yet: nothing was ever uploaded.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && dir == root => continue,
+            Err(e) => anyhow::bail!("无法读取上传材料文件夹 {}：{e}", dir.display()),
         };
         for e in entries {
             let p = e?.path();
@@ -75,6 +78,16 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
         && !Path::new(&path).exists()
     {
         anyhow::bail!("数据库文件 {path} 不存在：请用 --db 指定要备份的数据库");
+    }
+    // A backup never upgrades the database it copies: the server's binary and this
+    // one must agree on the schema.
+    let have = backup::schema_version_at(&args.db.db).await?;
+    let latest = tongban_store::schema_version();
+    if have != Some(latest) {
+        anyhow::bail!(
+            "数据库结构版本为 {}，本程序为 {latest}：请用与服务相同版本的 tongban 备份（备份不会升级数据库）",
+            have.map_or("（无）".to_string(), |v| v.to_string())
+        );
     }
     let store = open_with(&args.db.db, &args.db.key_file, &setup).await?;
     let out = Path::new(&args.out);
@@ -173,6 +186,11 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<ExitCode> {
         .parent()
         .map(|p| p.join("objects"))
         .unwrap_or_else(|| PathBuf::from("objects"));
+    anyhow::ensure!(
+        std::fs::read_dir(&objects).map_or(true, |mut d| d.next().is_none()),
+        "上传材料文件夹 {} 已有文件：恢复只写入新的空位置，请换一个目标文件夹",
+        objects.display()
+    );
     let mut zip = zip::ZipArchive::new(
         std::fs::File::open(&args.from)
             .with_context(|| format!("无法打开备份文件 {}", args.from))?,
@@ -201,6 +219,7 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<ExitCode> {
     bar.set_style(super::progress_style());
     bar.set_message("解出备份");
     let part = target.with_extension("db.restoring");
+    let mut files = 0i64;
     for i in 0..zip.len() {
         let mut entry = zip.by_index(i)?;
         let name = entry.name()?.to_string();
@@ -218,6 +237,7 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<ExitCode> {
                 std::fs::create_dir_all(dir)?;
             }
             std::io::copy(&mut entry, &mut std::fs::File::create(dest)?)?;
+            files += 1;
         }
         bar.inc(1);
     }
@@ -228,6 +248,12 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<ExitCode> {
     // proved.
     let store = open(&args.db.db, &args.db.key_file).await?;
     let mut faults = backup::matches(&store, &manifest).await?;
+    if files != manifest.files {
+        faults.push(format!(
+            "上传材料：备份清单为 {} 个，解出 {files} 个",
+            manifest.files
+        ));
+    }
     let chain = tongban_store::audit::verify(&store, |_, _| {}).await?;
     if let Some((seq, why)) = chain.broken {
         faults.push(format!("审计链第 {seq} 条记录校验失败（{why}）"));

@@ -337,8 +337,8 @@ async fn the_window_takes_a_stage_on_its_page(db: Db) {
             ("stage", "land_planning".to_string()),
             ("contact", "王工".to_string()),
             ("phone", phone.to_string()),
-            ("m0", "1".to_string()),
-            ("m1", "1".to_string()),
+            ("m0", "申请书".to_string()),
+            ("m1", "营业执照".to_string()),
             ("intermediaries", "环境影响评价\n节能评估".to_string()),
         ]
     };
@@ -451,6 +451,17 @@ async fn coordination_problems_are_followed_to_a_result(db: Db) {
     project(&app).await;
     let jt = app.token("approver.jt").await;
     let path = format!("/api/v1/projects/{CODE}/problems");
+    // A department not taking part in the project may not raise one.
+    let (s, v) = app
+        .post(
+            &path,
+            Some(&jt),
+            json!({ "description": "x", "department": "SJ", "due_on": today() }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    define_first_stage(&app).await;
+    apply_first_stage(&app).await;
     let (s, v) = app
         .post(
             &path,

@@ -190,5 +190,27 @@ async fn a_populated_database_upgrades(db: Db) {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+    // A SQLite database was copied beside itself before the upgrade, and said so.
+    if db == Db::Sqlite {
+        let copies: Vec<String> = std::fs::read_dir(app.dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| n.starts_with("test.before-v14-to-v"))
+            .collect();
+        assert_eq!(copies.len(), 1, "{copies:?}");
+    }
+    // A database newer than this binary is refused, naming both versions.
+    app.exec(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', 'x')",
+    )
+    .await;
+    let out = app.cli(&["stats", "check", "--db", &app.db_url]);
+    let said = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains("9999") && said.contains(&tongban_store::schema_version().to_string()),
+        "{said}"
+    );
 }
 both!(a_populated_database_upgrades);

@@ -121,10 +121,18 @@ struct ProblemResult {
 async fn resolve_problem(
     State(s): State<AppState>,
     Staff(p): Staff,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     Body(b): Body<ProblemResult>,
 ) -> ApiResult<Json<ProblemView>> {
-    Ok(Json(problems::resolve(&s.store, &p, id, &b.result).await?))
+    let id = id
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| crate::error::ApiError::invalid("id", "协调问题编号应为正整数"))?;
+    Ok(Json(
+        problems::resolve(&s.store, &p, None, id, &b.result).await?,
+    ))
 }
 
 #[derive(Deserialize)]

@@ -752,7 +752,7 @@ async fn table(s: &AppState, d: &Data, key: &str) -> Result<Option<Table>, PageE
             };
             Table {
                 key: "project_long_four",
-                title: "“一长四多”：平均每个项目，改革前与实际",
+                title: "一长四多：平均每个项目，改革前与实际",
                 columns: vec!["指标键", "指标", "改革前", "实际", "减少"],
                 rows: vec![
                     row("working_days", "办理时间（工作日）", a.working_days, 1.0),

@@ -32,7 +32,9 @@ async fn raise(
         due_on: f.due_on.clone(),
     };
     match problems::raise(&s.store, p, &code, &input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/projects/{code}#problems")).into_response()),
+        Ok(v) => {
+            Ok(Redirect::to(&format!("/projects/{}#problems", v.project_code)).into_response())
+        }
         Err(e) => {
             let errors = field_errors(e)?;
             super::show_project(&s, &web, &code, f, errors).await
@@ -52,8 +54,10 @@ async fn resolve(
         let e = FieldError::new("result", "协调问题编号无效");
         return super::show_project(&s, &web, &code, f, vec![e]).await;
     };
-    match problems::resolve(&s.store, p, id, &f.result).await {
-        Ok(_) => Ok(Redirect::to(&format!("/projects/{code}#problems")).into_response()),
+    match problems::resolve(&s.store, p, Some(&code), id, &f.result).await {
+        Ok(v) => {
+            Ok(Redirect::to(&format!("/projects/{}#problems", v.project_code)).into_response())
+        }
         Err(e) => {
             let errors = field_errors(e)?;
             super::show_project(&s, &web, &code, f, errors).await

@@ -153,9 +153,13 @@ struct NewPage {
 
 impl NewPage {
     fn ticked(&self, i: &usize) -> bool {
-        let i = *i;
-        self.input.rest.contains_key(&format!("m{i}"))
-            || (self.input.csrf.is_empty() && self.form.materials.get(i).is_some_and(|m| m.1))
+        let Some(m) = self.form.materials.get(*i) else {
+            return false;
+        };
+        if self.input.csrf.is_empty() {
+            return m.1;
+        }
+        self.input.rest.values().any(|v| *v == m.0)
     }
 }
 
@@ -251,15 +255,16 @@ async fn apply(
 ) -> PageResult {
     web.check_csrf(&f.csrf)?;
     let p = web.staff()?;
-    let stage = stage_of(&f.stage)?;
-    let form = stages::form(&s.store, p, &code, stage).await?;
-    let materials = form
-        .materials
+    stage_of(&f.stage)?;
+    // The boxes carry the materials' names, so a definition changed between the form
+    // and its submission cannot shift what was ticked.
+    let mut materials: Vec<String> = f
+        .rest
         .iter()
-        .enumerate()
-        .filter(|(i, _)| f.rest.contains_key(&format!("m{i}")))
-        .map(|(_, m)| m.0.clone())
+        .filter(|(k, _)| k.starts_with('m') && k[1..].parse::<usize>().is_ok())
+        .map(|(_, v)| v.clone())
         .collect();
+    materials.sort();
     let input = StageApplicationInput {
         stage: f.stage.clone(),
         contact: f.contact.clone(),
