@@ -126,6 +126,25 @@ pub struct Store {
     sqlite_dir: Option<std::path::PathBuf>,
     /// The SQLite file itself (copied before an upgrade); none on PostgreSQL.
     sqlite_file: Option<std::path::PathBuf>,
+    /// Writes asked for, committed and failed on this node (for `/metrics`).
+    writes: std::sync::Arc<WriteCounts>,
+}
+
+/// Writes on this node since it started.
+#[derive(Debug, Default)]
+pub struct WriteCounts {
+    pub queued: std::sync::atomic::AtomicU64,
+    pub committed: std::sync::atomic::AtomicU64,
+    pub failed: std::sync::atomic::AtomicU64,
+}
+
+/// One connection pool's use.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolUse {
+    pub name: &'static str,
+    pub size: u32,
+    pub idle: usize,
+    pub max: u32,
 }
 
 impl Store {
@@ -199,6 +218,7 @@ impl Store {
             batcher: None,
             sqlite_dir: sqlite_dir(&url, backend),
             sqlite_file: sqlite_path(&url, backend),
+            writes: Default::default(),
         };
         migrate::run(&store).await?;
         catalog::fill_search_text(&store).await?;
@@ -280,6 +300,37 @@ impl Store {
     /// other writes waiting at that moment (group commit). `f` may run twice: if a
     /// batch fails it is retried alone, so it must not have effects outside `conn`.
     pub async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> Fn(&'c mut AnyConnection) -> BoxFuture<'c, Result<T>> + Send + Sync + 'static,
+    {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.writes.queued.fetch_add(1, Relaxed);
+        let done = self.write_now(f).await;
+        match &done {
+            Ok(_) => self.writes.committed.fetch_add(1, Relaxed),
+            Err(_) => self.writes.failed.fetch_add(1, Relaxed),
+        };
+        done
+    }
+
+    /// Writes asked for, committed and failed on this node since it started.
+    pub fn write_counts(&self) -> &WriteCounts {
+        &self.writes
+    }
+
+    /// The connection pools' use now.
+    pub fn pool_use(&self) -> [PoolUse; 2] {
+        let one = |name, p: &AnyPool| PoolUse {
+            name,
+            size: p.size(),
+            idle: p.num_idle(),
+            max: p.options().get_max_connections(),
+        };
+        [one("write", &self.write), one("read", &self.read)]
+    }
+
+    async fn write_now<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: for<'c> Fn(&'c mut AnyConnection) -> BoxFuture<'c, Result<T>> + Send + Sync + 'static,

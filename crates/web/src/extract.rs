@@ -81,7 +81,9 @@ impl FromRequestParts<AppState> for Staff {
         let token = bearer(parts).ok_or_else(|| {
             ApiError::unauthorized("请先登录：请求须带 Authorization: Bearer 令牌")
         })?;
-        Ok(Staff(principal_for_token(&state.store, token).await?))
+        let p = principal_for_token(&state.store, token).await?;
+        crate::observe::note_account(parts, &p.username);
+        Ok(Staff(p))
     }
 }
 
@@ -97,9 +99,11 @@ impl FromRequestParts<AppState> for MaybeStaff {
     ) -> Result<Self, Self::Rejection> {
         match bearer(parts) {
             None => Ok(MaybeStaff(None)),
-            Some(token) => Ok(MaybeStaff(Some(
-                principal_for_token(&state.store, token).await?,
-            ))),
+            Some(token) => {
+                let p = principal_for_token(&state.store, token).await?;
+                crate::observe::note_account(parts, &p.username);
+                Ok(MaybeStaff(Some(p)))
+            }
         }
     }
 }

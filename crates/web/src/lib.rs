@@ -7,6 +7,7 @@ pub mod api;
 pub mod error;
 pub mod extract;
 mod guard;
+pub mod observe;
 mod open311;
 mod openapi;
 pub mod pages;
@@ -28,6 +29,19 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// This node's metrics and the token that opens `/metrics`.
+    pub observer: std::sync::Arc<observe::Observer>,
+}
+
+impl AppState {
+    /// The state of a node serving `store`; `metrics_token` opens `/metrics` (none:
+    /// not served).
+    pub fn new(store: Store, metrics_token: Option<String>) -> Self {
+        Self {
+            store,
+            observer: std::sync::Arc::new(observe::Observer::new(metrics_token)),
+        }
+    }
 }
 
 /// Content-Security-Policy of every response: scripts only from the binary's own
@@ -42,6 +56,8 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(openapi::router())
         .merge(open311::router())
+        .route("/metrics", axum::routing::get(observe::metrics))
+        .route("/readyz", axum::routing::get(observe::readyz))
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(guard::reject_control_characters))
@@ -63,6 +79,11 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::protect_responses,
+        ))
+        // Counted, timed and logged (one line per request, inside its span).
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            observe::observe,
         ))
         // Every request gets an id (or keeps a proxy's `X-Request-Id`), carried by
         // every log line written while it is served and returned in the response,

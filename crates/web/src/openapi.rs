@@ -412,14 +412,14 @@ fn add_projects(doc: &mut Value) {
                     "part": { "type": ["string", "null"], "maxLength": 100, "description": "验收部位（单体、分期）；空为整体" },
                     "area_m2": { "type": "number", "exclusiveMinimum": 0, "description": "验收建筑面积（平方米）" } } },
                 "AcceptanceSchedule": { "type": "object", "required": ["inspect_on", "departments"], "properties": {
-                    "inspect_on": { "type": "string", "format": "date", "description": "现场验收日期（不早于今天）" },
+                    "inspect_on": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "description": "现场验收日期 YYYY-MM-DD（不早于今天）" },
                     "departments": { "type": "array", "minItems": 1, "maxItems": 20, "items": { "type": "string" }, "description": "参加验收的部门代码" } } },
                 "AcceptanceResult": { "type": "object", "required": ["result"], "properties": {
                     "department": { "type": ["string", "null"], "description": "部门代码（部门工作人员为本部门，可省略；管理员须填写）" },
                     "result": { "type": "string", "enum": ["pass", "fail"] },
                     "findings": { "type": ["string", "null"], "maxLength": 1000, "description": "验收意见；不通过时必填" } } },
                 "AcceptanceReinspection": { "type": "object", "required": ["inspect_on"], "properties": {
-                    "inspect_on": { "type": "string", "format": "date", "description": "复验日期（不早于今天）" } } }
+                    "inspect_on": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "description": "复验日期 YYYY-MM-DD（不早于今天）" } } }
     });
     for (k, v) in paths.as_object().into_iter().flatten() {
         doc["paths"][k] = v.clone();

@@ -28,6 +28,9 @@ use server::{DemoArgs, SeedArgs, ServeArgs};
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// 日志格式：text（默认，便于阅读）或 json（每行一个 JSON 对象，供日志采集系统）
+    #[arg(long, global = true, env = "TONGBAN_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
 }
 
 #[derive(clap::Args, Clone)]

@@ -53,6 +53,9 @@ pub struct NodeArgs {
     /// 本节点的知识库索引目录（默认：使用 SQLite 时在数据库文件旁，否则为 `data/kb-index`）；由数据库生成，自动保持最新
     #[arg(long, env = "TONGBAN_KB_INDEX")]
     pub kb_index: Option<String>,
+    /// 打开 GET /metrics（Prometheus 指标）所需的令牌（请求带 Authorization: Bearer 令牌）；不设置则不提供指标接口
+    #[arg(long, env = "TONGBAN_METRICS_TOKEN")]
+    pub metrics_token: Option<String>,
 }
 
 impl NodeArgs {
@@ -95,6 +98,7 @@ pub async fn serve_platform(args: ServeArgs) -> anyhow::Result<()> {
     let setup = node.setup(&db.db);
     let store = open_with(&db.db, &db.key_file, &setup).await?;
     let listen = node.listen;
+    let metrics_token = node.metrics_token;
     match node.public_url {
         Some(url) => set_public_url(&store, &url).await?,
         // License QR codes need an address a phone can open.
@@ -113,7 +117,7 @@ pub async fn serve_platform(args: ServeArgs) -> anyhow::Result<()> {
             config::redact(&db.db)
         );
     }
-    serve(store, &listen).await
+    serve(store, &listen, metrics_token).await
 }
 
 /// 演示: a demo database seeded on first start, then the server.
@@ -149,7 +153,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         .into_iter()
         .next();
     print_demo_accounts(&listen, example);
-    serve(store, &listen).await
+    serve(store, &listen, node.metrics_token).await
 }
 
 /// 迁移: the database brought to the newest schema, older rows sealed and bound.
@@ -195,7 +199,7 @@ async fn set_public_url(store: &Store, url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(store: Store, listen: &str) -> anyhow::Result<()> {
+async fn serve(store: Store, listen: &str, metrics_token: Option<String>) -> anyhow::Result<()> {
     // Bring the knowledge-base index up to date before the first search.
     store.kb_index().catch_up(&store).await?;
     // A database from before row seals is sealed once.
@@ -249,9 +253,7 @@ async fn serve(store: Store, listen: &str) -> anyhow::Result<()> {
     };
     tongban_web::serve(
         listener,
-        tongban_web::AppState {
-            store: store.clone(),
-        },
+        tongban_web::AppState::new(store.clone(), metrics_token),
         shutdown,
     )
     .await?;

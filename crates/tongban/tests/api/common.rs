@@ -41,6 +41,8 @@ macro_rules! both {
 }
 
 pub const PASSWORD: &str = "test-password-1";
+/// The token that opens `/metrics` in the tests.
+pub const METRICS_TOKEN: &str = "test-metrics-token";
 pub const KEY_HEX: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
 /// Items of the fixture catalog.
@@ -152,9 +154,7 @@ impl TestApp {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let state = tongban_web::AppState {
-            store: store.clone(),
-        };
+        let state = tongban_web::AppState::new(store.clone(), Some(METRICS_TOKEN.into()));
         let server = tokio::spawn(async move {
             let _ = tongban_web::serve(listener, state, std::future::pending()).await;
         });

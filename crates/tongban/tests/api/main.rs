@@ -29,6 +29,7 @@ mod kb;
 mod licenses;
 mod modes;
 mod nodes;
+mod observe;
 mod paging;
 mod procedure;
 mod project_stages;

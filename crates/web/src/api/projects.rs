@@ -151,8 +151,8 @@ async fn problems_list(
     Query(q): Query<ProblemQuery>,
 ) -> ApiResult<Json<Value>> {
     let overdue = match q.overdue.as_deref().map(str::trim) {
-        None | Some("") | Some("false") | Some("0") => false,
-        Some("true") | Some("1") => true,
+        None | Some("") | Some("false") => false,
+        Some("true") => true,
         Some(_) => {
             return Err(crate::error::ApiError::invalid(
                 "overdue",
@@ -306,8 +306,8 @@ async fn acceptances(
     Query(q): Query<AcceptanceQuery>,
 ) -> ApiResult<Json<Value>> {
     let awaiting = match q.awaiting.as_deref().map(str::trim) {
-        None | Some("") | Some("false") | Some("0") => None,
-        Some("true") | Some("1") => Some(true),
+        None | Some("") | Some("false") => None,
+        Some("true") => Some(true),
         Some(_) => {
             return Err(crate::error::ApiError::invalid(
                 "awaiting",

@@ -65,6 +65,9 @@ impl FromRequestParts<AppState> for Web {
             && let Some((p, csrf, stage)) = session(&state.store, c).await?
         {
             let full = stage == tongban_store::accounts::Stage::Full;
+            if full {
+                crate::observe::note_account(parts, &p.username);
+            }
             let (user, pending) = if full {
                 (Some(p), None)
             } else {
@@ -84,6 +87,8 @@ impl FromRequestParts<AppState> for Web {
         if let Some(c) = cookie(parts, APPLICANT_COOKIE)
             && let Some(a) = tongban_store::applicants::session(&state.store, c).await?
         {
+            // An applicant is logged as one, never by name or number.
+            crate::observe::note_account(parts, "applicant");
             return Ok(Web {
                 user: None,
                 pending: None,

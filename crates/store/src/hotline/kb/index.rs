@@ -428,6 +428,14 @@ impl SearchIndex {
         Ok(done)
     }
 
+    /// How many changes of the knowledge base this node's index has not applied
+    /// yet (0 when current).
+    pub async fn lag(&self, store: &Store) -> Result<i64> {
+        let max = max_rev(store).await?;
+        let seen = self.inner.seen.load(Ordering::Acquire).max(0);
+        Ok((max - seen).max(0))
+    }
+
     /// Documents in the index (for checks).
     pub fn len(&self) -> u64 {
         self.inner.reader.searcher().num_docs()
