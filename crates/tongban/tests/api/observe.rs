@@ -17,7 +17,10 @@ async fn scrape(app: &TestApp, token: Option<&str>) -> (StatusCode, String) {
 async fn metrics_and_readiness(db: Db) {
     let app = TestApp::spawn(db).await;
     assert_eq!(scrape(&app, None).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(scrape(&app, Some("wrong")).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        scrape(&app, Some("wrong")).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     let case = app.apply("clerk.sj", ITEM, "window").await;
     let no = case_no(&case);
     let t = app.token("clerk.sj").await;
@@ -78,7 +81,11 @@ async fn logs_can_be_json_lines() {
         .env_remove("TONGBAN_DB")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let logs = String::from_utf8_lossy(&out.stderr);
     let lines: Vec<&str> = logs.lines().filter(|l| !l.trim().is_empty()).collect();
     assert!(!lines.is_empty(), "migrations log their progress");
