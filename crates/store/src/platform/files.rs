@@ -247,16 +247,9 @@ fn upload_from(r: &sqlx::any::AnyRow) -> Result<Upload> {
     })
 }
 
-/// Checks and keeps one file for a draft application.
-pub async fn save(
-    store: &Store,
-    files: &FileStore,
-    draft: &str,
-    owner_digest: &str,
-    material: &str,
-    filename: &str,
-    bytes: &[u8],
-) -> Result<Upload> {
+/// A material's file checked: not empty, not too large, a PDF, JPG, PNG or OFD by its
+/// first bytes; its content type.
+pub fn check_file(material: &str, bytes: &[u8]) -> Result<&'static str> {
     if bytes.is_empty() {
         return Err(StoreError::invalid(
             "file",
@@ -275,11 +268,82 @@ pub async fn save(
             format!("“{material}”的文件应为 PDF、JPG、PNG 或 OFD 格式"),
         )
     })?;
-    let filename: String = filename
+    Ok(content_type)
+}
+
+/// A file name as kept: no control characters or path separators, at most 100
+/// characters.
+pub fn clean_filename(filename: &str) -> String {
+    filename
         .chars()
         .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
         .take(100)
-        .collect();
+        .collect()
+}
+
+/// A file kept once in the file store, to be recorded on every case that needs it.
+#[derive(Debug, Clone)]
+pub struct Kept {
+    pub material: String,
+    pub filename: String,
+    pub content_type: &'static str,
+    pub size: i64,
+    pub storage_key: String,
+    pub digest: String,
+}
+
+/// Checks a material's file and keeps it in the file store (once, however many cases
+/// will see it).
+pub async fn keep(files: &FileStore, material: &str, filename: &str, bytes: &[u8]) -> Result<Kept> {
+    let content_type = check_file(material, bytes)?;
+    Ok(Kept {
+        material: material.to_string(),
+        filename: clean_filename(filename),
+        content_type,
+        size: bytes.len() as i64,
+        storage_key: files.put(bytes).await?,
+        digest: protect::sm3_hex(bytes),
+    })
+}
+
+/// Records a kept file on a case (inside the transaction that writes the case): the
+/// same stored object for every case that needs the material.
+pub async fn record_on_case(
+    conn: &mut AnyConnection,
+    draft: &str,
+    case_id: i64,
+    k: &Kept,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO uploads (draft, owner_digest, case_id, material, filename, content_type, size, storage_key, digest, created_at) \
+         VALUES ($1, 'window', $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(draft)
+    .bind(case_id)
+    .bind(&k.material)
+    .bind(if k.filename.is_empty() { "未命名" } else { k.filename.as_str() })
+    .bind(k.content_type)
+    .bind(k.size)
+    .bind(&k.storage_key)
+    .bind(&k.digest)
+    .bind(time::stamp(time::now()))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Checks and keeps one file for a draft application.
+pub async fn save(
+    store: &Store,
+    files: &FileStore,
+    draft: &str,
+    owner_digest: &str,
+    material: &str,
+    filename: &str,
+    bytes: &[u8],
+) -> Result<Upload> {
+    let content_type = check_file(material, bytes)?;
+    let filename = clean_filename(filename);
     let mut conn = store.reader().await?;
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM uploads WHERE draft = $1")
         .bind(draft)

@@ -592,30 +592,19 @@ pub async fn apply(
     apply_at(store, p, code, input, time::now()).await
 }
 
-/// Accepts a stage application as of `at`: now, or the day an imported history
-/// (the demo's) says, under the definitions and catalog in force that day.
-pub async fn apply_at(
-    store: &Store,
-    p: &Principal,
-    code: &str,
-    input: &StageApplicationInput,
-    at: chrono::DateTime<chrono::Utc>,
-) -> Result<StageView> {
-    let today = time::local_day(at);
-    let mut rd = store.reader().await?;
-    let pr = project(&mut rd, code).await?;
-    let checked = input
-        .check(&pr.owner_name, &pr.owner_credit_code, today)
-        .map_err(StoreError::from)?;
-    may_open(checked.stage, &states(&mut rd, pr.id).await?)?;
-    let (rule, items) = items_of(&mut rd, &pr, checked.stage, today).await?;
-    let cal = calendar::load(store, &mut rd).await?;
-    drop(rd);
+/// The materials handed in and the files that came, against the stage's items: none
+/// foreign to them, each file a PDF, JPG, PNG or OFD, every required one present
+/// (named with the items that need it).
+fn check_materials(
+    items: &[crate::catalog::Item],
+    given: Option<&[String]>,
+    files: &[(String, String, Vec<u8>)],
+) -> Result<()> {
     let mut known: Vec<&str> = vec![];
-    for i in &items {
+    for i in items {
         known.extend(i.content()?.materials.iter().map(|m| m.name.as_str()));
     }
-    if let Some(given) = &checked.materials
+    if let Some(given) = given
         && let Some(stray) = given.iter().find(|g| !known.contains(&g.as_str()))
     {
         return Err(StoreError::invalid(
@@ -623,10 +612,16 @@ pub async fn apply_at(
             format!("“{stray}”不是本阶段事项的申报材料"),
         ));
     }
-    if let Some(given) = &checked.materials {
+    if files.len() > 50 {
+        return Err(StoreError::invalid("file", "一次最多上传50个文件"));
+    }
+    for (m, _, bytes) in files {
+        crate::files::check_file(m, bytes)?;
+    }
+    if let Some(given) = given {
         // Each required material missing, with the items that need it.
         let mut missing: Vec<(String, Vec<String>)> = vec![];
-        for i in &items {
+        for i in items {
             for m in i.content()?.materials.iter().filter(|m| m.required) {
                 if given.contains(&m.name) {
                     continue;
@@ -651,6 +646,60 @@ pub async fn apply_at(
             ));
         }
     }
+    Ok(())
+}
+
+/// Accepts a stage application with the materials' files, each uploaded once and
+/// recorded on every case whose item asks for that material.
+pub async fn apply_with_files(
+    store: &Store,
+    p: &Principal,
+    code: &str,
+    input: &StageApplicationInput,
+    files: &[(String, String, Vec<u8>)],
+) -> Result<StageView> {
+    apply_core(store, p, code, input, files, time::now()).await
+}
+
+/// Accepts a stage application as of `at`: now, or the day an imported history
+/// (the demo's) says, under the definitions and catalog in force that day.
+pub async fn apply_at(
+    store: &Store,
+    p: &Principal,
+    code: &str,
+    input: &StageApplicationInput,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<StageView> {
+    apply_core(store, p, code, input, &[], at).await
+}
+
+async fn apply_core(
+    store: &Store,
+    p: &Principal,
+    code: &str,
+    input: &StageApplicationInput,
+    files: &[(String, String, Vec<u8>)],
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<StageView> {
+    let today = time::local_day(at);
+    let mut rd = store.reader().await?;
+    let pr = project(&mut rd, code).await?;
+    let mut checked = input
+        .check(&pr.owner_name, &pr.owner_credit_code, today)
+        .map_err(StoreError::from)?;
+    // A material whose file came is handed in.
+    if let Some(given) = checked.materials.as_mut() {
+        for (m, ..) in files {
+            if !given.contains(m) {
+                given.push(m.clone());
+            }
+        }
+    }
+    may_open(checked.stage, &states(&mut rd, pr.id).await?)?;
+    let (rule, items) = items_of(&mut rd, &pr, checked.stage, today).await?;
+    let cal = calendar::load(store, &mut rd).await?;
+    drop(rd);
+    check_materials(&items, checked.materials.as_deref(), files)?;
     let mut apps = vec![];
     let mut handed: Vec<String> = vec![];
     let mut separate = 0i64;
@@ -701,6 +750,21 @@ pub async fn apply_at(
             assisted: false,
         });
     }
+    // Each file kept once; the cases that need its material each record it.
+    let mut kept = Vec::with_capacity(files.len());
+    for (m, name, bytes) in files {
+        kept.push(crate::files::keep(store.files(), m, name, bytes).await?);
+    }
+    let mut case_materials = Vec::with_capacity(items.len());
+    for i in &items {
+        case_materials.push(
+            i.content()?
+                .materials
+                .iter()
+                .map(|m| m.name.clone())
+                .collect::<Vec<_>>(),
+        );
+    }
     let deadline = cal.deadline_or_estimate(today, rule.limit_days as u32);
     let row = Arc::new(NewStage {
         project_id: pr.id,
@@ -717,6 +781,8 @@ pub async fn apply_at(
         actor: p.actor(),
         keys: store.keys().clone(),
         at,
+        kept,
+        case_materials,
     });
     let (_, no) = crate::cases::create_batch(store, p, &apps, at, move |tx, cases| {
         let row = row.clone();
@@ -746,6 +812,9 @@ struct NewStage {
     actor: crate::audit::Actor,
     keys: crate::Keys,
     at: chrono::DateTime<chrono::Utc>,
+    /// Files uploaded once, and each case's item's materials (in the cases' order).
+    kept: Vec<crate::files::Kept>,
+    case_materials: Vec<Vec<String>>,
 }
 
 /// The stage's row and its cases, in the transaction that opened them; the stage's
@@ -782,12 +851,16 @@ async fn link(tx: &mut AnyConnection, s: &NewStage, cases: &[(i64, String)]) -> 
     .bind(json(&s.intermediaries)?)
     .fetch_one(&mut *tx)
     .await?;
-    for (case_id, _) in cases {
+    for (i, (case_id, _)) in cases.iter().enumerate() {
         sqlx::query("INSERT INTO stage_cases (application_id, case_id) VALUES ($1, $2)")
             .bind(id)
             .bind(case_id)
             .execute(&mut *tx)
             .await?;
+        let needs = s.case_materials.get(i).map(Vec::as_slice).unwrap_or(&[]);
+        for k in s.kept.iter().filter(|k| needs.contains(&k.material)) {
+            crate::files::record_on_case(&mut *tx, &no, *case_id, k).await?;
+        }
     }
     audit::append(
         tx,

@@ -331,30 +331,64 @@ async fn the_window_takes_a_stage_on_its_page(db: Db) {
         "{page}"
     );
     let csrf = hidden(&page, "csrf");
-    let form = |phone: &'static str| {
-        vec![
-            ("csrf", csrf.clone()),
-            ("stage", "land_planning".to_string()),
-            ("contact", "王工".to_string()),
-            ("phone", phone.to_string()),
-            ("m0", "申请书".to_string()),
-            ("m1", "营业执照".to_string()),
-            ("intermediaries", "环境影响评价\n节能评估".to_string()),
-        ]
+    // A multipart form: the fields, the ticked materials by name, and one file for
+    // the application form (申请书), which both items need.
+    let form = |phone: &'static str, file: Option<&'static [u8]>| {
+        let mut f = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("stage", "land_planning")
+            .text("contact", "王工")
+            .text("phone", phone)
+            .text("m0", "申请书")
+            .text("m1", "营业执照")
+            .text("material0", "申请书")
+            .text("material1", "营业执照")
+            .text("intermediaries", "环境影响评价\n节能评估");
+        if let Some(bytes) = file {
+            f = f.part(
+                "file0",
+                reqwest::multipart::Part::bytes(bytes).file_name("申请书.pdf"),
+            );
+        }
+        f
     };
-    let bad: Vec<(&str, String)> = form("123");
-    let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let (s, _, page) = b.post(&format!("/projects/{CODE}/stages"), &bad).await;
+    let (s, page) = b
+        .upload(&format!("/projects/{CODE}/stages"), form("123", None))
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("联系电话"), "{page}");
-    let good = form(PHONE);
-    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let (s, to, _) = b.post(&format!("/projects/{CODE}/stages"), &good).await;
+    let (s, page) = b
+        .upload(
+            &format!("/projects/{CODE}/stages"),
+            form(PHONE, Some(b"not a pdf")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("PDF"), "{page}");
+    assert_eq!(app.count("stage_applications").await, 0);
+    let (s, _) = b
+        .upload(
+            &format!("/projects/{CODE}/stages"),
+            form(PHONE, Some(b"%PDF-1.4\n% stage application form\n")),
+        )
+        .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    assert_eq!(
-        to.as_deref(),
-        Some(format!("/projects/{CODE}#stages").as_str())
-    );
+    // The file uploaded once, seen by each department's case.
+    let t = app.token("clerk.zh").await;
+    let (_, v) = app
+        .get(&format!("/api/v1/projects/{CODE}/stages"), Some(&t))
+        .await;
+    for (i, who) in [(0, "approver.sj"), (1, "approver.jt")] {
+        let no = v["stages"][0]["cases"][i]["case_no"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let mut d = Browser::new(&app);
+        d.staff_login(who).await;
+        let (s, _, page) = d.get(&format!("/workbench/cases/{no}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(page.contains("申请书：申请书.pdf"), "{who}: {page}");
+    }
     let (_, _, page) = b.get(&format!("/projects/{CODE}")).await;
     assert!(page.contains("办理中"), "{page}");
     assert!(page.contains("道路运输证配发"), "{page}");

@@ -22,8 +22,15 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/projects/stages", get(rules).post(define))
         .route("/projects/{code}/stages/new", get(new))
-        .route("/projects/{code}/stages", axum::routing::post(apply))
+        .route(
+            "/projects/{code}/stages",
+            axum::routing::post(apply)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
 }
+
+/// The most one stage application's files may weigh together.
+const MAX_UPLOAD_BYTES: usize = 60 * 1024 * 1024;
 
 fn choices<T: Copy>(
     all: &[T],
@@ -247,12 +254,54 @@ async fn new(
     show_new(&s, &web, &code, input, vec![]).await
 }
 
+/// The form as sent (multipart: its fields, and the materials' files).
+async fn read_form(
+    mut form: axum::extract::Multipart,
+) -> (ApplyForm, Vec<(String, String, Vec<u8>)>) {
+    let mut f = ApplyForm::default();
+    let mut names: HashMap<String, String> = HashMap::new();
+    let mut files: Vec<(String, String, Vec<u8>)> = vec![];
+    while let Ok(Some(field)) = form.next_field().await {
+        let name = field.name().unwrap_or("").to_string();
+        if let Some(i) = name.strip_prefix("file") {
+            let filename = field.file_name().unwrap_or("").to_string();
+            let bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+            if !bytes.is_empty() || !filename.is_empty() {
+                files.push((i.to_string(), filename, bytes));
+            }
+            continue;
+        }
+        let value = field.text().await.unwrap_or_default();
+        match name.as_str() {
+            "csrf" => f.csrf = value,
+            "stage" => f.stage = value,
+            "contact" => f.contact = value,
+            "phone" => f.phone = value,
+            "intermediaries" => f.intermediaries = value,
+            "note" => f.note = value,
+            n if n.starts_with("material") => {
+                names.insert(n["material".len()..].to_string(), value);
+            }
+            _ => {
+                f.rest.insert(name, value);
+            }
+        }
+    }
+    // Each file belongs to the material named beside its input.
+    let files = files
+        .into_iter()
+        .filter_map(|(i, filename, bytes)| names.get(&i).map(|m| (m.clone(), filename, bytes)))
+        .collect();
+    (f, files)
+}
+
 async fn apply(
     State(s): State<AppState>,
     web: Web,
     Path(code): Path<String>,
-    PageForm(f): PageForm<ApplyForm>,
+    form: axum::extract::Multipart,
 ) -> PageResult {
+    let (f, files) = read_form(form).await;
     web.check_csrf(&f.csrf)?;
     let p = web.staff()?;
     stage_of(&f.stage)?;
@@ -279,7 +328,7 @@ async fn apply(
         ),
         note: Some(f.note.clone()),
     };
-    match stages::apply(&s.store, p, &code, &input).await {
+    match stages::apply_with_files(&s.store, p, &code, &input, &files).await {
         Ok(_) => Ok(Redirect::to(&format!("/projects/{code}#stages")).into_response()),
         Err(e) => {
             let errors = field_errors(e)?;
