@@ -178,6 +178,20 @@ async fn a_backup_under_load_restores_every_acknowledged_case() {
     );
     assert!(!o.status.success());
     assert!(said(&o).contains("pg_dump"), "{}", said(&o));
+    // Not a backup, or a truncated one: refused, nothing written.
+    std::fs::write(dir.join("not.zip"), "不是备份").unwrap();
+    let bytes = std::fs::read(&out).unwrap();
+    std::fs::write(dir.join("cut.zip"), &bytes[..bytes.len() / 2]).unwrap();
+    for bad in ["not.zip", "cut.zip"] {
+        let o = tongban(
+            &dir,
+            &["restore", "--from", bad, "--db", &elsewhere],
+            Some(KEY_HEX),
+        );
+        assert!(!o.status.success(), "{bad}");
+        assert!(said(&o).contains("不是 zip 文件"), "{bad}: {}", said(&o));
+        assert!(!dir.join("other/r.db").exists(), "{bad}: nothing restored");
+    }
     let o = tongban(
         &dir,
         &["restore", "--from", "no-such.zip", "--db", &elsewhere],
