@@ -12,7 +12,21 @@ mod license;
 use clap::{CommandFactory, FromArgMatches};
 
 fn main() -> std::process::ExitCode {
-    let matches = help_zh::localized(cli::Cli::command()).get_matches();
+    // The configuration file's settings become the arguments' defaults (flags and
+    // environment variables still win); `config check` reports a bad file itself.
+    let args: Vec<String> = std::env::args().collect();
+    let checking = args.iter().any(|a| a == "config");
+    let mut command = help_zh::localized(cli::Cli::command());
+    if let Some((path, _)) = cli::settings_file::locate(&args).filter(|_| !checking) {
+        match cli::settings_file::read(&path) {
+            Ok(settings) => command = cli::settings_file::apply(command, &settings),
+            Err(e) => {
+                eprintln!("错误：{e:#}");
+                return std::process::ExitCode::FAILURE;
+            }
+        }
+    }
+    let matches = command.get_matches();
     let cli = match cli::Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),

@@ -9,6 +9,7 @@ mod cases;
 mod figures;
 mod hotline;
 mod server;
+pub mod settings_file;
 
 use crate::config;
 use anyhow::Context;
@@ -28,6 +29,9 @@ use server::{DemoArgs, SeedArgs, ServeArgs};
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// 配置文件（默认：存在时为 /etc/tongban/tongban.toml）；其中的设置作为各参数的默认值，命令行参数和环境变量优先
+    #[arg(long, global = true, env = "TONGBAN_CONFIG")]
+    pub config: Option<String>,
     /// 日志格式：text（默认，便于阅读）或 json（每行一个 JSON 对象，供日志采集系统）
     #[arg(long, global = true, env = "TONGBAN_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
@@ -53,6 +57,11 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// 从备份恢复到新的空数据库，并校验审计链、封存、统计数和备份清单
     Restore(backup::RestoreArgs),
+    /// 配置文件
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// 执行数据库迁移
     Migrate {
         #[command(flatten)]
@@ -108,9 +117,18 @@ pub enum Command {
     },
 }
 
+#[derive(Subcommand)]
+pub enum ConfigCommand {
+    /// 检查配置文件（--config 指定，或 /etc/tongban/tongban.toml）：逐项校验，有误时以退出码 2 结束
+    Check,
+}
+
 /// Runs a command; the exit code tells scripts whether a check found a fault.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Config {
+            command: ConfigCommand::Check,
+        } => return settings_file::check(cli.config).await,
         Command::Serve(args) => server::serve_platform(args).await?,
         Command::Demo(args) => server::demo(args).await?,
         Command::Migrate { db } => server::migrate(db).await?,

@@ -15,6 +15,7 @@ mod apply;
 mod backup;
 mod calls;
 mod cli;
+mod config_file;
 mod dashboard;
 mod disk;
 mod dispatch;
