@@ -40,3 +40,6 @@ node --test e2e/tests/
 
 # The API against its own OpenAPI document (schemathesis; see the script for what it checks).
 bash scripts/openapi-check.sh
+
+# The Debian package: built from the debug binary and its contents checked (see the script).
+bash scripts/package-check.sh

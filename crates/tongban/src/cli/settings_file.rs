@@ -139,8 +139,18 @@ pub async fn check(path: Option<String>) -> anyhow::Result<ExitCode> {
     {
         faults.push(format!("public_url：{e}"));
     }
+    // A new installation's key is made at the first start, with its database.
+    let fresh =
+        s.db.as_deref()
+            .and_then(crate::config::sqlite_file)
+            .is_some_and(|f| !std::path::Path::new(&f).exists());
     if let Some(k) = &s.key_file {
         match std::fs::read_to_string(k) {
+            Err(_) if fresh && !std::path::Path::new(k).exists() => {
+                println!(
+                    "提示：密钥文件 {k} 尚不存在，将在首次启动、建立数据库时生成；请随后另行备份"
+                );
+            }
             Err(e) => faults.push(format!("key_file：无法读取 {k}（{e}）")),
             Ok(hex) => {
                 if tongban_store::Keys::from_hex(&hex).is_err() {
