@@ -378,6 +378,19 @@ impl Calendar {
         self.elapsed(from, to, TimeUnit::Working, &[])
     }
 
+    /// Working days in (from, to]; where the calendar does not know a year yet, its
+    /// days are estimated as `estimate_deadline` does (weekdays, less the holidays
+    /// fixed by date).
+    pub fn working_days_or_estimate(&self, from: NaiveDate, to: NaiveDate) -> u32 {
+        self.working_days_between(from, to).unwrap_or_else(|_| {
+            from.iter_days()
+                .skip(1)
+                .take_while(|d| *d <= to)
+                .filter(|d| is_weekday(*d) && !is_fixed_holiday(*d))
+                .count() as u32
+        })
+    }
+
     /// Estimate for dates past the known years (the caller flags it as an estimate):
     /// the n-th working day after `start`, counting Monday to Friday and skipping the
     /// holidays fixed by date every year (元旦 1 January, 劳动节 1 May, 国庆 1–3
@@ -701,6 +714,31 @@ mod tests {
             .count() as u32;
         assert_eq!(in_2024, Ok(by_days));
         assert_eq!(by_days, 251);
+    }
+
+    #[test]
+    fn working_days_known_or_estimated() {
+        let c = cal();
+        // 2024-09-27 (Fri) to 2024-10-08 (Tue): 9-29 is a make-up working day,
+        // 10-1..7 the National Day holiday.
+        assert_eq!(
+            c.working_days_or_estimate(date(2024, 9, 27), date(2024, 10, 8)),
+            c.working_days_between(date(2024, 9, 27), date(2024, 10, 8))
+                .unwrap()
+        );
+        assert_eq!(
+            c.working_days_or_estimate(date(2024, 9, 27), date(2024, 10, 8)),
+            3
+        );
+        // A year not yet known: weekdays less the fixed holidays (2027-01-01 is one).
+        assert_eq!(
+            c.working_days_or_estimate(date(2026, 12, 31), date(2027, 1, 8)),
+            5
+        );
+        assert_eq!(
+            c.working_days_or_estimate(date(2027, 1, 8), date(2027, 1, 8)),
+            0
+        );
     }
 
     #[test]

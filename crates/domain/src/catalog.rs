@@ -119,6 +119,17 @@ pub struct TimeLimit {
     pub unit: TimeUnit,
 }
 
+impl TimeLimit {
+    /// The limit in working days: natural days as seven to five working days,
+    /// rounded up (as the catalog's speed-up figure counts them).
+    pub fn in_working_days(self) -> u32 {
+        match self.unit {
+            TimeUnit::Working => self.days,
+            TimeUnit::Natural => (self.days * 5).div_ceil(7),
+        }
+    }
+}
+
 /// Statutory decision limit of the Administrative Licensing Law, Art. 42 (20 working
 /// days), and its extension with the head's approval (+10).
 pub const LICENSING_LAW_DAYS: u32 = 20;
@@ -362,6 +373,15 @@ pub fn speedup(limits: impl IntoIterator<Item = (u32, u32)>) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limits_in_working_days() {
+        let l = |days, unit| TimeLimit { days, unit }.in_working_days();
+        assert_eq!(l(20, TimeUnit::Working), 20);
+        assert_eq!(l(7, TimeUnit::Natural), 5);
+        assert_eq!(l(30, TimeUnit::Natural), 22);
+        assert_eq!(l(0, TimeUnit::Natural), 0);
+    }
 
     fn content() -> ItemContent {
         ItemContent {

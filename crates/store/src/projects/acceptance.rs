@@ -439,20 +439,6 @@ async fn visits(tx: &mut AnyConnection, id: i64) -> Result<Vec<Visit>> {
         .collect()
 }
 
-/// Working days in (from, to] on the official calendar; Monday to Friday where the
-/// calendar does not know the year yet.
-fn working_days(cal: &Calendar, from: NaiveDate, to: NaiveDate) -> i64 {
-    match cal.working_days_between(from, to) {
-        Ok(n) => i64::from(n),
-        Err(_) => from
-            .iter_days()
-            .skip(1)
-            .take_while(|d| *d <= to)
-            .filter(|d| chrono::Datelike::weekday(d).number_from_monday() <= 5)
-            .count() as i64,
-    }
-}
-
 /// A department records its result of the visit under way; the last pass closes
 /// the acceptance with its certificate.
 pub async fn record(
@@ -624,7 +610,7 @@ async fn certify(
     let before = stats::snapshot(&mut *tx, &stats::ACCEPTANCES, &[id], cal).await?;
     let st = standing(&visits(&mut *tx, id).await?);
     let day = time::local_day(at);
-    let days = working_days(cal, requested_on, day);
+    let days = i64::from(cal.working_days_or_estimate(requested_on, day));
     sqlx::query(
         "UPDATE acceptances SET status = 'certified', certified_at = $1, certified_on = $2, working_days = $3, \
          first_pass = $4 WHERE id = $5",
@@ -936,10 +922,11 @@ pub async fn for_project(store: &Store, p: &Principal, code: &str) -> Result<Vec
     of_project(&mut *store.reader().await?, code).await
 }
 
-/// Whether `p` organises the acceptance (its lead department, or an administrator).
-pub fn leads(p: &Principal, v: &AcceptanceView) -> bool {
+/// Whether `p` organises a project's acceptances (a member of its lead department
+/// who works cases, or an administrator).
+pub fn leads(p: &Principal, lead_department: &str) -> bool {
     p.role == Role::Admin
         || (p.role.works_cases()
             && p.role != Role::Supervisor
-            && p.department.as_deref() == Some(v.lead_department.as_str()))
+            && p.department.as_deref() == Some(lead_department))
 }

@@ -7,7 +7,7 @@
 
 use super::acceptance::AcceptanceView;
 use super::may_read;
-use super::stages::{StageView, working_days};
+use super::stages::StageView;
 use crate::org::Principal;
 use crate::{Result, Store, calendar, time};
 use chrono::NaiveDate;
@@ -114,7 +114,7 @@ pub fn of(
         m.seals.before += departments.len() as f64;
         m.seals.after += 1.0;
     }
-    m.working_days.after = first.map_or(0.0, |f| working_days(cal, f, end) as f64);
+    m.working_days.after = first.map_or(0.0, |f| f64::from(cal.working_days_or_estimate(f, end)));
     m
 }
 

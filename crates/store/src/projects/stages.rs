@@ -14,11 +14,11 @@ use serde_json::json;
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 use std::sync::Arc;
+use tongban_domain::Calendar;
 use tongban_domain::case::{Application, Channel, Mode};
 use tongban_domain::org::Role;
 use tongban_domain::project::{Category, Funding, ProjectCode, Stage};
 use tongban_domain::stage::{StageApplicationInput, StageRuleInput, StageState};
-use tongban_domain::{Calendar, TimeUnit};
 
 /// A stage definition as shown.
 #[derive(Debug, Clone, Serialize)]
@@ -284,20 +284,6 @@ pub struct StageView {
     pub cases: Vec<StageCaseView>,
 }
 
-/// Working days in (from, to]; Monday to Friday where the calendar does not know
-/// the year.
-pub(crate) fn working_days(cal: &Calendar, from: NaiveDate, to: NaiveDate) -> i64 {
-    match cal.working_days_between(from, to) {
-        Ok(n) => i64::from(n),
-        Err(_) => from
-            .iter_days()
-            .skip(1)
-            .take_while(|d| *d <= to)
-            .filter(|d| chrono::Datelike::weekday(d).number_from_monday() <= 5)
-            .count() as i64,
-    }
-}
-
 async fn cases_of(rd: &mut AnyConnection, application: i64) -> Result<Vec<StageCaseView>> {
     let rows = sqlx::query(
         "SELECT c.case_no, v.name, d.code, d.name, c.status, c.promised_deadline, c.legal_deadline, c.closed_on, \
@@ -396,7 +382,7 @@ pub(crate) async fn of_project(
             accepted_by: r.try_get("accepted_by")?,
             limit_days: r.try_get("limit_days")?,
             deadline: r.try_get("deadline")?,
-            working_days_used: working_days(cal, from, to),
+            working_days_used: i64::from(cal.working_days_or_estimate(from, to)),
             ended_on,
             materials: list("materials")?,
             materials_separate: r.try_get("materials_separate")?,
@@ -462,14 +448,6 @@ fn may_open(stage: Stage, states: &HashMap<Stage, StageState>) -> Result<()> {
             message: format!("“{}”阶段已完成", stage.label()),
         }),
         _ => Ok(()),
-    }
-}
-
-/// A statutory limit in working days (seven natural days hold five working days).
-fn in_working_days(days: u32, unit: TimeUnit) -> i64 {
-    match unit {
-        TimeUnit::Working => i64::from(days),
-        TimeUnit::Natural => (i64::from(days) * 5 + 6) / 7,
     }
 }
 
@@ -722,7 +700,7 @@ async fn apply_core(
                 handed.push(m.clone());
             }
         }
-        statutory += in_working_days(c.statutory.days, c.statutory.unit);
+        statutory += i64::from(c.statutory.in_working_days());
         fees += c.fees.iter().map(|f| f.amount_fen).sum::<i64>();
         apps.push(Application {
             item_code: i.code.clone(),

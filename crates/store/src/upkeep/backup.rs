@@ -91,8 +91,7 @@ pub async fn copy_sqlite(store: &Store, path: &std::path::Path) -> Result<Manife
     let target = path
         .to_str()
         .ok_or_else(|| StoreError::invalid("out", "备份文件路径须为 UTF-8"))?;
-    // The copy and the counts from one read transaction: the copy is a snapshot, and
-    // the manifest is read from the copy itself below.
+    // One statement, one read transaction: the copy is a snapshot.
     let mut conn = store.reader().await?;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "VACUUM INTO '{}'",

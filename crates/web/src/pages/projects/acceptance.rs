@@ -28,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/projects/{code}/acceptances", post(request))
 }
 
+const PAGE_SIZE: i64 = 20;
+
 #[derive(Template)]
 #[template(path = "projects/acceptances.html")]
 struct ListPage {
@@ -57,16 +59,13 @@ struct ListQuery {
 
 async fn list(State(s): State<AppState>, web: Web, Query(q): Query<ListQuery>) -> PageResult {
     let p = web.staff()?;
-    let page = crate::api::optional_int("page", q.page.as_deref())
-        .ok()
-        .flatten()
-        .unwrap_or(1)
-        .clamp(1, 100_000);
+    let page = super::page_of(q.page.as_deref());
     let f = AcceptanceFilter {
         status: Some(q.status.clone()),
         department: Some(q.department.clone()),
         awaiting: (q.awaiting == "1").then_some(true),
         page: Some(page),
+        per_page: Some(PAGE_SIZE),
         ..Default::default()
     };
     let (rows, total) = acceptance::list(&s.store, p, &f).await?;
@@ -78,12 +77,12 @@ async fn list(State(s): State<AppState>, web: Web, Query(q): Query<ListQuery>) -
             urlencode(&q.awaiting)
         )
     };
-    let shown = (page - 1) * 20 + rows.len() as i64;
+    let (prev, next) = super::neighbours(page, PAGE_SIZE, rows.len(), &total, link);
     render(&ListPage {
         layout: web.layout(),
         total: total.to_string(),
-        next: (shown < total.count || total.more).then(|| link(page + 1)),
-        prev: (page > 1).then(|| link(page - 1)),
+        next,
+        prev,
         rows,
         statuses: AcceptanceStatus::ALL
             .iter()
@@ -179,7 +178,7 @@ async fn show(
 ) -> PageResult {
     let p = web.staff()?;
     let a = acceptance::get(&s.store, p, no).await?;
-    let leads = acceptance::leads(p, &a);
+    let leads = acceptance::leads(p, &a.lead_department);
     let failed = !errors.is_empty();
     let today =
         tongban_store::time::day(tongban_store::time::local_day(tongban_store::time::now()));

@@ -33,6 +33,31 @@ pub fn router() -> Router<AppState> {
         .merge(problems::router())
 }
 
+/// A list page's number from its query; anything else is the first page.
+fn page_of(v: Option<&str>) -> i64 {
+    crate::api::optional_int("page", v)
+        .ok()
+        .flatten()
+        .unwrap_or(1)
+        .clamp(1, 100_000)
+}
+
+/// The links to the pages before and after `page` of a list of `per_page` rows that
+/// showed `rows` of `total`.
+fn neighbours(
+    page: i64,
+    per_page: i64,
+    rows: usize,
+    total: &tongban_store::Total,
+    link: impl Fn(i64) -> String,
+) -> (Option<String>, Option<String>) {
+    let shown = (page - 1) * per_page + rows as i64;
+    (
+        (page > 1).then(|| link(page - 1)),
+        (shown < total.count || total.more).then(|| link(page + 1)),
+    )
+}
+
 #[derive(Template)]
 #[template(path = "projects/list.html")]
 struct ListPage {
@@ -70,11 +95,7 @@ fn towns(points: &[Point]) -> Vec<Point> {
 
 async fn list(State(s): State<AppState>, web: Web, Query(q): Query<ListQuery>) -> PageResult {
     let p = web.staff()?;
-    let page = crate::api::optional_int("page", q.page.as_deref())
-        .ok()
-        .flatten()
-        .unwrap_or(1)
-        .clamp(1, 100_000);
+    let page = page_of(q.page.as_deref());
     let f = ProjectFilter {
         q: Some(q.q.clone()),
         town: Some(q.town.clone()),
@@ -91,9 +112,7 @@ async fn list(State(s): State<AppState>, web: Web, Query(q): Query<ListQuery>) -
             urlencode(&q.category)
         )
     };
-    let shown = (page - 1) * projects::PAGE_SIZE + rows.len() as i64;
-    let next = (shown < total.count || total.more).then(|| link(page + 1));
-    let prev = (page > 1).then(|| link(page - 1));
+    let (prev, next) = neighbours(page, projects::PAGE_SIZE, rows.len(), &total, link);
     render(&ListPage {
         layout: web.layout(),
         total: total.to_string(),
@@ -182,10 +201,7 @@ async fn show_project(
     let project = projects::get(&s.store, p, code).await?;
     let failed = !errors.is_empty();
     let may_request = p.role.accepts_applications()
-        || p.role == tongban_domain::org::Role::Admin
-        || (p.role.works_cases()
-            && p.role != tongban_domain::org::Role::Supervisor
-            && p.department.as_deref() == Some(project.lead_department.as_str()));
+        || tongban_store::projects::acceptance::leads(p, &project.lead_department);
     let r = render(&ProjectPage {
         layout: web.layout(),
         acceptances: tongban_store::projects::acceptance::for_project(&s.store, p, &project.code)
