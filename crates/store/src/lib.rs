@@ -338,7 +338,9 @@ impl Store {
         match &self.batcher {
             None => {
                 let mut tx = self.begin().await?;
-                let v = f(&mut tx).await?;
+                let (v, left) = db::pending::gather(f(&mut tx)).await;
+                let v = v?;
+                db::pending::flush(&mut tx, left).await?;
                 tx.commit().await?;
                 Ok(v)
             }

@@ -4,5 +4,6 @@
 pub mod baseline;
 pub mod bulk;
 pub(crate) mod migrate;
+pub(crate) mod pending;
 pub mod time;
 pub(crate) mod writer;

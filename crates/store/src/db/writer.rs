@@ -5,7 +5,10 @@
 //! the batch is rolled back and each write is run again in its own transaction, so a
 //! failure never takes a neighbour with it. On PostgreSQL, which commits concurrent
 //! transactions together by itself, each write is simply its own transaction.
+//! Either way the audit entries, counter changes and seals of a transaction's writes
+//! are gathered and done once at its end (`pending`).
 
+use super::pending;
 use crate::{Result, StoreError};
 use sqlx::pool::PoolConnection;
 use sqlx::{AnyConnection, AnyPool, Connection};
@@ -143,18 +146,28 @@ async fn run_together(
         .begin_with("BEGIN IMMEDIATE")
         .await
         .map_err(|e| (e.into(), false))?;
-    let mut out = Vec::with_capacity(batch.len());
-    for j in batch {
-        match (j.run)(&mut tx).await {
-            Ok(v) => out.push(v),
-            Err(e) => {
-                let clean = tx.rollback().await.is_ok();
-                return Err((e, clean));
-            }
+    let (done, left) = pending::gather(async {
+        let mut out = Vec::with_capacity(batch.len());
+        for j in batch {
+            out.push((j.run)(&mut tx).await?);
+        }
+        Ok(out)
+    })
+    .await;
+    let done = match done {
+        Ok(out) => pending::flush(&mut tx, left).await.map(|()| out),
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(out) => {
+            tx.commit().await.map_err(|e| (e.into(), false))?;
+            Ok(out)
+        }
+        Err(e) => {
+            let clean = tx.rollback().await.is_ok();
+            Err((e, clean))
         }
     }
-    tx.commit().await.map_err(|e| (e.into(), false))?;
-    Ok(out)
 }
 
 /// Runs one write in its own transaction: its result, and whether the connection was
@@ -164,7 +177,12 @@ async fn run_alone(conn: &mut AnyConnection, run: &JobFn) -> (Result<Erased>, bo
         Ok(tx) => tx,
         Err(e) => return (Err(e.into()), false),
     };
-    match run(&mut tx).await {
+    let (done, left) = pending::gather(run(&mut tx)).await;
+    let done = match done {
+        Ok(v) => pending::flush(&mut tx, left).await.map(|()| v),
+        Err(e) => Err(e),
+    };
+    match done {
         Ok(v) => match tx.commit().await {
             Ok(()) => (Ok(v), true),
             Err(e) => (Err(e.into()), false),

@@ -17,6 +17,8 @@
 //! - `stat_calls`: the switch's calls per day;
 //! - `stat_acceptances`: joint completion acceptances per day of certificate.
 
+use crate::db::pending;
+use crate::writer::BoxFuture;
 use crate::{Backend, Result, Store, StoreError, time};
 use chrono::{Datelike, Months, NaiveDate};
 use futures_util::TryStreamExt;
@@ -406,6 +408,13 @@ impl Snapshot {
             *s += v;
         }
     }
+
+    /// Adds another change to this one.
+    pub(crate) fn merge(&mut self, other: Snapshot) {
+        for (k, v) in other.0 {
+            self.add(k, &v);
+        }
+    }
 }
 
 fn source(c: &Counter, filter: &str) -> String {
@@ -423,11 +432,18 @@ pub async fn snapshot(
     if ids.is_empty() {
         return Ok(out);
     }
-    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    let sql = source(counter, &format!(" AND {} IN ({list})", counter.id));
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .fetch_all(conn)
-        .await?;
+    // Bound, not written into the text, so the statement is prepared once per
+    // number of records rather than once per write.
+    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = source(
+        counter,
+        &format!(" AND {} IN ({})", counter.id, marks.join(", ")),
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for id in ids {
+        q = q.bind(*id);
+    }
+    let rows = q.fetch_all(conn).await?;
     for r in &rows {
         (counter.count)(r, cal, &mut |k, v| out.add(k, v))?;
     }
@@ -435,10 +451,11 @@ pub async fn snapshot(
 }
 
 /// Moves the counters from `before` (none: new records) to `after`, in the caller's
-/// transaction: one upsert per key whose measures changed.
+/// transaction: at its end, summed with its other writes' changes, when the
+/// transaction's writes are gathered (`db::pending`); at once otherwise.
 pub async fn track(
     conn: &mut AnyConnection,
-    counter: &Counter,
+    counter: &'static Counter,
     before: Option<&Snapshot>,
     after: &Snapshot,
 ) -> Result<()> {
@@ -452,6 +469,32 @@ pub async fn track(
             delta.add(k.clone(), &neg);
         }
     }
+    let merge = |kept: &mut Change, more: Change| kept.1.merge(more.1);
+    match pending::defer((0, counter.table), (counter, delta), merge, apply_kept) {
+        None => Ok(()),
+        Some((_, delta)) => apply(conn, counter, &delta).await,
+    }
+}
+
+/// A counter's change waiting for the end of its transaction.
+type Change = (&'static Counter, Snapshot);
+
+fn apply_kept<'c>(
+    conn: &'c mut AnyConnection,
+    value: Box<dyn std::any::Any + Send>,
+) -> BoxFuture<'c, Result<()>> {
+    Box::pin(async move {
+        let kept = pending::kept::<Change>(value)?;
+        apply(conn, kept.0, &kept.1).await
+    })
+}
+
+/// Applies a change to the counters: one upsert per key whose measures changed.
+pub(crate) async fn apply(
+    conn: &mut AnyConnection,
+    counter: &Counter,
+    delta: &Snapshot,
+) -> Result<()> {
     let mut changes: Vec<(&Key, &Vec<i64>)> = delta
         .0
         .iter()
@@ -560,6 +603,9 @@ pub(crate) async fn fill(
     counters: &[&Counter],
     cal: &Calendar,
 ) -> Result<u64> {
+    // Earlier writes of the same transaction must be in the counters before they are
+    // emptied, or their changes would be counted again on top of the recount.
+    pending::settle(conn).await?;
     let mut written = 0;
     for c in counters {
         if backend == Backend::Postgres {

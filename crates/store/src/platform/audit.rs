@@ -1,9 +1,14 @@
 //! The audit chain (审计日志): an append-only log of every state and administrative
 //! change. Each entry carries a keyed SM3 MAC over its content and the previous
 //! entry's MAC, so any edit, deletion or reordering breaks the chain at that entry.
-//! The single head row serialises appends across nodes sharing one database.
+//! The single head row serialises appends across nodes sharing one database; a
+//! transaction's entries are chained together at its end (`db::pending`), so the head
+//! is read and written once per transaction, or once per batch of SQLite's writer.
 
-use crate::{Keys, Result, Store, time};
+use crate::bulk::{self, V};
+use crate::db::pending;
+use crate::writer::BoxFuture;
+use crate::{Backend, Keys, Result, Store, time};
 use sqlx::{AnyConnection, Row};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -39,7 +44,8 @@ fn mac_input(prev: &str, seq: i64, fields: [&str; 6]) -> Vec<u8> {
     parts.join("\u{1f}").into_bytes()
 }
 
-/// Appends an entry inside the caller's transaction.
+/// Appends an entry inside the caller's transaction: at its end when the
+/// transaction's writes are gathered (`db::pending`), at once otherwise.
 pub async fn append(
     conn: &mut AnyConnection,
     keys: &Keys,
@@ -48,40 +54,107 @@ pub async fn append(
     entity: &str,
     key: &str,
     detail: serde_json::Value,
-) -> Result<i64> {
-    let row = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+) -> Result<()> {
+    let entry = Waiting {
+        at: time::stamp(time::now()),
+        actor: actor.name.clone(),
+        action: action.to_string(),
+        entity: entity.to_string(),
+        key: key.to_string(),
+        detail: detail.to_string(),
+    };
+    let merge =
+        |kept: &mut (Keys, Vec<Waiting>), (_, more): (Keys, Vec<Waiting>)| kept.1.extend(more);
+    match pending::defer(
+        (2, "audit"),
+        (keys.clone(), vec![entry]),
+        merge,
+        append_kept,
+    ) {
+        None => Ok(()),
+        Some((keys, entries)) => append_all(conn, &keys, &entries).await,
+    }
+}
+
+/// An entry waiting for its place in the chain.
+pub(crate) struct Waiting {
+    at: String,
+    actor: String,
+    action: String,
+    entity: String,
+    key: String,
+    detail: String,
+}
+
+fn append_kept<'c>(
+    conn: &'c mut AnyConnection,
+    value: Box<dyn std::any::Any + Send>,
+) -> BoxFuture<'c, Result<()>> {
+    Box::pin(async move {
+        let kept = pending::kept::<(Keys, Vec<Waiting>)>(value)?;
+        append_all(conn, &kept.0, &kept.1).await
+    })
+}
+
+/// Chains `entries` after the head in their order: the head read and moved once, the
+/// entries inserted together.
+pub(crate) async fn append_all(
+    conn: &mut AnyConnection,
+    keys: &Keys,
+    entries: &[Waiting],
+) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let n = entries.len() as i64;
+    let row = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+        .bind(n)
         .fetch_one(&mut *conn)
         .await?;
-    let seq: i64 = row.try_get(0)?;
-    let prev: String = row.try_get(1)?;
-    let at = time::stamp(time::now());
-    let detail = detail.to_string();
-    let hash = keys.audit_mac(&mac_input(
-        &prev,
-        seq,
-        [&at, &actor.name, action, entity, key, &detail],
-    ));
+    let last: i64 = row.try_get(0)?;
+    let mut prev: String = row.try_get(1)?;
+    let mut rows = Vec::with_capacity(entries.len());
+    for (seq, e) in (last - n + 1..).zip(entries) {
+        let hash = keys.audit_mac(&mac_input(
+            &prev,
+            seq,
+            [&e.at, &e.actor, &e.action, &e.entity, &e.key, &e.detail],
+        ));
+        rows.push(vec![
+            V::I(seq),
+            V::from(e.at.as_str()),
+            V::from(e.actor.as_str()),
+            V::from(e.action.as_str()),
+            V::from(e.entity.as_str()),
+            V::from(e.key.as_str()),
+            V::from(e.detail.as_str()),
+            V::S(std::mem::replace(&mut prev, hash.clone())),
+            V::S(hash),
+        ]);
+    }
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(&hash)
+        .bind(&prev)
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor, action, entity, entity_key, detail, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(seq)
-    .bind(at)
-    .bind(&actor.name)
-    .bind(action)
-    .bind(entity)
-    .bind(key)
-    .bind(detail)
-    .bind(prev)
-    .bind(hash)
-    .execute(&mut *conn)
-    .await?;
-    Ok(seq)
+    let backend = if conn.backend_name() == "PostgreSQL" {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    };
+    bulk::insert_rows(conn, backend, "audit_log", COLUMNS, &rows).await
 }
+
+const COLUMNS: &[&str] = &[
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "entity",
+    "entity_key",
+    "detail",
+    "prev_hash",
+    "hash",
+];
 
 /// The outcome of walking the chain.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -6,8 +6,11 @@
 //! to administrator) no longer matches its seal, and `audit verify` names it.
 
 use crate::audit::{self, Actor};
+use crate::db::pending;
+use crate::writer::BoxFuture;
 use crate::{Keys, Result, Store, StoreError};
 use sqlx::{AnyConnection, Row};
+use std::collections::BTreeSet;
 
 /// The audited columns of a case (deadlines are left out: they follow the calendar).
 const CASE_COLUMNS: &[&str] = &[
@@ -48,7 +51,7 @@ const USER_COLUMNS: &[&str] = &[
     "must_change_password",
 ];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
     Case,
     User,
@@ -102,20 +105,87 @@ fn mac(keys: &Keys, kind: Kind, id: i64, text: &str) -> String {
     keys.audit_mac(format!("seal\u{1f}{}\u{1f}{id}\u{1f}{text}", kind.table()).as_bytes())
 }
 
-/// Renews a row's seal inside the transaction of its audited change.
+/// Renews a row's seal inside the transaction of its audited change: at its end when
+/// the transaction's writes are gathered (`db::pending`), at once otherwise.
 pub async fn seal(conn: &mut AnyConnection, keys: &Keys, kind: Kind, id: i64) -> Result<()> {
-    let sql = format!("{} WHERE t.id = $1", kind.select());
-    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await?;
-    let text: String = r.try_get(3)?;
-    let update = format!("UPDATE {} SET seal = $1 WHERE id = $2", kind.table());
-    sqlx::query(sqlx::AssertSqlSafe(update))
-        .bind(mac(keys, kind, id, &text))
-        .bind(id)
-        .execute(conn)
-        .await?;
+    let merge = |kept: &mut Sealed, more: Sealed| kept.1.extend(more.1);
+    let rows = (keys.clone(), BTreeSet::from([(kind, id)]));
+    match pending::defer((1, "seal"), rows, merge, seal_kept) {
+        None => Ok(()),
+        Some(_) => seal_rows(conn, keys, kind, &[id]).await,
+    }
+}
+
+/// The rows to seal at the end of a transaction.
+type Sealed = (Keys, BTreeSet<(Kind, i64)>);
+
+fn seal_kept<'c>(
+    conn: &'c mut AnyConnection,
+    value: Box<dyn std::any::Any + Send>,
+) -> BoxFuture<'c, Result<()>> {
+    Box::pin(async move {
+        let kept = pending::kept::<Sealed>(value)?;
+        for kind in [Kind::Case, Kind::User] {
+            let ids: Vec<i64> = kept
+                .1
+                .iter()
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, id)| *id)
+                .collect();
+            seal_rows(conn, &kept.0, kind, &ids).await?;
+        }
+        Ok(())
+    })
+}
+
+/// Renews the seals of rows `ids`: their audited text read in one statement, their
+/// seals written in another.
+pub(crate) async fn seal_rows(
+    conn: &mut AnyConnection,
+    keys: &Keys,
+    kind: Kind,
+    ids: &[i64],
+) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!("{} WHERE t.id IN ({})", kind.select(), marks.join(", "));
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for id in ids {
+        q = q.bind(*id);
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut sealed = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let id: i64 = r.try_get(0)?;
+        let text: String = r.try_get(3)?;
+        sealed.push((id, mac(keys, kind, id, &text)));
+    }
+    let update = if sealed.len() == 1 {
+        format!("UPDATE {} SET seal = $2 WHERE id = $1", kind.table())
+    } else {
+        let whens: Vec<String> = (0..sealed.len())
+            .map(|i| format!("WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2))
+            .collect();
+        let list: Vec<String> = (0..sealed.len())
+            .map(|i| format!("${}", 2 * i + 1))
+            .collect();
+        format!(
+            "UPDATE {} SET seal = CASE id {} END WHERE id IN ({})",
+            kind.table(),
+            whens.join(" "),
+            list.join(", ")
+        )
+    };
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(update));
+    for (id, seal) in sealed {
+        q = q.bind(id).bind(seal);
+    }
+    q.execute(conn).await?;
     Ok(())
 }
 

@@ -345,6 +345,15 @@ impl TestApp {
         n
     }
 
+    /// The one integer a query returns.
+    pub async fn scalar(&self, sql: &'static str) -> i64 {
+        let mut c = self.store.reader().await.expect("conn");
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&mut *c)
+            .await
+            .expect("scalar")
+    }
+
     pub async fn count(&self, table: &'static str) -> i64 {
         let mut c = self.store.reader().await.expect("conn");
         tongban_store::count(&mut c, table).await.expect("count")

@@ -3,7 +3,7 @@
 //! report reads them, `stats check` proves they equal a recomputation from the
 //! records (and names a tampered counter), `stats rebuild` restores them.
 
-use crate::common::{Db, TestApp, closed_case, day, today};
+use crate::common::{Db, INSTANT, ITEM, TestApp, closed_case, day, today};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -225,3 +225,89 @@ async fn calendar_import_moves_the_response_counters(db: Db) {
     );
 }
 both!(calendar_import_moves_the_response_counters);
+
+/// Writes that arrive together are committed together (SQLite's one writer batches
+/// them; on PostgreSQL each is its own transaction), and their audit entries, counter
+/// changes and seals are done once at the end of the transaction. Whatever lands
+/// together, the chain holds one entry per write, numbered without a gap, the counters
+/// equal a recount and every seal holds — also when writes in a batch fail (the
+/// losers of racing approvals) and the batch is run again write by write.
+async fn writes_committed_together_keep_chain_counters_and_seals(db: Db) {
+    let app = std::sync::Arc::new(TestApp::spawn(db).await);
+    let clerk = app.token("clerk.sj").await;
+    let created_before = app
+        .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'case.create'")
+        .await;
+    let mut tasks = vec![];
+    for i in 0..40 {
+        let (app, clerk) = (app.clone(), clerk.clone());
+        let item = if i % 2 == 0 { ITEM } else { INSTANT };
+        tasks.push(tokio::spawn(async move {
+            app.post(
+                "/api/v1/cases",
+                Some(&clerk),
+                TestApp::application(item, "window"),
+            )
+            .await
+        }));
+    }
+    let mut licence_cases = vec![];
+    for t in tasks {
+        let (s, v) = t.await.unwrap();
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        if v["status"] != "closed" {
+            licence_cases.push(v["case_no"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(licence_cases.len(), 20);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'case.create'")
+            .await,
+        created_before + 40
+    );
+
+    // Two approvals of each case at once: one wins, the other fails inside the batch.
+    let tokens = [app.token("approver.sj").await, app.token("head.sj").await];
+    let mut racers = vec![];
+    for no in &licence_cases {
+        for t in &tokens {
+            let (app, t, no) = (app.clone(), t.clone(), no.clone());
+            racers.push(tokio::spawn(async move {
+                app.act(&t, &no, "approve", None).await
+            }));
+        }
+    }
+    let mut won = 0;
+    for r in racers {
+        let (s, v) = r.await.unwrap();
+        assert!(s == StatusCode::OK || s == StatusCode::CONFLICT, "{s} {v}");
+        won += (s == StatusCode::OK) as usize;
+    }
+    assert_eq!(won, 20);
+
+    let entries = app.scalar("SELECT COUNT(*) FROM audit_log").await;
+    assert_eq!(app.scalar("SELECT MIN(seq) FROM audit_log").await, 1);
+    assert_eq!(
+        app.scalar("SELECT MAX(seq) FROM audit_log").await,
+        entries,
+        "the chain's numbers have a gap"
+    );
+    assert_eq!(
+        app.scalar("SELECT seq FROM audit_head WHERE id = 1").await,
+        entries
+    );
+    let admin = app.token("admin").await;
+    let (_, v) = app.get("/api/v1/audit/verify", Some(&admin)).await;
+    assert_eq!(v["intact"], true, "{v}");
+    assert!(v["rows_checked"].as_i64().unwrap() >= 40, "{v}");
+    let out = app.cli(&["stats", "check", "--db", &app.db_url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let (accepted, closed, _) = recount(&app);
+    assert_eq!(figure(&app, "cases_accepted").await, accepted);
+    assert!(closed >= 20.0, "{closed}");
+}
+both!(writes_committed_together_keep_chain_counters_and_seals);

@@ -1,0 +1,118 @@
+//! Work a transaction's writes leave to be done once, just before it commits: their
+//! audit entries, counter changes and row seals.
+//!
+//! Each audited write appends to the audit chain (the head row read and written, the
+//! entry inserted), moves the counters (an upsert per day and month key) and renews
+//! the seal of the rows it changed (the row read back, the seal written). Done write by
+//! write, that is nine or more statements, each a round trip to SQLite's single writer
+//! thread, which serialises every write on the node; on PostgreSQL the head row and
+//! the counter rows every write shares stay locked from the write's statement to its
+//! commit. Gathered instead while a transaction's writes run (`gather`) and done
+//! together at its end (`flush`): the chain's entries in one insert with the head read
+//! and written once, each counter key upserted once with the sum of its changes, and
+//! the seals read and written in one statement each — the same records, in the same
+//! transaction, for a batch of a hundred writes as for one.
+//!
+//! The kinds of work are the modules' own (`audit`, `seal`, `stats`): each keeps its
+//! gathered value in a slot named for it, with how to fold in another and how to do
+//! it. Outside `gather` (a command's own transaction), `defer` hands the value back
+//! and the caller does its work at once.
+
+use crate::{Result, StoreError};
+use sqlx::AnyConnection;
+use std::any::Any;
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+
+tokio::task_local! {
+    static PENDING: RefCell<Pending>;
+}
+
+type BoxFuture<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
+
+/// Does a slot's gathered work on the transaction's connection.
+pub(crate) type Flush =
+    for<'c> fn(&'c mut AnyConnection, Box<dyn Any + Send>) -> BoxFuture<'c, Result<()>>;
+
+/// A slot's value as the type its module keeps there.
+pub(crate) fn kept<T: Any>(value: Box<dyn Any + Send>) -> Result<Box<T>> {
+    value
+        .downcast::<T>()
+        .map_err(|_| StoreError::Other(anyhow::anyhow!("a pending slot held another type")))
+}
+
+struct Slot {
+    /// When it is done: lower first; the same rank by name.
+    order: (u8, &'static str),
+    value: Box<dyn Any + Send>,
+    flush: Flush,
+}
+
+/// What the writes of one transaction have left to do.
+#[derive(Default)]
+pub(crate) struct Pending(Vec<Slot>);
+
+/// Runs `fut` (a transaction's writes) with their audit entries, counter changes and
+/// seals gathered; its output and what it left to do.
+pub(crate) async fn gather<F: Future>(fut: F) -> (F::Output, Pending) {
+    PENDING
+        .scope(RefCell::new(Pending::default()), async move {
+            let out = fut.await;
+            (out, PENDING.with(|p| std::mem::take(&mut *p.borrow_mut())))
+        })
+        .await
+}
+
+/// Keeps `value` in the slot `order` names (folded into what is there with `merge`)
+/// for the end of the transaction; hands it back when no transaction is gathering.
+/// Slots are done in the order of `order`: counters, whose rows concurrent
+/// PostgreSQL transactions share, in one order so they cannot deadlock, and the audit
+/// head, which every write shares, last, so it is held for the shortest time.
+pub(crate) fn defer<T: Any + Send>(
+    order: (u8, &'static str),
+    value: T,
+    merge: fn(&mut T, T),
+    flush: Flush,
+) -> Option<T> {
+    let mut value = Some(value);
+    let _ = PENDING.try_with(|p| {
+        let Some(v) = value.take() else { return };
+        let mut p = p.borrow_mut();
+        match p.0.iter_mut().find(|s| s.order == order) {
+            Some(slot) => match slot.value.downcast_mut::<T>() {
+                Some(kept) => merge(kept, v),
+                None => value = Some(v),
+            },
+            None => {
+                let at = p.0.partition_point(|s| s.order < order);
+                p.0.insert(
+                    at,
+                    Slot {
+                        order,
+                        value: Box::new(v),
+                        flush,
+                    },
+                );
+            }
+        }
+    });
+    value
+}
+
+/// Does what the gathered writes left, in the transaction before it commits.
+pub(crate) async fn flush(conn: &mut AnyConnection, p: Pending) -> Result<()> {
+    for slot in p.0 {
+        (slot.flush)(conn, slot.value).await?;
+    }
+    Ok(())
+}
+
+/// Does at once what the transaction has gathered so far, for a write that must see
+/// every earlier write of its batch in the tables themselves (a counters rebuild).
+pub(crate) async fn settle(conn: &mut AnyConnection) -> Result<()> {
+    let p = PENDING
+        .try_with(|p| std::mem::take(&mut *p.borrow_mut()))
+        .unwrap_or_default();
+    flush(conn, p).await
+}
