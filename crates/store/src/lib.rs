@@ -224,7 +224,13 @@ impl Store {
         catalog::fill_search_text(&store).await?;
         store.check_key().await?;
         stats::refill_if_stale(&store).await?;
-        let batcher = (backend == Backend::Sqlite).then(|| writer::spawn(store.write.clone()));
+        let batcher = match backend {
+            Backend::Sqlite => Some(
+                writer::spawn(store.write.clone())
+                    .map_err(|e| anyhow::anyhow!("cannot start the writer thread: {e}"))?,
+            ),
+            Backend::Postgres => None,
+        };
         Ok(Store { batcher, ..store })
     }
 

@@ -26,21 +26,33 @@ use tower_http::trace::TraceLayer;
 /// Largest request body accepted (JSON API).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
+/// What every handler shares. Behind one `Arc`: axum clones the state for every
+/// extractor and middleware of every request, and the store holds a dozen shared
+/// parts of its own.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(std::sync::Arc<Shared>);
+
+pub struct Shared {
     pub store: Store,
     /// This node's metrics and the token that opens `/metrics`.
-    pub observer: std::sync::Arc<observe::Observer>,
+    pub observer: observe::Observer,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl AppState {
     /// The state of a node serving `store`; `metrics_token` opens `/metrics` (none:
     /// not served).
     pub fn new(store: Store, metrics_token: Option<String>) -> Self {
-        Self {
+        Self(std::sync::Arc::new(Shared {
             store,
-            observer: std::sync::Arc::new(observe::Observer::new(metrics_token)),
-        }
+            observer: observe::Observer::new(metrics_token),
+        }))
     }
 }
 

@@ -100,6 +100,19 @@ pub(crate) fn defer<T: Any + Send>(
     value
 }
 
+/// Reads the value kept in the slot `order` names, if a transaction is gathering and
+/// the slot holds one.
+pub(crate) fn peek<T: Any, R>(order: (u8, &'static str), read: impl FnOnce(&T) -> R) -> Option<R> {
+    PENDING
+        .try_with(|p| {
+            let p = p.borrow();
+            let slot = p.0.iter().find(|s| s.order == order)?;
+            slot.value.downcast_ref::<T>().map(read)
+        })
+        .ok()
+        .flatten()
+}
+
 /// Does what the gathered writes left, in the transaction before it commits.
 pub(crate) async fn flush(conn: &mut AnyConnection, p: Pending) -> Result<()> {
     for slot in p.0 {

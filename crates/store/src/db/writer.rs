@@ -33,10 +33,20 @@ pub(crate) struct Job {
 /// Most writes folded into one commit.
 const MAX_BATCH: usize = 128;
 
-pub(crate) fn spawn(pool: AnyPool) -> mpsc::Sender<Job> {
+/// Starts the writer on a thread of its own, with its own single-threaded runtime:
+/// its every statement is a round trip to SQLite's thread, and on the server's
+/// runtime each return would queue behind the requests being parsed and answered,
+/// so the one writer everyone waits for would wait for everyone. The thread ends when
+/// the store's last sender is dropped.
+pub(crate) fn spawn(pool: AnyPool) -> std::io::Result<mpsc::Sender<Job>> {
     let (tx, rx) = mpsc::channel::<Job>(4096);
-    tokio::spawn(run(pool, rx));
-    tx
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new()
+        .name("tongban-writer".into())
+        .spawn(move || rt.block_on(run(pool, rx)))?;
+    Ok(tx)
 }
 
 pub(crate) fn job<T, F>(f: F) -> (JobFn, impl FnOnce(Erased) -> Result<T>)

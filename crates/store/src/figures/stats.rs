@@ -422,7 +422,29 @@ fn source(c: &Counter, filter: &str) -> String {
 }
 
 /// What the records `ids` add to `counter` now (inside the writing transaction).
+/// Records created in the same gathering transaction add nothing yet: they are
+/// counted at its end as they are then (`track_new_case`), so their changes in the
+/// meantime must not be counted as well.
 pub async fn snapshot(
+    conn: &mut AnyConnection,
+    counter: &'static Counter,
+    ids: &[i64],
+    cal: &Calendar,
+) -> Result<Snapshot> {
+    let fresh = pending::peek((0, counter.table), |c: &Change| {
+        ids.iter()
+            .copied()
+            .filter(|id| !c.new.contains(id))
+            .collect::<Vec<i64>>()
+    });
+    match fresh {
+        Some(old) => snapshot_now(conn, counter, &old, cal).await,
+        None => snapshot_now(conn, counter, ids, cal).await,
+    }
+}
+
+/// What the records `ids` add to `counter` as the database holds them now.
+async fn snapshot_now(
     conn: &mut AnyConnection,
     counter: &Counter,
     ids: &[i64],
@@ -469,24 +491,61 @@ pub async fn track(
             delta.add(k.clone(), &neg);
         }
     }
-    let merge = |kept: &mut Change, more: Change| kept.1.merge(more.1);
-    match pending::defer((0, counter.table), (counter, delta), merge, apply_kept) {
+    let change = Change {
+        counter,
+        delta,
+        new: vec![],
+    };
+    match pending::defer((0, counter.table), change, Change::merge, apply_kept) {
         None => Ok(()),
-        Some((_, delta)) => apply(conn, counter, &delta).await,
+        Some(change) => apply(conn, counter, &change.delta).await,
     }
 }
 
-/// A counter's change waiting for the end of its transaction.
-type Change = (&'static Counter, Snapshot);
+/// A counter's change waiting for the end of its transaction: the summed changes of
+/// records changed, and the records created, counted as they are at the end (so a
+/// record created and changed in one batch counts once, in its last state).
+struct Change {
+    counter: &'static Counter,
+    delta: Snapshot,
+    new: Vec<i64>,
+}
+
+impl Change {
+    fn merge(&mut self, more: Change) {
+        self.delta.merge(more.delta);
+        self.new.extend(more.new);
+    }
+}
 
 fn apply_kept<'c>(
     conn: &'c mut AnyConnection,
     value: Box<dyn std::any::Any + Send>,
 ) -> BoxFuture<'c, Result<()>> {
     Box::pin(async move {
-        let kept = pending::kept::<Change>(value)?;
-        apply(conn, kept.0, &kept.1).await
+        let mut kept = pending::kept::<Change>(value)?;
+        if !kept.new.is_empty() {
+            // Only counters whose count needs no calendar take new records here.
+            let now = snapshot_now(conn, kept.counter, &kept.new, &Calendar::default()).await?;
+            kept.delta.merge(now);
+        }
+        apply(conn, kept.counter, &kept.delta).await
     })
+}
+
+/// Counts a new case in `stat_cases`: at the end of the transaction, in its state
+/// then, when the transaction's writes are gathered; at once otherwise.
+pub async fn track_new_case(conn: &mut AnyConnection, id: i64) -> Result<()> {
+    let change = Change {
+        counter: &CASES,
+        delta: Snapshot::default(),
+        new: vec![id],
+    };
+    if pending::defer((0, CASES.table), change, Change::merge, apply_kept).is_some() {
+        let counted = case_snapshot(conn, id).await?;
+        track_case(conn, None, &counted).await?;
+    }
+    Ok(())
 }
 
 /// Applies a change to the counters: one upsert per key whose measures changed.

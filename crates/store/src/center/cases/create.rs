@@ -851,8 +851,7 @@ async fn insert_case(
         .execute(&mut *tx)
         .await?;
     }
-    let counted = crate::stats::case_snapshot(&mut *tx, id).await?;
-    crate::stats::track_case(&mut *tx, None, &counted).await?;
+    crate::stats::track_new_case(&mut *tx, id).await?;
     if let Some((draft, owner)) = &c.draft {
         crate::files::attach(&mut *tx, draft, owner, id).await?;
     }
