@@ -64,11 +64,18 @@ pub(crate) async fn gather<F: Future>(fut: F) -> (F::Output, Pending) {
         .await
 }
 
+/// When each kind of gathered work is done at the end of a transaction: rows that
+/// only the transaction itself touches first; then what concurrent PostgreSQL
+/// transactions share, locked until the commit, so the later the shorter — counters
+/// (each by name, in one order of keys, so they cannot deadlock), and last the audit
+/// chain's head, which every write shares.
+pub(crate) const SEALS: u8 = 0;
+pub(crate) const COUNTERS: u8 = 1;
+pub(crate) const AUDIT: u8 = 2;
+
 /// Keeps `value` in the slot `order` names (folded into what is there with `merge`)
 /// for the end of the transaction; hands it back when no transaction is gathering.
-/// Slots are done in the order of `order`: counters, whose rows concurrent
-/// PostgreSQL transactions share, in one order so they cannot deadlock, and the audit
-/// head, which every write shares, last, so it is held for the shortest time.
+/// Slots are done in the order of `order` (`SEALS`, `COUNTERS`, `AUDIT`).
 pub(crate) fn defer<T: Any + Send>(
     order: (u8, &'static str),
     value: T,

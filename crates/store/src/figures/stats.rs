@@ -431,7 +431,7 @@ pub async fn snapshot(
     ids: &[i64],
     cal: &Calendar,
 ) -> Result<Snapshot> {
-    let fresh = pending::peek((0, counter.table), |c: &Change| {
+    let fresh = pending::peek((pending::COUNTERS, counter.table), |c: &Change| {
         ids.iter()
             .copied()
             .filter(|id| !c.new.contains(id))
@@ -496,7 +496,12 @@ pub async fn track(
         delta,
         new: vec![],
     };
-    match pending::defer((0, counter.table), change, Change::merge, apply_kept) {
+    match pending::defer(
+        (pending::COUNTERS, counter.table),
+        change,
+        Change::merge,
+        apply_kept,
+    ) {
         None => Ok(()),
         Some(change) => apply(conn, counter, &change.delta).await,
     }
@@ -541,7 +546,14 @@ pub async fn track_new_case(conn: &mut AnyConnection, id: i64) -> Result<()> {
         delta: Snapshot::default(),
         new: vec![id],
     };
-    if pending::defer((0, CASES.table), change, Change::merge, apply_kept).is_some() {
+    if pending::defer(
+        (pending::COUNTERS, CASES.table),
+        change,
+        Change::merge,
+        apply_kept,
+    )
+    .is_some()
+    {
         let counted = case_snapshot(conn, id).await?;
         track_case(conn, None, &counted).await?;
     }

@@ -66,7 +66,7 @@ pub async fn append(
     let merge =
         |kept: &mut (Keys, Vec<Waiting>), (_, more): (Keys, Vec<Waiting>)| kept.1.extend(more);
     match pending::defer(
-        (2, "audit"),
+        (pending::AUDIT, "audit"),
         (keys.clone(), vec![entry]),
         merge,
         append_kept,

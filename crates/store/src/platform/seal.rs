@@ -110,7 +110,7 @@ fn mac(keys: &Keys, kind: Kind, id: i64, text: &str) -> String {
 pub async fn seal(conn: &mut AnyConnection, keys: &Keys, kind: Kind, id: i64) -> Result<()> {
     let merge = |kept: &mut Sealed, more: Sealed| kept.1.extend(more.1);
     let rows = (keys.clone(), BTreeSet::from([(kind, id)]));
-    match pending::defer((1, "seal"), rows, merge, seal_kept) {
+    match pending::defer((pending::SEALS, "seal"), rows, merge, seal_kept) {
         None => Ok(()),
         Some(_) => seal_rows(conn, keys, kind, &[id]).await,
     }
