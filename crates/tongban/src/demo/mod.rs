@@ -956,7 +956,9 @@ pub async fn seed_demo(
     projects::seed(store, year, scale, seed).await?;
     projects::seed_acceptances(store, year, years, today, scale, seed).await?;
     projects::seed_stages(store, year, today, scale, seed).await?;
-    // The cases went in by bulk insert: the kept figures are computed once from them.
+    // The cases went in by bulk insert: the planner learns the tables' new sizes, and
+    // the kept figures are computed once from them.
+    store.analyze().await?;
     tongban_store::stats::rebuild(store).await?;
     // ...and each is sealed once, as every later audited change renews its seal.
     tongban_store::seal::seal_unsealed(store, &actor).await?;
