@@ -29,7 +29,8 @@ tokio::task_local! {
     static PENDING: RefCell<Pending>;
 }
 
-type BoxFuture<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
+/// A boxed future borrowing a connection: a write's body, a slot's flush.
+pub type BoxFuture<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
 
 /// Does a slot's gathered work on the transaction's connection.
 pub(crate) type Flush =

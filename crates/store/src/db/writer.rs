@@ -13,12 +13,10 @@ use crate::{Result, StoreError};
 use sqlx::pool::PoolConnection;
 use sqlx::{AnyConnection, AnyPool, Connection};
 use std::any::Any;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
-pub type BoxFuture<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
+pub use super::pending::BoxFuture;
 
 type Erased = Box<dyn Any + Send>;
 /// A write that can be run more than once (again alone, if its batch failed).

@@ -18,7 +18,7 @@
 //! - `stat_acceptances`: joint completion acceptances per day of certificate.
 
 use crate::db::pending;
-use crate::writer::BoxFuture;
+use crate::db::pending::BoxFuture;
 use crate::{Backend, Result, Store, StoreError, time};
 use chrono::{Datelike, Months, NaiveDate};
 use futures_util::TryStreamExt;

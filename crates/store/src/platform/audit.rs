@@ -7,7 +7,7 @@
 
 use crate::bulk::{self, V};
 use crate::db::pending;
-use crate::writer::BoxFuture;
+use crate::db::pending::BoxFuture;
 use crate::{Backend, Keys, Result, Store, time};
 use sqlx::{AnyConnection, Row};
 

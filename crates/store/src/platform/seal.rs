@@ -7,7 +7,7 @@
 
 use crate::audit::{self, Actor};
 use crate::db::pending;
-use crate::writer::BoxFuture;
+use crate::db::pending::BoxFuture;
 use crate::{Keys, Result, Store, StoreError};
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeSet;
