@@ -120,7 +120,7 @@ pub struct Store {
     items: std::sync::Arc<std::sync::Mutex<ItemCache>>,
     /// This node's knowledge-base search index (derived from the database).
     kb: kb::SearchIndex,
-    /// SQLite's group-commit queue (see `writer`); none on PostgreSQL.
+    /// The node's group-commit queue (see `writer`); none until migrations ran.
     batcher: Option<tokio::sync::mpsc::Sender<writer::Job>>,
     /// The folder of a SQLite file (for its free space); none on PostgreSQL.
     sqlite_dir: Option<std::path::PathBuf>,
@@ -224,13 +224,10 @@ impl Store {
         catalog::fill_search_text(&store).await?;
         store.check_key().await?;
         stats::refill_if_stale(&store).await?;
-        let batcher = match backend {
-            Backend::Sqlite => Some(
-                writer::spawn(store.write.clone())
-                    .map_err(|e| anyhow::anyhow!("cannot start the writer thread: {e}"))?,
-            ),
-            Backend::Postgres => None,
-        };
+        let batcher = Some(
+            writer::spawn(store.write.clone(), backend)
+                .map_err(|e| anyhow::anyhow!("cannot start the writer thread: {e}"))?,
+        );
         Ok(Store { batcher, ..store })
     }
 
@@ -302,8 +299,8 @@ impl Store {
         })
     }
 
-    /// Runs a write in a transaction of its own or, on SQLite, together with the
-    /// other writes waiting at that moment (group commit). `f` may run twice: if a
+    /// Runs a write together with the other writes waiting at that moment, in one
+    /// transaction (group commit; a write runs alone when its batch fails). `f` may run twice: if a
     /// batch fails it is retried alone, so it must not have effects outside `conn`.
     pub async fn write<T, F>(&self, f: F) -> Result<T>
     where

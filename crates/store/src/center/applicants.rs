@@ -194,8 +194,9 @@ impl Binding {
 }
 
 /// Binds (or re-binds) an ID number to a name and phone inside the caller's
-/// transaction: `by` is `window` (a clerk saw the person) or `verifier`. Audited
-/// when the binding is new or changed.
+/// transaction — at its end, with the other bindings its writes made, when it is
+/// gathering (`db::pending`): `by` is `window` (a clerk saw the person) or
+/// `verifier`. Audited when the binding is new or changed.
 pub async fn bind(
     conn: &mut AnyConnection,
     keys: &crate::Keys,
@@ -204,40 +205,127 @@ pub async fn bind(
     actor: &Actor,
     id_masked: &str,
 ) -> Result<()> {
-    let current: Option<(String, String)> = sqlx::query_as(
-        "SELECT name_digest, phone_digest FROM applicant_identities WHERE id_digest = $1",
-    )
-    .bind(&b.id_digest)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if current.as_ref() == Some(&(b.name_digest.clone(), b.phone_digest.clone())) {
+    let made = Made {
+        binding: b.clone(),
+        by: by.to_string(),
+        actor: actor.clone(),
+        id_masked: id_masked.to_string(),
+        at: time::stamp(time::now()),
+    };
+    let merge = |kept: &mut (crate::Keys, Vec<Made>), (_, more): (crate::Keys, Vec<Made>)| {
+        kept.1.extend(more)
+    };
+    match crate::db::pending::defer(BINDINGS, (keys.clone(), vec![made]), merge, bind_kept) {
+        None => Ok(()),
+        Some((keys, made)) => bind_all(conn, &keys, made).await,
+    }
+}
+
+/// A binding made by a write, waiting for the end of its transaction.
+struct Made {
+    binding: Binding,
+    by: String,
+    actor: Actor,
+    id_masked: String,
+    at: String,
+}
+
+/// Where a transaction's bindings wait for its end (`db::pending`).
+const BINDINGS: (u8, &str) = (crate::db::pending::ROWS, "applicant_identities");
+
+fn bind_kept<'c>(
+    conn: &'c mut AnyConnection,
+    value: Box<dyn std::any::Any + Send>,
+) -> crate::BoxFuture<'c, Result<()>> {
+    Box::pin(async move {
+        let kept = crate::db::pending::kept::<(crate::Keys, Vec<Made>)>(value)?;
+        let (keys, made) = *kept;
+        bind_all(conn, &keys, made).await
+    })
+}
+
+/// Records bindings in their order: the current ones read in one statement, each
+/// binding that changes something audited (a rebinding says so), and each ID
+/// number's last binding written in one statement.
+async fn bind_all(conn: &mut AnyConnection, keys: &crate::Keys, made: Vec<Made>) -> Result<()> {
+    use std::collections::HashMap;
+    let mut digests: Vec<&str> = made.iter().map(|m| m.binding.id_digest.as_str()).collect();
+    digests.sort_unstable();
+    digests.dedup();
+    let marks: Vec<String> = (1..=digests.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT id_digest, name_digest, phone_digest FROM applicant_identities WHERE id_digest IN ({})",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query_as::<_, (String, String, String)>(sqlx::AssertSqlSafe(sql));
+    for d in &digests {
+        q = q.bind(*d);
+    }
+    let mut current: HashMap<String, (String, String)> = q
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(id, name, phone)| (id, (name, phone)))
+        .collect();
+    let mut last: Vec<&Made> = Vec::new();
+    for m in &made {
+        let b = &m.binding;
+        let now = (b.name_digest.clone(), b.phone_digest.clone());
+        let rebound = match current.get(&b.id_digest) {
+            Some(was) if *was == now => continue,
+            Some(_) => true,
+            None => false,
+        };
+        current.insert(b.id_digest.clone(), now);
+        match last.iter_mut().find(|l| l.binding.id_digest == b.id_digest) {
+            Some(l) => *l = m,
+            None => last.push(m),
+        }
+        audit::append(
+            &mut *conn,
+            keys,
+            &m.actor,
+            "applicant.bind",
+            "applicant",
+            &m.id_masked,
+            serde_json::json!({ "by": m.by, "rebound": rebound }),
+        )
+        .await?;
+    }
+    if last.is_empty() {
         return Ok(());
     }
-    sqlx::query(
-        "INSERT INTO applicant_identities (id_digest, name_digest, phone_digest, phone_enc, bound_by, bound_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id_digest) DO UPDATE SET name_digest = excluded.name_digest, \
+    use crate::bulk::V;
+    let rows: Vec<Vec<V>> = last
+        .iter()
+        .map(|m| {
+            let b = &m.binding;
+            vec![
+                V::from(b.id_digest.as_str()),
+                V::from(b.name_digest.as_str()),
+                V::from(b.phone_digest.as_str()),
+                V::from(b.phone_enc.as_str()),
+                V::from(m.by.as_str()),
+                V::from(m.at.as_str()),
+            ]
+        })
+        .collect();
+    let backend = if conn.backend_name() == "PostgreSQL" {
+        crate::Backend::Postgres
+    } else {
+        crate::Backend::Sqlite
+    };
+    crate::bulk::insert_rows_then(
+        conn,
+        backend,
+        "applicant_identities",
+        &["id_digest", "name_digest", "phone_digest", "phone_enc", "bound_by", "bound_at"],
+        &rows,
+        " ON CONFLICT (id_digest) DO UPDATE SET name_digest = excluded.name_digest, \
          phone_digest = excluded.phone_digest, phone_enc = excluded.phone_enc, bound_by = excluded.bound_by, \
          bound_at = excluded.bound_at",
     )
-    .bind(&b.id_digest)
-    .bind(&b.name_digest)
-    .bind(&b.phone_digest)
-    .bind(&b.phone_enc)
-    .bind(by)
-    .bind(time::stamp(time::now()))
-    .execute(&mut *conn)
-    .await?;
-    audit::append(
-        conn,
-        keys,
-        actor,
-        "applicant.bind",
-        "applicant",
-        id_masked,
-        serde_json::json!({ "by": by, "rebound": current.is_some() }),
-    )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Binds the people of past window cases (a clerk saw each of them with their ID card)

@@ -69,6 +69,18 @@ pub async fn insert_rows(
     columns: &[&str],
     rows: &[Vec<V>],
 ) -> Result<()> {
+    insert_rows_then(conn, backend, table, columns, rows, "").await
+}
+
+/// `insert_rows` with a clause after the values (`ON CONFLICT …`).
+pub async fn insert_rows_then(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<V>],
+    then: &str,
+) -> Result<()> {
     let numbered = backend == Backend::Postgres;
     let per_chunk = (MAX_PARAMS / columns.len()).max(1);
     let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
@@ -96,6 +108,7 @@ pub async fn insert_rows(
             }
             sql.push(')');
         }
+        sql.push_str(then);
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for row in chunk {
             for v in row {

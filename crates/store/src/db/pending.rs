@@ -1,5 +1,6 @@
 //! Work a transaction's writes leave to be done once, just before it commits: their
-//! audit entries, counter changes and row seals.
+//! case events, audit entries, counter changes and row seals, and the last case
+//! number they took.
 //!
 //! Each audited write appends to the audit chain (the head row read and written, the
 //! entry inserted), moves the counters (an upsert per day and month key) and renews
@@ -66,13 +67,15 @@ pub(crate) async fn gather<F: Future>(fut: F) -> (F::Output, Pending) {
 }
 
 /// When each kind of gathered work is done at the end of a transaction: rows that
-/// only the transaction itself touches first; then what concurrent PostgreSQL
-/// transactions share, locked until the commit, so the later the shorter — counters
-/// (each by name, in one order of keys, so they cannot deadlock), and last the audit
-/// chain's head, which every write shares.
-pub(crate) const SEALS: u8 = 0;
-pub(crate) const COUNTERS: u8 = 1;
-pub(crate) const AUDIT: u8 = 2;
+/// only the transaction itself touches first — the rows its writes left to insert
+/// together (case events), then the seals, which cover them; then what concurrent
+/// PostgreSQL transactions share, locked until the commit, so the later the shorter —
+/// counters (each by name, in one order of keys, so they cannot deadlock), and last the
+/// audit chain's head, which every write shares.
+pub(crate) const ROWS: u8 = 0;
+pub(crate) const SEALS: u8 = 1;
+pub(crate) const COUNTERS: u8 = 2;
+pub(crate) const AUDIT: u8 = 3;
 
 /// Keeps `value` in the slot `order` names (folded into what is there with `merge`)
 /// for the end of the transaction; hands it back when no transaction is gathering.
@@ -121,10 +124,36 @@ pub(crate) fn peek<T: Any, R>(order: (u8, &'static str), read: impl FnOnce(&T) -
         .flatten()
 }
 
-/// Does what the gathered writes left, in the transaction before it commits.
-pub(crate) async fn flush(conn: &mut AnyConnection, p: Pending) -> Result<()> {
-    for slot in p.0 {
-        (slot.flush)(conn, slot.value).await?;
+/// Changes the value kept in the slot `order` names, if a transaction is gathering
+/// and the slot holds one.
+pub(crate) fn update<T: Any, R>(
+    order: (u8, &'static str),
+    change: impl FnOnce(&mut T) -> R,
+) -> Option<R> {
+    PENDING
+        .try_with(|p| {
+            let mut p = p.borrow_mut();
+            let slot = p.0.iter_mut().find(|s| s.order == order)?;
+            slot.value.downcast_mut::<T>().map(change)
+        })
+        .ok()
+        .flatten()
+}
+
+/// Does what the gathered writes left, in the transaction before it commits: the
+/// slots in their order, each while the rest are still gathering, so work a slot's
+/// flush leaves (the audit entries of bindings made at the end) joins its own slot.
+pub(crate) async fn flush(conn: &mut AnyConnection, mut p: Pending) -> Result<()> {
+    while !p.0.is_empty() {
+        let slot = p.0.remove(0);
+        let (done, rest) = PENDING
+            .scope(RefCell::new(p), async {
+                let done = (slot.flush)(&mut *conn, slot.value).await;
+                (done, PENDING.with(|p| std::mem::take(&mut *p.borrow_mut())))
+            })
+            .await;
+        done?;
+        p = rest;
     }
     Ok(())
 }
@@ -136,4 +165,22 @@ pub(crate) async fn settle(conn: &mut AnyConnection) -> Result<()> {
         .try_with(|p| std::mem::take(&mut *p.borrow_mut()))
         .unwrap_or_default();
     flush(conn, p).await
+}
+
+/// Does at once the work gathered in one slot, for a write that reads the rows it
+/// would write (a case's events). Nothing is kept elsewhere: the same slot filled
+/// again later is done at the end as usual.
+pub(crate) async fn settle_slot(conn: &mut AnyConnection, order: (u8, &'static str)) -> Result<()> {
+    let slot = PENDING
+        .try_with(|p| {
+            let mut p = p.borrow_mut();
+            let at = p.0.iter().position(|s| s.order == order)?;
+            Some(p.0.remove(at))
+        })
+        .ok()
+        .flatten();
+    match slot {
+        Some(slot) => (slot.flush)(conn, slot.value).await,
+        None => Ok(()),
+    }
 }

@@ -1,15 +1,19 @@
-//! Group commit for SQLite. SQLite has one writer, and a durable commit costs an
-//! fsync; committing each small write alone caps throughput at the disk's sync rate.
-//! Writes sent through [`Store::write`] are queued to one task that runs whatever is
-//! waiting in a single transaction and commits once. If any write in a batch fails,
-//! the batch is rolled back and each write is run again in its own transaction, so a
-//! failure never takes a neighbour with it. On PostgreSQL, which commits concurrent
-//! transactions together by itself, each write is simply its own transaction.
-//! Either way the audit entries, counter changes and seals of a transaction's writes
-//! are gathered and done once at its end (`pending`).
+//! Group commit. A durable commit costs an fsync, and every write shares a few rows
+//! (the audit chain's head, the day's and month's counters, a point's case numbers):
+//! on SQLite, which has one writer, committing each small write alone caps throughput
+//! at the disk's sync rate; on PostgreSQL each write would hold those shared rows from
+//! its statement to its commit, so concurrent writes would queue on them one commit at
+//! a time. Writes sent through [`Store::write`] are queued instead to one writer per
+//! node that runs whatever is waiting in a single transaction and commits once: the
+//! shared rows are taken once per batch, not once per write. If any write in a batch
+//! fails, the batch is rolled back and each write is run again in its own
+//! transaction, so a failure never takes a neighbour with it; a write that PostgreSQL
+//! chose as a deadlock victim (another node's batch took the same rows in another
+//! order) is run again. The audit entries, counter changes and seals of a
+//! transaction's writes are gathered and done once at its end (`pending`).
 
 use super::pending;
-use crate::{Result, StoreError};
+use crate::{Backend, Result, StoreError};
 use sqlx::pool::PoolConnection;
 use sqlx::{AnyConnection, AnyPool, Connection};
 use std::any::Any;
@@ -32,18 +36,18 @@ pub(crate) struct Job {
 const MAX_BATCH: usize = 128;
 
 /// Starts the writer on a thread of its own, with its own single-threaded runtime:
-/// its every statement is a round trip to SQLite's thread, and on the server's
-/// runtime each return would queue behind the requests being parsed and answered,
-/// so the one writer everyone waits for would wait for everyone. The thread ends when
-/// the store's last sender is dropped.
-pub(crate) fn spawn(pool: AnyPool) -> std::io::Result<mpsc::Sender<Job>> {
+/// its every statement is a round trip (to SQLite's thread, or to PostgreSQL), and on
+/// the server's runtime each return would queue behind the requests being parsed and
+/// answered, so the one writer everyone waits for would wait for everyone. The thread
+/// ends when the store's last sender is dropped.
+pub(crate) fn spawn(pool: AnyPool, backend: Backend) -> std::io::Result<mpsc::Sender<Job>> {
     let (tx, rx) = mpsc::channel::<Job>(4096);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     std::thread::Builder::new()
         .name("tongban-writer".into())
-        .spawn(move || rt.block_on(run(pool, rx)))?;
+        .spawn(move || rt.block_on(run(pool, backend, rx)))?;
     Ok(tx)
 }
 
@@ -70,7 +74,7 @@ pub(crate) fn enqueue(run: JobFn) -> (Job, oneshot::Receiver<Result<Erased>>) {
     (Job { run, reply }, rx)
 }
 
-async fn run(pool: AnyPool, mut rx: mpsc::Receiver<Job>) {
+async fn run(pool: AnyPool, backend: Backend, mut rx: mpsc::Receiver<Job>) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -88,7 +92,7 @@ async fn run(pool: AnyPool, mut rx: mpsc::Receiver<Job>) {
                     }
                     continue;
                 }
-                Ok(c) => match run_together(c, &batch).await {
+                Ok(c) => match run_together(c, backend, &batch).await {
                     Ok(results) => {
                         for (j, r) in batch.into_iter().zip(results) {
                             let _ = j.reply.send(Ok(r));
@@ -105,18 +109,46 @@ async fn run(pool: AnyPool, mut rx: mpsc::Receiver<Job>) {
             }
         }
         for j in batch {
-            let r = match acquire(&pool, &mut conn).await {
-                Err(e) => Err(unavailable(&e)),
-                Ok(c) => {
-                    let (r, clean) = run_alone(c, &j.run).await;
-                    if !clean {
-                        discard(&mut conn).await;
+            let mut tries = 1;
+            let r = loop {
+                let r = match acquire(&pool, &mut conn).await {
+                    Err(e) => Err(unavailable(&e)),
+                    Ok(c) => {
+                        let (r, clean) = run_alone(c, backend, &j.run).await;
+                        if !clean {
+                            discard(&mut conn).await;
+                        }
+                        r
                     }
-                    r
+                };
+                if tries < RETRIES && r.as_ref().is_err_and(chosen_victim) {
+                    tries += 1;
+                    continue;
                 }
+                break r;
             };
             let _ = j.reply.send(r);
         }
+    }
+}
+
+/// How often a write PostgreSQL chose as a deadlock victim is tried in all.
+const RETRIES: u32 = 3;
+
+/// Whether PostgreSQL ended the write's transaction to break a deadlock or a
+/// serialisation conflict: run again, it succeeds.
+fn chosen_victim(e: &StoreError) -> bool {
+    matches!(e, StoreError::Db(sqlx::Error::Database(d))
+        if matches!(d.code().as_deref(), Some("40P01" | "40001")))
+}
+
+/// How a write transaction begins: on SQLite it takes the write lock at once, so
+/// another process writing the file (a command beside the server) makes it wait out
+/// the busy timeout instead of failing on a lock upgrade.
+fn begin(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN",
     }
 }
 
@@ -148,10 +180,11 @@ async fn discard(conn: &mut Option<PoolConnection<sqlx::Any>>) {
 /// was left clean (its transaction rolled back).
 async fn run_together(
     conn: &mut AnyConnection,
+    backend: Backend,
     batch: &[Job],
 ) -> std::result::Result<Vec<Erased>, (StoreError, bool)> {
     let mut tx = conn
-        .begin_with("BEGIN IMMEDIATE")
+        .begin_with(begin(backend))
         .await
         .map_err(|e| (e.into(), false))?;
     let (done, left) = pending::gather(async {
@@ -180,8 +213,12 @@ async fn run_together(
 
 /// Runs one write in its own transaction: its result, and whether the connection was
 /// left clean.
-async fn run_alone(conn: &mut AnyConnection, run: &JobFn) -> (Result<Erased>, bool) {
-    let mut tx = match conn.begin_with("BEGIN IMMEDIATE").await {
+async fn run_alone(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    run: &JobFn,
+) -> (Result<Erased>, bool) {
+    let mut tx = match conn.begin_with(begin(backend)).await {
         Ok(tx) => tx,
         Err(e) => return (Err(e.into()), false),
     };

@@ -238,25 +238,33 @@ async fn writes_committed_together_keep_chain_counters_and_seals(db: Db) {
     let created_before = app
         .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'case.create'")
         .await;
+    let binds_before = app
+        .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'applicant.bind'")
+        .await;
+    let bound_before = app.scalar("SELECT COUNT(*) FROM applicant_identities").await > 0;
+    // One person at the window forty times, with a new phone now and then: each
+    // change of phone rebinds the ID number, several times within one batch.
+    let phone = |i: usize| format!("1390000{:04}", i / 3);
     let mut tasks = vec![];
     for i in 0..40 {
         let (app, clerk) = (app.clone(), clerk.clone());
         let item = if i % 2 == 0 { ITEM } else { INSTANT };
+        let mut body = TestApp::application(item, "window");
+        body["applicant"]["phone"] = serde_json::json!(phone(i));
         tasks.push(tokio::spawn(async move {
-            app.post(
-                "/api/v1/cases",
-                Some(&clerk),
-                TestApp::application(item, "window"),
-            )
-            .await
+            app.post("/api/v1/cases", Some(&clerk), body).await
         }));
     }
     let mut licence_cases = vec![];
+    let mut numbered = vec![];
     for t in tasks {
         let (s, v) = t.await.unwrap();
         assert_eq!(s, StatusCode::CREATED, "{v}");
+        let no = v["case_no"].as_str().unwrap().to_string();
+        let n: i64 = no.rsplit('-').next().unwrap().parse().unwrap();
+        numbered.push((n, v["applicant"]["phone"].as_str().unwrap().to_string()));
         if v["status"] != "closed" {
-            licence_cases.push(v["case_no"].as_str().unwrap().to_string());
+            licence_cases.push(no);
         }
     }
     assert_eq!(licence_cases.len(), 20);
@@ -265,6 +273,34 @@ async fn writes_committed_together_keep_chain_counters_and_seals(db: Db) {
             .await,
         created_before + 40
     );
+    // Numbers taken within a batch are consecutive, and the point's sequence ends at
+    // the last of them.
+    numbered.sort();
+    let (first, last) = (numbered[0].0, numbered[39].0);
+    assert_eq!(last - first, 39, "case numbers: {numbered:?}");
+    assert_eq!(
+        app.scalar("SELECT MAX(n) FROM case_seq").await,
+        last,
+        "the sequence must end at the last number taken"
+    );
+    // Every new case has its first events, recorded at the end of its batch.
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM cases c WHERE NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id)"
+        )
+        .await,
+        0
+    );
+    // Bindings in the order the cases were numbered: one audit entry per change.
+    let changes = numbered.windows(2).filter(|w| w[0].1 != w[1].1).count() as i64
+        + i64::from(!bound_before || numbered[0].1 != "138****5678");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'applicant.bind'")
+            .await,
+        binds_before + changes,
+        "{numbered:?}"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM applicant_identities").await, 1);
 
     // Two approvals of each case at once: one wins, the other fails inside the batch.
     let tokens = [app.token("approver.sj").await, app.token("head.sj").await];

@@ -674,6 +674,7 @@ async fn before_acceptance(
         return Ok(());
     };
     let cal = calendar::load(store, &mut *tx).await?;
+    settle_events(&mut *tx).await?;
     let allowances: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM case_events WHERE case_id = $1 AND action = $2")
             .bind(row.id)

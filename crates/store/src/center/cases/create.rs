@@ -744,20 +744,73 @@ struct PreparedCase {
     assistant: Option<String>,
 }
 
+/// The numbers a transaction's writes took, per point and day: the first from the
+/// database, each further one counted here (the row stays locked by the transaction
+/// meanwhile), the last written back at the end.
+#[derive(Default)]
+struct Numbers(Vec<(i64, String, i64, i64)>);
+
+const NUMBERS: (u8, &str) = (crate::db::pending::ROWS, "case_seq");
+
+/// The next case number of a point on a day.
+async fn next_number(tx: &mut AnyConnection, point_id: i64, day: String) -> Result<i64> {
+    let counted = crate::db::pending::update(NUMBERS, |kept: &mut Numbers| {
+        let (_, _, _, last) = kept
+            .0
+            .iter_mut()
+            .find(|(p, d, _, _)| *p == point_id && *d == day)?;
+        *last += 1;
+        Some(*last)
+    });
+    if let Some(Some(n)) = counted {
+        return Ok(n);
+    }
+    let n: i64 = sqlx::query_scalar(
+        "INSERT INTO case_seq (point_id, day, n) VALUES ($1, $2, 1) \
+         ON CONFLICT (point_id, day) DO UPDATE SET n = case_seq.n + 1 RETURNING n",
+    )
+    .bind(point_id)
+    .bind(&day)
+    .fetch_one(&mut *tx)
+    .await?;
+    let merge = |kept: &mut Numbers, more: Numbers| kept.0.extend(more.0);
+    // Outside a gathering transaction the number is simply taken.
+    let _ = crate::db::pending::defer(
+        NUMBERS,
+        Numbers(vec![(point_id, day, n, n)]),
+        merge,
+        write_numbers,
+    );
+    Ok(n)
+}
+
+fn write_numbers<'c>(
+    conn: &'c mut AnyConnection,
+    value: Box<dyn std::any::Any + Send>,
+) -> crate::BoxFuture<'c, Result<()>> {
+    Box::pin(async move {
+        let kept = crate::db::pending::kept::<Numbers>(value)?;
+        for (point_id, day, first, last) in kept.0 {
+            if last > first {
+                sqlx::query("UPDATE case_seq SET n = $1 WHERE point_id = $2 AND day = $3")
+                    .bind(last)
+                    .bind(point_id)
+                    .bind(day)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+        Ok(())
+    })
+}
+
 /// Numbers and inserts a prepared case with its events and audit entry.
 /// Returns the row and, for an instant case closed at once, its license number.
 async fn insert_case(
     tx: &mut AnyConnection,
     c: &PreparedCase,
 ) -> Result<(CaseRow, Option<String>)> {
-    let seq: i64 = sqlx::query_scalar(
-        "INSERT INTO case_seq (point_id, day, n) VALUES ($1, $2, 1) \
-         ON CONFLICT (point_id, day) DO UPDATE SET n = case_seq.n + 1 RETURNING n",
-    )
-    .bind(c.row.point_id)
-    .bind(time::day(c.today))
-    .fetch_one(&mut *tx)
-    .await?;
+    let seq = next_number(tx, c.row.point_id, time::day(c.today)).await?;
     let case_no = CaseNo::new(&c.point_code, c.today, seq as u32);
     let mut row = c.row.clone();
     row.case_no = case_no.to_string();

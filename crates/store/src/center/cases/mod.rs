@@ -844,6 +844,10 @@ fn document_no(case_no: &str) -> String {
     format!("{case_no}-Z")
 }
 
+/// Records a case event: at the end of the transaction together with the others its
+/// writes record (`db::pending`, before the seals that cover them), at once when no
+/// transaction is gathering. A write that reads a case's events first settles them
+/// (`settle_events`).
 #[allow(clippy::too_many_arguments)]
 async fn insert_event(
     conn: &mut AnyConnection,
@@ -856,22 +860,51 @@ async fn insert_event(
     point_id: Option<i64>,
     note: Option<&str>,
 ) -> Result<()> {
-    sqlx::query(sqlx::AssertSqlSafe(crate::bulk::insert_one(
-        "case_events",
-        EVENT_INSERT_COLUMNS,
-    )))
-    .bind(case_id)
-    .bind(at)
-    .bind(action)
-    .bind(from.map(|s| s.as_str()))
-    .bind(to.as_str())
-    .bind(actor.id)
-    .bind(&actor.name)
-    .bind(point_id)
-    .bind(note)
-    .execute(conn)
-    .await?;
-    Ok(())
+    use crate::bulk::V;
+    let row = vec![
+        V::I(case_id),
+        V::from(at),
+        V::from(action),
+        V::from(from.map(|s| s.as_str().to_string())),
+        V::from(to.as_str()),
+        V::from(actor.id),
+        V::from(actor.name.as_str()),
+        V::from(point_id),
+        V::from(note.map(str::to_string)),
+    ];
+    let merge = |kept: &mut Vec<Vec<V>>, more: Vec<Vec<V>>| kept.extend(more);
+    match crate::db::pending::defer(EVENTS, vec![row], merge, insert_kept_events) {
+        None => Ok(()),
+        Some(rows) => insert_events(conn, &rows).await,
+    }
+}
+
+/// Where a transaction's case events wait for its end.
+const EVENTS: (u8, &str) = (crate::db::pending::ROWS, "case_events");
+
+fn insert_kept_events<'c>(
+    conn: &'c mut AnyConnection,
+    value: Box<dyn std::any::Any + Send>,
+) -> crate::BoxFuture<'c, Result<()>> {
+    Box::pin(async move {
+        let rows = crate::db::pending::kept::<Vec<Vec<crate::bulk::V>>>(value)?;
+        insert_events(conn, &rows).await
+    })
+}
+
+async fn insert_events(conn: &mut AnyConnection, rows: &[Vec<crate::bulk::V>]) -> Result<()> {
+    let backend = if conn.backend_name() == "PostgreSQL" {
+        crate::Backend::Postgres
+    } else {
+        crate::Backend::Sqlite
+    };
+    crate::bulk::insert_rows(conn, backend, "case_events", EVENT_INSERT_COLUMNS, rows).await
+}
+
+/// Writes the events this transaction has recorded so far, before reading a case's
+/// events inside it.
+async fn settle_events(conn: &mut AnyConnection) -> Result<()> {
+    crate::db::pending::settle_slot(conn, EVENTS).await
 }
 
 async fn load_scoped(

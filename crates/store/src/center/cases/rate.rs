@@ -162,6 +162,7 @@ async fn staff_rated(
     if let Rater::Staff(p) = rater {
         return Ok(Some(p.user_id));
     }
+    settle_events(&mut *tx).await?;
     Ok(sqlx::query_scalar(
         "SELECT MIN(actor_id) FROM case_events WHERE case_id = $1 AND action = 'accept'",
     )
