@@ -365,6 +365,13 @@ async fn the_window_takes_a_stage_on_its_page(db: Db) {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("PDF"), "{page}");
+    // More than one application may upload: refused as such, not taken as no file.
+    let big: &'static [u8] = Box::leak(vec![b'%'; 61 * 1024 * 1024].into_boxed_slice());
+    let (s, page) = b
+        .upload(&format!("/projects/{CODE}/stages"), form(PHONE, Some(big)))
+        .await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{page}");
+    assert!(page.contains("不超过60MB"), "{page}");
     assert_eq!(app.count("stage_applications").await, 0);
     let (s, _) = b
         .upload(

@@ -42,7 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/catalog/export.xlsx", get(catalog_export))
         .route(
             "/admin/catalog/import",
-            post(catalog_import).layer(DefaultBodyLimit::max(20 * 1024 * 1024)),
+            post(catalog_import).layer(DefaultBodyLimit::max(MAX_CATALOG_BYTES)),
         )
         .route("/admin/catalog/{code}", get(item_editor).post(new_version))
         .route(
@@ -614,14 +614,29 @@ async fn catalog_export(State(s): State<AppState>, web: Web) -> PageResult {
     Ok(r)
 }
 
+/// The largest catalog workbook an administrator may upload.
+const MAX_CATALOG_BYTES: usize = 20 * 1024 * 1024;
+
 async fn catalog_import(State(s): State<AppState>, web: Web, mut form: Multipart) -> PageResult {
     admin(&web)?;
+    // A workbook that cannot be read whole (over the limit, or cut off) is refused
+    // with 413, not taken as no file chosen.
+    let too_big = || {
+        PageError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "文件过大",
+            format!(
+                "上传的事项清单文件不完整或过大（不超过{}MB），请返回重新选择文件。",
+                MAX_CATALOG_BYTES / 1024 / 1024
+            ),
+        )
+    };
     let (mut csrf, mut effective, mut file) = (String::new(), String::new(), Vec::new());
-    while let Ok(Some(field)) = form.next_field().await {
+    while let Some(field) = form.next_field().await.map_err(|_| too_big())? {
         match field.name().unwrap_or("") {
-            "csrf" => csrf = field.text().await.unwrap_or_default(),
-            "effective" => effective = field.text().await.unwrap_or_default(),
-            "file" => file = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
+            "csrf" => csrf = field.text().await.map_err(|_| too_big())?,
+            "effective" => effective = field.text().await.map_err(|_| too_big())?,
+            "file" => file = field.bytes().await.map_err(|_| too_big())?.to_vec(),
             _ => {}
         }
     }

@@ -255,23 +255,35 @@ async fn new(
 }
 
 /// The form as sent (multipart: its fields, and the materials' files).
+/// The stage application's fields and files. An upload that cannot be read whole
+/// (larger than the limit, or cut off) is refused with 413, not taken as no files.
 async fn read_form(
     mut form: axum::extract::Multipart,
-) -> (ApplyForm, Vec<(String, String, Vec<u8>)>) {
+) -> Result<(ApplyForm, Vec<(String, String, Vec<u8>)>), crate::pages::PageError> {
+    let too_big = || {
+        crate::pages::PageError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "文件过大",
+            format!(
+                "上传的材料不完整或过大（所有文件合计不超过{}MB），请返回重新选择文件。",
+                MAX_UPLOAD_BYTES / 1024 / 1024
+            ),
+        )
+    };
     let mut f = ApplyForm::default();
     let mut names: HashMap<String, String> = HashMap::new();
     let mut files: Vec<(String, String, Vec<u8>)> = vec![];
-    while let Ok(Some(field)) = form.next_field().await {
+    while let Some(field) = form.next_field().await.map_err(|_| too_big())? {
         let name = field.name().unwrap_or("").to_string();
         if let Some(i) = name.strip_prefix("file") {
             let filename = field.file_name().unwrap_or("").to_string();
-            let bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+            let bytes = field.bytes().await.map_err(|_| too_big())?.to_vec();
             if !bytes.is_empty() || !filename.is_empty() {
                 files.push((i.to_string(), filename, bytes));
             }
             continue;
         }
-        let value = field.text().await.unwrap_or_default();
+        let value = field.text().await.map_err(|_| too_big())?;
         match name.as_str() {
             "csrf" => f.csrf = value,
             "stage" => f.stage = value,
@@ -292,7 +304,7 @@ async fn read_form(
         .into_iter()
         .filter_map(|(i, filename, bytes)| names.get(&i).map(|m| (m.clone(), filename, bytes)))
         .collect();
-    (f, files)
+    Ok((f, files))
 }
 
 async fn apply(
@@ -301,7 +313,7 @@ async fn apply(
     Path(code): Path<String>,
     form: axum::extract::Multipart,
 ) -> PageResult {
-    let (f, files) = read_form(form).await;
+    let (f, files) = read_form(form).await?;
     web.check_csrf(&f.csrf)?;
     let p = web.staff()?;
     stage_of(&f.stage)?;
