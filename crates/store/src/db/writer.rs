@@ -35,19 +35,40 @@ pub(crate) struct Job {
 /// Most writes folded into one commit.
 const MAX_BATCH: usize = 128;
 
-/// Starts the writer on a thread of its own, with its own single-threaded runtime:
-/// its every statement is a round trip (to SQLite's thread, or to PostgreSQL), and on
-/// the server's runtime each return would queue behind the requests being parsed and
-/// answered, so the one writer everyone waits for would wait for everyone. The thread
+/// Writers per node on PostgreSQL. While one commits and its writes' requests are
+/// answered, the other runs the batch that gathered meantime (it waits for the rows
+/// the first holds, such as a point's case numbers, and takes them the moment the
+/// first commits), so the database and the request handling work at the same time
+/// rather than by turns. SQLite has one writer.
+const PG_WRITERS: usize = 2;
+
+/// Starts the writers on a thread of their own, with its own single-threaded runtime:
+/// their every statement is a round trip (to SQLite's thread, or to PostgreSQL), and
+/// on the server's runtime each return would queue behind the requests being parsed
+/// and answered, so the writer everyone waits for would wait for everyone. The thread
 /// ends when the store's last sender is dropped.
 pub(crate) fn spawn(pool: AnyPool, backend: Backend) -> std::io::Result<mpsc::Sender<Job>> {
     let (tx, rx) = mpsc::channel::<Job>(4096);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
+    let writers = match backend {
+        Backend::Sqlite => 1,
+        Backend::Postgres => PG_WRITERS,
+    };
+    let rx = Arc::new(tokio::sync::Mutex::new(rx));
     std::thread::Builder::new()
         .name("tongban-writer".into())
-        .spawn(move || rt.block_on(run(pool, backend, rx)))?;
+        .spawn(move || {
+            rt.block_on(async move {
+                let running: Vec<_> = (0..writers)
+                    .map(|_| tokio::spawn(run(pool.clone(), backend, rx.clone())))
+                    .collect();
+                for r in running {
+                    let _ = r.await;
+                }
+            })
+        })?;
     Ok(tx)
 }
 
@@ -74,15 +95,23 @@ pub(crate) fn enqueue(run: JobFn) -> (Job, oneshot::Receiver<Result<Erased>>) {
     (Job { run, reply }, rx)
 }
 
-async fn run(pool: AnyPool, backend: Backend, mut rx: mpsc::Receiver<Job>) {
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(j) => batch.push(j),
-                Err(_) => break,
+/// One writer: takes what is waiting (the queue is its alone meanwhile), runs it.
+async fn run(pool: AnyPool, backend: Backend, rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>) {
+    loop {
+        let batch = {
+            let mut rx = rx.lock().await;
+            let Some(first) = rx.recv().await else {
+                return;
+            };
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(j) => batch.push(j),
+                    Err(_) => break,
+                }
             }
-        }
+            batch
+        };
         let mut conn = None;
         if batch.len() > 1 {
             match acquire(&pool, &mut conn).await {

@@ -241,7 +241,10 @@ async fn writes_committed_together_keep_chain_counters_and_seals(db: Db) {
     let binds_before = app
         .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'applicant.bind'")
         .await;
-    let bound_before = app.scalar("SELECT COUNT(*) FROM applicant_identities").await > 0;
+    let bound_before = app
+        .scalar("SELECT COUNT(*) FROM applicant_identities")
+        .await
+        > 0;
     // One person at the window forty times, with a new phone now and then: each
     // change of phone rebinds the ID number, several times within one batch.
     let phone = |i: usize| format!("1390000{:04}", i / 3);
@@ -300,7 +303,11 @@ async fn writes_committed_together_keep_chain_counters_and_seals(db: Db) {
         binds_before + changes,
         "{numbered:?}"
     );
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM applicant_identities").await, 1);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM applicant_identities")
+            .await,
+        1
+    );
 
     // Two approvals of each case at once: one wins, the other fails inside the batch.
     let tokens = [app.token("approver.sj").await, app.token("head.sj").await];

@@ -149,9 +149,14 @@ pub async fn list(store: &Store, p: &Principal, f: &CaseFilter) -> Result<Listin
         .count_capped(&mut conn, "FROM cases c WHERE 1 = 1")
         .await?;
     // The page's ids first, from the case table and its indexes alone (a deep page
-    // skips index entries, not joined rows); then those rows with their joins.
+    // skips index entries, not joined rows); then those rows with their joins. The ids
+    // are a table the joins start from, not an `IN` list: PostgreSQL would join every
+    // case and keep the page's twenty at the end (a hash semi-join, 90 ms at 30,000).
+    let joins = CASE_FROM
+        .strip_prefix(" FROM cases c")
+        .expect("the case joins start from the case table");
     let mut q = filter.with_text(format!(
-        "SELECT {CASE_COLUMNS}{CASE_FROM} AND c.id IN (SELECT c.id FROM cases c WHERE 1 = 1{}",
+        "SELECT {CASE_COLUMNS} FROM (SELECT c.id FROM cases c WHERE 1 = 1{}",
         filter.text
     ));
     if let Some((due, id)) = &after {
@@ -178,7 +183,9 @@ pub async fn list(store: &Store, p: &Principal, f: &CaseFilter) -> Result<Listin
     if after.is_none() && skip > 0 {
         q.push(" OFFSET ").bind_i(skip);
     }
-    q.push(&format!(") ORDER BY {DUE_KEY}, c.id DESC"));
+    q.push(&format!(
+        ") page JOIN cases c ON c.id = page.id{joins} ORDER BY {DUE_KEY}, c.id DESC"
+    ));
     let rows = q.query().fetch_all(&mut *conn).await?;
     let cal = calendar::load(store, &mut conn).await?;
     let cases = rows
