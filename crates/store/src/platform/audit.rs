@@ -1,9 +1,10 @@
 //! The audit chain (审计日志): an append-only log of every state and administrative
 //! change. Each entry carries a keyed SM3 MAC over its content and the previous
 //! entry's MAC, so any edit, deletion or reordering breaks the chain at that entry.
-//! The single head row serialises appends across nodes sharing one database; a
-//! transaction's entries are chained together at its end (`db::pending`), so the head
-//! is read and written once per transaction, or once per batch of SQLite's writer.
+//! The single head row orders appends across nodes sharing one database; a
+//! transaction's entries are chained together at its end (`db::pending`), and writes
+//! are committed in batches (`db::writer`), so the head is read and written once per
+//! batch of up to 128 writes, not once per write.
 
 use crate::bulk::{self, V};
 use crate::db::pending;
