@@ -41,6 +41,17 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The database a connection is to (for the SQL that differs).
+    pub fn of(conn: &AnyConnection) -> Self {
+        if conn.backend_name() == "PostgreSQL" {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
 /// Errors of the storage layer; the web layer maps them to HTTP once.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -92,10 +103,6 @@ impl StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
-
-/// A PostgreSQL connection idle longer than this is pinged before it is handed out
-/// (one that fails is closed and another taken); a busy one is trusted.
-const PING_AFTER_IDLE: Duration = Duration::from_secs(5);
 
 /// The database: a writer pool (one connection on SQLite, where writes are serial
 /// anyway, so no transaction ever waits on a lock upgrade) and a reader pool.
@@ -177,11 +184,13 @@ impl Store {
                 .max_connections(n)
                 .min_connections(0)
                 .acquire_timeout(Duration::from_secs(30))
-                // Not pinged on every acquire: that is a round trip before each
-                // request's first statement. A SQLite connection is a file handle in
-                // this process that cannot drop; a PostgreSQL connection idle for a
-                // while (the server restarted, a firewall forgot it) is pinged below.
-                .test_before_acquire(false)
+                // A SQLite connection is a file handle in this process that cannot
+                // drop, so it is not pinged on every acquire (a round trip to its
+                // worker thread); a PostgreSQL connection can (a restart, an
+                // administrator ending it), and is — trusting one used a moment ago
+                // was measured 15 % faster on lookups, but after a restart every
+                // pooled connection failed one request.
+                .test_before_acquire(backend == Backend::Postgres)
                 .after_connect(move |conn, _| {
                     Box::pin(async move {
                         if backend == Backend::Sqlite {
@@ -197,16 +206,10 @@ impl Store {
                 // A connection whose transaction could not be ended (a commit that
                 // failed on a full disk, a rollback SQLite had already done) is
                 // closed instead of handed out again, so writes resume by themselves.
-                .before_acquire(move |conn, meta| {
+                .before_acquire(|conn, _| {
                     Box::pin(async move {
                         use sqlx::Connection;
-                        if conn.is_in_transaction() {
-                            return Ok(false);
-                        }
-                        if backend == Backend::Postgres && meta.idle_for > PING_AFTER_IDLE {
-                            return Ok(conn.ping().await.is_ok());
-                        }
-                        Ok(true)
+                        Ok(!conn.is_in_transaction())
                     })
                 })
                 .connect_with(opts.clone())

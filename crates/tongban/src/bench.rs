@@ -365,7 +365,7 @@ async fn measure(opts: Options, key_hex: String) -> anyhow::Result<()> {
     println!("{year}年：受理办件 {cases_in_year} 件，12345诉求 {orders_in_year} 件");
     figures_phase(&opts, &client, &base, &supervisor, year).await?;
     lists_phase(&opts, &client, &base, &supervisor).await?;
-    case_phases(&opts, &client, &base, &clerk, &supervisor, &item).await?;
+    case_phases(&opts, &url, &client, &base, &clerk, &supervisor, &item).await?;
     projects_phase(&opts, &client, &base, stage_projects, tracked).await?;
     // Phase 3: the service guide page, at 200 connections.
     let guide = format!(
@@ -661,8 +661,10 @@ async fn lists_phase(
 }
 
 /// Phases 1 and 2: cases accepted at the window, then looked up.
+#[allow(clippy::too_many_arguments)]
 async fn case_phases(
     opts: &Options,
+    url: &str,
     client: &reqwest::Client,
     base: &str,
     clerk: &str,
@@ -693,20 +695,30 @@ async fn case_phases(
     })
     .await?;
     println!("{}", phase.report());
-    // The same number of plain durable transactions in the same run: the ceiling.
-    let dir = tempfile::tempdir()?;
-    let (latencies, elapsed) =
+    // The same number of plain durable transactions in the same run, on the same
+    // kind of database: the ceiling.
+    let postgres = url.starts_with("postgres");
+    let (latencies, elapsed) = if postgres {
+        tongban_store::baseline::plain_postgres_commits(url, opts.cases, opts.concurrency).await?
+    } else {
+        let dir = tempfile::tempdir()?;
         tongban_store::baseline::plain_sqlite_commits(dir.path(), opts.cases, opts.concurrency)
-            .await?;
+            .await?
+    };
+    let (name, label, target) = if postgres {
+        ("基线：纯 PostgreSQL 每件一事务", "纯 PostgreSQL", 0.5)
+    } else {
+        ("基线：纯 SQLite 每件一事务", "纯 SQLite", 1.0)
+    };
     let mut base_phase = Phase {
-        name: "基线：纯 SQLite 每件一事务",
+        name,
         n: opts.cases,
         elapsed,
         latencies,
     };
     println!("{}", base_phase.report());
     println!(
-        "  受理办件 / 纯 SQLite 基线 = {:.2}×（目标 ≥ 1.0×）",
+        "  受理办件 / {label} 基线 = {:.2}×（目标 ≥ {target:.1}×）",
         phase.rate() / base_phase.rate()
     );
 

@@ -310,11 +310,7 @@ async fn bind_all(conn: &mut AnyConnection, keys: &crate::Keys, made: Vec<Made>)
             ]
         })
         .collect();
-    let backend = if conn.backend_name() == "PostgreSQL" {
-        crate::Backend::Postgres
-    } else {
-        crate::Backend::Sqlite
-    };
+    let backend = crate::Backend::of(conn);
     crate::bulk::insert_rows_then(
         conn,
         backend,

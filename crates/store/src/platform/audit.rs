@@ -137,11 +137,7 @@ pub(crate) async fn append_all(
         .bind(&prev)
         .execute(&mut *conn)
         .await?;
-    let backend = if conn.backend_name() == "PostgreSQL" {
-        Backend::Postgres
-    } else {
-        Backend::Sqlite
-    };
+    let backend = Backend::of(conn);
     bulk::insert_rows(conn, backend, "audit_log", COLUMNS, &rows).await
 }
 

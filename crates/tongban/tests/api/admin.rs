@@ -1222,8 +1222,8 @@ async fn follow_ups_by_kind(db: Db) {
 }
 both!(follow_ups_by_kind);
 
-/// A catalog workbook too large to take is refused with 413 and the limit named,
-/// not answered as if no file had been chosen.
+/// A catalog workbook that cannot be read whole (too large, or cut off) is refused
+/// with 413 and the limit named, not answered as if no file had been chosen.
 async fn oversized_catalog_workbook_is_refused(db: Db) {
     let app = TestApp::spawn(db).await;
     let mut b = crate::common::Browser::new(&app);
@@ -1232,11 +1232,13 @@ async fn oversized_catalog_workbook_is_refused(db: Db) {
     assert_eq!(s, StatusCode::OK);
     let csrf = crate::common::hidden(&page, "csrf");
     let versions = app.count("item_versions").await;
-    let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
-        "file",
-        reqwest::multipart::Part::bytes(vec![b'x'; 21 * 1024 * 1024]).file_name("catalog.xlsx"),
-    );
-    let (s, page) = b.upload("/admin/catalog/import", form).await;
+    let (s, page) = b
+        .upload_raw(
+            "/admin/catalog/import",
+            "cutoff",
+            crate::common::cut_off_upload("cutoff", &csrf, "file"),
+        )
+        .await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{page}");
     assert!(page.contains("不超过20MB"), "{page}");
     assert_eq!(app.count("item_versions").await, versions);

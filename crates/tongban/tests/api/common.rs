@@ -764,6 +764,29 @@ impl Browser {
         (s, body)
     }
 
+    /// POST a multipart body as given (to send one cut off): status and body.
+    pub async fn upload_raw(
+        &mut self,
+        path: &str,
+        boundary: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, String) {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(reqwest::header::COOKIE, self.jar())
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .expect("upload");
+        let (s, _, body) = self.finish(r).await;
+        (s, body)
+    }
+
     /// Signs a staff member in through the login form.
     pub async fn staff_login(&mut self, username: &str) {
         let (_, _, page) = self.get("/login").await;
@@ -864,4 +887,15 @@ pub fn year_label(year: i32) -> String {
     } else {
         format!("{year}年（截至{}月{}日）", end.month(), end.day())
     }
+}
+
+/// A multipart body with a text field and the start of a file, cut off before its
+/// end: what a browser sends when the connection drops or the upload is too large.
+pub fn cut_off_upload(boundary: &str, csrf: &str, file_field: &str) -> Vec<u8> {
+    format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"a.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n%PDF-1.4 the first bytes of a file"
+    )
+    .into_bytes()
 }

@@ -365,10 +365,14 @@ async fn the_window_takes_a_stage_on_its_page(db: Db) {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("PDF"), "{page}");
-    // More than one application may upload: refused as such, not taken as no file.
-    let big: &'static [u8] = Box::leak(vec![b'%'; 61 * 1024 * 1024].into_boxed_slice());
+    // An upload cut off (too large, or the connection dropped): refused as such, not
+    // taken as an application without its file.
     let (s, page) = b
-        .upload(&format!("/projects/{CODE}/stages"), form(PHONE, Some(big)))
+        .upload_raw(
+            &format!("/projects/{CODE}/stages"),
+            "cutoff",
+            crate::common::cut_off_upload("cutoff", &csrf, "file0"),
+        )
         .await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{page}");
     assert!(page.contains("不超过60MB"), "{page}");

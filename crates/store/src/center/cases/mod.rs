@@ -893,11 +893,7 @@ fn insert_kept_events<'c>(
 }
 
 async fn insert_events(conn: &mut AnyConnection, rows: &[Vec<crate::bulk::V>]) -> Result<()> {
-    let backend = if conn.backend_name() == "PostgreSQL" {
-        crate::Backend::Postgres
-    } else {
-        crate::Backend::Sqlite
-    };
+    let backend = crate::Backend::of(conn);
     crate::bulk::insert_rows(conn, backend, "case_events", EVENT_INSERT_COLUMNS, rows).await
 }
 
