@@ -162,7 +162,11 @@ async fn prepare_stages(store: &Store, n: usize) -> anyhow::Result<Vec<String>> 
     bar.set_style(crate::cli::progress_style());
     bar.set_message("登记测试用工程建设项目");
     let mut codes = Vec::with_capacity(n);
-    for i in 0..n {
+    // Numbers an earlier run on the same database registered are skipped.
+    let mut next = 0usize;
+    while codes.len() < n {
+        let i = next;
+        next += 1;
         let code = format!("2026-320583-47-01-{:06}", 900_000 + i);
         let owner =
             tongban_domain::CreditCode::generate('1', '1', "320583", &format!("MB{:06}", i))
@@ -181,7 +185,11 @@ async fn prepare_stages(store: &Store, n: usize) -> anyhow::Result<Vec<String>> 
             category: "general".into(),
             lead_department: "FG".into(),
         };
-        tongban_store::projects::register(store, &actor, &input).await?;
+        match tongban_store::projects::register(store, &actor, &input).await {
+            Ok(_) => {}
+            Err(tongban_store::StoreError::Conflict { field: "code", .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
         codes.push(code);
         bar.inc(1);
     }

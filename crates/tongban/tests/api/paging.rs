@@ -79,6 +79,25 @@ async fn lists_page_by_cursor(db: Db) {
     )
     .await;
     assert_eq!(open.len(), 9, "{open:?}");
+    // In the same order as the whole list (sorted, not walked along the deadlines).
+    let finished = [
+        "closed",
+        "refused",
+        "rejected",
+        "withdrawn",
+        "terminated",
+        "revoked",
+    ];
+    let open_in_order: Vec<String> = all["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["department"]["code"] == "SJ" && !finished.contains(&c["status"].as_str().unwrap())
+        })
+        .map(|c| c["case_no"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(open, open_in_order);
     // A department's staff page through their own cases the same way.
     let approver = app.token("approver.sj").await;
     let own = walk(

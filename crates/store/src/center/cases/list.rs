@@ -171,8 +171,14 @@ pub async fn list(store: &Store, p: &Principal, f: &CaseFilter) -> Result<Listin
     }
     // A `due` filter picks few rows through its own index (overdue, undelivered…):
     // sort those, rather than let the planner walk the deadline index hoping the
-    // LIMIT stops it early, which reads every case when none match.
-    let selective = f.due.as_deref().is_some_and(|d| !d.is_empty());
+    // LIMIT stops it early, which reads every case when none match. So does a status
+    // other than closed: the cases still being handled are the latest deadlines, and
+    // PostgreSQL walked 300,000 closed ones to reach them (0.7 s at a Kunshan-sized
+    // year; sorted, 60 ms).
+    let selective = f.due.as_deref().is_some_and(|d| !d.is_empty())
+        || f.status
+            .as_deref()
+            .is_some_and(|s| !s.is_empty() && s != CaseStatus::Closed.as_str());
     let order = if selective {
         format!("({DUE_KEY} || '')")
     } else {
