@@ -314,8 +314,8 @@ impl Store {
     }
 
     /// Runs a write together with the other writes waiting at that moment, in one
-    /// transaction (group commit; a write runs alone when its batch fails). `f` may run twice: if a
-    /// batch fails it is retried alone, so it must not have effects outside `conn`.
+    /// transaction (group commit, `db::writer`). `f` may run twice: if its batch
+    /// fails it is run again alone, so it must not have effects outside `conn`.
     pub async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,

@@ -735,14 +735,7 @@ impl Browser {
         path: &str,
         form: &[(&str, &str)],
     ) -> (StatusCode, Option<String>, String) {
-        let r = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header(reqwest::header::COOKIE, self.jar())
-            .form(form)
-            .send()
-            .await
-            .expect("post");
+        let r = self.posting(path).form(form).send().await.expect("post");
         self.finish(r).await
     }
 
@@ -752,16 +745,8 @@ impl Browser {
         path: &str,
         form: reqwest::multipart::Form,
     ) -> (StatusCode, String) {
-        let r = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header(reqwest::header::COOKIE, self.jar())
-            .multipart(form)
-            .send()
-            .await
-            .expect("upload");
-        let (s, _, body) = self.finish(r).await;
-        (s, body)
+        let req = self.posting(path).multipart(form);
+        self.send_upload(req).await
     }
 
     /// POST a multipart body as given (to send one cut off): status and body.
@@ -771,18 +756,25 @@ impl Browser {
         boundary: &str,
         body: Vec<u8>,
     ) -> (StatusCode, String) {
-        let r = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header(reqwest::header::COOKIE, self.jar())
+        let req = self
+            .posting(path)
             .header(
                 reqwest::header::CONTENT_TYPE,
                 format!("multipart/form-data; boundary={boundary}"),
             )
-            .body(body)
-            .send()
-            .await
-            .expect("upload");
+            .body(body);
+        self.send_upload(req).await
+    }
+
+    /// A POST to `path` with the session's cookies.
+    fn posting(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .header(reqwest::header::COOKIE, self.jar())
+    }
+
+    async fn send_upload(&mut self, req: reqwest::RequestBuilder) -> (StatusCode, String) {
+        let r = req.send().await.expect("upload");
         let (s, _, body) = self.finish(r).await;
         (s, body)
     }

@@ -747,7 +747,6 @@ struct PreparedCase {
 /// The numbers a transaction's writes took, per point and day: the first from the
 /// database, each further one counted here (the row stays locked by the transaction
 /// meanwhile), the last written back at the end.
-#[derive(Default)]
 struct Numbers(Vec<(i64, String, i64, i64)>);
 
 const NUMBERS: (u8, &str) = (crate::db::pending::ROWS, "case_seq");
