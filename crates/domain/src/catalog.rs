@@ -205,6 +205,10 @@ pub struct ItemContent {
     /// 主题: the life events and themes the item belongs to (生育收养, 户籍办理…).
     #[serde(default)]
     pub themes: Vec<String>,
+    /// 商事登记: the item registers market entities (设立, 变更 or 注销), and its
+    /// cases carry a registration that issues the business license.
+    #[serde(default)]
+    pub registration: Option<crate::registration::RegistrationKind>,
 }
 
 /// Most aliases or themes an item keeps, and the longest of each.
@@ -421,6 +425,7 @@ mod tests {
             commitment: None,
             aliases: vec![],
             themes: vec![],
+            registration: None,
         }
     }
 

@@ -402,6 +402,10 @@ figures! {
         "统计期间内通过的联合验收中，各参加部门首次现场验收即通过的比例，再按部门取平均（表中列出各部门的通过率）";
     AcceptanceFirstPassRate = "acceptance_first_pass_rate", "一次性现场验收全部通过率", "%", "工程建设",
         "统计期间内通过的联合验收中，各参加部门在首次现场验收即全部通过（无须复验）的比例";
+    Registrations = "registrations", "“三证合一”登记办件", "件", "登记",
+        "办结日期在统计期间内、准予登记的商事登记办件数（设立、变更、注销登记），即“三证合一”办件量";
+    BusinessLicensesIssued = "business_licenses_issued", "“一照一码”营业执照", "件", "登记",
+        "统计期间内准予设立登记或变更登记后核发的载有统一社会信用代码的营业执照数（变更换发的计入）";
 }
 
 /// The definition of `key`, if it is one.

@@ -9,6 +9,7 @@ pub mod figures;
 pub mod hotline;
 pub mod platform;
 pub mod projects;
+pub mod registration;
 mod setup;
 pub mod upkeep;
 

@@ -185,6 +185,7 @@ async fn document() -> Json<Value> {
     });
     add_intake(&mut doc);
     add_projects(&mut doc);
+    add_registration(&mut doc);
     add_knowledge_base(&mut doc);
     declare_path_parameters(&mut doc);
     empty_query_numbers(&mut doc);
@@ -420,6 +421,66 @@ fn add_projects(doc: &mut Value) {
                     "findings": { "type": ["string", "null"], "maxLength": 1000, "description": "验收意见；不通过时必填" } } },
                 "AcceptanceReinspection": { "type": "object", "required": ["inspect_on"], "properties": {
                     "inspect_on": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "description": "复验日期 YYYY-MM-DD（不早于今天）" } } }
+    });
+    for (k, v) in paths.as_object().into_iter().flatten() {
+        doc["paths"][k] = v.clone();
+    }
+    for (k, v) in schemas.as_object().into_iter().flatten() {
+        doc["components"]["schemas"][k] = v.clone();
+    }
+}
+
+/// Business registration (三证合一、一照一码).
+fn add_registration(doc: &mut Value) {
+    let error = json!({ "description": "请求有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    let page = json!({ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 100000 } });
+    let per_page = json!({ "name": "per_page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 200 } });
+    let paths = json!({
+            "/api/v1/registrations": {
+                "post": with_body(op("市场监管窗口受理商事登记申请（kind：establish 设立、change 变更、deregister 注销）：按事项清单中标明“商事登记业务”的事项生成办件并受理，由部门审查、决定；准予登记并办结时，设立登记生成统一社会信用代码（GB 32100）并核发载有该代码的营业执照（电子证照，SM2签名），变更登记保留代码并换发营业执照，注销登记注销市场主体并收回营业执照", "registration", true), "Registration"),
+                "get": {
+                    "summary": "商事登记申请列表（按办件范围；新申请的在前；total 最多计到 10000）", "tags": ["registration"], "security": [{ "bearer": [] }],
+                    "parameters": [
+                        { "name": "kind", "in": "query", "schema": { "type": "string", "enum": ["", "establish", "change", "deregister"] } },
+                        { "name": "q", "in": "query", "description": "名称、办件编号或统一社会信用代码", "schema": { "type": "string", "maxLength": 50 } },
+                        page.clone(), per_page.clone()
+                    ],
+                    "responses": { "200": { "description": "{registrations, total, total_more, page}" }, "4XX": error.clone() } }
+            },
+            "/api/v1/registrations/{case_no}": { "get": op("商事登记申请（办件状态、统一社会信用代码、营业执照编号）", "registration", true) },
+            "/api/v1/entities": { "get": {
+                "summary": "市场主体登记名录（新登记的在前；身份证号码脱敏；total 最多计到 10000）", "tags": ["registration"], "security": [{ "bearer": [] }],
+                "parameters": [
+                    { "name": "q", "in": "query", "description": "名称或统一社会信用代码", "schema": { "type": "string", "maxLength": 50 } },
+                    { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["", "active", "deregistered"] } },
+                    { "name": "entity_type", "in": "query", "schema": { "type": "string", "enum": ["", "llc", "joint_stock", "sole_proprietorship", "partnership", "individual", "cooperative"] } },
+                    { "name": "town", "in": "query", "description": "所在区镇（服务点代码）", "schema": { "type": "string" } },
+                    page, per_page
+                ],
+                "responses": { "200": { "description": "{entities, total, total_more, page}" }, "4XX": error.clone() } } },
+            "/api/v1/entities/{credit_code}": { "get": {
+                "summary": "按统一社会信用代码查询市场主体：带令牌的工作人员得到完整登记信息（身份证号码脱敏、投资人、历次登记）；无令牌时为公示信息（名称、类型、登记状态、成立与注销日期、营业执照编号及其状态）", "tags": ["registration"],
+                "security": [{}, { "bearer": [] }],
+                "responses": { "200": { "description": "市场主体" }, "4XX": error } } }
+    });
+    let schemas = json!({
+                "Registration": { "type": "object", "required": ["kind"], "properties": {
+                    "kind": { "type": "string", "enum": ["establish", "change", "deregister"] },
+                    "item_code": { "type": ["string", "null"], "description": "登记事项编码；省略时为该类登记的第一个在用事项" },
+                    "name": { "type": "string", "maxLength": 50, "description": "名称（设立必填；变更时填写新名称）" },
+                    "entity_type": { "type": "string", "enum": ["llc", "joint_stock", "sole_proprietorship", "partnership", "individual", "cooperative"], "description": "市场主体类型（设立）" },
+                    "town": { "type": "string", "description": "所在区镇（区镇便民服务中心代码）" },
+                    "address": { "type": "string", "maxLength": 200, "description": "住所（经营场所）" },
+                    "legal_rep_name": { "type": "string" }, "legal_rep_id_number": { "type": "string", "description": "法定代表人（负责人）身份证号码，须年满十八周岁" },
+                    "legal_rep_phone": { "type": "string", "description": "法定代表人手机号码（设立）" },
+                    "registered_capital_fen": { "type": "integer", "minimum": 0, "description": "注册资本（出资额），分；公司须大于零且等于投资人认缴出资之和" },
+                    "business_scope": { "type": "string", "maxLength": 1000 },
+                    "investors": { "type": "array", "maxItems": 50, "items": { "type": "object", "required": ["name", "subscribed_fen"], "properties": {
+                        "name": { "type": "string" }, "id_number": { "type": "string", "description": "自然人身份证号码" },
+                        "credit_code": { "type": "string", "description": "单位的统一社会信用代码" }, "subscribed_fen": { "type": "integer", "minimum": 0 } } } },
+                    "credit_code": { "type": "string", "description": "变更、注销：市场主体的统一社会信用代码" },
+                    "contact_name": { "type": "string", "description": "变更、注销：经办人" }, "contact_phone": { "type": "string" },
+                    "reason": { "type": "string", "maxLength": 200, "description": "注销原因" } } }
     });
     for (k, v) in paths.as_object().into_iter().flatten() {
         doc["paths"][k] = v.clone();

@@ -12,8 +12,9 @@ use tongban_domain::catalog::{
     CommitmentRule, ExtensionRule, Fee, ItemContent, ItemStatus, Material, OnlineDepth,
     PowerSource, PowerType, TimeLimit, split_tags,
 };
+use tongban_domain::registration::RegistrationKind;
 
-const HEADERS: [&str; 30] = [
+const HEADERS: [&str; 31] = [
     "实施编码",
     "事项名称",
     "部门代码",
@@ -44,6 +45,7 @@ const HEADERS: [&str; 30] = [
     "告知承诺制核查期限（工作日，空为不适用）",
     "别名与常用说法（以顿号分隔）",
     "主题（以顿号分隔）",
+    "商事登记业务（设立登记、变更登记、注销登记，空为否）",
 ];
 
 fn yes(b: bool) -> &'static str {
@@ -78,7 +80,7 @@ pub async fn export(store: &Store) -> anyhow::Result<(Vec<u8>, usize)> {
             .iter()
             .map(|f| format!("{}|{}|{}", f.name, f.amount_fen, f.basis))
             .collect();
-        let cells: [String; 30] = [
+        let cells: [String; 31] = [
             item.code.clone(),
             c.name.clone(),
             item.department.code.clone(),
@@ -118,6 +120,9 @@ pub async fn export(store: &Store) -> anyhow::Result<(Vec<u8>, usize)> {
                 .unwrap_or_default(),
             c.aliases.join("、"),
             c.themes.join("、"),
+            c.registration
+                .map(|k| k.label().to_string())
+                .unwrap_or_default(),
         ];
         for (col, v) in cells.iter().enumerate() {
             ws.write_with_format(row, col as u16, v.as_str(), &wrap)?;
@@ -268,6 +273,13 @@ fn parse_row(r: &[Data]) -> Result<Row, String> {
         },
         aliases: split_tags(&cell(r, 28)),
         themes: split_tags(&cell(r, 29)),
+        registration: match cell(r, 30).trim() {
+            "" | "否" => None,
+            v => Some(
+                RegistrationKind::parse_code_or_label(v)
+                    .ok_or("商事登记业务应为设立登记、变更登记或注销登记（空为否）")?,
+            ),
+        },
     };
     let mut checked = content.clone();
     checked.validate().map_err(|e| e.message)?;

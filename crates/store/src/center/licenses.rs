@@ -366,18 +366,21 @@ async fn signing_key_in(
 
 /// Issues the license of a case that has just been closed with approval, inside the
 /// transaction that closed it: numbers it, signs it with the department's key,
-/// records it and appends to the audit chain.
+/// records it and appends to the audit chain. A registration's case settles its
+/// registration instead (`registration::settle`): a business license, or none for a
+/// deregistration.
 pub async fn issue_in(
     tx: &mut AnyConnection,
     keys: &Keys,
     case_id: i64,
     actor: &Actor,
-) -> Result<License> {
+) -> Result<Option<License>> {
     let r = sqlx::query(
         "SELECT c.case_no, c.department_id, c.applicant_kind, c.applicant_name, c.id_number_masked, c.credit_code, \
-         c.closed_at, c.status, c.result, v.name, d.code, d.name, d.credit_code FROM cases c \
+         c.closed_at, c.status, c.result, v.name, d.code, d.name, d.credit_code, rg.id FROM cases c \
          JOIN item_versions v ON v.item_id = c.item_id AND v.version = c.item_version \
-         JOIN departments d ON d.id = c.department_id WHERE c.id = $1",
+         JOIN departments d ON d.id = c.department_id \
+         LEFT JOIN registrations rg ON rg.case_id = c.id WHERE c.id = $1",
     )
     .bind(case_id)
     .fetch_optional(&mut *tx)
@@ -396,6 +399,7 @@ pub async fn issue_in(
     let dcode: String = r.try_get(10)?;
     let dname: String = r.try_get(11)?;
     let dcredit: Option<String> = r.try_get(12)?;
+    let registration: Option<i64> = r.try_get(13)?;
     if status != "closed" || !result.as_deref().is_some_and(|s| s.starts_with("准予许可")) {
         return Err(StoreError::Conflict {
             field: "case_no",
@@ -406,26 +410,95 @@ pub async fn issue_in(
         .as_deref()
         .and_then(time::parse_stamp)
         .unwrap_or_else(time::now);
+    let closing = Closing {
+        case_id,
+        case_no,
+        department_id,
+        issuer: json!({ "code": dcode, "name": dname, "credit_code": dcredit }),
+        department_code: dcode,
+        issued,
+    };
+    if let Some(id) = registration {
+        return crate::registration::settle(tx, keys, id, &closing, actor).await;
+    }
+    issue_for(
+        tx,
+        keys,
+        actor,
+        &closing,
+        &item,
+        &holder,
+        &kind,
+        holder_id_of(&kind, credit_code, id_masked),
+        None,
+    )
+    .await
+    .map(Some)
+}
+
+/// A case closed with approval: what its document is signed by and refers to.
+pub(crate) struct Closing {
+    pub case_id: i64,
+    pub case_no: String,
+    pub department_id: i64,
+    pub department_code: String,
+    /// `{code, name, credit_code}` of the issuing department.
+    pub issuer: Value,
+    pub issued: chrono::DateTime<chrono::Utc>,
+}
+
+/// Signs and records the document of a closed case: the item's license, or what a
+/// registration issues (the business license, `details` its particulars).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn issue_for(
+    tx: &mut AnyConnection,
+    keys: &Keys,
+    actor: &Actor,
+    c: &Closing,
+    item: &str,
+    holder: &str,
+    holder_kind: &str,
+    holder_id: Option<String>,
+    details: Option<Value>,
+) -> Result<License> {
     sign_and_record(
         tx,
         keys,
         actor,
         Issue {
-            department_id,
-            issuer: json!({ "code": dcode, "name": dname, "credit_code": dcredit }),
-            department_code: &dcode,
-            item: &item,
-            holder: &holder,
-            holder_kind: &kind,
-            holder_id: holder_id_of(&kind, credit_code, id_masked),
-            issued,
-            reference: &case_no,
-            case_id: Some(case_id),
+            department_id: c.department_id,
+            issuer: c.issuer.clone(),
+            department_code: &c.department_code,
+            item,
+            holder,
+            holder_kind,
+            holder_id,
+            issued: c.issued,
+            reference: &c.case_no,
+            case_id: Some(c.case_id),
             acceptance_id: None,
-            details: None,
+            details,
         },
     )
     .await
+}
+
+/// Revokes a license by its number in the caller's transaction (a business license
+/// replaced by a change, or given back on deregistration); whether it was valid.
+pub(crate) async fn revoke_in(
+    tx: &mut AnyConnection,
+    license_no: &str,
+    reason: &str,
+) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE licenses SET status = 'revoked', revoked_at = $1, revoke_reason = $2 WHERE license_no = $3 AND status = 'valid'",
+    )
+    .bind(time::stamp(time::now()))
+    .bind(reason)
+    .bind(license_no)
+    .execute(&mut *tx)
+    .await?;
+    Ok(n.rows_affected() > 0)
 }
 
 fn holder_id_of(

@@ -132,6 +132,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "stages of parallel approval, the applications that open their cases, coordination problems",
         include_str!("../migrations/0025_stages.sql"),
     ),
+    (
+        26,
+        "business registration: market entities with their credit codes, registration applications, their counters",
+        include_str!("../migrations/0026_registration.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

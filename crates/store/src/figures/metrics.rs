@@ -157,6 +157,9 @@ struct Raw {
     acceptance_first_pass: i64,
     /// department code → (sort, name, first visits, passed first time)
     acceptance_departments: BTreeMap<String, (i64, String, i64, i64)>,
+    /// Business registrations settled, and the business licenses they issued.
+    registrations: i64,
+    business_licenses: i64,
 }
 
 /// Whole numbers (counts) as JSON integers, others as decimals.
@@ -249,6 +252,8 @@ impl Raw {
                 (!rates.is_empty()).then(|| rates.iter().sum::<f64>() / rates.len() as f64)
             }
             Key::AcceptanceFirstPassRate => ratio(self.acceptance_first_pass, self.acceptances),
+            Key::Registrations => n(self.registrations),
+            Key::BusinessLicensesIssued => n(self.business_licenses),
             Key::CasesByPoint | Key::HotlineByChannel => None,
         }
     }
@@ -276,6 +281,8 @@ pub struct Parts {
     pub ratings: bool,
     /// 工程建设: joint acceptances.
     pub projects: bool,
+    /// 登记: business registration.
+    pub registration: bool,
 }
 
 impl Parts {
@@ -285,6 +292,7 @@ impl Parts {
         hotline: true,
         ratings: true,
         projects: true,
+        registration: true,
     };
     const NONE: Parts = Parts {
         cases: false,
@@ -292,6 +300,7 @@ impl Parts {
         hotline: false,
         ratings: false,
         projects: false,
+        registration: false,
     };
     pub const CASES: Parts = Parts {
         cases: true,
@@ -313,6 +322,10 @@ impl Parts {
         projects: true,
         ..Parts::NONE
     };
+    pub const REGISTRATION: Parts = Parts {
+        registration: true,
+        ..Parts::NONE
+    };
 
     /// Whether the figures of `area` (a figure's `area`) are computed.
     fn has(self, area: &str) -> bool {
@@ -322,6 +335,7 @@ impl Parts {
             "12345" => self.hotline,
             "评价" => self.ratings,
             "工程建设" => self.projects,
+            "登记" => self.registration,
             _ => true,
         }
     }
@@ -484,6 +498,9 @@ async fn raw(store: &Store, p: &Period, parts: Parts) -> Result<Raw> {
     if parts.projects {
         acceptances_raw(&mut c, p, &mut r).await?;
     }
+    if parts.registration {
+        registrations_raw(&mut c, p, &mut r).await?;
+    }
     r.months = months_in(p);
     Ok(r)
 }
@@ -504,6 +521,17 @@ fn months_in(p: &Period) -> f64 {
         d = next;
     }
     months
+}
+
+/// Business registrations settled in the period and the licenses they issued, from
+/// their counters.
+async fn registrations_raw(c: &mut AnyConnection, p: &Period, r: &mut Raw) -> Result<()> {
+    let sums = stats::sums(c, &stats::REGISTRATIONS, p.from, p.to, &["kind"]).await?;
+    for v in sums.values() {
+        r.registrations += v[0];
+        r.business_licenses += v[1];
+    }
+    Ok(())
 }
 
 /// Joint acceptances certified in the period, from their counters.

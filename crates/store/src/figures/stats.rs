@@ -394,8 +394,37 @@ pub static ACCEPTANCES: Counter = Counter {
     },
 };
 
+/// Business registrations settled (their case closed with approval) on that day, by
+/// kind (设立, 变更, 注销), with the business licenses they issued.
+pub static REGISTRATIONS: Counter = Counter {
+    table: "stat_registrations",
+    months: "stat_registrations_m",
+    label: "商事登记",
+    keys: &[("day", Ty::Text), ("kind", Ty::Text)],
+    measures: &["n", "licenses"],
+    source: "SELECT r.closed_on AS day, r.kind, CAST(COUNT(*) AS BIGINT) AS n, \
+             CAST(SUM(r.licensed) AS BIGINT) AS licenses FROM registrations r \
+             WHERE r.closed_on IS NOT NULL{and} GROUP BY r.closed_on, r.kind",
+    id: "r.id",
+    count: |r, _, add| {
+        add(
+            vec![K::T(r.try_get("day")?), K::T(r.try_get("kind")?)],
+            &[r.try_get("n")?, r.try_get("licenses")?],
+        );
+        Ok(())
+    },
+};
+
 /// Every kept figure.
-pub static COUNTERS: [&Counter; 6] = [&CASES, &ORDERS, &ORDER_DUES, &RATINGS, &CALLS, &ACCEPTANCES];
+pub static COUNTERS: [&Counter; 7] = [
+    &CASES,
+    &ORDERS,
+    &ORDER_DUES,
+    &RATINGS,
+    &CALLS,
+    &ACCEPTANCES,
+    &REGISTRATIONS,
+];
 
 /// What some records add to a counter, summed per key.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -601,7 +601,8 @@ pub async fn next_counter(conn: &mut AnyConnection, name: &str) -> Result<i64> {
 const BODY_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 /// A new unified social credit code for a registration: organisation code body
-/// `MA` + six characters from the office's sequence, then both check characters.
+/// `MA` + six characters from the office's sequence, then both check characters;
+/// never one an entity registered here holds.
 pub async fn next_credit_code(
     store: &Store,
     authority: char,
@@ -610,7 +611,33 @@ pub async fn next_credit_code(
     actor: &Actor,
 ) -> Result<tongban_domain::CreditCode> {
     let mut tx = store.begin().await?;
-    let n = next_counter(&mut tx, &format!("uscc:{division}")).await?;
+    let code =
+        crate::registration::new_credit_code(&mut tx, authority, entity_type, division).await?;
+    audit::append(
+        &mut tx,
+        store.keys(),
+        actor,
+        "uscc.assign",
+        "credit_code",
+        code.as_str(),
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(code)
+}
+
+/// The next code of a division's sequence, in the caller's transaction.
+pub(crate) async fn credit_code_in(
+    tx: &mut AnyConnection,
+    authority: char,
+    entity_type: char,
+    division: &str,
+) -> Result<tongban_domain::CreditCode> {
+    // Checked before the sequence moves: a bad division takes no number.
+    tongban_domain::CreditCode::generate(authority, entity_type, division, "MA000000")
+        .map_err(|e| StoreError::invalid("division", e.to_string()))?;
+    let n = next_counter(&mut *tx, &format!("uscc:{division}")).await?;
     let mut body = String::from("MA");
     let mut rest = n as u64;
     let mut tail = Vec::new();
@@ -625,20 +652,8 @@ pub async fn next_credit_code(
         });
     }
     body.extend(tail.iter().rev());
-    let code = tongban_domain::CreditCode::generate(authority, entity_type, division, &body)
-        .map_err(|e| StoreError::invalid("division", e.to_string()))?;
-    audit::append(
-        &mut tx,
-        store.keys(),
-        actor,
-        "uscc.assign",
-        "credit_code",
-        code.as_str(),
-        serde_json::json!({}),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(code)
+    tongban_domain::CreditCode::generate(authority, entity_type, division, &body)
+        .map_err(|e| StoreError::invalid("division", e.to_string()))
 }
 
 /// An administrator adds a department (own transaction, audited).

@@ -26,6 +26,8 @@ pub struct OfficeSettings {
     pub phone: String,
     /// 12345 满意率 counts 基本满意 (the local rule; on by default).
     pub hotline_basic_satisfied: bool,
+    /// The division code new credit codes carry (统一社会信用代码第3—8位).
+    pub registration_division: String,
 }
 
 /// The settings as a form or the API gives them.
@@ -36,6 +38,9 @@ pub struct OfficeSettingsInput {
     pub court: Option<String>,
     pub phone: Option<String>,
     pub hotline_basic_satisfied: Option<bool>,
+    /// Empty or absent: unchanged.
+    #[serde(default)]
+    pub registration_division: Option<String>,
 }
 
 pub async fn office_settings(store: &Store) -> Result<OfficeSettings> {
@@ -49,6 +54,11 @@ pub async fn office_settings(store: &Store) -> Result<OfficeSettings> {
         phone: store.setting(OFFICE_PHONE).await?.unwrap_or_default(),
         hotline_basic_satisfied: store.setting(BASIC_COUNTS_SATISFIED).await?.as_deref()
             != Some("0"),
+        registration_division: store
+            .setting(crate::registration::DIVISION_SETTING)
+            .await?
+            .filter(|d| !d.trim().is_empty())
+            .unwrap_or_else(|| crate::registration::DEFAULT_DIVISION.into()),
     })
 }
 
@@ -107,10 +117,32 @@ pub async fn save_office_settings(
             },
         ),
     };
-    let (name, body, court, phone) = faults.finish(match (name, body, court, phone) {
-        (Some(n), Some(b), Some(c), Some(p)) => Some((n, b, c, p)),
-        _ => None,
-    })?;
+    // A six-digit division of GB/T 2260 (not a province or prefecture's own).
+    let division = match input
+        .registration_division
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        None => Some(None),
+        Some(d) => faults
+            .take(
+                if d.len() == 6 && d.bytes().all(|b| b.is_ascii_digit()) && !d.ends_with("00") {
+                    Ok(d.to_string())
+                } else {
+                    Err(tongban_domain::Invalid::new(
+                        "registration_division",
+                        "登记机关行政区划代码应为六位县级行政区划代码，如 320583",
+                    ))
+                },
+            )
+            .map(Some),
+    };
+    let (name, body, court, phone, division) =
+        faults.finish(match (name, body, court, phone, division) {
+            (Some(n), Some(b), Some(c), Some(p), Some(d)) => Some((n, b, c, p, d)),
+            _ => None,
+        })?;
     let basic = input.hotline_basic_satisfied.unwrap_or(false);
     let mut tx = store.begin().await?;
     put_setting(&mut tx, OFFICE_NAME, &name).await?;
@@ -134,6 +166,9 @@ pub async fn save_office_settings(
         if basic { "1" } else { "0" },
     )
     .await?;
+    if let Some(d) = &division {
+        put_setting(&mut tx, crate::registration::DIVISION_SETTING, d).await?;
+    }
     audit::append(
         &mut tx,
         store.keys(),
@@ -142,7 +177,7 @@ pub async fn save_office_settings(
         "settings",
         "office",
         serde_json::json!({ "office_name": name, "reconsideration_body": body, "court": court,
-            "phone": phone, "hotline_basic_satisfied": basic }),
+            "phone": phone, "hotline_basic_satisfied": basic, "registration_division": division }),
     )
     .await?;
     tx.commit().await?;

@@ -129,7 +129,7 @@ pub async fn report(args: ReportArgs) -> anyhow::Result<()> {
 
 #[derive(clap::Args)]
 pub struct ExportArgs {
-    /// 数据集：departments、points、items、cases、ratings、calls、work_orders、projects 或 acceptances（已出具验收意见书的联合验收）
+    /// 数据集：departments、points、items、cases、ratings、calls、work_orders、projects、acceptances（已出具验收意见书的联合验收）、entities（市场主体）或 registrations（商事登记申请）
     pub dataset: String,
     #[command(flatten)]
     pub db: DbArgs,
@@ -192,6 +192,16 @@ async fn export(
         "acceptances" => {
             tongban_store::projects::acceptance::export(store, |row| writer.write(&row)).await?;
         }
+        "entities" => {
+            tongban_store::registration::entities::export_entities(store, |row| writer.write(&row))
+                .await?;
+        }
+        "registrations" => {
+            tongban_store::registration::entities::export_registrations(store, |row| {
+                writer.write(&row)
+            })
+            .await?;
+        }
         "departments" => {
             for d in tongban_store::org::departments(store).await? {
                 writer.write(&d)?;
@@ -204,7 +214,7 @@ async fn export(
         }
         other => {
             anyhow::bail!(
-                "未知数据集“{other}”：可导出 departments、points、items、cases、ratings、calls、work_orders、projects、acceptances"
+                "未知数据集“{other}”：可导出 departments、points、items、cases、ratings、calls、work_orders、projects、acceptances、entities、registrations"
             )
         }
     }

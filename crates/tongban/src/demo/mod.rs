@@ -11,6 +11,7 @@ mod guides;
 pub mod hotline;
 pub mod kb;
 pub mod projects;
+pub mod registration;
 
 use anyhow::Context;
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone};
@@ -711,12 +712,21 @@ pub async fn seed_demo(
                 .then_some(tongban_domain::catalog::CommitmentRule { verify_days: 20 }),
             aliases: vec![],
             themes: vec![],
+            registration: None,
         };
         let guide = guides::guide(dcode, name);
-        let (content, status) = match guide {
+        let (mut content, mut status) = match guide {
             Some(g) => (written_out(content, g), ItemStatus::InUse),
             None => (content, status),
         };
+        // The market regulation department's registration items (三证合一、一照一码):
+        // in use, reviewed (never instant), their cases carrying registrations.
+        if let Some(kind) = registration::kind_of_item(name) {
+            content.registration = Some(kind);
+            content.instant = false;
+            content.status = ItemStatus::InUse;
+            status = ItemStatus::InUse;
+        }
         let instant = content.instant;
         let dept_ref = tongban_store::org::Department {
             id: dept.id,
@@ -956,6 +966,7 @@ pub async fn seed_demo(
     projects::seed(store, year, scale, seed).await?;
     projects::seed_acceptances(store, year, years, today, scale, seed).await?;
     projects::seed_stages(store, year, today, scale, seed).await?;
+    registration::seed(store, year, today, scale, seed).await?;
     // The cases went in by bulk insert: the planner learns the tables' new sizes, and
     // the kept figures are computed once from them.
     store.analyze().await?;

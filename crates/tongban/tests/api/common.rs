@@ -451,6 +451,7 @@ pub fn content(
             .then_some(tongban_domain::catalog::CommitmentRule { verify_days: 20 }),
         aliases: vec![],
         themes: vec![],
+        registration: None,
     }
 }
 

@@ -9,6 +9,10 @@ use serde_json::json;
 /// What migrations 15–20 added, taken away again (ratings back on the old scale,
 /// 1 = 非常满意).
 const DOWNGRADE: &[&str] = &[
+    "DROP TABLE stat_registrations_m",
+    "DROP TABLE stat_registrations",
+    "DROP TABLE registrations",
+    "DROP TABLE entities",
     "DROP TABLE project_problems",
     "DROP TABLE stage_cases",
     "DROP TABLE stage_applications",

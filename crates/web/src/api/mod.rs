@@ -14,6 +14,7 @@ pub(crate) mod kb;
 mod licenses;
 mod org;
 mod projects;
+mod registration;
 mod topics;
 
 use crate::AppState;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(topics::router())
         .merge(dispatch::router())
         .merge(projects::router())
+        .merge(registration::router())
 }
 
 /// `ok` when this node can read and write its database; otherwise 503 with the reason

@@ -8,6 +8,7 @@ mod figures;
 mod hotline;
 mod portal;
 mod projects;
+mod registration;
 mod session;
 mod signin;
 
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(hotline::router())
         .merge(projects::router())
+        .merge(registration::router())
 }
 
 async fn css() -> impl IntoResponse {

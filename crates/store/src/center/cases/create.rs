@@ -936,8 +936,9 @@ async fn insert_case(
     )
     .await?;
     let license_no = if row.status == CaseStatus::Closed {
-        let l = crate::licenses::issue_in(tx, &c.keys, id, &c.audit_actor).await?;
-        Some(l.license_no)
+        crate::licenses::issue_in(tx, &c.keys, id, &c.audit_actor)
+            .await?
+            .map(|l| l.license_no)
     } else {
         None
     };

@@ -121,6 +121,11 @@ impl<'a> Creator<'a> {
 }
 
 /// The SQL condition that limits a principal to the cases it may see.
+/// The reader's scope over cases aliased `c`, for other areas' lists of cases.
+pub(crate) fn scope_cases(p: &Principal, sql: &mut Sql) -> Result<()> {
+    scope(p, sql)
+}
+
 fn scope(p: &Principal, sql: &mut Sql) -> Result<()> {
     match p.role {
         r if r.sees_all_cases() => {}

@@ -144,7 +144,15 @@ pub fn markdown(f: &Figures) -> String {
         pct(f, Key::InstantShare),
         pct(f, Key::SpeedupRate),
     );
-    let _ = writeln!(s, "（“三证合一、一照一码”营业执照发放数据尚未接入。）\n");
+    let _ = writeln!(s, "### “三证合一、一照一码”\n");
+    let _ = writeln!(
+        s,
+        "{label}，“三证合一”办件量达到{}件（{}），已发放“一照一码”营业执照{}件（{}）。\n",
+        count(f, Key::Registrations),
+        yoy(f, Key::Registrations),
+        count(f, Key::BusinessLicensesIssued),
+        yoy(f, Key::BusinessLicensesIssued),
+    );
     points_section(f, &mut s);
     let _ = writeln!(s, "\n### 各进驻部门受理情况\n");
     let _ = writeln!(

@@ -677,10 +677,9 @@ struct ItemPage {
     form: VersionForm,
     statuses: Vec<(&'static str, &'static str)>,
     depths: Vec<(&'static str, &'static str)>,
+    registration_kinds: Vec<(&'static str, &'static str)>,
     errors: Errors,
 }
-
-impl ItemPage {}
 
 /// The editable fields of a new version, as the form sends them.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -717,6 +716,9 @@ struct VersionForm {
     accept_points: String,
     #[serde(default)]
     joint_handling: String,
+    /// 商事登记业务: a registration kind's code, or empty.
+    #[serde(default)]
+    registration: String,
     #[serde(default)]
     extension_days: String,
     #[serde(default)]
@@ -757,6 +759,10 @@ impl VersionForm {
             } else {
                 String::new()
             },
+            registration: c
+                .registration
+                .map(|k| k.as_str().to_string())
+                .unwrap_or_default(),
             extension_days: c
                 .extension
                 .as_ref()
@@ -836,6 +842,17 @@ impl VersionForm {
             .map(String::from)
             .collect();
         c.joint_handling = !self.joint_handling.is_empty();
+        c.registration = match self.registration.trim() {
+            "" => None,
+            v => Some(
+                tongban_domain::registration::RegistrationKind::parse(v).ok_or_else(|| {
+                    FieldError::new(
+                        "registration",
+                        "商事登记业务应为设立登记、变更登记或注销登记",
+                    )
+                })?,
+            ),
+        };
         c.extension = match self.extension_days.trim() {
             "" | "0" => None,
             _ => Some(tongban_domain::catalog::ExtensionRule {
@@ -889,6 +906,10 @@ async fn item_page(
             .map(|s| (s.as_str(), s.label()))
             .collect(),
         depths: OnlineDepth::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
+        registration_kinds: tongban_domain::registration::RegistrationKind::ALL
             .iter()
             .map(|s| (s.as_str(), s.label()))
             .collect(),

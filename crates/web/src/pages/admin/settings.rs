@@ -39,6 +39,8 @@ struct SettingsForm {
     /// A ticked box sends a value; an unticked one nothing.
     #[serde(default)]
     hotline_basic_satisfied: Option<String>,
+    #[serde(default)]
+    registration_division: String,
 }
 
 async fn page(State(s): State<AppState>, web: Web) -> PageResult {
@@ -53,6 +55,7 @@ async fn page(State(s): State<AppState>, web: Web) -> PageResult {
             court: now.court,
             phone: now.phone,
             hotline_basic_satisfied: now.hotline_basic_satisfied.then(|| "1".into()),
+            registration_division: now.registration_division,
         },
         errors: Errors::default(),
         saved: false,
@@ -72,6 +75,7 @@ async fn save(
         court: Some(f.court.clone()),
         phone: Some(f.phone.clone()),
         hotline_basic_satisfied: Some(f.hotline_basic_satisfied.is_some()),
+        registration_division: Some(f.registration_division.clone()),
     };
     match settings::save_office_settings(&s.store, p, &input).await {
         Ok(_) => render(&SettingsPage {

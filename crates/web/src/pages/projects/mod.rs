@@ -34,7 +34,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A list page's number from its query; anything else is the first page.
-fn page_of(v: Option<&str>) -> i64 {
+pub(crate) fn page_of(v: Option<&str>) -> i64 {
     crate::api::optional_int("page", v)
         .ok()
         .flatten()
@@ -44,7 +44,7 @@ fn page_of(v: Option<&str>) -> i64 {
 
 /// The links to the pages before and after `page` of a list of `per_page` rows that
 /// showed `rows` of `total`.
-fn neighbours(
+pub(crate) fn neighbours(
     page: i64,
     per_page: i64,
     rows: usize,
