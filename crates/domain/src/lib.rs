@@ -56,6 +56,7 @@ pub mod org;
 pub mod project;
 pub mod public;
 pub mod rating;
+pub mod reform;
 pub mod registration;
 pub mod stage;
 pub mod topics;

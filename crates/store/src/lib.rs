@@ -13,7 +13,7 @@ pub mod registration;
 mod setup;
 pub mod upkeep;
 
-pub use center::{applicants, cases, catalog, catalog_xlsx, licenses};
+pub use center::{applicants, cases, catalog, catalog_xlsx, licenses, reforms};
 pub use db::{baseline, bulk, time};
 pub(crate) use db::{migrate, writer};
 pub use figures::{dashboards, displays, metrics, report, stats};

@@ -186,6 +186,7 @@ async fn document() -> Json<Value> {
     add_intake(&mut doc);
     add_projects(&mut doc);
     add_registration(&mut doc);
+    add_reforms(&mut doc);
     add_knowledge_base(&mut doc);
     declare_path_parameters(&mut doc);
     empty_query_numbers(&mut doc);
@@ -481,6 +482,34 @@ fn add_registration(doc: &mut Value) {
                     "credit_code": { "type": "string", "description": "变更、注销：市场主体的统一社会信用代码" },
                     "contact_name": { "type": "string", "description": "变更、注销：经办人" }, "contact_phone": { "type": "string" },
                     "reason": { "type": "string", "maxLength": 200, "description": "注销原因" } } }
+    });
+    for (k, v) in paths.as_object().into_iter().flatten() {
+        doc["paths"][k] = v.clone();
+    }
+    for (k, v) in schemas.as_object().into_iter().flatten() {
+        doc["components"]["schemas"][k] = v.clone();
+    }
+}
+
+/// The catalog's reform decisions.
+fn add_reforms(doc: &mut Value) {
+    let paths = json!({
+            "/api/v1/catalog/reforms": {
+                "get": op("事项清单改革决定（施行日期新的在前）及精简基准日", "catalog", true),
+                "post": with_body(op("录入改革决定（系统管理员）：取消、转移至行业协会、暂停行使、合并、下放，附文号；施行日期不早于今天，涉及事项在施行日生成并公布新版本", "catalog", true), "Reform")
+            },
+            "/api/v1/catalog/reform-baseline": { "post": with_body(op("设定精简基准日（系统管理员）：精简事项数自此日起计算，精简比例以此日前一日的在用事项数为基数", "catalog", true), "ReformBaseline") }
+    });
+    let schemas = json!({
+                "Reform": { "type": "object", "required": ["kind", "document_no", "decided_on", "effective_from", "items"], "properties": {
+                    "kind": { "type": "string", "enum": ["cancel", "transfer", "suspend", "merge", "delegate"] },
+                    "document_no": { "type": "string", "maxLength": 60, "description": "文号，以“号”结尾" },
+                    "decided_on": { "type": "string", "format": "date" }, "effective_from": { "type": "string", "format": "date" },
+                    "items": { "type": "array", "minItems": 1, "maxItems": 500, "items": { "type": "string" }, "description": "事项编码" },
+                    "merge_into": { "type": "string", "description": "合并：并入的事项编码" },
+                    "points": { "type": "array", "items": { "type": "string" }, "description": "下放：区镇便民服务中心、派出所分理点代码" },
+                    "note": { "type": "string", "maxLength": 500 } } },
+                "ReformBaseline": { "type": "object", "required": ["baseline"], "properties": { "baseline": { "type": "string", "format": "date" } } }
     });
     for (k, v) in paths.as_object().into_iter().flatten() {
         doc["paths"][k] = v.clone();

@@ -7,3 +7,4 @@ pub mod cases;
 pub mod catalog;
 pub mod catalog_xlsx;
 pub mod licenses;
+pub mod reforms;

@@ -137,6 +137,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "business registration: market entities with their credit codes, registration applications, their counters",
         include_str!("../migrations/0026_registration.sql"),
     ),
+    (
+        27,
+        "the catalog's reform decisions with their document numbers",
+        include_str!("../migrations/0027_catalog_reforms.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -13,6 +13,7 @@ use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeMap;
 use std::collections::{HashMap, HashSet};
+use tongban_domain::Calendar;
 use tongban_domain::metrics::{FIGURES, Key, Period, growth};
 use tongban_domain::rating::RatingLevel;
 
@@ -35,8 +36,8 @@ pub struct FigureValue {
     pub rows: Option<Vec<TableRow>>,
 }
 
-/// A row of a table: a point, a department or a channel.
-#[derive(Debug, Clone, Serialize)]
+/// A row of a table: a point, a department, a channel or an item.
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct TableRow {
     pub code: String,
     pub name: String,
@@ -46,6 +47,11 @@ pub struct TableRow {
     /// `value` is then what it was taken over).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate: Option<f64>,
+    /// An item's promised limit and average actual handling time, in working days.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit_days: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub average_days: Option<f64>,
 }
 
 /// A department's row of the report's table.
@@ -160,6 +166,13 @@ struct Raw {
     /// Business registrations settled, and the business licenses they issued.
     registrations: i64,
     business_licenses: i64,
+    /// Items cut since the baseline, and the items in use on the baseline day.
+    items_cut: i64,
+    items_at_baseline: i64,
+    new_instant: i64,
+    items_delegated: i64,
+    /// item code → (name, cases, Σ promised working days, Σ actual working days)
+    speed: BTreeMap<String, (String, i64, i64, i64)>,
 }
 
 /// Whole numbers (counts) as JSON integers, others as decimals.
@@ -203,6 +216,17 @@ impl Raw {
             Key::ItemsTransferred => n(self.items_transferred),
             Key::ItemsSuspended => n(self.items_suspended),
             Key::SpeedupRate => ratio(self.promised_sum, self.statutory_sum).map(|r| 1.0 - r),
+            Key::ItemsCut => n(self.items_cut),
+            Key::CutRatio => ratio(self.items_cut, self.items_at_baseline),
+            Key::NewInstantItems => n(self.new_instant),
+            Key::ItemsDelegated => n(self.items_delegated),
+            Key::ItemSpeedups => {
+                let (promised, actual) = self
+                    .speed
+                    .values()
+                    .fold((0, 0), |(p, a), v| (p + v.2, a + v.3));
+                ratio(actual, promised).map(|r| 1.0 - r)
+            }
             Key::HotlineReceived => n(self.hotline_received),
             Key::HotlineDirectAnswers => n(self.hotline_direct),
             Key::HotlineDirectAnswerRate => ratio(self.hotline_direct, self.hotline_received),
@@ -369,6 +393,7 @@ pub async fn compute_parts(store: &Store, period: &Period, parts: Parts) -> Resu
                         value: *v,
                         year_earlier: before.by_point.get(code).map(|p| p.2).unwrap_or(0),
                         rate: None,
+                        ..TableRow::default()
                     })
                     .collect::<Vec<_>>(),
             ),
@@ -392,9 +417,28 @@ pub async fn compute_parts(store: &Store, period: &Period, parts: Parts) -> Resu
                             value: now.hotline_by_channel.get(c).copied().unwrap_or(0),
                             year_earlier: before.hotline_by_channel.get(c).copied().unwrap_or(0),
                             rate: None,
+                            ..TableRow::default()
                         })
                         .collect(),
                 )
+            }
+            Key::ItemSpeedups => {
+                let mut rows: Vec<TableRow> = now
+                    .speed
+                    .iter()
+                    .map(|(code, (name, cases, promised, actual))| TableRow {
+                        code: code.clone(),
+                        name: name.clone(),
+                        value: *cases,
+                        year_earlier: before.speed.get(code).map(|v| v.1).unwrap_or(0),
+                        rate: ratio(*actual, *promised).map(|r| 1.0 - r),
+                        limit_days: ratio(*promised, *cases),
+                        average_days: ratio(*actual, *cases),
+                    })
+                    .collect();
+                rows.sort_by(|a, b| b.value.cmp(&a.value).then(a.code.cmp(&b.code)));
+                rows.truncate(20);
+                Some(rows)
             }
             Key::AcceptanceDeptPassRate => {
                 let mut rows: Vec<(i64, TableRow)> = now
@@ -413,6 +457,7 @@ pub async fn compute_parts(store: &Store, period: &Period, parts: Parts) -> Resu
                                     .map(|d| d.2)
                                     .unwrap_or(0),
                                 rate: ratio(*passed, *n),
+                                ..TableRow::default()
                             },
                         )
                     })
@@ -488,6 +533,8 @@ async fn raw(store: &Store, p: &Period, parts: Parts) -> Result<Raw> {
     if parts.catalog {
         catalog_raw(&mut c, &to, &mut r).await?;
         catalog_changes(&mut c, &time::day(p.from), &to, &mut r).await?;
+        reform_raw(&mut c, p, &mut r).await?;
+        speed_raw(&mut c, p, &cal, &mut r).await?;
     }
     if parts.hotline {
         hotline_raw(&mut c, p, &mut r).await?;
@@ -711,6 +758,121 @@ async fn catalog_changes(c: &mut AnyConnection, from: &str, to: &str, r: &mut Ra
         match status.as_str() {
             "cancelled" => r.items_cancelled = n,
             _ => r.items_transferred = n,
+        }
+    }
+    Ok(())
+}
+
+/// Items (and sub-items) in force and in use on `day`.
+async fn in_use_on(c: &mut AnyConnection, day: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM items i JOIN item_versions v ON v.item_id = i.id \
+         WHERE v.status = 'in_use' AND v.version = (SELECT v2.version FROM item_versions v2 WHERE v2.item_id = i.id \
+           AND v2.published_at IS NOT NULL AND v2.effective_from <= $1 \
+           ORDER BY v2.effective_from DESC, v2.version DESC LIMIT 1)",
+    )
+    .bind(day)
+    .fetch_one(&mut *c)
+    .await?)
+}
+
+/// The reform figures: items cut since the baseline (the period's start when none
+/// is set) and the catalog then; instant items new in the period; items accepted
+/// at the towns at its end.
+async fn reform_raw(c: &mut AnyConnection, p: &Period, r: &mut Raw) -> Result<()> {
+    let to = time::day(p.to);
+    let baseline = crate::reforms::baseline(&mut *c)
+        .await?
+        .filter(|b| *b <= p.to)
+        .unwrap_or(p.from);
+    let base = time::day(baseline);
+    r.items_cut = sqlx::query_scalar(
+        "SELECT CAST(COUNT(DISTINCT ri.item_id) AS BIGINT) FROM catalog_reform_items ri \
+         JOIN catalog_reforms f ON f.id = ri.reform_id \
+         WHERE f.kind IN ('cancel', 'transfer', 'merge') AND f.effective_from >= $1 AND f.effective_from <= $2",
+    )
+    .bind(&base)
+    .bind(&to)
+    .fetch_one(&mut *c)
+    .await?;
+    // In use the day before the baseline's first day counted: the catalog it cut from.
+    let before_base = time::day(baseline.pred_opt().unwrap_or(baseline));
+    r.items_at_baseline = in_use_on(&mut *c, &before_base).await?;
+    let before = time::day(p.from.pred_opt().unwrap_or(p.from));
+    const IN_FORCE_AT: &str = "(SELECT v2.version FROM item_versions v2 WHERE v2.item_id = i.id \
+           AND v2.published_at IS NOT NULL AND v2.effective_from <= {day} \
+           ORDER BY v2.effective_from DESC, v2.version DESC LIMIT 1)";
+    let sql = format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM items i JOIN item_versions v ON v.item_id = i.id \
+         WHERE v.version = {} AND v.status = 'in_use' AND v.instant = 1 \
+         AND NOT EXISTS (SELECT 1 FROM item_versions p WHERE p.item_id = i.id AND p.version = {} \
+           AND p.status = 'in_use' AND p.instant = 1)",
+        IN_FORCE_AT.replace("{day}", "$1"),
+        IN_FORCE_AT.replace("{day}", "$2"),
+    );
+    r.new_instant = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(&to)
+        .bind(&before)
+        .fetch_one(&mut *c)
+        .await?;
+    // The content's JSON names the points; an empty list is written `[]`.
+    let sql = format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM items i JOIN item_versions v ON v.item_id = i.id \
+         WHERE v.version = {} AND v.status = 'in_use' AND v.content NOT LIKE '%\"accept_points\":[]%'",
+        IN_FORCE_AT.replace("{day}", "$1"),
+    );
+    r.items_delegated = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(&to)
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// Each item's cases closed with approval in the period (not instant, a limit in
+/// working days): their promised limits and the working days each took from the day
+/// after acceptance to the day closed.
+async fn speed_raw(c: &mut AnyConnection, p: &Period, cal: &Calendar, r: &mut Raw) -> Result<()> {
+    let rows = sqlx::query(
+        "SELECT c.item_id, c.accepted_on, c.closed_on, c.promised_days, CAST(COUNT(*) AS BIGINT) FROM cases c \
+         WHERE c.status = 'closed' AND c.instant = 0 AND c.closed_on >= $1 AND c.closed_on <= $2 \
+           AND c.accepted_on IS NOT NULL AND c.promised_days > 0 AND c.promised_unit = 'working' \
+         GROUP BY c.item_id, c.accepted_on, c.closed_on, c.promised_days",
+    )
+    .bind(time::day(p.from))
+    .bind(time::day(p.to))
+    .fetch_all(&mut *c)
+    .await?;
+    let mut by_item: HashMap<i64, (i64, i64, i64)> = HashMap::new();
+    for row in rows {
+        let item: i64 = row.try_get(0)?;
+        let (Some(from), Some(to)) = (
+            time::parse_day(&row.try_get::<String, _>(1)?),
+            time::parse_day(&row.try_get::<String, _>(2)?),
+        ) else {
+            continue;
+        };
+        let promised: i64 = row.try_get(3)?;
+        let n: i64 = row.try_get(4)?;
+        let days = i64::from(cal.working_days_or_estimate(from, to));
+        let e = by_item.entry(item).or_default();
+        e.0 += n;
+        e.1 += promised * n;
+        e.2 += days * n;
+    }
+    if by_item.is_empty() {
+        return Ok(());
+    }
+    let names = sqlx::query(
+        "SELECT i.id, i.code, v.name FROM items i JOIN item_versions v ON v.item_id = i.id \
+         WHERE v.version = (SELECT MAX(v2.version) FROM item_versions v2 WHERE v2.item_id = i.id)",
+    )
+    .fetch_all(&mut *c)
+    .await?;
+    for row in names {
+        let id: i64 = row.try_get(0)?;
+        if let Some((n, promised, actual)) = by_item.get(&id) {
+            r.speed
+                .insert(row.try_get(1)?, (row.try_get(2)?, *n, *promised, *actual));
         }
     }
     Ok(())

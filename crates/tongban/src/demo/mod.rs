@@ -11,6 +11,7 @@ mod guides;
 pub mod hotline;
 pub mod kb;
 pub mod projects;
+pub mod reforms;
 pub mod registration;
 
 use anyhow::Context;
@@ -967,6 +968,7 @@ pub async fn seed_demo(
     projects::seed_acceptances(store, year, years, today, scale, seed).await?;
     projects::seed_stages(store, year, today, scale, seed).await?;
     registration::seed(store, year, today, scale, seed).await?;
+    reforms::seed(store, year, today).await?;
     // The cases went in by bulk insert: the planner learns the tables' new sizes, and
     // the kept figures are computed once from them.
     store.analyze().await?;

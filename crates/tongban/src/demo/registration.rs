@@ -86,7 +86,8 @@ const WORDS: &str =
 fn company_name(i: usize, trade: &str, town: &str) -> String {
     let w: Vec<char> = WORDS.chars().collect();
     let n = w.len();
-    let (a, b) = (w[i % n], w[(i / n + i) % n]);
+    // Two different words: the second a step of 1 to n-1 after the first.
+    let (a, b) = (w[i % n], w[(i % n + 1 + (i / n) % (n - 1)) % n]);
     let round = i / (n * n);
     let extra = match round {
         0 => "",

@@ -37,6 +37,7 @@ mod project_stages;
 mod projects;
 mod rating_loop;
 mod reading;
+mod reforms;
 mod registration;
 mod rules;
 mod search;

@@ -9,6 +9,9 @@ use serde_json::json;
 /// What migrations 15–20 added, taken away again (ratings back on the old scale,
 /// 1 = 非常满意).
 const DOWNGRADE: &[&str] = &[
+    "DROP INDEX cases_closed_speed",
+    "DROP TABLE catalog_reform_items",
+    "DROP TABLE catalog_reforms",
     "DROP TABLE stat_registrations_m",
     "DROP TABLE stat_registrations",
     "DROP TABLE registrations",

@@ -14,6 +14,7 @@ pub(crate) mod kb;
 mod licenses;
 mod org;
 mod projects;
+mod reforms;
 mod registration;
 mod topics;
 
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(dispatch::router())
         .merge(projects::router())
         .merge(registration::router())
+        .merge(reforms::router())
 }
 
 /// `ok` when this node can read and write its database; otherwise 503 with the reason

@@ -85,6 +85,34 @@ fn acceptance_sentence(f: &Figures) -> String {
     )
 }
 
+/// The items handled fastest against their promise, in the report's words
+/// ("由承诺期x个工作日缩短为平均办理时间x个工作日，提速xx%"): the three with the most
+/// cases among those faster than promised.
+fn speed_sentence(f: &Figures) -> String {
+    let Some(rows) = f.get(Key::ItemSpeedups).and_then(|v| v.rows.as_ref()) else {
+        return String::new();
+    };
+    let parts: Vec<String> = rows
+        .iter()
+        .filter(|r| r.rate.is_some_and(|x| x > 0.0))
+        .take(3)
+        .filter_map(|r| {
+            Some(format!(
+                "{}由承诺期{}个工作日缩短为平均办理时间{:.1}个工作日，提速{:.0}%",
+                r.name,
+                r.limit_days.map(|d| format!("{d:.0}"))?,
+                r.average_days?,
+                r.rate? * 100.0
+            ))
+        })
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("按实际办理时间，{}。", parts.join("；"))
+    }
+}
+
 /// Section one of the work report in Markdown.
 pub fn markdown(f: &Figures) -> String {
     let mut s = String::new();
@@ -130,8 +158,9 @@ pub fn markdown(f: &Figures) -> String {
         s,
         "目前中心{}个进驻部门中，{}个部门已经单独设立行政服务科。\
          取消{}个行政审批事项；{}个事项转移至行业协会；{}项行政审批事项继续暂停行使（挂起）。\
-         截至{}，中心共有{}个（{}个子项）进驻在用事项（精简事项数及精简比例尚未接入）。\
-         目前中心共有即办项目{}个，即办项目占比达{}。进驻事项总体提速{}。\n",
+         截至{}，中心共有{}个（{}个子项）进驻在用事项，精简了{}个审批事项，精简比例达{}。\
+         新增即办项目{}个，目前中心共有即办项目{}个，即办项目占比达{}。进驻事项总体提速{}。\
+         {}个事项可在区镇便民服务中心、派出所分理点受理。{}\n",
         count(f, Key::StationedDepartments),
         count(f, Key::DepartmentsWithServiceSection),
         count(f, Key::ItemsCancelled),
@@ -140,9 +169,14 @@ pub fn markdown(f: &Figures) -> String {
         crate::time::cn_date(&f.period.to),
         count(f, Key::ItemsInUse),
         count(f, Key::SubItemsInUse),
+        count(f, Key::ItemsCut),
+        pct(f, Key::CutRatio),
+        count(f, Key::NewInstantItems),
         count(f, Key::ItemsInstant),
         pct(f, Key::InstantShare),
         pct(f, Key::SpeedupRate),
+        count(f, Key::ItemsDelegated),
+        speed_sentence(f),
     );
     let _ = writeln!(s, "### “三证合一、一照一码”\n");
     let _ = writeln!(

@@ -24,12 +24,14 @@ use tongban_store::catalog::{self, Item, VersionSummary};
 use tongban_store::org::{self, Department, Point, Principal, UserRow};
 use tongban_store::time;
 
+mod reforms;
 mod search;
 mod settings;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(settings::router())
+        .merge(reforms::router())
         .merge(search::router())
         .route("/admin", get(index))
         .route("/admin/users", get(users).post(create_user))
