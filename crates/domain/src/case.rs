@@ -348,6 +348,9 @@ pub struct ApplicationInput {
     /// 帮办代办: the clerk handles the application on the applicant's behalf.
     #[serde(default)]
     pub assisted: Option<bool>,
+    /// The application form's answers, by field name (the item's `fields`).
+    #[serde(default)]
+    pub form: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// The agent as the API or a form gives them.
@@ -407,6 +410,8 @@ coded_enum! {
         Tolerance = ("tolerance", "容缺受理"),
         /// 告知承诺制: approved on the applicant's signed commitment
         Commitment = ("commitment", "告知承诺制"),
+        /// 秒批: approved at once by the system under the item's rules
+        Auto = ("auto", "秒批"),
     }
 }
 
@@ -440,6 +445,8 @@ pub struct Application {
     pub deferred: Vec<String>,
     pub agent: Option<Agent>,
     pub assisted: bool,
+    /// The form's answers as given (checked against the item's fields when placed).
+    pub form: std::collections::BTreeMap<String, String>,
 }
 
 impl Application {
@@ -544,6 +551,7 @@ impl Application {
                 deferred,
                 agent,
                 assisted,
+                form: input.form.clone().unwrap_or_default(),
             }),
             _ => None,
         };

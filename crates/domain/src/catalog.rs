@@ -209,6 +209,12 @@ pub struct ItemContent {
     /// cases carry a registration that issues the business license.
     #[serde(default)]
     pub registration: Option<crate::registration::RegistrationKind>,
+    /// 申请表: the fields an application of this item answers.
+    #[serde(default)]
+    pub fields: Vec<crate::auto_approval::FormField>,
+    /// 秒批: the rules under which the system approves an application at once.
+    #[serde(default)]
+    pub auto_approval: Option<crate::auto_approval::RuleSet>,
 }
 
 /// Most aliases or themes an item keeps, and the longest of each.
@@ -300,6 +306,26 @@ impl ItemContent {
         }
         if self.visits > 9 {
             return Err(Invalid::new("visits", "到办事现场次数应在0至9之间"));
+        }
+        if self.fields.len() > 50 {
+            return Err(Invalid::new("fields", "申请表字段不能超过50个"));
+        }
+        for (i, f) in self.fields.iter().enumerate() {
+            if self.fields[..i].iter().any(|g| g.name == f.name) {
+                return Err(Invalid::new(
+                    "fields",
+                    format!("申请表字段“{}”重复", f.name),
+                ));
+            }
+        }
+        if let Some(rules) = &self.auto_approval {
+            if self.instant {
+                return Err(Invalid::new(
+                    "auto_approval",
+                    "即办件当场办结，无需秒批规则",
+                ));
+            }
+            rules.validate(&self.fields)?;
         }
         if let Some(rule) = &mut self.extension {
             if !(1..=MAX_EXTENSION_DAYS).contains(&rule.days) {
@@ -426,6 +452,8 @@ mod tests {
             aliases: vec![],
             themes: vec![],
             registration: None,
+            fields: vec![],
+            auto_approval: None,
         }
     }
 

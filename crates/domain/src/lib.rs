@@ -46,6 +46,7 @@ macro_rules! coded_enum {
 }
 
 pub mod acceptance;
+pub mod auto_approval;
 pub mod calendar;
 pub mod case;
 pub mod catalog;

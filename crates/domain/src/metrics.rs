@@ -322,6 +322,16 @@ figures! {
         "受理日期在统计期间内、非核心材料容缺后补的办件数";
     CommitmentsRevoked = "commitments_revoked", "承诺不实撤销许可", "件", "中心",
         "撤销日期在统计期间内、经核查承诺不实而撤销的许可数";
+    CasesAuto = "cases_auto", "秒批办件", "件", "中心",
+        "受理日期在统计期间内、全部满足事项秒批规则而由系统自动准予许可并办结的办件数";
+    AutoShare = "auto_share", "秒批占比", "%", "中心",
+        "秒批办件数除以受理办件数";
+    AfterChecks = "after_checks", "秒批事后核查", "件", "中心",
+        "核查日期在统计期间内、由作出许可的部门完成的秒批事后核查数（按事项设定的比例抽取）";
+    AfterCheckDisputes = "after_check_disputes", "事后核查有异议", "件", "中心",
+        "核查日期在统计期间内、核查人员认为不应准予而提交督查处理的事后核查数";
+    AutoRevoked = "auto_revoked", "秒批撤销许可", "件", "中心",
+        "撤销日期在统计期间内、经事后核查和督查处理撤销的秒批许可数";
     CasesByPoint = "cases_by_point", "各受理点受理办件", "件", "中心",
         "按受理点（中心及各区镇便民服务中心）分列的受理办件数（表）";
     CasesAwayFromCenter = "cases_away_from_center", "区镇及分理点受理办件", "件", "中心",

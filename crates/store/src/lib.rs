@@ -13,6 +13,7 @@ pub mod registration;
 mod setup;
 pub mod upkeep;
 
+pub use center::cases::after_checks;
 pub use center::{applicants, cases, catalog, catalog_xlsx, licenses, reforms};
 pub use db::{baseline, bulk, time};
 pub(crate) use db::{migrate, writer};
@@ -164,6 +165,9 @@ impl Store {
     /// SQLite file and its folder if needed, and applies the migrations.
     pub async fn open(url: &str, keys: Keys) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
+        // The areas built on the case engine, wired into it (code, not data: the same
+        // on every node).
+        licenses::wire_settle(registration::settle_hook);
         let backend = backend_of(url)?;
         let url = if backend == Backend::Sqlite {
             prepare_sqlite_url(url)?

@@ -134,6 +134,7 @@ async fn document() -> Json<Value> {
                 "NewCase": { "type": "object", "required": ["item_code", "channel", "applicant"], "properties": {
                     "item_code": { "type": "string" }, "channel": { "type": "string", "enum": ["online", "window"] }, "point": { "type": "string" },
                     "materials": { "type": "array", "items": { "type": "string" } }, "note": { "type": "string" },
+                    "form": { "type": "object", "additionalProperties": { "type": "string" }, "description": "申请表：按事项的申请表字段名填写；事项设有秒批规则且全部满足时由系统当场准予许可并办结（mode 为 auto），不满足时转人工并写明未满足的规则" },
                     "applicant": { "type": "object", "required": ["kind", "name", "phone"], "properties": {
                         "kind": { "type": "string", "enum": ["person", "organisation"] }, "name": { "type": "string" },
                         "id_type": { "type": "string" }, "id_number": { "type": "string" }, "credit_code": { "type": "string" },
@@ -498,6 +499,12 @@ fn add_reforms(doc: &mut Value) {
                 "get": op("事项清单改革决定（施行日期新的在前）及精简基准日", "catalog", true),
                 "post": with_body(op("录入改革决定（系统管理员）：取消、转移至行业协会、暂停行使、合并、下放，附文号；施行日期不早于今天，涉及事项在施行日生成并公布新版本", "catalog", true), "Reform")
             },
+            "/api/v1/after-checks": { "get": {
+                "summary": "秒批事后核查（按办件范围；status：pending 待核查、agreed 无误、disputed 有异议、upheld 督查维持、revoked 督查撤销）", "tags": ["cases"], "security": [{ "bearer": [] }],
+                "parameters": [ { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["", "pending", "agreed", "disputed", "upheld", "revoked"] } } ],
+                "responses": { "200": { "description": "{after_checks}" } } } },
+            "/api/v1/after-checks/{case_no}": { "post": with_body(op("作出许可的部门审批人员记录事后核查结论：无误，或有异议（须写明问题，转督查处理）", "cases", true), "AfterCheck") },
+            "/api/v1/after-checks/{case_no}/resolution": { "post": with_body(op("督查人员处理有异议的事后核查：维持许可，或撤销许可（收回电子证照，办件撤销）", "cases", true), "AfterCheckResolution") },
             "/api/v1/catalog/reform-baseline": { "post": with_body(op("设定精简基准日（系统管理员）：精简事项数自此日起计算，精简比例以此日前一日的在用事项数为基数", "catalog", true), "ReformBaseline") }
     });
     let schemas = json!({
@@ -509,6 +516,10 @@ fn add_reforms(doc: &mut Value) {
                     "merge_into": { "type": "string", "description": "合并：并入的事项编码" },
                     "points": { "type": "array", "items": { "type": "string" }, "description": "下放：区镇便民服务中心、派出所分理点代码" },
                     "note": { "type": "string", "maxLength": 500 } } },
+                "AfterCheck": { "type": "object", "required": ["agrees"], "properties": {
+                    "agrees": { "type": "boolean" }, "note": { "type": "string", "maxLength": 1000, "description": "有异议时必填" } } },
+                "AfterCheckResolution": { "type": "object", "required": ["outcome", "note"], "properties": {
+                    "outcome": { "type": "string", "enum": ["uphold", "revoke"] }, "note": { "type": "string", "minLength": 1, "maxLength": 1000 } } },
                 "ReformBaseline": { "type": "object", "required": ["baseline"], "properties": { "baseline": { "type": "string", "format": "date" } } }
     });
     for (k, v) in paths.as_object().into_iter().flatten() {

@@ -8,13 +8,14 @@ use anyhow::Context;
 use calamine::{Data, Reader, Xlsx};
 use rust_xlsxwriter::{Format, Workbook};
 use tongban_domain::TimeUnit;
+use tongban_domain::auto_approval::FormField;
 use tongban_domain::catalog::{
     CommitmentRule, ExtensionRule, Fee, ItemContent, ItemStatus, Material, OnlineDepth,
     PowerSource, PowerType, TimeLimit, split_tags,
 };
 use tongban_domain::registration::RegistrationKind;
 
-const HEADERS: [&str; 31] = [
+const HEADERS: [&str; 33] = [
     "实施编码",
     "事项名称",
     "部门代码",
@@ -46,6 +47,8 @@ const HEADERS: [&str; 31] = [
     "别名与常用说法（以顿号分隔）",
     "主题（以顿号分隔）",
     "商事登记业务（设立登记、变更登记、注销登记，空为否）",
+    "申请表字段（每行：字段名|标签|类型|是否必填）",
+    "秒批规则（JSON，空为不适用）",
 ];
 
 fn yes(b: bool) -> &'static str {
@@ -80,7 +83,7 @@ pub async fn export(store: &Store) -> anyhow::Result<(Vec<u8>, usize)> {
             .iter()
             .map(|f| format!("{}|{}|{}", f.name, f.amount_fen, f.basis))
             .collect();
-        let cells: [String; 31] = [
+        let cells: [String; 33] = [
             item.code.clone(),
             c.name.clone(),
             item.department.code.clone(),
@@ -122,6 +125,15 @@ pub async fn export(store: &Store) -> anyhow::Result<(Vec<u8>, usize)> {
             c.themes.join("、"),
             c.registration
                 .map(|k| k.label().to_string())
+                .unwrap_or_default(),
+            c.fields
+                .iter()
+                .map(FormField::line)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            c.auto_approval
+                .as_ref()
+                .and_then(|r| serde_json::to_string(r).ok())
                 .unwrap_or_default(),
         ];
         for (col, v) in cells.iter().enumerate() {
@@ -278,6 +290,19 @@ fn parse_row(r: &[Data]) -> Result<Row, String> {
             v => Some(
                 RegistrationKind::parse_code_or_label(v)
                     .ok_or("商事登记业务应为设立登记、变更登记或注销登记（空为否）")?,
+            ),
+        },
+        fields: cell(r, 31)
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .enumerate()
+            .map(|(i, l)| FormField::parse_line(l, i + 1).map_err(|e| e.message))
+            .collect::<Result<Vec<_>, String>>()?,
+        auto_approval: match cell(r, 32).trim() {
+            "" => None,
+            v => Some(
+                serde_json::from_str(v).map_err(|e| format!("秒批规则不是有效的规则 JSON：{e}"))?,
             ),
         },
     };

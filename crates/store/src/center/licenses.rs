@@ -367,7 +367,7 @@ async fn signing_key_in(
 /// Issues the license of a case that has just been closed with approval, inside the
 /// transaction that closed it: numbers it, signs it with the department's key,
 /// records it and appends to the audit chain. A registration's case settles its
-/// registration instead (`registration::settle`): a business license, or none for a
+/// registration instead (wired by `wire_settle`): a business license, or none for a
 /// deregistration.
 pub async fn issue_in(
     tx: &mut AnyConnection,
@@ -419,7 +419,10 @@ pub async fn issue_in(
         issued,
     };
     if let Some(id) = registration {
-        return crate::registration::settle(tx, keys, id, &closing, actor).await;
+        let settle = SETTLE.get().ok_or_else(|| {
+            StoreError::Other(anyhow::anyhow!("the registration area is not wired"))
+        })?;
+        return settle(tx, keys, id, &closing, actor).await;
     }
     issue_for(
         tx,
@@ -434,6 +437,24 @@ pub async fn issue_in(
     )
     .await
     .map(Some)
+}
+
+/// What a registration's case does when it closes with approval (the business
+/// license, or a deregistration), supplied by the registration area when the store
+/// opens: the license registry does not import the areas built on it.
+pub(crate) type Settle = for<'c> fn(
+    &'c mut AnyConnection,
+    &'c Keys,
+    i64,
+    &'c Closing,
+    &'c Actor,
+) -> crate::BoxFuture<'c, Result<Option<License>>>;
+
+static SETTLE: std::sync::OnceLock<Settle> = std::sync::OnceLock::new();
+
+/// Wires the registration area's settlement (idempotent; the same code on every node).
+pub(crate) fn wire_settle(f: Settle) {
+    let _ = SETTLE.set(f);
 }
 
 /// A case closed with approval: what its document is signed by and refers to.

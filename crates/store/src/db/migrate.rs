@@ -142,6 +142,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "the catalog's reform decisions with their document numbers",
         include_str!("../migrations/0027_catalog_reforms.sql"),
     ),
+    (
+        28,
+        "application forms, automatic approval (秒批) and its after-checks",
+        include_str!("../migrations/0028_auto_approval.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

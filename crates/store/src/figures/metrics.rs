@@ -118,6 +118,12 @@ struct Raw {
     commitment: i64,
     tolerance: i64,
     revoked: i64,
+    /// 秒批: approved by the rules; revoked after a disputed check; after-checks done
+    /// and those that disagreed.
+    auto: i64,
+    auto_revoked: i64,
+    after_checks: i64,
+    after_check_disputes: i64,
     hotline_received: i64,
     hotline_direct: i64,
     hotline_dispatched: i64,
@@ -202,6 +208,11 @@ impl Raw {
             Key::CasesCommitment => n(self.commitment),
             Key::CasesTolerance => n(self.tolerance),
             Key::CommitmentsRevoked => n(self.revoked),
+            Key::CasesAuto => n(self.auto),
+            Key::AutoShare => ratio(self.auto, self.accepted),
+            Key::AfterChecks => n(self.after_checks),
+            Key::AfterCheckDisputes => n(self.after_check_disputes),
+            Key::AutoRevoked => n(self.auto_revoked),
             Key::CasesAwayFromCenter => n(self.away),
             Key::StationedDepartments => n(self.stationed),
             Key::DepartmentsWithServiceSection => n(self.with_section),
@@ -630,6 +641,13 @@ async fn acceptances_raw(c: &mut AnyConnection, p: &Period, r: &mut Raw) -> Resu
 
 /// Cases accepted and closed, per department, point, channel and instant flag.
 async fn cases_raw(c: &mut AnyConnection, p: &Period, r: &mut Raw) -> Result<()> {
+    for v in stats::sums(c, &stats::AFTER_CHECKS, p.from, p.to, &["day"])
+        .await?
+        .values()
+    {
+        r.after_checks += v[0];
+        r.after_check_disputes += v[1];
+    }
     let mut away_points: HashSet<i64> = HashSet::new();
     // Cases accepted and closed, per department, point, channel and instant flag.
     let cases = stats::sums(
@@ -702,6 +720,14 @@ async fn cases_raw(c: &mut AnyConnection, p: &Period, r: &mut Raw) -> Result<()>
             }
             "revoked" => {
                 r.revoked += n;
+                continue;
+            }
+            "auto" => {
+                r.auto += n;
+                continue;
+            }
+            "auto_revoked" => {
+                r.auto_revoked += n;
                 continue;
             }
             _ => continue,

@@ -112,9 +112,11 @@ pub static CASES: Counter = Counter {
              CAST(COUNT(*) AS BIGINT) AS w FROM cases c WHERE c.accepted_on IS NOT NULL AND c.mode <> 'standard'{and} \
              GROUP BY c.accepted_on, c.mode, c.department_id, c.point_id, c.channel, c.instant \
              UNION ALL \
-             SELECT c.revoked_on AS day, 'revoked' AS kind, c.department_id, c.point_id, c.channel, c.instant, \
+             SELECT c.revoked_on AS day, CASE WHEN c.mode = 'auto' THEN 'auto_revoked' ELSE 'revoked' END AS kind, \
+             c.department_id, c.point_id, c.channel, c.instant, \
              CAST(COUNT(*) AS BIGINT) AS w FROM cases c WHERE c.revoked_on IS NOT NULL{and} \
-             GROUP BY c.revoked_on, c.department_id, c.point_id, c.channel, c.instant",
+             GROUP BY c.revoked_on, CASE WHEN c.mode = 'auto' THEN 'auto_revoked' ELSE 'revoked' END, \
+             c.department_id, c.point_id, c.channel, c.instant",
     id: "c.id",
     count: |r, _, add| {
         add(
@@ -415,8 +417,27 @@ pub static REGISTRATIONS: Counter = Counter {
     },
 };
 
+/// After-checks of automatic approvals done on that day, and those that disagreed.
+pub static AFTER_CHECKS: Counter = Counter {
+    table: "stat_after_checks",
+    months: "stat_after_checks_m",
+    label: "秒批事后核查",
+    keys: &[("day", Ty::Text)],
+    measures: &["n", "disputed"],
+    source: "SELECT a.checked_on AS day, CAST(COUNT(*) AS BIGINT) AS n, CAST(SUM(a.disputed) AS BIGINT) AS disputed \
+             FROM after_checks a WHERE a.checked_on IS NOT NULL{and} GROUP BY a.checked_on",
+    id: "a.case_id",
+    count: |r, _, add| {
+        add(
+            vec![K::T(r.try_get("day")?)],
+            &[r.try_get("n")?, r.try_get("disputed")?],
+        );
+        Ok(())
+    },
+};
+
 /// Every kept figure.
-pub static COUNTERS: [&Counter; 7] = [
+pub static COUNTERS: [&Counter; 8] = [
     &CASES,
     &ORDERS,
     &ORDER_DUES,
@@ -424,6 +445,7 @@ pub static COUNTERS: [&Counter; 7] = [
     &CALLS,
     &ACCEPTANCES,
     &REGISTRATIONS,
+    &AFTER_CHECKS,
 ];
 
 /// What some records add to a counter, summed per key.

@@ -611,8 +611,7 @@ pub async fn next_credit_code(
     actor: &Actor,
 ) -> Result<tongban_domain::CreditCode> {
     let mut tx = store.begin().await?;
-    let code =
-        crate::registration::new_credit_code(&mut tx, authority, entity_type, division).await?;
+    let code = credit_code_in(&mut tx, authority, entity_type, division).await?;
     audit::append(
         &mut tx,
         store.keys(),
@@ -627,8 +626,30 @@ pub async fn next_credit_code(
     Ok(code)
 }
 
-/// The next code of a division's sequence, in the caller's transaction.
+/// The next code of a division's sequence no registered entity holds, in the
+/// caller's transaction (the sequence is shared by registrations and
+/// `/api/v1/codes/uscc`, so no code is given twice).
 pub(crate) async fn credit_code_in(
+    tx: &mut AnyConnection,
+    authority: char,
+    entity_type: char,
+    division: &str,
+) -> Result<tongban_domain::CreditCode> {
+    loop {
+        let code = sequence_code(&mut *tx, authority, entity_type, division).await?;
+        let held: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM entities WHERE credit_code = $1")
+                .bind(code.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+        if held.is_none() {
+            return Ok(code);
+        }
+    }
+}
+
+/// The next code of a division's sequence.
+async fn sequence_code(
     tx: &mut AnyConnection,
     authority: char,
     entity_type: char,

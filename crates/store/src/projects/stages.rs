@@ -726,6 +726,7 @@ async fn apply_core(
             deferred: vec![],
             agent: None,
             assisted: false,
+            form: Default::default(),
         });
     }
     // Each file kept once; the cases that need its material each record it.

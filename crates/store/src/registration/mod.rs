@@ -507,10 +507,21 @@ pub async fn division(conn: &mut AnyConnection) -> Result<String> {
         .unwrap_or_else(|| DEFAULT_DIVISION.to_string()))
 }
 
+/// `settle` as the license registry calls it (`licenses::wire_settle`).
+pub(crate) fn settle_hook<'c>(
+    tx: &'c mut AnyConnection,
+    keys: &'c Keys,
+    id: i64,
+    closing: &'c Closing,
+    actor: &'c Actor,
+) -> crate::BoxFuture<'c, Result<Option<License>>> {
+    Box::pin(settle(tx, keys, id, closing, actor))
+}
+
 /// What a closed registration case does, in its closing transaction (called from
 /// `licenses::issue_in`): the business license issued, or none for a
 /// deregistration; the registration counted.
-pub(crate) async fn settle(
+async fn settle(
     tx: &mut AnyConnection,
     keys: &Keys,
     id: i64,
@@ -573,28 +584,6 @@ pub(crate) async fn settle(
     Ok(license)
 }
 
-/// A new credit code for an entity of `entity_type` in `division`: the organisation
-/// code's body from the division's sequence (shared with `/api/v1/codes/uscc`),
-/// skipping any code already held.
-pub(crate) async fn new_credit_code(
-    tx: &mut AnyConnection,
-    authority: char,
-    entity_type: char,
-    division: &str,
-) -> Result<CreditCode> {
-    loop {
-        let code = crate::org::credit_code_in(&mut *tx, authority, entity_type, division).await?;
-        let held: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM entities WHERE credit_code = $1")
-                .bind(code.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-        if held.is_none() {
-            return Ok(code);
-        }
-    }
-}
-
 /// The particulars a business license carries.
 #[allow(clippy::too_many_arguments)]
 fn license_details(
@@ -633,7 +622,7 @@ async fn establish_entity(
     name_free(&mut *tx, &e.name, None).await?;
     let town = town_id(&mut *tx, &e.town).await?;
     let division = division(&mut *tx).await?;
-    let code = new_credit_code(
+    let code = crate::org::credit_code_in(
         &mut *tx,
         e.entity_type.authority(),
         e.entity_type.type_char(),

@@ -714,6 +714,8 @@ pub async fn seed_demo(
             aliases: vec![],
             themes: vec![],
             registration: None,
+            fields: vec![],
+            auto_approval: None,
         };
         let guide = guides::guide(dcode, name);
         let (mut content, mut status) = match guide {

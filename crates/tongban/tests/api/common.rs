@@ -452,6 +452,8 @@ pub fn content(
         aliases: vec![],
         themes: vec![],
         registration: None,
+        fields: vec![],
+        auto_approval: None,
     }
 }
 

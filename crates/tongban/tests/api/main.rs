@@ -12,6 +12,7 @@ mod accounts;
 mod admin;
 mod api_v1;
 mod apply;
+mod auto_approval;
 mod backup;
 mod calls;
 mod cli;

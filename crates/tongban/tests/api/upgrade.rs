@@ -9,6 +9,10 @@ use serde_json::json;
 /// What migrations 15–20 added, taken away again (ratings back on the old scale,
 /// 1 = 非常满意).
 const DOWNGRADE: &[&str] = &[
+    "DROP TABLE stat_after_checks_m",
+    "DROP TABLE stat_after_checks",
+    "DROP TABLE after_checks",
+    "DROP TABLE case_forms",
     "DROP INDEX cases_closed_speed",
     "DROP TABLE catalog_reform_items",
     "DROP TABLE catalog_reforms",

@@ -1,5 +1,6 @@
 //! The JSON API (`/api/v1`). Paths and field names here are a public contract.
 
+mod after_checks;
 mod audit;
 mod auth;
 mod calendar;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(projects::router())
         .merge(registration::router())
         .merge(reforms::router())
+        .merge(after_checks::router())
 }
 
 /// `ok` when this node can read and write its database; otherwise 503 with the reason

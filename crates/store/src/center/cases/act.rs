@@ -1008,6 +1008,34 @@ pub async fn item_materials(store: &Store, p: &Principal, case_no: &CaseNo) -> R
     Ok(content.materials.into_iter().map(|m| m.name).collect())
 }
 
+/// The answers of a case's application form as `(label, answer)`, in the form's
+/// order (labels from the item version the case was filed under); within the
+/// principal's scope.
+pub async fn form_answers(
+    store: &Store,
+    p: &Principal,
+    case_no: &CaseNo,
+) -> Result<Vec<(String, String)>> {
+    let mut c = store.reader().await?;
+    let raw = load_scoped(&mut c, p, case_no).await?;
+    let row = row_from(&raw)?;
+    let form: Option<String> = sqlx::query_scalar("SELECT form FROM case_forms WHERE case_id = $1")
+        .bind(row.id)
+        .fetch_optional(&mut *c)
+        .await?;
+    let Some(form) = form else {
+        return Ok(vec![]);
+    };
+    let answers: std::collections::BTreeMap<String, String> = serde_json::from_str(&form)
+        .map_err(|e| StoreError::Other(anyhow::anyhow!("case form: {e}")))?;
+    let content = item_content_of(&mut c, row.id).await?;
+    Ok(content
+        .fields
+        .iter()
+        .filter_map(|f| answers.get(&f.name).map(|a| (f.label.clone(), a.clone())))
+        .collect())
+}
+
 /// The law an extension of a case rests on (its 延期告知书 cites it), if the case's
 /// item may be extended at all; within the principal's scope.
 pub async fn extension_basis(

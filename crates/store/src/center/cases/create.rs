@@ -152,6 +152,24 @@ async fn placed_and_prepared(
     let placed = place(store, rd, points, creator, app, today).await?;
     let accept_now = app.channel == Channel::Window && app.accept;
     let (materials, draft) = materials_of(store, creator, &placed.content, app, accept_now).await?;
+    let form = tongban_domain::auto_approval::check_form(&placed.content.fields, &app.form, today)
+        .map_err(StoreError::from)?;
+    // 秒批: the item's rules, for an ordinary application taken now or sent online.
+    let auto = match (&placed.content.auto_approval, app.mode) {
+        (Some(rules), Mode::Standard) if accept_now || app.channel == Channel::Online => Some(
+            auto_outcome(
+                rd,
+                rules,
+                app,
+                &form,
+                &materials,
+                today,
+                placed.item.version,
+            )
+            .await?,
+        ),
+        _ => None,
+    };
     let insert = prepare(
         store.keys(),
         creator,
@@ -163,10 +181,68 @@ async fn placed_and_prepared(
             accept_now,
             now,
             today,
+            form,
+            auto,
         },
         cal,
     )?;
     Ok((placed, insert))
+}
+
+/// What the item's 秒批 rules said of an application.
+#[derive(Debug, Clone)]
+struct AutoOutcome {
+    /// The item version whose rules were applied.
+    version: i64,
+    results: Vec<tongban_domain::auto_approval::RuleResult>,
+    passed: bool,
+    after_check_percent: u8,
+}
+
+/// Evaluates the rules over the form, the applicant, the materials and the registry
+/// of market entities.
+async fn auto_outcome(
+    rd: &mut AnyConnection,
+    rules: &tongban_domain::auto_approval::RuleSet,
+    app: &Application,
+    form: &std::collections::BTreeMap<String, String>,
+    materials: &[String],
+    today: NaiveDate,
+    version: i64,
+) -> Result<AutoOutcome> {
+    let (applicant_id, applicant_credit) = match &app.applicant {
+        Applicant::Person { id_number, .. } => (Some(id_number.as_str()), None),
+        Applicant::Organisation { credit_code, .. } => (None, Some(credit_code.as_str())),
+    };
+    let codes = rules.entity_codes(form, applicant_credit);
+    let mut active = std::collections::HashSet::new();
+    if !codes.is_empty() {
+        let marks: Vec<String> = (1..=codes.len()).map(|i| format!("${i}")).collect();
+        let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
+            "SELECT credit_code FROM entities WHERE status = 'active' AND credit_code IN ({})",
+            marks.join(", ")
+        )));
+        for c in &codes {
+            q = q.bind(c.trim().to_string());
+        }
+        active.extend(q.fetch_all(&mut *rd).await?);
+    }
+    let facts = tongban_domain::auto_approval::Facts {
+        form,
+        applicant_name: app.applicant.name(),
+        applicant_id,
+        applicant_credit_code: applicant_credit,
+        materials,
+        active_entities: &active,
+        today,
+    };
+    let results = rules.evaluate(&facts);
+    Ok(AutoOutcome {
+        version,
+        passed: results.iter().all(|r| r.passed),
+        results,
+        after_check_percent: rules.after_check_percent,
+    })
 }
 
 /// The item in force and the point an application is taken at, under the catalog's
@@ -349,6 +425,9 @@ struct Received {
     accept_now: bool,
     now: chrono::DateTime<chrono::Utc>,
     today: NaiveDate,
+    /// The form's answers, checked.
+    form: std::collections::BTreeMap<String, String>,
+    auto: Option<AutoOutcome>,
 }
 
 /// The applicant's identity as stored: ID type, the ID number encrypted, its digest
@@ -402,7 +481,9 @@ fn first_row(
     cal: &Calendar,
 ) -> (CaseRow, Vec<NewEvent>) {
     let content = &placed.content;
-    let window = received.accept_now;
+    let auto_pass = received.auto.as_ref().is_some_and(|a| a.passed);
+    // Approved by its rules, an application is accepted at once, online too.
+    let window = received.accept_now || auto_pass;
     let mut row = CaseRow {
         id: 0,
         case_no: String::new(),
@@ -439,17 +520,57 @@ fn first_row(
         revoked_on: None,
     };
     let mut events: Vec<NewEvent> = vec![];
+    // Rules that failed: the application goes to a person, told which.
+    let failed = received.auto.as_ref().filter(|a| !a.passed).map(|a| {
+        let names: Vec<String> = a
+            .results
+            .iter()
+            .filter(|r| !r.passed)
+            .map(|r| format!("{}（{}）", r.name, r.detail))
+            .collect();
+        format!("秒批未通过：{}，转人工审查", names.join("；"))
+    });
+    let note = match (failed, app.note.clone()) {
+        (Some(f), Some(n)) => Some(format!("{f}；{n}")),
+        (f, n) => f.or(n),
+    };
     if !window {
-        events.push(("submit", None, CaseStatus::Submitted, app.note.clone()));
+        events.push(("submit", None, CaseStatus::Submitted, note));
         return (row, events);
     }
-    events.push((
-        Action::Accept.as_str(),
-        None,
-        CaseStatus::Accepted,
-        app.note.clone(),
-    ));
-    if content.instant {
+    events.push((Action::Accept.as_str(), None, CaseStatus::Accepted, note));
+    if let Some(a) = received.auto.as_ref().filter(|a| a.passed) {
+        row.status = CaseStatus::Closed;
+        row.mode = Mode::Auto;
+        row.decided_at = Some(stamp.to_string());
+        row.closed_at = Some(stamp.to_string());
+        row.result = Some("准予许可（秒批）".into());
+        let today = time::day(received.today);
+        row.deliver_by = Some(today.clone());
+        row.delivery = Some(Delivered {
+            method: DeliveryMethod::Electronic.as_str(),
+            method_label: DeliveryMethod::Electronic.label(),
+            on: today,
+            recipient: app.applicant.name().to_string(),
+            reference: None,
+        });
+        events.push((
+            Action::Approve.as_str(),
+            Some(CaseStatus::Accepted),
+            CaseStatus::Approved,
+            Some(format!(
+                "秒批：事项第{}版的{}条规则全部满足，系统自动准予许可",
+                a.version,
+                a.results.len()
+            )),
+        ));
+        events.push((
+            Action::Close.as_str(),
+            Some(CaseStatus::Approved),
+            CaseStatus::Closed,
+            Some("秒批自动办结，电子证照即时送达".into()),
+        ));
+    } else if content.instant {
         row.status = CaseStatus::Closed;
         row.decided_at = Some(stamp.to_string());
         row.closed_at = Some(stamp.to_string());
@@ -585,6 +706,15 @@ fn prepare(
             Creator::Staff(p) if app.assisted => Some(actor_label(p)),
             _ => None,
         },
+        form: (!received.form.is_empty())
+            .then(|| serde_json::to_string(&received.form))
+            .transpose()
+            .map_err(|e| StoreError::Other(e.into()))?,
+        system_from: received.auto.as_ref().filter(|a| a.passed).map(|_| {
+            // Online the system accepts too; at a window the clerk accepted.
+            if received.accept_now { 1 } else { 0 }
+        }),
+        auto: received.auto,
     })
 }
 
@@ -742,6 +872,11 @@ struct PreparedCase {
     agent: Option<[String; 5]>,
     /// 帮办代办: the member of staff handling it for the applicant.
     assistant: Option<String>,
+    /// The form's answers as stored (none when the item has no form).
+    form: Option<String>,
+    /// What the 秒批 rules said; events from `system_from` on are the system's.
+    auto: Option<AutoOutcome>,
+    system_from: Option<usize>,
 }
 
 /// The numbers a transaction's writes took, per point and day: the first from the
@@ -801,6 +936,52 @@ fn write_numbers<'c>(
         }
         Ok(())
     })
+}
+
+/// A new case's events (the system's where 秒批 decided), its form's answers, and
+/// its after-check when drawn for one.
+async fn record_extras(
+    tx: &mut AnyConnection,
+    c: &PreparedCase,
+    id: i64,
+    point_id: i64,
+    case_no: &str,
+) -> Result<()> {
+    let system = EventActor {
+        id: None,
+        name: "系统（秒批）".into(),
+    };
+    for (i, (action, from, to, note)) in c.events.iter().enumerate() {
+        let actor = match c.system_from {
+            Some(k) if i >= k => &system,
+            _ => &c.actor,
+        };
+        insert_event(
+            &mut *tx,
+            id,
+            &c.stamp,
+            action,
+            *from,
+            *to,
+            actor,
+            Some(point_id),
+            note.as_deref(),
+        )
+        .await?;
+    }
+    if let Some(form) = &c.form {
+        sqlx::query("INSERT INTO case_forms (case_id, form) VALUES ($1, $2)")
+            .bind(id)
+            .bind(form)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(a) = c.auto.as_ref().filter(|a| a.passed)
+        && tongban_domain::auto_approval::drawn_for_check(case_no, a.after_check_percent)
+    {
+        crate::after_checks::queue(&mut *tx, id, c.today).await?;
+    }
+    Ok(())
 }
 
 /// Numbers and inserts a prepared case with its events and audit entry.
@@ -910,20 +1091,7 @@ async fn insert_case(
     if let Some((b, masked)) = &c.binding {
         crate::applicants::bind(&mut *tx, &c.keys, b, "window", &c.audit_actor, masked).await?;
     }
-    for (action, from, to, note) in &c.events {
-        insert_event(
-            &mut *tx,
-            id,
-            &c.stamp,
-            action,
-            *from,
-            *to,
-            &c.actor,
-            Some(row.point_id),
-            note.as_deref(),
-        )
-        .await?;
-    }
+    record_extras(&mut *tx, c, id, row.point_id, case_no.as_str()).await?;
     crate::seal::seal_case(&mut *tx, &c.keys, id).await?;
     audit::append(
         tx,
@@ -932,7 +1100,12 @@ async fn insert_case(
         "case.create",
         "case",
         case_no.as_str(),
-        serde_json::json!({ "item": c.item_code, "channel": c.channel.as_str(), "point": c.point_code, "status": row.status.as_str() }),
+        match &c.auto {
+            None => serde_json::json!({ "item": c.item_code, "channel": c.channel.as_str(), "point": c.point_code, "status": row.status.as_str() }),
+            // 秒批: the rule set's version and each rule's result, in the chain.
+            Some(a) => serde_json::json!({ "item": c.item_code, "channel": c.channel.as_str(), "point": c.point_code,
+                "status": row.status.as_str(), "auto_approval": { "item_version": a.version, "passed": a.passed, "rules": a.results } }),
+        },
     )
     .await?;
     let license_no = if row.status == CaseStatus::Closed {

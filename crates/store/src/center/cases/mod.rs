@@ -3,6 +3,7 @@
 //! actor's scope in its query, records an event, and appends to the audit chain.
 
 mod act;
+pub mod after_checks;
 mod create;
 mod export;
 mod list;

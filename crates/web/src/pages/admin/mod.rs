@@ -721,6 +721,12 @@ struct VersionForm {
     /// 商事登记业务: a registration kind's code, or empty.
     #[serde(default)]
     registration: String,
+    /// 申请表字段, one per line: `name|label|kind|required`.
+    #[serde(default)]
+    fields: String,
+    /// 秒批规则 as JSON (empty: none).
+    #[serde(default)]
+    auto_approval: String,
     #[serde(default)]
     extension_days: String,
     #[serde(default)]
@@ -764,6 +770,17 @@ impl VersionForm {
             registration: c
                 .registration
                 .map(|k| k.as_str().to_string())
+                .unwrap_or_default(),
+            fields: c
+                .fields
+                .iter()
+                .map(tongban_domain::auto_approval::FormField::line)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            auto_approval: c
+                .auto_approval
+                .as_ref()
+                .and_then(|r| serde_json::to_string_pretty(r).ok())
                 .unwrap_or_default(),
             extension_days: c
                 .extension
@@ -844,6 +861,23 @@ impl VersionForm {
             .map(String::from)
             .collect();
         c.joint_handling = !self.joint_handling.is_empty();
+        c.fields = self
+            .fields
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .enumerate()
+            .map(|(i, l)| {
+                tongban_domain::auto_approval::FormField::parse_line(l, i + 1)
+                    .map_err(|e| FieldError::new("fields", e.message))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        c.auto_approval = match self.auto_approval.trim() {
+            "" => None,
+            v => Some(serde_json::from_str(v).map_err(|e| {
+                FieldError::new("auto_approval", format!("秒批规则不是有效的规则 JSON：{e}"))
+            })?),
+        };
         c.registration = match self.registration.trim() {
             "" => None,
             v => Some(

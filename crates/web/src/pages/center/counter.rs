@@ -162,6 +162,15 @@ impl AcceptPage {
     fn deferred(&self, i: &usize) -> bool {
         self.form.rest.contains_key(&format!("d{i}"))
     }
+
+    /// What was typed into a field of the item's application form.
+    fn answer(&self, name: &str) -> String {
+        self.form
+            .rest
+            .get(&format!("form_{name}"))
+            .cloned()
+            .unwrap_or_default()
+    }
 }
 
 async fn item_at_counter(
@@ -277,6 +286,18 @@ async fn accept(
             power_of_attorney: Some(f.power_of_attorney.is_some()),
         }),
         assisted: Some(f.assisted.is_some()),
+        form: Some(
+            content
+                .fields
+                .iter()
+                .filter_map(|x| {
+                    f.rest
+                        .get(&format!("form_{}", x.name))
+                        .filter(|v| !v.trim().is_empty())
+                        .map(|v| (x.name.clone(), v.clone()))
+                })
+                .collect(),
+        ),
         ..Default::default()
     };
     let created = match crate::extract::application(&input, cases::Filer::Clerk) {

@@ -172,6 +172,8 @@ struct CasePage {
     outcomes: Vec<(&'static str, &'static str)>,
     /// The item's materials, ticked to make a supplement notice.
     item_materials: Vec<String>,
+    /// The application form's answers, `(label, answer)`.
+    form_answers: Vec<(String, String)>,
 }
 
 impl CasePage {
@@ -204,6 +206,7 @@ impl CasePage {
             expected_days: String::new(),
             supply_days: String::new(),
             item_materials: vec![],
+            form_answers: vec![],
         }
     }
 }
@@ -320,6 +323,7 @@ async fn load_page(
     if page.can_request_supplement() {
         page.item_materials = cases::item_materials(&s.store, p, case_no).await?;
     }
+    page.form_answers = cases::form_answers(&s.store, p, case_no).await?;
     Ok(page)
 }
 
