@@ -374,6 +374,8 @@ async fn measure(opts: Options, key_hex: String) -> anyhow::Result<()> {
     figures_phase(&opts, &client, &base, &supervisor, year).await?;
     lists_phase(&opts, &client, &base, &supervisor).await?;
     case_phases(&opts, &url, &client, &base, &clerk, &supervisor, &item).await?;
+    let rs_clerk = token("rs.clerk").await?;
+    auto_phase(&opts, &client, &base, &rs_clerk).await?;
     projects_phase(&opts, &client, &base, stage_projects, tracked).await?;
     // Phase 3: the service guide page, at 200 connections.
     let guide = format!(
@@ -777,6 +779,80 @@ async fn case_phases(
         "  查询办件 / 静态文件基线 = {:.2}×（目标 ≥ 0.4×）",
         phase.rate() / base_phase.rate()
     );
+    Ok(())
+}
+
+/// 秒批: applications meeting every rule of the demo's retirement item, each approved
+/// and closed at once with its license signed (target 500 a second on SQLite).
+async fn auto_phase(
+    opts: &Options,
+    client: &reqwest::Client,
+    base: &str,
+    clerk: &str,
+) -> anyhow::Result<()> {
+    let items: serde_json::Value = client
+        .get(format!(
+            "{base}/api/v1/items?department=RS&status=in_use&per_page=200"
+        ))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let Some(code) = items["items"]
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|i| i["name"] == "企业职工基本养老保险正常退休申请")
+        })
+        .and_then(|i| i["code"].as_str())
+        .map(str::to_string)
+    else {
+        println!("秒批：演示数据中没有秒批事项，跳过");
+        return Ok(());
+    };
+    let item: serde_json::Value = client
+        .get(format!("{base}/api/v1/items/{code}"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let materials: Vec<serde_json::Value> = item["content"]["materials"]
+        .as_array()
+        .map(|m| m.iter().map(|x| x["name"].clone()).collect())
+        .unwrap_or_default();
+    let body = Arc::new(serde_json::json!({
+        "item_code": code, "channel": "window", "materials": materials,
+        "form": { "years": "30", "kind": "正常退休" },
+        "applicant": { "kind": "person", "name": "测试申请人", "id_number": "11010519491231002X",
+                       "phone": "13812345678" }
+    }));
+    let mut phase = load(
+        opts.cases,
+        opts.concurrency,
+        "秒批 POST /api/v1/cases（规则全部满足，当场办结并签发电子证照）",
+        {
+            let (client, base, clerk) = (client.clone(), base.to_string(), clerk.to_string());
+            move |_| {
+                let (client, base, clerk, body) =
+                    (client.clone(), base.clone(), clerk.clone(), body.clone());
+                async move {
+                    let r = client
+                        .post(format!("{base}/api/v1/cases"))
+                        .bearer_auth(&clerk)
+                        .json(&*body)
+                        .send()
+                        .await?;
+                    anyhow::ensure!(r.status() == 201, "status {}", r.status());
+                    let v: serde_json::Value = r.json().await?;
+                    anyhow::ensure!(v["status"] == "closed", "not approved by its rules: {v}");
+                    Ok(())
+                }
+            }
+        },
+    )
+    .await?;
+    println!("{}", phase.report());
+    println!("  秒批办件 {:.0} 件/秒（目标 ≥ 500 件/秒）", phase.rate());
     Ok(())
 }
 

@@ -13,7 +13,6 @@ use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeMap;
 use std::collections::{HashMap, HashSet};
-use tongban_domain::Calendar;
 use tongban_domain::metrics::{FIGURES, Key, Period, growth};
 use tongban_domain::rating::RatingLevel;
 
@@ -545,7 +544,7 @@ async fn raw(store: &Store, p: &Period, parts: Parts) -> Result<Raw> {
         catalog_raw(&mut c, &to, &mut r).await?;
         catalog_changes(&mut c, &time::day(p.from), &to, &mut r).await?;
         reform_raw(&mut c, p, &mut r).await?;
-        speed_raw(&mut c, p, &cal, &mut r).await?;
+        speed_raw(&mut c, p, &mut r).await?;
     }
     if parts.hotline {
         hotline_raw(&mut c, p, &mut r).await?;
@@ -855,38 +854,21 @@ async fn reform_raw(c: &mut AnyConnection, p: &Period, r: &mut Raw) -> Result<()
 }
 
 /// Each item's cases closed with approval in the period (not instant, a limit in
-/// working days): their promised limits and the working days each took from the day
-/// after acceptance to the day closed.
-async fn speed_raw(c: &mut AnyConnection, p: &Period, cal: &Calendar, r: &mut Raw) -> Result<()> {
-    let rows = sqlx::query(
-        "SELECT c.item_id, c.accepted_on, c.closed_on, c.promised_days, CAST(COUNT(*) AS BIGINT) FROM cases c \
-         WHERE c.status = 'closed' AND c.instant = 0 AND c.closed_on >= $1 AND c.closed_on <= $2 \
-           AND c.accepted_on IS NOT NULL AND c.promised_days > 0 AND c.promised_unit = 'working' \
-         GROUP BY c.item_id, c.accepted_on, c.closed_on, c.promised_days",
-    )
-    .bind(time::day(p.from))
-    .bind(time::day(p.to))
-    .fetch_all(&mut *c)
-    .await?;
-    let mut by_item: HashMap<i64, (i64, i64, i64)> = HashMap::new();
-    for row in rows {
-        let item: i64 = row.try_get(0)?;
-        let (Some(from), Some(to)) = (
-            time::parse_day(&row.try_get::<String, _>(1)?),
-            time::parse_day(&row.try_get::<String, _>(2)?),
-        ) else {
-            continue;
-        };
-        let promised: i64 = row.try_get(3)?;
-        let n: i64 = row.try_get(4)?;
-        let days = i64::from(cal.working_days_or_estimate(from, to));
-        let e = by_item.entry(item).or_default();
-        e.0 += n;
-        e.1 += promised * n;
-        e.2 += days * n;
-    }
-    if by_item.is_empty() {
+/// working days), from their counters: how many, their promised limits and the
+/// working days they took from the day after acceptance to the close.
+async fn speed_raw(c: &mut AnyConnection, p: &Period, r: &mut Raw) -> Result<()> {
+    let sums = stats::sums(c, &stats::ITEM_SPEED, p.from, p.to, &["item_id"]).await?;
+    if sums.is_empty() {
         return Ok(());
+    }
+    let mut by_item: HashMap<i64, (i64, i64, i64)> = HashMap::new();
+    for (k, v) in &sums {
+        if let [K::I(item)] = k.as_slice() {
+            let e = by_item.entry(*item).or_default();
+            e.0 += v[0];
+            e.1 += v[1];
+            e.2 += v[2];
+        }
     }
     let names = sqlx::query(
         "SELECT i.id, i.code, v.name FROM items i JOIN item_versions v ON v.item_id = i.id \

@@ -7,6 +7,7 @@
 //! exempt from the function-length limit the rest of the code keeps.
 #![allow(clippy::too_many_lines)]
 
+pub mod auto_approval;
 mod guides;
 pub mod hotline;
 pub mod kb;
@@ -724,6 +725,7 @@ pub async fn seed_demo(
         };
         // The market regulation department's registration items (三证合一、一照一码):
         // in use, reviewed (never instant), their cases carrying registrations.
+        auto_approval::rules_for(name, &mut content);
         if let Some(kind) = registration::kind_of_item(name) {
             content.registration = Some(kind);
             content.instant = false;
@@ -971,6 +973,7 @@ pub async fn seed_demo(
     projects::seed_stages(store, year, today, scale, seed).await?;
     registration::seed(store, year, today, scale, seed).await?;
     reforms::seed(store, year, today).await?;
+    auto_approval::seed(store, year, today, scale, seed).await?;
     // The cases went in by bulk insert: the planner learns the tables' new sizes, and
     // the kept figures are computed once from them.
     store.analyze().await?;
@@ -1335,6 +1338,7 @@ async fn seed_cases(
             "verify_by",
             "verified_at",
             "revoked_on",
+            "handled_days",
         ])
         .collect();
     let event_cols: Vec<&str> = std::iter::once("id")
@@ -1840,6 +1844,12 @@ async fn seed_cases(
                     V::from(verify_by.map(time::day)),
                     V::from(verified_at.map(time::stamp)),
                     V::from(revoked_on.map(time::day)),
+                    match (status, accepted_day, closed) {
+                        (CaseStatus::Closed | CaseStatus::Revoked, Some(a), Some(t)) => V::I(
+                            i64::from(cal.working_days_or_estimate(a, time::local_day(t))),
+                        ),
+                        _ => V::NullI,
+                    },
                 ]);
                 for (t, action, from, to, note) in &ev {
                     events.push(vec![

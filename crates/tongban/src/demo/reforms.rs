@@ -29,6 +29,7 @@ pub async fn seed(store: &Store, year: i32, today: NaiveDate) -> anyhow::Result<
                 c.status == ItemStatus::InUse
                     && !c.instant
                     && c.registration.is_none()
+                    && c.auto_approval.is_none()
                     && c.aliases.is_empty()
                     && c.accept_points.is_empty()
             })

@@ -903,6 +903,18 @@ async fn record(
     .await?;
     // Closed after approval (or an instant case closed as accepted): the license.
     if next == CaseStatus::Closed && from != CaseStatus::Closed {
+        let closed = time::parse_stamp(stamp)
+            .map(time::local_day)
+            .unwrap_or_else(|| time::local_day(time::now()));
+        let cal = calendar::load(store, &mut *tx).await?;
+        crate::stats::track_handled(
+            &mut *tx,
+            row.id,
+            row.accepted_on.as_deref().and_then(time::parse_day),
+            closed,
+            &cal,
+        )
+        .await?;
         crate::licenses::issue_in(&mut *tx, store.keys(), row.id, &who.audit).await?;
     }
     Ok(())

@@ -976,6 +976,11 @@ async fn record_extras(
             .execute(&mut *tx)
             .await?;
     }
+    if c.auto.as_ref().is_some_and(|a| a.passed) {
+        // Closed the day it was accepted: no working day taken.
+        crate::stats::track_handled(&mut *tx, id, Some(c.today), c.today, &Calendar::default())
+            .await?;
+    }
     if let Some(a) = c.auto.as_ref().filter(|a| a.passed)
         && tongban_domain::auto_approval::drawn_for_check(case_no, a.after_check_percent)
     {
