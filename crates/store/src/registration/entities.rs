@@ -468,28 +468,40 @@ pub struct EntityExport {
     pub registered_on: String,
 }
 
-/// Streams every entity in id order to `sink`.
-pub async fn export_entities(
+/// Streams the rows of `sql` (its first column the id, `$1` the last one seen) in
+/// pages of a thousand to `sink`; the number streamed.
+async fn stream<T>(
     store: &Store,
-    mut sink: impl FnMut(EntityExport) -> anyhow::Result<()>,
+    sql: &'static str,
+    row: impl Fn(&sqlx::any::AnyRow) -> Result<T>,
+    mut sink: impl FnMut(T) -> anyhow::Result<()>,
 ) -> Result<u64> {
     let mut rd = store.reader().await?;
-    let mut last = 0i64;
-    let mut n = 0;
+    let (mut last, mut n) = (0i64, 0);
     loop {
-        let rows = sqlx::query(
-            "SELECT e.id, e.credit_code, e.name, e.entity_type, pt.code, e.status, e.registered_on \
-             FROM entities e JOIN points pt ON pt.id = e.point_id WHERE e.id > $1 ORDER BY e.id LIMIT 1000",
-        )
-        .bind(last)
-        .fetch_all(&mut *rd)
-        .await?;
+        let rows = sqlx::query(sql).bind(last).fetch_all(&mut *rd).await?;
         if rows.is_empty() {
-            break;
+            return Ok(n);
         }
         for r in rows {
             last = r.try_get(0)?;
-            sink(EntityExport {
+            sink(row(&r)?).map_err(StoreError::Other)?;
+            n += 1;
+        }
+    }
+}
+
+/// Streams every entity in id order to `sink`.
+pub async fn export_entities(
+    store: &Store,
+    sink: impl FnMut(EntityExport) -> anyhow::Result<()>,
+) -> Result<u64> {
+    stream(
+        store,
+        "SELECT e.id, e.credit_code, e.name, e.entity_type, pt.code, e.status, e.registered_on \
+         FROM entities e JOIN points pt ON pt.id = e.point_id WHERE e.id > $1 ORDER BY e.id LIMIT 1000",
+        |r| {
+            Ok(EntityExport {
                 credit_code: r.try_get(1)?,
                 name: r.try_get(2)?,
                 entity_type: r.try_get(3)?,
@@ -497,11 +509,10 @@ pub async fn export_entities(
                 status: r.try_get(5)?,
                 registered_on: r.try_get(6)?,
             })
-            .map_err(StoreError::Other)?;
-            n += 1;
-        }
-    }
-    Ok(n)
+        },
+        sink,
+    )
+    .await
 }
 
 /// A registration as `tongban export registrations` writes it.
@@ -520,26 +531,15 @@ pub struct RegistrationExport {
 /// Streams every registration in id order to `sink`.
 pub async fn export_registrations(
     store: &Store,
-    mut sink: impl FnMut(RegistrationExport) -> anyhow::Result<()>,
+    sink: impl FnMut(RegistrationExport) -> anyhow::Result<()>,
 ) -> Result<u64> {
-    let mut rd = store.reader().await?;
-    let mut last = 0i64;
-    let mut n = 0;
-    loop {
-        let rows = sqlx::query(
-            "SELECT r.id, c.case_no, r.kind, e.credit_code, c.status, r.closed_on, r.licensed \
-             FROM registrations r JOIN cases c ON c.id = r.case_id LEFT JOIN entities e ON e.id = r.entity_id \
-             WHERE r.id > $1 ORDER BY r.id LIMIT 1000",
-        )
-        .bind(last)
-        .fetch_all(&mut *rd)
-        .await?;
-        if rows.is_empty() {
-            break;
-        }
-        for r in rows {
-            last = r.try_get(0)?;
-            sink(RegistrationExport {
+    stream(
+        store,
+        "SELECT r.id, c.case_no, r.kind, e.credit_code, c.status, r.closed_on, r.licensed \
+         FROM registrations r JOIN cases c ON c.id = r.case_id LEFT JOIN entities e ON e.id = r.entity_id \
+         WHERE r.id > $1 ORDER BY r.id LIMIT 1000",
+        |r| {
+            Ok(RegistrationExport {
                 case_no: r.try_get(1)?,
                 kind: r.try_get(2)?,
                 credit_code: r.try_get(3)?,
@@ -547,9 +547,8 @@ pub async fn export_registrations(
                 closed_on: r.try_get(5)?,
                 licensed: r.try_get::<i64, _>(6)? != 0,
             })
-            .map_err(StoreError::Other)?;
-            n += 1;
-        }
-    }
-    Ok(n)
+        },
+        sink,
+    )
+    .await
 }

@@ -286,18 +286,8 @@ async fn file_case(
 
 /// Files an establishment (设立登记) at a window: the application checked whole
 /// (every fault named), its case opened and accepted under the establishment item,
-/// the legal representative as applicant.
+/// the legal representative as applicant; as of `at` (now, or a history's day).
 pub async fn establish(
-    store: &Store,
-    p: &Principal,
-    input: &EstablishInput,
-    item_code: Option<&str>,
-) -> Result<RegistrationView> {
-    establish_at(store, p, input, item_code, time::now()).await
-}
-
-/// The same, filed as of `at` (the demo's and imports' history).
-pub async fn establish_at(
     store: &Store,
     p: &Principal,
     input: &EstablishInput,
@@ -394,16 +384,6 @@ pub async fn change(
     p: &Principal,
     input: &ChangeInput,
     item_code: Option<&str>,
-) -> Result<RegistrationView> {
-    change_at(store, p, input, item_code, time::now()).await
-}
-
-/// The same, filed as of `at` (the demo's and imports' history).
-pub async fn change_at(
-    store: &Store,
-    p: &Principal,
-    input: &ChangeInput,
-    item_code: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<RegistrationView> {
     may_file(p)?;
@@ -447,16 +427,6 @@ pub async fn change_at(
 
 /// Files a deregistration (注销登记) of a registered, active entity.
 pub async fn deregister(
-    store: &Store,
-    p: &Principal,
-    input: &DeregisterInput,
-    item_code: Option<&str>,
-) -> Result<RegistrationView> {
-    deregister_at(store, p, input, item_code, time::now()).await
-}
-
-/// The same, filed as of `at` (the demo's and imports' history).
-pub async fn deregister_at(
     store: &Store,
     p: &Principal,
     input: &DeregisterInput,

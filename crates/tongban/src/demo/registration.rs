@@ -267,15 +267,14 @@ pub async fn seed(
                 None,
             )
         };
-        let view =
-            match reg::establish_at(store, &clerk, &input, item.as_deref(), local_at(filed, 9))
-                .await
-            {
-                Ok(v) => v,
-                // A name taken (the demo's words repeat): that one is left out.
-                Err(tongban_store::StoreError::Conflict { .. }) => continue,
-                Err(e) => anyhow::bail!("demo registration of {}: {e}", input.name),
-            };
+        let view = match reg::establish(store, &clerk, &input, item.as_deref(), local_at(filed, 9))
+            .await
+        {
+            Ok(v) => v,
+            // A name taken (the demo's words repeat): that one is left out.
+            Err(tongban_store::StoreError::Conflict { .. }) => continue,
+            Err(e) => anyhow::bail!("demo registration of {}: {e}", input.name),
+        };
         let decided = cal.deadline_or_estimate(filed, rng.random_range(1..=3));
         if decided >= today {
             continue;
@@ -309,7 +308,7 @@ pub async fn seed(
                 input.town = town;
                 input.address = format!("{town_name}镇创业路{}号", rng.random_range(1..300));
             }
-            reg::change_at(store, &clerk, &input, None, local_at(later, 10)).await
+            reg::change(store, &clerk, &input, None, local_at(later, 10)).await
         } else {
             let input = DeregisterInput {
                 credit_code: code.clone(),
@@ -317,7 +316,7 @@ pub async fn seed(
                 contact_phone: mobile(&mut rng),
                 reason: "股东会决议解散".into(),
             };
-            reg::deregister_at(store, &clerk, &input, None, local_at(later, 10)).await
+            reg::deregister(store, &clerk, &input, None, local_at(later, 10)).await
         };
         let view = view.map_err(|e| anyhow::anyhow!("demo registration change of {code}: {e}"))?;
         let decided = cal.deadline_or_estimate(later, rng.random_range(1..=3));

@@ -64,15 +64,15 @@ async fn file(
     let v = match kind {
         RegistrationKind::Establish => {
             let input: EstablishInput = fields(b.fields)?;
-            registration::establish(&s.store, &p, &input, item).await?
+            registration::establish(&s.store, &p, &input, item, tongban_store::time::now()).await?
         }
         RegistrationKind::Change => {
             let input: ChangeInput = fields(b.fields)?;
-            registration::change(&s.store, &p, &input, item).await?
+            registration::change(&s.store, &p, &input, item, tongban_store::time::now()).await?
         }
         RegistrationKind::Deregister => {
             let input: DeregisterInput = fields(b.fields)?;
-            registration::deregister(&s.store, &p, &input, item).await?
+            registration::deregister(&s.store, &p, &input, item, tongban_store::time::now()).await?
         }
     };
     Ok((StatusCode::CREATED, Json(v)))

@@ -314,7 +314,7 @@ async fn file(State(s): State<AppState>, web: Web, PageForm(f): PageForm<RegForm
                 }
                 return show(&s, &web, kind, f, typed).await;
             }
-            registration::establish(&s.store, p, &input, item).await
+            registration::establish(&s.store, p, &input, item, tongban_store::time::now()).await
         }
         RegistrationKind::Change => {
             if !typed.is_empty() {
@@ -332,7 +332,7 @@ async fn file(State(s): State<AppState>, web: Web, PageForm(f): PageForm<RegForm
                 registered_capital_fen: capital,
                 business_scope: f.business_scope.clone(),
             };
-            registration::change(&s.store, p, &input, item).await
+            registration::change(&s.store, p, &input, item, tongban_store::time::now()).await
         }
         RegistrationKind::Deregister => {
             let input = DeregisterInput {
@@ -341,7 +341,7 @@ async fn file(State(s): State<AppState>, web: Web, PageForm(f): PageForm<RegForm
                 contact_phone: f.contact_phone.clone(),
                 reason: f.reason.clone(),
             };
-            registration::deregister(&s.store, p, &input, item).await
+            registration::deregister(&s.store, p, &input, item, tongban_store::time::now()).await
         }
     };
     match filed {
