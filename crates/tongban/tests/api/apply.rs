@@ -6,13 +6,13 @@ use crate::common::{Browser, Db, TestApp, hidden};
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+pub(crate) const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 const PNG: &[u8] = &[
     0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R',
 ];
 
 /// Signs in as 张三 with the code read from the SMS outbox.
-async fn sign_in(app: &TestApp, v: &mut Browser) {
+pub(crate) async fn sign_in(app: &TestApp, v: &mut Browser) {
     let (_, _, page) = v.get("/account/login").await;
     let csrf = hidden(&page, "csrf");
     let who = [

@@ -312,3 +312,66 @@ async fn rules_decide_at_once_or_name_what_failed(db: Db) {
 }
 
 both!(rules_decide_at_once_or_name_what_failed);
+
+/// Online, the portal asks the form's questions, keeps the answers through "check
+/// your answers", and an application meeting every rule is approved on submission.
+async fn the_portal_asks_the_form_and_approves_at_once(db: Db) {
+    use reqwest::multipart::{Form, Part};
+    let app = TestApp::spawn(db).await;
+    auto_item(&app, 0).await;
+    let mut v = Browser::new(&app);
+    crate::apply::sign_in(&app, &mut v).await;
+    let (s, _, page) = v.get(&format!("/apply/{AUTO}")).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("form_hukou") && page.contains("本事项适用秒批"),
+        "{page}"
+    );
+    let (csrf, draft) = (hidden(&page, "csrf"), hidden(&page, "draft"));
+    let pdf = || Part::bytes(crate::apply::PDF.to_vec());
+    // A required answer missing: named beside the form, files kept.
+    let form = Form::new()
+        .text("csrf", csrf.clone())
+        .text("draft", draft.clone())
+        .text("kind", "person")
+        .part("file_0", pdf().file_name("申请书.pdf"))
+        .part("file_1", pdf().file_name("户口簿.pdf"));
+    let (s, page) = v.upload(&format!("/apply/{AUTO}"), form).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("请填写户籍所在地"), "{page}");
+    let form = Form::new()
+        .text("csrf", csrf.clone())
+        .text("draft", draft.clone())
+        .text("kind", "person")
+        .text("form_hukou", "昆山市");
+    let (s, page) = v.upload(&format!("/apply/{AUTO}"), form).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("户籍所在地") && page.contains("昆山市"),
+        "{page}"
+    );
+    assert_eq!(hidden(&page, "form_hukou"), "昆山市");
+    let (s, loc, page) = v
+        .post(
+            &format!("/apply/{AUTO}/submit"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("draft", draft.as_str()),
+                ("kind", "person"),
+                ("org_name", ""),
+                ("credit_code", ""),
+                ("note", ""),
+                ("form_hukou", "昆山市"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{page}");
+    let no = loc.unwrap().trim_start_matches("/apply/done/").to_string();
+    let clerk = app.token("clerk.sj").await;
+    let (_, c) = app.get(&format!("/api/v1/cases/{no}"), Some(&clerk)).await;
+    assert_eq!(c["status"], "closed", "{c}");
+    assert_eq!(c["events"][0]["actor"], "系统（秒批）", "{c}");
+    assert!(c["license_no"].is_string(), "{c}");
+}
+
+both!(the_portal_asks_the_form_and_approves_at_once);

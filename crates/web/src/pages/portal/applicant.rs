@@ -473,6 +473,31 @@ struct Answers {
     credit_code: String,
     #[serde(default)]
     note: String,
+    /// The application form's answers, sent as `form_{name}`.
+    #[serde(flatten)]
+    rest: std::collections::BTreeMap<String, String>,
+}
+
+impl Answers {
+    /// The form's answers by field name (empty ones left out).
+    fn form(&self) -> std::collections::BTreeMap<String, String> {
+        self.rest
+            .iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix("form_")
+                    .filter(|_| !v.trim().is_empty())
+                    .map(|name| (name.to_string(), v.trim().to_string()))
+            })
+            .collect()
+    }
+
+    /// What was typed into a field of the item's application form.
+    fn answer(&self, name: &str) -> String {
+        self.rest
+            .get(&format!("form_{name}"))
+            .cloned()
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Template)]
@@ -572,6 +597,8 @@ async fn apply_form(
 #[template(path = "portal/apply_check.html")]
 struct CheckPage {
     layout: Layout,
+    /// The form's fields as `(name, label, answer)`.
+    fields: Vec<(String, String, String)>,
     item: Item,
     applicant_name: String,
     applicant_id: String,
@@ -637,6 +664,11 @@ async fn apply_upload(
             "org_name" => answers.org_name = value.trim().to_string(),
             "credit_code" => answers.credit_code = value.trim().to_string(),
             "note" => answers.note = value.trim().to_string(),
+            other if other.starts_with("form_") && other.len() <= 50 => {
+                answers
+                    .rest
+                    .insert(other.to_string(), value.trim().to_string());
+            }
             _ => {}
         }
     }
@@ -676,6 +708,16 @@ async fn apply_upload(
             ));
         }
     }
+    let today = tongban_store::time::local_day(tongban_store::time::now());
+    if let Err(faults) =
+        tongban_domain::auto_approval::check_form(&content.fields, &answers.form(), today)
+    {
+        errors.extend(
+            faults
+                .into_iter()
+                .map(|f| FieldError::new("form", f.message)),
+        );
+    }
     let uploaded = files::draft_files(&s.store, &answers.draft, &a.id_digest).await?;
     for (i, m) in content.materials.iter().enumerate() {
         if m.required && !uploaded.iter().any(|u| u.material == m.name) {
@@ -700,6 +742,11 @@ async fn apply_upload(
     }
     let page = CheckPage {
         layout: web.layout(),
+        fields: content
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), f.label.clone(), answers.answer(&f.name)))
+            .collect(),
         item,
         applicant_name: a.name.clone(),
         applicant_id: a.masked_id(),
@@ -745,6 +792,7 @@ async fn submit(
         applicant,
         note: Some(answers.note.clone()).filter(|n| !n.is_empty()),
         draft: Some(answers.draft.clone()),
+        form: Some(answers.form()),
         ..Default::default()
     };
     let creator = Creator::Applicant(&a);
