@@ -502,7 +502,8 @@ fn add_reforms(doc: &mut Value) {
             "/api/v1/after-checks": { "get": {
                 "summary": "秒批事后核查（按办件范围；status：pending 待核查、agreed 无误、disputed 有异议、upheld 督查维持、revoked 督查撤销）", "tags": ["cases"], "security": [{ "bearer": [] }],
                 "parameters": [ { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["", "pending", "agreed", "disputed", "upheld", "revoked"] } } ],
-                "responses": { "200": { "description": "{after_checks}" } } } },
+                "responses": { "200": { "description": "{after_checks}" },
+                               "4XX": { "description": "请求有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } },
             "/api/v1/after-checks/{case_no}": { "post": with_body(op("作出许可的部门审批人员记录事后核查结论：无误，或有异议（须写明问题，转督查处理）", "cases", true), "AfterCheck") },
             "/api/v1/after-checks/{case_no}/resolution": { "post": with_body(op("督查人员处理有异议的事后核查：维持许可，或撤销许可（收回电子证照，办件撤销）", "cases", true), "AfterCheckResolution") },
             "/api/v1/catalog/reform-baseline": { "post": with_body(op("设定精简基准日（系统管理员）：精简事项数自此日起计算，精简比例以此日前一日的在用事项数为基数", "catalog", true), "ReformBaseline") }

@@ -218,6 +218,31 @@ async fn reform_decisions_change_the_catalog_and_its_figures(db: Db) {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+
+    // A database from before handled days were kept: `stats rebuild` fills them in
+    // from the calendar, and the speed-up counts the case again.
+    app.exec("UPDATE cases SET handled_days = NULL").await;
+    let out = app.cli(&["stats", "rebuild", "--db", &app.db_url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM cases WHERE handled_days IS NOT NULL")
+            .await,
+        1
+    );
+    let (_, f) = app
+        .get(&format!("/api/v1/figures?period={year}"), Some(&sup))
+        .await;
+    assert_eq!(figure(&f, "item_speedups")["rows"][0]["code"], ITEM, "{f}");
+    let out = app.cli(&["stats", "check", "--db", &app.db_url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 async fn the_reform_page_records_a_decision(db: Db) {
