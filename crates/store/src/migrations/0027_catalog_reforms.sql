@@ -42,3 +42,8 @@ CREATE TABLE stat_item_speed_m (
     handled BIGINT NOT NULL,
     PRIMARY KEY (day, item_id)
 );
+
+-- The counters are refilled from the records at the next start: the item speed-up of
+-- cases closed before handled days were kept is filled in from the calendar then.
+INSERT INTO settings (key, value) VALUES ('counters_stale', 'migration 27')
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value;
