@@ -273,18 +273,7 @@ async fn rules_decide_at_once_or_name_what_failed(db: Db) {
         ),
         "{md}"
     );
-    let out = app.cli(&["stats", "check", "--db", &app.db_url]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let out = app.cli(&["audit", "verify", "--db", &app.db_url]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    app.assert_consistent();
 
     // The pages: the window shows the form; the after-check list works without script.
     let mut b = Browser::new(&app);

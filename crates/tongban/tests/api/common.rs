@@ -266,6 +266,21 @@ impl TestApp {
             .expect("run tongban")
     }
 
+    /// The counters equal a recomputation (`stats check`) and the audit chain
+    /// verifies (`audit verify`), through the real binary.
+    pub fn assert_consistent(&self) {
+        for args in [["stats", "check"], ["audit", "verify"]] {
+            let out = self.cli(&[args[0], args[1], "--db", &self.db_url]);
+            assert!(
+                out.status.success(),
+                "{} {}: {}",
+                args[0],
+                args[1],
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+    }
+
     /// Runs the real binary with extra environment variables.
     pub fn cli_env(&self, args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
         let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_tongban"));
@@ -474,6 +489,18 @@ pub fn error_of(v: &Value) -> &Value {
     assert!(e["code"].is_string(), "error without code: {v}");
     assert!(e["message"].is_string(), "error without message: {v}");
     e
+}
+
+/// The fields a 4xx answer names: every one of a many-fault answer, or its one.
+pub fn error_fields(v: &Value) -> Vec<String> {
+    let e = error_of(v);
+    match e["errors"].as_array() {
+        Some(all) => all
+            .iter()
+            .map(|x| x["field"].as_str().unwrap_or_default().to_string())
+            .collect(),
+        None => vec![e["field"].as_str().unwrap_or_default().to_string()],
+    }
 }
 
 /// Whether a text contains Chinese characters (error messages are in Chinese).

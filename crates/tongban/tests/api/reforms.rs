@@ -19,17 +19,6 @@ fn decision(kind: &str, items: &[&str]) -> Value {
     })
 }
 
-fn fields(v: &Value) -> Vec<String> {
-    let e = error_of(v);
-    match e["errors"].as_array() {
-        Some(all) => all
-            .iter()
-            .map(|x| x["field"].as_str().unwrap().to_string())
-            .collect(),
-        None => vec![e["field"].as_str().unwrap_or_default().to_string()],
-    }
-}
-
 async fn reform_decisions_change_the_catalog_and_its_figures(db: Db) {
     let app = TestApp::spawn(db).await;
     let admin = app.token("admin").await;
@@ -44,7 +33,7 @@ async fn reform_decisions_change_the_catalog_and_its_figures(db: Db) {
     bad["effective_from"] = json!("2020-01-01");
     let (s, v) = app.post("/api/v1/catalog/reforms", Some(&admin), bad).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-    let f = fields(&v);
+    let f = error_fields(&v);
     for x in ["kind", "document_no", "effective_from", "items"] {
         assert!(f.iter().any(|y| y == x), "{x} not named: {v}");
     }
@@ -57,7 +46,7 @@ async fn reform_decisions_change_the_catalog_and_its_figures(db: Db) {
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-    assert_eq!(fields(&v), vec!["items"]);
+    assert_eq!(error_fields(&v), vec!["items"]);
     let (s, _) = app
         .post(
             "/api/v1/catalog/reforms",

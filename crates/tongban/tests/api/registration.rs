@@ -78,17 +78,6 @@ async fn grant(app: &TestApp, case_no: &str) {
     }
 }
 
-fn fields_of(v: &Value) -> Vec<String> {
-    let e = error_of(v);
-    match e["errors"].as_array() {
-        Some(all) => all
-            .iter()
-            .map(|x| x["field"].as_str().unwrap().to_string())
-            .collect(),
-        None => vec![e["field"].as_str().unwrap_or_default().to_string()],
-    }
-}
-
 async fn an_establishment_generates_the_code_and_the_license(db: Db) {
     let app = TestApp::spawn(db).await;
     registration_items(&app).await;
@@ -248,12 +237,12 @@ async fn changes_keep_the_code_and_deregistration_ends_the_entity(db: Db) {
         .post("/api/v1/registrations", Some(&clerk), base.clone())
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-    assert_eq!(fields_of(&v), vec!["changes"]);
+    assert_eq!(error_fields(&v), vec!["changes"]);
     let mut half = base.clone();
     half["legal_rep_name"] = json!("王五");
     let (s, v) = app.post("/api/v1/registrations", Some(&clerk), half).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-    assert_eq!(fields_of(&v), vec!["legal_rep_id_number"]);
+    assert_eq!(error_fields(&v), vec!["legal_rep_id_number"]);
 
     let mut change = base.clone();
     change["business_scope"] = json!("软件开发；货物进出口");
@@ -371,18 +360,7 @@ async fn changes_keep_the_code_and_deregistration_ends_the_entity(db: Db) {
     assert!(!md.contains("营业执照发放数据尚未接入"), "{md}");
     let out = app.cli(&["stats", "rebuild", "--db", &app.db_url]);
     assert!(out.status.success());
-    let out = app.cli(&["stats", "check", "--db", &app.db_url]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let out = app.cli(&["audit", "verify", "--db", &app.db_url]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    app.assert_consistent();
 }
 
 async fn bad_registrations_are_named_and_write_nothing(db: Db) {
@@ -397,7 +375,7 @@ async fn bad_registrations_are_named_and_write_nothing(db: Db) {
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-    assert_eq!(fields_of(&v), vec!["item_code"]);
+    assert_eq!(error_fields(&v), vec!["item_code"]);
     registration_items(&app).await;
     let approver = app.token("approver.sj").await;
     let hotline = app.token("hotline").await;
@@ -411,7 +389,7 @@ async fn bad_registrations_are_named_and_write_nothing(db: Db) {
     bad["business_scope"] = json!("");
     let (s, v) = app.post("/api/v1/registrations", Some(&clerk), bad).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-    let fields = fields_of(&v);
+    let fields = error_fields(&v);
     for f in [
         "name",
         "legal_rep_id_number",
@@ -430,7 +408,7 @@ async fn bad_registrations_are_named_and_write_nothing(db: Db) {
     town["town"] = json!("ZX");
     let (s, v) = app.post("/api/v1/registrations", Some(&clerk), town).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-    assert_eq!(fields_of(&v), vec!["town"]);
+    assert_eq!(error_fields(&v), vec!["town"]);
     for (body, field) in [
         (json!({ "kind": "merge" }), "kind"),
         (json!({ "kind": "establish", "investors": "张三" }), "body"),
@@ -447,7 +425,7 @@ async fn bad_registrations_are_named_and_write_nothing(db: Db) {
             .post("/api/v1/registrations", Some(&clerk), body.clone())
             .await;
         assert!(s.is_client_error(), "{body}: {s} {v}");
-        assert_eq!(fields_of(&v), vec![field], "{body}: {v}");
+        assert_eq!(error_fields(&v), vec![field], "{body}: {v}");
     }
     // Who may not file: an approver; who may not read the registry: the hotline.
     let (s, _) = app
@@ -601,16 +579,5 @@ async fn the_demo_registers_reforms_and_approves_automatically() {
         md.contains("“三证合一”办件量达到") && md.contains("秒批办件"),
         "{md}"
     );
-    let out = app.cli(&["stats", "check", "--db", &app.db_url]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let out = app.cli(&["audit", "verify", "--db", &app.db_url]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    app.assert_consistent();
 }
