@@ -6,7 +6,7 @@
 
 use crate::Invalid;
 use crate::codes::{CreditCode, IdNumber};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 
@@ -265,15 +265,6 @@ fn compare<T: PartialOrd>(a: T, op: Op, b: T) -> bool {
     }
 }
 
-fn age_on(id: &IdNumber, today: NaiveDate) -> i32 {
-    let b = id.birth_date();
-    let mut age = today.year() - b.year();
-    if (today.month(), today.day()) < (b.month(), b.day()) {
-        age -= 1;
-    }
-    age
-}
-
 impl RuleSet {
     /// The rules make sense for the form: named, each field one the form has (or
     /// the applicant's), ranges ordered, a share of 0–100.
@@ -409,7 +400,7 @@ impl RuleSet {
                 None => missing(field),
                 Some(v) => match IdNumber::parse_at(&v, facts.today) {
                     Ok(id) => {
-                        let age = age_on(&id, facts.today);
+                        let age = id.age_on(facts.today);
                         (
                             age >= *min as i32 && age <= *max as i32,
                             format!("年龄{age}周岁（{min}至{max}周岁）"),

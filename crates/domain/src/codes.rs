@@ -500,6 +500,16 @@ impl IdNumber {
         &self.value[..6]
     }
 
+    /// Age in whole years on `day` (a birthday counts from its day).
+    pub fn age_on(&self, day: NaiveDate) -> i32 {
+        let b = self.birth_date();
+        let mut age = day.year() - b.year();
+        if (day.month(), day.day()) < (b.month(), b.day()) {
+            age -= 1;
+        }
+        age
+    }
+
     pub fn birth_date(&self) -> NaiveDate {
         self.birth
     }

@@ -5,7 +5,7 @@
 
 use crate::codes::{CreditCode, IdNumber, Mobile};
 use crate::{Faults, Invalid, required_text};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 coded_enum! {
@@ -156,11 +156,7 @@ fn adult_id(
 ) -> Result<String, Invalid> {
     let id = IdNumber::parse_at(s.trim(), today)
         .map_err(|e| Invalid::new(field, format!("{label}{e}")))?;
-    let born = id.birth_date();
-    let mut age = today.year() - born.year();
-    if (today.month(), today.day()) < (born.month(), born.day()) {
-        age -= 1;
-    }
+    let age = id.age_on(today);
     if age < 18 {
         return Err(Invalid::new(
             field,

@@ -634,12 +634,7 @@ async fn establish_entity(
         day,
         RegistrationKind::Establish,
     );
-    let license = issue(tx, keys, closing, actor, &e.name, &code, details).await?;
-    sqlx::query("UPDATE entities SET license_no = $1 WHERE id = $2")
-        .bind(&license.license_no)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    let license = issue(tx, keys, closing, actor, id, &e.name, &code, details).await?;
     audit::append(
         tx,
         keys,
@@ -653,16 +648,20 @@ async fn establish_entity(
     Ok((id, license))
 }
 
+/// Issues the business license of a closed registration and records it as the
+/// entity's license in force.
+#[allow(clippy::too_many_arguments)]
 async fn issue(
     tx: &mut AnyConnection,
     keys: &Keys,
     closing: &Closing,
     actor: &Actor,
+    entity_id: i64,
     name: &str,
     code: &CreditCode,
     details: serde_json::Value,
 ) -> Result<License> {
-    licenses::issue_for(
+    let license = licenses::issue_for(
         tx,
         keys,
         actor,
@@ -673,7 +672,13 @@ async fn issue(
         Some(code.as_str().to_string()),
         Some(details),
     )
-    .await
+    .await?;
+    sqlx::query("UPDATE entities SET license_no = $1 WHERE id = $2")
+        .bind(&license.license_no)
+        .bind(entity_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(license)
 }
 
 async fn change_entity(
@@ -750,7 +755,7 @@ async fn change_entity(
         &now.registered_on,
         RegistrationKind::Change,
     );
-    let license = issue(tx, keys, closing, actor, &name, &code, details).await?;
+    let license = issue(tx, keys, closing, actor, id, &name, &code, details).await?;
     if let Some(old) = &now.license_no {
         licenses::revoke_in(
             &mut *tx,
@@ -759,11 +764,6 @@ async fn change_entity(
         )
         .await?;
     }
-    sqlx::query("UPDATE entities SET license_no = $1 WHERE id = $2")
-        .bind(&license.license_no)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
     audit::append(
         tx,
         keys,

@@ -4,6 +4,7 @@
 //! the windows through the same path as a clerk, some failing a rule and going to a
 //! person; the after-checks drawn, most done, one disputed and resolved.
 
+use super::projects::local_at;
 use super::{mobile, person_name};
 use chrono::NaiveDate;
 use rand::{Rng, SeedableRng};
@@ -60,15 +61,6 @@ pub fn rules_for(name: &str, c: &mut ItemContent) {
     c.auto_approval = Some(rules);
     c.instant = false;
     c.commitment = None;
-}
-
-fn local_at(day: NaiveDate, hour: u32) -> chrono::DateTime<chrono::Utc> {
-    day.and_hms_opt(hour, 0, 0)
-        .expect("a valid hour")
-        .and_local_timezone(tongban_store::time::china())
-        .single()
-        .expect("China has no DST")
-        .with_timezone(&chrono::Utc)
 }
 
 /// Files the year's applications of the 秒批 items; the number approved by their rules.

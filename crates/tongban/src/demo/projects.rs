@@ -309,7 +309,8 @@ const STAGE_APPROVERS: &[(&str, &str)] = &[
 ];
 
 /// A local time of day as an instant.
-fn local_at(day: chrono::NaiveDate, hour: u32) -> chrono::DateTime<chrono::Utc> {
+/// `hour` o'clock on `day` in China, as the seeders stamp their records.
+pub(super) fn local_at(day: chrono::NaiveDate, hour: u32) -> chrono::DateTime<chrono::Utc> {
     day.and_hms_opt(hour, 0, 0)
         .expect("a valid hour")
         .and_local_timezone(tongban_store::time::china())

@@ -3,6 +3,7 @@
 //! department's approver (each generating its credit code and business license), then
 //! some changes and deregistrations; the last weeks' applications still under review.
 
+use super::projects::local_at;
 use super::{mobile, person_name};
 use chrono::NaiveDate;
 use rand::{Rng, SeedableRng};
@@ -104,15 +105,6 @@ fn adult_id(rng: &mut ChaCha8Rng, today: NaiveDate) -> String {
             return id.as_str().to_string();
         }
     }
-}
-
-fn local_at(day: NaiveDate, hour: u32) -> chrono::DateTime<chrono::Utc> {
-    day.and_hms_opt(hour, 0, 0)
-        .expect("a valid hour")
-        .and_local_timezone(tongban_store::time::china())
-        .single()
-        .expect("China has no DST")
-        .with_timezone(&chrono::Utc)
 }
 
 /// Approves and closes a registration's case on `day` (its credit code and license

@@ -298,6 +298,20 @@ async fn rules_decide_at_once_or_name_what_failed(db: Db) {
         html.contains(&first) && html.contains("户籍不在本市"),
         "{html}"
     );
+    // A decision the form does not offer changes nothing.
+    let csrf = hidden(&html, "csrf");
+    let (s, _, html) = b
+        .post(
+            &format!("/workbench/after-checks/{second}/resolution"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("decision", "maybe"),
+                ("note", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("请选择处理结果"), "{html}");
 }
 
 both!(rules_decide_at_once_or_name_what_failed);

@@ -83,7 +83,14 @@ async fn check(
 ) -> PageResult {
     web.check_csrf(&f.csrf)?;
     let p = web.staff()?;
-    let agrees = f.decision == "agree";
+    let agrees = match f.decision.as_str() {
+        "agree" => true,
+        "dispute" => false,
+        _ => {
+            let e = FieldError::new("decision", "请选择核查结论：核查无误或有异议");
+            return show(&s, &web, "pending".into(), vec![e]).await;
+        }
+    };
     match after_checks::check(&s.store, p, &case_no, agrees, &f.note).await {
         Ok(_) => Ok(Redirect::to("/workbench/after-checks").into_response()),
         Err(e) => show(&s, &web, "pending".into(), field_errors(e)?).await,
@@ -98,7 +105,14 @@ async fn resolve(
 ) -> PageResult {
     web.check_csrf(&f.csrf)?;
     let p = web.staff()?;
-    let revoke = f.decision == "revoke";
+    let revoke = match f.decision.as_str() {
+        "revoke" => true,
+        "uphold" => false,
+        _ => {
+            let e = FieldError::new("decision", "请选择处理结果：维持许可或撤销许可");
+            return show(&s, &web, "disputed".into(), vec![e]).await;
+        }
+    };
     match after_checks::resolve(&s.store, p, &case_no, revoke, &f.note).await {
         Ok(_) => Ok(Redirect::to("/workbench/after-checks?status=disputed").into_response()),
         Err(e) => show(&s, &web, "disputed".into(), field_errors(e)?).await,
