@@ -47,6 +47,7 @@ macro_rules! coded_enum {
 
 pub mod acceptance;
 pub mod auto_approval;
+pub mod bundle;
 pub mod calendar;
 pub mod case;
 pub mod catalog;
@@ -151,4 +152,27 @@ pub fn required_text(
         return Err(Invalid::new(field, format!("{label}不能超过{max}个字")));
     }
     Ok(v.to_string())
+}
+
+/// A day a catalog definition takes effect: `YYYY-MM-DD`, today or later (published
+/// before it takes effect, 施行前公布); `what` names the definition in the message.
+pub fn effective_day(
+    s: &str,
+    today: chrono::NaiveDate,
+    what: &str,
+) -> Result<chrono::NaiveDate, Invalid> {
+    let s = s.trim();
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+        Invalid::new(
+            "effective_from",
+            format!("生效日期“{s}”无效，应为 YYYY-MM-DD"),
+        )
+    })?;
+    if d < today {
+        return Err(Invalid::new(
+            "effective_from",
+            format!("生效日期不能早于今天（{what}须在施行前公布）"),
+        ));
+    }
+    Ok(d)
 }

@@ -101,28 +101,11 @@ impl StageRuleInput {
                 format!("一个阶段的事项不能超过{MAX_ITEMS}个"),
             ));
         }
-        let effective = f.take(
-            NaiveDate::parse_from_str(self.effective_from.trim(), "%Y-%m-%d")
-                .map_err(|_| {
-                    Invalid::new(
-                        "effective_from",
-                        format!(
-                            "生效日期“{}”无效，应为 YYYY-MM-DD",
-                            self.effective_from.trim()
-                        ),
-                    )
-                })
-                .and_then(|d| {
-                    if d < today {
-                        Err(Invalid::new(
-                            "effective_from",
-                            "生效日期不能早于今天（阶段定义须在施行前公布）",
-                        ))
-                    } else {
-                        Ok(d)
-                    }
-                }),
-        );
+        let effective = f.take(crate::effective_day(
+            &self.effective_from,
+            today,
+            "阶段定义",
+        ));
         let rule = (|| {
             Some(StageRule {
                 funding: funding?,

@@ -3,6 +3,7 @@
 //! which both backends read). Every multi-step write is one transaction that also
 //! appends to the audit chain.
 
+pub mod bundles;
 pub mod center;
 mod db;
 pub mod figures;

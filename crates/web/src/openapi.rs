@@ -188,6 +188,7 @@ async fn document() -> Json<Value> {
     add_projects(&mut doc);
     add_registration(&mut doc);
     add_reforms(&mut doc);
+    add_bundles(&mut doc);
     add_knowledge_base(&mut doc);
     declare_path_parameters(&mut doc);
     empty_query_numbers(&mut doc);
@@ -522,6 +523,52 @@ fn add_reforms(doc: &mut Value) {
                 "AfterCheckResolution": { "type": "object", "required": ["outcome", "note"], "properties": {
                     "outcome": { "type": "string", "enum": ["uphold", "revoke"] }, "note": { "type": "string", "minLength": 1, "maxLength": 1000 } } },
                 "ReformBaseline": { "type": "object", "required": ["baseline"], "properties": { "baseline": { "type": "string", "format": "date" } } }
+    });
+    for (k, v) in paths.as_object().into_iter().flatten() {
+        doc["paths"][k] = v.clone();
+    }
+    for (k, v) in schemas.as_object().into_iter().flatten() {
+        doc["components"]["schemas"][k] = v.clone();
+    }
+}
+
+/// "One thing" bundles (一件事一次办).
+fn add_bundles(doc: &mut Value) {
+    let error = json!({ "description": "请求有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    let paths = json!({
+        "/api/v1/bundles": {
+            "get": op("今日在用的“一件事”（公开；按个人生活事件、企业经营事件及主题排列）", "catalog", false),
+            "post": with_body(op("新增或修改“一件事”（系统管理员）：保存为该编码的新版本，生效日期不早于今天；各事项须在生效日在用且申请表字段可合并", "catalog", true), "Bundle")
+        },
+        "/api/v1/bundles/{code}": { "get": op("“一件事”办事指南（公开）：由所含事项生成，合并申请表、材料只交一次、并联办理时限、收费", "catalog", false) },
+        "/api/v1/bundles/{code}/applications": { "post": with_body(op("综合窗口受理“一件事”申请：一张表单、一套材料，每个事项生成本部门的办件（各自计时），申请人凭一个一件事编号查询办理结果；含设立登记事项时须填写 registration", "cases", true), "BundleApplication") },
+        "/api/v1/bundle-versions": { "get": op("“一件事”的全部版本（新的在前）", "catalog", true) },
+        "/api/v1/bundle-applications": { "get": {
+            "summary": "“一件事”申请列表（含本人可见办件的申请；新的在前，每页20条，next_cursor 为下一页的 cursor）", "tags": ["cases"], "security": [{ "bearer": [] }],
+            "parameters": [ { "name": "cursor", "in": "query", "schema": { "type": "integer", "minimum": 1 } } ],
+            "responses": { "200": { "description": "{applications, next_cursor}" }, "4XX": error } } },
+        "/api/v1/bundle-applications/{no}": { "get": op("“一件事”申请：整体状态（办理中、已办结、部分事项未获准予）及各部门办件、不予许可理由、证照编号", "cases", true) }
+    });
+    let schemas = json!({
+        "Bundle": { "type": "object", "required": ["code", "name", "event", "theme", "items", "effective_from"], "properties": {
+            "code": { "type": "string", "pattern": "^[A-Za-z][A-Za-z0-9-]{1,31}$" },
+            "name": { "type": "string", "minLength": 1, "maxLength": 60 },
+            "event": { "type": "string", "enum": ["life", "enterprise"], "description": "个人生活事件、企业经营事件" },
+            "theme": { "type": "string", "minLength": 1, "maxLength": 20 },
+            "description": { "type": "string", "maxLength": 1000 },
+            "items": { "type": "array", "minItems": 2, "maxItems": 12, "items": { "type": "string" }, "description": "事项编码" },
+            "effective_from": { "type": "string", "format": "date" },
+            "in_use": { "type": "boolean", "description": "false：自生效日起停用" } } },
+        "BundleApplication": { "type": "object", "properties": {
+            "channel": { "type": "string", "enum": ["window", "online"] },
+            "applicant": { "type": "object", "description": "申请人，字段同 NewCase.applicant；含设立登记时可省略（以法定代表人为申请人）", "properties": {
+                "kind": { "type": "string", "enum": ["person", "organisation"] }, "name": { "type": "string" },
+                "id_type": { "type": "string" }, "id_number": { "type": "string" }, "credit_code": { "type": "string" },
+                "contact": { "type": "string" }, "phone": { "type": "string" } } },
+            "materials": { "type": "array", "items": { "type": "string" }, "description": "收取的材料（每种一次）" },
+            "form": { "type": "object", "additionalProperties": { "type": "string" }, "description": "合并申请表的填写内容" },
+            "note": { "type": "string", "maxLength": 1000 },
+            "registration": { "type": "object", "description": "设立登记信息，字段同 Registration（设立）" } } }
     });
     for (k, v) in paths.as_object().into_iter().flatten() {
         doc["paths"][k] = v.clone();

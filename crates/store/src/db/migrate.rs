@@ -147,6 +147,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "application forms, automatic approval (秒批) and its after-checks",
         include_str!("../migrations/0028_auto_approval.sql"),
     ),
+    (
+        29,
+        "one-thing bundles (一件事一次办) and their applications",
+        include_str!("../migrations/0029_bundles.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

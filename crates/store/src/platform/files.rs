@@ -415,20 +415,45 @@ pub async fn remove(store: &Store, draft: &str, owner_digest: &str, id: i64) -> 
     Ok(())
 }
 
-/// Attaches a draft's files to the case created from it (inside its transaction).
+/// Attaches a draft's files of the case's `materials` to the case created from it
+/// (inside its transaction): a file not yet on a case moves to it; one a case of the
+/// same application took first (a bundle's material asked once for several items)
+/// is recorded on this case too, the same stored object.
 pub async fn attach(
     conn: &mut AnyConnection,
     draft: &str,
     owner_digest: &str,
     case_id: i64,
+    materials: &[String],
 ) -> Result<u64> {
-    let r = sqlx::query("UPDATE uploads SET case_id = $1 WHERE draft = $2 AND owner_digest = $3 AND case_id IS NULL")
-        .bind(case_id)
-        .bind(draft)
-        .bind(owner_digest)
-        .execute(conn)
-        .await?;
-    Ok(r.rows_affected())
+    if materials.is_empty() {
+        return Ok(0);
+    }
+    let marks: Vec<String> = (4..4 + materials.len()).map(|i| format!("${i}")).collect();
+    let copy = format!(
+        "INSERT INTO uploads (draft, owner_digest, case_id, material, filename, content_type, size, storage_key, digest, created_at) \
+         SELECT u.draft, u.owner_digest, $1, u.material, u.filename, u.content_type, u.size, u.storage_key, u.digest, u.created_at \
+         FROM uploads u WHERE u.draft = $2 AND u.owner_digest = $3 AND u.material IN ({}) AND u.case_id IS NOT NULL \
+         AND u.case_id <> $1 AND u.case_id = (SELECT MIN(x.case_id) FROM uploads x WHERE x.draft = u.draft \
+         AND x.owner_digest = u.owner_digest AND x.material = u.material)",
+        marks.join(", ")
+    );
+    let take = format!(
+        "UPDATE uploads SET case_id = $1 WHERE draft = $2 AND owner_digest = $3 AND case_id IS NULL AND material IN ({})",
+        marks.join(", ")
+    );
+    let mut n = 0;
+    for sql in [copy, take] {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(case_id)
+            .bind(draft)
+            .bind(owner_digest);
+        for m in materials {
+            q = q.bind(m);
+        }
+        n += q.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(n)
 }
 
 /// The files of a case (for staff who may see the case, checked by the caller).

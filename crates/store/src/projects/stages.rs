@@ -233,28 +233,7 @@ pub async fn insert_rule(
 }
 
 /// One department's case within a stage, as the project page and the owner see it.
-#[derive(Debug, Clone, Serialize)]
-pub struct StageCaseView {
-    pub case_no: String,
-    pub item: String,
-    pub department: String,
-    pub department_name: String,
-    pub status: String,
-    pub status_label: &'static str,
-    pub promised_deadline: Option<String>,
-    pub legal_deadline: Option<String>,
-    /// The day it ended (closed, refused, withdrawn…), if it has.
-    pub ended_on: Option<String>,
-    pub result: Option<String>,
-    /// A refusal's or a supplement request's reason, shown to the lead department
-    /// and the owner.
-    pub reason: Option<String>,
-    pub license_no: Option<String>,
-    #[serde(skip)]
-    approved: bool,
-    #[serde(skip)]
-    ended: bool,
-}
+pub use crate::cases::MemberCase as StageCaseView;
 
 /// A stage application with its cases.
 #[derive(Debug, Clone, Serialize)]
@@ -284,52 +263,6 @@ pub struct StageView {
     pub cases: Vec<StageCaseView>,
 }
 
-async fn cases_of(rd: &mut AnyConnection, application: i64) -> Result<Vec<StageCaseView>> {
-    let rows = sqlx::query(
-        "SELECT c.case_no, v.name, d.code, d.name, c.status, c.promised_deadline, c.legal_deadline, c.closed_on, \
-         c.updated_at, c.result, c.reason, l.license_no FROM stage_cases s JOIN cases c ON c.id = s.case_id \
-         JOIN item_versions v ON v.item_id = c.item_id AND v.version = c.item_version \
-         JOIN departments d ON d.id = c.department_id LEFT JOIN licenses l ON l.case_id = c.id \
-         WHERE s.application_id = $1 ORDER BY d.sort, d.code, c.id",
-    )
-    .bind(application)
-    .fetch_all(&mut *rd)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let status: String = r.try_get(4)?;
-            let st = tongban_domain::case::CaseStatus::parse(&status);
-            let ended = st.is_some_and(|s| s.is_final());
-            let result: Option<String> = r.try_get(9)?;
-            let closed_on: Option<String> = r.try_get(7)?;
-            let updated: String = r.try_get(8)?;
-            Ok(StageCaseView {
-                case_no: r.try_get(0)?,
-                item: r.try_get(1)?,
-                department: r.try_get(2)?,
-                department_name: r.try_get(3)?,
-                status_label: st.map(|s| s.label()).unwrap_or("未知"),
-                approved: status == "closed"
-                    && result.as_deref().is_some_and(|x| x.starts_with("准予许可")),
-                ended,
-                ended_on: ended.then(|| {
-                    closed_on.unwrap_or_else(|| {
-                        time::parse_stamp(&updated)
-                            .map(|t| time::day(time::local_day(t)))
-                            .unwrap_or_default()
-                    })
-                }),
-                status,
-                promised_deadline: r.try_get(5)?,
-                legal_deadline: r.try_get(6)?,
-                result,
-                reason: r.try_get(10)?,
-                license_no: r.try_get(11)?,
-            })
-        })
-        .collect()
-}
-
 const APP_COLUMNS: &str = "a.id, a.application_no, a.stage, a.limit_days, a.accepted_at, a.accepted_on, a.deadline, \
      a.accepted_by, a.materials, a.materials_separate, a.statutory_days, a.fees_fen, a.intermediaries";
 
@@ -350,11 +283,11 @@ pub(crate) async fn of_project(
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let id: i64 = r.try_get("id")?;
-        let cases = cases_of(&mut *rd, id).await?;
+        let cases = crate::cases::members(&mut *rd, crate::cases::Group::Stage, id).await?;
         let state = StageState::of(
             &cases
                 .iter()
-                .map(|c| (c.ended, c.approved))
+                .map(|c| (c.ended(), c.approved()))
                 .collect::<Vec<_>>(),
         );
         let ended_on = (state != StageState::InProgress)
@@ -570,63 +503,6 @@ pub async fn apply(
     apply_at(store, p, code, input, time::now()).await
 }
 
-/// The materials handed in and the files that came, against the stage's items: none
-/// foreign to them, each file a PDF, JPG, PNG or OFD, every required one present
-/// (named with the items that need it).
-fn check_materials(
-    items: &[crate::catalog::Item],
-    given: Option<&[String]>,
-    files: &[(String, String, Vec<u8>)],
-) -> Result<()> {
-    let mut known: Vec<&str> = vec![];
-    for i in items {
-        known.extend(i.content()?.materials.iter().map(|m| m.name.as_str()));
-    }
-    if let Some(given) = given
-        && let Some(stray) = given.iter().find(|g| !known.contains(&g.as_str()))
-    {
-        return Err(StoreError::invalid(
-            "materials",
-            format!("“{stray}”不是本阶段事项的申报材料"),
-        ));
-    }
-    if files.len() > 50 {
-        return Err(StoreError::invalid("file", "一次最多上传50个文件"));
-    }
-    for (m, _, bytes) in files {
-        crate::files::check_file(m, bytes)?;
-    }
-    if let Some(given) = given {
-        // Each required material missing, with the items that need it.
-        let mut missing: Vec<(String, Vec<String>)> = vec![];
-        for i in items {
-            for m in i.content()?.materials.iter().filter(|m| m.required) {
-                if given.contains(&m.name) {
-                    continue;
-                }
-                match missing.iter_mut().find(|x| x.0 == m.name) {
-                    Some(x) => x.1.push(i.name.clone()),
-                    None => missing.push((m.name.clone(), vec![i.name.clone()])),
-                }
-            }
-        }
-        if !missing.is_empty() {
-            return Err(StoreError::invalid(
-                "materials",
-                format!(
-                    "缺少必要材料：{}",
-                    missing
-                        .iter()
-                        .map(|(m, items)| format!("{m}（{}）", items.join("、")))
-                        .collect::<Vec<_>>()
-                        .join("；")
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// Accepts a stage application with the materials' files, each uploaded once and
 /// recorded on every case whose item asks for that material.
 pub async fn apply_with_files(
@@ -677,7 +553,7 @@ async fn apply_core(
     let (rule, items) = items_of(&mut rd, &pr, checked.stage, today).await?;
     let cal = calendar::load(store, &mut rd).await?;
     drop(rd);
-    check_materials(&items, checked.materials.as_deref(), files)?;
+    crate::cases::check_joint_materials(&items, checked.materials.as_deref(), files, "本阶段事项")?;
     let mut apps = vec![];
     let mut handed: Vec<String> = vec![];
     let mut separate = 0i64;

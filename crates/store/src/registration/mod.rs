@@ -284,6 +284,65 @@ async fn file_case(
     entities::registration(store, p, &no).await
 }
 
+/// An establishment checked and ready to file with its case: the legal
+/// representative as applicant, the case's note, and what the case's transaction
+/// writes (a "one thing" bundle files it beside the bundle's other cases).
+pub struct EstablishPart {
+    pub applicant: ApplicantInput,
+    pub note: String,
+    filed: Filed,
+}
+
+/// Checks an establishment whole (every fault named): a town of the city, a name no
+/// active entity holds.
+pub async fn establish_part(
+    store: &Store,
+    actor: &Actor,
+    input: &EstablishInput,
+    today: chrono::NaiveDate,
+) -> Result<EstablishPart> {
+    let new = input.check(today)?;
+    let mut rd = store.reader().await?;
+    town_id(&mut rd, &new.town).await?;
+    name_free(&mut rd, &new.name, None).await?;
+    Ok(EstablishPart {
+        applicant: ApplicantInput {
+            kind: Some("person".into()),
+            name: Some(new.legal_rep_name.clone()),
+            id_number: Some(new.legal_rep_id_number.clone()),
+            phone: Some(new.legal_rep_phone.clone()),
+            ..ApplicantInput::default()
+        },
+        note: format!(
+            "{}：{}（{}）",
+            RegistrationKind::Establish.label(),
+            new.name,
+            new.entity_type.label()
+        ),
+        filed: Filed {
+            kind: RegistrationKind::Establish,
+            entity_id: None,
+            name: new.name.clone(),
+            entity_type: new.entity_type,
+            kept: Kept::Establish {
+                entity: seal_entity(store.keys(), &new),
+            },
+            actor: actor.clone(),
+            keys: store.keys().clone(),
+        },
+    })
+}
+
+/// Writes a checked establishment on its case, in the transaction that opens it.
+pub async fn file_part(
+    tx: &mut AnyConnection,
+    part: &EstablishPart,
+    case_id: i64,
+    case_no: &str,
+) -> Result<()> {
+    file(tx, &part.filed, case_id, case_no).await
+}
+
 /// Files an establishment (设立登记) at a window: the application checked whole
 /// (every fault named), its case opened and accepted under the establishment item,
 /// the legal representative as applicant; as of `at` (now, or a history's day).
@@ -296,41 +355,12 @@ pub async fn establish(
 ) -> Result<RegistrationView> {
     may_file(p)?;
     let today = time::local_day(at);
-    let new = input.check(today)?;
+    let part = establish_part(store, &p.actor(), input, today).await?;
     let mut rd = store.reader().await?;
-    town_id(&mut rd, &new.town).await?;
     let item = item_for(&mut rd, RegistrationKind::Establish, item_code).await?;
-    name_free(&mut rd, &new.name, None).await?;
     drop(rd);
-    let app = case_of(
-        item,
-        ApplicantInput {
-            kind: Some("person".into()),
-            name: Some(new.legal_rep_name.clone()),
-            id_number: Some(new.legal_rep_id_number.clone()),
-            phone: Some(new.legal_rep_phone.clone()),
-            ..ApplicantInput::default()
-        },
-        format!(
-            "{}：{}（{}）",
-            RegistrationKind::Establish.label(),
-            new.name,
-            new.entity_type.label()
-        ),
-        today,
-    )?;
-    let filed = Filed {
-        kind: RegistrationKind::Establish,
-        entity_id: None,
-        name: new.name.clone(),
-        entity_type: new.entity_type,
-        kept: Kept::Establish {
-            entity: seal_entity(store.keys(), &new),
-        },
-        actor: p.actor(),
-        keys: store.keys().clone(),
-    };
-    file_case(store, p, app, filed, at).await
+    let app = case_of(item, part.applicant, part.note, today)?;
+    file_case(store, p, app, part.filed, at).await
 }
 
 /// The entity a change or deregistration is for: `(id, name, type, status)`.

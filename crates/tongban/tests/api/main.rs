@@ -14,6 +14,7 @@ mod api_v1;
 mod apply;
 mod auto_approval;
 mod backup;
+mod bundles;
 mod calls;
 mod cli;
 mod config_file;

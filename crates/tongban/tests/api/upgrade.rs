@@ -9,6 +9,9 @@ use serde_json::json;
 /// What migrations 15–20 added, taken away again (ratings back on the old scale,
 /// 1 = 非常满意).
 const DOWNGRADE: &[&str] = &[
+    "DROP TABLE bundle_cases",
+    "DROP TABLE bundle_applications",
+    "DROP TABLE bundle_versions",
     "DROP TABLE stat_after_checks_m",
     "DROP TABLE stat_after_checks",
     "DROP TABLE after_checks",

@@ -3,6 +3,7 @@
 mod after_checks;
 mod audit;
 mod auth;
+mod bundles;
 mod calendar;
 mod cases;
 mod codes;
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(registration::router())
         .merge(reforms::router())
         .merge(after_checks::router())
+        .merge(bundles::router())
 }
 
 /// `ok` when this node can read and write its database; otherwise 503 with the reason

@@ -12,27 +12,7 @@ pub async fn create(store: &Store, p: &Principal, app: &Application) -> Result<C
 /// Files an application for a clerk, or for an applicant signed in to the portal
 /// (always online, the applicant's own identity, any point the item is handled at).
 pub async fn create_as(store: &Store, creator: Creator<'_>, app: &Application) -> Result<CaseView> {
-    if let Creator::Staff(p) = creator
-        && !p.role.accepts_applications()
-    {
-        return Err(StoreError::Forbidden(format!(
-            "{}不能受理申请",
-            p.role.label()
-        )));
-    }
-    // On the portal the application must have been parsed as the signed-in person's
-    // (`Creator::filer`): online, in their own verified name.
-    if let Creator::Applicant(a) = creator {
-        let own = match &app.applicant {
-            Applicant::Person { id_number, .. } => id_number.eq_ignore_ascii_case(&a.id_number),
-            Applicant::Organisation { contact, .. } => *contact == a.name,
-        };
-        if app.channel != Channel::Online || !own {
-            return Err(StoreError::Forbidden(
-                "网上申请须以登录人本人的实名身份提交".into(),
-            ));
-        }
-    }
+    may_file(creator, app)?;
     let now = time::now();
     let today = time::local_day(now);
     // Reads first, outside the write transaction, so the single SQLite writer only
@@ -67,6 +47,31 @@ pub async fn create_as(store: &Store, creator: Creator<'_>, app: &Application) -
     ))
 }
 
+/// Whether `creator` may file `app`: staff whose role accepts applications, or the
+/// signed-in applicant, online, in their own verified name (the application parsed
+/// as theirs by `Creator::filer`).
+fn may_file(creator: Creator<'_>, app: &Application) -> Result<()> {
+    match creator {
+        Creator::Staff(p) if !p.role.accepts_applications() => Err(StoreError::Forbidden(format!(
+            "{}不能受理申请",
+            p.role.label()
+        ))),
+        Creator::Staff(_) => Ok(()),
+        Creator::Applicant(a) => {
+            let own = match &app.applicant {
+                Applicant::Person { id_number, .. } => id_number.eq_ignore_ascii_case(&a.id_number),
+                Applicant::Organisation { contact, .. } => *contact == a.name,
+            };
+            if app.channel != Channel::Online || !own {
+                return Err(StoreError::Forbidden(
+                    "网上申请须以登录人本人的实名身份提交".into(),
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
 /// Accepts several applications at a window at once, in one transaction: a
 /// construction project's stage (一窗受理), one case per item, each with its own
 /// department and clock, as of `now` (the present, or an imported history's day). `link` runs in that same transaction with the new cases'
@@ -86,13 +91,37 @@ where
         + Sync
         + 'static,
 {
-    if !p.role.accepts_applications() {
+    create_batch_as(store, Creator::Staff(p), apps, now, link).await
+}
+
+/// [`create_batch`] for a clerk or a signed-in applicant (a bundle applied for
+/// online: each case online, in the applicant's own name, the draft's files recorded
+/// on every case whose item asks for their material).
+pub async fn create_batch_as<T, F>(
+    store: &Store,
+    creator: Creator<'_>,
+    apps: &[Application],
+    now: chrono::DateTime<chrono::Utc>,
+    link: F,
+) -> Result<(Vec<CaseView>, T)>
+where
+    T: Send + 'static,
+    F: for<'c> Fn(&'c mut AnyConnection, Vec<(i64, String)>) -> crate::BoxFuture<'c, Result<T>>
+        + Send
+        + Sync
+        + 'static,
+{
+    if let Creator::Staff(p) = creator
+        && !p.role.accepts_applications()
+    {
         return Err(StoreError::Forbidden(format!(
             "{}不能受理申请",
             p.role.label()
         )));
     }
-    let creator = Creator::Staff(p);
+    for app in apps {
+        may_file(creator, app)?;
+    }
     let today = time::local_day(now);
     let points = store.points_cached().await?;
     let mut rd = store.reader().await?;
@@ -1091,7 +1120,7 @@ async fn insert_case(
     }
     crate::stats::track_new_case(&mut *tx, id).await?;
     if let Some((draft, owner)) = &c.draft {
-        crate::files::attach(&mut *tx, draft, owner, id).await?;
+        crate::files::attach(&mut *tx, draft, owner, id, &c.materials_list).await?;
     }
     if let Some((b, masked)) = &c.binding {
         crate::applicants::bind(&mut *tx, &c.keys, b, "window", &c.audit_actor, masked).await?;

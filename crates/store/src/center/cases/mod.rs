@@ -7,6 +7,7 @@ pub mod after_checks;
 mod create;
 mod export;
 mod list;
+mod members;
 mod progress;
 mod rate;
 
@@ -14,6 +15,7 @@ pub use act::*;
 pub use create::*;
 pub use export::*;
 pub use list::*;
+pub use members::{Group, MemberCase, check_joint_materials, members};
 pub use progress::*;
 pub use rate::*;
 
