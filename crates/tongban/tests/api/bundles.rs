@@ -210,3 +210,245 @@ async fn bundles_open_one_case_per_department(db: Db) {
     app.assert_consistent();
 }
 both!(bundles_open_one_case_per_department);
+
+/// 开办企业 as a bundle: the establishment with a second item; on approval the
+/// establishment's case issues the business license with a generated code, the
+/// other department's case stands on its own.
+async fn a_bundle_opens_a_business(db: Db) {
+    use crate::registration::{ESTABLISH, establishment, registration_items};
+    let app = TestApp::spawn(db).await;
+    registration_items(&app).await;
+    define(&app, &[ESTABLISH, DELEGATED]).await;
+    let (_, g) = app.get(&format!("/api/v1/bundles/{BUNDLE}"), None).await;
+    assert_eq!(g["establishment"], true, "{g}");
+    let clerk = app.token("clerk.zh").await;
+    let path = format!("/api/v1/bundles/{BUNDLE}/applications");
+    // Without the establishment's particulars: named, nothing written.
+    let (s, v) = app.post(&path, Some(&clerk), application()).await;
+    assert_eq!(
+        (s, field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "registration"),
+        "{v}"
+    );
+    let mut reg = establishment("昆山一件事餐饮管理有限公司");
+    reg.as_object_mut().unwrap().remove("kind");
+    let mut bad = reg.clone();
+    bad["legal_rep_id_number"] = json!("123");
+    let body =
+        json!({ "channel": "window", "materials": ["申请书", "营业执照"], "registration": bad });
+    let (s, v) = app.post(&path, Some(&clerk), body).await;
+    assert!(s.is_client_error(), "{v}");
+    assert!(
+        error_fields(&v).contains(&"legal_rep_id_number".to_string()),
+        "{v}"
+    );
+    assert_eq!(app.count("registrations").await, 0);
+    assert_eq!(app.count("cases").await, 0);
+
+    let body =
+        json!({ "channel": "window", "materials": ["申请书", "营业执照"], "registration": reg });
+    let (s, b) = app.post(&path, Some(&clerk), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    assert_eq!(
+        b["applicant_name"], "张三",
+        "the legal representative applies"
+    );
+    assert_eq!(app.count("registrations").await, 1);
+    let reg_case = b["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["item"] == "企业设立登记")
+        .unwrap()["case_no"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sj = app.token("approver.sj").await;
+    for action in ["approve", "close"] {
+        let (s, v) = app.act(&sj, &reg_case, action, None).await;
+        assert_eq!(s, StatusCode::OK, "{action}: {v}");
+    }
+    let no = b["application_no"].as_str().unwrap();
+    let (_, v) = app
+        .get(&format!("/api/v1/bundle-applications/{no}"), Some(&clerk))
+        .await;
+    let license = v["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["case_no"] == reg_case.as_str())
+        .unwrap()["license_no"]
+        .clone();
+    assert!(license.is_string(), "the business license: {v}");
+    assert_eq!(v["state"], "in_progress", "JT's case is still open");
+    let (_, e) = app.get("/api/v1/entities?q=一件事", Some(&clerk)).await;
+    assert_eq!(e["entities"].as_array().unwrap().len(), 1, "{e}");
+    app.assert_consistent();
+}
+both!(a_bundle_opens_a_business);
+
+/// The pages: the public list and guide, the online application with each material
+/// uploaded once and recorded on every case needing it, the applicant's one
+/// number; the window's form; the administrators' page; all without script.
+async fn bundle_pages_work_without_script(db: Db) {
+    use reqwest::multipart::{Form, Part};
+    let app = TestApp::spawn(db).await;
+    // Two items open online (both SJ's): the pre-reviewed one and the instant one.
+    let mut admin = Browser::new(&app);
+    admin.staff_login("admin").await;
+    let (s, _, page) = admin.get("/admin/catalog/bundles").await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let csrf = hidden(&page, "csrf");
+    let today = day(today());
+    let (s, _, page) = admin
+        .post(
+            "/admin/catalog/bundles",
+            &[
+                ("csrf", &csrf),
+                ("code", BUNDLE),
+                ("name", "开餐馆一件事"),
+                ("event", "enterprise"),
+                ("theme", "开餐馆"),
+                ("items", ITEM),
+                ("effective_from", &today),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("至少联办两个事项") && page.contains("href=\"#items\""),
+        "{page}"
+    );
+    let items = format!("{ITEM}\n{INSTANT}");
+    let (s, loc, _) = admin
+        .post(
+            "/admin/catalog/bundles",
+            &[
+                ("csrf", &csrf),
+                ("code", BUNDLE),
+                ("name", "开餐馆一件事"),
+                ("event", "enterprise"),
+                ("theme", "开餐馆"),
+                ("items", &items),
+                ("effective_from", &today),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(loc.as_deref(), Some("/admin/catalog/bundles?saved=1"));
+
+    // Public: the home page and the list show it; the guide asks each material once.
+    let mut v = Browser::new(&app);
+    let (_, _, home) = v.get("/").await;
+    assert!(
+        home.contains("一件事一次办") && home.contains("开餐馆一件事"),
+        "{home}"
+    );
+    let (s, _, list) = v.get("/bundles").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(list.contains("企业经营事件") && list.contains(&format!("/bundles/{BUNDLE}")));
+    let (s, _, guide) = v.get(&format!("/bundles/{BUNDLE}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(guide.contains("lang=\"zh-CN\""));
+    assert!(guide.contains("3 份（分事项申请需 6 份）"), "{guide}");
+    assert!(guide.contains(&format!("/apply/bundle/{BUNDLE}")));
+
+    // Online: sign in, one form, each material once.
+    crate::apply::sign_in(&app, &mut v).await;
+    let path = format!("/apply/bundle/{BUNDLE}");
+    let (s, _, page) = v.get(&path).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let csrf = hidden(&page, "csrf");
+    let draft = hidden(&page, "draft");
+    let form = Form::new()
+        .text("csrf", csrf.clone())
+        .text("draft", draft.clone())
+        .text("kind", "person")
+        .part(
+            "file_0",
+            Part::bytes(crate::apply::PDF.to_vec()).file_name("申请书.pdf"),
+        );
+    let (s, page) = v.upload(&path, form).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("请上传“营业执照”"), "{page}");
+    let form = Form::new()
+        .text("csrf", csrf.clone())
+        .text("draft", draft.clone())
+        .text("kind", "person")
+        .part(
+            "file_1",
+            Part::bytes(crate::apply::PDF.to_vec()).file_name("营业执照.pdf"),
+        );
+    let (s, page) = v.upload(&path, form).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page.contains("提交前请核对申请信息") && page.contains("营业执照.pdf"));
+    let (s, loc, _) = v
+        .post(
+            &format!("{path}/submit"),
+            &[("csrf", &csrf), ("draft", &draft), ("kind", "person")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let mine = loc.unwrap();
+    assert!(mine.starts_with("/account/bundles/YJ"), "{mine}");
+    let (s, _, page) = v.get(&mine).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("申请已提交") && page.contains("办理中"),
+        "{page}"
+    );
+    // Each case holds both files: two uploaded, four recorded.
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM uploads WHERE case_id IS NOT NULL")
+            .await,
+        4
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(DISTINCT storage_key) FROM uploads")
+            .await,
+        2
+    );
+    let (_, _, cases) = v.get("/account/cases").await;
+    assert!(
+        cases.contains("一件事一次办") && cases.contains("开餐馆一件事"),
+        "{cases}"
+    );
+
+    // The window: a fault beside its field, then the application and its page.
+    let mut clerk = Browser::new(&app);
+    clerk.staff_login("clerk.zh").await;
+    let (s, _, page) = clerk.get("/workbench/bundles").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains(&format!("/workbench/bundles/accept/{BUNDLE}")),
+        "{page}"
+    );
+    let accept = format!("/workbench/bundles/accept/{BUNDLE}");
+    let (s, _, page) = clerk.get(&accept).await;
+    assert_eq!(s, StatusCode::OK);
+    let csrf = hidden(&page, "csrf");
+    let mut f = vec![
+        ("csrf", csrf.as_str()),
+        ("kind", "person"),
+        ("applicant_name", "李四"),
+        ("id_type", "resident_id"),
+        ("id_number", "123"),
+        ("phone", PHONE),
+        ("m0", "1"),
+        ("m1", "1"),
+    ];
+    let (s, _, page) = clerk.post(&accept, &f).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("href=\"#id_number\""), "{page}");
+    f[4] = ("id_number", ID_NUMBER);
+    let (s, loc, page) = clerk.post(&accept, &f).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{page}");
+    let (s, _, page) = clerk.get(&loc.unwrap()).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("各部门办件") && page.contains("办理中"),
+        "{page}"
+    );
+    app.assert_consistent();
+}
+both!(bundle_pages_work_without_script);

@@ -11,12 +11,12 @@ use serde_json::{Value, json};
 use tongban_domain::catalog::{ItemStatus, OnlineDepth};
 use tongban_domain::registration::RegistrationKind;
 
-const ESTABLISH: &str = "SJ-REG-0001";
+pub(crate) const ESTABLISH: &str = "SJ-REG-0001";
 const CHANGE: &str = "SJ-REG-0002";
 const DEREGISTER: &str = "SJ-REG-0003";
 
 /// The fixture's registration items (reviewed by the department, never instant).
-async fn registration_items(app: &TestApp) {
+pub(crate) async fn registration_items(app: &TestApp) {
     let store = &app.store;
     let mut tx = store.begin().await.unwrap();
     let dept = tongban_store::org::department_by_code(&mut tx, "SJ")
@@ -56,7 +56,7 @@ fn partner() -> String {
         .to_string()
 }
 
-fn establishment(name: &str) -> Value {
+pub(crate) fn establishment(name: &str) -> Value {
     json!({
         "kind": "establish",
         "name": name, "entity_type": "llc", "town": "BC", "address": "巴城镇萧林路88号",

@@ -3,6 +3,7 @@
 //! a CSRF token; every page escapes what users typed (askama escapes by default).
 
 mod admin;
+mod bundles;
 mod center;
 mod figures;
 mod hotline;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(hotline::router())
         .merge(projects::router())
         .merge(registration::router())
+        .merge(bundles::router())
 }
 
 async fn css() -> impl IntoResponse {

@@ -174,6 +174,8 @@ struct CasePage {
     item_materials: Vec<String>,
     /// The application form's answers, `(label, answer)`.
     form_answers: Vec<(String, String)>,
+    /// The "one thing" bundle application the case belongs to: `(number, name)`.
+    bundle: Option<(String, String)>,
 }
 
 impl CasePage {
@@ -207,6 +209,7 @@ impl CasePage {
             supply_days: String::new(),
             item_materials: vec![],
             form_answers: vec![],
+            bundle: None,
         }
     }
 }
@@ -324,6 +327,8 @@ async fn load_page(
         page.item_materials = cases::item_materials(&s.store, p, case_no).await?;
     }
     page.form_answers = cases::form_answers(&s.store, p, case_no).await?;
+    page.bundle =
+        tongban_store::bundles::of_case(&mut *s.store.reader().await?, case_no.as_str()).await?;
     Ok(page)
 }
 

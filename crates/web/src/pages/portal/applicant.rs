@@ -44,7 +44,7 @@ pub fn router() -> Router<AppState> {
 /// Largest application form with its files.
 const MAX_FORM_BYTES: usize = 40 * 1024 * 1024;
 
-fn field_errors(e: StoreError) -> Result<Vec<FieldError>, PageError> {
+pub(crate) fn field_errors(e: StoreError) -> Result<Vec<FieldError>, PageError> {
     match e {
         StoreError::Invalid(i) => Ok(vec![FieldError::new(i.field, i.message)]),
         StoreError::Locked(m) | StoreError::Unavailable(m) => Ok(vec![FieldError::new("phone", m)]),
@@ -52,7 +52,7 @@ fn field_errors(e: StoreError) -> Result<Vec<FieldError>, PageError> {
     }
 }
 
-fn unprocessable(mut r: Response) -> Response {
+pub(crate) fn unprocessable(mut r: Response) -> Response {
     *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     r
 }
@@ -215,7 +215,7 @@ async fn logout(
 }
 
 /// The signed-in applicant, or a redirect to sign in and come back.
-fn applicant_or_login(web: &Web, back: &str) -> Result<ApplicantSession, Redirect> {
+pub(crate) fn applicant_or_login(web: &Web, back: &str) -> Result<ApplicantSession, Redirect> {
     web.applicant
         .clone()
         .ok_or_else(|| Redirect::to(&format!("/account/login?next={}", urlencode(back))))
@@ -228,6 +228,8 @@ struct MyCasesPage {
     name: String,
     cases: Vec<CaseView>,
     total: i64,
+    /// 我的一件事: each with one number and one state.
+    bundles: Vec<tongban_store::bundles::BundleApplicationView>,
 }
 
 async fn my_cases(State(s): State<AppState>, web: Web) -> PageResult {
@@ -241,6 +243,7 @@ async fn my_cases(State(s): State<AppState>, web: Web) -> PageResult {
         name: a.name.clone(),
         cases,
         total,
+        bundles: tongban_store::bundles::mine(&s.store, &a).await?,
     };
     render(&page)
 }
@@ -259,6 +262,8 @@ struct MyCasePage {
     errors: Errors,
     /// The one satisfaction scale, best first.
     levels: Vec<(i64, &'static str)>,
+    /// The "one thing" application the case belongs to: `(number, name)`.
+    bundle: Option<(String, String)>,
 }
 
 impl MyCasePage {
@@ -314,10 +319,19 @@ async fn withdraw(
                 comment: String::new(),
                 errors: errors.into(),
                 levels: tongban_domain::rating::levels_best_first(),
+                bundle: bundle_of(&s, &case_no).await?,
             };
             Ok(unprocessable(render(&page)?))
         }
     }
+}
+
+/// The "one thing" application a case belongs to.
+async fn bundle_of(
+    s: &AppState,
+    case_no: &tongban_domain::case::CaseNo,
+) -> Result<Option<(String, String)>, PageError> {
+    Ok(tongban_store::bundles::of_case(&mut *s.store.reader().await?, case_no.as_str()).await?)
 }
 
 fn rateable(c: &CaseView) -> bool {
@@ -351,6 +365,7 @@ async fn my_case(State(s): State<AppState>, web: Web, Path(case_no): Path<String
         comment: String::new(),
         errors: Errors::default(),
         levels: tongban_domain::rating::levels_best_first(),
+        bundle: bundle_of(&s, &case_no).await?,
     };
     render(&page)
 }
@@ -405,6 +420,7 @@ async fn rate(
                 comment: f.comment,
                 errors: errors.into(),
                 levels: tongban_domain::rating::levels_best_first(),
+                bundle: bundle_of(&s, &case_no).await?,
             };
             Ok(unprocessable(render(&page)?))
         }
@@ -452,6 +468,7 @@ async fn appeal(
                 comment: String::new(),
                 errors: errors.into(),
                 levels: tongban_domain::rating::levels_best_first(),
+                bundle: bundle_of(&s, &case_no).await?,
             };
             Ok(unprocessable(render(&page)?))
         }
@@ -460,27 +477,27 @@ async fn appeal(
 
 /// What the applicant typed on the application form, kept across steps.
 #[derive(Debug, Clone, Default, Deserialize)]
-struct Answers {
+pub(crate) struct Answers {
     #[serde(default)]
-    csrf: String,
+    pub(crate) csrf: String,
     #[serde(default)]
-    draft: String,
+    pub(crate) draft: String,
     #[serde(default)]
-    kind: String,
+    pub(crate) kind: String,
     #[serde(default)]
-    org_name: String,
+    pub(crate) org_name: String,
     #[serde(default)]
-    credit_code: String,
+    pub(crate) credit_code: String,
     #[serde(default)]
-    note: String,
+    pub(crate) note: String,
     /// The application form's answers, sent as `form_{name}`.
     #[serde(flatten)]
-    rest: std::collections::BTreeMap<String, String>,
+    pub(crate) rest: std::collections::BTreeMap<String, String>,
 }
 
 impl Answers {
     /// The form's answers by field name (empty ones left out).
-    fn form(&self) -> std::collections::BTreeMap<String, String> {
+    pub(crate) fn form(&self) -> std::collections::BTreeMap<String, String> {
         self.rest
             .iter()
             .filter_map(|(k, v)| {
@@ -491,8 +508,18 @@ impl Answers {
             .collect()
     }
 
+    /// Who applies when not the signed-in person themselves: their organisation.
+    pub(crate) fn applicant(&self) -> Option<tongban_domain::case::ApplicantInput> {
+        (self.kind == "organisation").then(|| tongban_domain::case::ApplicantInput {
+            kind: Some("organisation".into()),
+            name: Some(self.org_name.clone()),
+            credit_code: Some(self.credit_code.clone()),
+            ..Default::default()
+        })
+    }
+
     /// What was typed into a field of the item's application form.
-    fn answer(&self, name: &str) -> String {
+    pub(crate) fn answer(&self, name: &str) -> String {
         self.rest
             .get(&format!("form_{name}"))
             .cloned()
@@ -548,13 +575,13 @@ async fn item_for_application(s: &AppState, code: &str) -> Result<(Item, ItemCon
     Ok((item, content))
 }
 
-fn new_draft() -> String {
+pub(crate) fn new_draft() -> String {
     let mut b = [0u8; 18];
     let _ = getrandom::fill(&mut b);
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn valid_draft(d: &str) -> bool {
+pub(crate) fn valid_draft(d: &str) -> bool {
     d.len() == 36 && d.chars().all(|c| c.is_ascii_hexdigit())
 }
 
@@ -620,58 +647,9 @@ async fn apply_upload(
         Err(r) => return Ok(r.into_response()),
     };
     let (item, content) = item_for_application(&s, &code).await?;
-    let mut answers = Answers::default();
+    let names: Vec<&str> = content.materials.iter().map(|m| m.name.as_str()).collect();
+    let (mut answers, pending) = read_form(&mut form, &names).await?;
     let mut errors = vec![];
-    let mut pending: Vec<(String, String, Vec<u8>)> = vec![];
-    loop {
-        let field = match form.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(_) => {
-                return Err(PageError::new(
-                    StatusCode::BAD_REQUEST,
-                    "无法提交",
-                    "上传的内容不完整或过大（所有文件合计不超过40MB），请返回重新选择文件。",
-                ));
-            }
-        };
-        let name = field.name().unwrap_or("").to_string();
-        if let Some(idx) = name.strip_prefix("file_") {
-            let filename = field.file_name().unwrap_or("").to_string();
-            let bytes = field.bytes().await.map_err(|_| {
-                PageError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "文件过大",
-                    "上传的文件过大，单个文件不超过10MB。",
-                )
-            })?;
-            if let Some(m) = idx
-                .parse::<usize>()
-                .ok()
-                .and_then(|i| content.materials.get(i))
-                && !bytes.is_empty()
-            {
-                pending.push((m.name.clone(), filename, bytes.to_vec()));
-            }
-            continue;
-        }
-        let value = field.text().await.unwrap_or_default();
-        let value: String = value.chars().take(1000).collect();
-        match name.as_str() {
-            "csrf" => answers.csrf = value,
-            "draft" => answers.draft = value,
-            "kind" => answers.kind = value,
-            "org_name" => answers.org_name = value.trim().to_string(),
-            "credit_code" => answers.credit_code = value.trim().to_string(),
-            "note" => answers.note = value.trim().to_string(),
-            other if other.starts_with("form_") && other.len() <= 50 => {
-                answers
-                    .rest
-                    .insert(other.to_string(), value.trim().to_string());
-            }
-            _ => {}
-        }
-    }
     web.check_csrf(&answers.csrf)?;
     if !valid_draft(&answers.draft) {
         return Err(PageError::new(
@@ -680,34 +658,7 @@ async fn apply_upload(
             "申请表单已失效，请重新打开申请页面。",
         ));
     }
-    for (material, filename, bytes) in pending {
-        if let Err(e) = files::save(
-            &s.store,
-            s.store.files(),
-            &answers.draft,
-            &a.id_digest,
-            &material,
-            &filename,
-            &bytes,
-        )
-        .await
-        {
-            errors.extend(field_errors(e)?);
-        }
-    }
-    if answers.kind != "organisation" {
-        answers.kind = "person".into();
-    } else {
-        if answers.org_name.is_empty() {
-            errors.push(FieldError::new("org_name", "请填写单位名称"));
-        }
-        if let Err(e) = tongban_domain::CreditCode::parse(&answers.credit_code) {
-            errors.push(FieldError::new(
-                "credit_code",
-                format!("统一社会信用代码：{e}"),
-            ));
-        }
-    }
+    errors.extend(keep_and_check(&s, &a, &mut answers, pending).await?);
     let today = tongban_store::time::local_day(tongban_store::time::now());
     if let Err(faults) =
         tongban_domain::auto_approval::check_form(&content.fields, &answers.form(), today)
@@ -776,16 +727,7 @@ async fn submit(
             "申请表单已失效，请重新打开申请页面。",
         ));
     }
-    let applicant = if answers.kind == "organisation" {
-        Some(tongban_domain::case::ApplicantInput {
-            kind: Some("organisation".into()),
-            name: Some(answers.org_name.clone()),
-            credit_code: Some(answers.credit_code.clone()),
-            ..Default::default()
-        })
-    } else {
-        None
-    };
+    let applicant = answers.applicant();
     let input = NewCase {
         item_code: Some(code.clone()),
         channel: Some("online".into()),
@@ -835,4 +777,101 @@ async fn done(State(s): State<AppState>, web: Web, Path(case_no): Path<String>) 
         layout: web.layout(),
         case,
     })
+}
+
+/// The application form as posted with its files: the answers, and each file with
+/// the name of the material its field stands for (`file_{i}` is `materials[i]`).
+pub(crate) async fn read_form(
+    form: &mut Multipart,
+    materials: &[&str],
+) -> Result<(Answers, Vec<(String, String, Vec<u8>)>), PageError> {
+    let mut answers = Answers::default();
+    let mut pending: Vec<(String, String, Vec<u8>)> = vec![];
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => {
+                return Err(PageError::new(
+                    StatusCode::BAD_REQUEST,
+                    "无法提交",
+                    "上传的内容不完整或过大（所有文件合计不超过40MB），请返回重新选择文件。",
+                ));
+            }
+        };
+        let name = field.name().unwrap_or("").to_string();
+        if let Some(idx) = name.strip_prefix("file_") {
+            let filename = field.file_name().unwrap_or("").to_string();
+            let bytes = field.bytes().await.map_err(|_| {
+                PageError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "文件过大",
+                    "上传的文件过大，单个文件不超过10MB。",
+                )
+            })?;
+            if let Some(m) = idx.parse::<usize>().ok().and_then(|i| materials.get(i))
+                && !bytes.is_empty()
+            {
+                pending.push((m.to_string(), filename, bytes.to_vec()));
+            }
+            continue;
+        }
+        let value = field.text().await.unwrap_or_default();
+        let value: String = value.chars().take(1000).collect();
+        match name.as_str() {
+            "csrf" => answers.csrf = value,
+            "draft" => answers.draft = value,
+            "kind" => answers.kind = value,
+            "org_name" => answers.org_name = value.trim().to_string(),
+            "credit_code" => answers.credit_code = value.trim().to_string(),
+            "note" => answers.note = value.trim().to_string(),
+            other if other.starts_with("form_") && other.len() <= 50 => {
+                answers
+                    .rest
+                    .insert(other.to_string(), value.trim().to_string());
+            }
+            _ => {}
+        }
+    }
+    Ok((answers, pending))
+}
+
+/// Keeps the files that came on the draft and checks who applies (the person, or an
+/// organisation with its name and credit code): the faults, by field.
+pub(crate) async fn keep_and_check(
+    s: &AppState,
+    a: &ApplicantSession,
+    answers: &mut Answers,
+    pending: Vec<(String, String, Vec<u8>)>,
+) -> Result<Vec<FieldError>, PageError> {
+    let mut errors = vec![];
+    for (material, filename, bytes) in pending {
+        if let Err(e) = files::save(
+            &s.store,
+            s.store.files(),
+            &answers.draft,
+            &a.id_digest,
+            &material,
+            &filename,
+            &bytes,
+        )
+        .await
+        {
+            errors.extend(field_errors(e)?);
+        }
+    }
+    if answers.kind != "organisation" {
+        answers.kind = "person".into();
+    } else {
+        if answers.org_name.is_empty() {
+            errors.push(FieldError::new("org_name", "请填写单位名称"));
+        }
+        if let Err(e) = tongban_domain::CreditCode::parse(&answers.credit_code) {
+            errors.push(FieldError::new(
+                "credit_code",
+                format!("统一社会信用代码：{e}"),
+            ));
+        }
+    }
+    Ok(errors)
 }

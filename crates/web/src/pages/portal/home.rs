@@ -71,6 +71,8 @@ struct HomePage {
     items_in_use: i64,
     sub_items_in_use: i64,
     points: usize,
+    /// 一件事一次办, by kind of event.
+    bundles: Vec<(&'static str, Vec<tongban_store::bundles::BundleView>)>,
 }
 
 async fn home(State(s): State<AppState>, web: Web) -> PageResult {
@@ -85,6 +87,9 @@ async fn home(State(s): State<AppState>, web: Web) -> PageResult {
         events: LIFE_EVENTS,
         common: common_searches().into_iter().take(12).collect(),
         points,
+        bundles: crate::pages::bundles::by_event(
+            tongban_store::bundles::in_use(&s.store, today).await?,
+        ),
     };
     Ok(web.finish(render(&page)?))
 }

@@ -2,7 +2,7 @@
 //! verification (`licenses`), and the applicant's account with online applications
 //! (`applicant`: `/account`, `/apply`).
 
-mod applicant;
+pub(crate) mod applicant;
 mod home;
 mod licenses;
 

@@ -202,7 +202,12 @@ async fn new(State(s): State<AppState>, web: Web, Query(q): Query<NewQuery>) -> 
 }
 
 /// An amount in 万元 as fen: empty is missing; anything not a number is a fault.
-fn wan_to_fen(field: &str, label: &str, v: &str, errors: &mut Vec<FieldError>) -> Option<i64> {
+pub(crate) fn wan_to_fen(
+    field: &str,
+    label: &str,
+    v: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<i64> {
     let v = v.trim();
     if v.is_empty() {
         return None;
@@ -222,7 +227,7 @@ fn wan_to_fen(field: &str, label: &str, v: &str, errors: &mut Vec<FieldError>) -
 }
 
 /// The investors typed one per line.
-fn investors_of(text: &str, errors: &mut Vec<FieldError>) -> Vec<InvestorInput> {
+pub(crate) fn investors_of(text: &str, errors: &mut Vec<FieldError>) -> Vec<InvestorInput> {
     let mut out = vec![];
     for (i, line) in text
         .lines()
@@ -266,7 +271,7 @@ fn investors_of(text: &str, errors: &mut Vec<FieldError>) -> Vec<InvestorInput> 
 }
 
 /// A fault as the form names it: the form asks for 万元 where the API takes fen.
-fn on_form(mut e: FieldError) -> FieldError {
+pub(crate) fn on_form(mut e: FieldError) -> FieldError {
     if e.field == "registered_capital_fen" {
         e.field = "capital_wan".into();
         e.message = e.message.replace("（分）", "（万元）");
