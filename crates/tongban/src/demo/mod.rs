@@ -8,6 +8,7 @@
 #![allow(clippy::too_many_lines)]
 
 pub mod auto_approval;
+mod bundles;
 mod guides;
 pub mod hotline;
 pub mod kb;
@@ -68,6 +69,14 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, &str)] = &[
     ("zrzy.approver", "approver", "市自然资源和规划局审批"),
     ("fg.approver", "approver", "市发改委审批（项目备案）"),
     ("rf.approver", "approver", "市人防办审批"),
+    ("yb.approver", "approver", "市医疗保障局审批（一件事联办）"),
+    ("wj.approver", "approver", "市卫生健康委审批（一件事联办）"),
+    ("ga.approver", "approver", "市公安局审批（一件事联办）"),
+    (
+        "gjj.approver",
+        "approver",
+        "市住房公积金管理中心审批（一件事联办）",
+    ),
 ];
 
 const SAMPLE_ITEMS: &str = include_str!("../../../../assets/sample-county-items.csv");
@@ -131,6 +140,10 @@ const EXTRA_ITEMS: &[(&str, &str, &str)] = &[
     ("SJ", "食品生产许可", "行政许可"),
     ("SJ", "药品零售企业经营许可", "行政许可"),
     ("SJ", "特种设备使用登记", "行政许可"),
+    // The "one thing" bundles' members (一件事一次办).
+    ("RS", "企业社会保险登记", "公共服务"),
+    ("YB", "单位参保登记", "公共服务"),
+    ("YB", "城乡居民参保登记", "公共服务"),
     ("GA", "普通护照签发", "行政许可"),
     ("GA", "往来港澳通行证签发", "行政许可"),
     ("GA", "往来台湾通行证签发", "行政许可"),
@@ -726,6 +739,7 @@ pub async fn seed_demo(
         // The market regulation department's registration items (三证合一、一照一码):
         // in use, reviewed (never instant), their cases carrying registrations.
         auto_approval::rules_for(name, &mut content);
+        bundles::shape_item(name, &mut content);
         if let Some(kind) = registration::kind_of_item(name) {
             content.registration = Some(kind);
             content.instant = false;
@@ -927,6 +941,34 @@ pub async fn seed_demo(
             None,
         ),
         (
+            "yb.approver",
+            "医保审批 孔丽",
+            Role::Approver,
+            Some("YB"),
+            None,
+        ),
+        (
+            "wj.approver",
+            "卫健审批 邵敏",
+            Role::Approver,
+            Some("WJ"),
+            None,
+        ),
+        (
+            "ga.approver",
+            "户政审批 贺军",
+            Role::Approver,
+            Some("GA"),
+            None,
+        ),
+        (
+            "gjj.approver",
+            "公积金审批 钟华",
+            Role::Approver,
+            Some("GJJ"),
+            None,
+        ),
+        (
             "unit.zj",
             "住建局处办员 郭杰",
             Role::UnitHandler,
@@ -974,6 +1016,7 @@ pub async fn seed_demo(
     registration::seed(store, year, today, scale, seed).await?;
     reforms::seed(store, year, today).await?;
     auto_approval::seed(store, year, today, scale, seed).await?;
+    bundles::seed(store, year, today, scale, seed).await?;
     // The cases went in by bulk insert: the planner learns the tables' new sizes, and
     // the kept figures are computed once from them.
     store.analyze().await?;

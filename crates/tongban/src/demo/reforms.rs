@@ -24,6 +24,7 @@ pub async fn seed(store: &Store, year: i32, today: NaiveDate) -> anyhow::Result<
     let open: Vec<&Item> = items
         .iter()
         .filter(|i| i.parent_code.is_none())
+        .filter(|i| !super::bundles::is_member(&i.name))
         .filter(|i| {
             i.content.as_ref().is_some_and(|c| {
                 c.status == ItemStatus::InUse

@@ -84,7 +84,7 @@ const WORDS: &str =
     "鼎华晟瑞泰丰源恒信达宏远嘉盛兴隆昌益新亿聚德顺博通联创卓越锦润明辉腾宇睿航海誉";
 
 /// A name no other demo entity has: the `i`th pair of words with a trade.
-fn company_name(i: usize, trade: &str, town: &str) -> String {
+pub(super) fn company_name(i: usize, trade: &str, town: &str) -> String {
     let w: Vec<char> = WORDS.chars().collect();
     let n = w.len();
     // Two different words: the second a step of 1 to n-1 after the first.
@@ -97,7 +97,7 @@ fn company_name(i: usize, trade: &str, town: &str) -> String {
     format!("昆山{town}{a}{b}{extra}{trade}有限公司")
 }
 
-fn adult_id(rng: &mut ChaCha8Rng, today: NaiveDate) -> String {
+pub(super) fn adult_id(rng: &mut ChaCha8Rng, today: NaiveDate) -> String {
     loop {
         let age = rng.random_range(22..60);
         let born = today - chrono::Days::new(age * 365 + rng.random_range(0..365));

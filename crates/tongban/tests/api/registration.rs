@@ -579,5 +579,22 @@ async fn the_demo_registers_reforms_and_approves_automatically() {
         md.contains("“三证合一”办件量达到") && md.contains("秒批办件"),
         "{md}"
     );
+    // The bundles: three in use, the birth one applied for online, applications
+    // with their cases in several departments.
+    let (_, l) = app.get("/api/v1/bundles", None).await;
+    assert_eq!(l["bundles"].as_array().unwrap().len(), 3, "{l}");
+    let (s, g) = app.get("/api/v1/bundles/YJS-CS", None).await;
+    assert_eq!(s, StatusCode::OK, "{g}");
+    assert_eq!(g["online"], true, "{g}");
+    assert!(
+        g["fields"].as_array().unwrap().len() >= 4,
+        "the joined form: {g}"
+    );
+    assert!(app.count("bundle_applications").await >= 10);
+    assert!(
+        app.scalar("SELECT CAST(COUNT(DISTINCT c.department_id) AS BIGINT) FROM bundle_cases b JOIN cases c ON c.id = b.case_id")
+            .await
+            >= 5
+    );
     app.assert_consistent();
 }
