@@ -525,3 +525,70 @@ async fn handed_in(
     }
     Ok((handed, separate, case_materials))
 }
+
+/// A bundle application as exported: its number, bundle, channel, day, where it
+/// stands and its cases.
+#[derive(Debug, Clone, Serialize)]
+pub struct BundleExportRow {
+    pub application_no: String,
+    pub bundle_code: String,
+    pub bundle_version: i64,
+    pub name: String,
+    pub channel: String,
+    pub submitted_on: String,
+    pub state: StageState,
+    pub ended_on: Option<String>,
+    pub materials: i64,
+    pub materials_separate: i64,
+    /// The cases' numbers, `|`-separated, by department.
+    pub cases: String,
+    /// How many ended without approval.
+    pub unapproved: i64,
+}
+
+/// Every bundle application in order, `batch` at a time, to `sink`.
+pub async fn export(
+    store: &Store,
+    mut sink: impl FnMut(BundleExportRow) -> anyhow::Result<()>,
+) -> Result<u64> {
+    let mut rd = store.reader().await?;
+    let mut last = 0i64;
+    let mut n = 0;
+    loop {
+        let sql = format!(
+            "SELECT {APP_COLUMNS} FROM bundle_applications a WHERE a.id > $1 ORDER BY a.id LIMIT 500"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(last)
+            .fetch_all(&mut *rd)
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for r in &rows {
+            last = r.try_get("id")?;
+            let v = view_of(&mut rd, r).await?;
+            sink(BundleExportRow {
+                application_no: v.application_no,
+                bundle_code: v.bundle_code,
+                bundle_version: v.bundle_version,
+                name: v.name,
+                channel: v.channel,
+                submitted_on: v.submitted_on,
+                state: v.state,
+                ended_on: v.ended_on,
+                materials: v.materials.len() as i64,
+                materials_separate: v.materials_separate,
+                unapproved: v.cases.iter().filter(|c| c.unapproved()).count() as i64,
+                cases: v
+                    .cases
+                    .iter()
+                    .map(|c| c.case_no.as_str())
+                    .collect::<Vec<_>>()
+                    .join("|"),
+            })?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}

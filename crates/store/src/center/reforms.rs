@@ -335,3 +335,44 @@ pub async fn set_baseline(store: &Store, p: &Principal, day: &str) -> Result<Nai
     tx.commit().await?;
     Ok(d)
 }
+
+/// One item of a reform decision, as exported.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReformExportRow {
+    pub document_no: String,
+    pub kind: &'static str,
+    pub decided_on: String,
+    pub effective_from: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub merge_into: Option<String>,
+    /// The towns and sub-stations an item was delegated to, `|`-separated.
+    pub points: String,
+}
+
+/// Every decision's items, oldest decision first, to `sink`.
+pub async fn export(
+    store: &Store,
+    mut sink: impl FnMut(ReformExportRow) -> anyhow::Result<()>,
+) -> Result<u64> {
+    let mut rd = store.reader().await?;
+    let mut all = views(&mut rd, "", None).await?;
+    all.reverse();
+    let mut n = 0;
+    for r in all {
+        for (code, name) in r.items {
+            sink(ReformExportRow {
+                document_no: r.document_no.clone(),
+                kind: r.kind.as_str(),
+                decided_on: r.decided_on.clone(),
+                effective_from: r.effective_from.clone(),
+                item_code: code,
+                item_name: name,
+                merge_into: r.merge_into.clone(),
+                points: r.points.join("|"),
+            })?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}

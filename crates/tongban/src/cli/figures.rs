@@ -129,8 +129,11 @@ pub async fn report(args: ReportArgs) -> anyhow::Result<()> {
 
 #[derive(clap::Args)]
 pub struct ExportArgs {
-    /// 数据集：departments、points、items、cases、ratings、calls、work_orders、projects、acceptances（已出具验收意见书的联合验收）、entities（市场主体）或 registrations（商事登记申请）
+    /// 数据集：departments、points、items、cases、ratings、calls、work_orders、projects、acceptances（已出具验收意见书的联合验收）、entities（市场主体）、registrations（商事登记申请）、reforms（事项清单改革决定）、after_checks（秒批事后核查）或 bundles（一件事申请）
     pub dataset: String,
+    /// items：导出该日生效的事项版本（YYYY-MM-DD，默认今天）
+    #[arg(long)]
+    pub on: Option<String>,
     #[command(flatten)]
     pub db: DbArgs,
     /// csv 或 jsonl（每行一个 JSON 对象）
@@ -143,7 +146,12 @@ pub struct ExportArgs {
 
 pub async fn export_records(args: ExportArgs) -> anyhow::Result<()> {
     let store = open(&args.db.db, &args.db.key_file).await?;
-    export(&store, &args.dataset, &args.format, args.out.as_deref()).await
+    let on = match args.on.as_deref() {
+        Some(d) => chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+            .with_context(|| format!("--on 应为 YYYY-MM-DD 日期：{d}"))?,
+        None => tongban_store::time::local_day(tongban_store::time::now()),
+    };
+    export(&store, &args.dataset, &args.format, args.out.as_deref(), on).await
 }
 
 async fn export(
@@ -151,6 +159,7 @@ async fn export(
     dataset: &str,
     format: &str,
     out: Option<&str>,
+    on: chrono::NaiveDate,
 ) -> anyhow::Result<()> {
     anyhow::ensure!(
         matches!(format, "csv" | "jsonl"),
@@ -168,11 +177,7 @@ async fn export(
             tongban_store::cases::export(store, |row| writer.write(&row)).await?;
         }
         "items" => {
-            let items = tongban_store::catalog::all_in_force(
-                store,
-                tongban_store::time::local_day(tongban_store::time::now()),
-            )
-            .await?;
+            let items = tongban_store::catalog::all_in_force(store, on).await?;
             for i in items {
                 writer.write(&crate::demo::ItemExportRow::from(&i))?;
             }
@@ -202,6 +207,15 @@ async fn export(
             })
             .await?;
         }
+        "reforms" => {
+            tongban_store::reforms::export(store, |row| writer.write(&row)).await?;
+        }
+        "after_checks" => {
+            tongban_store::after_checks::export(store, |row| writer.write(&row)).await?;
+        }
+        "bundles" => {
+            tongban_store::bundles::export(store, |row| writer.write(&row)).await?;
+        }
         "departments" => {
             for d in tongban_store::org::departments(store).await? {
                 writer.write(&d)?;
@@ -214,7 +228,7 @@ async fn export(
         }
         other => {
             anyhow::bail!(
-                "未知数据集“{other}”：可导出 departments、points、items、cases、ratings、calls、work_orders、projects、acceptances、entities、registrations"
+                "未知数据集“{other}”：可导出 departments、points、items、cases、ratings、calls、work_orders、projects、acceptances、entities、registrations、reforms、after_checks、bundles"
             )
         }
     }

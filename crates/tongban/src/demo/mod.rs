@@ -2089,6 +2089,8 @@ pub struct ItemExportRow {
     pub online_depth: String,
     pub version: i64,
     pub effective_from: String,
+    /// The towns and sub-stations it is accepted at (下放), `|`-separated.
+    pub accept_points: String,
 }
 
 impl From<&tongban_store::catalog::Item> for ItemExportRow {
@@ -2107,6 +2109,11 @@ impl From<&tongban_store::catalog::Item> for ItemExportRow {
             online_depth: i.online_depth.clone(),
             version: i.version,
             effective_from: i.effective_from.clone(),
+            accept_points: i
+                .content
+                .as_ref()
+                .map(|c| c.accept_points.join("|"))
+                .unwrap_or_default(),
         }
     }
 }

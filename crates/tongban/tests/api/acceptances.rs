@@ -304,18 +304,6 @@ async fn acceptance_runs_to_its_certificate(db: Db) {
 }
 both!(acceptance_runs_to_its_certificate);
 
-fn jsonl(out: &std::process::Output) -> Vec<Value> {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 /// The six figures of this year and the year before, recomputed from the export.
 async fn figures_follow_the_export(app: &TestApp) {
     // The first acceptance moves a year back, as if certified then.

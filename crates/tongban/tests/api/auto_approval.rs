@@ -257,6 +257,30 @@ async fn rules_decide_at_once_or_name_what_failed(db: Db) {
     assert_eq!(figure(&f, "after_check_disputes")["value"], 1.0);
     assert_eq!(figure(&f, "auto_revoked")["value"], 1.0);
     assert_eq!(figure(&f, "commitments_revoked")["value"], 0.0);
+    // The same from the exports alone: the cases with their mode and revocation,
+    // the after-checks with their result.
+    let cases = app.export("cases", &[]);
+    let in_year = |v: &Value| v.as_str().is_some_and(|d| d.starts_with(year));
+    let accepted = cases.iter().filter(|c| in_year(&c["accepted_at"])).count() as f64;
+    let auto = cases
+        .iter()
+        .filter(|c| c["mode"] == "auto" && in_year(&c["accepted_at"]))
+        .count() as f64;
+    assert_eq!(figure(&f, "cases_auto")["value"], auto);
+    assert!((share - auto / accepted).abs() < 1e-9);
+    let revoked = cases
+        .iter()
+        .filter(|c| c["mode"] == "auto" && in_year(&c["revoked_on"]))
+        .count() as f64;
+    assert_eq!(figure(&f, "auto_revoked")["value"], revoked);
+    let checks = app.export("after_checks", &[]);
+    let done: Vec<&Value> = checks
+        .iter()
+        .filter(|c| in_year(&c["checked_on"]))
+        .collect();
+    assert_eq!(figure(&f, "after_checks")["value"], done.len() as f64);
+    let disputed = done.iter().filter(|c| c["disputed"] == true).count() as f64;
+    assert_eq!(figure(&f, "after_check_disputes")["value"], disputed);
     let out = app.cli(&[
         "report",
         "--db",

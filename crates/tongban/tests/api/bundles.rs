@@ -194,6 +194,19 @@ async fn bundles_open_one_case_per_department(db: Db) {
     assert_eq!(v["state_label"], "已办结（部分事项未获准予）");
     assert!(v["ended_on"].is_string());
     assert_eq!(v["cases"][1]["reason"], "车辆技术等级不符合营运要求", "{v}");
+    let rows = app.export("bundles", &[]);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["application_no"], no.as_str());
+    assert_eq!(rows[0]["state"], "ended_unapproved");
+    assert_eq!(rows[0]["unapproved"], 1);
+    assert_eq!(rows[0]["cases"], format!("{sj_case}|{jt_case}"));
+    assert_eq!(
+        (
+            rows[0]["materials"].as_i64(),
+            rows[0]["materials_separate"].as_i64()
+        ),
+        (Some(2), Some(4))
+    );
 
     // A new version stops the bundle from today: gone from the portal's list.
     let mut stop = good.clone();

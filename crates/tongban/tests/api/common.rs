@@ -472,6 +472,29 @@ pub fn content(
     }
 }
 
+/// The rows of a JSON-lines export, asserting the command succeeded.
+pub fn jsonl(out: &std::process::Output) -> Vec<Value> {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+impl TestApp {
+    /// `tongban export <dataset> --format jsonl` through the binary, with `extra`
+    /// arguments, as rows.
+    pub fn export(&self, dataset: &str, extra: &[&str]) -> Vec<Value> {
+        let mut args = vec!["export", dataset, "--db", &self.db_url, "--format", "jsonl"];
+        args.extend_from_slice(extra);
+        jsonl(&self.cli(&args))
+    }
+}
+
 /// The error object of a 4xx answer, asserting the documented shape.
 /// One figure of a `/api/v1/figures` answer.
 #[track_caller]

@@ -19,6 +19,79 @@ fn decision(kind: &str, items: &[&str]) -> Value {
     })
 }
 
+/// The reform figures of `year` recomputed from the exports alone: the decisions,
+/// the catalog as in force on the days the figures look at, and the cases.
+fn figures_from_exports(app: &TestApp, f: &Value, year: &str) {
+    let y: i32 = year.parse().unwrap();
+    let from = chrono::NaiveDate::from_ymd_opt(y, 1, 1).unwrap();
+    let to = tongban_store::time::local_day(tongban_store::time::now());
+    let day_before = (from - chrono::Days::new(1)).to_string();
+    let in_use = |rows: &[Value]| -> Vec<Value> {
+        rows.iter()
+            .filter(|r| r["status"] == "in_use")
+            .cloned()
+            .collect()
+    };
+    let before = in_use(&app.export("items", &["--on", &day_before]));
+    let now = in_use(&app.export("items", &["--on", &to.to_string()]));
+    let reforms = app.export("reforms", &[]);
+    // Cut: distinct items cancelled, transferred or merged from the baseline (the
+    // year's first day) to its end; the ratio against the catalog the day before.
+    let mut cut: Vec<&str> = reforms
+        .iter()
+        .filter(|r| ["cancel", "transfer", "merge"].contains(&r["kind"].as_str().unwrap()))
+        .filter(|r| {
+            let d = r["effective_from"].as_str().unwrap();
+            d >= from.to_string().as_str() && d <= to.to_string().as_str()
+        })
+        .map(|r| r["item_code"].as_str().unwrap())
+        .collect();
+    cut.sort();
+    cut.dedup();
+    assert_eq!(figure(f, "items_cut")["value"], cut.len() as f64);
+    let ratio = figure(f, "cut_ratio")["value"].as_f64().unwrap();
+    assert!((ratio - cut.len() as f64 / before.len() as f64).abs() < 1e-9);
+    // New instant: instant and in use at the end, not so the day before the year.
+    let instant = |rows: &[Value], code: &Value| {
+        rows.iter()
+            .any(|r| &r["code"] == code && r["instant"] == true)
+    };
+    let new_instant = now
+        .iter()
+        .filter(|r| r["instant"] == true && !instant(&before, &r["code"]))
+        .count();
+    assert_eq!(figure(f, "new_instant_items")["value"], new_instant as f64);
+    let delegated = now.iter().filter(|r| r["accept_points"] != "").count();
+    assert_eq!(figure(f, "items_delegated")["value"], delegated as f64);
+    // Speed-up per item: the cases closed with approval in working days.
+    let cases = app.export("cases", &[]);
+    let mut by_item: std::collections::BTreeMap<&str, (f64, f64, f64)> = Default::default();
+    for c in cases.iter().filter(|c| {
+        c["handled_days"].is_number()
+            && c["instant"] == false
+            && c["promised_unit"] == "working"
+            && c["promised_days"].as_i64().unwrap() > 0
+            && c["closed_on"].as_str().is_some_and(|d| d.starts_with(year))
+    }) {
+        let e = by_item.entry(c["item_code"].as_str().unwrap()).or_default();
+        e.0 += 1.0;
+        e.1 += c["promised_days"].as_f64().unwrap();
+        e.2 += c["handled_days"].as_f64().unwrap();
+    }
+    let rows = figure(f, "item_speedups")["rows"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(rows.len(), by_item.len());
+    for r in &rows {
+        let (n, promised, handled) = by_item[r["code"].as_str().unwrap()];
+        assert_eq!(r["value"], n);
+        assert_eq!(r["limit_days"].as_f64().unwrap(), promised / n);
+        assert_eq!(r["average_days"].as_f64().unwrap(), handled / n);
+        assert!((r["rate"].as_f64().unwrap() - (1.0 - handled / promised)).abs() < 1e-9);
+    }
+}
+
 async fn reform_decisions_change_the_catalog_and_its_figures(db: Db) {
     let app = TestApp::spawn(db).await;
     let admin = app.token("admin").await;
@@ -152,6 +225,7 @@ async fn reform_decisions_change_the_catalog_and_its_figures(db: Db) {
     assert_eq!(speed["rows"][0]["limit_days"], 5.0);
     assert_eq!(speed["rows"][0]["average_days"], 0.0);
     assert_eq!(speed["value"], 1.0);
+    figures_from_exports(&app, &f, year);
 
     // A baseline after the decision: nothing cut since.
     let tomorrow = (tongban_store::time::local_day(tongban_store::time::now())

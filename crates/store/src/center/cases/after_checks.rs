@@ -302,3 +302,45 @@ pub async fn resolve(
     let mut rd = store.reader().await?;
     Ok(one(&mut rd, case_no).await?.2)
 }
+
+/// An after-check as exported: its case, when it was drawn and done, whether it
+/// disagreed, and a supervisor's resolution.
+#[derive(Debug, Clone, Serialize)]
+pub struct AfterCheckExport {
+    pub case_no: String,
+    pub department: String,
+    pub queued_on: String,
+    pub status: String,
+    pub checked_on: Option<String>,
+    pub disputed: bool,
+    pub resolved_on: Option<String>,
+}
+
+/// Every after-check in the order drawn, to `sink`.
+pub async fn export(
+    store: &Store,
+    mut sink: impl FnMut(AfterCheckExport) -> anyhow::Result<()>,
+) -> Result<u64> {
+    let mut rd = store.reader().await?;
+    let rows = sqlx::query(
+        "SELECT c.case_no, d.code, a.queued_on, a.status, a.checked_on, a.disputed, a.resolved_on \
+         FROM after_checks a JOIN cases c ON c.id = a.case_id JOIN departments d ON d.id = c.department_id \
+         ORDER BY a.queued_on, c.id",
+    )
+    .fetch_all(&mut *rd)
+    .await?;
+    let mut n = 0;
+    for r in &rows {
+        sink(AfterCheckExport {
+            case_no: r.try_get(0)?,
+            department: r.try_get(1)?,
+            queued_on: r.try_get(2)?,
+            status: r.try_get(3)?,
+            checked_on: r.try_get(4)?,
+            disputed: crate::flag(r, 5)?,
+            resolved_on: r.try_get(6)?,
+        })?;
+        n += 1;
+    }
+    Ok(n)
+}

@@ -20,6 +20,16 @@ pub struct ExportRow {
     pub promised_deadline: Option<String>,
     pub legal_deadline: Option<String>,
     pub rating: Option<i64>,
+    /// standard, commitment (告知承诺制) or auto (秒批).
+    pub mode: String,
+    pub closed_on: Option<String>,
+    /// The promised limit, in `promised_unit` (working or natural days).
+    pub promised_days: i64,
+    pub promised_unit: String,
+    /// Working days from acceptance to the close, for a case closed with approval.
+    pub handled_days: Option<i64>,
+    /// The day an approval was revoked (告知承诺 found untrue, 秒批 undone on check).
+    pub revoked_on: Option<String>,
 }
 
 /// Streams every case in id order, `batch` at a time, to `sink`.
@@ -33,7 +43,8 @@ pub async fn export(
     loop {
         let rows = sqlx::query(
             "SELECT c.id, c.case_no, i.code, v.name, d.code, p.code, c.channel, c.instant, c.status, c.applicant_kind, \
-             c.submitted_at, c.accepted_at, c.closed_at, c.promised_deadline, c.legal_deadline, r.level \
+             c.submitted_at, c.accepted_at, c.closed_at, c.promised_deadline, c.legal_deadline, r.level, \
+             c.mode, c.closed_on, c.promised_days, c.promised_unit, c.handled_days, c.revoked_on \
              FROM cases c JOIN items i ON i.id = c.item_id JOIN item_versions v ON v.item_id = c.item_id AND v.version = c.item_version \
              JOIN departments d ON d.id = c.department_id JOIN points p ON p.id = c.point_id \
              LEFT JOIN ratings r ON r.case_id = c.id AND r.kind = 'service' WHERE c.id > $1 ORDER BY c.id LIMIT 5000",
@@ -62,6 +73,12 @@ pub async fn export(
                 promised_deadline: r.try_get(13)?,
                 legal_deadline: r.try_get(14)?,
                 rating: r.try_get(15)?,
+                mode: r.try_get(16)?,
+                closed_on: r.try_get(17)?,
+                promised_days: r.try_get(18)?,
+                promised_unit: r.try_get(19)?,
+                handled_days: r.try_get(20)?,
+                revoked_on: r.try_get(21)?,
             })?;
             n += 1;
         }
