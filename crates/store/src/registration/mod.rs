@@ -266,8 +266,21 @@ async fn file_case(
     filed: Filed,
     at: DateTime<Utc>,
 ) -> Result<RegistrationView> {
+    let no = open_case(store, crate::cases::Creator::Staff(p), app, filed, at).await?;
+    entities::registration(store, p, &no).await
+}
+
+/// Opens the registration's case and writes the registration in its transaction;
+/// the case's number.
+async fn open_case(
+    store: &Store,
+    creator: crate::cases::Creator<'_>,
+    app: Application,
+    filed: Filed,
+    at: DateTime<Utc>,
+) -> Result<String> {
     let filed = Arc::new(filed);
-    let (cases, ()) = crate::cases::create_batch(store, p, &[app], at, move |tx, ids| {
+    let (cases, ()) = crate::cases::create_batch_as(store, creator, &[app], at, move |tx, ids| {
         let filed = filed.clone();
         Box::pin(async move {
             let (id, no) = ids
@@ -277,11 +290,48 @@ async fn file_case(
         })
     })
     .await?;
-    let no = cases
+    cases
         .first()
         .map(|c| c.case_no.clone())
-        .ok_or_else(|| StoreError::Other(anyhow::anyhow!("no case opened")))?;
-    entities::registration(store, p, &no).await
+        .ok_or_else(|| StoreError::Other(anyhow::anyhow!("no case opened")))
+}
+
+/// Files an establishment online for the signed-in applicant as its legal
+/// representative (their verified name, ID number and phone): the particulars
+/// checked whole, the materials the draft's files; the case awaits the department's
+/// pre-review like any online application. The case's number.
+pub async fn establish_online(
+    store: &Store,
+    a: &crate::applicants::ApplicantSession,
+    input: &EstablishInput,
+    item_code: &str,
+    draft: &str,
+    note: Option<&str>,
+) -> Result<String> {
+    let now = time::now();
+    let today = time::local_day(now);
+    let mut input = input.clone();
+    input.legal_rep_name = a.name.clone();
+    input.legal_rep_id_number = a.id_number.clone();
+    input.legal_rep_phone = a.phone.clone();
+    let part = establish_part(store, &a.actor(), &input, today).await?;
+    let mut rd = store.reader().await?;
+    let item = item_for(&mut rd, RegistrationKind::Establish, Some(item_code)).await?;
+    drop(rd);
+    let creator = crate::cases::Creator::Applicant(a);
+    let app = ApplicationInput {
+        item_code: Some(item),
+        channel: Some("online".into()),
+        applicant: Some(part.applicant),
+        draft: Some(draft.to_string()),
+        note: Some(match note.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(n) => format!("{}；{n}", part.note),
+            None => part.note,
+        }),
+        ..ApplicationInput::default()
+    };
+    let app = Application::parse(&app, creator.filer(), today).map_err(StoreError::from)?;
+    open_case(store, creator, app, part.filed, now).await
 }
 
 /// An establishment checked and ready to file with its case: the legal

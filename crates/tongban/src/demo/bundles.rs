@@ -85,6 +85,10 @@ pub fn shape_item(name: &str, c: &mut ItemContent) {
         return;
     }
     c.status = ItemStatus::InUse;
+    // Every member may be applied for online, so each bundle can be.
+    if !c.online_depth.accepts_online() {
+        c.online_depth = OnlineDepth::PreReview;
+    }
     let fields = match name {
         BIRTH_CERTIFICATE => vec![
             field("child_name|新生儿姓名|文本|是", 1),
@@ -106,9 +110,6 @@ pub fn shape_item(name: &str, c: &mut ItemContent) {
     c.instant = false;
     c.commitment = None;
     c.auto_approval = None;
-    if !c.online_depth.accepts_online() {
-        c.online_depth = OnlineDepth::PreReview;
-    }
     if c.promised.days == 0 {
         c.promised.days = 3;
     }

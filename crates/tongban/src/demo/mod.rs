@@ -742,6 +742,12 @@ pub async fn seed_demo(
         bundles::shape_item(name, &mut content);
         if let Some(kind) = registration::kind_of_item(name) {
             content.registration = Some(kind);
+            // An establishment may be applied for online by the legal representative.
+            if kind == tongban_domain::registration::RegistrationKind::Establish
+                && !content.online_depth.accepts_online()
+            {
+                content.online_depth = OnlineDepth::PreReview;
+            }
             content.instant = false;
             content.status = ItemStatus::InUse;
             status = ItemStatus::InUse;

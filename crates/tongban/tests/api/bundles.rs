@@ -465,3 +465,76 @@ async fn bundle_pages_work_without_script(db: Db) {
     app.assert_consistent();
 }
 both!(bundle_pages_work_without_script);
+
+/// 开餐馆 online: the legal representative applies on the portal for the business
+/// license and the food license at once, the establishment's particulars on the
+/// bundle's form.
+async fn a_business_bundle_is_applied_for_online(db: Db) {
+    use crate::registration::{ESTABLISH, registration_items};
+    use reqwest::multipart::{Form, Part};
+    let app = TestApp::spawn(db).await;
+    registration_items(&app).await;
+    define(&app, &[ESTABLISH, ITEM]).await;
+    let mut v = Browser::new(&app);
+    crate::apply::sign_in(&app, &mut v).await;
+    let path = format!("/apply/bundle/{BUNDLE}");
+    let (s, _, page) = v.get(&path).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page.contains("设立登记信息"), "{page}");
+    let csrf = hidden(&page, "csrf");
+    let draft = hidden(&page, "draft");
+    let investors = format!("张三|{ID_NUMBER}|30");
+    let fields = [
+        ("reg_entity_type", "llc"),
+        ("reg_name", "昆山一体化餐饮有限公司"),
+        ("reg_town", "BC"),
+        ("reg_address", "巴城镇湖滨路1号"),
+        ("reg_capital_wan", "30"),
+        ("reg_business_scope", "餐饮服务"),
+        ("reg_investors", investors.as_str()),
+    ];
+    let mut form = Form::new()
+        .text("csrf", csrf.clone())
+        .text("draft", draft.clone())
+        .text("kind", "person")
+        .part(
+            "file_0",
+            Part::bytes(crate::apply::PDF.to_vec()).file_name("申请书.pdf"),
+        )
+        .part(
+            "file_1",
+            Part::bytes(crate::apply::PDF.to_vec()).file_name("营业执照.pdf"),
+        );
+    for (k, val) in fields {
+        form = form.text(k, val.to_string());
+    }
+    let (s, page) = v.upload(&path, form).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page.contains("昆山一体化餐饮有限公司"), "{page}");
+    let mut post = vec![
+        ("csrf", csrf.as_str()),
+        ("draft", draft.as_str()),
+        ("kind", "person"),
+    ];
+    post.extend(fields);
+    let (s, loc, page) = v.post(&format!("{path}/submit"), &post).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{page}");
+    let no = loc.unwrap();
+    let no = no
+        .trim_start_matches("/account/bundles/")
+        .trim_end_matches("?new=1");
+    let clerk = app.token("supervisor").await;
+    let (s, b) = app
+        .get(&format!("/api/v1/bundle-applications/{no}"), Some(&clerk))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["channel"], "online");
+    assert_eq!(b["cases"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        b["cases"][0]["status"], "submitted",
+        "awaits pre-review: {b}"
+    );
+    assert_eq!(app.count("registrations").await, 1);
+    app.assert_consistent();
+}
+both!(a_business_bundle_is_applied_for_online);

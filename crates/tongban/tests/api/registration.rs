@@ -29,7 +29,13 @@ pub(crate) async fn registration_items(app: &TestApp) {
         (CHANGE, "企业变更登记", RegistrationKind::Change),
         (DEREGISTER, "企业注销登记", RegistrationKind::Deregister),
     ] {
-        let mut c = content(name, false, ItemStatus::InUse, vec![], OnlineDepth::Offline);
+        // The establishment may be applied for online (by the legal representative).
+        let online = if kind == RegistrationKind::Establish {
+            OnlineDepth::PreReview
+        } else {
+            OnlineDepth::Offline
+        };
+        let mut c = content(name, false, ItemStatus::InUse, vec![], online);
         c.registration = Some(kind);
         c.commitment = None;
         tongban_store::catalog::insert_item(
@@ -598,3 +604,129 @@ async fn the_demo_registers_reforms_and_approves_automatically() {
     );
     app.assert_consistent();
 }
+
+/// The legal representative applies for an establishment on the portal: the
+/// particulars on the item's form (their own verified identity as legal
+/// representative), checked before the answers are shown; the department accepts,
+/// approves and closes it, the code and the license follow. A change is for the
+/// window.
+async fn an_establishment_is_applied_for_online(db: Db) {
+    use reqwest::multipart::{Form, Part};
+    let app = TestApp::spawn(db).await;
+    registration_items(&app).await;
+    let mut v = Browser::new(&app);
+    crate::apply::sign_in(&app, &mut v).await;
+    let (s, _, page) = v.get(&format!("/apply/{CHANGE}")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("窗口办理"), "{page}");
+    let path = format!("/apply/{ESTABLISH}");
+    let (s, _, page) = v.get(&path).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("设立登记信息") && !page.contains("以谁的名义申请"),
+        "{page}"
+    );
+    let csrf = hidden(&page, "csrf");
+    let draft = hidden(&page, "draft");
+    let files = || {
+        Form::new()
+            .part(
+                "file_0",
+                Part::bytes(crate::apply::PDF.to_vec()).file_name("申请书.pdf"),
+            )
+            .part(
+                "file_1",
+                Part::bytes(crate::apply::PDF.to_vec()).file_name("营业执照.pdf"),
+            )
+    };
+    let investors = format!("张三|{ID_NUMBER}|50");
+    let form = files()
+        .text("csrf", csrf.clone())
+        .text("draft", draft.clone())
+        .text("kind", "person")
+        .text("reg_entity_type", "llc")
+        .text("reg_name", "")
+        .text("reg_town", "BC")
+        .text("reg_address", "巴城镇正仪路9号")
+        .text("reg_capital_wan", "50")
+        .text("reg_business_scope", "软件开发")
+        .text("reg_investors", investors.clone());
+    let (s, page) = v.upload(&path, form).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("href=\"#reg_name\""), "{page}");
+    assert!(page.contains("巴城镇正仪路9号"), "what was typed is kept");
+    let form = Form::new()
+        .text("csrf", csrf.clone())
+        .text("draft", draft.clone())
+        .text("kind", "person")
+        .text("reg_entity_type", "llc")
+        .text("reg_name", "昆山网办科技有限公司")
+        .text("reg_town", "BC")
+        .text("reg_address", "巴城镇正仪路9号")
+        .text("reg_capital_wan", "50")
+        .text("reg_business_scope", "软件开发")
+        .text("reg_investors", investors.clone());
+    let (s, page) = v.upload(&path, form).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("昆山网办科技有限公司") && page.contains("提交前请核对"),
+        "{page}"
+    );
+    let mut post = vec![
+        ("csrf", csrf.as_str()),
+        ("draft", draft.as_str()),
+        ("kind", "person"),
+    ];
+    for k in [
+        "reg_entity_type",
+        "reg_name",
+        "reg_town",
+        "reg_address",
+        "reg_capital_wan",
+        "reg_business_scope",
+        "reg_investors",
+    ] {
+        post.push((k, ""));
+    }
+    let values = [
+        "llc",
+        "昆山网办科技有限公司",
+        "BC",
+        "巴城镇正仪路9号",
+        "50",
+        "软件开发",
+        investors.as_str(),
+    ];
+    for (i, val) in values.iter().enumerate() {
+        post[3 + i].1 = val;
+    }
+    let (s, loc, page) = v.post(&format!("{path}/submit"), &post).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{page}");
+    let no = loc.unwrap().trim_start_matches("/apply/done/").to_string();
+    let clerk = app.token("clerk.sj").await;
+    let (_, r) = app
+        .get(&format!("/api/v1/registrations/{no}"), Some(&clerk))
+        .await;
+    assert_eq!(r["name"], "昆山网办科技有限公司", "{r}");
+    let (_, c) = app.get(&format!("/api/v1/cases/{no}"), Some(&clerk)).await;
+    assert_eq!(
+        (c["channel"].as_str(), c["status"].as_str()),
+        (Some("online"), Some("submitted")),
+        "{c}"
+    );
+    let (s, c) = app.act(&clerk, &no, "accept", None).await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    grant(&app, &no).await;
+    let (_, r) = app
+        .get(&format!("/api/v1/registrations/{no}"), Some(&clerk))
+        .await;
+    let code = r["credit_code"]
+        .as_str()
+        .expect("a code generated")
+        .to_string();
+    tongban_domain::CreditCode::parse(&code).unwrap();
+    let (_, e) = app.get(&format!("/api/v1/entities/{code}"), None).await;
+    assert_eq!(e["status_label"], "存续", "{e}");
+    app.assert_consistent();
+}
+both!(an_establishment_is_applied_for_online);

@@ -5,8 +5,10 @@
 
 use crate::AppState;
 use crate::pages::portal::applicant::{
-    Answers, applicant_or_login, keep_and_check, new_draft, read_form, unprocessable, valid_draft,
+    Answers, applicant_or_login, keep_and_check, new_draft, not_submitted, read_form,
+    unprocessable, valid_draft,
 };
+use crate::pages::registration::{EstablishChoices, establish_choices, establishment_online};
 use crate::pages::{Errors, FieldError, Layout, PageError, PageForm, PageResult, Web, render};
 use askama::Template;
 use axum::Router;
@@ -89,22 +91,25 @@ async fn guide(State(s): State<AppState>, web: Web, Path(code): Path<String>) ->
 /// The guide of a bundle open to online applications.
 async fn online_guide(s: &AppState, code: &str) -> Result<BundleGuide, PageError> {
     let g = bundles::guide(&s.store, code).await?;
-    if !g.online || g.establishment {
+    if !g.online {
         return Err(PageError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "暂不能网上申请",
             format!(
-                "“{}”{}，请到政务服务中心综合窗口办理。",
-                g.bundle.name,
-                if g.establishment {
-                    "含设立登记，须核验法定代表人和出资人身份"
-                } else {
-                    "中有事项暂不支持网上申请"
-                }
+                "“{}”中有事项暂不支持网上申请，请到政务服务中心综合窗口办理。",
+                g.bundle.name
             ),
         ));
     }
     Ok(g)
+}
+
+/// The choices of the establishment's particulars when the bundle opens a business.
+async fn reg_of(s: &AppState, g: &BundleGuide) -> Result<Option<EstablishChoices>, PageError> {
+    match g.establishment {
+        true => Ok(Some(establish_choices(s).await?)),
+        false => Ok(None),
+    }
 }
 
 #[derive(Template)]
@@ -117,6 +122,8 @@ struct ApplyPage {
     answers: Answers,
     uploaded: Vec<Upload>,
     errors: Errors,
+    /// A bundle opening a business: the choices of the establishment's particulars.
+    reg: Option<EstablishChoices>,
 }
 
 impl ApplyPage {
@@ -151,6 +158,7 @@ async fn apply_form(
     let uploaded = files::draft_files(&s.store, &draft, &a.id_digest).await?;
     render(&ApplyPage {
         layout: web.layout(),
+        reg: reg_of(&s, &g).await?,
         g,
         applicant_name: a.name.clone(),
         applicant_id: a.masked_id(),
@@ -176,6 +184,8 @@ struct CheckPage {
     phone: String,
     answers: Answers,
     uploaded: Vec<Upload>,
+    /// A bundle opening a business: its particulars shown and carried.
+    establish: bool,
 }
 
 /// The form with its files: keeps the files, checks the answers, and shows the form
@@ -212,6 +222,10 @@ async fn apply_upload(
                 .map(|f| FieldError::new("form", f.message)),
         );
     }
+    let reg = reg_of(&s, &g).await?;
+    if reg.is_some() {
+        errors.extend(establishment_online(&answers.rest, &a, today).1);
+    }
     let uploaded = files::draft_files(&s.store, &answers.draft, &a.id_digest).await?;
     for (i, m) in g.materials.iter().enumerate() {
         if m.required && !uploaded.iter().any(|u| u.material == m.name) {
@@ -224,6 +238,7 @@ async fn apply_upload(
     if !errors.is_empty() {
         let page = ApplyPage {
             layout: web.layout(),
+            reg,
             g,
             applicant_name: a.name.clone(),
             applicant_id: a.masked_id(),
@@ -235,6 +250,7 @@ async fn apply_upload(
     }
     render(&CheckPage {
         layout: web.layout(),
+        establish: reg.is_some(),
         fields: g
             .fields
             .iter()
@@ -268,8 +284,23 @@ async fn submit(
             "申请表单已失效，请重新打开申请页面。",
         ));
     }
-    online_guide(&s, &code).await?;
+    let g = online_guide(&s, &code).await?;
+    let registration = if g.establishment {
+        let (input, faults) = establishment_online(&answers.rest, &a, time::local_day(time::now()));
+        if !faults.is_empty() {
+            return not_submitted(StoreError::Faults(
+                faults
+                    .into_iter()
+                    .map(|f| tongban_domain::Invalid::new("registration", f.message))
+                    .collect(),
+            ));
+        }
+        Some(input)
+    } else {
+        None
+    };
     let input = BundleApplicationInput {
+        registration,
         channel: Some("online".into()),
         applicant: Some(answers.applicant().unwrap_or_else(|| {
             tongban_domain::case::ApplicantInput {
@@ -286,18 +317,7 @@ async fn submit(
         Ok(b) => Ok(
             Redirect::to(&format!("/account/bundles/{}?new=1", b.application_no)).into_response(),
         ),
-        Err(e @ (StoreError::Invalid(_) | StoreError::Faults(_))) => {
-            let messages: Vec<String> = crate::pages::field_errors(e)?
-                .into_iter()
-                .map(|e| e.message)
-                .collect();
-            Err(PageError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "申请未能提交",
-                format!("{}。请返回修改后重新提交。", messages.join("；")),
-            ))
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => not_submitted(e),
     }
 }
 

@@ -4,6 +4,7 @@
 //! rating of a finished case.
 
 use crate::AppState;
+use crate::pages::registration::{EstablishChoices, establish_choices, establishment_online};
 use crate::pages::session::APPLICANT_COOKIE;
 use crate::pages::urlencode;
 use crate::pages::{Errors, FieldError, Layout, PageError, PageForm, PageResult, Web, render};
@@ -15,12 +16,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use tongban_domain::catalog::ItemContent;
+use tongban_domain::registration::RegistrationKind;
 use tongban_store::StoreError;
 use tongban_store::applicants::{self, ApplicantSession};
 use tongban_store::cases::{self, CaseView, Creator, NewCase, Rater};
 use tongban_store::catalog::{self, Item};
 use tongban_store::files::{self, Upload};
-use tongban_store::time;
+use tongban_store::{registration, time};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -518,6 +520,22 @@ impl Answers {
         })
     }
 
+    /// What was typed into a field of an establishment's particulars (`reg_{name}`).
+    pub(crate) fn reg(&self, name: &str) -> String {
+        self.rest
+            .get(&format!("reg_{name}"))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The establishment's particulars as typed, to carry to the next step.
+    pub(crate) fn regs(&self) -> Vec<(&String, &String)> {
+        self.rest
+            .iter()
+            .filter(|(k, _)| k.starts_with("reg_"))
+            .collect()
+    }
+
     /// What was typed into a field of the item's application form.
     pub(crate) fn answer(&self, name: &str) -> String {
         self.rest
@@ -538,6 +556,8 @@ struct ApplyPage {
     answers: Answers,
     uploaded: Vec<Upload>,
     errors: Errors,
+    /// An establishment (设立登记): the choices of its particulars.
+    reg: Option<EstablishChoices>,
 }
 
 impl ApplyPage {
@@ -572,7 +592,33 @@ async fn item_for_application(s: &AppState, code: &str) -> Result<(Item, ItemCon
             format!("“{}”暂不支持网上申请，请到办理地点窗口办理。", content.name),
         ));
     }
+    // A change or deregistration names an entity and who acts for it: at the window.
+    if content
+        .registration
+        .is_some_and(|k| k != RegistrationKind::Establish)
+    {
+        return Err(PageError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "暂不能网上申请",
+            format!(
+                "“{}”须由市场主体的经办人持相关材料到市场监管窗口办理。",
+                content.name
+            ),
+        ));
+    }
     Ok((item, content))
+}
+
+/// The choices of the establishment's particulars when the item registers a new
+/// market entity (设立登记), whose legal representative is the applicant.
+async fn reg_choices(
+    s: &AppState,
+    content: &ItemContent,
+) -> Result<Option<EstablishChoices>, PageError> {
+    match content.registration {
+        Some(RegistrationKind::Establish) => Ok(Some(establish_choices(s).await?)),
+        _ => Ok(None),
+    }
 }
 
 pub(crate) fn new_draft() -> String {
@@ -606,6 +652,7 @@ async fn apply_form(
     let page = ApplyPage {
         layout: web.layout(),
         item,
+        reg: reg_choices(&s, &content).await?,
         content,
         applicant_name: a.name.clone(),
         applicant_id: a.masked_id(),
@@ -624,6 +671,8 @@ async fn apply_form(
 #[template(path = "portal/apply_check.html")]
 struct CheckPage {
     layout: Layout,
+    /// An establishment: its particulars shown and carried.
+    establish: bool,
     /// The form's fields as `(name, label, answer)`.
     fields: Vec<(String, String, String)>,
     item: Item,
@@ -669,6 +718,10 @@ async fn apply_upload(
                 .map(|f| FieldError::new("form", f.message)),
         );
     }
+    let reg = reg_choices(&s, &content).await?;
+    if reg.is_some() {
+        errors.extend(establishment_online(&answers.rest, &a, today).1);
+    }
     let uploaded = files::draft_files(&s.store, &answers.draft, &a.id_digest).await?;
     for (i, m) in content.materials.iter().enumerate() {
         if m.required && !uploaded.iter().any(|u| u.material == m.name) {
@@ -682,6 +735,7 @@ async fn apply_upload(
         let page = ApplyPage {
             layout: web.layout(),
             item,
+            reg,
             content,
             applicant_name: a.name.clone(),
             applicant_id: a.masked_id(),
@@ -693,6 +747,7 @@ async fn apply_upload(
     }
     let page = CheckPage {
         layout: web.layout(),
+        establish: reg.is_some(),
         fields: content
             .fields
             .iter()
@@ -727,6 +782,34 @@ async fn submit(
             "申请表单已失效，请重新打开申请页面。",
         ));
     }
+    let (item, content) = item_for_application(&s, &code).await?;
+    if content.registration == Some(RegistrationKind::Establish) {
+        let today = time::local_day(time::now());
+        let (input, faults) = establishment_online(&answers.rest, &a, today);
+        let filed = match faults.is_empty() {
+            true => {
+                registration::establish_online(
+                    &s.store,
+                    &a,
+                    &input,
+                    &item.code,
+                    &answers.draft,
+                    Some(answers.note.as_str()),
+                )
+                .await
+            }
+            false => Err(StoreError::Faults(
+                faults
+                    .into_iter()
+                    .map(|f| tongban_domain::Invalid::new("registration", f.message))
+                    .collect(),
+            )),
+        };
+        return match filed {
+            Ok(no) => Ok(Redirect::to(&format!("/apply/done/{no}")).into_response()),
+            Err(e) => not_submitted(e),
+        };
+    }
     let applicant = answers.applicant();
     let input = NewCase {
         item_code: Some(code.clone()),
@@ -744,7 +827,15 @@ async fn submit(
     };
     match created {
         Ok(case) => Ok(Redirect::to(&format!("/apply/done/{}", case.case_no)).into_response()),
-        Err(e @ (StoreError::Invalid(_) | StoreError::Faults(_))) => {
+        Err(e) => not_submitted(e),
+    }
+}
+
+/// An application the store refused at submission: its faults on one page (the
+/// answers were checked a step before, so this is rare), anything else the page's.
+pub(crate) fn not_submitted(e: StoreError) -> PageResult {
+    match e {
+        e @ (StoreError::Invalid(_) | StoreError::Faults(_) | StoreError::Conflict { .. }) => {
             let messages: Vec<String> = crate::pages::field_errors(e)?
                 .into_iter()
                 .map(|e| e.message)
@@ -755,7 +846,7 @@ async fn submit(
                 format!("{}。请返回修改后重新提交。", messages.join("；")),
             ))
         }
-        Err(e) => Err(e.into()),
+        e => Err(e.into()),
     }
 }
 
@@ -825,7 +916,10 @@ pub(crate) async fn read_form(
             "org_name" => answers.org_name = value.trim().to_string(),
             "credit_code" => answers.credit_code = value.trim().to_string(),
             "note" => answers.note = value.trim().to_string(),
-            other if other.starts_with("form_") && other.len() <= 50 => {
+            other
+                if (other.starts_with("form_") || other.starts_with("reg_"))
+                    && other.len() <= 50 =>
+            {
                 answers
                     .rest
                     .insert(other.to_string(), value.trim().to_string());

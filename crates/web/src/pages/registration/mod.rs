@@ -512,3 +512,65 @@ async fn show_public(s: &AppState, web: &Web, code: String) -> PageResult {
     *r.status_mut() = status;
     Ok(r)
 }
+
+/// The choices of the establishment's particulars on the portal's forms.
+pub(crate) struct EstablishChoices {
+    /// Entity types as `(code, label)`.
+    pub types: Vec<(&'static str, &'static str)>,
+    /// Towns as `(point code, name)`.
+    pub towns: Vec<(String, String)>,
+}
+
+pub(crate) async fn establish_choices(
+    s: &AppState,
+) -> Result<EstablishChoices, crate::pages::PageError> {
+    Ok(EstablishChoices {
+        types: pairs(EntityType::ALL, |t| (t.as_str(), t.label())),
+        towns: towns(&s.store.points_cached().await?)
+            .into_iter()
+            .map(|p| (p.code, p.name))
+            .collect(),
+    })
+}
+
+/// The establishment's particulars typed on the portal (`reg_*` fields), the legal
+/// representative the signed-in applicant (their verified identity); every fault,
+/// each by its field on the form.
+pub(crate) fn establishment_online(
+    typed: &std::collections::BTreeMap<String, String>,
+    a: &tongban_store::applicants::ApplicantSession,
+    today: chrono::NaiveDate,
+) -> (EstablishInput, Vec<FieldError>) {
+    let v = |k: &str| typed.get(&format!("reg_{k}")).cloned().unwrap_or_default();
+    let mut errors = vec![];
+    let capital = wan_to_fen(
+        "capital_wan",
+        "注册资本（出资额）",
+        &v("capital_wan"),
+        &mut errors,
+    );
+    let input = EstablishInput {
+        name: v("name"),
+        entity_type: v("entity_type"),
+        town: v("town"),
+        address: v("address"),
+        legal_rep_name: a.name.clone(),
+        legal_rep_id_number: a.id_number.clone(),
+        legal_rep_phone: a.phone.clone(),
+        registered_capital_fen: capital,
+        business_scope: v("business_scope"),
+        investors: investors_of(&v("investors"), &mut errors),
+    };
+    if let Err(faults) = input.check(today) {
+        for i in faults {
+            let e = on_form(FieldError::new(i.field, i.message));
+            if !errors.iter().any(|t| t.field == e.field) {
+                errors.push(e);
+            }
+        }
+    }
+    for e in &mut errors {
+        e.field = format!("reg_{}", e.field);
+    }
+    (input, errors)
+}
