@@ -365,6 +365,11 @@ async fn bundle_pages_work_without_script(db: Db) {
     assert!(guide.contains("lang=\"zh-CN\""));
     assert!(guide.contains("3 份（分事项申请需 6 份）"), "{guide}");
     assert!(guide.contains(&format!("/apply/bundle/{BUNDLE}")));
+    let (_, _, search) = v.get("/items?q=%E5%BC%80%E9%A4%90%E9%A6%86").await;
+    assert!(
+        search.contains(&format!("/bundles/{BUNDLE}")),
+        "a search names the bundle: {search}"
+    );
 
     // Online: sign in, one form, each material once.
     crate::apply::sign_in(&app, &mut v).await;

@@ -118,6 +118,8 @@ struct ItemsPage {
     words: Vec<String>,
     common: Vec<&'static str>,
     events: &'static [(&'static str, &'static str)],
+    /// "One thing" bundles the search names.
+    bundles: Vec<tongban_store::bundles::BundleView>,
 }
 
 impl ItemsPage {
@@ -178,8 +180,24 @@ async fn items(State(s): State<AppState>, web: Web, Query(q): Query<ItemsQuery>)
     } else {
         vec![]
     };
+    // The bundles the search names (by name, theme or an item inside), beside the items.
+    let bundles = if query.is_empty() {
+        vec![]
+    } else {
+        tongban_store::bundles::in_use(&s.store, today)
+            .await?
+            .into_iter()
+            .filter(|b| {
+                b.name.contains(&query)
+                    || b.theme.contains(&query)
+                    || query.contains(&b.theme)
+                    || b.items.iter().any(|(_, n)| n.contains(&query))
+            })
+            .collect()
+    };
     let pg = ItemsPage {
         layout: web.layout(),
+        bundles,
         words,
         common: common_searches(),
         events: LIFE_EVENTS,
