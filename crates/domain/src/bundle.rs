@@ -232,6 +232,13 @@ pub fn union_fields<'a>(
     Ok(out.into_iter().map(|(f, _)| f).collect())
 }
 
+/// Whether a bundle that opens a business supplies a material itself: the business
+/// license it issues (营业执照, in any wording of the catalog's materials), which the
+/// bundle's other items then ask of no one.
+pub fn supplied_by_establishment(material: &str) -> bool {
+    material.contains("营业执照")
+}
+
 /// A material asked once for the whole bundle, with the items that need it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SharedMaterial {
@@ -422,5 +429,7 @@ mod tests {
         assert_eq!(u[0].items, ["甲", "乙"]);
         assert!(u[1].required);
         assert_eq!(u[2].items, ["乙"]);
+        assert!(supplied_by_establishment("营业执照副本复印件"));
+        assert!(!supplied_by_establishment("身份证"));
     }
 }

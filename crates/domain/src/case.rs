@@ -447,6 +447,9 @@ pub struct Application {
     pub assisted: bool,
     /// The form's answers as given (checked against the item's fields when placed).
     pub form: std::collections::BTreeMap<String, String>,
+    /// Materials the joint application itself supplies (the business license a
+    /// bundle that opens a business issues): asked of no one, counted as present.
+    pub provided: Vec<String>,
 }
 
 impl Application {
@@ -552,6 +555,7 @@ impl Application {
                 agent,
                 assisted,
                 form: input.form.clone().unwrap_or_default(),
+                provided: vec![],
             }),
             _ => None,
         };

@@ -212,12 +212,13 @@ pub async fn apply_at(
         }
     }
     if let Creator::Staff(_) = creator {
-        crate::cases::check_joint_materials(
-            &guide.items,
-            input.materials.as_deref(),
-            files,
-            "本一件事事项",
-        )?;
+        // What the bundle supplies itself counts as handed in for the check.
+        let given = input.materials.as_ref().map(|g| {
+            let mut all = g.clone();
+            all.extend(guide.supplied.iter().map(|(_, m)| m.clone()));
+            all
+        });
+        crate::cases::check_joint_materials(&guide.items, given.as_deref(), files, "本一件事事项")?;
     }
     let establishment = establishment_of(store, &actor, &guide, &input, today).await?;
     // The legal representative applies for a business being opened.
@@ -249,7 +250,14 @@ pub async fn apply_at(
             own_note,
         );
         // The applicant's faults are the same for every item: named once.
-        apps.push(Application::parse(&ai, creator.filer(), today).map_err(StoreError::from)?);
+        let mut app = Application::parse(&ai, creator.filer(), today).map_err(StoreError::from)?;
+        app.provided = guide
+            .supplied
+            .iter()
+            .filter(|(code, _)| *code == item.code)
+            .map(|(_, m)| m.clone())
+            .collect();
+        apps.push(app);
     }
     let applicant_name = apps
         .first()

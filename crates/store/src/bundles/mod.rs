@@ -166,13 +166,44 @@ fn joined_fields(items: &[Item]) -> Result<Vec<FormField>> {
     union_fields(parts).map_err(StoreError::Invalid)
 }
 
-/// The items' materials, each once.
-fn joined_materials(items: &[Item]) -> Result<Vec<SharedMaterial>> {
-    let mut parts = vec![];
+/// The items' materials, each once; what the bundle supplies itself (the business
+/// license of the business it opens, `supplied`) asked of no one.
+fn joined_materials(items: &[Item], supplied: &[(String, String)]) -> Result<Vec<SharedMaterial>> {
+    let mut kept: Vec<(String, Vec<tongban_domain::catalog::Material>)> = vec![];
     for i in items {
-        parts.push((i.name.as_str(), i.content()?.materials.as_slice()));
+        kept.push((
+            i.name.clone(),
+            i.content()?
+                .materials
+                .iter()
+                .filter(|m| !supplied.contains(&(i.code.clone(), m.name.clone())))
+                .cloned()
+                .collect(),
+        ));
     }
-    Ok(union_materials(parts))
+    Ok(union_materials(
+        kept.iter().map(|(n, m)| (n.as_str(), m.as_slice())),
+    ))
+}
+
+/// `(item code, material)` of each material a bundle opening a business supplies
+/// itself to its other items: the license the establishment issues.
+fn supplied_materials(
+    items: &[Item],
+    establishment: Option<&Item>,
+) -> Result<Vec<(String, String)>> {
+    let Some(est) = establishment else {
+        return Ok(vec![]);
+    };
+    let mut out = vec![];
+    for i in items.iter().filter(|i| i.code != est.code) {
+        for m in &i.content()?.materials {
+            if tongban_domain::bundle::supplied_by_establishment(&m.name) {
+                out.push((i.code.clone(), m.name.clone()));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The establishment item of a bundle, if it holds one; a change or deregistration
@@ -307,6 +338,9 @@ pub struct BundleGuide {
     /// The bundle holds the establishment item (设立登记): the application carries the
     /// new entity's particulars.
     pub establishment: bool,
+    /// `(item code, material)` the bundle supplies itself (the business license it
+    /// issues), asked of no one.
+    pub supplied: Vec<(String, String)>,
 }
 
 impl BundleGuide {
@@ -338,7 +372,8 @@ async fn guide_in(rd: &mut AnyConnection, code: &str, day: NaiveDate) -> Result<
         *name = i.name.clone();
     }
     let fields = joined_fields(&items)?;
-    let materials = joined_materials(&items)?;
+    let supplied = supplied_materials(&items, registration_item(&items)?)?;
+    let materials = joined_materials(&items, &supplied)?;
     let mut separate = 0;
     let mut promised = 0;
     let mut statutory = 0;
@@ -363,6 +398,7 @@ async fn guide_in(rd: &mut AnyConnection, code: &str, day: NaiveDate) -> Result<
         fees_fen: fees,
         online,
         establishment,
+        supplied,
         items,
     })
 }

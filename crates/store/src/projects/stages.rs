@@ -603,6 +603,7 @@ async fn apply_core(
             agent: None,
             assisted: false,
             form: Default::default(),
+            provided: vec![],
         });
     }
     // Each file kept once; the cases that need its material each record it.

@@ -234,6 +234,15 @@ async fn a_bundle_opens_a_business(db: Db) {
     define(&app, &[ESTABLISH, DELEGATED]).await;
     let (_, g) = app.get(&format!("/api/v1/bundles/{BUNDLE}"), None).await;
     assert_eq!(g["establishment"], true, "{g}");
+    // The license the bundle issues is asked of no one for the other items.
+    assert_eq!(g["supplied"], json!([[DELEGATED, "营业执照"]]), "{g}");
+    let license = g["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "营业执照")
+        .unwrap();
+    assert_eq!(license["items"], json!(["企业设立登记"]), "{g}");
     let clerk = app.token("clerk.zh").await;
     let path = format!("/api/v1/bundles/{BUNDLE}/applications");
     // Without the establishment's particulars: named, nothing written.

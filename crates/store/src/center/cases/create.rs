@@ -412,10 +412,23 @@ async fn materials_of(
     app: &Application,
     accept_now: bool,
 ) -> Result<(Vec<String>, Option<(String, String)>)> {
+    let provided = |m: &str| app.provided.iter().any(|p| p == m);
     let a = match creator {
         Creator::Staff(_) => {
+            // What the joint application supplies counts as handed in.
+            let given = app.materials.as_ref().map(|given| {
+                let mut all = given.clone();
+                all.extend(
+                    content
+                        .materials
+                        .iter()
+                        .filter(|m| provided(&m.name) && !given.contains(&m.name))
+                        .map(|m| m.name.clone()),
+                );
+                all
+            });
             return Ok((
-                check_materials(content, app.materials.as_deref(), &app.deferred, accept_now)?,
+                check_materials(content, given.as_deref(), &app.deferred, accept_now)?,
                 None,
             ));
         }
@@ -429,7 +442,7 @@ async fn materials_of(
     let missing: Vec<&str> = content
         .materials
         .iter()
-        .filter(|m| m.required && !files.iter().any(|f| f.material == m.name))
+        .filter(|m| m.required && !provided(&m.name) && !files.iter().any(|f| f.material == m.name))
         .map(|m| m.name.as_str())
         .collect();
     if !missing.is_empty() {
@@ -441,7 +454,7 @@ async fn materials_of(
     let names: Vec<String> = content
         .materials
         .iter()
-        .filter(|m| files.iter().any(|f| f.material == m.name))
+        .filter(|m| provided(&m.name) || files.iter().any(|f| f.material == m.name))
         .map(|m| m.name.clone())
         .collect();
     Ok((names, Some((draft, a.id_digest.clone()))))
