@@ -165,18 +165,7 @@ impl BundleInput {
                 "事件类型应为 life（个人生活事件）或 enterprise（企业经营事件）",
             )
         }));
-        let mut items: Vec<String> = vec![];
-        for i in &self.items {
-            let i = i.trim();
-            if i.is_empty() {
-                continue;
-            }
-            if items.iter().any(|x| x == i) {
-                f.push(Invalid::new("items", format!("事项“{i}”重复")));
-            } else {
-                items.push(i.to_string());
-            }
-        }
+        let items = crate::item_codes(&self.items, &mut f);
         if items.len() < 2 {
             f.push(Invalid::new("items", "一件事至少联办两个事项"));
         } else if items.len() > MAX_ITEMS {

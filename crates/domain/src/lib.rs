@@ -176,3 +176,21 @@ pub fn effective_day(
     }
     Ok(d)
 }
+
+/// Catalog item codes as listed in a definition: trimmed, blanks skipped, each once
+/// (a repeat is a fault of `items`).
+pub fn item_codes(listed: &[String], f: &mut Faults) -> Vec<String> {
+    let mut items: Vec<String> = vec![];
+    for i in listed {
+        let i = i.trim();
+        if i.is_empty() {
+            continue;
+        }
+        if items.iter().any(|x| x == i) {
+            f.push(Invalid::new("items", format!("事项“{i}”重复")));
+        } else {
+            items.push(i.to_string());
+        }
+    }
+    items
+}

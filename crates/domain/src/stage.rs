@@ -81,18 +81,7 @@ impl StageRuleInput {
             )),
             Some(d) => Ok(d as u32),
         });
-        let mut items: Vec<String> = vec![];
-        for i in &self.items {
-            let i = i.trim();
-            if i.is_empty() {
-                continue;
-            }
-            if items.iter().any(|x| x == i) {
-                f.push(Invalid::new("items", format!("事项“{i}”重复")));
-            } else {
-                items.push(i.to_string());
-            }
-        }
+        let items = crate::item_codes(&self.items, &mut f);
         if items.is_empty() {
             f.push(Invalid::new("items", "请列出本阶段并联办理的事项"));
         } else if items.len() > MAX_ITEMS {

@@ -128,21 +128,20 @@ async fn link(
     .bind(a.separate)
     .fetch_one(&mut *tx)
     .await?;
-    for (i, (case_id, case_no)) in cases.iter().enumerate() {
-        sqlx::query("INSERT INTO bundle_cases (application_id, case_id) VALUES ($1, $2)")
-            .bind(id)
-            .bind(case_id)
-            .execute(&mut *tx)
-            .await?;
-        let needs = a.case_materials.get(i).map(Vec::as_slice).unwrap_or(&[]);
-        for k in a.kept.iter().filter(|k| needs.contains(&k.material)) {
-            crate::files::record_on_case(&mut *tx, &no, *case_id, k).await?;
-        }
-        if let Some((at, part)) = &a.establishment
-            && *at == i
-        {
-            crate::registration::file_part(&mut *tx, part, *case_id, case_no).await?;
-        }
+    crate::cases::join(
+        &mut *tx,
+        Group::Bundle,
+        id,
+        &no,
+        cases,
+        &a.case_materials,
+        &a.kept,
+    )
+    .await?;
+    if let Some((at, part)) = &a.establishment
+        && let Some((case_id, case_no)) = cases.get(*at)
+    {
+        crate::registration::file_part(&mut *tx, part, *case_id, case_no).await?;
     }
     audit::append(
         tx,

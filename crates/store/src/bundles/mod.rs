@@ -67,21 +67,11 @@ fn view_from(r: &sqlx::any::AnyRow) -> Result<BundleView> {
 
 /// The names of the bundles' items, as in force today.
 async fn name_items(rd: &mut AnyConnection, bundles: &mut [BundleView]) -> Result<()> {
-    let today = time::local_day(time::now());
-    let mut names: std::collections::HashMap<String, String> = Default::default();
-    for b in bundles.iter_mut() {
-        for (code, name) in b.items.iter_mut() {
-            if !names.contains_key(code) {
-                let n = crate::catalog::item_in_force(&mut *rd, code, today)
-                    .await?
-                    .map(|i| i.name)
-                    .unwrap_or_default();
-                names.insert(code.clone(), n);
-            }
-            *name = names[code].clone();
-        }
-    }
-    Ok(())
+    let pairs: Vec<&mut (String, String)> = bundles
+        .iter_mut()
+        .flat_map(|x| x.items.iter_mut())
+        .collect();
+    crate::catalog::name_codes(rd, pairs).await
 }
 
 /// The version of a bundle in force on `day` (stopped or not).

@@ -590,6 +590,24 @@ pub async fn history(
         .collect()
 }
 
+/// Fills in each `(code, name)` the name of the item as in force today (empty for a
+/// code not in the catalog), each code looked up once.
+pub async fn name_codes(rd: &mut AnyConnection, pairs: Vec<&mut (String, String)>) -> Result<()> {
+    let today = time::local_day(time::now());
+    let mut names: std::collections::HashMap<String, String> = Default::default();
+    for (code, name) in pairs {
+        if !names.contains_key(code.as_str()) {
+            let n = item_in_force(&mut *rd, code, today)
+                .await?
+                .map(|i| i.name)
+                .unwrap_or_default();
+            names.insert(code.clone(), n);
+        }
+        *name = names[code.as_str()].clone();
+    }
+    Ok(())
+}
+
 /// Every item with the version in force on `on`, content included (exports).
 pub async fn all_in_force(store: &Store, on: NaiveDate) -> Result<Vec<Item>> {
     let mut conn = store.reader().await?;

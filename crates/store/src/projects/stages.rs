@@ -71,21 +71,9 @@ fn rule_from(r: &sqlx::any::AnyRow) -> Result<StageRuleView> {
 
 /// The names of the rules' items, as in force today.
 async fn name_items(rd: &mut AnyConnection, rules: &mut [StageRuleView]) -> Result<()> {
-    let today = time::local_day(time::now());
-    let mut names: HashMap<String, String> = HashMap::new();
-    for r in rules.iter_mut() {
-        for (code, name) in r.items.iter_mut() {
-            if !names.contains_key(code) {
-                let n = crate::catalog::item_in_force(&mut *rd, code, today)
-                    .await?
-                    .map(|i| i.name)
-                    .unwrap_or_default();
-                names.insert(code.clone(), n);
-            }
-            *name = names[code].clone();
-        }
-    }
-    Ok(())
+    let pairs: Vec<&mut (String, String)> =
+        rules.iter_mut().flat_map(|x| x.items.iter_mut()).collect();
+    crate::catalog::name_codes(rd, pairs).await
 }
 
 /// The rule of a kind of project and stage in force on `day`.
@@ -707,17 +695,16 @@ async fn link(tx: &mut AnyConnection, s: &NewStage, cases: &[(i64, String)]) -> 
     .bind(json(&s.intermediaries)?)
     .fetch_one(&mut *tx)
     .await?;
-    for (i, (case_id, _)) in cases.iter().enumerate() {
-        sqlx::query("INSERT INTO stage_cases (application_id, case_id) VALUES ($1, $2)")
-            .bind(id)
-            .bind(case_id)
-            .execute(&mut *tx)
-            .await?;
-        let needs = s.case_materials.get(i).map(Vec::as_slice).unwrap_or(&[]);
-        for k in s.kept.iter().filter(|k| needs.contains(&k.material)) {
-            crate::files::record_on_case(&mut *tx, &no, *case_id, k).await?;
-        }
-    }
+    crate::cases::join(
+        &mut *tx,
+        crate::cases::Group::Stage,
+        id,
+        &no,
+        cases,
+        &s.case_materials,
+        &s.kept,
+    )
+    .await?;
     audit::append(
         tx,
         &s.keys,

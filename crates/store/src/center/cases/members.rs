@@ -59,6 +59,36 @@ impl MemberCase {
     }
 }
 
+/// Joins the cases a joint application opened to it, in the transaction that
+/// opened them, and records each file handed in once on every case whose item asks
+/// for its material (`case_materials` in the cases' order).
+pub async fn join(
+    tx: &mut AnyConnection,
+    group: Group,
+    application: i64,
+    no: &str,
+    cases: &[(i64, String)],
+    case_materials: &[Vec<String>],
+    kept: &[crate::files::Kept],
+) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO {} (application_id, case_id) VALUES ($1, $2)",
+        group.table()
+    );
+    for (i, (case_id, _)) in cases.iter().enumerate() {
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(application)
+            .bind(case_id)
+            .execute(&mut *tx)
+            .await?;
+        let needs = case_materials.get(i).map(Vec::as_slice).unwrap_or(&[]);
+        for k in kept.iter().filter(|k| needs.contains(&k.material)) {
+            crate::files::record_on_case(&mut *tx, no, *case_id, k).await?;
+        }
+    }
+    Ok(())
+}
+
 /// The cases of one joint application, by department.
 pub async fn members(
     rd: &mut AnyConnection,

@@ -15,7 +15,7 @@ pub use act::*;
 pub use create::*;
 pub use export::*;
 pub use list::*;
-pub use members::{Group, MemberCase, check_joint_materials, members};
+pub use members::{Group, MemberCase, check_joint_materials, join, members};
 pub use progress::*;
 pub use rate::*;
 

@@ -5,11 +5,11 @@
 
 use crate::AppState;
 use crate::pages::portal::applicant::{
-    Answers, applicant_or_login, keep_and_check, new_draft, not_submitted, read_form,
-    unprocessable, valid_draft,
+    Answers, Posted, applicant_or_login, new_draft, not_submitted, posted, unprocessable,
+    valid_draft,
 };
 use crate::pages::registration::{EstablishChoices, establish_choices, establishment_online};
-use crate::pages::{Errors, FieldError, Layout, PageError, PageForm, PageResult, Web, render};
+use crate::pages::{Errors, Layout, PageError, PageForm, PageResult, Web, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
@@ -201,40 +201,26 @@ async fn apply_upload(
         Err(r) => return Ok(r.into_response()),
     };
     let g = online_guide(&s, &code).await?;
-    let names: Vec<&str> = g.materials.iter().map(|m| m.name.as_str()).collect();
-    let (mut answers, pending) = read_form(&mut form, &names).await?;
-    web.check_csrf(&answers.csrf)?;
-    if !valid_draft(&answers.draft) {
-        return Err(PageError::new(
-            StatusCode::BAD_REQUEST,
-            "无法提交",
-            "申请表单已失效，请重新打开申请页面。",
-        ));
-    }
-    let mut errors = keep_and_check(&s, &a, &mut answers, pending).await?;
-    let today = time::local_day(time::now());
-    if let Err(faults) =
-        tongban_domain::auto_approval::check_form(&g.fields, &answers.form(), today)
-    {
-        errors.extend(
-            faults
-                .into_iter()
-                .map(|f| FieldError::new("form", f.message)),
-        );
-    }
     let reg = reg_of(&s, &g).await?;
-    if reg.is_some() {
-        errors.extend(establishment_online(&answers.rest, &a, today).1);
-    }
-    let uploaded = files::draft_files(&s.store, &answers.draft, &a.id_digest).await?;
-    for (i, m) in g.materials.iter().enumerate() {
-        if m.required && !uploaded.iter().any(|u| u.material == m.name) {
-            errors.push(FieldError::new(
-                &format!("file_{i}"),
-                format!("请上传“{}”", m.name),
-            ));
-        }
-    }
+    let materials: Vec<(&str, bool)> = g
+        .materials
+        .iter()
+        .map(|m| (m.name.as_str(), m.required))
+        .collect();
+    let Posted {
+        answers,
+        errors,
+        uploaded,
+    } = posted(
+        &s,
+        &web,
+        &a,
+        &mut form,
+        &g.fields,
+        &materials,
+        reg.is_some(),
+    )
+    .await?;
     if !errors.is_empty() {
         let page = ApplyPage {
             layout: web.layout(),

@@ -696,41 +696,26 @@ async fn apply_upload(
         Err(r) => return Ok(r.into_response()),
     };
     let (item, content) = item_for_application(&s, &code).await?;
-    let names: Vec<&str> = content.materials.iter().map(|m| m.name.as_str()).collect();
-    let (mut answers, pending) = read_form(&mut form, &names).await?;
-    let mut errors = vec![];
-    web.check_csrf(&answers.csrf)?;
-    if !valid_draft(&answers.draft) {
-        return Err(PageError::new(
-            StatusCode::BAD_REQUEST,
-            "无法提交",
-            "申请表单已失效，请重新打开申请页面。",
-        ));
-    }
-    errors.extend(keep_and_check(&s, &a, &mut answers, pending).await?);
-    let today = tongban_store::time::local_day(tongban_store::time::now());
-    if let Err(faults) =
-        tongban_domain::auto_approval::check_form(&content.fields, &answers.form(), today)
-    {
-        errors.extend(
-            faults
-                .into_iter()
-                .map(|f| FieldError::new("form", f.message)),
-        );
-    }
     let reg = reg_choices(&s, &content).await?;
-    if reg.is_some() {
-        errors.extend(establishment_online(&answers.rest, &a, today).1);
-    }
-    let uploaded = files::draft_files(&s.store, &answers.draft, &a.id_digest).await?;
-    for (i, m) in content.materials.iter().enumerate() {
-        if m.required && !uploaded.iter().any(|u| u.material == m.name) {
-            errors.push(FieldError::new(
-                &format!("file_{i}"),
-                format!("请上传“{}”", m.name),
-            ));
-        }
-    }
+    let materials: Vec<(&str, bool)> = content
+        .materials
+        .iter()
+        .map(|m| (m.name.as_str(), m.required))
+        .collect();
+    let Posted {
+        answers,
+        errors,
+        uploaded,
+    } = posted(
+        &s,
+        &web,
+        &a,
+        &mut form,
+        &content.fields,
+        &materials,
+        reg.is_some(),
+    )
+    .await?;
     if !errors.is_empty() {
         let page = ApplyPage {
             layout: web.layout(),
@@ -968,4 +953,63 @@ pub(crate) async fn keep_and_check(
         }
     }
     Ok(errors)
+}
+
+/// An application form as posted, checked: the answers, every fault by its field,
+/// and the draft's files.
+pub(crate) struct Posted {
+    pub answers: Answers,
+    pub errors: Vec<FieldError>,
+    pub uploaded: Vec<Upload>,
+}
+
+/// Reads and checks an application form with its files — an item's or a bundle's:
+/// the token and the draft, the files kept, who applies, the form's answers against
+/// `fields`, an establishment's particulars when `establish`, and every required
+/// material of `materials` (`(name, required)`, `file_{i}` the `i`th) uploaded.
+pub(crate) async fn posted(
+    s: &AppState,
+    web: &Web,
+    a: &ApplicantSession,
+    form: &mut Multipart,
+    fields: &[tongban_domain::auto_approval::FormField],
+    materials: &[(&str, bool)],
+    establish: bool,
+) -> Result<Posted, PageError> {
+    let names: Vec<&str> = materials.iter().map(|m| m.0).collect();
+    let (mut answers, pending) = read_form(form, &names).await?;
+    web.check_csrf(&answers.csrf)?;
+    if !valid_draft(&answers.draft) {
+        return Err(PageError::new(
+            StatusCode::BAD_REQUEST,
+            "无法提交",
+            "申请表单已失效，请重新打开申请页面。",
+        ));
+    }
+    let mut errors = keep_and_check(s, a, &mut answers, pending).await?;
+    let today = time::local_day(time::now());
+    if let Err(faults) = tongban_domain::auto_approval::check_form(fields, &answers.form(), today) {
+        errors.extend(
+            faults
+                .into_iter()
+                .map(|f| FieldError::new("form", f.message)),
+        );
+    }
+    if establish {
+        errors.extend(establishment_online(&answers.rest, a, today).1);
+    }
+    let uploaded = files::draft_files(&s.store, &answers.draft, &a.id_digest).await?;
+    for (i, (name, required)) in materials.iter().enumerate() {
+        if *required && !uploaded.iter().any(|u| u.material == *name) {
+            errors.push(FieldError::new(
+                &format!("file_{i}"),
+                format!("请上传“{name}”"),
+            ));
+        }
+    }
+    Ok(Posted {
+        answers,
+        errors,
+        uploaded,
+    })
 }
