@@ -48,6 +48,10 @@ const PAGES = [
   ['公开的网上诉求', '/hotline/public', 200],
   ['12345咨询知识库', `/kb?q=${encodeURIComponent('居住证怎么办理')}`, 200],
   ['问答专栏', '/kb/faq', 200],
+  ['一件事一次办', '/bundles', 200],
+  ['一件事办事指南：开办企业', '/bundles/YJS-KBQY', 200],
+  ['一件事办事指南：出生', '/bundles/YJS-CS', 200],
+  ['市场主体查询', '/entities', 200],
 ];
 
 test('门户页面没有严重（serious/critical）的无障碍问题', { timeout: 120_000 }, async (t) => {
