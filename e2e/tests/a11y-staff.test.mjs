@@ -50,6 +50,8 @@ const PAGES = [
   ['supervisor', '大屏（已停止自动刷新）', '/dashboard/wall?refresh=0'],
   ['supervisor', '工作报告', '/reports'],
   ['supervisor', '督查', '/supervision'],
+  ['supervisor', '锦旗登记', '/supervision/banners'],
+  ['supervisor', '创新举措登记', '/supervision/innovations'],
   ['admin', '系统管理', '/admin'],
   ['admin', '工作人员与角色', '/admin/users'],
   ['admin', '机构设置', '/admin/settings'],

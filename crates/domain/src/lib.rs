@@ -61,6 +61,7 @@ pub mod rating;
 pub mod reform;
 pub mod registration;
 pub mod stage;
+pub mod supervision;
 pub mod topics;
 
 pub use calendar::{Calendar, CalendarError, DayKind, Pause, TimeUnit};

@@ -390,6 +390,10 @@ figures! {
         "三率之一：回访时询问了诉求是否解决的工单中，来电人回答已解决的比例";
     HotlineSatisfactionRate = "hotline_satisfaction_rate", "满意率", "%", "12345",
         "三率之一：已回访工单中满意度为满意或非常满意的比例；按本地规则（机构设置“基本满意计入满意率”，默认计入）基本满意也计入";
+    HotlinePlatformSatisfaction = "hotline_platform_satisfaction", "整体平台满意率", "%", "12345",
+        "登记日期在统计期间内、已回访的全部工单（直接解答与交办）中回访满意度为满意或非常满意的比例；基本满意不计入（与可按本地规则计入基本满意的“满意率”不同），报告与上年同期相比";
+    PraiseCalls = "praise_calls", "来电表扬", "个", "12345",
+        "登记日期在统计期间内、诉求类别为表扬的有效工单数（合并、无效来电除外）";
     HotlineCalls = "hotline_calls", "来电总量", "个", "12345",
         "交换机话务记录中开始时间在统计期间内的呼入来电数（含放弃）";
     HotlineConnectionRate = "hotline_connection_rate", "接通率", "%", "12345",
@@ -426,6 +430,10 @@ figures! {
         "办结日期在统计期间内、准予登记的商事登记办件数（设立、变更、注销登记），即“三证合一”办件量";
     BusinessLicensesIssued = "business_licenses_issued", "“一照一码”营业执照", "件", "登记",
         "统计期间内准予设立登记或变更登记后核发的载有统一社会信用代码的营业执照数（变更换发的计入）";
+    Banners = "banners", "锦旗", "面", "监督",
+        "收到日期在统计期间内、登记在册的窗口和单位收到的锦旗数";
+    InnovationMeasures = "innovation_measures", "创新服务举措", "项", "监督",
+        "推出日期在统计期间内、登记在册的各部门创新服务举措数";
 }
 
 /// The definition of `key`, if it is one.

@@ -12,6 +12,7 @@ pub mod platform;
 pub mod projects;
 pub mod registration;
 mod setup;
+pub mod supervision;
 pub mod upkeep;
 
 pub use center::cases::after_checks;

@@ -189,6 +189,7 @@ async fn document() -> Json<Value> {
     add_registration(&mut doc);
     add_reforms(&mut doc);
     add_bundles(&mut doc);
+    add_supervision(&mut doc);
     add_knowledge_base(&mut doc);
     declare_path_parameters(&mut doc);
     empty_query_numbers(&mut doc);
@@ -569,6 +570,39 @@ fn add_bundles(doc: &mut Value) {
             "form": { "type": "object", "additionalProperties": { "type": "string" }, "description": "合并申请表的填写内容" },
             "note": { "type": "string", "maxLength": 1000 },
             "registration": { "type": "object", "description": "设立登记信息，字段同 Registration（设立）" } } }
+    });
+    for (k, v) in paths.as_object().into_iter().flatten() {
+        doc["paths"][k] = v.clone();
+    }
+    for (k, v) in schemas.as_object().into_iter().flatten() {
+        doc["components"]["schemas"][k] = v.clone();
+    }
+}
+
+/// Window supervision's registers.
+fn add_supervision(doc: &mut Value) {
+    let paths = json!({
+        "/api/v1/banners": {
+            "get": op("锦旗登记簿（收到日期新的在前）", "supervision", true),
+            "post": with_body(op("登记收到的锦旗（督查人员、系统管理员）：受赠窗口或单位、赠送人、锦旗内容、收到日期", "supervision", true), "Banner")
+        },
+        "/api/v1/innovations": {
+            "get": op("创新服务举措登记簿（推出日期新的在前）", "supervision", true),
+            "post": with_body(op("登记部门推出的创新服务举措（督查人员、系统管理员）：部门、举措、推出日期、成效", "supervision", true), "Innovation")
+        }
+    });
+    let schemas = json!({
+        "Banner": { "type": "object", "required": ["received_on", "giver", "words"], "properties": {
+            "received_on": { "type": "string", "format": "date" },
+            "window": { "type": "string", "description": "受赠窗口编号（与 department 至少填一项）" },
+            "department": { "type": "string", "description": "受赠单位（部门代码）" },
+            "giver": { "type": "string", "minLength": 1, "maxLength": 100 },
+            "words": { "type": "string", "minLength": 1, "maxLength": 50 } } },
+        "Innovation": { "type": "object", "required": ["department", "title", "introduced_on", "effect"], "properties": {
+            "department": { "type": "string" },
+            "title": { "type": "string", "minLength": 1, "maxLength": 200 },
+            "introduced_on": { "type": "string", "format": "date" },
+            "effect": { "type": "string", "minLength": 1, "maxLength": 500 } } }
     });
     for (k, v) in paths.as_object().into_iter().flatten() {
         doc["paths"][k] = v.clone();

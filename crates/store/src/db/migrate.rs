@@ -152,6 +152,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "one-thing bundles (一件事一次办) and their applications",
         include_str!("../migrations/0029_bundles.sql"),
     ),
+    (
+        30,
+        "window supervision's registers: banners and innovation measures; praise calls counted",
+        include_str!("../migrations/0030_commendations.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

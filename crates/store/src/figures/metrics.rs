@@ -178,6 +178,11 @@ struct Raw {
     items_delegated: i64,
     /// item code → (name, cases, Σ promised working days, Σ actual working days)
     speed: BTreeMap<String, (String, i64, i64, i64)>,
+    /// The 12345's praise calls; the supervision registers' banners and innovation
+    /// measures.
+    praise_calls: i64,
+    banners: i64,
+    innovations: i64,
 }
 
 /// Whole numbers (counts) as JSON integers, others as decimals.
@@ -252,6 +257,13 @@ impl Raw {
                 ratio(self.hotline_responded, self.hotline_dispatched_valid)
             }
             Key::HotlineResolutionRate => ratio(self.hotline_resolved, self.hotline_resolved_asked),
+            Key::PraiseCalls => n(self.praise_calls),
+            Key::Banners => n(self.banners),
+            Key::InnovationMeasures => n(self.innovations),
+            // Strictly satisfied (基本满意 not counted, whatever the local rule).
+            Key::HotlinePlatformSatisfaction => {
+                ratio(self.hotline_satisfied, self.hotline_level_count)
+            }
             Key::HotlineSatisfactionRate => ratio(
                 self.hotline_satisfied
                     + if self.hotline_basic_counts {
@@ -317,6 +329,8 @@ pub struct Parts {
     pub projects: bool,
     /// 登记: business registration.
     pub registration: bool,
+    /// 监督: the supervision registers (banners, innovation measures).
+    pub supervision: bool,
 }
 
 impl Parts {
@@ -327,6 +341,7 @@ impl Parts {
         ratings: true,
         projects: true,
         registration: true,
+        supervision: true,
     };
     const NONE: Parts = Parts {
         cases: false,
@@ -335,6 +350,7 @@ impl Parts {
         ratings: false,
         projects: false,
         registration: false,
+        supervision: false,
     };
     pub const CASES: Parts = Parts {
         cases: true,
@@ -360,6 +376,10 @@ impl Parts {
         registration: true,
         ..Parts::NONE
     };
+    pub const SUPERVISION: Parts = Parts {
+        supervision: true,
+        ..Parts::NONE
+    };
 
     /// Whether the figures of `area` (a figure's `area`) are computed.
     fn has(self, area: &str) -> bool {
@@ -370,6 +390,7 @@ impl Parts {
             "评价" => self.ratings,
             "工程建设" => self.projects,
             "登记" => self.registration,
+            "监督" => self.supervision,
             _ => true,
         }
     }
@@ -557,6 +578,16 @@ async fn raw(store: &Store, p: &Period, parts: Parts) -> Result<Raw> {
     }
     if parts.registration {
         registrations_raw(&mut c, p, &mut r).await?;
+    }
+    if parts.supervision {
+        let sums = stats::sums(&mut c, &stats::COMMENDATIONS, p.from, p.to, &["kind"]).await?;
+        for (k, v) in &sums {
+            match k.first() {
+                Some(K::T(kind)) if kind == "banner" => r.banners += v[0],
+                Some(K::T(kind)) if kind == "innovation" => r.innovations += v[0],
+                _ => {}
+            }
+        }
     }
     r.months = months_in(p);
     Ok(r)
@@ -972,10 +1003,12 @@ async fn hotline_raw(c: &mut AnyConnection, p: &Period, r: &mut Raw) -> Result<(
             resolved,
             resolved_asked,
             basic,
+            praise,
         ] = m[..]
         else {
             continue;
         };
+        r.praise_calls += praise;
         r.hotline_resolved += resolved;
         r.hotline_resolved_asked += resolved_asked;
         r.hotline_basic += basic;

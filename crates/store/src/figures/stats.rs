@@ -152,6 +152,7 @@ pub const ORDER_MEASURES: &[&str] = &[
     "resolved",
     "resolved_asked",
     "basic",
+    "praise",
 ];
 
 /// Work orders, on the local day they were registered, by channel and lead unit
@@ -167,7 +168,7 @@ pub static ORDERS: Counter = Counter {
     ],
     measures: ORDER_MEASURES,
     source: "SELECT o.created_at, o.channel, o.department_id, o.direct_answer, o.dispatched_on, o.status, \
-             o.closed_at, o.deadline, o.callback_level, o.faulty, o.resolved, o.invalid_kind, \
+             o.closed_at, o.deadline, o.callback_level, o.faulty, o.resolved, o.invalid_kind, o.category, \
              (SELECT MAX(e.at) FROM work_order_events e WHERE e.order_id = o.id AND e.action = 'sign') AS signed_at \
              FROM work_orders o WHERE 1 = 1{and}",
     id: "o.id",
@@ -231,6 +232,8 @@ pub static ORDERS: Counter = Counter {
                 b(resolved == Some(1)),
                 b(resolved.is_some()),
                 b(level == Some(i64::from(tongban_domain::rating::BASIC))),
+                // 表扬: a praise call, however it ends.
+                b(r.try_get::<String, _>("category")? == "praise" && valid),
             ],
         );
         Ok(())
@@ -417,6 +420,34 @@ pub static REGISTRATIONS: Counter = Counter {
     },
 };
 
+/// The supervision registers' entries by their day, kind (banner, innovation) and
+/// department (0: none).
+pub static COMMENDATIONS: Counter = Counter {
+    table: "stat_commendations",
+    months: "stat_commendations_m",
+    label: "锦旗与创新举措",
+    keys: &[
+        ("day", Ty::Text),
+        ("kind", Ty::Text),
+        ("department_id", Ty::Int),
+    ],
+    measures: &["n"],
+    source: "SELECT m.day, m.kind, COALESCE(m.department_id, 0) AS department_id, CAST(COUNT(*) AS BIGINT) AS n \
+             FROM commendations m WHERE 1 = 1{and} GROUP BY m.day, m.kind, COALESCE(m.department_id, 0)",
+    id: "m.id",
+    count: |r, _, add| {
+        add(
+            vec![
+                K::T(r.try_get("day")?),
+                K::T(r.try_get("kind")?),
+                K::I(r.try_get("department_id")?),
+            ],
+            &[r.try_get("n")?],
+        );
+        Ok(())
+    },
+};
+
 /// After-checks of automatic approvals done on that day, and those that disagreed.
 pub static AFTER_CHECKS: Counter = Counter {
     table: "stat_after_checks",
@@ -487,7 +518,7 @@ pub async fn track_handled(
 }
 
 /// Every kept figure.
-pub static COUNTERS: [&Counter; 9] = [
+pub static COUNTERS: [&Counter; 10] = [
     &CASES,
     &ORDERS,
     &ORDER_DUES,
@@ -497,6 +528,7 @@ pub static COUNTERS: [&Counter; 9] = [
     &REGISTRATIONS,
     &AFTER_CHECKS,
     &ITEM_SPEED,
+    &COMMENDATIONS,
 ];
 
 /// What some records add to a counter, summed per key.

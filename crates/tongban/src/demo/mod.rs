@@ -15,6 +15,7 @@ pub mod kb;
 pub mod projects;
 pub mod reforms;
 pub mod registration;
+mod supervision;
 
 use anyhow::Context;
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone};
@@ -1023,6 +1024,7 @@ pub async fn seed_demo(
     reforms::seed(store, year, today).await?;
     auto_approval::seed(store, year, today, scale, seed).await?;
     bundles::seed(store, year, today, scale, seed).await?;
+    supervision::seed(store, year, today, scale, seed).await?;
     // The cases went in by bulk insert: the planner learns the tables' new sizes, and
     // the kept figures are computed once from them.
     store.analyze().await?;

@@ -47,6 +47,7 @@ mod security;
 mod sms;
 mod staff_pages;
 mod stats;
+mod supervision;
 mod topics;
 mod upgrade;
 mod web;

@@ -577,7 +577,11 @@ async fn the_demo_registers_reforms_and_approves_automatically() {
     ]);
     let md = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{md}");
-    for gone in ["营业执照发放数据尚未接入", "精简事项数及精简比例尚未接入"]
+    for gone in [
+        "营业执照发放数据尚未接入",
+        "精简事项数及精简比例尚未接入",
+        "平台满意度及表扬数据尚未接入",
+    ]
     {
         assert!(!md.contains(gone), "{gone}: {md}");
     }
@@ -597,6 +601,12 @@ async fn the_demo_registers_reforms_and_approves_automatically() {
         "the joined form: {g}"
     );
     assert!(app.count("bundle_applications").await >= 10);
+    // The supervision registers: banners and innovation measures in the report.
+    assert!(app.count("commendations").await >= 16);
+    assert!(
+        md.contains("整体平台满意率") && md.contains("项创新服务举措"),
+        "{md}"
+    );
     assert!(
         app.scalar("SELECT CAST(COUNT(DISTINCT c.department_id) AS BIGINT) FROM bundle_cases b JOIN cases c ON c.id = b.case_id")
             .await

@@ -9,6 +9,11 @@ use serde_json::json;
 /// What migrations 15–20 added, taken away again (ratings back on the old scale,
 /// 1 = 非常满意).
 const DOWNGRADE: &[&str] = &[
+    "ALTER TABLE stat_orders_m DROP COLUMN praise",
+    "ALTER TABLE stat_orders DROP COLUMN praise",
+    "DROP TABLE stat_commendations_m",
+    "DROP TABLE stat_commendations",
+    "DROP TABLE commendations",
     "DROP TABLE bundle_cases",
     "DROP TABLE bundle_applications",
     "DROP TABLE bundle_versions",

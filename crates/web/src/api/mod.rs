@@ -18,6 +18,7 @@ mod org;
 mod projects;
 mod reforms;
 mod registration;
+mod supervision;
 mod topics;
 
 use crate::AppState;
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .merge(reforms::router())
         .merge(after_checks::router())
         .merge(bundles::router())
+        .merge(supervision::router())
 }
 
 /// `ok` when this node can read and write its database; otherwise 503 with the reason

@@ -12,6 +12,7 @@ mod projects;
 mod registration;
 mod session;
 mod signin;
+mod supervision;
 
 use crate::AppState;
 use askama::Template;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(projects::router())
         .merge(registration::router())
         .merge(bundles::router())
+        .merge(supervision::router())
 }
 
 async fn css() -> impl IntoResponse {

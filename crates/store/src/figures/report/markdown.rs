@@ -48,6 +48,26 @@ fn earlier_count(f: &Figures, key: Key) -> String {
     }
 }
 
+/// "整体平台满意率由去年的xx%提高到xx%，" in the report's words (下降 when it fell).
+fn platform_sentence(f: &Figures) -> String {
+    let Some(v) = f.get(Key::HotlinePlatformSatisfaction) else {
+        return String::new();
+    };
+    match (v.year_earlier, v.value) {
+        (Some(before), Some(now)) => format!(
+            "整体平台满意率由去年的{:.2}%{}{:.2}%，",
+            before * 100.0,
+            if now >= before { "提高到" } else { "变为" },
+            now * 100.0
+        ),
+        (None, Some(now)) => format!(
+            "整体平台满意率为{:.2}%（上年同期无回访数据），",
+            now * 100.0
+        ),
+        _ => "整体平台满意率（无回访数据），".into(),
+    }
+}
+
 /// An area in ㎡ as 万㎡ with one decimal.
 fn wan_m2(v: f64) -> String {
     format!("{:.1}", v / 10_000.0)
@@ -122,7 +142,8 @@ fn catalog_paragraph(f: &Figures, s: &mut String) {
          取消{}个行政审批事项；{}个事项转移至行业协会；{}项行政审批事项继续暂停行使（挂起）。\
          截至{}，中心共有{}个（{}个子项）进驻在用事项，精简了{}个审批事项，精简比例达{}。\
          新增即办项目{}个，目前中心共有即办项目{}个，即办项目占比达{}。进驻事项总体提速{}。\
-         {}个事项可在区镇便民服务中心、派出所分理点受理。{}\n",
+         {}个事项可在区镇便民服务中心、派出所分理点受理。{}\
+         各窗口不断创新服务举措，共推出{}项创新服务举措。\n",
         count(f, Key::StationedDepartments),
         count(f, Key::DepartmentsWithServiceSection),
         count(f, Key::ItemsCancelled),
@@ -139,6 +160,7 @@ fn catalog_paragraph(f: &Figures, s: &mut String) {
         pct(f, Key::SpeedupRate),
         count(f, Key::ItemsDelegated),
         speed_sentence(f),
+        count(f, Key::InnovationMeasures),
     );
 }
 
@@ -235,7 +257,7 @@ pub fn markdown(f: &Figures) -> String {
          交办工单{}件，按时办结率{}，平均满意度{}。\
          工单差错率{}；响应率{}，解决率{}，满意率{}。\
          热线呼入来电{}个，接通率{}，15秒接通率{}，接通来电平均等待{}秒；漏话回拨{}个。\
-         （平台满意度及表扬数据尚未接入。）\n",
+         {}共收到锦旗{}面，{}个来电表扬。\n",
         count(f, Key::HotlineReceived),
         yoy(f, Key::HotlineReceived),
         if channels.is_empty() {
@@ -258,6 +280,9 @@ pub fn markdown(f: &Figures) -> String {
         pct(f, Key::HotlineAnswered15sRate),
         decimal(f, Key::HotlineAvgWaitSeconds, 1),
         count(f, Key::HotlineMissedCallbacks),
+        platform_sentence(f),
+        count(f, Key::Banners),
+        count(f, Key::PraiseCalls),
     );
     let _ = writeln!(
         s,

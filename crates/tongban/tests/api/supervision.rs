@@ -1,0 +1,182 @@
+//! Window supervision's registers (issue 17): banners and innovation measures kept
+//! by the office's supervisors, the 12345's praise calls counted from its orders,
+//! and the report's sentences filled from them — each figure recomputed from the
+//! exports; bad input is a Chinese 4xx naming its field and writes nothing.
+
+use crate::common::*;
+use reqwest::StatusCode;
+use serde_json::json;
+
+fn field(v: &serde_json::Value) -> &str {
+    v["error"]["field"].as_str().unwrap_or_default()
+}
+
+async fn registers_fill_the_reports_sentences(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let sup = app.token("supervisor").await;
+    let clerk = app.token("clerk.sj").await;
+    let today = day(today());
+    let banner = json!({ "received_on": today, "department": "SJ", "giver": "昆山某某精密机械有限公司", "words": "高效便民 服务一流" });
+    let (s, _) = app
+        .post("/api/v1/banners", Some(&clerk), banner.clone())
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "a clerk does not keep the register"
+    );
+    for (patch, f) in [
+        (json!({ "received_on": "2999-01-01" }), "received_on"),
+        (json!({ "department": "", "window": "" }), "window"),
+        (json!({ "department": "", "window": "NO-SUCH" }), "window"),
+        (json!({ "department": "NONE" }), "department"),
+        (json!({ "giver": " " }), "giver"),
+    ] {
+        let mut body = banner.clone();
+        for (k, v) in patch.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let (s, v) = app.post("/api/v1/banners", Some(&sup), body).await;
+        assert_eq!(
+            (s, field(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, f),
+            "{patch}: {v}"
+        );
+        assert!(has_chinese(v["error"]["message"].as_str().unwrap()), "{v}");
+    }
+    assert_eq!(app.count("commendations").await, 0);
+    let (s, v) = app.post("/api/v1/banners", Some(&sup), banner).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["department_name"], "市市场监督管理局");
+    let innovation = json!({ "department": "SJ", "title": "营业执照和食品经营许可“一体化”办理",
+                             "introduced_on": today, "effect": "一次申报、一次领取证照" });
+    let (s, v) = app
+        .post("/api/v1/innovations", Some(&sup), innovation)
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = app
+        .post(
+            "/api/v1/innovations",
+            Some(&sup),
+            json!({ "department": "SJ" }),
+        )
+        .await;
+    assert!(s.is_client_error(), "{v}");
+    let (_, l) = app.get("/api/v1/banners", Some(&clerk)).await;
+    assert_eq!(l["banners"].as_array().unwrap().len(), 1);
+
+    // A praise call, and a complaint, at the 12345.
+    let agent = app.token("hotline").await;
+    for category in ["praise", "complaint"] {
+        let (s, v) = app
+            .post(
+                "/api/v1/work-orders",
+                Some(&agent),
+                json!({ "channel": "phone", "category": category, "caller_name": "王芳", "phone": PHONE,
+                        "content": "市场监管窗口服务热情，一次就办好了。", "answer": "感谢您的来电" }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+
+    // The figures, from the exports alone.
+    let year = &today[..4];
+    let (s, f) = app
+        .get(&format!("/api/v1/figures?period={year}"), Some(&sup))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{f}");
+    let rows = app.export("commendations", &[]);
+    let of = |k: &str| {
+        rows.iter()
+            .filter(|r| r["kind"] == k && r["day"].as_str().unwrap().starts_with(year))
+            .count() as f64
+    };
+    assert_eq!(figure(&f, "banners")["value"], of("banner"));
+    assert_eq!(figure(&f, "innovation_measures")["value"], of("innovation"));
+    let orders = app.export("work_orders", &[]);
+    let praise = orders.iter().filter(|o| o["category"] == "praise").count() as f64;
+    assert_eq!(figure(&f, "praise_calls")["value"], praise);
+    assert_eq!(praise, 1.0);
+    let out = app.cli(&[
+        "report",
+        "--db",
+        &app.db_url,
+        "--year",
+        year,
+        "--format",
+        "md",
+    ]);
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{md}");
+    assert!(md.contains("共收到锦旗1面，1个来电表扬"), "{md}");
+    assert!(md.contains("共推出1项创新服务举措"), "{md}");
+    assert!(!md.contains("平台满意度及表扬数据尚未接入"), "{md}");
+    app.assert_consistent();
+}
+both!(registers_fill_the_reports_sentences);
+
+async fn register_pages_work_without_script(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let mut b = Browser::new(&app);
+    b.staff_login("supervisor").await;
+    let (s, _, page) = b.get("/supervision/banners").await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let csrf = hidden(&page, "csrf");
+    let today = day(today());
+    let (s, _, page) = b
+        .post(
+            "/supervision/banners",
+            &[
+                ("csrf", &csrf),
+                ("received_on", &today),
+                ("department", "SJ"),
+                ("giver", ""),
+                ("words", "热情服务"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("href=\"#giver\"") && page.contains("热情服务"),
+        "{page}"
+    );
+    let (s, loc, _) = b
+        .post(
+            "/supervision/banners",
+            &[
+                ("csrf", &csrf),
+                ("received_on", &today),
+                ("department", "SJ"),
+                ("giver", "李女士"),
+                ("words", "热情服务"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, _, page) = b.get(&loc.unwrap()).await;
+    assert!(page.contains("李女士") && page.contains("已登记"), "{page}");
+    let (s, loc, _) = b
+        .post(
+            "/supervision/innovations",
+            &[
+                ("csrf", &csrf),
+                ("department", "SJ"),
+                ("title", "证照一体化"),
+                ("introduced_on", &today),
+                ("effect", "一次办好"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(loc.as_deref(), Some("/supervision/innovations?saved=1"));
+    // A clerk reads the registers without the form.
+    let mut c = Browser::new(&app);
+    c.staff_login("clerk.sj").await;
+    let (s, _, page) = c.get("/supervision/innovations").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("证照一体化") && !page.contains("name=\"title\""),
+        "{page}"
+    );
+}
+both!(register_pages_work_without_script);
