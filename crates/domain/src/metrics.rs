@@ -434,6 +434,10 @@ figures! {
         "收到日期在统计期间内、登记在册的窗口和单位收到的锦旗数";
     InnovationMeasures = "innovation_measures", "创新服务举措", "项", "监督",
         "推出日期在统计期间内、登记在册的各部门创新服务举措数";
+    Patrols = "patrols", "窗口月度巡查", "次", "监督",
+        "巡查日期在统计期间内的窗口巡查次数";
+    PatrolProblems = "patrol_problems", "巡查发现问题", "个", "监督",
+        "统计期间内窗口巡查中检查表各项（在岗考勤、着装仪表、工作纪律、服务态度、窗口环境）发现问题的项数";
 }
 
 /// The definition of `key`, if it is one.

@@ -166,6 +166,94 @@ impl InnovationInput {
     }
 }
 
+/// The checklist of a monthly patrol (月度巡查), each item passed or a problem found.
+pub const PATROL_CHECKS: [(&str, &str); 5] = [
+    ("attendance", "在岗考勤"),
+    ("dress", "着装仪表"),
+    ("discipline", "工作纪律"),
+    ("manner", "服务态度"),
+    ("environment", "窗口环境"),
+];
+
+/// The label of a checklist item's code.
+pub fn patrol_check_label(code: &str) -> Option<&'static str> {
+    PATROL_CHECKS.iter().find(|c| c.0 == code).map(|c| c.1)
+}
+
+/// A patrol as entered at the window.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PatrolInput {
+    /// The window's code.
+    #[serde(default)]
+    pub window: String,
+    /// `YYYY-MM-DD`; today when left out.
+    #[serde(default)]
+    pub patrolled_on: String,
+    /// The checklist items found wanting (`attendance`, `dress`, …).
+    #[serde(default)]
+    pub failed: Vec<String>,
+    /// What was found, required when an item failed.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A checked patrol: the window, the day, the items found wanting (each once, in the
+/// checklist's order) and what was found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Patrol {
+    pub window: String,
+    pub day: NaiveDate,
+    pub failed: Vec<&'static str>,
+    pub note: String,
+}
+
+impl PatrolInput {
+    /// Every fault at once: a window, a day not in the future, items of the
+    /// checklist, and what was found when an item failed.
+    pub fn check(&self, today: NaiveDate) -> Result<Patrol, Vec<Invalid>> {
+        let mut f = Faults::default();
+        let window = code(&self.window);
+        if window.is_none() {
+            f.push(Invalid::new("window", "请选择巡查的窗口"));
+        }
+        let day = if self.patrolled_on.trim().is_empty() {
+            Some(today)
+        } else {
+            f.take(day("patrolled_on", "巡查日期", &self.patrolled_on, today))
+        };
+        let mut failed = vec![];
+        for c in &self.failed {
+            match PATROL_CHECKS.iter().find(|x| x.0 == c.trim()) {
+                Some(x) if !failed.contains(&x.0) => failed.push(x.0),
+                Some(_) => {}
+                None => f.push(Invalid::new(
+                    "failed",
+                    format!(
+                        "巡查项目“{}”不在检查表中",
+                        c.chars().take(20).collect::<String>()
+                    ),
+                )),
+            }
+        }
+        failed.sort_by_key(|c| PATROL_CHECKS.iter().position(|x| x.0 == *c));
+        let note = self.note.trim().to_string();
+        if !failed.is_empty() && note.is_empty() {
+            f.push(Invalid::new("note", "发现问题的，请写明问题情况"));
+        } else if note.chars().count() > 500 {
+            f.push(Invalid::new("note", "问题情况不能超过500个字"));
+        }
+        f.finish(match (window, day) {
+            (Some(window), Some(day)) => Some(Patrol {
+                window,
+                day,
+                failed,
+                note,
+            }),
+            _ => None,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,6 +284,30 @@ mod tests {
             .map(|f| f.field)
             .collect();
         assert_eq!(fields, ["received_on", "window", "giver", "words"]);
+    }
+
+    #[test]
+    fn a_patrol_names_what_failed_and_why() {
+        let ok = PatrolInput {
+            window: "sj-01".into(),
+            failed: vec!["manner".into(), "dress".into(), "manner".into()],
+            note: "窗口人员未佩戴工作牌，服务用语不规范".into(),
+            ..Default::default()
+        };
+        let p = ok.check(today()).unwrap();
+        assert_eq!(p.day, today());
+        assert_eq!(p.failed, ["dress", "manner"]);
+        let bad = PatrolInput {
+            failed: vec!["sleeping".into(), "dress".into()],
+            ..Default::default()
+        };
+        let fields: Vec<&str> = bad
+            .check(today())
+            .unwrap_err()
+            .iter()
+            .map(|f| f.field)
+            .collect();
+        assert_eq!(fields, ["window", "failed", "note"]);
     }
 
     #[test]

@@ -589,6 +589,10 @@ fn add_supervision(doc: &mut Value) {
         "/api/v1/innovations": {
             "get": op("创新服务举措登记簿（推出日期新的在前）", "supervision", true),
             "post": with_body(op("登记部门推出的创新服务举措（督查人员、系统管理员）：部门、举措、推出日期、成效", "supervision", true), "Innovation")
+        },
+        "/api/v1/patrols": {
+            "get": op("窗口月度巡查记录（巡查日期新的在前，最多500条）", "supervision", true),
+            "post": with_body(op("录入窗口巡查（督查人员、系统管理员）：窗口、日期、检查表中发现问题的项目及问题情况；现场照片在巡查页面上传", "supervision", true), "Patrol")
         }
     });
     let schemas = json!({
@@ -598,6 +602,11 @@ fn add_supervision(doc: &mut Value) {
             "department": { "type": "string", "description": "受赠单位（部门代码）" },
             "giver": { "type": "string", "minLength": 1, "maxLength": 100 },
             "words": { "type": "string", "minLength": 1, "maxLength": 50 } } },
+        "Patrol": { "type": "object", "required": ["window"], "properties": {
+            "window": { "type": "string", "description": "窗口编号" },
+            "patrolled_on": { "type": "string", "format": "date", "description": "省略为今天" },
+            "failed": { "type": "array", "items": { "type": "string", "enum": ["attendance", "dress", "discipline", "manner", "environment"] }, "description": "发现问题的检查项目：在岗考勤、着装仪表、工作纪律、服务态度、窗口环境" },
+            "note": { "type": "string", "maxLength": 500, "description": "问题情况（有问题时必填）" } } },
         "Innovation": { "type": "object", "required": ["department", "title", "introduced_on", "effect"], "properties": {
             "department": { "type": "string" },
             "title": { "type": "string", "minLength": 1, "maxLength": 200 },

@@ -157,6 +157,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "window supervision's registers: banners and innovation measures; praise calls counted",
         include_str!("../migrations/0030_commendations.sql"),
     ),
+    (
+        31,
+        "monthly patrols of the windows with their checklists and photos",
+        include_str!("../migrations/0031_patrols.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -183,6 +183,9 @@ struct Raw {
     praise_calls: i64,
     banners: i64,
     innovations: i64,
+    /// Window patrols, and the checklist items they found wanting.
+    patrols: i64,
+    patrol_problems: i64,
 }
 
 /// Whole numbers (counts) as JSON integers, others as decimals.
@@ -260,6 +263,8 @@ impl Raw {
             Key::PraiseCalls => n(self.praise_calls),
             Key::Banners => n(self.banners),
             Key::InnovationMeasures => n(self.innovations),
+            Key::Patrols => n(self.patrols),
+            Key::PatrolProblems => n(self.patrol_problems),
             // Strictly satisfied (基本满意 not counted, whatever the local rule).
             Key::HotlinePlatformSatisfaction => {
                 ratio(self.hotline_satisfied, self.hotline_level_count)
@@ -587,6 +592,11 @@ async fn raw(store: &Store, p: &Period, parts: Parts) -> Result<Raw> {
                 Some(K::T(kind)) if kind == "innovation" => r.innovations += v[0],
                 _ => {}
             }
+        }
+        let sums = stats::sums(&mut c, &stats::PATROLS, p.from, p.to, &[]).await?;
+        for v in sums.values() {
+            r.patrols += v[0];
+            r.patrol_problems += v[1];
         }
     }
     r.months = months_in(p);

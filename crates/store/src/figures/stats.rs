@@ -448,6 +448,27 @@ pub static COMMENDATIONS: Counter = Counter {
     },
 };
 
+/// Monthly patrols by their day and the window's department (0: none): how many,
+/// and the checklist items found wanting.
+pub static PATROLS: Counter = Counter {
+    table: "stat_patrols",
+    months: "stat_patrols_m",
+    label: "窗口巡查",
+    keys: &[("day", Ty::Text), ("department_id", Ty::Int)],
+    measures: &["n", "problems"],
+    source: "SELECT t.day, COALESCE(t.department_id, 0) AS department_id, CAST(COUNT(*) AS BIGINT) AS n, \
+             CAST(SUM(t.problems) AS BIGINT) AS problems FROM patrols t WHERE 1 = 1{and} \
+             GROUP BY t.day, COALESCE(t.department_id, 0)",
+    id: "t.id",
+    count: |r, _, add| {
+        add(
+            vec![K::T(r.try_get("day")?), K::I(r.try_get("department_id")?)],
+            &[r.try_get("n")?, r.try_get("problems")?],
+        );
+        Ok(())
+    },
+};
+
 /// After-checks of automatic approvals done on that day, and those that disagreed.
 pub static AFTER_CHECKS: Counter = Counter {
     table: "stat_after_checks",
@@ -518,7 +539,7 @@ pub async fn track_handled(
 }
 
 /// Every kept figure.
-pub static COUNTERS: [&Counter; 10] = [
+pub static COUNTERS: [&Counter; 11] = [
     &CASES,
     &ORDERS,
     &ORDER_DUES,
@@ -529,6 +550,7 @@ pub static COUNTERS: [&Counter; 10] = [
     &AFTER_CHECKS,
     &ITEM_SPEED,
     &COMMENDATIONS,
+    &PATROLS,
 ];
 
 /// What some records add to a counter, summed per key.

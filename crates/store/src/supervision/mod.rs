@@ -1,6 +1,11 @@
 //! Window supervision (窗口监督): the office's registers of the banners (锦旗) the
 //! public gives windows and units and of the departments' innovation measures
-//! (创新举措), each entry audited and counted in the writing transaction.
+//! (创新举措), each entry audited and counted in the writing transaction; and the
+//! monthly patrols of the windows (`patrols`).
+
+mod patrols;
+
+pub use patrols::*;
 
 use crate::audit;
 use crate::org::Principal;

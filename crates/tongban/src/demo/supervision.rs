@@ -1,12 +1,13 @@
 //! Window supervision's registers in the demo: a year of banners (锦旗) the public
 //! gave windows and units, and the innovation measures (创新举措) departments
-//! introduced, recorded by the office's supervisor on their days.
+//! introduced, recorded by the office's supervisor on their days; and each month's
+//! patrols of the windows, a few finding something wanting.
 
 use super::{org_name, person_name};
 use chrono::NaiveDate;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use tongban_domain::supervision::{Commendation, CommendationKind};
+use tongban_domain::supervision::{Commendation, CommendationKind, PATROL_CHECKS, Patrol};
 use tongban_store::Store;
 
 const WORDS: &[&str] = &[
@@ -132,5 +133,52 @@ pub async fn seed(
             n += 1;
         }
     }
+    // Each month, a patrol of most windows; a few find something wanting.
+    let mut month = start;
+    while month <= today {
+        for w in windows.iter() {
+            if !rng.random_bool((0.8 * scale).clamp(0.05, 0.8)) {
+                continue;
+            }
+            let on = month + chrono::Days::new(rng.random_range(0..25));
+            if on > today {
+                continue;
+            }
+            let (failed, note) = if rng.random_bool(0.15) {
+                let (code, label) = PATROL_CHECKS[rng.random_range(0..PATROL_CHECKS.len())];
+                (
+                    vec![code],
+                    format!("{label}：{}", FINDINGS[rng.random_range(0..FINDINGS.len())]),
+                )
+            } else {
+                (vec![], String::new())
+            };
+            tongban_store::supervision::keep_patrol(
+                store,
+                &supervisor,
+                Patrol {
+                    window: w.code.clone(),
+                    day: on,
+                    failed,
+                    note,
+                },
+                None,
+            )
+            .await?;
+            n += 1;
+        }
+        month = month
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(today + chrono::Days::new(1));
+    }
     Ok(n)
 }
+
+/// What a patrol finds wanting, in the supervisor's words.
+const FINDINGS: &[&str] = &[
+    "工作人员离岗未挂暂停服务牌",
+    "未按规定佩戴工作牌",
+    "窗口桌面摆放杂乱",
+    "对办事群众咨询答复不耐烦",
+    "工作时间使用手机处理私事",
+];

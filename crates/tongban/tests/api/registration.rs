@@ -581,8 +581,7 @@ async fn the_demo_registers_reforms_and_approves_automatically() {
         "营业执照发放数据尚未接入",
         "精简事项数及精简比例尚未接入",
         "平台满意度及表扬数据尚未接入",
-    ]
-    {
+    ] {
         assert!(!md.contains(gone), "{gone}: {md}");
     }
     assert!(
@@ -603,6 +602,8 @@ async fn the_demo_registers_reforms_and_approves_automatically() {
     assert!(app.count("bundle_applications").await >= 10);
     // The supervision registers: banners and innovation measures in the report.
     assert!(app.count("commendations").await >= 16);
+    assert!(app.count("patrols").await >= 1);
+    assert!(md.contains("开展窗口月度巡查"), "{md}");
     assert!(
         md.contains("整体平台满意率") && md.contains("项创新服务举措"),
         "{md}"

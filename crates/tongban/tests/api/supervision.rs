@@ -180,3 +180,113 @@ async fn register_pages_work_without_script(db: Db) {
     );
 }
 both!(register_pages_work_without_script);
+
+/// A window of the market regulation department at the center, for patrols.
+async fn window(app: &TestApp) {
+    let mut tx = app.store.begin().await.unwrap();
+    let point: i64 = sqlx::query_scalar("SELECT id FROM points WHERE code = 'ZX'")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    let dept = tongban_store::org::department_by_code(&mut tx, "SJ")
+        .await
+        .unwrap()
+        .unwrap();
+    tongban_store::org::insert_window(&mut tx, "SJ01", "市场监管1号窗口", point, Some(dept.id))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// Patrols: the checklist with what failed named, a photo from the phone, the
+/// figures and the report's sentence from the export.
+async fn patrols_are_entered_at_the_window(db: Db) {
+    use reqwest::multipart::{Form, Part};
+    let app = TestApp::spawn(db).await;
+    window(&app).await;
+    let sup = app.token("supervisor").await;
+    let clerk = app.token("clerk.sj").await;
+    let body = json!({ "window": "SJ01", "failed": ["dress"], "note": "未按规定佩戴工作牌" });
+    let (s, _) = app
+        .post("/api/v1/patrols", Some(&clerk), body.clone())
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    for (patch, f) in [
+        (json!({ "window": "NOPE" }), "window"),
+        (json!({ "failed": ["sleeping"] }), "failed"),
+        (json!({ "note": "" }), "note"),
+        (json!({ "patrolled_on": "2999-01-01" }), "patrolled_on"),
+    ] {
+        let mut b = body.clone();
+        for (k, v) in patch.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        let (s, v) = app.post("/api/v1/patrols", Some(&sup), b).await;
+        assert_eq!(
+            (s, field(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, f),
+            "{patch}: {v}"
+        );
+    }
+    assert_eq!(app.count("patrols").await, 0);
+    let (s, v) = app.post("/api/v1/patrols", Some(&sup), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["failed_labels"], json!(["着装仪表"]));
+    assert_eq!(v["department"], "SJ");
+
+    // On the phone: the form with a photo; a document is no photo.
+    let mut b = Browser::new(&app);
+    b.staff_login("supervisor").await;
+    let (s, _, page) = b.get("/supervision/patrols").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("capture=\"environment\""), "{page}");
+    let csrf = hidden(&page, "csrf");
+    let form = Form::new()
+        .text("csrf", csrf.clone())
+        .text("window", "SJ01")
+        .part(
+            "photo",
+            Part::bytes(crate::apply::PDF.to_vec()).file_name("x.pdf"),
+        );
+    let (s, page) = b.upload("/supervision/patrols", form).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("href=\"#photo\""), "{page}");
+    let png: &[u8] = &[
+        0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, b'I', b'H', b'D', b'R',
+    ];
+    let form = Form::new()
+        .text("csrf", csrf)
+        .text("window", "SJ01")
+        .part("photo", Part::bytes(png.to_vec()).file_name("现场.png"));
+    let (s, _) = b.upload("/supervision/patrols", form).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, _, page) = b.get("/supervision/patrols").await;
+    assert!(
+        page.contains("全部合格") && page.contains("/photo\""),
+        "{page}"
+    );
+
+    let today = day(today());
+    let year = &today[..4];
+    let (_, f) = app
+        .get(&format!("/api/v1/figures?period={year}"), Some(&sup))
+        .await;
+    let rows = app.export("patrols", &[]);
+    assert_eq!(figure(&f, "patrols")["value"], rows.len() as f64);
+    let problems: i64 = rows.iter().map(|r| r["problems"].as_i64().unwrap()).sum();
+    assert_eq!(figure(&f, "patrol_problems")["value"], problems as f64);
+    assert_eq!((rows.len(), problems), (2, 1));
+    let out = app.cli(&[
+        "report",
+        "--db",
+        &app.db_url,
+        "--year",
+        year,
+        "--format",
+        "md",
+    ]);
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains("开展窗口月度巡查2次，发现问题1个"), "{md}");
+    app.assert_consistent();
+}
+both!(patrols_are_entered_at_the_window);

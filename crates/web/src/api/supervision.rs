@@ -9,13 +9,32 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
-use tongban_domain::supervision::{BannerInput, CommendationKind, InnovationInput};
-use tongban_store::supervision::{self, CommendationView};
+use tongban_domain::supervision::{BannerInput, CommendationKind, InnovationInput, PatrolInput};
+use tongban_store::supervision::{self, CommendationView, PatrolView};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/banners", get(banners).post(add_banner))
         .route("/api/v1/innovations", get(innovations).post(add_innovation))
+        .route("/api/v1/patrols", get(patrols).post(add_patrol))
+}
+
+async fn patrols(State(s): State<AppState>, Staff(_): Staff) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        json!({ "patrols": supervision::patrols(&s.store).await? }),
+    ))
+}
+
+/// A patrol without its photo (the page takes the photo at the window).
+async fn add_patrol(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Body(b): Body<PatrolInput>,
+) -> ApiResult<(StatusCode, Json<PatrolView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(supervision::record_patrol(&s.store, &p, &b, None).await?),
+    ))
 }
 
 async fn banners(State(s): State<AppState>, Staff(_): Staff) -> ApiResult<Json<Value>> {

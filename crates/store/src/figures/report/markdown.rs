@@ -294,6 +294,13 @@ pub fn markdown(f: &Figures) -> String {
         pct(f, Key::RatingsBadAnsweredRate),
         decimal(f, Key::RatingsAvgScore, 1),
     );
+    let _ = writeln!(s, "### 窗口监督\n");
+    let _ = writeln!(
+        s,
+        "开展窗口月度巡查{}次，发现问题{}个，将巡查结果与窗口考核挂钩。\n",
+        count(f, Key::Patrols),
+        count(f, Key::PatrolProblems),
+    );
     let _ = writeln!(
         s,
         "（企业投诉处理中心重点项目跟踪及部门满意度测评数据、公共资源交易数据尚未接入。）"

@@ -1,19 +1,24 @@
 //! Window supervision's pages: the registers of banners (锦旗) and of innovation
-//! measures (创新举措), read by staff and kept by the office's supervisors.
+//! measures (创新举措), read by staff and kept by the office's supervisors; the
+//! monthly patrols entered at the window on a phone, with a photo.
 
 use crate::AppState;
 use crate::pages::{
-    Errors, FieldError, Layout, PageForm, PageResult, Web, field_errors, render, status_422,
+    Errors, FieldError, Layout, PageError, PageForm, PageResult, Web, field_errors, render,
+    status_422,
 };
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use serde::Deserialize;
 use tongban_domain::org::Role;
-use tongban_domain::supervision::{BannerInput, CommendationKind, InnovationInput};
-use tongban_store::supervision::{self, CommendationView};
+use tongban_domain::supervision::{
+    BannerInput, CommendationKind, InnovationInput, PATROL_CHECKS, PatrolInput,
+};
+use tongban_store::supervision::{self, CommendationView, PatrolView};
 use tongban_store::time;
 
 pub fn router() -> Router<AppState> {
@@ -23,6 +28,159 @@ pub fn router() -> Router<AppState> {
             "/supervision/innovations",
             get(innovations).post(add_innovation),
         )
+        .route(
+            "/supervision/patrols",
+            get(patrols)
+                .post(add_patrol)
+                .layer(DefaultBodyLimit::max(12 * 1024 * 1024)),
+        )
+        .route("/supervision/patrols/{id}/photo", get(patrol_photo))
+}
+
+#[derive(Template)]
+#[template(path = "supervision/patrols.html")]
+struct PatrolsPage {
+    layout: Layout,
+    rows: Vec<PatrolView>,
+    may_record: bool,
+    windows: Vec<(String, String)>,
+    checks: &'static [(&'static str, &'static str)],
+    window: String,
+    patrolled_on: String,
+    failed: Vec<String>,
+    note: String,
+    errors: Errors,
+    saved: bool,
+}
+
+impl PatrolsPage {
+    fn ticked(&self, code: &&str) -> bool {
+        self.failed.iter().any(|f| f == code)
+    }
+}
+
+async fn windows_of(s: &AppState) -> Result<Vec<(String, String)>, PageError> {
+    Ok(s.store
+        .windows_cached()
+        .await?
+        .iter()
+        .map(|w| (w.code.clone(), format!("{}（{}）", w.name, w.point)))
+        .collect())
+}
+
+async fn show_patrols(
+    s: &AppState,
+    web: &Web,
+    input: PatrolInput,
+    errors: Vec<FieldError>,
+    saved: bool,
+) -> PageResult {
+    let p = web.staff()?;
+    let failed = !errors.is_empty();
+    let r = render(&PatrolsPage {
+        layout: web.layout(),
+        rows: supervision::patrols(&s.store).await?,
+        may_record: matches!(p.role, Role::Supervisor | Role::Admin),
+        windows: windows_of(s).await?,
+        checks: &PATROL_CHECKS,
+        window: input.window,
+        patrolled_on: input.patrolled_on,
+        failed: input.failed,
+        note: input.note,
+        errors: errors.into(),
+        saved,
+    })?;
+    Ok(if failed { status_422(r) } else { r })
+}
+
+async fn patrols(State(s): State<AppState>, web: Web, Query(q): Query<SavedQuery>) -> PageResult {
+    let input = PatrolInput {
+        patrolled_on: time::day(time::local_day(time::now())),
+        ..Default::default()
+    };
+    show_patrols(&s, &web, input, vec![], q.saved.is_some()).await
+}
+
+/// A patrol entered at the window, on a phone: the checklist, what was found, and
+/// the photo taken there.
+async fn add_patrol(State(s): State<AppState>, web: Web, mut form: Multipart) -> PageResult {
+    let mut input = PatrolInput::default();
+    let mut csrf = String::new();
+    let mut photo = None;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => {
+                return Err(PageError::new(
+                    StatusCode::BAD_REQUEST,
+                    "无法提交",
+                    "提交的内容不完整或照片过大（不超过10MB），请返回重新选择照片。",
+                ));
+            }
+        };
+        let name = field.name().unwrap_or("").to_string();
+        if name == "photo" {
+            let filename = field.file_name().unwrap_or("").to_string();
+            let bytes = field.bytes().await.map_err(|_| {
+                PageError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "照片过大",
+                    "照片不超过10MB。",
+                )
+            })?;
+            if !bytes.is_empty() {
+                photo = Some((filename, bytes.to_vec()));
+            }
+            continue;
+        }
+        let value: String = field
+            .text()
+            .await
+            .unwrap_or_default()
+            .chars()
+            .take(1000)
+            .collect();
+        match name.as_str() {
+            "csrf" => csrf = value,
+            "window" => input.window = value,
+            "patrolled_on" => input.patrolled_on = value,
+            "note" => input.note = value,
+            "failed" => input.failed.push(value),
+            _ => {}
+        }
+    }
+    web.check_csrf(&csrf)?;
+    let p = web.staff()?;
+    match supervision::record_patrol(&s.store, p, &input, photo).await {
+        Ok(_) => Ok(Redirect::to("/supervision/patrols?saved=1").into_response()),
+        Err(e) => {
+            let errors = field_errors(e)?;
+            show_patrols(&s, &web, input, errors, false).await
+        }
+    }
+}
+
+/// A patrol's photo, for staff.
+async fn patrol_photo(State(s): State<AppState>, web: Web, Path(id): Path<String>) -> PageResult {
+    web.staff()?;
+    let missing = || PageError::new(StatusCode::NOT_FOUND, "未找到", "照片不存在");
+    let id: i64 = id.parse().map_err(|_| missing())?;
+    let (key, kind) = supervision::patrol(&s.store, id)
+        .await?
+        .photo
+        .ok_or_else(missing)?;
+    let bytes = s.store.files().get(&key).await?;
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&kind) {
+        h.insert(axum::http::header::CONTENT_TYPE, v);
+    }
+    h.insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("private, no-store"),
+    );
+    Ok(resp)
 }
 
 /// What a register's form was typed with (both registers' fields; each uses its own).
@@ -77,13 +235,7 @@ async fn show(
 ) -> PageResult {
     let p = web.staff()?;
     let failed = !errors.is_empty();
-    let windows = s
-        .store
-        .windows_cached()
-        .await?
-        .iter()
-        .map(|w| (w.code.clone(), format!("{}（{}）", w.name, w.point)))
-        .collect();
+    let windows = windows_of(s).await?;
     let departments = tongban_store::org::departments(&s.store)
         .await?
         .into_iter()
