@@ -53,6 +53,7 @@ const PAGES = [
   ['supervisor', '锦旗登记', '/supervision/banners'],
   ['supervisor', '创新举措登记', '/supervision/innovations'],
   ['supervisor', '窗口月度巡查', '/supervision/patrols'],
+  ['supervisor', '第三方暗访', '/supervision/visits'],
   ['admin', '系统管理', '/admin'],
   ['admin', '工作人员与角色', '/admin/users'],
   ['admin', '机构设置', '/admin/settings'],

@@ -254,6 +254,56 @@ impl PatrolInput {
     }
 }
 
+/// A mystery visit (第三方暗访) as the third party's workbook gives it, one row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Visit {
+    /// The window, by its code or its name as the workbook writes it.
+    pub window: String,
+    pub day: NaiveDate,
+    /// The items checked.
+    pub items: String,
+    /// The score out of 100, in tenths (92.5 is 925).
+    pub score_tenths: i64,
+    pub remarks: String,
+}
+
+impl Visit {
+    /// One row of the workbook (window, date, items checked, score, remarks), or the
+    /// reason it is rejected.
+    pub fn parse(
+        window: &str,
+        date: &str,
+        items: &str,
+        score: &str,
+        remarks: &str,
+        today: NaiveDate,
+    ) -> Result<Visit, String> {
+        let window = window.trim();
+        if window.is_empty() {
+            return Err("缺少窗口".into());
+        }
+        let day = day("day", "暗访日期", date, today).map_err(|e| e.message)?;
+        let score = score.trim();
+        let score_tenths = score
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && (0.0..=100.0).contains(s))
+            .map(|s| (s * 10.0).round() as i64)
+            .ok_or_else(|| format!("得分“{score}”应为0至100的数字"))?;
+        let items = items.trim();
+        if items.chars().count() > 500 || remarks.trim().chars().count() > 1000 {
+            return Err("检查项目或备注过长".into());
+        }
+        Ok(Visit {
+            window: window.to_string(),
+            day,
+            items: items.to_string(),
+            score_tenths,
+            remarks: remarks.trim().to_string(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,6 +358,35 @@ mod tests {
             .map(|f| f.field)
             .collect();
         assert_eq!(fields, ["window", "failed", "note"]);
+    }
+
+    #[test]
+    fn a_visit_row_is_kept_or_rejected_with_its_reason() {
+        let v = Visit::parse(
+            "SJ01",
+            "2026-05-20",
+            "服务态度、办理效率",
+            "92.5",
+            "",
+            today(),
+        )
+        .unwrap();
+        assert_eq!(v.score_tenths, 925);
+        assert!(
+            Visit::parse("", "2026-05-20", "", "90", "", today())
+                .unwrap_err()
+                .contains("窗口")
+        );
+        assert!(
+            Visit::parse("SJ01", "2026-13-01", "", "90", "", today())
+                .unwrap_err()
+                .contains("日期")
+        );
+        assert!(
+            Visit::parse("SJ01", "2026-05-20", "", "120", "", today())
+                .unwrap_err()
+                .contains("得分")
+        );
     }
 
     #[test]

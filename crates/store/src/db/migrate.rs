@@ -162,6 +162,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "monthly patrols of the windows with their checklists and photos",
         include_str!("../migrations/0031_patrols.sql"),
     ),
+    (
+        32,
+        "mystery visits imported from the third party's workbook",
+        include_str!("../migrations/0032_mystery_visits.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

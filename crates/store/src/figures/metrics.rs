@@ -186,6 +186,9 @@ struct Raw {
     /// Window patrols, and the checklist items they found wanting.
     patrols: i64,
     patrol_problems: i64,
+    /// Mystery visits, and their scores in tenths summed.
+    visits: i64,
+    visit_score_tenths: i64,
 }
 
 /// Whole numbers (counts) as JSON integers, others as decimals.
@@ -265,6 +268,8 @@ impl Raw {
             Key::InnovationMeasures => n(self.innovations),
             Key::Patrols => n(self.patrols),
             Key::PatrolProblems => n(self.patrol_problems),
+            Key::MysteryVisits => n(self.visits),
+            Key::MysteryVisitScore => ratio(self.visit_score_tenths, self.visits * 10),
             // Strictly satisfied (基本满意 not counted, whatever the local rule).
             Key::HotlinePlatformSatisfaction => {
                 ratio(self.hotline_satisfied, self.hotline_level_count)
@@ -597,6 +602,11 @@ async fn raw(store: &Store, p: &Period, parts: Parts) -> Result<Raw> {
         for v in sums.values() {
             r.patrols += v[0];
             r.patrol_problems += v[1];
+        }
+        let sums = stats::sums(&mut c, &stats::VISITS, p.from, p.to, &[]).await?;
+        for v in sums.values() {
+            r.visits += v[0];
+            r.visit_score_tenths += v[1];
         }
     }
     r.months = months_in(p);

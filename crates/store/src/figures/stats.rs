@@ -469,6 +469,27 @@ pub static PATROLS: Counter = Counter {
     },
 };
 
+/// Mystery visits by their day and the window's department (0: none): how many, and
+/// their scores in tenths summed.
+pub static VISITS: Counter = Counter {
+    table: "stat_visits",
+    months: "stat_visits_m",
+    label: "第三方暗访",
+    keys: &[("day", Ty::Text), ("department_id", Ty::Int)],
+    measures: &["n", "score_tenths"],
+    source: "SELECT v.day, COALESCE(v.department_id, 0) AS department_id, CAST(COUNT(*) AS BIGINT) AS n, \
+             CAST(SUM(v.score_tenths) AS BIGINT) AS score_tenths FROM mystery_visits v WHERE 1 = 1{and} \
+             GROUP BY v.day, COALESCE(v.department_id, 0)",
+    id: "v.id",
+    count: |r, _, add| {
+        add(
+            vec![K::T(r.try_get("day")?), K::I(r.try_get("department_id")?)],
+            &[r.try_get("n")?, r.try_get("score_tenths")?],
+        );
+        Ok(())
+    },
+};
+
 /// After-checks of automatic approvals done on that day, and those that disagreed.
 pub static AFTER_CHECKS: Counter = Counter {
     table: "stat_after_checks",
@@ -539,7 +560,7 @@ pub async fn track_handled(
 }
 
 /// Every kept figure.
-pub static COUNTERS: [&Counter; 11] = [
+pub static COUNTERS: [&Counter; 12] = [
     &CASES,
     &ORDERS,
     &ORDER_DUES,
@@ -551,6 +572,7 @@ pub static COUNTERS: [&Counter; 11] = [
     &ITEM_SPEED,
     &COMMENDATIONS,
     &PATROLS,
+    &VISITS,
 ];
 
 /// What some records add to a counter, summed per key.

@@ -1,11 +1,14 @@
 //! Window supervision (窗口监督): the office's registers of the banners (锦旗) the
 //! public gives windows and units and of the departments' innovation measures
 //! (创新举措), each entry audited and counted in the writing transaction; and the
-//! monthly patrols of the windows (`patrols`).
+//! monthly patrols of the windows (`patrols`) and the third party's mystery visits
+//! (`visits`).
 
 mod patrols;
+mod visits;
 
 pub use patrols::*;
+pub use visits::*;
 
 use crate::audit;
 use crate::org::Principal;

@@ -171,7 +171,65 @@ pub async fn seed(
             .checked_add_months(chrono::Months::new(1))
             .unwrap_or(today + chrono::Days::new(1));
     }
+    n += visits(store, &supervisor, &windows, start, today, &mut rng).await?;
     Ok(n)
+}
+
+/// The third party's mystery visits of the year, as its workbook brings them (one
+/// row a visit, a quarter's sample of windows), imported as the office would.
+async fn visits(
+    store: &Store,
+    supervisor: &tongban_store::org::Principal,
+    windows: &[tongban_store::org::Window],
+    start: NaiveDate,
+    today: NaiveDate,
+    rng: &mut ChaCha8Rng,
+) -> anyhow::Result<usize> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["窗口", "日期", "检查项目", "得分", "备注"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(0, c as u16, *h)?;
+    }
+    let mut row = 1u32;
+    let mut quarter = start;
+    while quarter <= today {
+        for w in windows.iter() {
+            if !rng.random_bool(0.3) {
+                continue;
+            }
+            let on = quarter + chrono::Days::new(rng.random_range(10..80));
+            if on >= today {
+                continue;
+            }
+            let score = f64::from(rng.random_range(780..1000u32)) / 10.0;
+            ws.write_string(row, 0, &w.code)?;
+            ws.write_string(row, 1, on.to_string())?;
+            ws.write_string(row, 2, "服务态度、业务熟练、一次告知、窗口环境")?;
+            ws.write_number(row, 3, score)?;
+            ws.write_string(
+                row,
+                4,
+                if score < 85.0 {
+                    "一次告知不到位"
+                } else {
+                    ""
+                },
+            )?;
+            row += 1;
+        }
+        quarter = quarter
+            .checked_add_months(chrono::Months::new(3))
+            .unwrap_or(today + chrono::Days::new(1));
+    }
+    if row == 1 {
+        return Ok(0);
+    }
+    let bytes = wb.save_to_buffer()?;
+    let done = tongban_store::supervision::import_visits(store, supervisor, &bytes).await?;
+    Ok(done.kept)
 }
 
 /// What a patrol finds wanting, in the supervisor's words.

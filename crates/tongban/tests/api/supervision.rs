@@ -290,3 +290,97 @@ async fn patrols_are_entered_at_the_window(db: Db) {
     app.assert_consistent();
 }
 both!(patrols_are_entered_at_the_window);
+
+/// The third party's workbook: a row naming an unknown window, a bad score or a
+/// date to come is listed with its line and reason; the rest are kept; the figures
+/// and the report from the export.
+async fn mystery_visits_are_imported_from_the_workbook(db: Db) {
+    use reqwest::multipart::{Form, Part};
+    let app = TestApp::spawn(db).await;
+    window(&app).await;
+    let today = day(today());
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let rows: [[&str; 5]; 5] = [
+        ["窗口", "日期", "检查项目", "得分", "备注"],
+        ["SJ01", &today, "服务态度、一次告知", "92.5", ""],
+        ["市场监管1号窗口", &today, "窗口环境", "80", "桌面杂乱"],
+        ["NOPE", &today, "服务态度", "90", ""],
+        ["SJ01", &today, "服务态度", "优秀", ""],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32, c as u16, *v).unwrap();
+        }
+    }
+    ws.write_string(5, 0, "SJ01").unwrap();
+    ws.write_string(5, 1, "2999-01-01").unwrap();
+    ws.write_number(5, 3, 90.0).unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+
+    let mut clerk = Browser::new(&app);
+    clerk.staff_login("clerk.sj").await;
+    let (_, _, page) = clerk.get("/supervision/visits").await;
+    assert!(!page.contains("name=\"file\""), "a clerk does not import");
+    let mut b = Browser::new(&app);
+    b.staff_login("supervisor").await;
+    let (s, _, page) = b.get("/supervision/visits").await;
+    assert_eq!(s, StatusCode::OK);
+    let csrf = hidden(&page, "csrf");
+    let form = Form::new().text("csrf", csrf.clone()).part(
+        "file",
+        Part::bytes(b"not a workbook".to_vec()).file_name("x.xlsx"),
+    );
+    let (s, page) = b.upload("/supervision/visits", form).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("xlsx") && page.contains("href=\"#file\""),
+        "{page}"
+    );
+    assert_eq!(app.count("mystery_visits").await, 0);
+    let form = Form::new()
+        .text("csrf", csrf)
+        .part("file", Part::bytes(bytes).file_name("暗访.xlsx"));
+    let (s, page) = b.upload("/supervision/visits", form).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page.contains("已导入 2 条暗访结果，3 行未导入"), "{page}");
+    assert!(
+        page.contains("第4行") && page.contains("窗口“NOPE”不存在"),
+        "{page}"
+    );
+    assert!(
+        page.contains("第5行") && page.contains("得分“优秀”"),
+        "{page}"
+    );
+    assert!(
+        page.contains("第6行") && page.contains("不能晚于今天"),
+        "{page}"
+    );
+
+    let sup = app.token("supervisor").await;
+    let year = &today[..4];
+    let (_, f) = app
+        .get(&format!("/api/v1/figures?period={year}"), Some(&sup))
+        .await;
+    let rows = app.export("visits", &[]);
+    assert_eq!(figure(&f, "mystery_visits")["value"], rows.len() as f64);
+    let mean = rows
+        .iter()
+        .map(|r| r["score"].as_f64().unwrap())
+        .sum::<f64>()
+        / rows.len() as f64;
+    assert!((figure(&f, "mystery_visit_score")["value"].as_f64().unwrap() - mean).abs() < 1e-9);
+    let out = app.cli(&[
+        "report",
+        "--db",
+        &app.db_url,
+        "--year",
+        year,
+        "--format",
+        "md",
+    ]);
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains("暗访2次，平均得分86.2分"), "{md}");
+    app.assert_consistent();
+}
+both!(mystery_visits_are_imported_from_the_workbook);

@@ -9,6 +9,9 @@ use serde_json::json;
 /// What migrations 15–20 added, taken away again (ratings back on the old scale,
 /// 1 = 非常满意).
 const DOWNGRADE: &[&str] = &[
+    "DROP TABLE stat_visits_m",
+    "DROP TABLE stat_visits",
+    "DROP TABLE mystery_visits",
     "DROP TABLE stat_patrols_m",
     "DROP TABLE stat_patrols",
     "DROP TABLE patrols",

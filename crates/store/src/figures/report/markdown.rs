@@ -297,9 +297,11 @@ pub fn markdown(f: &Figures) -> String {
     let _ = writeln!(s, "### 窗口监督\n");
     let _ = writeln!(
         s,
-        "开展窗口月度巡查{}次，发现问题{}个，将巡查结果与窗口考核挂钩。\n",
+        "开展窗口月度巡查{}次，发现问题{}个；实行第三方暗访机制，暗访{}次，平均得分{}分，将结果与窗口考核挂钩。\n",
         count(f, Key::Patrols),
         count(f, Key::PatrolProblems),
+        count(f, Key::MysteryVisits),
+        decimal(f, Key::MysteryVisitScore, 1),
     );
     let _ = writeln!(
         s,

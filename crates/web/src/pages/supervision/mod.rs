@@ -18,7 +18,7 @@ use tongban_domain::org::Role;
 use tongban_domain::supervision::{
     BannerInput, CommendationKind, InnovationInput, PATROL_CHECKS, PatrolInput,
 };
-use tongban_store::supervision::{self, CommendationView, PatrolView};
+use tongban_store::supervision::{self, CommendationView, PatrolView, VisitImport, VisitView};
 use tongban_store::time;
 
 pub fn router() -> Router<AppState> {
@@ -35,6 +35,72 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(12 * 1024 * 1024)),
         )
         .route("/supervision/patrols/{id}/photo", get(patrol_photo))
+        .route(
+            "/supervision/visits",
+            get(visits)
+                .post(import_visits)
+                .layer(DefaultBodyLimit::max(12 * 1024 * 1024)),
+        )
+}
+
+#[derive(Template)]
+#[template(path = "supervision/visits.html")]
+struct VisitsPage {
+    layout: Layout,
+    rows: Vec<VisitView>,
+    may_import: bool,
+    /// The import just done: rows kept, and each rejected row's line and reason.
+    result: Option<VisitImport>,
+    errors: Errors,
+}
+
+async fn show_visits(
+    s: &AppState,
+    web: &Web,
+    result: Option<VisitImport>,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let p = web.staff()?;
+    let failed = !errors.is_empty();
+    let r = render(&VisitsPage {
+        layout: web.layout(),
+        rows: supervision::visits(&s.store).await?,
+        may_import: matches!(p.role, Role::Supervisor | Role::Admin),
+        result,
+        errors: errors.into(),
+    })?;
+    Ok(if failed { status_422(r) } else { r })
+}
+
+async fn visits(State(s): State<AppState>, web: Web) -> PageResult {
+    show_visits(&s, &web, None, vec![]).await
+}
+
+/// The third party's workbook: the rows kept, the rejected ones listed with their
+/// line and reason.
+async fn import_visits(State(s): State<AppState>, web: Web, mut form: Multipart) -> PageResult {
+    let mut csrf = String::new();
+    let mut file = vec![];
+    while let Ok(Some(field)) = form.next_field().await {
+        match field.name().unwrap_or("") {
+            "csrf" => csrf = field.text().await.unwrap_or_default(),
+            "file" => file = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
+            _ => {}
+        }
+    }
+    web.check_csrf(&csrf)?;
+    let p = web.staff()?;
+    if file.is_empty() {
+        let errors = vec![FieldError::new("file", "请选择暗访结果工作簿（xlsx）")];
+        return show_visits(&s, &web, None, errors).await;
+    }
+    match supervision::import_visits(&s.store, p, &file).await {
+        Ok(result) => show_visits(&s, &web, Some(result), vec![]).await,
+        Err(e) => {
+            let errors = field_errors(e)?;
+            show_visits(&s, &web, None, errors).await
+        }
+    }
 }
 
 #[derive(Template)]
