@@ -54,6 +54,7 @@ const PAGES = [
   ['supervisor', '创新举措登记', '/supervision/innovations'],
   ['supervisor', '窗口月度巡查', '/supervision/patrols'],
   ['supervisor', '第三方暗访', '/supervision/visits'],
+  ['admin', '窗口考核（设定权重）', '/supervision/assessment'],
   ['admin', '系统管理', '/admin'],
   ['admin', '工作人员与角色', '/admin/users'],
   ['admin', '机构设置', '/admin/settings'],

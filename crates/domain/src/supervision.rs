@@ -304,6 +304,174 @@ impl Visit {
     }
 }
 
+/// A quarter of a year (`2026-Q2`), the window assessment's period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct Quarter {
+    pub year: i32,
+    pub q: u32,
+}
+
+impl Quarter {
+    pub fn parse(s: &str) -> Result<Quarter, Invalid> {
+        let bad = || Invalid::new("quarter", format!("季度“{}”无效，应为如 2026-Q2", s.trim()));
+        let (y, q) = s
+            .trim()
+            .to_uppercase()
+            .split_once("-Q")
+            .map(|(y, q)| (y.to_string(), q.to_string()))
+            .ok_or_else(bad)?;
+        let year: i32 = y.parse().map_err(|_| bad())?;
+        let q: u32 = q.parse().map_err(|_| bad())?;
+        if !(2000..=2100).contains(&year) || !(1..=4).contains(&q) {
+            return Err(bad());
+        }
+        Ok(Quarter { year, q })
+    }
+
+    /// The quarter a day falls in.
+    pub fn of(day: NaiveDate) -> Quarter {
+        use chrono::Datelike;
+        Quarter {
+            year: day.year(),
+            q: (day.month() - 1) / 3 + 1,
+        }
+    }
+
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, (self.q - 1) * 3 + 1, 1).unwrap_or_default()
+    }
+
+    pub fn last_day(self) -> NaiveDate {
+        let next = if self.q == 4 {
+            NaiveDate::from_ymd_opt(self.year + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(self.year, self.q * 3 + 1, 1)
+        };
+        next.and_then(|d| d.pred_opt()).unwrap_or_default()
+    }
+
+    pub fn previous(self) -> Quarter {
+        if self.q == 1 {
+            Quarter {
+                year: self.year - 1,
+                q: 4,
+            }
+        } else {
+            Quarter {
+                year: self.year,
+                q: self.q - 1,
+            }
+        }
+    }
+
+    pub fn label(self) -> String {
+        format!(
+            "{}年第{}季度",
+            self.year,
+            ["一", "二", "三", "四"][(self.q - 1) as usize]
+        )
+    }
+}
+
+impl std::fmt::Display for Quarter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-Q{}", self.year, self.q)
+    }
+}
+
+/// The parts of the quarterly window assessment (窗口考核), in their order: code,
+/// label, and how a part's score out of 100 is had.
+pub const ASSESSMENT_PARTS: [(&str, &str, &str); 6] = [
+    ("patrols", "月度巡查", "100分，巡查每发现一个问题扣10分"),
+    ("visits", "第三方暗访", "本季度暗访得分的平均值"),
+    (
+        "ratings",
+        "好差评",
+        "所属部门本季度评价中满意、非常满意的比例×100",
+    ),
+    (
+        "on_time",
+        "办件时效",
+        "所属部门本季度办结办件中在承诺期限内办结的比例×100",
+    ),
+    (
+        "complaints",
+        "投诉",
+        "100分，所属部门本季度每件12345投诉工单扣5分",
+    ),
+    (
+        "commendations",
+        "表扬",
+        "80分，窗口或所属部门本季度每收到一面锦旗加10分，满分100分",
+    ),
+];
+
+/// The weights of a quarter's assessment parts, in `ASSESSMENT_PARTS` order, adding
+/// up to 100.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Weights(pub [u32; 6]);
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights([25, 20, 20, 15, 10, 10])
+    }
+}
+
+impl Weights {
+    /// From the six weights as typed (each 0–100, adding up to 100).
+    pub fn parse(typed: &[Option<i64>; 6]) -> Result<Weights, Vec<Invalid>> {
+        let mut f = Faults::default();
+        let mut w = [0u32; 6];
+        for (i, v) in typed.iter().enumerate() {
+            match v {
+                Some(x) if (0..=100).contains(x) => w[i] = *x as u32,
+                _ => f.push(Invalid::new(
+                    ASSESSMENT_PARTS[i].0,
+                    format!("“{}”的权重应为0至100的整数", ASSESSMENT_PARTS[i].1),
+                )),
+            }
+        }
+        if f.is_empty() && w.iter().sum::<u32>() != 100 {
+            f.push(Invalid::new(
+                "weights",
+                format!("各项权重之和应为100，现为{}", w.iter().sum::<u32>()),
+            ));
+        }
+        f.finish(Some(Weights(w)))
+    }
+
+    /// The weighted score of the parts that have one (the weights of those without
+    /// shared among the others); `None` when no part has.
+    pub fn score(&self, parts: &[Option<f64>; 6]) -> Option<f64> {
+        let (mut sum, mut weight) = (0.0, 0.0);
+        for (w, p) in self.0.iter().zip(parts) {
+            if let Some(p) = p {
+                sum += f64::from(*w) * p;
+                weight += f64::from(*w);
+            }
+        }
+        (weight > 0.0).then(|| sum / weight)
+    }
+}
+
+/// A part's score from its counts (see `ASSESSMENT_PARTS`).
+pub mod part {
+    /// 巡查: none patrolled, none.
+    pub fn patrols(patrols: i64, problems: i64) -> Option<f64> {
+        (patrols > 0).then(|| (100.0 - 10.0 * problems as f64).max(0.0))
+    }
+    /// A share × 100, none when nothing was counted.
+    pub fn share(good: i64, all: i64) -> Option<f64> {
+        (all > 0).then(|| 100.0 * good as f64 / all as f64)
+    }
+    pub fn complaints(n: i64) -> Option<f64> {
+        Some((100.0 - 5.0 * n as f64).max(0.0))
+    }
+    pub fn commendations(banners: i64) -> Option<f64> {
+        Some((80.0 + 10.0 * banners as f64).min(100.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,6 +555,43 @@ mod tests {
                 .unwrap_err()
                 .contains("得分")
         );
+    }
+
+    #[test]
+    fn quarters_and_weights() {
+        let q = Quarter::parse("2026-q2").unwrap();
+        assert_eq!(
+            (q.first_day().to_string(), q.last_day().to_string()),
+            ("2026-04-01".into(), "2026-06-30".into())
+        );
+        assert_eq!(
+            Quarter::parse("2026-Q4").unwrap().last_day().to_string(),
+            "2026-12-31"
+        );
+        assert_eq!(q.previous().to_string(), "2026-Q1");
+        assert!(Quarter::parse("2026-Q5").is_err());
+        assert_eq!(
+            Quarter::of(NaiveDate::from_ymd_opt(2026, 12, 6).unwrap()).label(),
+            "2026年第四季度"
+        );
+        let bad = Weights::parse(&[Some(50), Some(50), Some(10), Some(0), Some(0), Some(-1)])
+            .unwrap_err();
+        assert_eq!(bad[0].field, "commendations");
+        let bad =
+            Weights::parse(&[Some(50), Some(50), Some(10), Some(0), Some(0), Some(0)]).unwrap_err();
+        assert_eq!(bad[0].field, "weights");
+        let w = Weights::parse(&[Some(50), Some(50), Some(0), Some(0), Some(0), Some(0)]).unwrap();
+        // A part without data leaves its weight to the others.
+        assert_eq!(
+            w.score(&[Some(80.0), None, None, None, None, None]),
+            Some(80.0)
+        );
+        assert_eq!(
+            w.score(&[Some(80.0), Some(90.0), None, None, None, None]),
+            Some(85.0)
+        );
+        assert_eq!(part::patrols(2, 3), Some(70.0));
+        assert_eq!(part::commendations(5), Some(100.0));
     }
 
     #[test]

@@ -590,6 +590,13 @@ fn add_supervision(doc: &mut Value) {
             "get": op("创新服务举措登记簿（推出日期新的在前）", "supervision", true),
             "post": with_body(op("登记部门推出的创新服务举措（督查人员、系统管理员）：部门、举措、推出日期、成效", "supervision", true), "Innovation")
         },
+        "/api/v1/assessment": { "get": {
+            "summary": "季度窗口考核：各窗口按月度巡查、第三方暗访、好差评、办件时效、投诉、表扬加权得分及排名，部门平均得分（quarter 如 2026-Q2，省略为本季度）",
+            "tags": ["supervision"], "security": [{ "bearer": [] }],
+            "parameters": [ { "name": "quarter", "in": "query", "schema": { "type": "string", "pattern": "^$|^[0-9]{4}-[Qq][1-4]$" } } ],
+            "responses": { "200": { "description": "{quarter, weights, windows[], departments[]}" },
+                           "4XX": { "description": "请求有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } },
+        "/api/v1/assessment/weights": { "post": with_body(op("设定季度考核权重（系统管理员）：六项权重为0至100的整数，合计100", "supervision", true), "AssessmentWeights") },
         "/api/v1/patrols": {
             "get": op("窗口月度巡查记录（巡查日期新的在前，最多500条）", "supervision", true),
             "post": with_body(op("录入窗口巡查（督查人员、系统管理员）：窗口、日期、检查表中发现问题的项目及问题情况；现场照片在巡查页面上传", "supervision", true), "Patrol")
@@ -602,6 +609,11 @@ fn add_supervision(doc: &mut Value) {
             "department": { "type": "string", "description": "受赠单位（部门代码）" },
             "giver": { "type": "string", "minLength": 1, "maxLength": 100 },
             "words": { "type": "string", "minLength": 1, "maxLength": 50 } } },
+        "AssessmentWeights": { "type": "object", "required": ["quarter", "patrols", "visits", "ratings", "on_time", "complaints", "commendations"], "properties": {
+            "quarter": { "type": "string", "pattern": "^[0-9]{4}-[Qq][1-4]$" },
+            "patrols": { "type": "integer", "minimum": 0, "maximum": 100 }, "visits": { "type": "integer", "minimum": 0, "maximum": 100 },
+            "ratings": { "type": "integer", "minimum": 0, "maximum": 100 }, "on_time": { "type": "integer", "minimum": 0, "maximum": 100 },
+            "complaints": { "type": "integer", "minimum": 0, "maximum": 100 }, "commendations": { "type": "integer", "minimum": 0, "maximum": 100 } } },
         "Patrol": { "type": "object", "required": ["window"], "properties": {
             "window": { "type": "string", "description": "窗口编号" },
             "patrolled_on": { "type": "string", "format": "date", "description": "省略为今天" },

@@ -167,6 +167,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "mystery visits imported from the third party's workbook",
         include_str!("../migrations/0032_mystery_visits.sql"),
     ),
+    (
+        33,
+        "the weights of the quarterly window assessment; late closings counted",
+        include_str!("../migrations/0033_window_assessment.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

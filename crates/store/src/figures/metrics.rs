@@ -1024,6 +1024,7 @@ async fn hotline_raw(c: &mut AnyConnection, p: &Period, r: &mut Raw) -> Result<(
             resolved_asked,
             basic,
             praise,
+            _complaint,
         ] = m[..]
         else {
             continue;

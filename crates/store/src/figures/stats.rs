@@ -116,7 +116,12 @@ pub static CASES: Counter = Counter {
              c.department_id, c.point_id, c.channel, c.instant, \
              CAST(COUNT(*) AS BIGINT) AS w FROM cases c WHERE c.revoked_on IS NOT NULL{and} \
              GROUP BY c.revoked_on, CASE WHEN c.mode = 'auto' THEN 'auto_revoked' ELSE 'revoked' END, \
-             c.department_id, c.point_id, c.channel, c.instant",
+             c.department_id, c.point_id, c.channel, c.instant \
+             UNION ALL \
+             SELECT c.closed_on AS day, 'closed_late' AS kind, c.department_id, c.point_id, c.channel, c.instant, \
+             CAST(COUNT(*) AS BIGINT) AS w FROM cases c WHERE c.closed_on IS NOT NULL \
+             AND c.promised_deadline IS NOT NULL AND c.closed_on > c.promised_deadline{and} \
+             GROUP BY c.closed_on, c.department_id, c.point_id, c.channel, c.instant",
     id: "c.id",
     count: |r, _, add| {
         add(
@@ -153,6 +158,7 @@ pub const ORDER_MEASURES: &[&str] = &[
     "resolved_asked",
     "basic",
     "praise",
+    "complaint",
 ];
 
 /// Work orders, on the local day they were registered, by channel and lead unit
@@ -234,6 +240,7 @@ pub static ORDERS: Counter = Counter {
                 b(level == Some(i64::from(tongban_domain::rating::BASIC))),
                 // 表扬: a praise call, however it ends.
                 b(r.try_get::<String, _>("category")? == "praise" && valid),
+                b(r.try_get::<String, _>("category")? == "complaint" && valid),
             ],
         );
         Ok(())

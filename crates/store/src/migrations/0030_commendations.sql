@@ -30,9 +30,12 @@ CREATE TABLE stat_commendations_m (
     PRIMARY KEY (day, kind, department_id)
 );
 
--- The 12345's praise calls (表扬 work orders) are counted with its other orders.
+-- The 12345's praise calls (表扬 work orders) and complaints (投诉, the window
+-- assessment's) are counted with its other orders.
 ALTER TABLE stat_orders ADD COLUMN praise BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE stat_orders_m ADD COLUMN praise BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE stat_orders ADD COLUMN complaint BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE stat_orders_m ADD COLUMN complaint BIGINT NOT NULL DEFAULT 0;
 
 -- The order counters are refilled from the records at the next start, praise included.
 INSERT INTO settings (key, value) VALUES ('counters_stale', 'migration 30')

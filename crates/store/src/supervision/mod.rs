@@ -4,9 +4,11 @@
 //! monthly patrols of the windows (`patrols`) and the third party's mystery visits
 //! (`visits`).
 
+mod assessment;
 mod patrols;
 mod visits;
 
+pub use assessment::*;
 pub use patrols::*;
 pub use visits::*;
 

@@ -384,3 +384,100 @@ async fn mystery_visits_are_imported_from_the_workbook(db: Db) {
     app.assert_consistent();
 }
 both!(mystery_visits_are_imported_from_the_workbook);
+
+/// The quarter's assessment: each part from its records, the weights an
+/// administrator sets (adding up to 100), a part without data leaving its weight to
+/// the others; the ranking page and a window's sheet.
+async fn windows_are_assessed_each_quarter(db: Db) {
+    let app = TestApp::spawn(db).await;
+    window(&app).await;
+    let sup = app.token("supervisor").await;
+    let admin = app.token("admin").await;
+    let today = day(today());
+    let (s, v) = app
+        .post(
+            "/api/v1/patrols",
+            Some(&sup),
+            json!({ "window": "SJ01", "failed": ["dress"], "note": "未佩戴工作牌" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = app
+        .post(
+            "/api/v1/banners",
+            Some(&sup),
+            json!({ "received_on": today, "department": "SJ", "giver": "李女士", "words": "热情服务" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let quarter = tongban_domain::supervision::Quarter::of(
+        chrono::NaiveDate::parse_from_str(&today, "%Y-%m-%d").unwrap(),
+    )
+    .to_string();
+    let (s, a) = app
+        .get(&format!("/api/v1/assessment?quarter={quarter}"), Some(&sup))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    let w = &a["windows"][0];
+    assert_eq!(w["window"], "SJ01");
+    assert_eq!(
+        w["parts"],
+        json!([90.0, null, null, null, 100.0, 90.0]),
+        "{a}"
+    );
+    let score = w["score"].as_f64().unwrap();
+    assert!(
+        (score - (25.0 * 90.0 + 10.0 * 100.0 + 10.0 * 90.0) / 45.0).abs() < 1e-9,
+        "{score}"
+    );
+    assert_eq!(a["departments"][0]["code"], "SJ");
+
+    let path = "/api/v1/assessment/weights";
+    let weights = json!({ "quarter": quarter, "patrols": 50, "visits": 0, "ratings": 0, "on_time": 0, "complaints": 0, "commendations": 50 });
+    let (s, _) = app.post(path, Some(&sup), weights.clone()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let mut bad = weights.clone();
+    bad["patrols"] = json!(40);
+    let (s, v) = app.post(path, Some(&admin), bad).await;
+    assert_eq!(
+        (s, field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "weights"),
+        "{v}"
+    );
+    let mut bad = weights.clone();
+    bad["quarter"] = json!("2026-Q9");
+    let (s, v) = app.post(path, Some(&admin), bad).await;
+    assert_eq!(
+        (s, field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "quarter"),
+        "{v}"
+    );
+    let (s, v) = app.post(path, Some(&admin), weights).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, a) = app
+        .get(&format!("/api/v1/assessment?quarter={quarter}"), Some(&sup))
+        .await;
+    assert_eq!(a["windows"][0]["score"], 90.0, "{a}");
+    assert_eq!(a["weights_set"], true);
+
+    let mut b = Browser::new(&app);
+    b.staff_login("supervisor").await;
+    let (s, _, page) = b.get("/supervision/assessment").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("窗口排名") && page.contains("市场监管1号窗口"),
+        "{page}"
+    );
+    let (s, _, page) = b
+        .get(&format!("/supervision/assessment/{quarter}/SJ01"))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("窗口考核表") && page.contains("巡查1次，发现问题1个"),
+        "{page}"
+    );
+    let (s, _, _) = b.get("/supervision/assessment?quarter=bad").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    app.assert_consistent();
+}
+both!(windows_are_assessed_each_quarter);

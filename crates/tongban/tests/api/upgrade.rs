@@ -9,6 +9,7 @@ use serde_json::json;
 /// What migrations 15–20 added, taken away again (ratings back on the old scale,
 /// 1 = 非常满意).
 const DOWNGRADE: &[&str] = &[
+    "DROP TABLE assessment_weights",
     "DROP TABLE stat_visits_m",
     "DROP TABLE stat_visits",
     "DROP TABLE mystery_visits",
@@ -17,6 +18,8 @@ const DOWNGRADE: &[&str] = &[
     "DROP TABLE patrols",
     "ALTER TABLE stat_orders_m DROP COLUMN praise",
     "ALTER TABLE stat_orders DROP COLUMN praise",
+    "ALTER TABLE stat_orders_m DROP COLUMN complaint",
+    "ALTER TABLE stat_orders DROP COLUMN complaint",
     "DROP TABLE stat_commendations_m",
     "DROP TABLE stat_commendations",
     "DROP TABLE commendations",

@@ -12,13 +12,16 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Deserialize;
 use tongban_domain::org::Role;
+use tongban_domain::supervision::Quarter;
 use tongban_domain::supervision::{
     BannerInput, CommendationKind, InnovationInput, PATROL_CHECKS, PatrolInput,
 };
-use tongban_store::supervision::{self, CommendationView, PatrolView, VisitImport, VisitView};
+use tongban_store::supervision::{
+    self, Assessment, CommendationView, PatrolView, VisitImport, VisitView, WindowScore,
+};
 use tongban_store::time;
 
 pub fn router() -> Router<AppState> {
@@ -35,6 +38,9 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(12 * 1024 * 1024)),
         )
         .route("/supervision/patrols/{id}/photo", get(patrol_photo))
+        .route("/supervision/assessment", get(assessment))
+        .route("/supervision/assessment/weights", post(weights))
+        .route("/supervision/assessment/{quarter}/{window}", get(sheet))
         .route(
             "/supervision/visits",
             get(visits)
@@ -401,4 +407,155 @@ async fn add_innovation(
             show(&s, &web, CommendationKind::Innovation, f, errors, false).await
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "supervision/assessment.html")]
+struct AssessmentPage {
+    layout: Layout,
+    a: Assessment,
+    parts: Vec<(&'static str, &'static str, &'static str)>,
+    previous: String,
+    next: Option<String>,
+    may_weigh: bool,
+    /// The weights as typed (after a fault) or as in force.
+    typed: Vec<String>,
+    errors: Errors,
+}
+
+impl AssessmentPage {
+    fn fmt(v: &Option<f64>) -> String {
+        v.map(|x| format!("{x:.1}")).unwrap_or_else(|| "—".into())
+    }
+}
+
+#[derive(Deserialize)]
+struct QuarterQuery {
+    quarter: Option<String>,
+}
+
+/// The quarter asked for, or the current one.
+fn quarter_of(q: Option<&str>) -> Result<Quarter, PageError> {
+    match q.map(str::trim).filter(|q| !q.is_empty()) {
+        Some(q) => Quarter::parse(q)
+            .map_err(|e| PageError::new(StatusCode::UNPROCESSABLE_ENTITY, "季度无效", e.message)),
+        None => Ok(Quarter::of(time::local_day(time::now()))),
+    }
+}
+
+async fn show_assessment(
+    s: &AppState,
+    web: &Web,
+    q: Quarter,
+    typed: Option<Vec<String>>,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let p = web.staff()?;
+    let a = supervision::assess(&s.store, &q.to_string()).await?;
+    let current = Quarter::of(time::local_day(time::now()));
+    let next = Quarter {
+        year: if q.q == 4 { q.year + 1 } else { q.year },
+        q: q.q % 4 + 1,
+    };
+    let failed = !errors.is_empty();
+    let r = render(&AssessmentPage {
+        typed: typed.unwrap_or_else(|| a.weights.0.iter().map(|w| w.to_string()).collect()),
+        parts: supervision::part_labels(),
+        previous: q.previous().to_string(),
+        next: (q != current).then(|| next.to_string()),
+        may_weigh: p.role == Role::Admin,
+        layout: web.layout(),
+        a,
+        errors: errors.into(),
+    })?;
+    Ok(if failed { status_422(r) } else { r })
+}
+
+async fn assessment(
+    State(s): State<AppState>,
+    web: Web,
+    Query(q): Query<QuarterQuery>,
+) -> PageResult {
+    web.staff()?;
+    let q = quarter_of(q.quarter.as_deref())?;
+    show_assessment(&s, &web, q, None, vec![]).await
+}
+
+#[derive(Deserialize)]
+struct WeightsForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    quarter: String,
+    #[serde(flatten)]
+    rest: std::collections::HashMap<String, String>,
+}
+
+async fn weights(
+    State(s): State<AppState>,
+    web: Web,
+    PageForm(f): PageForm<WeightsForm>,
+) -> PageResult {
+    web.check_csrf(&f.csrf)?;
+    let p = web.staff()?;
+    let q = quarter_of(Some(&f.quarter))?;
+    let typed: Vec<String> = tongban_domain::supervision::ASSESSMENT_PARTS
+        .iter()
+        .map(|(code, ..)| f.rest.get(*code).cloned().unwrap_or_default())
+        .collect();
+    let mut parsed = [None; 6];
+    for (slot, t) in parsed.iter_mut().zip(&typed) {
+        *slot = t.trim().parse::<i64>().ok();
+    }
+    match supervision::set_weights(&s.store, p, &q.to_string(), &parsed).await {
+        Ok(_) => Ok(Redirect::to(&format!("/supervision/assessment?quarter={q}")).into_response()),
+        Err(e) => {
+            let errors = field_errors(e)?;
+            show_assessment(&s, &web, q, Some(typed), errors).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "supervision/sheet.html")]
+struct SheetPage {
+    layout: Layout,
+    a: Assessment,
+    w: WindowScore,
+    parts: Vec<(&'static str, &'static str, &'static str)>,
+}
+
+impl SheetPage {
+    fn fmt(v: &Option<f64>) -> String {
+        AssessmentPage::fmt(v)
+    }
+}
+
+/// 窗口考核表: one window's sheet of a quarter, to print.
+async fn sheet(
+    State(s): State<AppState>,
+    web: Web,
+    Path((quarter, window)): Path<(String, String)>,
+) -> PageResult {
+    web.staff()?;
+    let q = quarter_of(Some(&quarter))?;
+    let a = supervision::assess(&s.store, &q.to_string()).await?;
+    let w = a
+        .windows
+        .iter()
+        .find(|w| w.window == window)
+        .cloned()
+        .ok_or_else(|| {
+            PageError::new(
+                StatusCode::NOT_FOUND,
+                "未找到",
+                format!("窗口“{window}”不存在"),
+            )
+        })?;
+    render(&SheetPage {
+        layout: web.layout(),
+        parts: supervision::part_labels(),
+        a,
+        w,
+    })
 }
