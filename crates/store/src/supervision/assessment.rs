@@ -185,40 +185,7 @@ pub async fn assess(store: &Store, quarter: &str) -> Result<Assessment> {
         q,
     )
     .await?;
-    // The departments' ratings (good, all), cases closed (on time, all) and 12345
-    // complaints, from their counters.
-    let mut ratings: HashMap<i64, (i64, i64)> = HashMap::new();
-    for (k, v) in stats::sums(
-        &mut rd,
-        &stats::RATINGS,
-        from,
-        to,
-        &["department_id", "level"],
-    )
-    .await?
-    {
-        let e = ratings.entry(key_int(&k, 0)).or_default();
-        e.1 += v[0];
-        if key_int(&k, 1) >= 4 {
-            e.0 += v[0];
-        }
-    }
-    let mut closings: HashMap<i64, (i64, i64)> = HashMap::new();
-    for (k, v) in stats::sums(&mut rd, &stats::CASES, from, to, &["department_id", "kind"]).await? {
-        let e = closings.entry(key_int(&k, 0)).or_default();
-        match key_text(&k, 1) {
-            "closed" => e.1 += v[0],
-            "closed_late" => e.0 -= v[0],
-            _ => {}
-        }
-    }
-    let complaints_at = stats::ORDER_MEASURES.iter().position(|m| *m == "complaint");
-    let mut complaints: HashMap<i64, i64> = HashMap::new();
-    for (k, v) in stats::sums(&mut rd, &stats::ORDERS, from, to, &["department_id"]).await? {
-        if let Some(i) = complaints_at {
-            *complaints.entry(key_int(&k, 0)).or_default() += v[i];
-        }
-    }
+    let (ratings, closings, complaints) = department_counts(&mut rd, from, to).await?;
     let rows = sqlx::query(
         "SELECT w.id, w.code, w.name, p.name, d.id, d.code, d.name FROM windows w JOIN points p ON p.id = w.point_id \
          LEFT JOIN departments d ON d.id = w.department_id ORDER BY w.code",
@@ -274,8 +241,28 @@ pub async fn assess(store: &Store, quarter: &str) -> Result<Assessment> {
     for (i, w) in windows.iter_mut().enumerate() {
         w.rank = i + 1;
     }
+    let departments = rank_departments(&windows);
+    Ok(Assessment {
+        quarter: q.to_string(),
+        label: q.label(),
+        from: time::day(from),
+        to: time::day(to),
+        weights,
+        weights_set,
+        windows,
+        departments,
+    })
+}
+
+/// The labels of the assessment's parts, for pages.
+pub fn part_labels() -> Vec<(&'static str, &'static str, &'static str)> {
+    ASSESSMENT_PARTS.to_vec()
+}
+
+/// The departments ranked by the mean of their windows' scores.
+fn rank_departments(windows: &[WindowScore]) -> Vec<DepartmentScore> {
     let mut by_dept: Vec<(String, String, Vec<f64>)> = vec![];
-    for w in &windows {
+    for w in windows {
         let (Some(code), Some(name)) = (&w.department, &w.department_name) else {
             continue;
         };
@@ -309,19 +296,62 @@ pub async fn assess(store: &Store, quarter: &str) -> Result<Assessment> {
     for (i, d) in departments.iter_mut().enumerate() {
         d.rank = i + 1;
     }
-    Ok(Assessment {
-        quarter: q.to_string(),
-        label: q.label(),
-        from: time::day(from),
-        to: time::day(to),
-        weights,
-        weights_set,
-        windows,
-        departments,
-    })
+    departments
 }
 
-/// The labels of the assessment's parts, for pages.
-pub fn part_labels() -> Vec<(&'static str, &'static str, &'static str)> {
-    ASSESSMENT_PARTS.to_vec()
+/// Per department, from their counters: ratings `(good, all)`, cases closed `(on
+/// time less all, all)` as summed (on time = all + the first) and 12345 complaints.
+#[allow(clippy::type_complexity)]
+async fn department_counts(
+    rd: &mut AnyConnection,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<(
+    HashMap<i64, (i64, i64)>,
+    HashMap<i64, (i64, i64)>,
+    HashMap<i64, i64>,
+)> {
+    // The departments' ratings (good, all), cases closed (on time, all) and 12345
+    // complaints, from their counters.
+    let mut ratings: HashMap<i64, (i64, i64)> = HashMap::new();
+    for (k, v) in stats::sums(
+        &mut *rd,
+        &stats::RATINGS,
+        from,
+        to,
+        &["department_id", "level"],
+    )
+    .await?
+    {
+        let e = ratings.entry(key_int(&k, 0)).or_default();
+        e.1 += v[0];
+        if key_int(&k, 1) >= 4 {
+            e.0 += v[0];
+        }
+    }
+    let mut closings: HashMap<i64, (i64, i64)> = HashMap::new();
+    for (k, v) in stats::sums(
+        &mut *rd,
+        &stats::CASES,
+        from,
+        to,
+        &["department_id", "kind"],
+    )
+    .await?
+    {
+        let e = closings.entry(key_int(&k, 0)).or_default();
+        match key_text(&k, 1) {
+            "closed" => e.1 += v[0],
+            "closed_late" => e.0 -= v[0],
+            _ => {}
+        }
+    }
+    let complaints_at = stats::ORDER_MEASURES.iter().position(|m| *m == "complaint");
+    let mut complaints: HashMap<i64, i64> = HashMap::new();
+    for (k, v) in stats::sums(&mut *rd, &stats::ORDERS, from, to, &["department_id"]).await? {
+        if let Some(i) = complaints_at {
+            *complaints.entry(key_int(&k, 0)).or_default() += v[i];
+        }
+    }
+    Ok((ratings, closings, complaints))
 }
