@@ -45,6 +45,7 @@ const PAGES = [
   ['supervisor', '数据看板：好差评', '/dashboard/ratings'],
   ['supervisor', '数据看板：12345热线', '/dashboard/hotline'],
   ['supervisor', '数据看板：工程建设', '/dashboard/projects'],
+  ['supervisor', '数据看板：窗口监督', '/dashboard/supervision'],
   ['supervisor', '好差评明细', '/dashboard/ratings/list?bad=1'],
   ['supervisor', '受理办件明细', '/dashboard/cases'],
   ['supervisor', '大屏（已停止自动刷新）', '/dashboard/wall?refresh=0'],

@@ -390,6 +390,11 @@ impl Parts {
         supervision: true,
         ..Parts::NONE
     };
+    pub const SUPERVISION_AND_HOTLINE: Parts = Parts {
+        supervision: true,
+        hotline: true,
+        ..Parts::NONE
+    };
 
     /// Whether the figures of `area` (a figure's `area`) are computed.
     fn has(self, area: &str) -> bool {

@@ -111,6 +111,22 @@ async fn registers_fill_the_reports_sentences(db: Db) {
     assert!(md.contains("共收到锦旗1面，1个来电表扬"), "{md}");
     assert!(md.contains("共推出1项创新服务举措"), "{md}");
     assert!(!md.contains("平台满意度及表扬数据尚未接入"), "{md}");
+    // The dashboard's tab shows them, and its table exports.
+    let mut b = Browser::new(&app);
+    b.staff_login("supervisor").await;
+    let (s, _, page) = b.get(&format!("/dashboard/supervision?year={year}")).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("窗口监督") && page.contains("锦旗（面）"),
+        "{page}"
+    );
+    let (s, _, csv) = b
+        .get(&format!(
+            "/dashboard/export/supervision_figures.csv?year={year}"
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{csv}");
+    assert!(csv.contains("banners"), "{csv}");
     app.assert_consistent();
 }
 both!(registers_fill_the_reports_sentences);

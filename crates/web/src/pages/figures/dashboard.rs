@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/ratings", get(ratings))
         .route("/dashboard/hotline", get(hotline))
         .route("/dashboard/projects", get(projects))
+        .route("/dashboard/supervision", get(supervision))
         .route("/dashboard/ratings/list", get(rating_list))
         .route("/dashboard/wall", get(wall))
         .route("/wall/{token}", get(wall_by_link))
@@ -65,16 +66,18 @@ enum Area {
     Ratings,
     Hotline,
     Projects,
+    Supervision,
 }
 
 impl Area {
-    const ALL: [Area; 6] = [
+    const ALL: [Area; 7] = [
         Area::Center,
         Area::Catalog,
         Area::Points,
         Area::Ratings,
         Area::Hotline,
         Area::Projects,
+        Area::Supervision,
     ];
 
     fn path(self) -> &'static str {
@@ -85,6 +88,7 @@ impl Area {
             Area::Ratings => "/dashboard/ratings",
             Area::Hotline => "/dashboard/hotline",
             Area::Projects => "/dashboard/projects",
+            Area::Supervision => "/dashboard/supervision",
         }
     }
 
@@ -97,6 +101,8 @@ impl Area {
             Area::Ratings => metrics::Parts::RATINGS,
             Area::Hotline => metrics::Parts::HOTLINE,
             Area::Projects => metrics::Parts::PROJECTS,
+            // The registers, and the 12345's praise calls and platform satisfaction.
+            Area::Supervision => metrics::Parts::SUPERVISION_AND_HOTLINE,
         }
     }
 
@@ -108,6 +114,7 @@ impl Area {
             Area::Ratings => "好差评",
             Area::Hotline => "12345热线",
             Area::Projects => "工程建设",
+            Area::Supervision => "窗口监督",
         }
     }
 }
@@ -629,6 +636,9 @@ async fn hotline(state: State<AppState>, web: Web, q: Query<Params>) -> PageResu
 async fn projects(state: State<AppState>, web: Web, q: Query<Params>) -> PageResult {
     page(state, web, q, Area::Projects).await
 }
+async fn supervision(state: State<AppState>, web: Web, q: Query<Params>) -> PageResult {
+    page(state, web, q, Area::Supervision).await
+}
 
 /// Selected figures as a table: key, label, this period, a year earlier, growth.
 fn figure_table(f: &Figures, key: &'static str, title: &'static str, keys: &[Key]) -> Table {
@@ -694,6 +704,21 @@ async fn table(s: &AppState, d: &Data, key: &str) -> Result<Option<Table>, PageE
         "departments" => report::departments_table(f),
         "points" => report::points_table(f),
         "channels" => report::channels_table(f),
+        "supervision_figures" => figure_table(
+            f,
+            "supervision_figures",
+            "窗口监督",
+            &[
+                Key::Patrols,
+                Key::PatrolProblems,
+                Key::MysteryVisits,
+                Key::MysteryVisitScore,
+                Key::Banners,
+                Key::PraiseCalls,
+                Key::InnovationMeasures,
+                Key::HotlinePlatformSatisfaction,
+            ],
+        ),
         "catalog_status" => figure_table(
             f,
             "catalog_status",
@@ -954,7 +979,55 @@ async fn area_view(s: &AppState, d: &Data, area: Area, role: Role) -> Result<Vie
         Area::Ratings => ratings_view(&c).await,
         Area::Hotline => hotline_view(&c).await,
         Area::Projects => projects_view(&c).await,
+        Area::Supervision => supervision_view(&c).await,
     }
+}
+
+/// Window supervision: the registers, the patrols and visits, the 12345's praise.
+async fn supervision_view(c: &ViewCtx<'_>) -> Result<View, PageError> {
+    let (s, d, f) = (c.s, c.d, &c.d.figures);
+    let bigs = vec![
+        big(
+            f,
+            Key::Patrols,
+            "窗口月度巡查（次）",
+            Some("/supervision/patrols".into()),
+        ),
+        big(f, Key::PatrolProblems, "巡查发现问题（个）", None),
+        big(
+            f,
+            Key::MysteryVisits,
+            "第三方暗访（次）",
+            Some("/supervision/visits".into()),
+        ),
+        big(f, Key::MysteryVisitScore, "暗访平均得分（分）", None),
+        big(
+            f,
+            Key::Banners,
+            "锦旗（面）",
+            Some("/supervision/banners".into()),
+        ),
+        big(f, Key::PraiseCalls, "来电表扬（个）", None),
+        big(
+            f,
+            Key::InnovationMeasures,
+            "创新服务举措（项）",
+            Some("/supervision/innovations".into()),
+        ),
+        big(
+            f,
+            Key::HotlinePlatformSatisfaction,
+            "12345整体平台满意率",
+            None,
+        ),
+    ];
+    let t = need(s, d, "supervision_figures").await?;
+    let note =
+        "窗口考核的季度排名见“督查 · 窗口考核”；各项指标口径见全部指标的导出表格。".to_string();
+    Ok((
+        bigs,
+        vec![section("supervision_figures", &t, 1, String::new(), note)],
+    ))
 }
 
 /// The center: cases, speed, the towns and 12345 at a glance.
