@@ -56,6 +56,8 @@ const PAGES = [
   ['supervisor', '窗口月度巡查', '/supervision/patrols'],
   ['supervisor', '第三方暗访', '/supervision/visits'],
   ['admin', '窗口考核（设定权重）', '/supervision/assessment'],
+  ['supervisor', '挂钩项目', '/enterprise/projects'],
+  ['supervisor', '挂钩项目季度分析', '/enterprise/analysis'],
   ['admin', '系统管理', '/admin'],
   ['admin', '工作人员与角色', '/admin/users'],
   ['admin', '机构设置', '/admin/settings'],

@@ -52,6 +52,7 @@ pub mod calendar;
 pub mod case;
 pub mod catalog;
 pub mod codes;
+pub mod enterprise;
 pub mod hotline;
 pub mod metrics;
 pub mod org;

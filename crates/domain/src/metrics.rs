@@ -434,6 +434,8 @@ figures! {
         "收到日期在统计期间内、登记在册的窗口和单位收到的锦旗数";
     InnovationMeasures = "innovation_measures", "创新服务举措", "项", "监督",
         "推出日期在统计期间内、登记在册的各部门创新服务举措数";
+    ProjectsTracked = "projects_tracked", "挂钩项目跟踪", "个", "企业",
+        "统计期间内有每周进展记录的企业投诉处理中心挂钩项目数";
     Patrols = "patrols", "窗口月度巡查", "次", "监督",
         "巡查日期在统计期间内的窗口巡查次数";
     MysteryVisits = "mystery_visits", "第三方暗访", "次", "监督",

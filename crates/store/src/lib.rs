@@ -6,6 +6,7 @@
 pub mod bundles;
 pub mod center;
 mod db;
+pub mod enterprise;
 pub mod figures;
 pub mod hotline;
 pub mod platform;

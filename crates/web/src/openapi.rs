@@ -590,6 +590,11 @@ fn add_supervision(doc: &mut Value) {
             "get": op("创新服务举措登记簿（推出日期新的在前）", "supervision", true),
             "post": with_body(op("登记部门推出的创新服务举措（督查人员、系统管理员）：部门、举措、推出日期、成效", "supervision", true), "Innovation")
         },
+        "/api/v1/key-projects": {
+            "get": op("企业投诉处理中心挂钩项目（责任人、最近一周进展、待协调问题数）", "enterprise", true),
+            "post": with_body(op("挂钩工程建设项目（督查人员、系统管理员）：项目代码、跟踪责任人", "enterprise", true), "KeyProject")
+        },
+        "/api/v1/key-projects/{code}/progress": { "post": with_body(op("填写挂钩项目每周进展（同一周再次填写即更正）", "enterprise", true), "ProjectProgress") },
         "/api/v1/assessment": { "get": {
             "summary": "季度窗口考核：各窗口按月度巡查、第三方暗访、好差评、办件时效、投诉、表扬加权得分及排名，部门平均得分（quarter 如 2026-Q2，省略为本季度）",
             "tags": ["supervision"], "security": [{ "bearer": [] }],
@@ -609,6 +614,11 @@ fn add_supervision(doc: &mut Value) {
             "department": { "type": "string", "description": "受赠单位（部门代码）" },
             "giver": { "type": "string", "minLength": 1, "maxLength": 100 },
             "words": { "type": "string", "minLength": 1, "maxLength": 50 } } },
+        "KeyProject": { "type": "object", "required": ["project", "responsible"], "properties": {
+            "project": { "type": "string", "description": "项目代码" }, "responsible": { "type": "string", "minLength": 1, "maxLength": 50 } } },
+        "ProjectProgress": { "type": "object", "required": ["progress"], "properties": {
+            "week": { "type": "string", "format": "date", "description": "该周任一日期，省略为本周" },
+            "progress": { "type": "string", "minLength": 1, "maxLength": 1000 }, "problems": { "type": "string", "maxLength": 1000 } } },
         "AssessmentWeights": { "type": "object", "required": ["quarter", "patrols", "visits", "ratings", "on_time", "complaints", "commendations"], "properties": {
             "quarter": { "type": "string", "pattern": "^[0-9]{4}-[Qq][1-4]$" },
             "patrols": { "type": "integer", "minimum": 0, "maximum": 100 }, "visits": { "type": "integer", "minimum": 0, "maximum": 100 },

@@ -172,6 +172,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "the weights of the quarterly window assessment; late closings counted",
         include_str!("../migrations/0033_window_assessment.sql"),
     ),
+    (
+        34,
+        "key projects hooked to the enterprise complaint center and their weekly progress",
+        include_str!("../migrations/0034_key_projects.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

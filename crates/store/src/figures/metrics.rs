@@ -186,6 +186,8 @@ struct Raw {
     /// Window patrols, and the checklist items they found wanting.
     patrols: i64,
     patrol_problems: i64,
+    /// Key projects with a week's progress in the period.
+    projects_tracked: i64,
     /// Mystery visits, and their scores in tenths summed.
     visits: i64,
     visit_score_tenths: i64,
@@ -269,6 +271,7 @@ impl Raw {
             Key::Patrols => n(self.patrols),
             Key::PatrolProblems => n(self.patrol_problems),
             Key::MysteryVisits => n(self.visits),
+            Key::ProjectsTracked => n(self.projects_tracked),
             Key::MysteryVisitScore => ratio(self.visit_score_tenths, self.visits * 10),
             // Strictly satisfied (基本满意 not counted, whatever the local rule).
             Key::HotlinePlatformSatisfaction => {
@@ -608,6 +611,8 @@ async fn raw(store: &Store, p: &Period, parts: Parts) -> Result<Raw> {
             r.patrols += v[0];
             r.patrol_problems += v[1];
         }
+        let sums = stats::sums(&mut c, &stats::TRACKING, p.from, p.to, &["project_id"]).await?;
+        r.projects_tracked = sums.values().filter(|v| v[0] > 0).count() as i64;
         let sums = stats::sums(&mut c, &stats::VISITS, p.from, p.to, &[]).await?;
         for v in sums.values() {
             r.visits += v[0];

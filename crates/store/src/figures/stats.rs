@@ -497,6 +497,25 @@ pub static VISITS: Counter = Counter {
     },
 };
 
+/// Key projects' weekly progress entries, by the week's Monday and project.
+pub static TRACKING: Counter = Counter {
+    table: "stat_tracking",
+    months: "stat_tracking_m",
+    label: "挂钩项目跟踪",
+    keys: &[("day", Ty::Text), ("project_id", Ty::Int)],
+    measures: &["n"],
+    source: "SELECT g.week_of AS day, g.project_id, CAST(COUNT(*) AS BIGINT) AS n FROM project_progress g \
+             WHERE 1 = 1{and} GROUP BY g.week_of, g.project_id",
+    id: "g.id",
+    count: |r, _, add| {
+        add(
+            vec![K::T(r.try_get("day")?), K::I(r.try_get("project_id")?)],
+            &[r.try_get("n")?],
+        );
+        Ok(())
+    },
+};
+
 /// After-checks of automatic approvals done on that day, and those that disagreed.
 pub static AFTER_CHECKS: Counter = Counter {
     table: "stat_after_checks",
@@ -567,7 +586,7 @@ pub async fn track_handled(
 }
 
 /// Every kept figure.
-pub static COUNTERS: [&Counter; 12] = [
+pub static COUNTERS: [&Counter; 13] = [
     &CASES,
     &ORDERS,
     &ORDER_DUES,
@@ -580,6 +599,7 @@ pub static COUNTERS: [&Counter; 12] = [
     &COMMENDATIONS,
     &PATROLS,
     &VISITS,
+    &TRACKING,
 ];
 
 /// What some records add to a counter, summed per key.

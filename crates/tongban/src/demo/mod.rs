@@ -9,6 +9,7 @@
 
 pub mod auto_approval;
 mod bundles;
+mod enterprise;
 mod guides;
 pub mod hotline;
 pub mod kb;
@@ -1025,6 +1026,7 @@ pub async fn seed_demo(
     auto_approval::seed(store, year, today, scale, seed).await?;
     bundles::seed(store, year, today, scale, seed).await?;
     supervision::seed(store, year, today, scale, seed).await?;
+    enterprise::seed(store, today, seed).await?;
     // The cases went in by bulk insert: the planner learns the tables' new sizes, and
     // the kept figures are computed once from them.
     store.analyze().await?;

@@ -21,6 +21,7 @@ mod config_file;
 mod dashboard;
 mod disk;
 mod dispatch;
+mod enterprise;
 mod export_orders;
 mod figures;
 mod files_s3;

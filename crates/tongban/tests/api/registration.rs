@@ -604,6 +604,8 @@ async fn the_demo_registers_reforms_and_approves_automatically() {
     assert!(app.count("commendations").await >= 16);
     assert!(app.count("patrols").await >= 1);
     assert!(md.contains("开展窗口月度巡查"), "{md}");
+    assert!(app.count("hooked_projects").await >= 1);
+    assert!(md.contains("个挂钩项目进行审批全流程跟踪"), "{md}");
     assert!(
         md.contains("整体平台满意率") && md.contains("项创新服务举措"),
         "{md}"

@@ -9,6 +9,10 @@ use serde_json::json;
 /// What migrations 15–20 added, taken away again (ratings back on the old scale,
 /// 1 = 非常满意).
 const DOWNGRADE: &[&str] = &[
+    "DROP TABLE stat_tracking_m",
+    "DROP TABLE stat_tracking",
+    "DROP TABLE project_progress",
+    "DROP TABLE hooked_projects",
     "DROP TABLE assessment_weights",
     "DROP TABLE stat_visits_m",
     "DROP TABLE stat_visits",

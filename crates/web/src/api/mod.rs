@@ -8,6 +8,7 @@ mod calendar;
 mod cases;
 mod codes;
 mod dispatch;
+mod enterprise;
 mod figures;
 mod hotline;
 mod intake;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(after_checks::router())
         .merge(bundles::router())
         .merge(supervision::router())
+        .merge(enterprise::router())
 }
 
 /// `ok` when this node can read and write its database; otherwise 503 with the reason

@@ -5,7 +5,8 @@
 mod admin;
 mod bundles;
 mod center;
-mod figures;
+mod enterprise;
+pub(crate) mod figures;
 mod hotline;
 mod portal;
 mod projects;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(registration::router())
         .merge(bundles::router())
         .merge(supervision::router())
+        .merge(enterprise::router())
 }
 
 async fn css() -> impl IntoResponse {

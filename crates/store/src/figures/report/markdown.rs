@@ -303,9 +303,15 @@ pub fn markdown(f: &Figures) -> String {
         count(f, Key::MysteryVisits),
         decimal(f, Key::MysteryVisitScore, 1),
     );
+    let _ = writeln!(s, "### 企业投诉处理中心\n");
     let _ = writeln!(
         s,
-        "（企业投诉处理中心重点项目跟踪及部门满意度测评数据、公共资源交易数据尚未接入。）"
+        "对{}个挂钩项目进行审批全流程跟踪，每周跟踪、每月汇总、每季分析挂钩项目进度，并对项目审批中遇到的问题进行协调。\n",
+        count(f, Key::ProjectsTracked),
+    );
+    let _ = writeln!(
+        s,
+        "（企业投诉、部门满意度测评数据和公共资源交易数据尚未接入。）"
     );
     s
 }

@@ -5,6 +5,7 @@
 mod docx;
 mod markdown;
 
+pub use docx::document;
 pub use markdown::{Block, blocks, markdown};
 
 use crate::metrics::{Figures, TableRow};

@@ -2,7 +2,7 @@
 
 mod dashboard;
 mod displays;
-mod reports;
+pub(crate) mod reports;
 
 use crate::AppState;
 use axum::Router;

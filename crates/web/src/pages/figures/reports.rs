@@ -120,7 +120,7 @@ pub(super) async fn figures_for(
 }
 
 /// A file to download, named in Chinese (RFC 6266/5987) with an ASCII fallback.
-pub(super) fn attachment(bytes: Vec<u8>, content_type: &str, name: &str, ascii: &str) -> Response {
+pub(crate) fn attachment(bytes: Vec<u8>, content_type: &str, name: &str, ascii: &str) -> Response {
     let disposition = format!(
         "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
         urlencode(name)
@@ -268,7 +268,7 @@ pub(super) fn escape(s: &str) -> String {
 
 /// The report's blocks as HTML: headings one level below the page's, tables with
 /// header cells and numbers aligned right.
-fn html(blocks: &[Block]) -> String {
+pub(crate) fn html(blocks: &[Block]) -> String {
     let mut h = String::new();
     for b in blocks {
         match b {
