@@ -206,8 +206,7 @@ pub async fn record_progress(
                         .bind(&actor.name)
                         .fetch_one(&mut *tx)
                         .await?;
-                        let after = stats::snapshot(&mut *tx, &stats::TRACKING, &[row], &tongban_domain::Calendar::default()).await?;
-                        stats::track(&mut *tx, &stats::TRACKING, None, &after).await?;
+                        stats::track_new(&mut *tx, &stats::TRACKING, &[row]).await?;
                     }
                 }
                 audit::append(

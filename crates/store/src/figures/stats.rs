@@ -677,6 +677,20 @@ async fn snapshot_now(
     Ok(out)
 }
 
+/// Counts new records `ids` (whose counter needs no calendar) in the caller's
+/// transaction: what they add, tracked from nothing.
+pub async fn track_new(
+    conn: &mut AnyConnection,
+    counter: &'static Counter,
+    ids: &[i64],
+) -> Result<()> {
+    for chunk in ids.chunks(500) {
+        let after = snapshot(&mut *conn, counter, chunk, &Calendar::default()).await?;
+        track(&mut *conn, counter, None, &after).await?;
+    }
+    Ok(())
+}
+
 /// Moves the counters from `before` (none: new records) to `after`, in the caller's
 /// transaction: at its end, summed with its other writes' changes, when the
 /// transaction's writes are gathered (`db::pending`); at once otherwise.

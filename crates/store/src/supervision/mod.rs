@@ -127,14 +127,7 @@ pub async fn record(store: &Store, p: &Principal, c: Commendation) -> Result<Com
                 .bind(&actor.name)
                 .fetch_one(&mut *tx)
                 .await?;
-                let after = stats::snapshot(
-                    &mut *tx,
-                    &stats::COMMENDATIONS,
-                    &[id],
-                    &tongban_domain::Calendar::default(),
-                )
-                .await?;
-                stats::track(&mut *tx, &stats::COMMENDATIONS, None, &after).await?;
+                stats::track_new(&mut *tx, &stats::COMMENDATIONS, &[id]).await?;
                 audit::append(
                     tx,
                     keys,

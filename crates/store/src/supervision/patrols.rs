@@ -103,14 +103,7 @@ pub async fn keep_patrol(
                 .bind(&actor.name)
                 .fetch_one(&mut *tx)
                 .await?;
-                let after = stats::snapshot(
-                    &mut *tx,
-                    &stats::PATROLS,
-                    &[id],
-                    &tongban_domain::Calendar::default(),
-                )
-                .await?;
-                stats::track(&mut *tx, &stats::PATROLS, None, &after).await?;
+                stats::track_new(&mut *tx, &stats::PATROLS, &[id]).await?;
                 audit::append(
                     tx,
                     keys,

@@ -160,16 +160,7 @@ pub async fn import_visits(store: &Store, p: &Principal, bytes: &[u8]) -> Result
                             .await?,
                         );
                     }
-                    for chunk in ids.chunks(500) {
-                        let after = stats::snapshot(
-                            &mut *tx,
-                            &stats::VISITS,
-                            chunk,
-                            &tongban_domain::Calendar::default(),
-                        )
-                        .await?;
-                        stats::track(&mut *tx, &stats::VISITS, None, &after).await?;
-                    }
+                    stats::track_new(&mut *tx, &stats::VISITS, &ids).await?;
                     audit::append(
                         tx,
                         keys,
