@@ -1,7 +1,7 @@
 //! The enterprise complaint center (企业投诉处理中心): the key projects hooked to it
 //! (挂钩项目), tracked weekly, summarised monthly and analysed quarterly
-//! (`tracking`).
+//! (`key_projects`).
 
-mod tracking;
+mod key_projects;
 
-pub use tracking::*;
+pub use key_projects::*;
