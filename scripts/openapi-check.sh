@@ -12,6 +12,8 @@
 # such requests are rightly refused with a 422 naming the field; and the raw e-mail
 # intake (`message/rfc822`), which the generator cannot produce; and logout, which
 # would revoke the token the run signs in with.
+# One worker: with two, hypothesis now and then fails inside its own source parsing
+# ("AST constructor recursion depth mismatch"), a race in the tool, not a finding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! python3 -c 'import schemathesis' 2>/dev/null; then
@@ -42,4 +44,4 @@ token=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/auth/token" -H 'Content-
 st run "http://127.0.0.1:$port/api/openapi.json" -H "Authorization: Bearer $token" \
   --checks all --exclude-checks positive_data_acceptance \
   --exclude-path /api/v1/intake/email --exclude-path /api/v1/auth/logout \
-  --max-examples 30 --seed 20261205 --workers 2 --no-color
+  --max-examples 30 --seed 20261205 --workers 1 --no-color
