@@ -58,6 +58,8 @@ const PAGES = [
   ['admin', '窗口考核（设定权重）', '/supervision/assessment'],
   ['supervisor', '挂钩项目', '/enterprise/projects'],
   ['supervisor', '挂钩项目季度分析', '/enterprise/analysis'],
+  ['supervisor', '企业投诉（登记电话投诉）', '/enterprise/complaints'],
+  ['supervisor', '企业投诉（逾期督办）', '/enterprise/complaints?show=overdue'],
   ['admin', '系统管理', '/admin'],
   ['admin', '工作人员与角色', '/admin/users'],
   ['admin', '机构设置', '/admin/settings'],

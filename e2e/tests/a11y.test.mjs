@@ -43,6 +43,7 @@ const PAGES = [
   ['工程建设项目进展查询（错误汇总）', '/projects/track?code=bad&credit_code=x', 422, 'code'],
   ['办件进度查询（错误汇总）', '/progress?case_no=bad&last_six=1', 422],
   ['个人实名登录', '/account/login', 200],
+  ['企业登录', '/business/login', 200],
   ['工作人员登录', '/login', 200],
   ['12345网上诉求', '/hotline/new', 200],
   ['公开的网上诉求', '/hotline/public', 200],

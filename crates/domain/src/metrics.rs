@@ -436,6 +436,12 @@ figures! {
         "推出日期在统计期间内、登记在册的各部门创新服务举措数";
     ProjectsTracked = "projects_tracked", "挂钩项目跟踪", "个", "企业",
         "统计期间内有每周进展记录的企业投诉处理中心挂钩项目数";
+    ComplaintsReceived = "complaints_received", "企业投诉受理", "件", "企业",
+        "受理日期在统计期间内的企业投诉数（企业网上投诉、电话投诉和来访投诉）";
+    ComplaintsOnTimeRate = "complaints_on_time_rate", "企业投诉按时答复率", "%", "企业",
+        "答复日期在统计期间内的企业投诉中，承办部门在分派时确定的期限（工作日）内答复的比例";
+    ComplaintsSatisfaction = "complaints_satisfaction", "企业投诉满意率", "%", "企业",
+        "评价日期在统计期间内的企业投诉答复评价中，评为满意或非常满意的比例";
     Patrols = "patrols", "窗口月度巡查", "次", "监督",
         "巡查日期在统计期间内的窗口巡查次数";
     MysteryVisits = "mystery_visits", "第三方暗访", "次", "监督",

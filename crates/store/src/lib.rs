@@ -109,6 +109,33 @@ impl StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// Reads the rows of `select` (a query ending in its `WHERE` clause) in the order of
+/// `id`, a thousand at a time by keyset, handing each to `each`, which returns the
+/// row's id. Returns how many rows it read.
+pub(crate) async fn keyset_rows(
+    rd: &mut sqlx::AnyConnection,
+    select: &str,
+    id: &str,
+    mut each: impl FnMut(&sqlx::any::AnyRow) -> Result<i64>,
+) -> Result<u64> {
+    let sql = format!("{select} AND {id} > $1 ORDER BY {id} LIMIT 1000");
+    let mut last = i64::MIN;
+    let mut n = 0;
+    loop {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(last)
+            .fetch_all(&mut *rd)
+            .await?;
+        if rows.is_empty() {
+            return Ok(n);
+        }
+        for r in &rows {
+            last = each(r)?;
+            n += 1;
+        }
+    }
+}
+
 /// The database: a writer pool (one connection on SQLite, where writes are serial
 /// anyway, so no transaction ever waits on a lock upgrade) and a reader pool.
 #[derive(Clone)]

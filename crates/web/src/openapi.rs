@@ -594,6 +594,18 @@ fn add_supervision(doc: &mut Value) {
             "get": op("企业投诉处理中心挂钩项目（责任人、最近一周进展、待协调问题数）", "enterprise", true),
             "post": with_body(op("挂钩工程建设项目（督查人员、系统管理员）：项目代码、跟踪责任人", "enterprise", true), "KeyProject")
         },
+        "/api/v1/complaints": {
+            "get": { "summary": "企业投诉列表（企业投诉处理中心、话务员看全部，部门看分派给本部门的；最多300件，新的在前）", "tags": ["enterprise"],
+                "security": [{ "bearer": [] }],
+                "parameters": [ { "name": "show", "in": "query", "schema": { "type": "string", "enum": ["", "all", "open", "overdue"] }, "description": "all 全部，open 未答复，overdue 逾期未答复" } ],
+                "responses": { "200": { "description": "{complaints[]}：联系电话已遮蔽" },
+                               "4XX": { "description": "请求有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } },
+            "post": with_body(op("登记电话或来访的企业投诉（话务员、督查人员、系统管理员）；网上投诉由企业登录后在门户提交", "enterprise", true), "Complaint")
+        },
+        "/api/v1/complaints/{no}": { "get": op("一件企业投诉（含联系电话全文，仅限可查看该投诉的工作人员）", "enterprise", true) },
+        "/api/v1/complaints/{no}/assign": { "post": with_body(op("分派或改派承办部门及答复时限（工作日，默认5，最多30；督查人员、系统管理员）", "enterprise", true), "ComplaintAssign") },
+        "/api/v1/complaints/{no}/answer": { "post": with_body(op("承办部门答复投诉（一次；按期限判定是否按时）", "enterprise", true), "ComplaintAnswer") },
+        "/api/v1/complaints/{no}/coordinate": { "post": op("将涉及工程建设项目的投诉转为该项目的协调问题（督查人员、系统管理员）", "enterprise", true) },
         "/api/v1/key-projects/{code}/progress": { "post": with_body(op("填写挂钩项目每周进展（同一周再次填写即更正）", "enterprise", true), "ProjectProgress") },
         "/api/v1/assessment": { "get": {
             "summary": "季度窗口考核：各窗口按月度巡查、第三方暗访、好差评、办件时效、投诉、表扬加权得分及排名，部门平均得分（quarter 如 2026-Q2，省略为本季度）",
@@ -614,6 +626,20 @@ fn add_supervision(doc: &mut Value) {
             "department": { "type": "string", "description": "受赠单位（部门代码）" },
             "giver": { "type": "string", "minLength": 1, "maxLength": 100 },
             "words": { "type": "string", "minLength": 1, "maxLength": 50 } } },
+        "Complaint": { "type": "object", "required": ["channel", "credit_code", "enterprise_name", "contact_name", "phone", "subject", "content"], "properties": {
+            "channel": { "type": "string", "enum": ["phone", "visit"] },
+            "credit_code": { "type": "string", "description": "统一社会信用代码（GB 32100）" },
+            "enterprise_name": { "type": "string", "minLength": 1, "maxLength": 100 },
+            "contact_name": { "type": "string", "minLength": 1, "maxLength": 50 },
+            "phone": { "type": "string", "description": "手机或固定电话" },
+            "subject": { "type": "string", "minLength": 1, "maxLength": 100 },
+            "content": { "type": "string", "minLength": 1, "maxLength": 2000 },
+            "project": { "type": "string", "description": "涉及的工程建设项目代码（选填）" } } },
+        "ComplaintAssign": { "type": "object", "required": ["department"], "properties": {
+            "department": { "type": "string", "description": "部门代码" },
+            "limit_days": { "type": "integer", "minimum": 1, "maximum": 30 } } },
+        "ComplaintAnswer": { "type": "object", "required": ["answer"], "properties": {
+            "answer": { "type": "string", "minLength": 1, "maxLength": 2000 } } },
         "KeyProject": { "type": "object", "required": ["project", "responsible"], "properties": {
             "project": { "type": "string", "description": "项目代码" }, "responsible": { "type": "string", "minLength": 1, "maxLength": 50 } } },
         "ProjectProgress": { "type": "object", "required": ["progress"], "properties": {

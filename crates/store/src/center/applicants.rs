@@ -466,6 +466,23 @@ pub async fn request_code(store: &Store, name: &str, id_number: &str, phone: &st
     let phone =
         Mobile::parse(phone).map_err(|e| StoreError::invalid("phone", format!("手机号码：{e}")))?;
     prove(store, &name, &id, &phone).await?;
+    issue_code(
+        store,
+        &phone,
+        &store.keys().digest("id", id.as_str()),
+        "login",
+    )
+    .await
+}
+
+/// Sends a one-time code to `phone` for `subject` (the keyed digest of who signs in:
+/// an ID number, or an enterprise's credit code), within the limits per phone.
+pub(crate) async fn issue_code(
+    store: &Store,
+    phone: &Mobile,
+    subject: &str,
+    purpose: &str,
+) -> Result<()> {
     let keys = store.keys();
     let phone_digest = keys.digest("phone", phone.as_str());
     let now = time::now();
@@ -496,7 +513,7 @@ pub async fn request_code(store: &Store, name: &str, id_number: &str, phone: &st
          VALUES ($1, $2, $3, $4, $5, 0, 0)",
     )
     .bind(&phone_digest)
-    .bind(keys.digest("id", id.as_str()))
+    .bind(subject)
     .bind(keys.digest("otp", &format!("{}:{code}", phone.as_str())))
     .bind(time::stamp(now))
     .bind(time::stamp(now + Duration::minutes(CODE_MINUTES)))
@@ -506,9 +523,66 @@ pub async fn request_code(store: &Store, name: &str, id_number: &str, phone: &st
         "【{}】您的验证码为{code}，{CODE_MINUTES}分钟内有效。如非本人操作请忽略。",
         office(&mut tx).await?
     );
-    send_sms(&mut tx, store, &phone, &body, "login").await?;
+    send_sms(&mut tx, store, phone, &body, purpose).await?;
     tx.commit().await?;
-    store.sms().deliver(&phone, &body).await
+    store.sms().deliver(phone, &body).await
+}
+
+/// Spends the newest live one-time code sent to `phone` for `subject`, if `code` is
+/// it; a wrong code counts against the code's attempts.
+pub(crate) async fn spend_code(
+    store: &Store,
+    phone: &Mobile,
+    subject: &str,
+    code: &str,
+) -> Result<()> {
+    let code = code.trim();
+    if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
+        return Err(StoreError::invalid("code", "验证码应为6位数字"));
+    }
+    let keys = store.keys();
+    let mut tx = store.begin().await?;
+    let row = sqlx::query(
+        "SELECT id, code_digest, attempts FROM applicant_codes WHERE phone_digest = $1 AND id_digest = $2 \
+         AND used = 0 AND expires_at > $3 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(keys.digest("phone", phone.as_str()))
+    .bind(subject)
+    .bind(time::stamp(time::now()))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        return Err(StoreError::invalid(
+            "code",
+            "验证码已过期或未获取，请重新获取",
+        ));
+    };
+    let code_id: i64 = row.try_get(0)?;
+    let expected: String = row.try_get(1)?;
+    let attempts: i64 = row.try_get(2)?;
+    if attempts >= CODE_ATTEMPTS {
+        return Err(StoreError::invalid(
+            "code",
+            "验证码错误次数过多，请重新获取",
+        ));
+    }
+    if keys.digest("otp", &format!("{}:{code}", phone.as_str())) != expected {
+        sqlx::query("UPDATE applicant_codes SET attempts = attempts + 1 WHERE id = $1")
+            .bind(code_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        return Err(StoreError::invalid("code", "验证码不正确"));
+    }
+    let used = sqlx::query("UPDATE applicant_codes SET used = 1 WHERE id = $1 AND used = 0")
+        .bind(code_id)
+        .execute(&mut *tx)
+        .await?;
+    if used.rows_affected() != 1 {
+        return Err(StoreError::invalid("code", "验证码已使用，请重新获取"));
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn office(conn: &mut AnyConnection) -> Result<String> {
@@ -544,56 +618,19 @@ pub async fn sign_in(
         .map_err(|e| StoreError::invalid("id_number", format!("身份证号码：{e}")))?;
     let phone =
         Mobile::parse(phone).map_err(|e| StoreError::invalid("phone", format!("手机号码：{e}")))?;
-    let code = code.trim();
-    if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
-        return Err(StoreError::invalid("code", "验证码应为6位数字"));
-    }
     let keys = store.keys();
     let now = time::now();
-    let mut tx = store.begin().await?;
     // The code was sent only after the proof; the name typed now must be the bound one.
-    if !bound_as(&mut tx, &Binding::new(keys, &name, id.as_str(), &phone)).await? {
+    if !bound_as(
+        &mut *store.reader().await?,
+        &Binding::new(keys, &name, id.as_str(), &phone),
+    )
+    .await?
+    {
         return Err(StoreError::invalid("id_number", NOT_PROVEN));
     }
-    let row = sqlx::query(
-        "SELECT id, code_digest, attempts FROM applicant_codes WHERE phone_digest = $1 AND id_digest = $2 \
-         AND used = 0 AND expires_at > $3 ORDER BY id DESC LIMIT 1",
-    )
-    .bind(keys.digest("phone", phone.as_str()))
-    .bind(keys.digest("id", id.as_str()))
-    .bind(time::stamp(now))
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(row) = row else {
-        return Err(StoreError::invalid(
-            "code",
-            "验证码已过期或未获取，请重新获取",
-        ));
-    };
-    let code_id: i64 = row.try_get(0)?;
-    let expected: String = row.try_get(1)?;
-    let attempts: i64 = row.try_get(2)?;
-    if attempts >= CODE_ATTEMPTS {
-        return Err(StoreError::invalid(
-            "code",
-            "验证码错误次数过多，请重新获取",
-        ));
-    }
-    if keys.digest("otp", &format!("{}:{code}", phone.as_str())) != expected {
-        sqlx::query("UPDATE applicant_codes SET attempts = attempts + 1 WHERE id = $1")
-            .bind(code_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        return Err(StoreError::invalid("code", "验证码不正确"));
-    }
-    let used = sqlx::query("UPDATE applicant_codes SET used = 1 WHERE id = $1 AND used = 0")
-        .bind(code_id)
-        .execute(&mut *tx)
-        .await?;
-    if used.rows_affected() != 1 {
-        return Err(StoreError::invalid("code", "验证码已使用，请重新获取"));
-    }
+    spend_code(store, &phone, &keys.digest("id", id.as_str()), code).await?;
+    let mut tx = store.begin().await?;
     let cookie = protect::random_token();
     sqlx::query(
         "INSERT INTO applicant_sessions (id_hash, name, id_number_enc, id_digest, phone_enc, csrf, created_at, expires_at) \

@@ -177,6 +177,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "key projects hooked to the enterprise complaint center and their weekly progress",
         include_str!("../migrations/0034_key_projects.sql"),
     ),
+    (
+        35,
+        "enterprise complaints, the enterprises' contacts and sessions",
+        include_str!("../migrations/0035_complaints.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

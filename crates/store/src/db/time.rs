@@ -27,6 +27,14 @@ pub fn local_day(t: DateTime<Utc>) -> NaiveDate {
     t.with_timezone(&china()).date_naive()
 }
 
+/// Nine in the morning, local time, of a day: when a history's event of that day is
+/// taken to have happened.
+pub fn morning_of(d: NaiveDate) -> DateTime<Utc> {
+    d.and_hms_opt(9, 0, 0)
+        .and_then(|t| t.and_local_timezone(china()).single())
+        .map_or_else(now, |t| t.with_timezone(&Utc))
+}
+
 pub fn day(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }

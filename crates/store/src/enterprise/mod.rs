@@ -1,7 +1,12 @@
-//! The enterprise complaint center (企业投诉处理中心): the key projects hooked to it
+//! The enterprise complaint center (企业投诉处理中心): enterprises signing in
+//! (`contacts`), their complaints (`complaints`), and the key projects hooked to it
 //! (挂钩项目), tracked weekly, summarised monthly and analysed quarterly
 //! (`key_projects`).
 
+mod complaints;
+mod contacts;
 mod key_projects;
 
+pub use complaints::*;
+pub use contacts::*;
 pub use key_projects::*;

@@ -188,6 +188,13 @@ struct Raw {
     patrol_problems: i64,
     /// Key projects with a week's progress in the period.
     projects_tracked: i64,
+    /// Enterprise complaints received; answered, and by their day; rated, and
+    /// satisfied.
+    complaints: i64,
+    complaints_answered: i64,
+    complaints_on_time: i64,
+    complaints_rated: i64,
+    complaints_satisfied: i64,
     /// Mystery visits, and their scores in tenths summed.
     visits: i64,
     visit_score_tenths: i64,
@@ -272,6 +279,9 @@ impl Raw {
             Key::PatrolProblems => n(self.patrol_problems),
             Key::MysteryVisits => n(self.visits),
             Key::ProjectsTracked => n(self.projects_tracked),
+            Key::ComplaintsReceived => n(self.complaints),
+            Key::ComplaintsOnTimeRate => ratio(self.complaints_on_time, self.complaints_answered),
+            Key::ComplaintsSatisfaction => ratio(self.complaints_satisfied, self.complaints_rated),
             Key::MysteryVisitScore => ratio(self.visit_score_tenths, self.visits * 10),
             // Strictly satisfied (基本满意 not counted, whatever the local rule).
             Key::HotlinePlatformSatisfaction => {
@@ -613,6 +623,21 @@ async fn raw(store: &Store, p: &Period, parts: Parts) -> Result<Raw> {
         }
         let sums = stats::sums(&mut c, &stats::TRACKING, p.from, p.to, &["project_id"]).await?;
         r.projects_tracked = sums.values().filter(|v| v[0] > 0).count() as i64;
+        let sums = stats::sums(&mut c, &stats::COMPLAINTS, p.from, p.to, &["kind"]).await?;
+        for (k, v) in &sums {
+            match k.first() {
+                Some(K::T(kind)) if kind == "received" => r.complaints += v[0],
+                Some(K::T(kind)) if kind == "answered" => {
+                    r.complaints_answered += v[0];
+                    r.complaints_on_time += v[1];
+                }
+                Some(K::T(kind)) if kind == "rated" => {
+                    r.complaints_rated += v[0];
+                    r.complaints_satisfied += v[3];
+                }
+                _ => {}
+            }
+        }
         let sums = stats::sums(&mut c, &stats::VISITS, p.from, p.to, &[]).await?;
         for v in sums.values() {
             r.visits += v[0];

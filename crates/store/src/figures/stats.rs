@@ -516,6 +516,40 @@ pub static TRACKING: Counter = Counter {
     },
 };
 
+/// Enterprise complaints: one `received` on the day received, one `answered` on the
+/// day answered (with whether by its due day), one `rated` on the day rated (with
+/// the level and whether satisfied, 4 or 5), per department (0: not assigned).
+pub static COMPLAINTS: Counter = Counter {
+    table: "stat_complaints",
+    months: "stat_complaints_m",
+    label: "企业投诉",
+    keys: &[
+        ("day", Ty::Text),
+        ("kind", Ty::Text),
+        ("department_id", Ty::Int),
+    ],
+    measures: &["n", "on_time", "rating_sum", "satisfied"],
+    source: "SELECT c.received_on, c.answered_on, c.on_time, c.rated_on, c.rating, \
+             CAST(COALESCE(c.department_id, 0) AS BIGINT) AS department_id FROM complaints c WHERE 1 = 1{and}",
+    id: "c.id",
+    count: |r, _, add| {
+        let dept: i64 = r.try_get("department_id")?;
+        let key = |day: String, kind: &str| vec![K::T(day), K::T(kind.into()), K::I(dept)];
+        add(key(r.try_get("received_on")?, "received"), &[1, 0, 0, 0]);
+        if let Some(day) = r.try_get::<Option<String>, _>("answered_on")? {
+            let on_time = r.try_get::<Option<i64>, _>("on_time")?.unwrap_or(0);
+            add(key(day, "answered"), &[1, on_time, 0, 0]);
+        }
+        if let (Some(day), Some(level)) = (
+            r.try_get::<Option<String>, _>("rated_on")?,
+            r.try_get::<Option<i64>, _>("rating")?,
+        ) {
+            add(key(day, "rated"), &[1, 0, level, b(level >= 4)]);
+        }
+        Ok(())
+    },
+};
+
 /// After-checks of automatic approvals done on that day, and those that disagreed.
 pub static AFTER_CHECKS: Counter = Counter {
     table: "stat_after_checks",
@@ -586,7 +620,7 @@ pub async fn track_handled(
 }
 
 /// Every kept figure.
-pub static COUNTERS: [&Counter; 13] = [
+pub static COUNTERS: [&Counter; 14] = [
     &CASES,
     &ORDERS,
     &ORDER_DUES,
@@ -600,6 +634,7 @@ pub static COUNTERS: [&Counter; 13] = [
     &PATROLS,
     &VISITS,
     &TRACKING,
+    &COMPLAINTS,
 ];
 
 /// What some records add to a counter, summed per key.

@@ -201,31 +201,19 @@ pub async fn export_patrols(
     mut sink: impl FnMut(PatrolExport) -> anyhow::Result<()>,
 ) -> Result<u64> {
     let mut rd = store.reader().await?;
-    let mut last = 0i64;
-    let mut n = 0;
-    loop {
-        let sql = format!("SELECT {COLUMNS}{FROM} AND t.id > $1 ORDER BY t.id LIMIT 1000");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(last)
-            .fetch_all(&mut *rd)
-            .await?;
-        if rows.is_empty() {
-            break;
-        }
-        for r in &rows {
-            let v = view_from(r)?;
-            last = v.id;
-            sink(PatrolExport {
-                day: v.day,
-                window: v.window,
-                department: v.department,
-                failed: v.failed.join("|"),
-                problems: v.problems,
-                note: v.note,
-                has_photo: v.has_photo,
-            })?;
-            n += 1;
-        }
-    }
-    Ok(n)
+    let select = format!("SELECT {COLUMNS}{FROM}");
+    crate::keyset_rows(&mut rd, &select, "t.id", |r| {
+        let v = view_from(r)?;
+        sink(PatrolExport {
+            day: v.day,
+            window: v.window,
+            department: v.department,
+            failed: v.failed.join("|"),
+            problems: v.problems,
+            note: v.note,
+            has_photo: v.has_photo,
+        })?;
+        Ok(v.id)
+    })
+    .await
 }

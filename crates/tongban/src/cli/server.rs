@@ -229,8 +229,9 @@ async fn serve(store: Store, listen: &str, metrics_token: Option<String>) -> any
             }
         }
     });
-    // Supplement deadlines that passed end their cases (视为撤回 / 终止): at start and
-    // every hour; each node may run it, a case ended by another is skipped.
+    // Supplement deadlines that passed end their cases (视为撤回 / 终止), and
+    // complaints unanswered past their day escalate: at start and every hour; each
+    // node may run it, a record another node settled is skipped.
     let lapser = store.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -240,6 +241,11 @@ async fn serve(store: Store, listen: &str, metrics_token: Option<String>) -> any
                 Ok(0) => {}
                 Ok(n) => tracing::info!(cases = n, "逾期未补正的办件已按视为撤回或终止审查办结"),
                 Err(e) => tracing::warn!(error = %e, "supplement deadline sweep failed"),
+            }
+            match tongban_store::enterprise::escalate_due(&lapser).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(complaints = n, "逾期未答复的企业投诉已督办"),
+                Err(e) => tracing::warn!(error = %e, "complaint escalation sweep failed"),
             }
         }
     });

@@ -70,3 +70,149 @@ pub async fn seed(store: &Store, today: NaiveDate, seed: u64) -> anyhow::Result<
     }
     Ok(weeks)
 }
+
+/// What enterprises complain of, the department it goes to, and how it was answered.
+const COMPLAINTS: &[(&str, &str, &str, &str)] = &[
+    (
+        "施工许可办理超时",
+        "我公司厂房项目施工许可申请已受理二十个工作日，至今未有答复，影响开工。",
+        "ZJ",
+        "经核查，该项目施工图审查意见已于本周回复，施工许可已核发，已电话告知企业。",
+    ),
+    (
+        "消防设计审查意见反复",
+        "消防设计审查先后三次提出不同的修改意见，希望一次性告知。",
+        "ZJ",
+        "已约企业当面沟通，一次性出具审查意见清单，并对承办人员进行提醒谈话。",
+    ),
+    (
+        "食品经营许可现场核查预约难",
+        "提交食品经营许可申请后，现场核查一直约不上时间。",
+        "SJ",
+        "已安排核查人员于次日上门核查，并开通了网上预约现场核查的渠道。",
+    ),
+    (
+        "出口退税进度慢",
+        "出口退税申报已一个多月，退税款仍未到账。",
+        "SW",
+        "经查系申报资料中报关单号有误，已指导企业更正，退税款已办理。",
+    ),
+    (
+        "用工备案系统无法提交",
+        "社保用工备案网上系统多次提交失败。",
+        "RS",
+        "系统故障已修复，已协助企业完成备案。",
+    ),
+    (
+        "道路挖掘许可审批慢",
+        "厂区接入市政管网需要挖掘道路，许可迟迟未批。",
+        "JT",
+        "已会同城管部门现场踏勘，许可已于三个工作日内办结。",
+    ),
+    (
+        "用地规划条件不明确",
+        "项目用地规划条件中的容积率与出让文件不一致。",
+        "ZRZY",
+        "已组织规划、土地部门复核，出具了统一的规划条件说明。",
+    ),
+];
+
+const ENTERPRISES: &[&str] = &[
+    "昆山精密模具有限公司",
+    "昆山华通电子科技有限公司",
+    "苏州瑞丰新材料有限公司",
+    "昆山德众食品有限公司",
+    "昆山永升物流有限公司",
+    "昆山台达机电有限公司",
+    "昆山宏远建设工程有限公司",
+    "昆山绿源环保科技有限公司",
+];
+
+/// A year of enterprise complaints to `today`: received on the web, by phone or at
+/// the center, assigned, answered (a few late, a few still open), most rated.
+pub async fn complaints(store: &Store, today: NaiveDate, seed: u64) -> anyhow::Result<usize> {
+    use tongban_domain::codes::{CreditCode, Phone};
+    use tongban_domain::enterprise::{Complaint, ComplaintChannel};
+    use tongban_store::enterprise::{History, keep, replay};
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0017_c0c0);
+    let supervisor = tongban_store::org::principal_by_username(store, "supervisor").await?;
+    let known: Vec<String> = tongban_store::org::departments(store)
+        .await?
+        .into_iter()
+        .map(|d| d.code)
+        .collect();
+    let codes: Vec<CreditCode> = (0..ENTERPRISES.len())
+        .map(|i| CreditCode::generate('9', '1', "320583", &format!("MA1Q{:04}", 2000 + i)))
+        .collect::<Result<_, _>>()?;
+    let mut n = 0;
+    let mut day = today - chrono::Days::new(360);
+    while day < today {
+        day = day + chrono::Days::new(rng.random_range(1..5));
+        if day > today {
+            break;
+        }
+        let (subject, content, dept, answer) = COMPLAINTS[rng.random_range(0..COMPLAINTS.len())];
+        if !known.iter().any(|k| k == dept) {
+            continue;
+        }
+        let e = rng.random_range(0..ENTERPRISES.len());
+        let channel = match rng.random_range(0..10) {
+            0..=5 => ComplaintChannel::Web,
+            6..=8 => ComplaintChannel::Phone,
+            _ => ComplaintChannel::Visit,
+        };
+        let c = Complaint {
+            channel,
+            credit_code: codes[e].clone(),
+            enterprise_name: ENTERPRISES[e].into(),
+            contact_name: person_name(&mut rng),
+            phone: Phone::parse(&format!("139{:08}", rng.random_range(0..100_000_000u32)))?,
+            subject: subject.into(),
+            content: content.into(),
+            project: None,
+        };
+        let actor = if channel == ComplaintChannel::Web {
+            tongban_store::audit::Actor {
+                user_id: None,
+                name: format!("enterprise:{}", c.credit_code.as_str()),
+            }
+        } else {
+            supervisor.actor()
+        };
+        let no = keep(
+            store,
+            &actor,
+            &c,
+            tongban_store::time::morning_of(day),
+            false,
+        )
+        .await?;
+        n += 1;
+        // The newest few wait for the center to assign them.
+        if (today - day).num_days() < 3 {
+            continue;
+        }
+        let assigned_on = day + chrono::Days::new(1);
+        let took = rng.random_range(1..8u64);
+        let answered_on = assigned_on + chrono::Days::new(took);
+        let answer = (answered_on < today).then(|| (answer.to_string(), answered_on));
+        let rated_on = answered_on + chrono::Days::new(rng.random_range(1..4));
+        let rating = (answer.is_some() && rated_on < today && rng.random_bool(0.8)).then(|| {
+            let level = if took > 6 {
+                rng.random_range(2..=4)
+            } else {
+                rng.random_range(4..=5)
+            };
+            (level, String::new(), rated_on)
+        });
+        let h = History {
+            department: dept.into(),
+            limit_days: 5,
+            assigned_on,
+            answer,
+            rating,
+        };
+        replay(store, &supervisor.actor(), &no, &h).await?;
+    }
+    Ok(n)
+}

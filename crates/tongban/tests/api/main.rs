@@ -17,6 +17,7 @@ mod backup;
 mod bundles;
 mod calls;
 mod cli;
+mod complaints;
 mod config_file;
 mod dashboard;
 mod disk;

@@ -9,6 +9,11 @@ use serde_json::json;
 /// What migrations 15–20 added, taken away again (ratings back on the old scale,
 /// 1 = 非常满意).
 const DOWNGRADE: &[&str] = &[
+    "DROP TABLE stat_complaints_m",
+    "DROP TABLE stat_complaints",
+    "DROP TABLE complaints",
+    "DROP TABLE enterprise_sessions",
+    "DROP TABLE enterprise_contacts",
     "DROP TABLE stat_tracking_m",
     "DROP TABLE stat_tracking",
     "DROP TABLE project_progress",

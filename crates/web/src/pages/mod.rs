@@ -66,6 +66,8 @@ pub struct Layout {
     pub office: String,
     pub user: Option<String>,
     pub applicant: Option<String>,
+    /// The enterprise signed in, by name.
+    pub enterprise: Option<String>,
     pub csrf: String,
     /// The signed-in staff member may read the figures (dashboard, work report).
     pub manager: bool,
@@ -176,6 +178,7 @@ impl IntoResponse for PageError {
                 office: "政务服务中心".into(),
                 user: None,
                 applicant: None,
+                enterprise: None,
                 csrf: String::new(),
                 manager: false,
             },

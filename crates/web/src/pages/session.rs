@@ -13,6 +13,7 @@ use tongban_store::org::{Principal, session};
 
 pub const SESSION_COOKIE: &str = "tb_session";
 pub const APPLICANT_COOKIE: &str = "tb_applicant";
+pub const ENTERPRISE_COOKIE: &str = "tb_enterprise";
 pub const CSRF_COOKIE: &str = "tb_csrf";
 
 pub struct Web {
@@ -22,6 +23,9 @@ pub struct Web {
     /// An applicant signed in to the portal.
     pub applicant: Option<tongban_store::applicants::ApplicantSession>,
     pub applicant_cookie: Option<String>,
+    /// An enterprise's contact signed in to complain and rate answers.
+    pub enterprise: Option<tongban_store::enterprise::EnterpriseSession>,
+    pub enterprise_cookie: Option<String>,
     pub session_cookie: Option<String>,
     pub csrf: String,
     /// A fresh anonymous CSRF cookie to set with the response.
@@ -78,6 +82,8 @@ impl FromRequestParts<AppState> for Web {
                 pending,
                 applicant: None,
                 applicant_cookie: None,
+                enterprise: None,
+                enterprise_cookie: None,
                 session_cookie: Some(c.to_string()),
                 csrf,
                 new_csrf_cookie: false,
@@ -95,6 +101,25 @@ impl FromRequestParts<AppState> for Web {
                 csrf: a.csrf.clone(),
                 applicant: Some(a),
                 applicant_cookie: Some(c.to_string()),
+                enterprise: None,
+                enterprise_cookie: None,
+                session_cookie: None,
+                new_csrf_cookie: false,
+                office,
+            });
+        }
+        if let Some(c) = cookie(parts, ENTERPRISE_COOKIE)
+            && let Some(e) = tongban_store::enterprise::session(&state.store, c).await?
+        {
+            crate::observe::note_account(parts, "enterprise");
+            return Ok(Web {
+                user: None,
+                pending: None,
+                csrf: e.csrf.clone(),
+                applicant: None,
+                applicant_cookie: None,
+                enterprise: Some(e),
+                enterprise_cookie: Some(c.to_string()),
                 session_cookie: None,
                 new_csrf_cookie: false,
                 office,
@@ -110,6 +135,8 @@ impl FromRequestParts<AppState> for Web {
             pending: None,
             applicant: None,
             applicant_cookie: None,
+            enterprise: None,
+            enterprise_cookie: None,
             session_cookie: None,
             csrf,
             new_csrf_cookie,
@@ -124,6 +151,7 @@ impl Web {
             office: self.office.clone(),
             user: self.user.as_ref().map(|p| p.display_name.clone()),
             applicant: self.applicant.as_ref().map(|a| a.name.clone()),
+            enterprise: self.enterprise.as_ref().map(|e| e.enterprise_name.clone()),
             csrf: self.csrf.clone(),
             manager: self.user.as_ref().is_some_and(|p| {
                 use tongban_domain::org::Role;

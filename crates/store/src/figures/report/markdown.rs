@@ -294,6 +294,12 @@ pub fn markdown(f: &Figures) -> String {
         pct(f, Key::RatingsBadAnsweredRate),
         decimal(f, Key::RatingsAvgScore, 1),
     );
+    supervision_and_enterprise(&mut s, f);
+    s
+}
+
+/// The window supervision and the enterprise complaint center's paragraphs.
+fn supervision_and_enterprise(s: &mut String, f: &Figures) {
     let _ = writeln!(s, "### 窗口监督\n");
     let _ = writeln!(
         s,
@@ -311,9 +317,12 @@ pub fn markdown(f: &Figures) -> String {
     );
     let _ = writeln!(
         s,
-        "（企业投诉、部门满意度测评数据和公共资源交易数据尚未接入。）"
+        "受理企业投诉{}件，按时答复率{}，企业对答复的满意率{}。\n",
+        count(f, Key::ComplaintsReceived),
+        pct(f, Key::ComplaintsOnTimeRate),
+        pct(f, Key::ComplaintsSatisfaction),
     );
-    s
+    let _ = writeln!(s, "（部门满意度测评数据和公共资源交易数据尚未接入。）");
 }
 
 /// A block of the report's Markdown, for writers of other formats (Word, HTML).

@@ -1,4 +1,5 @@
-//! The enterprise complaint center's pages: the key projects hooked to it, their
+//! The enterprise complaint center's pages: enterprises signing in and complaining
+//! (`business`), complaints for staff (`complaints`), the key projects hooked to it, their
 //! weekly progress, and the monthly summary and quarterly analysis (a page, and
 //! Word like the work report).
 
@@ -22,8 +23,13 @@ use tongban_domain::supervision::Quarter;
 use tongban_store::enterprise::{self, Digest, HookedView, ProgressView};
 use tongban_store::time;
 
+mod business;
+mod complaints;
+
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(business::router())
+        .merge(complaints::router())
         .route("/enterprise/projects", get(projects).post(hook))
         .route("/enterprise/projects/{code}", get(project))
         .route("/enterprise/projects/{code}/progress", post(progress))

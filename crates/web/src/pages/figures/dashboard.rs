@@ -707,7 +707,7 @@ async fn table(s: &AppState, d: &Data, key: &str) -> Result<Option<Table>, PageE
         "supervision_figures" => figure_table(
             f,
             "supervision_figures",
-            "窗口监督",
+            "窗口监督与企业投诉处理",
             &[
                 Key::Patrols,
                 Key::PatrolProblems,
@@ -717,6 +717,10 @@ async fn table(s: &AppState, d: &Data, key: &str) -> Result<Option<Table>, PageE
                 Key::PraiseCalls,
                 Key::InnovationMeasures,
                 Key::HotlinePlatformSatisfaction,
+                Key::ProjectsTracked,
+                Key::ComplaintsReceived,
+                Key::ComplaintsOnTimeRate,
+                Key::ComplaintsSatisfaction,
             ],
         ),
         "catalog_status" => figure_table(
@@ -1020,6 +1024,13 @@ async fn supervision_view(c: &ViewCtx<'_>) -> Result<View, PageError> {
             "12345整体平台满意率",
             None,
         ),
+        big(
+            f,
+            Key::ComplaintsReceived,
+            "企业投诉（件）",
+            Some("/enterprise/complaints".into()),
+        ),
+        big(f, Key::ComplaintsOnTimeRate, "企业投诉按时答复率", None),
     ];
     let t = need(s, d, "supervision_figures").await?;
     let note =

@@ -48,9 +48,8 @@ const MAX_FORM_BYTES: usize = 40 * 1024 * 1024;
 
 pub(crate) fn field_errors(e: StoreError) -> Result<Vec<FieldError>, PageError> {
     match e {
-        StoreError::Invalid(i) => Ok(vec![FieldError::new(i.field, i.message)]),
         StoreError::Locked(m) | StoreError::Unavailable(m) => Ok(vec![FieldError::new("phone", m)]),
-        other => Err(other.into()),
+        other => crate::pages::field_errors(other),
     }
 }
 
@@ -59,8 +58,8 @@ pub(crate) fn unprocessable(mut r: Response) -> Response {
     r
 }
 
-/// Where to go after signing in: only paths on this site.
-fn safe_next(next: &str) -> String {
+/// Where to go after signing in: only paths on this site (`home` otherwise).
+pub(crate) fn safe_next(next: &str, home: &str) -> String {
     // Only a path on this site: one leading slash, no scheme-relative `//` or `/\`,
     // and no control characters or spaces a browser would strip (`/\t/evil.example`).
     let ok = next.starts_with('/')
@@ -68,11 +67,7 @@ fn safe_next(next: &str) -> String {
         && !next.contains('\\')
         && next.chars().all(|c| !c.is_control() && !c.is_whitespace())
         && next.len() < 200;
-    if ok {
-        next.to_string()
-    } else {
-        "/account/cases".into()
-    }
+    if ok { next.to_string() } else { home.into() }
 }
 
 #[derive(Template)]
@@ -95,7 +90,10 @@ struct NextQuery {
 }
 
 async fn login_form(web: Web, Query(q): Query<NextQuery>) -> PageResult {
-    let next = safe_next(q.next.as_deref().unwrap_or("/account/cases"));
+    let next = safe_next(
+        q.next.as_deref().unwrap_or("/account/cases"),
+        "/account/cases",
+    );
     if web.applicant.is_some() {
         return Ok(Redirect::to(&next).into_response());
     }
@@ -140,7 +138,7 @@ async fn send_code(
         name: f.name.trim().to_string(),
         id_number: f.id_number.trim().to_string(),
         phone: f.phone.trim().to_string(),
-        next: safe_next(&f.next),
+        next: safe_next(&f.next, "/account/cases"),
         errors: Errors::default(),
     };
     if let Err(e) = applicants::request_code(&s.store, &f.name, &f.id_number, &f.phone).await {
@@ -160,7 +158,7 @@ async fn login(
     web.check_csrf(&f.csrf)?;
     match applicants::sign_in(&s.store, &f.name, &f.id_number, &f.phone, &f.code).await {
         Ok(session) => {
-            let mut resp = Redirect::to(&safe_next(&f.next)).into_response();
+            let mut resp = Redirect::to(&safe_next(&f.next, "/account/cases")).into_response();
             let cookie = format!(
                 "{APPLICANT_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
                 session.cookie,
@@ -184,7 +182,7 @@ async fn login(
                 name: f.name.trim().to_string(),
                 id_number: f.id_number.trim().to_string(),
                 phone: f.phone.trim().to_string(),
-                next: safe_next(&f.next),
+                next: safe_next(&f.next, "/account/cases"),
                 errors: errors.into(),
             };
             Ok(web.finish(unprocessable(render(&page)?)))
