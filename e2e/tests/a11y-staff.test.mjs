@@ -22,6 +22,12 @@ after(async () => {
   await server?.stop();
 });
 
+/** This quarter as the server names it (China time), e.g. 2026-Q4. */
+function thisQuarter() {
+  const now = new Date(Date.now() + 8 * 3600 * 1000);
+  return `${now.getUTCFullYear()}-Q${Math.floor(now.getUTCMonth() / 3) + 1}`;
+}
+
 // [account, name, path]
 const PAGES = [
   ['sj.clerk', '工作台', '/workbench'],
@@ -60,6 +66,9 @@ const PAGES = [
   ['supervisor', '挂钩项目季度分析', '/enterprise/analysis'],
   ['supervisor', '企业投诉（登记电话投诉）', '/enterprise/complaints'],
   ['supervisor', '企业投诉（逾期督办）', '/enterprise/complaints?show=overdue'],
+  ['supervisor', '政府满意度测评', '/enterprise/surveys'],
+  ['supervisor', '政府满意度测评结果（本季度）', `/enterprise/surveys/${thisQuarter()}`],
+  ['sj.approver', '政府满意度测评结果（本部门）', `/enterprise/surveys/${thisQuarter()}`],
   ['admin', '系统管理', '/admin'],
   ['admin', '工作人员与角色', '/admin/users'],
   ['admin', '机构设置', '/admin/settings'],

@@ -63,6 +63,7 @@ pub mod reform;
 pub mod registration;
 pub mod stage;
 pub mod supervision;
+pub mod survey;
 pub mod topics;
 
 pub use calendar::{Calendar, CalendarError, DayKind, Pause, TimeUnit};

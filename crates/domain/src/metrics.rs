@@ -442,6 +442,10 @@ figures! {
         "答复日期在统计期间内的企业投诉中，承办部门在分派时确定的期限（工作日）内答复的比例";
     ComplaintsSatisfaction = "complaints_satisfaction", "企业投诉满意率", "%", "企业",
         "评价日期在统计期间内的企业投诉答复评价中，评为满意或非常满意的比例";
+    SurveySatisfaction = "survey_satisfaction", "政府满意度测评得分", "分", "企业",
+        "统计期间内填写的季度政府满意度测评中，企业对各职能部门各项问题评分（1至5分）的平均值折算为百分制（5分为100分）";
+    SurveyResponseRate = "survey_response_rate", "满意度测评回收率", "%", "企业",
+        "发放日期在统计期间内的满意度测评链接中，已填写的比例";
     Patrols = "patrols", "窗口月度巡查", "次", "监督",
         "巡查日期在统计期间内的窗口巡查次数";
     MysteryVisits = "mystery_visits", "第三方暗访", "次", "监督",

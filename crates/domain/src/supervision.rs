@@ -397,7 +397,7 @@ pub const ASSESSMENT_PARTS: [(&str, &str, &str); 6] = [
     (
         "complaints",
         "投诉",
-        "100分，所属部门本季度每件12345投诉工单扣5分",
+        "100分，所属部门本季度每件12345投诉工单或企业投诉扣5分",
     ),
     (
         "commendations",

@@ -606,6 +606,18 @@ fn add_supervision(doc: &mut Value) {
         "/api/v1/complaints/{no}/assign": { "post": with_body(op("分派或改派承办部门及答复时限（工作日，默认5，最多30；督查人员、系统管理员）", "enterprise", true), "ComplaintAssign") },
         "/api/v1/complaints/{no}/answer": { "post": with_body(op("承办部门答复投诉（一次；按期限判定是否按时）", "enterprise", true), "ComplaintAnswer") },
         "/api/v1/complaints/{no}/coordinate": { "post": op("将涉及工程建设项目的投诉转为该项目的协调问题（督查人员、系统管理员）", "enterprise", true) },
+        "/api/v1/surveys": {
+            "get": op("各季度政府满意度测评（问卷、参评部门、发放与填写数）", "enterprise", true),
+            "post": with_body(op("开展一个季度的满意度测评（督查人员、系统管理员）：季度、名称、问题（每行一个）、参评部门", "enterprise", true), "Questionnaire")
+        },
+        "/api/v1/surveys/{quarter}": { "get": op("季度测评结果：各部门得分与上季度对比、回收率、各发放单位回收情况、热点问题、意见建议与部门答复（部门只看本部门）", "enterprise", true) },
+        "/api/v1/surveys/{quarter}/links": { "post": with_body(op("发放一次性测评链接：发给发放单位（distributor、count ≤ 500）或直接发给企业（enterprise_name）；链接只返回这一次", "enterprise", true), "SurveyLinks") },
+        "/api/v1/surveys/{quarter}/close": { "post": op("结束季度测评：此后链接不能再填写", "enterprise", true) },
+        "/api/v1/surveys/{quarter}/reply": { "post": with_body(op("被测评部门答复企业反映的问题（再次提交即更正）", "enterprise", true), "SurveyReply") },
+        "/api/v1/survey-distributors": {
+            "get": op("测评发放单位（区镇招商服务中心、商会、台协会等）", "enterprise", true),
+            "post": with_body(op("登记发放单位；返回其查看回收情况的链接（只返回这一次）", "enterprise", true), "SurveyDistributor")
+        },
         "/api/v1/key-projects/{code}/progress": { "post": with_body(op("填写挂钩项目每周进展（同一周再次填写即更正）", "enterprise", true), "ProjectProgress") },
         "/api/v1/assessment": { "get": {
             "summary": "季度窗口考核：各窗口按月度巡查、第三方暗访、好差评、办件时效、投诉、表扬加权得分及排名，部门平均得分（quarter 如 2026-Q2，省略为本季度）",
@@ -640,6 +652,19 @@ fn add_supervision(doc: &mut Value) {
             "limit_days": { "type": "integer", "minimum": 1, "maximum": 30 } } },
         "ComplaintAnswer": { "type": "object", "required": ["answer"], "properties": {
             "answer": { "type": "string", "minLength": 1, "maxLength": 2000 } } },
+        "Questionnaire": { "type": "object", "required": ["quarter", "title", "questions", "departments"], "properties": {
+            "quarter": { "type": "string", "pattern": "^[0-9]{4}-[Qq][1-4]$" },
+            "title": { "type": "string", "minLength": 1, "maxLength": 100 },
+            "questions": { "type": "string", "description": "每行一个问题，最多10个" },
+            "departments": { "type": "array", "items": { "type": "string" }, "description": "参评部门代码" } } },
+        "SurveyLinks": { "type": "object", "properties": {
+            "distributor": { "type": "string", "description": "发放单位名称" },
+            "count": { "type": "integer", "minimum": 1, "maximum": 500 },
+            "enterprise_name": { "type": "string", "maxLength": 100 } } },
+        "SurveyReply": { "type": "object", "required": ["reply"], "properties": { "reply": { "type": "string", "minLength": 1, "maxLength": 2000 } } },
+        "SurveyDistributor": { "type": "object", "required": ["name", "kind"], "properties": {
+            "name": { "type": "string", "minLength": 1, "maxLength": 100 },
+            "kind": { "type": "string", "enum": ["town", "chamber", "taiwan", "other"] } } },
         "KeyProject": { "type": "object", "required": ["project", "responsible"], "properties": {
             "project": { "type": "string", "description": "项目代码" }, "responsible": { "type": "string", "minLength": 1, "maxLength": 50 } } },
         "ProjectProgress": { "type": "object", "required": ["progress"], "properties": {

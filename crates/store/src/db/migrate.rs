@@ -182,6 +182,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "enterprise complaints, the enterprises' contacts and sessions",
         include_str!("../migrations/0035_complaints.sql"),
     ),
+    (
+        36,
+        "quarterly satisfaction surveys of departments: questionnaires, distributors, one-time links, answers",
+        include_str!("../migrations/0036_surveys.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -195,6 +195,11 @@ struct Raw {
     complaints_on_time: i64,
     complaints_rated: i64,
     complaints_satisfied: i64,
+    /// Survey scores (count, sum), links issued and answered.
+    survey_scores: i64,
+    survey_score_sum: i64,
+    survey_issued: i64,
+    survey_answered: i64,
     /// Mystery visits, and their scores in tenths summed.
     visits: i64,
     visit_score_tenths: i64,
@@ -282,6 +287,10 @@ impl Raw {
             Key::ComplaintsReceived => n(self.complaints),
             Key::ComplaintsOnTimeRate => ratio(self.complaints_on_time, self.complaints_answered),
             Key::ComplaintsSatisfaction => ratio(self.complaints_satisfied, self.complaints_rated),
+            Key::SurveySatisfaction => {
+                tongban_domain::survey::points(self.survey_score_sum, self.survey_scores)
+            }
+            Key::SurveyResponseRate => ratio(self.survey_answered, self.survey_issued),
             Key::MysteryVisitScore => ratio(self.visit_score_tenths, self.visits * 10),
             // Strictly satisfied (基本满意 not counted, whatever the local rule).
             Key::HotlinePlatformSatisfaction => {
@@ -637,6 +646,20 @@ async fn raw(store: &Store, p: &Period, parts: Parts) -> Result<Raw> {
                 }
                 _ => {}
             }
+        }
+        for v in stats::sums(&mut c, &stats::SURVEY, p.from, p.to, &[])
+            .await?
+            .values()
+        {
+            r.survey_scores += v[0];
+            r.survey_score_sum += v[1];
+        }
+        for v in stats::sums(&mut c, &stats::SURVEY_LINKS, p.from, p.to, &[])
+            .await?
+            .values()
+        {
+            r.survey_issued += v[0];
+            r.survey_answered += v[1];
         }
         let sums = stats::sums(&mut c, &stats::VISITS, p.from, p.to, &[]).await?;
         for v in sums.values() {

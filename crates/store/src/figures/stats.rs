@@ -550,6 +550,46 @@ pub static COMPLAINTS: Counter = Counter {
     },
 };
 
+/// Satisfaction survey scores per day answered and department: how many, their sum.
+pub static SURVEY: Counter = Counter {
+    table: "stat_survey",
+    months: "stat_survey_m",
+    label: "政府满意度测评评分",
+    keys: &[("day", Ty::Text), ("department_id", Ty::Int)],
+    measures: &["n", "score_sum"],
+    source: "SELECT l.answered_on AS day, s.department_id, CAST(COUNT(*) AS BIGINT) AS n, \
+             CAST(SUM(s.score) AS BIGINT) AS score_sum FROM survey_scores s JOIN survey_links l ON l.id = s.link_id \
+             WHERE 1 = 1{and} GROUP BY l.answered_on, s.department_id",
+    id: "s.link_id",
+    count: |r, _, add| {
+        add(
+            vec![K::T(r.try_get("day")?), K::I(r.try_get("department_id")?)],
+            &[r.try_get("n")?, r.try_get("score_sum")?],
+        );
+        Ok(())
+    },
+};
+
+/// Satisfaction survey links per day issued: how many, how many answered.
+pub static SURVEY_LINKS: Counter = Counter {
+    table: "stat_survey_links",
+    months: "stat_survey_links_m",
+    label: "政府满意度测评链接",
+    keys: &[("day", Ty::Text)],
+    measures: &["issued", "answered"],
+    source: "SELECT l.issued_on AS day, CAST(COUNT(*) AS BIGINT) AS issued, \
+             CAST(SUM(CASE WHEN l.answered_on IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS answered \
+             FROM survey_links l WHERE 1 = 1{and} GROUP BY l.issued_on",
+    id: "l.id",
+    count: |r, _, add| {
+        add(
+            vec![K::T(r.try_get("day")?)],
+            &[r.try_get("issued")?, r.try_get("answered")?],
+        );
+        Ok(())
+    },
+};
+
 /// After-checks of automatic approvals done on that day, and those that disagreed.
 pub static AFTER_CHECKS: Counter = Counter {
     table: "stat_after_checks",
@@ -620,7 +660,7 @@ pub async fn track_handled(
 }
 
 /// Every kept figure.
-pub static COUNTERS: [&Counter; 14] = [
+pub static COUNTERS: [&Counter; 16] = [
     &CASES,
     &ORDERS,
     &ORDER_DUES,
@@ -635,6 +675,8 @@ pub static COUNTERS: [&Counter; 14] = [
     &VISITS,
     &TRACKING,
     &COMPLAINTS,
+    &SURVEY,
+    &SURVEY_LINKS,
 ];
 
 /// What some records add to a counter, summed per key.

@@ -1,6 +1,6 @@
 //! 窗口考核: each quarter a score per window — and per department, the mean of its
 //! windows — from its patrols and mystery visits, its department's 好差评 and cases
-//! on time, the 12345 complaints against the department and the banners received,
+//! on time, the complaints against the department (12345 and enterprise) and the banners received,
 //! each part weighted as an administrator set for the quarter; a ranking, and a
 //! sheet per window to print.
 
@@ -300,7 +300,9 @@ fn rank_departments(windows: &[WindowScore]) -> Vec<DepartmentScore> {
 }
 
 /// Per department, from their counters: ratings `(good, all)`, cases closed `(on
-/// time less all, all)` as summed (on time = all + the first) and 12345 complaints.
+/// time less all, all)` as summed (on time = all + the first) and complaints (the
+/// 12345's complaint orders led by the department and the enterprise complaints
+/// assigned to it).
 #[allow(clippy::type_complexity)]
 async fn department_counts(
     rd: &mut AnyConnection,
@@ -351,6 +353,20 @@ async fn department_counts(
     for (k, v) in stats::sums(&mut *rd, &stats::ORDERS, from, to, &["department_id"]).await? {
         if let Some(i) = complaints_at {
             *complaints.entry(key_int(&k, 0)).or_default() += v[i];
+        }
+    }
+    // Enterprise complaints received in the period, under the department they went to.
+    for (k, v) in stats::sums(
+        &mut *rd,
+        &stats::COMPLAINTS,
+        from,
+        to,
+        &["department_id", "kind"],
+    )
+    .await?
+    {
+        if key_text(&k, 1) == "received" {
+            *complaints.entry(key_int(&k, 0)).or_default() += v[0];
         }
     }
     Ok((ratings, closings, complaints))

@@ -216,3 +216,115 @@ pub async fn complaints(store: &Store, today: NaiveDate, seed: u64) -> anyhow::R
     }
     Ok(n)
 }
+
+/// Who hands out the survey's links.
+const DISTRIBUTORS: &[(&str, &str)] = &[
+    ("巴城镇招商服务中心", "town"),
+    ("周市镇招商服务中心", "town"),
+    ("花桥经济开发区招商服务中心", "town"),
+    ("昆山市总商会", "chamber"),
+    ("昆山市台商协会", "taiwan"),
+];
+
+/// What enterprises write of a department.
+const SAYINGS: &[&str] = &[
+    "",
+    "",
+    "",
+    "窗口服务热情周到",
+    "审批材料较多，希望进一步精简审批材料",
+    "网上办理系统经常卡顿",
+    "审批时限还可以再压缩",
+    "政策宣传不够及时，企业不了解新政策",
+    "现场核查预约时间较长",
+    "希望提供上门服务和帮办代办",
+];
+
+/// The departments a year of surveys scores: those whose work enterprises meet most.
+const SCORED: &[&str] = &["SJ", "ZJ", "ZRZY", "SW", "RS", "JT", "FG", "HB"];
+
+/// A year of quarterly satisfaction surveys to `today`: the past quarters closed,
+/// this one open; links handed out by the distributors and answered by most.
+pub async fn surveys(store: &Store, today: NaiveDate, seed: u64) -> anyhow::Result<usize> {
+    use std::collections::HashMap;
+    use tongban_domain::supervision::Quarter;
+    use tongban_domain::survey::{QuestionnaireInput, comment_field, score_field};
+    use tongban_store::enterprise::{self as e, Recipient};
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0017_5075);
+    let supervisor = tongban_store::org::principal_by_username(store, "supervisor").await?;
+    for (name, kind) in DISTRIBUTORS {
+        e::add_distributor(store, &supervisor, name, kind).await?;
+    }
+    let known: Vec<String> = tongban_store::org::departments(store)
+        .await?
+        .into_iter()
+        .map(|d| d.code)
+        .collect();
+    let scored: Vec<String> = SCORED
+        .iter()
+        .filter(|c| known.iter().any(|k| k == *c))
+        .map(|c| c.to_string())
+        .collect();
+    let questions = "服务态度\n办事效率\n政策宣传与解读\n解决企业问题的能力";
+    let now = Quarter::of(today);
+    let mut quarters = vec![now];
+    for _ in 0..3 {
+        let q = quarters.last().copied().unwrap_or(now).previous();
+        quarters.push(q);
+    }
+    quarters.reverse();
+    let mut answered = 0;
+    for (i, q) in quarters.iter().enumerate() {
+        e::open_survey(
+            store,
+            &supervisor,
+            &QuestionnaireInput {
+                quarter: q.to_string(),
+                title: format!("{}政府满意度测评", q.label()),
+                questions: questions.into(),
+                departments: scored.clone(),
+            },
+        )
+        .await?;
+        // Handed out in the quarter's last month (this quarter: now), answered within days.
+        let issued_on = (q.last_day() - chrono::Days::new(25)).min(today);
+        let issued_at = tongban_store::time::morning_of(issued_on);
+        // Each quarter a little better than the one before.
+        let lift = i as u32;
+        for (name, _) in DISTRIBUTORS {
+            let count = rng.random_range(8..16u32).to_string();
+            let to = Recipient::Distributor {
+                name,
+                count: &count,
+            };
+            let tokens =
+                e::issue_links_at(store, &supervisor, &q.to_string(), to, issued_at).await?;
+            for t in tokens {
+                if !rng.random_bool(0.75) {
+                    continue;
+                }
+                let day = (issued_on + chrono::Days::new(rng.random_range(0..10))).min(today);
+                let mut form: HashMap<String, String> = HashMap::new();
+                for d in &scored {
+                    for k in 0..4 {
+                        let base = rng.random_range(3..=5u32);
+                        let score = if base < 5 && rng.random_range(0..4) < lift {
+                            base + 1
+                        } else {
+                            base
+                        };
+                        form.insert(score_field(d, k), score.to_string());
+                    }
+                    let said = SAYINGS[rng.random_range(0..SAYINGS.len())];
+                    form.insert(comment_field(d), said.into());
+                }
+                e::answer_survey_at(store, &t, &form, tongban_store::time::morning_of(day)).await?;
+                answered += 1;
+            }
+        }
+        if *q != now {
+            e::close_survey(store, &supervisor, &q.to_string()).await?;
+        }
+    }
+    Ok(answered)
+}

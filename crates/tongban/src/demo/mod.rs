@@ -1028,6 +1028,7 @@ pub async fn seed_demo(
     supervision::seed(store, year, today, scale, seed).await?;
     enterprise::seed(store, today, seed).await?;
     enterprise::complaints(store, today, seed).await?;
+    enterprise::surveys(store, today, seed).await?;
     // The cases went in by bulk insert: the planner learns the tables' new sizes, and
     // the kept figures are computed once from them.
     store.analyze().await?;

@@ -50,6 +50,7 @@ mod sms;
 mod staff_pages;
 mod stats;
 mod supervision;
+mod surveys;
 mod topics;
 mod upgrade;
 mod web;

@@ -9,6 +9,17 @@ use serde_json::json;
 /// What migrations 15–20 added, taken away again (ratings back on the old scale,
 /// 1 = 非常满意).
 const DOWNGRADE: &[&str] = &[
+    "DROP TABLE stat_survey_links_m",
+    "DROP TABLE stat_survey_links",
+    "DROP TABLE stat_survey_m",
+    "DROP TABLE stat_survey",
+    "DROP TABLE survey_replies",
+    "DROP TABLE survey_comments",
+    "DROP TABLE survey_scores",
+    "DROP TABLE survey_links",
+    "DROP TABLE survey_distributors",
+    "DROP TABLE survey_departments",
+    "DROP TABLE survey_quarters",
     "DROP TABLE stat_complaints_m",
     "DROP TABLE stat_complaints",
     "DROP TABLE complaints",

@@ -1,5 +1,6 @@
 //! The enterprise complaint center: complaints taken, assigned, answered and turned
-//! into coordination problems; key projects hooked to it and their weekly progress.
+//! into coordination problems; key projects hooked to it and their weekly progress;
+//! the quarterly satisfaction surveys, their distributors, links and results.
 
 use crate::AppState;
 use crate::error::ApiResult;
@@ -11,7 +12,10 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tongban_domain::enterprise::{ComplaintInput, ProgressInput};
-use tongban_store::enterprise::{self, ComplaintView, ProgressView, Show, Viewer};
+use tongban_domain::survey::QuestionnaireInput;
+use tongban_store::enterprise::{
+    self, ComplaintView, ProgressView, Recipient, Results, Show, SurveyView, Viewer,
+};
 use tongban_store::time;
 
 pub fn router() -> Router<AppState> {
@@ -23,6 +27,130 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/complaints/{no}/assign", post(assign))
         .route("/api/v1/complaints/{no}/answer", post(answer))
         .route("/api/v1/complaints/{no}/coordinate", post(coordinate))
+        .route("/api/v1/surveys", get(surveys).post(open_survey))
+        .route("/api/v1/surveys/{quarter}", get(survey_results))
+        .route("/api/v1/surveys/{quarter}/links", post(issue_links))
+        .route("/api/v1/surveys/{quarter}/close", post(close_survey))
+        .route("/api/v1/surveys/{quarter}/reply", post(reply_survey))
+        .route(
+            "/api/v1/survey-distributors",
+            get(distributors).post(add_distributor),
+        )
+}
+
+async fn surveys(State(s): State<AppState>, Staff(_): Staff) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        json!({ "surveys": enterprise::surveys(&s.store).await? }),
+    ))
+}
+
+async fn open_survey(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Body(b): Body<QuestionnaireInput>,
+) -> ApiResult<(StatusCode, Json<SurveyView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(enterprise::open_survey(&s.store, &p, &b).await?),
+    ))
+}
+
+async fn survey_results(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Path(quarter): Path<String>,
+) -> ApiResult<Json<Results>> {
+    Ok(Json(
+        enterprise::survey_results(&s.store, &p, &quarter).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct LinksBody {
+    #[serde(default)]
+    distributor: Option<String>,
+    #[serde(default)]
+    count: Option<u32>,
+    #[serde(default)]
+    enterprise_name: Option<String>,
+}
+
+async fn issue_links(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Path(quarter): Path<String>,
+    Body(b): Body<LinksBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let count = b.count.map(|n| n.to_string()).unwrap_or_default();
+    let to = match (&b.distributor, &b.enterprise_name) {
+        (Some(d), _) => Recipient::Distributor {
+            name: d,
+            count: &count,
+        },
+        (None, Some(e)) => Recipient::Enterprise { name: e },
+        (None, None) => {
+            return Err(tongban_store::StoreError::invalid(
+                "distributor",
+                "请填写发放单位（distributor，含数量 count）或企业名称（enterprise_name）",
+            )
+            .into());
+        }
+    };
+    let tokens = enterprise::issue_links(&s.store, &p, &quarter, to).await?;
+    let links: Vec<String> = tokens.iter().map(|t| format!("/survey/{t}")).collect();
+    Ok((StatusCode::CREATED, Json(json!({ "links": links }))))
+}
+
+async fn close_survey(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Path(quarter): Path<String>,
+) -> ApiResult<Json<SurveyView>> {
+    Ok(Json(
+        enterprise::close_survey(&s.store, &p, &quarter).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct ReplyBody {
+    #[serde(default)]
+    reply: String,
+}
+
+async fn reply_survey(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Path(quarter): Path<String>,
+    Body(b): Body<ReplyBody>,
+) -> ApiResult<Json<Value>> {
+    enterprise::reply_survey(&s.store, &p, &quarter, &b.reply).await?;
+    Ok(Json(json!({ "quarter": quarter, "reply": b.reply.trim() })))
+}
+
+async fn distributors(State(s): State<AppState>, Staff(_): Staff) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        json!({ "distributors": enterprise::distributors(&s.store).await? }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct DistributorBody {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+}
+
+async fn add_distributor(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Body(b): Body<DistributorBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let (d, key) = enterprise::add_distributor(&s.store, &p, &b.name, &b.kind).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "distributor": d, "status_link": format!("/survey/distributor/{key}") })),
+    ))
 }
 
 #[derive(Deserialize)]

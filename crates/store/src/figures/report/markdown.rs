@@ -322,7 +322,13 @@ fn supervision_and_enterprise(s: &mut String, f: &Figures) {
         pct(f, Key::ComplaintsOnTimeRate),
         pct(f, Key::ComplaintsSatisfaction),
     );
-    let _ = writeln!(s, "（部门满意度测评数据和公共资源交易数据尚未接入。）");
+    let _ = writeln!(
+        s,
+        "做好每季度政府满意度测评工作，依托各区镇招商服务中心、台协分会、商会等发放测评问卷，回收率{}，企业对全市各职能部门的满意度平均得分{}分。\n",
+        pct(f, Key::SurveyResponseRate),
+        decimal(f, Key::SurveySatisfaction, 2),
+    );
+    let _ = writeln!(s, "（公共资源交易数据尚未接入。）");
 }
 
 /// A block of the report's Markdown, for writers of other formats (Word, HTML).

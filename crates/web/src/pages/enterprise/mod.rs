@@ -25,11 +25,13 @@ use tongban_store::time;
 
 mod business;
 mod complaints;
+mod survey;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(business::router())
         .merge(complaints::router())
+        .merge(survey::router())
         .route("/enterprise/projects", get(projects).post(hook))
         .route("/enterprise/projects/{code}", get(project))
         .route("/enterprise/projects/{code}/progress", post(progress))

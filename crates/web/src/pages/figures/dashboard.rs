@@ -721,6 +721,8 @@ async fn table(s: &AppState, d: &Data, key: &str) -> Result<Option<Table>, PageE
                 Key::ComplaintsReceived,
                 Key::ComplaintsOnTimeRate,
                 Key::ComplaintsSatisfaction,
+                Key::SurveySatisfaction,
+                Key::SurveyResponseRate,
             ],
         ),
         "catalog_status" => figure_table(
@@ -1031,6 +1033,12 @@ async fn supervision_view(c: &ViewCtx<'_>) -> Result<View, PageError> {
             Some("/enterprise/complaints".into()),
         ),
         big(f, Key::ComplaintsOnTimeRate, "企业投诉按时答复率", None),
+        big(
+            f,
+            Key::SurveySatisfaction,
+            "政府满意度测评得分（分）",
+            Some("/enterprise/surveys".into()),
+        ),
     ];
     let t = need(s, d, "supervision_figures").await?;
     let note =
