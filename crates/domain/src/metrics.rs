@@ -436,6 +436,8 @@ figures! {
         "推出日期在统计期间内、登记在册的各部门创新服务举措数";
     ProjectsTracked = "projects_tracked", "挂钩项目跟踪", "个", "企业",
         "统计期间内有每周进展记录的企业投诉处理中心挂钩项目数";
+    ProblemsCoordinated = "problems_coordinated", "协调解决项目问题", "个", "企业",
+        "解决日期在统计期间内的工程建设项目协调问题数（部门提出的和由企业投诉转为的）";
     ComplaintsReceived = "complaints_received", "企业投诉受理", "件", "企业",
         "受理日期在统计期间内的企业投诉数（企业网上投诉、电话投诉和来访投诉）";
     ComplaintsOnTimeRate = "complaints_on_time_rate", "企业投诉按时答复率", "%", "企业",

@@ -187,6 +187,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "quarterly satisfaction surveys of departments: questionnaires, distributors, one-time links, answers",
         include_str!("../migrations/0036_surveys.sql"),
     ),
+    (
+        37,
+        "coordination problems on projects counted as raised and resolved",
+        include_str!("../migrations/0037_problem_counts.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

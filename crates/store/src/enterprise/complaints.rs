@@ -642,6 +642,7 @@ pub async fn coordinate(store: &Store, p: &Principal, no: &str) -> Result<i64> {
     .bind(&actor.name)
     .fetch_one(&mut *tx)
     .await?;
+    stats::track_new(&mut tx, &stats::PROBLEMS, &[problem]).await?;
     let done =
         sqlx::query("UPDATE complaints SET problem_id = $1 WHERE id = $2 AND problem_id IS NULL")
             .bind(problem)

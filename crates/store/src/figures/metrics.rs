@@ -195,6 +195,8 @@ struct Raw {
     complaints_on_time: i64,
     complaints_rated: i64,
     complaints_satisfied: i64,
+    /// Coordination problems on projects resolved.
+    problems_resolved: i64,
     /// Survey scores (count, sum), links issued and answered.
     survey_scores: i64,
     survey_score_sum: i64,
@@ -285,6 +287,7 @@ impl Raw {
             Key::MysteryVisits => n(self.visits),
             Key::ProjectsTracked => n(self.projects_tracked),
             Key::ComplaintsReceived => n(self.complaints),
+            Key::ProblemsCoordinated => n(self.problems_resolved),
             Key::ComplaintsOnTimeRate => ratio(self.complaints_on_time, self.complaints_answered),
             Key::ComplaintsSatisfaction => ratio(self.complaints_satisfied, self.complaints_rated),
             Key::SurveySatisfaction => {

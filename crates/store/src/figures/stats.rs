@@ -590,6 +590,36 @@ pub static SURVEY_LINKS: Counter = Counter {
     },
 };
 
+/// Coordination problems on projects: one `raised` on the day raised, one
+/// `resolved` on the day resolved, per department that must act.
+pub static PROBLEMS: Counter = Counter {
+    table: "stat_problems",
+    months: "stat_problems_m",
+    label: "项目协调问题",
+    keys: &[
+        ("day", Ty::Text),
+        ("kind", Ty::Text),
+        ("department_id", Ty::Int),
+    ],
+    measures: &["n"],
+    source: "SELECT q.raised_at, q.resolved_at, q.department_id FROM project_problems q WHERE 1 = 1{and}",
+    id: "q.id",
+    count: |r, _, add| {
+        let dept: i64 = r.try_get("department_id")?;
+        if let Some(day) = local_day_of(&r.try_get::<String, _>("raised_at")?) {
+            add(vec![K::T(day), K::T("raised".into()), K::I(dept)], &[1]);
+        }
+        if let Some(day) = r
+            .try_get::<Option<String>, _>("resolved_at")?
+            .as_deref()
+            .and_then(local_day_of)
+        {
+            add(vec![K::T(day), K::T("resolved".into()), K::I(dept)], &[1]);
+        }
+        Ok(())
+    },
+};
+
 /// After-checks of automatic approvals done on that day, and those that disagreed.
 pub static AFTER_CHECKS: Counter = Counter {
     table: "stat_after_checks",
@@ -660,7 +690,7 @@ pub async fn track_handled(
 }
 
 /// Every kept figure.
-pub static COUNTERS: [&Counter; 16] = [
+pub static COUNTERS: [&Counter; 17] = [
     &CASES,
     &ORDERS,
     &ORDER_DUES,
@@ -677,6 +707,7 @@ pub static COUNTERS: [&Counter; 16] = [
     &COMPLAINTS,
     &SURVEY,
     &SURVEY_LINKS,
+    &PROBLEMS,
 ];
 
 /// What some records add to a counter, summed per key.

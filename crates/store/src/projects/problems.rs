@@ -180,6 +180,7 @@ pub async fn raise(
                 .bind(&actor.name)
                 .fetch_one(&mut *tx)
                 .await?;
+                crate::stats::track_new(&mut *tx, &crate::stats::PROBLEMS, &[id]).await?;
                 audit::append(
                     tx,
                     keys,
@@ -273,6 +274,9 @@ pub async fn resolve(
             let job = job.clone();
             Box::pin(async move {
                 let (id, result, actor, keys) = &*job;
+                let cal = tongban_domain::calendar::Calendar::default();
+                let before =
+                    crate::stats::snapshot(&mut *tx, &crate::stats::PROBLEMS, &[*id], &cal).await?;
                 let n = sqlx::query(
                     "UPDATE project_problems SET status = 'resolved', result = $1, resolved_at = $2, resolved_by = $3 \
                      WHERE id = $4 AND status = 'open'",
@@ -290,6 +294,10 @@ pub async fn resolve(
                         message: format!("协调问题{id}已解决"),
                     });
                 }
+                let after =
+                    crate::stats::snapshot(&mut *tx, &crate::stats::PROBLEMS, &[*id], &cal).await?;
+                crate::stats::track(&mut *tx, &crate::stats::PROBLEMS, Some(&before), &after)
+                    .await?;
                 audit::append(
                     tx,
                     keys,
@@ -360,5 +368,47 @@ pub async fn list(
         (per_page, skip),
         |r| view_from(r, today),
     )
+    .await
+}
+
+/// A coordination problem as exported.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProblemExport {
+    pub id: i64,
+    pub project: String,
+    pub department: String,
+    pub raised_on: String,
+    pub due_on: String,
+    pub status: String,
+    pub resolved_on: Option<String>,
+}
+
+/// Every coordination problem, oldest first, to `sink`; days are local days.
+pub async fn export_problems(
+    store: &Store,
+    mut sink: impl FnMut(ProblemExport) -> anyhow::Result<()>,
+) -> Result<u64> {
+    let mut rd = store.reader().await?;
+    let on = |s: Option<String>| {
+        s.as_deref()
+            .and_then(time::parse_stamp)
+            .map(|t| time::day(time::local_day(t)))
+    };
+    let select = "SELECT q.id, p.code, d.code, q.raised_at, q.due_on, q.status, q.resolved_at \
+                  FROM project_problems q JOIN projects p ON p.id = q.project_id \
+                  JOIN departments d ON d.id = q.department_id WHERE 1 = 1";
+    crate::keyset_rows(&mut rd, select, "q.id", |r| {
+        let id: i64 = r.try_get(0)?;
+        sink(ProblemExport {
+            id,
+            project: r.try_get(1)?,
+            department: r.try_get(2)?,
+            raised_on: on(r.try_get(3)?).unwrap_or_default(),
+            due_on: r.try_get(4)?,
+            status: r.try_get(5)?,
+            resolved_on: on(r.try_get(6)?),
+        })?;
+        Ok(id)
+    })
     .await
 }

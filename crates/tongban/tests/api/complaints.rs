@@ -275,6 +275,16 @@ async fn enterprises_complain_and_rate_the_answer(db: Db) {
         .scalar("SELECT COUNT(*) FROM project_problems WHERE description LIKE '企业投诉%'")
         .await;
     assert_eq!(problems, 1);
+    // The department settles it: a problem coordinated.
+    let problem = v["problem"].as_i64().unwrap();
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/problems/{problem}/result"),
+            Some(&approver),
+            json!({ "result": "施工许可已核发" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
 
     // A call taken by an agent; the web channel is the enterprise's own.
     let agent = app.token("hotline").await;

@@ -312,8 +312,9 @@ fn supervision_and_enterprise(s: &mut String, f: &Figures) {
     let _ = writeln!(s, "### 企业投诉处理中心\n");
     let _ = writeln!(
         s,
-        "对{}个挂钩项目进行审批全流程跟踪，每周跟踪、每月汇总、每季分析挂钩项目进度，并对项目审批中遇到的问题进行协调。\n",
+        "对{}个挂钩项目进行审批全流程跟踪，每周跟踪、每月汇总、每季分析挂钩项目进度，并对项目审批中遇到的问题进行协调，协调解决问题{}个。\n",
         count(f, Key::ProjectsTracked),
+        count(f, Key::ProblemsCoordinated),
     );
     let _ = writeln!(
         s,

@@ -718,6 +718,7 @@ async fn table(s: &AppState, d: &Data, key: &str) -> Result<Option<Table>, PageE
                 Key::InnovationMeasures,
                 Key::HotlinePlatformSatisfaction,
                 Key::ProjectsTracked,
+                Key::ProblemsCoordinated,
                 Key::ComplaintsReceived,
                 Key::ComplaintsOnTimeRate,
                 Key::ComplaintsSatisfaction,
