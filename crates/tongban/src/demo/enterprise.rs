@@ -117,6 +117,10 @@ const COMPLAINTS: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
+/// The first of them, as the demo's start tells newcomers (its code is
+/// `MA1Q2000`'s, with both check characters; a test keeps them alike).
+pub const FIRST_ENTERPRISE: (&str, &str) = ("91320583MA1Q200031", "昆山精密模具有限公司");
+
 const ENTERPRISES: &[&str] = &[
     "昆山精密模具有限公司",
     "昆山华通电子科技有限公司",
@@ -327,4 +331,17 @@ pub async fn surveys(store: &Store, today: NaiveDate, seed: u64) -> anyhow::Resu
         }
     }
     Ok(answered)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_first_enterprise_named_at_the_start_is_the_seeded_one() {
+        let code =
+            tongban_domain::codes::CreditCode::generate('9', '1', "320583", "MA1Q2000").unwrap();
+        assert_eq!(
+            (code.as_str(), super::ENTERPRISES[0]),
+            super::FIRST_ENTERPRISE
+        );
+    }
 }
