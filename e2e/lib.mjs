@@ -202,6 +202,19 @@ export async function expectUrl(page, re, what) {
   }
 }
 
+/** Runs one step of a journey; a failure names the step, the page's address and
+ * what it says. */
+export async function step(t, name, page, fn) {
+  t.diagnostic(name);
+  try {
+    return await fn();
+  } catch (e) {
+    const where = page && !e.message.includes('当前页面') ? `\n${await whereIs(page)}` : '';
+    e.message = `【${name}】${e.message}${where}`;
+    throw e;
+  }
+}
+
 /** Signs a staff member in at /login and waits for the workbench. */
 export async function signInStaff(page, base, username) {
   await page.goto(`${base}/login`);

@@ -11,7 +11,7 @@ import {
   startServer,
   launchBrowser,
   newPage,
-  whereIs,
+  step,
   expectText,
   expectUrl,
   signInStaff,
@@ -38,17 +38,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-async function step(t, name, page, fn) {
-  t.diagnostic(name);
-  try {
-    return await fn();
-  } catch (e) {
-    const where = page && !e.message.includes('当前页面') ? `\n${await whereIs(page)}` : '';
-    e.message = `【${name}】${e.message}${where}`;
-    throw e;
-  }
-}
 
 /** This quarter as the server names it (China time), e.g. 2026-Q4. */
 function thisQuarter() {

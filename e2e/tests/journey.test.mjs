@@ -11,7 +11,7 @@ import {
   startServer,
   launchBrowser,
   newPage,
-  whereIs,
+  step,
   expectText,
   expectUrl,
   signInStaff,
@@ -33,18 +33,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-/** Runs one step; a failure names the step, the page's address and what it says. */
-async function step(t, name, page, fn) {
-  t.diagnostic(name);
-  try {
-    return await fn();
-  } catch (e) {
-    const where = page && !e.message.includes('当前页面') ? `\n${await whereIs(page)}` : '';
-    e.message = `【${name}】${e.message}${where}`;
-    throw e;
-  }
-}
 
 test('网上申请 → 预审受理 → 准予许可 → 办结发证 → 扫码核验 → 评价；窗口即办件与受理通知书', { timeout: 150_000 }, async (t) => {
   const base = server.base;

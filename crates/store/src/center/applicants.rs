@@ -689,11 +689,18 @@ pub async fn session(store: &Store, cookie: &str) -> Result<Option<ApplicantSess
 
 /// Ends an applicant's session.
 pub async fn sign_out(store: &Store, cookie: &str) -> Result<()> {
+    end_session(store, "applicant_sessions", cookie).await
+}
+
+/// Ends the session behind a cookie in its table (applicants' or enterprises').
+pub(crate) async fn end_session(store: &Store, table: &'static str, cookie: &str) -> Result<()> {
     let mut tx = store.begin().await?;
-    sqlx::query("DELETE FROM applicant_sessions WHERE id_hash = $1")
-        .bind(protect::sm3_hex(cookie.as_bytes()))
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM {table} WHERE id_hash = $1"
+    )))
+    .bind(protect::sm3_hex(cookie.as_bytes()))
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(())
 }

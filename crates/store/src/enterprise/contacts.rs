@@ -242,11 +242,5 @@ pub async fn session(store: &Store, cookie: &str) -> Result<Option<EnterpriseSes
 
 /// Ends an enterprise's session.
 pub async fn sign_out(store: &Store, cookie: &str) -> Result<()> {
-    let mut tx = store.begin().await?;
-    sqlx::query("DELETE FROM enterprise_sessions WHERE id_hash = $1")
-        .bind(protect::sm3_hex(cookie.as_bytes()))
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(())
+    crate::applicants::end_session(store, "enterprise_sessions", cookie).await
 }

@@ -417,17 +417,7 @@ async fn figures_follow_the_export(app: &TestApp) {
     assert_eq!(rows[0]["code"], "SJ");
 
     // The report's first paragraph in the seed's words.
-    let out = app.cli(&[
-        "report",
-        "--db",
-        &app.db_url,
-        "--year",
-        &year.to_string(),
-        "--format",
-        "md",
-    ]);
-    let md = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{md}");
+    let md = app.report_md(&year.to_string());
     assert!(
         md.contains("组织对1个项目进行联合验收，验收项目同比增长0.0%，验收面积1.0万㎡，比去年同期减少1.0万㎡"),
         "{md}"

@@ -281,16 +281,7 @@ async fn rules_decide_at_once_or_name_what_failed(db: Db) {
     assert_eq!(figure(&f, "after_checks")["value"], done.len() as f64);
     let disputed = done.iter().filter(|c| c["disputed"] == true).count() as f64;
     assert_eq!(figure(&f, "after_check_disputes")["value"], disputed);
-    let out = app.cli(&[
-        "report",
-        "--db",
-        &app.db_url,
-        "--year",
-        year,
-        "--format",
-        "md",
-    ]);
-    let md = String::from_utf8_lossy(&out.stdout);
+    let md = app.report_md(year);
     assert!(
         md.contains(
             "秒批办件2件，占受理办件的66.67%；完成秒批事后核查2件，有异议1件，撤销秒批许可1件"

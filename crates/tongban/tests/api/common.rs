@@ -268,6 +268,25 @@ impl TestApp {
 
     /// The counters equal a recomputation (`stats check`) and the audit chain
     /// verifies (`audit verify`), through the real binary.
+    /// A year's work report as Markdown, through the binary.
+    pub fn report_md(&self, year: &str) -> String {
+        let out = self.cli(&[
+            "report",
+            "--db",
+            &self.db_url,
+            "--year",
+            year,
+            "--format",
+            "md",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     pub fn assert_consistent(&self) {
         for args in [["stats", "check"], ["audit", "verify"]] {
             let out = self.cli(&[args[0], args[1], "--db", &self.db_url]);

@@ -373,16 +373,7 @@ async fn enterprises_complain_and_rate_the_answer(db: Db) {
         figure(&f, "complaints_satisfaction")["value"],
         satisfied as f64 / rated.len() as f64
     );
-    let out = app.cli(&[
-        "report",
-        "--db",
-        &app.db_url,
-        "--year",
-        year,
-        "--format",
-        "md",
-    ]);
-    let md = String::from_utf8_lossy(&out.stdout);
+    let md = app.report_md(year);
     assert!(
         md.contains("受理企业投诉2件，按时答复率100.00%，企业对答复的满意率100.00%"),
         "{md}"

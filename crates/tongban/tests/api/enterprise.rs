@@ -125,16 +125,7 @@ async fn key_projects_are_tracked_weekly(db: Db) {
         projects.len() as f64
     );
     assert_eq!(rows[0]["progress"], "施工许可已核发");
-    let out = app.cli(&[
-        "report",
-        "--db",
-        &app.db_url,
-        "--year",
-        year,
-        "--format",
-        "md",
-    ]);
-    let md = String::from_utf8_lossy(&out.stdout);
+    let md = app.report_md(year);
     assert!(md.contains("对1个挂钩项目进行审批全流程跟踪"), "{md}");
     assert!(!md.contains("重点项目跟踪及部门满意度测评数据"), "{md}");
 

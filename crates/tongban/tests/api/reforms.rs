@@ -252,17 +252,7 @@ async fn reform_decisions_change_the_catalog_and_its_figures(db: Db) {
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
 
-    let out = app.cli(&[
-        "report",
-        "--db",
-        &app.db_url,
-        "--year",
-        year,
-        "--format",
-        "md",
-    ]);
-    let md = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{md}");
+    let md = app.report_md(year);
     assert!(
         md.contains("精简了1个审批事项，精简比例达33.33%") && md.contains("新增即办项目1个"),
         "{md}"

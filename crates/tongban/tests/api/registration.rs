@@ -348,16 +348,7 @@ async fn changes_keep_the_code_and_deregistration_ends_the_entity(db: Db) {
     assert_eq!(s, StatusCode::OK, "{f}");
     assert_eq!(figure(&f, "registrations")["value"], granted);
     assert_eq!(figure(&f, "business_licenses_issued")["value"], licensed);
-    let out = app.cli(&[
-        "report",
-        "--db",
-        &app.db_url,
-        "--year",
-        &year,
-        "--format",
-        "md",
-    ]);
-    let md = String::from_utf8_lossy(&out.stdout);
+    let md = app.report_md(&year);
     assert!(out.status.success(), "{md}");
     assert!(
         md.contains("“三证合一”办件量达到3件") && md.contains("已发放“一照一码”营业执照2件"),
@@ -566,16 +557,7 @@ async fn the_demo_registers_reforms_and_approves_automatically() {
     );
     let year =
         &tongban_store::time::day(tongban_store::time::local_day(tongban_store::time::now()))[..4];
-    let out = app.cli(&[
-        "report",
-        "--db",
-        &app.db_url,
-        "--year",
-        year,
-        "--format",
-        "md",
-    ]);
-    let md = String::from_utf8_lossy(&out.stdout);
+    let md = app.report_md(year);
     assert!(out.status.success(), "{md}");
     for gone in [
         "营业执照发放数据尚未接入",

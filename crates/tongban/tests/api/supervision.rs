@@ -97,17 +97,7 @@ async fn registers_fill_the_reports_sentences(db: Db) {
     let praise = orders.iter().filter(|o| o["category"] == "praise").count() as f64;
     assert_eq!(figure(&f, "praise_calls")["value"], praise);
     assert_eq!(praise, 1.0);
-    let out = app.cli(&[
-        "report",
-        "--db",
-        &app.db_url,
-        "--year",
-        year,
-        "--format",
-        "md",
-    ]);
-    let md = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{md}");
+    let md = app.report_md(year);
     assert!(md.contains("共收到锦旗1面，1个来电表扬"), "{md}");
     assert!(md.contains("共推出1项创新服务举措"), "{md}");
     assert!(!md.contains("平台满意度及表扬数据尚未接入"), "{md}");
@@ -292,16 +282,7 @@ async fn patrols_are_entered_at_the_window(db: Db) {
     let problems: i64 = rows.iter().map(|r| r["problems"].as_i64().unwrap()).sum();
     assert_eq!(figure(&f, "patrol_problems")["value"], problems as f64);
     assert_eq!((rows.len(), problems), (2, 1));
-    let out = app.cli(&[
-        "report",
-        "--db",
-        &app.db_url,
-        "--year",
-        year,
-        "--format",
-        "md",
-    ]);
-    let md = String::from_utf8_lossy(&out.stdout);
+    let md = app.report_md(year);
     assert!(md.contains("开展窗口月度巡查2次，发现问题1个"), "{md}");
     app.assert_consistent();
 }
@@ -386,16 +367,7 @@ async fn mystery_visits_are_imported_from_the_workbook(db: Db) {
         .sum::<f64>()
         / rows.len() as f64;
     assert!((figure(&f, "mystery_visit_score")["value"].as_f64().unwrap() - mean).abs() < 1e-9);
-    let out = app.cli(&[
-        "report",
-        "--db",
-        &app.db_url,
-        "--year",
-        year,
-        "--format",
-        "md",
-    ]);
-    let md = String::from_utf8_lossy(&out.stdout);
+    let md = app.report_md(year);
     assert!(md.contains("暗访2次，平均得分86.2分"), "{md}");
     app.assert_consistent();
 }

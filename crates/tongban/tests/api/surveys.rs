@@ -310,16 +310,7 @@ async fn departments_are_rated_each_quarter(db: Db) {
         figure(&f, "survey_response_rate")["value"],
         answered as f64 / links.len() as f64
     );
-    let out = app.cli(&[
-        "report",
-        "--db",
-        &app.db_url,
-        "--year",
-        year,
-        "--format",
-        "md",
-    ]);
-    let md = String::from_utf8_lossy(&out.stdout);
+    let md = app.report_md(year);
     assert!(
         md.contains("回收率60.00%") && md.contains(&format!("平均得分{mean:.2}分")),
         "{md}"

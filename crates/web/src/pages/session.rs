@@ -145,6 +145,23 @@ impl FromRequestParts<AppState> for Web {
     }
 }
 
+/// A redirect to `to` that sets a sign-in cookie for the applicant's or
+/// enterprise's session length, or clears it (`None`).
+pub fn redirect_with_cookie(to: &str, name: &str, value: Option<&str>) -> Response {
+    let mut resp = axum::response::Redirect::to(to).into_response();
+    let cookie = match value {
+        Some(v) => format!(
+            "{name}={v}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+            tongban_store::applicants::SESSION_HOURS * 3600
+        ),
+        None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    };
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
 impl Web {
     pub fn layout(&self) -> Layout {
         Layout {

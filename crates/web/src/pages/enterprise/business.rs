@@ -3,14 +3,13 @@
 //! complaint, following its own complaints, and rating the department's answer.
 
 use crate::AppState;
-use crate::pages::portal::applicant::{field_errors, safe_next, unprocessable};
-use crate::pages::session::ENTERPRISE_COOKIE;
+use crate::pages::portal::applicant::{CsrfOnly, field_errors, safe_next, unprocessable};
+use crate::pages::session::{ENTERPRISE_COOKIE, redirect_with_cookie};
 use crate::pages::urlencode;
 use crate::pages::{Errors, Layout, PageForm, PageResult, Web, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -137,18 +136,11 @@ async fn login(
     )
     .await
     {
-        Ok(session) => {
-            let mut resp = Redirect::to(&safe_next(&f.next, HOME)).into_response();
-            let cookie = format!(
-                "{ENTERPRISE_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
-                session.cookie,
-                tongban_store::applicants::SESSION_HOURS * 3600
-            );
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                resp.headers_mut().append(header::SET_COOKIE, v);
-            }
-            Ok(resp)
-        }
+        Ok(session) => Ok(redirect_with_cookie(
+            &safe_next(&f.next, HOME),
+            ENTERPRISE_COOKIE,
+            Some(&session.cookie),
+        )),
         Err(e) => {
             let errors = field_errors(e)?;
             let step = if errors.iter().any(|e| e.field == "code") {
@@ -167,12 +159,6 @@ async fn login(
     }
 }
 
-#[derive(Deserialize)]
-struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 async fn logout(
     State(s): State<AppState>,
     web: Web,
@@ -182,13 +168,7 @@ async fn logout(
     if let Some(c) = &web.enterprise_cookie {
         enterprise::sign_out(&s.store, c).await?;
     }
-    let mut resp = Redirect::to("/").into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{ENTERPRISE_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
-    )) {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
-    Ok(resp)
+    Ok(redirect_with_cookie("/", ENTERPRISE_COOKIE, None))
 }
 
 /// The signed-in enterprise, or a redirect to sign in and come back.

@@ -5,13 +5,13 @@
 
 use crate::AppState;
 use crate::pages::registration::{EstablishChoices, establish_choices, establishment_online};
-use crate::pages::session::APPLICANT_COOKIE;
+use crate::pages::session::{APPLICANT_COOKIE, redirect_with_cookie};
 use crate::pages::urlencode;
 use crate::pages::{Errors, FieldError, Layout, PageError, PageForm, PageResult, Web, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -157,18 +157,11 @@ async fn login(
 ) -> PageResult {
     web.check_csrf(&f.csrf)?;
     match applicants::sign_in(&s.store, &f.name, &f.id_number, &f.phone, &f.code).await {
-        Ok(session) => {
-            let mut resp = Redirect::to(&safe_next(&f.next, "/account/cases")).into_response();
-            let cookie = format!(
-                "{APPLICANT_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
-                session.cookie,
-                applicants::SESSION_HOURS * 3600
-            );
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                resp.headers_mut().append(header::SET_COOKIE, v);
-            }
-            Ok(resp)
-        }
+        Ok(session) => Ok(redirect_with_cookie(
+            &safe_next(&f.next, "/account/cases"),
+            APPLICANT_COOKIE,
+            Some(&session.cookie),
+        )),
         Err(e) => {
             let errors = field_errors(e)?;
             let step = if errors.iter().any(|e| e.field == "code") {
@@ -191,9 +184,9 @@ async fn login(
 }
 
 #[derive(Deserialize)]
-struct CsrfOnly {
+pub(crate) struct CsrfOnly {
     #[serde(default)]
-    csrf: String,
+    pub(crate) csrf: String,
 }
 
 async fn logout(
@@ -205,13 +198,7 @@ async fn logout(
     if let Some(c) = &web.applicant_cookie {
         applicants::sign_out(&s.store, c).await?;
     }
-    let mut resp = Redirect::to("/").into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{APPLICANT_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
-    )) {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
-    Ok(resp)
+    Ok(redirect_with_cookie("/", APPLICANT_COOKIE, None))
 }
 
 /// The signed-in applicant, or a redirect to sign in and come back.
