@@ -4,8 +4,9 @@
 
 use crate::AppState;
 use crate::error::ApiResult;
+use crate::extract::Query;
 use crate::extract::{Body, Staff};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
