@@ -341,6 +341,11 @@ async fn enterprises_complain_and_rate_the_answer(db: Db) {
     let (s, _, page) = staff.get("/enterprise/complaints?show=overdue").await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("已督办") && page.contains(&taken), "{page}");
+    let (_, _, page) = staff.get("/supervision").await;
+    assert!(
+        page.contains("逾期未答复的企业投诉（1 件）") && page.contains(&taken),
+        "{page}"
+    );
 
     // The figures and the report's sentence, recomputed from the export.
     let today = day(today());

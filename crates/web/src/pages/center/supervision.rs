@@ -35,6 +35,8 @@ struct SupervisionPage {
     /// Construction projects' coordination problems past their day.
     problems: Vec<tongban_store::projects::problems::ProblemView>,
     problems_total: tongban_store::Total,
+    /// Enterprise complaints unanswered past their day (escalated by the hourly sweep).
+    complaints: Vec<tongban_store::enterprise::ComplaintView>,
 }
 
 async fn overview(State(s): State<AppState>, web: Web) -> PageResult {
@@ -113,6 +115,14 @@ async fn overview(State(s): State<AppState>, web: Web) -> PageResult {
         },
     )
     .await?;
+    use tongban_store::enterprise::{self, Show, Viewer};
+    let complaints = match enterprise::complaints(&s.store, &Viewer::Staff(p), Show::Overdue).await
+    {
+        Ok(c) => c,
+        // Staff of no department see no complaints at all.
+        Err(tongban_store::StoreError::Forbidden(_)) => vec![],
+        Err(e) => return Err(e.into()),
+    };
     render(&SupervisionPage {
         layout: web.layout(),
         overdue,
@@ -127,5 +137,6 @@ async fn overview(State(s): State<AppState>, web: Web) -> PageResult {
         follow_ups_total,
         problems,
         problems_total,
+        complaints,
     })
 }

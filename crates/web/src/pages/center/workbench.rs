@@ -55,6 +55,8 @@ struct WorkbenchPage {
     role: &'static str,
     can_accept: bool,
     supervises: bool,
+    /// Sees enterprise complaints and survey results: the center, or a department's staff.
+    enterprise: bool,
     administers: bool,
     cases: Vec<CaseView>,
     total: tongban_store::Total,
@@ -129,6 +131,7 @@ async fn workbench(State(s): State<AppState>, web: Web, Query(q): Query<QueueQue
         role: p.role.label(),
         can_accept: p.role.accepts_applications(),
         supervises: p.role.sees_all_cases(),
+        enterprise: p.role.sees_all_cases() || p.department_id.is_some(),
         administers: p.role == tongban_domain::org::Role::Admin,
         cases,
         total,
