@@ -606,6 +606,7 @@ fn add_supervision(doc: &mut Value) {
         "/api/v1/complaints/{no}/assign": { "post": with_body(op("分派或改派承办部门及答复时限（工作日，默认5，最多30；督查人员、系统管理员）", "enterprise", true), "ComplaintAssign") },
         "/api/v1/complaints/{no}/answer": { "post": with_body(op("承办部门答复投诉（一次；按期限判定是否按时）", "enterprise", true), "ComplaintAnswer") },
         "/api/v1/complaints/{no}/coordinate": { "post": op("将涉及工程建设项目的投诉转为该项目的协调问题（督查人员、系统管理员）", "enterprise", true) },
+        "/api/v1/enterprise-contacts": { "post": with_body(op("登记企业联系人（督查人员、系统管理员）：该联系人此后可凭手机验证码登录企业账户", "enterprise", true), "EnterpriseContact") },
         "/api/v1/surveys": {
             "get": op("各季度政府满意度测评（问卷、参评部门、发放与填写数）", "enterprise", true),
             "post": with_body(op("开展一个季度的满意度测评（督查人员、系统管理员）：季度、名称、问题（每行一个）、参评部门", "enterprise", true), "Questionnaire")
@@ -652,6 +653,9 @@ fn add_supervision(doc: &mut Value) {
             "limit_days": { "type": "integer", "minimum": 1, "maximum": 30 } } },
         "ComplaintAnswer": { "type": "object", "required": ["answer"], "properties": {
             "answer": { "type": "string", "minLength": 1, "maxLength": 2000 } } },
+        "EnterpriseContact": { "type": "object", "required": ["credit_code", "contact_name", "phone"], "properties": {
+            "credit_code": { "type": "string" }, "contact_name": { "type": "string", "minLength": 1, "maxLength": 50 },
+            "phone": { "type": "string", "description": "手机号码" } } },
         "Questionnaire": { "type": "object", "required": ["quarter", "title", "questions", "departments"], "properties": {
             "quarter": { "type": "string", "pattern": "^[0-9]{4}-[Qq][1-4]$" },
             "title": { "type": "string", "minLength": 1, "maxLength": 100 },

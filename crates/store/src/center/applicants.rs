@@ -559,18 +559,22 @@ pub(crate) async fn spend_code(
     };
     let code_id: i64 = row.try_get(0)?;
     let expected: String = row.try_get(1)?;
-    let attempts: i64 = row.try_get(2)?;
-    if attempts >= CODE_ATTEMPTS {
+    // Every try is counted before the code is compared, in one statement, so guesses
+    // sent at once cannot pass the limit together.
+    let counted = sqlx::query(
+        "UPDATE applicant_codes SET attempts = attempts + 1 WHERE id = $1 AND attempts < $2 AND used = 0",
+    )
+    .bind(code_id)
+    .bind(CODE_ATTEMPTS)
+    .execute(&mut *tx)
+    .await?;
+    if counted.rows_affected() != 1 {
         return Err(StoreError::invalid(
             "code",
             "验证码错误次数过多，请重新获取",
         ));
     }
     if keys.digest("otp", &format!("{}:{code}", phone.as_str())) != expected {
-        sqlx::query("UPDATE applicant_codes SET attempts = attempts + 1 WHERE id = $1")
-            .bind(code_id)
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
         return Err(StoreError::invalid("code", "验证码不正确"));
     }

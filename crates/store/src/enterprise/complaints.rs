@@ -247,7 +247,8 @@ pub async fn complaint(store: &Store, v: &Viewer<'_>, no: &str) -> Result<Compla
 }
 
 /// Takes a complaint from a call or a visit (hotline agents and the center's staff);
-/// the contact becomes one of the enterprise's contacts when the phone is a mobile.
+/// taken by the center's staff, the contact becomes the enterprise's first contact
+/// when it has none and the phone is a mobile.
 pub async fn take(store: &Store, p: &Principal, input: &ComplaintInput) -> Result<ComplaintView> {
     if !matches!(p.role, Role::HotlineAgent | Role::Supervisor | Role::Admin) {
         return Err(StoreError::Forbidden(format!(
@@ -262,7 +263,9 @@ pub async fn take(store: &Store, p: &Principal, input: &ComplaintInput) -> Resul
             "网上投诉由企业登录后提交；工作人员登记的投诉渠道应为电话投诉或来访投诉",
         ));
     }
-    let no = keep(store, &p.actor(), &c, time::now(), true).await?;
+    // The center's staff know whom they speak to; a caller an agent took is not bound.
+    let vouched = matches!(p.role, Role::Supervisor | Role::Admin);
+    let no = keep(store, &p.actor(), &c, time::now(), vouched).await?;
     complaint(store, &Viewer::Staff(p), &no).await
 }
 
@@ -291,7 +294,8 @@ pub async fn file(
 }
 
 /// Keeps a checked complaint received at `at` (now, or an imported history's time),
-/// its audit entry and its count, in one transaction; returns its number.
+/// its audit entry and its count, in one transaction; returns its number. With
+/// `bind`, the contact becomes the enterprise's first when it has none.
 pub async fn keep(
     store: &Store,
     actor: &Actor,
@@ -335,7 +339,14 @@ pub async fn keep(
     .bind(&actor.name)
     .fetch_one(&mut *tx)
     .await?;
-    if bind && Mobile::parse(c.phone.as_str()).is_ok() {
+    // The contact becomes the enterprise's first one, vouched for by the staff member.
+    let first: i64 = sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM enterprise_contacts WHERE credit_code = $1",
+    )
+    .bind(c.credit_code.as_str())
+    .fetch_one(&mut *tx)
+    .await?;
+    if bind && first == 0 && Mobile::parse(c.phone.as_str()).is_ok() {
         bind_contact(
             &mut tx,
             store,
@@ -377,6 +388,13 @@ where
 {
     let cal = Calendar::default();
     let mut tx = store.begin().await?;
+    // The row locked on PostgreSQL (SQLite has one writer), so the counters move once.
+    if store.backend() == crate::Backend::Postgres {
+        sqlx::query("SELECT id FROM complaints WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
     let before = stats::snapshot(&mut tx, &stats::COMPLAINTS, &[id], &cal).await?;
     f(&mut tx).await?;
     let after = stats::snapshot(&mut tx, &stats::COMPLAINTS, &[id], &cal).await?;
@@ -456,9 +474,9 @@ pub async fn assign(
         |tx| {
             let name = actor.name.clone();
             Box::pin(async move {
-                sqlx::query(
+                let done = sqlx::query(
                     "UPDATE complaints SET department_id = $1, limit_days = $2, due_on = $3, assigned_at = $4, \
-                     assigned_by = $5, escalated_at = NULL WHERE id = $6",
+                     assigned_by = $5, escalated_at = NULL WHERE id = $6 AND answered_on IS NULL",
                 )
                 .bind(dept.id)
                 .bind(i64::from(days))
@@ -468,6 +486,12 @@ pub async fn assign(
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::Conflict {
+                        field: "department",
+                        message: "该投诉已答复，不能再分派".into(),
+                    });
+                }
                 Ok(())
             })
         },
@@ -492,7 +516,7 @@ pub async fn answer(store: &Store, p: &Principal, no: &str, text: &str) -> Resul
             "只有承办部门的工作人员可以答复该投诉".into(),
         ));
     }
-    let Some(due) = view.due_on.as_deref().and_then(time::parse_day) else {
+    let Some(dept) = dept else {
         return Err(StoreError::Conflict {
             field: "answer",
             message: "该投诉尚未分派，不能答复".into(),
@@ -506,7 +530,6 @@ pub async fn answer(store: &Store, p: &Principal, no: &str, text: &str) -> Resul
     }
     let text = required_text("answer", "答复内容", text, 2000)?;
     let today = time::local_day(time::now());
-    let on_time = today <= due;
     let actor = p.actor();
     change(
         store,
@@ -514,26 +537,30 @@ pub async fn answer(store: &Store, p: &Principal, no: &str, text: &str) -> Resul
         &actor,
         "complaint.answer",
         &view.no,
-        json!({ "on_time": on_time }),
+        json!({ "answered_on": time::day(today) }),
         |tx| {
             let name = actor.name.clone();
             Box::pin(async move {
+                // On time against the due day the row holds now; only while it is
+                // still this department's and unanswered.
                 let done = sqlx::query(
                     "UPDATE complaints SET answer = $1, answered_on = $2, answered_at = $3, answered_by = $4, \
-                     on_time = $5 WHERE id = $6 AND answered_on IS NULL",
+                     on_time = CASE WHEN due_on >= $5 THEN 1 ELSE 0 END \
+                     WHERE id = $6 AND answered_on IS NULL AND department_id = $7",
                 )
                 .bind(text)
                 .bind(time::day(today))
                 .bind(time::stamp(time::now()))
                 .bind(name)
-                .bind(i64::from(on_time))
+                .bind(time::day(today))
                 .bind(id)
+                .bind(dept)
                 .execute(&mut *tx)
                 .await?;
                 if done.rows_affected() != 1 {
                     return Err(StoreError::Conflict {
                         field: "answer",
-                        message: "该投诉已答复".into(),
+                        message: "该投诉已答复或已改派其他部门".into(),
                     });
                 }
                 Ok(())

@@ -78,11 +78,11 @@ async fn registered_name(conn: &mut AnyConnection, code: &CreditCode) -> Result<
     )
 }
 
-/// Whether this phone may sign in for the enterprise: one of its contacts, or the
-/// first when it has none.
-async fn may_sign_in(store: &Store, w: &Who) -> Result<bool> {
-    let mut rd = store.reader().await?;
-    if let Some(registered) = registered_name(&mut rd, &w.code).await?
+/// Whether this phone may sign in for the enterprise: one of its contacts; or, for
+/// an enterprise with no contacts and no complaints on file, its first contact
+/// (there is nothing of it to read yet). The reason otherwise.
+async fn may_sign_in(conn: &mut AnyConnection, store: &Store, w: &Who) -> Result<()> {
+    if let Some(registered) = registered_name(&mut *conn, &w.code).await?
         && registered != w.name
     {
         return Err(StoreError::invalid(
@@ -93,10 +93,28 @@ async fn may_sign_in(store: &Store, w: &Who) -> Result<bool> {
     let phones: Vec<String> =
         sqlx::query_scalar("SELECT phone_digest FROM enterprise_contacts WHERE credit_code = $1")
             .bind(w.code.as_str())
-            .fetch_all(&mut *rd)
+            .fetch_all(&mut *conn)
             .await?;
     let mine = store.keys().digest("phone", w.phone.as_str());
-    Ok(phones.is_empty() || phones.contains(&mine))
+    if phones.contains(&mine) {
+        return Ok(());
+    }
+    if !phones.is_empty() {
+        return Err(StoreError::invalid("phone", NOT_A_CONTACT));
+    }
+    let on_file: i64 = sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM complaints WHERE credit_code = $1",
+    )
+    .bind(w.code.as_str())
+    .fetch_one(&mut *conn)
+    .await?;
+    if on_file > 0 {
+        return Err(StoreError::invalid(
+            "phone",
+            "该企业已有投诉记录但尚未登记联系人，请联系企业投诉处理中心登记联系人后再登录",
+        ));
+    }
+    Ok(())
 }
 
 const NOT_A_CONTACT: &str =
@@ -111,9 +129,7 @@ pub async fn request_code(
     phone: &str,
 ) -> Result<()> {
     let w = who(code, name, contact, phone)?;
-    if !may_sign_in(store, &w).await? {
-        return Err(StoreError::invalid("phone", NOT_A_CONTACT));
-    }
+    may_sign_in(&mut *store.reader().await?, store, &w).await?;
     issue_code(
         store,
         &w.phone,
@@ -162,6 +178,44 @@ pub(crate) async fn bind_contact(
     Ok(())
 }
 
+/// Adds a contact to an enterprise (the complaint center's staff, who know the
+/// enterprise), so that contact may sign in for it.
+pub async fn add_contact(
+    store: &Store,
+    p: &crate::org::Principal,
+    code: &str,
+    contact: &str,
+    phone: &str,
+) -> Result<()> {
+    use tongban_domain::org::Role;
+    if !matches!(p.role, Role::Supervisor | Role::Admin) {
+        return Err(StoreError::Forbidden(
+            "企业联系人由企业投诉处理中心登记".into(),
+        ));
+    }
+    let mut f = Faults::default();
+    let code = f.take(
+        CreditCode::parse(code)
+            .map_err(|e| Invalid::new("credit_code", format!("统一社会信用代码：{e}"))),
+    );
+    let contact = f.take(required_text("contact_name", "联系人姓名", contact, 50));
+    let phone = f.take(
+        Mobile::parse(phone)
+            .map_err(|e| Invalid::new("phone", format!("手机号码：{e}")))
+            .and_then(|m| {
+                Phone::parse(m.as_str()).map_err(|e| Invalid::new("phone", e.to_string()))
+            }),
+    );
+    let (code, contact, phone) = match (code, contact, phone) {
+        (Some(a), Some(b), Some(c)) if f.is_empty() => (a, b, c),
+        _ => return Err(f.finish::<()>(None).unwrap_err().into()),
+    };
+    let mut tx = store.begin().await?;
+    bind_contact(&mut tx, store, code.as_str(), &contact, &phone, &p.actor()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Checks the one-time code and opens the enterprise's session (the contact bound
 /// when it is the enterprise's first).
 pub async fn sign_in(
@@ -173,9 +227,7 @@ pub async fn sign_in(
     otp: &str,
 ) -> Result<crate::applicants::NewSession> {
     let w = who(code, name, contact, phone)?;
-    if !may_sign_in(store, &w).await? {
-        return Err(StoreError::invalid("phone", NOT_A_CONTACT));
-    }
+    may_sign_in(&mut *store.reader().await?, store, &w).await?;
     spend_code(store, &w.phone, &subject(store, &w.code), otp).await?;
     let keys = store.keys();
     let now = time::now();
@@ -187,6 +239,9 @@ pub async fn sign_in(
     let phone =
         Phone::parse(w.phone.as_str()).map_err(|e| StoreError::invalid("phone", e.to_string()))?;
     let mut tx = store.begin().await?;
+    // Again inside the transaction that binds: another phone may have become the
+    // first contact meanwhile.
+    may_sign_in(&mut tx, store, &w).await?;
     bind_contact(&mut tx, store, w.code.as_str(), &w.contact, &phone, &actor).await?;
     sqlx::query(
         "INSERT INTO enterprise_sessions (id_hash, credit_code, enterprise_name, contact_name, phone_enc, csrf, created_at, expires_at) \

@@ -339,6 +339,18 @@ pub async fn issue_links_at(
     drop(rd);
     let tokens: Vec<String> = (0..count).map(|_| protect::random_token()).collect();
     let mut tx = store.begin().await?;
+    let open: Option<String> = sqlx::query_scalar(
+        "SELECT status FROM survey_quarters WHERE quarter = $1 AND status = 'open'",
+    )
+    .bind(&q)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if open.is_none() {
+        return Err(StoreError::Conflict {
+            field: "quarter",
+            message: format!("{q}的满意度测评已结束，不能再发放链接"),
+        });
+    }
     let mut ids = vec![];
     for t in &tokens {
         let id: i64 = sqlx::query_scalar(
@@ -786,10 +798,13 @@ pub fn hot_issues(texts: &[(String, String)]) -> Vec<HotIssue> {
 /// A department's answer to the issues raised about it in a quarter (its staff),
 /// corrected in place.
 pub async fn reply_survey(store: &Store, p: &Principal, quarter: &str, text: &str) -> Result<()> {
-    let Some(dept) = p.department_id else {
-        return Err(StoreError::Forbidden(
-            "由被测评部门的工作人员答复企业反映的问题".into(),
-        ));
+    let dept = match (p.department_id, p.role) {
+        (Some(d), Role::DepartmentHead | Role::Approver) => d,
+        _ => {
+            return Err(StoreError::Forbidden(
+                "由被测评部门的负责人或审批人员答复企业反映的问题".into(),
+            ));
+        }
     };
     let q = Quarter::parse(quarter)?.to_string();
     let text = required_text("reply", "答复内容", text, 2000)?;

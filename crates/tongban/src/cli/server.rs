@@ -284,9 +284,10 @@ fn print_demo_accounts(listen: &str, project: Option<(String, String)>) {
         "\n演示申请人（个人实名登录，手机号码已在窗口核验绑定）：{name} {id} {phone}；验证码见管理员的短信发件箱 /admin/sms"
     );
     let (credit, enterprise) = demo::DEMO_ENTERPRISE;
+    let (contact, mobile) = demo::DEMO_ENTERPRISE_CONTACT;
     let _ = writeln!(
         out,
-        "\n演示企业（企业登录 /business/login，网上投诉、评价答复）：{enterprise} 统一社会信用代码 {credit}；首次登录的联系人手机号码即登记为该企业联系人，验证码同样见 /admin/sms"
+        "\n演示企业（企业登录 /business/login，网上投诉、评价答复）：{enterprise} 统一社会信用代码 {credit}，联系人 {contact} {mobile}；验证码同样见 /admin/sms"
     );
     if let Some((code, credit)) = project {
         let _ = writeln!(

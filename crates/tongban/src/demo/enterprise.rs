@@ -120,6 +120,8 @@ const COMPLAINTS: &[(&str, &str, &str, &str)] = &[
 /// The first of them, as the demo's start tells newcomers (its code is
 /// `MA1Q2000`'s, with both check characters; a test keeps them alike).
 pub const FIRST_ENTERPRISE: (&str, &str) = ("91320583MA1Q200031", "昆山精密模具有限公司");
+/// Its contact, registered by the center, who signs in for it.
+pub const FIRST_CONTACT: (&str, &str) = ("王经理", "13900000001");
 
 const ENTERPRISES: &[&str] = &[
     "昆山精密模具有限公司",
@@ -148,6 +150,9 @@ pub async fn complaints(store: &Store, today: NaiveDate, seed: u64) -> anyhow::R
     let codes: Vec<CreditCode> = (0..ENTERPRISES.len())
         .map(|i| CreditCode::generate('9', '1', "320583", &format!("MA1Q{:04}", 2000 + i)))
         .collect::<Result<_, _>>()?;
+    let (contact, phone) = FIRST_CONTACT;
+    tongban_store::enterprise::add_contact(store, &supervisor, FIRST_ENTERPRISE.0, contact, phone)
+        .await?;
     let mut n = 0;
     let mut day = today - chrono::Days::new(360);
     while day < today {

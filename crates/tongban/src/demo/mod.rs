@@ -41,6 +41,8 @@ use tongban_store::{Store, time};
 pub const DEMO_PASSWORD: &str = "demo-2026";
 /// The demo's first complaining enterprise: its credit code and name (`enterprise.rs`).
 pub const DEMO_ENTERPRISE: (&str, &str) = enterprise::FIRST_ENTERPRISE;
+/// Its contact's name and phone.
+pub const DEMO_ENTERPRISE_CONTACT: (&str, &str) = enterprise::FIRST_CONTACT;
 
 /// Setting written when a demo seed has completed.
 pub const SEEDED_MARK: &str = "demo_seeded_at";

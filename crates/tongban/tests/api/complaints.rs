@@ -304,6 +304,55 @@ async fn enterprises_complain_and_rate_the_answer(db: Db) {
     assert_eq!(v["channel"], "phone");
     let taken = v["no"].as_str().unwrap().to_string();
 
+    // A caller an agent took is no contact: with a complaint on file and no contact,
+    // nobody signs in for the enterprise until the center adds one.
+    let third = credit("MA1M2347");
+    let call = json!({ "channel": "phone", "credit_code": third, "enterprise_name": "昆山第三家有限公司",
+        "contact_name": "赵经理", "phone": "13700001111", "subject": "用电报装", "content": "报装两个月未通电。" });
+    let (s, _) = app.post("/api/v1/complaints", Some(&agent), call).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let mut caller = Browser::new(&app);
+    let refused = business_sign_in(
+        &app,
+        &mut caller,
+        &third,
+        "昆山第三家有限公司",
+        "13700001111",
+    )
+    .await
+    .unwrap_err();
+    assert!(refused.contains("尚未登记联系人"), "{refused}");
+    let (s, v) = app
+        .post(
+            "/api/v1/enterprise-contacts",
+            Some(&agent),
+            json!({ "credit_code": third, "contact_name": "赵经理", "phone": "13700001111" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    let (s, v) = app
+        .post(
+            "/api/v1/enterprise-contacts",
+            Some(&sup),
+            json!({ "credit_code": third, "contact_name": "赵经理", "phone": "13700001111" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    business_sign_in(
+        &app,
+        &mut caller,
+        &third,
+        "昆山第三家有限公司",
+        "13700001111",
+    )
+    .await
+    .unwrap();
+    let (_, _, page) = caller.get("/business/complaints").await;
+    assert!(
+        page.contains("用电报装") && !page.contains("退税进度"),
+        "{page}"
+    );
+
     // Unanswered past its day, it escalates once.
     let (s, _) = app
         .post(
@@ -354,7 +403,7 @@ async fn enterprises_complain_and_rate_the_answer(db: Db) {
         .get(&format!("/api/v1/figures?period={year}"), Some(&sup))
         .await;
     let rows = app.export("complaints", &[]);
-    assert_eq!(rows.len(), 2);
+    assert_eq!(rows.len(), 3);
     assert!(
         rows.iter()
             .all(|r| r.get("phone").is_none() && r.get("contact_name").is_none())
@@ -380,7 +429,7 @@ async fn enterprises_complain_and_rate_the_answer(db: Db) {
     );
     let md = app.report_md(year);
     assert!(
-        md.contains("受理企业投诉2件，按时答复率100.00%，企业对答复的满意率100.00%"),
+        md.contains("受理企业投诉3件，按时答复率100.00%，企业对答复的满意率100.00%"),
         "{md}"
     );
     assert!(!md.contains("企业投诉、部门满意度测评数据"), "{md}");

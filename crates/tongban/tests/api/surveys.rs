@@ -222,6 +222,14 @@ async fn departments_are_rated_each_quarter(db: Db) {
         "JT's text is JT's: {mine}"
     );
     let reply = format!("/api/v1/surveys/{quarter}/reply");
+    let (s, _) = app
+        .post(
+            &reply,
+            Some(&clerk),
+            json!({ "reply": "窗口人员不代部门答复" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, v) = app
         .post(&reply, Some(&approver), json!({ "reply": " " }))
         .await;

@@ -33,10 +33,34 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/surveys/{quarter}/links", post(issue_links))
         .route("/api/v1/surveys/{quarter}/close", post(close_survey))
         .route("/api/v1/surveys/{quarter}/reply", post(reply_survey))
+        .route("/api/v1/enterprise-contacts", post(add_contact))
         .route(
             "/api/v1/survey-distributors",
             get(distributors).post(add_distributor),
         )
+}
+
+#[derive(Deserialize)]
+struct ContactBody {
+    #[serde(default)]
+    credit_code: String,
+    #[serde(default)]
+    contact_name: String,
+    #[serde(default)]
+    phone: String,
+}
+
+/// The center adds a contact who may sign in for an enterprise.
+async fn add_contact(
+    State(s): State<AppState>,
+    Staff(p): Staff,
+    Body(b): Body<ContactBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    enterprise::add_contact(&s.store, &p, &b.credit_code, &b.contact_name, &b.phone).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "credit_code": b.credit_code.trim(), "contact_name": b.contact_name.trim() })),
+    ))
 }
 
 async fn surveys(State(s): State<AppState>, Staff(_): Staff) -> ApiResult<Json<Value>> {

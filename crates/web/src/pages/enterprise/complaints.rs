@@ -194,7 +194,7 @@ async fn assign(
     web.check_csrf(&f.csrf)?;
     let p = web.staff()?;
     match enterprise::assign(&s.store, p, &no, &f.department, &f.limit_days).await {
-        Ok(_) => Ok(Redirect::to(&format!("/enterprise/complaints/{no}")).into_response()),
+        Ok(v) => Ok(Redirect::to(&format!("/enterprise/complaints/{}", v.no)).into_response()),
         Err(e) => {
             let errors = field_errors(e)?;
             let typed = Typed {
@@ -216,7 +216,7 @@ async fn answer(
     web.check_csrf(&f.csrf)?;
     let p = web.staff()?;
     match enterprise::answer(&s.store, p, &no, &f.answer).await {
-        Ok(_) => Ok(Redirect::to(&format!("/enterprise/complaints/{no}")).into_response()),
+        Ok(v) => Ok(Redirect::to(&format!("/enterprise/complaints/{}", v.no)).into_response()),
         Err(e) => {
             let errors = field_errors(e)?;
             let typed = Typed {
@@ -238,7 +238,8 @@ async fn coordinate(
     web.check_csrf(&f.csrf)?;
     let p = web.staff()?;
     match enterprise::coordinate(&s.store, p, &no).await {
-        Ok(_) => Ok(Redirect::to(&format!("/enterprise/complaints/{no}")).into_response()),
+        // The number as found (the path's own may carry spaces around it).
+        Ok(_) => Ok(Redirect::to(&format!("/enterprise/complaints/{}", no.trim())).into_response()),
         Err(e) => {
             let errors = field_errors(e)?;
             show_one(&s, &web, &no, None, errors).await

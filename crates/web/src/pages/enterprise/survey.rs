@@ -367,7 +367,10 @@ async fn reply(
     web.check_csrf(&f.csrf)?;
     let p = web.staff()?;
     match enterprise::reply_survey(&s.store, p, &quarter, &f.reply).await {
-        Ok(()) => Ok(Redirect::to(&format!("/enterprise/surveys/{quarter}")).into_response()),
+        Ok(()) => {
+            let q = Quarter::parse(&quarter).map_or_else(|_| String::new(), |q| q.to_string());
+            Ok(Redirect::to(&format!("/enterprise/surveys/{q}")).into_response())
+        }
         Err(e) => {
             let errors = field_errors(e)?;
             let typed = Issue {
