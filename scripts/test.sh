@@ -41,5 +41,8 @@ node --test e2e/tests/
 # The API against its own OpenAPI document (schemathesis; see the script for what it checks).
 bash scripts/openapi-check.sh
 
+# What is published under /ocds/ against the OCDS 1.1.5 schemas (see the script).
+bash scripts/ocds-check.sh
+
 # The Debian package: built from the debug binary and its contents checked (see the script).
 bash scripts/package-check.sh

@@ -30,7 +30,15 @@ async function guidePath(base) {
   return href;
 }
 
-// name, path (null: the guide page), expected HTTP status, and for a 422 the field
+/** The first project listed on the trading site, as a visitor would open it. */
+async function tradingProjectPath(base) {
+  await page.goto(`${base}/trading`);
+  const href = await page.locator('table tbody a').first().getAttribute('href');
+  assert.ok(href?.startsWith('/trading/projects/'), '交易信息网应列出交易项目');
+  return href;
+}
+
+// name, path (null: the guide page; 'trading-project': a trading project), expected HTTP status, and for a 422 the field
 // its error summary links to
 const PAGES = [
   ['首页', '/', 200],
@@ -53,13 +61,19 @@ const PAGES = [
   ['一件事办事指南：开办企业', '/bundles/YJS-KBQY', 200],
   ['一件事办事指南：出生', '/bundles/YJS-CS', 200],
   ['市场主体查询', '/entities', 200],
+  ['公共资源交易信息', '/trading', 200],
+  ['公共资源交易信息（工程建设结果公告）', '/trading?kind=works&stage=result', 200],
+  ['公共资源交易信息（错误汇总）', '/trading?from=2026-13-01', 422, 'from'],
+  ['公共资源交易项目进程', 'trading-project', 200],
 ];
 
 test('门户页面没有严重（serious/critical）的无障碍问题', { timeout: 120_000 }, async (t) => {
   const base = server.base;
   const failures = [];
   for (const [name, path, expected, field = 'case_no'] of PAGES) {
-    const url = base + (path ?? (await guidePath(base)));
+    const url =
+      base +
+      (path === 'trading-project' ? await tradingProjectPath(base) : (path ?? (await guidePath(base))));
     const resp = await page.goto(url);
     assert.equal(resp?.status(), expected, `${name}（${url}）应返回 HTTP ${expected}`);
     if (expected === 422) {

@@ -65,6 +65,7 @@ pub mod stage;
 pub mod supervision;
 pub mod survey;
 pub mod topics;
+pub mod trading;
 
 pub use calendar::{Calendar, CalendarError, DayKind, Pause, TimeUnit};
 pub use codes::{CodeError, CreditCode, IdNumber, Mobile};

@@ -14,6 +14,7 @@ pub mod projects;
 pub mod registration;
 mod setup;
 pub mod supervision;
+pub mod trading;
 pub mod upkeep;
 
 pub use center::cases::after_checks;

@@ -77,7 +77,8 @@ fn refuse(api: bool, field: &str) -> Response {
 
 pub async fn reject_control_characters(req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let api = path.starts_with("/api/") || path.starts_with("/open311/");
+    let api =
+        path.starts_with("/api/") || path.starts_with("/open311/") || path.starts_with("/ocds/");
     if path_has_control(path) {
         return refuse(api, "path");
     }

@@ -190,6 +190,7 @@ async fn document() -> Json<Value> {
     add_reforms(&mut doc);
     add_bundles(&mut doc);
     add_supervision(&mut doc);
+    add_trading(&mut doc);
     add_knowledge_base(&mut doc);
     declare_path_parameters(&mut doc);
     empty_query_numbers(&mut doc);
@@ -570,6 +571,71 @@ fn add_bundles(doc: &mut Value) {
             "form": { "type": "object", "additionalProperties": { "type": "string" }, "description": "合并申请表的填写内容" },
             "note": { "type": "string", "maxLength": 1000 },
             "registration": { "type": "object", "description": "设立登记信息，字段同 Registration（设立）" } } }
+    });
+    for (k, v) in paths.as_object().into_iter().flatten() {
+        doc["paths"][k] = v.clone();
+    }
+    for (k, v) in schemas.as_object().into_iter().flatten() {
+        doc["components"]["schemas"][k] = v.clone();
+    }
+}
+
+/// Public resource trading: the systems' feed, the public search, OCDS.
+fn add_trading(doc: &mut Value) {
+    let paths = json!({
+        "/api/v1/trading/feed": { "post": {
+            "summary": "交易系统推送公告（请求头 X-Source-Key 为该交易系统的推送密钥）：按来源公告编号和版本号去重，同一版本重复推送不作改动，较新版本更正原公告；有误的记录逐条返回位置和原因，其余照常保存",
+            "tags": ["trading"],
+            "parameters": [ { "name": "X-Source-Key", "in": "header", "required": true, "schema": { "type": "string" } } ],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/TradingFeed" } } } },
+            "responses": { "200": { "description": "{received, added, amended, unchanged, rejected[{line, id, reason}]}" },
+                           "4XX": { "description": "请求有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } },
+        "/api/v1/trading/notices": { "get": {
+            "summary": "公共资源交易公告查询（公开；发布日期新的在前，每页20条，next_cursor 翻页）", "tags": ["trading"],
+            "parameters": [
+                { "name": "kind", "in": "query", "schema": { "type": "string" }, "description": "works, goods, services, medicine, land, mineral, property" },
+                { "name": "stage", "in": "query", "schema": { "type": "string" }, "description": "tender, amendment, candidates, result, contract" },
+                { "name": "buyer", "in": "query", "schema": { "type": "string" } },
+                { "name": "town", "in": "query", "schema": { "type": "string" } },
+                { "name": "from", "in": "query", "schema": { "type": "string" } },
+                { "name": "to", "in": "query", "schema": { "type": "string" } },
+                { "name": "min", "in": "query", "schema": { "type": "string" }, "description": "金额下限（元）" },
+                { "name": "max", "in": "query", "schema": { "type": "string" }, "description": "金额上限（元）" },
+                { "name": "cursor", "in": "query", "schema": { "type": "string" } } ],
+            "responses": { "200": { "description": "{notices[], next_cursor}" },
+                           "4XX": { "description": "请求有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } },
+        "/api/v1/trading/projects/{ocid}": { "get": {
+            "summary": "一个交易项目从公告到合同的全部公告（公开）", "tags": ["trading"],
+            "parameters": [ { "name": "ocid", "in": "path", "required": true, "schema": { "type": "string" } } ],
+            "responses": { "200": { "description": "项目及其公告" },
+                           "4XX": { "description": "请求有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } },
+        "/ocds/releases": { "get": {
+            "summary": "OCDS 1.1 发布包（release package），每页100个发布、按日期先后，links.next 为下一页；month=YYYY-MM 限定月份", "tags": ["trading"],
+            "parameters": [ { "name": "cursor", "in": "query", "schema": { "type": "string" } }, { "name": "month", "in": "query", "schema": { "type": "string" } } ],
+            "responses": { "200": { "description": "OCDS release package" },
+                           "204": { "description": "尚无可发布的交易公告（发布包至少含一个发布）" },
+                           "4XX": { "description": "请求有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } },
+        "/ocds/releases/{month}": { "get": {
+            "summary": "一个月全部发布的批量下载（如 /ocds/releases/2026-11.json），流式输出", "tags": ["trading"],
+            "parameters": [ { "name": "month", "in": "path", "required": true, "schema": { "type": "string" } } ],
+            "responses": { "200": { "description": "OCDS release package" },
+                           "4XX": { "description": "请求有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } },
+        "/ocds/records": { "get": {
+            "summary": "OCDS 1.1 记录包（record package）：一个交易项目的全部发布及合并发布（compiledRelease）", "tags": ["trading"],
+            "parameters": [ { "name": "ocid", "in": "query", "required": true, "schema": { "type": "string" } } ],
+            "responses": { "200": { "description": "OCDS record package" },
+                           "4XX": { "description": "请求有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } }
+    });
+    let schemas = json!({
+        "TradingFeed": { "type": "object", "required": ["records"], "properties": {
+            "records": { "type": "array", "maxItems": 50000, "items": { "type": "object", "properties": {
+                "id": { "type": "string" }, "version": { "type": "integer" }, "project": { "type": "string" },
+                "kind": { "type": "string" }, "stage": { "type": "string" }, "title": { "type": "string" },
+                "buyer_name": { "type": "string" }, "buyer_code": { "type": "string" }, "agent_name": { "type": "string" },
+                "agent_code": { "type": "string" }, "town": { "type": "string" }, "date": { "type": "string", "format": "date" },
+                "amount_fen": { "type": "integer" }, "body": { "type": "string" },
+                "suppliers": { "type": "array", "items": { "type": "object", "properties": {
+                    "name": { "type": "string" }, "credit_code": { "type": "string" }, "amount_fen": { "type": "integer" } } } } } } } } }
     });
     for (k, v) in paths.as_object().into_iter().flatten() {
         doc["paths"][k] = v.clone();

@@ -192,6 +192,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "coordination problems on projects counted as raised and resolved",
         include_str!("../migrations/0037_problem_counts.sql"),
     ),
+    (
+        38,
+        "public resource trading: the trading systems' announcements and their keys",
+        include_str!("../migrations/0038_trading.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

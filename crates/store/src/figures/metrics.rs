@@ -195,6 +195,9 @@ struct Raw {
     complaints_on_time: i64,
     complaints_rated: i64,
     complaints_satisfied: i64,
+    /// Public resource transactions and their amounts in fen.
+    trading: i64,
+    trading_fen: i64,
     /// Coordination problems on projects resolved.
     problems_resolved: i64,
     /// Survey scores (count, sum), links issued and answered.
@@ -288,6 +291,8 @@ impl Raw {
             Key::ProjectsTracked => n(self.projects_tracked),
             Key::ComplaintsReceived => n(self.complaints),
             Key::ProblemsCoordinated => n(self.problems_resolved),
+            Key::TradingTransactions => n(self.trading),
+            Key::TradingAmountYi => Some(self.trading_fen as f64 / 1e10),
             Key::ComplaintsOnTimeRate => ratio(self.complaints_on_time, self.complaints_answered),
             Key::ComplaintsSatisfaction => ratio(self.complaints_satisfied, self.complaints_rated),
             Key::SurveySatisfaction => {
@@ -366,6 +371,8 @@ pub struct Parts {
     pub registration: bool,
     /// 监督: the supervision registers (banners, innovation measures).
     pub supervision: bool,
+    /// 交易: public resource trading.
+    pub trading: bool,
 }
 
 impl Parts {
@@ -377,6 +384,7 @@ impl Parts {
         projects: true,
         registration: true,
         supervision: true,
+        trading: true,
     };
     const NONE: Parts = Parts {
         cases: false,
@@ -386,6 +394,7 @@ impl Parts {
         projects: false,
         registration: false,
         supervision: false,
+        trading: false,
     };
     pub const CASES: Parts = Parts {
         cases: true,
@@ -415,6 +424,10 @@ impl Parts {
         supervision: true,
         ..Parts::NONE
     };
+    pub const TRADING: Parts = Parts {
+        trading: true,
+        ..Parts::NONE
+    };
     pub const SUPERVISION_AND_HOTLINE: Parts = Parts {
         supervision: true,
         hotline: true,
@@ -431,6 +444,7 @@ impl Parts {
             "工程建设" => self.projects,
             "登记" => self.registration,
             "监督" => self.supervision,
+            "交易" => self.trading,
             _ => true,
         }
     }
@@ -668,6 +682,15 @@ async fn raw(store: &Store, p: &Period, parts: Parts) -> Result<Raw> {
         for v in sums.values() {
             r.visits += v[0];
             r.visit_score_tenths += v[1];
+        }
+    }
+    if parts.trading {
+        for v in stats::sums(&mut c, &stats::TRADING, p.from, p.to, &[])
+            .await?
+            .values()
+        {
+            r.trading += v[0];
+            r.trading_fen += v[1];
         }
     }
     r.months = months_in(p);

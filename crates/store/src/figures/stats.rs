@@ -620,6 +620,31 @@ pub static PROBLEMS: Counter = Counter {
     },
 };
 
+/// Public resource transactions: result announcements per day published, kind and
+/// source, and the amounts they award.
+pub static TRADING: Counter = Counter {
+    table: "stat_trading",
+    months: "stat_trading_m",
+    label: "公共资源交易",
+    keys: &[("day", Ty::Text), ("kind", Ty::Text), ("source", Ty::Text)],
+    measures: &["n", "amount_fen"],
+    source: "SELECT t.published_on AS day, t.kind, t.source, CAST(COUNT(*) AS BIGINT) AS n, \
+             CAST(SUM(t.awarded_fen) AS BIGINT) AS amount_fen FROM trading_notices t \
+             WHERE t.stage = 'result'{and} GROUP BY t.published_on, t.kind, t.source",
+    id: "t.id",
+    count: |r, _, add| {
+        add(
+            vec![
+                K::T(r.try_get("day")?),
+                K::T(r.try_get("kind")?),
+                K::T(r.try_get("source")?),
+            ],
+            &[r.try_get("n")?, r.try_get("amount_fen")?],
+        );
+        Ok(())
+    },
+};
+
 /// After-checks of automatic approvals done on that day, and those that disagreed.
 pub static AFTER_CHECKS: Counter = Counter {
     table: "stat_after_checks",
@@ -690,7 +715,7 @@ pub async fn track_handled(
 }
 
 /// Every kept figure.
-pub static COUNTERS: [&Counter; 17] = [
+pub static COUNTERS: [&Counter; 18] = [
     &CASES,
     &ORDERS,
     &ORDER_DUES,
@@ -708,6 +733,7 @@ pub static COUNTERS: [&Counter; 17] = [
     &SURVEY,
     &SURVEY_LINKS,
     &PROBLEMS,
+    &TRADING,
 ];
 
 /// What some records add to a counter, summed per key.

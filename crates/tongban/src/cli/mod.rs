@@ -10,6 +10,7 @@ mod figures;
 mod hotline;
 mod server;
 pub mod settings_file;
+mod trading;
 
 use crate::config;
 use anyhow::Context;
@@ -115,6 +116,11 @@ pub enum Command {
         #[command(subcommand)]
         command: HotlineCommand,
     },
+    /// 公共资源交易：导入交易系统的公告文件、推送密钥、OCDS 前缀
+    Trading {
+        #[command(subcommand)]
+        command: trading::TradingCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -145,6 +151,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::License { command } => return cases::license(command),
         Command::Kb { command } => hotline::kb(command).await?,
         Command::Hotline { command } => hotline::hotline(command).await?,
+        Command::Trading { command } => trading::trading(command).await?,
         Command::Bench(args) => crate::bench::run(args).await?,
     }
     Ok(ExitCode::SUCCESS)

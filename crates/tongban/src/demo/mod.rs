@@ -17,6 +17,7 @@ pub mod projects;
 pub mod reforms;
 pub mod registration;
 mod supervision;
+mod trading;
 
 use anyhow::Context;
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone};
@@ -1033,6 +1034,7 @@ pub async fn seed_demo(
     enterprise::seed(store, today, seed).await?;
     enterprise::complaints(store, today, seed).await?;
     enterprise::surveys(store, today, seed).await?;
+    trading::seed(store, today, scale, seed).await?;
     // The cases went in by bulk insert: the planner learns the tables' new sizes, and
     // the kept figures are computed once from them.
     store.analyze().await?;

@@ -52,5 +52,6 @@ mod stats;
 mod supervision;
 mod surveys;
 mod topics;
+mod trading;
 mod upgrade;
 mod web;

@@ -9,6 +9,10 @@ use serde_json::json;
 /// What migrations 15–20 added, taken away again (ratings back on the old scale,
 /// 1 = 非常满意).
 const DOWNGRADE: &[&str] = &[
+    "DROP TABLE stat_trading_m",
+    "DROP TABLE stat_trading",
+    "DROP TABLE trading_notices",
+    "DROP TABLE trading_sources",
     "DROP TABLE stat_problems_m",
     "DROP TABLE stat_problems",
     "DROP TABLE stat_survey_links_m",

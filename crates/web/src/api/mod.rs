@@ -21,6 +21,7 @@ mod reforms;
 mod registration;
 mod supervision;
 mod topics;
+mod trading;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(bundles::router())
         .merge(supervision::router())
         .merge(enterprise::router())
+        .merge(trading::router())
 }
 
 /// `ok` when this node can read and write its database; otherwise 503 with the reason

@@ -14,6 +14,7 @@ mod registration;
 mod session;
 mod signin;
 mod supervision;
+mod trading;
 
 use crate::AppState;
 use askama::Template;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(bundles::router())
         .merge(supervision::router())
         .merge(enterprise::router())
+        .merge(trading::router())
 }
 
 async fn css() -> impl IntoResponse {

@@ -329,7 +329,13 @@ fn supervision_and_enterprise(s: &mut String, f: &Figures) {
         pct(f, Key::SurveyResponseRate),
         decimal(f, Key::SurveySatisfaction, 2),
     );
-    let _ = writeln!(s, "（公共资源交易数据尚未接入。）");
+    let _ = writeln!(s, "### 公共资源交易\n");
+    let _ = writeln!(
+        s,
+        "“公共资源交易信息网”数据与建设工程交易中心、政府采购中心、国土局招投标系统对接，完成交易项目{}件，总成交金额{}亿元。\n",
+        count(f, Key::TradingTransactions),
+        decimal(f, Key::TradingAmountYi, 2),
+    );
 }
 
 /// A block of the report's Markdown, for writers of other formats (Word, HTML).

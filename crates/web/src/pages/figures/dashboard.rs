@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/hotline", get(hotline))
         .route("/dashboard/projects", get(projects))
         .route("/dashboard/supervision", get(supervision))
+        .route("/dashboard/trading", get(trading))
         .route("/dashboard/ratings/list", get(rating_list))
         .route("/dashboard/wall", get(wall))
         .route("/wall/{token}", get(wall_by_link))
@@ -67,10 +68,11 @@ enum Area {
     Hotline,
     Projects,
     Supervision,
+    Trading,
 }
 
 impl Area {
-    const ALL: [Area; 7] = [
+    const ALL: [Area; 8] = [
         Area::Center,
         Area::Catalog,
         Area::Points,
@@ -78,6 +80,7 @@ impl Area {
         Area::Hotline,
         Area::Projects,
         Area::Supervision,
+        Area::Trading,
     ];
 
     fn path(self) -> &'static str {
@@ -89,6 +92,7 @@ impl Area {
             Area::Hotline => "/dashboard/hotline",
             Area::Projects => "/dashboard/projects",
             Area::Supervision => "/dashboard/supervision",
+            Area::Trading => "/dashboard/trading",
         }
     }
 
@@ -103,6 +107,7 @@ impl Area {
             Area::Projects => metrics::Parts::PROJECTS,
             // The registers, and the 12345's praise calls and platform satisfaction.
             Area::Supervision => metrics::Parts::SUPERVISION_AND_HOTLINE,
+            Area::Trading => metrics::Parts::TRADING,
         }
     }
 
@@ -115,6 +120,7 @@ impl Area {
             Area::Hotline => "12345热线",
             Area::Projects => "工程建设",
             Area::Supervision => "窗口监督",
+            Area::Trading => "公共资源交易",
         }
     }
 }
@@ -639,6 +645,9 @@ async fn projects(state: State<AppState>, web: Web, q: Query<Params>) -> PageRes
 async fn supervision(state: State<AppState>, web: Web, q: Query<Params>) -> PageResult {
     page(state, web, q, Area::Supervision).await
 }
+async fn trading(state: State<AppState>, web: Web, q: Query<Params>) -> PageResult {
+    page(state, web, q, Area::Trading).await
+}
 
 /// Selected figures as a table: key, label, this period, a year earlier, growth.
 fn figure_table(f: &Figures, key: &'static str, title: &'static str, keys: &[Key]) -> Table {
@@ -704,6 +713,12 @@ async fn table(s: &AppState, d: &Data, key: &str) -> Result<Option<Table>, PageE
         "departments" => report::departments_table(f),
         "points" => report::points_table(f),
         "channels" => report::channels_table(f),
+        "trading_figures" => figure_table(
+            f,
+            "trading_figures",
+            "公共资源交易",
+            &[Key::TradingTransactions, Key::TradingAmountYi],
+        ),
         "supervision_figures" => figure_table(
             f,
             "supervision_figures",
@@ -987,7 +1002,28 @@ async fn area_view(s: &AppState, d: &Data, area: Area, role: Role) -> Result<Vie
         Area::Hotline => hotline_view(&c).await,
         Area::Projects => projects_view(&c).await,
         Area::Supervision => supervision_view(&c).await,
+        Area::Trading => trading_view(&c).await,
     }
+}
+
+/// Public resource trading: transactions and their amount.
+async fn trading_view(c: &ViewCtx<'_>) -> Result<View, PageError> {
+    let (s, d, f) = (c.s, c.d, &c.d.figures);
+    let bigs = vec![
+        big(
+            f,
+            Key::TradingTransactions,
+            "完成交易项目（件）",
+            Some("/trading?stage=result".into()),
+        ),
+        big(f, Key::TradingAmountYi, "总成交金额（亿元）", None),
+    ];
+    let t = need(s, d, "trading_figures").await?;
+    let note = "结果公告以发布日期计入统计期间；公告明细见“公共资源交易信息”，OCDS 数据见 /ocds/releases。".to_string();
+    Ok((
+        bigs,
+        vec![section("trading_figures", &t, 1, String::new(), note)],
+    ))
 }
 
 /// Window supervision: the registers, the patrols and visits, the 12345's praise.

@@ -1,0 +1,419 @@
+//! 公共资源交易: the announcements of trading projects (works bidding, government
+//! procurement, land and mineral rights, state property) as the three trading
+//! systems feed them — each record the source's own, identified by its id and
+//! version — and how each maps to OCDS 1.1.
+
+use crate::codes::CreditCode;
+use crate::{Faults, Invalid, required_text};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+coded_enum! {
+    /// The trading system a record came from.
+    Source {
+        /// 建设工程交易中心
+        Works = ("jsgc", "建设工程交易中心"),
+        /// 政府采购中心
+        Procurement = ("zfcg", "政府采购中心"),
+        /// 国土局招投标系统
+        Land = ("gtj", "国土局招投标系统"),
+    }
+}
+
+coded_enum! {
+    /// What is traded.
+    TradingKind {
+        /// 工程建设招标投标
+        Works = ("works", "工程建设"),
+        /// 政府采购（货物）
+        Goods = ("goods", "政府采购（货物）"),
+        /// 政府采购（服务）
+        Services = ("services", "政府采购（服务）"),
+        /// 药品和医用耗材采购
+        Medicine = ("medicine", "药品和医用耗材采购"),
+        /// 土地使用权出让
+        Land = ("land", "土地使用权出让"),
+        /// 矿业权出让
+        Mineral = ("mineral", "矿业权出让"),
+        /// 国有产权交易
+        Property = ("property", "国有产权交易"),
+    }
+}
+
+coded_enum! {
+    /// The announcement: which step of the project it tells.
+    Stage {
+        /// 招标（采购、出让）公告
+        Tender = ("tender", "招标公告"),
+        /// 更正（澄清）公告
+        Amendment = ("amendment", "更正公告"),
+        /// 中标候选人公示
+        Candidates = ("candidates", "中标候选人公示"),
+        /// 中标（成交）结果公告
+        Result = ("result", "中标结果公告"),
+        /// 合同公告
+        Contract = ("contract", "合同公告"),
+    }
+}
+
+impl Stage {
+    /// The OCDS release tag of an announcement at this stage.
+    pub fn ocds_tag(self) -> &'static str {
+        match self {
+            Self::Tender => "tender",
+            Self::Amendment => "tenderAmendment",
+            Self::Candidates => "awardUpdate",
+            Self::Result => "award",
+            Self::Contract => "contract",
+        }
+    }
+}
+
+impl TradingKind {
+    /// The OCDS `mainProcurementCategory` (works, goods or services; rights and
+    /// property are sold as services of the seller's).
+    pub fn ocds_category(self) -> &'static str {
+        match self {
+            Self::Works => "works",
+            Self::Goods | Self::Medicine => "goods",
+            Self::Services | Self::Land | Self::Mineral | Self::Property => "services",
+        }
+    }
+}
+
+/// A supplier named by an announcement: a candidate, the winner, the contractor.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SupplierInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub credit_code: String,
+    /// Their price in fen, where the announcement gives one.
+    #[serde(default)]
+    pub amount_fen: Option<i64>,
+}
+
+/// An announcement as a trading system sends it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct FeedRecord {
+    /// The source's own id of the announcement.
+    #[serde(default)]
+    pub id: String,
+    /// The source's version of it: a higher one amends.
+    #[serde(default)]
+    pub version: Option<i64>,
+    /// The source's id of the project the announcement belongs to.
+    #[serde(default)]
+    pub project: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub stage: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub buyer_name: String,
+    #[serde(default)]
+    pub buyer_code: String,
+    #[serde(default)]
+    pub agent_name: String,
+    #[serde(default)]
+    pub agent_code: String,
+    /// The town or district (区镇) the project is in.
+    #[serde(default)]
+    pub town: String,
+    /// `YYYY-MM-DD`.
+    #[serde(default)]
+    pub date: String,
+    /// The budget (tender) or the price (result, contract), in fen.
+    #[serde(default)]
+    pub amount_fen: Option<i64>,
+    #[serde(default)]
+    pub suppliers: Vec<SupplierInput>,
+    #[serde(default)]
+    pub body: String,
+}
+
+/// A checked announcement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notice {
+    pub id: String,
+    pub version: i64,
+    pub project: String,
+    pub kind: TradingKind,
+    pub stage: Stage,
+    pub title: String,
+    pub buyer_name: String,
+    pub buyer_code: Option<String>,
+    pub agent_name: Option<String>,
+    pub agent_code: Option<String>,
+    pub town: Option<String>,
+    pub date: NaiveDate,
+    pub amount_fen: Option<i64>,
+    pub suppliers: Vec<SupplierInput>,
+    pub body: String,
+}
+
+/// The largest amount a record may carry: a trillion yuan.
+const MAX_FEN: i64 = 100_000_000_000_000;
+
+fn code_of(field: &'static str, label: &str, v: &str) -> Result<Option<String>, Invalid> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    CreditCode::parse(v)
+        .map(|c| Some(c.as_str().to_string()))
+        .map_err(|e| Invalid::new(field, format!("{label}统一社会信用代码：{e}")))
+}
+
+fn id_of(field: &'static str, label: &str, v: &str) -> Result<String, Invalid> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Err(Invalid::new(field, format!("缺少{label}")));
+    }
+    if v.len() > 64
+        || !v
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        return Err(Invalid::new(
+            field,
+            format!("{label}“{v}”无效：应为不超过64位的字母、数字、连字符、下划线或点"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+impl FeedRecord {
+    /// Every fault at once.
+    pub fn check(&self, today: NaiveDate) -> Result<Notice, Vec<Invalid>> {
+        let mut f = Faults::default();
+        let id = f.take(id_of("id", "公告编号", &self.id));
+        let version = f.take(match self.version {
+            Some(v) if (1..=1_000_000).contains(&v) => Ok(v),
+            Some(v) => Err(Invalid::new(
+                "version",
+                format!("版本号{v}无效，应为正整数"),
+            )),
+            None => Err(Invalid::new("version", "缺少版本号")),
+        });
+        let project = f.take(id_of("project", "项目编号", &self.project));
+        let kind = f.take(
+            TradingKind::parse_code_or_label(self.kind.trim()).ok_or_else(|| {
+                Invalid::new(
+                    "kind",
+                    format!(
+                        "交易类别“{}”无效，应为{}",
+                        self.kind.trim(),
+                        TradingKind::choices()
+                    ),
+                )
+            }),
+        );
+        let stage = f.take(
+            Stage::parse_code_or_label(self.stage.trim()).ok_or_else(|| {
+                Invalid::new(
+                    "stage",
+                    format!(
+                        "公告类型“{}”无效，应为{}",
+                        self.stage.trim(),
+                        Stage::choices()
+                    ),
+                )
+            }),
+        );
+        let title = f.take(required_text("title", "公告标题", &self.title, 200));
+        let buyer_name = f.take(required_text(
+            "buyer_name",
+            "采购人（招标人）",
+            &self.buyer_name,
+            100,
+        ));
+        let buyer_code = f.take(code_of("buyer_code", "采购人", &self.buyer_code));
+        let agent_code = f.take(code_of("agent_code", "代理机构", &self.agent_code));
+        let date = f.take(
+            NaiveDate::parse_from_str(self.date.trim(), "%Y-%m-%d")
+                .map_err(|_| {
+                    Invalid::new(
+                        "date",
+                        format!("发布日期“{}”无效，应为 YYYY-MM-DD", self.date.trim()),
+                    )
+                })
+                .and_then(|d| {
+                    if d > today {
+                        Err(Invalid::new("date", "发布日期不能晚于今天"))
+                    } else {
+                        Ok(d)
+                    }
+                }),
+        );
+        if let Some(a) = self.amount_fen
+            && !(0..=MAX_FEN).contains(&a)
+        {
+            f.push(Invalid::new("amount_fen", format!("金额{a}分超出合理范围")));
+        }
+        let mut suppliers = vec![];
+        for (i, s) in self.suppliers.iter().enumerate() {
+            let name = s.name.trim();
+            if name.is_empty() || name.chars().count() > 100 {
+                f.push(Invalid::new(
+                    "suppliers",
+                    format!("第{}个供应商（投标人）名称应为1至100个字", i + 1),
+                ));
+                continue;
+            }
+            let code = f.take(code_of(
+                "suppliers",
+                &format!("供应商“{name}”"),
+                &s.credit_code,
+            ));
+            if let Some(a) = s.amount_fen
+                && !(0..=MAX_FEN).contains(&a)
+            {
+                f.push(Invalid::new(
+                    "suppliers",
+                    format!("供应商“{name}”的金额超出合理范围"),
+                ));
+            }
+            suppliers.push(SupplierInput {
+                name: name.to_string(),
+                credit_code: code.flatten().unwrap_or_default(),
+                amount_fen: s.amount_fen,
+            });
+        }
+        if matches!(stage, Some(Stage::Result | Stage::Contract)) && suppliers.is_empty() {
+            f.push(Invalid::new(
+                "suppliers",
+                "中标结果公告和合同公告应列出中标（成交）供应商",
+            ));
+        }
+        if self.body.chars().count() > 20_000 {
+            f.push(Invalid::new("body", "公告正文不能超过20000个字"));
+        }
+        let opt = |s: &str| {
+            let t = s.trim();
+            (!t.is_empty()).then(|| t.chars().take(100).collect::<String>())
+        };
+        f.finish(
+            match (
+                id, version, project, kind, stage, title, buyer_name, buyer_code, agent_code, date,
+            ) {
+                (
+                    Some(id),
+                    Some(version),
+                    Some(project),
+                    Some(kind),
+                    Some(stage),
+                    Some(title),
+                    Some(buyer_name),
+                    Some(buyer_code),
+                    Some(agent_code),
+                    Some(date),
+                ) => Some(Notice {
+                    id,
+                    version,
+                    project,
+                    kind,
+                    stage,
+                    title,
+                    buyer_name,
+                    buyer_code,
+                    agent_name: opt(&self.agent_name),
+                    agent_code,
+                    town: opt(&self.town),
+                    date,
+                    amount_fen: self.amount_fen,
+                    suppliers,
+                    body: self.body.trim().to_string(),
+                }),
+                _ => None,
+            },
+        )
+    }
+}
+
+/// The amount a result announces: the winners' prices summed, or the
+/// announcement's own amount.
+pub fn awarded_fen(n: &Notice) -> i64 {
+    let sum: i64 = n.suppliers.iter().filter_map(|s| s.amount_fen).sum();
+    if sum > 0 {
+        sum
+    } else {
+        n.amount_fen.unwrap_or(0)
+    }
+}
+
+/// Fen as yuan with two decimals (OCDS amounts are in the currency's unit).
+pub fn yuan(fen: i64) -> f64 {
+    fen as f64 / 100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_record_names_every_fault() {
+        let bad = FeedRecord {
+            id: "a b".into(),
+            version: Some(0),
+            kind: "lottery".into(),
+            stage: "result".into(),
+            buyer_code: "123".into(),
+            date: "2026-13-01".into(),
+            amount_fen: Some(-1),
+            ..Default::default()
+        }
+        .check(d("2026-12-06"))
+        .unwrap_err();
+        let fields: Vec<&str> = bad.iter().map(|i| i.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "id",
+                "version",
+                "project",
+                "kind",
+                "title",
+                "buyer_name",
+                "buyer_code",
+                "date",
+                "amount_fen",
+                "suppliers"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_result_maps_to_an_award() {
+        let n = FeedRecord {
+            id: "ZFCG-1-R".into(),
+            version: Some(2),
+            project: "ZFCG-1".into(),
+            kind: "goods".into(),
+            stage: "中标结果公告".into(),
+            title: "办公设备采购中标结果公告".into(),
+            buyer_name: "市政务服务管理办公室".into(),
+            date: "2026-12-01".into(),
+            suppliers: vec![SupplierInput {
+                name: "昆山某科技有限公司".into(),
+                amount_fen: Some(12_345_600),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+        .check(d("2026-12-06"))
+        .unwrap();
+        assert_eq!(
+            (n.stage.ocds_tag(), n.kind.ocds_category()),
+            ("award", "goods")
+        );
+        assert_eq!(awarded_fen(&n), 12_345_600);
+        assert_eq!(yuan(awarded_fen(&n)), 123_456.0);
+    }
+}

@@ -1,0 +1,437 @@
+//! The trading systems' feeds: announcements pushed over HTTP with a key per source
+//! system, or imported from a CSV or JSON file. Idempotent on the source's own id and
+//! version: a record sent twice changes nothing, a newer version amends; each
+//! rejected record is reported with its line and reason and the rest of the batch
+//! is kept, in one transaction, counted and audited.
+
+use crate::audit::{self, Actor};
+use crate::{Result, Store, StoreError, protect, stats, time};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::AnyConnection;
+use tongban_domain::calendar::Calendar;
+use tongban_domain::trading::{FeedRecord, Notice, Source, SupplierInput, awarded_fen};
+
+/// The OCDS prefix when the office has not set its own (`ocds_prefix`).
+pub const DEFAULT_PREFIX: &str = "ocds-tongban";
+
+/// A batch of records, each with its line (or position) and, when it could not be
+/// read as a record at all, why.
+pub type Batch = Vec<(usize, std::result::Result<FeedRecord, String>)>;
+
+/// A record the batch did not take, with where it was and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rejected {
+    /// The record's line in a file (CSV: the line number; JSON: its position from 1).
+    pub line: usize,
+    pub id: String,
+    pub reason: String,
+}
+
+/// What a batch did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FeedReport {
+    pub received: usize,
+    pub added: usize,
+    pub amended: usize,
+    /// Sent before with the same (or an older) version.
+    pub unchanged: usize,
+    pub rejected: Vec<Rejected>,
+}
+
+fn digest(key: &str) -> String {
+    protect::sm3_hex(format!("trading:{}", key.trim()).as_bytes())
+}
+
+/// Sets a new push key for a source system (the old one stops working); returns it
+/// (shown once).
+pub async fn new_key(store: &Store, source: Source, actor: &Actor) -> Result<String> {
+    let key = protect::random_token();
+    let mut tx = store.begin().await?;
+    sqlx::query(
+        "INSERT INTO trading_sources (code, key_hash, key_set_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (code) DO UPDATE SET key_hash = excluded.key_hash, key_set_at = excluded.key_set_at",
+    )
+    .bind(source.as_str())
+    .bind(digest(&key))
+    .bind(time::stamp(time::now()))
+    .execute(&mut *tx)
+    .await?;
+    audit::append(
+        &mut tx,
+        store.keys(),
+        actor,
+        "trading.key",
+        "trading_source",
+        source.as_str(),
+        json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(key)
+}
+
+/// The source system a push key belongs to.
+pub async fn source_of_key(store: &Store, key: &str) -> Result<Option<Source>> {
+    if key.trim().is_empty() || key.len() > 200 {
+        return Ok(None);
+    }
+    let code: Option<String> =
+        sqlx::query_scalar("SELECT code FROM trading_sources WHERE key_hash = $1")
+            .bind(digest(key))
+            .fetch_optional(&mut *store.reader().await?)
+            .await?;
+    Ok(code.as_deref().and_then(Source::parse))
+}
+
+/// The office's OCDS prefix.
+pub async fn prefix(conn: &mut AnyConnection) -> Result<String> {
+    let v: Option<String> =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'ocds_prefix'")
+            .fetch_optional(conn)
+            .await?;
+    Ok(v.filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_PREFIX.into()))
+}
+
+/// Sets the office's OCDS prefix (an `ocds-` prefix registered with the Open
+/// Contracting Partnership); projects already received keep their ocid.
+pub async fn set_prefix(store: &Store, value: &str, actor: &Actor) -> Result<()> {
+    let v = value.trim();
+    let ok = v.len() <= 40
+        && v.starts_with("ocds-")
+        && v.len() > 5
+        && v[5..].chars().all(|c| c.is_ascii_alphanumeric());
+    if !ok {
+        return Err(StoreError::invalid(
+            "prefix",
+            format!("OCDS 前缀“{v}”无效：应为 ocds- 加字母和数字（如 ocds-213czf）"),
+        ));
+    }
+    let mut tx = store.begin().await?;
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ('ocds_prefix', $1) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(v)
+    .execute(&mut *tx)
+    .await?;
+    audit::append(
+        &mut tx,
+        store.keys(),
+        actor,
+        "trading.prefix",
+        "settings",
+        "ocds_prefix",
+        json!({ "prefix": v }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Takes a batch of records from a source system: each checked (the faulty ones
+/// reported), the rest added, amended or left as they were, in one transaction.
+pub async fn ingest(
+    store: &Store,
+    source: Source,
+    records: Batch,
+    actor: &Actor,
+) -> Result<FeedReport> {
+    let today = time::local_day(time::now());
+    let mut report = FeedReport {
+        received: records.len(),
+        ..Default::default()
+    };
+    let mut good: Vec<Notice> = vec![];
+    for (line, r) in records {
+        let rec = match r {
+            Ok(rec) => rec,
+            Err(reason) => {
+                report.rejected.push(Rejected {
+                    line,
+                    id: String::new(),
+                    reason,
+                });
+                continue;
+            }
+        };
+        match rec.check(today) {
+            Ok(n) => good.push(n),
+            Err(faults) => report.rejected.push(Rejected {
+                line,
+                id: rec.id.trim().chars().take(64).collect(),
+                reason: faults
+                    .iter()
+                    .map(|f| f.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            }),
+        }
+    }
+    let now = time::stamp(time::now());
+    let cal = Calendar::default();
+    let mut tx = store.begin().await?;
+    let prefix = prefix(&mut tx).await?;
+    let mut amended_ids: Vec<String> = vec![];
+    for n in &good {
+        let held: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT id, version FROM trading_notices WHERE source = $1 AND source_id = $2",
+        )
+        .bind(source.as_str())
+        .bind(&n.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let suppliers = serde_json::to_string(&n.suppliers).map_err(anyhow::Error::from)?;
+        match held {
+            Some((_, v)) if v >= n.version => report.unchanged += 1,
+            Some((row, _)) => {
+                let before = stats::snapshot(&mut tx, &stats::TRADING, &[row], &cal).await?;
+                sqlx::query(
+                    "UPDATE trading_notices SET version = $1, kind = $2, stage = $3, title = $4, buyer_name = $5, \
+                     buyer_code = $6, agent_name = $7, agent_code = $8, town = $9, published_on = $10, amount_fen = $11, \
+                     awarded_fen = $12, suppliers = $13, body = $14, amended_at = $15 WHERE id = $16",
+                )
+                .bind(n.version)
+                .bind(n.kind.as_str())
+                .bind(n.stage.as_str())
+                .bind(&n.title)
+                .bind(&n.buyer_name)
+                .bind(n.buyer_code.as_deref())
+                .bind(n.agent_name.as_deref())
+                .bind(n.agent_code.as_deref())
+                .bind(n.town.as_deref())
+                .bind(time::day(n.date))
+                .bind(n.amount_fen)
+                .bind(awarded_fen(n))
+                .bind(&suppliers)
+                .bind(&n.body)
+                .bind(&now)
+                .bind(row)
+                .execute(&mut *tx)
+                .await?;
+                let after = stats::snapshot(&mut tx, &stats::TRADING, &[row], &cal).await?;
+                stats::track(&mut tx, &stats::TRADING, Some(&before), &after).await?;
+                report.amended += 1;
+                if amended_ids.len() < 100 {
+                    amended_ids.push(n.id.clone());
+                }
+            }
+            None => {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO trading_notices (source, source_id, version, ocid, project_ref, kind, stage, title, \
+                     buyer_name, buyer_code, agent_name, agent_code, town, published_on, amount_fen, awarded_fen, \
+                     suppliers, body, received_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
+                )
+                .bind(source.as_str())
+                .bind(&n.id)
+                .bind(n.version)
+                .bind(format!("{prefix}-{}-{}", source.as_str(), n.project))
+                .bind(&n.project)
+                .bind(n.kind.as_str())
+                .bind(n.stage.as_str())
+                .bind(&n.title)
+                .bind(&n.buyer_name)
+                .bind(n.buyer_code.as_deref())
+                .bind(n.agent_name.as_deref())
+                .bind(n.agent_code.as_deref())
+                .bind(n.town.as_deref())
+                .bind(time::day(n.date))
+                .bind(n.amount_fen)
+                .bind(awarded_fen(n))
+                .bind(&suppliers)
+                .bind(&n.body)
+                .bind(&now)
+                .fetch_one(&mut *tx)
+                .await?;
+                stats::track_new(&mut tx, &stats::TRADING, &[id]).await?;
+                report.added += 1;
+            }
+        }
+    }
+    if report.added + report.amended > 0 {
+        audit::append(
+            &mut tx,
+            store.keys(),
+            actor,
+            "trading.feed",
+            "trading_source",
+            source.as_str(),
+            json!({ "added": report.added, "amended": amended_ids, "unchanged": report.unchanged,
+                    "rejected": report.rejected.len() }),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// The records of a JSON file or request body: an array of records, or an object
+/// with `records`; each element read on its own, so one malformed element is one
+/// rejected record.
+pub fn parse_json(text: &str) -> Result<Batch> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        StoreError::invalid(
+            "file",
+            format!("JSON 格式错误：第{}行第{}列", e.line(), e.column()),
+        )
+    })?;
+    let items = match v {
+        serde_json::Value::Array(a) => a,
+        serde_json::Value::Object(mut o) => match o.remove("records") {
+            Some(serde_json::Value::Array(a)) => a,
+            _ => {
+                return Err(StoreError::invalid(
+                    "records",
+                    "应为公告记录的数组，或含 records 数组的对象",
+                ));
+            }
+        },
+        _ => {
+            return Err(StoreError::invalid(
+                "records",
+                "应为公告记录的数组，或含 records 数组的对象",
+            ));
+        }
+    };
+    if items.len() > 50_000 {
+        return Err(StoreError::invalid("records", "一批最多50000条记录"));
+    }
+    Ok(items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            (
+                i + 1,
+                serde_json::from_value::<FeedRecord>(item)
+                    .map_err(|e| format!("记录格式错误：{e}")),
+            )
+        })
+        .collect())
+}
+
+/// The columns a CSV file has (the first line names them, in any order); the
+/// suppliers as `名称:统一社会信用代码:金额（分）` separated by `;`.
+pub const CSV_COLUMNS: &[&str] = &[
+    "id",
+    "version",
+    "project",
+    "kind",
+    "stage",
+    "title",
+    "buyer_name",
+    "buyer_code",
+    "agent_name",
+    "agent_code",
+    "town",
+    "date",
+    "amount_fen",
+    "suppliers",
+    "body",
+];
+
+/// The records of a CSV file (UTF-8, with a header line).
+pub fn parse_csv(text: &str) -> Result<Batch> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let headers = rdr
+        .headers()
+        .map_err(|e| StoreError::invalid("file", format!("CSV 表头无法读取：{e}")))?
+        .clone();
+    let col = |name: &str| headers.iter().position(|h| h.trim() == name);
+    for required in [
+        "id",
+        "version",
+        "project",
+        "kind",
+        "stage",
+        "title",
+        "buyer_name",
+        "date",
+    ] {
+        if col(required).is_none() {
+            return Err(StoreError::invalid(
+                "file",
+                format!(
+                    "CSV 缺少“{required}”列（表头应含 {}）",
+                    CSV_COLUMNS.join(",")
+                ),
+            ));
+        }
+    }
+    let mut out = vec![];
+    for (i, row) in rdr.records().enumerate() {
+        let line = i + 2;
+        let row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                out.push((line, Err(format!("CSV 行无法读取：{e}"))));
+                continue;
+            }
+        };
+        let get = |name: &str| {
+            col(name)
+                .and_then(|c| row.get(c))
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        };
+        let number = |name: &str, label: &str| -> std::result::Result<Option<i64>, String> {
+            let v = get(name);
+            if v.is_empty() {
+                Ok(None)
+            } else {
+                v.parse::<i64>()
+                    .map(Some)
+                    .map_err(|_| format!("{label}“{v}”不是整数"))
+            }
+        };
+        let parsed = (|| {
+            let suppliers = get("suppliers")
+                .split(';')
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| {
+                    let mut parts = s.split(':');
+                    let name = parts.next().unwrap_or("").trim().to_string();
+                    let credit_code = parts.next().unwrap_or("").trim().to_string();
+                    let amount = parts.next().unwrap_or("").trim();
+                    let amount_fen = if amount.is_empty() {
+                        None
+                    } else {
+                        Some(
+                            amount
+                                .parse::<i64>()
+                                .map_err(|_| format!("供应商“{name}”的金额“{amount}”不是整数"))?,
+                        )
+                    };
+                    Ok(SupplierInput {
+                        name,
+                        credit_code,
+                        amount_fen,
+                    })
+                })
+                .collect::<std::result::Result<Vec<_>, String>>()?;
+            Ok(FeedRecord {
+                id: get("id"),
+                version: number("version", "版本号")?,
+                project: get("project"),
+                kind: get("kind"),
+                stage: get("stage"),
+                title: get("title"),
+                buyer_name: get("buyer_name"),
+                buyer_code: get("buyer_code"),
+                agent_name: get("agent_name"),
+                agent_code: get("agent_code"),
+                town: get("town"),
+                date: get("date"),
+                amount_fen: number("amount_fen", "金额")?,
+                suppliers,
+                body: get("body"),
+            })
+        })();
+        out.push((line, parsed));
+    }
+    Ok(out)
+}

@@ -1,0 +1,292 @@
+//! Public resource trading in the demo: a year of announcements from the three
+//! trading systems — works bidding, procurement (medicine and devices among it),
+//! land and mineral rights, state property — each project from its tender to its
+//! result and, for most, its contract; sent through the same feed as the systems'.
+
+use chrono::NaiveDate;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use tongban_domain::codes::CreditCode;
+use tongban_domain::trading::{FeedRecord, Source, SupplierInput, TradingKind};
+use tongban_store::Store;
+use tongban_store::audit::Actor;
+
+const BUYERS: &[&str] = &[
+    "昆山市教育局",
+    "昆山市第一人民医院",
+    "昆山市中医医院",
+    "昆山市交通运输局",
+    "昆山市水务局",
+    "昆山市住房和城乡建设局",
+    "昆山市城市管理局",
+    "昆山开发区管委会",
+    "花桥经济开发区管委会",
+    "巴城镇人民政府",
+    "周市镇人民政府",
+    "张浦镇人民政府",
+    "昆山市自然资源和规划局",
+    "昆山市国有资产管理中心",
+];
+
+const TOWNS: &[&str] = &[
+    "玉山镇",
+    "巴城镇",
+    "周市镇",
+    "陆家镇",
+    "花桥",
+    "张浦镇",
+    "周庄镇",
+    "千灯镇",
+    "淀山湖镇",
+    "锦溪镇",
+    "开发区",
+];
+
+const AGENTS: &[&str] = &[
+    "昆山市建设工程招标代理有限公司",
+    "江苏华信项目管理有限公司",
+    "苏州中正工程咨询有限公司",
+];
+
+/// What each kind buys or sells, for titles.
+fn subject(kind: TradingKind, rng: &mut ChaCha8Rng) -> &'static str {
+    let pick =
+        |xs: &'static [&'static str], rng: &mut ChaCha8Rng| xs[rng.random_range(0..xs.len())];
+    match kind {
+        TradingKind::Works => pick(
+            &[
+                "道路改造工程",
+                "学校新建工程",
+                "河道整治工程",
+                "污水管网工程",
+                "安置房建设工程",
+                "桥梁维修工程",
+            ],
+            rng,
+        ),
+        TradingKind::Goods => pick(
+            &[
+                "办公设备采购",
+                "教学设备采购",
+                "公务用车采购",
+                "信息化设备采购",
+            ],
+            rng,
+        ),
+        TradingKind::Services => pick(
+            &["物业管理服务", "保洁服务", "审计服务", "软件运维服务"],
+            rng,
+        ),
+        TradingKind::Medicine => pick(&["医用耗材集中采购", "医疗设备采购", "常用药品采购"], rng),
+        TradingKind::Land => pick(&["国有建设用地使用权挂牌出让", "工业用地使用权出让"], rng),
+        TradingKind::Mineral => pick(&["采矿权出让"], rng),
+        TradingKind::Property => pick(&["国有资产租赁权转让", "国有股权转让"], rng),
+    }
+}
+
+fn source_of(kind: TradingKind) -> Source {
+    match kind {
+        TradingKind::Works => Source::Works,
+        TradingKind::Goods | TradingKind::Services | TradingKind::Medicine => Source::Procurement,
+        TradingKind::Land | TradingKind::Mineral | TradingKind::Property => Source::Land,
+    }
+}
+
+/// A year of trading announcements to `today`: about 2,400 projects at scale 1.
+pub async fn seed(store: &Store, today: NaiveDate, scale: f64, seed: u64) -> anyhow::Result<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0018_7ade);
+    let suppliers: Vec<(String, String)> = (0..60)
+        .map(|i| {
+            let code =
+                CreditCode::generate('9', '1', "320583", &format!("{:08}", 31_000_000 + i * 7))?;
+            let name = format!(
+                "{}{}有限公司",
+                ["昆山", "苏州", "江苏"][i % 3],
+                [
+                    "宏达建设",
+                    "华通科技",
+                    "恒信医疗器械",
+                    "远大园林",
+                    "金石工程",
+                    "新城物业",
+                    "瑞康医药",
+                    "中联信息",
+                    "鼎盛设备",
+                    "绿洲环境"
+                ][i % 10]
+            );
+            Ok((
+                format!(
+                    "{name}{}",
+                    if i >= 10 {
+                        format!("（{}）", i / 10)
+                    } else {
+                        String::new()
+                    }
+                ),
+                code.as_str().to_string(),
+            ))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let buyer_codes: Vec<String> = (0..BUYERS.len())
+        .map(|i| {
+            CreditCode::generate('1', '1', "320583", &format!("{:08}", 1_400_000 + i * 13))
+                .map(|c| c.as_str().to_string())
+        })
+        .collect::<Result<_, _>>()?;
+    // Thousands of announcements even in a small demo: the site is searched by them.
+    let projects = ((2400.0 * scale).round() as usize).max(1200);
+    let kinds = [
+        (TradingKind::Works, 30),
+        (TradingKind::Goods, 25),
+        (TradingKind::Services, 20),
+        (TradingKind::Medicine, 10),
+        (TradingKind::Land, 8),
+        (TradingKind::Mineral, 1),
+        (TradingKind::Property, 6),
+    ];
+    let total: u32 = kinds.iter().map(|k| k.1).sum();
+    let mut by_source: std::collections::HashMap<&'static str, tongban_store::trading::Batch> =
+        Default::default();
+    for p in 0..projects {
+        let mut roll = rng.random_range(0..total);
+        let kind = kinds
+            .iter()
+            .find(|(_, w)| {
+                if roll < *w {
+                    true
+                } else {
+                    roll -= w;
+                    false
+                }
+            })
+            .map_or(TradingKind::Goods, |k| k.0);
+        let source = source_of(kind);
+        let year = today.format("%Y");
+        let project = format!("{}-{year}-{:05}", source.as_str().to_uppercase(), p + 1);
+        let b = rng.random_range(0..BUYERS.len());
+        let town = TOWNS[rng.random_range(0..TOWNS.len())];
+        // In fen: works and land 0.5 to 80 million yuan, the rest 50 thousand to 5 million.
+        let budget: i64 = 100
+            * match kind {
+                TradingKind::Works | TradingKind::Land => rng.random_range(500_000..80_000_000),
+                _ => rng.random_range(50_000..5_000_000),
+            };
+        let title = format!(
+            "{}{}",
+            BUYERS[b].trim_start_matches("昆山市"),
+            subject(kind, &mut rng)
+        );
+        let agent = (kind != TradingKind::Land).then(|| AGENTS[rng.random_range(0..AGENTS.len())]);
+        let tendered = today - chrono::Days::new(rng.random_range(0..365));
+        let base = |id: String, stage: &str, date: NaiveDate, title: String| FeedRecord {
+            id,
+            version: Some(1),
+            project: project.clone(),
+            kind: kind.as_str().into(),
+            stage: stage.into(),
+            title,
+            buyer_name: BUYERS[b].into(),
+            buyer_code: buyer_codes[b].clone(),
+            agent_name: agent.unwrap_or("").into(),
+            agent_code: String::new(),
+            town: town.into(),
+            date: date.to_string(),
+            amount_fen: None,
+            suppliers: vec![],
+            body: String::new(),
+        };
+        let list = by_source.entry(source.as_str()).or_default();
+        let mut tender = base(
+            format!("{project}-T"),
+            "tender",
+            tendered,
+            format!("{title}招标公告"),
+        );
+        tender.amount_fen = Some(budget);
+        tender.body = format!(
+            "{title}现进行公开招标，欢迎符合条件的供应商参加。预算金额{}万元。联系人：王先生，电话 0512-5730 1234。",
+            budget / 1_000_000
+        );
+        // A tenth amended: the same announcement sent again as version 2.
+        if rng.random_bool(0.1) {
+            list.push((list.len() + 1, Ok(tender.clone())));
+            tender.version = Some(2);
+            tender.body.push_str("（更正：投标截止时间顺延五日。）");
+        }
+        list.push((list.len() + 1, Ok(tender)));
+        let bidders: Vec<usize> = (0..3)
+            .map(|_| rng.random_range(0..suppliers.len()))
+            .collect();
+        let price = |rng: &mut ChaCha8Rng| (budget as f64 * rng.random_range(0.82..0.99)) as i64;
+        let mut day = tendered + chrono::Days::new(rng.random_range(20..35));
+        if day > today {
+            continue;
+        }
+        if kind == TradingKind::Works {
+            let mut c = base(
+                format!("{project}-C"),
+                "candidates",
+                day,
+                format!("{title}中标候选人公示"),
+            );
+            c.suppliers = bidders
+                .iter()
+                .map(|i| SupplierInput {
+                    name: suppliers[*i].0.clone(),
+                    credit_code: suppliers[*i].1.clone(),
+                    amount_fen: Some(price(&mut rng)),
+                })
+                .collect();
+            list.push((list.len() + 1, Ok(c)));
+            day = day + chrono::Days::new(rng.random_range(3..8));
+            if day > today {
+                continue;
+            }
+        }
+        if !rng.random_bool(0.92) {
+            continue;
+        }
+        let winner = bidders[0];
+        let awarded = price(&mut rng);
+        let won = SupplierInput {
+            name: suppliers[winner].0.clone(),
+            credit_code: suppliers[winner].1.clone(),
+            amount_fen: Some(awarded),
+        };
+        let mut r = base(
+            format!("{project}-R"),
+            "result",
+            day,
+            format!("{title}中标结果公告"),
+        );
+        r.suppliers = vec![won.clone()];
+        list.push((list.len() + 1, Ok(r)));
+        let signed = day + chrono::Days::new(rng.random_range(5..25));
+        if signed <= today && rng.random_bool(0.75) {
+            let mut k = base(
+                format!("{project}-K"),
+                "contract",
+                signed,
+                format!("{title}合同公告"),
+            );
+            k.suppliers = vec![won];
+            k.amount_fen = Some(awarded);
+            list.push((list.len() + 1, Ok(k)));
+        }
+    }
+    let actor = Actor::system("demo");
+    let mut n = 0;
+    for source in Source::ALL {
+        if let Some(records) = by_source.remove(source.as_str()) {
+            let r = tongban_store::trading::ingest(store, *source, records, &actor).await?;
+            anyhow::ensure!(
+                r.rejected.is_empty(),
+                "演示交易数据有误：{:?}",
+                r.rejected.first()
+            );
+            n += r.added;
+        }
+    }
+    Ok(n)
+}

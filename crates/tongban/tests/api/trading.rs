@@ -1,0 +1,230 @@
+//! Public resource trading (issue 18): a trading system pushes announcements with its
+//! key, idempotent on its own id and version (the same batch twice changes nothing, a
+//! newer version amends), each faulty record reported with its position and reason
+//! and the rest kept; a CSV file imported through the binary; the public search and
+//! a project's timeline, masked; OCDS release and record packages; the figures and
+//! the report's sentence recomputed from the export.
+
+use crate::common::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn code(body: &str) -> String {
+    tongban_domain::codes::CreditCode::generate('9', '1', "320583", body)
+        .unwrap()
+        .as_str()
+        .to_string()
+}
+
+async fn push(app: &TestApp, key: &str, body: Value) -> (StatusCode, Value) {
+    let r = app
+        .client
+        .post(format!("{}/api/v1/trading/feed", app.base))
+        .header("X-Source-Key", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let s = r.status();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+fn record(id: &str, version: i64, stage: &str, date: &str, extra: Value) -> Value {
+    let mut r = json!({ "id": id, "version": version, "project": "ZFCG-2026-001", "kind": "goods",
+        "stage": stage, "title": "教学设备采购", "buyer_name": "昆山市教育局", "town": "玉山镇", "date": date });
+    for (k, v) in extra.as_object().unwrap() {
+        r[k] = v.clone();
+    }
+    r
+}
+
+async fn trading_systems_feed_the_public_site(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let today = day(today());
+    let year = today[..4].to_string();
+    let winner = code("31000007");
+
+    // No key, no push.
+    let (s, v) = push(&app, "nope", json!({ "records": [] })).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    let out = app.cli(&["trading", "key", "--db", &app.db_url, "--source", "zfcg"]);
+    assert!(out.status.success());
+    let key = String::from_utf8_lossy(&out.stdout)
+        .rsplit('：')
+        .next()
+        .unwrap()
+        .trim()
+        .to_string();
+
+    // A batch: three good records, one with faults, one not a record at all.
+    let batch = json!({ "records": [
+        record("T-1", 1, "tender", &today, json!({ "amount_fen": 50_000_000,
+            "body": "采购教学设备一批。联系人张老师，电话 138 1234 5678。" })),
+        record("R-1", 1, "result", &today, json!({ "suppliers": [
+            { "name": "昆山华通科技有限公司", "credit_code": winner, "amount_fen": 45_000_000 }] })),
+        record("K-1", 1, "contract", &today, json!({ "amount_fen": 45_000_000, "suppliers": [
+            { "name": "昆山华通科技有限公司", "credit_code": winner }] })),
+        record("X-1", 1, "lottery", &today, json!({ "title": "" })),
+        "not a record"
+    ]});
+    let (s, r) = push(&app, &key, batch.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(
+        (r["received"].as_i64(), r["added"].as_i64()),
+        (Some(5), Some(3)),
+        "{r}"
+    );
+    let rejected = r["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 2, "{r}");
+    assert_eq!(
+        (rejected[0]["line"].as_i64(), rejected[0]["id"].as_str()),
+        (Some(4), Some("X-1"))
+    );
+    let reason = rejected[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("公告类型“lottery”无效") && reason.contains("公告标题不能为空"),
+        "{reason}"
+    );
+    assert_eq!(rejected[1]["line"], 5);
+    assert!(has_chinese(rejected[1]["reason"].as_str().unwrap()));
+    assert_eq!(app.count("trading_notices").await, 3);
+
+    // The same batch again changes nothing; a newer version amends.
+    let (_, r) = push(&app, &key, batch).await;
+    assert_eq!(
+        (r["added"].as_i64(), r["unchanged"].as_i64()),
+        (Some(0), Some(3)),
+        "{r}"
+    );
+    let amended = json!([record(
+        "R-1",
+        2,
+        "result",
+        &today,
+        json!({ "suppliers": [
+        { "name": "昆山华通科技有限公司", "credit_code": winner, "amount_fen": 44_000_000 }] })
+    )]);
+    let (_, r) = push(&app, &key, amended).await;
+    assert_eq!(r["amended"], 1, "{r}");
+    assert_eq!(app.count("trading_notices").await, 3);
+
+    // A land sale from the land bureau's system, as a CSV file through the binary.
+    let csv = format!(
+        "id,version,project,kind,stage,title,buyer_name,town,date,amount_fen,suppliers\n\
+         L-T,1,GTJ-2026-9,land,tender,工业用地使用权挂牌出让,昆山市自然资源和规划局,巴城镇,{today},300000000,\n\
+         L-R,1,GTJ-2026-9,land,result,工业用地使用权挂牌出让结果,昆山市自然资源和规划局,巴城镇,{today},,昆山宏达建设有限公司::310000000\n\
+         L-X,x,GTJ-2026-9,land,result,坏行,昆山市自然资源和规划局,巴城镇,{today},,\n"
+    );
+    let file = app.dir.path().join("gtj.csv");
+    std::fs::write(&file, csv).unwrap();
+    let out = app.cli(&[
+        "trading",
+        "import",
+        "--db",
+        &app.db_url,
+        "--source",
+        "gtj",
+        file.to_str().unwrap(),
+    ]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("新增2条") && said.contains("第4行") && said.contains("版本号“x”不是整数"),
+        "{said}"
+    );
+
+    // The public search, its filters and faults; the project's timeline, masked.
+    let (s, v) = app.get("/api/v1/trading/notices?kind=land", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["notices"].as_array().unwrap().len(), 2, "{v}");
+    let (_, v) = app
+        .get("/api/v1/trading/notices?min=400000&max=460000", None)
+        .await;
+    let ids: Vec<&str> = v["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["source_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{v}");
+    assert!(ids.contains(&"R-1") && ids.contains(&"K-1"), "{ids:?}");
+    let (s, v) = app
+        .get("/api/v1/trading/notices?from=2026-13-01", None)
+        .await;
+    assert_invalid(s, &v, "from");
+    let mut b = Browser::new(&app);
+    let (s, _, page) = b.get("/trading?kind=goods&buyer=教育局").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("教学设备采购") && !page.contains("工业用地"),
+        "{page}"
+    );
+    let ocid = "ocds-tongban-zfcg-ZFCG-2026-001";
+    let (s, _, page) = b.get(&format!("/trading/projects/{ocid}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("中标结果公告") && page.contains("440,000.00"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("1234 5678") && !page.contains("138 1234"),
+        "the phone is masked: {page}"
+    );
+
+    // OCDS: a release package page and a record with its compiled release.
+    let (s, v) = app.get("/ocds/releases", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["version"], "1.1");
+    let releases = v["releases"].as_array().unwrap();
+    assert_eq!(releases.len(), 5);
+    let tags: Vec<&str> = releases
+        .iter()
+        .map(|r| r["tag"][0].as_str().unwrap())
+        .collect();
+    for t in ["tender", "award", "contract"] {
+        assert!(tags.contains(&t), "{tags:?}");
+    }
+    assert!(!v.to_string().contains("138 1234"), "masked in OCDS too");
+    let (s, v) = app.get(&format!("/ocds/records?ocid={ocid}"), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let rec = &v["records"][0];
+    assert_eq!(rec["releases"].as_array().unwrap().len(), 3);
+    let compiled = &rec["compiledRelease"];
+    assert_eq!(compiled["tag"], json!(["compiled"]));
+    assert_eq!(compiled["awards"][0]["value"]["amount"], 440_000.0);
+    assert_eq!(
+        compiled["contracts"][0]["awardID"],
+        compiled["awards"][0]["id"]
+    );
+    let (s, _) = app
+        .get("/ocds/records?ocid=ocds-tongban-zfcg-nope", None)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let month = &today[..7];
+    let (s, v) = app.get(&format!("/ocds/releases/{month}.json"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["releases"].as_array().unwrap().len(), 5);
+
+    // The figures and the report's sentence, from the export.
+    let sup = app.token("supervisor").await;
+    let (_, f) = app
+        .get(&format!("/api/v1/figures?period={year}"), Some(&sup))
+        .await;
+    let rows = app.export("trading", &[]);
+    let results: Vec<&Value> = rows.iter().filter(|r| r["stage"] == "result").collect();
+    let fen: i64 = results
+        .iter()
+        .map(|r| r["awarded_fen"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        figure(&f, "trading_transactions")["value"],
+        results.len() as f64
+    );
+    assert_eq!(figure(&f, "trading_amount_yi")["value"], fen as f64 / 1e10);
+    assert_eq!((results.len(), fen), (2, 354_000_000));
+    let md = app.report_md(&year);
+    assert!(md.contains("完成交易项目2件，总成交金额0.04亿元"), "{md}");
+    assert!(!md.contains("尚未接入"), "{md}");
+    app.assert_consistent();
+}
+both!(trading_systems_feed_the_public_site);
