@@ -39,6 +39,9 @@ pub struct Options {
     /// 所测工作报告的年份（默认：有办件的最近一年）
     #[arg(long)]
     pub year: Option<i32>,
+    /// 供交易公告查询测试的公共资源交易公告数（按每批10000条导入，并测量导入用时）
+    #[arg(long, default_value_t = 100_000)]
+    pub announcements: usize,
 }
 
 struct Phase {
@@ -118,6 +121,10 @@ struct Prepared {
     stage_projects: Vec<String>,
     /// Projects with stages, and their owners' credit codes (the tracking page).
     tracked: Vec<(String, String)>,
+    /// Trading announcements in the database, and the slowest import of a batch of
+    /// 10,000 of them.
+    announcements: i64,
+    feed_10k: Duration,
 }
 
 /// Eight items of eight departments a stage can hold (accepted at the center, not
@@ -285,6 +292,7 @@ async fn prepare(opts: &Options, key_hex: &str) -> anyhow::Result<Prepared> {
     let stage_projects = prepare_stages(&store, (opts.cases / 8).max(1)).await?;
     hook_projects(&store, &stage_projects, 200).await?;
     let tracked = tongban_store::projects::tracking::examples(&store, 200).await?;
+    let (announcements, feed_10k) = seed_announcements(&store, opts.announcements).await?;
     store.close().await;
     drop(store);
     Ok(Prepared {
@@ -299,7 +307,40 @@ async fn prepare(opts: &Options, key_hex: &str) -> anyhow::Result<Prepared> {
         orders_in_year,
         stage_projects,
         tracked,
+        announcements,
+        feed_10k,
     })
+}
+
+/// Trading announcements up to `n`, sent through the feed in batches of 10,000 as a
+/// trading system would; the slowest batch's time.
+async fn seed_announcements(store: &Store, n: usize) -> anyhow::Result<(i64, Duration)> {
+    let have = tongban_store::count(&mut *store.reader().await?, "trading_notices").await? as usize;
+    let mut slowest = Duration::ZERO;
+    if have < n {
+        let today = tongban_store::time::local_day(tongban_store::time::now());
+        // About 2.7 announcements a project; a seed of its own so the ids are new.
+        let batches =
+            crate::demo::trading::generate((n - have) * 10 / 27 + 1, 100_000, today, 0xbe4c)?;
+        let bar = indicatif::ProgressBar::new((n - have) as u64);
+        bar.set_style(crate::cli::progress_style());
+        bar.set_message("导入交易公告（每批10000条）");
+        let actor = tongban_store::audit::Actor::system("bench");
+        for (source, records) in batches {
+            for chunk in records.chunks(10_000) {
+                let t = Instant::now();
+                let r =
+                    tongban_store::trading::ingest(store, source, chunk.to_vec(), &actor).await?;
+                if chunk.len() == 10_000 {
+                    slowest = slowest.max(t.elapsed());
+                }
+                bar.inc(r.received as u64);
+            }
+        }
+        bar.finish_and_clear();
+    }
+    let total = tongban_store::count(&mut *store.reader().await?, "trading_notices").await?;
+    Ok((total, slowest))
 }
 
 /// The server started as its own process on a free port, once it answers.
@@ -355,6 +396,8 @@ async fn measure(opts: Options, key_hex: String) -> anyhow::Result<()> {
         orders_in_year,
         stage_projects,
         tracked,
+        announcements,
+        feed_10k,
     } = prepare(&opts, &key_hex).await?;
     let (mut server, base, pid) = start_server(&url, &key_hex).await?;
     let client = reqwest::Client::builder()
@@ -411,6 +454,7 @@ async fn measure(opts: Options, key_hex: String) -> anyhow::Result<()> {
     auto_phase(&opts, &client, &base, &rs_clerk).await?;
     projects_phase(&opts, &client, &base, stage_projects, tracked).await?;
     analysis_phase(&opts, &client, &base).await?;
+    trading_phase(&opts, &client, &base, announcements, feed_10k).await?;
     // Phase 3: the service guide page, at 200 connections.
     let guide = format!(
         "/items/{}",
@@ -1026,6 +1070,92 @@ async fn analysis_phase(
             }
         );
     }
+    Ok(())
+}
+
+/// The trading site's announcement search at its size, one visitor at a time, beside
+/// a static file from the same server in the same run; and the feed's import of a
+/// batch of 10,000 records.
+async fn trading_phase(
+    opts: &Options,
+    client: &reqwest::Client,
+    base: &str,
+    announcements: i64,
+    feed_10k: Duration,
+) -> anyhow::Result<()> {
+    if feed_10k > Duration::ZERO {
+        println!(
+            "交易公告导入（每批10000条）最慢 {:.2} 秒（目标 < 10 秒：{}）",
+            feed_10k.as_secs_f64(),
+            if feed_10k.as_secs_f64() < 10.0 {
+                "达到"
+            } else {
+                "未达到"
+            }
+        );
+    }
+    let queries: Arc<Vec<String>> = Arc::new(
+        [
+            "",
+            "kind=works",
+            "kind=goods&stage=result",
+            "buyer=%E6%95%99%E8%82%B2%E5%B1%80",
+            "town=%E5%B7%B4%E5%9F%8E%E9%95%87",
+            "min=1000000&max=5000000",
+            "kind=land&from=2026-01-01&to=2026-06-30",
+            "stage=contract&min=100000",
+        ]
+        .iter()
+        .map(|q| q.to_string())
+        .collect(),
+    );
+    let n = (opts.figures * 25).max(200);
+    let mut phase = load(n, 1, "交易公告查询 GET /api/v1/trading/notices", {
+        let (client, base, queries) = (client.clone(), base.to_string(), queries.clone());
+        move |i| {
+            let (client, base, queries) = (client.clone(), base.clone(), queries.clone());
+            async move {
+                let q = &queries[i % queries.len()];
+                let r = client
+                    .get(format!("{base}/api/v1/trading/notices?{q}"))
+                    .send()
+                    .await?;
+                anyhow::ensure!(r.status() == 200, "{q}: status {}", r.status());
+                let _ = r.bytes().await?;
+                Ok(())
+            }
+        }
+    })
+    .await?;
+    let mut file = get_phase(
+        client,
+        format!("{base}/assets/app.css"),
+        n,
+        1,
+        "静态文件（同一服务，1个连接）",
+    )
+    .await?;
+    let p99 = |p: &mut Phase| {
+        p.latencies.sort();
+        let i =
+            ((p.latencies.len() as f64 * 0.99) as usize).min(p.latencies.len().saturating_sub(1));
+        p.latencies.get(i).copied().unwrap_or_default()
+    };
+    let (search, stat) = (p99(&mut phase), p99(&mut file));
+    println!(
+        "{}  （{announcements} 条公告，目标 p99 < 50 ms：{}）",
+        phase.report(),
+        if search.as_millis() < 50 {
+            "达到"
+        } else {
+            "未达到"
+        }
+    );
+    println!(
+        "{}  （查询 p99 为其 {:.1} 倍）",
+        file.report(),
+        search.as_secs_f64() / stat.as_secs_f64().max(1e-9)
+    );
     Ok(())
 }
 

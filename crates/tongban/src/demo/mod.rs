@@ -17,7 +17,7 @@ pub mod projects;
 pub mod reforms;
 pub mod registration;
 mod supervision;
-mod trading;
+pub mod trading;
 
 use anyhow::Context;
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone};

@@ -94,6 +94,30 @@ fn source_of(kind: TradingKind) -> Source {
 
 /// A year of trading announcements to `today`: about 2,400 projects at scale 1.
 pub async fn seed(store: &Store, today: NaiveDate, scale: f64, seed: u64) -> anyhow::Result<usize> {
+    // Thousands of announcements even in a small demo: the site is searched by them.
+    let projects = ((2400.0 * scale).round() as usize).max(1200);
+    let actor = Actor::system("demo");
+    let mut n = 0;
+    for (source, records) in generate(projects, 0, today, seed)? {
+        let r = tongban_store::trading::ingest(store, source, records, &actor).await?;
+        anyhow::ensure!(
+            r.rejected.is_empty(),
+            "演示交易数据有误：{:?}",
+            r.rejected.first()
+        );
+        n += r.added;
+    }
+    Ok(n)
+}
+
+/// The announcements of `projects` trading projects of the year to `today`, numbered
+/// from `first`, by the system that sends them (about 2.7 a project).
+pub fn generate(
+    projects: usize,
+    first: usize,
+    today: NaiveDate,
+    seed: u64,
+) -> anyhow::Result<Vec<(Source, tongban_store::trading::Batch)>> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0018_7ade);
     let suppliers: Vec<(String, String)> = (0..60)
         .map(|i| {
@@ -134,8 +158,6 @@ pub async fn seed(store: &Store, today: NaiveDate, scale: f64, seed: u64) -> any
                 .map(|c| c.as_str().to_string())
         })
         .collect::<Result<_, _>>()?;
-    // Thousands of announcements even in a small demo: the site is searched by them.
-    let projects = ((2400.0 * scale).round() as usize).max(1200);
     let kinds = [
         (TradingKind::Works, 30),
         (TradingKind::Goods, 25),
@@ -163,7 +185,11 @@ pub async fn seed(store: &Store, today: NaiveDate, scale: f64, seed: u64) -> any
             .map_or(TradingKind::Goods, |k| k.0);
         let source = source_of(kind);
         let year = today.format("%Y");
-        let project = format!("{}-{year}-{:05}", source.as_str().to_uppercase(), p + 1);
+        let project = format!(
+            "{}-{year}-{:05}",
+            source.as_str().to_uppercase(),
+            first + p + 1
+        );
         let b = rng.random_range(0..BUYERS.len());
         let town = TOWNS[rng.random_range(0..TOWNS.len())];
         // In fen: works and land 0.5 to 80 million yuan, the rest 50 thousand to 5 million.
@@ -275,18 +301,8 @@ pub async fn seed(store: &Store, today: NaiveDate, scale: f64, seed: u64) -> any
             list.push((list.len() + 1, Ok(k)));
         }
     }
-    let actor = Actor::system("demo");
-    let mut n = 0;
-    for source in Source::ALL {
-        if let Some(records) = by_source.remove(source.as_str()) {
-            let r = tongban_store::trading::ingest(store, *source, records, &actor).await?;
-            anyhow::ensure!(
-                r.rejected.is_empty(),
-                "演示交易数据有误：{:?}",
-                r.rejected.first()
-            );
-            n += r.added;
-        }
-    }
-    Ok(n)
+    Ok(Source::ALL
+        .iter()
+        .filter_map(|s| by_source.remove(s.as_str()).map(|b| (*s, b)))
+        .collect())
 }
