@@ -65,6 +65,7 @@ const PAGES = [
   ['公共资源交易信息（工程建设结果公告）', '/trading?kind=works&stage=result', 200],
   ['公共资源交易信息（错误汇总）', '/trading?from=2026-13-01', 422, 'from'],
   ['公共资源交易项目进程', 'trading-project', 200],
+  ['交易主体信用信息', '/trading/credit', 200],
 ];
 
 test('门户页面没有严重（serious/critical）的无障碍问题', { timeout: 120_000 }, async (t) => {

@@ -154,6 +154,146 @@ pub struct Notice {
     pub body: String,
 }
 
+coded_enum! {
+    /// A credit record of a bidder or supplier.
+    CreditKind {
+        /// 行政处罚
+        Penalty = ("penalty", "行政处罚"),
+        /// 不良行为记录
+        BadConduct = ("bad_conduct", "不良行为记录"),
+    }
+}
+
+/// A credit record as a trading system sends it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CreditRecord {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub version: Option<i64>,
+    /// The bidder's or supplier's unified social credit code and name.
+    #[serde(default)]
+    pub credit_code: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub reason: String,
+    /// Who decided it (the department).
+    #[serde(default)]
+    pub authority: String,
+    /// `YYYY-MM-DD`.
+    #[serde(default)]
+    pub decided_on: String,
+    /// The last day it is published.
+    #[serde(default)]
+    pub valid_until: String,
+}
+
+/// A checked credit record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Credit {
+    pub id: String,
+    pub version: i64,
+    pub credit_code: String,
+    pub name: String,
+    pub kind: CreditKind,
+    pub reason: String,
+    pub authority: String,
+    pub decided_on: NaiveDate,
+    pub valid_until: NaiveDate,
+}
+
+impl CreditRecord {
+    /// Every fault at once.
+    pub fn check(&self, today: NaiveDate) -> Result<Credit, Vec<Invalid>> {
+        let mut f = Faults::default();
+        let id = f.take(id_of("id", "信用记录编号", &self.id));
+        let version = f.take(match self.version {
+            Some(v) if (1..=1_000_000).contains(&v) => Ok(v),
+            Some(v) => Err(Invalid::new(
+                "version",
+                format!("版本号{v}无效，应为正整数"),
+            )),
+            None => Err(Invalid::new("version", "缺少版本号")),
+        });
+        let code = f.take(
+            CreditCode::parse(&self.credit_code)
+                .map(|c| c.as_str().to_string())
+                .map_err(|e| Invalid::new("credit_code", format!("统一社会信用代码：{e}"))),
+        );
+        let name = f.take(required_text("name", "企业名称", &self.name, 100));
+        let kind = f.take(
+            CreditKind::parse_code_or_label(self.kind.trim()).ok_or_else(|| {
+                Invalid::new(
+                    "kind",
+                    format!(
+                        "信用记录类别“{}”无效，应为{}",
+                        self.kind.trim(),
+                        CreditKind::choices()
+                    ),
+                )
+            }),
+        );
+        let reason = f.take(required_text("reason", "事由", &self.reason, 1000));
+        let authority = f.take(required_text(
+            "authority",
+            "作出决定的部门",
+            &self.authority,
+            100,
+        ));
+        let day = |field: &'static str, label: &str, v: &str| {
+            NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| {
+                Invalid::new(field, format!("{label}“{}”无效，应为 YYYY-MM-DD", v.trim()))
+            })
+        };
+        let decided = f.take(
+            day("decided_on", "决定日期", &self.decided_on).and_then(|d| {
+                if d > today {
+                    Err(Invalid::new("decided_on", "决定日期不能晚于今天"))
+                } else {
+                    Ok(d)
+                }
+            }),
+        );
+        let until = f.take(day("valid_until", "公示截止日期", &self.valid_until));
+        if let (Some(a), Some(b)) = (decided, until)
+            && b < a
+        {
+            f.push(Invalid::new("valid_until", "公示截止日期不能早于决定日期"));
+        }
+        f.finish(
+            match (
+                id, version, code, name, kind, reason, authority, decided, until,
+            ) {
+                (
+                    Some(id),
+                    Some(version),
+                    Some(credit_code),
+                    Some(name),
+                    Some(kind),
+                    Some(reason),
+                    Some(authority),
+                    Some(decided_on),
+                    Some(valid_until),
+                ) => Some(Credit {
+                    id,
+                    version,
+                    credit_code,
+                    name,
+                    kind,
+                    reason,
+                    authority,
+                    decided_on,
+                    valid_until,
+                }),
+                _ => None,
+            },
+        )
+    }
+}
+
 /// The largest amount a record may carry: a trillion yuan.
 const MAX_FEN: i64 = 100_000_000_000_000;
 

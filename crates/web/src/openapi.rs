@@ -590,6 +590,21 @@ fn add_trading(doc: &mut Value) {
             "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/TradingFeed" } } } },
             "responses": { "200": { "description": "{received, added, amended, unchanged, rejected[{line, id, reason}]}" },
                            "4XX": { "description": "请求有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } },
+        "/api/v1/trading/credit": {
+            "get": { "summary": "交易主体在公示期内的信用信息（行政处罚、不良行为记录；公开）", "tags": ["trading"],
+                "parameters": [ { "name": "credit_code", "in": "query", "schema": { "type": "string" } } ],
+                "responses": { "200": { "description": "{records[]}" },
+                               "4XX": { "description": "请求有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } },
+            "post": {
+                "summary": "交易系统报送信用信息（请求头 X-Source-Key）：按编号和版本号去重，有误的逐条返回原因",
+                "tags": ["trading"],
+                "parameters": [ { "name": "X-Source-Key", "in": "header", "required": true, "schema": { "type": "string" } } ],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "array", "items": { "type": "object", "properties": {
+                    "id": { "type": "string" }, "version": { "type": "integer" }, "credit_code": { "type": "string" }, "name": { "type": "string" },
+                    "kind": { "type": "string", "enum": ["penalty", "bad_conduct"] }, "reason": { "type": "string" }, "authority": { "type": "string" },
+                    "decided_on": { "type": "string", "format": "date" }, "valid_until": { "type": "string", "format": "date" } } } } } } },
+                "responses": { "200": { "description": "{received, added, amended, unchanged, rejected[]}" },
+                               "4XX": { "description": "请求有误", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } },
         "/api/v1/trading/notices": { "get": {
             "summary": "公共资源交易公告查询（公开；发布日期新的在前，每页20条，next_cursor 翻页）", "tags": ["trading"],
             "parameters": [

@@ -197,6 +197,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "public resource trading: the trading systems' announcements and their keys",
         include_str!("../migrations/0038_trading.sql"),
     ),
+    (
+        39,
+        "bidders' and suppliers' credit information from the trading systems",
+        include_str!("../migrations/0039_trading_credit.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -271,6 +271,14 @@ pub async fn ingest(
 /// with `records`; each element read on its own, so one malformed element is one
 /// rejected record.
 pub fn parse_json(text: &str) -> Result<Batch> {
+    parse_json_as(text)
+}
+
+/// The records of a JSON text as `T` (announcements, credit records), each element
+/// read on its own.
+pub fn parse_json_as<T: serde::de::DeserializeOwned>(
+    text: &str,
+) -> Result<Vec<(usize, std::result::Result<T, String>)>> {
     let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         StoreError::invalid(
             "file",
@@ -304,8 +312,7 @@ pub fn parse_json(text: &str) -> Result<Batch> {
         .map(|(i, item)| {
             (
                 i + 1,
-                serde_json::from_value::<FeedRecord>(item)
-                    .map_err(|e| format!("记录格式错误：{e}")),
+                serde_json::from_value::<T>(item).map_err(|e| format!("记录格式错误：{e}")),
             )
         })
         .collect())

@@ -92,34 +92,9 @@ fn source_of(kind: TradingKind) -> Source {
     }
 }
 
-/// A year of trading announcements to `today`: about 2,400 projects at scale 1.
-pub async fn seed(store: &Store, today: NaiveDate, scale: f64, seed: u64) -> anyhow::Result<usize> {
-    // Thousands of announcements even in a small demo: the site is searched by them.
-    let projects = ((2400.0 * scale).round() as usize).max(1200);
-    let actor = Actor::system("demo");
-    let mut n = 0;
-    for (source, records) in generate(projects, 0, today, seed)? {
-        let r = tongban_store::trading::ingest(store, source, records, &actor).await?;
-        anyhow::ensure!(
-            r.rejected.is_empty(),
-            "演示交易数据有误：{:?}",
-            r.rejected.first()
-        );
-        n += r.added;
-    }
-    Ok(n)
-}
-
-/// The announcements of `projects` trading projects of the year to `today`, numbered
-/// from `first`, by the system that sends them (about 2.7 a project).
-pub fn generate(
-    projects: usize,
-    first: usize,
-    today: NaiveDate,
-    seed: u64,
-) -> anyhow::Result<Vec<(Source, tongban_store::trading::Batch)>> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0018_7ade);
-    let suppliers: Vec<(String, String)> = (0..60)
+/// The bidders and suppliers of the demo: names and credit codes.
+fn suppliers() -> anyhow::Result<Vec<(String, String)>> {
+    (0..60)
         .map(|i| {
             let code =
                 CreditCode::generate('9', '1', "320583", &format!("{:08}", 31_000_000 + i * 7))?;
@@ -151,7 +126,103 @@ pub fn generate(
                 code.as_str().to_string(),
             ))
         })
-        .collect::<anyhow::Result<_>>()?;
+        .collect()
+}
+
+/// What bidders were penalised for.
+const MISCONDUCT: &[(&str, &str, &str)] = &[
+    (
+        "bad_conduct",
+        "投标文件弄虚作假，提供虚假业绩证明",
+        "昆山市住房和城乡建设局",
+    ),
+    (
+        "penalty",
+        "串通投标，处中标项目金额千分之五罚款",
+        "昆山市市场监督管理局",
+    ),
+    (
+        "bad_conduct",
+        "中标后无正当理由拒绝签订合同",
+        "昆山市财政局",
+    ),
+    (
+        "penalty",
+        "提供的医疗器械不符合合同约定，处以罚款",
+        "昆山市市场监督管理局",
+    ),
+];
+
+/// Credit records of some of the demo's suppliers: most still published, one past
+/// its publication (not shown).
+async fn credit(store: &Store, today: NaiveDate, actor: &Actor) -> anyhow::Result<()> {
+    use tongban_domain::trading::CreditRecord;
+    let suppliers = suppliers()?;
+    let records = MISCONDUCT
+        .iter()
+        .enumerate()
+        .map(|(i, (kind, reason, authority))| {
+            let (name, code) = &suppliers[i * 7 + 1];
+            let decided = today - chrono::Days::new(30 + 100 * i as u64);
+            let until = if i == 3 {
+                today - chrono::Days::new(1)
+            } else {
+                decided + chrono::Days::new(730)
+            };
+            (
+                i + 1,
+                Ok(CreditRecord {
+                    id: format!("XY-{}", i + 1),
+                    version: Some(1),
+                    credit_code: code.clone(),
+                    name: name.clone(),
+                    kind: (*kind).into(),
+                    reason: (*reason).into(),
+                    authority: (*authority).into(),
+                    decided_on: decided.to_string(),
+                    valid_until: until.to_string(),
+                }),
+            )
+        })
+        .collect();
+    let r = tongban_store::trading::ingest_credit(store, Source::Works, records, actor).await?;
+    anyhow::ensure!(
+        r.rejected.is_empty(),
+        "演示信用数据有误：{:?}",
+        r.rejected.first()
+    );
+    Ok(())
+}
+
+/// A year of trading announcements to `today`: about 2,400 projects at scale 1.
+pub async fn seed(store: &Store, today: NaiveDate, scale: f64, seed: u64) -> anyhow::Result<usize> {
+    // Thousands of announcements even in a small demo: the site is searched by them.
+    let projects = ((2400.0 * scale).round() as usize).max(1200);
+    let actor = Actor::system("demo");
+    let mut n = 0;
+    for (source, records) in generate(projects, 0, today, seed)? {
+        let r = tongban_store::trading::ingest(store, source, records, &actor).await?;
+        anyhow::ensure!(
+            r.rejected.is_empty(),
+            "演示交易数据有误：{:?}",
+            r.rejected.first()
+        );
+        n += r.added;
+    }
+    credit(store, today, &actor).await?;
+    Ok(n)
+}
+
+/// The announcements of `projects` trading projects of the year to `today`, numbered
+/// from `first`, by the system that sends them (about 2.7 a project).
+pub fn generate(
+    projects: usize,
+    first: usize,
+    today: NaiveDate,
+    seed: u64,
+) -> anyhow::Result<Vec<(Source, tongban_store::trading::Batch)>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0018_7ade);
+    let suppliers = suppliers()?;
     let buyer_codes: Vec<String> = (0..BUYERS.len())
         .map(|i| {
             CreditCode::generate('1', '1', "320583", &format!("{:08}", 1_400_000 + i * 13))

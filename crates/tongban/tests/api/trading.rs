@@ -171,6 +171,46 @@ async fn trading_systems_feed_the_public_site(db: Db) {
         "the phone is masked: {page}"
     );
 
+    // Credit records: those in force public on the project, an expired one not; faults named.
+    let yesterday = day(crate::common::today() - chrono::Days::new(1));
+    let credit = json!([
+        { "id": "XY-1", "version": 1, "credit_code": winner, "name": "昆山华通科技有限公司", "kind": "penalty",
+          "reason": "串通投标", "authority": "昆山市市场监督管理局", "decided_on": "2026-01-05", "valid_until": "2099-01-05" },
+        { "id": "XY-2", "version": 1, "credit_code": winner, "name": "昆山华通科技有限公司", "kind": "bad_conduct",
+          "reason": "拒签合同", "authority": "昆山市财政局", "decided_on": "2024-01-05", "valid_until": yesterday },
+        { "id": "XY-3", "version": 1, "credit_code": winner, "name": "昆山华通科技有限公司", "kind": "penalty",
+          "reason": "x", "authority": "x", "decided_on": "2026-01-05", "valid_until": "2025-01-05" }
+    ]);
+    let r = app
+        .client
+        .post(format!("{}/api/v1/trading/credit", app.base))
+        .header("X-Source-Key", &key)
+        .json(&credit)
+        .send()
+        .await
+        .unwrap();
+    let r: Value = r.json().await.unwrap();
+    assert_eq!(r["added"], 2, "{r}");
+    assert_eq!(r["rejected"][0]["id"], "XY-3", "{r}");
+    assert!(
+        r["rejected"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("公示截止日期不能早于决定日期")
+    );
+    let (_, v) = app
+        .get(
+            &format!("/api/v1/trading/credit?credit_code={winner}"),
+            None,
+        )
+        .await;
+    assert_eq!(v["records"].as_array().unwrap().len(), 1, "{v}");
+    let (_, _, page) = b.get(&format!("/trading/projects/{ocid}")).await;
+    assert!(
+        page.contains("串通投标") && !page.contains("拒签合同"),
+        "{page}"
+    );
+
     // OCDS: a release package page and a record with its compiled release.
     let (s, v) = app.get("/ocds/releases", None).await;
     assert_eq!(s, StatusCode::OK);

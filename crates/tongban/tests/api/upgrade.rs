@@ -9,6 +9,7 @@ use serde_json::json;
 /// What migrations 15–20 added, taken away again (ratings back on the old scale,
 /// 1 = 非常满意).
 const DOWNGRADE: &[&str] = &[
+    "DROP TABLE trading_credit",
     "DROP TABLE stat_trading_m",
     "DROP TABLE stat_trading",
     "DROP TABLE trading_notices",

@@ -22,6 +22,7 @@ use tongban_store::{StoreError, time};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/trading/feed", post(feed))
+        .route("/api/v1/trading/credit", get(credit).post(credit_feed))
         .route("/api/v1/trading/notices", get(notices))
         .route("/api/v1/trading/projects/{ocid}", get(project))
         .route("/ocds/releases", get(releases))
@@ -29,13 +30,11 @@ pub fn router() -> Router<AppState> {
         .route("/ocds/records", get(records))
 }
 
-/// A source system's push: its records checked one by one, the faulty ones reported
-/// with their position and reason, the rest kept.
-async fn feed(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult<Json<FeedReport>> {
+/// The source system behind a push's key.
+async fn pushing(
+    s: &AppState,
+    headers: &HeaderMap,
+) -> ApiResult<(tongban_domain::trading::Source, Actor)> {
     let key = headers
         .get("x-source-key")
         .and_then(|v| v.to_str().ok())
@@ -45,15 +44,60 @@ async fn feed(
             "缺少或无效的交易系统推送密钥（X-Source-Key）",
         ));
     };
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| StoreError::invalid("records", "请求内容应为 UTF-8 编码的 JSON"))?;
-    let records = trading::parse_json(text)?;
     let actor = Actor {
         user_id: None,
         name: format!("trading:{}", source.as_str()),
     };
+    Ok((source, actor))
+}
+
+fn utf8(body: &Bytes) -> ApiResult<&str> {
+    Ok(std::str::from_utf8(body)
+        .map_err(|_| StoreError::invalid("records", "请求内容应为 UTF-8 编码的 JSON"))?)
+}
+
+/// A source system's push: its records checked one by one, the faulty ones reported
+/// with their position and reason, the rest kept.
+async fn feed(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<FeedReport>> {
+    let (source, actor) = pushing(&s, &headers).await?;
+    let records = trading::parse_json(utf8(&body)?)?;
     Ok(Json(
         trading::ingest(&s.store, source, records, &actor).await?,
+    ))
+}
+
+/// A source system's credit records (penalties, bad conduct), taken as its
+/// announcements are.
+async fn credit_feed(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<FeedReport>> {
+    let (source, actor) = pushing(&s, &headers).await?;
+    let records = trading::parse_json_as(utf8(&body)?)?;
+    Ok(Json(
+        trading::ingest_credit(&s.store, source, records, &actor).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct CreditQuery {
+    #[serde(default)]
+    credit_code: String,
+}
+
+/// The credit records still published, of one organisation or of all.
+async fn credit(State(s): State<AppState>, Query(q): Query<CreditQuery>) -> ApiResult<Json<Value>> {
+    let codes: Vec<String> = Some(q.credit_code.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .into_iter()
+        .collect();
+    Ok(Json(
+        json!({ "records": trading::in_force(&s.store, &codes).await? }),
     ))
 }
 

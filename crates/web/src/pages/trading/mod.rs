@@ -13,12 +13,15 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::routing::{get, post};
 use tongban_domain::org::Role;
 use tongban_domain::trading::{Source, Stage, TradingKind};
-use tongban_store::trading::{self, FeedReport, NoticePage, NoticeQuery, NoticeView, ProjectView};
+use tongban_store::trading::{
+    self, CreditView, FeedReport, NoticePage, NoticeQuery, NoticeView, ProjectView,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/trading", get(search))
         .route("/trading/projects/{ocid}", get(project))
+        .route("/trading/credit", get(credit))
         .route("/admin/trading", get(admin))
         .route(
             "/admin/trading",
@@ -102,12 +105,57 @@ async fn search(State(s): State<AppState>, web: Web, Query(q): Query<NoticeQuery
 struct ProjectPage {
     layout: Layout,
     p: ProjectView,
+    /// The credit records in force of the organisations named.
+    credit: Vec<CreditView>,
 }
 
 async fn project(State(s): State<AppState>, web: Web, Path(ocid): Path<String>) -> PageResult {
+    let p = trading::project(&s.store, &ocid).await?;
+    let mut codes: Vec<String> = p
+        .notices
+        .iter()
+        .flat_map(|n| n.suppliers.iter().map(|s| s.credit_code.clone()))
+        .filter(|c| !c.is_empty())
+        .collect();
+    codes.sort();
+    codes.dedup();
+    let credit = if codes.is_empty() {
+        vec![]
+    } else {
+        trading::in_force(&s.store, &codes).await?
+    };
     render(&ProjectPage {
         layout: web.layout(),
-        p: trading::project(&s.store, &ocid).await?,
+        p,
+        credit,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "trading/credit.html")]
+struct CreditPage {
+    layout: Layout,
+    credit_code: String,
+    rows: Vec<CreditView>,
+}
+
+#[derive(serde::Deserialize)]
+struct CreditQuery {
+    #[serde(default)]
+    credit_code: String,
+}
+
+/// 信用信息: the penalties and bad-conduct records still published.
+async fn credit(State(s): State<AppState>, web: Web, Query(q): Query<CreditQuery>) -> PageResult {
+    let code = q.credit_code.trim().to_string();
+    let codes: Vec<String> = Some(code.clone())
+        .filter(|c| !c.is_empty())
+        .into_iter()
+        .collect();
+    render(&CreditPage {
+        layout: web.layout(),
+        rows: trading::in_force(&s.store, &codes).await?,
+        credit_code: code,
     })
 }
 
