@@ -210,14 +210,7 @@ impl CreditRecord {
     pub fn check(&self, today: NaiveDate) -> Result<Credit, Vec<Invalid>> {
         let mut f = Faults::default();
         let id = f.take(id_of("id", "信用记录编号", &self.id));
-        let version = f.take(match self.version {
-            Some(v) if (1..=1_000_000).contains(&v) => Ok(v),
-            Some(v) => Err(Invalid::new(
-                "version",
-                format!("版本号{v}无效，应为正整数"),
-            )),
-            None => Err(Invalid::new("version", "缺少版本号")),
-        });
+        let version = f.take(version_of(self.version));
         let code = f.take(
             CreditCode::parse(&self.credit_code)
                 .map(|c| c.as_str().to_string())
@@ -307,6 +300,18 @@ fn code_of(field: &'static str, label: &str, v: &str) -> Result<Option<String>, 
         .map_err(|e| Invalid::new(field, format!("{label}统一社会信用代码：{e}")))
 }
 
+/// A source's version of a record: a positive whole number.
+fn version_of(v: Option<i64>) -> Result<i64, Invalid> {
+    match v {
+        Some(v) if (1..=1_000_000).contains(&v) => Ok(v),
+        Some(v) => Err(Invalid::new(
+            "version",
+            format!("版本号{v}无效，应为正整数"),
+        )),
+        None => Err(Invalid::new("version", "缺少版本号")),
+    }
+}
+
 fn id_of(field: &'static str, label: &str, v: &str) -> Result<String, Invalid> {
     let v = v.trim();
     if v.is_empty() {
@@ -330,14 +335,7 @@ impl FeedRecord {
     pub fn check(&self, today: NaiveDate) -> Result<Notice, Vec<Invalid>> {
         let mut f = Faults::default();
         let id = f.take(id_of("id", "公告编号", &self.id));
-        let version = f.take(match self.version {
-            Some(v) if (1..=1_000_000).contains(&v) => Ok(v),
-            Some(v) => Err(Invalid::new(
-                "version",
-                format!("版本号{v}无效，应为正整数"),
-            )),
-            None => Err(Invalid::new("version", "缺少版本号")),
-        });
+        let version = f.take(version_of(self.version));
         let project = f.take(id_of("project", "项目编号", &self.project));
         let kind = f.take(
             TradingKind::parse_code_or_label(self.kind.trim()).ok_or_else(|| {

@@ -2,7 +2,7 @@
 //! and bad-conduct records the trading systems send (idempotent on their id and
 //! version, as announcements are), public while their publication lasts.
 
-use super::feed::{FeedReport, Rejected};
+use super::feed::FeedReport;
 use crate::audit::{self, Actor};
 use crate::{Result, Store, time};
 use serde::Serialize;
@@ -37,33 +37,10 @@ pub async fn ingest_credit(
     };
     let now = time::stamp(time::now());
     let mut tx = store.begin().await?;
-    for (line, r) in records {
-        let rec = match r {
-            Ok(r) => r,
-            Err(reason) => {
-                report.rejected.push(Rejected {
-                    line,
-                    id: String::new(),
-                    reason,
-                });
-                continue;
-            }
-        };
-        let c = match rec.check(today) {
-            Ok(c) => c,
-            Err(faults) => {
-                report.rejected.push(Rejected {
-                    line,
-                    id: rec.id.trim().chars().take(64).collect(),
-                    reason: faults
-                        .iter()
-                        .map(|f| f.message.clone())
-                        .collect::<Vec<_>>()
-                        .join("；"),
-                });
-                continue;
-            }
-        };
+    let good = super::feed::sort_out(records, &mut report.rejected, |r: &CreditRecord| {
+        (r.id.clone(), r.check(today))
+    });
+    for c in good {
         let held: Option<i64> = sqlx::query_scalar(
             "SELECT version FROM trading_credit WHERE source = $1 AND source_id = $2",
         )

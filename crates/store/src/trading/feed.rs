@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::AnyConnection;
 use tongban_domain::calendar::Calendar;
-use tongban_domain::trading::{FeedRecord, Notice, Source, SupplierInput, awarded_fen};
+use tongban_domain::trading::{FeedRecord, Source, SupplierInput, awarded_fen};
 
 /// The OCDS prefix when the office has not set its own (`ocds_prefix`).
 pub const DEFAULT_PREFIX: &str = "ocds-tongban";
@@ -143,32 +143,9 @@ pub async fn ingest(
         received: records.len(),
         ..Default::default()
     };
-    let mut good: Vec<Notice> = vec![];
-    for (line, r) in records {
-        let rec = match r {
-            Ok(rec) => rec,
-            Err(reason) => {
-                report.rejected.push(Rejected {
-                    line,
-                    id: String::new(),
-                    reason,
-                });
-                continue;
-            }
-        };
-        match rec.check(today) {
-            Ok(n) => good.push(n),
-            Err(faults) => report.rejected.push(Rejected {
-                line,
-                id: rec.id.trim().chars().take(64).collect(),
-                reason: faults
-                    .iter()
-                    .map(|f| f.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("；"),
-            }),
-        }
-    }
+    let good = sort_out(records, &mut report.rejected, |r: &FeedRecord| {
+        (r.id.clone(), r.check(today))
+    });
     let now = time::stamp(time::now());
     let cal = Calendar::default();
     let mut tx = store.begin().await?;
@@ -265,6 +242,42 @@ pub async fn ingest(
     }
     tx.commit().await?;
     Ok(report)
+}
+
+/// The records that check, in their order; each that does not is put with the
+/// rejected, with its line, its id and every fault.
+pub(crate) fn sort_out<R, T>(
+    records: Vec<(usize, std::result::Result<R, String>)>,
+    rejected: &mut Vec<Rejected>,
+    check: impl Fn(&R) -> (String, std::result::Result<T, Vec<tongban_domain::Invalid>>),
+) -> Vec<T> {
+    let mut good = vec![];
+    for (line, r) in records {
+        let rec = match r {
+            Ok(rec) => rec,
+            Err(reason) => {
+                rejected.push(Rejected {
+                    line,
+                    id: String::new(),
+                    reason,
+                });
+                continue;
+            }
+        };
+        match check(&rec) {
+            (_, Ok(t)) => good.push(t),
+            (id, Err(faults)) => rejected.push(Rejected {
+                line,
+                id: id.trim().chars().take(64).collect(),
+                reason: faults
+                    .iter()
+                    .map(|f| f.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            }),
+        }
+    }
+    good
 }
 
 /// The records of a JSON file or request body: an array of records, or an object
