@@ -241,9 +241,17 @@ pub async fn releases(
     let (from, to) = match month.map(str::trim).filter(|m| !m.is_empty()) {
         None => ("0000-00-00".to_string(), "9999-99-99".to_string()),
         Some(m) => {
-            let first = time::parse_day(&format!("{m}-01")).ok_or_else(|| {
-                StoreError::invalid("month", format!("月份“{m}”无效，应为如 2026-11"))
-            })?;
+            // Exactly `YYYY-MM`, so the month's days compare as text.
+            let shaped = m.len() == 7
+                && m.as_bytes()[4] == b'-'
+                && m.bytes()
+                    .enumerate()
+                    .all(|(i, b)| i == 4 || b.is_ascii_digit());
+            let first = time::parse_day(&format!("{m}-01"))
+                .filter(|_| shaped)
+                .ok_or_else(|| {
+                    StoreError::invalid("month", format!("月份“{m}”无效，应为如 2026-11"))
+                })?;
             (time::day(first), format!("{m}-31"))
         }
     };

@@ -241,6 +241,8 @@ async fn trading_systems_feed_the_public_site(db: Db) {
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let month = &today[..7];
+    let (s, v) = app.get("/ocds/releases/2026-1.json", None).await;
+    assert_invalid(s, &v, "month");
     let (s, v) = app.get(&format!("/ocds/releases/{month}.json"), None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["releases"].as_array().unwrap().len(), 5);
