@@ -54,6 +54,7 @@ pub mod catalog;
 pub mod codes;
 pub mod enterprise;
 pub mod hotline;
+pub mod intermediary;
 pub mod metrics;
 pub mod org;
 pub mod project;

@@ -452,6 +452,12 @@ figures! {
         "发布日期在统计期间内的中标（成交）结果公告数（建设工程交易中心、政府采购中心、国土局招投标系统推送或导入；同一公告的更正版本只计一次）";
     TradingAmountYi = "trading_amount_yi", "总成交金额", "亿元", "交易",
         "统计期间内中标（成交）结果公告的中标金额之和（各中标供应商金额相加，未列明的以公告金额计），以亿元表示";
+    IntermediaryOrders = "intermediary_orders", "中介超市选取中介服务", "次", "交易",
+        "选取日期在统计期间内、项目业主在中介超市按最低价选取、随机抽取或直接选取中介机构的次数";
+    IntermediaryAmountWan = "intermediary_amount_wan", "中介服务成交金额", "万元", "交易",
+        "统计期间内中介超市选取的中介机构报价之和，以万元表示";
+    IntermediarySatisfaction = "intermediary_satisfaction", "中介服务评价得分", "分", "交易",
+        "选取日期在统计期间内、已评价的中介服务中，项目业主对服务质量、服务时效、服务态度和收费四项评分（1至5分）的平均值折算为百分制（5分为100分）";
     Patrols = "patrols", "窗口月度巡查", "次", "监督",
         "巡查日期在统计期间内的窗口巡查次数";
     MysteryVisits = "mystery_visits", "第三方暗访", "次", "监督",

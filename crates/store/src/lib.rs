@@ -9,6 +9,7 @@ mod db;
 pub mod enterprise;
 pub mod figures;
 pub mod hotline;
+pub mod intermediary;
 pub mod platform;
 pub mod projects;
 pub mod registration;

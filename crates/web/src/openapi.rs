@@ -191,6 +191,7 @@ async fn document() -> Json<Value> {
     add_bundles(&mut doc);
     add_supervision(&mut doc);
     add_trading(&mut doc);
+    add_intermediary(&mut doc);
     add_knowledge_base(&mut doc);
     declare_path_parameters(&mut doc);
     empty_query_numbers(&mut doc);
@@ -571,6 +572,74 @@ fn add_bundles(doc: &mut Value) {
             "form": { "type": "object", "additionalProperties": { "type": "string" }, "description": "合并申请表的填写内容" },
             "note": { "type": "string", "maxLength": 1000 },
             "registration": { "type": "object", "description": "设立登记信息，字段同 Registration（设立）" } } }
+    });
+    for (k, v) in paths.as_object().into_iter().flatten() {
+        doc["paths"][k] = v.clone();
+    }
+    for (k, v) in schemas.as_object().into_iter().flatten() {
+        doc["components"]["schemas"][k] = v.clone();
+    }
+}
+
+/// The intermediary registry and the 中介超市.
+fn add_intermediary(doc: &mut Value) {
+    let with_body = |summary: &str, auth: bool, schema: &str| {
+        let mut o = op(summary, "intermediary", auth);
+        o["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
+        o
+    };
+    let with_query = |summary: &str, names: &[(&str, &str)]| {
+        let mut o = op(summary, "intermediary", false);
+        o["parameters"] = names
+            .iter()
+            .map(|(n, d)| json!({ "name": n, "in": "query", "schema": { "type": "string" }, "description": d }))
+            .collect();
+        o
+    };
+    let paths = json!({
+        "/api/v1/intermediary/agencies": {
+            "get": with_query("入驻中介超市的中介机构名录（公开；联系人和电话已遮蔽）：资质服务、脱钩情况、信用得分",
+                &[("service", "中介服务类型代码或名称，如 hjpj、环境影响评价"), ("q", "机构名称的一部分或统一社会信用代码")]),
+            "post": with_body("登记中介机构（督查人员、系统管理员；已登记的更新其信息；联系人手机号绑定为该机构的企业联系人）", true, "Agency") },
+        "/api/v1/intermediary/agencies/{code}": { "get": op("一家中介机构：资质及有效期、收费标准、公示期内的处罚、信用得分（公开）", "intermediary", false) },
+        "/api/v1/intermediary/agencies/{code}/qualifications": { "post": with_body("登记中介机构的资质（每项服务的证书、有效期和收费标准）", true, "Qualification") },
+        "/api/v1/intermediary/agencies/{code}/penalties": { "post": with_body("登记中介机构的处罚（公示期内从信用得分中扣分）", true, "AgencyPenalty") },
+        "/api/v1/intermediary/services": { "get": op("中介服务类型、需要各服务的审批事项和有效资质的机构数（公开）", "intermediary", false) },
+        "/api/v1/intermediary/services/{service}/items": { "put": with_body("设置需要该中介服务的审批事项（事项编码，替换原有设置）", true, "ServiceItems") },
+        "/api/v1/intermediary/requests": {
+            "get": with_query("中介超市的服务需求（公开，内容已遮蔽；新的在前，每页50条，next_cursor 翻页）",
+                &[("service", "中介服务类型"), ("open", "true：只看正在报价的"), ("cursor", "上一页返回的 next_cursor")]),
+            "post": with_body("代项目业主发布服务需求（督查人员、系统管理员；企业登录后在 /business/intermediary 自行发布）", true, "ServiceRequest") },
+        "/api/v1/intermediary/requests/{no}": { "get": op("一项服务需求（公开；报价在选取后公开，随机抽取的种子和候选机构可复核）", "intermediary", false) },
+        "/api/v1/intermediary/requests/{no}/selection": { "post": with_body("报价截止后按需求的选取方式选取中介机构（直接选取时 agency 为已报价机构的统一社会信用代码）", true, "Selection") },
+        "/api/v1/intermediary/requests/{no}/rating": { "post": with_body("评价已交付的中介服务（服务质量、时效、态度、收费各1至5分；每项服务一次）", true, "ServiceRating") },
+        "/api/v1/intermediary/requests/{no}/cancel": { "post": op("撤销尚未选取的服务需求", "intermediary", true) }
+    });
+    let text = json!({ "type": "string" });
+    let num = json!({ "type": ["string", "number"] });
+    let schemas = json!({
+        "Agency": { "type": "object", "properties": {
+            "credit_code": text, "name": text, "address": text, "contact_name": text, "phone": text,
+            "gov_body": { "type": "string", "description": "原主管部门（无则不填）" },
+            "decoupled_on": { "type": "string", "description": "脱钩日期 YYYY-MM-DD" } } },
+        "Qualification": { "type": "object", "properties": {
+            "service": text, "name": text, "level": text, "cert_no": text,
+            "valid_from": { "type": "string", "format": "date" }, "valid_until": { "type": "string", "format": "date" },
+            "fee_standard": text } },
+        "AgencyPenalty": { "type": "object", "properties": {
+            "reason": text, "authority": text, "decided_on": { "type": "string", "format": "date" },
+            "valid_until": { "type": "string", "format": "date" }, "points": num } },
+        "ServiceItems": { "type": "object", "properties": { "items": { "type": "array", "items": text } } },
+        "ServiceRequest": { "type": "object", "properties": {
+            "owner_code": text, "owner_name": text, "service": text, "title": text, "content": text,
+            "project": { "type": "string", "description": "工程建设项目代码（选填；须为该业主的项目）" },
+            "budget": { "type": ["string", "number"], "description": "最高限价（元）" },
+            "rule": { "type": "string", "enum": ["lowest", "random", "direct"] },
+            "reason": { "type": "string", "description": "直接选取的理由（最高限价5万元以下）" },
+            "deadline": { "type": "string", "format": "date", "description": "报价截止日期" } } },
+        "Selection": { "type": "object", "properties": { "agency": text } },
+        "ServiceRating": { "type": "object", "properties": {
+            "quality": num, "timeliness": num, "attitude": num, "fees": num, "note": text } }
     });
     for (k, v) in paths.as_object().into_iter().flatten() {
         doc["paths"][k] = v.clone();

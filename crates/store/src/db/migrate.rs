@@ -202,6 +202,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "bidders' and suppliers' credit information from the trading systems",
         include_str!("../migrations/0039_trading_credit.sql"),
     ),
+    (
+        40,
+        "intermediary agencies, their qualifications and penalties, and the service market's requests and quotes",
+        include_str!("../migrations/0040_intermediaries.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

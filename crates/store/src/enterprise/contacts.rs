@@ -102,8 +102,12 @@ async fn may_sign_in(conn: &mut AnyConnection, store: &Store, w: &Who) -> Result
     if !phones.is_empty() {
         return Err(StoreError::invalid("phone", NOT_A_CONTACT));
     }
+    // Complaints, an agency registered by the office, or service requests published
+    // on its behalf: then the office names its contacts.
     let on_file: i64 = sqlx::query_scalar(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM complaints WHERE credit_code = $1",
+        "SELECT (SELECT CAST(COUNT(*) AS BIGINT) FROM complaints WHERE credit_code = $1) \
+         + (SELECT CAST(COUNT(*) AS BIGINT) FROM agencies WHERE credit_code = $1) \
+         + (SELECT CAST(COUNT(*) AS BIGINT) FROM service_requests WHERE owner_code = $1)",
     )
     .bind(w.code.as_str())
     .fetch_one(&mut *conn)
@@ -111,7 +115,7 @@ async fn may_sign_in(conn: &mut AnyConnection, store: &Store, w: &Who) -> Result
     if on_file > 0 {
         return Err(StoreError::invalid(
             "phone",
-            "该企业已有投诉记录但尚未登记联系人，请联系企业投诉处理中心登记联系人后再登录",
+            "该企业已有投诉、中介机构入驻或服务需求记录但尚未登记联系人，请联系企业投诉处理中心或政务服务管理办公室登记联系人后再登录",
         ));
     }
     Ok(())

@@ -198,6 +198,11 @@ struct Raw {
     /// Public resource transactions and their amounts in fen.
     trading: i64,
     trading_fen: i64,
+    /// Agencies selected in the 中介超市, the amounts agreed, ratings and their marks.
+    intermediary: i64,
+    intermediary_fen: i64,
+    intermediary_rated: i64,
+    intermediary_points: i64,
     /// Coordination problems on projects resolved.
     problems_resolved: i64,
     /// Survey scores (count, sum), links issued and answered.
@@ -293,6 +298,11 @@ impl Raw {
             Key::ProblemsCoordinated => n(self.problems_resolved),
             Key::TradingTransactions => n(self.trading),
             Key::TradingAmountYi => Some(self.trading_fen as f64 / 1e10),
+            Key::IntermediaryOrders => n(self.intermediary),
+            Key::IntermediaryAmountWan => Some(self.intermediary_fen as f64 / 1e6),
+            // Four marks of 1..5 per rating: 20 points is 100.
+            Key::IntermediarySatisfaction => (self.intermediary_rated > 0)
+                .then(|| 5.0 * self.intermediary_points as f64 / self.intermediary_rated as f64),
             Key::ComplaintsOnTimeRate => ratio(self.complaints_on_time, self.complaints_answered),
             Key::ComplaintsSatisfaction => ratio(self.complaints_satisfied, self.complaints_rated),
             Key::SurveySatisfaction => {
@@ -691,6 +701,15 @@ async fn raw(store: &Store, p: &Period, parts: Parts) -> Result<Raw> {
         {
             r.trading += v[0];
             r.trading_fen += v[1];
+        }
+        for v in stats::sums(&mut c, &stats::INTERMEDIARY, p.from, p.to, &[])
+            .await?
+            .values()
+        {
+            r.intermediary += v[0];
+            r.intermediary_fen += v[1];
+            r.intermediary_rated += v[2];
+            r.intermediary_points += v[3];
         }
     }
     r.months = months_in(p);

@@ -645,6 +645,35 @@ pub static TRADING: Counter = Counter {
     },
 };
 
+/// Agencies selected in the service market per day selected and service: the
+/// orders, their agreed amounts, and the owners' ratings (four marks summed).
+pub static INTERMEDIARY: Counter = Counter {
+    table: "stat_intermediary",
+    months: "stat_intermediary_m",
+    label: "中介超市",
+    keys: &[("day", Ty::Text), ("service", Ty::Text)],
+    measures: &["n", "amount_fen", "rated", "rating_points"],
+    source: "SELECT r.selected_on AS day, r.service, CAST(COUNT(*) AS BIGINT) AS n, \
+             CAST(SUM(q.amount_fen) AS BIGINT) AS amount_fen, \
+             CAST(SUM(CASE WHEN r.rated_on IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS rated, \
+             CAST(SUM(COALESCE(r.quality + r.timeliness + r.attitude + r.fees, 0)) AS BIGINT) AS rating_points \
+             FROM service_requests r JOIN service_quotes q ON q.id = r.selected_quote_id \
+             WHERE r.selected_on IS NOT NULL{and} GROUP BY r.selected_on, r.service",
+    id: "r.id",
+    count: |r, _, add| {
+        add(
+            vec![K::T(r.try_get("day")?), K::T(r.try_get("service")?)],
+            &[
+                r.try_get("n")?,
+                r.try_get("amount_fen")?,
+                r.try_get("rated")?,
+                r.try_get("rating_points")?,
+            ],
+        );
+        Ok(())
+    },
+};
+
 /// After-checks of automatic approvals done on that day, and those that disagreed.
 pub static AFTER_CHECKS: Counter = Counter {
     table: "stat_after_checks",
@@ -715,7 +744,7 @@ pub async fn track_handled(
 }
 
 /// Every kept figure.
-pub static COUNTERS: [&Counter; 18] = [
+pub static COUNTERS: [&Counter; 19] = [
     &CASES,
     &ORDERS,
     &ORDER_DUES,
@@ -734,6 +763,7 @@ pub static COUNTERS: [&Counter; 18] = [
     &SURVEY_LINKS,
     &PROBLEMS,
     &TRADING,
+    &INTERMEDIARY,
 ];
 
 /// What some records add to a counter, summed per key.

@@ -67,10 +67,14 @@ pub struct LongFour {
     pub projects: i64,
 }
 
-/// A project's measures from its stage applications and acceptances.
+/// A project's measures from its stage applications and acceptances, and the
+/// intermediary services its owner obtained in the 中介超市 (`market`, by name):
+/// before, each stage's reports and each market order counted apart; after, each
+/// distinct service once.
 pub fn of(
     stages: &[StageView],
     acceptances: &[AcceptanceView],
+    market: &[String],
     cal: &Calendar,
     today: NaiveDate,
 ) -> LongFour {
@@ -99,14 +103,21 @@ pub fn of(
         m.working_days.before += s.statutory_days as f64;
         m.seals.before += s.cases.len() as f64;
         m.seals.after += s.cases.iter().filter(|c| c.license_no.is_some()).count() as f64;
-        let n = s.intermediaries.len() as f64;
-        m.intermediaries.before += n;
-        m.intermediaries.after += n;
+        m.intermediaries.before += s.intermediaries.len() as f64;
         m.fees_fen.before += s.fees_fen as f64;
         m.fees_fen.after += s.fees_fen as f64;
         m.materials.before += s.materials_separate as f64;
         m.materials.after += s.materials.len() as f64;
     }
+    let mut used: Vec<&str> = stages
+        .iter()
+        .flat_map(|s| s.intermediaries.iter().map(String::as_str))
+        .chain(market.iter().map(String::as_str))
+        .collect();
+    m.intermediaries.before += market.len() as f64;
+    used.sort_unstable();
+    used.dedup();
+    m.intermediaries.after = used.len() as f64;
     for a in acceptances.iter().filter(|a| a.license_no.is_some()) {
         let mut departments: Vec<&str> = a.checks.iter().map(|c| c.department.as_str()).collect();
         departments.sort();
@@ -118,15 +129,29 @@ pub fn of(
     m
 }
 
+/// The market's services of a project by its code.
+pub(crate) async fn market_of(conn: &mut sqlx::AnyConnection, code: &str) -> Result<Vec<String>> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM projects WHERE code = $1")
+        .bind(code.trim())
+        .fetch_optional(&mut *conn)
+        .await?;
+    match id {
+        Some(id) => crate::intermediary::market::project_services(conn, id).await,
+        None => Ok(vec![]),
+    }
+}
+
 /// A project's measures, for staff.
 pub async fn for_project(store: &Store, p: &Principal, code: &str) -> Result<LongFour> {
     may_read(p)?;
     let stages = super::stages::for_project(store, p, code).await?;
     let acceptances = super::acceptance::for_project(store, p, code).await?;
     let cal = calendar::current(store).await?;
+    let market = market_of(&mut *store.reader().await?, code).await?;
     Ok(of(
         &stages,
         &acceptances,
+        &market,
         &cal,
         time::local_day(time::now()),
     ))
@@ -153,7 +178,8 @@ pub async fn average(store: &Store, from: NaiveDate, to: NaiveDate) -> Result<Lo
         let code: String = r.try_get(1)?;
         let stages = super::stages::of_project(&mut rd, id, &cal).await?;
         let acceptances = super::acceptance::of_project(&mut rd, &code).await?;
-        let m = of(&stages, &acceptances, &cal, today);
+        let market = crate::intermediary::market::project_services(&mut rd, id).await?;
+        let m = of(&stages, &acceptances, &market, &cal, today);
         for (s, v) in [
             (&mut sum.working_days, m.working_days),
             (&mut sum.seals, m.seals),

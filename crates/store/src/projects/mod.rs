@@ -326,6 +326,17 @@ pub async fn list(
     .await
 }
 
+/// Every project's code, owner's credit code and owner's name, in registration order
+/// (for the demo's service requests).
+pub async fn owners(store: &Store) -> Result<Vec<(String, String, String)>> {
+    let rows = sqlx::query("SELECT code, owner_credit_code, owner_name FROM projects ORDER BY id")
+        .fetch_all(&mut *store.reader().await?)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect()
+}
+
 /// Streams every project in id order to `sink` (`tongban export projects`).
 pub async fn export(
     store: &Store,

@@ -74,6 +74,7 @@ pub async fn track(store: &Store, code: &str, credit_code: &str, from: &str) -> 
     let cal = calendar::load(store, &mut rd).await?;
     let mut applications = super::stages::of_project(&mut rd, id, &cal).await?;
     let mut acceptances = super::acceptance::of_project(&mut rd, code.as_str()).await?;
+    let market = crate::intermediary::market::project_services(&mut rd, id).await?;
     drop(rd);
     // Staff names stay inside.
     for a in &mut applications {
@@ -86,7 +87,7 @@ pub async fn track(store: &Store, code: &str, credit_code: &str, from: &str) -> 
         }
     }
     let today = time::local_day(time::now());
-    let long_four = super::long_four::of(&applications, &acceptances, &cal, today);
+    let long_four = super::long_four::of(&applications, &acceptances, &market, &cal, today);
     let stages = Stage::ALL
         .iter()
         .map(|s| {

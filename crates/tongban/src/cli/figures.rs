@@ -129,7 +129,7 @@ pub async fn report(args: ReportArgs) -> anyhow::Result<()> {
 
 #[derive(clap::Args)]
 pub struct ExportArgs {
-    /// 数据集：departments、points、items、cases、ratings、calls、work_orders、projects、acceptances（已出具验收意见书的联合验收）、entities（市场主体）、registrations（商事登记申请）、reforms（事项清单改革决定）、after_checks（秒批事后核查）、bundles（一件事申请）、commendations（锦旗与创新举措登记）、patrols（窗口巡查）、visits（第三方暗访）、project_progress（挂钩项目每周进展）、problems（工程建设项目协调问题）、complaints（企业投诉，不含联系人和电话）、survey_links（满意度测评链接，不含链接本身）、survey_scores（满意度测评评分）或 trading（公共资源交易公告）
+    /// 数据集：departments、points、items、cases、ratings、calls、work_orders、projects、acceptances（已出具验收意见书的联合验收）、entities（市场主体）、registrations（商事登记申请）、reforms（事项清单改革决定）、after_checks（秒批事后核查）、bundles（一件事申请）、commendations（锦旗与创新举措登记）、patrols（窗口巡查）、visits（第三方暗访）、project_progress（挂钩项目每周进展）、problems（工程建设项目协调问题）、complaints（企业投诉，不含联系人和电话）、survey_links（满意度测评链接，不含链接本身）、survey_scores（满意度测评评分）、trading（公共资源交易公告）、agencies（中介机构名录，不含联系人）或 intermediary_orders（中介超市服务需求与选取、评价）
     pub dataset: String,
     /// items：导出该日生效的事项版本（YYYY-MM-DD，默认今天）
     #[arg(long)]
@@ -228,6 +228,12 @@ async fn export(
         "trading" => {
             tongban_store::trading::announcements::export(store, |row| writer.write(&row)).await?;
         }
+        "agencies" => {
+            tongban_store::intermediary::agencies::export(store, |row| writer.write(&row)).await?;
+        }
+        "intermediary_orders" => {
+            tongban_store::intermediary::market::export(store, |row| writer.write(&row)).await?;
+        }
         "problems" => {
             tongban_store::projects::problems::export_problems(store, |row| writer.write(&row))
                 .await?;
@@ -256,7 +262,7 @@ async fn export(
         }
         other => {
             anyhow::bail!(
-                "未知数据集“{other}”：可导出 departments、points、items、cases、ratings、calls、work_orders、projects、acceptances、entities、registrations、reforms、after_checks、bundles、commendations、patrols、visits、project_progress、problems、complaints、survey_links、survey_scores、trading"
+                "未知数据集“{other}”：可导出 departments、points、items、cases、ratings、calls、work_orders、projects、acceptances、entities、registrations、reforms、after_checks、bundles、commendations、patrols、visits、project_progress、problems、complaints、survey_links、survey_scores、trading、agencies、intermediary_orders"
             )
         }
     }

@@ -289,6 +289,12 @@ fn print_demo_accounts(listen: &str, project: Option<(String, String)>) {
         out,
         "\n演示企业（企业登录 /business/login，网上投诉、评价答复）：{enterprise} 统一社会信用代码 {credit}，联系人 {contact} {mobile}；验证码同样见 /admin/sms"
     );
+    let (_, agency, agency_contact, agency_mobile) = demo::intermediary::DEMO_AGENCY;
+    let _ = writeln!(
+        out,
+        "\n演示中介机构（企业登录后进入中介超市 /business/intermediary 报价、提交成果）：{agency} 统一社会信用代码 {}，联系人 {agency_contact} {agency_mobile}；演示企业也可在中介超市发布需求、选取和评价",
+        demo::intermediary::demo_agency_code()
+    );
     if let Some((code, credit)) = project {
         let _ = writeln!(
             out,

@@ -12,6 +12,7 @@ mod bundles;
 mod enterprise;
 mod guides;
 pub mod hotline;
+pub mod intermediary;
 pub mod kb;
 pub mod projects;
 pub mod reforms;
@@ -1035,6 +1036,7 @@ pub async fn seed_demo(
     enterprise::complaints(store, today, seed).await?;
     enterprise::surveys(store, today, seed).await?;
     trading::seed(store, today, scale, seed).await?;
+    intermediary::seed(store, today, scale, seed).await?;
     // The cases went in by bulk insert: the planner learns the tables' new sizes, and
     // the kept figures are computed once from them.
     store.analyze().await?;

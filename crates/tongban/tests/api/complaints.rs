@@ -25,7 +25,7 @@ fn field(v: &serde_json::Value) -> &str {
 
 /// Signs a browser in as an enterprise's contact; returns the page of the failed
 /// step instead when a step fails.
-async fn business_sign_in(
+pub(crate) async fn business_sign_in(
     app: &TestApp,
     b: &mut Browser,
     code: &str,

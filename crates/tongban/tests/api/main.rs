@@ -30,6 +30,7 @@ mod hotline;
 mod hotline_pages;
 mod hotline_rates;
 mod intake;
+mod intermediary;
 mod kb;
 mod licenses;
 mod modes;

@@ -9,6 +9,14 @@ use serde_json::json;
 /// What migrations 15–20 added, taken away again (ratings back on the old scale,
 /// 1 = 非常满意).
 const DOWNGRADE: &[&str] = &[
+    "DROP TABLE stat_intermediary_m",
+    "DROP TABLE stat_intermediary",
+    "DROP TABLE service_quotes",
+    "DROP TABLE service_requests",
+    "DROP TABLE item_intermediary_services",
+    "DROP TABLE agency_penalties",
+    "DROP TABLE agency_qualifications",
+    "DROP TABLE agencies",
     "DROP TABLE trading_credit",
     "DROP TABLE stat_trading_m",
     "DROP TABLE stat_trading",

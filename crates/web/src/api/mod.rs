@@ -12,6 +12,7 @@ mod enterprise;
 mod figures;
 mod hotline;
 mod intake;
+mod intermediary;
 mod items;
 pub(crate) mod kb;
 mod licenses;
@@ -52,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .merge(bundles::router())
         .merge(supervision::router())
         .merge(enterprise::router())
+        .merge(intermediary::router())
         .merge(trading::router())
 }
 

@@ -5,9 +5,10 @@
 mod admin;
 mod bundles;
 mod center;
-mod enterprise;
+pub(crate) mod enterprise;
 pub(crate) mod figures;
 mod hotline;
+mod intermediary;
 mod portal;
 mod projects;
 mod registration;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(bundles::router())
         .merge(supervision::router())
         .merge(enterprise::router())
+        .merge(intermediary::router())
         .merge(trading::router())
 }
 

@@ -336,6 +336,14 @@ fn supervision_and_enterprise(s: &mut String, f: &Figures) {
         count(f, Key::TradingTransactions),
         decimal(f, Key::TradingAmountYi, 2),
     );
+    let _ = writeln!(s, "### 涉审中介\n");
+    let _ = writeln!(
+        s,
+        "规范行政审批中介服务，中介机构脱钩、摘掉“红顶”后入驻网上中介超市，项目业主在中介超市选取中介服务{}次，成交金额{}万元，对中介服务的评价平均得分{}分。\n",
+        count(f, Key::IntermediaryOrders),
+        decimal(f, Key::IntermediaryAmountWan, 2),
+        decimal(f, Key::IntermediarySatisfaction, 1),
+    );
 }
 
 /// A block of the report's Markdown, for writers of other formats (Word, HTML).

@@ -172,7 +172,7 @@ async fn logout(
 }
 
 /// The signed-in enterprise, or a redirect to sign in and come back.
-fn signed_in(web: &Web, back: &str) -> Result<EnterpriseSession, Redirect> {
+pub(crate) fn signed_in(web: &Web, back: &str) -> Result<EnterpriseSession, Redirect> {
     web.enterprise
         .clone()
         .ok_or_else(|| Redirect::to(&format!("/business/login?next={}", urlencode(back))))

@@ -23,7 +23,7 @@ use tongban_domain::supervision::Quarter;
 use tongban_store::enterprise::{self, Digest, HookedView, ProgressView};
 use tongban_store::time;
 
-mod business;
+pub(crate) mod business;
 mod complaints;
 mod survey;
 

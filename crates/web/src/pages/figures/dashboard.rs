@@ -717,7 +717,13 @@ async fn table(s: &AppState, d: &Data, key: &str) -> Result<Option<Table>, PageE
             f,
             "trading_figures",
             "公共资源交易",
-            &[Key::TradingTransactions, Key::TradingAmountYi],
+            &[
+                Key::TradingTransactions,
+                Key::TradingAmountYi,
+                Key::IntermediaryOrders,
+                Key::IntermediaryAmountWan,
+                Key::IntermediarySatisfaction,
+            ],
         ),
         "supervision_figures" => figure_table(
             f,
@@ -1017,9 +1023,21 @@ async fn trading_view(c: &ViewCtx<'_>) -> Result<View, PageError> {
             Some("/trading?stage=result".into()),
         ),
         big(f, Key::TradingAmountYi, "总成交金额（亿元）", None),
+        big(
+            f,
+            Key::IntermediaryOrders,
+            "中介超市选取中介服务（次）",
+            Some("/intermediaries/requests".into()),
+        ),
+        big(
+            f,
+            Key::IntermediarySatisfaction,
+            "中介服务评价得分（分）",
+            None,
+        ),
     ];
     let t = need(s, d, "trading_figures").await?;
-    let note = "结果公告以发布日期计入统计期间；公告明细见“公共资源交易信息”，OCDS 数据见 /ocds/releases。".to_string();
+    let note = "结果公告以发布日期计入统计期间；公告明细见“公共资源交易信息”，OCDS 数据见 /ocds/releases。中介服务以选取日期计入统计期间，明细见“中介超市”。".to_string();
     Ok((
         bigs,
         vec![section("trading_figures", &t, 1, String::new(), note)],

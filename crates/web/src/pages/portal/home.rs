@@ -227,6 +227,8 @@ struct GuidePage {
     /// The office's phone for questions and complaints (机构设置).
     office_phone: String,
     on: String,
+    /// The intermediary services the item needs (中介服务), by name.
+    intermediaries: Vec<&'static str>,
 }
 
 impl GuidePage {
@@ -265,7 +267,10 @@ async fn guide(State(s): State<AppState>, web: Web, Path(code): Path<String>) ->
         &content.accept_points,
     );
     let office_phone = s.store.office_phone_cached().await?;
+    let intermediaries =
+        tongban_store::intermediary::agencies::item_services(&s.store, &item.code).await?;
     let page = GuidePage {
+        intermediaries,
         layout: web.layout(),
         item,
         content,
