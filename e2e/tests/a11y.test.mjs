@@ -66,6 +66,10 @@ const PAGES = [
   ['公共资源交易信息（错误汇总）', '/trading?from=2026-13-01', 422, 'from'],
   ['公共资源交易项目进程', 'trading-project', 200],
   ['交易主体信用信息', '/trading/credit', 200],
+  ['中介机构名录', '/intermediaries', 200],
+  ['中介机构名录（环境影响评价）', '/intermediaries?service=hjpj', 200],
+  ['中介服务需求', '/intermediaries/requests?open=1', 200],
+  ['审批事项所需中介服务', '/intermediaries/services', 200],
 ];
 
 test('门户页面没有严重（serious/critical）的无障碍问题', { timeout: 120_000 }, async (t) => {

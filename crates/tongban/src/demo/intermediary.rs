@@ -233,7 +233,13 @@ pub async fn seed(store: &Store, today: NaiveDate, scale: f64, seed: u64) -> any
         } else {
             first + chrono::Days::new((k * 340 / n) as u64)
         };
-        let s = services[rng.random_range(0..services.len())];
+        // The demo enterprise's newest request is for the demo agency's service, so
+        // the demo agency has one to quote on.
+        let s = if k + 1 == n {
+            services[0]
+        } else {
+            services[rng.random_range(0..services.len())]
+        };
         let budget_fen: i64 = rng.random_range(8..120) * 500_000;
         let rule = match rng.random_range(0..10) {
             0..=4 => Rule::Lowest,
@@ -278,6 +284,7 @@ pub async fn seed(store: &Store, today: NaiveDate, scale: f64, seed: u64) -> any
         if open {
             candidates.retain(|c| c.as_str() != demo_agency.as_str());
         }
+        let mut quoted: Vec<String> = vec![];
         for c in &candidates {
             let fen = budget_fen * rng.random_range(60..100) / 100;
             let agency_actor = Actor {
@@ -286,7 +293,7 @@ pub async fn seed(store: &Store, today: NaiveDate, scale: f64, seed: u64) -> any
             };
             let on = published
                 + chrono::Days::new(rng.random_range(0..=(deadline - published).num_days() as u64));
-            market::keep_quote(
+            match market::keep_quote(
                 store,
                 &agency_actor,
                 c,
@@ -296,8 +303,15 @@ pub async fn seed(store: &Store, today: NaiveDate, scale: f64, seed: u64) -> any
                 "",
                 on.min(today),
             )
-            .await?;
+            .await
+            {
+                Ok(()) => quoted.push(c.to_string()),
+                // An agency rated below the line since no longer quotes.
+                Err(tongban_store::StoreError::Forbidden(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
         }
+        let candidates = quoted;
         if open || candidates.is_empty() {
             continue;
         }

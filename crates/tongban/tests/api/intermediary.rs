@@ -358,7 +358,17 @@ async fn owners_select_agencies_and_rate_their_work(db: Db) {
     assert!(page.contains("信用得分50分"), "{page}");
     assert_eq!(app.count("service_quotes").await, 2);
 
-    // Before the selection the public sees no quotes, and the content is masked.
+    // Before the selection the public sees no quotes, and the content is masked; the
+    // office sees both.
+    let (_, v) = app
+        .get(&format!("/api/v1/intermediary/requests/{no}"), None)
+        .await;
+    assert_eq!(v["quotes"].as_array().unwrap().len(), 0, "{v}");
+    assert!(!v.to_string().contains("138 1234 5678"), "{v}");
+    let (_, v) = app
+        .get(&format!("/api/v1/intermediary/requests/{no}"), Some(&sup))
+        .await;
+    assert_eq!(v["quotes"].as_array().unwrap().len(), 2, "{v}");
     let (_, _, page) = public.get(&format!("/intermediaries/requests/{no}")).await;
     assert!(
         page.contains("报价在选取前保密") && !page.contains("55000.00"),

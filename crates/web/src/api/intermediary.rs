@@ -6,7 +6,7 @@
 
 use crate::AppState;
 use crate::error::ApiResult;
-use crate::extract::{Body, Query, Staff};
+use crate::extract::{Body, MaybeStaff, Query, Staff};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use tongban_domain::intermediary::{
     AgencyInput, PenaltyInput, QualificationInput, RatingInput, RequestInput, Service,
 };
+use tongban_domain::org::Role;
 use tongban_store::StoreError;
 use tongban_store::intermediary::{
     AgencyQuery, AgencyView, Party, RequestQuery, RequestView, agencies, market,
@@ -162,11 +163,18 @@ async fn requests(
     Ok(Json(json!({ "requests": rows, "next_cursor": next })))
 }
 
+/// One request: for the office's supervisors and administrators with its sealed
+/// quotes and unmasked texts; for anyone else as the public sees it.
 async fn request(
     State(s): State<AppState>,
+    MaybeStaff(p): MaybeStaff,
     Path(no): Path<String>,
 ) -> ApiResult<Json<RequestView>> {
-    Ok(Json(market::request(&s.store, &Party::Public, &no).await?))
+    let party = match &p {
+        Some(p) if matches!(p.role, Role::Supervisor | Role::Admin) => Party::Staff(p),
+        _ => Party::Public,
+    };
+    Ok(Json(market::request(&s.store, &party, &no).await?))
 }
 
 #[derive(Deserialize, Default)]
