@@ -91,6 +91,34 @@ pub struct SupplierInput {
     /// Their price in fen, where the announcement gives one.
     #[serde(default)]
     pub amount_fen: Option<i64>,
+    /// The lot (标段、包) they won or were named for, by its id, if the project has lots.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub lot: String,
+}
+
+/// A lot (标段、采购包) of a project, as its tender announcement divides it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LotInput {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub title: String,
+    /// Its budget in fen, where given.
+    #[serde(default)]
+    pub amount_fen: Option<i64>,
+}
+
+/// A bid received (开标记录): who bid, for which lot, at what price.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BidInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub credit_code: String,
+    #[serde(default)]
+    pub amount_fen: Option<i64>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub lot: String,
 }
 
 /// An announcement as a trading system sends it.
@@ -130,6 +158,12 @@ pub struct FeedRecord {
     pub amount_fen: Option<i64>,
     #[serde(default)]
     pub suppliers: Vec<SupplierInput>,
+    /// The lots a tender divides the project into.
+    #[serde(default)]
+    pub lots: Vec<LotInput>,
+    /// The bids received (candidates, result and contract announcements).
+    #[serde(default)]
+    pub bids: Vec<BidInput>,
     #[serde(default)]
     pub body: String,
 }
@@ -151,6 +185,8 @@ pub struct Notice {
     pub date: NaiveDate,
     pub amount_fen: Option<i64>,
     pub suppliers: Vec<SupplierInput>,
+    pub lots: Vec<LotInput>,
+    pub bids: Vec<BidInput>,
     pub body: String,
 }
 
@@ -391,34 +427,23 @@ impl FeedRecord {
         {
             f.push(Invalid::new("amount_fen", format!("金额{a}分超出合理范围")));
         }
-        let mut suppliers = vec![];
-        for (i, s) in self.suppliers.iter().enumerate() {
-            let name = s.name.trim();
-            if name.is_empty() || name.chars().count() > 100 {
-                f.push(Invalid::new(
-                    "suppliers",
-                    format!("第{}个供应商（投标人）名称应为1至100个字", i + 1),
-                ));
-                continue;
-            }
-            let code = f.take(code_of(
-                "suppliers",
-                &format!("供应商“{name}”"),
-                &s.credit_code,
-            ));
-            if let Some(a) = s.amount_fen
-                && !(0..=MAX_FEN).contains(&a)
+        let suppliers = self.check_suppliers(&mut f);
+        let lots = self.check_lots(&mut f);
+        let bids = self.check_bids(stage, &mut f);
+        // A lot named by a supplier or a bid is one this announcement lists, if it lists any.
+        if !lots.is_empty() {
+            for l in suppliers
+                .iter()
+                .map(|s| &s.lot)
+                .chain(bids.iter().map(|b| &b.lot))
             {
-                f.push(Invalid::new(
-                    "suppliers",
-                    format!("供应商“{name}”的金额超出合理范围"),
-                ));
+                if !l.is_empty() && !lots.iter().any(|x| &x.id == l) {
+                    f.push(Invalid::new(
+                        "lots",
+                        format!("标段“{l}”不在本公告列出的标段中"),
+                    ));
+                }
             }
-            suppliers.push(SupplierInput {
-                name: name.to_string(),
-                credit_code: code.flatten().unwrap_or_default(),
-                amount_fen: s.amount_fen,
-            });
         }
         if matches!(stage, Some(Stage::Result | Stage::Contract)) && suppliers.is_empty() {
             f.push(Invalid::new(
@@ -463,11 +488,141 @@ impl FeedRecord {
                     date,
                     amount_fen: self.amount_fen,
                     suppliers,
+                    lots,
+                    bids,
                     body: self.body.trim().to_string(),
                 }),
                 _ => None,
             },
         )
+    }
+}
+
+impl FeedRecord {
+    /// The suppliers, checked: each named, its code valid, its amount in range.
+    fn check_suppliers(&self, f: &mut Faults) -> Vec<SupplierInput> {
+        let mut suppliers = vec![];
+        for (i, s) in self.suppliers.iter().enumerate() {
+            let name = s.name.trim();
+            if name.is_empty() || name.chars().count() > 100 {
+                f.push(Invalid::new(
+                    "suppliers",
+                    format!("第{}个供应商（投标人）名称应为1至100个字", i + 1),
+                ));
+                continue;
+            }
+            let code = f.take(code_of(
+                "suppliers",
+                &format!("供应商“{name}”"),
+                &s.credit_code,
+            ));
+            if let Some(a) = s.amount_fen
+                && !(0..=MAX_FEN).contains(&a)
+            {
+                f.push(Invalid::new(
+                    "suppliers",
+                    format!("供应商“{name}”的金额超出合理范围"),
+                ));
+            }
+            suppliers.push(SupplierInput {
+                name: name.to_string(),
+                credit_code: code.flatten().unwrap_or_default(),
+                amount_fen: s.amount_fen,
+                lot: s.lot.trim().to_string(),
+            });
+        }
+        suppliers
+    }
+
+    /// The lots, checked: each with an id (unique, at most 50 characters) and a title.
+    fn check_lots(&self, f: &mut Faults) -> Vec<LotInput> {
+        if self.lots.len() > 100 {
+            f.push(Invalid::new("lots", "一个公告最多列出100个标段"));
+            return vec![];
+        }
+        let mut lots: Vec<LotInput> = vec![];
+        for (i, l) in self.lots.iter().enumerate() {
+            let id = l.id.trim();
+            let title = l.title.trim();
+            if id.is_empty() || id.chars().count() > 50 {
+                f.push(Invalid::new(
+                    "lots",
+                    format!("第{}个标段的编号应为1至50个字符", i + 1),
+                ));
+                continue;
+            }
+            if lots.iter().any(|x| x.id == id) {
+                f.push(Invalid::new("lots", format!("标段编号“{id}”重复")));
+                continue;
+            }
+            if title.is_empty() || title.chars().count() > 200 {
+                f.push(Invalid::new(
+                    "lots",
+                    format!("标段“{id}”的名称应为1至200个字"),
+                ));
+                continue;
+            }
+            if let Some(a) = l.amount_fen
+                && !(0..=MAX_FEN).contains(&a)
+            {
+                f.push(Invalid::new(
+                    "lots",
+                    format!("标段“{id}”的金额超出合理范围"),
+                ));
+            }
+            lots.push(LotInput {
+                id: id.to_string(),
+                title: title.to_string(),
+                amount_fen: l.amount_fen,
+            });
+        }
+        lots
+    }
+
+    /// The bids, checked: only once bids are opened (not on a tender or its
+    /// amendment), each bidder named, its code valid, its price in range.
+    fn check_bids(&self, stage: Option<Stage>, f: &mut Faults) -> Vec<BidInput> {
+        if self.bids.is_empty() {
+            return vec![];
+        }
+        if matches!(stage, Some(Stage::Tender | Stage::Amendment)) {
+            f.push(Invalid::new(
+                "bids",
+                "招标公告和更正公告不能公布投标报价（开标后公布）",
+            ));
+            return vec![];
+        }
+        if self.bids.len() > 1000 {
+            f.push(Invalid::new("bids", "一个公告最多列出1000个投标"));
+            return vec![];
+        }
+        let mut bids = vec![];
+        for (i, b) in self.bids.iter().enumerate() {
+            let name = b.name.trim();
+            if name.is_empty() || name.chars().count() > 100 {
+                f.push(Invalid::new(
+                    "bids",
+                    format!("第{}个投标人名称应为1至100个字", i + 1),
+                ));
+                continue;
+            }
+            let code = f.take(code_of("bids", &format!("投标人“{name}”"), &b.credit_code));
+            if let Some(a) = b.amount_fen
+                && !(0..=MAX_FEN).contains(&a)
+            {
+                f.push(Invalid::new(
+                    "bids",
+                    format!("投标人“{name}”的报价超出合理范围"),
+                ));
+            }
+            bids.push(BidInput {
+                name: name.to_string(),
+                credit_code: code.flatten().unwrap_or_default(),
+                amount_fen: b.amount_fen,
+                lot: b.lot.trim().to_string(),
+            });
+        }
+        bids
     }
 }
 

@@ -719,7 +719,13 @@ fn add_trading(doc: &mut Value) {
                 "agent_code": { "type": "string" }, "town": { "type": "string" }, "date": { "type": "string", "format": "date" },
                 "amount_fen": { "type": "integer" }, "body": { "type": "string" },
                 "suppliers": { "type": "array", "items": { "type": "object", "properties": {
-                    "name": { "type": "string" }, "credit_code": { "type": "string" }, "amount_fen": { "type": "integer" } } } } } } } } }
+                    "name": { "type": "string" }, "credit_code": { "type": "string" }, "amount_fen": { "type": "integer" },
+                    "lot": { "type": "string", "description": "所中标段的编号" } } } },
+                "lots": { "type": "array", "description": "招标公告划分的标段（采购包）", "items": { "type": "object", "properties": {
+                    "id": { "type": "string" }, "title": { "type": "string" }, "amount_fen": { "type": "integer" } } } },
+                "bids": { "type": "array", "description": "开标记录（中标候选人公示、结果公告、合同公告）", "items": { "type": "object", "properties": {
+                    "name": { "type": "string" }, "credit_code": { "type": "string" }, "amount_fen": { "type": "integer" },
+                    "lot": { "type": "string" } } } } } } } } }
     });
     for (k, v) in paths.as_object().into_iter().flatten() {
         doc["paths"][k] = v.clone();

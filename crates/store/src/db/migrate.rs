@@ -207,6 +207,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "intermediary agencies, their qualifications and penalties, and the service market's requests and quotes",
         include_str!("../migrations/0040_intermediaries.sql"),
     ),
+    (
+        41,
+        "the lots of trading projects and the bids received",
+        include_str!("../migrations/0041_trading_lots_bids.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use tongban_domain::public::mask_text;
-use tongban_domain::trading::{Source, Stage, SupplierInput, TradingKind};
+use tongban_domain::trading::{BidInput, LotInput, Source, Stage, SupplierInput, TradingKind};
 
 /// An announcement as the public sees it.
 #[derive(Debug, Clone, Serialize)]
@@ -35,6 +35,10 @@ pub struct NoticeView {
     pub amount_fen: Option<i64>,
     pub awarded_fen: i64,
     pub suppliers: Vec<SupplierInput>,
+    /// The lots of a tender (标段、采购包).
+    pub lots: Vec<LotInput>,
+    /// The bids received, as the candidates or result announcement lists them.
+    pub bids: Vec<BidInput>,
     pub body: String,
     pub amended: bool,
 }
@@ -58,7 +62,7 @@ impl NoticeView {
 
 pub(crate) const COLUMNS: &str = "t.id, t.ocid, t.source, t.source_id, t.project_ref, t.version, t.kind, t.stage, t.title, \
      t.buyer_name, t.buyer_code, t.agent_name, t.agent_code, t.town, t.published_on, t.amount_fen, t.awarded_fen, \
-     t.suppliers, t.body, t.amended_at";
+     t.suppliers, t.body, t.amended_at, t.lots, t.bids";
 
 pub(crate) fn view_from(r: &sqlx::any::AnyRow) -> Result<NoticeView> {
     let source: String = r.try_get("source")?;
@@ -86,6 +90,8 @@ pub(crate) fn view_from(r: &sqlx::any::AnyRow) -> Result<NoticeView> {
         amount_fen: r.try_get("amount_fen")?,
         awarded_fen: r.try_get("awarded_fen")?,
         suppliers: serde_json::from_str(&r.try_get::<String, _>("suppliers")?).unwrap_or_default(),
+        lots: serde_json::from_str(&r.try_get::<String, _>("lots")?).unwrap_or_default(),
+        bids: serde_json::from_str(&r.try_get::<String, _>("bids")?).unwrap_or_default(),
         body: mask_text(&r.try_get::<String, _>("body")?),
         amended: r.try_get::<Option<String>, _>("amended_at")?.is_some(),
     })

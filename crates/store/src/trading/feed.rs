@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::AnyConnection;
 use tongban_domain::calendar::Calendar;
-use tongban_domain::trading::{FeedRecord, Source, SupplierInput, awarded_fen};
+use tongban_domain::trading::{BidInput, FeedRecord, LotInput, Source, SupplierInput, awarded_fen};
 
 /// The OCDS prefix when the office has not set its own (`ocds_prefix`).
 pub const DEFAULT_PREFIX: &str = "ocds-tongban";
@@ -160,6 +160,8 @@ pub async fn ingest(
         .fetch_optional(&mut *tx)
         .await?;
         let suppliers = serde_json::to_string(&n.suppliers).map_err(anyhow::Error::from)?;
+        let lots = serde_json::to_string(&n.lots).map_err(anyhow::Error::from)?;
+        let bids = serde_json::to_string(&n.bids).map_err(anyhow::Error::from)?;
         match held {
             Some((_, v)) if v >= n.version => report.unchanged += 1,
             Some((row, _)) => {
@@ -167,7 +169,7 @@ pub async fn ingest(
                 sqlx::query(
                     "UPDATE trading_notices SET version = $1, kind = $2, stage = $3, title = $4, buyer_name = $5, \
                      buyer_code = $6, agent_name = $7, agent_code = $8, town = $9, published_on = $10, amount_fen = $11, \
-                     awarded_fen = $12, suppliers = $13, body = $14, amended_at = $15 WHERE id = $16",
+                     awarded_fen = $12, suppliers = $13, body = $14, amended_at = $15, lots = $16, bids = $17 WHERE id = $18",
                 )
                 .bind(n.version)
                 .bind(n.kind.as_str())
@@ -184,6 +186,8 @@ pub async fn ingest(
                 .bind(&suppliers)
                 .bind(&n.body)
                 .bind(&now)
+                .bind(&lots)
+                .bind(&bids)
                 .bind(row)
                 .execute(&mut *tx)
                 .await?;
@@ -198,8 +202,9 @@ pub async fn ingest(
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO trading_notices (source, source_id, version, ocid, project_ref, kind, stage, title, \
                      buyer_name, buyer_code, agent_name, agent_code, town, published_on, amount_fen, awarded_fen, \
-                     suppliers, body, received_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
+                     suppliers, body, received_at, lots, bids) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
+                     RETURNING id",
                 )
                 .bind(source.as_str())
                 .bind(&n.id)
@@ -220,6 +225,8 @@ pub async fn ingest(
                 .bind(&suppliers)
                 .bind(&n.body)
                 .bind(&now)
+                .bind(&lots)
+                .bind(&bids)
                 .fetch_one(&mut *tx)
                 .await?;
                 stats::track_new(&mut tx, &stats::TRADING, &[id]).await?;
@@ -332,7 +339,9 @@ pub fn parse_json_as<T: serde::de::DeserializeOwned>(
 }
 
 /// The columns a CSV file has (the first line names them, in any order); the
-/// suppliers as `名称:统一社会信用代码:金额（分）` separated by `;`.
+/// suppliers as `名称:统一社会信用代码:金额（分）:标段` separated by `;` (the last
+/// parts may be left out), the lots as `编号:名称:金额（分）`, the bids as the
+/// suppliers.
 pub const CSV_COLUMNS: &[&str] = &[
     "id",
     "version",
@@ -348,8 +357,39 @@ pub const CSV_COLUMNS: &[&str] = &[
     "date",
     "amount_fen",
     "suppliers",
+    "lots",
+    "bids",
     "body",
 ];
+
+/// A CSV cell of `a:b:金额:d` entries separated by `;`, each as its four parts (the
+/// amount an integer of fen, parts left out empty).
+#[allow(clippy::type_complexity)]
+fn parties(
+    cell: &str,
+    what: &str,
+) -> std::result::Result<Vec<(String, String, Option<i64>, String)>, String> {
+    cell.split(';')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            let mut parts = s.split(':');
+            let a = parts.next().unwrap_or("").trim().to_string();
+            let b = parts.next().unwrap_or("").trim().to_string();
+            let amount = parts.next().unwrap_or("").trim();
+            let d = parts.next().unwrap_or("").trim().to_string();
+            let fen = if amount.is_empty() {
+                None
+            } else {
+                Some(
+                    amount
+                        .parse::<i64>()
+                        .map_err(|_| format!("{what}“{a}”的金额“{amount}”不是整数"))?,
+                )
+            };
+            Ok((a, b, fen, d))
+        })
+        .collect()
+}
 
 /// The records of a CSV file (UTF-8, with a header line).
 pub fn parse_csv(text: &str) -> Result<Batch> {
@@ -409,30 +449,32 @@ pub fn parse_csv(text: &str) -> Result<Batch> {
             }
         };
         let parsed = (|| {
-            let suppliers = get("suppliers")
-                .split(';')
-                .filter(|s| !s.trim().is_empty())
-                .map(|s| {
-                    let mut parts = s.split(':');
-                    let name = parts.next().unwrap_or("").trim().to_string();
-                    let credit_code = parts.next().unwrap_or("").trim().to_string();
-                    let amount = parts.next().unwrap_or("").trim();
-                    let amount_fen = if amount.is_empty() {
-                        None
-                    } else {
-                        Some(
-                            amount
-                                .parse::<i64>()
-                                .map_err(|_| format!("供应商“{name}”的金额“{amount}”不是整数"))?,
-                        )
-                    };
-                    Ok(SupplierInput {
-                        name,
-                        credit_code,
-                        amount_fen,
-                    })
+            let suppliers = parties(&get("suppliers"), "供应商")?
+                .into_iter()
+                .map(|(name, credit_code, amount_fen, lot)| SupplierInput {
+                    name,
+                    credit_code,
+                    amount_fen,
+                    lot,
                 })
-                .collect::<std::result::Result<Vec<_>, String>>()?;
+                .collect();
+            let bids = parties(&get("bids"), "投标人")?
+                .into_iter()
+                .map(|(name, credit_code, amount_fen, lot)| BidInput {
+                    name,
+                    credit_code,
+                    amount_fen,
+                    lot,
+                })
+                .collect();
+            let lots = parties(&get("lots"), "标段")?
+                .into_iter()
+                .map(|(id, title, amount_fen, _)| LotInput {
+                    id,
+                    title,
+                    amount_fen,
+                })
+                .collect();
             Ok(FeedRecord {
                 id: get("id"),
                 version: number("version", "版本号")?,
@@ -448,6 +490,8 @@ pub fn parse_csv(text: &str) -> Result<Batch> {
                 date: get("date"),
                 amount_fen: number("amount_fen", "金额")?,
                 suppliers,
+                lots,
+                bids,
                 body: get("body"),
             })
         })();

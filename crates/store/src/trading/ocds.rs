@@ -9,6 +9,13 @@ use crate::{Result, Store, StoreError, time};
 use serde_json::{Map, Value, json};
 use tongban_domain::trading::{Stage, TradingKind, yuan};
 
+/// The OCDS extensions the releases use: lots (`tender.lots`, `relatedLots`) and bids
+/// (`bids.details`), declared in every package.
+pub const EXTENSIONS: &[&str] = &[
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/v1.1.5/extension.json",
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json",
+];
+
 /// The OCDS party id of an organisation: its credit code, or its name.
 fn party_id(name: &str, code: Option<&str>) -> String {
     match code.filter(|c| !c.is_empty()) {
@@ -58,6 +65,20 @@ pub fn release(n: &NoticeView) -> Value {
             parties.push(party(&s.name, code, supplier_role));
         }
     }
+    for b in &n.bids {
+        let code = (!b.credit_code.is_empty()).then_some(b.credit_code.as_str());
+        let id = party_id(&b.name, code);
+        match parties.iter_mut().find(|p| p["id"] == id.as_str()) {
+            Some(p) => {
+                if let Some(roles) = p["roles"].as_array_mut()
+                    && !roles.iter().any(|r| r == "tenderer")
+                {
+                    roles.push(json!("tenderer"));
+                }
+            }
+            None => parties.push(party(&b.name, code, "tenderer")),
+        }
+    }
     let project = n.project_ref.clone();
     let mut tender = json!({
         "id": project,
@@ -68,6 +89,19 @@ pub fn release(n: &NoticeView) -> Value {
         },
         "mainProcurementCategory": kind.ocds_category(),
     });
+    if !n.lots.is_empty() {
+        tender["lots"] = n
+            .lots
+            .iter()
+            .map(|l| {
+                let mut lot = json!({ "id": l.id, "title": l.title });
+                if let Some(fen) = l.amount_fen {
+                    lot["value"] = value(fen);
+                }
+                lot
+            })
+            .collect();
+    }
     if matches!(stage, Stage::Tender | Stage::Amendment) {
         if let Some(fen) = n.amount_fen {
             tender["value"] = value(fen);
@@ -95,6 +129,13 @@ pub fn release(n: &NoticeView) -> Value {
         tender["tenderers"] = Value::Array(orgs.clone());
     }
     let date = format!("{}T00:00:00+08:00", n.published_on);
+    // The lots the suppliers won or were named for, each once.
+    let mut related: Vec<&str> = vec![];
+    for l in n.suppliers.iter().map(|s| s.lot.as_str()) {
+        if !l.is_empty() && !related.contains(&l) {
+            related.push(l);
+        }
+    }
     let mut r = json!({
         "ocid": n.ocid,
         "id": format!("{}-{}-v{}", n.source, n.source_id, n.version),
@@ -118,6 +159,9 @@ pub fn release(n: &NoticeView) -> Value {
             if stage == Stage::Result && n.awarded_fen > 0 {
                 award["value"] = value(n.awarded_fen);
             }
+            if !related.is_empty() {
+                award["relatedLots"] = json!(related);
+            }
             r["awards"] = json!([award]);
         }
         Stage::Contract => {
@@ -137,7 +181,36 @@ pub fn release(n: &NoticeView) -> Value {
         }
         Stage::Tender | Stage::Amendment => {}
     }
+    if !n.bids.is_empty() {
+        r["bids"] = bids(n, &project, &date);
+    }
     r
+}
+
+/// The bids an announcement lists, as the bid extension's `bids.details`.
+fn bids(n: &NoticeView, project: &str, date: &str) -> Value {
+    let details: Vec<Value> = n
+        .bids
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let code = (!b.credit_code.is_empty()).then_some(b.credit_code.as_str());
+            let mut d = json!({
+                "id": format!("{project}-bid-{}", i + 1),
+                "date": date,
+                "status": "valid",
+                "tenderers": [{ "id": party_id(&b.name, code), "name": b.name }],
+            });
+            if let Some(fen) = b.amount_fen {
+                d["value"] = value(fen);
+            }
+            if !b.lot.is_empty() {
+                d["relatedLots"] = json!([b.lot]);
+            }
+            d
+        })
+        .collect();
+    json!({ "details": details })
 }
 
 /// Merges arrays of objects by `id`, a later object's fields over an earlier's.
@@ -175,6 +248,7 @@ pub fn compile(ocid: &str, releases: &[Value]) -> Value {
     let mut parties: Vec<Value> = vec![];
     let mut awards: Vec<Value> = vec![];
     let mut contracts: Vec<Value> = vec![];
+    let mut bids: Vec<Value> = vec![];
     let mut tender = Map::new();
     let mut buyer = Value::Null;
     let mut date = Value::Null;
@@ -190,6 +264,10 @@ pub fn compile(ocid: &str, releases: &[Value]) -> Value {
         merge_by_id(
             &mut contracts,
             r["contracts"].as_array().map_or(&[], Vec::as_slice),
+        );
+        merge_by_id(
+            &mut bids,
+            r["bids"]["details"].as_array().map_or(&[], Vec::as_slice),
         );
         if let Some(t) = r["tender"].as_object() {
             for (k, v) in t {
@@ -215,6 +293,9 @@ pub fn compile(ocid: &str, releases: &[Value]) -> Value {
     }
     if !contracts.is_empty() {
         c["contracts"] = Value::Array(contracts);
+    }
+    if !bids.is_empty() {
+        c["bids"] = json!({ "details": bids });
     }
     c
 }

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tongban_domain::codes::CreditCode;
-use tongban_domain::trading::{FeedRecord, Source, SupplierInput, TradingKind};
+use tongban_domain::trading::{BidInput, FeedRecord, LotInput, Source, SupplierInput, TradingKind};
 use tongban_store::Store;
 use tongban_store::audit::Actor;
 
@@ -291,6 +291,8 @@ pub fn generate(
             date: date.to_string(),
             amount_fen: None,
             suppliers: vec![],
+            lots: vec![],
+            bids: vec![],
             body: String::new(),
         };
         let list = by_source.entry(source.as_str()).or_default();
@@ -301,6 +303,22 @@ pub fn generate(
             format!("{title}招标公告"),
         );
         tender.amount_fen = Some(budget);
+        // A fifth of the works are let in two lots (标段).
+        let lots = kind == TradingKind::Works && rng.random_bool(0.2);
+        if lots {
+            tender.lots = vec![
+                LotInput {
+                    id: "1".into(),
+                    title: format!("{title}一标段"),
+                    amount_fen: Some(budget / 2),
+                },
+                LotInput {
+                    id: "2".into(),
+                    title: format!("{title}二标段"),
+                    amount_fen: Some(budget - budget / 2),
+                },
+            ];
+        }
         tender.body = format!(
             "{title}现进行公开招标，欢迎符合条件的供应商参加。预算金额{}万元。联系人：王先生，电话 0512-5730 1234。",
             budget / 1_000_000
@@ -333,6 +351,7 @@ pub fn generate(
                     name: suppliers[*i].0.clone(),
                     credit_code: suppliers[*i].1.clone(),
                     amount_fen: Some(price(&mut rng)),
+                    lot: String::new(),
                 })
                 .collect();
             list.push((list.len() + 1, Ok(c)));
@@ -346,18 +365,50 @@ pub fn generate(
         }
         let winner = bidders[0];
         let awarded = price(&mut rng);
-        let won = SupplierInput {
-            name: suppliers[winner].0.clone(),
-            credit_code: suppliers[winner].1.clone(),
-            amount_fen: Some(awarded),
-        };
         let mut r = base(
             format!("{project}-R"),
             "result",
             day,
             format!("{title}中标结果公告"),
         );
-        r.suppliers = vec![won.clone()];
+        // The bids opened: each bidder once (for each lot), the winner's at the price awarded.
+        let mut bidding: Vec<usize> = bidders.clone();
+        bidding.dedup();
+        let lot_ids: Vec<&str> = if lots { vec!["1", "2"] } else { vec![""] };
+        for lot in &lot_ids {
+            for (j, i) in bidding.iter().enumerate() {
+                let share = if lots { 2 } else { 1 };
+                let amount_fen = if j == 0 {
+                    awarded / share
+                } else {
+                    price(&mut rng) / share
+                };
+                r.bids.push(BidInput {
+                    name: suppliers[*i].0.clone(),
+                    credit_code: suppliers[*i].1.clone(),
+                    amount_fen: Some(amount_fen),
+                    lot: (*lot).into(),
+                });
+            }
+        }
+        let won = SupplierInput {
+            name: suppliers[winner].0.clone(),
+            credit_code: suppliers[winner].1.clone(),
+            amount_fen: Some(awarded),
+            lot: String::new(),
+        };
+        r.suppliers = if lots {
+            lot_ids
+                .iter()
+                .map(|l| SupplierInput {
+                    amount_fen: Some(awarded / 2),
+                    lot: (*l).into(),
+                    ..won.clone()
+                })
+                .collect()
+        } else {
+            vec![won.clone()]
+        };
         list.push((list.len() + 1, Ok(r)));
         let signed = day + chrono::Days::new(rng.random_range(5..25));
         if signed <= today && rng.random_bool(0.75) {

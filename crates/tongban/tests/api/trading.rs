@@ -270,3 +270,127 @@ async fn trading_systems_feed_the_public_site(db: Db) {
     app.assert_consistent();
 }
 both!(trading_systems_feed_the_public_site);
+
+/// A works project let in two lots: the tender lists them, the result names each
+/// lot's winner and the bids opened; OCDS carries `tender.lots`, `bids.details` and
+/// the award's `relatedLots` with the extensions declared; bids on a tender and a
+/// lot the announcement does not list are refused; the CSV takes both.
+async fn lots_and_bids_are_published(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let today = day(today());
+    let (a, b) = (code("31000011"), code("31000012"));
+    let out = app.cli(&["trading", "key", "--db", &app.db_url, "--source", "jsgc"]);
+    let key = String::from_utf8_lossy(&out.stdout)
+        .rsplit('：')
+        .next()
+        .unwrap()
+        .trim()
+        .to_string();
+    let works = |id: &str, stage: &str, extra: Value| {
+        let mut r = record(id, 1, stage, &today, extra);
+        r["project"] = json!("JSGC-2026-77");
+        r["kind"] = json!("works");
+        r["title"] = json!("巴城镇道路改造工程");
+        r
+    };
+    let batch = json!({ "records": [
+        works("W-T", "tender", json!({ "amount_fen": 100_000_000, "lots": [
+            { "id": "1", "title": "一标段（道路）", "amount_fen": 60_000_000 },
+            { "id": "2", "title": "二标段（排水）", "amount_fen": 40_000_000 }] })),
+        works("W-R", "result", json!({
+            "suppliers": [
+                { "name": "昆山路桥工程有限公司", "credit_code": a, "amount_fen": 55_000_000, "lot": "1" },
+                { "name": "昆山水利建设有限公司", "credit_code": b, "amount_fen": 38_000_000, "lot": "2" }],
+            "bids": [
+                { "name": "昆山路桥工程有限公司", "credit_code": a, "amount_fen": 55_000_000, "lot": "1" },
+                { "name": "昆山水利建设有限公司", "credit_code": b, "amount_fen": 57_000_000, "lot": "1" },
+                { "name": "昆山水利建设有限公司", "credit_code": b, "amount_fen": 38_000_000, "lot": "2" }] })),
+        works("W-X", "tender", json!({ "bids": [{ "name": "某公司" }],
+            "lots": [{ "id": "1", "title": "一标段" }, { "id": "1", "title": "重复" }] })),
+        works("W-Y", "candidates", json!({ "lots": [{ "id": "1", "title": "一标段" }],
+            "suppliers": [{ "name": "某公司", "lot": "9" }] }))
+    ]});
+    let (s, r) = push(&app, &key, batch).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["added"], 2, "{r}");
+    let reasons: Vec<&str> = r["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons[0].contains("不能公布投标报价") && reasons[0].contains("标段编号“1”重复"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].contains("标段“9”不在本公告列出的标段中"),
+        "{reasons:?}"
+    );
+
+    let ocid = "ocds-tongban-jsgc-JSGC-2026-77";
+    let (s, v) = app.get(&format!("/ocds/records?ocid={ocid}"), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let exts = v["extensions"].as_array().unwrap();
+    assert!(
+        exts.iter().any(|e| e.as_str().unwrap().contains("lots")),
+        "{v}"
+    );
+    assert!(
+        exts.iter().any(|e| e.as_str().unwrap().contains("bid")),
+        "{v}"
+    );
+    let c = &v["records"][0]["compiledRelease"];
+    assert_eq!(c["tender"]["lots"].as_array().unwrap().len(), 2, "{c}");
+    assert_eq!(c["tender"]["lots"][0]["value"]["amount"], 600_000.0, "{c}");
+    assert_eq!(c["bids"]["details"].as_array().unwrap().len(), 3, "{c}");
+    assert_eq!(c["bids"]["details"][2]["relatedLots"], json!(["2"]), "{c}");
+    assert_eq!(c["awards"][0]["relatedLots"], json!(["1", "2"]), "{c}");
+    assert_eq!(c["awards"][0]["value"]["amount"], 930_000.0, "{c}");
+    let tenderer = c["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["identifier"]["id"] == b.as_str())
+        .unwrap();
+    assert_eq!(tenderer["roles"], json!(["supplier", "tenderer"]), "{c}");
+    let mut public = Browser::new(&app);
+    let (_, _, page) = public.get(&format!("/trading/projects/{ocid}")).await;
+    assert!(
+        page.contains("开标记录（共3个投标）")
+            && page.contains("二标段（排水）")
+            && page.contains("570,000.00"),
+        "{page}"
+    );
+
+    // The CSV's lots and bids columns.
+    let csv = format!(
+        "id,version,project,kind,stage,title,buyer_name,date,suppliers,lots,bids\n\
+         C-T,1,JSGC-2026-78,works,tender,河道整治工程,昆山市水务局,{today},,1:一标段:5000000;2:二标段:,\n\
+         C-R,1,JSGC-2026-78,works,result,河道整治工程结果,昆山市水务局,{today},甲公司::4000000:1,,甲公司::4000000:1;乙公司::4500000:1\n"
+    );
+    let file = app.dir.path().join("jsgc.csv");
+    std::fs::write(&file, csv).unwrap();
+    let out = app.cli(&[
+        "trading",
+        "import",
+        "--db",
+        &app.db_url,
+        "--source",
+        "jsgc",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let (_, v) = app
+        .get("/ocds/records?ocid=ocds-tongban-jsgc-JSGC-2026-78", None)
+        .await;
+    let c = &v["records"][0]["compiledRelease"];
+    assert_eq!(c["tender"]["lots"].as_array().unwrap().len(), 2, "{c}");
+    assert_eq!(c["bids"]["details"].as_array().unwrap().len(), 2, "{c}");
+    app.assert_consistent();
+}
+both!(lots_and_bids_are_published);

@@ -9,6 +9,8 @@ use serde_json::json;
 /// What migrations 15–20 added, taken away again (ratings back on the old scale,
 /// 1 = 非常满意).
 const DOWNGRADE: &[&str] = &[
+    "ALTER TABLE trading_notices DROP COLUMN bids",
+    "ALTER TABLE trading_notices DROP COLUMN lots",
     "DROP TABLE stat_intermediary_m",
     "DROP TABLE stat_intermediary",
     "DROP TABLE service_quotes",

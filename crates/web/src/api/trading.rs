@@ -146,6 +146,7 @@ async fn package_head(s: &AppState, uri: &str) -> ApiResult<Value> {
         "version": "1.1",
         "publishedDate": time::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "publisher": { "name": s.store.office_name().await? },
+        "extensions": ocds::EXTENSIONS,
     }))
 }
 
