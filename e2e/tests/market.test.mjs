@@ -1,7 +1,7 @@
 // The 中介超市 as its people click it: the demo agency's contact signs in with the
 // agency's credit code and a one-time code, finds a request for its service and
-// quotes; the demo enterprise (the owner) signs in, reads the quote on its request
-// and is told it may select only after the quoting deadline. Every page is checked
+// quotes; the demo enterprise (the owner) signs in, finds the quotes sealed until
+// the deadline and is told it may select only after it. Every page is checked
 // with axe-core (no serious or critical WCAG 2.1 AA violations), and the public
 // list of agencies opens without signing in.
 
@@ -41,7 +41,7 @@ async function signInEnterprise(page, admin, base, who) {
   await expectUrl(page, /\/business\/intermediary$/, '登录后应进入中介超市');
 }
 
-test('中介机构登录报价 → 项目业主查看报价、截止前不能选取；公开名录', { timeout: 150_000 }, async (t) => {
+test('中介机构登录报价 → 项目业主截止前看不到报价、不能选取；公开名录', { timeout: 150_000 }, async (t) => {
   const base = server.base;
   const admin = await newPage(browser);
   const agency = await newPage(browser);
@@ -95,9 +95,10 @@ test('中介机构登录报价 → 项目业主查看报价、截止前不能选
     await expectText(agency, '1000.00', '报价后应列出本机构的报价');
   });
 
-  await step(t, 'o2 项目业主查看报价；截止前选取被告知须等截止', owner, async () => {
+  await step(t, 'o2 项目业主在截止前看不到报价，选取被告知须等截止', owner, async () => {
     await owner.goto(`${base}/business/intermediary/${no}`);
-    await expectText(owner, '昆山绿源环境科技有限公司', '业主应看到中介机构的报价');
+    await expectText(owner, '报价在截止日期前密封', '截止前业主不应看到报价');
+    assert.equal(await owner.getByText('1000.00').count(), 0, '截止前业主不应看到报价金额');
     await owner.getByRole('button', { name: '选取', exact: true }).click();
     await expectText(owner, '之后才能选取中介机构', '截止前选取应被告知');
     await assertAccessible(owner, '选取被拒的提示');

@@ -592,15 +592,18 @@ impl RatingInput {
     }
 }
 
-/// An agency's credit score (0–100): its owners' ratings on a hundred (each mark of 5
-/// is 100; 80 before its first rating), less the points of penalties in force.
+/// How many ratings the starting score of 80 counts as: one bad rating moves a new
+/// agency's score, but does not shut it out of the market alone.
+pub const PRIOR_RATINGS: i64 = 3;
+
+/// An agency's credit score (0–100): the owners' ratings on a hundred (each mark of
+/// 5 is 100), averaged with a starting 80 counted as [`PRIOR_RATINGS`] ratings, less
+/// the points of penalties in force; rounded to the nearest point.
 pub fn credit_score(rated: i64, rating_points: i64, penalty_points: i64) -> i64 {
-    let base = if rated > 0 {
-        // rating_points sums four marks of 1..5 per rating: 20 points is 100.
-        (rating_points * 100 + rated * 10) / (rated * 20)
-    } else {
-        80
-    };
+    // rating_points sums four marks of 1..5 per rating: 20 points is 100, so a
+    // rating is worth 5 per point.
+    let n = rated + PRIOR_RATINGS;
+    let base = (80 * PRIOR_RATINGS + 5 * rating_points + n / 2) / n;
     (base - penalty_points).clamp(0, 100)
 }
 
@@ -673,10 +676,15 @@ mod tests {
     #[test]
     fn scores_and_grades() {
         assert_eq!(credit_score(0, 0, 0), 80);
-        assert_eq!(credit_score(1, 20, 0), 100);
-        assert_eq!(credit_score(2, 32, 0), 80);
-        assert_eq!(credit_score(1, 20, 15), 85);
-        assert_eq!(credit_score(1, 4, 50), 0);
+        // One perfect rating: (240 + 100) / 4.
+        assert_eq!(credit_score(1, 20, 0), 85);
+        // One worst rating moves it, but not out of the market.
+        assert_eq!(credit_score(1, 4, 0), 65);
+        assert!(credit_score(2, 8, 0) < MIN_SCORE_TO_QUOTE);
+        assert_eq!(credit_score(97, 97 * 20, 0), 99);
+        assert_eq!(credit_score(1, 20, 15), 70);
+        assert_eq!(credit_score(1, 4, 50), 15);
+        assert_eq!(credit_score(0, 0, 90), 0);
         assert_eq!(credit_grade(90), "A");
         assert_eq!(credit_grade(59), "D");
     }

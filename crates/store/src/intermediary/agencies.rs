@@ -13,11 +13,11 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
 use tongban_domain::intermediary::{
-    Agency, AgencyInput, Penalty, PenaltyInput, Qualification, QualificationInput, Service,
-    credit_grade, credit_score, service_name,
+    Agency, AgencyInput, MIN_SCORE_TO_QUOTE, Penalty, PenaltyInput, Qualification,
+    QualificationInput, Service, credit_grade, credit_score, service_name,
 };
 use tongban_domain::org::Role;
-use tongban_domain::public::{mask_address, mask_name};
+use tongban_domain::public::{mask_address, mask_name, mask_text};
 
 /// The office's staff who keep the registry (督查人员 and administrators).
 pub(crate) fn registrar(p: &Principal, what: &str) -> Result<()> {
@@ -163,6 +163,24 @@ fn view_from(store: &Store, r: &sqlx::any::AnyRow, public: bool) -> Result<Agenc
     })
 }
 
+/// Why an agency may not take an order for a service (by name) today, if it may not.
+pub fn ineligible(a: &AgencyView, service_name: &str) -> Option<String> {
+    if a.suspended {
+        Some("已被暂停在中介超市承接业务".into())
+    } else if a.tie == "tied" {
+        Some("尚未与原主管部门脱钩（未摘“红顶”），不能承接涉审中介服务".into())
+    } else if a.score < MIN_SCORE_TO_QUOTE {
+        Some(format!(
+            "信用得分{}分，低于{MIN_SCORE_TO_QUOTE}分，暂停承接业务",
+            a.score
+        ))
+    } else if !a.services.iter().any(|s| s == service_name) {
+        Some(format!("没有有效的“{service_name}”资质"))
+    } else {
+        None
+    }
+}
+
 /// A filter of the agency list.
 #[derive(Debug, Clone, Default)]
 pub struct AgencyQuery {
@@ -268,7 +286,10 @@ pub(crate) async fn one(
             valid: from <= t && until >= t,
             valid_from: from,
             valid_until: until,
-            fee_standard: q.try_get(6)?,
+            fee_standard: {
+                let f: String = q.try_get(6)?;
+                if public { mask_text(&f) } else { f }
+            },
         });
     }
     let ps = sqlx::query(
@@ -285,9 +306,15 @@ pub(crate) async fn one(
         if public && !in_force {
             continue;
         }
+        let reason: String = p.try_get(0)?;
+        let authority: String = p.try_get(1)?;
         v.penalties.push(PenaltyView {
-            reason: p.try_get(0)?,
-            authority: p.try_get(1)?,
+            reason: if public { mask_text(&reason) } else { reason },
+            authority: if public {
+                mask_text(&authority)
+            } else {
+                authority
+            },
             decided_on: p.try_get(2)?,
             valid_until: until,
             points: p.try_get(4)?,
@@ -310,13 +337,49 @@ pub async fn register(store: &Store, p: &Principal, input: &AgencyInput) -> Resu
 /// Keeps an agency's particulars (new or updated) with its audit entry.
 pub async fn keep_agency(store: &Store, actor: &Actor, a: &Agency, on: NaiveDate) -> Result<()> {
     let mut tx = store.begin().await?;
-    let held: Option<i64> = sqlx::query_scalar("SELECT id FROM agencies WHERE credit_code = $1")
-        .bind(a.credit_code.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
+    let held: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, phone_enc FROM agencies WHERE credit_code = $1")
+            .bind(a.credit_code.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let code = a.credit_code.as_str();
+    // Who signs in for the agency is the office's to say: a contact someone bound by
+    // signing in first before the registration, or the phone it replaces, goes, with
+    // the sessions of the enterprise.
+    let dropped = match &held {
+        None => Some(
+            sqlx::query("DELETE FROM enterprise_contacts WHERE credit_code = $1 AND bound_by = $2")
+                .bind(code)
+                .bind(format!("enterprise:{code}"))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
+        ),
+        Some((_, old)) => {
+            let old = store.keys().decrypt(old)?;
+            if old == a.phone.as_str() {
+                None
+            } else {
+                Some(
+                    sqlx::query("DELETE FROM enterprise_contacts WHERE credit_code = $1 AND phone_digest = $2")
+                        .bind(code)
+                        .bind(store.keys().digest("phone", &old))
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected(),
+                )
+            }
+        }
+    };
+    if dropped.is_some() {
+        sqlx::query("DELETE FROM enterprise_sessions WHERE credit_code = $1")
+            .bind(code)
+            .execute(&mut *tx)
+            .await?;
+    }
     let phone_enc = store.keys().encrypt(a.phone.as_str());
     let decoupled = a.decoupled_on.map(time::day);
-    let action = if let Some(id) = held {
+    let action = if let Some((id, _)) = held {
         sqlx::query(
             "UPDATE agencies SET name = $1, address = $2, contact_name = $3, phone_enc = $4, phone_masked = $5, \
              gov_body = $6, decoupled_on = $7 WHERE id = $8",
@@ -333,9 +396,10 @@ pub async fn keep_agency(store: &Store, actor: &Actor, a: &Agency, on: NaiveDate
         .await?;
         "intermediary.agency.update"
     } else {
-        sqlx::query(
+        if sqlx::query(
             "INSERT INTO agencies (credit_code, name, address, contact_name, phone_enc, phone_masked, gov_body, \
-             decoupled_on, registered_on, registered_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             decoupled_on, registered_on, registered_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT (credit_code) DO NOTHING",
         )
         .bind(a.credit_code.as_str())
         .bind(&a.name)
@@ -348,7 +412,15 @@ pub async fn keep_agency(store: &Store, actor: &Actor, a: &Agency, on: NaiveDate
         .bind(time::day(on))
         .bind(&actor.name)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected()
+            == 0
+        {
+            return Err(StoreError::Conflict {
+                field: "credit_code",
+                message: "该中介机构正由他人同时登记，请刷新后查看".into(),
+            });
+        }
         "intermediary.agency.register"
     };
     // The agency's contact signs in as its enterprise (to quote and deliver) with the

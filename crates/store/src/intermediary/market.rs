@@ -18,7 +18,7 @@ use serde_json::json;
 use sqlx::{AnyConnection, Row};
 use tongban_domain::calendar::Calendar;
 use tongban_domain::intermediary::{
-    MIN_SCORE_TO_QUOTE, Rating, RatingInput, Request, RequestInput, Rule, check_quote, service_name,
+    Rating, RatingInput, Request, RequestInput, Rule, check_quote, service_name,
 };
 use tongban_domain::public::mask_text;
 
@@ -72,14 +72,18 @@ pub struct RequestView {
     pub reason: Option<String>,
     pub deadline: String,
     pub published_on: String,
-    pub quotes_count: i64,
-    /// The quotes (only for the owner, the staff, and after selection for all;
-    /// an agency sees its own before).
+    /// How many quoted: told once quoting has closed.
+    pub quotes_count: Option<i64>,
+    /// The quotes: sealed while quoting (an agency sees its own); then for the owner
+    /// and the office; after the selection for all.
     pub quotes: Vec<QuoteView>,
     pub selected_agency: Option<String>,
     pub selected_agency_name: Option<String>,
     pub selected_fen: Option<i64>,
     pub selected_on: Option<String>,
+    /// For a random draw, SM3 of its seed, published with the request so the seed
+    /// cannot be chosen once the candidates are known.
+    pub draw_commitment: Option<String>,
     /// The random draw: its seed, candidates and the chosen one.
     pub draw: Option<Draw>,
     pub delivered_on: Option<String>,
@@ -94,9 +98,19 @@ pub struct RequestView {
     /// `quoting`, `selecting`, `serving`, `delivered`, `rated`, `cancelled`.
     pub status: &'static str,
     pub status_label: &'static str,
+    /// Published by the owner itself (not by the office on its behalf): only then
+    /// does the owner act on it on the web.
+    #[serde(skip)]
+    pub by_owner: bool,
 }
 
 impl RequestView {
+    /// How many quoted, as shown: told once quoting has closed.
+    pub fn quotes_told(&self) -> String {
+        self.quotes_count
+            .map_or_else(|| "报价截止后公布".into(), |n| n.to_string())
+    }
+
     pub fn selected_yuan(&self) -> String {
         self.selected_fen.map_or_else(
             || "—".into(),
@@ -107,7 +121,8 @@ impl RequestView {
 
 const COLUMNS: &str = "r.id, r.request_no, r.owner_code, r.owner_name, p.code AS project, r.service, r.title, r.content, \
      r.budget_fen, r.rule, r.reason, r.deadline, r.published_on, r.selected_on, r.draw, r.delivered_on, r.delivery_note, \
-     r.rated_on, r.quality, r.timeliness, r.attitude, r.fees, r.rating_note, r.cancelled_on, \
+     r.rated_on, r.quality, r.timeliness, r.attitude, r.fees, r.rating_note, r.cancelled_on, r.published_by, \
+     r.draw_commitment, \
      a.credit_code AS sel_code, a.name AS sel_name, q.amount_fen AS sel_fen, \
      (SELECT CAST(COUNT(*) AS BIGINT) FROM service_quotes x WHERE x.request_id = r.id) AS quotes_count";
 const FROM: &str = " FROM service_requests r LEFT JOIN projects p ON p.id = r.project_id \
@@ -152,12 +167,15 @@ fn view_from(r: &sqlx::any::AnyRow, today: NaiveDate, public: bool) -> Result<Re
         reason: r.try_get::<Option<String>, _>("reason")?.map(text),
         deadline,
         published_on: r.try_get("published_on")?,
-        quotes_count: r.try_get("quotes_count")?,
+        quotes_count: (status != "quoting")
+            .then(|| r.try_get("quotes_count"))
+            .transpose()?,
         quotes: vec![],
         selected_agency: r.try_get("sel_code")?,
         selected_agency_name: r.try_get("sel_name")?,
         selected_fen: r.try_get("sel_fen")?,
         selected_on,
+        draw_commitment: r.try_get("draw_commitment")?,
         draw: r
             .try_get::<Option<String>, _>("draw")?
             .and_then(|d| serde_json::from_str(&d).ok()),
@@ -169,6 +187,8 @@ fn view_from(r: &sqlx::any::AnyRow, today: NaiveDate, public: bool) -> Result<Re
         attitude: r.try_get("attitude")?,
         fees: r.try_get("fees")?,
         rating_note: r.try_get::<Option<String>, _>("rating_note")?.map(text),
+        by_owner: r.try_get::<String, _>("published_by")?
+            == format!("enterprise:{}", r.try_get::<String, _>("owner_code")?),
         cancelled_on,
         status,
         status_label,
@@ -228,7 +248,6 @@ pub async fn requests(
         q = q.bind(b);
     }
     let rows = q.fetch_all(&mut *store.reader().await?).await?;
-    let public = matches!(party, Party::Public);
     let mut out = vec![];
     let mut next = None;
     for (i, r) in rows.iter().enumerate() {
@@ -236,7 +255,13 @@ pub async fn requests(
             next = Some(rows[49].try_get::<i64, _>("id")?);
             break;
         }
-        out.push(view_from(r, today, public)?);
+        // Only the owner and the office read a request unmasked.
+        let masked = match party {
+            Party::Staff(_) => false,
+            Party::Enterprise(e) => r.try_get::<String, _>("owner_code")? != e.credit_code,
+            Party::Public => true,
+        };
+        out.push(view_from(r, today, masked)?);
     }
     Ok((out, next))
 }
@@ -253,47 +278,29 @@ pub async fn owned(store: &Store, e: &EnterpriseSession) -> Result<Vec<RequestVi
     rows.iter().map(|r| view_from(r, today, false)).collect()
 }
 
-/// The requests an agency quoted for (newest first).
+/// The requests an agency quoted for, not withdrawn (newest first), masked as the
+/// public reads them.
 pub async fn quoted(store: &Store, e: &EnterpriseSession) -> Result<Vec<RequestView>> {
     let today = time::local_day(time::now());
     let sql = format!(
         "SELECT {COLUMNS}{FROM} WHERE r.id IN (SELECT x.request_id FROM service_quotes x JOIN agencies g ON g.id = x.agency_id \
-         WHERE g.credit_code = $1) ORDER BY r.id DESC LIMIT 200"
+         WHERE g.credit_code = $1) AND r.cancelled_on IS NULL ORDER BY r.id DESC LIMIT 200"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(&e.credit_code)
         .fetch_all(&mut *store.reader().await?)
         .await?;
-    rows.iter().map(|r| view_from(r, today, false)).collect()
+    rows.iter()
+        .map(|r| {
+            let mine = r.try_get::<Option<String>, _>("sel_code")?.as_deref()
+                == Some(e.credit_code.as_str());
+            view_from(r, today, !mine)
+        })
+        .collect()
 }
 
-/// One request as the party may see it, with its row id.
-async fn find(conn: &mut AnyConnection, party: &Party<'_>, no: &str) -> Result<(i64, RequestView)> {
-    let today = time::local_day(time::now());
-    let sql = format!("SELECT {COLUMNS}{FROM} WHERE r.request_no = $1");
-    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(no.trim())
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| StoreError::not_found(format!("服务需求“{}”不存在", no.trim())))?;
-    let public = matches!(party, Party::Public);
-    let mut v = view_from(&r, today, public)?;
-    let id: i64 = r.try_get("id")?;
-    let owner = match party {
-        Party::Staff(p) => {
-            agencies::registrar(p, "查看中介服务需求")?;
-            true
-        }
-        Party::Enterprise(e) => e.credit_code == v.owner_code,
-        Party::Public => false,
-    };
-    if v.status == "cancelled" && !owner {
-        return Err(StoreError::not_found(format!(
-            "服务需求“{}”不存在",
-            no.trim()
-        )));
-    }
-    let selected = v.selected_on.is_some();
+/// Every quote of a request, lowest first, unmasked (for the selection and views).
+async fn all_quotes(conn: &mut AnyConnection, id: i64) -> Result<Vec<QuoteView>> {
     let rows = sqlx::query(
         "SELECT g.credit_code, g.name, x.amount_fen, x.days, x.note, x.quoted_at, \
          CASE WHEN r.selected_quote_id = x.id THEN 1 ELSE 0 END AS chosen FROM service_quotes x \
@@ -303,25 +310,68 @@ async fn find(conn: &mut AnyConnection, party: &Party<'_>, no: &str) -> Result<(
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
-    for q in &rows {
-        let code: String = q.try_get(0)?;
-        let mine = matches!(party, Party::Enterprise(e) if e.credit_code == code);
-        // Quotes stay sealed until the selection, but to the owner, staff and the quoting agency.
-        if !(owner || selected || mine) {
+    rows.iter()
+        .map(|q| {
+            let amount: i64 = q.try_get(2)?;
+            Ok(QuoteView {
+                agency_code: q.try_get(0)?,
+                agency_name: q.try_get(1)?,
+                amount_fen: amount,
+                amount_yuan: tongban_domain::trading::yuan(amount),
+                days: q.try_get(3)?,
+                note: q.try_get(4)?,
+                quoted_at: q.try_get(5)?,
+                selected: q.try_get::<i64, _>(6)? == 1,
+            })
+        })
+        .collect()
+}
+
+/// One request as the party may see it, with its row id: unmasked for its owner,
+/// the office and the selected agency; its quotes as [`RequestView::quotes`] says.
+async fn find(conn: &mut AnyConnection, party: &Party<'_>, no: &str) -> Result<(i64, RequestView)> {
+    let today = time::local_day(time::now());
+    let sql = format!("SELECT {COLUMNS}{FROM} WHERE r.request_no = $1");
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(no.trim())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::not_found(format!("服务需求“{}”不存在", no.trim())))?;
+    let owner_code: String = r.try_get("owner_code")?;
+    let selected: Option<String> = r.try_get("sel_code")?;
+    let (office, owner, me) = match party {
+        Party::Staff(p) => {
+            agencies::registrar(p, "查看中介服务需求")?;
+            (true, false, None)
+        }
+        Party::Enterprise(e) => (
+            false,
+            e.credit_code == owner_code,
+            Some(e.credit_code.as_str()),
+        ),
+        Party::Public => (false, false, None),
+    };
+    let unmasked = office || owner || (me.is_some() && me == selected.as_deref());
+    let mut v = view_from(&r, today, !unmasked)?;
+    let id: i64 = r.try_get("id")?;
+    if v.status == "cancelled" && !(office || owner) {
+        return Err(StoreError::not_found(format!(
+            "服务需求“{}”不存在",
+            no.trim()
+        )));
+    }
+    let open = v.status == "quoting";
+    for mut q in all_quotes(conn, id).await? {
+        let mine = me == Some(q.agency_code.as_str());
+        // Sealed while quoting but to the quoting agency; then for the owner and the
+        // office; after the selection for all.
+        if !(mine || v.selected_on.is_some() || ((office || owner) && !open)) {
             continue;
         }
-        let amount: i64 = q.try_get(2)?;
-        let note: String = q.try_get(4)?;
-        v.quotes.push(QuoteView {
-            agency_code: code,
-            agency_name: q.try_get(1)?,
-            amount_fen: amount,
-            amount_yuan: tongban_domain::trading::yuan(amount),
-            days: q.try_get(3)?,
-            note: if public { mask_text(&note) } else { note },
-            quoted_at: q.try_get(5)?,
-            selected: q.try_get::<i64, _>(6)? == 1,
-        });
+        if !unmasked && !mine {
+            q.note = mask_text(&q.note);
+        }
+        v.quotes.push(q);
     }
     Ok((id, v))
 }
@@ -339,15 +389,8 @@ pub async fn publish(
 ) -> Result<RequestView> {
     let today = time::local_day(time::now());
     let r = input.check(today).map_err(StoreError::from)?;
-    let no = keep_request(
-        store,
-        &e.actor(),
-        &e.credit_code,
-        &e.enterprise_name,
-        &r,
-        today,
-    )
-    .await?;
+    let who = (e.credit_code.as_str(), e.enterprise_name.as_str());
+    let no = keep_request(store, &e.actor(), who, &r, today, None).await?;
     request(store, &Party::Enterprise(e), &no).await
 }
 
@@ -386,19 +429,36 @@ pub async fn publish_for(
         (Some(a), Some(b), Some(c)) if f.is_empty() => (a, b, c),
         _ => return Err(f.finish::<()>(None).unwrap_err().into()),
     };
-    let no = keep_request(store, &p.actor(), code.as_str(), &name, &r, today).await?;
+    let no = keep_request(store, &p.actor(), (code.as_str(), &name), &r, today, None).await?;
     request(store, &Party::Staff(p), &no).await
 }
 
+/// A fresh seed for a random draw: 128 bits from the system's strong source, in hex.
+fn fresh_seed() -> Result<String> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).map_err(|e| StoreError::Other(anyhow::anyhow!("random: {e}")))?;
+    Ok(hex::encode(b))
+}
+
 /// Keeps a checked request published on `on` with its audit entry; returns its number.
+/// A random draw's seed (`seed`, or a fresh one) is fixed now and its SM3 published
+/// with the request and in the audit chain.
 pub async fn keep_request(
     store: &Store,
     actor: &Actor,
-    owner_code: &str,
-    owner_name: &str,
+    (owner_code, owner_name): (&str, &str),
     r: &Request,
     on: NaiveDate,
+    seed: Option<String>,
 ) -> Result<String> {
+    let seed = match (r.rule, seed) {
+        (Rule::Random, Some(s)) => Some(s),
+        (Rule::Random, None) => Some(fresh_seed()?),
+        _ => None,
+    };
+    let commitment = seed
+        .as_deref()
+        .map(|s| crate::protect::sm3_hex(s.as_bytes()));
     let mut tx = store.begin().await?;
     let project: Option<i64> = match &r.project {
         None => None,
@@ -424,7 +484,8 @@ pub async fn keep_request(
     let no = format!("ZJ{}-{n:05}", on.format("%Y"));
     sqlx::query(
         "INSERT INTO service_requests (request_no, owner_code, owner_name, project_id, service, title, content, budget_fen, \
-         rule, reason, deadline, published_on, published_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         rule, reason, deadline, published_on, published_by, draw_seed, draw_commitment) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(&no)
     .bind(owner_code)
@@ -439,6 +500,8 @@ pub async fn keep_request(
     .bind(time::day(r.deadline))
     .bind(time::day(on))
     .bind(&actor.name)
+    .bind(seed.as_deref())
+    .bind(commitment.as_deref())
     .execute(&mut *tx)
     .await?;
     audit::append(
@@ -449,7 +512,7 @@ pub async fn keep_request(
         "service_request",
         &no,
         json!({ "owner": owner_code, "service": r.service.code(), "budget_fen": r.budget_fen, "rule": r.rule.as_str(),
-                "deadline": time::day(r.deadline) }),
+                "deadline": time::day(r.deadline), "draw_commitment": commitment }),
     )
     .await?;
     tx.commit().await?;
@@ -494,6 +557,14 @@ pub async fn keep_quote(
     on: NaiveDate,
 ) -> Result<()> {
     let mut tx = store.begin().await?;
+    // The request's row locked on PostgreSQL (SQLite has one writer), so no quote
+    // lands beside a selection or a withdrawal.
+    if store.backend() == crate::Backend::Postgres {
+        sqlx::query("SELECT id FROM service_requests WHERE request_no = $1 FOR UPDATE")
+            .bind(no.trim())
+            .execute(&mut *tx)
+            .await?;
+    }
     let ag = agencies::one(store, &mut tx, code, false)
         .await
         .map_err(|e| match e {
@@ -521,27 +592,8 @@ pub async fn keep_quote(
             message: format!("该服务需求{why}，不再接受报价"),
         });
     }
-    if ag.suspended {
-        return Err(StoreError::Forbidden(
-            "本机构已被暂停在中介超市承接业务".into(),
-        ));
-    }
-    if ag.tie == "tied" {
-        return Err(StoreError::Forbidden(
-            "本机构尚未与原主管部门脱钩（未摘“红顶”），不能承接涉审中介服务".into(),
-        ));
-    }
-    if ag.score < MIN_SCORE_TO_QUOTE {
-        return Err(StoreError::Forbidden(format!(
-            "本机构信用得分{}分，低于{MIN_SCORE_TO_QUOTE}分，暂停报价",
-            ag.score
-        )));
-    }
-    if !ag.services.iter().any(|s| s == &v.service_name) {
-        return Err(StoreError::Forbidden(format!(
-            "本机构没有有效的“{}”资质，不能报价",
-            v.service_name
-        )));
+    if let Some(why) = agencies::ineligible(&ag, &v.service_name) {
+        return Err(StoreError::Forbidden(format!("本机构{why}，不能报价")));
     }
     let (fen, days, note) =
         check_quote(amount, days, note, v.budget_fen).map_err(StoreError::from)?;
@@ -579,9 +631,15 @@ pub async fn keep_quote(
 }
 
 /// Whether `party` acts for the owner of `v` (the owner itself, or the office's staff).
+/// On the web the owner acts on the requests it published itself; those the office
+/// published on its behalf the office acts on (so no one who signs in first for an
+/// enterprise takes over what the office started for it).
 fn owner_side(party: &Party<'_>, v: &RequestView, what: &str) -> Result<Actor> {
     match party {
-        Party::Enterprise(e) if e.credit_code == v.owner_code => Ok(e.actor()),
+        Party::Enterprise(e) if e.credit_code == v.owner_code && v.by_owner => Ok(e.actor()),
+        Party::Enterprise(e) if e.credit_code == v.owner_code => Err(StoreError::Forbidden(
+            format!("该服务需求由政务服务管理办公室代为发布，请联系其{what}"),
+        )),
         Party::Staff(p) => {
             agencies::registrar(p, what)?;
             Ok(p.actor())
@@ -653,7 +711,7 @@ pub async fn select(
     no: &str,
     chosen: &str,
 ) -> Result<RequestView> {
-    select_on(store, party, no, chosen, time::local_day(time::now()), None).await?;
+    select_on(store, party, no, chosen, time::local_day(time::now())).await?;
     request(store, party, no).await
 }
 
@@ -664,11 +722,9 @@ pub async fn select_on(
     no: &str,
     chosen: &str,
     on: NaiveDate,
-    seed: Option<String>,
 ) -> Result<()> {
     let mut rd = store.reader().await?;
     let (id, v) = find(&mut rd, party, no).await?;
-    drop(rd);
     let actor = owner_side(party, &v, "选取中介机构")?;
     if v.selected_on.is_some() || v.cancelled_on.is_some() {
         return Err(StoreError::Conflict {
@@ -682,8 +738,23 @@ pub async fn select_on(
             message: format!("报价截止日期（{}）之后才能选取中介机构", v.deadline),
         });
     }
-    // Quotes in the order they came.
-    let mut quotes = v.quotes.clone();
+    // Quotes in the order they came, of the agencies still eligible today (not since
+    // suspended, penalised below the line or out of qualification).
+    let mut quotes = vec![];
+    let mut excluded = vec![];
+    for q in all_quotes(&mut rd, id).await? {
+        let ag = agencies::one(store, &mut rd, &q.agency_code, false).await?;
+        match agencies::ineligible(&ag, &v.service_name) {
+            None => quotes.push(q),
+            Some(why) => excluded.push(json!({ "agency": q.agency_code, "reason": why })),
+        }
+    }
+    let seed: Option<String> =
+        sqlx::query_scalar("SELECT draw_seed FROM service_requests WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *rd)
+            .await?;
+    drop(rd);
     quotes.sort_by(|a, b| {
         a.quoted_at
             .cmp(&b.quoted_at)
@@ -692,7 +763,11 @@ pub async fn select_on(
     if quotes.is_empty() {
         return Err(StoreError::Conflict {
             field: "agency",
-            message: "没有中介机构报价，不能选取；可撤销后重新发布".into(),
+            message: if excluded.is_empty() {
+                "没有中介机构报价，不能选取；可撤销后重新发布".into()
+            } else {
+                "报价的中介机构均已不再符合承接条件，不能选取；可撤销后重新发布".into()
+            },
         });
     }
     let rule = Rule::parse(&v.rule).map_err(StoreError::from)?;
@@ -707,14 +782,10 @@ pub async fn select_on(
             (best, None)
         }
         Rule::Random => {
+            // The seed fixed at publication (a request from before has none: fresh).
             let seed = match seed {
                 Some(s) => s,
-                None => {
-                    let mut b = [0u8; 16];
-                    getrandom::fill(&mut b)
-                        .map_err(|e| StoreError::Other(anyhow::anyhow!("random: {e}")))?;
-                    hex::encode(b)
-                }
+                None => fresh_seed()?,
             };
             let i = draw_index(&seed, &candidates, candidates.len());
             let d = Draw {
@@ -743,6 +814,7 @@ pub async fn select_on(
     };
     let agency = candidates[pick].clone();
     let detail = json!({ "rule": rule.as_str(), "agency": agency, "amount_fen": quotes[pick].amount_fen, "draw": draw,
+                         "excluded": excluded,
                          "method": draw.as_ref().map(|_| "SM3(seed|candidates joined by ',')[0..8] big-endian mod n") });
     let draw_text = draw
         .as_ref()
@@ -914,7 +986,6 @@ pub async fn rate_on(
 pub async fn cancel(store: &Store, party: &Party<'_>, no: &str) -> Result<RequestView> {
     let mut rd = store.reader().await?;
     let (id, v) = find(&mut rd, party, no).await?;
-    drop(rd);
     let actor = owner_side(party, &v, "撤销服务需求")?;
     if !matches!(v.status, "quoting" | "selecting") {
         return Err(StoreError::Conflict {
@@ -922,6 +993,20 @@ pub async fn cancel(store: &Store, party: &Party<'_>, no: &str) -> Result<Reques
             message: format!("该服务需求{}，不能撤销", v.status_label),
         });
     }
+    // Once the quotes are open, the owner selects by the rule: it may not withdraw and
+    // publish again to choose otherwise, unless no one it could select quoted.
+    if v.status == "selecting" {
+        for q in all_quotes(&mut rd, id).await? {
+            let ag = agencies::one(store, &mut rd, &q.agency_code, false).await?;
+            if agencies::ineligible(&ag, &v.service_name).is_none() {
+                return Err(StoreError::Conflict {
+                    field: "request",
+                    message: "报价已截止并已公开，应按选取方式选取中介机构，不能撤销".into(),
+                });
+            }
+        }
+    }
+    drop(rd);
     change(store, id, &actor, "intermediary.request.cancel", &v.no, json!({}), |tx| {
         Box::pin(async move {
             let done = sqlx::query(
@@ -999,7 +1084,7 @@ pub async fn export(
             rule: v.rule,
             budget_fen: v.budget_fen,
             deadline: v.deadline,
-            quotes: v.quotes_count,
+            quotes: r.try_get("quotes_count")?,
             selected_on: v.selected_on,
             agency_code: v.selected_agency,
             amount_fen: v.selected_fen,

@@ -72,6 +72,10 @@ CREATE TABLE service_requests (
     published_by TEXT NOT NULL,
     selected_quote_id BIGINT,
     selected_on TEXT,
+    -- A random draw's seed, kept unshown until the draw, and its SM3 published with
+    -- the request.
+    draw_seed TEXT,
+    draw_commitment TEXT,
     draw TEXT,
     delivered_on TEXT,
     delivery_note TEXT,

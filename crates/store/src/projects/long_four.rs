@@ -109,10 +109,16 @@ pub fn of(
         m.materials.before += s.materials_separate as f64;
         m.materials.after += s.materials.len() as f64;
     }
-    let mut used: Vec<&str> = stages
+    // A declared service by the market's name where it is one of the market's services
+    // (环评 written as its code or its name), so one service counts once.
+    let used_name = |n: &str| -> String {
+        tongban_domain::intermediary::Service::parse(n)
+            .map_or_else(|_| n.trim().to_string(), |s| s.name().to_string())
+    };
+    let mut used: Vec<String> = stages
         .iter()
-        .flat_map(|s| s.intermediaries.iter().map(String::as_str))
-        .chain(market.iter().map(String::as_str))
+        .flat_map(|s| s.intermediaries.iter().map(|n| used_name(n)))
+        .chain(market.iter().map(|n| used_name(n)))
         .collect();
     m.intermediaries.before += market.len() as f64;
     used.sort_unstable();

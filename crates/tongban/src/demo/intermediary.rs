@@ -270,8 +270,9 @@ pub async fn seed(store: &Store, today: NaiveDate, scale: f64, seed: u64) -> any
             user_id: None,
             name: format!("enterprise:{owner_code}"),
         };
-        let no = market::keep_request(store, &owner_actor, &owner_code, &owner_name, &r, published)
-            .await?;
+        let seed = format!("{:032x}", rng.random::<u128>());
+        let who = (owner_code.as_str(), owner_name.as_str());
+        let no = market::keep_request(store, &owner_actor, who, &r, published, Some(seed)).await?;
         made += 1;
         let mut candidates = quoting(s, &owner_code);
         let want = rng.random_range(2..7).min(candidates.len());
@@ -332,15 +333,7 @@ pub async fn seed(store: &Store, today: NaiveDate, scale: f64, seed: u64) -> any
             csrf: String::new(),
         };
         let party = Party::Enterprise(&owner_party);
-        market::select_on(
-            store,
-            &party,
-            &no,
-            chosen,
-            selected_on,
-            Some(format!("{:032x}", rng.random::<u128>())),
-        )
-        .await?;
+        market::select_on(store, &party, &no, chosen, selected_on).await?;
         let v = market::request(store, &party, &no).await?;
         let Some(agency) = v.selected_agency.clone() else {
             continue;

@@ -124,6 +124,12 @@ async fn owners_select_agencies_and_rate_their_work(db: Db) {
     assert_eq!(s, StatusCode::FORBIDDEN);
     assert_eq!(app.count("agencies").await, 0);
 
+    // Someone signs in first for an agency not yet registered; the registration drops
+    // that contact and its session.
+    let mut early = Browser::new(&app);
+    business_sign_in(&app, &mut early, &code("MA7A0001"), "冒名", "13944440000")
+        .await
+        .unwrap();
     let a = register(
         &app,
         &sup,
@@ -133,6 +139,14 @@ async fn owners_select_agencies_and_rate_their_work(db: Db) {
         json!({}),
     )
     .await;
+    let (s, _, _) = early.get("/business/intermediary").await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "the early session ended");
+    let mut again = Browser::new(&app);
+    assert!(
+        business_sign_in(&app, &mut again, &a, "冒名", "13944440000")
+            .await
+            .is_err()
+    );
     let b = register(
         &app,
         &sup,
@@ -368,7 +382,22 @@ async fn owners_select_agencies_and_rate_their_work(db: Db) {
     let (_, v) = app
         .get(&format!("/api/v1/intermediary/requests/{no}"), Some(&sup))
         .await;
-    assert_eq!(v["quotes"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(
+        v["quotes"].as_array().unwrap().len(),
+        0,
+        "sealed even for the office: {v}"
+    );
+    assert!(v["quotes_count"].is_null(), "{v}");
+    assert!(
+        v.to_string().contains("138 1234 5678"),
+        "the office reads it unmasked: {v}"
+    );
+    // The quoting agency sees its own quote, not the other's.
+    let (_, _, page) = bg.get(&format!("/business/intermediary/{no}")).await;
+    assert!(
+        page.contains("55000.00") && !page.contains("60000.00"),
+        "{page}"
+    );
     let (_, _, page) = public.get(&format!("/intermediaries/requests/{no}")).await;
     assert!(
         page.contains("报价在选取前保密") && !page.contains("55000.00"),
@@ -384,6 +413,29 @@ async fn owners_select_agencies_and_rate_their_work(db: Db) {
         "UPDATE service_requests SET deadline = '{yesterday}'"
     ))
     .await;
+    let (_, v) = app
+        .get(&format!("/api/v1/intermediary/requests/{no}"), Some(&sup))
+        .await;
+    assert_eq!(
+        (
+            v["quotes"].as_array().unwrap().len(),
+            v["quotes_count"].as_i64()
+        ),
+        (2, Some(2)),
+        "{v}"
+    );
+    let (_, v) = app
+        .get(&format!("/api/v1/intermediary/requests/{no}"), None)
+        .await;
+    assert_eq!(
+        v["quotes"].as_array().unwrap().len(),
+        0,
+        "the public after the selection: {v}"
+    );
+    // Once the quotes are open the owner selects by the rule; it may not withdraw.
+    let (s, page) = owner_post(&mut own, &no, "cancel", &[]).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(page.contains("不能撤销"), "{page}");
     let (s, _) = owner_post(&mut own, &no, "select", &[]).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     let (_, v) = app
@@ -455,7 +507,8 @@ async fn owners_select_agencies_and_rate_their_work(db: Db) {
         .await;
     assert_eq!(
         (v["rated"].as_i64(), v["score"].as_i64()),
-        (Some(1), Some(90)),
+        // (80 × 3 + 5 × 18) / 4, rounded.
+        (Some(1), Some(83)),
         "{v}"
     );
 
@@ -471,6 +524,8 @@ async fn owners_select_agencies_and_rate_their_work(db: Db) {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let drawn = v["no"].as_str().unwrap().to_string();
+    let commitment = v["draw_commitment"].as_str().unwrap().to_string();
+    assert_eq!(commitment.len(), 64, "{v}");
     quote(&mut ag2, &drawn, "150000").await;
     quote(&mut bg, &drawn, "180000").await;
     app.exec(&format!(
@@ -492,11 +547,13 @@ async fn owners_select_agencies_and_rate_their_work(db: Db) {
         .map(|c| c.as_str().unwrap().to_string())
         .collect();
     assert_eq!(candidates, vec![a.clone(), b.clone()], "{v}");
-    let i = tongban_store::intermediary::market::draw_index(
-        v["draw"]["seed"].as_str().unwrap(),
-        &candidates,
-        2,
+    let seed = v["draw"]["seed"].as_str().unwrap();
+    assert_eq!(
+        tongban_store::protect::sm3_hex(seed.as_bytes()),
+        commitment,
+        "the seed is the one published before"
     );
+    let i = tongban_store::intermediary::market::draw_index(seed, &candidates, 2);
     assert_eq!(
         v["selected_agency"].as_str(),
         Some(candidates[i].as_str()),
@@ -517,6 +574,21 @@ async fn owners_select_agencies_and_rate_their_work(db: Db) {
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    // The office published it: the owner does not act on it on the web.
+    let (s, page) = owner_post(
+        &mut own,
+        &drawn,
+        "rating",
+        &[
+            ("quality", "5"),
+            ("timeliness", "5"),
+            ("attitude", "5"),
+            ("fees", "5"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{page}");
+    assert!(page.contains("代为发布"), "{page}");
 
     // A withdrawn request is gone from the public.
     let (_, v) = app

@@ -134,8 +134,9 @@ async fn service_items(
     Body(b): Body<ItemsBody>,
 ) -> ApiResult<Json<Value>> {
     agencies::set_service_items(&s.store, &p, &service, &b.items).await?;
+    let code = Service::parse(&service).map_err(StoreError::from)?.code();
     let all = agencies::services(&s.store).await?;
-    let one = all.into_iter().find(|n| n.service == service.trim());
+    let one = all.into_iter().find(|n| n.service == code);
     Ok(Json(json!(one)))
 }
 

@@ -192,6 +192,18 @@ struct ActForm {
     fees: String,
 }
 
+impl OnePage {
+    /// The mark kept for a rating field after a fault.
+    fn mark(&self, field: &str) -> &str {
+        match field {
+            "quality" => &self.f.quality,
+            "timeliness" => &self.f.timeliness,
+            "attitude" => &self.f.attitude,
+            _ => &self.f.fees,
+        }
+    }
+}
+
 async fn show_one(
     s: &AppState,
     web: &Web,
