@@ -479,3 +479,47 @@ pub async fn acceptance_months(store: &Store, year: i32) -> Result<([i64; 12], [
     )
     .await
 }
+
+/// Public resource transactions by kind (工程建设, 政府采购, 土地, …): how many and
+/// their amounts (亿元) in the period and a year earlier.
+pub async fn trading_kinds(store: &Store, now: &Days, earlier: &Days) -> Result<Table> {
+    use tongban_domain::trading::TradingKind;
+    let mut c = store.reader().await?;
+    // kind → [transactions, fen, transactions a year earlier, fen a year earlier]
+    let mut per: HashMap<String, [i64; 4]> = HashMap::new();
+    for (days, second) in [(now, false), (earlier, true)] {
+        for (k, v) in stats::sums(&mut c, &stats::TRADING, days.from, days.to, &["kind"]).await? {
+            let slot = per.entry(text_key(&k, 0).to_string()).or_default();
+            let at = if second { 2 } else { 0 };
+            slot[at] += v[0];
+            slot[at + 1] += v[1];
+        }
+    }
+    let yi = |fen: i64| Cell::Number(Some((fen as f64 / 1e8).round() / 100.0));
+    Ok(Table {
+        key: "trading_kinds",
+        title: "公共资源交易（按交易类别）",
+        columns: vec![
+            "交易类别",
+            "完成交易项目（件）",
+            "总成交金额（亿元）",
+            "上年同期（件）",
+            "上年同期金额（亿元）",
+            "交易项目同比增长",
+        ],
+        rows: TradingKind::ALL
+            .iter()
+            .map(|kind| {
+                let v = per.get(kind.as_str()).copied().unwrap_or_default();
+                vec![
+                    Cell::Text(kind.label().into()),
+                    Cell::Int(v[0]),
+                    yi(v[1]),
+                    Cell::Int(v[2]),
+                    yi(v[3]),
+                    growth_cell(v[0], v[2]),
+                ]
+            })
+            .collect(),
+    })
+}

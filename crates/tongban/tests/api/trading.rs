@@ -266,6 +266,22 @@ async fn trading_systems_feed_the_public_site(db: Db) {
     assert_eq!((results.len(), fen), (2, 354_000_000));
     let md = app.report_md(&year);
     assert!(md.contains("完成交易项目2件，总成交金额0.04亿元"), "{md}");
+    // By kind on the dashboard's tab: one goods result, one land sale.
+    let mut staff = Browser::new(&app);
+    staff.staff_login("supervisor").await;
+    let (s, _, page) = staff
+        .get(&format!("/dashboard/trading?from={year}-01-01&to={today}"))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("公共资源交易（按交易类别）"), "{page}");
+    let (s, _, csv) = staff
+        .get(&format!(
+            "/dashboard/export/trading_kinds.csv?from={year}-01-01&to={today}"
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{csv}");
+    assert!(csv.contains("政府采购（货物）,1,0,"), "{csv}");
+    assert!(csv.contains("土地使用权出让,1,0.03"), "{csv}");
     assert!(!md.contains("尚未接入"), "{md}");
     app.assert_consistent();
 }

@@ -659,7 +659,15 @@ fn figure_table(f: &Figures, key: &'static str, title: &'static str, keys: &[Key
             .iter()
             .filter_map(|k| f.get(*k))
             .map(|v| {
-                let n = |x: Option<f64>| Cell::Int(x.unwrap_or(0.0).round() as i64);
+                // Whole counts as integers; amounts and scores keep two decimals.
+                let n = |x: Option<f64>| {
+                    let x = x.unwrap_or(0.0);
+                    if x.fract() == 0.0 {
+                        Cell::Int(x as i64)
+                    } else {
+                        Cell::Number(Some((x * 100.0).round() / 100.0))
+                    }
+                };
                 vec![
                     Cell::Text(v.key.into()),
                     Cell::Text(v.label.into()),
@@ -775,6 +783,7 @@ async fn table(s: &AppState, d: &Data, key: &str) -> Result<Option<Table>, PageE
             dashboards::rating_months(store, d.year).await?,
         ),
         "hotline_units" => dashboards::hotline_units(store, &now, &before).await?,
+        "trading_kinds" => dashboards::trading_kinds(store, &now, &before).await?,
         "hotline_months" => months(
             "hotline_months",
             "12345各月受理诉求",
@@ -828,7 +837,7 @@ async fn table(s: &AppState, d: &Data, key: &str) -> Result<Option<Table>, PageE
 }
 
 /// Every table key the export knows, for its "not found" page.
-const TABLE_KEYS: &str = "figures、months、departments、points、channels、catalog_status、catalog_departments、point_details、rating_levels、rating_departments、rating_months、hotline_units、hotline_months、acceptance_months、acceptance_departments、project_long_four";
+const TABLE_KEYS: &str = "figures、months、departments、points、channels、catalog_status、catalog_departments、point_details、rating_levels、rating_departments、rating_months、hotline_units、hotline_months、acceptance_months、acceptance_departments、project_long_four、trading_figures、trading_kinds、supervision_figures";
 
 /// Each department's first visits in the period's joint acceptances and how many it
 /// passed, against a year earlier.
@@ -1037,10 +1046,20 @@ async fn trading_view(c: &ViewCtx<'_>) -> Result<View, PageError> {
         ),
     ];
     let t = need(s, d, "trading_figures").await?;
+    let k = need(s, d, "trading_kinds").await?;
     let note = "结果公告以发布日期计入统计期间；公告明细见“公共资源交易信息”，OCDS 数据见 /ocds/releases。中介服务以选取日期计入统计期间，明细见“中介超市”。".to_string();
     Ok((
         bigs,
-        vec![section("trading_figures", &t, 1, String::new(), note)],
+        vec![
+            section("trading_figures", &t, 1, String::new(), note),
+            section(
+                "trading_kinds",
+                &k,
+                0,
+                String::new(),
+                "各类别以结果公告的发布日期计入统计期间；金额为中标（成交）金额之和。".to_string(),
+            ),
+        ],
     ))
 }
 
