@@ -108,18 +108,9 @@ pub struct LotInput {
     pub amount_fen: Option<i64>,
 }
 
-/// A bid received (开标记录): who bid, for which lot, at what price.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct BidInput {
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub credit_code: String,
-    #[serde(default)]
-    pub amount_fen: Option<i64>,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub lot: String,
-}
+/// A bid received (开标记录): who bid, for which lot, at what price — the same
+/// fields as a supplier's.
+pub type BidInput = SupplierInput;
 
 /// An announcement as a trading system sends it.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -501,37 +492,7 @@ impl FeedRecord {
 impl FeedRecord {
     /// The suppliers, checked: each named, its code valid, its amount in range.
     fn check_suppliers(&self, f: &mut Faults) -> Vec<SupplierInput> {
-        let mut suppliers = vec![];
-        for (i, s) in self.suppliers.iter().enumerate() {
-            let name = s.name.trim();
-            if name.is_empty() || name.chars().count() > 100 {
-                f.push(Invalid::new(
-                    "suppliers",
-                    format!("第{}个供应商（投标人）名称应为1至100个字", i + 1),
-                ));
-                continue;
-            }
-            let code = f.take(code_of(
-                "suppliers",
-                &format!("供应商“{name}”"),
-                &s.credit_code,
-            ));
-            if let Some(a) = s.amount_fen
-                && !(0..=MAX_FEN).contains(&a)
-            {
-                f.push(Invalid::new(
-                    "suppliers",
-                    format!("供应商“{name}”的金额超出合理范围"),
-                ));
-            }
-            suppliers.push(SupplierInput {
-                name: name.to_string(),
-                credit_code: code.flatten().unwrap_or_default(),
-                amount_fen: s.amount_fen,
-                lot: s.lot.trim().to_string(),
-            });
-        }
-        suppliers
+        parties(&self.suppliers, "suppliers", "供应商", f)
     }
 
     /// The lots, checked: each with an id (unique, at most 50 characters) and a title.
@@ -596,34 +557,45 @@ impl FeedRecord {
             f.push(Invalid::new("bids", "一个公告最多列出1000个投标"));
             return vec![];
         }
-        let mut bids = vec![];
-        for (i, b) in self.bids.iter().enumerate() {
-            let name = b.name.trim();
-            if name.is_empty() || name.chars().count() > 100 {
-                f.push(Invalid::new(
-                    "bids",
-                    format!("第{}个投标人名称应为1至100个字", i + 1),
-                ));
-                continue;
-            }
-            let code = f.take(code_of("bids", &format!("投标人“{name}”"), &b.credit_code));
-            if let Some(a) = b.amount_fen
-                && !(0..=MAX_FEN).contains(&a)
-            {
-                f.push(Invalid::new(
-                    "bids",
-                    format!("投标人“{name}”的报价超出合理范围"),
-                ));
-            }
-            bids.push(BidInput {
-                name: name.to_string(),
-                credit_code: code.flatten().unwrap_or_default(),
-                amount_fen: b.amount_fen,
-                lot: b.lot.trim().to_string(),
-            });
-        }
-        bids
+        parties(&self.bids, "bids", "投标人", f)
     }
+}
+
+/// Suppliers or bidders (`what`), checked: each named, its code valid, its amount in
+/// range; the faults under `field`.
+fn parties(
+    list: &[SupplierInput],
+    field: &'static str,
+    what: &str,
+    f: &mut Faults,
+) -> Vec<SupplierInput> {
+    let mut out = vec![];
+    for (i, s) in list.iter().enumerate() {
+        let name = s.name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            f.push(Invalid::new(
+                field,
+                format!("第{}个{what}名称应为1至100个字", i + 1),
+            ));
+            continue;
+        }
+        let code = f.take(code_of(field, &format!("{what}“{name}”"), &s.credit_code));
+        if let Some(a) = s.amount_fen
+            && !(0..=MAX_FEN).contains(&a)
+        {
+            f.push(Invalid::new(
+                field,
+                format!("{what}“{name}”的金额超出合理范围"),
+            ));
+        }
+        out.push(SupplierInput {
+            name: name.to_string(),
+            credit_code: code.flatten().unwrap_or_default(),
+            amount_fen: s.amount_fen,
+            lot: s.lot.trim().to_string(),
+        });
+    }
+    out
 }
 
 /// The amount a result announces: the winners' prices summed, or the

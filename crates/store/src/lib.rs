@@ -138,6 +138,42 @@ pub(crate) async fn keyset_rows(
     }
 }
 
+/// A change of one counted row (`table`'s row `id`) in one transaction: the row
+/// locked on PostgreSQL (SQLite has one writer) so its counters move once, `counter`
+/// moved from before to after, and the audit entry written (`entity` `key`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn counted_change<F>(
+    store: &Store,
+    counter: &'static stats::Counter,
+    table: &str,
+    id: i64,
+    actor: &audit::Actor,
+    (action, entity, key): (&str, &str, &str),
+    detail: serde_json::Value,
+    f: F,
+) -> Result<()>
+where
+    F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<()>>,
+{
+    let cal = tongban_domain::calendar::Calendar::default();
+    let mut tx = store.begin().await?;
+    if store.backend() == Backend::Postgres {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id FROM {table} WHERE id = $1 FOR UPDATE"
+        )))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let before = stats::snapshot(&mut tx, counter, &[id], &cal).await?;
+    f(&mut tx).await?;
+    let after = stats::snapshot(&mut tx, counter, &[id], &cal).await?;
+    stats::track(&mut tx, counter, Some(&before), &after).await?;
+    audit::append(&mut tx, store.keys(), actor, action, entity, key, detail).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The database: a writer pool (one connection on SQLite, where writes are serial
 /// anyway, so no transaction ever waits on a lock upgrade) and a reader pool.
 #[derive(Clone)]

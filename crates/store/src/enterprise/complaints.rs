@@ -14,7 +14,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
-use tongban_domain::calendar::Calendar;
 use tongban_domain::codes::Mobile;
 use tongban_domain::enterprise::{
     Complaint, ComplaintChannel, ComplaintInput, complaint_days, complaint_rating, rating_label,
@@ -386,31 +385,18 @@ async fn change<F>(
 where
     F: for<'c> FnOnce(&'c mut AnyConnection) -> crate::BoxFuture<'c, Result<()>>,
 {
-    let cal = Calendar::default();
-    let mut tx = store.begin().await?;
-    // The row locked on PostgreSQL (SQLite has one writer), so the counters move once.
-    if store.backend() == crate::Backend::Postgres {
-        sqlx::query("SELECT id FROM complaints WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    let before = stats::snapshot(&mut tx, &stats::COMPLAINTS, &[id], &cal).await?;
-    f(&mut tx).await?;
-    let after = stats::snapshot(&mut tx, &stats::COMPLAINTS, &[id], &cal).await?;
-    stats::track(&mut tx, &stats::COMPLAINTS, Some(&before), &after).await?;
-    audit::append(
-        &mut tx,
-        store.keys(),
+    let what = (action, "complaint", no);
+    crate::counted_change(
+        store,
+        &stats::COMPLAINTS,
+        "complaints",
+        id,
         actor,
-        action,
-        "complaint",
-        no,
+        what,
         detail,
+        f,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 fn center_staff(p: &Principal, what: &str) -> Result<()> {

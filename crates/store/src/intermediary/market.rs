@@ -16,7 +16,6 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
-use tongban_domain::calendar::Calendar;
 use tongban_domain::intermediary::{
     Rating, RatingInput, Request, RequestInput, Rule, check_quote, service_name,
 };
@@ -648,8 +647,8 @@ fn owner_side(party: &Party<'_>, v: &RequestView, what: &str) -> Result<Actor> {
     }
 }
 
-/// Runs a change of one request in one transaction, its counters moved from before
-/// to after and its audit entry written.
+/// Runs a change of one request in one transaction, its counters moved and its audit
+/// entry written.
 async fn change<F>(
     store: &Store,
     id: i64,
@@ -662,30 +661,18 @@ async fn change<F>(
 where
     F: for<'c> FnOnce(&'c mut AnyConnection) -> crate::BoxFuture<'c, Result<()>>,
 {
-    let cal = Calendar::default();
-    let mut tx = store.begin().await?;
-    if store.backend() == crate::Backend::Postgres {
-        sqlx::query("SELECT id FROM service_requests WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    let before = stats::snapshot(&mut tx, &stats::INTERMEDIARY, &[id], &cal).await?;
-    f(&mut tx).await?;
-    let after = stats::snapshot(&mut tx, &stats::INTERMEDIARY, &[id], &cal).await?;
-    stats::track(&mut tx, &stats::INTERMEDIARY, Some(&before), &after).await?;
-    audit::append(
-        &mut tx,
-        store.keys(),
+    let what = (action, "service_request", no);
+    crate::counted_change(
+        store,
+        &stats::INTERMEDIARY,
+        "service_requests",
+        id,
         actor,
-        action,
-        "service_request",
-        no,
+        what,
         detail,
+        f,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 /// The index a draw picks among `n` candidates: the first eight bytes of
