@@ -79,6 +79,7 @@ const PAGES = [
   ['admin', '公共资源交易数据导入', '/admin/trading'],
   ['supervisor', '数据看板：公共资源交易', '/dashboard/trading'],
   ['supervisor', '中介机构名录管理', '/admin/intermediaries'],
+  ['supervisor', '中介超市服务需求（管理）', '/admin/intermediaries/requests'],
   ['admin', '并联审批阶段定义（新增版本）', '/projects/stages'],
   ['admin', '账户安全（动态口令）', '/me/totp'],
   ['supervisor', '账户安全（绑定动态口令）', '/me/totp'],

@@ -759,9 +759,64 @@ async fn the_market_pages_show_themselves(db: Db) {
         page.contains("超范围执业") && page.contains("70分"),
         "{page}"
     );
+    // The office publishes a request for an owner, reads it and withdraws it.
+    let (s, _, page) = staff.get("/admin/intermediaries/requests").await;
+    assert_eq!(s, StatusCode::OK);
+    let csrf = hidden(&page, "csrf");
+    let (s, _, page) = staff
+        .post(
+            "/admin/intermediaries/requests",
+            &[
+                ("csrf", &csrf),
+                ("owner_code", &owner()),
+                ("owner_name", ""),
+                ("service", "chfw"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    for m in [
+        "项目业主名称不能为空",
+        "需求名称不能为空",
+        "最高限价不能为空",
+        "请选择选取方式",
+    ] {
+        assert!(page.contains(m), "{m}: {page}");
+    }
+    let (s, loc, page) = staff
+        .post(
+            "/admin/intermediaries/requests",
+            &[
+                ("csrf", &csrf),
+                ("owner_code", &owner()),
+                ("owner_name", "昆山华精密有限公司"),
+                ("service", "chfw"),
+                ("title", "厂区地形测绘"),
+                ("content", "1:500地形图测绘"),
+                ("budget", "20000"),
+                ("rule", "random"),
+                ("deadline", &day(today())),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{page}");
+    let path = loc.unwrap();
+    let (_, _, page) = staff.get(&path).await;
+    assert!(
+        page.contains("厂区地形测绘") && page.contains("抽取种子的SM3摘要"),
+        "{page}"
+    );
+    let (s, loc, _) = staff
+        .post(&format!("{path}/cancel"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, _, page) = staff.get(&loc.unwrap()).await;
+    assert!(page.contains("已撤销"), "{page}");
     let mut clerk = Browser::new(&app);
     clerk.staff_login("clerk.sj").await;
     let (s, _, _) = clerk.get("/admin/intermediaries").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _, _) = clerk.get("/admin/intermediaries/requests").await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
 both!(the_market_pages_show_themselves);

@@ -162,7 +162,7 @@ struct OnePage {
 }
 
 /// The marks offered, best first.
-const LEVELS: &[(&str, &str)] = &[
+pub(super) const LEVELS: &[(&str, &str)] = &[
     ("5", "5分 非常满意"),
     ("4", "4分 满意"),
     ("3", "3分 基本满意"),
@@ -193,6 +193,11 @@ struct ActForm {
 }
 
 impl OnePage {
+    /// Where the rating form posts.
+    fn rating_action(&self) -> String {
+        format!("/business/intermediary/{}/rating", self.r.no)
+    }
+
     /// The mark kept for a rating field after a fault.
     fn mark(&self, field: &str) -> &str {
         match field {

@@ -18,6 +18,7 @@ use tongban_store::intermediary::{
 };
 
 mod business;
+mod office;
 mod registry;
 
 pub fn router() -> Router<AppState> {
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/intermediaries/requests/{no}", get(request))
         .route("/intermediaries/agencies/{code}", get(agency))
         .merge(business::router())
+        .merge(office::router())
         .merge(registry::router())
 }
 
