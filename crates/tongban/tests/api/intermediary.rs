@@ -820,3 +820,28 @@ async fn the_market_pages_show_themselves(db: Db) {
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
 both!(the_market_pages_show_themselves);
+
+/// A person signed in as an applicant who also signs in for an enterprise keeps both.
+async fn an_applicant_may_also_sign_in_for_an_enterprise(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let mut b = Browser::new(&app);
+    crate::apply::sign_in(&app, &mut b).await;
+    business_sign_in(
+        &app,
+        &mut b,
+        &code("MA1M9999"),
+        "昆山双重有限公司",
+        "13955550000",
+    )
+    .await
+    .unwrap();
+    let (s, _, page) = b.get("/business/intermediary").await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("发布服务需求") && page.contains("我的办件"),
+        "{page}"
+    );
+    let (s, _, _) = b.get("/account/cases").await;
+    assert_eq!(s, StatusCode::OK);
+}
+both!(an_applicant_may_also_sign_in_for_an_enterprise);

@@ -95,14 +95,23 @@ impl FromRequestParts<AppState> for Web {
         {
             // An applicant is logged as one, never by name or number.
             crate::observe::note_account(parts, "applicant");
+            // A person may also be signed in for an enterprise in the same browser:
+            // both sessions hold, the forms carry the applicant's token.
+            let enterprise = match cookie(parts, ENTERPRISE_COOKIE) {
+                Some(e) => tongban_store::enterprise::session(&state.store, e)
+                    .await?
+                    .map(|s| (s, e.to_string())),
+                None => None,
+            };
+            let (enterprise, enterprise_cookie) = enterprise.unzip();
             return Ok(Web {
                 user: None,
                 pending: None,
                 csrf: a.csrf.clone(),
                 applicant: Some(a),
                 applicant_cookie: Some(c.to_string()),
-                enterprise: None,
-                enterprise_cookie: None,
+                enterprise,
+                enterprise_cookie,
                 session_cookie: None,
                 new_csrf_cookie: false,
                 office,
