@@ -588,11 +588,40 @@ fn parties(
                 format!("{what}“{name}”的金额超出合理范围"),
             ));
         }
+        let lot = s.lot.trim();
+        if lot.chars().count() > 50 {
+            f.push(Invalid::new(
+                field,
+                format!("{what}“{name}”的标段编号不能超过50个字符"),
+            ));
+            continue;
+        }
+        // One entry for an organisation and a lot.
+        let code = code.flatten().unwrap_or_default();
+        let same = |o: &SupplierInput| {
+            o.lot == lot
+                && if code.is_empty() {
+                    o.name == name
+                } else {
+                    o.credit_code == code
+                }
+        };
+        if out.iter().any(same) {
+            f.push(Invalid::new(
+                field,
+                if lot.is_empty() {
+                    format!("{what}“{name}”重复")
+                } else {
+                    format!("{what}“{name}”在标段“{lot}”重复")
+                },
+            ));
+            continue;
+        }
         out.push(SupplierInput {
             name: name.to_string(),
-            credit_code: code.flatten().unwrap_or_default(),
+            credit_code: code,
             amount_fen: s.amount_fen,
-            lot: s.lot.trim().to_string(),
+            lot: lot.to_string(),
         });
     }
     out

@@ -639,10 +639,13 @@ fn owner_side(party: &Party<'_>, v: &RequestView, what: &str) -> Result<Actor> {
         Party::Enterprise(e) if e.credit_code == v.owner_code => Err(StoreError::Forbidden(
             format!("该服务需求由政务服务管理办公室代为发布，请联系其{what}"),
         )),
-        Party::Staff(p) => {
+        Party::Staff(p) if !v.by_owner => {
             agencies::registrar(p, what)?;
             Ok(p.actor())
         }
+        Party::Staff(_) => Err(StoreError::Forbidden(format!(
+            "该服务需求由项目业主自行发布，应由其登录中介超市{what}"
+        ))),
         _ => Err(StoreError::Forbidden(format!("只有项目业主可以{what}"))),
     }
 }

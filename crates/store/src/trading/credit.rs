@@ -40,7 +40,7 @@ pub async fn ingest_credit(
     let good = super::feed::sort_out(records, &mut report.rejected, |r: &CreditRecord| {
         (r.id.clone(), r.check(today))
     });
-    for c in good {
+    for (_, c) in good {
         let held: Option<i64> = sqlx::query_scalar(
             "SELECT version FROM trading_credit WHERE source = $1 AND source_id = $2",
         )

@@ -130,6 +130,45 @@ pub async fn set_prefix(store: &Store, value: &str, actor: &Actor) -> Result<()>
     Ok(())
 }
 
+/// A lot a notice names (for a supplier or a bid) that neither it nor the project's
+/// earlier announcements list, if any.
+async fn unknown_lot(
+    conn: &mut AnyConnection,
+    source: Source,
+    n: &tongban_domain::trading::Notice,
+) -> Result<Option<String>> {
+    if !n.lots.is_empty() {
+        // Checked against its own list already.
+        return Ok(None);
+    }
+    let named: Vec<&str> = n
+        .suppliers
+        .iter()
+        .chain(&n.bids)
+        .map(|s| s.lot.as_str())
+        .filter(|l| !l.is_empty())
+        .collect();
+    if named.is_empty() {
+        return Ok(None);
+    }
+    let lists: Vec<String> = sqlx::query_scalar(
+        "SELECT lots FROM trading_notices WHERE source = $1 AND project_ref = $2 AND lots <> '[]'",
+    )
+    .bind(source.as_str())
+    .bind(&n.project)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut known: Vec<String> = vec![];
+    for l in &lists {
+        let lots: Vec<LotInput> = serde_json::from_str(l).unwrap_or_default();
+        known.extend(lots.into_iter().map(|x| x.id));
+    }
+    Ok(named
+        .into_iter()
+        .find(|l| !known.iter().any(|k| k == l))
+        .map(str::to_string))
+}
+
 /// Takes a batch of records from a source system: each checked (the faulty ones
 /// reported), the rest added, amended or left as they were, in one transaction.
 pub async fn ingest(
@@ -151,7 +190,17 @@ pub async fn ingest(
     let mut tx = store.begin().await?;
     let prefix = prefix(&mut tx).await?;
     let mut amended_ids: Vec<String> = vec![];
-    for n in &good {
+    for (line, n) in &good {
+        // Lots named without the announcement listing them are the project's, as its
+        // earlier announcements (this batch's too) listed them.
+        if let Some(lot) = unknown_lot(&mut tx, source, n).await? {
+            report.rejected.push(Rejected {
+                line: *line,
+                id: n.id.clone(),
+                reason: format!("标段“{lot}”不是该项目招标公告列出的标段"),
+            });
+            continue;
+        }
         let held: Option<(i64, i64)> = sqlx::query_as(
             "SELECT id, version FROM trading_notices WHERE source = $1 AND source_id = $2",
         )
@@ -257,7 +306,7 @@ pub(crate) fn sort_out<R, T>(
     records: Vec<(usize, std::result::Result<R, String>)>,
     rejected: &mut Vec<Rejected>,
     check: impl Fn(&R) -> (String, std::result::Result<T, Vec<tongban_domain::Invalid>>),
-) -> Vec<T> {
+) -> Vec<(usize, T)> {
     let mut good = vec![];
     for (line, r) in records {
         let rec = match r {
@@ -272,7 +321,7 @@ pub(crate) fn sort_out<R, T>(
             }
         };
         match check(&rec) {
-            (_, Ok(t)) => good.push(t),
+            (_, Ok(t)) => good.push((line, t)),
             (id, Err(faults)) => rejected.push(Rejected {
                 line,
                 id: id.trim().chars().take(64).collect(),

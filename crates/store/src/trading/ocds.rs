@@ -7,7 +7,7 @@
 use super::announcements::{COLUMNS, NoticeView, view_from};
 use crate::{Result, Store, StoreError, time};
 use serde_json::{Map, Value, json};
-use tongban_domain::trading::{Stage, TradingKind, yuan};
+use tongban_domain::trading::{Stage, SupplierInput, TradingKind, yuan};
 
 /// The OCDS extensions the releases use: lots (`tender.lots`, `relatedLots`) and bids
 /// (`bids.details`), declared in every package.
@@ -39,10 +39,27 @@ fn value(fen: i64) -> Value {
     json!({ "amount": yuan(fen), "currency": "CNY" })
 }
 
-/// The award every result of a project describes (one per project: its id is stable,
+/// The award a result describes for a lot (one per project and lot: its id is stable,
 /// so the contract refers to it and the compiled release merges them).
-fn award_id(n: &NoticeView) -> String {
-    format!("{}-award", n.project_ref)
+fn award_id(n: &NoticeView, lot: &str) -> String {
+    if lot.is_empty() {
+        format!("{}-award", n.project_ref)
+    } else {
+        format!("{}-award-{lot}", n.project_ref)
+    }
+}
+
+/// The suppliers of an announcement grouped by the lot they are named for, in the
+/// order the lots first appear (one group, lot `""`, when it names none).
+fn by_lot(n: &NoticeView) -> Vec<(&str, Vec<&SupplierInput>)> {
+    let mut groups: Vec<(&str, Vec<&SupplierInput>)> = vec![];
+    for s in &n.suppliers {
+        match groups.iter_mut().find(|(l, _)| *l == s.lot.as_str()) {
+            Some((_, g)) => g.push(s),
+            None => groups.push((s.lot.as_str(), vec![s])),
+        }
+    }
+    groups
 }
 
 /// An announcement as an OCDS release.
@@ -114,28 +131,12 @@ pub fn release(n: &NoticeView) -> Value {
         tender["procuringEntity"] =
             json!({ "id": party_id(agent, n.agent_code.as_deref()), "name": agent });
     }
-    let org = |s: &tongban_domain::trading::SupplierInput| {
-        let code = (!s.credit_code.is_empty()).then_some(s.credit_code.as_str());
-        json!({ "id": party_id(&s.name, code), "name": s.name })
-    };
-    // Each organisation once (OCDS arrays of references are unique).
-    let mut orgs: Vec<Value> = vec![];
-    for o in n.suppliers.iter().map(org) {
-        if !orgs.iter().any(|x| x["id"] == o["id"]) {
-            orgs.push(o);
-        }
-    }
     if stage == Stage::Candidates {
-        tender["tenderers"] = Value::Array(orgs.clone());
+        // Each organisation once (OCDS arrays of references are unique).
+        let all: Vec<&SupplierInput> = n.suppliers.iter().collect();
+        tender["tenderers"] = Value::Array(refs(&all));
     }
     let date = format!("{}T00:00:00+08:00", n.published_on);
-    // The lots the suppliers won or were named for, each once.
-    let mut related: Vec<&str> = vec![];
-    for l in n.suppliers.iter().map(|s| s.lot.as_str()) {
-        if !l.is_empty() && !related.contains(&l) {
-            related.push(l);
-        }
-    }
     let mut r = json!({
         "ocid": n.ocid,
         "id": format!("{}-{}-v{}", n.source, n.source_id, n.version),
@@ -148,37 +149,8 @@ pub fn release(n: &NoticeView) -> Value {
         "tender": tender,
     });
     match stage {
-        Stage::Candidates | Stage::Result => {
-            let mut award = json!({
-                "id": award_id(n),
-                "title": n.title,
-                "status": if stage == Stage::Result { "active" } else { "pending" },
-                "date": date,
-                "suppliers": orgs,
-            });
-            if stage == Stage::Result && n.awarded_fen > 0 {
-                award["value"] = value(n.awarded_fen);
-            }
-            if !related.is_empty() {
-                award["relatedLots"] = json!(related);
-            }
-            r["awards"] = json!([award]);
-        }
-        Stage::Contract => {
-            let fen = if n.awarded_fen > 0 {
-                n.awarded_fen
-            } else {
-                n.amount_fen.unwrap_or(0)
-            };
-            r["contracts"] = json!([{
-                "id": format!("{project}-contract"),
-                "awardID": award_id(n),
-                "title": n.title,
-                "status": "active",
-                "value": value(fen),
-                "dateSigned": date,
-            }]);
-        }
+        Stage::Candidates | Stage::Result => r["awards"] = awards(n, stage, &date),
+        Stage::Contract => r["contracts"] = contracts(n, &project, &date),
         Stage::Tender | Stage::Amendment => {}
     }
     if !n.bids.is_empty() {
@@ -187,16 +159,97 @@ pub fn release(n: &NoticeView) -> Value {
     r
 }
 
+/// A group of suppliers' price: their amounts, or (the announcement's only group) the
+/// announcement's awarded or own amount.
+fn price(n: &NoticeView, g: &[&SupplierInput], groups: usize) -> i64 {
+    let sum: i64 = g.iter().filter_map(|s| s.amount_fen).sum();
+    if sum > 0 || groups > 1 {
+        sum
+    } else if n.awarded_fen > 0 {
+        n.awarded_fen
+    } else {
+        n.amount_fen.unwrap_or(0)
+    }
+}
+
+/// Suppliers as OCDS organisation references, each once.
+fn refs(g: &[&SupplierInput]) -> Vec<Value> {
+    let mut out: Vec<Value> = vec![];
+    for s in g {
+        let code = (!s.credit_code.is_empty()).then_some(s.credit_code.as_str());
+        let o = json!({ "id": party_id(&s.name, code), "name": s.name });
+        if !out.iter().any(|x| x["id"] == o["id"]) {
+            out.push(o);
+        }
+    }
+    out
+}
+
+/// The awards of a candidates or result announcement: one a lot.
+fn awards(n: &NoticeView, stage: Stage, date: &str) -> Value {
+    let groups = by_lot(n);
+    let awards: Vec<Value> = groups
+        .iter()
+        .map(|(lot, g)| {
+            let mut award = json!({
+                "id": award_id(n, lot),
+                "title": n.title,
+                "status": if stage == Stage::Result { "active" } else { "pending" },
+                "date": date,
+                "suppliers": refs(g),
+            });
+            let fen = price(n, g, groups.len());
+            if stage == Stage::Result && fen > 0 {
+                award["value"] = value(fen);
+            }
+            if !lot.is_empty() {
+                award["relatedLots"] = json!([lot]);
+            }
+            award
+        })
+        .collect();
+    json!(awards)
+}
+
+/// The contracts of a contract announcement: one a lot, each on its lot's award.
+fn contracts(n: &NoticeView, project: &str, date: &str) -> Value {
+    let groups = by_lot(n);
+    let contracts: Vec<Value> = groups
+        .iter()
+        .map(|(lot, g)| {
+            let id = if lot.is_empty() {
+                format!("{project}-contract")
+            } else {
+                format!("{project}-contract-{lot}")
+            };
+            json!({
+                "id": id,
+                "awardID": award_id(n, lot),
+                "title": n.title,
+                "status": "active",
+                "value": value(price(n, g, groups.len())),
+                "dateSigned": date,
+            })
+        })
+        .collect();
+    json!(contracts)
+}
+
 /// The bids an announcement lists, as the bid extension's `bids.details`.
 fn bids(n: &NoticeView, project: &str, date: &str) -> Value {
     let details: Vec<Value> = n
         .bids
         .iter()
-        .enumerate()
-        .map(|(i, b)| {
+        .map(|b| {
             let code = (!b.credit_code.is_empty()).then_some(b.credit_code.as_str());
+            // Stable across the project's announcements: its lot and bidder.
+            let id = if b.lot.is_empty() {
+                format!("{project}-bid-{}", party_id(&b.name, code))
+            } else {
+                format!("{project}-bid-{}-{}", b.lot, party_id(&b.name, code))
+            };
             let mut d = json!({
-                "id": format!("{project}-bid-{}", i + 1),
+                "id": id,
                 "date": date,
                 "status": "valid",
                 "tenderers": [{ "id": party_id(&b.name, code), "name": b.name }],
@@ -271,7 +324,18 @@ pub fn compile(ocid: &str, releases: &[Value]) -> Value {
         );
         if let Some(t) = r["tender"].as_object() {
             for (k, v) in t {
-                tender.insert(k.clone(), v.clone());
+                if k == "lots" {
+                    // Lots merge by id: a later notice naming some does not drop the rest.
+                    let mut lots = tender
+                        .get("lots")
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default();
+                    merge_by_id(&mut lots, v.as_array().map_or(&[], Vec::as_slice));
+                    tender.insert(k.clone(), Value::Array(lots));
+                } else {
+                    tender.insert(k.clone(), v.clone());
+                }
             }
         }
         buyer = r["buyer"].clone();

@@ -330,9 +330,14 @@ pub fn generate(
             tender.body.push_str("（更正：投标截止时间顺延五日。）");
         }
         list.push((list.len() + 1, Ok(tender)));
-        let bidders: Vec<usize> = (0..3)
-            .map(|_| rng.random_range(0..suppliers.len()))
-            .collect();
+        // Three bidders, each once.
+        let mut bidders: Vec<usize> = vec![];
+        while bidders.len() < 3 {
+            let b = rng.random_range(0..suppliers.len());
+            if !bidders.contains(&b) {
+                bidders.push(b);
+            }
+        }
         let price = |rng: &mut ChaCha8Rng| (budget as f64 * rng.random_range(0.82..0.99)) as i64;
         let mut day = tendered + chrono::Days::new(rng.random_range(20..35));
         if day > today {
@@ -372,8 +377,7 @@ pub fn generate(
             format!("{title}中标结果公告"),
         );
         // The bids opened: each bidder once (for each lot), the winner's at the price awarded.
-        let mut bidding: Vec<usize> = bidders.clone();
-        bidding.dedup();
+        let bidding: Vec<usize> = bidders.clone();
         let lot_ids: Vec<&str> = if lots { vec!["1", "2"] } else { vec![""] };
         for lot in &lot_ids {
             for (j, i) in bidding.iter().enumerate() {

@@ -349,6 +349,15 @@ async fn owners_select_agencies_and_rate_their_work(db: Db) {
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{page}");
     let no = loc.unwrap().rsplit('/').next().unwrap().to_string();
+    // The owner published it itself: the office does not act on it.
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/intermediary/requests/{no}/cancel"),
+            Some(&sup),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
 
     // Agencies quote: over the budget refused; the tied, the penalised refused.
     let mut ag = agency_browser(&app, &a, "13911110001").await;

@@ -361,8 +361,66 @@ async fn lots_and_bids_are_published(db: Db) {
     assert_eq!(c["tender"]["lots"][0]["value"]["amount"], 600_000.0, "{c}");
     assert_eq!(c["bids"]["details"].as_array().unwrap().len(), 3, "{c}");
     assert_eq!(c["bids"]["details"][2]["relatedLots"], json!(["2"]), "{c}");
-    assert_eq!(c["awards"][0]["relatedLots"], json!(["1", "2"]), "{c}");
-    assert_eq!(c["awards"][0]["value"]["amount"], 930_000.0, "{c}");
+    // One award a lot, each with its winner and price.
+    let awards = c["awards"].as_array().unwrap();
+    assert_eq!(awards.len(), 2, "{c}");
+    assert_eq!(
+        (
+            awards[0]["relatedLots"].clone(),
+            awards[0]["value"]["amount"].as_f64()
+        ),
+        (json!(["1"]), Some(550_000.0)),
+        "{c}"
+    );
+    assert_eq!(
+        (
+            awards[1]["relatedLots"].clone(),
+            awards[1]["value"]["amount"].as_f64()
+        ),
+        (json!(["2"]), Some(380_000.0)),
+        "{c}"
+    );
+    let ids: Vec<&str> = c["bids"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    let mut unique = ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), 3, "{ids:?}");
+    // A later announcement naming a lot the tender did not list, and a bidder twice
+    // on one lot, are refused.
+    let (_, r) = push(
+        &app,
+        &key,
+        json!({ "records": [
+            works("W-Z", "contract", json!({ "amount_fen": 1_000, "suppliers": [
+                { "name": "昆山路桥工程有限公司", "credit_code": a, "lot": "9" }] })),
+            works("W-V", "candidates", json!({ "bids": [
+                { "name": "昆山路桥工程有限公司", "credit_code": a, "lot": "1" },
+                { "name": "昆山路桥工程有限公司", "credit_code": a, "lot": "1" }] }))
+        ]}),
+    )
+    .await;
+    assert_eq!(r["added"], 0, "{r}");
+    let reasons: Vec<&str> = r["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|x| x.contains("标段“9”不是该项目招标公告列出的标段")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|x| x.contains("在标段“1”重复")),
+        "{reasons:?}"
+    );
     let tenderer = c["parties"]
         .as_array()
         .unwrap()

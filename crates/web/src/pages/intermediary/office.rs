@@ -163,8 +163,10 @@ async fn publish(
             Ok(Redirect::to(&format!("/admin/intermediaries/requests/{}", v.no)).into_response())
         }
         Err(e) => {
-            let (_, errors) = refusal(e)?;
-            show_list(&s, &web, &ListQuery::default(), f, errors).await
+            let (status, errors) = refusal(e)?;
+            let mut page = show_list(&s, &web, &ListQuery::default(), f, errors).await?;
+            *page.status_mut() = status;
+            Ok(page)
         }
     }
 }
