@@ -8,7 +8,7 @@ use crate::audit::{self, Actor};
 use crate::{Result, Store, StoreError, protect, stats, time};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 use tongban_domain::calendar::Calendar;
 use tongban_domain::trading::{BidInput, FeedRecord, LotInput, Source, SupplierInput, awarded_fen};
 
@@ -130,6 +130,51 @@ pub async fn set_prefix(store: &Store, value: &str, actor: &Actor) -> Result<()>
     Ok(())
 }
 
+/// The fields an announcement sets, in the order [`bind_fields`] binds them.
+const FIELDS: [&str; 16] = [
+    "version",
+    "kind",
+    "stage",
+    "title",
+    "buyer_name",
+    "buyer_code",
+    "agent_name",
+    "agent_code",
+    "town",
+    "published_on",
+    "amount_fen",
+    "awarded_fen",
+    "suppliers",
+    "body",
+    "lots",
+    "bids",
+];
+
+/// Binds an announcement's [`FIELDS`] (`texts`: its suppliers, lots and bids as JSON)
+/// as `$1` to `$16`, for the insert and the amendment alike.
+fn bind_fields<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    n: &'q tongban_domain::trading::Notice,
+    texts: &'q [String; 3],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    q.bind(n.version)
+        .bind(n.kind.as_str())
+        .bind(n.stage.as_str())
+        .bind(&n.title)
+        .bind(&n.buyer_name)
+        .bind(n.buyer_code.as_deref())
+        .bind(n.agent_name.as_deref())
+        .bind(n.agent_code.as_deref())
+        .bind(n.town.as_deref())
+        .bind(time::day(n.date))
+        .bind(n.amount_fen)
+        .bind(awarded_fen(n))
+        .bind(&texts[0])
+        .bind(&n.body)
+        .bind(&texts[1])
+        .bind(&texts[2])
+}
+
 /// A lot a notice names (for a supplier or a bid) that neither it nor the project's
 /// earlier announcements list, if any.
 async fn unknown_lot(
@@ -208,38 +253,29 @@ pub async fn ingest(
         .bind(&n.id)
         .fetch_optional(&mut *tx)
         .await?;
-        let suppliers = serde_json::to_string(&n.suppliers).map_err(anyhow::Error::from)?;
-        let lots = serde_json::to_string(&n.lots).map_err(anyhow::Error::from)?;
-        let bids = serde_json::to_string(&n.bids).map_err(anyhow::Error::from)?;
+        let texts = [
+            serde_json::to_string(&n.suppliers).map_err(anyhow::Error::from)?,
+            serde_json::to_string(&n.lots).map_err(anyhow::Error::from)?,
+            serde_json::to_string(&n.bids).map_err(anyhow::Error::from)?,
+        ];
         match held {
             Some((_, v)) if v >= n.version => report.unchanged += 1,
             Some((row, _)) => {
                 let before = stats::snapshot(&mut tx, &stats::TRADING, &[row], &cal).await?;
-                sqlx::query(
-                    "UPDATE trading_notices SET version = $1, kind = $2, stage = $3, title = $4, buyer_name = $5, \
-                     buyer_code = $6, agent_name = $7, agent_code = $8, town = $9, published_on = $10, amount_fen = $11, \
-                     awarded_fen = $12, suppliers = $13, body = $14, amended_at = $15, lots = $16, bids = $17 WHERE id = $18",
-                )
-                .bind(n.version)
-                .bind(n.kind.as_str())
-                .bind(n.stage.as_str())
-                .bind(&n.title)
-                .bind(&n.buyer_name)
-                .bind(n.buyer_code.as_deref())
-                .bind(n.agent_name.as_deref())
-                .bind(n.agent_code.as_deref())
-                .bind(n.town.as_deref())
-                .bind(time::day(n.date))
-                .bind(n.amount_fen)
-                .bind(awarded_fen(n))
-                .bind(&suppliers)
-                .bind(&n.body)
-                .bind(&now)
-                .bind(&lots)
-                .bind(&bids)
-                .bind(row)
-                .execute(&mut *tx)
-                .await?;
+                let set: Vec<String> = FIELDS
+                    .iter()
+                    .enumerate()
+                    .map(|(k, f)| format!("{f} = ${}", k + 1))
+                    .collect();
+                let sql = format!(
+                    "UPDATE trading_notices SET {}, amended_at = $17 WHERE id = $18",
+                    set.join(", ")
+                );
+                bind_fields(sqlx::query(sqlx::AssertSqlSafe(sql)), n, &texts)
+                    .bind(&now)
+                    .bind(row)
+                    .execute(&mut *tx)
+                    .await?;
                 let after = stats::snapshot(&mut tx, &stats::TRADING, &[row], &cal).await?;
                 stats::track(&mut tx, &stats::TRADING, Some(&before), &after).await?;
                 report.amended += 1;
@@ -248,36 +284,22 @@ pub async fn ingest(
                 }
             }
             None => {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO trading_notices (source, source_id, version, ocid, project_ref, kind, stage, title, \
-                     buyer_name, buyer_code, agent_name, agent_code, town, published_on, amount_fen, awarded_fen, \
-                     suppliers, body, received_at, lots, bids) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
-                     RETURNING id",
-                )
-                .bind(source.as_str())
-                .bind(&n.id)
-                .bind(n.version)
-                .bind(format!("{prefix}-{}-{}", source.as_str(), n.project))
-                .bind(&n.project)
-                .bind(n.kind.as_str())
-                .bind(n.stage.as_str())
-                .bind(&n.title)
-                .bind(&n.buyer_name)
-                .bind(n.buyer_code.as_deref())
-                .bind(n.agent_name.as_deref())
-                .bind(n.agent_code.as_deref())
-                .bind(n.town.as_deref())
-                .bind(time::day(n.date))
-                .bind(n.amount_fen)
-                .bind(awarded_fen(n))
-                .bind(&suppliers)
-                .bind(&n.body)
-                .bind(&now)
-                .bind(&lots)
-                .bind(&bids)
-                .fetch_one(&mut *tx)
-                .await?;
+                let marks: Vec<String> = (1..=FIELDS.len() + 5).map(|k| format!("${k}")).collect();
+                let sql = format!(
+                    "INSERT INTO trading_notices ({}, source, source_id, ocid, project_ref, received_at) \
+                     VALUES ({}) RETURNING id",
+                    FIELDS.join(", "),
+                    marks.join(", ")
+                );
+                let id: i64 = bind_fields(sqlx::query(sqlx::AssertSqlSafe(sql)), n, &texts)
+                    .bind(source.as_str())
+                    .bind(&n.id)
+                    .bind(format!("{prefix}-{}-{}", source.as_str(), n.project))
+                    .bind(&n.project)
+                    .bind(&now)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get(0)?;
                 stats::track_new(&mut tx, &stats::TRADING, &[id]).await?;
                 report.added += 1;
             }

@@ -193,9 +193,9 @@ struct ActForm {
 }
 
 impl OnePage {
-    /// Where the rating form posts.
-    fn rating_action(&self) -> String {
-        format!("/business/intermediary/{}/rating", self.r.no)
+    /// The request's page, where its forms post (`/select`, `/cancel`, `/rating`).
+    fn base(&self) -> String {
+        format!("/business/intermediary/{}", self.r.no)
     }
 
     /// The mark kept for a rating field after a fault.

@@ -200,9 +200,9 @@ struct OnePage {
 }
 
 impl OnePage {
-    /// Where the rating form posts.
-    fn rating_action(&self) -> String {
-        format!("/admin/intermediaries/requests/{}/rating", self.r.no)
+    /// The request's page, where its forms post (`/select`, `/cancel`, `/rating`).
+    fn base(&self) -> String {
+        format!("/admin/intermediaries/requests/{}", self.r.no)
     }
 
     /// The mark kept for a rating field after a fault.
