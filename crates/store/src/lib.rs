@@ -595,12 +595,33 @@ impl Store {
 
     /// The portal's public address (`https://…`), if configured.
     pub async fn public_url_cached(&self) -> Result<Option<String>> {
-        if let Some((at, url)) = &self.hot.lock().expect("hot cache").public_url
-            && at.elapsed() < HOT_TTL
-        {
-            return Ok(url.clone());
+        if let Some(url) = self.public_url_fresh() {
+            return Ok(url);
         }
-        let url = self.setting(licenses::PUBLIC_URL_SETTING).await?;
+        let mut c = self.reader().await?;
+        self.public_url_on(&mut c).await
+    }
+
+    fn public_url_fresh(&self) -> Option<Option<String>> {
+        match &self.hot.lock().expect("hot cache").public_url {
+            Some((at, url)) if at.elapsed() < HOT_TTL => Some(url.clone()),
+            _ => None,
+        }
+    }
+
+    /// The portal's public address, read (when the cached copy is stale) on the
+    /// connection the caller already holds: a reader taken while holding another
+    /// waits for the pool, and when every request holding one does so at once the
+    /// pool is exhausted with each waiting on the others (seen as lookups of
+    /// licensed cases stalling for seconds under load).
+    pub(crate) async fn public_url_on(&self, conn: &mut AnyConnection) -> Result<Option<String>> {
+        if let Some(url) = self.public_url_fresh() {
+            return Ok(url);
+        }
+        let url: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(licenses::PUBLIC_URL_SETTING)
+            .fetch_optional(&mut *conn)
+            .await?;
         self.hot.lock().expect("hot cache").public_url =
             Some((std::time::Instant::now(), url.clone()));
         Ok(url)

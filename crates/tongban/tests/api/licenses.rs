@@ -468,6 +468,44 @@ async fn instant_cases_get_a_license_at_once(db: Db) {
 }
 both!(instant_cases_get_a_license_at_once);
 
+/// A lookup of a licensed case needs one reader only: it once took a second to
+/// reread the public address when its cached copy went stale, so under load, with
+/// every reader held by a lookup doing so, all waited on each other until the pool's
+/// timeout (lookups stalled for 30 s, then failed). Here every reader but one is held
+/// elsewhere.
+async fn licensed_lookups_under_load_do_not_wait_on_each_other(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (case_no, license) = licensed_case(&app).await;
+    let p = tongban_store::org::principal_by_username(&app.store, "clerk.sj")
+        .await
+        .unwrap();
+    let no = tongban_domain::case::CaseNo::parse(&case_no).unwrap();
+    let readers = app
+        .store
+        .pool_use()
+        .iter()
+        .find(|u| u.name == "read")
+        .unwrap()
+        .max;
+    let mut held = vec![];
+    for _ in 1..readers {
+        held.push(app.store.reader().await.unwrap());
+    }
+    // The cached address (and calendar version) are trusted for a second.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let view = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        tongban_store::cases::get(&app.store, &p, &no),
+    )
+    .await
+    .expect("the lookup waited for a second reader")
+    .unwrap();
+    assert_eq!(view.license_no.as_deref(), Some(license.as_str()));
+    assert!(view.license_url.is_some());
+    drop(held);
+}
+both!(licensed_lookups_under_load_do_not_wait_on_each_other);
+
 async fn department_keys_are_encrypted_and_published(db: Db) {
     let app = TestApp::spawn(db).await;
     licensed_case(&app).await;

@@ -1027,7 +1027,7 @@ async fn full_view(
         // no further statements on a lookup.
         let token: Option<String> = row.try_get("license_token")?;
         view.license_url = Some(crate::licenses::check_link(
-            store.public_url_cached().await?.as_deref(),
+            store.public_url_on(conn).await?.as_deref(),
             no,
             token.as_deref(),
         ));
