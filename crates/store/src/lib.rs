@@ -20,7 +20,7 @@ pub mod upkeep;
 
 pub use center::cases::after_checks;
 pub use center::{applicants, cases, catalog, catalog_xlsx, licenses, reforms};
-pub use db::{baseline, bulk, time};
+pub use db::{baseline, bulk, time, views};
 pub(crate) use db::{migrate, writer};
 pub use figures::{dashboards, displays, metrics, report, stats};
 pub use hotline::{calls, dispatch, intake, kb, topics};
@@ -196,6 +196,8 @@ pub struct Store {
     hot: std::sync::Arc<std::sync::Mutex<HotCache>>,
     /// Bearer tokens checked within the last second (see `token_cached`).
     tokens: std::sync::Arc<std::sync::Mutex<TokenCache>>,
+    /// Views this node answered a moment ago, and its count of commits (`db::views`).
+    views: std::sync::Arc<db::views::Views>,
     /// Catalog items in force read within the last second (see
     /// `catalog::item_in_force_cached`).
     items: std::sync::Arc<std::sync::Mutex<ItemCache>>,
@@ -298,6 +300,7 @@ impl Store {
             files: files::FileStore::local(default_files_root(&url, backend)),
             hot: Default::default(),
             tokens: Default::default(),
+            views: Default::default(),
             items: Default::default(),
             sms: Default::default(),
             identity: Default::default(),
@@ -312,7 +315,7 @@ impl Store {
         store.check_key().await?;
         stats::refill_if_stale(&store).await?;
         let batcher = Some(
-            writer::spawn(store.write.clone(), backend)
+            writer::spawn(store.write.clone(), backend, store.views.changes())
                 .map_err(|e| anyhow::anyhow!("cannot start the writer thread: {e}"))?,
         );
         Ok(Store { batcher, ..store })
@@ -379,11 +382,17 @@ impl Store {
     /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`):
     /// another process writing the same file (a CLI command beside the server) then
     /// makes it wait out the busy timeout instead of failing on a lock upgrade.
-    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(match self.backend {
+    pub async fn begin(&self) -> Result<db::views::WriteTx> {
+        let tx = match self.backend {
             Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.write.begin().await?,
-        })
+        };
+        Ok(db::views::WriteTx::new(tx, self.views.changes()))
+    }
+
+    /// The views this node answered a moment ago (`db::views`).
+    pub(crate) fn views(&self) -> &db::views::Views {
+        &self.views
     }
 
     /// Runs a write together with the other writes waiting at that moment, in one

@@ -6,4 +6,5 @@ pub mod bulk;
 pub(crate) mod migrate;
 pub(crate) mod pending;
 pub mod time;
+pub mod views;
 pub(crate) mod writer;

@@ -47,7 +47,11 @@ const PG_WRITERS: usize = 2;
 /// on the server's runtime each return would queue behind the requests being parsed
 /// and answered, so the writer everyone waits for would wait for everyone. The thread
 /// ends when the store's last sender is dropped.
-pub(crate) fn spawn(pool: AnyPool, backend: Backend) -> std::io::Result<mpsc::Sender<Job>> {
+pub(crate) fn spawn(
+    pool: AnyPool,
+    backend: Backend,
+    changes: Arc<super::views::Changes>,
+) -> std::io::Result<mpsc::Sender<Job>> {
     let (tx, rx) = mpsc::channel::<Job>(4096);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -62,7 +66,7 @@ pub(crate) fn spawn(pool: AnyPool, backend: Backend) -> std::io::Result<mpsc::Se
         .spawn(move || {
             rt.block_on(async move {
                 let running: Vec<_> = (0..writers)
-                    .map(|_| tokio::spawn(run(pool.clone(), backend, rx.clone())))
+                    .map(|_| tokio::spawn(run(pool.clone(), backend, rx.clone(), changes.clone())))
                     .collect();
                 for r in running {
                     let _ = r.await;
@@ -96,7 +100,12 @@ pub(crate) fn enqueue(run: JobFn) -> (Job, oneshot::Receiver<Result<Erased>>) {
 }
 
 /// One writer: takes what is waiting (the queue is its alone meanwhile), runs it.
-async fn run(pool: AnyPool, backend: Backend, rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>) {
+async fn run(
+    pool: AnyPool,
+    backend: Backend,
+    rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>,
+    changes: Arc<super::views::Changes>,
+) {
     loop {
         let batch = {
             let mut rx = rx.lock().await;
@@ -123,6 +132,9 @@ async fn run(pool: AnyPool, backend: Backend, rx: Arc<tokio::sync::Mutex<mpsc::R
                 }
                 Ok(c) => match run_together(c, backend, &batch).await {
                     Ok(results) => {
+                        // Before any write is acknowledged: no view read before
+                        // this commit is answered again (`views`).
+                        changes.moved();
                         for (j, r) in batch.into_iter().zip(results) {
                             let _ = j.reply.send(Ok(r));
                         }
@@ -144,6 +156,7 @@ async fn run(pool: AnyPool, backend: Backend, rx: Arc<tokio::sync::Mutex<mpsc::R
                     Err(e) => Err(unavailable(&e)),
                     Ok(c) => {
                         let (r, clean) = run_alone(c, backend, &j.run).await;
+                        changes.moved();
                         if !clean {
                             discard(&mut conn).await;
                         }

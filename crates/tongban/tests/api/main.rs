@@ -55,4 +55,5 @@ mod surveys;
 mod topics;
 mod trading;
 mod upgrade;
+mod views;
 mod web;

@@ -87,10 +87,18 @@ async fn one(
     State(s): State<AppState>,
     Staff(p): Staff,
     Path(case_no): Path<String>,
-) -> ApiResult<Json<cases::CaseView>> {
+) -> ApiResult<impl axum::response::IntoResponse> {
     let case_no = crate::extract::case_no(&case_no)?;
-    // Serialised straight from the view, not through a `serde_json::Value`.
-    Ok(Json(cases::get(&s.store, &p, &case_no).await?))
+    // The view's JSON, as this node answered it a moment ago when nothing may have
+    // changed it since (`tongban_store::views`).
+    let body = cases::get_json(&s.store, &p, &case_no).await?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        body,
+    ))
 }
 
 async fn act(

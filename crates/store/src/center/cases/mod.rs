@@ -946,6 +946,34 @@ pub async fn get(store: &Store, p: &Principal, case_no: &CaseNo) -> Result<CaseV
     full_view(store, &mut conn, &row).await
 }
 
+/// A case's view as the API answers it (JSON): from the views this node answered a
+/// moment ago while nothing may have changed it (`views`: never after a commit of
+/// this node, at most a second after the read), otherwise read as [`get`] reads it.
+/// Kept per scope (role, department, point: what [`scope`] filters by), so a view is
+/// only ever answered to those the same query would have answered, and per day (its
+/// deadlines count from today).
+pub async fn get_json(store: &Store, p: &Principal, case_no: &CaseNo) -> Result<bytes::Bytes> {
+    let key = format!(
+        "case|{case_no}|{:?}|{:?}|{:?}|{}",
+        p.role,
+        p.department_id,
+        p.point_id,
+        time::local_day(time::now())
+    );
+    let views = store.views();
+    if let Some(body) = views.get(&key) {
+        return Ok(body);
+    }
+    let change = views.change_now();
+    let view = get(store, p, case_no).await?;
+    let body = bytes::Bytes::from(
+        serde_json::to_vec(&view)
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("case view: {e}")))?,
+    );
+    views.keep(key, change, body.clone());
+    Ok(body)
+}
+
 /// A case's events in order as one JSON column `events_json` of arrays
 /// `[at, action, from, to, actor, point, note]`.
 fn events_column(backend: crate::Backend) -> &'static str {

@@ -451,7 +451,7 @@ pub async fn review_follow_up(
 
 /// Commits a rating's change and reads the rating as it now stands.
 async fn commit_with_view(
-    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    mut tx: crate::views::WriteTx,
     case_id: i64,
     kind: &str,
 ) -> Result<RatingView> {

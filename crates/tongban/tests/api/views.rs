@@ -1,0 +1,133 @@
+//! Case lookups answered from this node's recent views (`tongban_store::views`): a
+//! node shows its own writes at once, a view is only answered to those the query
+//! itself would answer, and another node's (or process's) writes show within a
+//! second.
+
+use crate::common::{Db, ITEM, KEY_HEX, TestApp, case_no};
+use reqwest::StatusCode;
+use tongban_store::{Keys, Store};
+
+async fn a_node_shows_its_own_writes_at_once(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let no = case_no(&app.apply("clerk.sj", ITEM, "window").await);
+    let clerk = app.token("clerk.sj").await;
+    let approver = app.token("approver.sj").await;
+    let path = format!("/api/v1/cases/{no}");
+    // Asked twice, the second from the kept view.
+    for _ in 0..2 {
+        let (s, v) = app.get(&path, Some(&clerk)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["status"], "accepted", "{v}");
+    }
+    // Each action, through the group-commit queue or a transaction of its own, shows
+    // in the very next lookup.
+    let (s, v) = app.act(&approver, &no, "approve", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, v) = app.get(&path, Some(&clerk)).await;
+    assert_eq!(v["status"], "approved", "{v}");
+    let (s, v) = app.act(&approver, &no, "close", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, v) = app.get(&path, Some(&clerk)).await;
+    assert_eq!(v["status"], "closed", "{v}");
+    let license = v["license_no"].as_str().expect("licensed").to_string();
+    assert!(v["license_url"].as_str().unwrap().starts_with("/verify/"));
+    // A setting written directly (the portal's address) shows at once too.
+    tongban_store::licenses::set_public_url(
+        &app.store,
+        "https://zwfw.example.gov.cn/",
+        &tongban_store::audit::Actor::system("test"),
+    )
+    .await
+    .unwrap();
+    let (_, v) = app.get(&path, Some(&clerk)).await;
+    assert!(
+        v["license_url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("https://zwfw.example.gov.cn/verify/{license}")),
+        "{v}"
+    );
+    // A write to anything else (a raw statement in a transaction) drops kept views
+    // as well: this one is read again and shows the row as it now is.
+    app.exec(&format!(
+        "UPDATE cases SET applicant_name = '王五' WHERE case_no = '{no}'"
+    ))
+    .await;
+    let (_, v) = app.get(&path, Some(&clerk)).await;
+    assert_eq!(v["applicant"]["name"], "王五", "{v}");
+}
+both!(a_node_shows_its_own_writes_at_once);
+
+async fn a_kept_view_goes_only_to_whom_the_query_would_answer(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let no = case_no(&app.apply("clerk.sj", ITEM, "window").await);
+    let path = format!("/api/v1/cases/{no}");
+    // The supervisor (who sees every case) reads it first, then the same case is
+    // asked by others: only the case's own department may have it.
+    let supervisor = app.token("supervisor").await;
+    let (s, _) = app.get(&path, Some(&supervisor)).await;
+    assert_eq!(s, StatusCode::OK);
+    for (user, expected) in [
+        ("clerk.jt", StatusCode::NOT_FOUND),
+        ("approver.jt", StatusCode::NOT_FOUND),
+        ("town.bc", StatusCode::NOT_FOUND),
+        ("clerk.sj", StatusCode::OK),
+        ("approver.sj", StatusCode::OK),
+        ("hotline", StatusCode::FORBIDDEN),
+    ] {
+        let t = app.token(user).await;
+        for _ in 0..2 {
+            let (s, v) = app.get(&path, Some(&t)).await;
+            assert_eq!(s, expected, "{user}: {v}");
+        }
+    }
+    // And the other way round: read by its department first, refused to others.
+    let (s, _) = app.get(&path, Some(&app.token("approver.sj").await)).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = app.get(&path, Some(&app.token("approver.jt").await)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+both!(a_kept_view_goes_only_to_whom_the_query_would_answer);
+
+/// Another node on the same database (on SQLite, another process opening the file)
+/// approves the case: this node's kept view is answered for at most a second.
+async fn another_nodes_writes_show_within_a_second(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let no = case_no(&app.apply("clerk.sj", ITEM, "window").await);
+    let clerk = app.token("clerk.sj").await;
+    let path = format!("/api/v1/cases/{no}");
+    let (_, v) = app.get(&path, Some(&clerk)).await;
+    assert_eq!(v["status"], "accepted");
+    let other = Store::open(&app.db_url, Keys::from_hex(KEY_HEX).unwrap())
+        .await
+        .expect("a second node");
+    let approver = tongban_store::org::principal_by_username(&other, "approver.sj")
+        .await
+        .unwrap();
+    let input = tongban_store::cases::ActionInput {
+        action: Some("approve".into()),
+        ..Default::default()
+    };
+    let case = tongban_domain::case::CaseNo::parse(&no).unwrap();
+    tongban_store::cases::act(&other, &approver, &case, &input)
+        .await
+        .unwrap();
+    let written = std::time::Instant::now();
+    loop {
+        let (_, v) = app.get(&path, Some(&clerk)).await;
+        if v["status"] == "approved" {
+            break;
+        }
+        assert_eq!(v["status"], "accepted", "{v}");
+        assert!(
+            // The view was read before the write; the margin is the lookup's own time.
+            written.elapsed()
+                <= tongban_store::views::MAX_AGE + std::time::Duration::from_millis(500),
+            "still the old view {:?} after the other node's write",
+            written.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    other.close().await;
+}
+both!(another_nodes_writes_show_within_a_second);
