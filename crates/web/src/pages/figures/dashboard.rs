@@ -1638,10 +1638,12 @@ async fn rating_list(
     } else {
         vec![level.map(|l| l.value().into())]
     };
-    for l in levels {
-        let (r, t) =
-            dashboards::ratings_in(&s.store, p, &days, department.as_deref(), l, CASES_SHOWN)
-                .await?;
+    // Asked at once, each on a reader of its own.
+    let lists = futures_util::future::try_join_all(levels.into_iter().map(|l| {
+        dashboards::ratings_in(&s.store, p, &days, department.as_deref(), l, CASES_SHOWN)
+    }))
+    .await?;
+    for (r, t) in lists {
         ratings.extend(r);
         total = total + t;
     }
