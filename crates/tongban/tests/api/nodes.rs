@@ -23,6 +23,10 @@ impl Drop for Node {
 }
 
 async fn start_node(db_url: &str) -> Node {
+    start_node_with(db_url, &[]).await
+}
+
+async fn start_node_with(db_url: &str, env: &[(&str, &str)]) -> Node {
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
         l.local_addr().expect("addr").port()
@@ -42,6 +46,8 @@ async fn start_node(db_url: &str) -> Node {
         .env("TONGBAN_KEY", KEY_HEX)
         .env("TONGBAN_LOG", "error")
         .env_remove("TONGBAN_DB")
+        .env_remove("MALLOC_ARENA_MAX")
+        .envs(env.iter().copied())
         .current_dir(dir.path())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -243,4 +249,27 @@ async fn a_killed_server_keeps_every_acknowledged_case() {
     }
     drop(node);
     records_check(&app);
+}
+
+/// The server starts itself again with two malloc arenas (its resident memory at a
+/// Kunshan-sized year), keeping the process id its supervisor knows; an operator's
+/// own setting stands.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_runs_with_two_malloc_arenas() {
+    let app = TestApp::spawn(Db::Sqlite).await;
+    let setting = |node: &Node| {
+        let environ = std::fs::read(format!("/proc/{}/environ", node.child.id()))
+            .expect("the node's environment");
+        environ
+            .split(|b| *b == 0)
+            .filter_map(|kv| std::str::from_utf8(kv).ok())
+            .find_map(|kv| kv.strip_prefix("MALLOC_ARENA_MAX="))
+            .map(str::to_string)
+    };
+    let node = start_node(&app.db_url).await;
+    assert_eq!(setting(&node).as_deref(), Some("2"));
+    drop(node);
+    let node = start_node_with(&app.db_url, &[("MALLOC_ARENA_MAX", "4")]).await;
+    assert_eq!(setting(&node).as_deref(), Some("4"));
 }
