@@ -584,6 +584,9 @@ impl Store {
     /// Drops this node's cached public address after a change.
     pub(crate) fn forget_public_url(&self) {
         self.hot.lock().expect("hot cache").public_url = None;
+        // A view built from the old address between the commit and now is not
+        // answered again.
+        self.views.changes().moved();
     }
 
     /// The office's name, as pages show it.
@@ -627,12 +630,16 @@ impl Store {
         if let Some(url) = self.public_url_fresh() {
             return Ok(url);
         }
+        // Kept only if no commit of this node came between (a value read before a
+        // change must not outlive it in a view: `views`), aged from before the read.
+        let (change, asked) = (self.views.change_now(), std::time::Instant::now());
         let url: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
             .bind(licenses::PUBLIC_URL_SETTING)
             .fetch_optional(&mut *conn)
             .await?;
-        self.hot.lock().expect("hot cache").public_url =
-            Some((std::time::Instant::now(), url.clone()));
+        if self.views.change_now() == change {
+            self.hot.lock().expect("hot cache").public_url = Some((asked, url.clone()));
+        }
         Ok(url)
     }
 

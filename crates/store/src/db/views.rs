@@ -12,7 +12,13 @@
 //!   bound this node already keeps for bearer tokens, the calendar and the catalog.
 //!
 //! The count is read before the database, so a view read while a commit was under way
-//! carries the count from before it and is dropped when the count moves.
+//! carries the count from before it and is dropped when the count moves. The node's
+//! copies of what views are also built from (the calendar, the portal's address) are
+//! kept under the same rule, and dropping them moves the count too.
+//!
+//! Not covered: a request cancelled while its direct transaction's COMMIT is under way
+//! moves the count before the commit lands; the write was never acknowledged, and a
+//! view read in between is answered for at most the second.
 
 use bytes::Bytes;
 use sqlx::AnyConnection;
@@ -90,8 +96,9 @@ impl Views {
             .map(|e| e.body.clone())
     }
 
-    /// Keeps a view read when the change count was `change` (taken before the read).
-    pub fn keep(&self, key: String, change: u64, body: Bytes) {
+    /// Keeps a view read when the change count was `change`, its age counted from
+    /// `asked` (both taken before the read).
+    pub fn keep(&self, key: String, change: u64, asked: Instant, body: Bytes) {
         if change != self.changes.now() {
             return;
         }
@@ -104,7 +111,7 @@ impl Views {
         let entry = Entry {
             body,
             change,
-            read_at: Instant::now(),
+            read_at: asked,
         };
         if let Some(old) = kept.entries.insert(key, entry) {
             kept.bytes -= old.body.len();

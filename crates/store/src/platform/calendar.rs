@@ -38,6 +38,10 @@ pub async fn load(store: &Store, conn: &mut AnyConnection) -> Result<Arc<Calenda
     {
         return Ok(c.calendar.clone());
     }
+    // What is read here is kept only if no commit of this node came between (a
+    // calendar read before a change must not outlive it in a view: `views`), and is
+    // aged from before the read.
+    let (change, asked) = (store.views().change_now(), Instant::now());
     let version: Option<String> =
         sqlx::query_scalar("SELECT value FROM settings WHERE key = 'calendar_version'")
             .fetch_optional(&mut *conn)
@@ -50,15 +54,19 @@ pub async fn load(store: &Store, conn: &mut AnyConnection) -> Result<Arc<Calenda
         .as_mut()
         && c.version == version
     {
-        c.checked = Instant::now();
+        if store.views().change_now() == change {
+            c.checked = asked;
+        }
         return Ok(c.calendar.clone());
     }
     let cal = Arc::new(read(conn).await?);
-    *store.calendar_cache.lock().expect("calendar cache lock") = Some(Cached {
-        version,
-        checked: Instant::now(),
-        calendar: cal.clone(),
-    });
+    if store.views().change_now() == change {
+        *store.calendar_cache.lock().expect("calendar cache lock") = Some(Cached {
+            version,
+            checked: asked,
+            calendar: cal.clone(),
+        });
+    }
     Ok(cal)
 }
 
@@ -111,6 +119,8 @@ pub(crate) async fn write_years(
 /// Makes this node read the calendar anew at its next use.
 pub(crate) fn forget(store: &Store) {
     *store.calendar_cache.lock().expect("calendar cache lock") = None;
+    // Views built from the old calendar since the commit are not answered again.
+    store.views().changes().moved();
 }
 
 /// The State Council's holiday schedules 2004–2026, shipped in the binary.

@@ -964,13 +964,13 @@ pub async fn get_json(store: &Store, p: &Principal, case_no: &CaseNo) -> Result<
     if let Some(body) = views.get(&key) {
         return Ok(body);
     }
-    let change = views.change_now();
+    let (change, asked) = (views.change_now(), std::time::Instant::now());
     let view = get(store, p, case_no).await?;
     let body = bytes::Bytes::from(
         serde_json::to_vec(&view)
             .map_err(|e| StoreError::Other(anyhow::anyhow!("case view: {e}")))?,
     );
-    views.keep(key, change, body.clone());
+    views.keep(key, change, asked, body.clone());
     Ok(body)
 }
 
