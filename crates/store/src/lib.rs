@@ -475,6 +475,14 @@ impl Store {
         Ok(self.read.acquire().await?)
     }
 
+    /// A reader taken at its first use (`LazyReader`).
+    pub(crate) fn lazy_reader(&self) -> LazyReader<'_> {
+        LazyReader {
+            store: self,
+            conn: None,
+        }
+    }
+
     /// A read-only transaction whose reads all see one snapshot of the database, for
     /// figures read in several statements: REPEATABLE READ on PostgreSQL; on SQLite
     /// a deferred transaction keeps the WAL snapshot of its first read. Dropped
@@ -703,6 +711,23 @@ impl Store {
                 .fetch_optional(&mut *c)
                 .await?,
         )
+    }
+}
+
+/// A reader taken at its first use, for work whose reads usually come from the node's
+/// copies (calendar, catalog items, points): when they all do, no connection is taken
+/// at all — on PostgreSQL a pool checkout and its ping saved on every acceptance.
+pub(crate) struct LazyReader<'s> {
+    store: &'s Store,
+    conn: Option<sqlx::pool::PoolConnection<sqlx::Any>>,
+}
+
+impl LazyReader<'_> {
+    pub(crate) async fn get(&mut self) -> Result<&mut AnyConnection> {
+        if self.conn.is_none() {
+            self.conn = Some(self.store.reader().await?);
+        }
+        Ok(self.conn.as_deref_mut().expect("just taken"))
     }
 }
 

@@ -27,16 +27,8 @@ fn kind_str(k: DayKind) -> &'static str {
 
 /// The calendar in force, from the cache when its version is current.
 pub async fn load(store: &Store, conn: &mut AnyConnection) -> Result<Arc<Calendar>> {
-    // A version checked within the last second is trusted: other nodes see an
-    // administrator's change at most a second late, and hot paths skip a query.
-    if let Some(c) = store
-        .calendar_cache
-        .lock()
-        .expect("calendar cache lock")
-        .as_ref()
-        && c.checked.elapsed() < RECHECK
-    {
-        return Ok(c.calendar.clone());
+    if let Some(c) = fresh(store) {
+        return Ok(c);
     }
     // What is read here is kept only if no commit of this node came between (a
     // calendar read before a change must not outlive it in a view: `views`), and is
@@ -68,6 +60,30 @@ pub async fn load(store: &Store, conn: &mut AnyConnection) -> Result<Arc<Calenda
         });
     }
     Ok(cal)
+}
+
+/// The cached calendar, if its version was checked within the last second: other
+/// nodes see an administrator's change at most a second late, and hot paths skip a
+/// query.
+fn fresh(store: &Store) -> Option<Arc<Calendar>> {
+    store
+        .calendar_cache
+        .lock()
+        .expect("calendar cache lock")
+        .as_ref()
+        .filter(|c| c.checked.elapsed() < RECHECK)
+        .map(|c| c.calendar.clone())
+}
+
+/// The calendar in force, taking the reader only when the cached copy is stale.
+pub(crate) async fn load_lazy(
+    store: &Store,
+    rd: &mut crate::LazyReader<'_>,
+) -> Result<Arc<Calendar>> {
+    match fresh(store) {
+        Some(c) => Ok(c),
+        None => load(store, rd.get().await?).await,
+    }
 }
 
 /// The calendar, read on a fresh connection.

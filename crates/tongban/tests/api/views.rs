@@ -1,7 +1,8 @@
 //! Case lookups answered from this node's recent views (`tongban_store::views`): a
 //! node shows its own writes at once, a view is only answered to those the query
 //! itself would answer, and another node's (or process's) writes show within a
-//! second.
+//! second. And an acceptance whose reads all come from the node's copies takes no
+//! reader at all.
 
 use crate::common::{Db, ITEM, KEY_HEX, TestApp, case_no};
 use reqwest::StatusCode;
@@ -131,3 +132,41 @@ async fn another_nodes_writes_show_within_a_second(db: Db) {
     other.close().await;
 }
 both!(another_nodes_writes_show_within_a_second);
+
+/// An acceptance whose reads all come from the node's copies (calendar, item, points,
+/// token) takes no reader: with every reader held elsewhere it is still taken at once
+/// (on PostgreSQL each checkout cost a ping).
+async fn an_acceptance_from_the_nodes_copies_takes_no_reader(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let clerk = app.token("clerk.sj").await;
+    let apply = || {
+        app.post(
+            "/api/v1/cases",
+            Some(&clerk),
+            TestApp::application(ITEM, "window"),
+        )
+    };
+    let (s, v) = apply().await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let readers = app
+        .store
+        .pool_use()
+        .iter()
+        .find(|u| u.name == "read")
+        .unwrap()
+        .max;
+    let mut held = vec![];
+    for _ in 0..readers {
+        held.push(app.store.reader().await.unwrap());
+    }
+    let (s, v) = tokio::time::timeout(std::time::Duration::from_secs(10), apply())
+        .await
+        .expect("the acceptance waited for a reader");
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    drop(held);
+    let (s, v) = app
+        .get(&format!("/api/v1/cases/{}", case_no(&v)), Some(&clerk))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+}
+both!(an_acceptance_from_the_nodes_copies_takes_no_reader);

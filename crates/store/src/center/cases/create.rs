@@ -19,8 +19,9 @@ pub async fn create_as(store: &Store, creator: Creator<'_>, app: &Application) -
     // holds its lock for the writes.
     // The points from this node's cache, taken before a reader is held.
     let points = store.points_cached().await?;
-    let mut rd = store.reader().await?;
-    let cal = calendar::load(store, &mut rd).await?;
+    // Taken only if a read misses the node's copies.
+    let mut rd = store.lazy_reader();
+    let cal = calendar::load_lazy(store, &mut rd).await?;
     let (placed, insert) =
         placed_and_prepared(store, &mut rd, &points, creator, app, now, &cal).await?;
     drop(rd);
@@ -124,8 +125,9 @@ where
     }
     let today = time::local_day(now);
     let points = store.points_cached().await?;
-    let mut rd = store.reader().await?;
-    let cal = calendar::load(store, &mut rd).await?;
+    // Taken only if a read misses the node's copies.
+    let mut rd = store.lazy_reader();
+    let cal = calendar::load_lazy(store, &mut rd).await?;
     let mut placed_all = Vec::with_capacity(apps.len());
     let mut prepared = Vec::with_capacity(apps.len());
     for app in apps {
@@ -170,7 +172,7 @@ where
 /// needs (reads only, before the write).
 async fn placed_and_prepared(
     store: &Store,
-    rd: &mut AnyConnection,
+    rd: &mut crate::LazyReader<'_>,
     points: &[crate::org::Point],
     creator: Creator<'_>,
     app: &Application,
@@ -187,7 +189,7 @@ async fn placed_and_prepared(
     let auto = match (&placed.content.auto_approval, app.mode) {
         (Some(rules), Mode::Standard) if accept_now || app.channel == Channel::Online => Some(
             auto_outcome(
-                rd,
+                rd.get().await?,
                 rules,
                 app,
                 &form,
@@ -284,7 +286,7 @@ struct Placed {
 
 async fn place(
     store: &Store,
-    rd: &mut AnyConnection,
+    rd: &mut crate::LazyReader<'_>,
     points: &[crate::org::Point],
     creator: Creator<'_>,
     app: &Application,
@@ -295,15 +297,19 @@ async fn place(
         Creator::Staff(p) => Some(p),
         Creator::Applicant(_) => None,
     };
-    let item = crate::catalog::item_in_force_cached(store, rd, item_code, today)
-        .await?
-        .map(|i| (*i).clone())
-        .ok_or_else(|| {
-            StoreError::invalid(
-                "item_code",
-                format!("事项编码“{item_code}”不存在或尚未生效"),
-            )
-        })?;
+    let item = match store.item_cached(item_code, today) {
+        Some(hit) => hit,
+        None => {
+            crate::catalog::item_in_force_cached(store, rd.get().await?, item_code, today).await?
+        }
+    }
+    .map(|i| (*i).clone())
+    .ok_or_else(|| {
+        StoreError::invalid(
+            "item_code",
+            format!("事项编码“{item_code}”不存在或尚未生效"),
+        )
+    })?;
     let content = item.content()?.clone();
     if !content.open_for_applications() {
         return Err(StoreError::invalid(
@@ -349,22 +355,25 @@ async fn place(
 /// Where an application is taken: a clerk's own point, a point asked for (only the
 /// center for a department's window staff), or the center.
 async fn point_taken(
-    rd: &mut AnyConnection,
+    rd: &mut crate::LazyReader<'_>,
     points: &[crate::org::Point],
     staff: Option<&Principal>,
     requested: Option<&str>,
 ) -> Result<crate::org::Point> {
     // A point the cache does not hold yet (created on another node within the last
     // second) is read from the database.
-    let by_id = async |rd: &mut AnyConnection, id: i64| match points.iter().find(|p| p.id == id) {
-        Some(p) => Ok(p.clone()),
-        None => crate::org::point_by_id(rd, id).await,
-    };
-    let by_code =
-        async |rd: &mut AnyConnection, code: &str| match points.iter().find(|p| p.code == code) {
-            Some(p) => Ok(Some(p.clone())),
-            None => point_by_code(rd, code).await,
+    let by_id =
+        async |rd: &mut crate::LazyReader<'_>, id: i64| match points.iter().find(|p| p.id == id) {
+            Some(p) => Ok(p.clone()),
+            None => crate::org::point_by_id(rd.get().await?, id).await,
         };
+    let by_code = async |rd: &mut crate::LazyReader<'_>, code: &str| match points
+        .iter()
+        .find(|p| p.code == code)
+    {
+        Some(p) => Ok(Some(p.clone())),
+        None => point_by_code(rd.get().await?, code).await,
+    };
     let centers: Vec<&crate::org::Point> = points
         .iter()
         .filter(|p| p.kind == PointKind::Center)
@@ -397,7 +406,7 @@ async fn point_taken(
             }
             (None, None) => match centers.as_slice() {
                 [only] => (*only).clone(),
-                _ => center_point(rd).await?,
+                _ => center_point(rd.get().await?).await?,
             },
         },
     )
