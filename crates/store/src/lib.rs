@@ -594,7 +594,7 @@ impl Store {
         self.hot.lock().expect("hot cache").public_url = None;
         // A view built from the old address between the commit and now is not
         // answered again.
-        self.views.changes().moved();
+        self.views.moved();
     }
 
     /// The office's name, as pages show it.

@@ -133,16 +133,16 @@ pub async fn item_in_force(
 /// change rarely and every change on this node forgets them; other nodes see it at
 /// most a second late): an application at a busy window does not re-read and
 /// re-parse the item's content each time.
-pub async fn item_in_force_cached(
+pub(crate) async fn item_in_force_cached(
     store: &Store,
-    conn: &mut AnyConnection,
+    rd: &mut crate::LazyReader<'_>,
     code: &str,
     on: NaiveDate,
 ) -> Result<Option<std::sync::Arc<Item>>> {
     if let Some(hit) = store.item_cached(code, on) {
         return Ok(hit);
     }
-    let item = item_in_force(conn, code, on)
+    let item = item_in_force(rd.get().await?, code, on)
         .await?
         .map(std::sync::Arc::new);
     store.remember_item(code, on, item.clone());

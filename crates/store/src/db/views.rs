@@ -81,6 +81,11 @@ impl Views {
         self.changes.clone()
     }
 
+    /// Moves the change count: no view kept so far is answered again.
+    pub fn moved(&self) {
+        self.changes.moved();
+    }
+
     /// The change count now: taken before reading a view to keep.
     pub fn change_now(&self) -> u64 {
         self.changes.now()

@@ -136,7 +136,7 @@ pub(crate) async fn write_years(
 pub(crate) fn forget(store: &Store) {
     *store.calendar_cache.lock().expect("calendar cache lock") = None;
     // Views built from the old calendar since the commit are not answered again.
-    store.views().changes().moved();
+    store.views().moved();
 }
 
 /// The State Council's holiday schedules 2004–2026, shipped in the binary.

@@ -254,6 +254,23 @@ impl TestApp {
         .await
     }
 
+    /// Takes every reader of the store's pool but `leave`, and holds them until the
+    /// returned connections are dropped.
+    pub async fn hold_readers(&self, leave: u32) -> Vec<sqlx::pool::PoolConnection<sqlx::Any>> {
+        let readers = self
+            .store
+            .pool_use()
+            .iter()
+            .find(|u| u.name == "read")
+            .expect("a read pool")
+            .max;
+        let mut held = vec![];
+        for _ in leave..readers {
+            held.push(self.store.reader().await.expect("a reader"));
+        }
+        held
+    }
+
     /// Runs the real binary against this test's database.
     pub fn cli(&self, args: &[&str]) -> std::process::Output {
         std::process::Command::new(env!("CARGO_BIN_EXE_tongban"))

@@ -480,17 +480,7 @@ async fn licensed_lookups_under_load_do_not_wait_on_each_other(db: Db) {
         .await
         .unwrap();
     let no = tongban_domain::case::CaseNo::parse(&case_no).unwrap();
-    let readers = app
-        .store
-        .pool_use()
-        .iter()
-        .find(|u| u.name == "read")
-        .unwrap()
-        .max;
-    let mut held = vec![];
-    for _ in 1..readers {
-        held.push(app.store.reader().await.unwrap());
-    }
+    let held = app.hold_readers(1).await;
     // The cached address (and calendar version) are trusted for a second.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let view = tokio::time::timeout(

@@ -148,17 +148,7 @@ async fn an_acceptance_from_the_nodes_copies_takes_no_reader(db: Db) {
     };
     let (s, v) = apply().await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
-    let readers = app
-        .store
-        .pool_use()
-        .iter()
-        .find(|u| u.name == "read")
-        .unwrap()
-        .max;
-    let mut held = vec![];
-    for _ in 0..readers {
-        held.push(app.store.reader().await.unwrap());
-    }
+    let held = app.hold_readers(0).await;
     let (s, v) = tokio::time::timeout(std::time::Duration::from_secs(10), apply())
         .await
         .expect("the acceptance waited for a reader");

@@ -297,19 +297,15 @@ async fn place(
         Creator::Staff(p) => Some(p),
         Creator::Applicant(_) => None,
     };
-    let item = match store.item_cached(item_code, today) {
-        Some(hit) => hit,
-        None => {
-            crate::catalog::item_in_force_cached(store, rd.get().await?, item_code, today).await?
-        }
-    }
-    .map(|i| (*i).clone())
-    .ok_or_else(|| {
-        StoreError::invalid(
-            "item_code",
-            format!("事项编码“{item_code}”不存在或尚未生效"),
-        )
-    })?;
+    let item = crate::catalog::item_in_force_cached(store, rd, item_code, today)
+        .await?
+        .map(|i| (*i).clone())
+        .ok_or_else(|| {
+            StoreError::invalid(
+                "item_code",
+                format!("事项编码“{item_code}”不存在或尚未生效"),
+            )
+        })?;
     let content = item.content()?.clone();
     if !content.open_for_applications() {
         return Err(StoreError::invalid(
