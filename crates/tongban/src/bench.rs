@@ -805,10 +805,32 @@ async fn case_phases(
         latencies,
     };
     println!("{}", base_phase.report());
-    println!(
-        "  受理办件 / {label} 基线 = {:.2}×（目标 ≥ {target:.1}×）",
-        phase.rate() / base_phase.rate()
-    );
+    // On PostgreSQL the ceiling is `pgbench -N` with as many clients, run here
+    // in the same run when pgbench is installed.
+    let pgbench = match postgres {
+        true => tongban_store::baseline::pgbench_simple_updates(url, opts.concurrency, 15).await?,
+        false => None,
+    };
+    match pgbench {
+        Some(tps) => {
+            println!(
+                "  受理办件 / {label} 基线 = {:.2}×",
+                phase.rate() / base_phase.rate()
+            );
+            println!(
+                "基线：pgbench -N（{} 个客户端，15 秒）      {tps:.0} 事务/秒",
+                opts.concurrency
+            );
+            println!(
+                "  受理办件 / pgbench -N = {:.2}×（目标 ≥ {target:.1}×）",
+                phase.rate() / tps
+            );
+        }
+        None => println!(
+            "  受理办件 / {label} 基线 = {:.2}×（目标 ≥ {target:.1}×）",
+            phase.rate() / base_phase.rate()
+        ),
+    }
 
     // Phase 2: look cases up: each case once (none kept by the server yet), then
     // again and again, as clients polling cases do (the server answers from the

@@ -121,3 +121,75 @@ async fn commit_cases(
     }
     Ok((all, start.elapsed()))
 }
+
+/// `pgbench -N` (its simple-update script: three writes and a read per transaction)
+/// with `clients` connections for `seconds`, on a scratch database created beside the
+/// one at `url` and dropped afterwards: the transactions a second PostgreSQL commits on
+/// this machine in this run. `None` when `pgbench` is not installed or the database
+/// cannot be created (the role may not create databases).
+pub async fn pgbench_simple_updates(
+    url: &str,
+    clients: usize,
+    seconds: u32,
+) -> anyhow::Result<Option<f64>> {
+    const SCRATCH: &str = "tongban_bench_pgbench";
+    if std::process::Command::new("pgbench")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        return Ok(None);
+    }
+    sqlx::any::install_default_drivers();
+    let mut scratch = url::Url::parse(url)?;
+    scratch.set_path(&format!("/{SCRATCH}"));
+    let scratch = scratch.to_string();
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await?;
+    let _ = pool
+        .execute(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {SCRATCH}"
+        )))
+        .await;
+    if pool
+        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {SCRATCH}")))
+        .await
+        .is_err()
+    {
+        return Ok(None);
+    }
+    let run = {
+        let scratch = scratch.clone();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<Option<f64>> {
+            let init = std::process::Command::new("pgbench")
+                .args(["-i", "-q", "-s", "10", &scratch])
+                .output()?;
+            anyhow::ensure!(
+                init.status.success(),
+                "pgbench -i: {}",
+                String::from_utf8_lossy(&init.stderr)
+            );
+            let out = std::process::Command::new("pgbench")
+                .args(["-N", "-c", &clients.max(1).to_string(), "-j", "2"])
+                .args(["-T", &seconds.to_string(), &scratch])
+                .output()?;
+            anyhow::ensure!(
+                out.status.success(),
+                "pgbench -N: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            Ok(String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .find_map(|l| l.strip_prefix("tps = "))
+                .and_then(|l| l.split_whitespace().next())
+                .and_then(|n| n.parse().ok()))
+        })
+        .await?
+    };
+    pool.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE {SCRATCH}")))
+        .await?;
+    pool.close().await;
+    run
+}
