@@ -212,6 +212,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "the lots of trading projects and the bids received",
         include_str!("../migrations/0041_trading_lots_bids.sql"),
     ),
+    (
+        42,
+        "case seals in a table of their own",
+        include_str!("../migrations/0042_case_seals.sql"),
+    ),
+    (
+        43,
+        "fewer index entries for each new case",
+        include_str!("../migrations/0043_case_indexes.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

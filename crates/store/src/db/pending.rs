@@ -51,9 +51,10 @@ struct Slot {
     flush: Flush,
 }
 
-/// What the writes of one transaction have left to do.
+/// What the writes of one transaction have left to do, and how many of its writes
+/// have yet to run (counting the one running).
 #[derive(Default)]
-pub(crate) struct Pending(Vec<Slot>);
+pub(crate) struct Pending(Vec<Slot>, usize);
 
 /// Runs `fut` (a transaction's writes) with their audit entries, counter changes and
 /// seals gathered; its output and what it left to do.
@@ -67,15 +68,17 @@ pub(crate) async fn gather<F: Future>(fut: F) -> (F::Output, Pending) {
 }
 
 /// When each kind of gathered work is done at the end of a transaction: rows that
-/// only the transaction itself touches first — the rows its writes left to insert
-/// together (case events), then the seals, which cover them; then what concurrent
-/// PostgreSQL transactions share, locked until the commit, so the later the shorter —
-/// counters (each by name, in one order of keys, so they cannot deadlock), and last the
-/// audit chain's head, which every write shares.
-pub(crate) const ROWS: u8 = 0;
-pub(crate) const SEALS: u8 = 1;
-pub(crate) const COUNTERS: u8 = 2;
-pub(crate) const AUDIT: u8 = 3;
+/// only the transaction itself touches first — new rows others refer to (cases),
+/// then the rows its writes left to insert together (case events), then the seals,
+/// which cover them; then what concurrent PostgreSQL transactions share, locked until
+/// the commit, so the later the shorter — counters (each by name, in one order of
+/// keys, so they cannot deadlock), and last the audit chain's head, which every write
+/// shares.
+pub(crate) const NEW: u8 = 0;
+pub(crate) const ROWS: u8 = 1;
+pub(crate) const SEALS: u8 = 2;
+pub(crate) const COUNTERS: u8 = 3;
+pub(crate) const AUDIT: u8 = 4;
 
 /// Keeps `value` in the slot `order` names (folded into what is there with `merge`)
 /// for the end of the transaction; hands it back when no transaction is gathering.
@@ -109,6 +112,18 @@ pub(crate) fn defer<T: Any + Send>(
         }
     });
     value
+}
+
+/// Tells the gathering transaction how many of its writes are yet to run, counting
+/// the one about to (the writer, before each).
+pub(crate) fn writes_left(n: usize) {
+    let _ = PENDING.try_with(|p| p.borrow_mut().1 = n);
+}
+
+/// How many of the gathering transaction's writes are yet to run, counting the one
+/// running (at least one).
+pub(crate) fn left() -> usize {
+    PENDING.try_with(|p| p.borrow().1).unwrap_or(0).max(1)
 }
 
 /// Reads the value kept in the slot `order` names, if a transaction is gathering and

@@ -107,8 +107,12 @@ async fn run(
     changes: Arc<super::views::Changes>,
 ) {
     loop {
+        // The queue stays this writer's until its batch is about to commit: the
+        // other writer then takes what gathered meanwhile and runs it while this one
+        // commits and answers.
+        let mut turn = Some(rx.clone().lock_owned().await);
         let batch = {
-            let mut rx = rx.lock().await;
+            let Some(rx) = turn.as_mut() else { return };
             let Some(first) = rx.recv().await else {
                 return;
             };
@@ -130,7 +134,7 @@ async fn run(
                     }
                     continue;
                 }
-                Ok(c) => match run_together(c, backend, &batch).await {
+                Ok(c) => match run_together(c, backend, &batch, &mut turn).await {
                     Ok(results) => {
                         // Before any write is acknowledged: no view read before
                         // this commit is answered again (`views`).
@@ -149,6 +153,7 @@ async fn run(
                 },
             }
         }
+        drop(turn);
         for j in batch {
             let mut tries = 1;
             let r = loop {
@@ -220,10 +225,11 @@ async fn discard(conn: &mut Option<PoolConnection<sqlx::Any>>) {
 
 /// Runs a batch in one transaction; on failure, the error and whether the connection
 /// was left clean (its transaction rolled back).
-async fn run_together(
+async fn run_together<T>(
     conn: &mut AnyConnection,
     backend: Backend,
     batch: &[Job],
+    turn: &mut Option<T>,
 ) -> std::result::Result<Vec<Erased>, (StoreError, bool)> {
     let mut tx = conn
         .begin_with(begin(backend))
@@ -231,7 +237,8 @@ async fn run_together(
         .map_err(|e| (e.into(), false))?;
     let (done, left) = pending::gather(async {
         let mut out = Vec::with_capacity(batch.len());
-        for j in batch {
+        for (i, j) in batch.iter().enumerate() {
+            pending::writes_left(batch.len() - i);
             out.push((j.run)(&mut tx).await?);
         }
         Ok(out)
@@ -243,6 +250,9 @@ async fn run_together(
     };
     match done {
         Ok(out) => {
+            // The next batch may begin: its writes wait for the rows this one holds
+            // (a point's case numbers) only until this commit lands.
+            turn.take();
             tx.commit().await.map_err(|e| (e.into(), false))?;
             Ok(out)
         }

@@ -89,16 +89,68 @@ impl Kind {
                     .into(),
             );
         }
-        let key = match self {
-            Self::Case => "t.case_no",
-            Self::User => "t.username",
+        let (key, from) = match self {
+            Self::Case => (
+                "t.case_no",
+                "cases t LEFT JOIN case_seals s ON s.case_id = t.id",
+            ),
+            Self::User => ("t.username", "users t"),
         };
         format!(
-            "SELECT t.id, {key}, t.seal, {} FROM {} t",
+            "SELECT t.id, {key}, {}, {} FROM {from}",
+            self.seal_column(),
             parts.join(" || '\u{1f}' || "),
-            self.table()
         )
     }
+    /// Where the row's seal is read in `select`: a case's in `case_seals`, an
+    /// account's on its row.
+    fn seal_column(self) -> &'static str {
+        match self {
+            Self::Case => "s.seal",
+            Self::User => "t.seal",
+        }
+    }
+}
+
+/// Most rows sealed by one statement (each binds two values).
+const SEALS_AT_ONCE: usize = 500;
+
+/// Writes seals `(id, seal)` of rows of one kind: a case's into `case_seals` (an
+/// upsert of a narrow row), an account's onto its row.
+async fn write_seals(conn: &mut AnyConnection, kind: Kind, sealed: &[(i64, String)]) -> Result<()> {
+    for part in sealed.chunks(SEALS_AT_ONCE) {
+        let sql = match kind {
+            Kind::Case => {
+                let rows: Vec<String> = (0..part.len())
+                    .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+                    .collect();
+                format!(
+                    "INSERT INTO case_seals (case_id, seal) VALUES {} \
+                     ON CONFLICT (case_id) DO UPDATE SET seal = excluded.seal",
+                    rows.join(", ")
+                )
+            }
+            Kind::User if part.len() == 1 => "UPDATE users SET seal = $2 WHERE id = $1".to_string(),
+            Kind::User => {
+                let whens: Vec<String> = (0..part.len())
+                    .map(|i| format!("WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2))
+                    .collect();
+                let list: Vec<String> =
+                    (0..part.len()).map(|i| format!("${}", 2 * i + 1)).collect();
+                format!(
+                    "UPDATE users SET seal = CASE id {} END WHERE id IN ({})",
+                    whens.join(" "),
+                    list.join(", ")
+                )
+            }
+        };
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (id, seal) in part {
+            q = q.bind(*id).bind(seal.as_str());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 fn mac(keys: &Keys, kind: Kind, id: i64, text: &str) -> String {
@@ -146,46 +198,22 @@ pub(crate) async fn seal_rows(
     kind: Kind,
     ids: &[i64],
 ) -> Result<()> {
-    if ids.is_empty() {
-        return Ok(());
+    for part in ids.chunks(SEALS_AT_ONCE) {
+        let marks: Vec<String> = (1..=part.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("{} WHERE t.id IN ({})", kind.select(), marks.join(", "));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in part {
+            q = q.bind(*id);
+        }
+        let rows = q.fetch_all(&mut *conn).await?;
+        let mut sealed = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: i64 = r.try_get(0)?;
+            let text: String = r.try_get(3)?;
+            sealed.push((id, mac(keys, kind, id, &text)));
+        }
+        write_seals(&mut *conn, kind, &sealed).await?;
     }
-    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-    let sql = format!("{} WHERE t.id IN ({})", kind.select(), marks.join(", "));
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for id in ids {
-        q = q.bind(*id);
-    }
-    let rows = q.fetch_all(&mut *conn).await?;
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut sealed = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let id: i64 = r.try_get(0)?;
-        let text: String = r.try_get(3)?;
-        sealed.push((id, mac(keys, kind, id, &text)));
-    }
-    let update = if sealed.len() == 1 {
-        format!("UPDATE {} SET seal = $2 WHERE id = $1", kind.table())
-    } else {
-        let whens: Vec<String> = (0..sealed.len())
-            .map(|i| format!("WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2))
-            .collect();
-        let list: Vec<String> = (0..sealed.len())
-            .map(|i| format!("${}", 2 * i + 1))
-            .collect();
-        format!(
-            "UPDATE {} SET seal = CASE id {} END WHERE id IN ({})",
-            kind.table(),
-            whens.join(" "),
-            list.join(", ")
-        )
-    };
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(update));
-    for (id, seal) in sealed {
-        q = q.bind(id).bind(seal);
-    }
-    q.execute(conn).await?;
     Ok(())
 }
 
@@ -205,33 +233,34 @@ const BATCH: i64 = 2000;
 pub async fn seal_unsealed(store: &Store, actor: &Actor) -> Result<(i64, i64)> {
     let mut counts = [0i64; 2];
     for (i, kind) in [Kind::Case, Kind::User].into_iter().enumerate() {
+        let mut last = 0i64;
         loop {
             let sql = format!(
-                "{} WHERE t.seal IS NULL ORDER BY t.id LIMIT {BATCH}",
-                kind.select()
+                "{} WHERE {} IS NULL AND t.id > $1 ORDER BY t.id LIMIT {BATCH}",
+                kind.select(),
+                kind.seal_column()
             );
             let keys = store.keys().clone();
-            let n = store
+            let (n, through) = store
                 .write(move |conn| {
                     let (sql, keys) = (sql.clone(), keys.clone());
                     Box::pin(async move {
                         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                            .bind(last)
                             .fetch_all(&mut *conn)
                             .await?;
-                        let update = format!("UPDATE {} SET seal = $1 WHERE id = $2", kind.table());
+                        let mut sealed = Vec::with_capacity(rows.len());
                         for r in &rows {
                             let id: i64 = r.try_get(0)?;
                             let text: String = r.try_get(3)?;
-                            sqlx::query(sqlx::AssertSqlSafe(update.clone()))
-                                .bind(mac(&keys, kind, id, &text))
-                                .bind(id)
-                                .execute(&mut *conn)
-                                .await?;
+                            sealed.push((id, mac(&keys, kind, id, &text)));
                         }
-                        Ok(rows.len() as i64)
+                        write_seals(&mut *conn, kind, &sealed).await?;
+                        Ok((rows.len() as i64, sealed.last().map(|(id, _)| *id)))
                     })
                 })
                 .await?;
+            last = through.unwrap_or(last);
             counts[i] += n;
             if n < BATCH {
                 break;

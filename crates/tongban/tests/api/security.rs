@@ -477,9 +477,11 @@ async fn audit_verify_catches_direct_changes(db: Db) {
     let app = TestApp::spawn(db_of(&app)).await;
     let a = app.apply("clerk.sj", crate::common::ITEM, "window").await;
     let b = app.apply("clerk.sj", crate::common::ITEM, "window").await;
-    let (a, b) = (
+    let c = app.apply("clerk.sj", crate::common::ITEM, "window").await;
+    let (a, b, c) = (
         a["case_no"].as_str().unwrap().to_string(),
         b["case_no"].as_str().unwrap().to_string(),
+        c["case_no"].as_str().unwrap().to_string(),
     );
     let verify = |app: &TestApp| {
         let out = app.cli(&["audit", "verify", "--db", &app.db_url]);
@@ -499,15 +501,21 @@ async fn audit_verify_catches_direct_changes(db: Db) {
     .await;
     app.exec("UPDATE users SET role = 'admin' WHERE username = 'clerk.sj'")
         .await;
+    // A case's seal removed (seals live beside the cases, in `case_seals`).
+    app.exec(&format!(
+        "DELETE FROM case_seals WHERE case_id = (SELECT id FROM cases WHERE case_no = '{c}')"
+    ))
+    .await;
     let (code, out) = verify(&app);
     assert_eq!(code, Some(2), "{out}");
-    for name in [a.as_str(), b.as_str(), "clerk.sj"] {
+    for name in [a.as_str(), b.as_str(), c.as_str(), "clerk.sj"] {
         assert!(out.contains(name), "{name} not named: {out}");
     }
+    assert!(out.contains("办件未封存"), "{out}");
     let admin = app.token("admin").await;
     let (_, v) = app.get("/api/v1/audit/verify", Some(&admin)).await;
     assert_eq!(v["intact"], false, "{v}");
-    assert_eq!(v["row_faults"].as_array().unwrap().len(), 3, "{v}");
+    assert_eq!(v["row_faults"].as_array().unwrap().len(), 4, "{v}");
     let _ = no;
 }
 both!(audit_verify_catches_direct_changes);

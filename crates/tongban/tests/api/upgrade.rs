@@ -9,6 +9,13 @@ use serde_json::json;
 /// What migrations 15–20 added, taken away again (ratings back on the old scale,
 /// 1 = 非常满意).
 const DOWNGRADE: &[&str] = &[
+    "DROP INDEX cases_undelivered",
+    "CREATE INDEX cases_undelivered ON cases (deliver_by) WHERE delivered_on IS NULL",
+    "CREATE INDEX cases_unverified ON cases (verify_by) WHERE verified_at IS NULL",
+    "CREATE INDEX cases_point_day ON cases (point_id, submitted_on)",
+    "ALTER TABLE cases ADD COLUMN seal TEXT",
+    "UPDATE cases SET seal = (SELECT s.seal FROM case_seals s WHERE s.case_id = cases.id)",
+    "DROP TABLE case_seals",
     "ALTER TABLE trading_notices DROP COLUMN bids",
     "ALTER TABLE trading_notices DROP COLUMN lots",
     "DROP TABLE stat_intermediary_m",

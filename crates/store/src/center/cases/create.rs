@@ -152,6 +152,8 @@ where
                     .iter()
                     .map(|(r, _)| (r.id, r.case_no.clone()))
                     .collect();
+                // The link's rows refer to the new cases.
+                crate::db::pending::settle_slot(tx, NEW_CASES).await?;
                 let linked = link(tx, ids).await?;
                 Ok((rows, linked))
             })
@@ -1036,12 +1038,158 @@ async fn record_extras(
     Ok(())
 }
 
+use crate::bulk::V;
+
+/// Where a transaction's new cases wait for its end (before their events, which
+/// refer to them).
+const NEW_CASES: (u8, &str) = (crate::db::pending::NEW, "cases");
+
+/// The ids a transaction has taken for new cases and not used yet.
+const CASE_IDS: (u8, &str) = (crate::db::pending::NEW, "case_ids");
+
+enum CaseIds {
+    /// SQLite: the transaction holds the only write lock, so ids count on from here.
+    From(i64),
+    /// PostgreSQL: ids taken from the table's identity sequence (last used first:
+    /// held in descending order), and how many were taken the last time.
+    Taken(Vec<i64>, usize),
+}
+
+/// Most ids taken from PostgreSQL's sequence at once.
+const MOST_IDS: usize = 1000;
+
+/// The id of a new case, known before its row is written (the row may wait for the
+/// end of the transaction; its events, seal and audit entry name it). PostgreSQL's
+/// ids come from the identity sequence a plain insert draws on, as many at once as
+/// the transaction has writes left to run (twice as many as the last time when a
+/// write takes several), so a batch of acceptances asks once; ids taken and not used
+/// are skipped, as a rolled-back insert's would be.
+async fn next_case_id(tx: &mut AnyConnection) -> Result<i64> {
+    let kept = crate::db::pending::update(CASE_IDS, |k: &mut CaseIds| match k {
+        CaseIds::From(next) => {
+            *next += 1;
+            Ok(*next - 1)
+        }
+        CaseIds::Taken(ids, n) => ids.pop().ok_or(*n),
+    });
+    let want = match kept {
+        Some(Ok(id)) => return Ok(id),
+        Some(Err(n)) => (2 * n).max(crate::db::pending::left()),
+        None => crate::db::pending::left(),
+    }
+    .min(MOST_IDS);
+    let (id, keep) = match crate::Backend::of(tx) {
+        crate::Backend::Sqlite => {
+            let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM cases")
+                .fetch_one(&mut *tx)
+                .await?;
+            (max + 1, CaseIds::From(max + 2))
+        }
+        crate::Backend::Postgres => {
+            let mut ids: Vec<i64> = sqlx::query_scalar(
+                "SELECT nextval(pg_get_serial_sequence('cases', 'id')) FROM generate_series(1, $1)",
+            )
+            .bind(want as i64)
+            .fetch_all(&mut *tx)
+            .await?;
+            ids.sort_unstable_by(|a, b| b.cmp(a));
+            let id = ids.pop().ok_or_else(|| {
+                StoreError::Other(anyhow::anyhow!("the case id sequence returned no value"))
+            })?;
+            (id, CaseIds::Taken(ids, want))
+        }
+    };
+    let replace = |kept: &mut CaseIds, more: CaseIds| *kept = more;
+    let no_op = |_: &mut AnyConnection,
+                 _: Box<dyn std::any::Any + Send>|
+     -> crate::BoxFuture<'_, Result<()>> { Box::pin(async { Ok(()) }) };
+    // Outside a gathering transaction the one id is simply used.
+    let _ = crate::db::pending::defer(CASE_IDS, keep, replace, no_op);
+    Ok(id)
+}
+
+/// A new case's row: its id, then `INSERT_COLUMNS`, then who submitted it.
+fn case_values(id: i64, c: &PreparedCase, row: &CaseRow) -> Vec<V> {
+    vec![
+        V::I(id),
+        V::from(row.case_no.as_str()),
+        V::I(c.item_id),
+        V::I(c.item_version),
+        V::I(row.department_id),
+        V::I(row.point_id),
+        V::from(c.channel.as_str()),
+        V::from(row.status.as_str()),
+        V::I(row.instant as i64),
+        V::from(c.applicant_kind),
+        V::from(c.applicant_name.as_str()),
+        V::from(c.id_type.map(str::to_string)),
+        V::from(c.id_enc.clone()),
+        V::from(c.id_digest.clone()),
+        V::from(c.id_masked.clone()),
+        V::from(c.credit_code.clone()),
+        V::from(c.contact.clone()),
+        V::from(c.phone_enc.as_str()),
+        V::from(c.phone_masked.as_str()),
+        V::from(row.verify_digest.as_str()),
+        V::from(c.materials.as_str()),
+        V::from(c.stamp.as_str()),
+        V::from(time::day(c.today)),
+        V::from(row.accepted_at.clone()),
+        V::from(row.accepted_on.clone()),
+        V::from(row.acceptance_no.clone()),
+        V::from(row.decided_at.clone()),
+        V::from(row.closed_at.clone()),
+        V::from(row.closed_at.as_ref().map(|_| time::day(c.today))),
+        V::I(row.promised.0 as i64),
+        V::from(unit_name(row.promised.1)),
+        V::I(row.statutory.0 as i64),
+        V::from(unit_name(row.statutory.1)),
+        V::I(0),
+        V::from(row.promised_deadline.clone()),
+        V::from(row.legal_deadline.clone()),
+        V::I(row.deadline_estimated as i64),
+        V::from(row.result.clone()),
+        V::from(row.document_no.clone()),
+        V::from(row.reason.clone()),
+        V::from(c.stamp.as_str()),
+        V::from(c.submitter_digest.clone()),
+    ]
+}
+
+/// Inserts new cases' rows (`case_values`).
+async fn insert_cases(conn: &mut AnyConnection, rows: &[Vec<V>]) -> Result<()> {
+    let columns = [&["id"], INSERT_COLUMNS, &["submitter_digest"]].concat();
+    let backend = crate::Backend::of(conn);
+    crate::bulk::insert_rows(conn, backend, "cases", &columns, rows)
+        .await
+        .map_err(|e| match e {
+            StoreError::Db(e) => crate::org::unique_violation(
+                e,
+                "case_no",
+                "办件编号已被占用（编号序列与已有办件冲突），请重试",
+            ),
+            e => e,
+        })
+}
+
+fn insert_kept_cases<'c>(
+    conn: &'c mut AnyConnection,
+    value: Box<dyn std::any::Any + Send>,
+) -> crate::BoxFuture<'c, Result<()>> {
+    Box::pin(async move {
+        let rows = crate::db::pending::kept::<Vec<Vec<V>>>(value)?;
+        insert_cases(conn, &rows).await
+    })
+}
+
 /// Numbers and inserts a prepared case with its events and audit entry.
 /// Returns the row and, for an instant case closed at once, its license number.
 async fn insert_case(
     tx: &mut AnyConnection,
     c: &PreparedCase,
 ) -> Result<(CaseRow, Option<String>)> {
+    // The id first: taking the point's number locks its row until the commit.
+    let id = next_case_id(tx).await?;
     let seq = next_number(tx, c.row.point_id, time::day(c.today)).await?;
     let case_no = CaseNo::new(&c.point_code, c.today, seq as u32);
     let mut row = c.row.clone();
@@ -1052,62 +1200,28 @@ async fn insert_case(
     if row.status == CaseStatus::Closed {
         row.document_no = Some(document_no(case_no.as_str()));
     }
-    let columns = [INSERT_COLUMNS, &["submitter_digest"]].concat();
-    let sql = format!(
-        "{} RETURNING id",
-        crate::bulk::insert_one("cases", &columns)
-    );
-    let id: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-        .bind(case_no.as_str())
-        .bind(c.item_id)
-        .bind(c.item_version)
-        .bind(row.department_id)
-        .bind(row.point_id)
-        .bind(c.channel.as_str())
-        .bind(row.status.as_str())
-        .bind(row.instant as i64)
-        .bind(c.applicant_kind)
-        .bind(&c.applicant_name)
-        .bind(c.id_type)
-        .bind(&c.id_enc)
-        .bind(&c.id_digest)
-        .bind(&c.id_masked)
-        .bind(&c.credit_code)
-        .bind(&c.contact)
-        .bind(&c.phone_enc)
-        .bind(&c.phone_masked)
-        .bind(&row.verify_digest)
-        .bind(&c.materials)
-        .bind(&c.stamp)
-        .bind(time::day(c.today))
-        .bind(&row.accepted_at)
-        .bind(&row.accepted_on)
-        .bind(&row.acceptance_no)
-        .bind(&row.decided_at)
-        .bind(&row.closed_at)
-        .bind(row.closed_at.as_ref().map(|_| time::day(c.today)))
-        .bind(row.promised.0 as i64)
-        .bind(unit_name(row.promised.1))
-        .bind(row.statutory.0 as i64)
-        .bind(unit_name(row.statutory.1))
-        .bind(0i64)
-        .bind(&row.promised_deadline)
-        .bind(&row.legal_deadline)
-        .bind(row.deadline_estimated as i64)
-        .bind(&row.result)
-        .bind(&row.document_no)
-        .bind(&row.reason)
-        .bind(&c.stamp)
-        .bind(&c.submitter_digest)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| {
-            crate::org::unique_violation(
-                e,
-                "case_no",
-                "办件编号已被占用（编号序列与已有办件冲突），请重试",
-            )
-        })?;
+    let values = case_values(id, c, &row);
+    // Nothing of an acceptance at a window or online refers to its row before the
+    // transaction ends (its events, seal, counters and audit entry wait for the end),
+    // so the row waits too and the batch's new cases are inserted together; a case
+    // with more to it (a delivery, a mode, an agent, a draft's files, a form, 秒批, a
+    // license) is inserted at once.
+    let plain = row.delivery.is_none()
+        && row.mode == Mode::Standard
+        && c.agent.is_none()
+        && c.assistant.is_none()
+        && c.draft.is_none()
+        && c.form.is_none()
+        && c.auto.is_none()
+        && row.status != CaseStatus::Closed;
+    let merge = |kept: &mut Vec<Vec<V>>, more: Vec<Vec<V>>| kept.extend(more);
+    let now = match plain {
+        true => crate::db::pending::defer(NEW_CASES, vec![values], merge, insert_kept_cases),
+        false => Some(vec![values]),
+    };
+    if let Some(rows) = now {
+        insert_cases(tx, &rows).await?;
+    }
     row.id = id;
     if let Some(d) = &row.delivery {
         write_delivery(&mut *tx, id, row.deliver_by.as_deref(), d).await?;
