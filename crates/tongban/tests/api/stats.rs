@@ -354,3 +354,37 @@ async fn writes_committed_together_keep_chain_counters_and_seals(db: Db) {
     assert!(closed >= 20.0, "{closed}");
 }
 both!(writes_committed_together_keep_chain_counters_and_seals);
+
+/// A new case's row waits for the end of its batch: a number that clashes with an
+/// existing case (the point's sequence set back in the database) is still a 409
+/// naming the case number, with nothing of the case written; the sequence mended,
+/// the next acceptance lands.
+async fn a_case_number_clash_at_the_end_of_a_batch_is_a_conflict(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.apply("clerk.sj", crate::common::ITEM, "window").await;
+    let (cases, events, audit) = (
+        app.count("cases").await,
+        app.count("case_events").await,
+        app.count("audit_log").await,
+    );
+    app.exec("UPDATE case_seq SET n = n - 1").await;
+    let t = app.token("clerk.sj").await;
+    let (s, v) = app
+        .post(
+            "/api/v1/cases",
+            Some(&t),
+            TestApp::application(crate::common::ITEM, "window"),
+        )
+        .await;
+    crate::common::assert_error(s, &v, StatusCode::CONFLICT, "conflict");
+    assert!(v.to_string().contains("case_no"), "{v}");
+    assert_eq!(app.count("cases").await, cases);
+    assert_eq!(app.count("case_events").await, events);
+    // Only the token's sign-in was audited meanwhile, never the failed case.
+    let audited: i64 = app.count("audit_log").await;
+    assert!(audited <= audit + 1, "{audited} > {audit} + 1");
+    app.exec("UPDATE case_seq SET n = n + 1").await;
+    app.apply("clerk.sj", crate::common::ITEM, "window").await;
+    assert_eq!(app.count("cases").await, cases + 1);
+}
+both!(a_case_number_clash_at_the_end_of_a_batch_is_a_conflict);

@@ -1163,11 +1163,17 @@ async fn insert_cases(conn: &mut AnyConnection, rows: &[Vec<V>]) -> Result<()> {
     crate::bulk::insert_rows(conn, backend, "cases", &columns, rows)
         .await
         .map_err(|e| match e {
-            StoreError::Db(e) => crate::org::unique_violation(
-                e,
-                "case_no",
-                "办件编号已被占用（编号序列与已有办件冲突），请重试",
-            ),
+            // A clash on the case number (not on the id, whose cause lies elsewhere).
+            StoreError::Db(sqlx::Error::Database(d))
+                if d.constraint().unwrap_or_default().contains("case_no")
+                    || d.message().contains("case_no") =>
+            {
+                crate::org::unique_violation(
+                    sqlx::Error::Database(d),
+                    "case_no",
+                    "办件编号已被占用（编号序列与已有办件冲突），请重试",
+                )
+            }
             e => e,
         })
 }
