@@ -3,7 +3,9 @@
 //! SM3 MAC over the row's audited columns (for a case, with the number and the last
 //! id of its events), renewed in the transaction of every audited change. A row edited
 //! in the database (a case's applicant or status, a deleted event, a member promoted
-//! to administrator) no longer matches its seal, and `audit verify` names it.
+//! to administrator) no longer matches its seal, and `audit verify` names it. A case's
+//! seal is kept beside it in `case_seals` (one narrow row, cheap to renew); an
+//! account's on its own row.
 
 use crate::audit::{self, Actor};
 use crate::db::pending;
