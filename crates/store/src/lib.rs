@@ -211,6 +211,8 @@ pub struct Store {
     sqlite_file: Option<std::path::PathBuf>,
     /// Writes asked for, committed and failed on this node (for `/metrics`).
     writes: std::sync::Arc<WriteCounts>,
+    /// One-statement reads on the calling thread (SQLite files only: `db::direct`).
+    direct: std::sync::Arc<db::direct::Direct>,
 }
 
 /// Writes on this node since it started.
@@ -309,6 +311,10 @@ impl Store {
             sqlite_dir: sqlite_dir(&url, backend),
             sqlite_file: sqlite_path(&url, backend),
             writes: Default::default(),
+            direct: std::sync::Arc::new(match sqlite_path(&url, backend) {
+                Some(path) => db::direct::Direct::sqlite(path),
+                None => db::direct::Direct::none(),
+            }),
         };
         migrate::run(&store).await?;
         catalog::fill_search_text(&store).await?;
@@ -498,6 +504,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.direct.close();
         self.write.close().await;
         self.read.close().await;
     }
@@ -622,7 +629,7 @@ impl Store {
         self.public_url_on(&mut c).await
     }
 
-    fn public_url_fresh(&self) -> Option<Option<String>> {
+    pub(crate) fn public_url_fresh(&self) -> Option<Option<String>> {
         match &self.hot.lock().expect("hot cache").public_url {
             Some((at, url)) if at.elapsed() < HOT_TTL => Some(url.clone()),
             _ => None,
@@ -728,6 +735,15 @@ impl LazyReader<'_> {
             self.conn = Some(self.store.reader().await?);
         }
         Ok(self.conn.as_deref_mut().expect("just taken"))
+    }
+
+    /// The first row of `sql`: read on this thread where the database allows it
+    /// (`db::direct`, SQLite), otherwise on the reader, taken now if not yet.
+    pub(crate) async fn fetch_optional(&mut self, sql: &Sql) -> Result<Option<sqlx::any::AnyRow>> {
+        if let Some(row) = self.store.direct.fetch_optional(sql) {
+            return row;
+        }
+        Ok(sql.query().fetch_optional(self.get().await?).await?)
     }
 }
 

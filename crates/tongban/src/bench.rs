@@ -75,6 +75,28 @@ impl Phase {
     }
 }
 
+/// The processor time the process has used, user and system, in seconds (Linux
+/// counts it in hundredths of a second for every thread of the process).
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command's name (which may hold spaces), from the third.
+    let mut after = stat.rsplit_once(')')?.1.split_whitespace();
+    let utime: f64 = after.nth(11)?.parse().ok()?;
+    let stime: f64 = after.next()?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+/// The server's processor time per request of a phase, in microseconds, between
+/// two readings of [`cpu_seconds`].
+fn cpu_per_request(before: Option<f64>, after: Option<f64>, n: usize) -> String {
+    match (before, after) {
+        (Some(b), Some(a)) if n > 0 => {
+            format!("服务进程处理器时间 {:.0} µs/次", (a - b) * 1e6 / n as f64)
+        }
+        _ => "服务进程处理器时间：无法读取".to_string(),
+    }
+}
+
 fn rss_mb(pid: u32, field: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
@@ -449,7 +471,7 @@ async fn measure(opts: Options, key_hex: String) -> anyhow::Result<()> {
     println!("{year}年：受理办件 {cases_in_year} 件，12345诉求 {orders_in_year} 件");
     figures_phase(&opts, &client, &base, &supervisor, year).await?;
     lists_phase(&opts, &client, &base, &supervisor).await?;
-    case_phases(&opts, &url, &client, &base, &clerk, &supervisor, &item).await?;
+    case_phases(&opts, &url, &client, &base, &clerk, &supervisor, &item, pid).await?;
     let rs_clerk = token("rs.clerk").await?;
     auto_phase(&opts, &client, &base, &rs_clerk).await?;
     projects_phase(&opts, &client, &base, stage_projects, tracked).await?;
@@ -758,6 +780,7 @@ async fn case_phases(
     clerk: &str,
     supervisor: &str,
     item: &str,
+    pid: u32,
 ) -> anyhow::Result<()> {
     // Phase 1: accept cases at the window.
     let created = Arc::new(std::sync::Mutex::new(Vec::with_capacity(opts.cases)));
@@ -832,21 +855,26 @@ async fn case_phases(
         ),
     }
 
-    // Phase 2: look cases up: each case once (none kept by the server yet), then
-    // again and again, as clients polling cases do (the server answers from the
-    // views it read a moment ago when nothing may have changed them).
-    let numbers = Arc::new(created.lock().map_err(|_| anyhow::anyhow!("lock"))?.clone());
+    // Phase 2: look cases up: as many different cases as there are lookups, each
+    // once (none kept by the server yet: the database answers every one), then the
+    // cases just accepted again and again, as clients polling cases do (the server
+    // answers from the views it read a moment ago when nothing may have changed
+    // them).
+    let recent = Arc::new(tongban_store::baseline::recent_case_numbers(url, opts.lookups).await?);
+    let cpu_first = cpu_seconds(pid);
     let first = lookups(
         client,
         base,
         supervisor,
-        numbers.clone(),
-        numbers.len(),
+        recent.clone(),
+        recent.len(),
         1,
         opts.concurrency,
         "查询办件（每件首次）GET /api/v1/cases/{no}",
     )
     .await?;
+    let cpu_again = cpu_seconds(pid);
+    let numbers = Arc::new(created.lock().map_err(|_| anyhow::anyhow!("lock"))?.clone());
     let again = lookups(
         client,
         base,
@@ -860,6 +888,7 @@ async fn case_phases(
     .await?;
     // A static file from the same server at the same concurrency: the ceiling of
     // the HTTP stack on this machine in this run.
+    let cpu_static = cpu_seconds(pid);
     let mut base_phase = get_phase(
         client,
         format!("{base}/assets/app.css"),
@@ -869,6 +898,13 @@ async fn case_phases(
     )
     .await?;
     println!("{}", base_phase.report());
+    let cpu_end = cpu_seconds(pid);
+    println!(
+        "  每件首次：{}；重复查询：{}；静态文件：{}",
+        cpu_per_request(cpu_first, cpu_again, recent.len()),
+        cpu_per_request(cpu_again, cpu_static, opts.lookups),
+        cpu_per_request(cpu_static, cpu_end, opts.lookups),
+    );
     println!(
         "  查询办件（每件首次）/ 静态文件基线 = {:.2}×；（重复查询）/ 静态文件基线 = {:.2}×（目标 ≥ 0.4×）",
         first / base_phase.rate(),

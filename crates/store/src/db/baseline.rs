@@ -193,3 +193,25 @@ pub async fn pgbench_simple_updates(
     pool.close().await;
     run
 }
+
+/// The numbers of the `n` most recent cases of the database at `url`, for the
+/// bench's lookups of cases no one has asked for yet, in an order that walks them
+/// apart as clients asking for cases of their own do.
+pub async fn recent_case_numbers(url: &str, n: usize) -> anyhow::Result<Vec<String>> {
+    use std::hash::{Hash, Hasher};
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(url).await?;
+    let mut numbers: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT case_no FROM cases ORDER BY id DESC LIMIT {n}"
+    )))
+    .fetch_all(&mut conn)
+    .await?;
+    conn.close().await?;
+    numbers.sort_by_cached_key(|no| {
+        let mut h = std::hash::DefaultHasher::new();
+        no.hash(&mut h);
+        h.finish()
+    });
+    anyhow::ensure!(!numbers.is_empty(), "数据库中没有办件可供查询");
+    Ok(numbers)
+}

@@ -3,6 +3,7 @@
 
 pub mod baseline;
 pub mod bulk;
+pub(crate) mod direct;
 pub(crate) mod migrate;
 pub(crate) mod pending;
 pub mod time;

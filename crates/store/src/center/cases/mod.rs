@@ -930,20 +930,21 @@ async fn load_scoped(
 
 /// A case with its events and rating, if the principal may see it (404 otherwise):
 /// one statement, the events coming along as one JSON column.
+/// On SQLite the statement runs on this thread (`db::direct`), and with the node's
+/// copies of the calendar and the portal's address fresh no reader is taken at all.
 pub async fn get(store: &Store, p: &Principal, case_no: &CaseNo) -> Result<CaseView> {
-    let mut conn = store.reader().await?;
     let mut sql = Sql::new(&format!(
         "SELECT {CASE_COLUMNS}{}{CASE_FROM} AND c.case_no = ",
         events_column(store.backend())
     ));
     sql.bind_s(case_no.as_str());
     scope(p, &mut sql)?;
-    let row = sql
-        .query()
-        .fetch_optional(&mut *conn)
+    let mut rd = store.lazy_reader();
+    let row = rd
+        .fetch_optional(&sql)
         .await?
         .ok_or_else(|| StoreError::not_found(format!("办件“{case_no}”不存在")))?;
-    full_view(store, &mut conn, &row).await
+    full_view(store, &mut rd, &row).await
 }
 
 /// A case's view as the API answers it (JSON): from the views this node answered a
@@ -1015,10 +1016,10 @@ fn event_from(e: EventTuple) -> Event {
 
 async fn full_view(
     store: &Store,
-    conn: &mut AnyConnection,
+    rd: &mut crate::LazyReader<'_>,
     row: &sqlx::any::AnyRow,
 ) -> Result<CaseView> {
-    let cal = calendar::load(store, conn).await?;
+    let cal = calendar::load_lazy(store, rd).await?;
     let mut view = view_from(row, &cal, time::local_day(time::now()))?;
     let id: i64 = row.try_get("id")?;
     // Loaded with the case (`events_column`), or read now.
@@ -1036,7 +1037,7 @@ async fn full_view(
              LEFT JOIN points p ON p.id = e.point_id WHERE e.case_id = $1 ORDER BY e.id",
         )
         .bind(id)
-        .fetch_all(&mut *conn)
+        .fetch_all(rd.get().await?)
         .await?;
         for e in events {
             view.events.push(event_from((
@@ -1054,8 +1055,12 @@ async fn full_view(
         // The check link from the row itself and the node's cached public address:
         // no further statements on a lookup.
         let token: Option<String> = row.try_get("license_token")?;
+        let url = match store.public_url_fresh() {
+            Some(url) => url,
+            None => store.public_url_on(rd.get().await?).await?,
+        };
         view.license_url = Some(crate::licenses::check_link(
-            store.public_url_on(conn).await?.as_deref(),
+            url.as_deref(),
             no,
             token.as_deref(),
         ));

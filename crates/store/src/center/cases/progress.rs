@@ -55,17 +55,17 @@ pub async fn public_progress(
 ) -> Result<CaseView> {
     verify_applicant(store, case_no, last_six, from).await?;
     let no = case_no;
-    let mut conn = store.reader().await?;
     let mut sql = Sql::new(&format!(
-        "SELECT {CASE_COLUMNS}{CASE_FROM} AND c.case_no = "
+        "SELECT {CASE_COLUMNS}{}{CASE_FROM} AND c.case_no = ",
+        events_column(store.backend())
     ));
     sql.bind_s(no.as_str());
-    let row = sql
-        .query()
-        .fetch_optional(&mut *conn)
+    let mut rd = store.lazy_reader();
+    let row = rd
+        .fetch_optional(&sql)
         .await?
         .ok_or_else(|| StoreError::not_found("未找到办件：请核对办件编号和证件号码后六位"))?;
-    let mut view = full_view(store, &mut conn, &row).await?;
+    let mut view = full_view(store, &mut rd, &row).await?;
     for_applicant(&mut view, false);
     Ok(view)
 }
@@ -134,18 +134,18 @@ pub async fn own_case(
     case_no: &CaseNo,
 ) -> Result<CaseView> {
     let no = case_no;
-    let mut conn = store.reader().await?;
     let mut sql = Sql::new(&format!(
-        "SELECT {CASE_COLUMNS}{CASE_FROM} AND c.case_no = "
+        "SELECT {CASE_COLUMNS}{}{CASE_FROM} AND c.case_no = ",
+        events_column(store.backend())
     ));
     sql.bind_s(no.as_str());
     own(a, &mut sql);
-    let row = sql
-        .query()
-        .fetch_optional(&mut *conn)
+    let mut rd = store.lazy_reader();
+    let row = rd
+        .fetch_optional(&sql)
         .await?
         .ok_or_else(|| StoreError::not_found(format!("未找到您的办件“{case_no}”")))?;
-    let mut view = full_view(store, &mut conn, &row).await?;
+    let mut view = full_view(store, &mut rd, &row).await?;
     for_applicant(&mut view, true);
     Ok(view)
 }

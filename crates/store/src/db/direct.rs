@@ -1,0 +1,339 @@
+//! One-statement reads answered on the calling thread, for a SQLite database.
+//!
+//! sqlx runs every SQLite connection on a thread of its own and hands each statement
+//! to it and each row back (a wake-up of another thread each way). For a hot read
+//! of one row — a case looked up by its number — those hand-overs were most of the
+//! request's time (`perf`: half of the server's time was the kernel switching
+//! threads). Here the same statement text with the same arguments (the query layer's
+//! [`Sql`]) runs on the caller's own thread on a connection of this node's, opened
+//! read-only in effect (`query_only`), and its row comes back as the `Any` row the
+//! rest of the query layer reads, so the code after the read is the one path for
+//! both databases.
+//!
+//! The read never waits: with no connection free (at most [`MAX_OPEN`], one per
+//! thread reading at once), on PostgreSQL, or when SQLite answers busy (busy timeout
+//! 0; a reader in WAL mode is normally never busy), [`Direct::fetch_optional`] says
+//! so and the caller asks its pooled reader instead. A read sees the last commit
+//! like any other reader of the file (WAL).
+
+use crate::{Arg, Result, Sql, StoreError};
+use rusqlite::types::ValueRef;
+use sqlx_core::any::{AnyColumn, AnyRow, AnyTypeInfo, AnyTypeInfoKind, AnyValue, AnyValueKind};
+use sqlx_core::ext::ustr::UStr;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Connections open at most (each keeps a 2 MB page cache, like a pooled reader).
+pub const MAX_OPEN: usize = 8;
+
+/// Statement shapes (column names) kept at most before they are dropped together.
+const MAX_SHAPES: usize = 256;
+
+/// The columns of one statement as `Any` rows carry them.
+#[derive(Clone)]
+struct Shape {
+    names: Arc<sqlx_core::HashMap<UStr, usize>>,
+    columns: Vec<AnyColumn>,
+}
+
+/// This node's connections for reads on the calling thread (none on PostgreSQL).
+#[derive(Default)]
+pub struct Direct {
+    path: Option<PathBuf>,
+    idle: Mutex<Vec<rusqlite::Connection>>,
+    open: AtomicUsize,
+    closed: AtomicBool,
+    shapes: Mutex<HashMap<String, Shape>>,
+}
+
+impl std::fmt::Debug for Direct {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Direct")
+            .field("path", &self.path)
+            .field("open", &self.open.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a direct read did.
+enum Outcome {
+    Row(Option<AnyRow>),
+    /// SQLite was busy: ask the pooled reader.
+    Busy,
+}
+
+impl Direct {
+    /// Reads of the SQLite file at `path`.
+    pub fn sqlite(path: PathBuf) -> Self {
+        Direct {
+            path: Some(path),
+            ..Default::default()
+        }
+    }
+
+    /// No direct reads (PostgreSQL, or a database in memory).
+    pub fn none() -> Self {
+        Direct::default()
+    }
+
+    /// Closes the idle connections; later reads go to the pooled readers.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        let dropped = std::mem::take(&mut *self.idle.lock().expect("direct lock"));
+        self.open.fetch_sub(dropped.len(), Ordering::AcqRel);
+    }
+
+    /// The first row of `sql`, read on this thread; `None` when it cannot be read
+    /// here now (PostgreSQL, no connection free, SQLite busy) and the caller's
+    /// pooled reader should be asked.
+    pub fn fetch_optional(&self, sql: &Sql) -> Option<Result<Option<AnyRow>>> {
+        let path = self.path.as_ref()?;
+        if self.closed.load(Ordering::Acquire) {
+            return None;
+        }
+        let mut conn = match self.take(path) {
+            Ok(Some(c)) => c,
+            Ok(None) => return None,
+            Err(e) => return Some(Err(e)),
+        };
+        let outcome = self.read(&mut conn, sql);
+        self.idle.lock().expect("direct lock").push(conn);
+        match outcome {
+            Ok(Outcome::Row(row)) => Some(Ok(row)),
+            Ok(Outcome::Busy) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    /// An idle connection, or a new one while fewer than [`MAX_OPEN`] are open.
+    fn take(&self, path: &std::path::Path) -> Result<Option<rusqlite::Connection>> {
+        if let Some(c) = self.idle.lock().expect("direct lock").pop() {
+            return Ok(Some(c));
+        }
+        if self.open.fetch_add(1, Ordering::AcqRel) >= MAX_OPEN {
+            self.open.fetch_sub(1, Ordering::AcqRel);
+            return Ok(None);
+        }
+        match open(path) {
+            Ok(c) => Ok(Some(c)),
+            Err(e) => {
+                self.open.fetch_sub(1, Ordering::AcqRel);
+                Err(fault(e))
+            }
+        }
+    }
+
+    fn read(&self, conn: &mut rusqlite::Connection, sql: &Sql) -> Result<Outcome> {
+        let mut stmt = match conn.prepare_cached(&sql.text) {
+            Ok(s) => s,
+            Err(e) if busy(&e) => return Ok(Outcome::Busy),
+            Err(e) => return Err(fault(e)),
+        };
+        for (i, arg) in sql.args.iter().enumerate() {
+            let Some(at) = stmt
+                .parameter_index(&format!("${}", i + 1))
+                .map_err(fault)?
+            else {
+                continue;
+            };
+            match arg {
+                Arg::I(v) => stmt.raw_bind_parameter(at, v),
+                Arg::S(v) => stmt.raw_bind_parameter(at, v.as_str()),
+                Arg::B(v) => stmt.raw_bind_parameter(at, *v as i64),
+            }
+            .map_err(fault)?;
+        }
+        let shape = self.shape(&sql.text, &stmt);
+        let mut rows = stmt.raw_query();
+        let row = match rows.next() {
+            Ok(Some(row)) => row,
+            Ok(None) => return Ok(Outcome::Row(None)),
+            Err(e) if busy(&e) => return Ok(Outcome::Busy),
+            Err(e) => return Err(fault(e)),
+        };
+        let mut values = Vec::with_capacity(shape.columns.len());
+        for i in 0..shape.columns.len() {
+            let kind = match row.get_ref(i).map_err(fault)? {
+                ValueRef::Null => AnyValueKind::Null(AnyTypeInfoKind::Null),
+                ValueRef::Integer(v) => AnyValueKind::BigInt(v),
+                ValueRef::Real(v) => AnyValueKind::Double(v),
+                ValueRef::Text(t) => AnyValueKind::Text(Arc::new(
+                    String::from_utf8(t.to_vec())
+                        .map_err(|e| StoreError::Other(anyhow::anyhow!("column {i}: {e}")))?,
+                )),
+                ValueRef::Blob(b) => AnyValueKind::Blob(Arc::new(b.to_vec())),
+            };
+            values.push(AnyValue { kind });
+        }
+        Ok(Outcome::Row(Some(AnyRow {
+            column_names: shape.names,
+            columns: shape.columns,
+            values,
+        })))
+    }
+
+    /// The column names of a statement, kept per statement text.
+    fn shape(&self, text: &str, stmt: &rusqlite::Statement<'_>) -> Shape {
+        let mut shapes = self.shapes.lock().expect("direct lock");
+        if let Some(s) = shapes.get(text) {
+            return s.clone();
+        }
+        let mut names = sqlx_core::HashMap::default();
+        let mut columns = Vec::with_capacity(stmt.column_count());
+        for (ordinal, name) in stmt.column_names().into_iter().enumerate() {
+            let name = UStr::new(name);
+            names.insert(name.clone(), ordinal);
+            columns.push(AnyColumn {
+                ordinal,
+                name,
+                type_info: AnyTypeInfo {
+                    kind: AnyTypeInfoKind::Null,
+                },
+            });
+        }
+        let shape = Shape {
+            names: Arc::new(names),
+            columns,
+        };
+        if shapes.len() >= MAX_SHAPES {
+            shapes.clear();
+        }
+        shapes.insert(text.to_string(), shape.clone());
+        shape
+    }
+}
+
+/// A connection to the file as the pooled readers have it, that cannot write and
+/// never waits for a lock.
+fn open(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
+    use rusqlite::OpenFlags;
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.execute_batch(
+        "PRAGMA query_only = ON; PRAGMA busy_timeout = 0; PRAGMA cache_size = -2000; \
+         PRAGMA temp_store = MEMORY;",
+    )?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+fn busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+fn fault(e: rusqlite::Error) -> StoreError {
+    StoreError::Other(anyhow::anyhow!("SQLite: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::{Connection, Row};
+
+    fn file_with_a_row(dir: &std::path::Path, wal: bool) -> PathBuf {
+        let path = dir.join(if wal { "wal.db" } else { "journal.db" });
+        let c = rusqlite::Connection::open(&path).unwrap();
+        if wal {
+            c.execute_batch("PRAGMA journal_mode = WAL;").unwrap();
+        }
+        c.execute_batch(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, n INTEGER, r REAL, \
+             b BLOB, z TEXT, flag INTEGER NOT NULL); \
+             INSERT INTO t VALUES (1, '办件', 42, 1.5, x'0102', NULL, 1);",
+        )
+        .unwrap();
+        path
+    }
+
+    fn lookup() -> Sql {
+        let mut sql = Sql::new(
+            "SELECT id, name, n, r, b, z, flag, name || '·' || n AS joined, \
+             json_array(name, n) AS js FROM t WHERE id = ",
+        );
+        sql.bind_i(1);
+        sql.push(" AND name = ").bind_s("办件");
+        sql.push(" AND flag = ").bind_b(true);
+        sql
+    }
+
+    /// A row read on the calling thread decodes, column by column, as the pooled
+    /// reader's row of the same statement does (the rest of the query layer reads it).
+    #[tokio::test]
+    async fn a_direct_row_reads_as_the_pooled_readers_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = file_with_a_row(dir.path(), true);
+        let direct = Direct::sqlite(path.clone());
+        let sql = lookup();
+        let d = direct.fetch_optional(&sql).unwrap().unwrap().unwrap();
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        let p = sql
+            .query()
+            .fetch_optional(&mut conn)
+            .await
+            .unwrap()
+            .unwrap();
+        let names = |r: &AnyRow| {
+            r.columns()
+                .iter()
+                .map(|c| sqlx::Column::name(c).to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&d), names(&p));
+        for r in [&d, &p] {
+            assert_eq!(r.try_get::<i64, _>("id").unwrap(), 1);
+            assert_eq!(r.try_get::<String, _>("name").unwrap(), "办件");
+            assert_eq!(r.try_get::<Option<i64>, _>("n").unwrap(), Some(42));
+            assert_eq!(r.try_get::<f64, _>("r").unwrap(), 1.5);
+            assert_eq!(r.try_get::<Vec<u8>, _>("b").unwrap(), vec![1, 2]);
+            assert_eq!(r.try_get::<Option<String>, _>("z").unwrap(), None);
+            assert!(crate::flag(r, "flag").unwrap());
+            assert_eq!(r.try_get::<String, _>("joined").unwrap(), "办件·42");
+            assert_eq!(r.try_get::<String, _>("js").unwrap(), r#"["办件",42]"#);
+            // A text column is not an integer, as sqlx says of its own rows.
+            assert!(r.try_get::<i64, _>("name").is_err());
+        }
+        // No row is no row; a statement SQLite refuses is an error, not a fallback.
+        let mut none = Sql::new("SELECT id FROM t WHERE id = ");
+        none.bind_i(2);
+        assert!(direct.fetch_optional(&none).unwrap().unwrap().is_none());
+        let bad = Sql::new("SELECT nothing FROM t");
+        assert!(direct.fetch_optional(&bad).unwrap().is_err());
+        // Closed, it leaves every read to the pooled readers.
+        direct.close();
+        assert!(direct.fetch_optional(&sql).is_none());
+    }
+
+    /// A read that would wait for a lock is left to the pooled reader at once.
+    #[test]
+    fn a_locked_file_is_left_to_the_pooled_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = file_with_a_row(dir.path(), false);
+        let direct = Direct::sqlite(path.clone());
+        assert!(matches!(
+            direct.fetch_optional(&lookup()),
+            Some(Ok(Some(_)))
+        ));
+        let writer = rusqlite::Connection::open(&path).unwrap();
+        writer.execute_batch("BEGIN EXCLUSIVE;").unwrap();
+        let started = std::time::Instant::now();
+        assert!(direct.fetch_optional(&lookup()).is_none());
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        writer.execute_batch("COMMIT;").unwrap();
+        assert!(matches!(
+            direct.fetch_optional(&lookup()),
+            Some(Ok(Some(_)))
+        ));
+        // Without a file (PostgreSQL, memory) nothing is read here.
+        assert!(Direct::none().fetch_optional(&lookup()).is_none());
+    }
+}
