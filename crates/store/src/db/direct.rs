@@ -10,11 +10,15 @@
 //! rest of the query layer reads, so the code after the read is the one path for
 //! both databases.
 //!
-//! The read never waits: with no connection free (at most [`MAX_OPEN`], one per
-//! thread reading at once), on PostgreSQL, or when SQLite answers busy (busy timeout
-//! 0; a reader in WAL mode is normally never busy), [`Direct::fetch_optional`] says
-//! so and the caller asks its pooled reader instead. A read sees the last commit
-//! like any other reader of the file (WAL).
+//! The read never waits for a lock: with no connection free (at most [`MAX_OPEN`],
+//! one per thread reading at once), on PostgreSQL, when SQLite answers busy (busy
+//! timeout 0; a reader in WAL mode is normally never busy), or when anything else
+//! goes wrong here (a file that cannot be opened, a statement that would write, a
+//! disk fault), [`Direct::fetch_optional`] says so and the caller asks its pooled
+//! reader instead, which answers as it always has (a disk fault as 503, a missing
+//! row as 404). A read sees the last commit like any other reader of the file (WAL).
+//! It does block the thread for its page reads: a lookup whose pages are not in the
+//! operating system's cache holds a runtime worker for the disk read.
 
 use crate::{Arg, Result, Sql, StoreError};
 use rusqlite::types::ValueRef;
@@ -60,8 +64,8 @@ impl std::fmt::Debug for Direct {
 /// What a direct read did.
 enum Outcome {
     Row(Option<AnyRow>),
-    /// SQLite was busy: ask the pooled reader.
-    Busy,
+    /// Not answered here (busy, a statement that would write): ask the pooled reader.
+    Elsewhere,
 }
 
 impl Direct {
@@ -85,42 +89,51 @@ impl Direct {
         self.open.fetch_sub(dropped.len(), Ordering::AcqRel);
     }
 
-    /// The first row of `sql`, read on this thread; `None` when it cannot be read
-    /// here now (PostgreSQL, no connection free, SQLite busy) and the caller's
-    /// pooled reader should be asked.
+    /// The first row of `sql`, read on this thread; `None` when it is not read
+    /// here (PostgreSQL, no connection free, SQLite busy, any fault) and the
+    /// caller's pooled reader should be asked.
     pub fn fetch_optional(&self, sql: &Sql) -> Option<Result<Option<AnyRow>>> {
         let path = self.path.as_ref()?;
         if self.closed.load(Ordering::Acquire) {
             return None;
         }
-        let mut conn = match self.take(path) {
-            Ok(Some(c)) => c,
-            Ok(None) => return None,
-            Err(e) => return Some(Err(e)),
-        };
+        let mut conn = self.take(path)?;
         let outcome = self.read(&mut conn, sql);
-        self.idle.lock().expect("direct lock").push(conn);
+        {
+            let mut idle = self.idle.lock().expect("direct lock");
+            if self.closed.load(Ordering::Acquire) {
+                // Closed while this read ran: the connection closes now.
+                self.open.fetch_sub(1, Ordering::AcqRel);
+                drop(conn);
+            } else {
+                idle.push(conn);
+            }
+        }
         match outcome {
             Ok(Outcome::Row(row)) => Some(Ok(row)),
-            Ok(Outcome::Busy) => None,
-            Err(e) => Some(Err(e)),
+            Ok(Outcome::Elsewhere) => None,
+            Err(e) => {
+                tracing::debug!(error = %e, "direct read left to the pooled reader");
+                None
+            }
         }
     }
 
     /// An idle connection, or a new one while fewer than [`MAX_OPEN`] are open.
-    fn take(&self, path: &std::path::Path) -> Result<Option<rusqlite::Connection>> {
+    fn take(&self, path: &std::path::Path) -> Option<rusqlite::Connection> {
         if let Some(c) = self.idle.lock().expect("direct lock").pop() {
-            return Ok(Some(c));
+            return Some(c);
         }
         if self.open.fetch_add(1, Ordering::AcqRel) >= MAX_OPEN {
             self.open.fetch_sub(1, Ordering::AcqRel);
-            return Ok(None);
+            return None;
         }
         match open(path) {
-            Ok(c) => Ok(Some(c)),
+            Ok(c) => Some(c),
             Err(e) => {
                 self.open.fetch_sub(1, Ordering::AcqRel);
-                Err(fault(e))
+                tracing::warn!(error = %e, "SQLite file not opened for direct reads");
+                None
             }
         }
     }
@@ -128,9 +141,12 @@ impl Direct {
     fn read(&self, conn: &mut rusqlite::Connection, sql: &Sql) -> Result<Outcome> {
         let mut stmt = match conn.prepare_cached(&sql.text) {
             Ok(s) => s,
-            Err(e) if busy(&e) => return Ok(Outcome::Busy),
+            Err(e) if busy(&e) => return Ok(Outcome::Elsewhere),
             Err(e) => return Err(fault(e)),
         };
+        if !stmt.readonly() {
+            return Ok(Outcome::Elsewhere);
+        }
         for (i, arg) in sql.args.iter().enumerate() {
             let Some(at) = stmt
                 .parameter_index(&format!("${}", i + 1))
@@ -150,7 +166,7 @@ impl Direct {
         let row = match rows.next() {
             Ok(Some(row)) => row,
             Ok(None) => return Ok(Outcome::Row(None)),
-            Err(e) if busy(&e) => return Ok(Outcome::Busy),
+            Err(e) if busy(&e) => return Ok(Outcome::Elsewhere),
             Err(e) => return Err(fault(e)),
         };
         let mut values = Vec::with_capacity(shape.columns.len());
@@ -302,12 +318,28 @@ mod tests {
             // A text column is not an integer, as sqlx says of its own rows.
             assert!(r.try_get::<i64, _>("name").is_err());
         }
-        // No row is no row; a statement SQLite refuses is an error, not a fallback.
+        // No row is no row; a statement SQLite refuses, or one that would write,
+        // is left to the pooled reader (which answers it as it always has).
         let mut none = Sql::new("SELECT id FROM t WHERE id = ");
         none.bind_i(2);
         assert!(direct.fetch_optional(&none).unwrap().unwrap().is_none());
-        let bad = Sql::new("SELECT nothing FROM t");
-        assert!(direct.fetch_optional(&bad).unwrap().is_err());
+        assert!(
+            direct
+                .fetch_optional(&Sql::new("SELECT nothing FROM t"))
+                .is_none()
+        );
+        let write = Sql::new("UPDATE t SET n = 0 RETURNING id");
+        assert!(direct.fetch_optional(&write).is_none());
+        assert_eq!(
+            direct
+                .fetch_optional(&lookup())
+                .unwrap()
+                .unwrap()
+                .unwrap()
+                .try_get::<i64, _>("n")
+                .unwrap(),
+            42
+        );
         // Closed, it leaves every read to the pooled readers.
         direct.close();
         assert!(direct.fetch_optional(&sql).is_none());
@@ -333,7 +365,11 @@ mod tests {
             direct.fetch_optional(&lookup()),
             Some(Ok(Some(_)))
         ));
-        // Without a file (PostgreSQL, memory) nothing is read here.
+        // Without a file (PostgreSQL, memory), or with one that cannot be opened,
+        // nothing is read here.
         assert!(Direct::none().fetch_optional(&lookup()).is_none());
+        let missing = Direct::sqlite(dir.path().join("no such folder").join("x.db"));
+        assert!(missing.fetch_optional(&lookup()).is_none());
+        assert_eq!(missing.open.load(Ordering::Acquire), 0);
     }
 }
