@@ -311,11 +311,15 @@ impl Store {
             sqlite_dir: sqlite_dir(&url, backend),
             sqlite_file: sqlite_path(&url, backend),
             writes: Default::default(),
-            direct: std::sync::Arc::new(match sqlite_path(&url, backend) {
-                Some(path) => db::direct::Direct::sqlite(path),
-                None => db::direct::Direct::none(),
-            }),
+            direct: Default::default(),
         };
+        // Direct reads of the same file the store opened (none on PostgreSQL or in
+        // memory).
+        let direct = std::sync::Arc::new(match &store.sqlite_file {
+            Some(path) => db::direct::Direct::sqlite(path.clone()),
+            None => db::direct::Direct::none(),
+        });
+        let store = Store { direct, ..store };
         migrate::run(&store).await?;
         catalog::fill_search_text(&store).await?;
         store.check_key().await?;
