@@ -222,6 +222,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "fewer index entries for each new case",
         include_str!("../migrations/0043_case_indexes.sql"),
     ),
+    (
+        44,
+        "a case's events read from one index range",
+        include_str!("../migrations/0044_case_event_index.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {
@@ -234,21 +239,32 @@ fn dialect(sql: &str, backend: Backend) -> String {
         Backend::Sqlite => "lower(hex(randomblob(16)))",
         Backend::Postgres => "replace(gen_random_uuid()::text, '-', '')",
     };
-    let mut out = sql.replace("{id}", id).replace("{random_token}", token);
+    let out = sql.replace("{id}", id).replace("{random_token}", token);
     // `{reset_id:TABLE}`: after rows were copied with their ids, PostgreSQL's identity
     // sequence moves past them (SQLite's rowid needs nothing).
-    while let Some(start) = out.find("{reset_id:") {
+    let out = expand(out, "{reset_id:", |table| match backend {
+        Backend::Sqlite => "SELECT 1".to_string(),
+        Backend::Postgres => format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+        ),
+    });
+    // `{sqlite_only:STATEMENT}`: a statement for SQLite alone (an index PostgreSQL
+    // could not hold, say); PostgreSQL runs nothing in its place.
+    expand(out, "{sqlite_only:", |stmt| match backend {
+        Backend::Sqlite => stmt.to_string(),
+        Backend::Postgres => "SELECT 1".to_string(),
+    })
+}
+
+/// Replaces each `{token:ARGUMENT}` (`open` is `{token:`) by what `with` makes of
+/// its argument.
+fn expand(mut out: String, open: &str, with: impl Fn(&str) -> String) -> String {
+    while let Some(start) = out.find(open) {
         let Some(len) = out[start..].find('}') else {
             break;
         };
-        let table = out[start + "{reset_id:".len()..start + len].to_string();
-        let stmt = match backend {
-            Backend::Sqlite => "SELECT 1".to_string(),
-            Backend::Postgres => format!(
-                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
-            ),
-        };
-        out.replace_range(start..=start + len, &stmt);
+        let made = with(&out[start + open.len()..start + len]);
+        out.replace_range(start..=start + len, &made);
     }
     out
 }

@@ -9,6 +9,8 @@ use serde_json::json;
 /// What migrations 15–20 added, taken away again (ratings back on the old scale,
 /// 1 = 非常满意).
 const DOWNGRADE: &[&str] = &[
+    "DROP INDEX IF EXISTS case_events_by_case",
+    "CREATE INDEX IF NOT EXISTS case_events_case ON case_events (case_id)",
     "DROP INDEX cases_undelivered",
     "CREATE INDEX cases_undelivered ON cases (deliver_by) WHERE delivered_on IS NULL",
     "CREATE INDEX cases_unverified ON cases (verify_by) WHERE verified_at IS NULL",
