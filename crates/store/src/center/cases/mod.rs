@@ -979,9 +979,10 @@ pub async fn get_json(store: &Store, p: &Principal, case_no: &CaseNo) -> Result<
 /// `[at, action, from, to, actor, point, note]`.
 fn events_column(backend: crate::Backend) -> &'static str {
     match backend {
-        // In the order of the index on `case_id` (its entries follow the events'
-        // ids), so SQLite needs no temporary B-tree to sort them (`json_group_array`'s
-        // own `ORDER BY` built one for every lookup).
+        // Read from one range of `case_events_by_case` (the case's events with their
+        // columns, in id order: migration 44), aggregated from a subquery in that
+        // order, so SQLite sorts nothing (`json_group_array`'s own `ORDER BY` built a
+        // temporary B-tree for every lookup).
         crate::Backend::Sqlite => {
             ", (SELECT json_group_array(json_array(at, action, from_status, to_status, actor_name, point, note)) \
              FROM (SELECT e.at, e.action, e.from_status, e.to_status, e.actor_name, ep.name AS point, e.note \
