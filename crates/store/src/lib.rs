@@ -293,6 +293,7 @@ impl Store {
         };
         let write = pool(writers, 16_000).await?;
         let read = pool(readers, 2_000).await?;
+        let sqlite_file = sqlite_path(&url, backend);
         let store = Store {
             write,
             read,
@@ -309,17 +310,15 @@ impl Store {
             kb: kb::SearchIndex::in_memory(),
             batcher: None,
             sqlite_dir: sqlite_dir(&url, backend),
-            sqlite_file: sqlite_path(&url, backend),
+            // Direct reads of the same file the store opened (none on PostgreSQL
+            // or in memory).
+            direct: std::sync::Arc::new(match &sqlite_file {
+                Some(path) => db::direct::Direct::sqlite(path.clone()),
+                None => db::direct::Direct::none(),
+            }),
+            sqlite_file,
             writes: Default::default(),
-            direct: Default::default(),
         };
-        // Direct reads of the same file the store opened (none on PostgreSQL or in
-        // memory).
-        let direct = std::sync::Arc::new(match &store.sqlite_file {
-            Some(path) => db::direct::Direct::sqlite(path.clone()),
-            None => db::direct::Direct::none(),
-        });
-        let store = Store { direct, ..store };
         migrate::run(&store).await?;
         catalog::fill_search_text(&store).await?;
         store.check_key().await?;
@@ -633,10 +632,19 @@ impl Store {
         self.public_url_on(&mut c).await
     }
 
-    pub(crate) fn public_url_fresh(&self) -> Option<Option<String>> {
+    fn public_url_fresh(&self) -> Option<Option<String>> {
         match &self.hot.lock().expect("hot cache").public_url {
             Some((at, url)) if at.elapsed() < HOT_TTL => Some(url.clone()),
             _ => None,
+        }
+    }
+
+    /// The portal's public address: the node's copy while fresh, otherwise read on
+    /// the request's reader (taken now if not yet; see [`Store::public_url_on`]).
+    pub(crate) async fn public_url_lazy(&self, rd: &mut LazyReader<'_>) -> Result<Option<String>> {
+        match self.public_url_fresh() {
+            Some(url) => Ok(url),
+            None => self.public_url_on(rd.get().await?).await,
         }
     }
 

@@ -1060,10 +1060,7 @@ async fn full_view(
         // The check link from the row itself and the node's cached public address:
         // no further statements on a lookup.
         let token: Option<String> = row.try_get("license_token")?;
-        let url = match store.public_url_fresh() {
-            Some(url) => url,
-            None => store.public_url_on(rd.get().await?).await?,
-        };
+        let url = store.public_url_lazy(rd).await?;
         view.license_url = Some(crate::licenses::check_link(
             url.as_deref(),
             no,
