@@ -294,6 +294,27 @@ impl Store {
         let write = pool(writers, 16_000).await?;
         let read = pool(readers, 2_000).await?;
         let sqlite_file = sqlite_path(&url, backend);
+        let views: std::sync::Arc<db::views::Views> = Default::default();
+        // Direct reads of the same file the store opened (none on PostgreSQL or in
+        // memory), fresh as of this node's commits.
+        let direct = std::sync::Arc::new(match &sqlite_file {
+            Some(path) => db::direct::Direct::sqlite(path.clone(), views.changes()),
+            None => db::direct::Direct::none(),
+        });
+        if sqlite_file.is_some() {
+            // Idle direct connections give up stale snapshots several times a second.
+            let weak = std::sync::Arc::downgrade(&direct);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(db::direct::RELEASE_EVERY);
+                loop {
+                    tick.tick().await;
+                    match weak.upgrade() {
+                        Some(d) if !d.is_closed() => d.release_stale(),
+                        _ => break,
+                    }
+                }
+            });
+        }
         let store = Store {
             write,
             read,
@@ -303,19 +324,14 @@ impl Store {
             files: files::FileStore::local(default_files_root(&url, backend)),
             hot: Default::default(),
             tokens: Default::default(),
-            views: Default::default(),
+            views,
             items: Default::default(),
             sms: Default::default(),
             identity: Default::default(),
             kb: kb::SearchIndex::in_memory(),
             batcher: None,
             sqlite_dir: sqlite_dir(&url, backend),
-            // Direct reads of the same file the store opened (none on PostgreSQL
-            // or in memory).
-            direct: std::sync::Arc::new(match &sqlite_file {
-                Some(path) => db::direct::Direct::sqlite(path.clone()),
-                None => db::direct::Direct::none(),
-            }),
+            direct,
             sqlite_file,
             writes: Default::default(),
         };

@@ -227,6 +227,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "a case's events read from one index range",
         include_str!("../migrations/0044_case_event_index.sql"),
     ),
+    (
+        45,
+        "a case's view kept beside it for lookups",
+        include_str!("../migrations/0045_case_views.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

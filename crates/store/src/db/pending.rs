@@ -69,16 +69,17 @@ pub(crate) async fn gather<F: Future>(fut: F) -> (F::Output, Pending) {
 
 /// When each kind of gathered work is done at the end of a transaction: rows that
 /// only the transaction itself touches first — new rows others refer to (cases),
-/// then the rows its writes left to insert together (case events), then the seals,
-/// which cover them; then what concurrent PostgreSQL transactions share, locked until
-/// the commit, so the later the shorter — counters (each by name, in one order of
-/// keys, so they cannot deadlock), and last the audit chain's head, which every write
-/// shares.
+/// then the rows its writes left to insert together (case events), then what is
+/// derived from them (the cases' kept views), then the seals, which cover them; then
+/// what concurrent PostgreSQL transactions share, locked until the commit, so the
+/// later the shorter — counters (each by name, in one order of keys, so they cannot
+/// deadlock), and last the audit chain's head, which every write shares.
 pub(crate) const NEW: u8 = 0;
 pub(crate) const ROWS: u8 = 1;
-pub(crate) const SEALS: u8 = 2;
-pub(crate) const COUNTERS: u8 = 3;
-pub(crate) const AUDIT: u8 = 4;
+pub(crate) const DERIVED: u8 = 2;
+pub(crate) const SEALS: u8 = 3;
+pub(crate) const COUNTERS: u8 = 4;
+pub(crate) const AUDIT: u8 = 5;
 
 /// Keeps `value` in the slot `order` names (folded into what is there with `merge`)
 /// for the end of the transaction; hands it back when no transaction is gathering.

@@ -35,22 +35,28 @@ pub async fn stats(command: StatsCommand) -> anyhow::Result<ExitCode> {
     if rebuild {
         bar.set_message("正在从记录重新计算统计数…");
         let n = tongban_store::stats::rebuild(&store).await?;
+        bar.set_message("正在重新生成办件查询视图…");
+        let views = tongban_store::cases::stored::rebuild(&store, |_| {}).await?;
         bar.finish_and_clear();
         println!(
-            "统计数已重算：{n} 条按日计数，用时 {:.1} 秒",
+            "统计数已重算：{n} 条按日计数；办件查询视图已重新生成：{views} 件；用时 {:.1} 秒",
             started.elapsed().as_secs_f64()
         );
     } else {
         bar.set_message("正在核对统计数…");
         let report = tongban_store::stats::check(&store).await?;
+        bar.set_message("正在核对办件查询视图…");
+        let (views, stale) = tongban_store::cases::stored::check(&store, 20).await?;
         bar.finish_and_clear();
-        if report.differences.is_empty() {
+        if report.differences.is_empty() && stale.is_empty() {
             println!(
-                "统计数与记录一致：{} 条按日计数，用时 {:.1} 秒",
+                "统计数与记录一致：{} 条按日计数；办件查询视图与记录一致：{views} 件；用时 {:.1} 秒",
                 report.counters,
                 started.elapsed().as_secs_f64()
             );
-        } else {
+            return Ok(ExitCode::SUCCESS);
+        }
+        if !report.differences.is_empty() {
             println!("统计数与记录不一致（{} 处）：", report.differences.len());
             for d in &report.differences {
                 println!(
@@ -58,9 +64,15 @@ pub async fn stats(command: StatsCommand) -> anyhow::Result<ExitCode> {
                     d.counter, d.table, d.key, d.measure, d.kept, d.recomputed
                 );
             }
-            println!("可运行 tongban stats rebuild 重新计算。");
-            return Ok(ExitCode::from(2));
         }
+        if !stale.is_empty() {
+            println!(
+                "办件查询视图与记录不一致（至多列出 20 件）：{}",
+                stale.join("、")
+            );
+        }
+        println!("可运行 tongban stats rebuild 重新计算。");
+        return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
 }

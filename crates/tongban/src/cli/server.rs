@@ -168,6 +168,10 @@ pub async fn migrate(db: DbArgs) -> anyhow::Result<()> {
     if bound > 0 {
         println!("已按以往窗口办件为 {bound} 位申请人绑定实名手机号码");
     }
+    let views = fill_case_views(&store).await?;
+    if views > 0 {
+        println!("已为升级前的 {views} 件办件生成查询视图");
+    }
     println!(
         "数据库已是最新结构（版本 {}）",
         tongban_store::schema_version()
@@ -199,6 +203,24 @@ async fn set_public_url(store: &Store, url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Writes the kept views of cases that have none (an upgraded database, records
+/// loaded in bulk), with a progress bar; how many.
+async fn fill_case_views(store: &Store) -> anyhow::Result<u64> {
+    let conn = &mut *store.reader().await?;
+    let missing = tongban_store::count(conn, "cases").await?
+        - tongban_store::count(conn, "case_views").await?;
+    if missing <= 0 {
+        return Ok(0);
+    }
+    let bar = indicatif::ProgressBar::new(missing as u64);
+    bar.set_style(super::progress_style());
+    bar.set_message("生成办件查询视图");
+    let n =
+        tongban_store::cases::stored::fill_missing(store, 1000, |n| bar.set_position(n)).await?;
+    bar.finish_and_clear();
+    Ok(n)
+}
+
 async fn serve(store: Store, listen: &str, metrics_token: Option<String>) -> anyhow::Result<()> {
     // Bring the knowledge-base index up to date before the first search.
     store.kb_index().catch_up(&store).await?;
@@ -210,6 +232,18 @@ async fn serve(store: Store, listen: &str, metrics_token: Option<String>) -> any
             "sealed the cases and accounts of an upgraded database"
         );
     }
+    // Cases without the view a lookup reads (an upgraded database not yet through
+    // `tongban migrate`) get it in the background, in batches through the writer;
+    // until then they are read as before. Each node may run it: a view written
+    // meanwhile stands.
+    let filler = store.clone();
+    tokio::spawn(async move {
+        match tongban_store::cases::stored::fill_missing(&filler, 500, |_| {}).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(cases = n, "已为办件生成查询视图"),
+            Err(e) => tracing::warn!(error = %e, "case views not filled"),
+        }
+    });
     // The audit chain's head, signed, into the log every ten minutes when it moved, so
     // a log kept on another machine proves later that the chain was not cut back.
     let keeper = store.clone();

@@ -1043,6 +1043,14 @@ pub async fn seed_demo(
     tongban_store::stats::rebuild(store).await?;
     // ...and each is sealed once, as every later audited change renews its seal.
     tongban_store::seal::seal_unsealed(store, &actor).await?;
+    // ...and each gets the view a lookup reads (`cases::stored`), written afresh after
+    // the bulk updates that followed the cases' insert.
+    let cases = tongban_store::count(&mut *store.reader().await?, "cases").await?;
+    let bar = indicatif::ProgressBar::new(cases.max(1) as u64);
+    bar.set_style(crate::cli::progress_style());
+    bar.set_message("生成办件查询视图");
+    tongban_store::cases::stored::rebuild(store, |n| bar.set_position(n)).await?;
+    bar.finish_and_clear();
     // The demo applicant, bound at a window as if a clerk had seen the ID card, so the
     // portal's real-name sign-in works out of the box.
     let (name, id, phone) = DEMO_APPLICANT;

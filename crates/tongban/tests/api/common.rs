@@ -384,8 +384,29 @@ impl TestApp {
         )
     }
 
-    /// Executes one SQL statement in its own write transaction (tampering in tests).
+    /// Executes one SQL statement in its own write transaction (tampering in tests,
+    /// or moving records back in time). The records change behind the platform's
+    /// back, so the cases' kept views (`cases::stored`), derived from them, are
+    /// dropped in the same transaction, as an operator's `stats rebuild` after such
+    /// an edit would write them again: lookups read the records as they now are.
     pub async fn exec(&self, sql: &str) -> u64 {
+        let mut tx = self.store.begin().await.expect("tx");
+        let n = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(&mut *tx)
+            .await
+            .expect("execute")
+            .rows_affected();
+        sqlx::query("DELETE FROM case_views")
+            .execute(&mut *tx)
+            .await
+            .expect("kept views dropped");
+        tx.commit().await.expect("commit");
+        n
+    }
+
+    /// Executes one SQL statement as [`exec`] does, but leaves the cases' kept
+    /// views as they are.
+    pub async fn exec_only(&self, sql: &str) -> u64 {
         let mut tx = self.store.begin().await.expect("tx");
         let n = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
             .execute(&mut *tx)

@@ -70,13 +70,10 @@ async fn no_extension_after_the_legal_deadline(db: Db) {
     let app = TestApp::spawn(db).await;
     let v = app.apply("clerk.sj", crate::common::ITEM, "window").await;
     let no = v["case_no"].as_str().unwrap().to_string();
-    let mut tx = app.store.begin().await.unwrap();
-    sqlx::query("UPDATE cases SET legal_deadline = '2020-01-31' WHERE case_no = $1")
-        .bind(&no)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    app.exec(&format!(
+        "UPDATE cases SET legal_deadline = '2020-01-31' WHERE case_no = '{no}'"
+    ))
+    .await;
     let head = app.token("head.sj").await;
     let (s, v) = app.act(&head, &no, "extend", Some("需要现场核查")).await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");

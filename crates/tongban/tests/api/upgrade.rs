@@ -9,6 +9,7 @@ use serde_json::json;
 /// What migrations 15–20 added, taken away again (ratings back on the old scale,
 /// 1 = 非常满意).
 const DOWNGRADE: &[&str] = &[
+    "DROP TABLE IF EXISTS case_views",
     "DROP INDEX IF EXISTS case_events_by_case",
     "CREATE INDEX IF NOT EXISTS case_events_case ON case_events (case_id)",
     "DROP INDEX cases_undelivered",
@@ -227,7 +228,7 @@ async fn a_populated_database_upgrades(db: Db) {
 
     // Back to schema 14, then upgraded by the binary as an operator would.
     for stmt in DOWNGRADE {
-        app.exec(stmt).await;
+        app.exec_only(stmt).await;
     }
     let out = app.cli(&["stats", "check", "--db", &app.db_url]);
     assert!(

@@ -4,8 +4,9 @@
 //! second. And an acceptance whose reads all come from the node's copies takes no
 //! reader at all.
 
-use crate::common::{Db, ITEM, KEY_HEX, TestApp, case_no};
+use crate::common::{Db, ITEM, KEY_HEX, TestApp, case_no, closed_case};
 use reqwest::StatusCode;
+use serde_json::json;
 use tongban_store::{Keys, Store};
 
 async fn a_node_shows_its_own_writes_at_once(db: Db) {
@@ -160,3 +161,72 @@ async fn an_acceptance_from_the_nodes_copies_takes_no_reader(db: Db) {
     assert_eq!(s, StatusCode::OK, "{v}");
 }
 both!(an_acceptance_from_the_nodes_copies_takes_no_reader);
+
+/// A case's view kept beside it (`cases::stored`): written with the case, renewed by
+/// every write that changes what it shows, and answered by lookups as the view built
+/// from the records (a debug build compares the two on every lookup). A case without
+/// one (an upgraded database) is answered from its records and gets one from
+/// `tongban migrate`; a kept view that differs from its records is named by
+/// `stats check`, and `stats rebuild` writes it again.
+async fn a_lookup_reads_the_view_kept_beside_the_case(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let no = closed_case(&app, "clerk.sj", "approver.sj", ITEM).await;
+    let open = case_no(&app.apply("clerk.sj", ITEM, "window").await);
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/cases/{no}/rating"),
+            None,
+            json!({ "level": 5, "comment": "窗口服务热情", "last_six": "31002X" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(app.count("case_views").await, app.count("cases").await);
+    let clerk = app.token("clerk.sj").await;
+    let path = format!("/api/v1/cases/{no}");
+    let (s, kept) = app.get(&path, Some(&clerk)).await;
+    assert_eq!(s, StatusCode::OK, "{kept}");
+    assert_eq!(kept["status"], "closed", "{kept}");
+    assert_eq!(kept["rating"]["level"], 5, "{kept}");
+    assert_eq!(kept["events"].as_array().unwrap().len(), 3, "{kept}");
+    assert!(
+        kept["license_url"].as_str().unwrap().contains("?t="),
+        "{kept}"
+    );
+    assert_eq!(kept["urgency"], "normal", "{kept}");
+    app.assert_consistent();
+
+    // Without its kept view the case reads the same from its records, and
+    // `tongban migrate` writes the view again.
+    app.exec("SELECT 1").await;
+    assert_eq!(app.count("case_views").await, 0);
+    let (s, built) = app.get(&path, Some(&clerk)).await;
+    assert_eq!(s, StatusCode::OK, "{built}");
+    assert_eq!(built, kept);
+    let out = app.cli(&["migrate", "--db", &app.db_url]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("件办件生成查询视图"), "{said}");
+    assert_eq!(app.count("case_views").await, app.count("cases").await);
+
+    // A kept view changed behind the platform's back is named by `stats check`
+    // (exit code 2) until `stats rebuild` writes it again.
+    app.exec_only(&format!(
+        "UPDATE case_views SET status = 'submitted' WHERE case_id = (SELECT id FROM cases WHERE case_no = '{open}')"
+    ))
+    .await;
+    let out = app.cli(&["stats", "check", "--db", &app.db_url]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("办件查询视图与记录不一致"), "{said}");
+    assert!(said.contains(&open), "{said}");
+    assert!(!said.contains(&no), "{said}");
+    let out = app.cli(&["stats", "rebuild", "--db", &app.db_url]);
+    assert!(out.status.success());
+    app.assert_consistent();
+    let (s, v) = app
+        .get(&format!("/api/v1/cases/{open}"), Some(&clerk))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "accepted", "{v}");
+}
+both!(a_lookup_reads_the_view_kept_beside_the_case);

@@ -653,6 +653,7 @@ pub async fn allow_further_notice(
         serde_json::json!({ "reason": reason, "notices": notices }),
     )
     .await?;
+    super::stored::renew(&mut tx, row.id).await?;
     tx.commit().await?;
     get(store, p, case_no).await
 }
@@ -917,7 +918,7 @@ async fn record(
         .await?;
         crate::licenses::issue_in(&mut *tx, store.keys(), row.id, &who.audit).await?;
     }
-    Ok(())
+    super::stored::renew(&mut *tx, row.id).await
 }
 
 /// 撤回 by the applicant themself, online, with their reason: the case must be theirs
@@ -994,6 +995,7 @@ pub async fn withdraw_own(
         serde_json::json!({ "from": from.as_str(), "to": "withdrawn", "note": note }),
     )
     .await?;
+    super::stored::renew(&mut tx, row.id).await?;
     tx.commit().await?;
     super::progress::own_case(store, a, case_no).await
 }

@@ -298,6 +298,7 @@ pub async fn resolve(
         serde_json::json!({ "outcome": status.as_str(), "note": note }),
     )
     .await?;
+    super::stored::renew(&mut tx, id).await?;
     tx.commit().await?;
     let mut rd = store.reader().await?;
     Ok(one(&mut rd, case_no).await?.2)

@@ -10,6 +10,7 @@ mod list;
 mod members;
 mod progress;
 mod rate;
+pub mod stored;
 
 pub use act::*;
 pub use create::*;
@@ -528,8 +529,122 @@ fn opt_display(s: Option<String>) -> Option<String> {
 }
 
 fn view_from(r: &sqlx::any::AnyRow, cal: &Calendar, today: NaiveDate) -> Result<CaseView> {
+    let (mut view, live) = base_view(r)?;
+    // Lists carry the number's page only (validity); a case's own view gives the
+    // QR link with the check token.
+    let url = live.license_no.as_ref().map(|no| format!("/verify/{no}"));
+    view.set_live(live.work_out(cal, today, url));
+    Ok(view)
+}
+
+/// What the parts of a case's view that depend on the day and on the node's
+/// settings are worked out from when it is shown (kept beside a stored view).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LiveInputs {
+    status: CaseStatus,
+    submitted_on: Option<String>,
+    /// Supplement notices given before acceptance.
+    notices: i64,
+    promised_deadline: Option<String>,
+    deliver_by: Option<String>,
+    delivered_on: Option<String>,
+    license_no: Option<String>,
+    license_token: Option<String>,
+}
+
+/// The parts of a case's view worked out when it is shown: the clocks' state today,
+/// and the license's check link under the node's public address.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Live {
+    answer_by: Option<String>,
+    answer_days_left: Option<i64>,
+    delivery_late: bool,
+    urgency: Urgency,
+    urgency_label: &'static str,
+    license_url: Option<String>,
+}
+
+impl LiveInputs {
+    fn work_out(&self, cal: &Calendar, today: NaiveDate, license_url: Option<String>) -> Live {
+        let status = self.status;
+        let urgency = if status.is_final()
+            || status == CaseStatus::Approved
+            || status == CaseStatus::Submitted
+        {
+            Urgency::Normal
+        } else {
+            urgency(
+                cal,
+                self.promised_deadline.as_deref().and_then(time::parse_day),
+                status,
+                today,
+            )
+        };
+        let answer_by = match (status, self.submitted_on.as_deref()) {
+            (CaseStatus::Submitted, Some(received)) => {
+                time::parse_day(received).and_then(|received| {
+                    BeforeAcceptance {
+                        received,
+                        notices: self.notices.max(0) as usize,
+                        allowances: 0,
+                        first_notice: None,
+                    }
+                    .answer_by(cal)
+                })
+            }
+            _ => None,
+        };
+        let answer_days_left = answer_by.map(|due| {
+            if due >= today {
+                i64::from(cal.working_days_between(today, due).unwrap_or(0))
+            } else {
+                -i64::from(cal.working_days_between(due, today).unwrap_or(0))
+            }
+        });
+        let delivery_late = match self.deliver_by.as_deref() {
+            None => false,
+            Some(by) => match self.delivered_on.as_deref() {
+                Some(on) => on > by,
+                None => time::day(today).as_str() > by,
+            },
+        };
+        Live {
+            answer_by: answer_by.map(time::day),
+            answer_days_left,
+            delivery_late,
+            urgency,
+            urgency_label: urgency.label(),
+            license_url,
+        }
+    }
+}
+
+impl CaseView {
+    fn set_live(&mut self, live: Live) {
+        self.answer_by = live.answer_by;
+        self.answer_days_left = live.answer_days_left;
+        self.delivery_late = live.delivery_late;
+        self.urgency = live.urgency;
+        self.urgency_label = live.urgency_label;
+        self.license_url = live.license_url;
+    }
+
+    fn live(&self) -> Live {
+        Live {
+            answer_by: self.answer_by.clone(),
+            answer_days_left: self.answer_days_left,
+            delivery_late: self.delivery_late,
+            urgency: self.urgency,
+            urgency_label: self.urgency_label,
+            license_url: self.license_url.clone(),
+        }
+    }
+}
+
+/// A case's view from its row, without the parts worked out when it is shown (left
+/// empty), and what they are worked out from.
+fn base_view(r: &sqlx::any::AnyRow) -> Result<(CaseView, LiveInputs)> {
     let row = row_from(r)?;
-    let late = delivery_late(&row, today);
     let deemed = match (
         row.accepted_on.as_deref(),
         row.accepted_at.as_deref().and_then(time::parse_stamp),
@@ -537,45 +652,19 @@ fn view_from(r: &sqlx::any::AnyRow, cal: &Calendar, today: NaiveDate) -> Result<
         (Some(on), Some(at)) => on < time::day(time::local_day(at)).as_str(),
         _ => false,
     };
-    let promised_deadline: Option<String> = row.promised_deadline.clone();
-    let urgency = if row.status.is_final()
-        || row.status == CaseStatus::Approved
-        || row.status == CaseStatus::Submitted
-    {
-        Urgency::Normal
-    } else {
-        urgency(
-            cal,
-            promised_deadline.as_deref().and_then(time::parse_day),
-            row.status,
-            today,
-        )
-    };
     let materials: Vec<String> =
         serde_json::from_str(&r.try_get::<String, _>("materials")?).unwrap_or_default();
-    let license_no: Option<String> = r.try_get("license_no")?;
-    let answer_by = match (row.status, r.try_get::<Option<String>, _>("submitted_on")?) {
-        (CaseStatus::Submitted, Some(received)) => {
-            time::parse_day(&received).and_then(|received| {
-                BeforeAcceptance {
-                    received,
-                    notices: r.try_get::<i64, _>("notices").unwrap_or(0) as usize,
-                    allowances: 0,
-                    first_notice: None,
-                }
-                .answer_by(cal)
-            })
-        }
-        _ => None,
+    let live = LiveInputs {
+        status: row.status,
+        submitted_on: r.try_get("submitted_on")?,
+        notices: r.try_get::<i64, _>("notices").unwrap_or(0),
+        promised_deadline: row.promised_deadline.clone(),
+        deliver_by: row.deliver_by.clone(),
+        delivered_on: row.delivery.as_ref().map(|d| d.on.clone()),
+        license_no: r.try_get("license_no")?,
+        license_token: r.try_get("license_token")?,
     };
-    let answer_days_left = answer_by.map(|due| {
-        if due >= today {
-            i64::from(cal.working_days_between(today, due).unwrap_or(0))
-        } else {
-            -i64::from(cal.working_days_between(due, today).unwrap_or(0))
-        }
-    });
-    Ok(CaseView {
+    let view = CaseView {
         case_no: row.case_no,
         status: row.status.as_str(),
         status_label: row.status.label(),
@@ -611,19 +700,19 @@ fn view_from(r: &sqlx::any::AnyRow, cal: &Calendar, today: NaiveDate) -> Result<
         statutory_days: row.statutory.0 as i64,
         statutory_unit: unit_name(row.statutory.1),
         extension_days: row.extension_days,
-        promised_deadline,
+        promised_deadline: row.promised_deadline,
         legal_deadline: row.legal_deadline,
-        answer_by: answer_by.map(time::day),
-        answer_days_left,
+        answer_by: None,
+        answer_days_left: None,
         supply_by: r.try_get("supply_by")?,
         deemed_accepted: deemed,
-        delivery_late: late,
-        deliver_by: row.deliver_by.clone(),
-        delivery: row.delivery.clone(),
+        delivery_late: false,
+        deliver_by: row.deliver_by,
+        delivery: row.delivery,
         mode: row.mode.as_str(),
         mode_label: row.mode.label(),
-        deferred: row.deferred.clone(),
-        verify_by: row.verify_by.clone(),
+        deferred: row.deferred,
+        verify_by: row.verify_by,
         verified_at: row.verified_at.as_deref().map(time::display),
         agent: match r.try_get::<Option<String>, _>("agent_name")? {
             Some(name) => Some(AgentView {
@@ -639,8 +728,8 @@ fn view_from(r: &sqlx::any::AnyRow, cal: &Calendar, today: NaiveDate) -> Result<
         },
         assistant: r.try_get("assistant")?,
         deadline_estimated: row.deadline_estimated,
-        urgency,
-        urgency_label: urgency.label(),
+        urgency: Urgency::Normal,
+        urgency_label: Urgency::Normal.label(),
         decided_at: opt_display(row.decided_at),
         closed_at: opt_display(row.closed_at),
         result: row.result,
@@ -648,11 +737,10 @@ fn view_from(r: &sqlx::any::AnyRow, cal: &Calendar, today: NaiveDate) -> Result<
         reason: row.reason,
         events: vec![],
         rating: rating_from(r)?,
-        // Lists carry the number's page only (validity); a case's own view gives the
-        // QR link with the check token.
-        license_url: license_no.as_ref().map(|no| format!("/verify/{no}")),
-        license_no,
-    })
+        license_url: None,
+        license_no: live.license_no.clone(),
+    };
+    Ok((view, live))
 }
 
 fn rating_from(r: &sqlx::any::AnyRow) -> Result<Option<RatingView>> {
@@ -820,16 +908,6 @@ async fn write_delivery(
     Ok(())
 }
 
-fn delivery_late(row: &CaseRow, today: NaiveDate) -> bool {
-    let Some(by) = row.deliver_by.as_deref() else {
-        return false;
-    };
-    match &row.delivery {
-        Some(d) => d.on.as_str() > by,
-        None => time::day(today).as_str() > by,
-    }
-}
-
 /// The event of a supervisor allowing a further supplement notice before acceptance.
 const ALLOW_NOTICE: &str = "allow_notice";
 
@@ -949,7 +1027,8 @@ pub async fn get(store: &Store, p: &Principal, case_no: &CaseNo) -> Result<CaseV
 
 /// A case's view as the API answers it (JSON): from the views this node answered a
 /// moment ago while nothing may have changed it (`views`: never after a commit of
-/// this node, at most a second after the read), otherwise read as [`get`] reads it.
+/// this node, at most a second after the read), otherwise the view kept beside the
+/// case (`stored`), or one built as [`get`] builds it for a case without one.
 /// Kept per scope (role, department, point: what [`scope`] filters by), so a view is
 /// only ever answered to those the same query would have answered, and per day (its
 /// deadlines count from today).
@@ -966,13 +1045,55 @@ pub async fn get_json(store: &Store, p: &Principal, case_no: &CaseNo) -> Result<
         return Ok(body);
     }
     let (change, asked) = (views.change_now(), std::time::Instant::now());
-    let view = get(store, p, case_no).await?;
-    let body = bytes::Bytes::from(
-        serde_json::to_vec(&view)
-            .map_err(|e| StoreError::Other(anyhow::anyhow!("case view: {e}")))?,
-    );
+    // The view kept beside the case (`stored`), or one built from its records.
+    let mut rd = store.lazy_reader();
+    let body = match stored::lookup(store, &mut rd, p, case_no).await? {
+        Some(body) => {
+            drop(rd);
+            if cfg!(debug_assertions) {
+                same_as_records(store, p, case_no, body.clone()).await?;
+            }
+            body
+        }
+        None => {
+            drop(rd);
+            stored::render(&get(store, p, case_no).await?)?
+        }
+    };
     views.keep(key, change, asked, body.clone());
     Ok(body)
+}
+
+/// In a debug build (the test suite), a kept view answered must be the one its
+/// records give: a write that changed a case without renewing its view fails the
+/// request that shows it. Asked again once when they differ, in case a write landed
+/// between the two reads.
+async fn same_as_records(
+    store: &Store,
+    p: &Principal,
+    case_no: &CaseNo,
+    mut kept: bytes::Bytes,
+) -> Result<()> {
+    for again in [false, true] {
+        if again {
+            let mut rd = store.lazy_reader();
+            kept = stored::lookup(store, &mut rd, p, case_no)
+                .await?
+                .unwrap_or_default();
+        }
+        let built = stored::render(&get(store, p, case_no).await?)?;
+        if built == kept {
+            return Ok(());
+        }
+        if again {
+            return Err(StoreError::Other(anyhow::anyhow!(
+                "the kept view of case {case_no} differs from its records:\nkept:  {}\nbuilt: {}",
+                String::from_utf8_lossy(&kept),
+                String::from_utf8_lossy(&built)
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A case's events in order as one JSON column `events_json` of arrays
@@ -1025,49 +1146,72 @@ async fn full_view(
     row: &sqlx::any::AnyRow,
 ) -> Result<CaseView> {
     let cal = calendar::load_lazy(store, rd).await?;
-    let mut view = view_from(row, &cal, time::local_day(time::now()))?;
-    let id: i64 = row.try_get("id")?;
-    // Loaded with the case (`events_column`), or read now.
-    if let Ok(json) = row.try_get::<Option<String>, _>("events_json") {
-        let events: Vec<EventTuple> = match json {
-            Some(j) => serde_json::from_str(&j).map_err(|e| {
-                StoreError::Other(anyhow::anyhow!("case {id}: events unreadable: {e}"))
-            })?,
-            None => vec![],
-        };
-        view.events.extend(events.into_iter().map(event_from));
-    } else {
-        let events = sqlx::query(
-            "SELECT e.at, e.action, e.from_status, e.to_status, e.actor_name, p.name, e.note FROM case_events e \
-             LEFT JOIN points p ON p.id = e.point_id WHERE e.case_id = $1 ORDER BY e.id",
-        )
-        .bind(id)
-        .fetch_all(rd.get().await?)
-        .await?;
-        for e in events {
-            view.events.push(event_from((
-                e.try_get(0)?,
-                e.try_get(1)?,
-                e.try_get(2)?,
-                e.try_get(3)?,
-                e.try_get(4)?,
-                e.try_get(5)?,
-                e.try_get(6)?,
-            )));
-        }
-    }
-    if let Some(no) = &view.license_no {
-        // The check link from the row itself and the node's cached public address:
-        // no further statements on a lookup.
-        let token: Option<String> = row.try_get("license_token")?;
-        let url = store.public_url_lazy(rd).await?;
-        view.license_url = Some(crate::licenses::check_link(
-            url.as_deref(),
-            no,
-            token.as_deref(),
-        ));
-    }
+    let (mut view, live) = base_view(row)?;
+    add_events(&mut view, row, rd).await?;
+    let url = license_url(store, rd, &live).await?;
+    view.set_live(live.work_out(&cal, time::local_day(time::now()), url));
     Ok(view)
+}
+
+/// The check link of the case's license (absolute under the portal's address when
+/// one is configured), from the row itself and the node's copy of the address: no
+/// further statements on a lookup.
+async fn license_url(
+    store: &Store,
+    rd: &mut crate::LazyReader<'_>,
+    live: &LiveInputs,
+) -> Result<Option<String>> {
+    let Some(no) = &live.license_no else {
+        return Ok(None);
+    };
+    let url = store.public_url_lazy(rd).await?;
+    Ok(Some(crate::licenses::check_link(
+        url.as_deref(),
+        no,
+        live.license_token.as_deref(),
+    )))
+}
+
+/// A case's events into its view: loaded with the case (`events_column`), or read now.
+async fn add_events(
+    view: &mut CaseView,
+    row: &sqlx::any::AnyRow,
+    rd: &mut crate::LazyReader<'_>,
+) -> Result<()> {
+    let id: i64 = row.try_get("id")?;
+    if let Ok(json) = row.try_get::<Option<String>, _>("events_json") {
+        view.events = events_of(id, json.as_deref())?;
+        return Ok(());
+    }
+    let events = sqlx::query(
+        "SELECT e.at, e.action, e.from_status, e.to_status, e.actor_name, p.name, e.note FROM case_events e \
+         LEFT JOIN points p ON p.id = e.point_id WHERE e.case_id = $1 ORDER BY e.id",
+    )
+    .bind(id)
+    .fetch_all(rd.get().await?)
+    .await?;
+    for e in events {
+        view.events.push(event_from((
+            e.try_get(0)?,
+            e.try_get(1)?,
+            e.try_get(2)?,
+            e.try_get(3)?,
+            e.try_get(4)?,
+            e.try_get(5)?,
+            e.try_get(6)?,
+        )));
+    }
+    Ok(())
+}
+
+/// A case's events from the JSON column `events_column` reads.
+fn events_of(id: i64, json: Option<&str>) -> Result<Vec<Event>> {
+    let events: Vec<EventTuple> = match json {
+        Some(j) => serde_json::from_str(j)
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("case {id}: events unreadable: {e}")))?,
+        None => vec![],
+    };
+    Ok(events.into_iter().map(event_from).collect())
 }
 
 /// The rating of a case of one kind (`SERVICE_RATING`, the one a case shows, or
@@ -1139,6 +1283,7 @@ pub(crate) async fn recompute_estimated(tx: &mut AnyConnection, cal: &Calendar) 
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        stored::renew(&mut *tx, id).await?;
         n += 1;
     }
     Ok(n)

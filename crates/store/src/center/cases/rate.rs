@@ -456,6 +456,7 @@ async fn commit_with_view(
     kind: &str,
 ) -> Result<RatingView> {
     let view = rating_of(&mut tx, case_id, kind).await?;
+    super::stored::renew(&mut tx, case_id).await?;
     tx.commit().await?;
     view.ok_or_else(|| StoreError::Other(anyhow::anyhow!("rating vanished")))
 }

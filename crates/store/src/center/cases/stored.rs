@@ -1,0 +1,348 @@
+//! A case's view kept beside it (`case_views`, migration 45), so that a lookup reads
+//! one row instead of the case with its item, department, point, rating, follow-up,
+//! license and events, and builds no view.
+//!
+//! What is kept is the view's JSON without the parts that depend on the day or on the
+//! node's settings (the clocks' state today, the license's check link: [`Live`]),
+//! with the columns those parts are worked out from. It is written in the transaction
+//! of every write that changes what the view shows (`renew`: at the end of a gathered
+//! transaction, after its events; at once in a command's own), so a lookup sees it as
+//! it sees the case. A case with no row here — an office's records from before the
+//! migration, a bulk load — is read as before, and `fill_missing` writes its row
+//! (`serve` at start, `seed-demo`, `stats rebuild`). `check` compares every kept view
+//! with one built afresh (`stats check`), and a debug build does so on every lookup,
+//! so the test suite finds a write that forgets to renew.
+
+use super::*;
+use crate::bulk::V;
+use std::collections::BTreeSet;
+
+/// Where a transaction's cases to renew wait for its end: after their events.
+const RENEW: (u8, &str) = (crate::db::pending::DERIVED, "case_views");
+
+const COLUMNS: &[&str] = &[
+    "case_id",
+    "fixed",
+    "status",
+    "submitted_on",
+    "notices",
+    "promised_deadline",
+    "deliver_by",
+    "delivered_on",
+    "license_no",
+    "license_token",
+];
+
+/// The keys of the parts worked out when a view is shown ([`Live`]): left out of
+/// what is kept, and written after it.
+const LIVE_KEYS: [&str; 6] = [
+    "answer_by",
+    "answer_days_left",
+    "delivery_late",
+    "urgency",
+    "urgency_label",
+    "license_url",
+];
+
+/// Renews the case's kept view from its records: at the end of the transaction when
+/// its writes are gathered (`db::pending`), at once otherwise — so it is called after
+/// the write's last statement on the case.
+pub(crate) async fn renew(conn: &mut AnyConnection, case_id: i64) -> Result<()> {
+    let merge = |kept: &mut BTreeSet<i64>, more: BTreeSet<i64>| kept.extend(more);
+    match crate::db::pending::defer(RENEW, BTreeSet::from([case_id]), merge, renew_kept) {
+        None => Ok(()),
+        Some(ids) => write(conn, &ids, How::Renew).await.map(|_| ()),
+    }
+}
+
+fn renew_kept<'c>(
+    conn: &'c mut AnyConnection,
+    value: Box<dyn std::any::Any + Send>,
+) -> crate::BoxFuture<'c, Result<()>> {
+    Box::pin(async move {
+        let ids = crate::db::pending::kept::<BTreeSet<i64>>(value)?;
+        write(conn, &ids, How::Renew).await.map(|_| ())
+    })
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum How {
+    /// A write changed the case: its view is replaced.
+    Renew,
+    /// A case without a view gets one; one written meanwhile stands.
+    Fill,
+}
+
+/// Builds and writes the views of `ids`; how many were built.
+async fn write(conn: &mut AnyConnection, ids: &BTreeSet<i64>, how: How) -> Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let backend = crate::Backend::of(conn);
+    let list = id_list(ids.iter().copied());
+    if backend == crate::Backend::Postgres && how == How::Renew {
+        // Two transactions changing one case build its view one after the other, the
+        // second from what the first committed (READ COMMITTED reads anew after the
+        // lock), so the one written last has both.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id FROM cases WHERE id IN {list} ORDER BY id FOR UPDATE"
+        )))
+        .fetch_all(&mut *conn)
+        .await?;
+    }
+    let rows = built(conn, backend, &list).await?;
+    let values: Vec<Vec<V>> = rows.into_iter().map(|b| b.values()).collect();
+    let then = match how {
+        How::Renew => {
+            " ON CONFLICT (case_id) DO UPDATE SET fixed = excluded.fixed, status = excluded.status, \
+             submitted_on = excluded.submitted_on, notices = excluded.notices, \
+             promised_deadline = excluded.promised_deadline, deliver_by = excluded.deliver_by, \
+             delivered_on = excluded.delivered_on, license_no = excluded.license_no, \
+             license_token = excluded.license_token"
+        }
+        How::Fill => " ON CONFLICT (case_id) DO NOTHING",
+    };
+    crate::bulk::insert_rows_then(conn, backend, "case_views", COLUMNS, &values, then).await?;
+    Ok(values.len() as u64)
+}
+
+/// A case's view as kept: the JSON without its live parts, and what they come from.
+#[derive(Debug, PartialEq)]
+struct Built {
+    case_id: i64,
+    fixed: String,
+    live: LiveInputs,
+}
+
+impl Built {
+    fn values(self) -> Vec<V> {
+        let l = self.live;
+        vec![
+            V::I(self.case_id),
+            V::S(self.fixed),
+            V::from(l.status.as_str()),
+            V::from(l.submitted_on),
+            V::I(l.notices),
+            V::from(l.promised_deadline),
+            V::from(l.deliver_by),
+            V::from(l.delivered_on),
+            V::from(l.license_no),
+            V::from(l.license_token),
+        ]
+    }
+}
+
+/// The views of the cases in `list` (`(1,2,…)`) built from their records.
+async fn built(
+    conn: &mut AnyConnection,
+    backend: crate::Backend,
+    list: &str,
+) -> Result<Vec<Built>> {
+    let sql = format!(
+        "SELECT {CASE_COLUMNS}{}{CASE_FROM} AND c.id IN {list}",
+        events_column(backend)
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let case_id: i64 = r.try_get("id")?;
+            let (mut view, live) = base_view(r)?;
+            view.events = events_of(
+                case_id,
+                r.try_get::<Option<String>, _>("events_json")?.as_deref(),
+            )?;
+            Ok(Built {
+                case_id,
+                fixed: fixed_json(&view)?,
+                live,
+            })
+        })
+        .collect()
+}
+
+/// `(1,2,…)`: ids (numbers) written into a statement.
+fn id_list(ids: impl Iterator<Item = i64>) -> String {
+    let ids: Vec<String> = ids.map(|id| id.to_string()).collect();
+    format!("({})", ids.join(","))
+}
+
+fn json_fault(e: serde_json::Error) -> StoreError {
+    StoreError::Other(anyhow::anyhow!("case view: {e}"))
+}
+
+/// The view's JSON object without its live parts and without its closing brace: the
+/// live parts follow (`body`).
+fn fixed_json(view: &CaseView) -> Result<String> {
+    let mut value = serde_json::to_value(view).map_err(json_fault)?;
+    if let serde_json::Value::Object(map) = &mut value {
+        for k in LIVE_KEYS {
+            map.remove(k);
+        }
+    }
+    let mut text = serde_json::to_string(&value).map_err(json_fault)?;
+    text.pop();
+    Ok(text)
+}
+
+/// The view's JSON: the kept part, then the live parts.
+fn body(fixed: &str, live: &Live) -> Result<bytes::Bytes> {
+    let live = serde_json::to_vec(live).map_err(json_fault)?;
+    let mut out = Vec::with_capacity(fixed.len() + live.len() + 1);
+    out.extend_from_slice(fixed.as_bytes());
+    out.push(b',');
+    out.extend_from_slice(&live[1..]);
+    Ok(bytes::Bytes::from(out))
+}
+
+/// A view's JSON as the API answers it, from a view built from the records: the same
+/// bytes a kept view gives.
+pub(super) fn render(view: &CaseView) -> Result<bytes::Bytes> {
+    body(&fixed_json(view)?, &view.live())
+}
+
+/// A case's kept view as the API answers it, if it has one and the principal may see
+/// the case (scoped as [`get`] is); `None` otherwise, and the caller reads it as
+/// [`get`] does (which also answers 404).
+pub(super) async fn lookup(
+    store: &Store,
+    rd: &mut crate::LazyReader<'_>,
+    p: &Principal,
+    case_no: &CaseNo,
+) -> Result<Option<bytes::Bytes>> {
+    let mut sql = Sql::new(
+        "SELECT v.fixed, v.status, v.submitted_on, v.notices, v.promised_deadline, v.deliver_by, \
+         v.delivered_on, v.license_no, v.license_token FROM cases c JOIN case_views v ON v.case_id = c.id \
+         WHERE c.case_no = ",
+    );
+    sql.bind_s(case_no.as_str());
+    scope(p, &mut sql)?;
+    let Some(r) = rd.fetch_optional(&sql).await? else {
+        return Ok(None);
+    };
+    let live = LiveInputs {
+        status: status_of(&r.try_get::<String, _>("status")?)?,
+        submitted_on: r.try_get("submitted_on")?,
+        notices: r.try_get("notices")?,
+        promised_deadline: r.try_get("promised_deadline")?,
+        deliver_by: r.try_get("deliver_by")?,
+        delivered_on: r.try_get("delivered_on")?,
+        license_no: r.try_get("license_no")?,
+        license_token: r.try_get("license_token")?,
+    };
+    let cal = calendar::load_lazy(store, rd).await?;
+    let url = license_url(store, rd, &live).await?;
+    let live = live.work_out(&cal, time::local_day(time::now()), url);
+    let fixed: String = r.try_get("fixed")?;
+    Ok(Some(body(&fixed, &live)?))
+}
+
+/// Writes the views of cases that have none, `batch` in each transaction, telling
+/// `progress` how many so far; how many were written. Cases are walked in id order
+/// from where the last batch ended, so a database whose views are all there is read
+/// once.
+pub async fn fill_missing(store: &Store, batch: i64, progress: impl Fn(u64)) -> Result<u64> {
+    let mut after = 0i64;
+    let mut total = 0u64;
+    loop {
+        let (n, last) = store
+            .write(move |tx| {
+                Box::pin(async move {
+                    let ids: Vec<i64> = sqlx::query_scalar(
+                        "SELECT c.id FROM cases c WHERE c.id > $1 \
+                         AND NOT EXISTS (SELECT 1 FROM case_views v WHERE v.case_id = c.id) \
+                         ORDER BY c.id LIMIT $2",
+                    )
+                    .bind(after)
+                    .bind(batch)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    let last = ids.last().copied();
+                    let n = write(tx, &ids.into_iter().collect(), How::Fill).await?;
+                    Ok((n, last))
+                })
+            })
+            .await?;
+        let Some(last) = last else {
+            return Ok(total);
+        };
+        after = last;
+        total += n;
+        progress(total);
+    }
+}
+
+/// Drops every kept view and writes them all again (`stats rebuild`, after a bulk
+/// load that changed cases it did not renew).
+pub async fn rebuild(store: &Store, progress: impl Fn(u64)) -> Result<u64> {
+    store
+        .write(|tx| {
+            Box::pin(async move {
+                sqlx::query("DELETE FROM case_views")
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await?;
+    fill_missing(store, 1000, progress).await
+}
+
+/// Cases whose kept view differs from one built afresh from their records (case
+/// numbers, at most `limit` of them), and how many kept views were compared.
+pub async fn check(store: &Store, limit: usize) -> Result<(u64, Vec<String>)> {
+    // One snapshot: a view and the records it is compared with are read as of one
+    // moment, while the server writes.
+    let mut conn = store.snapshot().await?;
+    let backend = store.backend();
+    let mut after = 0i64;
+    let mut compared = 0u64;
+    let mut stale = Vec::new();
+    loop {
+        let kept = sqlx::query(
+            "SELECT v.case_id, v.fixed, v.status, v.submitted_on, v.notices, v.promised_deadline, \
+             v.deliver_by, v.delivered_on, v.license_no, v.license_token, c.case_no \
+             FROM case_views v JOIN cases c ON c.id = v.case_id WHERE v.case_id > $1 ORDER BY v.case_id LIMIT 500",
+        )
+        .bind(after)
+        .fetch_all(&mut *conn)
+        .await?;
+        let Some(last) = kept.last() else {
+            return Ok((compared, stale));
+        };
+        after = last.try_get("case_id")?;
+        let mut numbers = std::collections::HashMap::new();
+        let mut stored = Vec::with_capacity(kept.len());
+        for r in &kept {
+            let case_id: i64 = r.try_get("case_id")?;
+            numbers.insert(case_id, r.try_get::<String, _>("case_no")?);
+            stored.push(Built {
+                case_id,
+                fixed: r.try_get("fixed")?,
+                live: LiveInputs {
+                    status: status_of(&r.try_get::<String, _>("status")?)?,
+                    submitted_on: r.try_get("submitted_on")?,
+                    notices: r.try_get("notices")?,
+                    promised_deadline: r.try_get("promised_deadline")?,
+                    deliver_by: r.try_get("deliver_by")?,
+                    delivered_on: r.try_get("delivered_on")?,
+                    license_no: r.try_get("license_no")?,
+                    license_token: r.try_get("license_token")?,
+                },
+            });
+        }
+        let list = id_list(stored.iter().map(|b| b.case_id));
+        let mut fresh: std::collections::HashMap<i64, Built> = built(&mut conn, backend, &list)
+            .await?
+            .into_iter()
+            .map(|b| (b.case_id, b))
+            .collect();
+        for s in stored {
+            compared += 1;
+            if fresh.remove(&s.case_id).as_ref() != Some(&s) && stale.len() < limit {
+                stale.push(numbers.remove(&s.case_id).unwrap_or_default());
+            }
+        }
+    }
+}
