@@ -614,9 +614,6 @@ async fn sign_and_record(
     .map_err(|e| {
         crate::org::unique_violation(e, "case_no", &format!("{}已签发电子证照", i.reference))
     })?;
-    if let Some(case_id) = i.case_id {
-        crate::cases::stored::renew(&mut *tx, case_id).await?;
-    }
     audit::append(
         tx,
         keys,

@@ -758,6 +758,8 @@ async fn issue(
         .bind(entity_id)
         .execute(&mut *tx)
         .await?;
+    // The case's view shows its license.
+    crate::cases::stored::renew(&mut *tx, closing.case_id).await?;
     Ok(license)
 }
 

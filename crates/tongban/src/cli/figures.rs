@@ -35,8 +35,12 @@ pub async fn stats(command: StatsCommand) -> anyhow::Result<ExitCode> {
     if rebuild {
         bar.set_message("正在从记录重新计算统计数…");
         let n = tongban_store::stats::rebuild(&store).await?;
-        bar.set_message("正在重新生成办件查询视图…");
-        let views = tongban_store::cases::stored::rebuild(&store, |_| {}).await?;
+        bar.finish_and_clear();
+        let cases = tongban_store::count(&mut *store.reader().await?, "cases").await?;
+        let bar = indicatif::ProgressBar::new(cases.max(1) as u64);
+        bar.set_style(super::progress_style());
+        bar.set_message("重新生成办件查询视图");
+        let views = tongban_store::cases::stored::rebuild(&store, |n| bar.set_position(n)).await?;
         bar.finish_and_clear();
         println!(
             "统计数已重算：{n} 条按日计数；办件查询视图已重新生成：{views} 件；用时 {:.1} 秒",
