@@ -803,11 +803,7 @@ impl CaseNo {
                 .chars()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
         let seq_ok = seq.len() >= 5 && seq.len() <= 7 && seq.chars().all(|c| c.is_ascii_digit());
-        if !point_ok
-            || !seq_ok
-            || NaiveDate::parse_from_str(day, "%Y%m%d").is_err()
-            || day.len() != 8
-        {
+        if !point_ok || !seq_ok || !is_yyyymmdd(day) {
             return Err(bad());
         }
         Ok(Self(s.to_string()))
@@ -816,6 +812,17 @@ impl CaseNo {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Eight digits that are a real day (`20261127`): read digit by digit, as every
+/// case lookup checks its number (chrono's format parser took a microsecond).
+fn is_yyyymmdd(day: &str) -> bool {
+    let b = day.as_bytes();
+    if b.len() != 8 || !b.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let n = |r: std::ops::Range<usize>| b[r].iter().fold(0u32, |a, d| a * 10 + u32::from(d - b'0'));
+    NaiveDate::from_ymd_opt(n(0..4) as i32, n(4..6), n(6..8)).is_some()
 }
 
 impl std::fmt::Display for CaseNo {
@@ -1276,6 +1283,11 @@ mod tests {
         assert_eq!(n.as_str(), "ZX-20261127-00012");
         assert_eq!(CaseNo::parse("ZX-20261127-00012").unwrap(), n);
         assert!(CaseNo::parse("ZX-20261327-00012").is_err());
+        assert!(CaseNo::parse("ZX-20260230-00012").is_err());
+        assert!(CaseNo::parse("ZX-2026112-00012").is_err());
+        assert!(CaseNo::parse("ZX-2026112a-00012").is_err());
+        assert!(CaseNo::parse("ZX-+2026112-00012").is_err());
+        assert!(CaseNo::parse("ZX-20240229-00012").is_ok());
         assert!(CaseNo::parse("zx-20261127-00012").is_err());
         assert!(CaseNo::parse("20261127-00012").is_err());
         assert!(CaseNo::parse("PCS1-20261127-123456").is_ok());

@@ -234,8 +234,8 @@ pub(super) async fn lookup(
     let cal = calendar::load_lazy(store, rd).await?;
     let url = license_url(store, rd, &live).await?;
     let live = live.work_out(&cal, time::local_day(time::now()), url);
-    let fixed: String = r.try_get("fixed")?;
-    Ok(Some(body(&fixed, &live)?))
+    let fixed: &str = r.try_get("fixed")?;
+    Ok(Some(body(fixed, &live)?))
 }
 
 /// Writes the views of cases that have none, `batch` in each transaction, telling
