@@ -390,29 +390,28 @@ impl TestApp {
     /// dropped in the same transaction, as an operator's `stats rebuild` after such
     /// an edit would write them again: lookups read the records as they now are.
     pub async fn exec(&self, sql: &str) -> u64 {
-        let mut tx = self.store.begin().await.expect("tx");
-        let n = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-            .execute(&mut *tx)
-            .await
-            .expect("execute")
-            .rows_affected();
-        sqlx::query("DELETE FROM case_views")
-            .execute(&mut *tx)
-            .await
-            .expect("kept views dropped");
-        tx.commit().await.expect("commit");
-        n
+        self.exec_then(sql, true).await
     }
 
     /// Executes one SQL statement as [`exec`] does, but leaves the cases' kept
     /// views as they are.
     pub async fn exec_only(&self, sql: &str) -> u64 {
+        self.exec_then(sql, false).await
+    }
+
+    async fn exec_then(&self, sql: &str, drop_views: bool) -> u64 {
         let mut tx = self.store.begin().await.expect("tx");
         let n = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
             .execute(&mut *tx)
             .await
             .expect("execute")
             .rows_affected();
+        if drop_views {
+            sqlx::query("DELETE FROM case_views")
+                .execute(&mut *tx)
+                .await
+                .expect("kept views dropped");
+        }
         tx.commit().await.expect("commit");
         n
     }

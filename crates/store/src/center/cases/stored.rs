@@ -221,7 +221,17 @@ pub(super) async fn lookup(
     let Some(r) = rd.fetch_optional(&sql).await? else {
         return Ok(None);
     };
-    let live = LiveInputs {
+    let live = kept_inputs(&r)?;
+    let cal = calendar::load_lazy(store, rd).await?;
+    let url = license_url(store, rd, &live).await?;
+    let live = live.work_out(&cal, time::local_day(time::now()), url);
+    let fixed: &str = r.try_get("fixed")?;
+    Ok(Some(body(fixed, &live)?))
+}
+
+/// What a kept view's live parts are worked out from, as its row keeps them.
+fn kept_inputs(r: &sqlx::any::AnyRow) -> Result<LiveInputs> {
+    Ok(LiveInputs {
         status: status_of(&r.try_get::<String, _>("status")?)?,
         submitted_on: r.try_get("submitted_on")?,
         notices: r.try_get("notices")?,
@@ -230,12 +240,7 @@ pub(super) async fn lookup(
         delivered_on: r.try_get("delivered_on")?,
         license_no: r.try_get("license_no")?,
         license_token: r.try_get("license_token")?,
-    };
-    let cal = calendar::load_lazy(store, rd).await?;
-    let url = license_url(store, rd, &live).await?;
-    let live = live.work_out(&cal, time::local_day(time::now()), url);
-    let fixed: &str = r.try_get("fixed")?;
-    Ok(Some(body(fixed, &live)?))
+    })
 }
 
 /// Writes the views of cases that have none, `batch` in each transaction, telling
@@ -320,16 +325,7 @@ pub async fn check(store: &Store, limit: usize) -> Result<(u64, Vec<String>)> {
             stored.push(Built {
                 case_id,
                 fixed: r.try_get("fixed")?,
-                live: LiveInputs {
-                    status: status_of(&r.try_get::<String, _>("status")?)?,
-                    submitted_on: r.try_get("submitted_on")?,
-                    notices: r.try_get("notices")?,
-                    promised_deadline: r.try_get("promised_deadline")?,
-                    deliver_by: r.try_get("deliver_by")?,
-                    delivered_on: r.try_get("delivered_on")?,
-                    license_no: r.try_get("license_no")?,
-                    license_token: r.try_get("license_token")?,
-                },
+                live: kept_inputs(r)?,
             });
         }
         let list = id_list(stored.iter().map(|b| b.case_id));
