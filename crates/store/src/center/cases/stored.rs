@@ -244,36 +244,34 @@ fn kept_inputs(r: &sqlx::any::AnyRow) -> Result<LiveInputs> {
 }
 
 /// Writes the views of cases that have none, `batch` in each transaction, telling
-/// `progress` how many so far; how many were written. Cases are walked in id order
-/// from where the last batch ended, so a database whose views are all there is read
-/// once.
+/// `progress` how many so far; how many were written. The cases without one are
+/// found on a reader, walked in id order from where the last batch ended, so a
+/// database whose views are all there is read once and the writer is not held for it.
 pub async fn fill_missing(store: &Store, batch: i64, progress: impl Fn(u64)) -> Result<u64> {
     let mut after = 0i64;
     let mut total = 0u64;
     loop {
-        let (n, last) = store
-            .write(move |tx| {
-                Box::pin(async move {
-                    let ids: Vec<i64> = sqlx::query_scalar(
-                        "SELECT c.id FROM cases c WHERE c.id > $1 \
-                         AND NOT EXISTS (SELECT 1 FROM case_views v WHERE v.case_id = c.id) \
-                         ORDER BY c.id LIMIT $2",
-                    )
-                    .bind(after)
-                    .bind(batch)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                    let last = ids.last().copied();
-                    let n = write(tx, &ids.into_iter().collect(), How::Fill).await?;
-                    Ok((n, last))
-                })
-            })
-            .await?;
-        let Some(last) = last else {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT c.id FROM cases c WHERE c.id > $1 \
+             AND NOT EXISTS (SELECT 1 FROM case_views v WHERE v.case_id = c.id) \
+             ORDER BY c.id LIMIT $2",
+        )
+        .bind(after)
+        .bind(batch)
+        .fetch_all(&mut *store.reader().await?)
+        .await?;
+        let Some(&last) = ids.last() else {
             return Ok(total);
         };
+        let ids: Arc<BTreeSet<i64>> = Arc::new(ids.into_iter().collect());
+        // A view written meanwhile (a write to the case) stands: `How::Fill`.
+        total += store
+            .write(move |tx| {
+                let ids = ids.clone();
+                Box::pin(async move { write(tx, &ids, How::Fill).await })
+            })
+            .await?;
         after = last;
-        total += n;
         progress(total);
     }
 }
