@@ -563,21 +563,23 @@ impl Store {
     /// second: a burst of API calls checks the token once, not once per call. Any
     /// token or account change on this node forgets them all at once; other nodes
     /// see it at most a second late, like the calendar.
-    pub(crate) fn token_cached(&self, hash: &str) -> Option<org::Principal> {
+    /// Keyed by the token itself (held only in this node's memory, as every request
+    /// carrying it is), so a token checked a moment ago is not hashed again.
+    pub(crate) fn token_cached(&self, token: &str) -> Option<org::Principal> {
         let tokens = self.tokens.lock().expect("token cache");
-        match tokens.get(hash) {
+        match tokens.get(token) {
             Some((at, p)) if at.elapsed() < HOT_TTL => Some(p.clone()),
             _ => None,
         }
     }
 
-    pub(crate) fn remember_token(&self, hash: String, p: &org::Principal) {
+    pub(crate) fn remember_token(&self, token: &str, p: &org::Principal) {
         let mut tokens = self.tokens.lock().expect("token cache");
         // Bounded: a node serving many clients starts afresh rather than grow.
         if tokens.len() >= 10_000 {
             tokens.clear();
         }
-        tokens.insert(hash, (std::time::Instant::now(), p.clone()));
+        tokens.insert(token.to_string(), (std::time::Instant::now(), p.clone()));
     }
 
     pub(crate) fn item_cached(

@@ -70,6 +70,9 @@ struct Conn {
     /// The file is in WAL mode: a reader's open transaction blocks no writer (in
     /// rollback-journal mode its shared lock would, so none is held there).
     wal: bool,
+    /// The write-ahead log, open, so that its stamp is read without looking its path
+    /// up (`fstat`; a lookup by path was a twentieth of a lookup's time).
+    log: Option<std::fs::File>,
 }
 
 impl Conn {
@@ -80,6 +83,28 @@ impl Conn {
             return None;
         }
         Some(self)
+    }
+}
+
+/// Room left after a blob read here, so what the caller appends to it (a kept view's
+/// live parts) goes in without copying it again.
+const BLOB_ROOM: usize = 512;
+
+/// The names of the first parameters, as [`Sql`] numbers them.
+const PARAMETERS: [&str; 8] = ["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8"];
+
+/// The bytes of a text or blob column, taken out of the row (without a copy when
+/// nothing else holds them: a row read here or by a pooled reader).
+pub fn take_bytes(r: &mut AnyRow, column: &str) -> Result<Vec<u8>> {
+    let fault = || StoreError::Other(anyhow::anyhow!("column {column}: neither text nor bytes"));
+    let i = *r.column_names.get(column).ok_or_else(fault)?;
+    let value = r.values.get_mut(i).ok_or_else(fault)?;
+    match std::mem::replace(&mut value.kind, AnyValueKind::Null(AnyTypeInfoKind::Null)) {
+        AnyValueKind::Blob(b) => Ok(Arc::try_unwrap(b).unwrap_or_else(|b| b.to_vec())),
+        AnyValueKind::Text(t) => Ok(Arc::try_unwrap(t)
+            .unwrap_or_else(|t| t.to_string())
+            .into_bytes()),
+        _ => Err(fault()),
     }
 }
 
@@ -221,7 +246,7 @@ impl Direct {
             return Ok(());
         }
         let change = self.changes.now();
-        let wal = self.wal_stamp();
+        let wal = self.wal_stamp(&mut c.log);
         if let Some(h) = c.held {
             if h.change == change && h.wal == wal && h.since.elapsed() < HOLD {
                 return Ok(());
@@ -236,10 +261,20 @@ impl Direct {
     }
 
     /// The WAL file's length and time of last change: a commit by any connection
-    /// appends to it (or writes over it from its start, in a later clock tick).
-    fn wal_stamp(&self) -> Option<(u64, std::time::SystemTime)> {
-        let m = std::fs::metadata(self.wal.as_ref()?).ok()?;
-        Some((m.len(), m.modified().ok()?))
+    /// appends to it (or writes over it from its start, in a later clock tick). Read
+    /// from the file `log` keeps open; opened again when it is not open or was
+    /// removed (SQLite removes the log when the last connection to the file closes;
+    /// one made again later is another file).
+    fn wal_stamp(&self, log: &mut Option<std::fs::File>) -> Option<(u64, std::time::SystemTime)> {
+        use std::os::unix::fs::MetadataExt;
+        let stamp = |m: std::fs::Metadata| Some((m.len(), m.modified().ok()?));
+        if let Some(m) = log.as_ref().and_then(|f| f.metadata().ok())
+            && m.nlink() > 0
+        {
+            return stamp(m);
+        }
+        *log = std::fs::File::open(self.wal.as_ref()?).ok();
+        stamp(log.as_ref()?.metadata().ok()?)
     }
 
     /// An idle connection, or a new one while fewer than [`MAX_OPEN`] are open.
@@ -260,6 +295,7 @@ impl Direct {
                     db,
                     held: None,
                     wal,
+                    log: None,
                 })
             }
             Err(e) => {
@@ -280,10 +316,11 @@ impl Direct {
             return Ok(Outcome::Elsewhere);
         }
         for (i, arg) in sql.args.iter().enumerate() {
-            let Some(at) = stmt
-                .parameter_index(&format!("${}", i + 1))
-                .map_err(fault)?
-            else {
+            let name = match PARAMETERS.get(i) {
+                Some(name) => std::borrow::Cow::Borrowed(*name),
+                None => std::borrow::Cow::Owned(format!("${}", i + 1)),
+            };
+            let Some(at) = stmt.parameter_index(&name).map_err(fault)? else {
                 continue;
             };
             match arg {
@@ -311,7 +348,11 @@ impl Direct {
                     String::from_utf8(t.to_vec())
                         .map_err(|e| StoreError::Other(anyhow::anyhow!("column {i}: {e}")))?,
                 )),
-                ValueRef::Blob(b) => AnyValueKind::Blob(Arc::new(b.to_vec())),
+                ValueRef::Blob(b) => {
+                    let mut v = Vec::with_capacity(b.len() + BLOB_ROOM);
+                    v.extend_from_slice(b);
+                    AnyValueKind::Blob(Arc::new(v))
+                }
             };
             values.push(AnyValue { kind });
         }

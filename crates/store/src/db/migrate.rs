@@ -232,6 +232,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "a case's view kept beside it for lookups",
         include_str!("../migrations/0045_case_views.sql"),
     ),
+    (
+        46,
+        "case views kept in the view's field order",
+        include_str!("../migrations/0046_case_views_in_field_order.sql"),
+    ),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -524,11 +524,11 @@ pub async fn principal_for_token(store: &Store, token: &str) -> Result<Principal
     if token.len() > 100 {
         return Err(unauthorized());
     }
-    let hash = protect::sm3_hex(token.as_bytes());
-    let now = time::now();
-    if let Some(p) = store.token_cached(&hash) {
+    if let Some(p) = store.token_cached(token) {
         return Ok(p);
     }
+    let hash = protect::sm3_hex(token.as_bytes());
+    let now = time::now();
     let mut conn = store.reader().await?;
     let sql = format!(
         "{PRINCIPAL_SELECT} JOIN api_tokens t ON t.user_id = u.id WHERE t.token_hash = $1 AND t.expires_at > $2 AND u.active = 1"
@@ -543,7 +543,7 @@ pub async fn principal_for_token(store: &Store, token: &str) -> Result<Principal
         .map(principal_from)
         .transpose()?
         .ok_or_else(unauthorized)?;
-    store.remember_token(hash, &p);
+    store.remember_token(token, &p);
     Ok(p)
 }
 

@@ -206,9 +206,12 @@ async fn set_public_url(store: &Store, url: &str) -> anyhow::Result<()> {
 /// Writes the kept views of cases that have none (an upgraded database, records
 /// loaded in bulk), with a progress bar; how many.
 async fn fill_case_views(store: &Store) -> anyhow::Result<u64> {
-    let conn = &mut *store.reader().await?;
-    let missing = tongban_store::count(conn, "cases").await?
-        - tongban_store::count(conn, "case_views").await?;
+    // The reader is given back before the fill, which takes one of its own per batch.
+    let missing = {
+        let conn = &mut *store.reader().await?;
+        tongban_store::count(conn, "cases").await?
+            - tongban_store::count(conn, "case_views").await?
+    };
     if missing <= 0 {
         return Ok(0);
     }

@@ -1287,7 +1287,7 @@ async fn insert_case(
     } else {
         None
     };
-    super::stored::renew(&mut *tx, id).await?;
+    super::stored::renew_created(&mut *tx, id).await?;
     Ok((row, license_no))
 }
 

@@ -475,7 +475,9 @@ pub struct CaseView {
     pub legal_deadline: Option<String>,
     /// Awaiting acceptance, no notice given: the last day to accept, refuse or tell
     /// what is missing (Art. 32), and the working days left (negative once past).
+    #[serde(skip_serializing_if = "stored::leaving_live_out")]
     pub answer_by: Option<String>,
+    #[serde(skip_serializing_if = "stored::leaving_live_out")]
     pub answer_days_left: Option<i64>,
     /// Accepted by law on receipt (Art. 32): not answered within five working days,
     /// so the acceptance dates from the day received, before the act itself.
@@ -486,6 +488,7 @@ pub struct CaseView {
     pub deliver_by: Option<String>,
     pub delivery: Option<Delivered>,
     /// Delivered after the day, or not delivered and the day has passed.
+    #[serde(skip_serializing_if = "stored::leaving_live_out")]
     pub delivery_late: bool,
     /// 一般受理, 容缺受理 or 告知承诺制.
     pub mode: &'static str,
@@ -501,7 +504,9 @@ pub struct CaseView {
     pub assistant: Option<String>,
     /// The deadline runs past the years whose holidays are known: a weekdays-only estimate.
     pub deadline_estimated: bool,
+    #[serde(skip_serializing_if = "stored::leaving_live_out")]
     pub urgency: Urgency,
+    #[serde(skip_serializing_if = "stored::leaving_live_out")]
     pub urgency_label: &'static str,
     pub decided_at: Option<String>,
     pub closed_at: Option<String>,
@@ -514,6 +519,7 @@ pub struct CaseView {
     /// 电子证照 issued when the case was closed with approval.
     pub license_no: Option<String>,
     /// Where the license is checked (absolute when the public address is configured).
+    #[serde(skip_serializing_if = "stored::leaving_live_out")]
     pub license_url: Option<String>,
 }
 

@@ -33,25 +33,60 @@ const COLUMNS: &[&str] = &[
     "license_token",
 ];
 
-/// The keys of the parts worked out when a view is shown ([`Live`]): left out of
-/// what is kept, and written after it.
-const LIVE_KEYS: [&str; 6] = [
-    "answer_by",
-    "answer_days_left",
-    "delivery_late",
-    "urgency",
-    "urgency_label",
-    "license_url",
-];
+thread_local! {
+    /// Set while a view is written without its live parts ([`fixed_json`]).
+    static LEAVING_LIVE_OUT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether a view being written leaves out its live parts ([`Live`]): those fields
+/// of [`CaseView`] are skipped while [`fixed_json`] writes it (serialization runs
+/// on one thread, start to end).
+pub(super) fn leaving_live_out<T>(_: &T) -> bool {
+    LEAVING_LIVE_OUT.with(|l| l.get())
+}
 
 /// Renews the case's kept view from its records: at the end of the transaction when
 /// its writes are gathered (`db::pending`), at once otherwise — so it is called after
 /// the write's last statement on the case.
 pub(crate) async fn renew(conn: &mut AnyConnection, case_id: i64) -> Result<()> {
-    let merge = |kept: &mut BTreeSet<i64>, more: BTreeSet<i64>| kept.extend(more);
-    match crate::db::pending::defer(RENEW, BTreeSet::from([case_id]), merge, renew_kept) {
+    renew_as(conn, case_id, false).await
+}
+
+/// [`renew`] for a case the caller's transaction created: no other transaction can
+/// change it before this one commits, so on PostgreSQL its row is not locked first.
+pub(crate) async fn renew_created(conn: &mut AnyConnection, case_id: i64) -> Result<()> {
+    renew_as(conn, case_id, true).await
+}
+
+/// The cases whose views a transaction renews, and those of them it created.
+#[derive(Default)]
+struct Renewals {
+    ids: BTreeSet<i64>,
+    created: BTreeSet<i64>,
+}
+
+impl Renewals {
+    /// The cases another transaction may be changing too (`FOR UPDATE` on PostgreSQL).
+    fn to_lock(&self) -> BTreeSet<i64> {
+        self.ids.difference(&self.created).copied().collect()
+    }
+}
+
+async fn renew_as(conn: &mut AnyConnection, case_id: i64, created: bool) -> Result<()> {
+    let mut r = Renewals::default();
+    r.ids.insert(case_id);
+    if created {
+        r.created.insert(case_id);
+    }
+    let merge = |kept: &mut Renewals, more: Renewals| {
+        kept.ids.extend(more.ids);
+        kept.created.extend(more.created);
+    };
+    match crate::db::pending::defer(RENEW, r, merge, renew_kept) {
         None => Ok(()),
-        Some(ids) => write(conn, &ids, How::Renew).await.map(|_| ()),
+        Some(r) => write(conn, &r.ids, &r.to_lock(), How::Renew)
+            .await
+            .map(|_| ()),
     }
 }
 
@@ -60,8 +95,10 @@ fn renew_kept<'c>(
     value: Box<dyn std::any::Any + Send>,
 ) -> crate::BoxFuture<'c, Result<()>> {
     Box::pin(async move {
-        let ids = crate::db::pending::kept::<BTreeSet<i64>>(value)?;
-        write(conn, &ids, How::Renew).await.map(|_| ())
+        let r = crate::db::pending::kept::<Renewals>(value)?;
+        write(conn, &r.ids, &r.to_lock(), How::Renew)
+            .await
+            .map(|_| ())
     })
 }
 
@@ -73,19 +110,26 @@ enum How {
     Fill,
 }
 
-/// Builds and writes the views of `ids`; how many were built.
-async fn write(conn: &mut AnyConnection, ids: &BTreeSet<i64>, how: How) -> Result<u64> {
+/// Builds and writes the views of `ids`, having locked the rows of `lock` among them
+/// on PostgreSQL; how many were built.
+async fn write(
+    conn: &mut AnyConnection,
+    ids: &BTreeSet<i64>,
+    lock: &BTreeSet<i64>,
+    how: How,
+) -> Result<u64> {
     if ids.is_empty() {
         return Ok(0);
     }
     let backend = crate::Backend::of(conn);
     let list = id_list(ids.iter().copied());
-    if backend == crate::Backend::Postgres && how == How::Renew {
+    if backend == crate::Backend::Postgres && how == How::Renew && !lock.is_empty() {
         // Two transactions changing one case build its view one after the other, the
         // second from what the first committed (READ COMMITTED reads anew after the
         // lock), so the one written last has both.
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT id FROM cases WHERE id IN {list} ORDER BY id FOR UPDATE"
+            "SELECT id FROM cases WHERE id IN {} ORDER BY id FOR UPDATE",
+            id_list(lock.iter().copied())
         )))
         .fetch_all(&mut *conn)
         .await?;
@@ -175,31 +219,35 @@ fn json_fault(e: serde_json::Error) -> StoreError {
 /// The view's JSON object without its live parts and without its closing brace: the
 /// live parts follow (`body`).
 fn fixed_json(view: &CaseView) -> Result<String> {
-    let mut value = serde_json::to_value(view).map_err(json_fault)?;
-    if let serde_json::Value::Object(map) = &mut value {
-        for k in LIVE_KEYS {
-            map.remove(k);
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            LEAVING_LIVE_OUT.with(|l| l.set(false));
         }
     }
-    let mut text = serde_json::to_string(&value).map_err(json_fault)?;
+    LEAVING_LIVE_OUT.with(|l| l.set(true));
+    let leave = Leave;
+    let mut text = serde_json::to_string(view).map_err(json_fault)?;
+    drop(leave);
     text.pop();
     Ok(text)
 }
 
-/// The view's JSON: the kept part, then the live parts.
-fn body(fixed: &str, live: &Live) -> Result<bytes::Bytes> {
-    let live = serde_json::to_vec(live).map_err(json_fault)?;
-    let mut out = Vec::with_capacity(fixed.len() + live.len() + 1);
-    out.extend_from_slice(fixed.as_bytes());
-    out.push(b',');
-    out.extend_from_slice(&live[1..]);
-    Ok(bytes::Bytes::from(out))
+/// The view's JSON: the kept part, then the live parts written after it (in place:
+/// a kept part read on the request's thread comes with room for them).
+fn body(mut fixed: Vec<u8>, live: &Live) -> Result<bytes::Bytes> {
+    fixed.push(b',');
+    let brace = fixed.len();
+    serde_json::to_writer(&mut fixed, live).map_err(json_fault)?;
+    // The live parts' own opening brace: they continue the kept object.
+    fixed.remove(brace);
+    Ok(bytes::Bytes::from(fixed))
 }
 
 /// A view's JSON as the API answers it, from a view built from the records: the same
 /// bytes a kept view gives.
 pub(super) fn render(view: &CaseView) -> Result<bytes::Bytes> {
-    body(&fixed_json(view)?, &view.live())
+    body(fixed_json(view)?.into_bytes(), &view.live())
 }
 
 /// A case's kept view as the API answers it, if it has one and the principal may see
@@ -211,21 +259,33 @@ pub(super) async fn lookup(
     p: &Principal,
     case_no: &CaseNo,
 ) -> Result<Option<bytes::Bytes>> {
-    let mut sql = Sql::new(
-        "SELECT v.fixed, v.status, v.submitted_on, v.notices, v.promised_deadline, v.deliver_by, \
-         v.delivered_on, v.license_no, v.license_token FROM cases c JOIN case_views v ON v.case_id = c.id \
-         WHERE c.case_no = ",
-    );
+    // The kept text is answered as it is, so SQLite hands it over as bytes (not
+    // checked again as text on every lookup; it was written as JSON text).
+    macro_rules! lookup_from {
+        ($fixed:literal) => {
+            concat!(
+                "SELECT ",
+                $fixed,
+                ", v.status, v.submitted_on, v.notices, v.promised_deadline, v.deliver_by, \
+                 v.delivered_on, v.license_no, v.license_token FROM cases c \
+                 JOIN case_views v ON v.case_id = c.id WHERE c.case_no = "
+            )
+        };
+    }
+    let mut sql = Sql::new(match store.backend() {
+        crate::Backend::Sqlite => lookup_from!("CAST(v.fixed AS BLOB) AS fixed"),
+        crate::Backend::Postgres => lookup_from!("v.fixed"),
+    });
     sql.bind_s(case_no.as_str());
     scope(p, &mut sql)?;
-    let Some(r) = rd.fetch_optional(&sql).await? else {
+    let Some(mut r) = rd.fetch_optional(&sql).await? else {
         return Ok(None);
     };
     let live = kept_inputs(&r)?;
     let cal = calendar::load_lazy(store, rd).await?;
     let url = license_url(store, rd, &live).await?;
     let live = live.work_out(&cal, time::local_day(time::now()), url);
-    let fixed: &str = r.try_get("fixed")?;
+    let fixed = crate::db::direct::take_bytes(&mut r, "fixed")?;
     Ok(Some(body(fixed, &live)?))
 }
 
@@ -268,7 +328,7 @@ pub async fn fill_missing(store: &Store, batch: i64, progress: impl Fn(u64)) -> 
         total += store
             .write(move |tx| {
                 let ids = ids.clone();
-                Box::pin(async move { write(tx, &ids, How::Fill).await })
+                Box::pin(async move { write(tx, &ids, &BTreeSet::new(), How::Fill).await })
             })
             .await?;
         after = last;
