@@ -122,19 +122,19 @@ async fn write(
         return Ok(0);
     }
     let backend = crate::Backend::of(conn);
-    let list = id_list(ids.iter().copied());
     if backend == crate::Backend::Postgres && how == How::Renew && !lock.is_empty() {
         // Two transactions changing one case build its view one after the other, the
         // second from what the first committed (READ COMMITTED reads anew after the
         // lock), so the one written last has both.
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT id FROM cases WHERE id IN {} ORDER BY id FOR UPDATE",
-            id_list(lock.iter().copied())
+            "SELECT id FROM cases c WHERE {} ORDER BY id FOR UPDATE",
+            among_ids(backend)
         )))
+        .bind(id_list(lock.iter().copied()))
         .fetch_all(&mut *conn)
         .await?;
     }
-    let rows = built(conn, backend, &list).await?;
+    let rows = built(conn, backend, ids.iter().copied()).await?;
     let values: Vec<Vec<V>> = rows.into_iter().map(|b| b.values()).collect();
     let then = match how {
         How::Renew => {
@@ -176,17 +176,19 @@ impl Built {
     }
 }
 
-/// The views of the cases in `list` (`(1,2,…)`) built from their records.
+/// The views of the cases `ids` built from their records.
 async fn built(
     conn: &mut AnyConnection,
     backend: crate::Backend,
-    list: &str,
+    ids: impl Iterator<Item = i64>,
 ) -> Result<Vec<Built>> {
     let sql = format!(
-        "SELECT {CASE_COLUMNS}{}{CASE_FROM} AND c.id IN {list}",
-        events_column(backend)
+        "SELECT {CASE_COLUMNS}{}{CASE_FROM} AND {}",
+        events_column(backend),
+        among_ids(backend)
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id_list(ids))
         .fetch_all(&mut *conn)
         .await?;
     rows.iter()
@@ -206,10 +208,25 @@ async fn built(
         .collect()
 }
 
-/// `(1,2,…)`: ids (numbers) written into a statement.
+/// `c.id` is one of the ids bound as `$1` (a JSON array, [`id_list`]): one statement
+/// text whatever the ids, so each connection prepares it once and PostgreSQL plans it
+/// once (with the ids written into the text it planned the whole statement, some
+/// 5–6 ms, for every batch of cases; after five runs it keeps a generic plan, 0.03 ms).
+/// As an array on PostgreSQL (`= ANY(ARRAY(…))`: probed in the primary key; `IN
+/// (SELECT …)` joined every case, 120 ms).
+fn among_ids(backend: crate::Backend) -> &'static str {
+    match backend {
+        crate::Backend::Sqlite => "c.id IN (SELECT value FROM json_each($1))",
+        crate::Backend::Postgres => {
+            "c.id = ANY(ARRAY(SELECT jsonb_array_elements_text($1::jsonb)::bigint))"
+        }
+    }
+}
+
+/// `[1,2,…]`: ids as the JSON array [`among_ids`] binds.
 fn id_list(ids: impl Iterator<Item = i64>) -> String {
     let ids: Vec<String> = ids.map(|id| id.to_string()).collect();
-    format!("({})", ids.join(","))
+    format!("[{}]", ids.join(","))
 }
 
 fn json_fault(e: serde_json::Error) -> StoreError {
@@ -386,12 +403,12 @@ pub async fn check(store: &Store, limit: usize) -> Result<(u64, Vec<String>)> {
                 live: kept_inputs(r)?,
             });
         }
-        let list = id_list(stored.iter().map(|b| b.case_id));
-        let mut fresh: std::collections::HashMap<i64, Built> = built(&mut conn, backend, &list)
-            .await?
-            .into_iter()
-            .map(|b| (b.case_id, b))
-            .collect();
+        let mut fresh: std::collections::HashMap<i64, Built> =
+            built(&mut conn, backend, stored.iter().map(|b| b.case_id))
+                .await?
+                .into_iter()
+                .map(|b| (b.case_id, b))
+                .collect();
         for s in stored {
             compared += 1;
             if fresh.remove(&s.case_id).as_ref() != Some(&s) && stale.len() < limit {
