@@ -24,9 +24,10 @@
 //! read to the next while nothing may have changed what it reads, under the rule
 //! the node's kept views follow (`views`): never past a commit of this node (the
 //! node's change count moved), nor past a commit of another process (a command
-//! beside the server) that changed the WAL file's length or time, and at most
-//! [`HOLD`] (a tenth of a second) for one that did not (the log written over from its
-//! start within the clock's tick).
+//! beside the server) that changed the WAL file's length or time — looked at when
+//! the last look is older than [`FRESH`] (a millisecond) — and at most [`HOLD`] (a
+//! tenth of a second) for one that did not (the log written over from its start
+//! within the clock's tick).
 //! Beginning and ending a read transaction was a fifth of a lookup's time in SQLite
 //! (the WAL index's locks, taken through `fcntl` and a process-wide mutex). A
 //! snapshot held open keeps a checkpoint from going past it, so idle connections
@@ -51,6 +52,12 @@ pub const MAX_OPEN: usize = 8;
 /// shows within it.
 pub const HOLD: Duration = Duration::from_millis(100);
 
+/// How long after the WAL file was last seen unchanged a held snapshot is read from
+/// without looking at it again: what another process commits shows within it (a
+/// millisecond; under load a connection is back within a fraction of it, and the
+/// look costs a fortieth of a lookup).
+pub const FRESH: Duration = Duration::from_millis(1);
+
 /// How often idle connections give up stale snapshots ([`Direct::release_stale`]).
 pub const RELEASE_EVERY: Duration = Duration::from_millis(250);
 
@@ -61,6 +68,8 @@ struct Held {
     change: u64,
     wal: Option<(u64, std::time::SystemTime)>,
     since: Instant,
+    /// When the WAL file was last seen unchanged since the snapshot began.
+    checked: Instant,
 }
 
 /// A connection, and the read transaction it holds open.
@@ -246,9 +255,17 @@ impl Direct {
             return Ok(());
         }
         let change = self.changes.now();
+        if let Some(h) = c.held
+            && h.change == change
+            && h.checked.elapsed() < FRESH
+            && h.since.elapsed() < HOLD
+        {
+            return Ok(());
+        }
         let wal = self.wal_stamp(&mut c.log);
-        if let Some(h) = c.held {
+        if let Some(h) = &mut c.held {
             if h.change == change && h.wal == wal && h.since.elapsed() < HOLD {
+                h.checked = Instant::now();
                 return Ok(());
             }
             c.held = None;
@@ -256,7 +273,12 @@ impl Direct {
         }
         let since = Instant::now();
         c.db.execute_batch("BEGIN").map_err(fault)?;
-        c.held = Some(Held { change, wal, since });
+        c.held = Some(Held {
+            change,
+            wal,
+            since,
+            checked: since,
+        });
         Ok(())
     }
 
@@ -537,8 +559,10 @@ mod tests {
         };
         let other = rusqlite::Connection::open(&path).unwrap();
         assert_eq!(n(&direct), 42);
-        // Another process commits: its WAL frames are seen at once.
+        // Another process commits: its WAL frames are seen once the snapshot's
+        // last look at the log is older than FRESH.
         other.execute_batch("UPDATE t SET n = 43").unwrap();
+        std::thread::sleep(FRESH);
         assert_eq!(n(&direct), 43);
         // This node commits: the next read takes a new snapshot at once.
         other.execute_batch("UPDATE t SET n = 44").unwrap();
