@@ -205,6 +205,9 @@ pub struct Store {
     kb: kb::SearchIndex,
     /// The node's group-commit queue (see `writer`); none until migrations ran.
     batcher: Option<tokio::sync::mpsc::Sender<writer::Job>>,
+    /// Where the writers' thread writes what committed writes left for after their
+    /// commit (`db::pending::Later`).
+    after: Option<tokio::sync::mpsc::UnboundedSender<writer::After>>,
     /// The folder of a SQLite file (for its free space); none on PostgreSQL.
     sqlite_dir: Option<std::path::PathBuf>,
     /// The SQLite file itself (copied before an upgrade); none on PostgreSQL.
@@ -330,6 +333,7 @@ impl Store {
             identity: Default::default(),
             kb: kb::SearchIndex::in_memory(),
             batcher: None,
+            after: None,
             sqlite_dir: sqlite_dir(&url, backend),
             direct,
             sqlite_file,
@@ -339,11 +343,14 @@ impl Store {
         catalog::fill_search_text(&store).await?;
         store.check_key().await?;
         stats::refill_if_stale(&store).await?;
-        let batcher = Some(
+        let (batcher, after) =
             writer::spawn(store.write.clone(), backend, store.views.changes())
-                .map_err(|e| anyhow::anyhow!("cannot start the writer thread: {e}"))?,
-        );
-        Ok(Store { batcher, ..store })
+                .map_err(|e| anyhow::anyhow!("cannot start the writer thread: {e}"))?;
+        Ok(Store {
+            batcher: Some(batcher),
+            after: Some(after),
+            ..store
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -438,6 +445,17 @@ impl Store {
         done
     }
 
+    /// Waits until the rows this node's acknowledged writes left for after their commit
+    /// are written (the kept views of new cases on PostgreSQL): for a test, or a
+    /// command, that reads the tables themselves right after writing.
+    pub async fn later_written(&self) {
+        let Some(after) = &self.after else { return };
+        let (tell, told) = tokio::sync::oneshot::channel();
+        if after.send(writer::After::Written(tell)).is_ok() {
+            let _ = told.await;
+        }
+    }
+
     /// Writes asked for, committed and failed on this node since it started.
     pub fn write_counts(&self) -> &WriteCounts {
         &self.writes
@@ -464,8 +482,13 @@ impl Store {
                 let mut tx = self.begin().await?;
                 let (v, left) = db::pending::gather(f(&mut tx)).await;
                 let v = v?;
-                db::pending::flush(&mut tx, left).await?;
+                let later = db::pending::flush(&mut tx, left).await?;
                 tx.commit().await?;
+                if !later.is_empty() {
+                    let mut tx = self.begin().await?;
+                    later.write(&mut tx).await?;
+                    tx.commit().await?;
+                }
                 Ok(v)
             }
             Some(queue) => {

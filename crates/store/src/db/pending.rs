@@ -18,6 +18,11 @@
 //! gathered value in a slot named for it, with how to fold in another and how to do
 //! it. Outside `gather` (a command's own transaction), `defer` hands the value back
 //! and the caller does its work at once.
+//!
+//! Some derived rows need not be written before the commit at all, when a reader
+//! finds what they hold without them: those are named by id (`after_commit`) and
+//! written after the commit in a transaction of their own (`Later`), off the
+//! writer's turn (the kept views of cases a transaction created, on PostgreSQL).
 
 use crate::{Result, StoreError};
 use sqlx::AnyConnection;
@@ -51,10 +56,71 @@ struct Slot {
     flush: Flush,
 }
 
-/// What the writes of one transaction have left to do, and how many of its writes
-/// have yet to run (counting the one running).
+/// What the writes of one transaction have left to do, how many of its writes have
+/// yet to run (counting the one running), and what is left for after its commit.
 #[derive(Default)]
-pub(crate) struct Pending(Vec<Slot>, usize);
+pub(crate) struct Pending(Vec<Slot>, usize, Later);
+
+/// Writes rows derived from the records of `ids`, in the caller's transaction.
+pub(crate) type LaterFlush =
+    for<'c> fn(&'c mut AnyConnection, std::collections::BTreeSet<i64>) -> BoxFuture<'c, Result<()>>;
+
+/// Rows a committed transaction left to be written after its commit, in a transaction
+/// of their own: by kind, the ids of the records they derive from. Those of several
+/// transactions fold into one (each kind's ids in one ascending set, so two such
+/// transactions and the writes beside them take the rows' locks in one order).
+#[derive(Default)]
+pub(crate) struct Later(
+    std::collections::BTreeMap<&'static str, (LaterFlush, std::collections::BTreeSet<i64>)>,
+);
+
+impl Later {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Folds in what another transaction left.
+    pub(crate) fn merge(&mut self, other: Later) {
+        for (kind, (flush, ids)) in other.0 {
+            self.0
+                .entry(kind)
+                .or_insert((flush, Default::default()))
+                .1
+                .extend(ids);
+        }
+    }
+
+    /// How many records' rows are left, of every kind.
+    pub(crate) fn len(&self) -> usize {
+        self.0.values().map(|(_, ids)| ids.len()).sum()
+    }
+
+    /// Writes the rows, kind by kind, in the caller's transaction.
+    pub(crate) async fn write(self, conn: &mut AnyConnection) -> Result<()> {
+        for (_, (flush, ids)) in self.0 {
+            flush(&mut *conn, ids).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Leaves the rows of kind `kind` derived from record `id` to be written after the
+/// gathering transaction commits (by `flush`, in a transaction of its own); `false`
+/// when no transaction is gathering, and the caller writes them at once. Only for
+/// rows a reader can do without meanwhile: the commit is acknowledged before they
+/// are written, and if the node stops first they are not written at all.
+pub(crate) fn after_commit(kind: &'static str, id: i64, flush: LaterFlush) -> bool {
+    PENDING
+        .try_with(|p| {
+            let mut p = p.borrow_mut();
+            p.2.0
+                .entry(kind)
+                .or_insert((flush, Default::default()))
+                .1
+                .insert(id);
+        })
+        .is_ok()
+}
 
 /// Runs `fut` (a transaction's writes) with their audit entries, counter changes and
 /// seals gathered; its output and what it left to do.
@@ -158,8 +224,9 @@ pub(crate) fn update<T: Any, R>(
 
 /// Does what the gathered writes left, in the transaction before it commits: the
 /// slots in their order, each while the rest are still gathering, so work a slot's
-/// flush leaves (the audit entries of bindings made at the end) joins its own slot.
-pub(crate) async fn flush(conn: &mut AnyConnection, mut p: Pending) -> Result<()> {
+/// flush leaves (the audit entries of bindings made at the end) joins its own slot;
+/// what is left for after the commit.
+pub(crate) async fn flush(conn: &mut AnyConnection, mut p: Pending) -> Result<Later> {
     while !p.0.is_empty() {
         let slot = p.0.remove(0);
         let (done, rest) = PENDING
@@ -171,7 +238,7 @@ pub(crate) async fn flush(conn: &mut AnyConnection, mut p: Pending) -> Result<()
         done?;
         p = rest;
     }
-    Ok(())
+    Ok(p.2)
 }
 
 /// Does at once what the transaction has gathered so far, for a write that must see
@@ -180,7 +247,15 @@ pub(crate) async fn settle(conn: &mut AnyConnection) -> Result<()> {
     let p = PENDING
         .try_with(|p| std::mem::take(&mut *p.borrow_mut()))
         .unwrap_or_default();
-    flush(conn, p).await
+    let left = p.1;
+    let later = flush(conn, p).await?;
+    // What is left for after the commit stays for it.
+    let _ = PENDING.try_with(|p| {
+        let mut p = p.borrow_mut();
+        p.1 = left;
+        p.2.merge(later);
+    });
+    Ok(())
 }
 
 /// Does at once the work gathered in one slot, for a write that reads the rows it
@@ -198,5 +273,41 @@ pub(crate) async fn settle_slot(conn: &mut AnyConnection, order: (u8, &'static s
     match slot {
         Some(slot) => (slot.flush)(conn, slot.value).await,
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn nothing(_: &mut AnyConnection, _: BTreeSet<i64>) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Rows left for after a commit are kept only while a transaction gathers, by
+    /// kind, and several transactions' fold into one ascending set per kind.
+    #[tokio::test]
+    async fn rows_after_the_commit_fold_by_kind_in_one_order() {
+        assert!(!after_commit("views", 1, nothing));
+        let ((), first) = gather(async {
+            assert!(after_commit("views", 9, nothing));
+            assert!(after_commit("views", 3, nothing));
+            assert!(after_commit("views", 9, nothing));
+        })
+        .await;
+        let mut later = first.2;
+        assert_eq!(later.len(), 2);
+        let ((), second) = gather(async {
+            after_commit("views", 5, nothing);
+            after_commit("other", 5, nothing);
+        })
+        .await;
+        later.merge(second.2);
+        assert_eq!(later.len(), 4);
+        let views: Vec<i64> = later.0["views"].1.iter().copied().collect();
+        assert_eq!(views, [3, 5, 9]);
+        assert!(!later.is_empty());
+        assert!(Later::default().is_empty());
     }
 }

@@ -10,7 +10,9 @@
 //! transaction, so a failure never takes a neighbour with it; a write that PostgreSQL
 //! chose as a deadlock victim (another node's batch took the same rows in another
 //! order) is run again. The audit entries, counter changes and seals of a
-//! transaction's writes are gathered and done once at its end (`pending`).
+//! transaction's writes are gathered and done once at its end (`pending`); rows its
+//! writes left for after the commit (`pending::Later`) are written by one more task
+//! beside the writers, so no writer's turn waits for them.
 
 use super::pending;
 use crate::{Backend, Result, StoreError};
@@ -47,12 +49,21 @@ const PG_WRITERS: usize = 2;
 /// on the server's runtime each return would queue behind the requests being parsed
 /// and answered, so the writer everyone waits for would wait for everyone. The thread
 /// ends when the store's last sender is dropped.
+/// What the task beside the writers is given: rows committed transactions left for
+/// after their commit, or someone to tell once those given before are written.
+pub(crate) enum After {
+    Rows(pending::Later),
+    Written(oneshot::Sender<()>),
+}
+
 pub(crate) fn spawn(
     pool: AnyPool,
     backend: Backend,
     changes: Arc<super::views::Changes>,
-) -> std::io::Result<mpsc::Sender<Job>> {
+) -> std::io::Result<(mpsc::Sender<Job>, mpsc::UnboundedSender<After>)> {
     let (tx, rx) = mpsc::channel::<Job>(4096);
+    let (later, left) = mpsc::unbounded_channel();
+    let after = later.clone();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -66,14 +77,27 @@ pub(crate) fn spawn(
         .spawn(move || {
             rt.block_on(async move {
                 let running: Vec<_> = (0..writers)
-                    .map(|_| tokio::spawn(run(pool.clone(), backend, rx.clone(), changes.clone())))
+                    .map(|_| {
+                        let w = Writer {
+                            pool: pool.clone(),
+                            backend,
+                            changes: changes.clone(),
+                            later: later.clone(),
+                        };
+                        tokio::spawn(w.run(rx.clone()))
+                    })
                     .collect();
+                drop(later);
+                let after = tokio::spawn(write_later(pool, backend, left));
                 for r in running {
                     let _ = r.await;
                 }
+                // The writers' senders are gone: what they left is written, then
+                // the task ends (once the store's own sender is dropped too).
+                let _ = after.await;
             })
         })?;
-    Ok(tx)
+    Ok((tx, after))
 }
 
 pub(crate) fn job<T, F>(f: F) -> (JobFn, impl FnOnce(Erased) -> Result<T>)
@@ -99,82 +123,150 @@ pub(crate) fn enqueue(run: JobFn) -> (Job, oneshot::Receiver<Result<Erased>>) {
     (Job { run, reply }, rx)
 }
 
-/// One writer: takes what is waiting (the queue is its alone meanwhile), runs it.
-async fn run(
+/// One writer, and where it hands what its transactions left for after their commit.
+struct Writer {
     pool: AnyPool,
     backend: Backend,
-    rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>,
     changes: Arc<super::views::Changes>,
-) {
-    loop {
-        // The queue stays this writer's until its batch is about to commit: the
-        // other writer then takes what gathered meanwhile and runs it while this one
-        // commits and answers.
-        let mut turn = Some(rx.clone().lock_owned().await);
-        let batch = {
-            let Some(rx) = turn.as_mut() else { return };
-            let Some(first) = rx.recv().await else {
-                return;
-            };
-            let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
-                match rx.try_recv() {
-                    Ok(j) => batch.push(j),
-                    Err(_) => break,
-                }
-            }
-            batch
-        };
-        let mut conn = None;
-        if batch.len() > 1 {
-            match acquire(&pool, &mut conn).await {
-                Err(e) => {
-                    for j in batch {
-                        let _ = j.reply.send(Err(unavailable(&e)));
+    later: mpsc::UnboundedSender<After>,
+}
+
+impl Writer {
+    /// Hands over what a committed transaction left for after its commit (before its
+    /// writes are acknowledged, so whoever then asks to be told when it is written
+    /// asks after it).
+    fn leave(&self, later: pending::Later) {
+        if !later.is_empty() {
+            let _ = self.later.send(After::Rows(later));
+        }
+    }
+
+    /// Takes what is waiting (the queue is its alone meanwhile), runs it.
+    async fn run(self, rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>) {
+        let Writer {
+            ref pool,
+            backend,
+            ref changes,
+            ..
+        } = self;
+        loop {
+            // The queue stays this writer's until its batch is about to commit: the
+            // other writer then takes what gathered meanwhile and runs it while this one
+            // commits and answers.
+            let mut turn = Some(rx.clone().lock_owned().await);
+            let batch = {
+                let Some(rx) = turn.as_mut() else { return };
+                let Some(first) = rx.recv().await else {
+                    return;
+                };
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(j) => batch.push(j),
+                        Err(_) => break,
                     }
-                    continue;
                 }
-                Ok(c) => match run_together(c, backend, &batch, &mut turn).await {
-                    Ok(results) => {
-                        // Before any write is acknowledged: no view read before
-                        // this commit is answered again (`views`).
-                        changes.moved();
-                        for (j, r) in batch.into_iter().zip(results) {
-                            let _ = j.reply.send(Ok(r));
+                batch
+            };
+            let mut conn = None;
+            if batch.len() > 1 {
+                match acquire(pool, &mut conn).await {
+                    Err(e) => {
+                        for j in batch {
+                            let _ = j.reply.send(Err(unavailable(&e)));
                         }
                         continue;
                     }
-                    Err((e, clean)) => {
-                        tracing::debug!(error = %e, size = batch.len(), "batch failed; running its writes one by one");
-                        if !clean {
-                            discard(&mut conn).await;
+                    Ok(c) => match run_together(c, backend, &batch, &mut turn).await {
+                        Ok((results, later)) => {
+                            // Before any write is acknowledged: no view read before
+                            // this commit is answered again (`views`).
+                            changes.moved();
+                            self.leave(later);
+                            for (j, r) in batch.into_iter().zip(results) {
+                                let _ = j.reply.send(Ok(r));
+                            }
+                            continue;
                         }
+                        Err((e, clean)) => {
+                            tracing::debug!(error = %e, size = batch.len(), "batch failed; running its writes one by one");
+                            if !clean {
+                                discard(&mut conn).await;
+                            }
+                        }
+                    },
+                }
+            }
+            drop(turn);
+            for j in batch {
+                let mut tries = 1;
+                let r = loop {
+                    let r = match acquire(pool, &mut conn).await {
+                        Err(e) => Err(unavailable(&e)),
+                        Ok(c) => {
+                            let (r, clean) = run_alone(c, backend, &j.run).await;
+                            changes.moved();
+                            if !clean {
+                                discard(&mut conn).await;
+                            }
+                            r.map(|(v, later)| {
+                                self.leave(later);
+                                v
+                            })
+                        }
+                    };
+                    if tries < RETRIES && r.as_ref().is_err_and(chosen_victim) {
+                        tries += 1;
+                        continue;
                     }
-                },
+                    break r;
+                };
+                let _ = j.reply.send(r);
             }
         }
-        drop(turn);
-        for j in batch {
-            let mut tries = 1;
-            let r = loop {
-                let r = match acquire(&pool, &mut conn).await {
-                    Err(e) => Err(unavailable(&e)),
-                    Ok(c) => {
-                        let (r, clean) = run_alone(c, backend, &j.run).await;
-                        changes.moved();
-                        if !clean {
-                            discard(&mut conn).await;
-                        }
-                        r
-                    }
-                };
-                if tries < RETRIES && r.as_ref().is_err_and(chosen_victim) {
-                    tries += 1;
-                    continue;
-                }
-                break r;
-            };
-            let _ = j.reply.send(r);
+    }
+}
+
+/// Writes what committed transactions left for after their commit, in a transaction
+/// of its own: all that waits, folded into one (ids in one order; one commit for
+/// several of the writers'). A failure is logged and not tried again — such rows are
+/// ones readers do without meanwhile (a case without its kept view is read from its
+/// records), and `serve` writes what is missing when it starts.
+async fn write_later(pool: AnyPool, backend: Backend, mut left: mpsc::UnboundedReceiver<After>) {
+    while let Some(first) = left.recv().await {
+        let mut later = pending::Later::default();
+        let mut waiting = Vec::new();
+        let mut next = Some(first);
+        while let Some(a) = next {
+            match a {
+                After::Rows(more) => later.merge(more),
+                After::Written(w) => waiting.push(w),
+            }
+            next = left.try_recv().ok();
+        }
+        let n = later.len();
+        let done = async {
+            if later.is_empty() {
+                return Ok(());
+            }
+            let mut conn = pool.acquire().await?;
+            let mut tx = conn.begin_with(begin(backend)).await?;
+            if backend == Backend::Postgres {
+                // Derived rows, rewritten at start if a crash loses them: their commit
+                // need not wait for the log to reach the disk (the writers' do).
+                sqlx::query("SET LOCAL synchronous_commit = off")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            later.write(&mut tx).await?;
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        };
+        if let Err(e) = done.await {
+            tracing::warn!(error = %e, rows = n, "rows left for after a commit were not written");
+        }
+        for w in waiting {
+            let _ = w.send(());
         }
     }
 }
@@ -230,7 +322,7 @@ async fn run_together<T>(
     backend: Backend,
     batch: &[Job],
     turn: &mut Option<T>,
-) -> std::result::Result<Vec<Erased>, (StoreError, bool)> {
+) -> std::result::Result<(Vec<Erased>, pending::Later), (StoreError, bool)> {
     let mut tx = conn
         .begin_with(begin(backend))
         .await
@@ -245,7 +337,9 @@ async fn run_together<T>(
     })
     .await;
     let done = match done {
-        Ok(out) => pending::flush(&mut tx, left).await.map(|()| out),
+        Ok(out) => pending::flush(&mut tx, left)
+            .await
+            .map(|later| (out, later)),
         Err(e) => Err(e),
     };
     match done {
@@ -263,20 +357,20 @@ async fn run_together<T>(
     }
 }
 
-/// Runs one write in its own transaction: its result, and whether the connection was
-/// left clean.
+/// Runs one write in its own transaction: its result with what it left for after the
+/// commit, and whether the connection was left clean.
 async fn run_alone(
     conn: &mut AnyConnection,
     backend: Backend,
     run: &JobFn,
-) -> (Result<Erased>, bool) {
+) -> (Result<(Erased, pending::Later)>, bool) {
     let mut tx = match conn.begin_with(begin(backend)).await {
         Ok(tx) => tx,
         Err(e) => return (Err(e.into()), false),
     };
     let (done, left) = pending::gather(run(&mut tx)).await;
     let done = match done {
-        Ok(v) => pending::flush(&mut tx, left).await.map(|()| v),
+        Ok(v) => pending::flush(&mut tx, left).await.map(|later| (v, later)),
         Err(e) => Err(e),
     };
     match done {

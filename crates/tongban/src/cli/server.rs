@@ -300,6 +300,8 @@ async fn serve(store: Store, listen: &str, metrics_token: Option<String>) -> any
         shutdown,
     )
     .await?;
+    // New cases' views left for after their commit are written before the node stops.
+    store.later_written().await;
     store.close().await;
     Ok(())
 }

@@ -400,6 +400,8 @@ impl TestApp {
     }
 
     async fn exec_then(&self, sql: &str, drop_views: bool) -> u64 {
+        // Not overtaken by a new case's view written after its commit (PostgreSQL).
+        self.store.later_written().await;
         let mut tx = self.store.begin().await.expect("tx");
         let n = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
             .execute(&mut *tx)
@@ -425,7 +427,10 @@ impl TestApp {
             .expect("scalar")
     }
 
+    /// Rows in `table`, once the rows acknowledged writes left for after their commit
+    /// (new cases' kept views on PostgreSQL) are written.
     pub async fn count(&self, table: &'static str) -> i64 {
+        self.store.later_written().await;
         let mut c = self.store.reader().await.expect("conn");
         tongban_store::count(&mut c, table).await.expect("count")
     }
