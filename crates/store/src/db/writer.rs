@@ -44,11 +44,6 @@ const MAX_BATCH: usize = 128;
 /// rather than by turns. SQLite has one writer.
 const PG_WRITERS: usize = 2;
 
-/// Starts the writers on a thread of their own, with its own single-threaded runtime:
-/// their every statement is a round trip (to SQLite's thread, or to PostgreSQL), and
-/// on the server's runtime each return would queue behind the requests being parsed
-/// and answered, so the writer everyone waits for would wait for everyone. The thread
-/// ends when the store's last sender is dropped.
 /// What the task beside the writers is given: rows committed transactions left for
 /// after their commit, or someone to tell once those given before are written.
 pub(crate) enum After {
@@ -56,6 +51,12 @@ pub(crate) enum After {
     Written(oneshot::Sender<()>),
 }
 
+/// Starts the writers on a thread of their own, with its own single-threaded runtime:
+/// their every statement is a round trip (to SQLite's thread, or to PostgreSQL), and
+/// on the server's runtime each return would queue behind the requests being parsed
+/// and answered, so the writer everyone waits for would wait for everyone. Beside the
+/// writers, on the same thread, the task writing what their commits left for after
+/// them (`write_later`). The thread ends when the store's last senders are dropped.
 pub(crate) fn spawn(
     pool: AnyPool,
     backend: Backend,
