@@ -485,9 +485,18 @@ impl Store {
                 let later = db::pending::flush(&mut tx, left).await?;
                 tx.commit().await?;
                 if !later.is_empty() {
-                    let mut tx = self.begin().await?;
-                    later.write(&mut tx).await?;
-                    tx.commit().await?;
+                    // The write has committed: a failure here is logged, not its own
+                    // (such rows are ones readers do without; `serve` fills them).
+                    let n = later.len();
+                    let written = async {
+                        let mut tx = self.begin().await?;
+                        later.write(&mut tx).await?;
+                        tx.commit().await?;
+                        Ok::<(), StoreError>(())
+                    };
+                    if let Err(e) = written.await {
+                        tracing::warn!(error = %e, rows = n, "rows left for after a commit were not written");
+                    }
                 }
                 Ok(v)
             }
