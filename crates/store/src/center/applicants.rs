@@ -215,7 +215,8 @@ pub async fn bind(
     let merge = |kept: &mut (crate::Keys, Vec<Made>), (_, more): (crate::Keys, Vec<Made>)| {
         kept.1.extend(more)
     };
-    match crate::db::pending::defer(BINDINGS, (keys.clone(), vec![made]), merge, bind_kept) {
+    match crate::db::pending::defer_carrying(BINDINGS, (keys.clone(), vec![made]), merge, bind_kept)
+    {
         None => Ok(()),
         Some((keys, made)) => bind_all(conn, &keys, made).await,
     }
@@ -230,8 +231,11 @@ struct Made {
     at: String,
 }
 
-/// Where a transaction's bindings wait for its end (`db::pending`).
-const BINDINGS: (u8, &str) = (crate::db::pending::ROWS, "applicant_identities");
+/// Where a transaction's bindings wait for its end (`db::pending`): after the case
+/// events and numbers (named so it sorts after them), so on PostgreSQL the read of
+/// the current bindings carries the new cases and their events (`pending::write`), and the
+/// row of a person others may bind too is taken later.
+const BINDINGS: (u8, &str) = (crate::db::pending::ROWS, "identities");
 
 fn bind_kept<'c>(
     conn: &'c mut AnyConnection,
@@ -257,16 +261,14 @@ async fn bind_all(conn: &mut AnyConnection, keys: &crate::Keys, made: Vec<Made>)
         "SELECT id_digest, name_digest, phone_digest FROM applicant_identities WHERE id_digest IN ({})",
         marks.join(", ")
     );
-    let mut q = sqlx::query_as::<_, (String, String, String)>(sqlx::AssertSqlSafe(sql));
+    let mut q = crate::bulk::Stmt::new(sql);
     for d in &digests {
         q = q.bind(*d);
     }
-    let mut current: HashMap<String, (String, String)> = q
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|(id, name, phone)| (id, (name, phone)))
-        .collect();
+    let mut current: HashMap<String, (String, String)> = HashMap::new();
+    for r in crate::db::pending::fetch_all(&mut *conn, q).await? {
+        current.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
+    }
     let mut last: Vec<&Made> = Vec::new();
     for m in &made {
         let b = &m.binding;
@@ -311,17 +313,26 @@ async fn bind_all(conn: &mut AnyConnection, keys: &crate::Keys, made: Vec<Made>)
         })
         .collect();
     let backend = crate::Backend::of(conn);
-    crate::bulk::insert_rows_then(
-        conn,
+    let upserts = crate::bulk::insert_stmts(
         backend,
         "applicant_identities",
-        &["id_digest", "name_digest", "phone_digest", "phone_enc", "bound_by", "bound_at"],
+        &[
+            "id_digest",
+            "name_digest",
+            "phone_digest",
+            "phone_enc",
+            "bound_by",
+            "bound_at",
+        ],
         &rows,
         " ON CONFLICT (id_digest) DO UPDATE SET name_digest = excluded.name_digest, \
          phone_digest = excluded.phone_digest, phone_enc = excluded.phone_enc, bound_by = excluded.bound_by, \
          bound_at = excluded.bound_at",
-    )
-    .await
+    );
+    for s in upserts {
+        crate::db::pending::write(&mut *conn, s).await?;
+    }
+    Ok(())
 }
 
 /// Binds the people of past window cases (a clerk saw each of them with their ID card)

@@ -830,11 +830,11 @@ async fn snapshot_now(
         counter,
         &format!(" AND {} IN ({})", counter.id, marks.join(", ")),
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut q = crate::bulk::Stmt::new(sql);
     for id in ids {
         q = q.bind(*id);
     }
-    let rows = q.fetch_all(conn).await?;
+    let rows = crate::db::pending::fetch_all(conn, q).await?;
     for r in &rows {
         (counter.count)(r, cal, &mut |k, v| out.add(k, v))?;
     }
@@ -879,7 +879,7 @@ pub async fn track(
         delta,
         new: vec![],
     };
-    match pending::defer(
+    match pending::defer_carrying(
         (pending::COUNTERS, counter.table),
         change,
         Change::merge,
@@ -929,7 +929,7 @@ pub async fn track_new_case(conn: &mut AnyConnection, id: i64) -> Result<()> {
         delta: Snapshot::default(),
         new: vec![id],
     };
-    if pending::defer(
+    if pending::defer_carrying(
         (pending::COUNTERS, CASES.table),
         change,
         Change::merge,
@@ -943,7 +943,9 @@ pub async fn track_new_case(conn: &mut AnyConnection, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Applies a change to the counters: one upsert per key whose measures changed.
+/// Applies a change to the counters: the keys whose measures changed upserted in
+/// one statement per table (at the end of a batch on PostgreSQL, with the next
+/// statement: `pending::write`).
 pub(crate) async fn apply(
     conn: &mut AnyConnection,
     counter: &Counter,
@@ -958,24 +960,29 @@ pub(crate) async fn apply(
     changes.sort();
     let months = by_month(changes.iter().map(|(k, v)| ((*k).clone(), (*v).clone())));
     let months: Vec<(&Key, &Vec<i64>)> = months.iter().map(|(k, v)| (k, v)).collect();
+    let width = counter.keys.len() + counter.measures.len();
     for (table, rows) in [(counter.table, changes), (counter.months, months)] {
-        let sql = upsert_sql(counter, table);
-        for (k, v) in rows {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-            for part in k {
-                q = match part {
-                    K::T(s) => q.bind(s.clone()),
-                    K::I(n) => q.bind(*n),
-                };
+        for part in rows.chunks((UPSERT_VALUES / width).max(1)) {
+            let mut q = crate::bulk::Stmt::new(upsert_sql(counter, table, part.len()));
+            for (k, v) in part {
+                for key in k.iter() {
+                    q = match key {
+                        K::T(s) => q.bind(s.as_str()),
+                        K::I(n) => q.bind(*n),
+                    };
+                }
+                for x in v.iter() {
+                    q = q.bind(*x);
+                }
             }
-            for x in v {
-                q = q.bind(*x);
-            }
-            q.execute(&mut *conn).await?;
+            crate::db::pending::write(&mut *conn, q).await?;
         }
     }
     Ok(())
 }
+
+/// Most values bound in one upsert of counters (SQLite takes 32,766).
+const UPSERT_VALUES: usize = 10_000;
 
 fn columns(counter: &Counter) -> Vec<&'static str> {
     counter
@@ -986,14 +993,21 @@ fn columns(counter: &Counter) -> Vec<&'static str> {
         .collect()
 }
 
-fn upsert_sql(counter: &Counter, table: &str) -> String {
+/// The upsert of `rows` keys of `counter` into `table` (keys all different: a key
+/// twice in one upsert is refused).
+fn upsert_sql(counter: &Counter, table: &str, rows: usize) -> String {
     let cols = columns(counter);
     let keys: Vec<&str> = counter.keys.iter().map(|k| k.0).collect();
+    let width = cols.len();
     format!(
-        "INSERT INTO {table} ({cols}) VALUES ({params}) ON CONFLICT ({keys}) DO UPDATE SET {set}",
+        "INSERT INTO {table} ({cols}) VALUES {params} ON CONFLICT ({keys}) DO UPDATE SET {set}",
         cols = cols.join(", "),
-        params = (1..=cols.len())
-            .map(|i| format!("${i}"))
+        params = (0..rows)
+            .map(|r| {
+                let marks: Vec<String> =
+                    (1..=width).map(|i| format!("${}", r * width + i)).collect();
+                format!("({})", marks.join(", "))
+            })
             .collect::<Vec<_>>()
             .join(", "),
         keys = keys.join(", "),

@@ -6,6 +6,7 @@
 //! are committed in batches (`db::writer`), so the head is read and written once per
 //! batch of up to 128 writes, not once per write.
 
+use crate::bulk::Stmt;
 use crate::bulk::{self, V};
 use crate::db::pending;
 use crate::db::pending::BoxFuture;
@@ -66,7 +67,7 @@ pub async fn append(
     };
     let merge =
         |kept: &mut (Keys, Vec<Waiting>), (_, more): (Keys, Vec<Waiting>)| kept.1.extend(more);
-    match pending::defer(
+    match pending::defer_carrying(
         (pending::AUDIT, "audit"),
         (keys.clone(), vec![entry]),
         merge,
@@ -108,10 +109,9 @@ pub(crate) async fn append_all(
         return Ok(());
     }
     let n = entries.len() as i64;
-    let row = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
-        .bind(n)
-        .fetch_one(&mut *conn)
-        .await?;
+    let head =
+        Stmt::new("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash").bind(n);
+    let row = pending::fetch_one(&mut *conn, head).await?;
     let last: i64 = row.try_get(0)?;
     let mut prev: String = row.try_get(1)?;
     let mut rows = Vec::with_capacity(entries.len());
@@ -133,12 +133,16 @@ pub(crate) async fn append_all(
             V::S(hash),
         ]);
     }
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(&prev)
-        .execute(&mut *conn)
-        .await?;
+    pending::write(
+        &mut *conn,
+        Stmt::new("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(prev),
+    )
+    .await?;
     let backend = Backend::of(conn);
-    bulk::insert_rows(conn, backend, "audit_log", COLUMNS, &rows).await
+    for s in bulk::insert_stmts(backend, "audit_log", COLUMNS, &rows, "") {
+        pending::write(&mut *conn, s).await?;
+    }
+    Ok(())
 }
 
 const COLUMNS: &[&str] = &[

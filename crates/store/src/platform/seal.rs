@@ -146,11 +146,11 @@ async fn write_seals(conn: &mut AnyConnection, kind: Kind, sealed: &[(i64, Strin
                 )
             }
         };
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = crate::bulk::Stmt::new(sql);
         for (id, seal) in part {
             q = q.bind(*id).bind(seal.as_str());
         }
-        q.execute(&mut *conn).await?;
+        crate::db::pending::write(&mut *conn, q).await?;
     }
     Ok(())
 }
@@ -164,7 +164,7 @@ fn mac(keys: &Keys, kind: Kind, id: i64, text: &str) -> String {
 pub async fn seal(conn: &mut AnyConnection, keys: &Keys, kind: Kind, id: i64) -> Result<()> {
     let merge = |kept: &mut Sealed, more: Sealed| kept.1.extend(more.1);
     let rows = (keys.clone(), BTreeSet::from([(kind, id)]));
-    match pending::defer((pending::SEALS, "seal"), rows, merge, seal_kept) {
+    match pending::defer_carrying((pending::SEALS, "seal"), rows, merge, seal_kept) {
         None => Ok(()),
         Some(_) => seal_rows(conn, keys, kind, &[id]).await,
     }
@@ -203,11 +203,11 @@ pub(crate) async fn seal_rows(
     for part in ids.chunks(SEALS_AT_ONCE) {
         let marks: Vec<String> = (1..=part.len()).map(|i| format!("${i}")).collect();
         let sql = format!("{} WHERE t.id IN ({})", kind.select(), marks.join(", "));
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = crate::bulk::Stmt::new(sql);
         for id in part {
             q = q.bind(*id);
         }
-        let rows = q.fetch_all(&mut *conn).await?;
+        let rows = crate::db::pending::fetch_all(&mut *conn, q).await?;
         let mut sealed = Vec::with_capacity(rows.len());
         for r in &rows {
             let id: i64 = r.try_get(0)?;

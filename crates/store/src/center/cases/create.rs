@@ -958,7 +958,7 @@ async fn next_number(tx: &mut AnyConnection, point_id: i64, day: String) -> Resu
     .await?;
     let merge = |kept: &mut Numbers, more: Numbers| kept.0.extend(more.0);
     // Outside a gathering transaction the number is simply taken.
-    let _ = crate::db::pending::defer(
+    let _ = crate::db::pending::defer_carrying(
         NUMBERS,
         Numbers(vec![(point_id, day, n, n)]),
         merge,
@@ -975,12 +975,13 @@ fn write_numbers<'c>(
         let kept = crate::db::pending::kept::<Numbers>(value)?;
         for (point_id, day, first, last) in kept.0 {
             if last > first {
-                sqlx::query("UPDATE case_seq SET n = $1 WHERE point_id = $2 AND day = $3")
-                    .bind(last)
-                    .bind(point_id)
-                    .bind(day)
-                    .execute(&mut *conn)
-                    .await?;
+                let s = crate::bulk::Stmt::new(
+                    "UPDATE case_seq SET n = $1 WHERE point_id = $2 AND day = $3",
+                )
+                .bind(last)
+                .bind(point_id)
+                .bind(day);
+                crate::db::pending::write(&mut *conn, s).await?;
             }
         }
         Ok(())
@@ -1156,26 +1157,32 @@ fn case_values(id: i64, c: &PreparedCase, row: &CaseRow) -> Vec<V> {
     ]
 }
 
-/// Inserts new cases' rows (`case_values`).
+/// Inserts new cases' rows (`case_values`); at the end of a batch on PostgreSQL they
+/// go with the next statement (`pending::write`).
 async fn insert_cases(conn: &mut AnyConnection, rows: &[Vec<V>]) -> Result<()> {
     let columns = [&["id"], INSERT_COLUMNS, &["submitter_digest"]].concat();
     let backend = crate::Backend::of(conn);
-    crate::bulk::insert_rows(conn, backend, "cases", &columns, rows)
-        .await
-        .map_err(|e| match e {
-            // A clash on the case number (not on the id, whose cause lies elsewhere).
-            StoreError::Db(sqlx::Error::Database(d))
-                if d.constraint().unwrap_or_default().contains("case_no")
-                    || d.message().contains("case_no") =>
-            {
-                crate::org::unique_violation(
-                    sqlx::Error::Database(d),
-                    "case_no",
-                    "办件编号已被占用（编号序列与已有办件冲突），请重试",
-                )
-            }
-            e => e,
-        })
+    for s in crate::bulk::insert_stmts(backend, "cases", &columns, rows, "") {
+        crate::db::pending::write(&mut *conn, s.mapped(case_no_clash)).await?;
+    }
+    Ok(())
+}
+
+/// A clash on the case number (not on the id, whose cause lies elsewhere), in words.
+fn case_no_clash(e: StoreError) -> StoreError {
+    match e {
+        StoreError::Db(sqlx::Error::Database(d))
+            if d.constraint().unwrap_or_default().contains("case_no")
+                || d.message().contains("case_no") =>
+        {
+            crate::org::unique_violation(
+                sqlx::Error::Database(d),
+                "case_no",
+                "办件编号已被占用（编号序列与已有办件冲突），请重试",
+            )
+        }
+        e => e,
+    }
 }
 
 fn insert_kept_cases<'c>(
@@ -1222,7 +1229,9 @@ async fn insert_case(
         && row.status != CaseStatus::Closed;
     let merge = |kept: &mut Vec<Vec<V>>, more: Vec<Vec<V>>| kept.extend(more);
     let now = match plain {
-        true => crate::db::pending::defer(NEW_CASES, vec![values], merge, insert_kept_cases),
+        true => {
+            crate::db::pending::defer_carrying(NEW_CASES, vec![values], merge, insert_kept_cases)
+        }
         false => Some(vec![values]),
     };
     if let Some(rows) = now {

@@ -965,7 +965,7 @@ async fn insert_event(
         V::from(note.map(str::to_string)),
     ];
     let merge = |kept: &mut Vec<Vec<V>>, more: Vec<Vec<V>>| kept.extend(more);
-    match crate::db::pending::defer(EVENTS, vec![row], merge, insert_kept_events) {
+    match crate::db::pending::defer_carrying(EVENTS, vec![row], merge, insert_kept_events) {
         None => Ok(()),
         Some(rows) => insert_events(conn, &rows).await,
     }
@@ -986,7 +986,10 @@ fn insert_kept_events<'c>(
 
 async fn insert_events(conn: &mut AnyConnection, rows: &[Vec<crate::bulk::V>]) -> Result<()> {
     let backend = crate::Backend::of(conn);
-    crate::bulk::insert_rows(conn, backend, "case_events", EVENT_INSERT_COLUMNS, rows).await
+    for s in crate::bulk::insert_stmts(backend, "case_events", EVENT_INSERT_COLUMNS, rows, "") {
+        crate::db::pending::write(&mut *conn, s).await?;
+    }
+    Ok(())
 }
 
 /// Writes the events this transaction has recorded so far, before reading a case's
