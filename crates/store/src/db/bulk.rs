@@ -1,6 +1,7 @@
 //! Bulk loading for seeds and imports: multi-row inserts in chunks that stay under
 //! both backends' limits on bound parameters, and sequence repair on PostgreSQL after
-//! rows were inserted with explicit ids.
+//! rows were inserted with explicit ids. Also `Stmt`, a statement that owns its
+//! values, so a write can wait and go with the next statement (`pending::write`).
 
 use crate::{Backend, Result, StoreError};
 use sqlx::AnyConnection;
@@ -49,9 +50,6 @@ impl From<Option<i64>> for V {
 
 const MAX_PARAMS: usize = 30_000;
 
-/// Inserts `rows` into `table` (each row one value per column). SQLite gets plain
-/// `?` placeholders: it looks up the names of `$N` and `?N` parameters linearly,
-/// which is quadratic in a statement with thousands of them.
 /// `INSERT INTO table (a, b, …) VALUES ($1, $2, …)` for one row, from the same column
 /// list a bulk load of the table uses.
 pub fn insert_one(table: &str, columns: &[&str]) -> String {
@@ -63,6 +61,7 @@ pub fn insert_one(table: &str, columns: &[&str]) -> String {
     )
 }
 
+/// Inserts `rows` into `table` (each row one value per column), in chunks.
 pub async fn insert_rows(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -73,7 +72,8 @@ pub async fn insert_rows(
     insert_rows_then(conn, backend, table, columns, rows, "").await
 }
 
-/// `insert_rows` with a clause after the values (`ON CONFLICT …`).
+/// `insert_rows` with a clause after the values (`ON CONFLICT …`). The values are
+/// bound where they lie, not copied.
 pub async fn insert_rows_then(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -82,13 +82,19 @@ pub async fn insert_rows_then(
     rows: &[Vec<V>],
     then: &str,
 ) -> Result<()> {
-    for s in insert_stmts(backend, table, columns, rows, then) {
-        s.execute(&mut *conn).await?;
+    for chunk in rows.chunks(per_chunk(columns)) {
+        let sql = chunk_sql(backend, table, columns, chunk.len(), then);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for v in chunk.iter().flatten() {
+            q = bind(q, v);
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }
 
-/// The statements `insert_rows_then` runs, to be run or left to wait (`pending::write`).
+/// The statements `insert_rows_then` runs, with their values owned, to be run or
+/// left to wait (`pending::write`).
 pub(crate) fn insert_stmts(
     backend: Backend,
     table: &str,
@@ -96,38 +102,48 @@ pub(crate) fn insert_stmts(
     rows: &[Vec<V>],
     then: &str,
 ) -> Vec<Stmt> {
+    rows.chunks(per_chunk(columns))
+        .map(|chunk| {
+            let sql = chunk_sql(backend, table, columns, chunk.len(), then);
+            Stmt::with_args(sql, chunk.concat())
+        })
+        .collect()
+}
+
+fn per_chunk(columns: &[&str]) -> usize {
+    (MAX_PARAMS / columns.len().max(1)).max(1)
+}
+
+/// `INSERT INTO table (…) VALUES (…),(…)… then` for `rows` rows. SQLite gets plain
+/// `?` placeholders: it looks up the names of `$N` and `?N` parameters linearly,
+/// which is quadratic in a statement with thousands of them.
+fn chunk_sql(backend: Backend, table: &str, columns: &[&str], rows: usize, then: &str) -> String {
     let numbered = backend == Backend::Postgres;
-    let per_chunk = (MAX_PARAMS / columns.len()).max(1);
     let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-    let mut out = Vec::with_capacity(rows.len().div_ceil(per_chunk));
-    for chunk in rows.chunks(per_chunk) {
-        let mut sql = String::with_capacity(head.len() + chunk.len() * columns.len() * 6);
-        sql.push_str(&head);
-        let mut n = 0usize;
-        for (i, row) in chunk.iter().enumerate() {
-            debug_assert_eq!(row.len(), columns.len());
-            if i > 0 {
+    let mut sql = String::with_capacity(head.len() + rows * columns.len() * 6 + then.len());
+    sql.push_str(&head);
+    let mut n = 0usize;
+    for i in 0..rows {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for j in 0..columns.len() {
+            if j > 0 {
                 sql.push(',');
             }
-            sql.push('(');
-            for j in 0..row.len() {
-                if j > 0 {
-                    sql.push(',');
-                }
-                n += 1;
-                if numbered {
-                    sql.push('$');
-                    sql.push_str(&n.to_string());
-                } else {
-                    sql.push('?');
-                }
+            n += 1;
+            if numbered {
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            } else {
+                sql.push('?');
             }
-            sql.push(')');
         }
-        sql.push_str(then);
-        out.push(Stmt::with_args(sql, chunk.concat()));
+        sql.push(')');
     }
-    out
+    sql.push_str(then);
+    sql
 }
 
 /// Binds one value.

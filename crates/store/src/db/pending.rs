@@ -271,6 +271,7 @@ pub(crate) fn update<T: Any, R>(
 /// slots in their order, each while the rest are still gathering, so work a slot's
 /// flush leaves (the audit entries of bindings made at the end) joins its own slot;
 /// what is left for after the commit.
+///
 /// On PostgreSQL, writes whose answers nobody reads wait to go with the next
 /// statement ([`write`]), and the last ones go together before it returns.
 pub(crate) async fn flush(conn: &mut AnyConnection, mut p: Pending) -> Result<Later> {
@@ -294,7 +295,7 @@ pub(crate) async fn flush(conn: &mut AnyConnection, mut p: Pending) -> Result<La
             .await;
         done?;
         p = rest;
-        if slot_none(&p) {
+        if over(&p) {
             break;
         }
     }
@@ -302,7 +303,7 @@ pub(crate) async fn flush(conn: &mut AnyConnection, mut p: Pending) -> Result<La
 }
 
 /// Whether the flush is over: no slot left and no write waiting.
-fn slot_none(p: &Pending) -> bool {
+fn over(p: &Pending) -> bool {
     p.0.is_empty() && p.3.as_ref().is_none_or(|w| w.is_empty())
 }
 

@@ -150,14 +150,23 @@ impl Writer {
             ref changes,
             ..
         } = self;
+        // On PostgreSQL the connection stays this writer's from batch to batch while
+        // writes keep coming (no trip through the pool, no test of it before each
+        // batch); when they pause it goes back to the pool, which tests it before
+        // handing it out again. SQLite's one write connection goes back after each
+        // batch, for the writes that do not queue.
+        let mut conn = None;
         loop {
+            if backend == Backend::Sqlite {
+                conn = None;
+            }
             // The queue stays this writer's until its batch is about to commit: the
             // other writer then takes what gathered meanwhile and runs it while this one
             // commits and answers.
-            let mut turn = Some(rx.clone().lock_owned().await);
+            let mut turn = Some(idle(rx.clone().lock_owned(), &mut conn, pool).await);
             let batch = {
                 let Some(rx) = turn.as_mut() else { return };
-                let Some(first) = rx.recv().await else {
+                let Some(first) = idle(rx.recv(), &mut conn, pool).await else {
                     return;
                 };
                 let mut batch = vec![first];
@@ -169,7 +178,6 @@ impl Writer {
                 }
                 batch
             };
-            let mut conn = None;
             if batch.len() > 1 {
                 match acquire(pool, &mut conn).await {
                     Err(e) => {
@@ -202,10 +210,13 @@ impl Writer {
             for j in batch {
                 let mut tries = 1;
                 let r = loop {
+                    let kept = conn.is_some();
+                    let mut began = true;
                     let r = match acquire(pool, &mut conn).await {
                         Err(e) => Err(unavailable(&e)),
                         Ok(c) => {
-                            let (r, clean) = run_alone(c, backend, &j.run).await;
+                            let (r, clean, b) = run_alone(c, backend, &j.run).await;
+                            began = b;
                             changes.moved();
                             if !clean {
                                 discard(&mut conn).await;
@@ -216,7 +227,14 @@ impl Writer {
                             })
                         }
                     };
-                    if tries < RETRIES && r.as_ref().is_err_and(chosen_victim) {
+                    // A kept connection the database has since dropped (a restart)
+                    // fails the write before it began: it runs on a fresh one. (Not
+                    // once begun: a lost commit may have landed.)
+                    let gone = kept && !began && r.as_ref().is_err_and(lost);
+                    if gone {
+                        discard(&mut conn).await;
+                    }
+                    if tries < RETRIES && (gone || r.as_ref().is_err_and(chosen_victim)) {
                         tries += 1;
                         continue;
                     }
@@ -251,14 +269,7 @@ async fn write_later(pool: AnyPool, backend: Backend, mut left: mpsc::UnboundedR
                 return Ok(());
             }
             let mut conn = pool.acquire().await?;
-            let mut tx = conn.begin_with(begin(backend)).await?;
-            if backend == Backend::Postgres {
-                // Derived rows, rewritten at start if a crash loses them: their commit
-                // need not wait for the log to reach the disk (the writers' do).
-                sqlx::query("SET LOCAL synchronous_commit = off")
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            let mut tx = conn.begin_with(begin_later(backend)).await?;
             later.write(&mut tx).await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
@@ -275,6 +286,40 @@ async fn write_later(pool: AnyPool, backend: Backend, mut left: mpsc::UnboundedR
 /// How often a write PostgreSQL chose as a deadlock victim is tried in all.
 const RETRIES: u32 = 3;
 
+/// How long a writer keeps its connection without a write.
+const KEEP_IDLE: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Waits for `next` while keeping `conn` at most `KEEP_IDLE`, and not once the pool
+/// is closing (its close waits for every connection to come back).
+async fn idle<F: std::future::Future>(
+    next: F,
+    conn: &mut Option<PoolConnection<sqlx::Any>>,
+    pool: &AnyPool,
+) -> F::Output {
+    tokio::pin!(next);
+    if conn.is_some() {
+        tokio::select! {
+            out = &mut next => return out,
+            _ = tokio::time::sleep(KEEP_IDLE) => {}
+            _ = pool.close_event() => {}
+        }
+        *conn = None;
+    }
+    next.await
+}
+
+/// Whether a write failed because its connection was gone (a closed socket, the
+/// server shutting down or ending the session).
+fn lost(e: &StoreError) -> bool {
+    match e {
+        StoreError::Db(sqlx::Error::Io(_) | sqlx::Error::Protocol(_)) => true,
+        StoreError::Db(sqlx::Error::Database(d)) => d
+            .code()
+            .is_some_and(|c| c.starts_with("57P") || c.starts_with("08")),
+        _ => false,
+    }
+}
+
 /// Whether PostgreSQL ended the write's transaction to break a deadlock or a
 /// serialisation conflict: run again, it succeeds.
 fn chosen_victim(e: &StoreError) -> bool {
@@ -284,11 +329,29 @@ fn chosen_victim(e: &StoreError) -> bool {
 
 /// How a write transaction begins: on SQLite it takes the write lock at once, so
 /// another process writing the file (a command beside the server) makes it wait out
-/// the busy timeout instead of failing on a lock upgrade.
+/// the busy timeout instead of failing on a lock upgrade. On PostgreSQL, in the same
+/// round trip, its statements are planned once when first prepared rather than again
+/// at each run: they are inserts of many rows and lookups by key, one text for many
+/// batches, and planning them afresh (PostgreSQL's way for a statement's first five
+/// runs, and a batch's statements keep coming in new texts) was a quarter of a
+/// batch's database time. Other connections keep PostgreSQL's default.
 fn begin(backend: Backend) -> &'static str {
     match backend {
         Backend::Sqlite => "BEGIN IMMEDIATE",
-        Backend::Postgres => "BEGIN",
+        Backend::Postgres => "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan",
+    }
+}
+
+/// `begin` for the rows left for after the writers' commits. Derived rows, rewritten
+/// at start if a crash loses them: on PostgreSQL their commit need not wait for the
+/// log to reach the disk (the writers' do).
+fn begin_later(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => {
+            "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; \
+             SET LOCAL synchronous_commit = off"
+        }
     }
 }
 
@@ -359,15 +422,16 @@ async fn run_together<T>(
 }
 
 /// Runs one write in its own transaction: its result with what it left for after the
-/// commit, and whether the connection was left clean.
+/// commit, whether the connection was left clean, and whether the transaction began
+/// (if not, nothing of the write reached the database).
 async fn run_alone(
     conn: &mut AnyConnection,
     backend: Backend,
     run: &JobFn,
-) -> (Result<(Erased, pending::Later)>, bool) {
+) -> (Result<(Erased, pending::Later)>, bool, bool) {
     let mut tx = match conn.begin_with(begin(backend)).await {
         Ok(tx) => tx,
-        Err(e) => return (Err(e.into()), false),
+        Err(e) => return (Err(e.into()), false, false),
     };
     let (done, left) = pending::gather(run(&mut tx)).await;
     let done = match done {
@@ -376,12 +440,12 @@ async fn run_alone(
     };
     match done {
         Ok(v) => match tx.commit().await {
-            Ok(()) => (Ok(v), true),
-            Err(e) => (Err(e.into()), false),
+            Ok(()) => (Ok(v), true, true),
+            Err(e) => (Err(e.into()), false, true),
         },
         Err(e) => {
             let clean = tx.rollback().await.is_ok();
-            (Err(e), clean)
+            (Err(e), clean, true)
         }
     }
 }

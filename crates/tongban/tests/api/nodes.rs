@@ -188,6 +188,39 @@ async fn two_nodes_on_one_postgres() {
 /// No acknowledged write is lost: the server is killed (SIGKILL) while cases pour in;
 /// after a restart every case it acknowledged is there, and the audit chain and the
 /// counters check. SQLite, through the group-commit writer.
+/// The database ends every session (an administrator, a restart) right after a
+/// write: the connection the writer kept from it is gone, and the next write runs on
+/// a fresh one instead of failing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_after_the_database_ended_its_sessions_succeeds() {
+    let app = TestApp::spawn(Db::Postgres).await;
+    let clerk = app.token("clerk.sj").await;
+    let mut numbers = HashSet::new();
+    for round in 0..4 {
+        let (s, v) = app
+            .post(
+                "/api/v1/cases",
+                Some(&clerk),
+                TestApp::application(ITEM, "window"),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "round {round}: {v}");
+        numbers.insert(v["case_no"].as_str().unwrap_or_default().to_string());
+        // At once, while the writer still keeps the connection it wrote with.
+        let ended = app
+            .scalar(
+                // Only this test's database: the ending is in the aggregate, run
+                // for the rows the filter kept.
+                "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            )
+            .await;
+        assert!(ended >= 1, "round {round}: no session was ended");
+    }
+    assert_eq!(numbers.len(), 4, "{numbers:?}");
+    records_check(&app);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_server_keeps_every_acknowledged_case() {
     let app = TestApp::spawn(Db::Sqlite).await;
