@@ -117,7 +117,13 @@ fn per_chunk(columns: &[&str]) -> usize {
 /// `INSERT INTO table (…) VALUES (…),(…)… then` for `rows` rows. SQLite gets plain
 /// `?` placeholders: it looks up the names of `$N` and `?N` parameters linearly,
 /// which is quadratic in a statement with thousands of them.
-fn chunk_sql(backend: Backend, table: &str, columns: &[&str], rows: usize, then: &str) -> String {
+pub(crate) fn chunk_sql(
+    backend: Backend,
+    table: &str,
+    columns: &[&str],
+    rows: usize,
+    then: &str,
+) -> String {
     let numbered = backend == Backend::Postgres;
     let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
     let mut sql = String::with_capacity(head.len() + rows * columns.len() * 6 + then.len());

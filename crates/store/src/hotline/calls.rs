@@ -468,35 +468,18 @@ pub async fn import(
     let (rows, mut summary) = parse(bytes, now)?;
     let keys = store.keys();
     let imported_at = time::stamp(now);
-    let cols = INSERT_COLUMNS.join(", ");
-    let numbered = store.backend() == Backend::Postgres;
     let no_cal = Calendar::default();
     let mut tx = store.begin().await?;
     let mut done = 0;
     progress(0, rows.len());
     for chunk in rows.chunks(CHUNK) {
-        let mut sql = format!("INSERT INTO calls ({cols}) VALUES ");
-        let mut n = 0;
-        for (i, _) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push('(');
-            for j in 0..INSERT_COLUMNS.len() {
-                if j > 0 {
-                    sql.push(',');
-                }
-                n += 1;
-                if numbered {
-                    sql.push('$');
-                    sql.push_str(&n.to_string());
-                } else {
-                    sql.push('?');
-                }
-            }
-            sql.push(')');
-        }
-        sql.push_str(" ON CONFLICT (call_id) DO NOTHING RETURNING id");
+        let sql = crate::bulk::chunk_sql(
+            store.backend(),
+            "calls",
+            INSERT_COLUMNS,
+            chunk.len(),
+            " ON CONFLICT (call_id) DO NOTHING RETURNING id",
+        );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for r in chunk {
             q = q
