@@ -192,6 +192,9 @@ pub async fn seed_demo(args: SeedArgs) -> anyhow::Result<()> {
     anyhow::ensure!(scale > 0.0 && scale <= 5.0, "--scale 应在 0 到 5 之间");
     let store = open_with(&db.db, &db.key_file, &Setup::default()).await?;
     let summary = demo::seed_demo(&store, year, years, scale, hotline_scale, seed).await?;
+    // Every connection back before the runtime ends (a writer keeps its own a
+    // moment after its last write), so none is tested on its way back too late.
+    store.close().await;
     println!("{summary}");
     Ok(())
 }
