@@ -185,9 +185,6 @@ async fn two_nodes_on_one_postgres() {
     records_check(&app);
 }
 
-/// No acknowledged write is lost: the server is killed (SIGKILL) while cases pour in;
-/// after a restart every case it acknowledged is there, and the audit chain and the
-/// counters check. SQLite, through the group-commit writer.
 /// The database ends every session (an administrator, a restart) right after a
 /// write: the connection the writer kept from it is gone, and the next write runs on
 /// a fresh one instead of failing.
@@ -221,6 +218,9 @@ async fn a_write_after_the_database_ended_its_sessions_succeeds() {
     records_check(&app);
 }
 
+/// No acknowledged write is lost: the server is killed (SIGKILL) while cases pour in;
+/// after a restart every case it acknowledged is there, and the audit chain and the
+/// counters check. SQLite, through the group-commit writer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_server_keeps_every_acknowledged_case() {
     let app = TestApp::spawn(Db::Sqlite).await;
